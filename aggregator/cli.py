@@ -1,0 +1,131 @@
+"""The command line the Board's staff use: ``run`` (default), ``template`` and ``check``.
+
+Exit codes: 0 outputs written (rejections are reported, not fatal); 1 an unexpected failure,
+or for ``check`` a file with errors; 2 bad usage or a broken schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import config as config_module
+from .config import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = ("run", "template", "check")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse speaking Vietnamese at the boundary."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"Lỗi cách dùng: {_translate(message)}\n"
+                         f"Xem hướng dẫn: python aggregate.py {self.prog.split()[-1]} --help\n")
+        raise SystemExit(2)
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "Cách dùng:")
+
+    def format_help(self) -> str:
+        return (super().format_help().replace("usage:", "Cách dùng:")
+                .replace("options:", "Tùy chọn:").replace("positional arguments:", "Tham số:"))
+
+
+def _translate(message: str) -> str:
+    for english, vietnamese in (("unrecognized arguments", "tham số không hiểu được"),
+                                ("the following arguments are required", "thiếu tham số"),
+                                ("invalid choice", "lựa chọn không hợp lệ"),
+                                ("invalid int value", "không phải số nguyên"),
+                                ("expected one argument", "cần một giá trị"),
+                                ("argument", "tham số")):
+        message = message.replace(english, vietnamese)
+    return message
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"ngày \"{text}\" cần dạng dd/mm/yyyy") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="aggregate.py", add_help=False,
+                     description="Tổng hợp báo cáo mô hình, điển hình trong học tập và làm theo "
+                                 "tư tưởng, đạo đức, phong cách Hồ Chí Minh từ các đơn vị.",
+                     epilog="Không ghi lệnh thì chương trình chạy lệnh run.")
+    parser.add_argument("-h", "--help", action="help", help="xem hướng dẫn này rồi thoát")
+    commands = parser.add_subparsers(dest="command", title="Các lệnh", metavar="LỆNH",
+                                     parser_class=_Parser)
+    run = commands.add_parser("run", add_help=False, help="tổng hợp các tệp trong inbox, ghi báo "
+                              "cáo vào outbox (lệnh mặc định)",
+                              description="Đọc mọi tệp trong hộp thư đến, kiểm tra, tổng hợp và "
+                                          "ghi báo cáo, tệp tổng hợp, tệp phản hồi vào outbox.")
+    _common(run)
+    run.add_argument("--inbox", type=Path, default=ROOT / "inbox",
+                     help="thư mục chứa các tệp đơn vị gửi (mặc định: inbox)")
+    run.add_argument("--templates", type=Path, default=ROOT / "templates",
+                     help="thư mục mẫu báo cáo Jinja (mặc định: templates)")
+    run.add_argument("--report-date", type=_date, default=None,
+                     help="ngày ghi trên báo cáo, dạng dd/mm/yyyy (mặc định: hôm nay)")
+    template = commands.add_parser("template", add_help=False,
+                                   help="tạo biểu mẫu chuẩn cho từng đơn vị vào outbox/templates",
+                                   description="Tạo biểu mẫu chuẩn (một tệp cho mỗi đơn vị, "
+                                               "một tệp để trống) vào outbox/templates.")
+    _common(template)
+    check = commands.add_parser("check", add_help=False, help="kiểm tra một hoặc vài tệp, in các lỗi",
+                                description="Kiểm tra từng tệp và in các lỗi, không ghi gì ra "
+                                            "outbox. Trả mã 1 nếu có tệp bị lỗi.")
+    check.add_argument("files", nargs="+", type=Path, metavar="TỆP", help="các tệp cần kiểm tra")
+    _common(check, outbox=False)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser, outbox: bool = True) -> None:
+    parser.add_argument("-h", "--help", action="help", help="xem hướng dẫn này rồi thoát")
+    if outbox:
+        parser.add_argument("--outbox", type=Path, default=ROOT / "outbox",
+                            help="thư mục ghi kết quả (mặc định: outbox)")
+    parser.add_argument("--year", type=int, default=dt.date.today().year,
+                        help="năm báo cáo (mặc định: năm nay)")
+    parser.add_argument("--period", choices=config_module.PERIODS, default="annual",
+                        help="kỳ báo cáo: annual (năm, mặc định) hoặc half_year (6 tháng)")
+    parser.add_argument("--schemas", type=Path, default=ROOT / "schemas",
+                        help="thư mục cấu hình (mặc định: schemas)")
+    parser.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help"):
+        args_list.insert(0, "run")
+    args = build_parser().parse_args(args_list)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s %(message)s")
+    try:
+        config = config_module.load(args.schemas)
+        from . import commands
+
+        return commands.COMMANDS[args.command](args, config)
+    except ConfigError as exc:
+        print(f"Lỗi cấu hình: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu; outbox giữ nguyên như trước khi chạy.", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"Lỗi bất ngờ: {type(exc).__name__}: {exc}. Outbox giữ nguyên như trước khi chạy. "
+              "Chạy lại với --debug và gửi nội dung cho bộ phận kỹ thuật.", file=sys.stderr)
+        return 1

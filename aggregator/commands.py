@@ -1,0 +1,97 @@
+"""What each command does at the boundary: paths, progress, and what staff read at the end."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import discover, outbox, outputs, report, template
+from .config import Config
+from .labels import SEVERITY
+from .merge import REJECTED
+from .pipeline import FileProcessor, aggregate
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    """The December job: inbox in, report and workbooks out."""
+    if not args.inbox.is_dir():
+        print(f"Không thấy thư mục hộp thư đến {args.inbox}. Tạo thư mục này và lưu các tệp "
+              "đơn vị gửi vào đó.", file=sys.stderr)
+        return 2
+    if not (args.templates / "report.html.j2").is_file():
+        print(f"Không thấy mẫu báo cáo {args.templates / 'report.html.j2'}.", file=sys.stderr)
+        return 2
+
+    def progress(paths):
+        return tqdm(paths, desc="Đang đọc", unit=" tệp", file=sys.stderr, leave=False,
+                    disable=not sys.stderr.isatty())
+
+    result = aggregate(config, args.inbox, args.year, args.period, progress)
+    result.options = {"inbox": str(args.inbox), "period": args.period, "year": args.year}
+    report_date = args.report_date or dt.date.today()
+    name = outbox.folder_name(args.year, args.period)
+    previous = report.previous_summary(args.outbox, outbox.folder_name(args.year - 1, args.period))
+    try:
+        folder = outbox.publish(args.outbox, name, lambda tmp: outputs.write(
+            result, tmp, args.templates, report_date, previous))
+    except outbox.OutboxBusy:
+        print(f"Đang có một lần chạy khác ghi vào {args.outbox}. Chờ lần đó xong rồi chạy lại "
+              f"(nếu chắc chắn không có, xóa tệp {args.outbox / outbox.LOCK_NAME}).",
+              file=sys.stderr)
+        return 1
+    _closing(result.summary, folder)
+    return 0
+
+
+def _closing(summary: dict, folder: Path) -> None:
+    t, rows, files = summary["totals"], summary["rows"], summary["files"]
+    print(f"Đã tổng hợp kỳ {'năm' if summary['period'] == 'annual' else '6 tháng'} "
+          f"{summary['year']}:")
+    print(f"  Đơn vị: {t['units_expected']} phải báo cáo; {t['units_on_time']} đúng hạn, "
+          f"{t['units_late']} trễ hạn, {t['units_missing']} chưa gửi, "
+          f"{t['units_rejected']} có tệp bị loại.")
+    print(f"  Mô hình, điển hình được tính: {t['models']}; dòng bị loại: {rows['rejected']}.")
+    print(f"  Tệp: {files['accepted']} dùng, {files['superseded']} được thay bằng tệp mới hơn, "
+          f"{files['rejected']} bị loại, {files['ignored']} bỏ qua.")
+    print(f"  Báo cáo: {folder / outputs.REPORT_HTML}")
+    print(f"  Tệp tổng hợp: {folder / outputs.MASTER}")
+    if (folder / outputs.FEEDBACK).is_dir():
+        print(f"  Tệp phản hồi gửi các đơn vị: {folder / outputs.FEEDBACK}")
+
+
+def make_templates(args: argparse.Namespace, config: Config) -> int:
+    """Standard workbooks for every unit, ready to send out."""
+    folder = args.outbox / "templates"
+    written = template.write_all(config, folder, args.year, args.period)
+    print(f"Đã tạo {len(written)} biểu mẫu (mỗi đơn vị một tệp và một tệp trống) trong {folder}.")
+    return 0
+
+
+def check(args: argparse.Namespace, config: Config) -> int:
+    """Problems of single files, for staff looking at one email; exit 1 if any has an error."""
+    processor = FileProcessor(config, args.year, args.period)
+    failed = False
+    for path in args.files:
+        if not path.is_file():
+            print(f"{path}: không thấy tệp.")
+            failed = True
+            continue
+        outcome = processor.process(discover.fingerprint(path.resolve(), path.resolve().parent,
+                                                         config.limits))
+        unit = config.unit(outcome.unit).name if outcome.unit else "không rõ đơn vị"
+        verdict = "BỊ LOẠI" if outcome.status == REJECTED else "dùng được"
+        print(f"{path}: {verdict} — {unit}; {outcome.rows_read} dòng, "
+              f"{outcome.rows_valid} hợp lệ, {outcome.rows_invalid} có lỗi.")
+        for p in outcome.problems:
+            where = f" {p.cell}" if p.cell else ""
+            print(f"  [{SEVERITY[p.severity]}]{where} {p.message}")
+        failed = failed or outcome.status == REJECTED or outcome.rows_invalid > 0
+    return 1 if failed else 0
+
+
+
+COMMANDS = {"run": run, "template": make_templates, "check": check}

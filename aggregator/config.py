@@ -1,0 +1,253 @@
+"""Load the rules, units, fields and report settings from ``schemas/`` and check them.
+
+A broken schema file stops the run (exit 2) with a Vietnamese message naming the file and key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from . import descriptors
+from .text import Vocabulary, loose_key, match_key
+
+PERIODS = ("annual", "half_year")
+
+
+class ConfigError(Exception):
+    """A schema file that cannot be used; the message is for Board staff."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    group: str
+    quota: int
+    aliases: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    label: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Field:
+    code: int
+    name: str
+    short: str
+    subjects: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    type: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    width: int = 14
+
+
+@dataclass(frozen=True)
+class Label:
+    key: str
+    label: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Config:
+    """Everything the run knows that is not code: read from one schemas folder."""
+
+    folder: Path
+    units: list[Unit]
+    groups: dict[str, str]
+    abbreviations: dict[str, str]
+    ignore: list[str]
+    subjects: list[Choice]
+    fields: list[Field]
+    periods: list[Choice]
+    info: list[Label]
+    assessment: list[Label]
+    columns: list[Column]
+    sheets: dict[str, str]
+    rules: dict[str, str]
+    totals_labels: list[str]
+    earliest_year: int
+    limits: dict[str, int]
+    template_version: str
+    report: dict[str, Any]
+    summary_schema: dict[str, Any]
+    hashes: dict[str, str] = field(default_factory=dict)
+
+    def unit(self, code: str) -> Unit:
+        return next(u for u in self.units if u.code == code)
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def field_by_code(self, code: int) -> Field:
+        return next(f for f in self.fields if f.code == code)
+
+    def period_label(self, code: str) -> str:
+        return next(p.label for p in self.periods if p.code == code)
+
+    def deadline(self, year: int, period: str) -> dt.date:
+        month, day = (int(part) for part in str(self.report["deadlines"][period]).split("-"))
+        return dt.date(year, month, day)
+
+    def vocabulary(self, choices: list[Choice] | tuple[Choice, ...]) -> Vocabulary:
+        return Vocabulary([(c.code, [c.label, *c.aliases]) for c in choices])
+
+
+def load(folder: Path | str) -> Config:
+    """Read and check every schema file in ``folder``."""
+    folder = Path(folder)
+    raw = {name: _read_yaml(folder / f"{name}.yaml") for name in descriptors.SCHEMAS}
+    for name, data in raw.items():
+        _check_structure(folder / f"{name}.yaml", data, descriptors.SCHEMAS[name])
+    summary_path = folder / "summary.schema.json"
+    summary_schema = _read_json(summary_path)
+    config = _build(folder, raw, summary_schema)
+    _check_references(config)
+    config.hashes = {p.name: _sha256(p) for p in sorted(folder.glob("*")) if p.is_file()}
+    return config
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.is_file():
+        raise ConfigError(f"Thiếu tệp cấu hình {path}.")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (dòng {where.line + 1})" if where else ""
+        raise ConfigError(f"Tệp {path} viết sai cú pháp YAML{line}: sửa lại rồi chạy lại.") from exc
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"Thiếu tệp {path} (bản sao của contracts/summary.schema.json).")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Tệp {path} không phải JSON hợp lệ: {exc}.") from exc
+
+
+def _check_structure(path: Path, data: Any, schema: dict[str, Any]) -> None:
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = ".".join(str(p) for p in first.absolute_path) or "(gốc)"
+        raise ConfigError(f"Tệp {path}, mục {where}: {descriptors.explain(first)}.")
+
+
+def _build(folder: Path, raw: dict[str, Any], summary_schema: dict[str, Any]) -> Config:
+    units_raw, fields_raw, book, report = (raw[n] for n in ("units", "fields", "workbook", "report"))
+    return Config(
+        folder=folder,
+        units=[_unit(u) for u in units_raw["units"]],
+        groups={g["code"]: g["name"] for g in units_raw["groups"]},
+        abbreviations=dict(units_raw.get("matching", {}).get("abbreviations", {})),
+        ignore=list(units_raw.get("matching", {}).get("ignore", [])),
+        subjects=[_choice(s) for s in fields_raw["subjects"]],
+        fields=[Field(code=f["code"], name=f["name"], short=f.get("short", f["name"]),
+                      subjects=tuple(f["subjects"]), aliases=tuple(f.get("aliases", [])))
+                for f in fields_raw["fields"]],
+        periods=[_choice(p) for p in book["periods"]],
+        info=[_label(i) for i in book["info"]],
+        assessment=[_label(i) for i in book["assessment"]],
+        columns=[_column(c) for c in book["columns"]],
+        sheets=dict(book["sheets"]),
+        rules=dict(book["rules"]),
+        totals_labels=list(book["totals_labels"]),
+        earliest_year=int(book["earliest_year"]),
+        limits=dict(book["limits"]),
+        template_version=str(book["template_version"]),
+        report=report,
+        summary_schema=summary_schema,
+    )
+
+
+def _unit(u: dict[str, Any]) -> Unit:
+    return Unit(code=u["code"], name=u["name"], group=u["group"], quota=u.get("quota", 3),
+                aliases=tuple(u.get("aliases", [])), emails=tuple(u.get("emails", [])))
+
+
+def _choice(c: dict[str, Any]) -> Choice:
+    return Choice(code=str(c["code"]), label=c["label"], aliases=tuple(c.get("aliases", [])))
+
+
+def _label(i: dict[str, Any]) -> Label:
+    return Label(key=i["key"], label=i["label"], aliases=tuple(i.get("aliases", [])))
+
+
+def _column(c: dict[str, Any]) -> Column:
+    return Column(key=c["key"], header=c["header"], type=c["type"],
+                  required=bool(c.get("required", False)), aliases=tuple(c.get("aliases", [])),
+                  choices=tuple(_choice(x) for x in c.get("choices", [])),
+                  width=int(c.get("width", 14)))
+
+
+def _check_references(config: Config) -> None:
+    """Cross-file checks JSON Schema cannot express: unique codes and known references."""
+    folder = config.folder
+    _unique([u.code for u in config.units], folder / "units.yaml", "units.code")
+    _unique([match_key(u.name) for u in config.units], folder / "units.yaml", "units.name")
+    for i, unit in enumerate(config.units):
+        if unit.group not in config.groups:
+            raise ConfigError(f"Tệp {folder / 'units.yaml'}, mục units.{i}.group: nhóm "
+                              f"\"{unit.group}\" không có trong groups.")
+    _unique([f.code for f in config.fields], folder / "fields.yaml", "fields.code")
+    subject_codes = {s.code for s in config.subjects}
+    for i, fld in enumerate(config.fields):
+        for subject in fld.subjects:
+            if subject not in subject_codes:
+                raise ConfigError(f"Tệp {folder / 'fields.yaml'}, mục fields.{i}.subjects: đối "
+                                  f"tượng \"{subject}\" không có trong subjects.")
+    if sorted(f.code for f in config.fields) != list(range(1, len(config.fields) + 1)):
+        raise ConfigError(f"Tệp {folder / 'fields.yaml'}, mục fields.code: mã lĩnh vực phải "
+                          "liên tiếp từ 1.")
+    _unique([c.key for c in config.columns], folder / "workbook.yaml", "columns.key")
+    _unique([loose_key(c.header) for c in config.columns], folder / "workbook.yaml",
+            "columns.header")
+    for key in descriptors.REQUIRED_COLUMNS:
+        if key not in {c.key for c in config.columns}:
+            raise ConfigError(f"Tệp {folder / 'workbook.yaml'}, mục columns: thiếu cột "
+                              f"\"{key}\" mà chương trình cần.")
+    if {p.code for p in config.periods} != set(PERIODS):
+        raise ConfigError(f"Tệp {folder / 'workbook.yaml'}, mục periods: phải có đúng hai kỳ "
+                          "annual và half_year.")
+    for period in PERIODS:
+        try:
+            config.deadline(2000, period)
+        except (KeyError, ValueError) as exc:
+            raise ConfigError(f"Tệp {folder / 'report.yaml'}, mục deadlines.{period}: cần dạng "
+                              "\"tháng-ngày\", ví dụ \"12-05\".") from exc
+
+
+def _unique(values: list[Any], path: Path, where: str) -> None:
+    seen: set[Any] = set()
+    for value in values:
+        if value in seen:
+            raise ConfigError(f"Tệp {path}, mục {where}: giá trị \"{value}\" bị trùng.")
+        seen.add(value)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,174 @@
+"""The shape each schemas/*.yaml file must have (JSON Schema), and its errors in Vietnamese."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+
+# Columns the pipeline computes with; a workbook.yaml without them cannot be used.
+REQUIRED_COLUMNS = ("name", "field", "subject", "performer", "year_built", "status", "stage",
+                    "content", "replications", "reward_form", "reward_decision")
+
+_TEXT = {"type": "string", "minLength": 1}
+_TEXTS = {"type": "array", "items": _TEXT}
+_CHOICE = {
+    "type": "object",
+    "required": ["code", "label"],
+    "properties": {"code": {"type": ["string", "integer"]}, "label": _TEXT, "aliases": _TEXTS},
+    "additionalProperties": False,
+}
+_LABEL = {
+    "type": "object",
+    "required": ["key", "label"],
+    "properties": {"key": _TEXT, "label": _TEXT, "aliases": _TEXTS},
+    "additionalProperties": False,
+}
+
+UNITS = {
+    "type": "object",
+    "required": ["groups", "units"],
+    "properties": {
+        "groups": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["code", "name"],
+            "properties": {"code": _TEXT, "name": _TEXT}, "additionalProperties": False}},
+        "matching": {"type": "object", "properties": {
+            "abbreviations": {"type": "object", "additionalProperties": _TEXT},
+            "ignore": _TEXTS}, "additionalProperties": False},
+        "units": {"type": "array", "minItems": 1, "items": {
+            "type": "object",
+            "required": ["code", "name", "group"],
+            "properties": {
+                "code": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
+                "name": _TEXT,
+                "group": _TEXT,
+                "quota": {"type": "integer", "minimum": 0},
+                "aliases": _TEXTS,
+                "emails": {"type": "array", "items": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"}},
+            },
+            "additionalProperties": False,
+        }},
+    },
+    "additionalProperties": False,
+}
+
+FIELDS = {
+    "type": "object",
+    "required": ["subjects", "fields"],
+    "properties": {
+        "subjects": {"type": "array", "minItems": 1, "items": _CHOICE},
+        "fields": {"type": "array", "minItems": 11, "items": {
+            "type": "object",
+            "required": ["code", "name", "subjects"],
+            "properties": {
+                "code": {"type": "integer", "minimum": 1},
+                "name": _TEXT,
+                "short": _TEXT,
+                "subjects": {"type": "array", "minItems": 1, "items": _TEXT},
+                "aliases": _TEXTS,
+            },
+            "additionalProperties": False,
+        }},
+    },
+    "additionalProperties": False,
+}
+
+WORKBOOK = {
+    "type": "object",
+    "required": ["template_version", "sheets", "periods", "info", "assessment", "columns",
+                 "rules", "totals_labels", "earliest_year", "limits"],
+    "properties": {
+        "template_version": {"type": ["string", "number"]},
+        "sheets": {"type": "object", "required": ["guide", "info", "list", "assessment", "meta"],
+                   "additionalProperties": _TEXT},
+        "periods": {"type": "array", "items": _CHOICE},
+        "info": {"type": "array", "items": _LABEL},
+        "assessment": {"type": "array", "items": _LABEL},
+        "columns": {"type": "array", "minItems": 1, "items": {
+            "type": "object",
+            "required": ["key", "header", "type"],
+            "properties": {
+                "key": {"type": "string", "pattern": "^[a-z_]+$"},
+                "header": _TEXT,
+                "aliases": _TEXTS,
+                "type": {"enum": ["text", "integer", "count", "year", "field", "subject", "choice"]},
+                "required": {"type": "boolean"},
+                "width": {"type": "integer", "minimum": 1, "maximum": 120},
+                "choices": {"type": "array", "minItems": 1, "items": _CHOICE},
+            },
+            "additionalProperties": False,
+            "if": {"properties": {"type": {"const": "choice"}}},
+            "then": {"required": ["choices"]},
+        }},
+        "rules": {"type": "object", "additionalProperties": {"enum": ["error", "warning", "off"]}},
+        "totals_labels": _TEXTS,
+        "earliest_year": {"type": "integer", "minimum": 1800},
+        "limits": {"type": "object",
+                   "required": ["max_file_bytes", "max_uncompressed_bytes",
+                                "max_compression_ratio", "max_rows", "max_columns",
+                                "header_search_rows"],
+                   "additionalProperties": {"type": "integer", "minimum": 1}},
+    },
+    "additionalProperties": False,
+}
+
+REPORT = {
+    "type": "object",
+    "required": ["province", "place", "superior", "board", "party_line", "plan", "title",
+                 "subject", "deadlines", "signer", "recipients"],
+    "properties": {
+        "province": _TEXT, "place": _TEXT, "superior": _TEXT, "party_line": _TEXT,
+        "plan": _TEXT, "title": _TEXT,
+        "document_number": {"type": "string"},
+        "board": {"type": "object", "required": ["name", "full_name", "symbol"],
+                  "properties": {"name": _TEXT, "full_name": _TEXT, "symbol": _TEXT}},
+        "subject": {"type": "object", "required": ["annual", "half_year"],
+                    "additionalProperties": _TEXT},
+        "deadlines": {"type": "object", "required": ["annual", "half_year"],
+                      "additionalProperties": {"type": "string",
+                                               "pattern": "^[01]?[0-9]-[0-3]?[0-9]$"}},
+        "signer": {"type": "object", "required": ["title", "name"],
+                   "properties": {"on_behalf": {"type": "boolean"}, "head_title": _TEXT,
+                                  "title": _TEXT, "name": _TEXT}},
+        "recipients": {"type": "array", "minItems": 1, "items": _TEXT},
+        "outstanding_models": {"type": "integer", "minimum": 0},
+    },
+}
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "units": UNITS, "fields": FIELDS, "workbook": WORKBOOK, "report": REPORT,
+}
+
+_EXPLAIN = {
+    "required": "thiếu mục bắt buộc {missing}",
+    "type": "cần kiểu {expected}, đang là {instance!r}",
+    "enum": "giá trị {instance!r} không hợp lệ, phải là một trong {options}",
+    "const": "giá trị {instance!r} không hợp lệ",
+    "minimum": "giá trị {instance!r} nhỏ hơn mức tối thiểu {limit}",
+    "maximum": "giá trị {instance!r} lớn hơn mức tối đa {limit}",
+    "minItems": "danh sách cần ít nhất {limit} mục",
+    "minLength": "không được để trống",
+    "pattern": "giá trị {instance!r} viết sai dạng",
+    "additionalProperties": "có mục không được phép: {extra}",
+}
+_TYPES = {"string": "chữ", "integer": "số nguyên", "number": "số", "boolean": "true/false",
+          "array": "danh sách", "object": "nhóm mục", "null": "rỗng"}
+
+
+def explain(error: ValidationError) -> str:
+    """A jsonschema error said in Vietnamese."""
+    template = _EXPLAIN.get(str(error.validator), "giá trị {instance!r} không hợp lệ")
+    value = error.validator_value
+    expected = value if isinstance(value, list) else [value]
+    extra = ""
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = ", ".join(sorted(str(k) for k in error.instance if k not in allowed))
+    missing = ""
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = ", ".join(str(k) for k in value if k not in error.instance)
+    return template.format(
+        instance=error.instance, limit=value, missing=missing, extra=extra,
+        options=", ".join(str(v) for v in expected),
+        expected=" hoặc ".join(_TYPES.get(str(t), str(t)) for t in expected),
+    )

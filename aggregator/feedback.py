@@ -1,0 +1,109 @@
+"""One feedback workbook per unit whose files had problems: its rows, bad cells marked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .labels import FILE_STATUS, SEVERITY, Labels
+from .merge import REJECTED, SUPERSEDED, FileOutcome
+from .pipeline import RunResult
+from .problems import Problem
+from .text import safe_filename
+from .values import as_text
+from .workbooks import Styles, open_workbook, write_table
+
+
+@dataclass
+class Feedback:
+    """Who a feedback workbook is for and which of their files it covers."""
+
+    name: str    # file name, made only from registry codes or sanitised text
+    title: str   # who it is for, as people read it
+    outcomes: list[FileOutcome]
+
+
+def targets(result: RunResult) -> list[Feedback]:
+    """Units (and unidentified files) that have something to fix."""
+    found = []
+    for status in result.statuses:
+        files = [o for o in status.files if o.status != SUPERSEDED and o.problems]
+        if files:
+            found.append(Feedback(f"{status.code}.xlsx", status.name, files))
+    unidentified = (o for o in result.outcomes
+                    if o.unit is None and o.status == REJECTED and o.candidate.kind != "other")
+    for n, outcome in enumerate(unidentified, start=1):
+        stem = safe_filename(outcome.candidate.path.stem, 40)
+        found.append(Feedback(f"khong-ro-don-vi-{n:02d}-{stem}.xlsx",
+                              f"Tệp {outcome.candidate.relative}", [outcome]))
+    return found
+
+
+def write(result: RunResult, feedback: Feedback, path: Path) -> None:
+    book = open_workbook(path)
+    styles = Styles(book)
+    _summary(book.add_worksheet("Tóm tắt"), styles, result, feedback)
+    for n, outcome in enumerate(o for o in feedback.outcomes if o.raw is not None):
+        name = "Danh sách" if n == 0 else f"Danh sách ({n + 1})"
+        _rows(book.add_worksheet(name), styles, result, outcome)
+    problems = [p for o in feedback.outcomes for p in o.problems]
+    headers = ["Mức độ", "Tệp", "Ô", "Cột", "Giá trị đã ghi", "Cần sửa"]
+    rows = [[SEVERITY[p.severity], p.file, p.cell, p.column, p.value, p.message]
+            for p in problems]
+    write_table(book.add_worksheet("Các lỗi"), styles, 0, headers, rows,
+                [8, 30, 16, 22, 28, 80])
+    book.close()
+
+
+def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback) -> None:
+    period = result.config.period_label(result.period).lower()
+    sheet.set_column(0, 0, 110)
+    lines = [
+        (f"PHẢN HỒI VỀ BÁO CÁO MÔ HÌNH, ĐIỂN HÌNH KỲ {period.upper()} {result.year}", styles.title),
+        (f"Gửi: {feedback.title}", styles.text),
+        ("Ban đã nhận và kiểm tra tệp báo cáo của đơn vị. Các ô tô đỏ ở trang \"Danh sách\" là "
+         "lỗi làm dòng đó không được tính; ô tô vàng là điểm cần lưu ý. Đề nghị đơn vị sửa trong "
+         "tệp gốc (theo số dòng ghi ở cột đầu) và gửi lại cả tệp trước hạn.", styles.text),
+        ("", styles.text),
+    ]
+    for outcome in feedback.outcomes:
+        lines.append((f"Tệp: {outcome.candidate.relative} — {FILE_STATUS[outcome.status]}; "
+                      f"đọc {outcome.rows_read} dòng, {outcome.rows_valid} dòng hợp lệ, "
+                      f"{outcome.rows_invalid} dòng có lỗi; được tính {outcome.rows_counted}.", styles.text))
+        lines += [(f"• {p.message}", styles.text) for p in outcome.problems if p.row is None]
+    for i, (text, style) in enumerate(lines):
+        sheet.write_string(i, 0, text, style)
+
+
+def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome) -> None:
+    columns = [c for c in result.config.columns if c.key in outcome.columns]
+    headers = ["Dòng trong tệp gốc", *[c.header for c in columns], "Kết quả", "Cần sửa"]
+    marks = _marks(outcome.problems, {c.header: c.key for c in columns})
+    accepted = dict(zip(outcome.records["row"], outcome.records["accepted"], strict=True))
+    rows = []
+    for raw in outcome.raw.to_dict("records"):
+        row = int(raw["row"])
+        notes = [p.message for p in outcome.problems if p.row == row]
+        rows.append([row, *[as_text(raw.get(c.key)) for c in columns],
+                     "Hợp lệ" if accepted.get(row) else "Bị loại", "\n".join(notes)])
+    write_table(sheet, styles, 0, headers, rows, [9, *[c.width for c in columns], 11, 60])
+    for i, raw in enumerate(outcome.raw.to_dict("records"), start=1):
+        for j, column in enumerate(columns, start=1):
+            problem = marks.get((int(raw["row"]), column.key))
+            if problem is not None:
+                style = styles.error if problem.is_error else styles.warning
+                sheet.write_string(i, j, as_text(raw.get(column.key)), style)
+                sheet.write_comment(i, j, problem.message, {"x_scale": 2.5, "y_scale": 2})
+
+
+def _marks(found: list[Problem], keys: dict[str, str]) -> dict[tuple[int, str], Problem]:
+    """The worst problem of each cell, errors over warnings."""
+    marks: dict[tuple[int, str], Problem] = {}
+    for problem in found:
+        key = keys.get(problem.column)
+        if problem.row is None or key is None:
+            continue
+        held = marks.get((problem.row, key))
+        if held is None or (problem.is_error and not held.is_error):
+            marks[(problem.row, key)] = problem
+    return marks

@@ -1,0 +1,69 @@
+"""The Vietnamese words for the codes the pipeline computes with, in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .config import Config
+from .text import is_blank
+
+UNIT_STATUS = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa gửi",
+               "rejected": "Tệp bị loại"}
+FILE_STATUS = {"accepted": "Được dùng để tổng hợp", "rejected": "Bị loại",
+               "superseded": "Đã thay bằng tệp mới hơn", "ignored": "Bỏ qua (không phải báo cáo)"}
+SEVERITY = {"error": "Lỗi", "warning": "Lưu ý"}
+IDENTIFIED_BY = {"code": "mã đơn vị", "name": "tên đơn vị", "title": "dòng tiêu đề",
+                 "filename": "tên tệp", "": ""}
+RECEIVED_SOURCE = {"report_date": "ngày báo cáo ghi trong tệp",
+                   "modified": "thời điểm sửa tệp", "email": "ngày gửi thư"}
+
+
+def date_vn(value: dt.date | str | None) -> str:
+    """dd/mm/yyyy, or empty."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def long_date_vn(value: dt.date) -> str:
+    """"ngày 15 tháng 12 năm 2026", as Party documents write it."""
+    return f"ngày {value.day:02d} tháng {value.month:02d} năm {value.year}"
+
+
+def number_vn(value: float | int, decimals: int = 0) -> str:
+    """1.234 and 12,5: Vietnamese separators."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def percent_vn(part: int, whole: int) -> str:
+    return "0%" if not whole else number_vn(100 * part / whole, 1).removesuffix(",0") + "%"
+
+
+class Labels:
+    """Code → label for every closed list in the schemas."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.choices: dict[str, dict[Any, str]] = {
+            c.key: {x.code: x.label for x in c.choices} for c in config.columns if c.choices}
+        self.choices["subject"] = {s.code: s.label for s in config.subjects}
+        self.fields = {f.code: f.name for f in config.fields}
+        self.units = {u.code: u.name for u in config.units}
+
+    def value(self, key: str, value: Any) -> Any:
+        """A record's value as a person reads it."""
+        if value is None or is_blank(value) or (isinstance(value, float) and value != value):
+            return ""
+        if key == "field":
+            return f"{int(value)}. {self.fields.get(int(value), '')}"
+        if key in self.choices:
+            return self.choices[key].get(value, value)
+        if hasattr(value, "item"):  # numpy scalars
+            value = value.item()
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value

@@ -1,0 +1,140 @@
+"""Stage 5: decide each file's fate and each unit's status; merge the accepted records.
+
+When a unit sent several acceptable files for the period, the latest one (report date, else
+modification time) is used and the others are superseded, kept in the audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from . import problems
+from .config import Config
+from .discover import Candidate
+from .problems import Problem
+
+ACCEPTED, REJECTED, SUPERSEDED, IGNORED = "accepted", "rejected", "superseded", "ignored"
+
+
+@dataclass
+class FileOutcome:
+    """Everything the run learnt about one input file, and what became of it."""
+
+    candidate: Candidate
+    status: str = REJECTED
+    unit: str | None = None
+    identified_by: str = ""
+    year: int | None = None
+    period: str | None = None
+    report_date: dt.date | None = None
+    sheet: str = ""
+    header_row: int = 0
+    columns: dict[str, int] = field(default_factory=dict)
+    records: pd.DataFrame | None = None  # every data row read, with "accepted"
+    raw: pd.DataFrame | None = None      # the same rows as typed, for feedback
+    problems: list[Problem] = field(default_factory=list)
+    assessment: dict[str, str] = field(default_factory=dict)
+    contact: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def received(self) -> dt.date:
+        return self.report_date or self.candidate.modified.date()
+
+    @property
+    def received_source(self) -> str:
+        return "report_date" if self.report_date else "modified"
+
+    @property
+    def rows_read(self) -> int:
+        return 0 if self.records is None else len(self.records)
+
+    @property
+    def rows_valid(self) -> int:
+        """Rows with no error (counted only if this file is the one used)."""
+        return 0 if self.records is None else int(self.records["accepted"].sum())
+
+    @property
+    def rows_invalid(self) -> int:
+        return self.rows_read - self.rows_valid
+
+    @property
+    def rows_counted(self) -> int:
+        return self.rows_valid if self.status == ACCEPTED else 0
+
+    @property
+    def file_errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error and p.row is None]
+
+
+@dataclass
+class UnitStatus:
+    code: str
+    name: str
+    group: str
+    quota: int
+    status: str  # on_time | late | missing | rejected
+    received: dt.date | None = None
+    used: FileOutcome | None = None
+    files: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def models(self) -> int:
+        return self.used.rows_valid if self.used else 0
+
+    @property
+    def meets_quota(self) -> bool:
+        return self.models >= self.quota
+
+
+def resolve(outcomes: list[FileOutcome], config: Config, deadline: dt.date) -> list[UnitStatus]:
+    """Mark superseded files and give every unit of the registry its status, in order."""
+    by_unit: dict[str, list[FileOutcome]] = {}
+    for outcome in outcomes:
+        if outcome.unit is not None and outcome.status != IGNORED:
+            by_unit.setdefault(outcome.unit, []).append(outcome)
+    statuses = []
+    for unit in config.units:
+        files = by_unit.get(unit.code, [])
+        status = UnitStatus(code=unit.code, name=unit.name, group=unit.group, quota=unit.quota,
+                            status="missing" if not files else "rejected", files=files)
+        usable = sorted((f for f in files if f.status == ACCEPTED), key=_recency)
+        if usable:
+            _supersede(usable)
+            status.used = usable[-1]
+            status.received = min(f.received for f in usable)
+            status.status = "on_time" if status.received <= deadline else "late"
+        statuses.append(status)
+    return statuses
+
+
+def _recency(outcome: FileOutcome) -> tuple[Any, ...]:
+    return (outcome.received, outcome.candidate.modified, outcome.candidate.relative)
+
+
+def _supersede(usable: list[FileOutcome]) -> None:
+    newest = usable[-1]
+    for older in usable[:-1]:
+        older.status = SUPERSEDED
+        older.problems.append(problems.make("file_superseded", file=older.candidate.relative,
+                                            newer=newest.candidate.relative))
+
+
+def accepted_records(statuses: list[UnitStatus], config: Config) -> pd.DataFrame:
+    """Every accepted record of every unit's file in use, with its lineage."""
+    frames = []
+    for status in statuses:
+        used = status.used
+        if used is None or used.records is None:
+            continue
+        rows = used.records[used.records["accepted"]].drop(columns="accepted")
+        frames.append(rows.assign(unit=status.code, file=used.candidate.relative,
+                                  sha256=used.candidate.sha256, sheet=used.sheet))
+    keys = [c.key for c in config.columns]
+    columns = ["unit", "file", "sha256", "sheet", "row", *keys]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]

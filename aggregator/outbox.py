@@ -1,0 +1,95 @@
+"""Write a run's outputs so that a crash or a second run never spoils a finished outbox.
+
+Outputs are built in a hidden temporary folder and moved into place only when complete; the
+previous outputs of the same year and period are moved to ``luu-tru/`` first, never overwritten.
+A lock file stops two runs at once; a lock left by a crashed run is taken over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+LOCK_NAME = ".dang-chay.lock"
+ARCHIVE = "luu-tru"
+
+
+class OutboxBusy(Exception):
+    """Another run is writing to the same outbox."""
+
+
+def folder_name(year: int, period: str) -> str:
+    return str(year) if period == "annual" else f"{year}-6-thang"
+
+
+def publish(outbox: Path, name: str, build: Callable[[Path], None]) -> Path:
+    """Build the outputs into a temporary folder, then swap them in atomically."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    with _Lock(outbox / LOCK_NAME):
+        temporary = outbox / f".dang-ghi-{name}-{os.getpid()}"
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir()
+        try:
+            build(temporary)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
+        final = outbox / name
+        if final.exists():
+            _archive(final, outbox / ARCHIVE)
+        temporary.rename(final)
+    return final
+
+
+def _archive(folder: Path, archive: Path) -> Path:
+    archive.mkdir(exist_ok=True)
+    stamp = dt.datetime.fromtimestamp(folder.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+    target = archive / f"{folder.name}-{stamp}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = archive / f"{folder.name}-{stamp}-{n}"
+    folder.rename(target)
+    return target
+
+
+class _Lock:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self) -> _Lock:
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                if _alive(self.path):
+                    raise OutboxBusy(str(self.path)) from None
+                self.path.unlink(missing_ok=True)
+                continue
+            with os.fdopen(fd, "w") as handle:
+                handle.write(str(os.getpid()))
+            return self
+        raise OutboxBusy(str(self.path))
+
+    def __exit__(self, *exc: object) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _alive(lock: Path) -> bool:
+    """Whether the process that wrote the lock is still running."""
+    try:
+        pid = int(lock.read_text().strip())
+    except (OSError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,93 @@
+"""Put a run on disk: report, master workbook, feedback workbooks, summary and manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from . import __version__, feedback, report, workbooks
+from .labels import RECEIVED_SOURCE
+from .merge import FileOutcome
+from .pipeline import RunResult
+
+REPORT_HTML = "bao-cao-tong-hop.html"
+MASTER = "tong-hop.xlsx"
+FEEDBACK = "phan-hoi"
+SUMMARY = "summary.json"
+MANIFEST = "manifest.json"
+
+
+def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date,
+          previous: dict[str, Any] | None = None) -> list[Path]:
+    """Every output of the run into ``folder``; returns the files written."""
+    jsonschema.validate(result.summary, result.config.summary_schema)
+    written = [_json(folder / SUMMARY, result.summary),
+               _json(folder / MANIFEST, manifest(result, report_date))]
+    html = report.render_html(result, templates, report_date, previous)
+    (folder / REPORT_HTML).write_text(html, encoding="utf-8")
+    written.append(folder / REPORT_HTML)
+    workbooks.write_master(result, folder / MASTER)
+    written.append(folder / MASTER)
+    targets = feedback.targets(result)
+    if targets:
+        (folder / FEEDBACK).mkdir()
+    for target in targets:
+        path = folder / FEEDBACK / target.name
+        feedback.write(result, target, path)
+        written.append(path)
+    return written
+
+
+def _json(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def manifest(result: RunResult, report_date: dt.date) -> dict[str, Any]:
+    """Every input file with its fate, and what produced this run."""
+    return {
+        "program": {"name": "dienhinh-aggregator", "version": __version__,
+                    "python": platform.python_version(), "libraries": _versions()},
+        "run": {"year": result.year, "period": result.period,
+                "deadline": result.deadline.isoformat(), "report_date": report_date.isoformat(),
+                **result.options},
+        "schemas": result.config.hashes,
+        "files": [_file(o, result) for o in result.outcomes],
+    }
+
+
+def _file(outcome: FileOutcome, result: RunResult) -> dict[str, Any]:
+    c = outcome.candidate
+    unit_name = result.config.unit(outcome.unit).name if outcome.unit else None
+    return {
+        "path": c.relative, "sha256": c.sha256, "size": c.size, "type": c.kind,
+        "modified": c.modified.isoformat(), "status": outcome.status,
+        "unit": outcome.unit, "unit_name": unit_name, "identified_by": outcome.identified_by or None,
+        "year": outcome.year, "period": outcome.period,
+        "report_date": outcome.report_date.isoformat() if outcome.report_date else None,
+        "received": outcome.received.isoformat() if outcome.status != "ignored" else None,
+        "received_source": outcome.received_source,
+        "received_source_text": RECEIVED_SOURCE[outcome.received_source],
+        "sheet": outcome.sheet or None, "header_row": outcome.header_row or None,
+        "rows_read": outcome.rows_read, "rows_valid": outcome.rows_valid,
+        "rows_invalid": outcome.rows_invalid, "rows_counted": outcome.rows_counted,
+        "reasons": [p.message for p in outcome.file_errors],
+        "problems": [p.to_dict() for p in outcome.problems],
+    }
+
+
+def _versions() -> dict[str, str]:
+    found = {}
+    for name in ("pandas", "python-calamine", "openpyxl", "XlsxWriter", "Jinja2", "PyYAML"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "?"
+    return found

@@ -1,0 +1,105 @@
+"""The December run as one function: every stage in order, no user interface.
+
+``aggregate`` does the work and returns data; ``outputs.write`` puts it on disk. One bad file
+is rejected on its own: nothing a file holds can stop the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import discover, merge, problems, summarise
+from .config import Config
+from .identify import UnitMatcher, identify
+from .merge import ACCEPTED, IGNORED, REJECTED, FileOutcome, UnitStatus
+from .read import ReadRefused, load_sheets, locate
+from .text import nfc
+from .validate import RowValidator
+
+log = logging.getLogger("aggregator")
+
+
+@dataclass
+class RunResult:
+    """What one run found: files, units, records and figures, ready to be written."""
+
+    config: Config
+    year: int
+    period: str
+    deadline: dt.date
+    outcomes: list[FileOutcome]
+    statuses: list[UnitStatus]
+    records: pd.DataFrame
+    summary: dict[str, Any]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class FileProcessor:
+    """Reads, identifies and validates one file at a time for one year and period."""
+
+    def __init__(self, config: Config, year: int, period: str):
+        self.config, self.year, self.period = config, year, period
+        self.matcher = UnitMatcher(config)
+        self.validator = RowValidator(config, year)
+
+    def process(self, candidate: discover.Candidate) -> FileOutcome:
+        outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
+        if candidate.kind == "junk":
+            outcome.status = IGNORED
+            return outcome
+        if candidate.problems:
+            return outcome
+        try:
+            self._read(outcome)
+        except ReadRefused as refused:
+            outcome.problems.append(refused.problem)
+        except Exception as exc:  # a file must never stop the run: record it and go on
+            log.debug("unexpected error in %s\n%s", candidate.relative, traceback.format_exc())
+            outcome.problems.append(problems.make("file_unreadable", file=candidate.relative,
+                                                  detail=f"{type(exc).__name__}: {exc}"[:160]))
+        outcome.status = REJECTED if outcome.file_errors else ACCEPTED
+        return outcome
+
+    def _read(self, outcome: FileOutcome) -> None:
+        candidate = outcome.candidate
+        sheets = load_sheets(candidate.path, candidate.relative, self.config.limits)
+        book = locate(sheets, self.config, candidate.relative)
+        found = identify(book, self.matcher, candidate.relative, candidate.path.stem,
+                         self.year, self.period)
+        outcome.problems += book.problems + found.problems
+        outcome.unit, outcome.identified_by = found.unit, found.how
+        outcome.year, outcome.period, outcome.report_date = found.year, found.period, found.report_date
+        outcome.sheet, outcome.header_row, outcome.columns = book.sheet, book.header_row, book.columns
+        outcome.assessment = book.assessment
+        outcome.contact = {k: nfc(book.info[k]) for k in ("preparer", "phone", "email")
+                           if k in book.info}
+        if book.sheet:
+            checked = self.validator.validate(book.table, book.columns, candidate.relative,
+                                              book.sheet)
+            outcome.records, outcome.raw = checked.records, book.table
+            outcome.problems += checked.problems
+            if checked.records.empty:
+                outcome.problems.append(problems.make("no_rows", file=candidate.relative,
+                                                      sheet=book.sheet))
+
+
+def aggregate(config: Config, inbox: Path, year: int, period: str,
+              progress: Callable[[Iterable[Path]], Iterable[Path]] = lambda x: x) -> RunResult:
+    """Run every stage on the inbox for one year and period, and return what was found."""
+    processor = FileProcessor(config, year, period)
+    outcomes = [processor.process(discover.fingerprint(path, inbox, config.limits))
+                for path in progress(discover.find_files(inbox))]
+    deadline = config.deadline(year, period)
+    statuses = merge.resolve(outcomes, config, deadline)
+    records = merge.accepted_records(statuses, config)
+    summary = summarise.build(config, year, period, statuses, outcomes, records)
+    return RunResult(config=config, year=year, period=period, deadline=deadline,
+                     outcomes=outcomes, statuses=statuses, records=records, summary=summary)

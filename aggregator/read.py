@@ -1,0 +1,242 @@
+"""Stage 2: read a workbook into a raw table, wherever the unit put things.
+
+The list sheet is found by its header texts, not by name or position; columns are mapped by
+header, so moved, extra or renamed columns and added title rows still read right. Values stay
+as the cells hold them; parsing them is the validator's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import python_calamine
+
+from . import problems
+from .config import Column, Config, Label
+from .problems import Problem
+from .text import is_blank, loose_key, nfc
+
+_NUMBERING = re.compile(r"^\(?\d{1,2}\)?$")
+
+
+class ReadRefused(Exception):
+    """The file cannot be read at all; carries the problem to record."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+@dataclass
+class Sheet:
+    name: str
+    visible: bool
+    rows: list[list[Any]]
+
+
+@dataclass
+class WorkbookRead:
+    """What one workbook holds, located but not yet judged."""
+
+    sheet: str = ""
+    header_row: int = 0  # 1-based row of the (last) header line
+    columns: dict[str, int] = field(default_factory=dict)  # column key -> 0-based index
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    info: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    assessment: dict[str, str] = field(default_factory=dict)
+    title: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_sheets(path: Path, relative: str, limits: dict[str, int]) -> list[Sheet]:
+    """Every sheet's cell values (cached values of formulas), within the size limits."""
+    try:
+        with path.open("rb") as handle:
+            book = python_calamine.CalamineWorkbook.from_filelike(handle)
+            return [_load_sheet(book, meta, relative, limits) for meta in book.sheets_metadata]
+    except python_calamine.PasswordError as exc:
+        raise ReadRefused(problems.make("file_encrypted", file=relative)) from exc
+    except (python_calamine.CalamineError, OSError, ValueError) as exc:
+        raise ReadRefused(problems.make("file_unreadable", file=relative,
+                                        detail=str(exc)[:160])) from exc
+
+
+def _load_sheet(book: Any, meta: Any, relative: str, limits: dict[str, int]) -> Sheet:
+    visible = str(meta.visible).endswith("Visible")
+    sheet = book.get_sheet_by_name(meta.name)
+    height, width = sheet.total_height, sheet.total_width
+    if height > limits["max_rows"] or width > limits["max_columns"]:
+        raise ReadRefused(problems.make(
+            "sheet_too_large", file=relative, sheet=meta.name, rows=height, columns=width,
+            max_rows=limits["max_rows"], max_columns=limits["max_columns"]))
+    return Sheet(name=meta.name, visible=visible, rows=sheet.to_python(skip_empty_area=False))
+
+
+def locate(sheets: list[Sheet], config: Config, relative: str) -> WorkbookRead:
+    """Find the list table, the unit's information and its free-text assessment."""
+    result = WorkbookRead()
+    found = find_header(sheets, config.columns, config.sheets["list"],
+                        config.limits["header_search_rows"])
+    if found is None:
+        expected = ", ".join(f"\"{c.header}\"" for c in config.columns if c.required)
+        result.problems.append(problems.make("header_not_found", file=relative,
+                                             expected=expected))
+    else:
+        sheet, first, last, mapping = found
+        result.sheet, result.header_row, result.columns = sheet.name, last + 1, mapping
+        result.title = [nfc(v) for row in sheet.rows[:first] for v in row if not is_blank(v)]
+        result.table = table_below(sheet.rows, last, mapping)
+        for column in config.columns:
+            if column.required and column.key not in mapping:
+                result.problems.append(problems.make(
+                    "column_missing", file=relative, sheet=sheet.name, column=column.header))
+    skipped = {loose_key(config.sheets["guide"]), loose_key(config.sheets["meta"])}
+    others = [s for s in sheets if s.name != result.sheet and loose_key(s.name) not in skipped]
+    result.meta = _meta(sheets, config.sheets["meta"])
+    result.info = labelled_values(_prefer(others, config.sheets["info"]), config.info)
+    if found is not None:
+        titled = labelled_values([Sheet(found[0].name, True, found[0].rows[:found[1]])],
+                                 config.info)
+        result.info = {**titled, **result.info}
+    result.assessment = {k: nfc(v) for k, v in labelled_values(
+        _prefer(others, config.sheets["assessment"]), config.assessment, below=True).items()}
+    return result
+
+
+def find_header(sheets: list[Sheet], columns: list[Column], list_name: str,
+                search_rows: int) -> tuple[Sheet, int, int, dict[str, int]] | None:
+    """The sheet and the header line(s) that name the most known columns."""
+    spellings = _header_spellings(columns)
+    best: tuple[int, int, Sheet, int, int, dict[str, int]] | None = None
+    for sheet in _prefer(sheets, list_name):
+        preferred = int(loose_key(sheet.name) == loose_key(list_name))
+        for i, row in enumerate(sheet.rows[:search_rows]):
+            options = [(i, row)]
+            if i + 1 < len(sheet.rows):
+                options.append((i + 1, _merge_lines(row, sheet.rows[i + 1])))
+            for last, line in options:
+                mapping = map_header(line, spellings)
+                score = len(mapping)
+                if "name" in mapping and score >= 3 and (
+                        best is None or (score, preferred) > (best[0], best[1])):
+                    best = (score, preferred, sheet, i, last, mapping)
+    return None if best is None else best[2:]
+
+
+def _merge_lines(upper: list[Any], lower: list[Any]) -> list[Any]:
+    """A header split over two lines (a merged group title above sub-columns) read as one."""
+    return [lo if not is_blank(lo) else up for up, lo in zip(upper, lower, strict=False)]
+
+
+def _header_spellings(columns: list[Column]) -> dict[str, str]:
+    spellings: dict[str, str] = {}
+    for column in columns:
+        for text in (column.header, *column.aliases):
+            spellings.setdefault(loose_key(text), column.key)
+    return spellings
+
+
+def map_header(line: list[Any], spellings: dict[str, str]) -> dict[str, int]:
+    """Column key -> index for the cells of one line that are known headers."""
+    exact: dict[str, int] = {}
+    prefixed: dict[str, int] = {}
+    by_length = sorted(spellings, key=len, reverse=True)
+    for index, cell in enumerate(line):
+        if is_blank(cell) or not isinstance(cell, str):
+            continue
+        key = loose_key(cell)
+        if key in spellings:
+            exact.setdefault(spellings[key], index)
+            continue
+        known = next((k for k in by_length if key.startswith(k + " ")), None)
+        if known:
+            prefixed.setdefault(spellings[known], index)
+    taken = set(exact.values())
+    for column_key, index in prefixed.items():
+        if column_key not in exact and index not in taken:
+            exact[column_key] = index
+            taken.add(index)
+    return exact
+
+
+def table_below(rows: list[list[Any]], header: int, mapping: dict[str, int]) -> pd.DataFrame:
+    """The data rows under the header: one per non-blank line, with its sheet row number."""
+    records = []
+    for i in range(header + 1, len(rows)):
+        row = rows[i]
+        values = {key: (row[idx] if idx < len(row) else "") for key, idx in mapping.items()}
+        if all(is_blank(v) for k, v in values.items() if k != "seq"):
+            continue
+        if i == header + 1 and _is_numbering(row):
+            continue
+        values["row"] = i + 1
+        records.append(values)
+    frame = pd.DataFrame.from_records(records, columns=[*mapping, "row"])
+    return frame.astype(object).assign(row=frame["row"].astype(int))
+
+
+def _is_numbering(row: list[Any]) -> bool:
+    """The "(1) (2) (3) …" line that Party forms put under the header."""
+    filled = [v for v in row if not is_blank(v)]
+    return len(filled) >= 3 and all(
+        _NUMBERING.match(str(int(v)) if isinstance(v, float) and v.is_integer() else nfc(v))
+        for v in filled)
+
+
+def labelled_values(sheets: list[Sheet], labels: list[Label],
+                    below: bool = False) -> dict[str, Any]:
+    """Values written beside (or, for answers, under) a known label, first found wins."""
+    keys = {loose_key(t): lab.key for lab in labels for t in (lab.label, *lab.aliases)}
+    found: dict[str, Any] = {}
+    for sheet in sheets:
+        for i, row in enumerate(sheet.rows):
+            for j, cell in enumerate(row):
+                if not isinstance(cell, str) or is_blank(cell):
+                    continue
+                label, inline = _split_label(cell)
+                key = keys.get(loose_key(label))
+                if key is None or key in found:
+                    continue
+                value = inline if not is_blank(inline) else _right_of(row, j)
+                if is_blank(value) and below:
+                    value = _under(sheet.rows, i, j, keys)
+                if not is_blank(value):
+                    found[key] = value
+    return found
+
+
+def _split_label(cell: str) -> tuple[str, str]:
+    """"Mã đơn vị: cam-lam" → ("Mã đơn vị", "cam-lam"); a plain label has no inline value."""
+    if ":" in cell:
+        label, _, value = cell.partition(":")
+        return label, value.strip()
+    return cell, ""
+
+
+def _right_of(row: list[Any], j: int) -> Any:
+    return next((v for v in row[j + 1:j + 3] if not is_blank(v)), "")
+
+
+def _under(rows: list[list[Any]], i: int, j: int, keys: dict[str, str]) -> Any:
+    for row in rows[i + 1:i + 4]:
+        value = next((v for v in row[j:] if not is_blank(v)), "")
+        if not is_blank(value):
+            return "" if loose_key(_split_label(str(value))[0]) in keys else value
+    return ""
+
+
+def _meta(sheets: list[Sheet], name: str) -> dict[str, Any]:
+    sheet = next((s for s in sheets if loose_key(s.name) == loose_key(name)), None)
+    if sheet is None:
+        return {}
+    return {nfc(r[0]): r[1] for r in sheet.rows if len(r) >= 2 and not is_blank(r[0])}
+
+
+def _prefer(sheets: list[Sheet], name: str) -> list[Sheet]:
+    """The sheet with the expected name first, then visible sheets, then the rest."""
+    return sorted(sheets, key=lambda s: (loose_key(s.name) != loose_key(name), not s.visible))

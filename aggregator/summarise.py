@@ -1,0 +1,111 @@
+"""Stage 6: the figures of the run, from accepted records only, as ``summary.json`` has them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .config import Config
+from .merge import ACCEPTED, IGNORED, REJECTED, SUPERSEDED, FileOutcome, UnitStatus
+
+
+def unit_by_field(records: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """Models per unit (rows, registry order) and field (columns 1–11), zeros included."""
+    codes = [f.code for f in config.fields]
+    units = [u.code for u in config.units]
+    if records.empty:
+        return pd.DataFrame(0, index=units, columns=codes)
+    table = pd.crosstab(records["unit"], records["field"])
+    return table.reindex(index=units, columns=codes, fill_value=0).astype(int)
+
+
+def _counts(series: pd.Series, codes: list[str]) -> dict[str, int]:
+    counted = series.value_counts()
+    return {code: int(counted.get(code, 0)) for code in codes}
+
+
+def build(config: Config, year: int, period: str, statuses: list[UnitStatus],
+          outcomes: list[FileOutcome], records: pd.DataFrame) -> dict[str, Any]:
+    """The summary of one run: the contract's keys, plus a few extra for people."""
+    pivot = unit_by_field(records, config)
+    subjects = [s.code for s in config.subjects]
+    stages = [c.code for c in config.column("stage").choices]
+    status_codes = {c.code: int((records["status"] == c.code).sum())
+                    for c in config.column("status").choices}
+    by_status = {s: sum(1 for u in statuses if u.status == s)
+                 for s in ("on_time", "late", "missing", "rejected")}
+    return {
+        "year": year,
+        "period": period,
+        "deadline": config.deadline(year, period).isoformat(),
+        "units": [_unit(u, pivot) for u in statuses],
+        "fields": [_field(f.code, f.name, records, subjects) for f in config.fields],
+        "totals": {
+            "models": len(records),
+            "units_expected": len(statuses),
+            "units_on_time": by_status["on_time"],
+            "units_late": by_status["late"],
+            "units_missing": by_status["missing"],
+            "units_rejected": by_status["rejected"],
+            "units_below_quota": sum(1 for u in statuses if not u.meets_quota),
+            "by_subject": _counts(records["subject"], subjects),
+            "by_stage": _counts(records["stage"], stages),
+            "new": status_codes.get("new", 0),
+            "continuing": status_codes.get("continuing", 0),
+            "replications": int(pd.to_numeric(records["replications"]).fillna(0).sum()),
+            "rewarded": int(records["reward_form"].notna().sum()),
+            "publicised": int((records.get("publicised") == "yes").sum())
+            if "publicised" in records else 0,
+        },
+        "rows": _rows(outcomes),
+        "files": {status: sum(1 for o in outcomes if o.status == status)
+                  for status in (ACCEPTED, REJECTED, SUPERSEDED, IGNORED)},
+    }
+
+
+def _unit(status: UnitStatus, pivot: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "code": status.code,
+        "name": status.name,
+        "group": status.group,
+        "status": status.status,
+        "received": status.received.isoformat() if status.received else None,
+        "file": status.used.candidate.relative if status.used else None,
+        "models": status.models,
+        "quota": status.quota,
+        "meets_quota": status.meets_quota,
+        "by_field": {str(code): int(n) for code, n in pivot.loc[status.code].items()},
+        "rejected_rows": status.used.rows_invalid if status.used else 0,
+    }
+
+
+def _field(code: int, name: str, records: pd.DataFrame, subjects: list[str]) -> dict[str, Any]:
+    mine = records[records["field"] == code]
+    return {"code": code, "name": name, "models": len(mine),
+            "by_subject": _counts(mine["subject"], subjects)}
+
+
+def _rows(outcomes: list[FileOutcome]) -> dict[str, int]:
+    accepted = [o for o in outcomes if o.status == ACCEPTED]
+    superseded = sum(o.rows_read for o in outcomes if o.status == SUPERSEDED)
+    rows = {
+        "accepted": sum(o.rows_valid for o in accepted),
+        "rejected": sum(o.rows_invalid for o in accepted),
+        "superseded": superseded,
+    }
+    return {"read": sum(rows.values()), **rows}
+
+
+def outstanding(records: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The models the report holds up: honoured first, then most replicated, then rewarded."""
+    if records.empty or limit == 0:
+        return records.head(0)
+    ranked = records.assign(
+        _honoured=records["stage"] == "honoured",
+        _places=pd.to_numeric(records["replications"]).fillna(0),
+        _rewarded=records["reward_form"].notna(),
+    )
+    ranked = ranked.sort_values(["_honoured", "_places", "_rewarded", "unit", "row"],
+                                ascending=[False, False, False, True, True], kind="stable")
+    return ranked.head(limit).drop(columns=["_honoured", "_places", "_rewarded"])

@@ -1,0 +1,145 @@
+"""Stage 3: judge every row of a list table, collecting every problem as a record.
+
+An error rejects its row, a warning keeps it; the rest of the file counts either way.
+Rules beyond single columns take their severity from ``schemas/workbook.yaml`` (rules:).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from . import problems
+from .config import Config
+from .problems import Problem
+from .text import is_blank, loose_key
+from .values import ColumnReader, Reading, as_text
+
+
+@dataclass
+class Validated:
+    """Parsed rows (accepted or not) and the problems found in them."""
+
+    records: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, Any]
+    raw: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def has_error(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+class RowValidator:
+    """Validates the rows of one list sheet against the schema for one report year."""
+
+    def __init__(self, config: Config, year: int):
+        self.config = config
+        self.year = year
+        self.readers = {c.key: ColumnReader(c, config) for c in config.columns}
+        self.totals = {loose_key(t) for t in config.totals_labels}
+
+    def validate(self, table: pd.DataFrame, columns: dict[str, int], file: str,
+                 sheet: str) -> Validated:
+        self._where = (file, sheet, columns)
+        rows = [self._row(raw) for raw in table.to_dict("records")]
+        self._duplicates(rows)
+        found = [p for row in rows for p in row.problems]
+        return Validated(records=self._frame(rows), problems=found)
+
+    def _problem(self, code: str, row: _Row, key: str = "", **params: Any) -> None:
+        severity = self.config.rules.get(code)
+        if severity == "off":
+            return
+        file, sheet, columns = self._where
+        cell = ""
+        if key in columns:
+            cell = f"{sheet}!{column_letter(columns[key])}{row.number}"
+        header = self.config.column(key).header if key else ""
+        value = row.raw.get(key, "") if key else ""
+        shown = "" if is_blank(value) else _shown(value)
+        row.problems.append(problems.make(code, severity=severity, file=file, sheet=sheet,
+                                          cell=cell, row=row.number, column=header,
+                                          value=shown, **params))
+
+    def _row(self, raw: dict[str, Any]) -> _Row:
+        row = _Row(number=int(raw["row"]), values={}, raw=raw)
+        if self._is_totals(raw):
+            self._problem("totals_row", row, "name" if "name" in raw else "")
+            return row
+        for column in self.config.columns:
+            reading = self.readers[column.key].read(raw.get(column.key))
+            row.values[column.key] = reading.value
+            self._cell(row, column.key, reading)
+        self._rules(row)
+        return row
+
+    def _is_totals(self, raw: dict[str, Any]) -> bool:
+        texts = [raw.get(k) for k in ("seq", "name", "field", "performer")]
+        return any(isinstance(t, str) and loose_key(t) in self.totals for t in texts)
+
+    def _cell(self, row: _Row, key: str, reading: Reading) -> None:
+        column = self.config.column(key)
+        if reading.code:
+            self._problem(reading.code, row, key, **reading.params)
+        elif reading.value is None and column.required:
+            self._problem("required_missing", row, key)
+
+    def _rules(self, row: _Row) -> None:
+        v = row.values
+        if v.get("field") is not None and v.get("subject") is not None:
+            fld = self.config.field_by_code(v["field"])
+            if v["subject"] not in fld.subjects:
+                allowed = ", ".join(self.readers["subject"].label(s) for s in fld.subjects)
+                self._problem("subject_not_allowed", row, "subject",
+                              field=f"{fld.code} ({fld.name})", allowed=allowed)
+        built = v.get("year_built")
+        if built is not None and built > self.year:
+            self._problem("year_after_report_year", row, "year_built", year=self.year)
+        elif built is not None and v.get("status") == "new" and built != self.year:
+            self._problem("new_not_report_year", row, "year_built", year=self.year)
+        if v.get("stage") == "replicated" and not v.get("replications"):
+            self._problem("replicated_without_places", row, "replications")
+        if v.get("reward_form") and not v.get("reward_decision"):
+            self._problem("reward_without_decision", row, "reward_decision")
+
+    def _duplicates(self, rows: list[_Row]) -> None:
+        """The same model (name and field, by matching key) listed again: the later is rejected."""
+        first: dict[tuple[str, Any], int] = {}
+        for row in rows:
+            if row.has_error:
+                continue
+            key = (loose_key(row.values["name"]), row.values["field"])
+            if key in first:
+                self._problem("duplicate_model", row, "name", first_row=first[key])
+            else:
+                first[key] = row.number
+
+    def _frame(self, rows: list[_Row]) -> pd.DataFrame:
+        keys = [c.key for c in self.config.columns]
+        records = [{"row": r.number, "accepted": not r.has_error,
+                    **{k: r.values.get(k) for k in keys}} for r in rows]
+        return pd.DataFrame.from_records(records, columns=["row", "accepted", *keys]).astype(
+            {"row": int, "accepted": bool})
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _shown(value: Any) -> str:
+    return as_text(value)[:200]

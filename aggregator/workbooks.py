@@ -1,0 +1,178 @@
+"""Write the master workbook and the units' feedback workbooks (XlsxWriter).
+
+Every string is written as a string (``strings_to_formulas`` off), so nothing a unit typed
+can become a formula or a link in a workbook we produce.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from .labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn
+from .merge import FileOutcome
+from .pipeline import RunResult
+from .problems import Problem
+from .summarise import unit_by_field
+from .validate import column_letter
+
+SAFE = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+FIXED_TIME = dt.datetime(2000, 1, 1)
+
+
+def open_workbook(path: Path, created: dt.datetime = FIXED_TIME) -> xlsxwriter.Workbook:
+    """A workbook that writes text as text and carries no wall-clock time."""
+    book = xlsxwriter.Workbook(str(path), SAFE)
+    book.set_properties({"created": created, "author": "", "company": ""})
+    return book
+
+
+class Styles:
+    def __init__(self, book: xlsxwriter.Workbook):
+        base = {"font_name": "Times New Roman", "font_size": 12, "valign": "top"}
+        self.header = book.add_format({**base, "bold": True, "text_wrap": True, "border": 1,
+                                       "align": "center", "valign": "vcenter", "bg_color": "#D9E1F2"})
+        self.cell = book.add_format({**base, "text_wrap": True, "border": 1})
+        self.number = book.add_format({**base, "border": 1, "num_format": "#,##0"})
+        self.date = book.add_format({**base, "border": 1, "num_format": "dd/mm/yyyy"})
+        self.title = book.add_format({**base, "bold": True, "font_size": 14})
+        self.text = book.add_format({**base, "text_wrap": True})
+        self.error = book.add_format({**base, "text_wrap": True, "border": 1, "bg_color": "#FFC7CE"})
+        self.warning = book.add_format({**base, "text_wrap": True, "border": 1, "bg_color": "#FFEB9C"})
+        self.total = book.add_format({**base, "bold": True, "border": 1, "num_format": "#,##0"})
+
+
+def write_table(sheet: Worksheet, styles: Styles, top: int, headers: list[str],
+                rows: list[list[Any]], widths: list[int] | None = None) -> int:
+    """A bordered table with a frozen header and a filter; returns the next free row."""
+    sheet.write_row(top, 0, headers, styles.header)
+    for i, row in enumerate(rows, start=top + 1):
+        for j, value in enumerate(row):
+            _write(sheet, i, j, value, styles)
+    for j, width in enumerate(widths or [16] * len(headers)):
+        sheet.set_column(j, j, width)
+    sheet.freeze_panes(top + 1, 0)
+    sheet.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
+    return top + len(rows) + 1
+
+
+def _write(sheet: Worksheet, i: int, j: int, value: Any, styles: Styles) -> None:
+    if value is None or (isinstance(value, float) and value != value):
+        sheet.write_blank(i, j, None, styles.cell)
+    elif isinstance(value, bool):
+        sheet.write_string(i, j, "Có" if value else "Không", styles.cell)
+    elif isinstance(value, (int, float)):
+        sheet.write_number(i, j, value, styles.number)
+    elif isinstance(value, dt.date):
+        sheet.write_datetime(i, j, dt.datetime.combine(value, dt.time()), styles.date)
+    else:
+        sheet.write_string(i, j, str(value), styles.cell)
+
+
+def write_master(result: RunResult, path: Path) -> None:
+    """Every accepted record with its source, the pivot, the status and every rejection."""
+    labels = Labels(result.config)
+    book = open_workbook(path)
+    styles = Styles(book)
+    _records(book.add_worksheet("Mô hình, điển hình"), styles, result, labels)
+    _pivot(book.add_worksheet("Đơn vị x lĩnh vực"), styles, result, labels)
+    _status(book.add_worksheet("Tình hình gửi"), styles, result)
+    _rejected(book.add_worksheet("Dòng bị loại"), styles, result, labels)
+    _problems(book.add_worksheet("Lỗi và lưu ý"), styles,
+              [p for o in result.outcomes for p in o.problems], result)
+    _files(book.add_worksheet("Tệp nhận được"), styles, result)
+    book.close()
+
+
+def _record_columns(result: RunResult) -> list[Any]:
+    return [c for c in result.config.columns if c.key != "seq"]
+
+
+def _records(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
+    columns = _record_columns(result)
+    headers = ["STT", "Đơn vị", *[c.header for c in columns], "Tệp nguồn", "Trang", "Dòng",
+               "SHA-256 của tệp"]
+    rows = []
+    for n, record in enumerate(result.records.to_dict("records"), start=1):
+        rows.append([n, labels.units[record["unit"]],
+                     *[labels.value(c.key, record[c.key]) for c in columns],
+                     record["file"], record["sheet"], int(record["row"]), record["sha256"]])
+    widths = [6, 24, *[c.width for c in columns], 30, 12, 7, 20]
+    write_table(sheet, styles, 0, headers, rows, widths)
+
+
+def _pivot(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
+    pivot = unit_by_field(result.records, result.config)
+    fields = result.config.fields
+    headers = ["Đơn vị", *[f"{f.code}. {f.short}" for f in fields], "Tổng"]
+    rows = [[labels.units[unit], *[int(v) for v in counts], int(counts.sum())]
+            for unit, counts in pivot.iterrows()]
+    end = write_table(sheet, styles, 0, headers, rows, [30, *[12] * len(fields), 10])
+    sheet.write_string(end, 0, "Tổng cộng", styles.total)
+    for j in range(1, len(headers)):
+        sheet.write_number(end, j, int(pivot.sum().sum()) if j == len(headers) - 1
+                           else int(pivot.iloc[:, j - 1].sum()), styles.total)
+
+
+def _status(sheet: Worksheet, styles: Styles, result: RunResult) -> None:
+    headers = ["Mã đơn vị", "Tên đơn vị", "Tình trạng", "Ngày nhận", "Tệp dùng để tổng hợp",
+               "Số mô hình", "Chỉ tiêu", "Đạt chỉ tiêu", "Số dòng bị loại"]
+    rows = [[u["code"], u["name"], UNIT_STATUS[u["status"]], date_vn(u["received"]),
+             u["file"] or "", u["models"], u["quota"], "Đạt" if u["meets_quota"] else "Chưa đạt",
+             u["rejected_rows"]] for u in result.summary["units"]]
+    write_table(sheet, styles, 0, headers, rows, [16, 32, 14, 12, 36, 10, 9, 11, 10])
+
+
+def _rejected(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
+    headers = ["Đơn vị", "Tệp", "Tình trạng tệp", "Trang", "Dòng", "Tên mô hình, điển hình",
+               "Lý do"]
+    rows = []
+    for outcome in result.outcomes:
+        if outcome.records is None:
+            continue
+        reasons = _reasons_by_row(outcome.problems)
+        for record in outcome.records[~outcome.records["accepted"]].to_dict("records"):
+            raw_name = _raw_value(outcome, record["row"], "name")
+            rows.append([labels.units.get(outcome.unit or "", ""), outcome.candidate.relative,
+                         FILE_STATUS[outcome.status], outcome.sheet, int(record["row"]),
+                         raw_name, reasons.get(int(record["row"]), "")])
+    write_table(sheet, styles, 0, headers, rows, [24, 30, 16, 12, 7, 36, 60])
+
+
+def _reasons_by_row(found: list[Problem]) -> dict[int, str]:
+    reasons: dict[int, list[str]] = {}
+    for problem in found:
+        if problem.row is not None and problem.is_error:
+            where = f"{problem.cell}: " if problem.cell else ""
+            reasons.setdefault(problem.row, []).append(where + problem.message)
+    return {row: "\n".join(texts) for row, texts in reasons.items()}
+
+
+def _raw_value(outcome: FileOutcome, row: int, key: str) -> str:
+    if outcome.raw is None or key not in outcome.raw:
+        return ""
+    match = outcome.raw.loc[outcome.raw["row"] == row, key]
+    return "" if match.empty else str(match.iloc[0])
+
+
+def _problems(sheet: Worksheet, styles: Styles, found: list[Problem], result: RunResult) -> None:
+    headers = ["Mức độ", "Mã lỗi", "Tệp", "Trang", "Ô", "Cột", "Giá trị", "Nội dung"]
+    rows = [[SEVERITY[p.severity], p.code, p.file, p.sheet, p.cell, p.column, p.value, p.message]
+            for p in found]
+    write_table(sheet, styles, 0, headers, rows, [8, 22, 30, 12, 14, 20, 24, 70])
+
+
+def _files(sheet: Worksheet, styles: Styles, result: RunResult) -> None:
+    labels = Labels(result.config)
+    headers = ["Tệp", "Tình trạng", "Đơn vị", "Nhận biết qua", "Ngày nhận", "Dòng đọc",
+               "Dòng được tính", "Dòng lỗi", "Kích thước (byte)", "SHA-256", "Lý do"]
+    rows = [[o.candidate.relative, FILE_STATUS[o.status], labels.units.get(o.unit or "", ""),
+             IDENTIFIED_BY.get(o.identified_by, ""), date_vn(o.received), o.rows_read,
+             o.rows_counted, o.rows_invalid, o.candidate.size, o.candidate.sha256,
+             "\n".join(p.message for p in o.file_errors)] for o in result.outcomes]
+    write_table(sheet, styles, 0, headers, rows, [34, 18, 26, 12, 11, 8, 8, 8, 12, 20, 60])

@@ -1,0 +1,66 @@
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from aggregator import config
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+
+
+def copy_schemas(tmp_path: Path) -> Path:
+    target = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS, target)
+    return target
+
+
+def edit(folder: Path, name: str, change) -> None:
+    path = folder / f"{name}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_default_schemas_load_with_the_plan_registry():
+    cfg = config.load(SCHEMAS)
+    assert len(cfg.units) == 21 and len(cfg.fields) == 11
+    assert cfg.unit("cam-lam").name == "Huyện ủy Cam Lâm"
+    assert cfg.field_by_code(3).subjects == ("household",)
+    assert str(cfg.deadline(2026, "annual")) == "2026-12-05"
+
+
+def test_a_registry_of_seventy_units_needs_no_code(tmp_path):
+    folder = copy_schemas(tmp_path)
+
+    def seventy(data):
+        data["units"] = [{"code": f"xa-{i}", "name": f"Đảng ủy xã số {i}", "group": "truc-thuoc"}
+                         for i in range(70)]
+
+    edit(folder, "units", seventy)
+    cfg = config.load(folder)
+    assert len(cfg.units) == 70 and cfg.units[5].quota == 3
+
+
+@pytest.mark.parametrize("name,change,where", [
+    ("units", lambda d: d["units"][2].update(quota=-1), "units.2.quota"),
+    ("units", lambda d: d["units"][3].pop("name"), "units.3"),
+    ("units", lambda d: d["units"][4].update(group="khong-co"), "units.4.group"),
+    ("units", lambda d: d["units"][5].update(code="nha-trang"), "units.code"),
+    ("fields", lambda d: d["fields"][2].update(subjects=["animal"]), "fields.2.subjects"),
+    ("workbook", lambda d: d["rules"].update(duplicate_model="sometimes"), "rules.duplicate_model"),
+    ("report", lambda d: d["deadlines"].update(annual="5/12"), "deadlines.annual"),
+])
+def test_a_broken_schema_names_its_file_and_key(tmp_path, name, change, where):
+    folder = copy_schemas(tmp_path)
+    edit(folder, name, change)
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(folder)
+    assert f"{name}.yaml" in str(caught.value) and where in str(caught.value)
+
+
+def test_yaml_syntax_error_is_reported_with_its_line(tmp_path):
+    folder = copy_schemas(tmp_path)
+    (folder / "report.yaml").write_text("province: [Khánh Hòa\n", encoding="utf-8")
+    with pytest.raises(config.ConfigError, match="report.yaml.*dòng"):
+        config.load(folder)

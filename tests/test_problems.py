@@ -1,0 +1,17 @@
+import re
+
+from aggregator import problems
+
+
+def test_every_template_fills_from_its_own_placeholders():
+    for code, (severity, template) in problems.CATALOGUE.items():
+        assert severity in (problems.ERROR, problems.WARNING), code
+        names = set(re.findall(r"{(\w+)}", template))
+        params = {n: "X" for n in names - {"value", "column", "sheet"}}
+        made = problems.make(code, value="v", column="c", **params)
+        assert made.code == code and "{" not in made.message
+
+
+def test_severity_can_be_overridden_by_the_rules():
+    made = problems.make("new_not_report_year", severity="error", value=2020, year=2026)
+    assert made.is_error and "2020" in made.message
