@@ -112,7 +112,7 @@ def find_header(sheets: list[Sheet], columns: list[Column], list_name: str,
                 search_rows: int) -> tuple[Sheet, int, int, dict[str, int]] | None:
     """The sheet and the header line(s) that name the most known columns."""
     spellings = _header_spellings(columns)
-    best: tuple[int, int, Sheet, int, int, dict[str, int]] | None = None
+    best: tuple[tuple[int, int, int], Sheet, int, int, dict[str, int]] | None = None
     for sheet in _prefer(sheets, list_name):
         preferred = int(loose_key(sheet.name) == loose_key(list_name))
         for i, row in enumerate(sheet.rows[:search_rows]):
@@ -121,11 +121,11 @@ def find_header(sheets: list[Sheet], columns: list[Column], list_name: str,
                 options.append((i + 1, _merge_lines(row, sheet.rows[i + 1])))
             for last, line in options:
                 mapping = map_header(line, spellings)
-                score = len(mapping)
-                if "name" in mapping and score >= 3 and (
-                        best is None or (score, preferred) > (best[0], best[1])):
-                    best = (score, preferred, sheet, i, last, mapping)
-    return None if best is None else best[2:]
+                # more known columns first, then the expected sheet, then one line over two
+                rank = (len(mapping), preferred, int(last == i))
+                if "name" in mapping and rank[0] >= 3 and (best is None or rank > best[0]):
+                    best = (rank, sheet, i, last, mapping)
+    return None if best is None else best[1:]
 
 
 def _merge_lines(upper: list[Any], lower: list[Any]) -> list[Any]:

@@ -106,7 +106,9 @@ class RowValidator:
             self._problem("year_after_report_year", row, "year_built", year=self.year)
         elif built is not None and v.get("status") == "new" and built != self.year:
             self._problem("new_not_report_year", row, "year_built", year=self.year)
-        if v.get("stage") == "replicated" and not v.get("replications"):
+        unread = {p.column for p in row.problems}
+        if (v.get("stage") == "replicated" and not v.get("replications")
+                and self.config.column("replications").header not in unread):
             self._problem("replicated_without_places", row, "replications")
         if v.get("reward_form") and not v.get("reward_decision"):
             self._problem("reward_without_decision", row, "reward_decision")

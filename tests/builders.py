@@ -1,0 +1,61 @@
+"""Build the workbooks units send, in code, so each test shows its own input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+HEADERS = ["STT", "Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng", "Tập thể, cá nhân thực hiện",
+           "Địa bàn, cơ quan, đơn vị", "Năm xây dựng", "Tình trạng", "Giai đoạn",
+           "Nội dung, cách làm", "Hiệu quả đạt được", "Đánh giá", "Số nơi nhân rộng",
+           "Hình thức khen thưởng", "Số, ngày quyết định khen thưởng",
+           "Đã tuyên truyền trên báo chí", "Ghi chú"]
+
+
+def model(name: str = "Mô hình dân vận khéo", field: Any = 1, subject: str = "Tập thể",
+          year: Any = 2024, status: str = "Duy trì, phát huy",
+          stage: str = "Giới thiệu, nhân rộng", places: Any = 2, **extra: Any) -> dict[str, Any]:
+    """One row of the list sheet, keyed by header; sensible and valid unless told otherwise."""
+    row = {"Tên mô hình, điển hình": name, "Lĩnh vực": field, "Đối tượng": subject,
+           "Tập thể, cá nhân thực hiện": "Chi bộ thôn 1", "Năm xây dựng": year,
+           "Tình trạng": status, "Giai đoạn": stage, "Nội dung, cách làm": "Cách làm hay.",
+           "Số nơi nhân rộng": places}
+    row.update(extra)
+    return row
+
+
+def workbook(path: Path, rows: list[dict[str, Any]], *, code: str | None = "cam-lam",
+             name: str | None = "Huyện ủy Cam Lâm", year: Any = 2026, period: Any = "Năm",
+             report_date: Any = "03/12/2026", headers: list[str] | None = None,
+             title_rows: int = 2, list_sheet: str = "Danh sách", info_sheet: bool = True,
+             assessment: dict[str, str] | None = None,
+             after: list[list[Any]] | None = None) -> Path:
+    """A unit's workbook: Thông tin, then the list with title rows, header and data rows."""
+    book = openpyxl.Workbook()
+    listing = book.active
+    listing.title = list_sheet
+    for i in range(title_rows):
+        listing.append([f"Dòng tiêu đề {i + 1}"])
+    headers = headers or HEADERS
+    listing.append(headers)
+    for n, row in enumerate(rows, start=1):
+        listing.append([row.get(h, n if h == "STT" else None) for h in headers])
+        for cell in listing[listing.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # typed as text ('=1+2), not a formula
+    for extra in after or []:
+        listing.append(extra)
+    if info_sheet:
+        info = book.create_sheet("Thông tin", 0)
+        for label, value in (("Mã đơn vị", code), ("Tên đơn vị", name), ("Năm báo cáo", year),
+                             ("Kỳ báo cáo", period), ("Ngày báo cáo", report_date)):
+            info.append([label, value])
+    if assessment:
+        sheet = book.create_sheet("Đánh giá chung")
+        for label, text in assessment.items():
+            sheet.append([label, text])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path

@@ -1,0 +1,85 @@
+"""Files that are not workbooks, broken or hostile are refused with a reason, never read."""
+
+import io
+import zipfile
+
+import pytest
+from builders import model, workbook
+
+from aggregator import discover
+
+LIMITS = {"max_file_bytes": 5_000_000, "max_uncompressed_bytes": 50_000_000,
+          "max_compression_ratio": 100, "max_rows": 1000, "max_columns": 50,
+          "header_search_rows": 30}
+
+
+def kind(path):
+    found = discover.fingerprint(path, path.parent, LIMITS)
+    return found.kind, [p.code for p in found.problems]
+
+
+def test_workbooks_are_recognised_by_content_not_name(tmp_path):
+    path = workbook(tmp_path / "a.xlsx", [model()])
+    renamed = tmp_path / "a.xls"
+    renamed.write_bytes(path.read_bytes())
+    assert kind(path) == ("xlsx", []) and kind(renamed) == ("xlsx", [])
+
+
+@pytest.mark.parametrize("name,content,code", [
+    ("scan.pdf", b"%PDF-1.5 ...", "file_not_workbook"),
+    ("photo.xlsx", b"\x89PNG\r\n\x1a\n....", "file_not_workbook"),
+    ("note.xlsx", b"just some text", "file_not_workbook"),
+    ("empty.xlsx", b"", "file_empty"),
+    ("cut.xlsx", b"PK\x03\x04" + b"\x00" * 100, "file_unreadable"),
+])
+def test_not_a_workbook(tmp_path, name, content, code):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert kind(path) == ("other", [code])
+
+
+def test_word_document_is_named_as_such(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<w/>")
+    path = tmp_path / "cong-van.docx"
+    path.write_bytes(buffer.getvalue())
+    found = discover.fingerprint(path, tmp_path, LIMITS)
+    assert "Word" in found.problems[0].message
+
+
+def test_zip_bomb_is_refused_before_inflating(tmp_path):
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * 60_000_000)
+    assert kind(path) == ("other", ["file_bomb"])
+
+
+def test_password_protected_workbook(tmp_path):
+    # An encrypted OOXML file is an OLE container holding an "EncryptedPackage" stream.
+    path = tmp_path / "khoa.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500
+                     + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 500)
+    found = discover.fingerprint(path, tmp_path, LIMITS)
+    assert found.problems[0].code == "file_encrypted" and "mật khẩu" in found.problems[0].message
+
+
+def test_too_large(tmp_path):
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 5_000_001)
+    assert kind(path) == ("other", ["file_too_large"])
+
+
+def test_office_leftovers_are_junk(tmp_path):
+    for name in ("~$bao cao.xlsx", "Thumbs.db", ".~lock.bao cao.xlsx#"):
+        (tmp_path / name).write_bytes(b"x")
+        assert kind(tmp_path / name) == ("junk", [])
+
+
+def test_every_file_is_found_recursively_in_a_stable_order(tmp_path):
+    for name in ("b/2.xlsx", "a.pdf", "b/1.xlsx", "c/d/e.ods"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    found = [p.relative_to(tmp_path).as_posix() for p in discover.find_files(tmp_path)]
+    assert found == ["a.pdf", "b/1.xlsx", "b/2.xlsx", "c/d/e.ods"]

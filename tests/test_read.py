@@ -1,0 +1,107 @@
+"""The header finder and the raw table: wherever the unit put things, they read right."""
+
+from builders import HEADERS, model, workbook
+
+from aggregator.read import load_sheets, locate
+
+
+def read(path, cfg):
+    return locate(load_sheets(path, path.name, cfg.limits), cfg, path.name)
+
+
+def test_standard_layout(tmp_path, cfg):
+    book = read(workbook(tmp_path / "a.xlsx", [model(), model("Khác", 5)]), cfg)
+    assert book.sheet == "Danh sách" and book.header_row == 3
+    assert list(book.table["row"]) == [4, 5]
+    assert book.table["name"].tolist() == ["Mô hình dân vận khéo", "Khác"]
+    assert book.info["unit_code"] == "cam-lam" and not book.problems
+
+
+def test_title_rows_added_or_removed(tmp_path, cfg):
+    none = read(workbook(tmp_path / "a.xlsx", [model()], title_rows=0), cfg)
+    many = read(workbook(tmp_path / "b.xlsx", [model()], title_rows=9), cfg)
+    assert none.header_row == 1 and list(none.table["row"]) == [2]
+    assert many.header_row == 10 and list(many.table["row"]) == [11]
+
+
+def test_columns_moved_extra_and_spelled_loosely(tmp_path, cfg):
+    headers = ["Ghi chú riêng của đơn vị", "Giai đoạn", "TÊN MÔ HÌNH,\nĐIỂN HÌNH (*)", "Lĩnh  vực",
+               "Đối tượng", "Tập thể, cá nhân thực hiện", "Năm xây dựng", "Tình trạng",
+               "Nội dung, cách làm"]
+    row = model(**{"Ghi chú riêng của đơn vị": "x", "TÊN MÔ HÌNH,\nĐIỂN HÌNH (*)": "Mô hình A",
+                   "Lĩnh  vực": 3})
+    book = read(workbook(tmp_path / "a.xlsx", [row], headers=headers), cfg)
+    assert book.columns["name"] == 2 and book.columns["stage"] == 1 and book.columns["field"] == 3
+    assert book.table.loc[0, "name"] == "Mô hình A" and book.table.loc[0, "field"] == 3
+    assert not book.problems
+
+
+def test_blank_rows_numbering_row_and_prenumbered_stt_are_not_rows(tmp_path, cfg):
+    path = workbook(tmp_path / "a.xlsx", [model(), {}, model("B")],
+                    after=[[99], [None, None]])
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["Danh sách"]
+    sheet.insert_rows(4)
+    for j in range(1, len(HEADERS) + 1):
+        sheet.cell(4, j, f"({j})")
+    book.save(path)
+    read_back = read(path, cfg)
+    assert read_back.table["name"].tolist() == ["Mô hình dân vận khéo", "B"]
+    assert list(read_back.table["row"]) == [5, 7]
+
+
+def test_header_split_over_two_lines(tmp_path, cfg):
+    upper = HEADERS[:13] + ["Khen thưởng", None] + HEADERS[15:]
+    lower = [None] * 13 + ["Hình thức khen thưởng", "Số, ngày quyết định khen thưởng"] + [None] * 2
+    path = workbook(tmp_path / "a.xlsx", [], headers=upper)
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["Danh sách"]
+    sheet.append(lower)
+    sheet.append([1, "Mô hình", 1, "Tập thể", "Ai", None, 2024, "Duy trì", "Phát hiện",
+                  "Làm", None, None, 0, "Giấy khen", "QĐ 12"])
+    book.save(path)
+    found = read(path, cfg)
+    assert found.columns["reward_form"] == 13 and found.columns["reward_decision"] == 14
+    assert found.table.loc[0, "reward_decision"] == "QĐ 12"
+
+
+def test_list_sheet_renamed_and_moved_is_found_by_its_header(tmp_path, cfg):
+    book = read(workbook(tmp_path / "a.xlsx", [model()], list_sheet="Sheet1"), cfg)
+    assert book.sheet == "Sheet1" and len(book.table) == 1
+
+
+def test_no_recognisable_header(tmp_path, cfg):
+    path = workbook(tmp_path / "a.xlsx", [], headers=["Cột 1", "Cột 2", "Cột 3"])
+    assert [p.code for p in read(path, cfg).problems] == ["header_not_found"]
+
+
+def test_missing_required_column_names_it(tmp_path, cfg):
+    headers = [h for h in HEADERS if h != "Nội dung, cách làm"]
+    problems = read(workbook(tmp_path / "a.xlsx", [model()], headers=headers), cfg).problems
+    assert [p.code for p in problems] == ["column_missing"]
+    assert "Nội dung, cách làm" in problems[0].message
+
+
+def test_info_from_title_rows_when_the_info_sheet_is_gone(tmp_path, cfg):
+    path = workbook(tmp_path / "a.xlsx", [model()], info_sheet=False, title_rows=0)
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    book.active.insert_rows(1, 2)
+    book.active["A1"] = "Đơn vị: HU Cam Lâm"
+    book.active["A2"] = "Ngày báo cáo: 02/12/2026"
+    book.save(path)
+    found = read(path, cfg)
+    assert found.info["unit_name"] == "HU Cam Lâm" and found.info["report_date"] == "02/12/2026"
+
+
+def test_assessment_answers_are_read(tmp_path, cfg):
+    path = workbook(tmp_path / "a.xlsx", [model()],
+                    assessment={"Khó khăn, vướng mắc": "Thiếu kinh phí.",
+                                "Đề xuất, kiến nghị": "Tăng tuyên truyền."})
+    found = read(path, cfg)
+    assert found.assessment == {"difficulties": "Thiếu kinh phí.", "proposals": "Tăng tuyên truyền."}
