@@ -64,3 +64,10 @@ def test_yaml_syntax_error_is_reported_with_its_line(tmp_path):
     (folder / "report.yaml").write_text("province: [Khánh Hòa\n", encoding="utf-8")
     with pytest.raises(config.ConfigError, match="report.yaml.*dòng"):
         config.load(folder)
+
+
+def test_the_summary_schema_is_the_shared_contract():
+    shared = SCHEMAS.parents[1] / "shared" / "contracts" / "summary.schema.json"
+    if not shared.exists():
+        pytest.skip("../shared is not beside this checkout")
+    assert (SCHEMAS / "summary.schema.json").read_bytes() == shared.read_bytes()
