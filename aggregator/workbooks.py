@@ -58,7 +58,16 @@ def write_table(sheet: Worksheet, styles: Styles, top: int, headers: list[str],
         sheet.set_column(j, j, width)
     sheet.freeze_panes(top + 1, 0)
     sheet.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
+    printable(sheet, top)
     return top + len(rows) + 1
+
+
+def printable(sheet: Worksheet, header_row: int = 0) -> None:
+    """A4 landscape, one page wide, the header repeated on every printed page."""
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row)
 
 
 def _write(sheet: Worksheet, i: int, j: int, value: Any, styles: Styles) -> None:

@@ -108,11 +108,6 @@ MODELS: dict[int, list[tuple[str, str, str, str]]] = {
           "Nấu cơm miễn phí mỗi trưa cho bệnh nhân nghèo tại bệnh viện.",
           "Hơn 30.000 suất cơm mỗi năm.")],
 }
-SUBJECT_FOR = {1: "Tập thể", 2: "Cá nhân", 3: "Hộ gia đình", 4: "Tập thể", 5: "Tập thể",
-               6: "Tập thể", 7: "Cá nhân", 8: "Tập thể", 9: "Cá nhân", 10: "Tập thể",
-               11: "Cá nhân"}
-INDIVIDUALS = {("Người thợ", "Cô giáo", "Bác sĩ", "Thanh niên khởi nghiệp", "Hiến đất",
-                "Người tốt", "Bếp ăn")}
 DIFFICULTIES = [
     "Kinh phí hỗ trợ xây dựng mô hình còn hạn chế; việc nhân rộng ở vùng sâu, vùng xa gặp khó khăn.",
     "Một số cơ sở chưa quan tâm đúng mức việc phát hiện, bồi dưỡng điển hình mới.",
@@ -127,11 +122,17 @@ STATUS = ["Đăng ký mới", "Duy trì, phát huy"]
 STAGE = ["Phát hiện, bồi dưỡng", "Giới thiệu, nhân rộng", "Biểu dương, tôn vinh"]
 
 
-def subject_for(field: int, name: str) -> str:
-    person = any(name.startswith(p) for group in INDIVIDUALS for p in group)
-    if field in (1, 4, 5, 6, 9, 2, 7) and person:
-        return "Cá nhân"
-    return SUBJECT_FOR[field]
+COLLECTIVES = ("Bộ phận", "Văn phòng", "Tổ", "Trung đội", "Trường", "Bệnh viện", "Đoàn",
+               "Thôn", "Ủy ban", "Dòng họ", "Câu lạc bộ", "Chi")
+
+
+def subject_for(field: int, performer: str) -> str:
+    """Who performs it decides the subject, within what the field allows."""
+    if field == 3 or performer.startswith("Hộ"):
+        return "Hộ gia đình"
+    if field == 8 or performer.startswith(COLLECTIVES):
+        return "Tập thể"
+    return "Cá nhân"
 
 
 def model_row(rng: random.Random, field: int, index: int) -> dict[str, object]:
@@ -142,7 +143,7 @@ def model_row(rng: random.Random, field: int, index: int) -> dict[str, object]:
     reward = "Bằng khen UBND tỉnh" if stage == "Biểu dương, tôn vinh" else None
     return {
         "name": name, "field": f"{field} - {FIELD_NAMES[field]}",
-        "subject": subject_for(field, name), "performer": performer,
+        "subject": subject_for(field, performer), "performer": performer,
         "location": rng.choice(["Xã Ninh Ích", "Phường Vĩnh Hải", "Xã Cam Hải Tây", "Thị trấn Diên Khánh",
                                 "Xã Sơn Thái", "Phường Cam Lộc"]),
         "year_built": year, "status": status, "stage": stage, "content": content,

@@ -1,0 +1,29 @@
+"""The bundled sample inbox gives the figures its generator documents."""
+
+from pathlib import Path
+
+from aggregator.pipeline import aggregate
+
+INBOX = Path(__file__).resolve().parents[1] / "examples" / "inbox"
+
+
+def test_sample_inbox_figures(cfg):
+    result = aggregate(cfg, INBOX, 2026, "annual")
+    status = {u.code: u.status for u in result.statuses}
+    assert sorted(c for c, s in status.items() if s == "missing") == ["hoi-ccb", "khanh-son"]
+    assert sorted(c for c, s in status.items() if s == "late") == ["dien-khanh", "hoi-phu-nu"]
+    assert sum(s == "on_time" for s in status.values()) == 17
+    fate = {o.candidate.relative: o for o in result.outcomes}
+    assert len(fate) == 24
+    assert fate["nha-trang/Thanh uy Nha Trang - bao cao mo hinh 2026.xlsx"].status == "superseded"
+    assert fate["nha-trang/Cong van kem theo.pdf"].status == "rejected"
+    assert fate["cam-ranh-bao-cao-2025.xlsx"].problems[0].code == "year_mismatch"
+    assert fate["DU Khu kinh te Van Phong - mo hinh.xlsx"].problems[0].code == "unit_unknown"
+    assert fate["Ninh Hoa - DS mo hinh 2026.xlsx"].unit == "ninh-hoa"
+    assert fate["mttq-bao-cao-mo-hinh-2026.xls"].status == "accepted"
+    assert fate["khoi-co-quan-bao-cao-mo-hinh-2026.ods"].status == "accepted"
+    rejected = sorted(p.code for o in result.outcomes if o.status == "accepted"
+                      for p in o.problems if p.is_error)
+    assert rejected == ["duplicate_model", "field_invalid", "required_missing",
+                        "subject_not_allowed", "totals_row", "year_after_report_year"]
+    assert result.summary["rows"]["rejected"] == 6
