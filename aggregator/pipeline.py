@@ -20,7 +20,7 @@ from . import discover, merge, problems, summarise
 from .config import Config
 from .identify import UnitMatcher, identify
 from .merge import ACCEPTED, IGNORED, REJECTED, FileOutcome, UnitStatus
-from .read import ReadRefused, load_sheets, locate
+from .read import ReadRefused, load_sheets, locate, repair_legacy_text
 from .text import nfc
 from .validate import RowValidator
 
@@ -71,6 +71,8 @@ class FileProcessor:
     def _read(self, outcome: FileOutcome) -> None:
         candidate = outcome.candidate
         sheets = load_sheets(candidate.path, candidate.relative, self.config.limits)
+        outcome.problems += repair_legacy_text(sheets, candidate.path, candidate.kind,
+                                               candidate.relative)
         book = locate(sheets, self.config, candidate.relative)
         found = identify(book, self.matcher, candidate.relative, candidate.path.stem,
                          self.year, self.period)

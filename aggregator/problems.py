@@ -36,6 +36,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "period_assumed": (WARNING, "Tệp không ghi kỳ báo cáo; đã coi là kỳ \"{expected}\"."),
     "info_invalid": (WARNING, "Ô \"{column}\" có giá trị \"{value}\" không đọc được; đã bỏ qua."),
     "file_superseded": (WARNING, "Đơn vị đã gửi tệp mới hơn ({newer}); tệp này được lưu lại nhưng không dùng để tổng hợp."),
+    "legacy_font": (WARNING, "Tệp gõ bằng phông chữ cũ {fonts}; đã chuyển {count} ô sang Unicode. Đề nghị đơn vị dùng phông Unicode (Times New Roman) ở lần sau."),
     "no_rows": (WARNING, "Bảng danh sách không có dòng mô hình, điển hình nào."),
     # Rows and cells
     "required_missing": (ERROR, "Cột \"{column}\" bắt buộc nhưng bỏ trống."),

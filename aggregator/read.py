@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pandas as pd
 import python_calamine
 
-from . import problems
+from . import legacy, problems
 from .config import Column, Config, Label
 from .problems import Problem
 from .text import is_blank, loose_key, nfc
@@ -59,6 +60,8 @@ def load_sheets(path: Path, relative: str, limits: dict[str, int]) -> list[Sheet
         with path.open("rb") as handle:
             book = python_calamine.CalamineWorkbook.from_filelike(handle)
             return [_load_sheet(book, meta, relative, limits) for meta in book.sheets_metadata]
+    except ReadRefused:
+        raise
     except python_calamine.PasswordError as exc:
         raise ReadRefused(problems.make("file_encrypted", file=relative)) from exc
     except (python_calamine.CalamineError, OSError, ValueError) as exc:
@@ -75,6 +78,38 @@ def _load_sheet(book: Any, meta: Any, relative: str, limits: dict[str, int]) -> 
             "sheet_too_large", file=relative, sheet=meta.name, rows=height, columns=width,
             max_rows=limits["max_rows"], max_columns=limits["max_columns"]))
     return Sheet(name=meta.name, visible=visible, rows=sheet.to_python(skip_empty_area=False))
+
+
+def repair_legacy_text(sheets: list[Sheet], path: Path, kind: str, relative: str) -> list[Problem]:
+    """TCVN3/VNI-typed cells turned into Unicode, by font where the format keeps fonts."""
+    if not legacy.needs_repair(sheets):
+        return []
+    fonts = _fonts(path) if kind == "xlsx" else {}
+    found = legacy.repair(sheets, fonts)
+    if not found:
+        return []
+    names = {legacy.TCVN3: "TCVN3 (.VnTime)", legacy.TCVN3_CAPS: "TCVN3 (.VnTimeH)",
+             legacy.VNI: "VNI"}
+    return [problems.make("legacy_font", file=relative, count=sum(found.values()),
+                          fonts=", ".join(names[e] for e in sorted(found)))]
+
+
+def _fonts(path: Path) -> dict[tuple[str, int, int], str]:
+    """Font names of the text cells of an OOXML workbook (openpyxl, read-only)."""
+    fonts: dict[tuple[str, int, int], str] = {}
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # fonts are a hint only: content detection still applies
+        return fonts
+    try:
+        for sheet in book.worksheets:
+            for r, row in enumerate(sheet.iter_rows()):
+                for cell in row:
+                    if isinstance(getattr(cell, "value", None), str) and cell.font is not None:
+                        fonts[(sheet.title, r, cell.column - 1)] = cell.font.name
+    finally:
+        book.close()
+    return fonts
 
 
 def locate(sheets: list[Sheet], config: Config, relative: str) -> WorkbookRead:
