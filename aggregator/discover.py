@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,11 @@ def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
     if bomb:
         candidate.problems.append(problems.make("file_bomb", file=candidate.relative, **bomb))
         return "other"
+    declared = _declares_entities(path, infos)
+    if declared:
+        candidate.problems.append(problems.make("file_xml_entities", file=candidate.relative,
+                                                part=declared))
+        return "other"
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         return "xlsx"
     if "content.xml" in names and "mimetype" in names:
@@ -108,6 +114,26 @@ def _bomb(infos: list[zipfile.ZipInfo], limits: dict[str, int]) -> dict[str, str
                  if info.file_size > 1_000_000), default=0.0)
     if total > limits["max_uncompressed_bytes"] or worst > limits["max_compression_ratio"]:
         return {"size": _megabytes(total), "ratio": f"{worst:.0f}:1"}
+    return None
+
+
+_PROLOGUE = 65536
+_ROOT = re.compile(rb"<[A-Za-z_]")
+
+
+def _declares_entities(path: Path, infos: list[zipfile.ZipInfo]) -> str | None:
+    """The first XML part whose prologue declares a DTD or entities (no office file does)."""
+    with zipfile.ZipFile(path) as archive:
+        for info in infos:
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            with archive.open(info) as part:
+                head = part.read(_PROLOGUE)
+            root = _ROOT.search(head)
+            prologue = head if root is None else head[:root.start()]
+            if b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue or (
+                    root is None and len(head) == _PROLOGUE):
+                return info.filename
     return None
 
 

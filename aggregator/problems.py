@@ -21,6 +21,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "file_empty": (ERROR, "Tệp rỗng (0 byte). Đề nghị đơn vị gửi lại tệp đã điền."),
     "file_too_large": (ERROR, "Tệp quá lớn ({size}), vượt giới hạn {limit}. Đề nghị đơn vị xóa ảnh, trang thừa rồi gửi lại."),
     "file_bomb": (ERROR, "Tệp có dấu hiệu bất thường (giải nén ra {size}, tỉ lệ nén {ratio}) nên không được mở để bảo đảm an toàn. Đề nghị đơn vị lưu lại tệp từ biểu mẫu chuẩn."),
+    "file_xml_entities": (ERROR, "Tệp chứa khai báo XML bất thường ({part}) mà bảng tính thông thường không có, nên không được mở để bảo đảm an toàn. Đề nghị đơn vị lưu lại tệp từ biểu mẫu chuẩn."),
     "sheet_too_large": (ERROR, "Trang \"{sheet}\" quá lớn ({rows} dòng × {columns} cột, giới hạn {max_rows} × {max_columns}). Đề nghị đơn vị xóa các dòng, cột thừa."),
     "header_not_found": (ERROR, "Không tìm thấy bảng danh sách mô hình, điển hình: không có dòng tiêu đề nào chứa các cột {expected}. Đề nghị đơn vị dùng đúng biểu mẫu chuẩn."),
     "column_missing": (ERROR, "Bảng danh sách thiếu cột bắt buộc \"{column}\". Đề nghị đơn vị bổ sung cột này theo biểu mẫu chuẩn."),

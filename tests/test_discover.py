@@ -83,3 +83,32 @@ def test_every_file_is_found_recursively_in_a_stable_order(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     found = [p.relative_to(tmp_path).as_posix() for p in discover.find_files(tmp_path)]
     assert found == ["a.pdf", "b/1.xlsx", "b/2.xlsx", "c/d/e.ods"]
+
+
+def _with_part(source, target, name, transform):
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            out.writestr(info, transform(data) if info.filename == name else data)
+    return target
+
+
+def test_xml_bomb_is_refused_before_any_parser_sees_it(tmp_path):
+    base = workbook(tmp_path / "base.xlsx", [model()])
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10)
+                         for i in range(1, 10)) + b"]>")
+
+    def bomb(data):
+        return laughs + data.split(b"?>", 1)[-1]
+
+    path = _with_part(base, tmp_path / "lol.xlsx", "xl/worksheets/sheet1.xml", bomb)
+    assert kind(path) == ("other", ["file_xml_entities"])
+    assert kind(base) == ("xlsx", [])
+
+
+def test_a_prologue_hidden_behind_padding_is_refused(tmp_path):
+    base = workbook(tmp_path / "base.xlsx", [model()])
+    path = _with_part(base, tmp_path / "pad.xlsx", "xl/workbook.xml",
+                      lambda data: b"<!--" + b" " * 70000 + b"-->" + data)
+    assert kind(path) == ("other", ["file_xml_entities"])
