@@ -20,7 +20,7 @@ from . import discover, merge, problems, summarise
 from .config import Config
 from .identify import UnitMatcher, identify
 from .merge import ACCEPTED, IGNORED, REJECTED, FileOutcome, UnitStatus
-from .read import ReadRefused, load_sheets, locate, repair_legacy_text
+from .read import ReadRefused, load_sheets, locate, mark_uncalculated, repair_legacy_text
 from .text import nfc
 from .validate import RowValidator
 
@@ -71,6 +71,7 @@ class FileProcessor:
     def _read(self, outcome: FileOutcome) -> None:
         candidate = outcome.candidate
         sheets = load_sheets(candidate.path, candidate.relative, self.config.limits)
+        mark_uncalculated(sheets, candidate.path, candidate.kind)
         outcome.problems += repair_legacy_text(sheets, candidate.path, candidate.kind,
                                                candidate.relative)
         book = locate(sheets, self.config, candidate.relative)

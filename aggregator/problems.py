@@ -40,6 +40,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "legacy_font": (WARNING, "Tệp gõ bằng phông chữ cũ {fonts}; đã chuyển {count} ô sang Unicode. Đề nghị đơn vị dùng phông Unicode (Times New Roman) ở lần sau."),
     "no_rows": (WARNING, "Bảng danh sách không có dòng mô hình, điển hình nào."),
     # Rows and cells
+    "formula_without_value": (ERROR, "Cột \"{column}\" có công thức {formula} nhưng tệp không lưu kết quả tính (tệp được lưu bởi phần mềm không tính công thức). Đề nghị đơn vị mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi gửi."),
     "required_missing": (ERROR, "Cột \"{column}\" bắt buộc nhưng bỏ trống."),
     "field_invalid": (ERROR, "Lĩnh vực \"{value}\" không hợp lệ. Ghi số từ 1 đến 11 hoặc chọn trong danh sách: {allowed}."),
     "choice_invalid": (ERROR, "Cột \"{column}\": \"{value}\" không phải lựa chọn hợp lệ. Chọn một trong: {allowed}."),

@@ -8,6 +8,7 @@ as the cells hold them; parsing them is the validator's job.
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from . import legacy, problems
 from .config import Column, Config, Label
 from .problems import Problem
 from .text import is_blank, loose_key, nfc
+from .values import Uncalculated
 
 _NUMBERING = re.compile(r"^\(?\d{1,2}\)?$")
 
@@ -78,6 +80,37 @@ def _load_sheet(book: Any, meta: Any, relative: str, limits: dict[str, int]) -> 
             "sheet_too_large", file=relative, sheet=meta.name, rows=height, columns=width,
             max_rows=limits["max_rows"], max_columns=limits["max_columns"]))
     return Sheet(name=meta.name, visible=visible, rows=sheet.to_python(skip_empty_area=False))
+
+
+def mark_uncalculated(sheets: list[Sheet], path: Path, kind: str) -> None:
+    """Formula cells that read blank because no value was saved with them, marked as such."""
+    if kind != "xlsx" or not _has_formulas(path):
+        return
+    by_name = {sheet.name: sheet for sheet in sheets}
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for ws in book.worksheets:
+            sheet = by_name.get(ws.title)
+            for r, row in enumerate(ws.iter_rows(max_row=len(sheet.rows) if sheet else 0)):
+                for cell in row:
+                    value = getattr(cell, "value", None)
+                    if not (isinstance(value, str) and value.startswith("=")):
+                        continue
+                    c = cell.column - 1
+                    if sheet and c < len(sheet.rows[r]) and is_blank(sheet.rows[r][c]):
+                        sheet.rows[r][c] = Uncalculated(value)
+    finally:
+        book.close()
+
+
+def _has_formulas(path: Path) -> bool:
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as part:
+                    if re.search(rb"<(?:\w+:)?f[ >]", part.read()):
+                        return True
+    return False
 
 
 def repair_legacy_text(sheets: list[Sheet], path: Path, kind: str, relative: str) -> list[Problem]:

@@ -23,6 +23,16 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 @dataclass(frozen=True)
+class Uncalculated:
+    """A formula cell saved without its value (by a tool that never calculated it)."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
+
+
+@dataclass(frozen=True)
 class Reading:
     value: Any = None
     code: str = ""  # problem code, "" when read cleanly
@@ -104,6 +114,8 @@ class ColumnReader:
         return self._cache[cache_key]
 
     def _read(self, raw: Any) -> Reading:
+        if isinstance(raw, Uncalculated):
+            return Reading(code="formula_without_value", params={"formula": str(raw)})
         kind = self.column.type
         if kind in ("text", "integer"):
             return Reading(as_text(raw))

@@ -105,3 +105,31 @@ def test_assessment_answers_are_read(tmp_path, cfg):
                                 "Đề xuất, kiến nghị": "Tăng tuyên truyền."})
     found = read(path, cfg)
     assert found.assessment == {"difficulties": "Thiếu kinh phí.", "proposals": "Tăng tuyên truyền."}
+
+
+def test_formulas_read_by_their_cached_values_and_flagged_without_one(tmp_path, cfg):
+    import xlsxwriter
+
+    from aggregator.pipeline import FileProcessor
+    from aggregator.discover import fingerprint
+
+    path = workbook(tmp_path / "src.xlsx", [model("A", places=None), model("B", places=None)])
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    book["Danh sách"]["M4"] = "=1+1"          # openpyxl saves no cached value
+    book.save(path)
+    done = xlsxwriter.Workbook(str(tmp_path / "calc.xlsx"))
+    sheet = done.add_worksheet("Danh sách")
+    sheet.write_row(0, 0, ["Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng",
+                           "Tập thể, cá nhân thực hiện", "Năm xây dựng", "Tình trạng",
+                           "Giai đoạn", "Nội dung, cách làm", "Số nơi nhân rộng"])
+    sheet.write_row(1, 0, ["A", 1, "Tập thể", "Ai", 2024, "Duy trì", "Giới thiệu, nhân rộng", "x"])
+    sheet.write_formula(1, 8, "=2+1", None, 3)  # saved with its value, as Excel does
+    done.close()
+    processor = FileProcessor(cfg, 2026, "annual")
+    flagged = processor.process(fingerprint(path, tmp_path, cfg.limits))
+    assert [p.code for p in flagged.problems if p.row == 4] == ["formula_without_value"]
+    assert "=1+1" in next(p.message for p in flagged.problems if p.row == 4)
+    calculated = processor.process(fingerprint(tmp_path / "calc.xlsx", tmp_path, cfg.limits))
+    assert calculated.records["replications"].tolist() == [3]
