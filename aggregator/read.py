@@ -74,7 +74,7 @@ def load_sheets(path: Path, relative: str, limits: dict[str, int]) -> list[Sheet
 def _load_sheet(book: Any, meta: Any, relative: str, limits: dict[str, int]) -> Sheet:
     visible = str(meta.visible).endswith("Visible")
     sheet = book.get_sheet_by_name(meta.name)
-    height, width = sheet.total_height, sheet.total_width
+    height, width = sheet.total_height + 1, sheet.total_width + 1  # last 0-based indices
     if height > limits["max_rows"] or width > limits["max_columns"]:
         raise ReadRefused(problems.make(
             "sheet_too_large", file=relative, sheet=meta.name, rows=height, columns=width,
