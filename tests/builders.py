@@ -41,10 +41,12 @@ def workbook(path: Path, rows: list[dict[str, Any]], *, code: str | None = "cam-
     headers = headers or HEADERS
     listing.append(headers)
     for n, row in enumerate(rows, start=1):
-        listing.append([row.get(h, n if h == "STT" else None) for h in headers])
-        for cell in listing[listing.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # typed as text ('=1+2), not a formula
+        values = [row.get(h, n if h == "STT" else None) for h in headers]
+        listing.append(values)
+        for j, value in enumerate(values, start=1):
+            if isinstance(value, str) and value.startswith("="):
+                # typed as text ('=1+2), not a formula
+                listing.cell(title_rows + 1 + n, j).data_type = "s"
     for extra in after or []:
         listing.append(extra)
     if info_sheet:

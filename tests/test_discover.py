@@ -112,3 +112,14 @@ def test_a_prologue_hidden_behind_padding_is_refused(tmp_path):
     path = _with_part(base, tmp_path / "pad.xlsx", "xl/workbook.xml",
                       lambda data: b"<!--" + b" " * 70000 + b"-->" + data)
     assert kind(path) == ("other", ["file_xml_entities"])
+
+
+def test_many_parts_each_under_the_ratio_but_too_big_in_all(tmp_path):
+    import os
+
+    path = tmp_path / "many.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        for i in range(10):
+            archive.writestr(f"xl/media/p{i}.bin", os.urandom(100_000) + b"\0" * 6_000_000)
+    assert kind(path) == ("other", ["file_bomb"])
