@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .labels import FILE_STATUS, SEVERITY, Labels
+from .labels import FILE_STATUS, SEVERITY
 from .merge import REJECTED, SUPERSEDED, FileOutcome
 from .pipeline import RunResult
 from .problems import Problem

@@ -65,9 +65,9 @@ MARKERS = (set(_TCVN3) | set(_VNI_MARKS) | set(_VNI_LETTERS)) - _VIET_LATIN1
 _INITIALS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
 # Vowel clusters: "open" ones may take a final consonant; "closed" ones end in a glide, take
 # no final and never carry the tone on that glide ("tàu", never "taù").
-_OPEN = """a ă â e ê i o ô ơ u ư y iê yê uô ươ oa oă oe uâ uê uy uyê uơ""".split()
-_CLOSED = """ai ao au ay âu ây eo êu iu oi ôi ơi ui ưi ưu ia ưa ua iêu oai oay oeo uây uôi
-    ươi ươu uyu yêu uya""".split()
+_OPEN = "a ă â e ê i o ô ơ u ư y iê yê uô ươ oa oă oe uâ uê uy uyê uơ".split()  # noqa: SIM905
+_CLOSED = ("ai ao au ay âu ây eo êu iu oi ôi ơi ui ưi ưu ia ưa ua "  # noqa: SIM905
+           "iêu oai oay oeo uây uôi ươi ươu uyu yêu uya").split()
 _NUCLEI = sorted(_OPEN + _CLOSED, key=len, reverse=True)
 _SYLLABLE = re.compile(rf"^(?:{_INITIALS})?(?P<n>{'|'.join(_NUCLEI)})(?P<f>ch|nh|ng|c|m|n|p|t)?$")
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
@@ -137,7 +137,7 @@ def decode(text: str, hint: str | None = None) -> tuple[str, str | None]:
     """The Unicode text and the encoding it was read as (None: left as it was)."""
     if not text or is_unicode_vietnamese(text) or text.isascii():
         return text, None
-    if hint == TCVN3 or hint == TCVN3_CAPS:
+    if hint in (TCVN3, TCVN3_CAPS):
         return decode_tcvn3(text, hint == TCVN3_CAPS), hint
     if hint == VNI:
         return decode_vni(text), VNI

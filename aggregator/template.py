@@ -30,7 +30,7 @@ def guide_lines(config: Config, year: int, period: str) -> list[str]:
         "\"Đăng ký mới\" là mô hình bắt đầu trong năm báo cáo.",
         "   Số nơi nhân rộng: số nguyên (0, 1, 2, …). Nếu có khen thưởng, ghi cả số, ngày quyết định.",
         f"3. Trang \"{sheets['assessment']}\": ghi ngắn gọn kết quả nổi bật, khó khăn, vướng mắc và đề xuất, kiến nghị.",
-        f"4. Lưu tệp dạng .xlsx và gửi về Ban trước hạn. Mỗi đơn vị chỉ gửi một tệp; nếu sửa, gửi lại cả tệp.",
+        "4. Lưu tệp dạng .xlsx và gửi về Ban trước hạn. Mỗi đơn vị chỉ gửi một tệp; nếu sửa, gửi lại cả tệp.",
     ]
 
 

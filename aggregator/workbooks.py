@@ -10,7 +10,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
@@ -19,7 +18,6 @@ from .merge import FileOutcome
 from .pipeline import RunResult
 from .problems import Problem
 from .summarise import unit_by_field
-from .validate import column_letter
 
 SAFE = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 FIXED_TIME = dt.datetime(2000, 1, 1)

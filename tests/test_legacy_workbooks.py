@@ -71,7 +71,7 @@ def test_a_vni_workbook_read_by_content_alone(tmp_path, cfg):
 
 
 def test_a_single_legacy_cell_in_a_unicode_workbook(tmp_path, cfg):
-    path = workbook(tmp_path / "mixed.xlsx", [model(tcvn3("Dòng họ học tập"), 10, "Tập thể"),
+    workbook(tmp_path / "mixed.xlsx", [model(tcvn3("Dòng họ học tập"), 10, "Tập thể"),
                                               model("Câu lạc bộ dưỡng sinh", 10, "Tập thể")])
     result = aggregate(cfg, tmp_path, 2026, "annual")
     assert result.records["name"].tolist() == ["Dòng họ học tập", "Câu lạc bộ dưỡng sinh"]

@@ -110,8 +110,8 @@ def test_assessment_answers_are_read(tmp_path, cfg):
 def test_formulas_read_by_their_cached_values_and_flagged_without_one(tmp_path, cfg):
     import xlsxwriter
 
-    from aggregator.pipeline import FileProcessor
     from aggregator.discover import fingerprint
+    from aggregator.pipeline import FileProcessor
 
     path = workbook(tmp_path / "src.xlsx", [model("A", places=None), model("B", places=None)])
     import openpyxl
