@@ -103,6 +103,8 @@ def _unit(identity: Identity, book: WorkbookRead, matcher: UnitMatcher, relative
     add = identity.problems.append
     raw_code, raw_name = _info(book, "unit_code"), book.info.get("unit_name")
     code = None if is_blank(raw_code) else matcher.by_code(raw_code)
+    if code is None and not is_blank(raw_code) and is_blank(raw_name):
+        raw_name = raw_code  # a name typed where the code belongs
     named, how = (set(), "") if is_blank(raw_name) else matcher.by_name(as_text(raw_name))
     if code is not None:
         if named and code not in named:
@@ -155,6 +157,9 @@ def _fallbacks(identity: Identity, book: WorkbookRead, matcher: UnitMatcher, rel
 
 def _year(identity: Identity, book: WorkbookRead, relative: str, year: int) -> None:
     raw = _info(book, "year")
+    period = _info(book, "period")
+    if is_blank(raw) and isinstance(period, str) and _YEAR_IN_TEXT.search(period):
+        raw = period  # "Kỳ báo cáo: Năm 2026" carries the year too
     found = whole_number(raw)
     if found is None and isinstance(raw, str):
         match = _YEAR_IN_TEXT.search(raw)
@@ -177,7 +182,8 @@ def _period(identity: Identity, book: WorkbookRead, config: Config, relative: st
     raw = _info(book, "period")
     expected = config.period_label(period)
     vocabulary = Vocabulary([(p.code, [p.code, p.label, *p.aliases]) for p in config.periods])
-    found = None if is_blank(raw) else vocabulary.lookup(as_text(raw))
+    text = _YEAR_IN_TEXT.sub("", as_text(raw)).strip(" -–")
+    found = None if is_blank(raw) else vocabulary.lookup(text)
     if is_blank(raw) or found is None:
         code = "period_assumed" if is_blank(raw) else "info_invalid"
         identity.problems.append(problems.make(code, file=relative, expected=expected,

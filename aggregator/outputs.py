@@ -78,6 +78,7 @@ def _file(outcome: FileOutcome, result: RunResult) -> dict[str, Any]:
         "sheet": outcome.sheet or None, "header_row": outcome.header_row or None,
         "rows_read": outcome.rows_read, "rows_valid": outcome.rows_valid,
         "rows_invalid": outcome.rows_invalid, "rows_counted": outcome.rows_counted,
+        "contact": outcome.contact,
         "reasons": [p.message for p in outcome.file_errors],
         "problems": [p.to_dict() for p in outcome.problems],
     }

@@ -87,3 +87,22 @@ def test_report_date_as_text_or_date(tmp_path, cfg):
     assert who(tmp_path, cfg).report_date == dt.date(2026, 12, 3)
     found = who(tmp_path, cfg, filename="d.xlsx", report_date=dt.datetime(2026, 12, 4))
     assert found.report_date == dt.date(2026, 12, 4)
+
+
+def test_a_name_typed_where_the_code_belongs(tmp_path, cfg):
+    found = who(tmp_path, cfg, code="Huyện ủy Cam Lâm", name=None)
+    assert (found.unit, found.how) == ("cam-lam", "name")
+
+
+def test_period_and_year_from_the_template_title_line(tmp_path, cfg):
+    path = workbook(tmp_path / "a.xlsx", [model()], info_sheet=False, title_rows=0)
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    book.active.insert_rows(1, 2)
+    book.active["A1"] = "Kỳ báo cáo: Năm 2026"
+    book.active["A2"] = "Đơn vị: Huyện ủy Cam Lâm"
+    book.save(path)
+    book_read = locate(load_sheets(path, path.name, cfg.limits), cfg, path.name)
+    found = identify(book_read, UnitMatcher(cfg), path.name, path.stem, 2026, "annual")
+    assert (found.unit, found.year, found.period, codes(found)) == ("cam-lam", 2026, "annual", [])
