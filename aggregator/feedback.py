@@ -9,9 +9,10 @@ from .labels import FILE_STATUS, SEVERITY
 from .merge import REJECTED, SUPERSEDED, FileOutcome
 from .pipeline import RunResult
 from .problems import Problem
+from .read import ListTable
 from .text import safe_filename
 from .values import as_text
-from .workbooks import Styles, open_workbook, write_table
+from .workbooks import Styles, open_workbook, reasons_by_row, write_table
 
 
 @dataclass
@@ -43,9 +44,11 @@ def write(result: RunResult, feedback: Feedback, path: Path) -> None:
     book = open_workbook(path)
     styles = Styles(book)
     _summary(book.add_worksheet("Tóm tắt"), styles, result, feedback)
-    for n, outcome in enumerate(o for o in feedback.outcomes if o.raw is not None):
-        name = "Danh sách" if n == 0 else f"Danh sách ({n + 1})"
-        _rows(book.add_worksheet(name), styles, result, outcome)
+    used: set[str] = set()
+    for outcome in feedback.outcomes:
+        for table in outcome.tables:
+            name = _sheet_name(table.sheet, used)
+            _rows(book.add_worksheet(name), styles, result, outcome, table)
     problems = [p for o in feedback.outcomes for p in o.problems]
     headers = ["Mức độ", "Tệp", "Ô", "Cột", "Giá trị đã ghi", "Cần sửa"]
     rows = [[SEVERITY[p.severity], p.file, p.cell, p.column, p.value, p.message]
@@ -53,6 +56,17 @@ def write(result: RunResult, feedback: Feedback, path: Path) -> None:
     write_table(book.add_worksheet("Các lỗi"), styles, 0, headers, rows,
                 [8, 30, 16, 22, 28, 80])
     book.close()
+
+
+def _sheet_name(source: str, used: set[str]) -> str:
+    """The unit's own sheet name, made valid and unique for Excel (31 characters, no []:*?/\\)."""
+    base = "".join(ch for ch in source if ch not in "[]:*?/\\")[:28].strip("' ") or "Danh sách"
+    name, n = base, 1
+    while name.lower() in {u.lower() for u in used} or name in ("Tóm tắt", "Các lỗi"):
+        n += 1
+        name = f"{base[:25]} ({n})"
+    used.add(name)
+    return name
 
 
 def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback) -> None:
@@ -75,19 +89,21 @@ def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback) -> No
         sheet.write_string(i, 0, text, style)
 
 
-def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome) -> None:
-    columns = [c for c in result.config.columns if c.key in outcome.columns]
+def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome,
+          table: ListTable) -> None:
+    columns = [c for c in result.config.columns if c.key in table.columns]
     headers = ["Dòng trong tệp gốc", *[c.header for c in columns], "Kết quả", "Cần sửa"]
-    marks = _marks(outcome.problems, {c.header: c.key for c in columns})
-    accepted = dict(zip(outcome.records["row"], outcome.records["accepted"], strict=True))
-    rows = []
-    for raw in outcome.raw.to_dict("records"):
-        row = int(raw["row"])
-        notes = [p.message for p in outcome.problems if p.row == row]
-        rows.append([row, *[as_text(raw.get(c.key)) for c in columns],
-                     "Hợp lệ" if accepted.get(row) else "Bị loại", "\n".join(notes)])
+    mine = [p for p in outcome.problems if p.sheet == table.sheet]
+    marks = _marks(mine, {c.header: c.key for c in columns})
+    records = outcome.records[outcome.records["sheet"] == table.sheet]
+    valid = dict(zip(records["row"], records["accepted"], strict=True))
+    notes = reasons_by_row(mine, errors_only=False)
+    raws = table.table.to_dict("records")
+    rows = [[int(raw["row"]), *[as_text(raw.get(c.key)) for c in columns],
+             "Hợp lệ" if valid.get(int(raw["row"])) else "Bị loại",
+             "\n".join(notes.get((table.sheet, int(raw["row"])), []))] for raw in raws]
     write_table(sheet, styles, 0, headers, rows, [9, *[c.width for c in columns], 11, 60])
-    for i, raw in enumerate(outcome.raw.to_dict("records"), start=1):
+    for i, raw in enumerate(raws, start=1):
         for j, column in enumerate(columns, start=1):
             problem = marks.get((int(raw["row"]), column.key))
             if problem is not None:

@@ -16,6 +16,7 @@ from . import problems
 from .config import Config
 from .discover import Candidate
 from .problems import Problem
+from .read import ListTable
 
 ACCEPTED, REJECTED, SUPERSEDED, IGNORED = "accepted", "rejected", "superseded", "ignored"
 
@@ -31,11 +32,8 @@ class FileOutcome:
     year: int | None = None
     period: str | None = None
     report_date: dt.date | None = None
-    sheet: str = ""
-    header_row: int = 0
-    columns: dict[str, int] = field(default_factory=dict)
-    records: pd.DataFrame | None = None  # every data row read, with "accepted"
-    raw: pd.DataFrame | None = None      # the same rows as typed, for feedback
+    tables: list[ListTable] = field(default_factory=list)  # the rows as typed, per sheet
+    records: pd.DataFrame | None = None  # every data row read, parsed, with "accepted"
     problems: list[Problem] = field(default_factory=list)
     assessment: dict[str, str] = field(default_factory=dict)
     contact: dict[str, str] = field(default_factory=dict)
@@ -132,7 +130,7 @@ def accepted_records(statuses: list[UnitStatus], config: Config) -> pd.DataFrame
             continue
         rows = used.records[used.records["accepted"]].drop(columns="accepted")
         frames.append(rows.assign(unit=status.code, file=used.candidate.relative,
-                                  sha256=used.candidate.sha256, sheet=used.sheet))
+                                  sha256=used.candidate.sha256))
     keys = [c.key for c in config.columns]
     columns = ["unit", "file", "sha256", "sheet", "row", *keys]
     if not frames:

@@ -80,18 +80,16 @@ class FileProcessor:
         outcome.problems += book.problems + found.problems
         outcome.unit, outcome.identified_by = found.unit, found.how
         outcome.year, outcome.period, outcome.report_date = found.year, found.period, found.report_date
-        outcome.sheet, outcome.header_row, outcome.columns = book.sheet, book.header_row, book.columns
-        outcome.assessment = book.assessment
+        outcome.tables, outcome.assessment = book.tables, book.assessment
         outcome.contact = {k: nfc(book.info[k]) for k in ("preparer", "phone", "email")
                            if k in book.info}
-        if book.sheet:
-            checked = self.validator.validate(book.table, book.columns, candidate.relative,
-                                              book.sheet)
-            outcome.records, outcome.raw = checked.records, book.table
+        if book.tables:
+            checked = self.validator.validate(book.tables, candidate.relative)
+            outcome.records = checked.records
             outcome.problems += checked.problems
             if checked.records.empty:
                 outcome.problems.append(problems.make("no_rows", file=candidate.relative,
-                                                      sheet=book.sheet))
+                                                      sheet=book.tables[0].sheet))
 
 
 def aggregate(config: Config, inbox: Path, year: int, period: str,

@@ -25,6 +25,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sheet_too_large": (ERROR, "Trang \"{sheet}\" quá lớn ({rows} dòng × {columns} cột, giới hạn {max_rows} × {max_columns}). Đề nghị đơn vị xóa các dòng, cột thừa."),
     "header_not_found": (ERROR, "Không tìm thấy bảng danh sách mô hình, điển hình: không có dòng tiêu đề nào chứa các cột {expected}. Đề nghị đơn vị dùng đúng biểu mẫu chuẩn."),
     "column_missing": (ERROR, "Bảng danh sách thiếu cột bắt buộc \"{column}\". Đề nghị đơn vị bổ sung cột này theo biểu mẫu chuẩn."),
+    "sheet_ignored": (WARNING, "Trang \"{sheet}\" giống một bảng danh sách nhưng thiếu cột {columns} nên các dòng ở đó không được tính. Nếu đó là danh sách mô hình, đề nghị đơn vị chuyển vào trang \"Danh sách\"."),
     "unit_missing": (ERROR, "Không xác định được đơn vị gửi: tệp không ghi mã đơn vị, tên đơn vị. Đề nghị đơn vị điền trang \"Thông tin\"."),
     "unit_unknown": (ERROR, "Đơn vị \"{value}\" không có trong danh sách đơn vị báo cáo. Nếu đây là đơn vị mới, bổ sung vào schemas/units.yaml rồi chạy lại."),
     "unit_ambiguous": (ERROR, "Tên đơn vị \"{value}\" khớp với nhiều đơn vị ({candidates}). Đề nghị đơn vị ghi đúng mã đơn vị."),

@@ -42,13 +42,20 @@ class Sheet:
 
 
 @dataclass
+class ListTable:
+    """One sheet's list of models: where its header is, its columns and its data rows."""
+
+    sheet: str
+    header_row: int  # 1-based row of the (last) header line
+    columns: dict[str, int]  # column key -> 0-based index
+    table: pd.DataFrame  # raw values by column key, and "row" (1-based sheet row)
+
+
+@dataclass
 class WorkbookRead:
     """What one workbook holds, located but not yet judged."""
 
-    sheet: str = ""
-    header_row: int = 0  # 1-based row of the (last) header line
-    columns: dict[str, int] = field(default_factory=dict)  # column key -> 0-based index
-    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tables: list[ListTable] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     assessment: dict[str, str] = field(default_factory=dict)
@@ -146,54 +153,71 @@ def _fonts(path: Path) -> dict[tuple[str, int, int], str]:
 
 
 def locate(sheets: list[Sheet], config: Config, relative: str) -> WorkbookRead:
-    """Find the list table, the unit's information and its free-text assessment."""
+    """Find the list table(s), the unit's information and its free-text assessment."""
     result = WorkbookRead()
-    found = find_header(sheets, config.columns, config.sheets["list"],
-                        config.limits["header_search_rows"])
-    if found is None:
+    found = find_headers(sheets, config.columns, config.sheets["list"],
+                         config.limits["header_search_rows"])
+    if not found:
         expected = ", ".join(f"\"{c.header}\"" for c in config.columns if c.required)
         result.problems.append(problems.make("header_not_found", file=relative,
                                              expected=expected))
-    else:
-        sheet, first, last, mapping = found
-        result.sheet, result.header_row, result.columns = sheet.name, last + 1, mapping
-        result.title = [nfc(v) for row in sheet.rows[:first] for v in row if not is_blank(v)]
-        result.table = table_below(sheet.rows, last, mapping)
-        for column in config.columns:
-            if column.required and column.key not in mapping:
-                result.problems.append(problems.make(
-                    "column_missing", file=relative, sheet=sheet.name, column=column.header))
+    required = [c for c in config.columns if c.required]
+    for n, (sheet, _first, last, mapping) in enumerate(found):
+        missing = [c.header for c in required if c.key not in mapping]
+        if n == 0:
+            result.problems += [problems.make("column_missing", file=relative, sheet=sheet.name,
+                                              column=header) for header in missing]
+        elif missing:  # a second list-like sheet that cannot be read as a list: say so
+            result.problems.append(problems.make("sheet_ignored", file=relative,
+                                                 sheet=sheet.name, columns=", ".join(missing)))
+            continue
+        result.tables.append(ListTable(sheet.name, last + 1, mapping,
+                                       table_below(sheet.rows, last, mapping)))
+    listed = {t.sheet for t in result.tables}
     skipped = {loose_key(config.sheets["guide"]), loose_key(config.sheets["meta"])}
-    others = [s for s in sheets if s.name != result.sheet and loose_key(s.name) not in skipped]
+    others = [s for s in sheets if s.name not in listed and loose_key(s.name) not in skipped]
     result.meta = _meta(sheets, config.sheets["meta"])
     result.info = labelled_values(_prefer(others, config.sheets["info"]), config.info)
-    if found is not None:
-        titled = labelled_values([Sheet(found[0].name, True, found[0].rows[:found[1]])],
-                                 config.info)
+    if found:
+        sheet, first = found[0][0], found[0][1]
+        result.title = [nfc(v) for row in sheet.rows[:first] for v in row if not is_blank(v)]
+        titled = labelled_values([Sheet(sheet.name, True, sheet.rows[:first])], config.info)
         result.info = {**titled, **result.info}
     result.assessment = {k: nfc(v) for k, v in labelled_values(
         _prefer(others, config.sheets["assessment"]), config.assessment, below=True).items()}
     return result
 
 
-def find_header(sheets: list[Sheet], columns: list[Column], list_name: str,
-                search_rows: int) -> tuple[Sheet, int, int, dict[str, int]] | None:
-    """The sheet and the header line(s) that name the most known columns."""
+def find_headers(sheets: list[Sheet], columns: list[Column], list_name: str,
+                 search_rows: int) -> list[tuple[Sheet, int, int, dict[str, int]]]:
+    """Every sheet's best header line(s), the best sheet first, the others in workbook order."""
     spellings = _header_spellings(columns)
-    best: tuple[tuple[int, int, int], Sheet, int, int, dict[str, int]] | None = None
-    for sheet in _prefer(sheets, list_name):
-        preferred = int(loose_key(sheet.name) == loose_key(list_name))
-        for i, row in enumerate(sheet.rows[:search_rows]):
-            options = [(i, row)]
-            if i + 1 < len(sheet.rows):
-                options.append((i + 1, _merge_lines(row, sheet.rows[i + 1])))
-            for last, line in options:
-                mapping = map_header(line, spellings)
-                # more known columns first, then the expected sheet, then one line over two
-                rank = (len(mapping), preferred, int(last == i))
-                if "name" in mapping and rank[0] >= 3 and (best is None or rank > best[0]):
-                    best = (rank, sheet, i, last, mapping)
-    return None if best is None else best[1:]
+    best_by_sheet = []
+    for sheet in sheets:
+        found = _best_header(sheet, spellings, search_rows)
+        if found is not None:
+            preferred = int(loose_key(sheet.name) == loose_key(list_name))
+            best_by_sheet.append(((found[0][0], preferred, found[0][2]), sheet, *found[1:]))
+    if not best_by_sheet:
+        return []
+    top = max(best_by_sheet, key=lambda item: item[0])
+    return [top[1:], *(item[1:] for item in best_by_sheet if item is not top)]
+
+
+def _best_header(sheet: Sheet, spellings: dict[str, str], search_rows: int
+                 ) -> tuple[tuple[int, int, int], int, int, dict[str, int]] | None:
+    best = None
+    for i, row in enumerate(sheet.rows[:search_rows]):
+        options = [(i, row)]
+        if i + 1 < len(sheet.rows):
+            options.append((i + 1, _merge_lines(row, sheet.rows[i + 1])))
+        for last, line in options:
+            mapping = map_header(line, spellings)
+            # more known columns first, then one line over two
+            rank = (len(mapping), 0, int(last == i))
+            if "name" in mapping and rank[0] >= 3 and (best is None or rank > best[0]):
+                best = (rank, i, last, mapping)
+    return best
 
 
 def _merge_lines(upper: list[Any], lower: list[Any]) -> list[Any]:

@@ -14,6 +14,7 @@ import pandas as pd
 from . import problems
 from .config import Config
 from .problems import Problem
+from .read import ListTable
 from .text import is_blank, loose_key
 from .values import ColumnReader, Reading, as_text
 
@@ -28,6 +29,8 @@ class Validated:
 
 @dataclass
 class _Row:
+    sheet: str
+    columns: dict[str, int]
     number: int
     values: dict[str, Any]
     raw: dict[str, Any]
@@ -47,10 +50,11 @@ class RowValidator:
         self.readers = {c.key: ColumnReader(c, config) for c in config.columns}
         self.totals = {loose_key(t) for t in config.totals_labels}
 
-    def validate(self, table: pd.DataFrame, columns: dict[str, int], file: str,
-                 sheet: str) -> Validated:
-        self._where = (file, sheet, columns)
-        rows = [self._row(raw) for raw in table.to_dict("records")]
+    def validate(self, tables: list[ListTable], file: str) -> Validated:
+        """Every row of every list sheet of one file, judged as one list."""
+        self._file = file
+        rows = [self._row(_Row(t.sheet, t.columns, int(raw["row"]), {}, raw))
+                for t in tables for raw in t.table.to_dict("records")]
         self._duplicates(rows)
         found = [p for row in rows for p in row.problems]
         return Validated(records=self._frame(rows), problems=found)
@@ -59,7 +63,7 @@ class RowValidator:
         severity = self.config.rules.get(code)
         if severity == "off":
             return
-        file, sheet, columns = self._where
+        file, sheet, columns = self._file, row.sheet, row.columns
         cell = ""
         if key in columns:
             cell = f"{sheet}!{column_letter(columns[key])}{row.number}"
@@ -70,8 +74,8 @@ class RowValidator:
                                           cell=cell, row=row.number, column=header,
                                           value=shown, **params))
 
-    def _row(self, raw: dict[str, Any]) -> _Row:
-        row = _Row(number=int(raw["row"]), values={}, raw=raw)
+    def _row(self, row: _Row) -> _Row:
+        raw = row.raw
         if self._is_totals(raw):
             self._problem("totals_row", row, "name" if "name" in raw else "")
             return row
@@ -115,21 +119,25 @@ class RowValidator:
 
     def _duplicates(self, rows: list[_Row]) -> None:
         """The same model (name and field, by matching key) listed again: the later is rejected."""
-        first: dict[tuple[str, Any], int] = {}
+        first: dict[tuple[str, Any], _Row] = {}
         for row in rows:
             if row.has_error:
                 continue
             key = (loose_key(row.values["name"]), row.values["field"])
             if key in first:
-                self._problem("duplicate_model", row, "name", first_row=first[key])
+                earlier = first[key]
+                where = str(earlier.number) if earlier.sheet == row.sheet else \
+                    f"{earlier.number} trang \"{earlier.sheet}\""
+                self._problem("duplicate_model", row, "name", first_row=where)
             else:
-                first[key] = row.number
+                first[key] = row
 
     def _frame(self, rows: list[_Row]) -> pd.DataFrame:
         keys = [c.key for c in self.config.columns]
-        records = [{"row": r.number, "accepted": not r.has_error,
+        records = [{"sheet": r.sheet, "row": r.number, "accepted": not r.has_error,
                     **{k: r.values.get(k) for k in keys}} for r in rows]
-        return pd.DataFrame.from_records(records, columns=["row", "accepted", *keys]).astype(
+        return pd.DataFrame.from_records(
+            records, columns=["sheet", "row", "accepted", *keys]).astype(
             {"row": int, "accepted": bool})
 
 

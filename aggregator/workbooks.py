@@ -14,10 +14,10 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from .labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn
-from .merge import FileOutcome
 from .pipeline import RunResult
 from .problems import Problem
 from .summarise import unit_by_field
+from .values import as_text
 
 SAFE = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 FIXED_TIME = dt.datetime(2000, 1, 1)
@@ -142,29 +142,25 @@ def _rejected(sheet: Worksheet, styles: Styles, result: RunResult, labels: Label
     for outcome in result.outcomes:
         if outcome.records is None:
             continue
-        reasons = _reasons_by_row(outcome.problems)
+        reasons = reasons_by_row(outcome.problems)
+        names = {(t.sheet, int(r)): v for t in outcome.tables if "name" in t.table
+                 for r, v in zip(t.table["row"], t.table["name"], strict=True)}
         for record in outcome.records[~outcome.records["accepted"]].to_dict("records"):
-            raw_name = _raw_value(outcome, record["row"], "name")
+            where = (record["sheet"], int(record["row"]))
             rows.append([labels.units.get(outcome.unit or "", ""), outcome.candidate.relative,
-                         FILE_STATUS[outcome.status], outcome.sheet, int(record["row"]),
-                         raw_name, reasons.get(int(record["row"]), "")])
+                         FILE_STATUS[outcome.status], *where, as_text(names.get(where, "")),
+                         "\n".join(reasons.get(where, []))])
     write_table(sheet, styles, 0, headers, rows, [24, 30, 16, 12, 7, 36, 60])
 
 
-def _reasons_by_row(found: list[Problem]) -> dict[int, str]:
-    reasons: dict[int, list[str]] = {}
+def reasons_by_row(found: list[Problem], errors_only: bool = True) -> dict[tuple[str, int], list[str]]:
+    """Messages per (sheet, row), each prefixed with its cell."""
+    reasons: dict[tuple[str, int], list[str]] = {}
     for problem in found:
-        if problem.row is not None and problem.is_error:
+        if problem.row is not None and (problem.is_error or not errors_only):
             where = f"{problem.cell}: " if problem.cell else ""
-            reasons.setdefault(problem.row, []).append(where + problem.message)
-    return {row: "\n".join(texts) for row, texts in reasons.items()}
-
-
-def _raw_value(outcome: FileOutcome, row: int, key: str) -> str:
-    if outcome.raw is None or key not in outcome.raw:
-        return ""
-    match = outcome.raw.loc[outcome.raw["row"] == row, key]
-    return "" if match.empty else str(match.iloc[0])
+            reasons.setdefault((problem.sheet, problem.row), []).append(where + problem.message)
+    return reasons
 
 
 def _problems(sheet: Worksheet, styles: Styles, found: list[Problem], result: RunResult) -> None:

@@ -11,17 +11,17 @@ def read(path, cfg):
 
 def test_standard_layout(tmp_path, cfg):
     book = read(workbook(tmp_path / "a.xlsx", [model(), model("Khác", 5)]), cfg)
-    assert book.sheet == "Danh sách" and book.header_row == 3
-    assert list(book.table["row"]) == [4, 5]
-    assert book.table["name"].tolist() == ["Mô hình dân vận khéo", "Khác"]
+    assert book.tables[0].sheet == "Danh sách" and book.tables[0].header_row == 3
+    assert list(book.tables[0].table["row"]) == [4, 5]
+    assert book.tables[0].table["name"].tolist() == ["Mô hình dân vận khéo", "Khác"]
     assert book.info["unit_code"] == "cam-lam" and not book.problems
 
 
 def test_title_rows_added_or_removed(tmp_path, cfg):
     none = read(workbook(tmp_path / "a.xlsx", [model()], title_rows=0), cfg)
     many = read(workbook(tmp_path / "b.xlsx", [model()], title_rows=9), cfg)
-    assert none.header_row == 1 and list(none.table["row"]) == [2]
-    assert many.header_row == 10 and list(many.table["row"]) == [11]
+    assert none.tables[0].header_row == 1 and list(none.tables[0].table["row"]) == [2]
+    assert many.tables[0].header_row == 10 and list(many.tables[0].table["row"]) == [11]
 
 
 def test_columns_moved_extra_and_spelled_loosely(tmp_path, cfg):
@@ -31,8 +31,8 @@ def test_columns_moved_extra_and_spelled_loosely(tmp_path, cfg):
     row = model(**{"Ghi chú riêng của đơn vị": "x", "TÊN MÔ HÌNH,\nĐIỂN HÌNH (*)": "Mô hình A",
                    "Lĩnh  vực": 3})
     book = read(workbook(tmp_path / "a.xlsx", [row], headers=headers), cfg)
-    assert book.columns["name"] == 2 and book.columns["stage"] == 1 and book.columns["field"] == 3
-    assert book.table.loc[0, "name"] == "Mô hình A" and book.table.loc[0, "field"] == 3
+    assert book.tables[0].columns["name"] == 2 and book.tables[0].columns["stage"] == 1 and book.tables[0].columns["field"] == 3
+    assert book.tables[0].table.loc[0, "name"] == "Mô hình A" and book.tables[0].table.loc[0, "field"] == 3
     assert not book.problems
 
 
@@ -48,8 +48,8 @@ def test_blank_rows_numbering_row_and_prenumbered_stt_are_not_rows(tmp_path, cfg
         sheet.cell(4, j, f"({j})")
     book.save(path)
     read_back = read(path, cfg)
-    assert read_back.table["name"].tolist() == ["Mô hình dân vận khéo", "B"]
-    assert list(read_back.table["row"]) == [5, 7]
+    assert read_back.tables[0].table["name"].tolist() == ["Mô hình dân vận khéo", "B"]
+    assert list(read_back.tables[0].table["row"]) == [5, 7]
 
 
 def test_header_split_over_two_lines(tmp_path, cfg):
@@ -65,13 +65,13 @@ def test_header_split_over_two_lines(tmp_path, cfg):
                   "Làm", None, None, 0, "Giấy khen", "QĐ 12"])
     book.save(path)
     found = read(path, cfg)
-    assert found.columns["reward_form"] == 13 and found.columns["reward_decision"] == 14
-    assert found.table.loc[0, "reward_decision"] == "QĐ 12"
+    assert found.tables[0].columns["reward_form"] == 13 and found.tables[0].columns["reward_decision"] == 14
+    assert found.tables[0].table.loc[0, "reward_decision"] == "QĐ 12"
 
 
 def test_list_sheet_renamed_and_moved_is_found_by_its_header(tmp_path, cfg):
     book = read(workbook(tmp_path / "a.xlsx", [model()], list_sheet="Sheet1"), cfg)
-    assert book.sheet == "Sheet1" and len(book.table) == 1
+    assert book.tables[0].sheet == "Sheet1" and len(book.tables[0].table) == 1
 
 
 def test_no_recognisable_header(tmp_path, cfg):
@@ -133,3 +133,31 @@ def test_formulas_read_by_their_cached_values_and_flagged_without_one(tmp_path, 
     assert "=1+1" in next(p.message for p in flagged.problems if p.row == 4)
     calculated = processor.process(fingerprint(tmp_path / "calc.xlsx", tmp_path, cfg.limits))
     assert calculated.records["replications"].tolist() == [3]
+
+
+def test_a_list_split_over_two_sheets_is_read_whole(tmp_path, cfg):
+    import openpyxl
+
+    from aggregator.discover import fingerprint
+    from aggregator.pipeline import FileProcessor
+
+    path = workbook(tmp_path / "a.xlsx", [model("A"), model("B", 5)], list_sheet="Mô hình")
+    book = openpyxl.load_workbook(path)
+    second = book.create_sheet("Điển hình")
+    second.append(HEADERS)
+    for row in (model("C", 11, "Cá nhân"), model("A")):   # A again: a duplicate across sheets
+        second.append([row.get(h) for h in HEADERS])
+    summary = book.create_sheet("Tổng hợp")
+    summary.append(["Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng"])
+    summary.append(["A", 1, "Tập thể"])
+    book.save(path)
+    outcome = FileProcessor(cfg, 2026, "annual").process(fingerprint(path, tmp_path, cfg.limits))
+    records = outcome.records
+    assert list(zip(records["sheet"], records["row"], records["accepted"], strict=True)) == [
+        ("Mô hình", 4, True), ("Mô hình", 5, True), ("Điển hình", 2, True),
+        ("Điển hình", 3, False)]
+    duplicate = next(p for p in outcome.problems if p.code == "duplicate_model")
+    assert duplicate.cell == "Điển hình!B3" and "Mô hình" in duplicate.message
+    ignored = next(p for p in outcome.problems if p.code == "sheet_ignored")
+    assert ignored.sheet == "Tổng hợp" and not ignored.is_error
+    assert outcome.status == "accepted"

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from builders import model
 
+from aggregator.read import ListTable
 from aggregator.validate import RowValidator, column_letter
 
 KEYS = {"Tên mô hình, điển hình": "name", "Lĩnh vực": "field", "Đối tượng": "subject",
@@ -25,7 +26,8 @@ def check(cfg, *rows, year=2026):
     for key in columns:
         if key not in table:
             table[key] = None
-    result = RowValidator(cfg, year).validate(table, columns, "f.xlsx", "Danh sách")
+    tables = [ListTable("Danh sách", 6, columns, table)]
+    result = RowValidator(cfg, year).validate(tables, "f.xlsx")
     by_row = {}
     for p in result.problems:
         by_row.setdefault(p.row, []).append(p.code)
