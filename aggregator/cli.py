@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -120,12 +121,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Lỗi cấu hình: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into a program that stopped reading (| head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
-        print("Đã dừng theo yêu cầu; outbox giữ nguyên như trước khi chạy.", file=sys.stderr)
+        print("Đã dừng theo yêu cầu. Kết quả chỉ được thay khi đã ghi xong, nên outbox vẫn là "
+              "kết quả đầy đủ gần nhất.", file=sys.stderr)
         return 1
     except Exception as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"Lỗi bất ngờ: {type(exc).__name__}: {exc}. Outbox giữ nguyên như trước khi chạy. "
-              "Chạy lại với --debug và gửi nội dung cho bộ phận kỹ thuật.", file=sys.stderr)
+        print(f"Lỗi bất ngờ: {type(exc).__name__}: {exc}. Kết quả chỉ được thay khi đã ghi xong, "
+              "nên outbox vẫn là kết quả đầy đủ gần nhất. Chạy lại với --debug và gửi nội dung "
+              "cho bộ phận kỹ thuật.", file=sys.stderr)
         return 1

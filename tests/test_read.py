@@ -31,8 +31,9 @@ def test_columns_moved_extra_and_spelled_loosely(tmp_path, cfg):
     row = model(**{"Ghi chú riêng của đơn vị": "x", "TÊN MÔ HÌNH,\nĐIỂN HÌNH (*)": "Mô hình A",
                    "Lĩnh  vực": 3})
     book = read(workbook(tmp_path / "a.xlsx", [row], headers=headers), cfg)
-    assert book.tables[0].columns["name"] == 2 and book.tables[0].columns["stage"] == 1 and book.tables[0].columns["field"] == 3
-    assert book.tables[0].table.loc[0, "name"] == "Mô hình A" and book.tables[0].table.loc[0, "field"] == 3
+    table = book.tables[0]
+    assert (table.columns["name"], table.columns["stage"], table.columns["field"]) == (2, 1, 3)
+    assert table.table.loc[0, "name"] == "Mô hình A" and table.table.loc[0, "field"] == 3
     assert not book.problems
 
 
@@ -104,7 +105,8 @@ def test_assessment_answers_are_read(tmp_path, cfg):
                     assessment={"Khó khăn, vướng mắc": "Thiếu kinh phí.",
                                 "Đề xuất, kiến nghị": "Tăng tuyên truyền."})
     found = read(path, cfg)
-    assert found.assessment == {"difficulties": "Thiếu kinh phí.", "proposals": "Tăng tuyên truyền."}
+    assert found.assessment == {"difficulties": "Thiếu kinh phí.",
+                                "proposals": "Tăng tuyên truyền."}
 
 
 def test_formulas_read_by_their_cached_values_and_flagged_without_one(tmp_path, cfg):
