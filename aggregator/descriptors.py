@@ -8,7 +8,7 @@ from jsonschema.exceptions import ValidationError
 
 # Columns the pipeline computes with; a workbook.yaml without them cannot be used.
 REQUIRED_COLUMNS = ("name", "field", "subject", "performer", "year_built", "status", "stage",
-                    "content", "replications", "reward_form", "reward_decision")
+                    "content", "replications", "reward_form", "reward_decision", "publicised")
 
 _TEXT = {"type": "string", "minLength": 1}
 _TEXTS = {"type": "array", "items": _TEXT}

@@ -203,7 +203,9 @@ def repair(sheets: list, fonts: dict[tuple[str, int, int], str]) -> Counter[str]
                 else:
                     undecided.append((row, c, value))
     whole = file_encoding(found, unicode_cells)
-    for row, c, value in undecided if whole else ():
+    if whole is None:
+        return found
+    for row, c, value in undecided:
         decoded, _ = decode(value, whole)
         if syllable_share(decoded) >= syllable_share(value) and decoded != value:
             row[c] = decoded

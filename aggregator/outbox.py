@@ -25,7 +25,7 @@ def folder_name(year: int, period: str) -> str:
     return str(year) if period == "annual" else f"{year}-6-thang"
 
 
-def publish(outbox: Path, name: str, build: Callable[[Path], None]) -> Path:
+def publish(outbox: Path, name: str, build: Callable[[Path], object]) -> Path:
     """Build the outputs into a temporary folder, then swap them in atomically."""
     outbox.mkdir(parents=True, exist_ok=True)
     with _Lock(outbox / LOCK_NAME):

@@ -55,8 +55,7 @@ def build(config: Config, year: int, period: str, statuses: list[UnitStatus],
             "continuing": status_codes.get("continuing", 0),
             "replications": int(pd.to_numeric(records["replications"]).fillna(0).sum()),
             "rewarded": int(records["reward_form"].notna().sum()),
-            "publicised": int((records.get("publicised") == "yes").sum())
-            if "publicised" in records else 0,
+            "publicised": int((records["publicised"] == "yes").sum()),
         },
         "rows": _rows(outcomes),
         "files": {status: sum(1 for o in outcomes if o.status == status)
