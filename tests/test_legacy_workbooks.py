@@ -49,6 +49,10 @@ def test_a_tcvn3_workbook_with_vntime_fonts(tmp_path, cfg):
               status="Duy trì, phát huy", **{"Đánh giá": "Khá"}),
     ], code=None, name="Huyện ủy Cam Lâm", period="Năm")
     retype(path, tcvn3, ".VnTime")
+    book = openpyxl.load_workbook(path)
+    name_cell = book["Thông tin"]["B2"]        # shown as capitals by the .VnTimeH font
+    name_cell.value, name_cell.font = tcvn3("huyện ủy cam lâm"), Font(name=".VnTimeH")
+    book.save(path)
     result = aggregate(cfg, tmp_path, 2026, "annual")
     outcome = result.outcomes[0]
     assert outcome.unit == "cam-lam" and outcome.status == "accepted"
@@ -56,6 +60,7 @@ def test_a_tcvn3_workbook_with_vntime_fonts(tmp_path, cfg):
     assert result.records["field"].tolist() == [11, 3]
     assert result.records["rating"].tolist()[1] == "fair"
     assert "legacy_font" in [p.code for p in outcome.problems]
+    assert "TCVN3 (.VnTimeH)" in next(p.message for p in outcome.problems if p.code == "legacy_font")
 
 
 def test_a_vni_workbook_read_by_content_alone(tmp_path, cfg):
