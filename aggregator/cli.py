@@ -19,7 +19,7 @@ from . import config as config_module
 from .config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ("run", "template", "check")
+COMMANDS = ("run", "template", "check", "verify")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,6 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
                                             "outbox. Trả mã 1 nếu có tệp bị lỗi.")
     check.add_argument("files", nargs="+", type=Path, metavar="TỆP", help="các tệp cần kiểm tra")
     _common(check, outbox=False)
+    for command in (run, check):
+        command.add_argument("--json", action="store_true",
+                             help="in kết quả dạng JSON (cho chương trình khác đọc)")
+    verify = commands.add_parser("verify", add_help=False,
+                                 help="kiểm tra lại đầu vào và kết quả của một lần tổng hợp",
+                                 description="Tính lại SHA-256 của các tệp đầu vào ghi trong "
+                                             "manifest.json và của các tệp kết quả ghi trong "
+                                             "SHA256SUMS, báo tệp nào đã thay đổi hoặc mất. "
+                                             "Trả mã 1 nếu có.")
+    verify.add_argument("-h", "--help", action="help", help="xem hướng dẫn này rồi thoát")
+    verify.add_argument("folder", type=Path, metavar="THƯ_MỤC_KẾT_QUẢ",
+                        help="thư mục kết quả của một lần chạy, ví dụ outbox/2026")
+    verify.add_argument("--inbox", type=Path, default=None,
+                        help="thư mục đầu vào nếu đã chuyển chỗ (mặc định: như ghi trong manifest)")
+    verify.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
     return parser
 
 
@@ -114,9 +129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s %(message)s")
     try:
-        config = config_module.load(args.schemas)
         from . import commands
 
+        if args.command == "verify":
+            return commands.verify_run(args)
+        config = config_module.load(args.schemas)
         return commands.COMMANDS[args.command](args, config)
     except ConfigError as exc:
         print(f"Lỗi cấu hình: {exc}", file=sys.stderr)

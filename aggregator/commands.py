@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
-from . import discover, outbox, outputs, report, template
+from . import discover, outbox, outputs, report, template, verify
 from .config import Config
 from .labels import SEVERITY
 from .merge import REJECTED
@@ -31,7 +32,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
                     disable=not sys.stderr.isatty())
 
     result = aggregate(config, args.inbox, args.year, args.period, progress)
-    result.options = {"inbox": str(args.inbox), "period": args.period, "year": args.year}
+    result.options = {"inbox": str(args.inbox.resolve()), "outbox": str(args.outbox.resolve()),
+                      "schemas": str(args.schemas.resolve()),
+                      "templates": str(args.templates.resolve())}
     report_date = args.report_date or dt.date.today()
     name = outbox.folder_name(args.year, args.period)
     previous = report.previous_summary(args.outbox, outbox.folder_name(args.year - 1, args.period))
@@ -43,8 +46,25 @@ def run(args: argparse.Namespace, config: Config) -> int:
               f"(nếu chắc chắn không có, xóa tệp {args.outbox / outbox.LOCK_NAME}).",
               file=sys.stderr)
         return 1
-    _closing(result.summary, folder)
+    if args.json:
+        _print_json({"outbox": str(folder), "year": args.year, "period": args.period,
+                     "outputs": sorted(p.relative_to(folder).as_posix()
+                                       for p in folder.rglob("*") if p.is_file()),
+                     **{k: result.summary[k] for k in ("totals", "rows", "files")},
+                     "problems": _problem_counts(result.outcomes)})
+    else:
+        _closing(result.summary, folder)
     return 0
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _problem_counts(outcomes) -> dict[str, int]:
+    found = [p for o in outcomes for p in o.problems]
+    return {"errors": sum(p.is_error for p in found),
+            "warnings": sum(not p.is_error for p in found)}
 
 
 def _closing(summary: dict, folder: Path) -> None:
@@ -74,23 +94,56 @@ def make_templates(args: argparse.Namespace, config: Config) -> int:
 def check(args: argparse.Namespace, config: Config) -> int:
     """Problems of single files, for staff looking at one email; exit 1 if any has an error."""
     processor = FileProcessor(config, args.year, args.period)
-    failed = False
+    failed, report = False, []
     for path in args.files:
         if not path.is_file():
-            print(f"{path}: không thấy tệp.")
             failed = True
+            report.append({"file": str(path), "status": "not_found", "problems": []})
+            if not args.json:
+                print(f"{path}: không thấy tệp.")
             continue
         outcome = processor.process(discover.fingerprint(path.resolve(), path.resolve().parent,
                                                          config.limits))
-        unit = config.unit(outcome.unit).name if outcome.unit else "không rõ đơn vị"
-        verdict = "BỊ LOẠI" if outcome.status == REJECTED else "dùng được"
-        print(f"{path}: {verdict} — {unit}; {outcome.rows_read} dòng, "
-              f"{outcome.rows_valid} hợp lệ, {outcome.rows_invalid} có lỗi.")
-        for p in outcome.problems:
-            where = f" {p.cell}" if p.cell else ""
-            print(f"  [{SEVERITY[p.severity]}]{where} {p.message}")
         failed = failed or outcome.status == REJECTED or outcome.rows_invalid > 0
+        report.append({"file": str(path), "status": outcome.status, "unit": outcome.unit,
+                       "rows_read": outcome.rows_read, "rows_valid": outcome.rows_valid,
+                       "rows_invalid": outcome.rows_invalid,
+                       "problems": [p.to_dict() for p in outcome.problems]})
+        if not args.json:
+            _print_check(path, outcome, config)
+    if args.json:
+        _print_json(report)
     return 1 if failed else 0
+
+
+def _print_check(path: Path, outcome, config: Config) -> None:
+    unit = config.unit(outcome.unit).name if outcome.unit else "không rõ đơn vị"
+    verdict = "BỊ LOẠI" if outcome.status == REJECTED else "dùng được"
+    print(f"{path}: {verdict} — {unit}; {outcome.rows_read} dòng, "
+          f"{outcome.rows_valid} hợp lệ, {outcome.rows_invalid} có lỗi.")
+    for p in outcome.problems:
+        where = f" {p.cell}" if p.cell else ""
+        print(f"  [{SEVERITY[p.severity]}]{where} {p.message}")
+
+
+def verify_run(args: argparse.Namespace) -> int:
+    """Whether a run's inputs and outputs are unchanged since it was written."""
+    try:
+        verdict = verify.verify(args.folder, args.inbox)
+    except verify.NotARun:
+        print(f"{args.folder} không phải thư mục kết quả của một lần tổng hợp (thiếu manifest.json "
+              "hoặc SHA256SUMS).", file=sys.stderr)
+        return 2
+    for kind, label in (("inputs", "Tệp đầu vào"), ("outputs", "Tệp kết quả")):
+        print(f"{label}: {len(verdict.matched[kind])} khớp, {len(verdict.changed[kind])} đã "
+              f"thay đổi, {len(verdict.missing[kind])} không còn.")
+        for name in verdict.changed[kind]:
+            print(f"  Đã thay đổi: {name}")
+        for name in verdict.missing[kind]:
+            print(f"  Không còn: {name}")
+    print("Mọi tệp còn nguyên như lúc tổng hợp." if verdict.intact else
+          "CÓ TỆP ĐÃ THAY ĐỔI HOẶC MẤT SAU LẦN TỔNG HỢP NÀY.")
+    return 0 if verdict.intact else 1
 
 
 

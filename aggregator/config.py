@@ -6,7 +6,6 @@ A broken schema file stops the run (exit 2) with a Vietnamese message naming the
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ import jsonschema
 import yaml
 
 from . import descriptors
+from .discover import sha256
 from .text import Vocabulary, loose_key, match_key
 
 PERIODS = ("annual", "half_year")
@@ -124,7 +124,7 @@ def load(folder: Path | str) -> Config:
     summary_schema = _read_json(summary_path)
     config = _build(folder, raw, summary_schema)
     _check_references(config)
-    config.hashes = {p.name: _sha256(p) for p in sorted(folder.glob("*")) if p.is_file()}
+    config.hashes = {p.name: sha256(p) for p in sorted(folder.glob("*")) if p.is_file()}
     return config
 
 
@@ -248,6 +248,3 @@ def _unique(values: list[Any], path: Path, where: str) -> None:
             raise ConfigError(f"Tệp {path}, mục {where}: giá trị \"{value}\" bị trùng.")
         seen.add(value)
 
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

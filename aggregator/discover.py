@@ -37,6 +37,15 @@ class Candidate:
     problems: list[Problem] = field(default_factory=list)
 
 
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def find_files(inbox: Path) -> list[Path]:
     """Every regular file below the inbox, in a stable order."""
     return sorted((p for p in inbox.rglob("*") if p.is_file() and not p.is_symlink()),
@@ -48,7 +57,7 @@ def fingerprint(path: Path, inbox: Path, limits: dict[str, int]) -> Candidate:
     stat = path.stat()
     relative = path.relative_to(inbox).as_posix()
     candidate = Candidate(path=path, relative=relative, size=stat.st_size,
-                          sha256=_sha256(path),
+                          sha256=sha256(path),
                           modified=dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0))
     candidate.kind = _kind(path, candidate, limits)
     return candidate
@@ -150,14 +159,6 @@ def _ole_kind(path: Path, candidate: Candidate) -> str:
     candidate.problems.append(problems.make("file_not_workbook", file=candidate.relative,
                                             detail=detail))
     return "other"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _megabytes(size: int) -> str:

@@ -29,6 +29,7 @@ def publish(outbox: Path, name: str, build: Callable[[Path], object]) -> Path:
     """Build the outputs into a temporary folder, then swap them in atomically."""
     outbox.mkdir(parents=True, exist_ok=True)
     with _Lock(outbox / LOCK_NAME):
+        _clear_leftovers(outbox)
         temporary = outbox / f".dang-ghi-{name}-{os.getpid()}"
         shutil.rmtree(temporary, ignore_errors=True)
         temporary.mkdir()
@@ -42,6 +43,12 @@ def publish(outbox: Path, name: str, build: Callable[[Path], object]) -> Path:
             _archive(final, outbox / ARCHIVE)
         temporary.rename(final)
     return final
+
+
+def _clear_leftovers(outbox: Path) -> None:
+    """Temporary folders of runs that were killed (we hold the lock: no one else is writing)."""
+    for leftover in outbox.glob(".dang-ghi-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _archive(folder: Path, archive: Path) -> Path:

@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 
 from . import __version__, feedback, report, workbooks
+from .discover import sha256
 from .labels import RECEIVED_SOURCE
 from .merge import FileOutcome
 from .pipeline import RunResult
@@ -21,14 +22,14 @@ MASTER = "tong-hop.xlsx"
 FEEDBACK = "phan-hoi"
 SUMMARY = "summary.json"
 MANIFEST = "manifest.json"
+CHECKSUMS = "SHA256SUMS"  # for `sha256sum -c` and `aggregate.py verify`
 
 
 def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date,
           previous: dict[str, Any] | None = None) -> list[Path]:
     """Every output of the run into ``folder``; returns the files written."""
     jsonschema.validate(result.summary, result.config.summary_schema)
-    written = [_json(folder / SUMMARY, result.summary),
-               _json(folder / MANIFEST, manifest(result, report_date))]
+    written = [_json(folder / SUMMARY, result.summary)]
     html = report.render_html(result, templates, report_date, previous)
     (folder / REPORT_HTML).write_text(html, encoding="utf-8")
     written.append(folder / REPORT_HTML)
@@ -41,7 +42,14 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
         path = folder / FEEDBACK / target.name
         feedback.write(result, target, path)
         written.append(path)
-    return written
+    record = manifest(result, report_date)
+    record["outputs"] = [{"path": p.relative_to(folder).as_posix(), "sha256": sha256(p)}
+                         for p in written]
+    written.append(_json(folder / MANIFEST, record))
+    lines = [f"{sha256(p)}  {p.relative_to(folder).as_posix()}\n" for p in written]
+    (folder / CHECKSUMS).write_text("".join(lines), encoding="utf-8")
+    return [*written, folder / CHECKSUMS]
+
 
 
 def _json(path: Path, data: Any) -> Path:
