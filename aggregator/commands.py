@@ -31,6 +31,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return tqdm(paths, desc="Đang đọc", unit=" tệp", file=sys.stderr, leave=False,
                     disable=not sys.stderr.isatty())
 
+    started = dt.datetime.now().astimezone()
     result = aggregate(config, args.inbox, args.year, args.period, progress)
     result.options = {"inbox": str(args.inbox.resolve()), "outbox": str(args.outbox.resolve()),
                       "schemas": str(args.schemas.resolve()),
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
               f"(nếu chắc chắn không có, xóa tệp {args.outbox / outbox.LOCK_NAME}).",
               file=sys.stderr)
         return 1
+    _log_run(args.outbox, started, folder, result.summary)
     if args.json:
         _print_json({"outbox": str(folder), "year": args.year, "period": args.period,
                      "outputs": sorted(p.relative_to(folder).as_posix()
@@ -55,6 +57,17 @@ def run(args: argparse.Namespace, config: Config) -> int:
     else:
         _closing(result.summary, folder)
     return 0
+
+
+def _log_run(outbox_dir: Path, started: dt.datetime, folder: Path, summary: dict) -> None:
+    """One line per finished run: the only place that holds clock time."""
+    entry = {"started": started.isoformat(timespec="seconds"),
+             "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+             "folder": folder.name, "year": summary["year"], "period": summary["period"],
+             "models": summary["totals"]["models"], "files": summary["files"],
+             "manifest_sha256": discover.sha256(folder / outputs.MANIFEST)}
+    with (outbox_dir / outbox.RUN_LOG).open("a", encoding="utf-8") as log:
+        log.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
 def _print_json(data: object) -> None:

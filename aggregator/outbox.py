@@ -15,6 +15,7 @@ from pathlib import Path
 
 LOCK_NAME = ".dang-chay.lock"
 ARCHIVE = "luu-tru"
+RUN_LOG = "run-log.jsonl"  # when each run happened: kept out of the outputs
 
 
 class OutboxBusy(Exception):

@@ -82,6 +82,9 @@ def test_same_inputs_give_byte_identical_outputs(tmp_path):
     old = {p.relative_to(archived): p.read_bytes() for p in archived.rglob("*") if p.is_file()}
     assert new.keys() == old.keys() and len(new) >= 6
     assert [str(k) for k in new if new[k] != old[k]] == []
+    log = [json.loads(line) for line in (tmp_path / "run-log.jsonl").read_text().splitlines()]
+    assert len(log) == 2 and log[0]["started"] <= log[1]["finished"]
+    assert log[1]["models"] == 85
 
 
 def test_verify_catches_a_changed_byte_in_an_input_or_an_output(tmp_path, capsys):
