@@ -18,6 +18,7 @@ from .merge import FileOutcome
 from .pipeline import RunResult
 
 REPORT_HTML = "bao-cao-tong-hop.html"
+REPORT_DOCX = "bao-cao-tong-hop.docx"
 MASTER = "tong-hop.xlsx"
 FEEDBACK = "phan-hoi"
 SUMMARY = "summary.json"
@@ -30,9 +31,11 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     """Every output of the run into ``folder``; returns the files written."""
     jsonschema.validate(result.summary, result.config.summary_schema)
     written = [_json(folder / SUMMARY, result.summary)]
-    html = report.render_html(result, templates, report_date, previous)
-    (folder / REPORT_HTML).write_text(html, encoding="utf-8")
-    written.append(folder / REPORT_HTML)
+    model = report.context(result, report_date, previous)
+    (folder / REPORT_HTML).write_text(report.render_html(result, templates, model),
+                                      encoding="utf-8")
+    report.render_docx(result, templates, model, folder / REPORT_DOCX)
+    written += [folder / REPORT_HTML, folder / REPORT_DOCX]
     workbooks.write_master(result, folder / MASTER)
     written.append(folder / MASTER)
     targets = feedback.targets(result)

@@ -33,11 +33,45 @@ def environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def render_html(result: RunResult, templates: Path, report_date: dt.date,
-                previous: dict[str, Any] | None = None) -> str:
-    env = environment(templates)
-    return env.get_template("report.html.j2").render(
-        **context(result, report_date, previous))
+def render_html(result: RunResult, templates: Path, model: dict[str, Any]) -> str:
+    """The printable A4 report: charts inline as SVG."""
+    from markupsafe import Markup
+
+    # our own SVG, drawn from numbers; matplotlib escapes the labels it writes into it
+    charts = {f"chart_{k}": Markup(c.svg) for k, c in model["charts"].items()}
+    return environment(templates).get_template("report.html.j2").render(**model, **charts)
+
+
+def render_docx(result: RunResult, templates: Path, model: dict[str, Any], path: Path) -> None:
+    """The Word report staff edit and sign: docxtpl, autoescaped, charts as images."""
+    import io
+
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
+    document = DocxTemplate(str(templates / "report.docx"))
+    charts = {f"chart_{k}": InlineImage(document, io.BytesIO(c.png), width=Mm(150))
+              for k, c in model["charts"].items()}
+    document.render({**model, **charts}, environment(templates), autoescape=True)
+    stamp = dt.datetime.combine(model["report_date"], dt.time())
+    properties = document.docx.core_properties
+    properties.created = properties.modified = properties.last_printed = stamp
+    properties.author = properties.last_modified_by = ""
+    properties.revision = 1
+    document.save(str(path))
+    _pin_zip_times(path)
+
+
+def _pin_zip_times(path: Path) -> None:
+    """Rewrite a zip container with fixed entry times, so the same report gives the same bytes."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            target.writestr(zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)), data,
+                            compress_type=zipfile.ZIP_DEFLATED)
 
 
 def previous_summary(outbox: Path, folder: str) -> dict[str, Any] | None:
@@ -57,7 +91,23 @@ def context(result: RunResult, report_date: dt.date,
     totals = summary["totals"]
     units = summary["units"]
     reporting = totals["units_on_time"] + totals["units_late"]
+    by_status = {s: [u for u in units if u["status"] == s] for s in UNIT_STATUS}
+    below = [u for u in units if not u["meets_quota"] and u["status"] in ("on_time", "late")]
+    comparison = _comparison(summary, previous)
+    models = _models_by_unit(result, names)
+    limit = config.report.get("word_list_limit", 2000)
     return {
+        **_sentences(config, totals, by_status, below, comparison),
+        "document_number": config.report.get("document_number", "…"),
+        "period_phrase": "năm" if result.period == "annual" else "6 tháng đầu năm",
+        "sign_for": (f"K/T {config.report['signer'].get('head_title', 'TRƯỞNG BAN')}"
+                     if config.report["signer"].get("on_behalf") else ""),
+        "status_rows": [{**u, "n": n, "status_label": UNIT_STATUS[u["status"]]}
+                        for n, u in enumerate(units, start=1)],
+        "all_models": [{**m, "n": n, "unit": g["name"]} for n, (g, m) in enumerate(
+            ((g, m) for g in models for m in g["models"]), start=1)],
+        "list_in_word": totals["models"] <= limit,
+        "charts": _charts(summary, config),
         "header": config.report,
         "year": result.year,
         "period": result.period,
@@ -69,20 +119,75 @@ def context(result: RunResult, report_date: dt.date,
         "totals": totals,
         "rates": {"reporting": labels.percent_vn(reporting, totals["units_expected"]),
                   "on_time": labels.percent_vn(totals["units_on_time"], totals["units_expected"])},
-        "units_by_status": {s: [u for u in units if u["status"] == s] for s in UNIT_STATUS},
+        "units_by_status": by_status,
         "status_label": UNIT_STATUS,
-        "below_quota": [u for u in units if not u["meets_quota"] and u["status"] in ("on_time", "late")],
+        "below_quota": below,
         "subjects": [(s.code, s.label) for s in config.subjects],
         "stages": [(c.code, c.label) for c in config.column("stage").choices],
         "fields": summary["fields"],
         "field_short": {f.code: f.short for f in config.fields},
         "pivot": _pivot(result, names),
-        "models_by_unit": _models_by_unit(result, names),
+        "models_by_unit": models,
         "outstanding": _outstanding(result, names),
         "outstanding_count": config.report.get("outstanding_models", 5),
         "voices": _voices(result),
-        "files": _files(result, names),
-        "comparison": _comparison(summary, previous),
+        "files": [{**f, "n": n} for n, f in enumerate(_files(result, names), start=1)],
+        "comparison": comparison,
+    }
+
+
+def _names(units: list[dict[str, Any]], dated: bool = False) -> str:
+    return ", ".join(f"{u['name']} (ngày {labels.date_vn(u['received'])})" if dated
+                     else u["name"] for u in units)
+
+
+def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[dict[str, Any]]],
+               below: list[dict[str, Any]], comparison: dict[str, Any] | None) -> dict[str, str]:
+    """The sentences that carry figures, composed once for every rendering."""
+    n = labels.number_vn
+    subjects = ", ".join(f"{n(totals['by_subject'][s.code])} {s.label.lower()}"
+                         for s in config.subjects)
+    stages = "; ".join(f"{c.label.lower()} {n(totals['by_stage'][c.code])}"
+                       for c in config.column("stage").choices)
+    results = (f"Các đơn vị đã xây dựng và nhân rộng {n(totals['models'])} mô hình, điển hình; "
+               f"trong đó {subjects}. Đăng ký mới {n(totals['new'])} mô hình, điển hình; duy trì, "
+               f"phát huy {n(totals['continuing'])}. Theo giai đoạn: {stages}. Các mô hình đã được "
+               f"nhân rộng tại {n(totals['replications'])} nơi; {n(totals['rewarded'])} mô hình, "
+               f"điển hình được khen thưởng; {n(totals['publicised'])} mô hình, điển hình đã được "
+               "tuyên truyền trên báo chí.")
+    quota = ("Các đơn vị đã báo cáo nhưng chưa đạt số lượng mô hình, điển hình tối thiểu: "
+             + ", ".join(f"{u['name']} ({u['models']}/{u['quota']})" for u in below) + "."
+             if below else "Tất cả các đơn vị đã báo cáo đều đạt số lượng mô hình, điển hình "
+             "tối thiểu.")
+    compared = ""
+    if comparison:
+        change = totals["models"] - comparison["total"]
+        compared = (f"So với năm {comparison['year']} ({n(comparison['total'])} mô hình, điển "
+                    f"hình), tổng số {'tăng' if change >= 0 else 'giảm'} {n(abs(change))}.")
+    count = config.report.get("outstanding_models", 5)
+    return {
+        "late_text": _names(by_status["late"], dated=True),
+        "missing_text": _names(by_status["missing"]),
+        "rejected_text": _names(by_status["rejected"]),
+        "results_text": results,
+        "quota_text": quota,
+        "comparison_text": compared,
+        "outstanding_rule": f"(Chọn {count} mô hình theo thứ tự: đã được biểu dương, tôn vinh; "
+                            "nhiều nơi nhân rộng nhất; đã được khen thưởng.)",
+    }
+
+
+def _charts(summary: dict[str, Any], config: Any) -> dict[str, Any]:
+    from . import charts
+
+    short = {f.code: f.short for f in config.fields}
+    return {
+        "fields": charts.bars("Số mô hình, điển hình theo lĩnh vực",
+                              [f"{f['code']}. {short[f['code']]}" for f in summary["fields"]],
+                              [f["models"] for f in summary["fields"]]),
+        "units": charts.bars("Số mô hình, điển hình theo đơn vị",
+                             [u["name"] for u in summary["units"]],
+                             [u["models"] for u in summary["units"]]),
     }
 
 

@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Build templates/report.docx: the Word template of the Board's report, with docxtpl tags.
+
+Staff may edit the wording of report.docx in Word directly, keeping the {{ … }} and {% … %}
+tags; this script only makes the first version (run it again to start over).
+Format: Hướng dẫn 36-HD/VPTW — A4, margins 20/20/30/15 mm, Times New Roman, body 14 pt.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+HERE = Path(__file__).resolve().parent
+FONT = "Times New Roman"
+
+
+def _font(run, size=14, bold=False, italic=False, underline=False):
+    run.font.name, run.font.size = FONT, Pt(size)
+    run.bold, run.italic, run.underline = bold, italic, underline
+    run._element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    return run
+
+
+def para(container, text="", size=14, bold=False, italic=False, underline=False,
+         align=None, indent=True, space_after=3):
+    p = container.add_paragraph()
+    if text:
+        _font(p.add_run(text), size, bold, italic, underline)
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY if align is None else align
+    p.paragraph_format.first_line_indent = Mm(10) if indent and align is None else None
+    p.paragraph_format.space_after = Pt(space_after)
+    p.paragraph_format.space_before = Pt(0)
+    return p
+
+
+def tag(container, text):
+    """A paragraph holding only a docxtpl block tag ({%p … %}): removed when rendered."""
+    return para(container, text, size=2, indent=False, space_after=0)
+
+
+def heading(document, text):
+    return para(document, text, bold=True, indent=False, space_after=4)
+
+
+def _no_borders(table):
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    table._tbl.tblPr.append(borders)
+
+
+def data_table(document, headers, row_cells, widths, loop, total=None, size=11):
+    """A bordered table: header, one templated row repeated by ``loop``, optional total row."""
+    table = document.add_table(rows=0, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    lines = [(headers, True), ([f"{{%tr for {loop} %}}"], False), (row_cells, False),
+             (["{%tr endfor %}"], False)]
+    if total:
+        lines.append((total, True))
+    for values, bold in lines:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values, strict=False):
+            _font(cell.paragraphs[0].add_run(value), size, bold=bold)
+            if values is headers:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    set_widths(table, widths)
+    for row in list(table.rows)[2:3] + list(table.rows)[4:]:
+        for cell, value in zip(row.cells, row_cells, strict=False):
+            if "| number" in value or value.endswith((".total }}", ".models }}", ".quota }}")):
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    return table
+
+
+def set_widths(table, widths):
+    """Column widths Word and LibreOffice both honour: fixed layout, grid and cells."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Mm(width)
+
+
+def page_number_footer(section):
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = _font(p.add_run(), 13)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._element.append(element)
+
+
+def build(path: Path) -> None:
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    style = document.styles["Normal"]
+    style.font.name, style.font.size = FONT, Pt(14)
+    page_number_footer(section)
+
+    masthead = document.add_table(rows=1, cols=2)
+    _no_borders(masthead)
+    set_widths(masthead, [80, 85])
+    left, right = masthead.rows[0].cells
+    centre = WD_ALIGN_PARAGRAPH.CENTER
+    left.paragraphs[0].alignment = centre
+    left.paragraphs[0].paragraph_format.space_after = Pt(0)
+    right.paragraphs[0].paragraph_format.space_after = Pt(0)
+    _font(left.paragraphs[0].add_run("{{ header.superior }}"), 13)
+    para(left, "{{ header.board.name }}", 13, bold=True, align=centre, space_after=0)
+    para(left, "*", 13, align=centre, space_after=0)
+    para(left, "Số {{ document_number }}-BC/{{ header.board.symbol }}", 13, align=centre)
+    right.paragraphs[0].alignment = centre
+    _font(right.paragraphs[0].add_run("{{ header.party_line }}"), 15, bold=True, underline=True)
+    para(right, "", 13, align=centre, space_after=0)
+    para(right, "{{ header.place }}, {{ report_date | long_date }}", 14, italic=True, align=centre)
+
+    para(document, "", space_after=6)
+    para(document, "{{ header.title }}", 16, bold=True, align=centre, space_after=0)
+    para(document, "{{ subject_line }}", 14, bold=True, align=centre, space_after=12)
+    para(document, "Thực hiện {{ header.plan }} về xây dựng và nhân rộng các mô hình, điển hình "
+                   "trong học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh trên địa "
+                   "bàn tỉnh, {{ header.board.full_name }} tổng hợp kết quả {{ period_phrase }} "
+                   "{{ year }} từ báo cáo của các đơn vị như sau:")
+
+    heading(document, "I. TÌNH HÌNH THỰC HIỆN CHẾ ĐỘ BÁO CÁO")
+    para(document, "Có {{ totals.units_expected }} đơn vị phải báo cáo (hạn gửi đến hết ngày "
+                   "{{ deadline | date }}). Đã có {{ totals.units_on_time + totals.units_late }} "
+                   "đơn vị gửi báo cáo hợp lệ (đạt {{ rates.reporting }}), trong đó "
+                   "{{ totals.units_on_time }} đơn vị gửi đúng hạn (đạt {{ rates.on_time }}) và "
+                   "{{ totals.units_late }} đơn vị gửi trễ hạn.")
+    tag(document, "{%p if late_text %}")
+    para(document, "Các đơn vị gửi trễ hạn: {{ late_text }}.")
+    tag(document, "{%p endif %}")
+    tag(document, "{%p if missing_text %}")
+    para(document, "Các đơn vị chưa gửi báo cáo: {{ missing_text }}.")
+    tag(document, "{%p endif %}")
+    tag(document, "{%p if rejected_text %}")
+    para(document, "Các đơn vị đã gửi nhưng tệp không dùng được, cần gửi lại: {{ rejected_text }}.")
+    tag(document, "{%p endif %}")
+
+    heading(document, "II. KẾT QUẢ XÂY DỰNG VÀ NHÂN RỘNG MÔ HÌNH, ĐIỂN HÌNH")
+    para(document, "1. Kết quả chung", bold=True, italic=True, indent=False)
+    para(document, "{{ results_text }}")
+    tag(document, "{%p if comparison %}")
+    para(document, "{{ comparison_text }}")
+    tag(document, "{%p endif %}")
+    para(document, "2. Theo lĩnh vực", bold=True, italic=True, indent=False)
+    data_table(document, ["TT", "Lĩnh vực", "Số mô hình, điển hình", "Tập thể", "Cá nhân",
+                          "Hộ gia đình"],
+               ["{{ f.code }}", "{{ f.name }}", "{{ f.models | number }}",
+                "{{ f.by_subject.collective | number }}", "{{ f.by_subject.individual | number }}",
+                "{{ f.by_subject.household | number }}"],
+               [10, 68, 27, 20, 20, 20], "f in fields",
+               total=["", "Tổng cộng", "{{ totals.models | number }}",
+                      "{{ totals.by_subject.collective | number }}",
+                      "{{ totals.by_subject.individual | number }}",
+                      "{{ totals.by_subject.household | number }}"])
+    para(document, "{{ chart_fields }}", align=centre, space_after=6)
+    para(document, "3. Việc thực hiện chỉ tiêu", bold=True, italic=True, indent=False)
+    para(document, "{{ quota_text }}")
+    para(document, "4. Một số mô hình, điển hình tiêu biểu", bold=True, italic=True, indent=False)
+    para(document, "{{ outstanding_rule }}", 12, italic=True)
+    tag(document, "{%p for m in outstanding %}")
+    para(document, "- {{ m.name }} ({{ m.unit }}; lĩnh vực {{ m.field }}): {{ m.content }}"
+                   "{% if m.results %} Hiệu quả: {{ m.results }}{% endif %}")
+    tag(document, "{%p endfor %}")
+
+    heading(document, "III. KHÓ KHĂN, VƯỚNG MẮC")
+    tag(document, "{%p for v in voices.difficulties %}")
+    para(document, "- {{ v.unit }}: {{ v.text }}", indent=False)
+    tag(document, "{%p endfor %}")
+    tag(document, "{%p if not voices.difficulties %}")
+    para(document, "Các đơn vị không nêu khó khăn, vướng mắc.")
+    tag(document, "{%p endif %}")
+    heading(document, "IV. ĐỀ XUẤT, KIẾN NGHỊ")
+    tag(document, "{%p for v in voices.proposals %}")
+    para(document, "- {{ v.unit }}: {{ v.text }}", indent=False)
+    tag(document, "{%p endfor %}")
+    tag(document, "{%p if not voices.proposals %}")
+    para(document, "Các đơn vị không có đề xuất, kiến nghị.")
+    tag(document, "{%p endif %}")
+
+    footer = document.add_table(rows=1, cols=2)
+    _no_borders(footer)
+    set_widths(footer, [85, 80])
+    recipients, sign = footer.rows[0].cells
+    _font(recipients.paragraphs[0].add_run("Nơi nhận:"), 12, bold=True, italic=True)
+    tag(recipients, "{%p for r in header.recipients %}")
+    para(recipients, "- {{ r }}{{ ',' if not loop.last else '.' }}", 11, indent=False,
+         align=WD_ALIGN_PARAGRAPH.LEFT, space_after=0)
+    tag(recipients, "{%p endfor %}")
+    sign.paragraphs[0].alignment = centre
+    _font(sign.paragraphs[0].add_run("{{ sign_for }}"), 14, bold=True)
+    para(sign, "{{ header.signer.title }}", 14, bold=True, align=centre, space_after=60)
+    para(sign, "{{ header.signer.name }}", 14, bold=True, align=centre)
+
+    document.add_page_break()
+    para(document, "Phụ lục 1", bold=True, align=centre, space_after=0)
+    para(document, "SỐ MÔ HÌNH, ĐIỂN HÌNH THEO ĐƠN VỊ VÀ LĨNH VỰC", bold=True, align=centre)
+    data_table(document, ["Đơn vị", "Số theo từng lĩnh vực (1 → {{ fields | length }})", "Tổng"],
+               ["{{ r.name }}", "{{ r.counts | join(' · ') }}", "{{ r.total }}"],
+               [55, 85, 20], "r in pivot.rows",
+               total=["Tổng cộng", "{{ pivot.totals | join(' · ') }}", "{{ pivot.total | number }}"],
+               size=10)
+    para(document, "{{ chart_units }}", align=centre, space_after=6)
+    document.add_page_break()
+    para(document, "Phụ lục 2", bold=True, align=centre, space_after=0)
+    para(document, "DANH SÁCH MÔ HÌNH, ĐIỂN HÌNH THEO ĐƠN VỊ", bold=True, align=centre)
+    tag(document, "{%p if list_in_word %}")
+    data_table(document, ["TT", "Đơn vị", "Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng",
+                          "Giai đoạn"],
+               ["{{ m.n }}", "{{ m.unit }}", "{{ m.name }}", "{{ m.field }}", "{{ m.subject }}",
+                "{{ m.stage }}"],
+               [10, 32, 50, 30, 18, 25], "m in all_models", size=10)
+    tag(document, "{%p else %}")
+    para(document, "Danh sách {{ totals.models | number }} mô hình, điển hình ở tệp tổng hợp "
+                   "tong-hop.xlsx, trang \"Mô hình, điển hình\".")
+    tag(document, "{%p endif %}")
+    document.add_page_break()
+    para(document, "Phụ lục 3", bold=True, align=centre, space_after=0)
+    para(document, "TÌNH HÌNH GỬI BÁO CÁO CỦA CÁC ĐƠN VỊ", bold=True, align=centre)
+    data_table(document, ["TT", "Đơn vị", "Tình trạng", "Ngày nhận", "Số mô hình", "Chỉ tiêu"],
+               ["{{ u.n }}", "{{ u.name }}", "{{ u.status_label }}", "{{ u.received | date }}",
+                "{{ u.models }}", "{{ u.quota }}"],
+               [10, 65, 25, 25, 20, 18], "u in status_rows", size=10)
+    para(document, "Phụ lục 4", bold=True, align=centre, space_after=0)
+    para(document, "CÁC TỆP ĐÃ NHẬN", bold=True, align=centre)
+    data_table(document, ["TT", "Tệp", "Đơn vị", "Tình trạng", "SHA-256"],
+               ["{{ f.n }}", "{{ f.path }}", "{{ f.unit }}", "{{ f.status }}", "{{ f.sha256 }}"],
+               [10, 50, 35, 25, 45], "f in files", size=8)
+    document.core_properties.author = ""
+    document.save(path)
+
+
+if __name__ == "__main__":
+    build(HERE / "report.docx")
+    print(f"Đã tạo {HERE / 'report.docx'}")

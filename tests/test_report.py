@@ -1,0 +1,171 @@
+"""The Board's report in Word and HTML: Party format, the figures of summary.json, real clients."""
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import docx
+import pytest
+
+from aggregator.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "examples" / "inbox"
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    assert main(["--inbox", str(SAMPLE), "--outbox", str(out), "--year", "2026",
+                 "--report-date", "15/12/2026"]) == 0
+    folder = out / "2026"
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return folder, summary
+
+
+def docx_text(path):
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    return "\n".join(parts)
+
+
+def html_text(path):
+    html = path.read_text(encoding="utf-8")
+    html = re.sub(r"<svg.*?</svg>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def expected_lines(summary):
+    t = summary["totals"]
+    return [
+        "TỈNH ỦY KHÁNH HÒA", "BAN TUYÊN GIÁO VÀ DÂN VẬN", "Số …-BC/BTGDVTU",
+        "ĐẢNG CỘNG SẢN VIỆT NAM", "Khánh Hòa, ngày 15 tháng 12 năm 2026", "BÁO CÁO",
+        "K/T TRƯỞNG BAN", "PHÓ TRƯỞNG BAN", "Nơi nhận:", "Lưu Văn phòng Ban",
+        f"Có {t['units_expected']} đơn vị phải báo cáo",
+        f"{t['units_on_time']} đơn vị gửi đúng hạn",
+        f"đã xây dựng và nhân rộng {t['models']} mô hình",
+        f"trong đó {t['by_subject']['collective']} tập thể, {t['by_subject']['individual']} cá nhân, "
+        f"{t['by_subject']['household']} hộ gia đình",
+        f"Đăng ký mới {t['new']} mô hình", f"duy trì, phát huy {t['continuing']}",
+        f"nhân rộng tại {t['replications']} nơi", f"{t['rewarded']} mô hình, điển hình được khen",
+        f"{t['publicised']} mô hình, điển hình đã được tuyên truyền",
+        "Huyện ủy Diên Khánh (ngày 08/12/2026)", "Huyện ủy Khánh Sơn",
+    ]
+
+
+def normal(text):
+    return re.sub(r"\s+", " ", text)
+
+
+def test_word_and_html_say_the_same_figures_as_summary(run):
+    folder, summary = run
+    word = normal(docx_text(folder / "bao-cao-tong-hop.docx"))
+    page = html_text(folder / "bao-cao-tong-hop.html")
+    for line in expected_lines(summary):
+        assert line in word, line
+        assert line in page, line
+    for field in summary["fields"]:
+        counts = r"\s+".join(str(n) for n in [field["models"], *field["by_subject"].values()])
+        assert re.search(re.escape(field["name"]) + r"\s+" + counts, word), field
+        assert re.search(re.escape(field["name"]) + r"\s+" + counts, page), field
+    assert "{{" not in word and "{%" not in word
+
+
+def test_word_report_is_a4_with_the_chart_and_the_appendices(run):
+    folder, summary = run
+    document = docx.Document(str(folder / "bao-cao-tong-hop.docx"))
+    section = document.sections[0]
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+    assert round(section.left_margin.mm) == 30
+    assert len(document.inline_shapes) == 2  # the two charts
+    text = docx_text(folder / "bao-cao-tong-hop.docx")
+    for title in ("Phụ lục 1", "Phụ lục 2", "Phụ lục 3", "Phụ lục 4"):
+        assert title in text
+    assert summary["units"][0]["name"] in text and "Sáng kiến tiết kiệm điện" in text
+
+
+@pytest.mark.skipif(not (SOFFICE and PDFTOTEXT), reason="LibreOffice and poppler (installed by .ci/run)")
+def test_word_report_opens_in_libreoffice(run, tmp_path):
+    folder, summary = run
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/u",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(folder / "bao-cao-tong-hop.docx")], check=True, capture_output=True,
+                   timeout=240)
+    pdf = tmp_path / "bao-cao-tong-hop.pdf"
+    text = normal(subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True,
+                                 check=True).stdout)
+    for line in ("ĐẢNG CỘNG SẢN VIỆT NAM", "BAN TUYÊN GIÁO VÀ DÂN VẬN",
+                 f"đã xây dựng và nhân rộng {summary['totals']['models']} mô hình"):
+        assert line in text, line
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert "(A4)" in info and int(re.search(r"Pages:\s+(\d+)", info).group(1)) > 3
+
+
+@pytest.mark.skipif(not (CHROMIUM and PDFTOTEXT), reason="Chromium and poppler (installed by .ci/run)")
+def test_html_report_prints_to_a_multi_page_a4_pdf(run, tmp_path):
+    folder, summary = run
+    pdf = tmp_path / "report.pdf"
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", (folder / "bao-cao-tong-hop.html").as_uri()],
+                   check=True, capture_output=True, timeout=240)
+    text = normal(subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True,
+                                 check=True).stdout)
+    for line in expected_lines(summary)[:12]:
+        assert line in text, line
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert "(A4)" in info
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) > 3
+
+
+def test_a_sentence_changed_in_the_templates_shows_in_both_reports(tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    html = templates / "report.html.j2"
+    html.write_text(html.read_text(encoding="utf-8").replace(
+        "tổng hợp\nkết quả", "xin báo cáo kết quả"), encoding="utf-8")
+    document = docx.Document(str(templates / "report.docx"))
+    for paragraph in document.paragraphs:
+        for run_ in paragraph.runs:
+            run_.text = run_.text.replace("tổng hợp kết quả", "xin báo cáo kết quả")
+    document.save(str(templates / "report.docx"))
+    assert main(["--inbox", str(SAMPLE), "--outbox", str(tmp_path / "out"), "--year", "2026",
+                 "--templates", str(templates)]) == 0
+    folder = tmp_path / "out" / "2026"
+    assert "xin báo cáo kết quả năm 2026" in html_text(folder / "bao-cao-tong-hop.html")
+    assert "xin báo cáo kết quả năm 2026" in docx_text(folder / "bao-cao-tong-hop.docx")
+
+
+def test_half_year_report_is_titled_as_such(tmp_path):
+    from builders import model, workbook
+
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "a.xlsx", [model()], period="6 tháng", report_date="02/06/2026")
+    assert main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--year", "2026",
+                 "--period", "half_year"]) == 0
+    folder = tmp_path / "out" / "2026-6-thang"
+    for text in (html_text(folder / "bao-cao-tong-hop.html"),
+                 docx_text(folder / "bao-cao-tong-hop.docx")):
+        assert "Sơ kết 6 tháng đầu năm 2026" in text and "kết quả 6 tháng đầu năm 2026" in text
+
+
+def test_unit_text_in_word_is_escaped(tmp_path):
+    from builders import model, workbook
+
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "a.xlsx", [model("<w:p>&amp; {{ 7*7 }}", stage="Biểu dương, tôn vinh",
+                                      **{"Hình thức khen thưởng": "Bằng khen",
+                                         "Số, ngày quyết định khen thưởng": "QĐ 1"})])
+    assert main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--year", "2026"]) == 0
+    text = docx_text(tmp_path / "out" / "2026" / "bao-cao-tong-hop.docx")
+    assert "<w:p>&amp; {{ 7*7 }}" in text and "49" not in text
