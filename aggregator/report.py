@@ -162,8 +162,11 @@ def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[di
     compared = ""
     if comparison:
         change = totals["models"] - comparison["total"]
+        by_field = "; ".join(f"lĩnh vực {code}: {delta:+d}".replace("+0", "0")
+                             for code, delta in comparison["fields"].items())
         compared = (f"So với năm {comparison['year']} ({n(comparison['total'])} mô hình, điển "
-                    f"hình), tổng số {'tăng' if change >= 0 else 'giảm'} {n(abs(change))}.")
+                    f"hình), tổng số {'tăng' if change >= 0 else 'giảm'} {n(abs(change))} "
+                    f"({by_field}).")
     count = config.report.get("outstanding_models", 5)
     return {
         "late_text": _names(by_status["late"], dated=True),
@@ -217,15 +220,18 @@ def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
              "unit": names.units[r["unit"]], "row": r["row"]} for r in picked.to_dict("records")]
 
 
-def _voices(result: RunResult) -> dict[str, list[dict[str, str]]]:
-    """What each reporting unit wrote on its assessment sheet, attributed."""
-    voices: dict[str, list[dict[str, str]]] = {k.key: [] for k in result.config.assessment}
-    for status in result.statuses:
-        if status.used is None:
-            continue
-        for key, text in status.used.assessment.items():
-            if text:
-                voices[key].append({"unit": status.name, "text": text})
+def _voices(result: RunResult) -> dict[str, list[dict[str, Any]]]:
+    """What each reporting unit wrote on its assessment sheet, attributed, grouped as registered."""
+    voices: dict[str, list[dict[str, Any]]] = {}
+    for label in result.config.assessment:
+        groups = []
+        for group, name in result.config.groups.items():
+            items = [{"unit": s.name, "text": s.used.assessment[label.key]}
+                     for s in result.statuses
+                     if s.group == group and s.used and s.used.assessment.get(label.key)]
+            if items:
+                groups.append({"name": name, "items": items})
+        voices[label.key] = groups
     return voices
 
 

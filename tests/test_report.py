@@ -169,3 +169,41 @@ def test_unit_text_in_word_is_escaped(tmp_path):
     assert main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--year", "2026"]) == 0
     text = docx_text(tmp_path / "out" / "2026" / "bao-cao-tong-hop.docx")
     assert "<w:p>&amp; {{ 7*7 }}" in text and "49" not in text
+
+
+def test_voices_are_grouped_and_last_year_is_compared(tmp_path):
+    from builders import model, workbook
+
+    out = tmp_path / "out"
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "a.xlsx", [model("A"), model("B", 5)], report_date="02/12/2025", year=2025)
+    assert main(["--inbox", str(inbox), "--outbox", str(out), "--year", "2025"]) == 0
+    workbook(inbox / "a.xlsx", [model("A"), model("B", 5), model("C", 5)],
+             assessment={"Khó khăn, vướng mắc": "Thiếu kinh phí."})
+    workbook(inbox / "b.xlsx", [model("D", 2)], code="ldld", name=None,
+             assessment={"Khó khăn, vướng mắc": "Ít người tham gia."})
+    assert main(["--inbox", str(inbox), "--outbox", str(out), "--year", "2026"]) == 0
+    for text in (html_text(out / "2026" / "bao-cao-tong-hop.html"),
+                 normal(docx_text(out / "2026" / "bao-cao-tong-hop.docx"))):
+        assert "So với năm 2025 (2 mô hình, điển hình), tổng số tăng 2" in text
+        assert "lĩnh vực 2: +1; lĩnh vực 3: 0" in text and "lĩnh vực 5: +1" in text
+        first = text.index("Các huyện ủy, thị ủy, thành ủy")
+        second = text.index("Mặt trận Tổ quốc và các tổ chức chính trị - xã hội tỉnh")
+        assert first < text.index("Huyện ủy Cam Lâm: Thiếu kinh phí.") < second
+        assert second < text.index("Liên đoàn Lao động tỉnh: Ít người tham gia.")
+
+
+def test_word_points_to_the_master_workbook_beyond_the_list_limit(tmp_path):
+    from builders import model, workbook
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    path = schemas / "report.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("word_list_limit: 2000",
+                                                             "word_list_limit: 1"),
+                    encoding="utf-8")
+    workbook(tmp_path / "inbox" / "a.xlsx", [model("A"), model("B", 5)])
+    assert main(["--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "out"),
+                 "--year", "2026", "--schemas", str(schemas)]) == 0
+    text = normal(docx_text(tmp_path / "out" / "2026" / "bao-cao-tong-hop.docx"))
+    assert "Danh sách 2 mô hình, điển hình ở tệp tổng hợp tong-hop.xlsx" in text
