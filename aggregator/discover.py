@@ -35,6 +35,10 @@ class Candidate:
     modified: dt.datetime
     kind: str = ""  # xlsx | xls | ods | junk | other
     problems: list[Problem] = field(default_factory=list)
+    email: str | None = None          # the saved email it came attached to (inbox-relative)
+    email_date: dt.datetime | None = None
+    sender: str | None = None
+    attachment: str | None = None     # the attachment's name as sent: displayed, never a path
 
 
 def sha256(path: Path) -> str:
@@ -52,10 +56,11 @@ def find_files(inbox: Path) -> list[Path]:
                   key=lambda p: p.relative_to(inbox).as_posix())
 
 
-def fingerprint(path: Path, inbox: Path, limits: dict[str, int]) -> Candidate:
+def fingerprint(path: Path, inbox: Path, limits: dict[str, int],
+                relative: str | None = None) -> Candidate:
     """Hash, size, time and real type of one file; refusals recorded as problems."""
     stat = path.stat()
-    relative = path.relative_to(inbox).as_posix()
+    relative = relative or path.relative_to(inbox).as_posix()
     candidate = Candidate(path=path, relative=relative, size=stat.st_size,
                           sha256=sha256(path),
                           modified=dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0))
@@ -97,7 +102,7 @@ def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
                                                 detail=f"tệp nén hỏng: {exc}"))
         return "other"
     names = {info.filename for info in infos}
-    bomb = _bomb(infos, limits)
+    bomb = zip_bomb(infos, limits)
     if bomb:
         candidate.problems.append(problems.make("file_bomb", file=candidate.relative, **bomb))
         return "other"
@@ -116,7 +121,7 @@ def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
     return "other"
 
 
-def _bomb(infos: list[zipfile.ZipInfo], limits: dict[str, int]) -> dict[str, str] | None:
+def zip_bomb(infos: list[zipfile.ZipInfo], limits: dict[str, int]) -> dict[str, str] | None:
     """Declared sizes that no honest workbook has: too big in all, or compressed too hard."""
     total = sum(info.file_size for info in infos)
     worst = max((info.file_size / max(info.compress_size, 1) for info in infos

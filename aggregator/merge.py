@@ -40,10 +40,15 @@ class FileOutcome:
 
     @property
     def received(self) -> dt.date:
+        """The email's date, else the report date in the workbook, else the file's time."""
+        if self.candidate.email_date:
+            return self.candidate.email_date.date()
         return self.report_date or self.candidate.modified.date()
 
     @property
     def received_source(self) -> str:
+        if self.candidate.email_date:
+            return "email"
         return "report_date" if self.report_date else "modified"
 
     @property
@@ -110,7 +115,8 @@ def resolve(outcomes: list[FileOutcome], config: Config, deadline: dt.date) -> l
 
 
 def _recency(outcome: FileOutcome) -> tuple[Any, ...]:
-    return (outcome.received, outcome.candidate.modified, outcome.candidate.relative)
+    sent = outcome.candidate.email_date or dt.datetime.combine(outcome.received, dt.time())
+    return (outcome.received, sent, outcome.candidate.modified, outcome.candidate.relative)
 
 
 def _supersede(usable: list[FileOutcome]) -> None:

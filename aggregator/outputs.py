@@ -70,6 +70,10 @@ def manifest(result: RunResult, report_date: dt.date) -> dict[str, Any]:
                 "deadline": result.deadline.isoformat(), "report_date": report_date.isoformat(),
                 **result.options},
         "schemas": result.config.hashes,
+        "emails": [{"path": e.relative, "sha256": e.sha256, "size": e.size, "from": e.sender,
+                    "date": e.date.isoformat() if e.date else None, "subject": e.subject,
+                    "attachments": e.attachments, "error": e.error or None}
+                   for e in result.emails],
         "files": [_file(o, result) for o in result.outcomes],
     }
 
@@ -79,6 +83,8 @@ def _file(outcome: FileOutcome, result: RunResult) -> dict[str, Any]:
     unit_name = result.config.unit(outcome.unit).name if outcome.unit else None
     return {
         "path": c.relative, "sha256": c.sha256, "size": c.size, "type": c.kind,
+        "email": c.email, "attachment": c.attachment, "sender": c.sender,
+        "email_date": c.email_date.isoformat() if c.email_date else None,
         "modified": c.modified.isoformat(), "status": outcome.status,
         "unit": outcome.unit, "unit_name": unit_name, "identified_by": outcome.identified_by or None,
         "year": outcome.year, "period": outcome.period,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import discover, merge, problems, summarise
+from . import discover, mail, merge, problems, summarise
 from .config import Config
 from .identify import UnitMatcher, identify
 from .merge import ACCEPTED, IGNORED, REJECTED, FileOutcome, UnitStatus
@@ -40,6 +41,7 @@ class RunResult:
     records: pd.DataFrame
     summary: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
+    emails: list[mail.SavedEmail] = field(default_factory=list)
 
 
 class FileProcessor:
@@ -52,7 +54,7 @@ class FileProcessor:
 
     def process(self, candidate: discover.Candidate) -> FileOutcome:
         outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
-        if candidate.kind == "junk":
+        if candidate.kind in ("junk", "attachment"):
             outcome.status = IGNORED
             return outcome
         if candidate.problems:
@@ -79,6 +81,7 @@ class FileProcessor:
                          self.year, self.period)
         outcome.problems += book.problems + found.problems
         outcome.unit, outcome.identified_by = found.unit, found.how
+        self._check_sender(outcome)
         outcome.year, outcome.period, outcome.report_date = found.year, found.period, found.report_date
         outcome.tables, outcome.assessment = book.tables, book.assessment
         outcome.contact = {k: nfc(book.info[k]) for k in ("preparer", "phone", "email")
@@ -92,15 +95,37 @@ class FileProcessor:
                                                       sheet=book.tables[0].sheet))
 
 
+    def _check_sender(self, outcome: FileOutcome) -> None:
+        """A workbook mailed from an address its unit has not registered: a warning."""
+        sender, unit = outcome.candidate.sender, outcome.unit
+        if not sender or unit is None:
+            return
+        registered = [e.lower() for e in self.config.unit(unit).emails]
+        if registered and sender not in registered:
+            outcome.problems.append(problems.make(
+                "sender_unregistered", file=outcome.candidate.relative, value=sender,
+                unit=self.config.unit(unit).name, registered=", ".join(registered)))
+
+
 def aggregate(config: Config, inbox: Path, year: int, period: str,
               progress: Callable[[Iterable[Path]], Iterable[Path]] = lambda x: x) -> RunResult:
     """Run every stage on the inbox for one year and period, and return what was found."""
     processor = FileProcessor(config, year, period)
-    outcomes = [processor.process(discover.fingerprint(path, inbox, config.limits))
-                for path in progress(discover.find_files(inbox))]
+    outcomes: list[FileOutcome] = []
+    emails: list[mail.SavedEmail] = []
+    with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
+        for path in progress(discover.find_files(inbox)):
+            if mail.is_email(path):
+                record, attached = mail.unpack(path, inbox, Path(workdir), config.limits)
+                emails.append(record)
+                outcomes += [processor.process(c) for c in attached]
+            else:
+                outcomes.append(processor.process(discover.fingerprint(path, inbox,
+                                                                       config.limits)))
     deadline = config.deadline(year, period)
     statuses = merge.resolve(outcomes, config, deadline)
     records = merge.accepted_records(statuses, config)
     summary = summarise.build(config, year, period, statuses, outcomes, records)
     return RunResult(config=config, year=year, period=period, deadline=deadline,
-                     outcomes=outcomes, statuses=statuses, records=records, summary=summary)
+                     outcomes=outcomes, statuses=statuses, records=records, summary=summary,
+                     emails=emails)

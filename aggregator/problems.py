@@ -32,6 +32,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unit_conflict": (ERROR, "Mã đơn vị \"{unit_code}\" ({code_name}) mâu thuẫn với tên đơn vị \"{value}\". Đề nghị đơn vị kiểm tra lại trang \"Thông tin\"."),
     "unit_by_filename": (WARNING, "Tệp không ghi đơn vị; đã nhận là {unit} theo tên tệp. Đề nghị đơn vị điền trang \"Thông tin\"."),
     "unit_by_loose_name": (WARNING, "Tên đơn vị \"{value}\" viết không dấu hoặc khác mẫu; đã nhận là {unit}."),
+    "sender_unregistered": (WARNING, "Thư gửi từ địa chỉ {value}, không phải địa chỉ đã đăng ký của {unit} ({registered}). Kiểm tra lại người gửi; nếu đúng, bổ sung địa chỉ vào schemas/units.yaml."),
     "year_mismatch": (ERROR, "Tệp là báo cáo năm {value}, không phải năm {expected} đang tổng hợp (có thể gửi nhầm tệp cũ)."),
     "period_mismatch": (ERROR, "Tệp là báo cáo kỳ \"{value}\", không phải kỳ \"{expected}\" đang tổng hợp."),
     "year_assumed": (WARNING, "Tệp không ghi năm báo cáo; đã coi là năm {expected}."),

@@ -36,7 +36,11 @@ def verify(folder: Path, inbox: Path | None = None) -> Verdict:
         raise NotARun(str(folder)) from exc
     verdict = Verdict()
     inbox = inbox or Path(record["run"]["inbox"])
+    for entry in record.get("emails", []):
+        _judge(verdict, "inputs", entry["path"], inbox / entry["path"], entry["sha256"])
     for entry in record["files"]:
+        if entry.get("email"):
+            continue  # an attachment: checked through its email's hash
         _judge(verdict, "inputs", entry["path"], inbox / entry["path"], entry["sha256"])
     for line in sums:
         expected, _, name = line.partition("  ")

@@ -1,0 +1,152 @@
+"""Saved emails in the inbox: attachments read like inbox files, dates from the email."""
+
+import base64
+import io
+import json
+import zipfile
+from email.message import EmailMessage
+
+from builders import model, workbook
+
+from aggregator.cli import main
+from aggregator.pipeline import aggregate
+
+XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def message(attachments, sender="huyenuy@camlam.khanhhoa.gov.vn",
+            date="Thu, 03 Dec 2026 09:15:00 +0700", subject="Báo cáo mô hình, điển hình 2026"):
+    mail = EmailMessage()
+    mail["From"], mail["To"] = f"Văn phòng <{sender}>", "btgdv@khanhhoa.gov.vn"
+    mail["Subject"], mail["Date"] = subject, date
+    mail.set_content("Kính gửi Ban Tuyên giáo và Dân vận,\nĐơn vị gửi báo cáo.", cte="quoted-printable")
+    for name, data in attachments:
+        if isinstance(data, EmailMessage):
+            mail.add_attachment(data)  # a forwarded email, as message/rfc822
+        else:
+            mail.add_attachment(data, *XLSX, filename=name)
+    return mail
+
+
+def save(path, mail):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(mail))
+    return path
+
+
+def workbooks(tmp_path):
+    a = workbook(tmp_path / "src" / "a.xlsx", [model("A"), model("B", 5)], report_date="01/12/2026")
+    b = workbook(tmp_path / "src" / "b.xlsx", [model("C", 2, "Cá nhân")], code="ldld", name=None,
+                 report_date="01/12/2026")
+    return a.read_bytes(), b.read_bytes()
+
+
+def test_emails_give_the_same_figures_as_the_files_with_the_emails_dates(tmp_path, cfg):
+    a, b = workbooks(tmp_path)
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "a.xlsx").write_bytes(a)
+    (files / "b.xlsx").write_bytes(b)
+    mails = tmp_path / "mails"
+    save(mails / "cam-lam.eml", message([("Báo cáo mô hình - HU Cam Lâm.xlsx", a)]))
+    inner = message([("LĐLĐ tỉnh.xlsx", b)], sender="ldld@khanhhoa.gov.vn",
+                    date="Sun, 06 Dec 2026 16:00:00 +0700")
+    save(mails / "chuyen-tiep.eml", message([("", inner)], sender="ldld@khanhhoa.gov.vn",
+                                            date="Sun, 06 Dec 2026 17:30:00 +0700",
+                                            subject="Fwd: Báo cáo"))
+    by_file, by_mail = aggregate(cfg, files, 2026, "annual"), aggregate(cfg, mails, 2026, "annual")
+    for key in ("totals", "fields", "rows"):
+        if key == "totals":
+            same = {k: v for k, v in by_file.summary[key].items() if not k.startswith("units_")}
+            assert same == {k: v for k, v in by_mail.summary[key].items()
+                            if not k.startswith("units_")}
+        else:
+            assert by_file.summary[key] == by_mail.summary[key]
+    units = {u["code"]: u for u in by_mail.summary["units"]}
+    assert units["cam-lam"]["received"] == "2026-12-03" and units["cam-lam"]["status"] == "on_time"
+    assert units["ldld"]["received"] == "2026-12-06" and units["ldld"]["status"] == "late"
+    outcome = next(o for o in by_mail.outcomes if o.unit == "ldld")
+    assert outcome.received_source == "email" and str(outcome.report_date) == "2026-12-01"
+    assert outcome.candidate.relative == "chuyen-tiep.eml › LĐLĐ tỉnh.xlsx"
+
+
+def test_rfc2047_names_base64_and_other_attachments(tmp_path, cfg):
+    a, _ = workbooks(tmp_path)
+    encoded = "=?utf-8?b?" + base64.b64encode("Báo cáo Cam Lâm.xlsx".encode()).decode() + "?="
+    raw = (
+        "From: huyenuy@camlam.khanhhoa.gov.vn\r\nTo: btgdv@khanhhoa.gov.vn\r\n"
+        "Subject: =?utf-8?q?B=C3=A1o_c=C3=A1o?=\r\nDate: Wed, 02 Dec 2026 08:00:00 +0700\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XYZ\r\n\r\n"
+        "--XYZ\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        "Kính gửi Ban.\r\n"
+        f"--XYZ\r\nContent-Type: application/octet-stream; name=\"{encoded}\"\r\n"
+        f"Content-Disposition: attachment; filename=\"{encoded}\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(a).decode() +
+        "--XYZ\r\nContent-Type: application/pdf\r\n"
+        "Content-Disposition: attachment; filename=\"cong-van.pdf\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(b"%PDF-1.4 x").decode() +
+        "--XYZ--\r\n")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "thu.eml").write_bytes(raw.encode())
+    result = aggregate(cfg, tmp_path / "in", 2026, "annual")
+    fate = {o.candidate.relative: o.status for o in result.outcomes}
+    assert fate == {"thu.eml › Báo cáo Cam Lâm.xlsx": "accepted", "thu.eml › cong-van.pdf": "ignored"}
+    assert result.summary["files"]["ignored"] == 1 and result.summary["totals"]["models"] == 2
+    assert result.emails[0].subject == "Báo cáo" and result.emails[0].sender.endswith("gov.vn")
+
+
+def test_workbooks_inside_a_zip_attachment(tmp_path, cfg):
+    a, b = workbooks(tmp_path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("bao-cao/a.xlsx", a)
+        archive.writestr("bao-cao/b.xlsx", b)
+        archive.writestr("bao-cao/anh.jpg", b"\xff\xd8\xff\xe0 jpeg")
+    mail = message([])
+    mail.add_attachment(buffer.getvalue(), "application", "zip", filename="bao-cao.zip")
+    save(tmp_path / "in" / "zip.eml", mail)
+    result = aggregate(cfg, tmp_path / "in", 2026, "annual")
+    fate = sorted((o.candidate.attachment, o.status) for o in result.outcomes)
+    assert fate == [("bao-cao.zip › a.xlsx", "accepted"), ("bao-cao.zip › anh.jpg", "ignored"),
+                    ("bao-cao.zip › b.xlsx", "accepted")]
+
+
+def test_hostile_attachment_names_stay_inside(tmp_path, cfg):
+    a, _ = workbooks(tmp_path)
+    names = ["../../../etc/passwd.xlsx", "/tmp/tuyet-doi.xlsx", "..\\..\\windows\\x.xlsx",
+             "a\x01b\tc.xlsx", "....xlsx"]
+    save(tmp_path / "in" / "xau.eml", message([(n, a) for n in names]))
+    before = {p for p in tmp_path.parent.iterdir()}
+    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"),
+                 "--year", "2026"]) == 0
+    assert {p for p in tmp_path.parent.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out", "src"]
+    manifest = json.loads((tmp_path / "out" / "2026" / "manifest.json").read_text())
+    shown = [f["attachment"] for f in manifest["files"]]
+    assert shown == ["passwd.xlsx", "tuyet-doi.xlsx", "x.xlsx", "abc.xlsx", "xlsx"]
+    written = [p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")]
+    assert all(".." not in w and "passwd" not in w for w in written)
+
+
+def test_a_sender_not_registered_is_a_warning(tmp_path, cfg):
+    a, _ = workbooks(tmp_path)
+    save(tmp_path / "in" / "la.eml", message([("a.xlsx", a)], sender="someone@gmail.com"))
+    result = aggregate(cfg, tmp_path / "in", 2026, "annual")
+    [outcome] = result.outcomes
+    assert outcome.status == "accepted"
+    [warning] = [p for p in outcome.problems if p.code == "sender_unregistered"]
+    assert "someone@gmail.com" in warning.message and not warning.is_error
+
+
+def test_a_broken_email_is_listed_not_fatal_and_verify_covers_emails(tmp_path, capsys):
+    a, _ = workbooks(tmp_path)
+    save(tmp_path / "in" / "tot.eml", message([("a.xlsx", a)]))
+    (tmp_path / "in" / "hong.eml").write_bytes(b"\x00\xff not an email at all")
+    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"),
+                 "--year", "2026"]) == 0
+    manifest = json.loads((tmp_path / "out" / "2026" / "manifest.json").read_text())
+    assert sorted(e["path"] for e in manifest["emails"]) == ["hong.eml", "tot.eml"]
+    assert main(["verify", str(tmp_path / "out" / "2026")]) == 0
+    (tmp_path / "in" / "tot.eml").write_bytes(b"changed")
+    assert main(["verify", str(tmp_path / "out" / "2026")]) == 1
+    assert "Đã thay đổi: tot.eml" in capsys.readouterr().out
