@@ -19,7 +19,7 @@ from . import config as config_module
 from .config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ("run", "template", "check", "verify")
+COMMANDS = ("run", "template", "check", "verify", "status", "remind")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,6 +89,24 @@ def build_parser() -> argparse.ArgumentParser:
                                             "outbox. Trả mã 1 nếu có tệp bị lỗi.")
     check.add_argument("files", nargs="+", type=Path, metavar="TỆP", help="các tệp cần kiểm tra")
     _common(check, outbox=False)
+    status = commands.add_parser("status", add_help=False,
+                                 help="bảng tình hình nhận báo cáo đến hôm nay: ai đã gửi, ai chưa",
+                                 description="Đọc hộp thư đến (không ghi gì ra outbox) và in bảng "
+                                             "các đơn vị đã gửi, ngày gửi, đơn vị còn thiếu.")
+    _common(status, outbox=False)
+    remind = commands.add_parser("remind", add_help=False,
+                                 help="soạn thư nhắc (.eml) cho các đơn vị chưa gửi",
+                                 description="Soạn cho mỗi đơn vị chưa có báo cáo dùng được một "
+                                             "thư nhắc sẵn sàng gửi (kèm biểu mẫu của đơn vị) vào "
+                                             "outbox/<năm>/nhac-nho/.")
+    _common(remind)
+    for command in (status, remind):
+        command.add_argument("--inbox", type=Path, default=ROOT / "inbox",
+                             help="thư mục chứa các tệp đơn vị gửi (mặc định: inbox)")
+    remind.add_argument("--templates", type=Path, default=ROOT / "templates",
+                        help="thư mục mẫu thư (mặc định: templates)")
+    remind.add_argument("--report-date", type=_date, default=None,
+                        help="ngày ghi trên thư, dạng dd/mm/yyyy (mặc định: hôm nay)")
     for command in (run, check):
         command.add_argument("--json", action="store_true",
                              help="in kết quả dạng JSON (cho chương trình khác đọc)")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import discover, outbox, outputs, report, template, verify
+from . import discover, drafts, outbox, outputs, report, template, verify
 from .config import Config
-from .labels import SEVERITY
+from .labels import SEVERITY, UNIT_STATUS, date_vn
 from .merge import REJECTED
 from .pipeline import FileProcessor, aggregate
 
@@ -160,4 +160,58 @@ def verify_run(args: argparse.Namespace) -> int:
 
 
 
-COMMANDS = {"run": run, "template": make_templates, "check": check}
+def status(args: argparse.Namespace, config: Config) -> int:
+    """Which units have sent, when, and who is still missing, as of today."""
+    if not args.inbox.is_dir():
+        print(f"Không thấy thư mục hộp thư đến {args.inbox}.", file=sys.stderr)
+        return 2
+    result = aggregate(config, args.inbox, args.year, args.period)
+    today = dt.date.today()
+    left = (result.deadline - today).days
+    period = config.period_label(args.period).lower()
+    print(f"Tình hình nhận báo cáo kỳ {period} {args.year} đến ngày {date_vn(today)} "
+          f"(hạn {date_vn(result.deadline)}, " + (f"còn {left} ngày)" if left >= 0 else
+                                                  f"đã quá hạn {-left} ngày)"))
+    width = max(len(u.name) for u in result.statuses)
+    print(f"{'TT':>3}  {'Đơn vị':<{width}}  {'Tình trạng':<12}  {'Ngày nhận':<10}  Số mô hình")
+    for n, unit in enumerate(result.statuses, start=1):
+        print(f"{n:>3}  {unit.name:<{width}}  {UNIT_STATUS[unit.status]:<12}  "
+              f"{date_vn(unit.received):<10}  {unit.models if unit.used else ''}")
+    waiting = [u.name for u in result.statuses if u.status in ("missing", "rejected")]
+    print(f"Còn {len(waiting)} đơn vị chưa có báo cáo dùng được" +
+          (": " + ", ".join(waiting) + "." if waiting else "."))
+    return 0
+
+
+def remind(args: argparse.Namespace, config: Config) -> int:
+    """A ready-to-send reminder for each unit still missing, its own workbook attached."""
+    result = aggregate(config, args.inbox, args.year, args.period)
+    waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
+    report_date = args.report_date or dt.date.today()
+    folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"
+
+    def build(target: Path) -> None:
+        for unit_status in waiting:
+            unit = config.unit(unit_status.code)
+            attachment = target / f"bieu-mau-{unit.code}.xlsx"
+            template.write_template(config, attachment, args.year, args.period, unit)
+            text = drafts.body(args.templates, "nhac-nho.txt.j2", {
+                "unit": unit, "header": config.report, "year": args.year,
+                "period_phrase": "năm" if args.period == "annual" else "6 tháng đầu năm",
+                "deadline": result.deadline, "overdue": report_date > result.deadline,
+                "status": unit_status.status})
+            subject = (f"Đề nghị gửi báo cáo mô hình, điển hình kỳ "
+                       f"{config.period_label(args.period).lower()} {args.year}")
+            (target / f"{unit.code}.eml").write_bytes(drafts.draft(
+                config.report["board"].get("email", ""), list(unit.emails), subject, text,
+                [(attachment.name, attachment.read_bytes())], report_date))
+            attachment.unlink()
+
+    outbox.replace_folder(folder, build)
+    print(f"Đã soạn {len(waiting)} thư nhắc trong {folder}" +
+          (": " + ", ".join(u.name for u in waiting) + "." if waiting else "."))
+    return 0
+
+
+COMMANDS = {"run": run, "template": make_templates, "check": check, "status": status,
+            "remind": remind}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import drafts
 from .labels import FILE_STATUS, SEVERITY
 from .merge import REJECTED, SUPERSEDED, FileOutcome
 from .pipeline import RunResult
@@ -22,6 +24,7 @@ class Feedback:
     name: str    # file name, made only from registry codes or sanitised text
     title: str   # who it is for, as people read it
     outcomes: list[FileOutcome]
+    recipients: list[str] = field(default_factory=list)
 
 
 def targets(result: RunResult) -> list[Feedback]:
@@ -30,14 +33,35 @@ def targets(result: RunResult) -> list[Feedback]:
     for status in result.statuses:
         files = [o for o in status.files if o.status != SUPERSEDED and o.problems]
         if files:
-            found.append(Feedback(f"{status.code}.xlsx", status.name, files))
+            emails = list(result.config.unit(status.code).emails)
+            found.append(Feedback(f"{status.code}.xlsx", status.name, files, emails))
     unidentified = (o for o in result.outcomes
                     if o.unit is None and o.status == REJECTED and o.candidate.kind != "other")
     for n, outcome in enumerate(unidentified, start=1):
         stem = safe_filename(outcome.candidate.path.stem, 40)
+        sender = [outcome.candidate.sender] if outcome.candidate.sender else []
         found.append(Feedback(f"khong-ro-don-vi-{n:02d}-{stem}.xlsx",
-                              f"Tệp {outcome.candidate.relative}", [outcome]))
+                              f"Nơi gửi tệp {outcome.candidate.relative}", [outcome], sender))
     return found
+
+
+def email(result: RunResult, feedback: Feedback, workbook: Path, templates: Path,
+          report_date: dt.date) -> bytes:
+    """A ready-to-send draft to the unit: the problems in the body, the workbook attached."""
+    header = result.config.report
+    files = [{"name": o.candidate.attachment or o.candidate.path.name
+              if o.candidate.email else o.candidate.relative,
+              "status": FILE_STATUS[o.status], "rows_read": o.rows_read,
+              "rows_valid": o.rows_valid, "rows_invalid": o.rows_invalid,
+              "problems": o.problems} for o in feedback.outcomes]
+    text = drafts.body(templates, "phan-hoi.txt.j2", {
+        "title": feedback.title, "header": header, "files": files, "year": result.year,
+        "period_phrase": "năm" if result.period == "annual" else "6 tháng đầu năm",
+        "deadline": result.deadline, "attachment": workbook.name})
+    period = result.config.period_label(result.period).lower()
+    return drafts.draft(header["board"].get("email", ""), feedback.recipients,
+                        f"Phản hồi báo cáo mô hình, điển hình kỳ {period} {result.year}", text,
+                        [(workbook.name, workbook.read_bytes())], report_date)
 
 
 def write(result: RunResult, feedback: Feedback, path: Path) -> None:

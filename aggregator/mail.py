@@ -38,6 +38,7 @@ class SavedEmail:
     subject: str = ""
     attachments: list[str] = field(default_factory=list)
     error: str = ""
+    saved: dt.datetime = dt.datetime(2000, 1, 1)  # when the email file was saved (its mtime)
 
 
 def is_email(path: Path) -> bool:
@@ -55,7 +56,9 @@ def unpack(path: Path, inbox: Path, workdir: Path, limits: dict[str, int]
            ) -> tuple[SavedEmail, list[Candidate]]:
     """The email's record and a candidate for every attachment (and workbook in a zip)."""
     relative = path.relative_to(inbox).as_posix()
-    record = SavedEmail(relative=relative, sha256=discover.sha256(path), size=path.stat().st_size)
+    stat = path.stat()
+    record = SavedEmail(relative=relative, sha256=discover.sha256(path), size=stat.st_size,
+                        saved=dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0))
     try:
         with path.open("rb") as handle:
             message = email.message_from_binary_file(handle, policy=policy.default)
@@ -110,6 +113,7 @@ class _Attachments:
         candidate = discover.fingerprint(safe, self.workdir, self.limits,
                                          relative=f"{self.record.relative} › {name}")
         candidate.email, candidate.email_date = self.record.relative, self.record.date
+        candidate.modified = self.record.date or self.record.saved  # not when we unpacked it
         candidate.sender, candidate.attachment = self.record.sender or None, name
         if candidate.kind == "other" and not _looks_like_workbook(name, data):
             candidate.kind, candidate.problems = "attachment", []  # a cover letter, a scan

@@ -101,3 +101,24 @@ def _alive(lock: Path) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def replace_folder(folder: Path, build: Callable[[Path], object]) -> Path:
+    """Build a folder's new content beside it, then swap it in (a crash leaves the old one)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    temporary = folder.with_name(f".dang-ghi-{folder.name}-{os.getpid()}")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir()
+    try:
+        build(temporary)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    if folder.exists():
+        old = folder.with_name(f".cu-{folder.name}-{os.getpid()}")
+        folder.rename(old)
+        temporary.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        temporary.rename(folder)
+    return folder

@@ -44,7 +44,9 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     for target in targets:
         path = folder / FEEDBACK / target.name
         feedback.write(result, target, path)
-        written.append(path)
+        draft = path.with_suffix(".eml")
+        draft.write_bytes(feedback.email(result, target, path, templates, report_date))
+        written += [path, draft]
     record = manifest(result, report_date)
     record["outputs"] = [{"path": p.relative_to(folder).as_posix(), "sha256": sha256(p)}
                          for p in written]

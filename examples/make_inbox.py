@@ -13,6 +13,8 @@ What it holds, so the figures of a run can be checked by hand:
 - one file from a unit that is not in the registry (Đảng ủy Khu kinh tế Vân Phong);
 - last year's file dropped in by mistake (rejected), a scanned cover letter (PDF, rejected)
   and an Excel lock file (ignored);
+- Tỉnh đoàn's report saved as the whole email it came in (.eml, sent 04/12 at 16:45), with a
+  scanned cover letter attached (ignored);
 - where LibreOffice is installed, one unit's file saved as .ods and one as .xls.
 
 Run: python examples/make_inbox.py [--out examples/inbox]
@@ -287,6 +289,7 @@ def make(out: Path) -> None:
     (sub / "~$Thanh uy Nha Trang - bao cao mo hinh 2026 (sua lai).xlsx").write_bytes(
         b"\x0eNguyen Thi Thu" + b"\x00" * 40)
 
+    as_email(out / names["tinh-doan"], "tinhdoan@khanhhoa.gov.vn", "Fri, 04 Dec 2026 16:45:00 +0700")
     handmade(out)
     # A unit not in the registry.
     unknown = out / "DU Khu kinh te Van Phong - mo hinh.xlsx"
@@ -298,6 +301,26 @@ def make(out: Path) -> None:
     template.write_template(cfg, old, YEAR - 1, "annual", cfg.unit("cam-ranh"))
     fill(old, cfg, "cam-ranh", rows_for(rng, 3), "02/12/2025", ("", "", ""))
     _office_formats(out)
+
+
+def as_email(workbook_path: Path, sender: str, date: str) -> Path:
+    """The unit's workbook saved by staff as the whole email it came in, cover letter included."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"] = f"Văn phòng <{sender}>", "btgdv@khanhhoa.gov.vn"
+    message["Subject"], message["Date"] = "Báo cáo mô hình, điển hình năm 2026", date
+    message.set_content("Kính gửi Ban Tuyên giáo và Dân vận Tỉnh ủy,\n"
+                        "Đơn vị gửi báo cáo và công văn kèm theo.\nTrân trọng.")
+    message.add_attachment(workbook_path.read_bytes(), "application",
+                           "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           filename=workbook_path.name)
+    message.add_attachment(b"%PDF-1.4\n% Cong van (ban scan)\n%%EOF\n", "application", "pdf",
+                           filename="Công văn gửi kèm.pdf")
+    target = workbook_path.with_suffix(".eml")
+    target.write_bytes(bytes(message))
+    workbook_path.unlink()
+    return target
 
 
 def _office_formats(out: Path) -> None:

@@ -150,3 +150,71 @@ def test_a_broken_email_is_listed_not_fatal_and_verify_covers_emails(tmp_path, c
     (tmp_path / "in" / "tot.eml").write_bytes(b"changed")
     assert main(["verify", str(tmp_path / "out" / "2026")]) == 1
     assert "Đã thay đổi: tot.eml" in capsys.readouterr().out
+
+
+def parse(path):
+    import email
+    from email import policy
+
+    with path.open("rb") as handle:
+        return email.message_from_binary_file(handle, policy=policy.default)
+
+
+def test_feedback_drafts_carry_the_problems_and_the_workbook(tmp_path):
+    a, _ = workbooks(tmp_path)
+    save(tmp_path / "in" / "a.eml", message([("a.xlsx", a)]))
+    workbook(tmp_path / "in" / "b.xlsx", [model("X", 3, "Cá nhân")], code="ldld", name=None)
+    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"),
+                 "--year", "2026", "--report-date", "15/12/2026"]) == 0
+    draft = parse(tmp_path / "out" / "2026" / "phan-hoi" / "ldld.eml")
+    assert draft["To"] == "ldld@khanhhoa.gov.vn" and draft["X-Unsent"] == "1"
+    assert draft["From"] == "btgdv@khanhhoa.gov.vn" and "+0700" in draft["Date"]
+    text = draft.get_body(("plain",)).get_content()
+    assert "Kính gửi: Liên đoàn Lao động tỉnh" in text and "Danh sách!D4" in text
+    [attached] = list(draft.iter_attachments())
+    assert attached.get_filename() == "ldld.xlsx"
+    assert attached.get_content() == (tmp_path / "out" / "2026" / "phan-hoi" / "ldld.xlsx").read_bytes()
+
+
+def test_status_table_as_of_today(tmp_path, capsys):
+    workbook(tmp_path / "in" / "a.xlsx", [model()])
+    assert main(["status", "--inbox", str(tmp_path / "in"), "--year", "2026"]) == 0
+    out = capsys.readouterr().out
+    assert "Tình hình nhận báo cáo kỳ năm 2026" in out and "hạn 05/12/2026" in out
+    assert "Huyện ủy Cam Lâm" in out and "Còn 20 đơn vị chưa có báo cáo dùng được" in out
+
+
+def test_reminders_for_missing_units_with_their_own_workbook(tmp_path, capsys):
+    workbook(tmp_path / "in" / "a.xlsx", [model()])
+    out = tmp_path / "out"
+    assert main(["remind", "--inbox", str(tmp_path / "in"), "--outbox", str(out),
+                 "--year", "2026", "--report-date", "07/12/2026"]) == 0
+    drafts = sorted((out / "2026" / "nhac-nho").glob("*.eml"))
+    assert len(drafts) == 20 and not (out / "2026" / "nhac-nho" / "cam-lam.eml").exists()
+    draft = parse(out / "2026" / "nhac-nho" / "khanh-son.eml")
+    assert draft["To"] == "huyenuy@khanhson.khanhhoa.gov.vn"
+    text = draft.get_body(("plain",)).get_content()
+    assert "Kính gửi: Huyện ủy Khánh Sơn" in text and "ngay khi nhận được thư này" in text
+    [attached] = list(draft.iter_attachments())
+    saved = tmp_path / attached.get_filename()
+    saved.write_bytes(attached.get_content())
+    assert main(["check", str(saved), "--year", "2026", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.split("\n", 1)[1])[0]["unit"] == "khanh-son"
+
+
+def test_a_real_email_saved_by_a_mail_client(tmp_path, cfg):
+    import shutil
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parent / "data"
+    (tmp_path / "in").mkdir()
+    shutil.copy(data / "saved-by-mutt.eml", tmp_path / "in")
+    result = aggregate(cfg, tmp_path / "in", 2026, "annual")
+    [outcome] = result.outcomes
+    assert outcome.candidate.attachment == "Báo cáo mô hình - HU Khánh Sơn.xlsx"
+    assert (outcome.unit, outcome.status, outcome.received_source) == ("khanh-son", "accepted",
+                                                                       "email")
+    assert str(outcome.received) == "2026-11-24" and outcome.rows_valid == 2
+    assert result.emails[0].subject == "Báo cáo mô hình, điển hình năm 2026"
+    assert result.emails[0].sender == "huyenuy@khanhson.khanhhoa.gov.vn"
+    assert not [p for p in outcome.problems if p.code == "sender_unregistered"]

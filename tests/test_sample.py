@@ -14,7 +14,12 @@ def test_sample_inbox_figures(cfg):
     assert sorted(c for c, s in status.items() if s == "late") == ["dien-khanh", "hoi-phu-nu"]
     assert sum(s == "on_time" for s in status.values()) == 17
     fate = {o.candidate.relative: o for o in result.outcomes}
-    assert len(fate) == 24
+    assert len(fate) == 25 and [e.relative for e in result.emails] == [
+        "Báo cáo mô hình điển hình năm 2026 - Tỉnh đoàn.eml"]
+    letter = fate["Báo cáo mô hình điển hình năm 2026 - Tỉnh đoàn.eml › Công văn gửi kèm.pdf"]
+    assert letter.status == "ignored"
+    tinh_doan = next(u for u in result.statuses if u.code == "tinh-doan")
+    assert str(tinh_doan.received) == "2026-12-04" and tinh_doan.used.received_source == "email"
     assert fate["nha-trang/Thanh uy Nha Trang - bao cao mo hinh 2026.xlsx"].status == "superseded"
     assert fate["nha-trang/Cong van kem theo.pdf"].status == "rejected"
     assert fate["cam-ranh-bao-cao-2025.xlsx"].problems[0].code == "year_mismatch"

@@ -3,6 +3,9 @@
 
 Needs LibreOffice (soffice) for the files "saved by LibreOffice", and msoffcrypto-tool
 (pip install msoffcrypto-tool, not a project dependency) for the password-protected one.
+saved-by-mutt.eml is a real message composed by mutt (batch mode, its sendmail pointed at a
+script that saves the message) with saved-by-libreoffice.xlsx attached as
+"Báo cáo mô hình - HU Khánh Sơn.xlsx": mutt writes that name as RFC 2231 continuations.
 The same three models are in each: the unit is Huyện ủy Khánh Sơn; row 2 (field 3 with
 "Cá nhân") is rejected; rows 1 and 3 are accepted.
 """

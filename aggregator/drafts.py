@@ -1,0 +1,51 @@
+"""Ready-to-send email drafts (.eml): reminders to missing units, feedback to units with problems.
+
+Drafts open in any mail client (Outlook opens them as unsent drafts: X-Unsent). The body comes
+from a plain-text Jinja template in ``templates/``; names of attachments are ours, never typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import mimetypes
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .report import environment
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+
+def draft(sender: str, recipients: list[str], subject: str, body: str,
+          attachments: list[tuple[str, bytes]], date: dt.date) -> bytes:
+    """An email draft as bytes, dated the report date (so the same run gives the same bytes)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(dt.datetime.combine(date, dt.time(8, 0), tzinfo=VIETNAM))
+    message["X-Unsent"] = "1"
+    message.set_content(body, cte="quoted-printable")
+    digest = hashlib.sha256(body.encode())
+    for name, data in attachments:
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        message.add_attachment(data, *kind.split("/", 1), filename=name)
+        digest.update(data)
+    if message.is_multipart():  # a boundary from the content, not from a random number
+        message.set_boundary(f"=_dienhinh_{digest.hexdigest()[:40]}")
+    return bytes(message)
+
+
+def body(templates: Path, name: str, context: dict[str, Any]) -> str:
+    """A plain-text body from ``templates/<name>`` (text: no HTML escaping, strict variables)."""
+    env = environment(templates)
+    env.autoescape = False
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateNotFound as exc:
+        raise FileNotFoundError(f"Không thấy mẫu thư {templates / name}.") from exc
