@@ -90,7 +90,8 @@ def _closing(summary: dict, folder: Path) -> None:
     print(f"  Mô hình, điển hình được tính: {t['models']}; dòng bị loại: {rows['rejected']}.")
     print(f"  Tệp: {files['accepted']} dùng, {files['superseded']} được thay bằng tệp mới hơn, "
           f"{files['rejected']} bị loại, {files['ignored']} bỏ qua.")
-    print(f"  Báo cáo: {folder / outputs.REPORT_HTML}")
+    print(f"  Báo cáo (Word, để sửa và ký): {folder / outputs.REPORT_DOCX}")
+    print(f"  Báo cáo (xem, in): {folder / outputs.REPORT_HTML}")
     print(f"  Tệp tổng hợp: {folder / outputs.MASTER}")
     if (folder / outputs.FEEDBACK).is_dir():
         print(f"  Tệp phản hồi gửi các đơn vị: {folder / outputs.FEEDBACK}")
