@@ -16,9 +16,8 @@ from typing import Any
 
 import jinja2
 
+from .mail import VIETNAM
 from .report import environment
-
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 
 def draft(sender: str, recipients: list[str], subject: str, body: str,

@@ -23,6 +23,7 @@ from . import discover
 from .discover import Candidate
 
 EMAIL_SUFFIXES = (".eml",)
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -79,7 +80,8 @@ def _headers(record: SavedEmail, message: EmailMessage) -> None:
     record.subject = _CONTROL.sub(" ", str(message.get("Subject", "")))[:200]
     try:
         date = parsedate_to_datetime(str(message.get("Date", "")))
-        record.date = date if date.tzinfo is None else date.astimezone().replace(tzinfo=None)
+        # the Board's clock: Vietnam time, whatever the machine's timezone
+        record.date = date if date.tzinfo is None else date.astimezone(VIETNAM).replace(tzinfo=None)
     except (TypeError, ValueError):
         record.date = None
 

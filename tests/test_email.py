@@ -218,3 +218,19 @@ def test_a_real_email_saved_by_a_mail_client(tmp_path, cfg):
     assert result.emails[0].subject == "Báo cáo mô hình, điển hình năm 2026"
     assert result.emails[0].sender == "huyenuy@khanhson.khanhhoa.gov.vn"
     assert not [p for p in outcome.problems if p.code == "sender_unregistered"]
+
+
+def test_email_dates_are_read_in_vietnam_time_whatever_the_machine(tmp_path, cfg, monkeypatch):
+    import time
+
+    a, _ = workbooks(tmp_path)
+    save(tmp_path / "in" / "a.eml", message([("a.xlsx", a)], date="Sat, 05 Dec 2026 17:30:00 +0000"))
+    monkeypatch.setenv("TZ", "Pacific/Honolulu")
+    time.tzset()
+    try:
+        result = aggregate(cfg, tmp_path / "in", 2026, "annual")
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    unit = next(u for u in result.statuses if u.code == "cam-lam")
+    assert str(unit.received) == "2026-12-06" and unit.status == "late"  # 00:30 on 06/12 in VN
