@@ -192,21 +192,8 @@ def remind(args: argparse.Namespace, config: Config) -> int:
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"
 
     def build(target: Path) -> None:
-        for unit_status in waiting:
-            unit = config.unit(unit_status.code)
-            attachment = target / f"bieu-mau-{unit.code}.xlsx"
-            template.write_template(config, attachment, args.year, args.period, unit)
-            text = drafts.body(args.templates, "nhac-nho.txt.j2", {
-                "unit": unit, "header": config.report, "year": args.year,
-                "period_phrase": "năm" if args.period == "annual" else "6 tháng đầu năm",
-                "deadline": result.deadline, "overdue": report_date > result.deadline,
-                "status": unit_status.status})
-            subject = (f"Đề nghị gửi báo cáo mô hình, điển hình kỳ "
-                       f"{config.period_label(args.period).lower()} {args.year}")
-            (target / f"{unit.code}.eml").write_bytes(drafts.draft(
-                config.report["board"].get("email", ""), list(unit.emails), subject, text,
-                [(attachment.name, attachment.read_bytes())], report_date))
-            attachment.unlink()
+        drafts.reminders(config, args.templates, args.year, args.period, result.deadline,
+                         waiting, report_date, target)
 
     outbox.replace_folder(folder, build)
     print(f"Đã soạn {len(waiting)} thư nhắc trong {folder}" +

@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 
+from . import labels
 from .mail import VIETNAM
 from .report import environment
 
@@ -48,3 +49,24 @@ def body(templates: Path, name: str, context: dict[str, Any]) -> str:
         return env.get_template(name).render(**context)
     except jinja2.TemplateNotFound as exc:
         raise FileNotFoundError(f"Không thấy mẫu thư {templates / name}.") from exc
+
+
+def reminders(config: Any, templates: Path, year: int, period: str, deadline: dt.date,
+              waiting: list[Any], report_date: dt.date, target: Path) -> None:
+    """A reminder draft per unit still waited for, its own standard workbook attached."""
+    from . import template
+
+    subject = (f"Đề nghị gửi báo cáo mô hình, điển hình kỳ "
+               f"{config.period_label(period).lower()} {year}")
+    for status in waiting:
+        unit = config.unit(status.code)
+        attachment = target / f"bieu-mau-{unit.code}.xlsx"
+        template.write_template(config, attachment, year, period, unit)
+        text = body(templates, "nhac-nho.txt.j2", {
+            "unit": unit, "header": config.report, "year": year,
+            "period_phrase": labels.period_phrase(period),
+            "deadline": deadline, "overdue": report_date > deadline, "status": status.status})
+        (target / f"{unit.code}.eml").write_bytes(draft(
+            config.report["board"].get("email", ""), list(unit.emails), subject, text,
+            [(attachment.name, attachment.read_bytes())], report_date))
+        attachment.unlink()

@@ -6,7 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import drafts
+from . import (
+    drafts,
+    labels,  # noqa: I001
+)
 from .labels import FILE_STATUS, SEVERITY
 from .merge import REJECTED, SUPERSEDED, FileOutcome
 from .pipeline import RunResult
@@ -56,7 +59,7 @@ def email(result: RunResult, feedback: Feedback, workbook: Path, templates: Path
               "problems": o.problems} for o in feedback.outcomes]
     text = drafts.body(templates, "phan-hoi.txt.j2", {
         "title": feedback.title, "header": header, "files": files, "year": result.year,
-        "period_phrase": "năm" if result.period == "annual" else "6 tháng đầu năm",
+        "period_phrase": labels.period_phrase(result.period),
         "deadline": result.deadline, "attachment": workbook.name})
     period = result.config.period_label(result.period).lower()
     return drafts.draft(header["board"].get("email", ""), feedback.recipients,

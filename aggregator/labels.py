@@ -19,6 +19,11 @@ RECEIVED_SOURCE = {"report_date": "ngày báo cáo ghi trong tệp",
                    "modified": "thời điểm sửa tệp", "email": "ngày gửi thư"}
 
 
+def period_phrase(period: str) -> str:
+    """How the text of a report or letter names the period: "năm" or "6 tháng đầu năm"."""
+    return "năm" if period == "annual" else "6 tháng đầu năm"
+
+
 def date_vn(value: dt.date | str | None) -> str:
     """dd/mm/yyyy, or empty."""
     if value is None or value == "":

@@ -31,14 +31,7 @@ def publish(outbox: Path, name: str, build: Callable[[Path], object]) -> Path:
     outbox.mkdir(parents=True, exist_ok=True)
     with _Lock(outbox / LOCK_NAME):
         _clear_leftovers(outbox)
-        temporary = outbox / f".dang-ghi-{name}-{os.getpid()}"
-        shutil.rmtree(temporary, ignore_errors=True)
-        temporary.mkdir()
-        try:
-            build(temporary)
-        except BaseException:
-            shutil.rmtree(temporary, ignore_errors=True)
-            raise
+        temporary = _built_beside(outbox / name, build)
         final = outbox / name
         if final.exists():
             _archive(final, outbox / ARCHIVE)
@@ -106,14 +99,7 @@ def _alive(lock: Path) -> bool:
 def replace_folder(folder: Path, build: Callable[[Path], object]) -> Path:
     """Build a folder's new content beside it, then swap it in (a crash leaves the old one)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
-    temporary = folder.with_name(f".dang-ghi-{folder.name}-{os.getpid()}")
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir()
-    try:
-        build(temporary)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+    temporary = _built_beside(folder, build)
     if folder.exists():
         old = folder.with_name(f".cu-{folder.name}-{os.getpid()}")
         folder.rename(old)
@@ -122,3 +108,16 @@ def replace_folder(folder: Path, build: Callable[[Path], object]) -> Path:
     else:
         temporary.rename(folder)
     return folder
+
+
+def _built_beside(folder: Path, build: Callable[[Path], object]) -> Path:
+    """A hidden folder next to ``folder`` holding what ``build`` wrote; removed if it failed."""
+    temporary = folder.with_name(f".dang-ghi-{folder.name}-{os.getpid()}")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir()
+    try:
+        build(temporary)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return temporary

@@ -99,7 +99,7 @@ def context(result: RunResult, report_date: dt.date,
     return {
         **_sentences(config, totals, by_status, below, comparison),
         "document_number": config.report.get("document_number", "…"),
-        "period_phrase": "năm" if result.period == "annual" else "6 tháng đầu năm",
+        "period_phrase": labels.period_phrase(result.period),
         "sign_for": (f"K/T {config.report['signer'].get('head_title', 'TRƯỞNG BAN')}"
                      if config.report["signer"].get("on_behalf") else ""),
         "status_rows": [{**u, "n": n, "status_label": UNIT_STATUS[u["status"]]}
