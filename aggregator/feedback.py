@@ -6,10 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import (
-    drafts,
-    labels,  # noqa: I001
-)
+from . import drafts, labels
 from .labels import FILE_STATUS, SEVERITY
 from .merge import REJECTED, SUPERSEDED, FileOutcome
 from .pipeline import RunResult
