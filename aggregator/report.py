@@ -239,7 +239,9 @@ def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:
     return [{"path": o.candidate.relative, "sha256": o.candidate.sha256,
              "unit": names.units.get(o.unit or "", ""), "status": labels.FILE_STATUS[o.status],
              "received": o.received, "rows": o.rows_read, "accepted": o.rows_counted,
-             "reasons": [p.message for p in o.file_errors]} for o in result.outcomes]
+             "reasons": [p.message for p in o.file_errors] + [
+                 p.message for p in o.problems if p.code == "sender_unregistered"],
+             "sender": o.candidate.sender or ""} for o in result.outcomes]
 
 
 def _comparison(summary: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any] | None:

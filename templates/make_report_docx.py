@@ -245,9 +245,11 @@ def build(path: Path) -> None:
                [10, 65, 25, 25, 20, 18], "u in status_rows", size=10)
     para(document, "Phụ lục 4", bold=True, align=centre, space_after=0)
     para(document, "CÁC TỆP ĐÃ NHẬN", bold=True, align=centre)
-    data_table(document, ["TT", "Tệp", "Đơn vị", "Tình trạng", "SHA-256"],
-               ["{{ f.n }}", "{{ f.path }}", "{{ f.unit }}", "{{ f.status }}", "{{ f.sha256 }}"],
-               [10, 50, 35, 25, 45], "f in files", size=8)
+    data_table(document, ["TT", "Tệp", "Đơn vị", "Tình trạng", "Ghi chú", "SHA-256"],
+               ["{{ f.n }}", "{{ f.path }}", "{{ f.unit }}", "{{ f.status }}",
+                "{% if f.sender %}Thư từ {{ f.sender }}. {% endif %}{{ f.reasons | join(' ') }}",
+                "{{ f.sha256 }}"],
+               [8, 40, 27, 20, 40, 30], "f in files", size=8)
     document.core_properties.author = ""
     document.save(path)
 

@@ -234,3 +234,18 @@ def test_email_dates_are_read_in_vietnam_time_whatever_the_machine(tmp_path, cfg
         time.tzset()
     unit = next(u for u in result.statuses if u.code == "cam-lam")
     assert str(unit.received) == "2026-12-06" and unit.status == "late"  # 00:30 on 06/12 in VN
+
+
+def test_an_unregistered_sender_shows_in_the_reports_appendix(tmp_path):
+    import docx
+
+    a, _ = workbooks(tmp_path)
+    save(tmp_path / "in" / "la.eml", message([("a.xlsx", a)], sender="someone@gmail.com"))
+    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"),
+                 "--year", "2026"]) == 0
+    folder = tmp_path / "out" / "2026"
+    html = (folder / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
+    assert "Thư từ someone@gmail.com" in html and "không phải địa chỉ đã đăng ký" in html
+    cells = [c.text for t in docx.Document(str(folder / "bao-cao-tong-hop.docx")).tables
+             for row in t.rows for c in row.cells]
+    assert any("Thư từ someone@gmail.com" in c and "đã đăng ký" in c for c in cells)
