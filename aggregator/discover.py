@@ -160,6 +160,9 @@ def _ole_kind(path: Path, candidate: Candidate) -> str:
         return "other"
     if "Workbook".encode("utf-16-le") in body or "Book".encode("utf-16-le") in body:
         return "xls"
+    if "__substg1.0_".encode("utf-16-le") in body:  # Outlook's saved message
+        candidate.problems.append(problems.make("file_outlook_msg", file=candidate.relative))
+        return "other"
     detail = "tài liệu Word (.doc)" if "WordDocument".encode("utf-16-le") in body else "tệp OLE"
     candidate.problems.append(problems.make("file_not_workbook", file=candidate.relative,
                                             detail=detail))

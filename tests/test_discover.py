@@ -123,3 +123,11 @@ def test_many_parts_each_under_the_ratio_but_too_big_in_all(tmp_path):
         for i in range(10):
             archive.writestr(f"xl/media/p{i}.bin", os.urandom(100_000) + b"\0" * 6_000_000)
     assert kind(path) == ("other", ["file_bomb"])
+
+
+def test_an_outlook_msg_says_how_to_save_it_instead(tmp_path):
+    path = tmp_path / "thu.msg"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 300
+                     + "__substg1.0_0037001F".encode("utf-16-le") + b"\x00" * 300)
+    found = discover.fingerprint(path, tmp_path, LIMITS)
+    assert [p.code for p in found.problems] == ["file_outlook_msg"] and ".eml" in found.problems[0].message
