@@ -57,7 +57,8 @@ def email(result: RunResult, feedback: Feedback, workbook: Path, templates: Path
     text = drafts.body(templates, "phan-hoi.txt.j2", {
         "title": feedback.title, "header": header, "files": files, "year": result.year,
         "period_phrase": labels.period_phrase(result.period),
-        "deadline": result.deadline, "attachment": workbook.name})
+        "deadline": result.deadline, "overdue": report_date > result.deadline,
+        "attachment": workbook.name})
     period = result.config.period_label(result.period).lower()
     return drafts.draft(header["board"].get("email", ""), feedback.recipients,
                         f"Phản hồi báo cáo mô hình, điển hình kỳ {period} {result.year}", text,

@@ -171,6 +171,7 @@ def test_feedback_drafts_carry_the_problems_and_the_workbook(tmp_path):
     assert draft["From"] == "btgdv@khanhhoa.gov.vn" and "+0700" in draft["Date"]
     text = draft.get_body(("plain",)).get_content()
     assert "Kính gửi: Liên đoàn Lao động tỉnh" in text and "Danh sách!D4" in text
+    assert "sớm nhất có thể (hạn gửi là ngày 05/12/2026)" in text  # written after the deadline
     [attached] = list(draft.iter_attachments())
     assert attached.get_filename() == "ldld.xlsx"
     assert attached.get_content() == (tmp_path / "out" / "2026" / "phan-hoi" / "ldld.xlsx").read_bytes()
