@@ -237,7 +237,6 @@ def map_header(line: list[Any], spellings: dict[str, str]) -> dict[str, int]:
     """Column key -> index for the cells of one line that are known headers."""
     exact: dict[str, int] = {}
     prefixed: dict[str, int] = {}
-    by_length = sorted(spellings, key=len, reverse=True)
     for index, cell in enumerate(line):
         if is_blank(cell) or not isinstance(cell, str):
             continue
@@ -245,7 +244,7 @@ def map_header(line: list[Any], spellings: dict[str, str]) -> dict[str, int]:
         if key in spellings:
             exact.setdefault(spellings[key], index)
             continue
-        known = next((k for k in by_length if key.startswith(k + " ")), None)
+        known = _longest_known_prefix(key, spellings)
         if known:
             prefixed.setdefault(spellings[known], index)
     taken = set(exact.values())
@@ -254,6 +253,16 @@ def map_header(line: list[Any], spellings: dict[str, str]) -> dict[str, int]:
             exact[column_key] = index
             taken.add(index)
     return exact
+
+
+def _longest_known_prefix(key: str, spellings: dict[str, str]) -> str | None:
+    """The longest known header that begins the cell in whole words ("lĩnh vực 1 11")."""
+    words = key.split(" ")
+    for end in range(len(words) - 1, 0, -1):
+        prefix = " ".join(words[:end])
+        if prefix in spellings:
+            return prefix
+    return None
 
 
 def table_below(rows: list[list[Any]], header: int, mapping: dict[str, int]) -> pd.DataFrame:

@@ -163,3 +163,13 @@ def test_a_list_split_over_two_sheets_is_read_whole(tmp_path, cfg):
     ignored = next(p for p in outcome.problems if p.code == "sheet_ignored")
     assert ignored.sheet == "Tổng hợp" and not ignored.is_error
     assert outcome.status == "accepted"
+
+
+def test_header_cells_with_notes_after_the_header_text(cfg):
+    from aggregator.read import _header_spellings, map_header
+
+    spellings = _header_spellings(cfg.columns)
+    line = ["STT", "Tên mô hình, điển hình (ghi rõ tên)", "Lĩnh vực (1-11)", "Đối tượng",
+            "Lĩnhvực", "Năm xây dựng mô hình", "Ghi chú khác"]
+    mapping = map_header(line, spellings)
+    assert mapping == {"seq": 0, "name": 1, "field": 2, "subject": 3, "year_built": 5, "note": 6}
