@@ -16,7 +16,7 @@ import jinja2
 from . import labels
 from .labels import UNIT_STATUS, Labels
 from .pipeline import RunResult
-from .summarise import outstanding, unit_by_field
+from .summarise import outstanding, pivot
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -126,7 +126,7 @@ def context(result: RunResult, report_date: dt.date,
         "stages": [(c.code, c.label) for c in config.column("stage").choices],
         "fields": summary["fields"],
         "field_short": {f.code: f.short for f in config.fields},
-        "pivot": _pivot(result, names),
+        "pivot": pivot(summary),
         "models_by_unit": models,
         "outstanding": _outstanding(result, names),
         "outstanding_count": config.report.get("outstanding_models", 5),
@@ -192,13 +192,6 @@ def _charts(summary: dict[str, Any], config: Any) -> dict[str, Any]:
                              [u["name"] for u in summary["units"]],
                              [u["models"] for u in summary["units"]]),
     }
-
-
-def _pivot(result: RunResult, names: Labels) -> dict[str, Any]:
-    table = unit_by_field(result.records, result.config)
-    rows = [{"name": names.units[code], "counts": [int(v) for v in counts],
-             "total": int(counts.sum())} for code, counts in table.iterrows()]
-    return {"rows": rows, "totals": [int(v) for v in table.sum()], "total": int(table.sum().sum())}
 
 
 def _models_by_unit(result: RunResult, names: Labels) -> list[dict[str, Any]]:

@@ -108,3 +108,12 @@ def outstanding(records: pd.DataFrame, limit: int) -> pd.DataFrame:
     ranked = ranked.sort_values(["_honoured", "_places", "_rewarded", "unit", "row"],
                                 ascending=[False, False, False, True, True], kind="stable")
     return ranked.head(limit).drop(columns=["_honoured", "_places", "_rewarded"])
+
+
+def pivot(summary: dict[str, Any]) -> dict[str, Any]:
+    """The unit × field table as summary.json has it, with its totals, for every rendering."""
+    codes = [str(f["code"]) for f in summary["fields"]]
+    rows = [{"name": u["name"], "counts": [u["by_field"][c] for c in codes], "total": u["models"]}
+            for u in summary["units"]]
+    return {"rows": rows, "totals": [f["models"] for f in summary["fields"]],
+            "total": summary["totals"]["models"]}

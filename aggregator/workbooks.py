@@ -16,7 +16,7 @@ from xlsxwriter.worksheet import Worksheet
 from .labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn
 from .pipeline import RunResult
 from .problems import Problem
-from .summarise import unit_by_field
+from .summarise import pivot
 from .values import as_text
 
 SAFE = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -87,12 +87,12 @@ def write_master(result: RunResult, path: Path) -> None:
     book = open_workbook(path)
     styles = Styles(book)
     _records(book.add_worksheet("Mô hình, điển hình"), styles, result, labels)
-    _pivot(book.add_worksheet("Đơn vị x lĩnh vực"), styles, result, labels)
+    _pivot(book.add_worksheet("Đơn vị x lĩnh vực"), styles, result)
     _status(book.add_worksheet("Tình hình gửi"), styles, result)
     _rejected(book.add_worksheet("Dòng bị loại"), styles, result, labels)
     _problems(book.add_worksheet("Lỗi và lưu ý"), styles,
               [p for o in result.outcomes for p in o.problems], result)
-    _files(book.add_worksheet("Tệp nhận được"), styles, result)
+    _files(book.add_worksheet("Tệp nhận được"), styles, result, labels)
     book.close()
 
 
@@ -113,17 +113,13 @@ def _records(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels
     write_table(sheet, styles, 0, headers, rows, widths)
 
 
-def _pivot(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
-    pivot = unit_by_field(result.records, result.config)
+def _pivot(sheet: Worksheet, styles: Styles, result: RunResult) -> None:
+    table = pivot(result.summary)
     fields = result.config.fields
     headers = ["Đơn vị", *[f"{f.code}. {f.short}" for f in fields], "Tổng"]
-    rows = [[labels.units[unit], *[int(v) for v in counts], int(counts.sum())]
-            for unit, counts in pivot.iterrows()]
+    rows = [[r["name"], *r["counts"], r["total"]] for r in table["rows"]]
     end = write_table(sheet, styles, 0, headers, rows, [30, *[12] * len(fields), 10])
-    sheet.write_string(end, 0, "Tổng cộng", styles.total)
-    for j in range(1, len(headers)):
-        sheet.write_number(end, j, int(pivot.sum().sum()) if j == len(headers) - 1
-                           else int(pivot.iloc[:, j - 1].sum()), styles.total)
+    sheet.write_row(end, 0, ["Tổng cộng", *table["totals"], table["total"]], styles.total)
 
 
 def _status(sheet: Worksheet, styles: Styles, result: RunResult) -> None:
@@ -170,8 +166,7 @@ def _problems(sheet: Worksheet, styles: Styles, found: list[Problem], result: Ru
     write_table(sheet, styles, 0, headers, rows, [8, 22, 30, 12, 14, 20, 24, 70])
 
 
-def _files(sheet: Worksheet, styles: Styles, result: RunResult) -> None:
-    labels = Labels(result.config)
+def _files(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
     headers = ["Tệp", "Tình trạng", "Đơn vị", "Nhận biết qua", "Ngày nhận", "Dòng đọc",
                "Dòng được tính", "Dòng lỗi", "Kích thước (byte)", "SHA-256", "Lý do"]
     rows = [[o.candidate.relative, FILE_STATUS[o.status], labels.units.get(o.unit or "", ""),
