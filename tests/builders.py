@@ -29,15 +29,22 @@ def model(name: str = "Mô hình dân vận khéo", field: Any = 1, subject: str
 def workbook(path: Path, rows: list[dict[str, Any]], *, code: str | None = "cam-lam",
              name: str | None = "Huyện ủy Cam Lâm", year: Any = 2026, period: Any = "Năm",
              report_date: Any = "03/12/2026", headers: list[str] | None = None,
-             title_rows: int = 2, list_sheet: str = "Danh sách", info_sheet: bool = True,
+             title_rows: int | list[str] = 2, list_sheet: str = "Danh sách",
+             info_sheet: bool = True,
              assessment: dict[str, str] | None = None,
              after: list[list[Any]] | None = None) -> Path:
-    """A unit's workbook: Thông tin, then the list with title rows, header and data rows."""
+    """A unit's workbook: Thông tin, then the list with title rows, header and data rows.
+
+    ``title_rows`` is how many placeholder title lines to put above the header, or the lines.
+    """
     book = openpyxl.Workbook()
     listing = book.active
     listing.title = list_sheet
-    for i in range(title_rows):
-        listing.append([f"Dòng tiêu đề {i + 1}"])
+    titles = title_rows if isinstance(title_rows, list) else [
+        f"Dòng tiêu đề {i + 1}" for i in range(title_rows)]
+    for title in titles:
+        listing.append([title])
+    title_rows = len(titles)
     headers = headers or HEADERS
     listing.append(headers)
     for n, row in enumerate(rows, start=1):

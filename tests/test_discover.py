@@ -56,12 +56,16 @@ def test_zip_bomb_is_refused_before_inflating(tmp_path):
     assert kind(path) == ("other", ["file_bomb"])
 
 
+def ole(path, stream):
+    """A minimal OLE container naming one stream, as the sniffer sees real ones."""
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500
+                     + stream.encode("utf-16-le") + b"\x00" * 500)
+    return path
+
+
 def test_password_protected_workbook(tmp_path):
     # An encrypted OOXML file is an OLE container holding an "EncryptedPackage" stream.
-    path = tmp_path / "khoa.xlsx"
-    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500
-                     + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 500)
-    found = discover.fingerprint(path, tmp_path, LIMITS)
+    found = discover.fingerprint(ole(tmp_path / "khoa.xlsx", "EncryptedPackage"), tmp_path, LIMITS)
     assert found.problems[0].code == "file_encrypted" and "mật khẩu" in found.problems[0].message
 
 
@@ -126,8 +130,6 @@ def test_many_parts_each_under_the_ratio_but_too_big_in_all(tmp_path):
 
 
 def test_an_outlook_msg_says_how_to_save_it_instead(tmp_path):
-    path = tmp_path / "thu.msg"
-    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 300
-                     + "__substg1.0_0037001F".encode("utf-16-le") + b"\x00" * 300)
-    found = discover.fingerprint(path, tmp_path, LIMITS)
+    found = discover.fingerprint(ole(tmp_path / "thu.msg", "__substg1.0_0037001F"), tmp_path,
+                                 LIMITS)
     assert [p.code for p in found.problems] == ["file_outlook_msg"] and ".eml" in found.problems[0].message

@@ -95,14 +95,8 @@ def test_a_name_typed_where_the_code_belongs(tmp_path, cfg):
 
 
 def test_period_and_year_from_the_template_title_line(tmp_path, cfg):
-    path = workbook(tmp_path / "a.xlsx", [model()], info_sheet=False, title_rows=0)
-    import openpyxl
-
-    book = openpyxl.load_workbook(path)
-    book.active.insert_rows(1, 2)
-    book.active["A1"] = "Kỳ báo cáo: Năm 2026"
-    book.active["A2"] = "Đơn vị: Huyện ủy Cam Lâm"
-    book.save(path)
+    path = workbook(tmp_path / "a.xlsx", [model()], info_sheet=False,
+                    title_rows=["Kỳ báo cáo: Năm 2026", "Đơn vị: Huyện ủy Cam Lâm"])
     book_read = locate(load_sheets(path, path.name, cfg.limits), cfg, path.name)
     found = identify(book_read, UnitMatcher(cfg), path.name, path.stem, 2026, "annual")
     assert (found.unit, found.year, found.period, codes(found)) == ("cam-lam", 2026, "annual", [])

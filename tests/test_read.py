@@ -88,14 +88,8 @@ def test_missing_required_column_names_it(tmp_path, cfg):
 
 
 def test_info_from_title_rows_when_the_info_sheet_is_gone(tmp_path, cfg):
-    path = workbook(tmp_path / "a.xlsx", [model()], info_sheet=False, title_rows=0)
-    import openpyxl
-
-    book = openpyxl.load_workbook(path)
-    book.active.insert_rows(1, 2)
-    book.active["A1"] = "Đơn vị: HU Cam Lâm"
-    book.active["A2"] = "Ngày báo cáo: 02/12/2026"
-    book.save(path)
+    path = workbook(tmp_path / "a.xlsx", [model()], info_sheet=False,
+                    title_rows=["Đơn vị: HU Cam Lâm", "Ngày báo cáo: 02/12/2026"])
     found = read(path, cfg)
     assert found.info["unit_name"] == "HU Cam Lâm" and found.info["report_date"] == "02/12/2026"
 
