@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -95,10 +96,18 @@ class Config:
     hashes: dict[str, str] = field(default_factory=dict)
 
     def unit(self, code: str) -> Unit:
-        return next(u for u in self.units if u.code == code)
+        return self._units_by_code[code]
 
     def column(self, key: str) -> Column:
-        return next(c for c in self.columns if c.key == key)
+        return self._columns_by_key[key]
+
+    @cached_property
+    def _units_by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
+    @cached_property
+    def _columns_by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns}
 
     def field_by_code(self, code: int) -> Field:
         return next(f for f in self.fields if f.code == code)

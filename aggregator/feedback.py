@@ -120,10 +120,9 @@ def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome,
     headers = ["Dòng trong tệp gốc", *[c.header for c in columns], "Kết quả", "Cần sửa"]
     mine = [p for p in outcome.problems if p.sheet == table.sheet]
     marks = _marks(mine, {c.header: c.key for c in columns})
-    records = outcome.records[outcome.records["sheet"] == table.sheet]
-    valid = dict(zip(records["row"], records["accepted"], strict=True))
+    valid = {r["row"]: r["accepted"] for r in outcome.rows or [] if r["sheet"] == table.sheet}
     notes = reasons_by_row(mine, errors_only=False)
-    raws = table.table.to_dict("records")
+    raws = table.rows
     rows = [[int(raw["row"]), *[as_text(raw.get(c.key)) for c in columns],
              "Hợp lệ" if valid.get(int(raw["row"])) else "Bị loại",
              "\n".join(notes.get((table.sheet, int(raw["row"])), []))] for raw in raws]

@@ -74,9 +74,13 @@ _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+# A character beyond what a legacy font can store (past Latin-1, not a cp1252 look-alike).
+_BEYOND_LEGACY = re.compile("[^\x00-\xff" + re.escape("".join(_CP1252)) + "]")
+
+
 def is_unicode_vietnamese(text: str) -> bool:
     """Any character beyond what a legacy font can store means the text is Unicode already."""
-    return any(ord(ch) > 0xFF and ch not in _CP1252 for ch in text)
+    return _BEYOND_LEGACY.search(text) is not None
 
 
 def decode_tcvn3(text: str, capitals: bool = False) -> str:

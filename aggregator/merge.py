@@ -17,6 +17,7 @@ from .config import Config
 from .discover import Candidate
 from .problems import Problem
 from .read import ListTable
+from .validate import RECORD_KEYS, records_frame
 
 ACCEPTED, REJECTED, SUPERSEDED, IGNORED = "accepted", "rejected", "superseded", "ignored"
 
@@ -33,7 +34,7 @@ class FileOutcome:
     period: str | None = None
     report_date: dt.date | None = None
     tables: list[ListTable] = field(default_factory=list)  # the rows as typed, per sheet
-    records: pd.DataFrame | None = None  # every data row read, parsed, with "accepted"
+    rows: list[dict[str, Any]] | None = None  # every data row read, parsed, with "accepted"
     problems: list[Problem] = field(default_factory=list)
     assessment: dict[str, str] = field(default_factory=dict)
     contact: dict[str, str] = field(default_factory=dict)
@@ -52,13 +53,20 @@ class FileOutcome:
         return "report_date" if self.report_date else "modified"
 
     @property
+    def records(self) -> pd.DataFrame | None:
+        """The parsed rows as a frame (for people and tests; the pipeline reads ``rows``)."""
+        if self.rows is None:
+            return None
+        return records_frame(self.rows, list(self.rows[0]) if self.rows else RECORD_KEYS)
+
+    @property
     def rows_read(self) -> int:
-        return 0 if self.records is None else len(self.records)
+        return 0 if self.rows is None else len(self.rows)
 
     @property
     def rows_valid(self) -> int:
         """Rows with no error (counted only if this file is the one used)."""
-        return 0 if self.records is None else int(self.records["accepted"].sum())
+        return 0 if self.rows is None else sum(1 for r in self.rows if r["accepted"])
 
     @property
     def rows_invalid(self) -> int:
@@ -129,16 +137,14 @@ def _supersede(usable: list[FileOutcome]) -> None:
 
 def accepted_records(statuses: list[UnitStatus], config: Config) -> pd.DataFrame:
     """Every accepted record of every unit's file in use, with its lineage."""
-    frames = []
-    for status in statuses:
-        used = status.used
-        if used is None or used.records is None:
-            continue
-        rows = used.records[used.records["accepted"]].drop(columns="accepted")
-        frames.append(rows.assign(unit=status.code, file=used.candidate.relative,
-                                  sha256=used.candidate.sha256))
     keys = [c.key for c in config.columns]
     columns = ["unit", "file", "sha256", "sheet", "row", *keys]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+    rows = []
+    for status in statuses:
+        used = status.used
+        if used is None or not used.rows:
+            continue
+        lineage = {"unit": status.code, "file": used.candidate.relative,
+                   "sha256": used.candidate.sha256}
+        rows += [lineage | row for row in used.rows if row["accepted"]]
+    return records_frame(rows, columns)

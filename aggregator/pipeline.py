@@ -88,9 +88,9 @@ class FileProcessor:
                            if k in book.info}
         if book.tables:
             checked = self.validator.validate(book.tables, candidate.relative)
-            outcome.records = checked.records
+            outcome.rows = checked.rows
             outcome.problems += checked.problems
-            if checked.records.empty:
+            if not checked.rows:
                 outcome.problems.append(problems.make("no_rows", file=candidate.relative,
                                                       sheet=book.tables[0].sheet))
 

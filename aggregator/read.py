@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,13 @@ class ListTable:
     sheet: str
     header_row: int  # 1-based row of the (last) header line
     columns: dict[str, int]  # column key -> 0-based index
-    table: pd.DataFrame  # raw values by column key, and "row" (1-based sheet row)
+    rows: list[dict[str, Any]]  # raw values by column key, and "row" (1-based sheet row)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The rows as a frame (for people and tests; the pipeline reads ``rows``)."""
+        return pd.DataFrame.from_records(self.rows, columns=[*self.columns, "row"]).astype(
+            object).astype({"row": int})
 
 
 @dataclass
@@ -191,7 +198,7 @@ def locate(sheets: list[Sheet], config: Config, relative: str) -> WorkbookRead:
 def find_headers(sheets: list[Sheet], columns: list[Column], list_name: str,
                  search_rows: int) -> list[tuple[Sheet, int, int, dict[str, int]]]:
     """Every sheet's best header line(s), the best sheet first, the others in workbook order."""
-    spellings = _header_spellings(columns)
+    spellings = header_spellings(tuple(columns))
     best_by_sheet = []
     for sheet in sheets:
         found = _best_header(sheet, spellings, search_rows)
@@ -204,7 +211,7 @@ def find_headers(sheets: list[Sheet], columns: list[Column], list_name: str,
     return [top[1:], *(item[1:] for item in best_by_sheet if item is not top)]
 
 
-def _best_header(sheet: Sheet, spellings: dict[str, str], search_rows: int
+def _best_header(sheet: Sheet, spellings: HeaderSpellings, search_rows: int
                  ) -> tuple[tuple[int, int, int], int, int, dict[str, int]] | None:
     best = None
     for i, row in enumerate(sheet.rows[:search_rows]):
@@ -225,28 +232,52 @@ def _merge_lines(upper: list[Any], lower: list[Any]) -> list[Any]:
     return [lo if not is_blank(lo) else up for up, lo in zip(upper, lower, strict=False)]
 
 
-def _header_spellings(columns: list[Column]) -> dict[str, str]:
-    spellings: dict[str, str] = {}
-    for column in columns:
-        for text in (column.header, *column.aliases):
-            spellings.setdefault(loose_key(text), column.key)
-    return spellings
+class HeaderSpellings:
+    """The known spellings of every column header, and what each cell text seen so far is."""
+
+    def __init__(self, columns: tuple[Column, ...]):
+        self.keys: dict[str, str] = {}
+        for column in columns:
+            for text in (column.header, *column.aliases):
+                self.keys.setdefault(loose_key(text), column.key)
+        self._seen: dict[str, tuple[str, bool] | None] = {}
+
+    def match(self, cell: str) -> tuple[str, bool] | None:
+        """(column key, whether the whole cell is the header) or None for any other text."""
+        if cell not in self._seen:
+            key = loose_key(cell)
+            if key in self.keys:
+                self._seen[cell] = (self.keys[key], True)
+            else:
+                known = self._longest_known_prefix(key)
+                self._seen[cell] = (self.keys[known], False) if known else None
+        return self._seen[cell]
+
+    def _longest_known_prefix(self, key: str) -> str | None:
+        """The longest known header that begins the cell in whole words ("lĩnh vực 1 11")."""
+        words = key.split(" ")
+        for end in range(len(words) - 1, 0, -1):
+            prefix = " ".join(words[:end])
+            if prefix in self.keys:
+                return prefix
+        return None
 
 
-def map_header(line: list[Any], spellings: dict[str, str]) -> dict[str, int]:
+@lru_cache(maxsize=8)
+def header_spellings(columns: tuple[Column, ...]) -> HeaderSpellings:
+    return HeaderSpellings(columns)
+
+
+def map_header(line: list[Any], spellings: HeaderSpellings) -> dict[str, int]:
     """Column key -> index for the cells of one line that are known headers."""
     exact: dict[str, int] = {}
     prefixed: dict[str, int] = {}
     for index, cell in enumerate(line):
-        if is_blank(cell) or not isinstance(cell, str):
+        if not isinstance(cell, str) or not cell or cell.isspace():
             continue
-        key = loose_key(cell)
-        if key in spellings:
-            exact.setdefault(spellings[key], index)
-            continue
-        known = _longest_known_prefix(key, spellings)
-        if known:
-            prefixed.setdefault(spellings[known], index)
+        found = spellings.match(cell)
+        if found is not None:
+            (exact if found[1] else prefixed).setdefault(found[0], index)
     taken = set(exact.values())
     for column_key, index in prefixed.items():
         if column_key not in exact and index not in taken:
@@ -255,17 +286,8 @@ def map_header(line: list[Any], spellings: dict[str, str]) -> dict[str, int]:
     return exact
 
 
-def _longest_known_prefix(key: str, spellings: dict[str, str]) -> str | None:
-    """The longest known header that begins the cell in whole words ("lĩnh vực 1 11")."""
-    words = key.split(" ")
-    for end in range(len(words) - 1, 0, -1):
-        prefix = " ".join(words[:end])
-        if prefix in spellings:
-            return prefix
-    return None
-
-
-def table_below(rows: list[list[Any]], header: int, mapping: dict[str, int]) -> pd.DataFrame:
+def table_below(rows: list[list[Any]], header: int, mapping: dict[str, int]
+                ) -> list[dict[str, Any]]:
     """The data rows under the header: one per non-blank line, with its sheet row number."""
     records = []
     for i in range(header + 1, len(rows)):
@@ -277,8 +299,7 @@ def table_below(rows: list[list[Any]], header: int, mapping: dict[str, int]) -> 
             continue
         values["row"] = i + 1
         records.append(values)
-    frame = pd.DataFrame.from_records(records, columns=[*mapping, "row"])
-    return frame.astype(object).assign(row=frame["row"].astype(int))
+    return records
 
 
 def _is_numbering(row: list[Any]) -> bool:

@@ -23,8 +23,13 @@ from .values import ColumnReader, Reading, as_text
 class Validated:
     """Parsed rows (accepted or not) and the problems found in them."""
 
-    records: pd.DataFrame
+    rows: list[dict[str, Any]]  # sheet, row, accepted, and the parsed value of every column
     problems: list[Problem] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+
+    @property
+    def records(self) -> pd.DataFrame:
+        return records_frame(self.rows, RECORD_KEYS + self.keys)
 
 
 @dataclass
@@ -54,10 +59,13 @@ class RowValidator:
         """Every row of every list sheet of one file, judged as one list."""
         self._file = file
         rows = [self._row(_Row(t.sheet, t.columns, int(raw["row"]), {}, raw))
-                for t in tables for raw in t.table.to_dict("records")]
+                for t in tables for raw in t.rows]
         self._duplicates(rows)
         found = [p for row in rows for p in row.problems]
-        return Validated(records=self._frame(rows), problems=found)
+        keys = [c.key for c in self.config.columns]
+        return Validated(rows=[{"sheet": r.sheet, "row": r.number, "accepted": not r.has_error,
+                                **{k: r.values.get(k) for k in keys}} for r in rows],
+                         problems=found, keys=keys)
 
     def _problem(self, code: str, row: _Row, key: str = "", **params: Any) -> None:
         severity = self.config.rules.get(code)
@@ -132,13 +140,15 @@ class RowValidator:
             else:
                 first[key] = row
 
-    def _frame(self, rows: list[_Row]) -> pd.DataFrame:
-        keys = [c.key for c in self.config.columns]
-        records = [{"sheet": r.sheet, "row": r.number, "accepted": not r.has_error,
-                    **{k: r.values.get(k) for k in keys}} for r in rows]
-        return pd.DataFrame.from_records(
-            records, columns=["sheet", "row", "accepted", *keys]).astype(
-            {"row": int, "accepted": bool})
+
+RECORD_KEYS = ["sheet", "row", "accepted"]
+
+
+def records_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Parsed rows as one frame: "row" whole numbers, "accepted" booleans, values as read."""
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    types = {k: t for k, t in (("row", int), ("accepted", bool)) if k in frame}
+    return frame.astype(types)
 
 
 def column_letter(index: int) -> str:

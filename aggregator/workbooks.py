@@ -136,12 +136,11 @@ def _rejected(sheet: Worksheet, styles: Styles, result: RunResult, labels: Label
                "Lý do"]
     rows = []
     for outcome in result.outcomes:
-        if outcome.records is None:
+        if not outcome.rows:
             continue
         reasons = reasons_by_row(outcome.problems)
-        names = {(t.sheet, int(r)): v for t in outcome.tables if "name" in t.table
-                 for r, v in zip(t.table["row"], t.table["name"], strict=True)}
-        for record in outcome.records[~outcome.records["accepted"]].to_dict("records"):
+        names = {(t.sheet, raw["row"]): raw.get("name") for t in outcome.tables for raw in t.rows}
+        for record in (r for r in outcome.rows if not r["accepted"]):
             where = (record["sheet"], int(record["row"]))
             rows.append([labels.units.get(outcome.unit or "", ""), outcome.candidate.relative,
                          FILE_STATUS[outcome.status], *where, as_text(names.get(where, "")),

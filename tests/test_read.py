@@ -160,9 +160,9 @@ def test_a_list_split_over_two_sheets_is_read_whole(tmp_path, cfg):
 
 
 def test_header_cells_with_notes_after_the_header_text(cfg):
-    from aggregator.read import _header_spellings, map_header
+    from aggregator.read import header_spellings, map_header
 
-    spellings = _header_spellings(cfg.columns)
+    spellings = header_spellings(tuple(cfg.columns))
     line = ["STT", "Tên mô hình, điển hình (ghi rõ tên)", "Lĩnh vực (1-11)", "Đối tượng",
             "Lĩnhvực", "Năm xây dựng mô hình", "Ghi chú khác"]
     mapping = map_header(line, spellings)

@@ -2,7 +2,6 @@
 
 import dataclasses
 
-import pandas as pd
 import pytest
 from builders import model
 
@@ -22,10 +21,8 @@ def check(cfg, *rows, year=2026):
     for n, row in enumerate(rows, start=7):
         records.append({KEYS[k]: v for k, v in row.items() if k in KEYS} | {"row": n})
     columns = {c.key: i for i, c in enumerate(cfg.columns)}
-    table = pd.DataFrame(records).astype(object)
-    for key in columns:
-        if key not in table:
-            table[key] = None
+    table = [{key: record.get(key) for key in columns} | {"row": record["row"]}
+             for record in records]
     tables = [ListTable("Danh sách", 6, columns, table)]
     result = RowValidator(cfg, year).validate(tables, "f.xlsx")
     by_row = {}
