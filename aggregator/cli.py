@@ -73,8 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Đọc mọi tệp trong hộp thư đến, kiểm tra, tổng hợp và "
                                           "ghi báo cáo, tệp tổng hợp, tệp phản hồi vào outbox.")
     _common(run)
-    run.add_argument("--inbox", type=Path, default=ROOT / "inbox",
-                     help="thư mục chứa các tệp đơn vị gửi (mặc định: inbox)")
+    _reads_inbox(run)
     run.add_argument("--templates", type=Path, default=ROOT / "templates",
                      help="thư mục mẫu báo cáo Jinja (mặc định: templates)")
     run.add_argument("--report-date", type=_date, default=None,
@@ -101,8 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
                                              "outbox/<năm>/nhac-nho/.")
     _common(remind)
     for command in (status, remind):
-        command.add_argument("--inbox", type=Path, default=ROOT / "inbox",
-                             help="thư mục chứa các tệp đơn vị gửi (mặc định: inbox)")
+        _reads_inbox(command)
     remind.add_argument("--templates", type=Path, default=ROOT / "templates",
                         help="thư mục mẫu thư (mặc định: templates)")
     remind.add_argument("--report-date", type=_date, default=None,
@@ -137,6 +135,19 @@ def _common(parser: argparse.ArgumentParser, outbox: bool = True) -> None:
     parser.add_argument("--schemas", type=Path, default=ROOT / "schemas",
                         help="thư mục cấu hình (mặc định: schemas)")
     parser.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
+
+
+def _reads_inbox(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--inbox", type=Path, default=ROOT / "inbox",
+                        help="thư mục chứa các tệp đơn vị gửi (mặc định: inbox)")
+    parser.add_argument("--jobs", type=_positive, default=None, metavar="SỐ",
+                        help="số tiến trình đọc tệp cùng lúc (mặc định: số nhân CPU của máy)")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"\"{text}\" cần là số nguyên dương")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import discover, drafts, outbox, outputs, report, template, verify
+from . import discover, drafts, outbox, outputs, report, template, verify, workers
 from .config import Config
 from .labels import SEVERITY, UNIT_STATUS, date_vn
 from .merge import REJECTED
@@ -27,12 +27,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"Không thấy mẫu báo cáo {args.templates / 'report.html.j2'}.", file=sys.stderr)
         return 2
 
-    def progress(paths):
-        return tqdm(paths, desc="Đang đọc", unit=" tệp", file=sys.stderr, leave=False,
-                    disable=not sys.stderr.isatty())
+    def progress(outcomes, total):
+        return tqdm(outcomes, total=total, desc="Đang đọc", unit=" tệp", file=sys.stderr,
+                    leave=False, disable=not sys.stderr.isatty())
 
     started = dt.datetime.now().astimezone()
-    result = aggregate(config, args.inbox, args.year, args.period, progress)
+    result = aggregate(config, args.inbox, args.year, args.period, progress, _jobs(args))
     result.options = {"inbox": str(args.inbox.resolve()), "outbox": str(args.outbox.resolve()),
                       "schemas": str(args.schemas.resolve()),
                       "templates": str(args.templates.resolve())}
@@ -57,6 +57,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     else:
         _closing(result.summary, folder)
     return 0
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    """Processes to read with: as asked, else one per CPU this process may use."""
+    return args.jobs or workers.cpu_count()
 
 
 def _log_run(outbox_dir: Path, started: dt.datetime, folder: Path, summary: dict) -> None:
@@ -166,7 +171,7 @@ def status(args: argparse.Namespace, config: Config) -> int:
     if not args.inbox.is_dir():
         print(f"Không thấy thư mục hộp thư đến {args.inbox}.", file=sys.stderr)
         return 2
-    result = aggregate(config, args.inbox, args.year, args.period)
+    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args))
     today = dt.date.today()
     left = (result.deadline - today).days
     period = config.period_label(args.period).lower()
@@ -186,7 +191,7 @@ def status(args: argparse.Namespace, config: Config) -> int:
 
 def remind(args: argparse.Namespace, config: Config) -> int:
     """A ready-to-send reminder for each unit still missing, its own workbook attached."""
-    result = aggregate(config, args.inbox, args.year, args.period)
+    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args))
     waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
     report_date = args.report_date or dt.date.today()
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"

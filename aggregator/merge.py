@@ -38,6 +38,7 @@ class FileOutcome:
     problems: list[Problem] = field(default_factory=list)
     assessment: dict[str, str] = field(default_factory=dict)
     contact: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # time spent per stage, for benchmarks
 
     @property
     def received(self) -> dt.date:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,12 @@ CHECKSUMS = "SHA256SUMS"  # for `sha256sum -c` and `aggregate.py verify`
 
 
 def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date,
-          previous: dict[str, Any] | None = None) -> list[Path]:
-    """Every output of the run into ``folder``; returns the files written."""
+          previous: dict[str, Any] | None = None,
+          lap: Callable[[str], None] = lambda stage: None) -> list[Path]:
+    """Every output of the run into ``folder``; returns the files written.
+
+    ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
+    """
     jsonschema.validate(result.summary, result.config.summary_schema)
     written = [_json(folder / SUMMARY, result.summary)]
     model = report.context(result, report_date, previous)
@@ -36,6 +41,7 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
                                       encoding="utf-8")
     report.render_docx(result, templates, model, folder / REPORT_DOCX)
     written += [folder / REPORT_HTML, folder / REPORT_DOCX]
+    lap("render")
     workbooks.write_master(result, folder / MASTER)
     written.append(folder / MASTER)
     targets = feedback.targets(result)
@@ -53,6 +59,7 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     written.append(_json(folder / MANIFEST, record))
     lines = [f"{sha256(p)}  {p.relative_to(folder).as_posix()}\n" for p in written]
     (folder / CHECKSUMS).write_text("".join(lines), encoding="utf-8")
+    lap("write")
     return [*written, folder / CHECKSUMS]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import discover, mail, merge, problems, summarise
+from . import discover, mail, merge, problems, summarise, workers
 from .config import Config
 from .identify import UnitMatcher, identify
 from .merge import ACCEPTED, IGNORED, REJECTED, FileOutcome, UnitStatus
@@ -26,6 +27,8 @@ from .text import nfc
 from .validate import RowValidator
 
 log = logging.getLogger("aggregator")
+# wraps the outcomes as they come, given how many are coming (a progress bar, or nothing)
+Progress = Callable[[Iterable[FileOutcome], int], Iterable[FileOutcome]]
 
 
 @dataclass
@@ -71,7 +74,7 @@ class FileProcessor:
         return outcome
 
     def _read(self, outcome: FileOutcome) -> None:
-        candidate = outcome.candidate
+        candidate, started = outcome.candidate, time.perf_counter()
         sheets = load_sheets(candidate.path, candidate.relative, self.config.limits)
         mark_uncalculated(sheets, candidate.path, candidate.kind)
         outcome.problems += repair_legacy_text(sheets, candidate.path, candidate.kind,
@@ -86,8 +89,10 @@ class FileProcessor:
         outcome.tables, outcome.assessment = book.tables, book.assessment
         outcome.contact = {k: nfc(book.info[k]) for k in ("preparer", "phone", "email")
                            if k in book.info}
+        outcome.seconds["read"] = time.perf_counter() - started
         if book.tables:
             checked = self.validator.validate(book.tables, candidate.relative)
+            outcome.seconds["validate"] = time.perf_counter() - started - outcome.seconds["read"]
             outcome.rows = checked.rows
             outcome.problems += checked.problems
             if not checked.rows:
@@ -108,20 +113,16 @@ class FileProcessor:
 
 
 def aggregate(config: Config, inbox: Path, year: int, period: str,
-              progress: Callable[[Iterable[Path]], Iterable[Path]] = lambda x: x) -> RunResult:
-    """Run every stage on the inbox for one year and period, and return what was found."""
+              progress: Progress = lambda outcomes, total: outcomes, jobs: int = 1) -> RunResult:
+    """Run every stage on the inbox for one year and period, and return what was found.
+
+    ``jobs`` processes read files side by side; the result is the same for any number.
+    """
     processor = FileProcessor(config, year, period)
-    outcomes: list[FileOutcome] = []
-    emails: list[mail.SavedEmail] = []
     with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
-        for path in progress(discover.find_files(inbox)):
-            if mail.is_email(path):
-                record, attached = mail.unpack(path, inbox, Path(workdir), config.limits)
-                emails.append(record)
-                outcomes += [processor.process(c) for c in attached]
-            else:
-                outcomes.append(processor.process(discover.fingerprint(path, inbox,
-                                                                       config.limits)))
+        items, emails = _collect(inbox, Path(workdir), config)
+        read = workers.process_all(items, inbox, processor.process, config.limits, jobs)
+        outcomes = list(progress(read, len(items)))
     deadline = config.deadline(year, period)
     statuses = merge.resolve(outcomes, config, deadline)
     records = merge.accepted_records(statuses, config)
@@ -129,3 +130,18 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
     return RunResult(config=config, year=year, period=period, deadline=deadline,
                      outcomes=outcomes, statuses=statuses, records=records, summary=summary,
                      emails=emails)
+
+
+def _collect(inbox: Path, workdir: Path, config: Config
+             ) -> tuple[list[workers.Item], list[mail.SavedEmail]]:
+    """Every file to read, in inbox order: saved emails give their attachments in their place."""
+    items: list[workers.Item] = []
+    emails: list[mail.SavedEmail] = []
+    for path in discover.find_files(inbox):
+        if mail.is_email(path):
+            record, attached = mail.unpack(path, inbox, workdir, config.limits)
+            emails.append(record)
+            items += attached
+        else:
+            items.append(path)
+    return items, emails

@@ -17,6 +17,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # Files
     "file_not_workbook": (ERROR, "Tệp không phải bảng tính Excel/LibreOffice ({detail}). Đề nghị đơn vị gửi lại tệp .xlsx theo biểu mẫu."),
     "file_unreadable": (ERROR, "Không mở được tệp: tệp bị hỏng hoặc chưa lưu xong ({detail}). Đề nghị đơn vị mở lại bằng Excel, lưu thành .xlsx và gửi lại."),
+    "file_crashed_reader": (ERROR, "Đọc tệp này làm chương trình đọc bị dừng đột ngột (tệp quá lớn, hỏng hoặc có cấu trúc bất thường); tệp bị bỏ qua, các tệp khác vẫn được tổng hợp. Đề nghị đơn vị mở lại bằng Excel, lưu thành .xlsx mới và gửi lại."),
     "file_outlook_msg": (ERROR, "Thư lưu dạng Outlook (.msg) chưa đọc được. Trong Outlook, lưu thư dạng .eml (Tệp > Lưu thành) hoặc lưu riêng tệp đính kèm vào inbox rồi chạy lại."),
     "file_encrypted": (ERROR, "Tệp có đặt mật khẩu nên không đọc được. Đề nghị đơn vị gỡ mật khẩu (Tệp > Thông tin > Bảo vệ sổ làm việc) rồi gửi lại."),
     "file_empty": (ERROR, "Tệp rỗng (0 byte). Đề nghị đơn vị gửi lại tệp đã điền."),

@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""Measure the December run on synthetic inboxes: time per stage and peak memory.
+"""Measure the December run on synthetic inboxes: time per stage, memory, and the floor.
 
 Makes its own inbox of N standard workbooks (R models each, realistic Vietnamese text, a few
-bad rows) and a registry of N units, runs the real stages, and prints a table.
+bad rows) and a registry of N units, runs the real pipeline with its real worker processes,
+and prints one table row per size. In the same run it measures the floor, the I/O no
+implementation can avoid, done the fastest simple way in one process: parsing every sheet of
+the same files with python-calamine alone, and writing as many records and columns as the
+master workbook's records sheet with XlsxWriter in constant_memory mode.
 
-    python benchmarks/bench.py                 # 21 and 200 workbooks of 30 models
-    python benchmarks/bench.py --sizes 21 200 2000 --rows 30
+    python benchmarks/bench.py                       # 21, 200 and 2,000 workbooks of 30 models
+    python benchmarks/bench.py --sizes 21 200 --jobs 1
+    python benchmarks/bench.py --cli                 # also time `aggregate.py` end to end
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ import datetime as dt
 import random
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import python_calamine
 import xlsxwriter
 import yaml
 
@@ -27,13 +34,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aggregator import config as config_module  # noqa: E402
-from aggregator import discover, merge, outbox, outputs, summarise  # noqa: E402
-from aggregator.pipeline import FileProcessor, RunResult  # noqa: E402
+from aggregator import merge, outbox, outputs, summarise, workers  # noqa: E402
+from aggregator.pipeline import FileProcessor, RunResult, _collect  # noqa: E402
 
 NAMES = ["Dân vận khéo", "Thôn văn hóa kiểu mẫu", "Hộ nuôi tôm hùm an toàn", "Bếp ăn miễn phí",
          "Thư viện xanh thân thiện", "Tổ an ninh tự quản", "Thanh niên khởi nghiệp yến sào",
-         "Hiến đất mở đường", "Dòng họ học tập", "Người tốt việc tốt trên biển"]
-SUBJECT = {3: "Hộ gia đình", 8: "Tập thể", 11: "Cá nhân"}
+         "Hiến đất mở đường", "Dòng họ học tập", "Người tốt việc tốt trên biển",
+         "Chi bộ bốn tốt", "Camera an ninh kết nối", "Tuyến đường hoa nông thôn mới"]
+PERFORMERS = ["Chi bộ thôn Tân Phú", "Hội Nông dân xã", "Đoàn Thanh niên phường",
+              "Bà Nguyễn Thị Hồng", "Ông Trần Văn Lực", "Tổ dân phố số 5"]
+PLACES = ["Xã Ninh Ích", "Phường Vĩnh Hòa", "Xã Cam Thành Bắc", "Thị trấn Tô Hạp"]
+STAGES = ["discover", "read", "validate", "merge", "summarise", "render", "write"]
+BAD_WORKBOOKS = 0.15  # share of workbooks with one or two rows a rule rejects
 
 
 def make_registry(folder: Path, size: int) -> Path:
@@ -52,6 +64,8 @@ def make_inbox(folder: Path, cfg, size: int, rows: int, seed: int = 7) -> Path:
     inbox = folder / "inbox"
     inbox.mkdir()
     headers = [c.header for c in cfg.columns]
+    label = {c.code: c.label for c in cfg.subjects}
+    allowed = {f.code: [label[s] for s in f.subjects] for f in cfg.fields}
     for i in range(size):
         book = xlsxwriter.Workbook(str(inbox / f"dv-{i:05d}.xlsx"))
         info = book.add_worksheet("Thông tin")
@@ -61,69 +75,136 @@ def make_inbox(folder: Path, cfg, size: int, rows: int, seed: int = 7) -> Path:
         sheet = book.add_worksheet("Danh sách")
         sheet.write(0, 0, "DANH SÁCH MÔ HÌNH, ĐIỂN HÌNH")
         sheet.write_row(2, 0, headers)
+        bad = set(rng.sample(range(rows), k=min(rows, rng.randint(1, 2)))) \
+            if rng.random() < BAD_WORKBOOKS else set()
         for r in range(rows):
-            field = rng.randint(1, 11)
-            subject = SUBJECT.get(field, rng.choice(["Tập thể", "Cá nhân"]))
-            if rng.random() < 0.02:
-                subject = "Hộ gia đình" if field != 3 else "Cá nhân"  # a bad row now and then
-            sheet.write_row(3 + r, 0, [r + 1, f"{rng.choice(NAMES)} {i}-{r}", field, subject,
-                                       "Chi bộ thôn", "Xã Ninh Ích", rng.randint(2020, 2026),
-                                       rng.choice(["Duy trì, phát huy", "Đăng ký mới"]),
-                                       "Giới thiệu, nhân rộng", "Cách làm hay, hiệu quả.",
-                                       "Tăng thu nhập.", "Tốt", rng.randint(1, 9)])
+            sheet.write_row(3 + r, 0, _model(rng, allowed, i, r, bad=r in bad))
         book.close()
     return inbox
 
 
-def run(size: int, rows: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        cfg = config_module.load(make_registry(folder, size))
-        inbox = make_inbox(folder, cfg, size, rows)
-        times: dict[str, float] = {}
-        clock = time.perf_counter()
+def _model(rng: random.Random, allowed: dict[int, list[str]], unit: int, r: int,
+           bad: bool) -> list:
+    field = rng.choice(list(allowed))
+    subject = rng.choice(allowed[field])
+    if bad:  # a subject the field does not allow: the row is rejected
+        subject = next(s for s in ("Hộ gia đình", "Cá nhân") if s not in allowed[field])
+    new = rng.random() < 0.3
+    replicated = rng.random() < 0.5
+    return [r + 1, f"{rng.choice(NAMES)} {unit}-{r}", field, subject, rng.choice(PERFORMERS),
+            rng.choice(PLACES), 2026 if new else rng.randint(2019, 2025),
+            "Đăng ký mới" if new else "Duy trì, phát huy",
+            "Giới thiệu, nhân rộng" if replicated else "Phát hiện, bồi dưỡng",
+            "Cách làm hay, hiệu quả, được nhân dân đồng tình hưởng ứng.",
+            "Tăng thu nhập, giữ vững an ninh trật tự.", "Tốt",
+            rng.randint(1, 9) if replicated else ""]
 
-        def lap(name: str) -> None:
-            nonlocal clock
-            now = time.perf_counter()
-            times[name] = now - clock
-            clock = now
 
-        paths = discover.find_files(inbox)
-        candidates = [discover.fingerprint(p, inbox, cfg.limits) for p in paths]
+class Laps:
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self.clock = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[stage] = self.times.get(stage, 0.0) + now - self.clock
+        self.clock = now
+
+
+def run_pipeline(cfg, inbox: Path, folder: Path, jobs: int) -> tuple[dict[str, float], RunResult]:
+    """The stages of ``pipeline.aggregate`` and ``outputs.write``, timed one by one."""
+    lap = Laps()
+    with tempfile.TemporaryDirectory() as workdir:
+        items, emails = _collect(inbox, Path(workdir), cfg)
         lap("discover")
         processor = FileProcessor(cfg, 2026, "annual")
-        outcomes = [processor.process(c) for c in candidates]
-        lap("read+validate")
-        deadline = cfg.deadline(2026, "annual")
-        statuses = merge.resolve(outcomes, cfg, deadline)
-        records = merge.accepted_records(statuses, cfg)
-        lap("merge")
-        summary = summarise.build(cfg, 2026, "annual", statuses, outcomes, records)
-        lap("summarise")
-        result = RunResult(cfg, 2026, "annual", deadline, outcomes, statuses, records, summary)
-        outbox.publish(folder / "outbox", "2026", lambda out: outputs.write(
-            result, out, ROOT / "templates", dt.date(2026, 12, 15)))
-        lap("render+write")
-        times["total"] = sum(times.values())
-        times["models"] = summary["totals"]["models"]
-        return times
+        outcomes = list(workers.process_all(items, inbox, processor.process, cfg.limits, jobs))
+    both = time.perf_counter() - lap.clock  # read and validate run together in the workers
+    spent = {s: sum(o.seconds.get(s, 0.0) for o in outcomes) for s in ("read", "validate")}
+    share = spent["read"] / max(spent["read"] + spent["validate"], 1e-9)
+    lap.times |= {"read": both * share, "validate": both * (1 - share)}
+    lap.clock += both
+    deadline = cfg.deadline(2026, "annual")
+    statuses = merge.resolve(outcomes, cfg, deadline)
+    records = merge.accepted_records(statuses, cfg)
+    lap("merge")
+    summary = summarise.build(cfg, 2026, "annual", statuses, outcomes, records)
+    lap("summarise")
+    result = RunResult(cfg, 2026, "annual", deadline, outcomes, statuses, records, summary,
+                       emails=emails)
+    outbox.publish(folder / "outbox", "2026", lambda out: outputs.write(
+        result, out, ROOT / "templates", dt.date(2026, 12, 15), lap=lap))
+    lap("write")  # the swap into place
+    return lap.times, result
+
+
+def floor(inbox: Path, records: int, columns: int, folder: Path) -> float:
+    """Parse every sheet with calamine alone, then write records x columns, constant memory."""
+    started = time.perf_counter()
+    for path in sorted(inbox.iterdir()):
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python()
+    book = xlsxwriter.Workbook(str(folder / "floor.xlsx"), {"constant_memory": True})
+    sheet = book.add_worksheet()
+    row = ["Mô hình dân vận khéo ở khu dân cư", 12, "Tập thể", "Chi bộ thôn Tân Phú"]
+    for r in range(records + 1):
+        for c in range(columns):
+            sheet.write(r, c, row[c % len(row)])
+    book.close()
+    return time.perf_counter() - started
+
+
+def end_to_end(inbox: Path, schemas: Path, folder: Path, jobs: int) -> float:
+    """`aggregate.py` as staff run it, interpreter start included."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "aggregate.py"), "run", "--inbox", str(inbox),
+                    "--outbox", str(folder / "outbox-cli"), "--schemas", str(schemas),
+                    "--year", "2026", "--report-date", "15/12/2026", "--jobs", str(jobs)],
+                   check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def measure(size: int, rows: int, jobs: int, cli: bool) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        schemas = make_registry(folder, size)
+        cfg = config_module.load(schemas)
+        inbox = make_inbox(folder, cfg, size, rows)
+        figures, result = run_pipeline(cfg, inbox, folder, jobs)
+        figures["total"] = sum(figures[s] for s in STAGES)
+        figures["models"] = len(result.records)
+        # the records sheet: STT, unit, every column but STT, file, sheet, row, SHA-256
+        figures["floor"] = floor(inbox, len(result.records), len(cfg.columns) + 5, folder)
+        figures["cli"] = end_to_end(inbox, schemas, folder, jobs) if cli else float("nan")
+        return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[21, 200])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[21, 200, 2000])
     parser.add_argument("--rows", type=int, default=30)
+    parser.add_argument("--jobs", type=int, default=workers.cpu_count())
+    parser.add_argument("--cli", action="store_true",
+                        help="also run aggregate.py end to end on each inbox")
     args = parser.parse_args()
-    stages = ["discover", "read+validate", "merge", "summarise", "render+write", "total"]
-    print(f"| workbooks | models | {' | '.join(stages)} | s per workbook | peak RSS (MB) |")
-    print("|" + "---|" * (len(stages) + 4))
-    for size in args.sizes:
-        times = run(size, args.rows)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        cells = " | ".join(f"{times[s]:.2f}" for s in stages)
-        print(f"| {size} | {int(times['models'])} | {cells} | {times['total'] / size:.4f} "
-              f"| {peak:.0f} |", flush=True)
+    print(f"| workbooks | models | {' | '.join(STAGES)} | total | floor | total ÷ floor "
+          "| s per workbook since last size | aggregate.py end to end | peak RSS main (MB) "
+          "| peak RSS worker (MB) |")
+    print("|" + "---|" * (len(STAGES) + 10))
+    previous = None
+    for size in sorted(args.sizes):
+        f = measure(size, args.rows, args.jobs, args.cli)
+        slope = (f["total"] - previous[1]) / (size - previous[0]) if previous else f["total"] / size
+        previous = (size, f["total"])
+        main_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        cells = " | ".join(f"{f[s]:.2f}" for s in STAGES)
+        print(f"| {size} | {int(f['models'])} | {cells} | {f['total']:.2f} | {f['floor']:.2f} "
+              f"| {f['total'] / f['floor']:.2f} | {slope:.4f} | {f['cli']:.2f} | {main_mb:.0f} "
+              f"| {worker_mb:.0f} |", flush=True)
+    print(f"\n{args.jobs} reading process(es), {args.rows} models per workbook; Python "
+          f"{sys.version.split()[0]}; {dt.date.today():%Y-%m-%d}.")
 
 
 if __name__ == "__main__":

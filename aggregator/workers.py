@@ -1,0 +1,100 @@
+"""Reading many files at once: one process per CPU, each reading whole files.
+
+A file is read, identified and validated by one worker and comes back as a ``FileOutcome``;
+outcomes come back in inbox order, so the run's result does not depend on the number of
+workers. A worker that dies (out of memory, a crash in a reader library) takes no other file
+with it: the files it had not finished are read again one at a time, each in a fresh process,
+and the one that kills its process is rejected on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from . import discover, problems
+from .discover import Candidate
+from .merge import FileOutcome
+
+log = logging.getLogger("aggregator")
+
+Item = Path | Candidate  # a file in the inbox, or an attachment already taken out
+# Below this many files, starting processes costs more than it saves (measured on the sample).
+MIN_FILES_PER_WORKER = 8
+
+Process = Callable[[Candidate], FileOutcome]
+_state: tuple[Process, Path, dict[str, int]] | None = None  # set in each worker at its start
+
+
+def cpu_count() -> int:
+    """The CPUs this process may use (fewer than the machine's under a container's limit)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def process_all(items: list[Item], inbox: Path, process: Process,
+                limits: dict[str, int], jobs: int = 1) -> Iterator[FileOutcome]:
+    """Every item read by ``process`` (fingerprinted first when it is a path), in order."""
+    jobs = min(jobs, len(items) // MIN_FILES_PER_WORKER)
+    if jobs <= 1:
+        for item in items:
+            yield _one(process, inbox, limits, item)
+        return
+    done = 0
+    try:
+        with _pool(jobs, process, inbox, limits) as pool:
+            chunk = max(1, min(16, len(items) // (jobs * 8)))
+            for outcome in pool.map(_work, items, chunksize=chunk):
+                done += 1
+                yield outcome
+    except BrokenProcessPool:
+        log.warning("a reading process died after %d of %d files; reading the rest one by one",
+                    done, len(items))
+        for item in items[done:]:
+            yield _isolated(item, inbox, process, limits)
+
+
+def _one(process: Process, inbox: Path, limits: dict[str, int],
+         item: Item) -> FileOutcome:
+    candidate = item if isinstance(item, Candidate) else discover.fingerprint(item, inbox, limits)
+    return process(candidate)
+
+
+def _pool(jobs: int, process: Process, inbox: Path,
+          limits: dict[str, int]) -> ProcessPoolExecutor:
+    # fork where the system has it: workers start at once with everything already imported
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start,
+                               initargs=(process, inbox, limits))
+
+
+def _start(process: Process, inbox: Path, limits: dict[str, int]) -> None:
+    global _state
+    _state = (process, inbox, limits)
+
+
+def _work(item: Item) -> FileOutcome:
+    assert _state is not None, "a worker starts with _start"
+    process, inbox, limits = _state
+    return _one(process, inbox, limits, item)
+
+
+def _isolated(item: Item, inbox: Path, process: Process,
+              limits: dict[str, int]) -> FileOutcome:
+    """One file in a process of its own: if that process dies, only this file is rejected."""
+    try:
+        with _pool(1, process, inbox, limits) as pool:
+            return pool.submit(_work, item).result()
+    except BrokenProcessPool:
+        candidate = item if isinstance(item, Candidate) else discover.fingerprint(item, inbox,
+                                                                                   limits)
+        outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
+        outcome.problems.append(problems.make("file_crashed_reader", file=candidate.relative))
+        return outcome
