@@ -133,7 +133,8 @@ REPORT = {
                                   "title": _TEXT, "name": _TEXT}},
         "recipients": {"type": "array", "minItems": 1, "items": _TEXT},
         "outstanding_models": {"type": "integer", "minimum": 0},
-        "word_list_limit": {"type": "integer", "minimum": 0},
+        "list_limit": {"type": "integer", "minimum": 0},
+        "chart_units_limit": {"type": "integer", "minimum": 1},
     },
 }
 

@@ -138,8 +138,10 @@ def _collect(inbox: Path, workdir: Path, config: Config
     items: list[workers.Item] = []
     emails: list[mail.SavedEmail] = []
     for path in discover.find_files(inbox):
-        if mail.is_email(path):
-            record, attached = mail.unpack(path, inbox, workdir, config.limits)
+        if mail.is_email(path):  # each email's attachments in a folder of their own
+            folder = workdir / f"thu-{len(emails) + 1:05d}"
+            folder.mkdir()
+            record, attached = mail.unpack(path, inbox, folder, config.limits)
             emails.append(record)
             items += attached
         else:

@@ -94,8 +94,9 @@ def context(result: RunResult, report_date: dt.date,
     by_status = {s: [u for u in units if u["status"] == s] for s in UNIT_STATUS}
     below = [u for u in units if not u["meets_quota"] and u["status"] in ("on_time", "late")]
     comparison = _comparison(summary, previous)
-    models = _models_by_unit(result, names)
-    limit = config.report.get("word_list_limit", 2000)
+    listed = totals["models"] <= config.report.get("list_limit", 2000)
+    models = _models_by_unit(result, names) if listed else []
+    charts, chart_captions = _charts(summary, config)
     return {
         **_sentences(config, totals, by_status, below, comparison),
         "document_number": config.report.get("document_number", "…"),
@@ -106,8 +107,9 @@ def context(result: RunResult, report_date: dt.date,
                         for n, u in enumerate(units, start=1)],
         "all_models": [{**m, "n": n, "unit": g["name"]} for n, (g, m) in enumerate(
             ((g, m) for g in models for m in g["models"]), start=1)],
-        "list_in_word": totals["models"] <= limit,
-        "charts": _charts(summary, config),
+        "list_models": listed,
+        "charts": charts,
+        "chart_captions": chart_captions,
         "header": config.report,
         "year": result.year,
         "period": result.period,
@@ -180,26 +182,34 @@ def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[di
     }
 
 
-def _charts(summary: dict[str, Any], config: Any) -> dict[str, Any]:
+def _charts(summary: dict[str, Any], config: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """The two charts, and their captions; beyond ``chart_units_limit`` units, the top ones."""
     from . import charts
 
     short = {f.code: f.short for f in config.fields}
-    return {
-        "fields": charts.bars("Số mô hình, điển hình theo lĩnh vực",
+    units = summary["units"]
+    limit = config.report.get("chart_units_limit", 40)
+    caption = "Số mô hình, điển hình theo đơn vị"
+    if len(units) > limit:
+        units = sorted(units, key=lambda u: -u["models"])[:limit]
+        caption += f" ({limit} đơn vị có nhiều mô hình, điển hình nhất)"
+    captions = {"fields": "Số mô hình, điển hình theo lĩnh vực", "units": caption}
+    drawn = {
+        "fields": charts.bars(captions["fields"],
                               [f"{f['code']}. {short[f['code']]}" for f in summary["fields"]],
                               [f["models"] for f in summary["fields"]]),
-        "units": charts.bars("Số mô hình, điển hình theo đơn vị",
-                             [u["name"] for u in summary["units"]],
-                             [u["models"] for u in summary["units"]]),
+        "units": charts.bars(caption, [u["name"] for u in units], [u["models"] for u in units]),
     }
+    return drawn, captions
 
 
 def _models_by_unit(result: RunResult, names: Labels) -> list[dict[str, Any]]:
     groups = []
     records = result.records.sort_values(["field", "row"], kind="stable")
+    by_unit = dict(list(records.groupby("unit", sort=False)))
     for status in result.statuses:
-        mine = records[records["unit"] == status.code]
-        if mine.empty:
+        mine = by_unit.get(status.code)
+        if mine is None:
             continue
         groups.append({"name": status.name, "models": [
             {key: names.value(key, record.get(key)) for key in record} | {"row": record["row"]}

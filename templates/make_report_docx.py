@@ -226,7 +226,7 @@ def build(path: Path) -> None:
     document.add_page_break()
     para(document, "Phụ lục 2", bold=True, align=centre, space_after=0)
     para(document, "DANH SÁCH MÔ HÌNH, ĐIỂN HÌNH THEO ĐƠN VỊ", bold=True, align=centre)
-    tag(document, "{%p if list_in_word %}")
+    tag(document, "{%p if list_models %}")
     data_table(document, ["TT", "Đơn vị", "Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng",
                           "Giai đoạn"],
                ["{{ m.n }}", "{{ m.unit }}", "{{ m.name }}", "{{ m.field }}", "{{ m.subject }}",
@@ -234,7 +234,8 @@ def build(path: Path) -> None:
                [10, 32, 50, 30, 18, 25], "m in all_models", size=10)
     tag(document, "{%p else %}")
     para(document, "Danh sách {{ totals.models | number }} mô hình, điển hình ở tệp tổng hợp "
-                   "tong-hop.xlsx, trang \"Mô hình, điển hình\".")
+                   "tong-hop.xlsx, trang \"Mô hình, điển hình\" (mỗi dòng ghi tệp, trang và dòng "
+                   "gốc); số mô hình của từng đơn vị theo lĩnh vực ở Phụ lục 1.")
     tag(document, "{%p endif %}")
     document.add_page_break()
     para(document, "Phụ lục 3", bold=True, align=centre, space_after=0)

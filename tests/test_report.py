@@ -194,17 +194,29 @@ def test_voices_are_grouped_and_last_year_is_compared(tmp_path):
         assert second < text.index("Liên đoàn Lao động tỉnh: Ít người tham gia.")
 
 
-def test_word_points_to_the_master_workbook_beyond_the_list_limit(tmp_path):
+def test_beyond_the_limits_reports_point_to_the_master_workbook_and_chart_the_top_units(tmp_path):
     from builders import model, workbook
 
     schemas = tmp_path / "schemas"
     shutil.copytree(ROOT / "schemas", schemas)
     path = schemas / "report.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("word_list_limit: 2000",
-                                                             "word_list_limit: 1"),
-                    encoding="utf-8")
-    workbook(tmp_path / "inbox" / "a.xlsx", [model("A"), model("B", 5)])
+    path.write_text(path.read_text(encoding="utf-8").replace("list_limit: 2000", "list_limit: 1")
+                    .replace("chart_units_limit: 40", "chart_units_limit: 2"), encoding="utf-8")
+    workbook(tmp_path / "inbox" / "a.xlsx", [model("Mô hình A"), model("Mô hình B", 5)])
+    workbook(tmp_path / "inbox" / "b.xlsx", [model("Mô hình C")], code="ldld", name=None)
     assert main(["--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "out"),
                  "--year", "2026", "--schemas", str(schemas)]) == 0
-    text = normal(docx_text(tmp_path / "out" / "2026" / "bao-cao-tong-hop.docx"))
-    assert "Danh sách 2 mô hình, điển hình ở tệp tổng hợp tong-hop.xlsx" in text
+    folder = tmp_path / "out" / "2026"
+    text = normal(docx_text(folder / "bao-cao-tong-hop.docx"))
+    assert "Danh sách 3 mô hình, điển hình ở tệp tổng hợp tong-hop.xlsx" in text
+    appendix = text[text.index("Phụ lục 2"):text.index("Phụ lục 3")]
+    assert "Mô hình A" not in appendix  # no list; every unit still in the summary tables
+    html = normal((folder / "bao-cao-tong-hop.html").read_text(encoding="utf-8"))
+    assert "Danh sách 3 mô hình, điển hình ở tệp tổng hợp tong-hop.xlsx" in html
+    appendix = html[html.index("Phụ lục 2"):html.index("Phụ lục 3")]
+    assert "Mô hình A" not in appendix and "Huyện ủy Khánh Sơn" in html
+    assert "Biểu đồ 2. Số mô hình, điển hình theo đơn vị (2 đơn vị có nhiều mô hình, điển hình " \
+           "nhất)" in html
+    chart = html[html.index('aria-label="Số mô hình, điển hình theo đơn vị'):]
+    chart = chart[:chart.index("</svg>")]
+    assert chart.count("<rect") == 2 and "Huyện ủy Cam Lâm" in chart and "Khánh Sơn" not in chart
