@@ -16,6 +16,9 @@ from .labels import SEVERITY, UNIT_STATUS, date_vn
 from .merge import REJECTED
 from .pipeline import FileProcessor, aggregate
 
+# no progress-bar monitor thread: the run forks worker processes, which want no other threads
+tqdm.monitor_interval = 0
+
 
 def run(args: argparse.Namespace, config: Config) -> int:
     """The December job: inbox in, report and workbooks out."""

@@ -11,6 +11,7 @@ import hashlib
 import mimetypes
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +44,18 @@ def draft(sender: str, recipients: list[str], subject: str, body: str,
 
 def body(templates: Path, name: str, context: dict[str, Any]) -> str:
     """A plain-text body from ``templates/<name>`` (text: no HTML escaping, strict variables)."""
-    env = environment(templates)
-    env.autoescape = False
     try:
-        return env.get_template(name).render(**context)
+        return _text_environment(templates).get_template(name).render(**context)
     except jinja2.TemplateNotFound as exc:
         raise FileNotFoundError(f"Không thấy mẫu thư {templates / name}.") from exc
+
+
+@lru_cache(maxsize=4)
+def _text_environment(templates: Path) -> jinja2.Environment:
+    """One environment per templates folder: each template compiled once per run, not per email."""
+    env = environment(templates)
+    env.autoescape = False
+    return env
 
 
 def reminders(config: Any, templates: Path, year: int, period: str, deadline: dt.date,

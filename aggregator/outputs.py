@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema
 
-from . import __version__, feedback, report, workbooks
+from . import __version__, feedback, report, workbooks, workers
 from .discover import sha256
 from .labels import RECEIVED_SOURCE
 from .merge import FileOutcome
@@ -36,23 +36,17 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     """
     jsonschema.validate(result.summary, result.config.summary_schema)
     written = [_json(folder / SUMMARY, result.summary)]
-    model = report.context(result, report_date, previous)
-    (folder / REPORT_HTML).write_text(report.render_html(result, templates, model),
-                                      encoding="utf-8")
-    report.render_docx(result, templates, model, folder / REPORT_DOCX)
-    written += [folder / REPORT_HTML, folder / REPORT_DOCX]
-    lap("render")
-    workbooks.write_master(result, folder / MASTER)
+    # the master workbook is the biggest single job: written beside the rest, on another CPU
+    master = workers.in_background(workbooks.write_master, result, folder / MASTER)
+    try:
+        written += _reports(result, folder, templates, report_date, previous)
+        lap("render")
+        written += _feedback(result, folder, templates, report_date)
+    except BaseException:
+        master(False)
+        raise
+    master()
     written.append(folder / MASTER)
-    targets = feedback.targets(result)
-    if targets:
-        (folder / FEEDBACK).mkdir()
-    for target in targets:
-        path = folder / FEEDBACK / target.name
-        feedback.write(result, target, path)
-        draft = path.with_suffix(".eml")
-        draft.write_bytes(feedback.email(result, target, path, templates, report_date))
-        written += [path, draft]
     record = manifest(result, report_date)
     record["outputs"] = [{"path": p.relative_to(folder).as_posix(), "sha256": sha256(p)}
                          for p in written]
@@ -62,6 +56,31 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     lap("write")
     return [*written, folder / CHECKSUMS]
 
+
+
+def _reports(result: RunResult, folder: Path, templates: Path, report_date: dt.date,
+             previous: dict[str, Any] | None) -> list[Path]:
+    model = report.context(result, report_date, previous)
+    (folder / REPORT_HTML).write_text(report.render_html(result, templates, model),
+                                      encoding="utf-8")
+    report.render_docx(result, templates, model, folder / REPORT_DOCX)
+    return [folder / REPORT_HTML, folder / REPORT_DOCX]
+
+
+def _feedback(result: RunResult, folder: Path, templates: Path,
+              report_date: dt.date) -> list[Path]:
+    """A workbook and a ready-to-send draft for every unit (or unknown sender) with problems."""
+    written = []
+    targets = feedback.targets(result)
+    if targets:
+        (folder / FEEDBACK).mkdir()
+    for target in targets:
+        path = folder / FEEDBACK / target.name
+        feedback.write(result, target, path)
+        draft = path.with_suffix(".eml")
+        draft.write_bytes(feedback.email(result, target, path, templates, report_date))
+        written += [path, draft]
+    return written
 
 
 def _json(path: Path, data: Any) -> Path:

@@ -23,9 +23,14 @@ SAFE = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numb
 FIXED_TIME = dt.datetime(2000, 1, 1)
 
 
-def open_workbook(path: Path, created: dt.datetime = FIXED_TIME) -> xlsxwriter.Workbook:
-    """A workbook that writes text as text and carries no wall-clock time."""
-    book = xlsxwriter.Workbook(str(path), SAFE)
+def open_workbook(path: Path, created: dt.datetime = FIXED_TIME,
+                  constant_memory: bool = False) -> xlsxwriter.Workbook:
+    """A workbook that writes text as text and carries no wall-clock time.
+
+    ``constant_memory`` writes each row out as soon as the next one starts (rows must then be
+    written top to bottom): the memory stays flat however many records there are.
+    """
+    book = xlsxwriter.Workbook(str(path), {**SAFE, "constant_memory": constant_memory})
     book.set_properties({"created": created, "author": "", "company": ""})
     return book
 
@@ -84,7 +89,7 @@ def _write(sheet: Worksheet, i: int, j: int, value: Any, styles: Styles) -> None
 def write_master(result: RunResult, path: Path) -> None:
     """Every accepted record with its source, the pivot, the status and every rejection."""
     labels = Labels(result.config)
-    book = open_workbook(path)
+    book = open_workbook(path, constant_memory=True)
     styles = Styles(book)
     _records(book.add_worksheet("Mô hình, điển hình"), styles, result, labels)
     _pivot(book.add_worksheet("Đơn vị x lĩnh vực"), styles, result)

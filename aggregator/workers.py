@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 from . import discover, problems
 from .discover import Candidate
@@ -98,3 +99,32 @@ def _isolated(item: Item, inbox: Path, process: Process,
         outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
         outcome.problems.append(problems.make("file_crashed_reader", file=candidate.relative))
         return outcome
+
+
+class BackgroundFailed(RuntimeError):
+    pass
+
+
+def in_background(function: Callable[..., None], *args: Any) -> Callable[[bool], None]:
+    """Start ``function(*args)`` in a forked process beside this one; returns ``finish``.
+
+    ``finish()`` waits and raises ``BackgroundFailed`` if the function failed; ``finish(False)``
+    stops it (when the run has already failed). Where processes cannot be forked (Windows),
+    the function runs here and now and ``finish`` has nothing to do.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        function(*args)
+        return lambda wanted=True: None
+    process = multiprocessing.get_context("fork").Process(target=function, args=args,
+                                                          daemon=True)
+    process.start()
+
+    def finish(wanted: bool = True) -> None:
+        if not wanted:
+            process.terminate()
+        process.join()
+        if wanted and process.exitcode != 0:
+            raise BackgroundFailed(f"{getattr(function, '__name__', function)} "
+                                   f"dừng với mã {process.exitcode}")
+
+    return finish
