@@ -96,17 +96,21 @@ def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
 def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
+            return _zip_contents(archive, candidate, limits)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         candidate.problems.append(problems.make("file_unreadable", file=candidate.relative,
                                                 detail=f"tệp nén hỏng: {exc}"))
         return "other"
+
+
+def _zip_contents(archive: zipfile.ZipFile, candidate: Candidate, limits: dict[str, int]) -> str:
+    infos = archive.infolist()
     names = {info.filename for info in infos}
     bomb = zip_bomb(infos, limits)
     if bomb:
         candidate.problems.append(problems.make("file_bomb", file=candidate.relative, **bomb))
         return "other"
-    declared = _declares_entities(path, infos)
+    declared = _declares_entities(archive, infos)
     if declared:
         candidate.problems.append(problems.make("file_xml_entities", file=candidate.relative,
                                                 part=declared))
@@ -135,19 +139,18 @@ _PROLOGUE = 65536
 _ROOT = re.compile(rb"<[A-Za-z_]")
 
 
-def _declares_entities(path: Path, infos: list[zipfile.ZipInfo]) -> str | None:
+def _declares_entities(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> str | None:
     """The first XML part whose prologue declares a DTD or entities (no office file does)."""
-    with zipfile.ZipFile(path) as archive:
-        for info in infos:
-            if not info.filename.endswith((".xml", ".rels", ".vml")):
-                continue
-            with archive.open(info) as part:
-                head = part.read(_PROLOGUE)
-            root = _ROOT.search(head)
-            prologue = head if root is None else head[:root.start()]
-            if b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue or (
-                    root is None and len(head) == _PROLOGUE):
-                return info.filename
+    for info in infos:
+        if not info.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        with archive.open(info) as part:
+            head = part.read(_PROLOGUE)
+        root = _ROOT.search(head)
+        prologue = head if root is None else head[:root.start()]
+        if b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue or (
+                root is None and len(head) == _PROLOGUE):
+            return info.filename
     return None
 
 

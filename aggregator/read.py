@@ -214,16 +214,19 @@ def find_headers(sheets: list[Sheet], columns: list[Column], list_name: str,
 def _best_header(sheet: Sheet, spellings: HeaderSpellings, search_rows: int
                  ) -> tuple[tuple[int, int, int], int, int, dict[str, int]] | None:
     best = None
+    unbeatable = (spellings.columns, 0, 1)  # every column, on one line
     for i, row in enumerate(sheet.rows[:search_rows]):
-        options = [(i, row)]
-        if i + 1 < len(sheet.rows):
-            options.append((i + 1, _merge_lines(row, sheet.rows[i + 1])))
-        for last, line in options:
-            mapping = map_header(line, spellings)
+        single = map_header(row, spellings)
+        options = [(i, single)]
+        if single and i + 1 < len(sheet.rows):  # a line with no header cell tops no header
+            options.append((i + 1, map_header(_merge_lines(row, sheet.rows[i + 1]), spellings)))
+        for last, mapping in options:
             # more known columns first, then one line over two
             rank = (len(mapping), 0, int(last == i))
             if "name" in mapping and rank[0] >= 3 and (best is None or rank > best[0]):
                 best = (rank, i, last, mapping)
+        if best is not None and best[0] == unbeatable:
+            break
     return best
 
 
@@ -240,6 +243,7 @@ class HeaderSpellings:
         for column in columns:
             for text in (column.header, *column.aliases):
                 self.keys.setdefault(loose_key(text), column.key)
+        self.columns = len(set(self.keys.values()))
         self._seen: dict[str, tuple[str, bool] | None] = {}
 
     def match(self, cell: str) -> tuple[str, bool] | None:
