@@ -34,11 +34,11 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
 
     ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
     """
-    jsonschema.validate(result.summary, result.config.summary_schema)
-    written = [_json(folder / SUMMARY, result.summary)]
     # the master workbook is the biggest single job: written beside the rest, on another CPU
     master = workers.in_background(workbooks.write_master, result, folder / MASTER)
     try:
+        jsonschema.validate(result.summary, result.config.summary_schema)
+        written = [_json(folder / SUMMARY, result.summary)]
         written += _reports(result, folder, templates, report_date, previous)
         lap("render")
         written += _feedback(result, folder, templates, report_date)

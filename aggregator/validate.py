@@ -16,7 +16,7 @@ from .config import Config
 from .problems import Problem
 from .read import ListTable
 from .text import is_blank, loose_key
-from .values import ColumnReader, Reading, as_text
+from .values import ColumnReader, as_text
 
 
 @dataclass
@@ -53,7 +53,10 @@ class RowValidator:
         self.config = config
         self.year = year
         self.readers = {c.key: ColumnReader(c, config) for c in config.columns}
+        self._columns = [(c.key, self.readers[c.key], c.required) for c in config.columns]
         self.totals = {loose_key(t) for t in config.totals_labels}
+        # a cell longer than any totals label, with room for spaces and marks, is not one
+        self._totals_length = 2 * max((len(t) for t in config.totals_labels), default=0) + 10
 
     def validate(self, tables: list[ListTable], file: str) -> Validated:
         """Every row of every list sheet of one file, judged as one list."""
@@ -87,23 +90,20 @@ class RowValidator:
         if self._is_totals(raw):
             self._problem("totals_row", row, "name" if "name" in raw else "")
             return row
-        for column in self.config.columns:
-            reading = self.readers[column.key].read(raw.get(column.key))
-            row.values[column.key] = reading.value
-            self._cell(row, column.key, reading)
+        for key, reader, required in self._columns:
+            reading = reader.read(raw.get(key))
+            row.values[key] = reading.value
+            if reading.code:
+                self._problem(reading.code, row, key, **reading.params)
+            elif required and reading.value is None:
+                self._problem("required_missing", row, key)
         self._rules(row)
         return row
 
     def _is_totals(self, raw: dict[str, Any]) -> bool:
         texts = [raw.get(k) for k in ("seq", "name", "field", "performer")]
-        return any(isinstance(t, str) and loose_key(t) in self.totals for t in texts)
-
-    def _cell(self, row: _Row, key: str, reading: Reading) -> None:
-        column = self.config.column(key)
-        if reading.code:
-            self._problem(reading.code, row, key, **reading.params)
-        elif reading.value is None and column.required:
-            self._problem("required_missing", row, key)
+        return any(isinstance(t, str) and len(t) <= self._totals_length
+                   and loose_key(t) in self.totals for t in texts)
 
     def _rules(self, row: _Row) -> None:
         v = row.values

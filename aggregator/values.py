@@ -108,6 +108,8 @@ class ColumnReader:
         return None
 
     def read(self, raw: Any) -> Reading:
+        if self.column.type == "text" and isinstance(raw, str):  # free text: nothing to cache
+            return Reading(as_text(raw)) if raw and not raw.isspace() else BLANK
         cache_key = (type(raw).__name__, raw) if isinstance(raw, (str, int, float)) else repr(raw)
         if cache_key not in self._cache:
             self._cache[cache_key] = BLANK if is_blank(raw) else self._read(raw)

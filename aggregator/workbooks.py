@@ -128,7 +128,7 @@ def _records(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels
               *[_labelled(records[c.key], c.key, labels) for c in columns],
               records["file"], records["sheet"], records["row"].tolist(), records["sha256"]]
     widths = [6, 24, *[c.width for c in columns], 30, 12, 7, 20]
-    write_table(sheet, styles, 0, headers, zip(*values), widths, plain=True)
+    write_table(sheet, styles, 0, headers, zip(*values, strict=True), widths, plain=True)
 
 
 def _labelled(values: Iterable[Any], key: str, labels: Labels) -> list[Any]:
