@@ -35,7 +35,8 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
     """
     # the master workbook is the biggest single job: written beside the rest, on another CPU
-    master = workers.in_background(workbooks.write_master, result, folder / MASTER)
+    master = workers.in_background(f"tệp tổng hợp {MASTER}", workbooks.write_master, result,
+                                   folder / MASTER)
     try:
         jsonschema.validate(result.summary, result.config.summary_schema)
         written = [_json(folder / SUMMARY, result.summary)]

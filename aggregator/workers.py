@@ -105,8 +105,8 @@ class BackgroundFailed(RuntimeError):
     pass
 
 
-def in_background(function: Callable[..., None], *args: Any) -> Callable[[bool], None]:
-    """Start ``function(*args)`` in a forked process beside this one; returns ``finish``.
+def in_background(what: str, function: Callable[..., None], *args: Any) -> Callable[[bool], None]:
+    """Start ``function(*args)`` (making ``what``) in a forked process; returns ``finish``.
 
     ``finish()`` waits and raises ``BackgroundFailed`` if the function failed; ``finish(False)``
     stops it (when the run has already failed). Where processes cannot be forked (Windows),
@@ -124,7 +124,7 @@ def in_background(function: Callable[..., None], *args: Any) -> Callable[[bool],
             process.terminate()
         process.join()
         if wanted and process.exitcode != 0:
-            raise BackgroundFailed(f"{getattr(function, '__name__', function)} "
-                                   f"dừng với mã {process.exitcode}")
+            raise BackgroundFailed(f"ghi {what} không xong (tiến trình ghi dừng với mã "
+                                   f"{process.exitcode})")
 
     return finish

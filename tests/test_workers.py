@@ -1,0 +1,120 @@
+"""Reading in worker processes: the same result for any number of them, a dying one costs
+only its own file, and the master workbook written beside the rest fails the run loudly."""
+
+import dataclasses
+import os
+
+import pytest
+from builders import model, workbook
+
+from aggregator import workers
+from aggregator.cli import main
+from aggregator.merge import ACCEPTED, REJECTED
+from aggregator.pipeline import FileProcessor, _collect, aggregate
+
+UNITS = ["cam-lam", "cam-ranh", "nha-trang", "ninh-hoa", "van-ninh", "dien-khanh", "khanh-vinh",
+         "khanh-son", "truong-sa", "ubnd", "khoi-cq", "khoi-dn", "quan-su", "cong-an",
+         "bien-phong", "mttq", "ldld", "tinh-doan"]
+
+
+@pytest.fixture
+def inbox(tmp_path, cfg):
+    known = {u.code for u in cfg.units}
+    folder = tmp_path / "inbox"
+    for n, code in enumerate(c for c in UNITS if c in known):
+        rows = [model(f"Mô hình {code} {i}", field=1 + (n + i) % 11,
+                      subject="Hộ gia đình" if (n + i) % 11 == 2 else "Tập thể")
+                for i in range(3)]
+        if n % 5 == 0:
+            rows.append(model("Sai đối tượng", field=3, subject="Cá nhân"))  # rejected row
+        workbook(folder / f"{code}.xlsx", rows, code=code, name=None)
+    (folder / "hong.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    assert len(list(folder.iterdir())) >= 2 * workers.MIN_FILES_PER_WORKER
+    return folder
+
+
+def fates(result):
+    return [(o.candidate.relative, o.status, o.unit, o.rows_read, o.rows_valid,
+             [p.code for p in o.problems]) for o in result.outcomes]
+
+
+def test_two_workers_give_exactly_what_one_process_gives(cfg, inbox):
+    alone = aggregate(cfg, inbox, 2026, "annual", jobs=1)
+    shared = aggregate(cfg, inbox, 2026, "annual", jobs=2)
+    assert fates(shared) == fates(alone)
+    assert shared.summary == alone.summary
+    assert shared.records.equals(alone.records)
+    assert sum(o.status == REJECTED for o in shared.outcomes) == 1
+
+
+def kill_on(name):
+    """A file processor whose process dies (as on running out of memory) on one file."""
+    def process(candidate, real):
+        if candidate.path.name == name:
+            os._exit(9)
+        return real(candidate)
+    return process
+
+
+def test_a_worker_that_dies_costs_only_the_file_it_was_reading(cfg, inbox):
+    processor = FileProcessor(cfg, 2026, "annual")
+    work = inbox.parent / "work"
+    work.mkdir()
+    items, _ = _collect(inbox, work, cfg)
+    deadly = kill_on("khanh-son.xlsx")
+
+    outcomes = list(workers.process_all(items, inbox, lambda c: deadly(c, processor.process),
+                                        cfg.limits, jobs=2))
+
+    assert [o.candidate.relative for o in outcomes] == [p.name for p in items]
+    dead = next(o for o in outcomes if o.candidate.relative == "khanh-son.xlsx")
+    assert [p.code for p in dead.problems] == ["file_crashed_reader"]
+    assert "bị dừng đột ngột" in dead.problems[0].message and dead.status == REJECTED
+    others = [o for o in outcomes if o is not dead and o.candidate.relative != "hong.xlsx"]
+    assert others and all(o.status == ACCEPTED and o.rows_read >= 3 for o in others)
+
+
+def write_text(path, text):
+    path.write_text(text, encoding="utf-8")
+
+
+def fail(path):
+    raise ValueError("hỏng")
+
+
+def test_work_beside_the_run_is_waited_for_and_its_failure_raised(tmp_path):
+    finish = workers.in_background("tệp a", write_text, tmp_path / "a.txt", "xong")
+    finish()
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "xong"
+    with pytest.raises(workers.BackgroundFailed, match="ghi tệp b không xong"):
+        workers.in_background("tệp b", fail, tmp_path / "b.txt")()
+
+
+def test_a_failing_master_workbook_fails_the_run_and_leaves_the_last_outbox(tmp_path, inbox,
+                                                                             monkeypatch, capsys):
+    out = tmp_path / "out"
+    args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026"]
+    assert main(args) == 0
+    before = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    from aggregator import workbooks
+
+    monkeypatch.setattr(workbooks, "write_master", fail)
+    assert main(args) == 1
+    assert "ghi tệp tổng hợp tong-hop.xlsx không xong" in capsys.readouterr().err
+    assert sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()) == before
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "hai"])
+def test_jobs_must_be_a_positive_whole_number(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--jobs", value])
+    assert exit_.value.code == 2
+    assert "cần là số nguyên dương" in capsys.readouterr().err
+
+
+def test_config_round_trips_to_worker_processes_unchanged(cfg):
+    # what a worker started by "spawn" (Windows, macOS) receives must be the same config
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(FileProcessor(cfg, 2026, "annual")))
+    assert dataclasses.asdict(copy.config) == dataclasses.asdict(cfg)
