@@ -137,11 +137,16 @@ def load(folder: Path | str) -> Config:
     return config
 
 
+# libyaml's safe loader where PyYAML was built with it (its wheels are): ten times faster on a
+# registry of thousands of units; the same documents, the same errors
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> Any:
     if not path.is_file():
         raise ConfigError(f"Thiếu tệp cấu hình {path}.")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (dòng {where.line + 1})" if where else ""
