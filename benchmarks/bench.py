@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import resource
 import shutil
@@ -100,6 +101,63 @@ def _model(rng: random.Random, allowed: dict[int, list[str]], unit: int, r: int,
             rng.randint(1, 9) if replicated else ""]
 
 
+class MemoryWatch:
+    """Peak memory of a process and all its descendants (workers, the master workbook's
+    writer), sampled from /proc by a separate process so the measured tree holds no threads.
+
+    The sum of PSS (proportional set size) counts pages shared after fork once in all, so it
+    is the memory the job really takes from the machine. Linux only; elsewhere it reports nan.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        self.process = None
+        if Path("/proc/self/smaps_rollup").exists():
+            self.process = subprocess.Popen([sys.executable, __file__, "--watch", str(pid),
+                                             str(interval)], stdout=subprocess.PIPE, text=True)
+
+    def peak_mb(self) -> float:
+        if self.process is None:
+            return float("nan")
+        self.process.terminate()
+        out, _ = self.process.communicate()
+        return int(out.strip() or 0) / 1024
+
+
+def _watch(root: int, interval: float) -> None:
+    import signal
+
+    stopped = []
+    signal.signal(signal.SIGTERM, lambda *_: stopped.append(True))
+    peak = 0
+    while not stopped and Path(f"/proc/{root}").exists():
+        peak = max(peak, _tree_pss_kb(root))
+        time.sleep(interval)
+    print(peak, flush=True)
+
+
+def _tree_pss_kb(root: int) -> int:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo, me = 0, [root], os.getpid()
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        if pid == me:
+            continue
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in rollup.splitlines()
+                       if line.startswith("Pss:")), 0)
+    return total
+
+
 class Laps:
     def __init__(self) -> None:
         self.times: dict[str, float] = {}
@@ -155,14 +213,17 @@ def floor(inbox: Path, records: int, columns: int, folder: Path) -> float:
     return time.perf_counter() - started
 
 
-def end_to_end(inbox: Path, schemas: Path, folder: Path, jobs: int) -> float:
-    """`aggregate.py` as staff run it, interpreter start included."""
+def end_to_end(inbox: Path, schemas: Path, folder: Path, jobs: int) -> tuple[float, float]:
+    """`aggregate.py` as staff run it, interpreter start included: seconds and peak MB."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "aggregate.py"), "run", "--inbox", str(inbox),
-                    "--outbox", str(folder / "outbox-cli"), "--schemas", str(schemas),
-                    "--year", "2026", "--report-date", "15/12/2026", "--jobs", str(jobs)],
-                   check=True, capture_output=True)
-    return time.perf_counter() - started
+    child = subprocess.Popen([sys.executable, str(ROOT / "aggregate.py"), "run", "--inbox",
+                              str(inbox), "--outbox", str(folder / "outbox-cli"), "--schemas",
+                              str(schemas), "--year", "2026", "--report-date", "15/12/2026",
+                              "--jobs", str(jobs)], stdout=subprocess.DEVNULL)
+    watch = MemoryWatch(child.pid)
+    if child.wait() != 0:
+        raise SystemExit(f"aggregate.py failed on the {inbox} inbox")
+    return time.perf_counter() - started, watch.peak_mb()
 
 
 def measure(size: int, rows: int, jobs: int, cli: bool) -> dict[str, float]:
@@ -171,12 +232,15 @@ def measure(size: int, rows: int, jobs: int, cli: bool) -> dict[str, float]:
         schemas = make_registry(folder, size)
         cfg = config_module.load(schemas)
         inbox = make_inbox(folder, cfg, size, rows)
+        watch = MemoryWatch(os.getpid())
         figures, result = run_pipeline(cfg, inbox, folder, jobs)
+        figures["memory"] = watch.peak_mb()
         figures["total"] = sum(figures[s] for s in STAGES)
         figures["models"] = len(result.records)
         # the records sheet: STT, unit, every column but STT, file, sheet, row, SHA-256
         figures["floor"] = floor(inbox, len(result.records), len(cfg.columns) + 5, folder)
-        figures["cli"] = end_to_end(inbox, schemas, folder, jobs) if cli else float("nan")
+        figures["cli"], figures["cli_memory"] = (end_to_end(inbox, schemas, folder, jobs) if cli
+                                                 else (float("nan"), float("nan")))
         return figures
 
 
@@ -187,10 +251,14 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=workers.cpu_count())
     parser.add_argument("--cli", action="store_true",
                         help="also run aggregate.py end to end on each inbox")
+    parser.add_argument("--watch", nargs=2, help=argparse.SUPPRESS)  # the memory sampler
     args = parser.parse_args()
+    if args.watch:
+        _watch(int(args.watch[0]), float(args.watch[1]))
+        return
     print(f"| workbooks | models | {' | '.join(STAGES)} | total | floor | total ÷ floor "
-          "| s per workbook since last size | aggregate.py end to end | peak RSS main (MB) "
-          "| peak RSS worker (MB) |")
+          "| s per workbook since last size | peak MB, all processes | peak RSS main (MB) "
+          "| aggregate.py end to end (s) | its peak MB, all processes |")
     print("|" + "---|" * (len(STAGES) + 10))
     previous = None
     for size in sorted(args.sizes):
@@ -198,11 +266,10 @@ def main() -> None:
         slope = (f["total"] - previous[1]) / (size - previous[0]) if previous else f["total"] / size
         previous = (size, f["total"])
         main_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         cells = " | ".join(f"{f[s]:.2f}" for s in STAGES)
         print(f"| {size} | {int(f['models'])} | {cells} | {f['total']:.2f} | {f['floor']:.2f} "
-              f"| {f['total'] / f['floor']:.2f} | {slope:.4f} | {f['cli']:.2f} | {main_mb:.0f} "
-              f"| {worker_mb:.0f} |", flush=True)
+              f"| {f['total'] / f['floor']:.2f} | {slope:.4f} | {f['memory']:.0f} "
+              f"| {main_mb:.0f} | {f['cli']:.2f} | {f['cli_memory']:.0f} |", flush=True)
     print(f"\n{args.jobs} reading process(es), {args.rows} models per workbook; Python "
           f"{sys.version.split()[0]}; {dt.date.today():%Y-%m-%d}.")
 
