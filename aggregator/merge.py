@@ -35,6 +35,8 @@ class FileOutcome:
     report_date: dt.date | None = None
     tables: list[ListTable] = field(default_factory=list)  # the rows as typed, per sheet
     rows: list[dict[str, Any]] | None = None  # every data row read, parsed, with "accepted"
+    rows_read: int = 0
+    rows_valid: int = 0  # rows with no error (counted only if this file is the one used)
     problems: list[Problem] = field(default_factory=list)
     assessment: dict[str, str] = field(default_factory=dict)
     contact: dict[str, str] = field(default_factory=dict)
@@ -60,14 +62,21 @@ class FileOutcome:
             return None
         return records_frame(self.rows, list(self.rows[0]) if self.rows else RECORD_KEYS)
 
-    @property
-    def rows_read(self) -> int:
-        return 0 if self.rows is None else len(self.rows)
+    def keep_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.rows_read = len(rows)
+        self.rows_valid = sum(1 for r in rows if r["accepted"])
 
-    @property
-    def rows_valid(self) -> int:
-        """Rows with no error (counted only if this file is the one used)."""
-        return 0 if self.rows is None else sum(1 for r in self.rows if r["accepted"])
+    def compact(self) -> None:
+        """Let go of the rows of a file with nothing to fix: only their counts are needed now.
+
+        The feedback workbooks and the list of rejected rows show rows again, and only for
+        files with problems; the accepted records of the file in use are already merged.
+        """
+        if not self.problems:
+            self.rows = None
+            for table in self.tables:
+                table.rows = []
 
     @property
     def rows_invalid(self) -> int:

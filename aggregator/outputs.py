@@ -121,7 +121,7 @@ def _file(outcome: FileOutcome, result: RunResult) -> dict[str, Any]:
         "received": outcome.received.isoformat() if outcome.status != "ignored" else None,
         "received_source": outcome.received_source,
         "received_source_text": RECEIVED_SOURCE[outcome.received_source],
-        "sheets": [{"name": t.sheet, "header_row": t.header_row, "rows": len(t.rows)}
+        "sheets": [{"name": t.sheet, "header_row": t.header_row, "rows": t.count}
                    for t in outcome.tables],
         "rows_read": outcome.rows_read, "rows_valid": outcome.rows_valid,
         "rows_invalid": outcome.rows_invalid, "rows_counted": outcome.rows_counted,

@@ -71,6 +71,9 @@ class FileProcessor:
             outcome.problems.append(problems.make("file_unreadable", file=candidate.relative,
                                                   detail=f"{type(exc).__name__}: {exc}"[:160]))
         outcome.status = REJECTED if outcome.file_errors else ACCEPTED
+        if not outcome.problems:  # nothing to show the unit: the rows as typed are not needed
+            for table in outcome.tables:
+                table.rows = []
         return outcome
 
     def _read(self, outcome: FileOutcome) -> None:
@@ -93,7 +96,7 @@ class FileProcessor:
         if book.tables:
             checked = self.validator.validate(book.tables, candidate.relative)
             outcome.seconds["validate"] = time.perf_counter() - started - outcome.seconds["read"]
-            outcome.rows = checked.rows
+            outcome.keep_rows(checked.rows)
             outcome.problems += checked.problems
             if not checked.rows:
                 outcome.problems.append(problems.make("no_rows", file=candidate.relative,
@@ -113,20 +116,28 @@ class FileProcessor:
 
 
 def aggregate(config: Config, inbox: Path, year: int, period: str,
-              progress: Progress = lambda outcomes, total: outcomes, jobs: int = 1) -> RunResult:
+              progress: Progress = lambda outcomes, total: outcomes, jobs: int = 1,
+              lap: Callable[[str], None] = lambda stage: None) -> RunResult:
     """Run every stage on the inbox for one year and period, and return what was found.
 
     ``jobs`` processes read files side by side; the result is the same for any number.
+    ``lap`` is told as each stage ends: discover, read (and validate), merge, summarise.
     """
     processor = FileProcessor(config, year, period)
     with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
         items, emails = _collect(inbox, Path(workdir), config)
+        lap("discover")
         read = workers.process_all(items, inbox, processor.process, config.limits, jobs)
         outcomes = list(progress(read, len(items)))
+        lap("read")
     deadline = config.deadline(year, period)
     statuses = merge.resolve(outcomes, config, deadline)
     records = merge.accepted_records(statuses, config)
+    for outcome in outcomes:
+        outcome.compact()
+    lap("merge")
     summary = summarise.build(config, year, period, statuses, outcomes, records)
+    lap("summarise")
     return RunResult(config=config, year=year, period=period, deadline=deadline,
                      outcomes=outcomes, statuses=statuses, records=records, summary=summary,
                      emails=emails)

@@ -50,6 +50,10 @@ class ListTable:
     header_row: int  # 1-based row of the (last) header line
     columns: dict[str, int]  # column key -> 0-based index
     rows: list[dict[str, Any]]  # raw values by column key, and "row" (1-based sheet row)
+    count: int = 0  # data rows read (kept when the rows themselves are let go)
+
+    def __post_init__(self) -> None:
+        self.count = self.count or len(self.rows)
 
     @property
     def table(self) -> pd.DataFrame:

@@ -9,6 +9,7 @@ and the one that kills its process is rejected on its own.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -101,6 +102,12 @@ def _isolated(item: Item, inbox: Path, process: Process,
         return outcome
 
 
+def _without_gc(function: Callable[..., None], *args: Any) -> None:
+    """A short-lived child: no cycle collection, so the pages it shares stay shared."""
+    gc.disable()
+    function(*args)
+
+
 class BackgroundFailed(RuntimeError):
     pass
 
@@ -115,9 +122,13 @@ def in_background(what: str, function: Callable[..., None], *args: Any) -> Calla
     if "fork" not in multiprocessing.get_all_start_methods():
         function(*args)
         return lambda wanted=True: None
-    process = multiprocessing.get_context("fork").Process(target=function, args=args,
-                                                          daemon=True)
-    process.start()
+    process = multiprocessing.get_context("fork").Process(target=_without_gc,
+                                                          args=(function, *args), daemon=True)
+    gc.freeze()  # the collector must not touch (and so copy) every object the child shares
+    try:
+        process.start()
+    finally:
+        gc.unfreeze()
 
     def finish(wanted: bool = True) -> None:
         if not wanted:

@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aggregator import config as config_module  # noqa: E402
-from aggregator import merge, outbox, outputs, summarise, workers  # noqa: E402
-from aggregator.pipeline import FileProcessor, RunResult, _collect  # noqa: E402
+from aggregator import outbox, outputs, workers  # noqa: E402
+from aggregator.pipeline import RunResult, aggregate  # noqa: E402
 
 NAMES = ["Dân vận khéo", "Thôn văn hóa kiểu mẫu", "Hộ nuôi tôm hùm an toàn", "Bếp ăn miễn phí",
          "Thư viện xanh thân thiện", "Tổ an ninh tự quản", "Thanh niên khởi nghiệp yến sào",
@@ -170,26 +170,14 @@ class Laps:
 
 
 def run_pipeline(cfg, inbox: Path, folder: Path, jobs: int) -> tuple[dict[str, float], RunResult]:
-    """The stages of ``pipeline.aggregate`` and ``outputs.write``, timed one by one."""
+    """``pipeline.aggregate`` and ``outputs.write``, as the run command calls them, timed."""
     lap = Laps()
-    with tempfile.TemporaryDirectory() as workdir:
-        items, emails = _collect(inbox, Path(workdir), cfg)
-        lap("discover")
-        processor = FileProcessor(cfg, 2026, "annual")
-        outcomes = list(workers.process_all(items, inbox, processor.process, cfg.limits, jobs))
-    both = time.perf_counter() - lap.clock  # read and validate run together in the workers
-    spent = {s: sum(o.seconds.get(s, 0.0) for o in outcomes) for s in ("read", "validate")}
+    result = aggregate(cfg, inbox, 2026, "annual", jobs=jobs, lap=lap)
+    # read and validate run together in the workers: split their wall time as the workers did
+    spent = {s: sum(o.seconds.get(s, 0.0) for o in result.outcomes) for s in ("read", "validate")}
     share = spent["read"] / max(spent["read"] + spent["validate"], 1e-9)
+    both = lap.times.pop("read")
     lap.times |= {"read": both * share, "validate": both * (1 - share)}
-    lap.clock += both
-    deadline = cfg.deadline(2026, "annual")
-    statuses = merge.resolve(outcomes, cfg, deadline)
-    records = merge.accepted_records(statuses, cfg)
-    lap("merge")
-    summary = summarise.build(cfg, 2026, "annual", statuses, outcomes, records)
-    lap("summarise")
-    result = RunResult(cfg, 2026, "annual", deadline, outcomes, statuses, records, summary,
-                       emails=emails)
     outbox.publish(folder / "outbox", "2026", lambda out: outputs.write(
         result, out, ROOT / "templates", dt.date(2026, 12, 15), lap=lap))
     lap("write")  # the swap into place

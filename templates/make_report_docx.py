@@ -12,6 +12,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -68,10 +69,15 @@ def data_table(document, headers, row_cells, widths, loop, total=None, size=11):
              (["{%tr endfor %}"], False)]
     if total:
         lines.append((total, True))
+    text = _table_text(document, size)
     for values, bold in lines:
         cells = table.add_row().cells
         for cell, value in zip(cells, values, strict=False):
-            _font(cell.paragraphs[0].add_run(value), size, bold=bold)
+            if bold:
+                _font(cell.paragraphs[0].add_run(value), size, bold=True)
+            else:  # the repeated row: a named style, no formatting on every run
+                cell.paragraphs[0].style = text
+                cell.paragraphs[0].add_run(value)
             if values is headers:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     set_widths(table, widths)
@@ -80,6 +86,18 @@ def data_table(document, headers, row_cells, widths, loop, total=None, size=11):
             if "| number" in value or value.endswith((".total }}", ".models }}", ".quota }}")):
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     return table
+
+
+def _table_text(document, size):
+    """The paragraph style of table cells at ``size`` points (one per size, made once)."""
+    name = f"Chữ trong bảng {size}"
+    if name not in [s.name for s in document.styles]:
+        style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = document.styles["Normal"]
+        style.font.name, style.font.size = FONT, Pt(size)
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+        style.paragraph_format.space_after = Pt(0)
+    return document.styles[name]
 
 
 def set_widths(table, widths):
