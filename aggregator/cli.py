@@ -28,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         sys.stderr.write(f"Lỗi cách dùng: {_translate(message)}\n"
-                         f"Xem hướng dẫn: python aggregate.py {self.prog.split()[-1]} --help\n")
+                         f"Xem hướng dẫn: python {self.prog} --help\n")
         raise SystemExit(2)
 
     def format_usage(self) -> str:

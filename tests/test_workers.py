@@ -109,7 +109,8 @@ def test_jobs_must_be_a_positive_whole_number(value, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["run", "--jobs", value])
     assert exit_.value.code == 2
-    assert "cần là số nguyên dương" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cần là số nguyên dương" in err and "Xem hướng dẫn: python aggregate.py run --help" in err
 
 
 def test_config_round_trips_to_worker_processes_unchanged(cfg):
