@@ -13,6 +13,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,8 +27,12 @@ from .merge import FileOutcome
 log = logging.getLogger("aggregator")
 
 Item = Path | Candidate  # a file in the inbox, or an attachment already taken out
-# Below this many files, starting processes costs more than it saves (measured on the sample).
-MIN_FILES_PER_WORKER = 8
+# Below this many files per worker, starting processes costs more than it saves. Measured:
+# a forked worker starts at once (8: the sample reads as fast either way); a spawned one
+# (Windows, macOS) imports pandas and the rest again, about a second, some 250 files' reading.
+# (macOS has fork but its system libraries are not safe across it: it spawns, like Windows)
+FORKS = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+MIN_FILES_PER_WORKER = 8 if FORKS else 250
 
 Process = Callable[[Candidate], FileOutcome]
 _state: tuple[Process, Path, dict[str, int]] | None = None  # set in each worker at its start
@@ -71,8 +76,7 @@ def _one(process: Process, inbox: Path, limits: dict[str, int],
 def _pool(jobs: int, process: Process, inbox: Path,
           limits: dict[str, int]) -> ProcessPoolExecutor:
     # fork where the system has it: workers start at once with everything already imported
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    context = multiprocessing.get_context("fork" if FORKS else "spawn")
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start,
                                initargs=(process, inbox, limits))
 
@@ -119,7 +123,7 @@ def in_background(what: str, function: Callable[..., None], *args: Any) -> Calla
     stops it (when the run has already failed). Where processes cannot be forked (Windows),
     the function runs here and now and ``finish`` has nothing to do.
     """
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not FORKS:
         function(*args)
         return lambda wanted=True: None
     process = multiprocessing.get_context("fork").Process(target=_without_gc,

@@ -119,3 +119,17 @@ def test_config_round_trips_to_worker_processes_unchanged(cfg):
 
     copy = pickle.loads(pickle.dumps(FileProcessor(cfg, 2026, "annual")))
     assert dataclasses.asdict(copy.config) == dataclasses.asdict(cfg)
+
+
+def test_where_processes_cannot_fork_they_are_spawned_with_the_same_result(cfg, inbox, tmp_path,
+                                                                            monkeypatch):
+    # Windows and macOS: workers start afresh and get the config by pickling; the master
+    # workbook is written in the run's own process
+    alone = aggregate(cfg, inbox, 2026, "annual", jobs=1)
+    monkeypatch.setattr(workers, "FORKS", False)
+    monkeypatch.setattr(workers, "MIN_FILES_PER_WORKER", 8)
+    spawned = aggregate(cfg, inbox, 2026, "annual", jobs=2)
+    assert fates(spawned) == fates(alone) and spawned.summary == alone.summary
+    finish = workers.in_background("tệp c", write_text, tmp_path / "c.txt", "ngay")
+    assert (tmp_path / "c.txt").read_text(encoding="utf-8") == "ngay"  # done before it returns
+    finish()
