@@ -194,7 +194,9 @@ def build(path: Path) -> None:
                       "{{ totals.by_subject.collective | number }}",
                       "{{ totals.by_subject.individual | number }}",
                       "{{ totals.by_subject.household | number }}"])
-    para(document, "{{ chart_fields }}", align=centre, space_after=6)
+    para(document, "{{ chart_fields }}", align=centre, space_after=0)
+    para(document, "Biểu đồ 1. {{ chart_captions.fields }}", 12, italic=True, align=centre,
+         space_after=6)
     para(document, "3. Việc thực hiện chỉ tiêu", bold=True, italic=True, indent=False)
     para(document, "{{ quota_text }}")
     para(document, "4. Một số mô hình, điển hình tiêu biểu", bold=True, italic=True, indent=False)
@@ -240,7 +242,9 @@ def build(path: Path) -> None:
                [55, 85, 20], "r in pivot.rows",
                total=["Tổng cộng", "{{ pivot.totals | join(' · ') }}", "{{ pivot.total | number }}"],
                size=10)
-    para(document, "{{ chart_units }}", align=centre, space_after=6)
+    para(document, "{{ chart_units }}", align=centre, space_after=0)
+    para(document, "Biểu đồ 2. {{ chart_captions.units }}", 12, italic=True, align=centre,
+         space_after=6)
     document.add_page_break()
     para(document, "Phụ lục 2", bold=True, align=centre, space_after=0)
     para(document, "DANH SÁCH MÔ HÌNH, ĐIỂN HÌNH THEO ĐƠN VỊ", bold=True, align=centre)
