@@ -68,15 +68,14 @@ class FileOutcome:
         self.rows_valid = sum(1 for r in rows if r["accepted"])
 
     def compact(self) -> None:
-        """Let go of the rows of a file with nothing to fix: only their counts are needed now.
+        """Let go of the parsed rows of a file with nothing to fix: only their counts are needed.
 
         The feedback workbooks and the list of rejected rows show rows again, and only for
-        files with problems; the accepted records of the file in use are already merged.
+        files with problems; the accepted records of the file in use are already merged. (The
+        rows as typed of such a file are let go as soon as it is read: ``FileProcessor``.)
         """
         if not self.problems:
             self.rows = None
-            for table in self.tables:
-                table.rows = []
 
     @property
     def rows_invalid(self) -> int:

@@ -58,7 +58,6 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     return [*written, folder / CHECKSUMS]
 
 
-
 def _reports(result: RunResult, folder: Path, templates: Path, report_date: dt.date,
              previous: dict[str, Any] | None) -> list[Path]:
     model = report.context(result, report_date, previous)
