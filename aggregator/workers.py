@@ -13,7 +13,10 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -84,6 +87,19 @@ def _pool(jobs: int, process: Process, inbox: Path,
 def _start(process: Process, inbox: Path, limits: dict[str, int]) -> None:
     global _state
     _state = (process, inbox, limits)
+    _end_with_parent()
+
+
+def _end_with_parent() -> None:
+    """A child whose run was killed (by Task Manager, kill -9) ends too instead of lingering."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def _work(item: Item) -> FileOutcome:
@@ -107,8 +123,11 @@ def _isolated(item: Item, inbox: Path, process: Process,
 
 
 def _without_gc(function: Callable[..., None], *args: Any) -> None:
-    """A short-lived child: no cycle collection, so the pages it shares stay shared."""
+    """A short-lived child: no cycle collection, so the pages it shares stay shared. Ctrl+C is
+    the run's to handle (it stops this child); a killed run takes this child with it."""
     gc.disable()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with_parent()
     function(*args)
 
 

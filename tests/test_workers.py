@@ -133,3 +133,49 @@ def test_where_processes_cannot_fork_they_are_spawned_with_the_same_result(cfg, 
     finish = workers.in_background("tệp c", write_text, tmp_path / "c.txt", "ngay")
     assert (tmp_path / "c.txt").read_text(encoding="utf-8") == "ngay"  # done before it returns
     finish()
+
+
+def descendants(pid):
+    found, todo = [], [pid]
+    while todo:
+        here = todo.pop()
+        try:
+            kids = [int(k) for k in open(f"/proc/{here}/task/{here}/children").read().split()]
+        except OSError:
+            kids = []
+        found += kids
+        todo += kids
+    return found
+
+
+@pytest.mark.skipif(not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"),
+                    reason="reads the process tree from Linux's /proc")
+def test_a_killed_run_takes_its_reading_processes_with_it(tmp_path, inbox):
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    big = tmp_path / "big"
+    big.mkdir()
+    for n in range(40):
+        for path in inbox.glob("*.xlsx"):
+            shutil.copy(path, big / f"{n:02d}-{path.name}")
+    run = subprocess.Popen([sys.executable, "aggregate.py", "--inbox", str(big), "--outbox",
+                            str(tmp_path / "out"), "--year", "2026", "--jobs", "2"],
+                           cwd=os.path.dirname(os.path.dirname(__file__)),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(descendants(run.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    workers_ = descendants(run.pid)
+    assert len(workers_) >= 2, "the run never started its reading processes"
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{p}") for p in workers_) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [p for p in workers_ if os.path.exists(f"/proc/{p}")
+             and open(f"/proc/{p}/stat").read().split(")")[1].split()[0] != "Z"]
+    assert alive == []
