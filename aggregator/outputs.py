@@ -34,13 +34,14 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
 
     ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
     """
+    model = report.context(result, report_date, previous)
     # the master workbook is the biggest single job: written beside the rest, on another CPU
     master = workers.in_background(f"tệp tổng hợp {MASTER}", workbooks.write_master, result,
                                    folder / MASTER)
     try:
         jsonschema.validate(result.summary, result.config.summary_schema)
         written = [_json(folder / SUMMARY, result.summary)]
-        written += _reports(result, folder, templates, report_date, previous)
+        written += _reports(result, folder, templates, model)
         lap("render")
         written += _feedback(result, folder, templates, report_date)
     except BaseException:
@@ -58,9 +59,8 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     return [*written, folder / CHECKSUMS]
 
 
-def _reports(result: RunResult, folder: Path, templates: Path, report_date: dt.date,
-             previous: dict[str, Any] | None) -> list[Path]:
-    model = report.context(result, report_date, previous)
+def _reports(result: RunResult, folder: Path, templates: Path,
+             model: dict[str, Any]) -> list[Path]:
     (folder / REPORT_HTML).write_text(report.render_html(result, templates, model),
                                       encoding="utf-8")
     report.render_docx(result, templates, model, folder / REPORT_DOCX)

@@ -53,6 +53,7 @@ def render_docx(result: RunResult, templates: Path, model: dict[str, Any], path:
     charts = {f"chart_{k}": InlineImage(document, io.BytesIO(c.png), width=Mm(150))
               for k, c in model["charts"].items()}
     document.render({**model, **charts}, environment(templates), autoescape=True)
+    _grid_from_cells(document.docx)
     stamp = dt.datetime.combine(model["report_date"], dt.time())
     properties = document.docx.core_properties
     properties.created = properties.modified = properties.last_printed = stamp
@@ -180,6 +181,27 @@ def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[di
         "outstanding_rule": f"(Chọn {count} mô hình theo thứ tự: đã được biểu dương, tôn vinh; "
                             "nhiều nơi nhân rộng nhất; đã được khen thưởng.)",
     }
+
+
+def _grid_from_cells(document: Any) -> None:
+    """Column widths from the cells of each table's first row.
+
+    A table whose columns a template repeats ({%tc for %}: a column per field) gets its grid
+    averaged by docxtpl; LibreOffice lays tables out by that grid, so the name column would
+    shrink to the width of a number column.
+    """
+    from docx.oxml.ns import qn
+
+    for table in document.element.body.iter(qn("w:tbl")):
+        first = table.find(qn("w:tr"))  # the XML itself: python-docx's rows build every cell
+        grid = table.find(qn("w:tblGrid"))
+        if first is None or grid is None:
+            continue
+        widths = [tc.find(f"{qn('w:tcPr')}/{qn('w:tcW')}") for tc in first.findall(qn("w:tc"))]
+        columns = grid.findall(qn("w:gridCol"))
+        if widths and None not in widths and len(widths) == len(columns):
+            for column, width in zip(columns, widths, strict=True):
+                column.set(qn("w:w"), width.get(qn("w:w")))
 
 
 def _charts(summary: dict[str, Any], config: Any) -> tuple[dict[str, Any], dict[str, str]]:

@@ -61,7 +61,12 @@ def _no_borders(table):
 
 
 def data_table(document, headers, row_cells, widths, loop, total=None, size=11):
-    """A bordered table: header, one templated row repeated by ``loop``, optional total row."""
+    """A bordered table: header, one templated row repeated by ``loop``, optional total row.
+
+    The repeated row carries as little as it can, since it is copied for every unit or file:
+    named paragraph styles instead of formatting on every run, and no cell widths (the grid
+    and the header's cells hold them; the table's layout is fixed).
+    """
     table = document.add_table(rows=0, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -69,45 +74,53 @@ def data_table(document, headers, row_cells, widths, loop, total=None, size=11):
              (["{%tr endfor %}"], False)]
     if total:
         lines.append((total, True))
-    text = _table_text(document, size)
+    text, number = _table_text(document, size), _table_text(document, size, numbers=True)
     for values, bold in lines:
         cells = table.add_row().cells
         for cell, value in zip(cells, values, strict=False):
             if bold:
                 _font(cell.paragraphs[0].add_run(value), size, bold=True)
-            else:  # the repeated row: a named style, no formatting on every run
-                cell.paragraphs[0].style = text
+                if values is headers:
+                    cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+                elif _is_number(value):
+                    cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            else:
+                cell.paragraphs[0].style = number if _is_number(value) else text
                 cell.paragraphs[0].add_run(value)
-            if values is headers:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    set_widths(table, widths)
-    for row in list(table.rows)[2:3] + list(table.rows)[4:]:
-        for cell, value in zip(row.cells, row_cells, strict=False):
-            if "| number" in value or value.endswith((".total }}", ".models }}", ".quota }}")):
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    set_widths(table, widths, cell_rows=[0] + ([len(lines) - 1] if total else []))
     return table
 
 
-def _table_text(document, size):
-    """The paragraph style of table cells at ``size`` points (one per size, made once)."""
-    name = f"Chữ trong bảng {size}"
+def _is_number(value):
+    return "| number" in value or value == "{{ n }}" or value.endswith(
+        (".total }}", ".models }}", ".quota }}"))
+
+
+def _table_text(document, size, numbers=False):
+    """The paragraph style of table cells at ``size`` points, numbers set right (made once)."""
+    name = f"{'Số' if numbers else 'Chữ'} trong bảng {size}"
     if name not in [s.name for s in document.styles]:
         style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = document.styles["Normal"]
         style.font.name, style.font.size = FONT, Pt(size)
         style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
         style.paragraph_format.space_after = Pt(0)
+        style.paragraph_format.first_line_indent = Mm(0)
+        if numbers:
+            style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     return document.styles[name]
 
 
-def set_widths(table, widths):
-    """Column widths Word and LibreOffice both honour: fixed layout, grid and cells."""
+def set_widths(table, widths, cell_rows=None):
+    """Column widths Word and LibreOffice both honour: fixed layout, grid and cells (of every
+    row, or of the rows numbered in ``cell_rows``)."""
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
         column.width = Mm(width)
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = Mm(width)
+    for n, row in enumerate(table.rows):
+        if cell_rows is None or n in cell_rows:
+            for cell, width in zip(row.cells, widths, strict=True):
+                cell.width = Mm(width)
 
 
 def page_number_footer(section):
@@ -237,11 +250,16 @@ def build(path: Path) -> None:
     document.add_page_break()
     para(document, "Phụ lục 1", bold=True, align=centre, space_after=0)
     para(document, "SỐ MÔ HÌNH, ĐIỂN HÌNH THEO ĐƠN VỊ VÀ LĨNH VỰC", bold=True, align=centre)
-    data_table(document, ["Đơn vị", "Số theo từng lĩnh vực (1 → {{ fields | length }})", "Tổng"],
-               ["{{ r.name }}", "{{ r.counts | join(' · ') }}", "{{ r.total }}"],
-               [55, 85, 20], "r in pivot.rows",
-               total=["Tổng cộng", "{{ pivot.totals | join(' · ') }}", "{{ pivot.total | number }}"],
-               size=10)
+    # a column per field, however many the schemas list: {%tc for %} repeats the middle cell
+    data_table(document, ["Đơn vị", "{%tc for f in fields %}", "{{ f.code }}", "{%tc endfor %}",
+                          "Tổng"],
+               ["{{ r.name }}", "{%tc for n in r.counts %}", "{{ n }}", "{%tc endfor %}",
+                "{{ r.total }}"],
+               [45, 1, 9, 1, 15], "r in pivot.rows",
+               total=["Tổng cộng", "{%tc for n in pivot.totals %}", "{{ n | number }}",
+                      "{%tc endfor %}", "{{ pivot.total | number }}"], size=9)
+    para(document, "Lĩnh vực: {% for f in fields %}{{ f.code }}. {{ field_short[f.code] }}"
+                   "{{ '; ' if not loop.last else '.' }}{% endfor %}", 11, indent=False)
     para(document, "{{ chart_units }}", align=centre, space_after=0)
     para(document, "Biểu đồ 2. {{ chart_captions.units }}", 12, italic=True, align=centre,
          space_after=6)

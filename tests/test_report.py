@@ -92,6 +92,22 @@ def test_word_report_is_a4_with_the_chart_and_the_appendices(run):
     assert summary["units"][0]["name"] in text and "Sáng kiến tiết kiệm điện" in text
 
 
+def test_word_appendix_1_has_a_column_per_field_and_its_widths(run):
+    folder, summary = run
+    document = docx.Document(str(folder / "bao-cao-tong-hop.docx"))
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Đơn vị"
+                 and t.rows[0].cells[-1].text == "Tổng")
+    fields = [str(f["code"]) for f in summary["fields"]]
+    assert [c.text for c in table.rows[0].cells] == ["Đơn vị", *fields, "Tổng"]
+    for unit, row in zip(summary["units"], table.rows[1:], strict=False):
+        cells = [c.text for c in row.cells]
+        assert cells[0] == unit["name"] and cells[-1] == str(unit["models"])
+        assert [int(n) for n in cells[1:-1]] == [unit["by_field"][f] for f in fields]
+    assert [c.text for c in table.rows[-1].cells][-1] == str(summary["totals"]["models"])
+    widths = [round(column.width.mm) for column in table.columns]  # the grid, as LibreOffice reads
+    assert widths[0] > 3 * widths[1] and len(set(widths[1:-1])) == 1
+
+
 @pytest.mark.skipif(not (SOFFICE and PDFTOTEXT), reason="LibreOffice and poppler (installed by .ci/run)")
 def test_word_report_opens_in_libreoffice(run, tmp_path):
     folder, summary = run
