@@ -88,7 +88,16 @@ def data_table(document, headers, row_cells, widths, loop, total=None, size=11):
                 cell.paragraphs[0].style = number if _is_number(value) else text
                 cell.paragraphs[0].add_run(value)
     set_widths(table, widths, cell_rows=[0] + ([len(lines) - 1] if total else []))
+    repeat_on_every_page(table.rows[0])
     return table
+
+
+def repeat_on_every_page(row):
+    """A header row Word and LibreOffice print again at the top of every page the table runs to."""
+    properties = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)
 
 
 def _is_number(value):

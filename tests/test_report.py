@@ -106,6 +106,10 @@ def test_word_appendix_1_has_a_column_per_field_and_its_widths(run):
     assert [c.text for c in table.rows[-1].cells][-1] == str(summary["totals"]["models"])
     widths = [round(column.width.mm) for column in table.columns]  # the grid, as LibreOffice reads
     assert widths[0] > 3 * widths[1] and len(set(widths[1:-1])) == 1
+    grids = [t for t in document.tables if t.style.name == "Table Grid"]  # not the layout ones
+    assert len(grids) >= 4
+    for data in grids:  # every data table prints its header again on every page
+        assert data.rows[0]._tr.xpath("./w:trPr/w:tblHeader"), data.rows[0].cells[0].text
 
 
 @pytest.mark.skipif(not (SOFFICE and PDFTOTEXT), reason="LibreOffice and poppler (installed by .ci/run)")
