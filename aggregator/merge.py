@@ -17,7 +17,7 @@ from .config import Config
 from .discover import Candidate
 from .problems import Problem
 from .read import ListTable
-from .validate import RECORD_KEYS, records_frame
+from .validate import records_frame, rows_frame
 
 ACCEPTED, REJECTED, SUPERSEDED, IGNORED = "accepted", "rejected", "superseded", "ignored"
 
@@ -58,9 +58,7 @@ class FileOutcome:
     @property
     def records(self) -> pd.DataFrame | None:
         """The parsed rows as a frame (for people and tests; the pipeline reads ``rows``)."""
-        if self.rows is None:
-            return None
-        return records_frame(self.rows, list(self.rows[0]) if self.rows else RECORD_KEYS)
+        return None if self.rows is None else rows_frame(self.rows)
 
     def keep_rows(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows

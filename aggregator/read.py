@@ -239,6 +239,9 @@ def _merge_lines(upper: list[Any], lower: list[Any]) -> list[Any]:
     return [lo if not is_blank(lo) else up for up, lo in zip(upper, lower, strict=False)]
 
 
+_SEEN_LIMIT = 65536
+
+
 class HeaderSpellings:
     """The known spellings of every column header, and what each cell text seen so far is."""
 
@@ -253,6 +256,8 @@ class HeaderSpellings:
     def match(self, cell: str) -> tuple[str, bool] | None:
         """(column key, whether the whole cell is the header) or None for any other text."""
         if cell not in self._seen:
+            if len(self._seen) >= _SEEN_LIMIT:  # data rows searched bring endless new texts
+                self._seen.clear()
             key = loose_key(cell)
             if key in self.keys:
                 self._seen[cell] = (self.keys[key], True)

@@ -25,11 +25,11 @@ class Validated:
 
     rows: list[dict[str, Any]]  # sheet, row, accepted, and the parsed value of every column
     problems: list[Problem] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)
 
     @property
     def records(self) -> pd.DataFrame:
-        return records_frame(self.rows, RECORD_KEYS + self.keys)
+        """The rows as a frame (for people and tests; the pipeline reads ``rows``)."""
+        return rows_frame(self.rows)
 
 
 @dataclass
@@ -65,10 +65,9 @@ class RowValidator:
                 for t in tables for raw in t.rows]
         self._duplicates(rows)
         found = [p for row in rows for p in row.problems]
-        keys = [c.key for c in self.config.columns]
         return Validated(rows=[{"sheet": r.sheet, "row": r.number, "accepted": not r.has_error,
-                                **{k: r.values.get(k) for k in keys}} for r in rows],
-                         problems=found, keys=keys)
+                                **{key: r.values.get(key) for key, _, _ in self._columns}}
+                               for r in rows], problems=found)
 
     def _problem(self, code: str, row: _Row, key: str = "", **params: Any) -> None:
         severity = self.config.rules.get(code)
@@ -149,6 +148,11 @@ def records_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFram
     frame = pd.DataFrame.from_records(rows, columns=columns)
     types = {k: t for k, t in (("row", int), ("accepted", bool)) if k in frame}
     return frame.astype(types)
+
+
+def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """One file's parsed rows as a frame, with the columns its rows have."""
+    return records_frame(rows, list(rows[0]) if rows else RECORD_KEYS)
 
 
 def column_letter(index: int) -> str:

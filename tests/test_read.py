@@ -167,3 +167,14 @@ def test_header_cells_with_notes_after_the_header_text(cfg):
             "Lĩnhvực", "Năm xây dựng mô hình", "Ghi chú khác"]
     mapping = map_header(line, spellings)
     assert mapping == {"seq": 0, "name": 1, "field": 2, "subject": 3, "year_built": 5, "note": 6}
+
+
+def test_what_the_header_finder_remembers_of_cell_texts_stays_bounded(cfg, monkeypatch):
+    from aggregator import read
+
+    monkeypatch.setattr(read, "_SEEN_LIMIT", 10)
+    spellings = read.HeaderSpellings(tuple(cfg.columns))
+    for n in range(100):  # the data rows of many files searched for a header
+        assert spellings.match(f"Hộ ông Nguyễn Văn {n}") is None
+        assert len(spellings._seen) <= 10
+    assert spellings.match("Tên mô hình, điển hình") == ("name", True)  # still right after clearing

@@ -36,8 +36,23 @@ def inbox(tmp_path, cfg):
                     name=None)
     (folder / "thu.eml").write_bytes(bytes(message([("Báo cáo.xlsx", sent.read_bytes())],
                                                    date="Fri, 04 Dec 2026 10:00:00 +0700")))
-    assert len(list(folder.iterdir())) >= 2 * workers.MIN_FILES_PER_WORKER
     return folder
+
+
+@pytest.fixture
+def pools(monkeypatch):
+    """How many worker pools the run starts, and with how many processes (pools are per
+    platform: 8 files per worker wherever the test runs, so two workers are used)."""
+    started = []
+    real = workers._pool
+
+    def counted(jobs, *args):
+        started.append(jobs)
+        return real(jobs, *args)
+
+    monkeypatch.setattr(workers, "_pool", counted)
+    monkeypatch.setattr(workers, "MIN_FILES_PER_WORKER", 8)
+    return started
 
 
 def fates(result):
@@ -45,9 +60,11 @@ def fates(result):
              [p.code for p in o.problems]) for o in result.outcomes]
 
 
-def test_two_workers_give_exactly_what_one_process_gives(cfg, inbox):
+def test_two_workers_give_exactly_what_one_process_gives(cfg, inbox, pools):
     alone = aggregate(cfg, inbox, 2026, "annual", jobs=1)
+    assert pools == []
     shared = aggregate(cfg, inbox, 2026, "annual", jobs=2)
+    assert pools == [2]  # the files really were read by two worker processes
     assert fates(shared) == fates(alone)
     assert shared.summary == alone.summary
     assert shared.records.equals(alone.records)
@@ -65,7 +82,7 @@ def kill_on(name):
     return process
 
 
-def test_a_worker_that_dies_costs_only_the_file_it_was_reading(cfg, inbox):
+def test_a_worker_that_dies_costs_only_the_file_it_was_reading(cfg, inbox, pools):
     processor = FileProcessor(cfg, 2026, "annual")
     work = inbox.parent / "work"
     work.mkdir()
@@ -77,6 +94,7 @@ def test_a_worker_that_dies_costs_only_the_file_it_was_reading(cfg, inbox):
 
     assert [o.candidate.relative for o in outcomes] == [
         item.name if isinstance(item, Path) else item.relative for item in items]
+    assert pools[0] == 2 and set(pools[1:]) == {1}  # then the rest, each in a process of its own
     dead = next(o for o in outcomes if o.candidate.relative == "khanh-son.xlsx")
     assert [p.code for p in dead.problems] == ["file_crashed_reader"]
     assert "bị dừng đột ngột" in dead.problems[0].message and dead.status == REJECTED
@@ -132,13 +150,13 @@ def test_config_round_trips_to_worker_processes_unchanged(cfg):
 
 
 def test_where_processes_cannot_fork_they_are_spawned_with_the_same_result(cfg, inbox, tmp_path,
-                                                                            monkeypatch):
+                                                                            monkeypatch, pools):
     # Windows and macOS: workers start afresh and get the config by pickling; the master
     # workbook is written in the run's own process
     alone = aggregate(cfg, inbox, 2026, "annual", jobs=1)
     monkeypatch.setattr(workers, "FORKS", False)
-    monkeypatch.setattr(workers, "MIN_FILES_PER_WORKER", 8)
     spawned = aggregate(cfg, inbox, 2026, "annual", jobs=2)
+    assert pools == [2]
     assert fates(spawned) == fates(alone) and spawned.summary == alone.summary
     finish = workers.in_background("tệp c", write_text, tmp_path / "c.txt", "ngay")
     assert (tmp_path / "c.txt").read_text(encoding="utf-8") == "ngay"  # done before it returns
