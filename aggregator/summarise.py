@@ -60,6 +60,7 @@ def build(config: Config, year: int, period: str, statuses: list[UnitStatus],
         "rows": _rows(outcomes),
         "files": {status: sum(1 for o in outcomes if o.status == status)
                   for status in (ACCEPTED, REJECTED, SUPERSEDED, IGNORED)},
+        "continuity": None,
     }
 
 
