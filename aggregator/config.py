@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from . import descriptors
+from . import descriptors, problems
 from .discover import sha256
 from .text import Vocabulary, loose_key, match_key
 
@@ -127,6 +127,7 @@ def load(folder: Path | str) -> Config:
     """Read and check every schema file in ``folder``."""
     folder = Path(folder)
     raw = {name: _read_yaml(folder / f"{name}.yaml") for name in descriptors.SCHEMAS}
+    _plain_off(raw["workbook"])
     for name, data in raw.items():
         _check_structure(folder / f"{name}.yaml", data, descriptors.SCHEMAS[name])
     summary_path = folder / "summary.schema.json"
@@ -237,6 +238,7 @@ def _check_references(config: Config) -> None:
     if sorted(f.code for f in config.fields) != list(range(1, len(config.fields) + 1)):
         raise ConfigError(f"Tệp {folder / 'fields.yaml'}, mục fields.code: mã lĩnh vực phải "
                           "liên tiếp từ 1.")
+    _check_rules(config)
     _unique([c.key for c in config.columns], folder / "workbook.yaml", "columns.key")
     _unique([loose_key(c.header) for c in config.columns], folder / "workbook.yaml",
             "columns.header")
@@ -253,6 +255,23 @@ def _check_references(config: Config) -> None:
         except (KeyError, ValueError) as exc:
             raise ConfigError(f"Tệp {folder / 'report.yaml'}, mục deadlines.{period}: cần dạng "
                               "\"tháng-ngày\", ví dụ \"12-05\".") from exc
+
+
+def _plain_off(book: Any) -> None:
+    """YAML 1.1 reads an unquoted ``off`` as false: the form the guide documents means "off"."""
+    rules = book.get("rules") if isinstance(book, dict) else None
+    if isinstance(rules, dict):
+        for key, value in rules.items():
+            if value is False:
+                rules[key] = "off"
+
+
+def _check_rules(config: Config) -> None:
+    """A rule key that names no problem would silently do nothing: refuse it by name."""
+    for key in config.rules:
+        if key not in problems.CATALOGUE:
+            raise ConfigError(f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không có "
+                              "quy tắc nào tên như vậy (xem danh sách mã trong README).")
 
 
 def _unique(values: list[Any], path: Path, where: str) -> None:

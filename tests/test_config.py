@@ -71,3 +71,26 @@ def test_the_summary_schema_is_the_shared_contract():
     if not shared.exists():
         pytest.skip("../shared is not beside this checkout")
     assert (SCHEMAS / "summary.schema.json").read_bytes() == shared.read_bytes()
+
+
+def _set_rule_line(folder: Path, rule: str, written: str) -> None:
+    """Edit the rule's line as staff would in a text editor, keeping the file's own form."""
+    path = folder / "workbook.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{rule}:"))
+    lines[at] = f"  {rule}: {written}"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_rule_written_plainly_off_is_off(tmp_path):
+    folder = copy_schemas(tmp_path)
+    _set_rule_line(folder, "reward_without_decision", "off")
+    assert config.load(folder).rules["reward_without_decision"] == "off"
+
+
+def test_a_misspelt_rule_key_is_refused_by_name(tmp_path):
+    folder = copy_schemas(tmp_path)
+    _set_rule_line(folder, "duplicate_model", "error\n  duplicate_modle: off")
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(folder)
+    assert "workbook.yaml" in str(caught.value) and "rules.duplicate_modle" in str(caught.value)
