@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", add_help=False, help="kiểm tra một hoặc vài tệp, in các lỗi",
                                 description="Kiểm tra từng tệp và in các lỗi, không ghi gì ra "
                                             "outbox. Trả mã 1 nếu có tệp bị lỗi.")
-    check.add_argument("files", nargs="+", type=Path, metavar="TỆP", help="các tệp cần kiểm tra")
+    check.add_argument("files", nargs="+", type=Path, metavar="TỆP",
+                       help="tệp bảng tính, thư đã lưu (.eml) hoặc thư mục cần kiểm tra")
     _common(check, outbox=False)
     status = commands.add_parser("status", add_help=False,
                                  help="bảng tình hình nhận báo cáo đến hôm nay: ai đã gửi, ai chưa",

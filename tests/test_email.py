@@ -5,6 +5,7 @@ import io
 import json
 import zipfile
 from email.message import EmailMessage
+from pathlib import Path
 
 from builders import model, workbook
 
@@ -250,3 +251,33 @@ def test_an_unregistered_sender_shows_in_the_reports_appendix(tmp_path):
     cells = [c.text for t in docx.Document(str(folder / "bao-cao-tong-hop.docx")).tables
              for row in t.rows for c in row.cells]
     assert any("Thư từ someone@gmail.com" in c and "đã đăng ký" in c for c in cells)
+
+
+def test_check_reads_a_saved_email_a_zip_and_a_folder_as_the_run_does(tmp_path, capsys):
+    a, b = workbooks(tmp_path)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("ldld.xlsx", b)
+    box = tmp_path / "in"
+    mail = message([("Báo cáo Cam Lâm.xlsx", a)])
+    mail.add_attachment(b"%PDF-1.4 scan", "application", "pdf", filename="cong-van.pdf")
+    save(box / "cam-lam.eml", mail)
+    zipped = message([], sender="ldld@khanhhoa.gov.vn")
+    zipped.add_attachment(archive.getvalue(), "application", "zip", filename="bao-cao.zip")
+    save(box / "thu" / "ldld.eml", zipped)
+    (box / "thu" / "cong-van.pdf").write_bytes(b"%PDF-1.4 scan")
+    (box / "thu" / "~$ldld.xlsx").write_bytes(b"lock")
+
+    assert main(["check", str(box / "cam-lam.eml"), "--year", "2026"]) == 0
+    out = capsys.readouterr().out
+    assert "cam-lam.eml › Báo cáo Cam Lâm.xlsx: dùng được — Huyện ủy Cam Lâm; 2 dòng" in out
+    assert "cam-lam.eml › cong-van.pdf: bỏ qua" in out and "không phải bảng tính" not in out
+
+    assert main(["check", str(box), "--year", "2026", "--json"]) == 1  # the loose PDF
+    checked = {Path(f["file"]).relative_to(box).as_posix(): f["status"]
+               for f in json.loads(capsys.readouterr().out)}
+    assert main(["--inbox", str(box), "--outbox", str(tmp_path / "out"), "--year", "2026",
+                 "--report-date", "15/12/2026"]) == 0
+    manifest = json.loads((tmp_path / "out" / "2026" / "manifest.json").read_text("utf-8"))
+    ran = {f["path"]: f["status"].replace("superseded", "accepted") for f in manifest["files"]}
+    assert checked == ran and ran["thu/ldld.eml › bao-cao.zip › ldld.xlsx"] == "accepted"
