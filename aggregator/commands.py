@@ -60,7 +60,16 @@ def run(args: argparse.Namespace, config: Config) -> int:
                      "problems": _problem_counts(result.outcomes)})
     else:
         _closing(result.summary, folder)
+        _staff_notes(result.staff_notes)
     return 0
+
+
+def _staff_notes(notes: list[str]) -> None:
+    """What staff should do next: said here and in the manifest, never in the report."""
+    if notes:
+        print("Việc cần làm trước khi trình ký, gửi thư:")
+        for note in notes:
+            print(f"  - {note}")
 
 
 def _jobs(args: argparse.Namespace) -> int:
@@ -225,13 +234,17 @@ def remind(args: argparse.Namespace, config: Config) -> int:
     report_date = args.report_date or dt.date.today()
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"
 
+    unaddressed: list[str] = []
+
     def build(target: Path) -> None:
-        drafts.reminders(config, args.templates, args.year, args.period, result.deadline,
-                         waiting, report_date, target)
+        unaddressed[:] = drafts.reminders(config, args.templates, args.year, args.period,
+                                          result.deadline, waiting, report_date, target)
 
     outbox.replace_folder(folder, build)
     print(f"Đã soạn {len(waiting)} thư nhắc trong {folder}" +
           (": " + ", ".join(u.name for u in waiting) + "." if waiting else "."))
+    if unaddressed:
+        print(f"  Chưa có địa chỉ người nhận (điền trước khi gửi): {', '.join(unaddressed)}.")
     return 0
 
 

@@ -25,6 +25,16 @@ class Feedback:
     title: str   # who it is for, as people read it
     outcomes: list[FileOutcome]
     recipients: list[str] = field(default_factory=list)
+    used: FileOutcome | None = None  # the unit's file the report counts, if any
+    unknown: bool = False            # a file no reporting unit could be matched to
+
+    @property
+    def resend(self) -> bool:
+        """Only rows not counted, or no usable file at all, call for a new file."""
+        if self.used is not None:  # a totals row left out loses no model
+            return any(p.is_error and p.row is not None and p.code != "totals_row"
+                       for p in self.used.problems)
+        return any(o.status == REJECTED for o in self.outcomes)
 
 
 def targets(result: RunResult) -> list[Feedback]:
@@ -34,30 +44,45 @@ def targets(result: RunResult) -> list[Feedback]:
         files = [o for o in status.files if o.status != SUPERSEDED and o.problems]
         if files:
             emails = list(result.config.unit(status.code).emails)
-            found.append(Feedback(f"{status.code}.xlsx", status.name, files, emails))
+            found.append(Feedback(f"{status.code}.xlsx", status.name, files, emails,
+                                  used=status.used))
     unidentified = (o for o in result.outcomes
                     if o.unit is None and o.status == REJECTED and o.candidate.kind != "other")
     for n, outcome in enumerate(unidentified, start=1):
         stem = safe_filename(outcome.candidate.path.stem, 40)
         sender = [outcome.candidate.sender] if outcome.candidate.sender else []
         found.append(Feedback(f"khong-ro-don-vi-{n:02d}-{stem}.xlsx",
-                              f"Nơi gửi tệp {outcome.candidate.relative}", [outcome], sender))
+                              "Quý cơ quan, đơn vị", [outcome], sender, unknown=True))
     return found
+
+
+def resend_deadline(deadline: dt.date, on: dt.date) -> str:
+    """When to send a file again, as a letter dated ``on`` says it."""
+    if on <= deadline:
+        return f"đến hết ngày {labels.date_vn(deadline)}"
+    return f"sớm nhất có thể (hạn gửi là đến hết ngày {labels.date_vn(deadline)})"
+
+
+def _file_name(outcome: FileOutcome) -> str:
+    c = outcome.candidate
+    return (c.attachment or c.path.name) if c.email else c.relative
 
 
 def email(result: RunResult, feedback: Feedback, workbook: Path, templates: Path,
           report_date: dt.date) -> bytes:
     """A ready-to-send draft to the unit: the problems in the body, the workbook attached."""
     header = result.config.report
-    files = [{"name": o.candidate.attachment or o.candidate.path.name
-              if o.candidate.email else o.candidate.relative,
-              "status": FILE_STATUS[o.status], "rows_read": o.rows_read,
+    files = [{"name": _file_name(o), "status": FILE_STATUS[o.status], "rows_read": o.rows_read,
               "rows_valid": o.rows_valid, "rows_invalid": o.rows_invalid,
-              "problems": o.problems} for o in feedback.outcomes]
+              "used": o is feedback.used, "problems": o.problems} for o in feedback.outcomes]
+    used = feedback.used
     text = drafts.body(templates, "phan-hoi.txt.j2", {
         "title": feedback.title, "header": header, "files": files, "year": result.year,
         "period_phrase": labels.period_phrase(result.period),
         "deadline": result.deadline, "overdue": report_date > result.deadline,
+        "resend": feedback.resend, "resend_by": resend_deadline(result.deadline, report_date),
+        "unknown": feedback.unknown,
+        "used": {"name": _file_name(used), "models": used.rows_counted} if used else None,
         "attachment": workbook.name})
     period = result.config.period_label(result.period).lower()
     return drafts.draft(header["board"].get("email", ""), feedback.recipients,
@@ -65,10 +90,12 @@ def email(result: RunResult, feedback: Feedback, workbook: Path, templates: Path
                         [(workbook.name, workbook.read_bytes())], report_date)
 
 
-def write(result: RunResult, feedback: Feedback, path: Path) -> None:
+def write(result: RunResult, feedback: Feedback, path: Path,
+          report_date: dt.date | None = None) -> None:
     book = open_workbook(path)
     styles = Styles(book)
-    _summary(book.add_worksheet("Tóm tắt"), styles, result, feedback)
+    _summary(book.add_worksheet("Tóm tắt"), styles, result, feedback,
+             report_date or result.deadline)
     used: set[str] = set()
     for outcome in feedback.outcomes:
         for table in outcome.tables:
@@ -94,15 +121,22 @@ def _sheet_name(source: str, used: set[str]) -> str:
     return name
 
 
-def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback) -> None:
+def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback,
+             report_date: dt.date) -> None:
     period = result.config.period_label(result.period).lower()
     sheet.set_column(0, 0, 110)
+    used = feedback.used
     lines = [
         (f"PHẢN HỒI VỀ BÁO CÁO MÔ HÌNH, ĐIỂN HÌNH KỲ {period.upper()} {result.year}", styles.title),
         (f"Gửi: {feedback.title}", styles.text),
-        ("Ban đã nhận và kiểm tra tệp báo cáo của đơn vị. Các ô tô đỏ ở trang \"Danh sách\" là "
-         "lỗi làm dòng đó không được tính; ô tô vàng là điểm cần lưu ý. Đề nghị đơn vị sửa trong "
-         "tệp gốc (theo số dòng ghi ở cột đầu) và gửi lại cả tệp trước hạn.", styles.text),
+        ("Ban đã nhận và kiểm tra tệp báo cáo của đơn vị. Ô tô đỏ là lỗi làm dòng đó không được "
+         "tính; ô tô vàng là điểm cần lưu ý." + (
+             f" Đề nghị đơn vị sửa ở đúng các ô đó trong tệp gốc và gửi lại cả tệp "
+             f"{resend_deadline(result.deadline, report_date)}." if feedback.resend else
+             " Đơn vị không cần gửi lại tệp."), styles.text),
+        ((f"Tệp được dùng để tổng hợp: {_file_name(used)} ({used.rows_counted} mô hình, điển "
+          "hình được tính)." if used else "Chưa có tệp nào của đơn vị dùng được để tổng hợp.")
+         if not feedback.unknown else "", styles.text),
         ("", styles.text),
     ]
     for outcome in feedback.outcomes:

@@ -45,6 +45,7 @@ class RunResult:
     summary: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
     emails: list[mail.SavedEmail] = field(default_factory=list)
+    staff_notes: list[str] = field(default_factory=list)  # what staff should do: terminal, manifest
 
 
 class FileProcessor:

@@ -172,7 +172,7 @@ def test_feedback_drafts_carry_the_problems_and_the_workbook(tmp_path):
     assert draft["From"] == "btgdv@khanhhoa.gov.vn" and "+0700" in draft["Date"]
     text = draft.get_body(("plain",)).get_content()
     assert "Kính gửi: Liên đoàn Lao động tỉnh" in text and "Danh sách!D4" in text
-    assert "sớm nhất có thể (hạn gửi là ngày 05/12/2026)" in text  # written after the deadline
+    assert "sớm nhất có thể (hạn gửi là đến hết ngày 05/12/2026)" in text  # after the deadline
     [attached] = list(draft.iter_attachments())
     assert attached.get_filename() == "ldld.xlsx"
     assert attached.get_content() == (tmp_path / "out" / "2026" / "phan-hoi" / "ldld.xlsx").read_bytes()
@@ -281,3 +281,46 @@ def test_check_reads_a_saved_email_a_zip_and_a_folder_as_the_run_does(tmp_path, 
     manifest = json.loads((tmp_path / "out" / "2026" / "manifest.json").read_text("utf-8"))
     ran = {f["path"]: f["status"].replace("superseded", "accepted") for f in manifest["files"]}
     assert checked == ran and ran["thu/ldld.eml › bao-cao.zip › ldld.xlsx"] == "accepted"
+
+
+def drafts_of(tmp_path, report_date):
+    box, out = tmp_path / "in", tmp_path / f"out-{report_date.replace('/', '')}"
+    if not box.exists():
+        workbook(box / "cam-lam-2025.xlsx", [model("Cũ")], year=2025, report_date="01/12/2025")
+        workbook(box / "cam-lam-2026.xlsx", [model("A"), model("B", 5)], report_date="01/12/2026")
+        workbook(box / "ninh-hoa.xlsx", [model("C")], code="ninh-hoa", name=None, year=None,
+                 report_date="01/12/2026")  # warnings only: the year assumed
+        workbook(box / "ldld.xlsx", [model("D"), model("E", 3, "Cá nhân")], code="ldld",
+                 name=None, report_date="01/12/2026")  # a row not counted
+        workbook(box / "la.xlsx", [model("F")], code=None, name="Đảng ủy Khu kinh tế Vân Phong")
+    assert main(["--inbox", str(box), "--outbox", str(out), "--year", "2026",
+                 "--report-date", report_date]) == 0
+    folder = out / "2026" / "phan-hoi"
+    return {p.stem: parse(p) for p in folder.glob("*.eml")}, json.loads(
+        (out / "2026" / "manifest.json").read_text("utf-8"))
+
+
+def body_of(draft):
+    return draft.get_body(("plain",)).get_content()
+
+
+def test_feedback_drafts_ask_to_resend_only_when_rows_were_lost(tmp_path, capsys):
+    drafts, manifest = drafts_of(tmp_path, "15/12/2026")
+    cam_lam = body_of(drafts["cam-lam"])  # a stray old file: the 2026 one is what counts
+    assert 'Tệp được dùng để tổng hợp: "cam-lam-2026.xlsx" (2 mô hình' in cam_lam
+    assert "không cần gửi lại" in cam_lam and "Đề nghị đơn vị sửa" not in cam_lam
+    ninh_hoa = body_of(drafts["ninh-hoa"])  # warnings only: an acknowledgement with them
+    assert "không cần gửi lại" in ninh_hoa and "đã coi là năm 2026" in ninh_hoa
+    ldld = body_of(drafts["ldld"])
+    assert "gửi lại cả tệp sớm nhất có thể (hạn gửi là đến hết ngày 05/12/2026)" in ldld
+    [unknown] = [k for k in drafts if k.startswith("khong-ro-don-vi")]
+    text = body_of(drafts[unknown])
+    assert "chưa xác định được tệp thuộc đơn vị nào" in text
+    assert "schemas" not in text and "chạy lại" not in text and "units.yaml" not in text
+    assert drafts[unknown]["Subject"].startswith("[CHƯA CÓ ĐỊA CHỈ NGƯỜI NHẬN]")
+    out = capsys.readouterr().out
+    assert f"Thư phan-hoi/{unknown}.eml chưa có địa chỉ người nhận" in out
+    assert "bổ sung vào schemas/units.yaml" in out  # the staff hint, in the terminal
+    assert any("units.yaml" in n for n in manifest["staff_notes"])
+    before, _ = drafts_of(tmp_path, "01/12/2026")  # a draft dated before the deadline
+    assert "gửi lại cả tệp đến hết ngày 05/12/2026." in body_of(before["ldld"])
