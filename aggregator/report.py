@@ -15,6 +15,7 @@ import jinja2
 
 from . import labels
 from .labels import UNIT_STATUS, Labels
+from .merge import IGNORED
 from .pipeline import RunResult
 from .summarise import outstanding, pivot
 
@@ -170,7 +171,6 @@ def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[di
         compared = (f"So với năm {comparison['year']} ({n(comparison['total'])} mô hình, điển "
                     f"hình), tổng số {'tăng' if change >= 0 else 'giảm'} {n(abs(change))} "
                     f"({by_field}).")
-    count = config.report.get("outstanding_models", 5)
     return {
         "late_text": _names(by_status["late"], dated=True),
         "missing_text": _names(by_status["missing"]),
@@ -178,8 +178,6 @@ def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[di
         "results_text": results,
         "quota_text": quota,
         "comparison_text": compared,
-        "outstanding_rule": f"(Chọn {count} mô hình theo thứ tự: đã được biểu dương, tôn vinh; "
-                            "nhiều nơi nhân rộng nhất; đã được khen thưởng.)",
     }
 
 
@@ -266,7 +264,8 @@ def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:
              "received": o.received, "rows": o.rows_read, "accepted": o.rows_counted,
              "reasons": [p.message for p in o.file_errors] + [
                  p.message for p in o.problems if p.code == "sender_unregistered"],
-             "sender": o.candidate.sender or ""} for o in result.outcomes]
+             "sender": o.candidate.sender or ""} for o in result.outcomes
+            if o.status != IGNORED]  # lock files, cover letters: in the manifest only
 
 
 def _comparison(summary: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -222,7 +222,6 @@ def build(path: Path) -> None:
     para(document, "3. Việc thực hiện chỉ tiêu", bold=True, italic=True, indent=False)
     para(document, "{{ quota_text }}")
     para(document, "4. Một số mô hình, điển hình tiêu biểu", bold=True, italic=True, indent=False)
-    para(document, "{{ outstanding_rule }}", 12, italic=True)
     tag(document, "{%p for m in outstanding %}")
     para(document, "- {{ m.name }} ({{ m.unit }}; lĩnh vực {{ m.field }}): {{ m.content }}"
                    "{% if m.results %} Hiệu quả: {{ m.results }}{% endif %}")
