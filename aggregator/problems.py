@@ -68,6 +68,39 @@ STAFF_HINTS: dict[str, str] = {
     "sender_unregistered": "Kiểm tra lại người gửi; nếu đúng, bổ sung địa chỉ vào schemas/units.yaml.",
 }
 
+# The kind of each problem in a few Vietnamese words, shown in workbooks beside the message
+# (the English code stays in the manifest and summary for scripts).
+TITLES: dict[str, str] = {
+    "file_not_workbook": "Không phải bảng tính", "file_unreadable": "Tệp hỏng",
+    "file_crashed_reader": "Tệp làm dừng chương trình đọc", "file_outlook_msg": "Thư Outlook .msg",
+    "file_encrypted": "Tệp có mật khẩu", "file_empty": "Tệp rỗng", "file_too_large": "Tệp quá lớn",
+    "file_bomb": "Tệp nén bất thường", "file_xml_entities": "Khai báo XML bất thường",
+    "sheet_too_large": "Trang quá lớn", "header_not_found": "Không thấy dòng tiêu đề",
+    "column_missing": "Thiếu cột bắt buộc", "sheet_ignored": "Trang không được tính",
+    "unit_missing": "Không ghi đơn vị", "unit_unknown": "Đơn vị ngoài danh sách",
+    "unit_ambiguous": "Tên đơn vị không rõ", "unit_conflict": "Mã và tên đơn vị mâu thuẫn",
+    "unit_by_filename": "Nhận đơn vị theo tên tệp", "unit_by_loose_name": "Tên đơn vị viết khác",
+    "sender_unregistered": "Địa chỉ gửi chưa đăng ký", "year_mismatch": "Sai năm báo cáo",
+    "period_mismatch": "Sai kỳ báo cáo", "year_assumed": "Không ghi năm báo cáo",
+    "period_assumed": "Không ghi kỳ báo cáo", "info_invalid": "Thông tin không đọc được",
+    "file_superseded": "Đã có tệp mới hơn", "legacy_font": "Phông chữ cũ",
+    "no_rows": "Không có dòng nào", "formula_without_value": "Công thức chưa tính",
+    "required_missing": "Bỏ trống cột bắt buộc", "field_invalid": "Lĩnh vực không hợp lệ",
+    "choice_invalid": "Lựa chọn không hợp lệ", "choice_guessed": "Lựa chọn gõ tay",
+    "subject_not_allowed": "Đối tượng không thuộc lĩnh vực", "year_invalid": "Năm không hợp lệ",
+    "year_after_report_year": "Năm xây dựng sau năm báo cáo",
+    "new_not_report_year": "Đăng ký mới nhưng năm khác", "number_invalid": "Số không hợp lệ",
+    "replicated_without_places": "Nhân rộng nhưng 0 nơi",
+    "reward_without_decision": "Thiếu quyết định khen thưởng", "duplicate_model": "Mô hình trùng",
+    "totals_row": "Dòng tổng cộng",
+}
+
+
+def title(code: str) -> str:
+    """The kind of a problem as staff read it (its severity's word for a code with no title)."""
+    default = CATALOGUE.get(code, (WARNING, ""))[0]
+    return TITLES.get(code) or ("Lỗi" if default == ERROR else "Lưu ý")
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -153,7 +153,8 @@ def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[di
                          for s in config.subjects)
     stages = "; ".join(f"{c.label.lower()} {n(totals['by_stage'][c.code])}"
                        for c in config.column("stage").choices)
-    results = (f"Các đơn vị đã xây dựng và nhân rộng {n(totals['models'])} mô hình, điển hình; "
+    results = ("Chưa có mô hình, điển hình nào được báo cáo." if not totals["models"] else
+               f"Các đơn vị đã xây dựng và nhân rộng {n(totals['models'])} mô hình, điển hình; "
                f"trong đó {subjects}. Đăng ký mới {n(totals['new'])} mô hình, điển hình; duy trì, "
                f"phát huy {n(totals['continuing'])}. Theo giai đoạn: {stages}. Các mô hình đã được "
                f"nhân rộng tại {n(totals['replications'])} nơi; {n(totals['rewarded'])} mô hình, "
@@ -162,7 +163,9 @@ def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[di
     quota = ("Các đơn vị đã báo cáo nhưng chưa đạt số lượng mô hình, điển hình tối thiểu: "
              + ", ".join(f"{u['name']} ({u['models']}/{u['quota']})" for u in below) + "."
              if below else "Tất cả các đơn vị đã báo cáo đều đạt số lượng mô hình, điển hình "
-             "tối thiểu.")
+             "tối thiểu." if totals["units_on_time"] + totals["units_late"] else
+             "Chưa có đơn vị nào gửi báo cáo dùng được, nên chưa đánh giá được việc thực hiện "
+             "chỉ tiêu.")
     compared = ""
     if comparison:
         change = totals["models"] - comparison["total"]
@@ -211,7 +214,7 @@ def _charts(summary: dict[str, Any], config: Any) -> tuple[dict[str, Any], dict[
     limit = config.report.get("chart_units_limit", 40)
     caption = "Số mô hình, điển hình theo đơn vị"
     if len(units) > limit:
-        units = sorted(units, key=lambda u: -u["models"])[:limit]
+        units = sorted(units, key=lambda u: (-u["models"], labels.sort_key(u["name"])))[:limit]
         caption += f" ({limit} đơn vị có nhiều mô hình, điển hình nhất)"
     captions = {"fields": "Số mô hình, điển hình theo lĩnh vực", "units": caption}
     drawn = {
@@ -264,7 +267,8 @@ def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:
              "received": o.received, "rows": o.rows_read, "accepted": o.rows_counted,
              "reasons": [p.message for p in o.file_errors] + [
                  p.message for p in o.problems if p.code == "sender_unregistered"],
-             "sender": o.candidate.sender or ""} for o in result.outcomes
+             "sender": o.candidate.sender or ""}
+            for o in sorted(result.outcomes, key=lambda o: labels.sort_key(o.candidate.relative))
             if o.status != IGNORED]  # lock files, cover letters: in the manifest only
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn
+from .labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn, sort_key
 from .pipeline import RunResult
-from .problems import Problem
+from .problems import Problem, title
 from .summarise import pivot
 from .values import as_text
 
@@ -211,9 +211,9 @@ def reasons_by_row(found: list[Problem], errors_only: bool = True) -> dict[tuple
 
 
 def _problems(sheet: Worksheet, styles: Styles, found: list[Problem], result: RunResult) -> None:
-    headers = ["Mức độ", "Mã lỗi", "Tệp", "Trang", "Ô", "Cột", "Giá trị", "Nội dung"]
-    rows = [[SEVERITY[p.severity], p.code, p.file, p.sheet, p.cell, p.column, p.value, p.message]
-            for p in found]
+    headers = ["Mức độ", "Loại", "Tệp", "Trang", "Ô", "Cột", "Giá trị", "Nội dung"]
+    rows = [[SEVERITY[p.severity], title(p.code), p.file, p.sheet, p.cell, p.column, p.value,
+             p.message] for p in found]
     write_table(sheet, styles, 0, headers, rows, [8, 22, 30, 12, 14, 20, 24, 70])
 
 
@@ -223,5 +223,6 @@ def _files(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) 
     rows = [[o.candidate.relative, FILE_STATUS[o.status], labels.units.get(o.unit or "", ""),
              IDENTIFIED_BY.get(o.identified_by, ""), date_vn(o.received), o.rows_read,
              o.rows_counted, o.rows_invalid, o.candidate.size, o.candidate.sha256,
-             "\n".join(p.message for p in o.file_errors)] for o in result.outcomes]
+             "\n".join(p.message for p in o.file_errors)]
+            for o in sorted(result.outcomes, key=lambda o: sort_key(o.candidate.relative))]
     write_table(sheet, styles, 0, headers, rows, [34, 18, 26, 12, 11, 8, 8, 8, 12, 20, 60])

@@ -202,6 +202,10 @@ def test_reminders_for_missing_units_with_their_own_workbook(tmp_path, capsys):
     saved.write_bytes(attached.get_content())
     assert main(["check", str(saved), "--year", "2026", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.split("\n", 1)[1])[0]["unit"] == "khanh-son"
+    assert main(["remind", "--inbox", str(tmp_path / "in"), "--outbox", str(out),
+                 "--year", "2026", "--report-date", "01/12/2026"]) == 0
+    text = parse(out / "2026" / "nhac-nho" / "khanh-son.eml").get_body(("plain",)).get_content()
+    assert "về Ban đến hết ngày 05/12/2026." in text and "trước ngày" not in text
 
 
 def test_a_real_email_saved_by_a_mail_client(tmp_path, cfg):
