@@ -18,6 +18,7 @@ from .labels import UNIT_STATUS, Labels
 from .merge import IGNORED
 from .pipeline import RunResult
 from .summarise import outstanding, pivot
+from .text import match_key
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -102,6 +103,9 @@ def context(result: RunResult, report_date: dt.date,
     return {
         **_sentences(config, totals, by_status, below, comparison),
         "document_number": config.report.get("document_number", "…"),
+        "appendix_note": (f"(Kèm theo Báo cáo số {config.report.get('document_number', '…')}-BC/"
+                          f"{config.report['board']['symbol']} ngày {labels.date_vn(report_date)} "
+                          f"của {config.report['board']['full_name']})"),
         "period_phrase": labels.period_phrase(result.period),
         "sign_for": (f"K/T {config.report['signer'].get('head_title', 'TRƯỞNG BAN')}"
                      if config.report["signer"].get("on_behalf") else ""),
@@ -137,12 +141,36 @@ def context(result: RunResult, report_date: dt.date,
         "voices": _voices(result),
         "files": [{**f, "n": n} for n, f in enumerate(_files(result, names), start=1)],
         "comparison": comparison,
+        "field_table": _field_table(summary, config, comparison),
     }
 
 
-def _names(units: list[dict[str, Any]], dated: bool = False) -> str:
-    return ", ".join(f"{u['name']} (ngày {labels.date_vn(u['received'])})" if dated
-                     else u["name"] for u in units)
+def _field_table(summary: dict[str, Any], config: Any,
+                 comparison: dict[str, Any] | None) -> dict[str, Any]:
+    """Section II.2 as cells of text: its columns depend on the subjects and on last year."""
+    n, totals = labels.number_vn, summary["totals"]
+    subjects = [s.code for s in config.subjects]
+    headers = ["TT", "Lĩnh vực", "Số mô hình, điển hình", *[s.label for s in config.subjects]]
+    if comparison:
+        headers.append(f"So với năm {comparison['year']}")
+    rows = []
+    for f in summary["fields"]:
+        row = [str(f["code"]), f["name"], n(f["models"]), *[n(f["by_subject"][s]) for s in subjects]]
+        if comparison:
+            row.append(f"{comparison['fields'][f['code']]:+d}".replace("+0", "0"))
+        rows.append(row)
+    total = ["", "Tổng cộng", n(totals["models"]), *[n(totals["by_subject"][s]) for s in subjects]]
+    if comparison:
+        total.append(f"{totals['models'] - comparison['total']:+d}".replace("+0", "0"))
+    return {"headers": headers, "rows": rows, "total": total}
+
+
+def _names(units: list[Any], dated: bool = False) -> str:
+    def name(u: Any) -> str:
+        return u["name"] if isinstance(u, dict) else u.name
+
+    return ", ".join(f"{name(u)} (ngày {labels.date_vn(u['received'])})" if dated
+                     else name(u) for u in units)
 
 
 def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[dict[str, Any]]],
@@ -242,23 +270,77 @@ def _models_by_unit(result: RunResult, names: Labels) -> list[dict[str, Any]]:
 
 def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
     picked = outstanding(result.records, result.config.report.get("outstanding_models", 5))
-    return [{**{k: names.value(k, v) for k, v in r.items() if k not in ("unit", "row")},
-             "unit": names.units[r["unit"]], "row": r["row"]} for r in picked.to_dict("records")]
+    chosen = [{**{k: names.value(k, v) for k, v in r.items() if k not in ("unit", "row")},
+               "unit": names.units[r["unit"]], "row": r["row"]} for r in picked.to_dict("records")]
+    for m in chosen:  # what follows the name, the same words in every rendering
+        m["details"] = " ".join(x for x in (
+            str(m["content"]), f"Hiệu quả: {m['results']}" if m.get("results") else "",
+            f"Đã nhân rộng tại {m['replications']} nơi." if m.get("replications") else "") if x)
+    return chosen
 
 
 def _voices(result: RunResult) -> dict[str, list[dict[str, Any]]]:
-    """What each reporting unit wrote on its assessment sheet, attributed, grouped as registered."""
+    """Sections III and IV as staff write them: each statement once, the units that made it after.
+
+    Statements that are the same, or nearly (matching key, close spelling), are merged; those
+    several units made come first, then the rest by unit group (the unit after its statement,
+    unless the group heading already names it). Lines: ``{"heading": bool, "text": str}``.
+    """
     voices: dict[str, list[dict[str, Any]]] = {}
+    groups = result.config.groups
     for label in result.config.assessment:
-        groups = []
-        for group, name in result.config.groups.items():
-            items = [{"unit": s.name, "text": s.used.assessment[label.key]}
-                     for s in result.statuses
-                     if s.group == group and s.used and s.used.assessment.get(label.key)]
-            if items:
-                groups.append({"name": name, "items": items})
-        voices[label.key] = groups
+        said: list[dict[str, Any]] = []  # {"text", "key", "units": [UnitStatus]}
+        for status in result.statuses:
+            text = status.used.assessment.get(label.key) if status.used else None
+            for statement in _statements(text or ""):
+                same = _same_statement(said, statement)
+                if same is None:
+                    said.append({"text": statement, "key": _statement_key(statement),
+                                 "units": [status]})
+                elif status not in same["units"]:
+                    same["units"].append(status)
+        lines = [{"heading": False, "text": f"- {s['text']} ({_names(s['units'])})"}
+                 for s in sorted((s for s in said if len(s["units"]) > 1),
+                                 key=lambda s: -len(s["units"]))]
+        for group, name in groups.items():
+            own = [s for s in said if len(s["units"]) == 1 and s["units"][0].group == group]
+            if own:
+                lines.append({"heading": True, "text": name})
+                lines += [{"heading": False, "text": f"- {s['text']}" + (
+                    "" if s["units"][0].name == name else f" ({s['units'][0].name})")}
+                    for s in own]
+        voices[label.key] = lines
     return voices
+
+
+def _statements(text: str) -> list[str]:
+    """A unit's answer as separate statements: one a line, bullets dropped."""
+    found = []
+    for line in text.splitlines():
+        line = line.strip().lstrip("-–•+*").strip()
+        if line:
+            line = line[0].upper() + line[1:]  # a statement opens a sentence in the report
+            found.append(line if line.endswith((".", "!", "?", ";", ":")) else line + ".")
+    return found
+
+
+def _statement_key(text: str) -> str:
+    return match_key(text).rstrip(" .;:!?")
+
+
+def _same_statement(said: list[dict[str, Any]], statement: str) -> dict[str, Any] | None:
+    """The statement already made with the same words, or spelled a letter or two apart."""
+    from difflib import SequenceMatcher
+
+    key = _statement_key(statement)
+    for earlier in said:
+        if earlier["key"] == key:
+            return earlier
+    for earlier in said:
+        if abs(len(earlier["key"]) - len(key)) <= max(2, len(key) // 10) and SequenceMatcher(
+                None, earlier["key"], key).ratio() >= 0.93:
+            return earlier
+    return None
 
 
 def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:
