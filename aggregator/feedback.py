@@ -14,7 +14,7 @@ from .problems import Problem
 from .read import ListTable
 from .text import safe_filename
 from .values import as_text
-from .workbooks import Styles, open_workbook, reasons_by_row, write_table
+from .workbooks import Styles, open_workbook, printable, reasons_by_row, write_table
 
 
 @dataclass
@@ -150,24 +150,45 @@ def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback,
 
 def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome,
           table: ListTable) -> None:
-    columns = [c for c in result.config.columns if c.key in table.columns]
-    headers = ["Dòng trong tệp gốc", *[c.header for c in columns], "Kết quả", "Cần sửa"]
+    """The unit's rows where the unit had them: the header on its row, each value in its own
+    column, so that a message's "Danh sách!J12" is cell J12 of this sheet too."""
+    columns = sorted((c for c in result.config.columns if c.key in table.columns),
+                     key=lambda c: table.columns[c.key])
+    at = {c.key: table.columns[c.key] for c in columns}
+    extra = max(at.values(), default=-1) + 1  # the Board's two columns, after the unit's
+    top = table.header_row - 1
     mine = [p for p in outcome.problems if p.sheet == table.sheet]
     marks = _marks(mine, {c.header: c.key for c in columns})
     valid = {r["row"]: r["accepted"] for r in outcome.rows or [] if r["sheet"] == table.sheet}
     notes = reasons_by_row(mine, errors_only=False)
-    raws = table.rows
-    rows = [[int(raw["row"]), *[as_text(raw.get(c.key)) for c in columns],
-             "Hợp lệ" if valid.get(int(raw["row"])) else "Bị loại",
-             "\n".join(notes.get((table.sheet, int(raw["row"])), []))] for raw in raws]
-    write_table(sheet, styles, 0, headers, rows, [9, *[c.width for c in columns], 11, 60])
-    for i, raw in enumerate(raws, start=1):
-        for j, column in enumerate(columns, start=1):
-            problem = marks.get((int(raw["row"]), column.key))
+    if top > 0:
+        sheet.write_string(0, 0, "Các ô ở trang này đúng vị trí như trong tệp của đơn vị (ô J12 "
+                           "ở đây là ô J12 trong tệp gốc); hai cột cuối là ý kiến của Ban.",
+                           styles.text)
+    for column in columns:
+        sheet.write_string(top, at[column.key], column.header, styles.header)
+        sheet.set_column(at[column.key], at[column.key], column.width)
+    sheet.write_string(top, extra, "Kết quả", styles.header)
+    sheet.write_string(top, extra + 1, "Cần sửa", styles.header)
+    sheet.set_column(extra, extra, 11)
+    sheet.set_column(extra + 1, extra + 1, 60)
+    for raw in table.rows:
+        row = int(raw["row"])
+        for column in columns:
+            problem = marks.get((row, column.key))
+            style = styles.cell if problem is None else (
+                styles.error if problem.is_error else styles.warning)
+            sheet.write_string(row - 1, at[column.key], as_text(raw.get(column.key)), style)
             if problem is not None:
-                style = styles.error if problem.is_error else styles.warning
-                sheet.write_string(i, j, as_text(raw.get(column.key)), style)
-                sheet.write_comment(i, j, problem.message, {"x_scale": 2.5, "y_scale": 2})
+                sheet.write_comment(row - 1, at[column.key], problem.message,
+                                    {"x_scale": 2.5, "y_scale": 2})
+        sheet.write_string(row - 1, extra, "Hợp lệ" if valid.get(row) else "Bị loại", styles.cell)
+        sheet.write_string(row - 1, extra + 1, "\n".join(notes.get((table.sheet, row), [])),
+                           styles.cell)
+    sheet.freeze_panes(top + 1, 0)
+    last = max((int(raw["row"]) for raw in table.rows), default=top + 1)
+    sheet.autofilter(top, 0, last - 1, extra + 1)
+    printable(sheet, top)
 
 
 def _marks(found: list[Problem], keys: dict[str, str]) -> dict[tuple[int, str], Problem]:
