@@ -14,7 +14,7 @@ from .problems import Problem
 from .read import ListTable
 from .text import safe_filename
 from .values import as_text
-from .workbooks import Styles, open_workbook, printable, reasons_by_row, write_table
+from .workbooks import Styles, fit_row, open_workbook, printable, reasons_by_row, write_table
 
 
 @dataclass
@@ -124,7 +124,9 @@ def _sheet_name(source: str, used: set[str]) -> str:
 def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback,
              report_date: dt.date) -> None:
     period = result.config.period_label(result.period).lower()
-    sheet.set_column(0, 0, 110)
+    sheet.set_column(0, 0, 80)  # a portrait A4 page wide
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
     used = feedback.used
     lines = [
         (f"PHẢN HỒI VỀ BÁO CÁO MÔ HÌNH, ĐIỂN HÌNH KỲ {period.upper()} {result.year}", styles.title),
@@ -145,6 +147,7 @@ def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback,
                       f"{outcome.rows_invalid} dòng có lỗi; được tính {outcome.rows_counted}.", styles.text))
         lines += [(f"• {p.message}", styles.text) for p in outcome.problems if p.row is None]
     for i, (text, style) in enumerate(lines):
+        fit_row(sheet, i, [text], [80], bold=style is styles.title)
         sheet.write_string(i, 0, text, style)
 
 
@@ -163,17 +166,27 @@ def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome,
     notes = reasons_by_row(mine, errors_only=False)
     if top > 0:
         sheet.write_string(0, 0, "Các ô ở trang này đúng vị trí như trong tệp của đơn vị (ô J12 "
-                           "ở đây là ô J12 trong tệp gốc); hai cột cuối là ý kiến của Ban.",
-                           styles.text)
+                           "ở đây là ô J12 trong tệp gốc); hai cột cuối là ý kiến của Ban.")
     for column in columns:
         sheet.write_string(top, at[column.key], column.header, styles.header)
         sheet.set_column(at[column.key], at[column.key], column.width)
+    widths = {at[c.key]: c.width for c in columns} | {extra: 11, extra + 1: 60}
+    span = [widths.get(j, 9) for j in range(extra + 2)]
+    headers = [""] * extra + ["Kết quả", "Cần sửa"]
+    for column in columns:
+        headers[at[column.key]] = column.header
+    fit_row(sheet, top, headers, span, bold=True)
     sheet.write_string(top, extra, "Kết quả", styles.header)
     sheet.write_string(top, extra + 1, "Cần sửa", styles.header)
     sheet.set_column(extra, extra, 11)
     sheet.set_column(extra + 1, extra + 1, 60)
     for raw in table.rows:
         row = int(raw["row"])
+        cells = [""] * (extra + 2)
+        for column in columns:
+            cells[at[column.key]] = as_text(raw.get(column.key))
+        cells[extra + 1] = "\n".join(notes.get((table.sheet, row), []))
+        fit_row(sheet, row - 1, cells, span)
         for column in columns:
             problem = marks.get((row, column.key))
             style = styles.cell if problem is None else (

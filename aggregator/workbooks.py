@@ -55,6 +55,33 @@ class Styles:
         self.total = book.add_format({**base, "bold": True, "border": 1, "num_format": "#,##0"})
 
 
+LINE_POINTS = 15.75  # one line of 12 pt Times New Roman, as Excel and LibreOffice space it
+
+
+def row_height(values: Sequence[Any], widths: Sequence[float], bold: bool = False) -> float:
+    """The height a row needs for its wrapped text to show whole.
+
+    Neither XlsxWriter nor the file format computes it, and LibreOffice draws wrapped text over
+    the next row when the height is not set. Lines are counted from the column widths (a width
+    unit holds about one character; fewer at word ends and in bold).
+    """
+    lines = 1
+    for value, width in zip(values, widths, strict=False):
+        if not isinstance(value, str) or not value:
+            continue
+        per_line = max(1, int(width * (0.85 if bold else 0.95)))
+        lines = max(lines, sum(max(1, -(-len(part) // per_line)) for part in value.split("\n")))
+    return lines * LINE_POINTS + 2
+
+
+def fit_row(sheet: Worksheet, row: int, values: Sequence[Any], widths: Sequence[float],
+            bold: bool = False) -> None:
+    """Set a row's height when its text wraps to more than one line."""
+    height = row_height(values, widths, bold)
+    if height > LINE_POINTS + 2:
+        sheet.set_row(row, height)
+
+
 def write_table(sheet: Worksheet, styles: Styles, top: int, headers: list[str],
                 rows: Iterable[Sequence[Any]], widths: list[int] | None = None,
                 plain: bool = False) -> int:
@@ -63,15 +90,18 @@ def write_table(sheet: Worksheet, styles: Styles, top: int, headers: list[str],
     ``plain`` writes the data cells without borders or wrapping: for data sheets of many
     thousand rows, where a format on every cell costs a quarter of the writing time.
     """
+    widths = widths or [16] * len(headers)
+    fit_row(sheet, top, headers, widths, bold=True)
     sheet.write_row(top, 0, headers, styles.header)
     if plain:
         i = _write_plain(sheet, top, rows)
     else:
         i = top
         for i, row in enumerate(rows, start=top + 1):
+            fit_row(sheet, i, row, widths)
             for j, value in enumerate(row):
                 _write(sheet, i, j, value, styles)
-    for j, width in enumerate(widths or [16] * len(headers)):
+    for j, width in enumerate(widths):
         sheet.set_column(j, j, width)
     sheet.freeze_panes(top + 1, 0)
     sheet.autofilter(top, 0, max(i, top + 1), len(headers) - 1)

@@ -29,3 +29,42 @@ def test_a_message_cell_is_the_red_cell_at_that_address(tmp_path):
         assert marked.comment is not None
     summary = " ".join(str(c.value) for c in book["Tóm tắt"]["A"] if c.value)
     assert "Danh sách" not in summary
+
+
+def tall_enough(sheet, widths_from=None):
+    """Every row whose text wraps past its column has a height set for its lines."""
+    checked = 0
+    for row in sheet.iter_rows():
+        for cell in row:
+            if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+                continue
+            width = sheet.column_dimensions[cell.column_letter].width or 8.43
+            lines = sum(max(1, -(-len(part) // int(width * 1.2))) for part in cell.value.split("\n"))
+            if lines > 1:
+                height = sheet.row_dimensions[cell.row].height
+                assert height and height >= lines * 14, (sheet.title, cell.coordinate, height)
+                checked += 1
+    return checked
+
+
+def test_wrapped_text_gets_its_row_height_and_the_list_prints_landscape(tmp_path):
+    workbook(tmp_path / "in" / "cam-lam.xlsx", [model("A", 12), model("B", 3, "Cá nhân")])
+    out = tmp_path / "out"
+    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(out), "--year", "2026",
+                 "--report-date", "15/12/2026"]) == 0
+    feedback = openpyxl.load_workbook(out / "2026" / "phan-hoi" / "cam-lam.xlsx")
+    assert tall_enough(feedback["Các lỗi"]) and tall_enough(feedback["Tóm tắt"])
+    master = openpyxl.load_workbook(out / "2026" / "tong-hop.xlsx")
+    assert tall_enough(master["Lỗi và lưu ý"]) and tall_enough(master["Dòng bị loại"])
+    assert main(["template", "--outbox", str(out), "--year", "2026"]) == 0
+    standard = openpyxl.load_workbook(out / "templates" / "bieu-mau-cam-lam.xlsx")
+    assert tall_enough(standard["Hướng dẫn"])
+    listing = standard["Danh sách"]
+    header = next(r for r in listing.iter_rows(min_row=1, max_row=10)
+                  if r[1].value == "Tên mô hình, điển hình (*)")[0].row
+    assert listing.row_dimensions[header].height >= 2 * 14  # its headers wrap
+    setup = listing.page_setup
+    assert setup.orientation == "landscape" and setup.paperSize == 9
+    assert listing.sheet_properties.pageSetUpPr.fitToPage
+    assert (setup.fitToWidth or 1) == 1 and setup.fitToHeight == 0  # 1 is the default
+    assert listing.print_title_rows.replace("$", "") == f"{header}:{header}"
