@@ -52,7 +52,7 @@ def percent_vn(part: int, whole: int) -> str:
 # Vietnamese alphabetical order: letters as the alphabet orders them (ă after a, đ after d, …),
 # tones second (none, huyền, hỏi, ngã, sắc, nặng), case last. A tailored key, not PyICU: ICU
 # is a C library to compile or install apart, for one sort order we can state in 30 lines.
-_ALPHABET = "a ă â b c d đ e ê f g h i j k l m n o ô ơ p q r s t u ư v w x y z".split()
+_ALPHABET = tuple("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")
 _LETTER = {letter: n for n, letter in enumerate(_ALPHABET, start=100)}
 _SHAPES = {"\u0306": "ă", "\u0302": "â", "\u031b": "ơ"}  # breve, circumflex, horn (on a/e/o/u)
 _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
