@@ -144,6 +144,8 @@ def check(args: argparse.Namespace, config: Config) -> int:
             folder.mkdir()
             items, emails = collect(base, folder, config,
                                     None if path.is_dir() else [path.resolve()])
+            if not items and not emails and not args.json:
+                print(f"{path}: thư mục không có tệp nào.")
             shown = (lambda rel, p=path: str(p / rel)) if path.is_dir() else (
                 lambda rel, p=path: str(p) + rel[len(p.name):])
             for record in emails:

@@ -281,3 +281,18 @@ def test_the_master_workbook_names_problems_in_vietnamese(inbox, tmp_path):
     kinds = [row[1] for row in book["Lỗi và lưu ý"].iter_rows(min_row=2, values_only=True)]
     assert kinds and "Đơn vị ngoài danh sách" in kinds
     assert not [k for k in kinds if re.fullmatch(r"[a-z_]+", k or "")]
+
+
+def test_a_real_signer_and_number_are_not_warned_about(tmp_path, capsys):
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    text = (schemas / "report.yaml").read_text(encoding="utf-8")
+    text = text.replace("name: Nguyễn Văn A", "name: Trần Thị Bích").replace(
+        'document_number: "…"', 'document_number: "125"')
+    (schemas / "report.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    assert run(tmp_path / "in", tmp_path / "out", "--schemas", str(schemas)) == 0
+    out = capsys.readouterr().out
+    assert "tên mẫu" not in out and "Số văn bản chưa có" not in out
+    html = (tmp_path / "out" / "2026" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
+    assert "Số 125-BC/BTGDVTU" in html and "Kèm theo Báo cáo số 125-BC/BTGDVTU" in html

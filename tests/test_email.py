@@ -325,6 +325,7 @@ def test_feedback_drafts_ask_to_resend_only_when_rows_were_lost(tmp_path, capsys
     out = capsys.readouterr().out
     assert f"Thư phan-hoi/{unknown}.eml chưa có địa chỉ người nhận" in out
     assert "bổ sung vào schemas/units.yaml" in out  # the staff hint, in the terminal
+    assert 'Người ký "Nguyễn Văn A" là tên mẫu' in out and "Số văn bản chưa có" in out
     assert any("units.yaml" in n for n in manifest["staff_notes"])
     before, _ = drafts_of(tmp_path, "01/12/2026")  # a draft dated before the deadline
     assert "gửi lại cả tệp đến hết ngày 05/12/2026." in body_of(before["ldld"])
