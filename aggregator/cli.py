@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from .config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ("run", "template", "check", "verify", "status", "remind")
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,8 +37,13 @@ class _Parser(argparse.ArgumentParser):
         return super().format_usage().replace("usage:", "Cách dùng:")
 
     def format_help(self) -> str:
-        return (super().format_help().replace("usage:", "Cách dùng:")
+        text = (super().format_help().replace("usage:", "Cách dùng:")
                 .replace("options:", "Tùy chọn:").replace("positional arguments:", "Tham số:"))
+        default = getattr(self, "default_command", None)
+        if default is not None:  # the top level shows the options of the command it runs
+            options = default.format_help().split("Tùy chọn:", 1)[1]
+            text += f"\nTùy chọn của lệnh run (dùng được cả khi không ghi lệnh):{options}"
+        return text
 
 
 def _translate(message: str) -> str:
@@ -45,19 +52,40 @@ def _translate(message: str) -> str:
                                 ("invalid choice", "lựa chọn không hợp lệ"),
                                 ("invalid int value", "không phải số nguyên"),
                                 ("expected one argument", "cần một giá trị"),
+                                ("choose from", "chọn một trong"),
+                                ("ambiguous option", "tùy chọn không rõ"),
+                                ("could match", "có thể là"),
+                                ("not allowed with argument", "không dùng cùng với"),
                                 ("argument", "tham số")):
         message = message.replace(english, vietnamese)
     return message
 
 
 def _date(text: str) -> dt.date:
-    try:
-        return dt.datetime.strptime(text, "%d/%m/%Y").date()
-    except ValueError:
+    found = re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*", text)
+    day, month, year = (int(x) for x in found.groups()) if found else (0, 0, 0)
+    if not found:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"ngày \"{text}\" cần dạng dd/mm/yyyy") from None
+            raise argparse.ArgumentTypeError(
+                f"ngày \"{text}\" cần dạng dd/mm/yyyy, ví dụ 15/12/2026") from None
+    if not 1 <= month <= 12:
+        raise argparse.ArgumentTypeError(f"ngày \"{text}\" không có thật: không có tháng {month}")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"ngày \"{text}\" không có thật: tháng {month} năm {year} không có ngày {day}"
+        ) from None
+
+
+def _year(text: str) -> int:
+    """A report year: four digits, within the years the plan could ever concern."""
+    if not text.strip().isdigit() or not MIN_YEAR <= int(text) <= MAX_YEAR:
+        raise argparse.ArgumentTypeError(f"năm \"{text}\" không hợp lệ: cần một năm từ "
+                                         f"{MIN_YEAR} đến {MAX_YEAR}, ví dụ 2026")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,9 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                                           "ghi báo cáo, tệp tổng hợp, tệp phản hồi vào outbox.")
     _common(run)
     _reads_inbox(run)
-    run.add_argument("--templates", type=Path, default=ROOT / "templates",
+    parser.default_command = run  # type: ignore[attr-defined]
+    run.add_argument("--templates", type=Path, default=ROOT / "templates", metavar="THƯ_MỤC",
                      help="thư mục mẫu báo cáo Jinja (mặc định: templates)")
-    run.add_argument("--report-date", type=_date, default=None,
+    run.add_argument("--report-date", type=_date, default=None, metavar="NGÀY",
                      help="ngày ghi trên báo cáo, dạng dd/mm/yyyy (mặc định: hôm nay)")
     template = commands.add_parser("template", add_help=False,
                                    help="tạo biểu mẫu chuẩn cho từng đơn vị vào outbox/templates",
@@ -86,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", add_help=False, help="kiểm tra một hoặc vài tệp, in các lỗi",
                                 description="Kiểm tra từng tệp và in các lỗi, không ghi gì ra "
                                             "outbox. Trả mã 1 nếu có tệp bị lỗi.")
-    check.add_argument("files", nargs="+", type=Path, metavar="TỆP", help="các tệp cần kiểm tra")
+    check.add_argument("files", nargs="+", type=Path, metavar="TỆP",
+                       help="tệp bảng tính, thư đã lưu (.eml) hoặc thư mục cần kiểm tra")
     _common(check, outbox=False)
     status = commands.add_parser("status", add_help=False,
                                  help="bảng tình hình nhận báo cáo đến hôm nay: ai đã gửi, ai chưa",
@@ -101,9 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(remind)
     for command in (status, remind):
         _reads_inbox(command)
-    remind.add_argument("--templates", type=Path, default=ROOT / "templates",
+    remind.add_argument("--templates", type=Path, default=ROOT / "templates", metavar="THƯ_MỤC",
                         help="thư mục mẫu thư (mặc định: templates)")
-    remind.add_argument("--report-date", type=_date, default=None,
+    remind.add_argument("--report-date", type=_date, default=None, metavar="NGÀY",
                         help="ngày ghi trên thư, dạng dd/mm/yyyy (mặc định: hôm nay)")
     for command in (run, check):
         command.add_argument("--json", action="store_true",
@@ -117,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("-h", "--help", action="help", help="xem hướng dẫn này rồi thoát")
     verify.add_argument("folder", type=Path, metavar="THƯ_MỤC_KẾT_QUẢ",
                         help="thư mục kết quả của một lần chạy, ví dụ outbox/2026")
-    verify.add_argument("--inbox", type=Path, default=None,
+    verify.add_argument("--inbox", type=Path, default=None, metavar="THƯ_MỤC",
                         help="thư mục đầu vào nếu đã chuyển chỗ (mặc định: như ghi trong manifest)")
     verify.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
     return parser
@@ -126,19 +156,19 @@ def build_parser() -> argparse.ArgumentParser:
 def _common(parser: argparse.ArgumentParser, outbox: bool = True) -> None:
     parser.add_argument("-h", "--help", action="help", help="xem hướng dẫn này rồi thoát")
     if outbox:
-        parser.add_argument("--outbox", type=Path, default=ROOT / "outbox",
+        parser.add_argument("--outbox", type=Path, default=ROOT / "outbox", metavar="THƯ_MỤC",
                             help="thư mục ghi kết quả (mặc định: outbox)")
-    parser.add_argument("--year", type=int, default=dt.date.today().year,
+    parser.add_argument("--year", type=_year, default=dt.date.today().year, metavar="NĂM",
                         help="năm báo cáo (mặc định: năm nay)")
-    parser.add_argument("--period", choices=config_module.PERIODS, default="annual",
+    parser.add_argument("--period", choices=config_module.PERIODS, default="annual", metavar="KỲ",
                         help="kỳ báo cáo: annual (năm, mặc định) hoặc half_year (6 tháng)")
-    parser.add_argument("--schemas", type=Path, default=ROOT / "schemas",
+    parser.add_argument("--schemas", type=Path, default=ROOT / "schemas", metavar="THƯ_MỤC",
                         help="thư mục cấu hình (mặc định: schemas)")
     parser.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
 
 
 def _reads_inbox(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--inbox", type=Path, default=ROOT / "inbox",
+    parser.add_argument("--inbox", type=Path, default=ROOT / "inbox", metavar="THƯ_MỤC",
                         help="thư mục chứa các tệp đơn vị gửi (mặc định: inbox)")
     parser.add_argument("--jobs", type=_positive, default=None, metavar="SỐ",
                         help="số tiến trình đọc tệp cùng lúc (mặc định: số nhân CPU của máy)")
@@ -154,7 +184,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help"):
         args_list.insert(0, "run")
-    args = build_parser().parse_args(args_list)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    outbox = getattr(args, "outbox", None)
+    if outbox is not None and outbox.exists() and not outbox.is_dir():
+        parser.error(f"--outbox {outbox} là một tệp, không phải thư mục: chọn một thư mục "
+                     "(chưa có thì chương trình tự tạo)")
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s %(message)s")
     try:

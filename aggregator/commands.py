@@ -6,15 +6,16 @@ import argparse
 import datetime as dt
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from tqdm import tqdm
 
 from . import discover, drafts, outbox, outputs, report, template, verify, workers
 from .config import Config
-from .labels import SEVERITY, UNIT_STATUS, date_vn
-from .merge import REJECTED
-from .pipeline import FileProcessor, aggregate
+from .labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
+from .merge import IGNORED, REJECTED
+from .pipeline import FileProcessor, aggregate, collect
 
 # no progress-bar monitor thread: the run forks worker processes, which want no other threads
 tqdm.monitor_interval = 0
@@ -59,7 +60,16 @@ def run(args: argparse.Namespace, config: Config) -> int:
                      "problems": _problem_counts(result.outcomes)})
     else:
         _closing(result.summary, folder)
+        _staff_notes(result.staff_notes)
     return 0
+
+
+def _staff_notes(notes: list[str]) -> None:
+    """What staff should do next: said here and in the manifest, never in the report."""
+    if notes:
+        print("Việc cần làm trước khi trình ký, gửi thư:")
+        for note in notes:
+            print(f"  - {note}")
 
 
 def _jobs(args: argparse.Namespace) -> int:
@@ -114,35 +124,62 @@ def make_templates(args: argparse.Namespace, config: Config) -> int:
 
 
 def check(args: argparse.Namespace, config: Config) -> int:
-    """Problems of single files, for staff looking at one email; exit 1 if any has an error."""
+    """Problems of single files, for staff looking at one email; exit 1 if any has an error.
+
+    A saved email gives its attachments, a folder every file in it, each read exactly as
+    ``run`` reads it (the same listing and the same reader), so the two always agree.
+    """
     processor = FileProcessor(config, args.year, args.period)
     failed, report = False, []
-    for path in args.files:
-        if not path.is_file():
-            failed = True
-            report.append({"file": str(path), "status": "not_found", "problems": []})
-            if not args.json:
-                print(f"{path}: không thấy tệp.")
-            continue
-        outcome = processor.process(discover.fingerprint(path.resolve(), path.resolve().parent,
-                                                         config.limits))
-        failed = failed or outcome.status == REJECTED or outcome.rows_invalid > 0
-        report.append({"file": str(path), "status": outcome.status, "unit": outcome.unit,
-                       "rows_read": outcome.rows_read, "rows_valid": outcome.rows_valid,
-                       "rows_invalid": outcome.rows_invalid,
-                       "problems": [p.to_dict() for p in outcome.problems]})
-        if not args.json:
-            _print_check(path, outcome, config)
+    with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
+        for n, path in enumerate(args.files):
+            if not path.exists():
+                failed = True
+                report.append({"file": str(path), "status": "not_found", "problems": []})
+                if not args.json:
+                    print(f"{path}: không thấy tệp.")
+                continue
+            base = path.resolve() if path.is_dir() else path.resolve().parent
+            folder = Path(workdir) / f"{n:05d}"
+            folder.mkdir()
+            items, emails = collect(base, folder, config,
+                                    None if path.is_dir() else [path.resolve()])
+            if not items and not emails and not args.json:
+                print(f"{path}: thư mục không có tệp nào.")
+            shown = (lambda rel, p=path: str(p / rel)) if path.is_dir() else (
+                lambda rel, p=path: str(p) + rel[len(p.name):])
+            for record in emails:
+                if record.error or not record.attachments:
+                    failed = failed or bool(record.error)
+                    report.append({"file": shown(record.relative), "status": "email",
+                                   "error": record.error or None, "problems": []})
+                    if not args.json:
+                        print(f"{shown(record.relative)}: " + (
+                            f"thư không đọc được ({record.error})." if record.error
+                            else "thư không có tệp đính kèm."))
+            for outcome in workers.process_all(items, base, processor.process, config.limits):
+                name = shown(outcome.candidate.relative)
+                failed = failed or outcome.status == REJECTED or outcome.rows_invalid > 0
+                report.append({"file": name, "status": outcome.status, "unit": outcome.unit,
+                               "rows_read": outcome.rows_read, "rows_valid": outcome.rows_valid,
+                               "rows_invalid": outcome.rows_invalid,
+                               "problems": [p.to_dict() for p in outcome.problems]})
+                if not args.json:
+                    _print_check(name, outcome, config)
     if args.json:
         _print_json(report)
     return 1 if failed else 0
 
 
-def _print_check(path: Path, outcome, config: Config) -> None:
+def _print_check(name: str, outcome, config: Config) -> None:
+    if outcome.status == IGNORED:
+        print(f"{name}: {FILE_STATUS[IGNORED].lower()}.")
+        return
     unit = config.unit(outcome.unit).name if outcome.unit else "không rõ đơn vị"
     verdict = "BỊ LOẠI" if outcome.status == REJECTED else "dùng được"
-    print(f"{path}: {verdict} — {unit}; {outcome.rows_read} dòng, "
-          f"{outcome.rows_valid} hợp lệ, {outcome.rows_invalid} có lỗi.")
+    rows = (f"; {outcome.rows_read} dòng, {outcome.rows_valid} hợp lệ, "
+            f"{outcome.rows_invalid} có lỗi" if outcome.tables else "")
+    print(f"{name}: {verdict} — {unit}{rows}.")
     for p in outcome.problems:
         where = f" {p.cell}" if p.cell else ""
         print(f"  [{SEVERITY[p.severity]}]{where} {p.message}")
@@ -199,13 +236,17 @@ def remind(args: argparse.Namespace, config: Config) -> int:
     report_date = args.report_date or dt.date.today()
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"
 
+    unaddressed: list[str] = []
+
     def build(target: Path) -> None:
-        drafts.reminders(config, args.templates, args.year, args.period, result.deadline,
-                         waiting, report_date, target)
+        unaddressed[:] = drafts.reminders(config, args.templates, args.year, args.period,
+                                          result.deadline, waiting, report_date, target)
 
     outbox.replace_folder(folder, build)
     print(f"Đã soạn {len(waiting)} thư nhắc trong {folder}" +
           (": " + ", ".join(u.name for u in waiting) + "." if waiting else "."))
+    if unaddressed:
+        print(f"  Chưa có địa chỉ người nhận (điền trước khi gửi): {', '.join(unaddressed)}.")
     return 0
 
 

@@ -21,6 +21,9 @@ from . import labels
 from .mail import VIETNAM
 from .report import environment
 
+# opens the subject of a draft that has nowhere to go yet: staff fill in "To" before sending
+NO_ADDRESS = "[CHƯA CÓ ĐỊA CHỈ NGƯỜI NHẬN] "
+
 
 def draft(sender: str, recipients: list[str], subject: str, body: str,
           attachments: list[tuple[str, bytes]], date: dt.date) -> bytes:
@@ -28,7 +31,7 @@ def draft(sender: str, recipients: list[str], subject: str, body: str,
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(recipients)
-    message["Subject"] = subject
+    message["Subject"] = subject if recipients else NO_ADDRESS + subject
     message["Date"] = format_datetime(dt.datetime.combine(date, dt.time(8, 0), tzinfo=VIETNAM))
     message["X-Unsent"] = "1"
     message.set_content(body, cte="quoted-printable")
@@ -59,8 +62,12 @@ def _text_environment(templates: Path) -> jinja2.Environment:
 
 
 def reminders(config: Any, templates: Path, year: int, period: str, deadline: dt.date,
-              waiting: list[Any], report_date: dt.date, target: Path) -> None:
-    """A reminder draft per unit still waited for, its own standard workbook attached."""
+              waiting: list[Any], report_date: dt.date, target: Path) -> list[str]:
+    """A reminder draft per unit still waited for, its own standard workbook attached.
+
+    Returns the drafts written with no address (the unit has none registered).
+    """
+    unaddressed = []
     from . import template
 
     subject = (f"Đề nghị gửi báo cáo mô hình, điển hình kỳ "
@@ -77,3 +84,6 @@ def reminders(config: Any, templates: Path, year: int, period: str, deadline: dt
             config.report["board"].get("email", ""), list(unit.emails), subject, text,
             [(attachment.name, attachment.read_bytes())], report_date))
         attachment.unlink()
+        if not unit.emails:
+            unaddressed.append(f"{unit.code}.eml")
+    return unaddressed

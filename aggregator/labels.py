@@ -45,7 +45,44 @@ def number_vn(value: float | int, decimals: int = 0) -> str:
 
 
 def percent_vn(part: int, whole: int) -> str:
-    return "0%" if not whole else number_vn(100 * part / whole, 1).removesuffix(",0") + "%"
+    """One decimal, comma: "81,0%" beside "90,5%"."""
+    return number_vn(100 * part / whole if whole else 0, 1) + "%"
+
+
+# Vietnamese alphabetical order: letters as the alphabet orders them (ă after a, đ after d, …),
+# tones second (none, huyền, hỏi, ngã, sắc, nặng), case last. A tailored key, not PyICU: ICU
+# is a C library to compile or install apart, for one sort order we can state in 30 lines.
+_ALPHABET = tuple("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")
+_LETTER = {letter: n for n, letter in enumerate(_ALPHABET, start=100)}
+_SHAPES = {"\u0306": "ă", "\u0302": "â", "\u031b": "ơ"}  # breve, circumflex, horn (on a/e/o/u)
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """A key that sorts Vietnamese text as a Vietnamese reader expects ("Ánh" before "Bình")."""
+    import unicodedata
+
+    primary: list[int] = []
+    tones: list[int] = []
+    cases: list[int] = []
+    for ch in unicodedata.normalize("NFD", text):
+        if ch in _TONES:
+            if tones:
+                tones[-1] = _TONES[ch]
+            continue
+        if ch in _SHAPES and primary and primary[-1] >= 100:
+            base = _ALPHABET[primary[-1] - 100]
+            shaped = {("a", "ă"): "ă", ("a", "â"): "â", ("e", "â"): "ê", ("o", "â"): "ô",
+                      ("o", "ơ"): "ơ", ("u", "ơ"): "ư"}.get((base, _SHAPES[ch]))
+            if shaped:
+                primary[-1] = _LETTER[shaped]
+            continue
+        lower = ch.lower()
+        primary.append(_LETTER.get("đ" if lower == "đ" else lower,
+                                   ord(lower) if ord(lower) < 100 else 1000 + ord(lower)))
+        tones.append(0)
+        cases.append(0 if ch == lower else 1)
+    return tuple(primary), tuple(tones), tuple(cases)
 
 
 class Labels:

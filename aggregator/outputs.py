@@ -44,6 +44,7 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
         written += _reports(result, folder, templates, model)
         lap("render")
         written += _feedback(result, folder, templates, report_date)
+        result.staff_notes[:0] = staff_notes(result)
     except BaseException:
         master(False)
         raise
@@ -76,11 +77,42 @@ def _feedback(result: RunResult, folder: Path, templates: Path,
         (folder / FEEDBACK).mkdir()
     for target in targets:
         path = folder / FEEDBACK / target.name
-        feedback.write(result, target, path)
+        feedback.write(result, target, path, report_date)
         draft = path.with_suffix(".eml")
         draft.write_bytes(feedback.email(result, target, path, templates, report_date))
         written += [path, draft]
+        if not target.recipients:
+            result.staff_notes.append(f"Thư {FEEDBACK}/{draft.name} chưa có địa chỉ người nhận "
+                                      "(đơn vị chưa đăng ký địa chỉ): điền ô \"Đến\" trước khi gửi.")
     return written
+
+
+def staff_notes(result: RunResult) -> list[str]:
+    """What Board staff should do, never printed in the report nor sent to a unit."""
+    notes = []
+    report = result.config.report
+    if _placeholder(str(report.get("document_number", ""))):
+        notes.append("Số văn bản chưa có (schemas/report.yaml, mục document_number): điền số "
+                     "trong bản Word trước khi trình ký.")
+    signer = str(report.get("signer", {}).get("name", ""))
+    if _placeholder(signer) or signer in PLACEHOLDER_NAMES:
+        notes.append(f"Người ký \"{signer}\" là tên mẫu: sửa schemas/report.yaml, mục "
+                     "signer.name, rồi chạy lại (hoặc sửa trong bản Word).")
+    seen = set()
+    for outcome in result.outcomes:
+        for p in outcome.problems:
+            if p.staff_hint and (p.file, p.code) not in seen:
+                seen.add((p.file, p.code))
+                notes.append(f"{p.file}: {p.message} {p.staff_hint}")
+    return notes
+
+
+# names the shipped schemas and Vietnamese forms use as stand-ins for a real person
+PLACEHOLDER_NAMES = {"Nguyễn Văn A", "Nguyễn Văn B", "Nguyễn Thị A", "Nguyễn Thị B"}
+
+
+def _placeholder(text: str) -> bool:
+    return not text.strip(" .…xX")
 
 
 def _json(path: Path, data: Any) -> Path:
@@ -103,6 +135,7 @@ def manifest(result: RunResult, report_date: dt.date) -> dict[str, Any]:
                     "attachments": e.attachments, "error": e.error or None}
                    for e in result.emails],
         "files": [_file(o, result) for o in result.outcomes],
+        "staff_notes": result.staff_notes,
     }
 
 

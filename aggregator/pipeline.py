@@ -45,6 +45,7 @@ class RunResult:
     summary: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
     emails: list[mail.SavedEmail] = field(default_factory=list)
+    staff_notes: list[str] = field(default_factory=list)  # what staff should do: terminal, manifest
 
 
 class FileProcessor:
@@ -143,12 +144,22 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
                      emails=emails)
 
 
-def _collect(inbox: Path, workdir: Path, config: Config
+def collect(inbox: Path, workdir: Path, config: Config, paths: list[Path] | None = None
+            ) -> tuple[list[workers.Item], list[mail.SavedEmail]]:
+    """The files ``aggregate`` reads (public for ``check``, which must agree with the run)."""
+    return _collect(inbox, workdir, config, paths)
+
+
+def _collect(inbox: Path, workdir: Path, config: Config, paths: list[Path] | None = None
              ) -> tuple[list[workers.Item], list[mail.SavedEmail]]:
-    """Every file to read, in inbox order: saved emails give their attachments in their place."""
+    """Every file to read, in inbox order: saved emails give their attachments in their place.
+
+    ``paths`` (files below ``inbox``) instead of the whole inbox: ``check`` reads single files
+    the way the run reads them.
+    """
     items: list[workers.Item] = []
     emails: list[mail.SavedEmail] = []
-    for path in discover.find_files(inbox):
+    for path in discover.find_files(inbox) if paths is None else paths:
         if mail.is_email(path):  # each email's attachments in a folder of their own
             folder = workdir / f"thu-{len(emails) + 1:05d}"
             folder.mkdir()

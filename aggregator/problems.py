@@ -18,7 +18,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "file_not_workbook": (ERROR, "Tệp không phải bảng tính Excel/LibreOffice ({detail}). Đề nghị đơn vị gửi lại tệp .xlsx theo biểu mẫu."),
     "file_unreadable": (ERROR, "Không mở được tệp: tệp bị hỏng hoặc chưa lưu xong ({detail}). Đề nghị đơn vị mở lại bằng Excel, lưu thành .xlsx và gửi lại."),
     "file_crashed_reader": (ERROR, "Đọc tệp này làm chương trình đọc bị dừng đột ngột (tệp quá lớn, hỏng hoặc có cấu trúc bất thường); tệp bị bỏ qua, các tệp khác vẫn được tổng hợp. Đề nghị đơn vị mở lại bằng Excel, lưu thành .xlsx mới và gửi lại."),
-    "file_outlook_msg": (ERROR, "Thư lưu dạng Outlook (.msg) chưa đọc được. Trong Outlook, lưu thư dạng .eml (Tệp > Lưu thành) hoặc lưu riêng tệp đính kèm vào inbox rồi chạy lại."),
+    "file_outlook_msg": (ERROR, "Thư lưu dạng Outlook (.msg) chưa đọc được."),
     "file_encrypted": (ERROR, "Tệp có đặt mật khẩu nên không đọc được. Đề nghị đơn vị gỡ mật khẩu (Tệp > Thông tin > Bảo vệ sổ làm việc) rồi gửi lại."),
     "file_empty": (ERROR, "Tệp rỗng (0 byte). Đề nghị đơn vị gửi lại tệp đã điền."),
     "file_too_large": (ERROR, "Tệp quá lớn ({size}), vượt giới hạn {limit}. Đề nghị đơn vị xóa ảnh, trang thừa rồi gửi lại."),
@@ -29,12 +29,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "column_missing": (ERROR, "Bảng danh sách thiếu cột bắt buộc \"{column}\". Đề nghị đơn vị bổ sung cột này theo biểu mẫu chuẩn."),
     "sheet_ignored": (WARNING, "Trang \"{sheet}\" giống một bảng danh sách nhưng thiếu cột {columns} nên các dòng ở đó không được tính. Nếu đó là danh sách mô hình, đề nghị đơn vị chuyển vào trang \"Danh sách\"."),
     "unit_missing": (ERROR, "Không xác định được đơn vị gửi: tệp không ghi mã đơn vị, tên đơn vị. Đề nghị đơn vị điền trang \"Thông tin\"."),
-    "unit_unknown": (ERROR, "Đơn vị \"{value}\" không có trong danh sách đơn vị báo cáo. Nếu đây là đơn vị mới, bổ sung vào schemas/units.yaml rồi chạy lại."),
+    "unit_unknown": (ERROR, "Đơn vị \"{value}\" không có trong danh sách đơn vị báo cáo."),
     "unit_ambiguous": (ERROR, "Tên đơn vị \"{value}\" khớp với nhiều đơn vị ({candidates}). Đề nghị đơn vị ghi đúng mã đơn vị."),
     "unit_conflict": (ERROR, "Mã đơn vị \"{unit_code}\" ({code_name}) mâu thuẫn với tên đơn vị \"{value}\". Đề nghị đơn vị kiểm tra lại trang \"Thông tin\"."),
     "unit_by_filename": (WARNING, "Tệp không ghi đơn vị; đã nhận là {unit} theo tên tệp. Đề nghị đơn vị điền trang \"Thông tin\"."),
     "unit_by_loose_name": (WARNING, "Tên đơn vị \"{value}\" viết không dấu hoặc khác mẫu; đã nhận là {unit}."),
-    "sender_unregistered": (WARNING, "Thư gửi từ địa chỉ {value}, không phải địa chỉ đã đăng ký của {unit} ({registered}). Kiểm tra lại người gửi; nếu đúng, bổ sung địa chỉ vào schemas/units.yaml."),
+    "sender_unregistered": (WARNING, "Thư gửi từ địa chỉ {value}, không phải địa chỉ đã đăng ký của {unit} ({registered})."),
     "year_mismatch": (ERROR, "Tệp là báo cáo năm {value}, không phải năm {expected} đang tổng hợp (có thể gửi nhầm tệp cũ)."),
     "period_mismatch": (ERROR, "Tệp là báo cáo kỳ \"{value}\", không phải kỳ \"{expected}\" đang tổng hợp."),
     "year_assumed": (WARNING, "Tệp không ghi năm báo cáo; đã coi là năm {expected}."),
@@ -60,6 +60,47 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "totals_row": (ERROR, "Dòng tổng cộng, không phải một mô hình; không tính."),
 }
 
+# What Board staff do about a problem (edit schemas/…, save again, rerun): said in the terminal
+# summary and the manifest only, never in the report or to a unit.
+STAFF_HINTS: dict[str, str] = {
+    "file_outlook_msg": "Trong Outlook, lưu thư dạng .eml (Tệp > Lưu thành) hoặc lưu riêng tệp đính kèm vào inbox rồi chạy lại.",
+    "unit_unknown": "Nếu đây là đơn vị mới, bổ sung vào schemas/units.yaml rồi chạy lại.",
+    "sender_unregistered": "Kiểm tra lại người gửi; nếu đúng, bổ sung địa chỉ vào schemas/units.yaml.",
+}
+
+# The kind of each problem in a few Vietnamese words, shown in workbooks beside the message
+# (the English code stays in the manifest and summary for scripts).
+TITLES: dict[str, str] = {
+    "file_not_workbook": "Không phải bảng tính", "file_unreadable": "Tệp hỏng",
+    "file_crashed_reader": "Tệp làm dừng chương trình đọc", "file_outlook_msg": "Thư Outlook .msg",
+    "file_encrypted": "Tệp có mật khẩu", "file_empty": "Tệp rỗng", "file_too_large": "Tệp quá lớn",
+    "file_bomb": "Tệp nén bất thường", "file_xml_entities": "Khai báo XML bất thường",
+    "sheet_too_large": "Trang quá lớn", "header_not_found": "Không thấy dòng tiêu đề",
+    "column_missing": "Thiếu cột bắt buộc", "sheet_ignored": "Trang không được tính",
+    "unit_missing": "Không ghi đơn vị", "unit_unknown": "Đơn vị ngoài danh sách",
+    "unit_ambiguous": "Tên đơn vị không rõ", "unit_conflict": "Mã và tên đơn vị mâu thuẫn",
+    "unit_by_filename": "Nhận đơn vị theo tên tệp", "unit_by_loose_name": "Tên đơn vị viết khác",
+    "sender_unregistered": "Địa chỉ gửi chưa đăng ký", "year_mismatch": "Sai năm báo cáo",
+    "period_mismatch": "Sai kỳ báo cáo", "year_assumed": "Không ghi năm báo cáo",
+    "period_assumed": "Không ghi kỳ báo cáo", "info_invalid": "Thông tin không đọc được",
+    "file_superseded": "Đã có tệp mới hơn", "legacy_font": "Phông chữ cũ",
+    "no_rows": "Không có dòng nào", "formula_without_value": "Công thức chưa tính",
+    "required_missing": "Bỏ trống cột bắt buộc", "field_invalid": "Lĩnh vực không hợp lệ",
+    "choice_invalid": "Lựa chọn không hợp lệ", "choice_guessed": "Lựa chọn gõ tay",
+    "subject_not_allowed": "Đối tượng không thuộc lĩnh vực", "year_invalid": "Năm không hợp lệ",
+    "year_after_report_year": "Năm xây dựng sau năm báo cáo",
+    "new_not_report_year": "Đăng ký mới nhưng năm khác", "number_invalid": "Số không hợp lệ",
+    "replicated_without_places": "Nhân rộng nhưng 0 nơi",
+    "reward_without_decision": "Thiếu quyết định khen thưởng", "duplicate_model": "Mô hình trùng",
+    "totals_row": "Dòng tổng cộng",
+}
+
+
+def title(code: str) -> str:
+    """The kind of a problem as staff read it (its severity's word for a code with no title)."""
+    default = CATALOGUE.get(code, (WARNING, ""))[0]
+    return TITLES.get(code) or ("Lỗi" if default == ERROR else "Lưu ý")
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -74,6 +115,7 @@ class Problem:
     row: int | None = None
     column: str = ""
     value: str = ""
+    staff_hint: str = ""  # for Board staff only: see STAFF_HINTS
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -91,4 +133,5 @@ def make(code: str, *, severity: str | None = None, file: str = "", sheet: str =
     shown = "" if value is None else str(value)
     message = template.format(value=shown, column=column, sheet=sheet, **params)
     return Problem(code=code, severity=severity or default, message=message, file=file,
-                   sheet=sheet, cell=cell, row=row, column=column, value=shown)
+                   sheet=sheet, cell=cell, row=row, column=column, value=shown,
+                   staff_hint=STAFF_HINTS.get(code, "").format(value=shown, **params))

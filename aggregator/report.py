@@ -15,8 +15,10 @@ import jinja2
 
 from . import labels
 from .labels import UNIT_STATUS, Labels
+from .merge import IGNORED
 from .pipeline import RunResult
 from .summarise import outstanding, pivot
+from .text import match_key
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -101,6 +103,9 @@ def context(result: RunResult, report_date: dt.date,
     return {
         **_sentences(config, totals, by_status, below, comparison),
         "document_number": config.report.get("document_number", "…"),
+        "appendix_note": (f"(Kèm theo Báo cáo số {config.report.get('document_number', '…')}-BC/"
+                          f"{config.report['board']['symbol']} ngày {labels.date_vn(report_date)} "
+                          f"của {config.report['board']['full_name']})"),
         "period_phrase": labels.period_phrase(result.period),
         "sign_for": (f"K/T {config.report['signer'].get('head_title', 'TRƯỞNG BAN')}"
                      if config.report["signer"].get("on_behalf") else ""),
@@ -136,12 +141,36 @@ def context(result: RunResult, report_date: dt.date,
         "voices": _voices(result),
         "files": [{**f, "n": n} for n, f in enumerate(_files(result, names), start=1)],
         "comparison": comparison,
+        "field_table": _field_table(summary, config, comparison),
     }
 
 
-def _names(units: list[dict[str, Any]], dated: bool = False) -> str:
-    return ", ".join(f"{u['name']} (ngày {labels.date_vn(u['received'])})" if dated
-                     else u["name"] for u in units)
+def _field_table(summary: dict[str, Any], config: Any,
+                 comparison: dict[str, Any] | None) -> dict[str, Any]:
+    """Section II.2 as cells of text: its columns depend on the subjects and on last year."""
+    n, totals = labels.number_vn, summary["totals"]
+    subjects = [s.code for s in config.subjects]
+    headers = ["TT", "Lĩnh vực", "Số mô hình, điển hình", *[s.label for s in config.subjects]]
+    if comparison:
+        headers.append(f"So với năm {comparison['year']}")
+    rows = []
+    for f in summary["fields"]:
+        row = [str(f["code"]), f["name"], n(f["models"]), *[n(f["by_subject"][s]) for s in subjects]]
+        if comparison:
+            row.append(f"{comparison['fields'][f['code']]:+d}".replace("+0", "0"))
+        rows.append(row)
+    total = ["", "Tổng cộng", n(totals["models"]), *[n(totals["by_subject"][s]) for s in subjects]]
+    if comparison:
+        total.append(f"{totals['models'] - comparison['total']:+d}".replace("+0", "0"))
+    return {"headers": headers, "rows": rows, "total": total}
+
+
+def _names(units: list[Any], dated: bool = False) -> str:
+    def name(u: Any) -> str:
+        return u["name"] if isinstance(u, dict) else u.name
+
+    return ", ".join(f"{name(u)} (ngày {labels.date_vn(u['received'])})" if dated
+                     else name(u) for u in units)
 
 
 def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[dict[str, Any]]],
@@ -152,7 +181,8 @@ def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[di
                          for s in config.subjects)
     stages = "; ".join(f"{c.label.lower()} {n(totals['by_stage'][c.code])}"
                        for c in config.column("stage").choices)
-    results = (f"Các đơn vị đã xây dựng và nhân rộng {n(totals['models'])} mô hình, điển hình; "
+    results = ("Chưa có mô hình, điển hình nào được báo cáo." if not totals["models"] else
+               f"Các đơn vị đã xây dựng và nhân rộng {n(totals['models'])} mô hình, điển hình; "
                f"trong đó {subjects}. Đăng ký mới {n(totals['new'])} mô hình, điển hình; duy trì, "
                f"phát huy {n(totals['continuing'])}. Theo giai đoạn: {stages}. Các mô hình đã được "
                f"nhân rộng tại {n(totals['replications'])} nơi; {n(totals['rewarded'])} mô hình, "
@@ -161,7 +191,9 @@ def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[di
     quota = ("Các đơn vị đã báo cáo nhưng chưa đạt số lượng mô hình, điển hình tối thiểu: "
              + ", ".join(f"{u['name']} ({u['models']}/{u['quota']})" for u in below) + "."
              if below else "Tất cả các đơn vị đã báo cáo đều đạt số lượng mô hình, điển hình "
-             "tối thiểu.")
+             "tối thiểu." if totals["units_on_time"] + totals["units_late"] else
+             "Chưa có đơn vị nào gửi báo cáo dùng được, nên chưa đánh giá được việc thực hiện "
+             "chỉ tiêu.")
     compared = ""
     if comparison:
         change = totals["models"] - comparison["total"]
@@ -170,7 +202,6 @@ def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[di
         compared = (f"So với năm {comparison['year']} ({n(comparison['total'])} mô hình, điển "
                     f"hình), tổng số {'tăng' if change >= 0 else 'giảm'} {n(abs(change))} "
                     f"({by_field}).")
-    count = config.report.get("outstanding_models", 5)
     return {
         "late_text": _names(by_status["late"], dated=True),
         "missing_text": _names(by_status["missing"]),
@@ -178,8 +209,6 @@ def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[di
         "results_text": results,
         "quota_text": quota,
         "comparison_text": compared,
-        "outstanding_rule": f"(Chọn {count} mô hình theo thứ tự: đã được biểu dương, tôn vinh; "
-                            "nhiều nơi nhân rộng nhất; đã được khen thưởng.)",
     }
 
 
@@ -213,7 +242,7 @@ def _charts(summary: dict[str, Any], config: Any) -> tuple[dict[str, Any], dict[
     limit = config.report.get("chart_units_limit", 40)
     caption = "Số mô hình, điển hình theo đơn vị"
     if len(units) > limit:
-        units = sorted(units, key=lambda u: -u["models"])[:limit]
+        units = sorted(units, key=lambda u: (-u["models"], labels.sort_key(u["name"])))[:limit]
         caption += f" ({limit} đơn vị có nhiều mô hình, điển hình nhất)"
     captions = {"fields": "Số mô hình, điển hình theo lĩnh vực", "units": caption}
     drawn = {
@@ -241,23 +270,77 @@ def _models_by_unit(result: RunResult, names: Labels) -> list[dict[str, Any]]:
 
 def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
     picked = outstanding(result.records, result.config.report.get("outstanding_models", 5))
-    return [{**{k: names.value(k, v) for k, v in r.items() if k not in ("unit", "row")},
-             "unit": names.units[r["unit"]], "row": r["row"]} for r in picked.to_dict("records")]
+    chosen = [{**{k: names.value(k, v) for k, v in r.items() if k not in ("unit", "row")},
+               "unit": names.units[r["unit"]], "row": r["row"]} for r in picked.to_dict("records")]
+    for m in chosen:  # what follows the name, the same words in every rendering
+        m["details"] = " ".join(x for x in (
+            str(m["content"]), f"Hiệu quả: {m['results']}" if m.get("results") else "",
+            f"Đã nhân rộng tại {m['replications']} nơi." if m.get("replications") else "") if x)
+    return chosen
 
 
 def _voices(result: RunResult) -> dict[str, list[dict[str, Any]]]:
-    """What each reporting unit wrote on its assessment sheet, attributed, grouped as registered."""
+    """Sections III and IV as staff write them: each statement once, the units that made it after.
+
+    Statements that are the same, or nearly (matching key, close spelling), are merged; those
+    several units made come first, then the rest by unit group (the unit after its statement,
+    unless the group heading already names it). Lines: ``{"heading": bool, "text": str}``.
+    """
     voices: dict[str, list[dict[str, Any]]] = {}
+    groups = result.config.groups
     for label in result.config.assessment:
-        groups = []
-        for group, name in result.config.groups.items():
-            items = [{"unit": s.name, "text": s.used.assessment[label.key]}
-                     for s in result.statuses
-                     if s.group == group and s.used and s.used.assessment.get(label.key)]
-            if items:
-                groups.append({"name": name, "items": items})
-        voices[label.key] = groups
+        said: list[dict[str, Any]] = []  # {"text", "key", "units": [UnitStatus]}
+        for status in result.statuses:
+            text = status.used.assessment.get(label.key) if status.used else None
+            for statement in _statements(text or ""):
+                same = _same_statement(said, statement)
+                if same is None:
+                    said.append({"text": statement, "key": _statement_key(statement),
+                                 "units": [status]})
+                elif status not in same["units"]:
+                    same["units"].append(status)
+        lines = [{"heading": False, "text": f"- {s['text']} ({_names(s['units'])})"}
+                 for s in sorted((s for s in said if len(s["units"]) > 1),
+                                 key=lambda s: -len(s["units"]))]
+        for group, name in groups.items():
+            own = [s for s in said if len(s["units"]) == 1 and s["units"][0].group == group]
+            if own:
+                lines.append({"heading": True, "text": name})
+                lines += [{"heading": False, "text": f"- {s['text']}" + (
+                    "" if s["units"][0].name == name else f" ({s['units'][0].name})")}
+                    for s in own]
+        voices[label.key] = lines
     return voices
+
+
+def _statements(text: str) -> list[str]:
+    """A unit's answer as separate statements: one a line, bullets dropped."""
+    found = []
+    for line in text.splitlines():
+        line = line.strip().lstrip("-–•+*").strip()
+        if line:
+            line = line[0].upper() + line[1:]  # a statement opens a sentence in the report
+            found.append(line if line.endswith((".", "!", "?", ";", ":")) else line + ".")
+    return found
+
+
+def _statement_key(text: str) -> str:
+    return match_key(text).rstrip(" .;:!?")
+
+
+def _same_statement(said: list[dict[str, Any]], statement: str) -> dict[str, Any] | None:
+    """The statement already made with the same words, or spelled a letter or two apart."""
+    from difflib import SequenceMatcher
+
+    key = _statement_key(statement)
+    for earlier in said:
+        if earlier["key"] == key:
+            return earlier
+    for earlier in said:
+        if abs(len(earlier["key"]) - len(key)) <= max(2, len(key) // 10) and SequenceMatcher(
+                None, earlier["key"], key).ratio() >= 0.93:
+            return earlier
+    return None
 
 
 def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:
@@ -266,7 +349,9 @@ def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:
              "received": o.received, "rows": o.rows_read, "accepted": o.rows_counted,
              "reasons": [p.message for p in o.file_errors] + [
                  p.message for p in o.problems if p.code == "sender_unregistered"],
-             "sender": o.candidate.sender or ""} for o in result.outcomes]
+             "sender": o.candidate.sender or ""}
+            for o in sorted(result.outcomes, key=lambda o: labels.sort_key(o.candidate.relative))
+            if o.status != IGNORED]  # lock files, cover letters: in the manifest only
 
 
 def _comparison(summary: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any] | None:

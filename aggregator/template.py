@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from .config import Column, Config, Unit
-from .workbooks import Styles, open_workbook
+from .workbooks import Styles, fit_row, open_workbook, printable
 
 DATA_ROWS = 300
 _HEADER_ROW = 4  # 0-based: two title lines, a unit line, a blank line, then the header
@@ -48,8 +48,11 @@ def write_template(config: Config, path: Path, year: int, period: str,
     sheets = config.sheets
 
     guide = book.add_worksheet(sheets["guide"])
-    guide.set_column(0, 0, 120)
+    guide.set_column(0, 0, 80)  # the width of a portrait A4 page, in 12 pt Times New Roman
+    guide.set_paper(9)
+    guide.fit_to_pages(1, 0)
     for i, line in enumerate(guide_lines(config, year, period)):
+        fit_row(guide, i, [line], [80], bold=i == 0)
         guide.write_string(i, 0, line, styles.title if i == 0 else styles.text)
 
     info = book.add_worksheet(sheets["info"])
@@ -84,6 +87,9 @@ def write_template(config: Config, path: Path, year: int, period: str,
     assessment = book.add_worksheet(sheets["assessment"])
     assessment.set_column(0, 0, 24)
     assessment.set_column(1, 1, 90)
+    assessment.set_paper(9)
+    assessment.set_landscape()
+    assessment.fit_to_pages(1, 0)
     for i, label in enumerate(config.assessment):
         assessment.write_string(i, 0, label.label, styles.header)
         assessment.write_blank(i, 1, None, free)
@@ -130,8 +136,10 @@ def _listing(sheet, styles: Styles, config: Config, year: int, period: str,
         sheet.write_string(_HEADER_ROW, j, label, styles.header)
         sheet.set_column(j, j, column.width, styles.cell)
         _validation(sheet, j, column, config, year, meta)
-    sheet.set_row(_HEADER_ROW, 48)
+    fit_row(sheet, _HEADER_ROW, [c.header + " (*)" for c in config.columns],
+            [c.width for c in config.columns], bold=True)
     sheet.freeze_panes(_HEADER_ROW + 1, 2)
+    printable(sheet, _HEADER_ROW)  # landscape, one page wide, the header on every page
 
 
 def _validation(sheet, j: int, column: Column, config: Config, year: int, meta: str) -> None:

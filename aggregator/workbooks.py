@@ -15,9 +15,9 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn
+from .labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn, sort_key
 from .pipeline import RunResult
-from .problems import Problem
+from .problems import Problem, title
 from .summarise import pivot
 from .values import as_text
 
@@ -55,6 +55,33 @@ class Styles:
         self.total = book.add_format({**base, "bold": True, "border": 1, "num_format": "#,##0"})
 
 
+LINE_POINTS = 15.75  # one line of 12 pt Times New Roman, as Excel and LibreOffice space it
+
+
+def row_height(values: Sequence[Any], widths: Sequence[float], bold: bool = False) -> float:
+    """The height a row needs for its wrapped text to show whole.
+
+    Neither XlsxWriter nor the file format computes it, and LibreOffice draws wrapped text over
+    the next row when the height is not set. Lines are counted from the column widths (a width
+    unit holds about one character; fewer at word ends and in bold).
+    """
+    lines = 1
+    for value, width in zip(values, widths, strict=False):
+        if not isinstance(value, str) or not value:
+            continue
+        per_line = max(1, int(width * (0.85 if bold else 0.95)))
+        lines = max(lines, sum(max(1, -(-len(part) // per_line)) for part in value.split("\n")))
+    return lines * LINE_POINTS + 2
+
+
+def fit_row(sheet: Worksheet, row: int, values: Sequence[Any], widths: Sequence[float],
+            bold: bool = False) -> None:
+    """Set a row's height when its text wraps to more than one line."""
+    height = row_height(values, widths, bold)
+    if height > LINE_POINTS + 2:
+        sheet.set_row(row, height)
+
+
 def write_table(sheet: Worksheet, styles: Styles, top: int, headers: list[str],
                 rows: Iterable[Sequence[Any]], widths: list[int] | None = None,
                 plain: bool = False) -> int:
@@ -63,15 +90,18 @@ def write_table(sheet: Worksheet, styles: Styles, top: int, headers: list[str],
     ``plain`` writes the data cells without borders or wrapping: for data sheets of many
     thousand rows, where a format on every cell costs a quarter of the writing time.
     """
+    widths = widths or [16] * len(headers)
+    fit_row(sheet, top, headers, widths, bold=True)
     sheet.write_row(top, 0, headers, styles.header)
     if plain:
         i = _write_plain(sheet, top, rows)
     else:
         i = top
         for i, row in enumerate(rows, start=top + 1):
+            fit_row(sheet, i, row, widths)
             for j, value in enumerate(row):
                 _write(sheet, i, j, value, styles)
-    for j, width in enumerate(widths or [16] * len(headers)):
+    for j, width in enumerate(widths):
         sheet.set_column(j, j, width)
     sheet.freeze_panes(top + 1, 0)
     sheet.autofilter(top, 0, max(i, top + 1), len(headers) - 1)
@@ -211,9 +241,9 @@ def reasons_by_row(found: list[Problem], errors_only: bool = True) -> dict[tuple
 
 
 def _problems(sheet: Worksheet, styles: Styles, found: list[Problem], result: RunResult) -> None:
-    headers = ["Mức độ", "Mã lỗi", "Tệp", "Trang", "Ô", "Cột", "Giá trị", "Nội dung"]
-    rows = [[SEVERITY[p.severity], p.code, p.file, p.sheet, p.cell, p.column, p.value, p.message]
-            for p in found]
+    headers = ["Mức độ", "Loại", "Tệp", "Trang", "Ô", "Cột", "Giá trị", "Nội dung"]
+    rows = [[SEVERITY[p.severity], title(p.code), p.file, p.sheet, p.cell, p.column, p.value,
+             p.message] for p in found]
     write_table(sheet, styles, 0, headers, rows, [8, 22, 30, 12, 14, 20, 24, 70])
 
 
@@ -223,5 +253,6 @@ def _files(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) 
     rows = [[o.candidate.relative, FILE_STATUS[o.status], labels.units.get(o.unit or "", ""),
              IDENTIFIED_BY.get(o.identified_by, ""), date_vn(o.received), o.rows_read,
              o.rows_counted, o.rows_invalid, o.candidate.size, o.candidate.sha256,
-             "\n".join(p.message for p in o.file_errors)] for o in result.outcomes]
+             "\n".join(p.message for p in o.file_errors)]
+            for o in sorted(result.outcomes, key=lambda o: sort_key(o.candidate.relative))]
     write_table(sheet, styles, 0, headers, rows, [34, 18, 26, 12, 11, 8, 8, 8, 12, 20, 60])

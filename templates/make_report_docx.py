@@ -101,8 +101,8 @@ def repeat_on_every_page(row):
 
 
 def _is_number(value):
-    return "| number" in value or value == "{{ n }}" or value.endswith(
-        (".total }}", ".models }}", ".quota }}"))
+    return "| number" in value or value in ("{{ n }}", "{{ c }}") or value.endswith(
+        (".total }}", ".models }}", ".quota }}", ".rejected_rows }}", ".accepted }}", "row }}"))
 
 
 def _table_text(document, size, numbers=False):
@@ -132,10 +132,41 @@ def set_widths(table, widths, cell_rows=None):
                 cell.width = Mm(width)
 
 
+def keep_with_next(paragraph):
+    """A heading Word and LibreOffice keep on the page of what follows it."""
+    paragraph.paragraph_format.keep_with_next = True
+    return paragraph
+
+
+def appendix_title(document, number, title):
+    """A new page: "Phụ lục n", its title and "(Kèm theo Báo cáo số … ngày …)"."""
+    document.add_page_break()
+    para(document, number, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    para(document, title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    para(document, "{{ appendix_note }}", italic=True, align=WD_ALIGN_PARAGRAPH.CENTER,
+         space_after=6)
+
+
+def monospace_column(document, table, column, size):
+    """A hash column: narrow, Courier New at ``size`` points, wrapped anywhere."""
+    name = f"Mã băm {size}"
+    if name not in [s.name for s in document.styles]:
+        style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = document.styles["Normal"]
+        style.font.name, style.font.size = "Courier New", Pt(size)
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "Courier New")
+        style.paragraph_format.space_after = Pt(0)
+        style.paragraph_format.first_line_indent = Mm(0)
+    for row in table.rows[1:]:
+        paragraph = row.cells[column].paragraphs[0]
+        if "{%tr" not in paragraph.text:
+            paragraph.style = document.styles[name]
+
+
 def page_number_footer(section):
     p = section.footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = _font(p.add_run(), 13)
+    run = _font(p.add_run(), 14)
     for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
         if kind:
             element = OxmlElement("w:fldChar")
@@ -166,10 +197,11 @@ def build(path: Path) -> None:
     left.paragraphs[0].alignment = centre
     left.paragraphs[0].paragraph_format.space_after = Pt(0)
     right.paragraphs[0].paragraph_format.space_after = Pt(0)
-    _font(left.paragraphs[0].add_run("{{ header.superior }}"), 13)
-    para(left, "{{ header.board.name }}", 13, bold=True, align=centre, space_after=0)
-    para(left, "*", 13, align=centre, space_after=0)
-    para(left, "Số {{ document_number }}-BC/{{ header.board.symbol }}", 13, align=centre)
+    # Hướng dẫn 36-HD/VPTW: the superior and the board 14 pt (the board bold), number 14 pt
+    _font(left.paragraphs[0].add_run("{{ header.superior }}"), 14)
+    para(left, "{{ header.board.name }}", 14, bold=True, align=centre, space_after=0)
+    para(left, "*", 14, align=centre, space_after=0)
+    para(left, "Số {{ document_number }}-BC/{{ header.board.symbol }}", 14, align=centre)
     right.paragraphs[0].alignment = centre
     _font(right.paragraphs[0].add_run("{{ header.party_line }}"), 15, bold=True, underline=True)
     para(right, "", 13, align=centre, space_after=0)
@@ -177,7 +209,8 @@ def build(path: Path) -> None:
 
     para(document, "", space_after=6)
     para(document, "{{ header.title }}", 16, bold=True, align=centre, space_after=0)
-    para(document, "{{ subject_line }}", 14, bold=True, align=centre, space_after=12)
+    para(document, "{{ subject_line }}", 14, bold=True, align=centre, space_after=0)
+    para(document, "-----", 14, align=centre, space_after=12)
     para(document, "Thực hiện {{ header.plan }} về xây dựng và nhân rộng các mô hình, điển hình "
                    "trong học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh trên địa "
                    "bàn tỉnh, {{ header.board.full_name }} tổng hợp kết quả {{ period_phrase }} "
@@ -206,37 +239,40 @@ def build(path: Path) -> None:
     para(document, "{{ comparison_text }}")
     tag(document, "{%p endif %}")
     para(document, "2. Theo lĩnh vực", bold=True, italic=True, indent=False)
-    data_table(document, ["TT", "Lĩnh vực", "Số mô hình, điển hình", "Tập thể", "Cá nhân",
-                          "Hộ gia đình"],
-               ["{{ f.code }}", "{{ f.name }}", "{{ f.models | number }}",
-                "{{ f.by_subject.collective | number }}", "{{ f.by_subject.individual | number }}",
-                "{{ f.by_subject.household | number }}"],
-               [10, 68, 27, 20, 20, 20], "f in fields",
-               total=["", "Tổng cộng", "{{ totals.models | number }}",
-                      "{{ totals.by_subject.collective | number }}",
-                      "{{ totals.by_subject.individual | number }}",
-                      "{{ totals.by_subject.household | number }}"])
+    # columns as many as the context gives (subjects, last year): {%tc for %} repeats a cell
+    data_table(document, ["TT", "Lĩnh vực", "{%tc for h in field_table.headers[2:] %}", "{{ h }}",
+                          "{%tc endfor %}"],
+               ["{{ row[0] }}", "{{ row[1] }}", "{%tc for c in row[2:] %}", "{{ c }}",
+                "{%tc endfor %}"],
+               [10, 70, 1, 17, 1], "row in field_table.rows",
+               total=["", "Tổng cộng", "{%tc for c in field_table.total[2:] %}",
+                      "{{ c }}", "{%tc endfor %}"])
     para(document, "{{ chart_fields }}", align=centre, space_after=0)
     para(document, "Biểu đồ 1. {{ chart_captions.fields }}", 12, italic=True, align=centre,
          space_after=6)
     para(document, "3. Việc thực hiện chỉ tiêu", bold=True, italic=True, indent=False)
     para(document, "{{ quota_text }}")
     para(document, "4. Một số mô hình, điển hình tiêu biểu", bold=True, italic=True, indent=False)
-    para(document, "{{ outstanding_rule }}", 12, italic=True)
     tag(document, "{%p for m in outstanding %}")
-    para(document, "- {{ m.name }} ({{ m.unit }}; lĩnh vực {{ m.field }}): {{ m.content }}"
-                   "{% if m.results %} Hiệu quả: {{ m.results }}{% endif %}")
+    p = para(document)
+    _font(p.add_run("- "), 14)
+    _font(p.add_run("{{ m.name }}"), 14, bold=True)
+    _font(p.add_run(" ({{ m.unit }}; lĩnh vực {{ m.field }}): {{ m.details }}"), 14)
     tag(document, "{%p endfor %}")
+    tag(document, "{%p if not outstanding %}")
+    para(document, "Chưa có mô hình, điển hình nào được báo cáo.")
+    tag(document, "{%p endif %}")
 
     for key, title, none in (
             ("difficulties", "III. KHÓ KHĂN, VƯỚNG MẮC", "Các đơn vị không nêu khó khăn, vướng mắc."),
             ("proposals", "IV. ĐỀ XUẤT, KIẾN NGHỊ", "Các đơn vị không có đề xuất, kiến nghị.")):
         heading(document, title)
-        tag(document, f"{{%p for g in voices.{key} %}}")
-        para(document, "{{ g.name }}", italic=True, indent=False, space_after=2)
-        tag(document, "{%p for v in g['items'] %}")
-        para(document, "- {{ v.unit }}: {{ v.text }}", indent=False)
-        tag(document, "{%p endfor %}")
+        tag(document, f"{{%p for v in voices.{key} %}}")
+        tag(document, "{%p if v.heading %}")
+        keep_with_next(para(document, "{{ v.text }}", italic=True, indent=False, space_after=2))
+        tag(document, "{%p else %}")
+        para(document, "{{ v.text }}", indent=False)
+        tag(document, "{%p endif %}")
         tag(document, "{%p endfor %}")
         tag(document, f"{{%p if not voices.{key} %}}")
         para(document, none)
@@ -246,9 +282,10 @@ def build(path: Path) -> None:
     _no_borders(footer)
     set_widths(footer, [85, 80])
     recipients, sign = footer.rows[0].cells
-    _font(recipients.paragraphs[0].add_run("Nơi nhận:"), 12, bold=True, italic=True)
+    # Hướng dẫn 36-HD/VPTW: "Nơi nhận:" 14 pt upright, underlined; the recipients 12 pt
+    _font(recipients.paragraphs[0].add_run("Nơi nhận:"), 14, underline=True)
     tag(recipients, "{%p for r in header.recipients %}")
-    para(recipients, "- {{ r }}{{ ',' if not loop.last else '.' }}", 11, indent=False,
+    para(recipients, "- {{ r }}{{ ',' if not loop.last else '.' }}", 12, indent=False,
          align=WD_ALIGN_PARAGRAPH.LEFT, space_after=0)
     tag(recipients, "{%p endfor %}")
     sign.paragraphs[0].alignment = centre
@@ -256,9 +293,7 @@ def build(path: Path) -> None:
     para(sign, "{{ header.signer.title }}", 14, bold=True, align=centre, space_after=60)
     para(sign, "{{ header.signer.name }}", 14, bold=True, align=centre)
 
-    document.add_page_break()
-    para(document, "Phụ lục 1", bold=True, align=centre, space_after=0)
-    para(document, "SỐ MÔ HÌNH, ĐIỂN HÌNH THEO ĐƠN VỊ VÀ LĨNH VỰC", bold=True, align=centre)
+    appendix_title(document, "Phụ lục 1", "SỐ MÔ HÌNH, ĐIỂN HÌNH THEO ĐƠN VỊ VÀ LĨNH VỰC")
     # a column per field, however many the schemas list: {%tc for %} repeats the middle cell
     data_table(document, ["Đơn vị", "{%tc for f in fields %}", "{{ f.code }}", "{%tc endfor %}",
                           "Tổng"],
@@ -272,34 +307,43 @@ def build(path: Path) -> None:
     para(document, "{{ chart_units }}", align=centre, space_after=0)
     para(document, "Biểu đồ 2. {{ chart_captions.units }}", 12, italic=True, align=centre,
          space_after=6)
-    document.add_page_break()
-    para(document, "Phụ lục 2", bold=True, align=centre, space_after=0)
-    para(document, "DANH SÁCH MÔ HÌNH, ĐIỂN HÌNH THEO ĐƠN VỊ", bold=True, align=centre)
-    tag(document, "{%p if list_models %}")
-    data_table(document, ["TT", "Đơn vị", "Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng",
-                          "Giai đoạn"],
-               ["{{ m.n }}", "{{ m.unit }}", "{{ m.name }}", "{{ m.field }}", "{{ m.subject }}",
-                "{{ m.stage }}"],
-               [10, 32, 50, 30, 18, 25], "m in all_models", size=10)
-    tag(document, "{%p else %}")
+
+    appendix_title(document, "Phụ lục 2", "DANH SÁCH MÔ HÌNH, ĐIỂN HÌNH THEO ĐƠN VỊ")
+    tag(document, "{%p if not list_models %}")
     para(document, "Danh sách {{ totals.models | number }} mô hình, điển hình ở tệp tổng hợp "
                    "tong-hop.xlsx, trang \"Mô hình, điển hình\" (mỗi dòng ghi tệp, trang và dòng "
                    "gốc); số mô hình của từng đơn vị theo lĩnh vực ở Phụ lục 1.")
+    tag(document, "{%p elif not models_by_unit %}")
+    para(document, "Không có mô hình, điển hình nào.")
     tag(document, "{%p endif %}")
-    document.add_page_break()
-    para(document, "Phụ lục 3", bold=True, align=centre, space_after=0)
-    para(document, "TÌNH HÌNH GỬI BÁO CÁO CỦA CÁC ĐƠN VỊ", bold=True, align=centre)
-    data_table(document, ["TT", "Đơn vị", "Tình trạng", "Ngày nhận", "Số mô hình", "Chỉ tiêu"],
+    tag(document, "{%p for group in models_by_unit %}")
+    keep_with_next(para(document, "{{ loop.index }}. {{ group.name }} ({{ group.models | length }})",
+                        bold=True, italic=True, indent=False, space_after=2))
+    data_table(document, ["TT", "Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng", "Thực hiện",
+                          "Giai đoạn", "Dòng"],
+               ["{{ loop.index }}", "{{ m.name }}", "{{ m.field }}", "{{ m.subject }}",
+                "{{ m.performer }}", "{{ m.stage }}", "{{ m.row }}"],
+               [9, 45, 32, 17, 28, 24, 10], "m in group.models", size=10)
+    tag(document, "{%p endfor %}")
+
+    appendix_title(document, "Phụ lục 3", "TÌNH HÌNH GỬI BÁO CÁO CỦA CÁC ĐƠN VỊ")
+    data_table(document, ["TT", "Đơn vị", "Tình trạng", "Ngày nhận", "Số mô hình", "Chỉ tiêu",
+                          "Dòng bị loại"],
                ["{{ u.n }}", "{{ u.name }}", "{{ u.status_label }}", "{{ u.received | date }}",
-                "{{ u.models }}", "{{ u.quota }}"],
-               [10, 65, 25, 25, 20, 18], "u in status_rows", size=10)
-    para(document, "Phụ lục 4", bold=True, align=centre, space_after=0)
-    para(document, "CÁC TỆP ĐÃ NHẬN", bold=True, align=centre)
-    data_table(document, ["TT", "Tệp", "Đơn vị", "Tình trạng", "Ghi chú", "SHA-256"],
-               ["{{ f.n }}", "{{ f.path }}", "{{ f.unit }}", "{{ f.status }}",
-                "{% if f.sender %}Thư từ {{ f.sender }}. {% endif %}{{ f.reasons | join(' ') }}",
-                "{{ f.sha256 }}"],
-               [8, 40, 27, 20, 40, 30], "f in files", size=8)
+                "{{ u.models }}", "{{ u.quota }}", "{{ u.rejected_rows }}"],
+               [10, 55, 25, 25, 17, 15, 18], "u in status_rows", size=10)
+
+    appendix_title(document, "Phụ lục 4", "CÁC TỆP ĐÃ NHẬN")
+    para(document, "Mỗi tệp kèm mã SHA-256 để đối chiếu; chi tiết từng dòng ở tệp tổng hợp và "
+                   "manifest.json.", 12, indent=False)
+    files = data_table(document, ["TT", "Tệp", "Đơn vị", "Tình trạng", "Ngày nhận",
+                                  "Dòng đọc / nhận", "SHA-256"],
+                       ["{{ f.n }}", "{{ f.path }}{% if f.sender %} Thư từ {{ f.sender }}"
+                        "{% endif %}{% for r in f.reasons %} {{ r }}{% endfor %}",
+                        "{{ f.unit }}", "{{ f.status }}", "{{ f.received | date }}",
+                        "{{ f.rows }} / {{ f.accepted }}", "{{ f.sha256 }}"],
+                       [8, 52, 28, 20, 18, 14, 25], "f in files", size=9)
+    monospace_column(document, files, 6, 7)
     document.core_properties.author = ""
     document.save(path)
 

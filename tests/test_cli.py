@@ -225,3 +225,74 @@ def test_every_command_has_help_and_is_in_the_readme(capsys):
         assert "Cách dùng" in capsys.readouterr().out
         assert re.search(rf"aggregate\.py {command}\b", readme), command
     assert build_parser().format_help()
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--year", "0"], "năm \"0\" không hợp lệ"),
+    (["--year", "99999"], "năm \"99999\" không hợp lệ"),
+    (["--year", "abc"], "năm \"abc\" không hợp lệ"),
+    (["--report-date", "31/02/2026"], "không có thật: tháng 2 năm 2026 không có ngày 31"),
+    (["--report-date", "15/13/2026"], "không có thật: không có tháng 13"),
+    (["--report-date", "hôm qua"], "cần dạng dd/mm/yyyy"),
+    (["--period", "quy"], "chọn một trong"),
+    (["check", "a.xlsx", "--year", "20266"], "không hợp lệ"),
+])
+def test_usage_errors_exit_2_with_a_vietnamese_message(args, said, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(args)
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and "Lỗi cách dùng" in err and said in err
+    assert "invalid" not in err and "choose from" not in err and "argument" not in err
+
+
+def test_an_outbox_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "ra.txt").write_text("x")
+    with pytest.raises(SystemExit) as caught:
+        run(tmp_path / "in", tmp_path / "ra.txt")
+    assert caught.value.code == 2 and "là một tệp, không phải thư mục" in capsys.readouterr().err
+
+
+def test_help_is_vietnamese_and_the_top_level_shows_the_run_options(capsys):
+    top = build_parser().format_help()
+    assert "--year NĂM" in top and "--inbox THƯ_MỤC" in top and "--report-date NGÀY" in top
+    helps = [top]
+    for command in COMMANDS:
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        helps.append(capsys.readouterr().out)
+    for text in helps:
+        for english in ("YEAR", "INBOX", "OUTBOX", "REPORT_DATE", "SCHEMAS", "TEMPLATES",
+                        "usage:", "options:"):
+            assert english not in text, english
+
+
+def test_an_empty_inbox_says_no_unit_reported(tmp_path):
+    (tmp_path / "in").mkdir()
+    assert run(tmp_path / "in", tmp_path / "out") == 0
+    html = (tmp_path / "out" / "2026" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
+    assert "Chưa có đơn vị nào gửi báo cáo dùng được" in html
+    assert "đều đạt số lượng" not in html and "0,0%" in html
+
+
+def test_the_master_workbook_names_problems_in_vietnamese(inbox, tmp_path):
+    assert run(inbox, tmp_path / "out") == 0
+    book = openpyxl.load_workbook(tmp_path / "out" / "2026" / "tong-hop.xlsx", read_only=True)
+    kinds = [row[1] for row in book["Lỗi và lưu ý"].iter_rows(min_row=2, values_only=True)]
+    assert kinds and "Đơn vị ngoài danh sách" in kinds
+    assert not [k for k in kinds if re.fullmatch(r"[a-z_]+", k or "")]
+
+
+def test_a_real_signer_and_number_are_not_warned_about(tmp_path, capsys):
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    text = (schemas / "report.yaml").read_text(encoding="utf-8")
+    text = text.replace("name: Nguyễn Văn A", "name: Trần Thị Bích").replace(
+        'document_number: "…"', 'document_number: "125"')
+    (schemas / "report.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    assert run(tmp_path / "in", tmp_path / "out", "--schemas", str(schemas)) == 0
+    out = capsys.readouterr().out
+    assert "tên mẫu" not in out and "Số văn bản chưa có" not in out
+    html = (tmp_path / "out" / "2026" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
+    assert "Số 125-BC/BTGDVTU" in html and "Kèm theo Báo cáo số 125-BC/BTGDVTU" in html

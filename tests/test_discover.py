@@ -132,4 +132,4 @@ def test_many_parts_each_under_the_ratio_but_too_big_in_all(tmp_path):
 def test_an_outlook_msg_says_how_to_save_it_instead(tmp_path):
     found = discover.fingerprint(ole(tmp_path / "thu.msg", "__substg1.0_0037001F"), tmp_path,
                                  LIMITS)
-    assert [p.code for p in found.problems] == ["file_outlook_msg"] and ".eml" in found.problems[0].message
+    assert [p.code for p in found.problems] == ["file_outlook_msg"] and ".eml" in found.problems[0].staff_hint

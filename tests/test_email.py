@@ -5,6 +5,7 @@ import io
 import json
 import zipfile
 from email.message import EmailMessage
+from pathlib import Path
 
 from builders import model, workbook
 
@@ -171,7 +172,7 @@ def test_feedback_drafts_carry_the_problems_and_the_workbook(tmp_path):
     assert draft["From"] == "btgdv@khanhhoa.gov.vn" and "+0700" in draft["Date"]
     text = draft.get_body(("plain",)).get_content()
     assert "Kính gửi: Liên đoàn Lao động tỉnh" in text and "Danh sách!D4" in text
-    assert "sớm nhất có thể (hạn gửi là ngày 05/12/2026)" in text  # written after the deadline
+    assert "sớm nhất có thể (hạn gửi là đến hết ngày 05/12/2026)" in text  # after the deadline
     [attached] = list(draft.iter_attachments())
     assert attached.get_filename() == "ldld.xlsx"
     assert attached.get_content() == (tmp_path / "out" / "2026" / "phan-hoi" / "ldld.xlsx").read_bytes()
@@ -201,6 +202,10 @@ def test_reminders_for_missing_units_with_their_own_workbook(tmp_path, capsys):
     saved.write_bytes(attached.get_content())
     assert main(["check", str(saved), "--year", "2026", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.split("\n", 1)[1])[0]["unit"] == "khanh-son"
+    assert main(["remind", "--inbox", str(tmp_path / "in"), "--outbox", str(out),
+                 "--year", "2026", "--report-date", "01/12/2026"]) == 0
+    text = parse(out / "2026" / "nhac-nho" / "khanh-son.eml").get_body(("plain",)).get_content()
+    assert "về Ban đến hết ngày 05/12/2026." in text and "trước ngày" not in text
 
 
 def test_a_real_email_saved_by_a_mail_client(tmp_path, cfg):
@@ -250,3 +255,77 @@ def test_an_unregistered_sender_shows_in_the_reports_appendix(tmp_path):
     cells = [c.text for t in docx.Document(str(folder / "bao-cao-tong-hop.docx")).tables
              for row in t.rows for c in row.cells]
     assert any("Thư từ someone@gmail.com" in c and "đã đăng ký" in c for c in cells)
+
+
+def test_check_reads_a_saved_email_a_zip_and_a_folder_as_the_run_does(tmp_path, capsys):
+    a, b = workbooks(tmp_path)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("ldld.xlsx", b)
+    box = tmp_path / "in"
+    mail = message([("Báo cáo Cam Lâm.xlsx", a)])
+    mail.add_attachment(b"%PDF-1.4 scan", "application", "pdf", filename="cong-van.pdf")
+    save(box / "cam-lam.eml", mail)
+    zipped = message([], sender="ldld@khanhhoa.gov.vn")
+    zipped.add_attachment(archive.getvalue(), "application", "zip", filename="bao-cao.zip")
+    save(box / "thu" / "ldld.eml", zipped)
+    (box / "thu" / "cong-van.pdf").write_bytes(b"%PDF-1.4 scan")
+    (box / "thu" / "~$ldld.xlsx").write_bytes(b"lock")
+
+    assert main(["check", str(box / "cam-lam.eml"), "--year", "2026"]) == 0
+    out = capsys.readouterr().out
+    assert "cam-lam.eml › Báo cáo Cam Lâm.xlsx: dùng được — Huyện ủy Cam Lâm; 2 dòng" in out
+    assert "cam-lam.eml › cong-van.pdf: bỏ qua" in out and "không phải bảng tính" not in out
+
+    assert main(["check", str(box), "--year", "2026", "--json"]) == 1  # the loose PDF
+    checked = {Path(f["file"]).relative_to(box).as_posix(): f["status"]
+               for f in json.loads(capsys.readouterr().out)}
+    assert main(["--inbox", str(box), "--outbox", str(tmp_path / "out"), "--year", "2026",
+                 "--report-date", "15/12/2026"]) == 0
+    manifest = json.loads((tmp_path / "out" / "2026" / "manifest.json").read_text("utf-8"))
+    ran = {f["path"]: f["status"].replace("superseded", "accepted") for f in manifest["files"]}
+    assert checked == ran and ran["thu/ldld.eml › bao-cao.zip › ldld.xlsx"] == "accepted"
+
+
+def drafts_of(tmp_path, report_date):
+    box, out = tmp_path / "in", tmp_path / f"out-{report_date.replace('/', '')}"
+    if not box.exists():
+        workbook(box / "cam-lam-2025.xlsx", [model("Cũ")], year=2025, report_date="01/12/2025")
+        workbook(box / "cam-lam-2026.xlsx", [model("A"), model("B", 5)], report_date="01/12/2026")
+        workbook(box / "ninh-hoa.xlsx", [model("C")], code="ninh-hoa", name=None, year=None,
+                 report_date="01/12/2026")  # warnings only: the year assumed
+        workbook(box / "ldld.xlsx", [model("D"), model("E", 3, "Cá nhân")], code="ldld",
+                 name=None, report_date="01/12/2026")  # a row not counted
+        workbook(box / "la.xlsx", [model("F")], code=None, name="Đảng ủy Khu kinh tế Vân Phong")
+    assert main(["--inbox", str(box), "--outbox", str(out), "--year", "2026",
+                 "--report-date", report_date]) == 0
+    folder = out / "2026" / "phan-hoi"
+    return {p.stem: parse(p) for p in folder.glob("*.eml")}, json.loads(
+        (out / "2026" / "manifest.json").read_text("utf-8"))
+
+
+def body_of(draft):
+    return draft.get_body(("plain",)).get_content()
+
+
+def test_feedback_drafts_ask_to_resend_only_when_rows_were_lost(tmp_path, capsys):
+    drafts, manifest = drafts_of(tmp_path, "15/12/2026")
+    cam_lam = body_of(drafts["cam-lam"])  # a stray old file: the 2026 one is what counts
+    assert 'Tệp được dùng để tổng hợp: "cam-lam-2026.xlsx" (2 mô hình' in cam_lam
+    assert "không cần gửi lại" in cam_lam and "Đề nghị đơn vị sửa" not in cam_lam
+    ninh_hoa = body_of(drafts["ninh-hoa"])  # warnings only: an acknowledgement with them
+    assert "không cần gửi lại" in ninh_hoa and "đã coi là năm 2026" in ninh_hoa
+    ldld = body_of(drafts["ldld"])
+    assert "gửi lại cả tệp sớm nhất có thể (hạn gửi là đến hết ngày 05/12/2026)" in ldld
+    [unknown] = [k for k in drafts if k.startswith("khong-ro-don-vi")]
+    text = body_of(drafts[unknown])
+    assert "chưa xác định được tệp thuộc đơn vị nào" in text
+    assert "schemas" not in text and "chạy lại" not in text and "units.yaml" not in text
+    assert drafts[unknown]["Subject"].startswith("[CHƯA CÓ ĐỊA CHỈ NGƯỜI NHẬN]")
+    out = capsys.readouterr().out
+    assert f"Thư phan-hoi/{unknown}.eml chưa có địa chỉ người nhận" in out
+    assert "bổ sung vào schemas/units.yaml" in out  # the staff hint, in the terminal
+    assert 'Người ký "Nguyễn Văn A" là tên mẫu' in out and "Số văn bản chưa có" in out
+    assert any("units.yaml" in n for n in manifest["staff_notes"])
+    before, _ = drafts_of(tmp_path, "01/12/2026")  # a draft dated before the deadline
+    assert "gửi lại cả tệp đến hết ngày 05/12/2026." in body_of(before["ldld"])

@@ -210,8 +210,31 @@ def test_voices_are_grouped_and_last_year_is_compared(tmp_path):
         assert "lĩnh vực 2: +1; lĩnh vực 3: 0" in text and "lĩnh vực 5: +1" in text
         first = text.index("Các huyện ủy, thị ủy, thành ủy")
         second = text.index("Mặt trận Tổ quốc và các tổ chức chính trị - xã hội tỉnh")
-        assert first < text.index("Huyện ủy Cam Lâm: Thiếu kinh phí.") < second
-        assert second < text.index("Liên đoàn Lao động tỉnh: Ít người tham gia.")
+        assert first < text.index("- Thiếu kinh phí. (Huyện ủy Cam Lâm)") < second
+        assert second < text.index("- Ít người tham gia. (Liên đoàn Lao động tỉnh)")
+
+
+def test_the_same_statement_is_given_once_with_the_units_that_made_it(tmp_path):
+    from builders import model, workbook
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    said = {"cam-lam": "Kinh phí hỗ trợ còn hạn chế.\n- Ít báo chí đưa tin.",
+            "van-ninh": "kinh phí hỗ trợ còn hạn chế",          # the same, in other case
+            "cong-an": "Kinh phí hỗ trợ còn hạn chê.",          # a letter off
+            "ldld": "Đoàn viên ít tham gia."}                  # its own
+    for code, text in said.items():
+        workbook(inbox / f"{code}.xlsx", [model("A")], code=code, name=None,
+                 assessment={"Khó khăn, vướng mắc": text})
+    assert main(["--inbox", str(inbox), "--outbox", str(out), "--year", "2026"]) == 0
+    for text in (html_text(out / "2026" / "bao-cao-tong-hop.html"),
+                 normal(docx_text(out / "2026" / "bao-cao-tong-hop.docx"))):
+        section = text[text.index("III. KHÓ KHĂN"):text.index("IV. ĐỀ XUẤT")]
+        assert section.count("hỗ trợ còn hạn") == 1
+        assert ("- Kinh phí hỗ trợ còn hạn chế. (Huyện ủy Vạn Ninh, Huyện ủy Cam Lâm, "
+                "Đảng ủy Công an tỉnh)") in section
+        assert "- Ít báo chí đưa tin. (Huyện ủy Cam Lâm)" in section
+        assert "- Đoàn viên ít tham gia. (Liên đoàn Lao động tỉnh)" in section
+        assert "Huyện ủy Cam Lâm:" not in section
 
 
 def test_beyond_the_limits_reports_point_to_the_master_workbook_and_chart_the_top_units(tmp_path):
@@ -242,3 +265,99 @@ def test_beyond_the_limits_reports_point_to_the_master_workbook_and_chart_the_to
     chart = html[html.index('aria-label="Số mô hình, điển hình theo đơn vị'):]
     chart = chart[:chart.index("</svg>")]
     assert chart.count("<rect") == 2 and "Huyện ủy Cam Lâm" in chart and "Khánh Sơn" not in chart
+
+
+def test_no_staff_note_working_note_or_junk_file_in_either_report(run):
+    folder, _ = run
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    ignored = [f["path"] for f in manifest["files"] if f["status"] == "ignored"]
+    assert any("~$" in p for p in ignored) and any("Công văn gửi kèm" in p for p in ignored)
+    for text in (html_text(folder / "bao-cao-tong-hop.html"),
+                 docx_text(folder / "bao-cao-tong-hop.docx")):
+        assert "~$" not in text and "Công văn gửi kèm" not in text
+        assert "schemas/" not in text and "units.yaml" not in text and "chạy lại" not in text
+        assert "Chọn 5 mô hình" not in text and "Đảng ủy Khu kinh tế Vân Phong" in text
+
+
+SECTIONS = ["I. TÌNH HÌNH THỰC HIỆN", "II. KẾT QUẢ XÂY DỰNG", "1. Kết quả chung", "2. Theo lĩnh vực",
+            "3. Việc thực hiện chỉ tiêu", "4. Một số mô hình", "III. KHÓ KHĂN", "IV. ĐỀ XUẤT",
+            "Nơi nhận:", "Phụ lục 1", "Phụ lục 2", "Phụ lục 3", "Phụ lục 4"]
+
+
+def sections(text):
+    """The report's text cut at its headings, in order: {heading: words}."""
+    found, at = {}, 0
+    starts = []
+    for heading in SECTIONS:
+        at = text.index(heading, at)
+        starts.append(at)
+    for heading, start, end in zip(SECTIONS, starts, [*starts[1:], len(text)], strict=True):
+        found[heading] = normal(text[start:end]).strip()
+    return found
+
+
+def html_report_text(path):
+    """The HTML's text as printed: no on-screen help, no styles, charts' own labels left out."""
+    import html as entities
+
+    page = path.read_text(encoding="utf-8")
+    page = re.sub(r'<div class="screen-only">.*?</div>', " ", page, flags=re.S)
+    page = re.sub(r"<(svg|title|style)\b.*?</\1>", " ", page, flags=re.S)
+    return entities.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.mark.skipif(not SOFFICE, reason="LibreOffice (installed by .ci/run)")
+def test_html_and_word_are_one_report_section_by_section(run, tmp_path):
+    folder, summary = run
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo'}",
+                    "--convert-to", "txt:Text (encoded):UTF8", "--outdir", str(tmp_path),
+                    str(folder / "bao-cao-tong-hop.docx")], check=True, capture_output=True,
+                   timeout=240)
+    word = sections((tmp_path / "bao-cao-tong-hop.txt").read_text(encoding="utf-8-sig"))
+    html = sections(html_report_text(folder / "bao-cao-tong-hop.html"))
+    for heading in SECTIONS:
+        assert word[heading] == html[heading], heading
+    assert "Dòng bị loại" in word["Phụ lục 3"] and "Ngày nhận" in word["Phụ lục 4"]
+    assert "1. Ban cán sự đảng UBND tỉnh (5)" in word["Phụ lục 2"]
+    for heading in SECTIONS[-4:]:
+        assert "(Kèm theo Báo cáo số …-BC/BTGDVTU ngày 15/12/2026 của Ban Tuyên giáo và Dân vận " \
+               "Tỉnh ủy)" in word[heading]
+
+
+@pytest.mark.skipif(not (CHROMIUM and PDFTOTEXT), reason="Chromium and poppler (installed by .ci/run)")
+def test_html_prints_as_a_document_at_chromes_default_settings(run, tmp_path):
+    folder, _ = run
+    pdf = tmp_path / "report.pdf"
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
+                    f"--print-to-pdf={pdf}", (folder / "bao-cao-tong-hop.html").as_uri()],
+                   check=True, capture_output=True, timeout=240)  # no --no-pdf-header-footer
+    pages = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout.split("\f")
+    text = "\n".join(pages)
+    assert "file:" not in text and "BÁO CÁO –" not in text  # Chrome's footer and header
+    assert not re.search(r"\d{1,2}/\d{1,2}/\d{2},\s+\d{1,2}:\d{2}", text)  # its date and time
+    assert not re.search(r"^\s*\d+/\d+\s*$", text, flags=re.M)  # its "page x/y"
+    assert "Ctrl+P" not in text  # the on-screen help is not printed
+    for page in pages:
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        body = [line for line in lines if not line.isdigit()]
+        if body:  # a unit's heading is never the last thing on a page
+            assert not re.fullmatch(r"\d+\. .+ \(\d+\)", body[-1]), body[-1]
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    flat = re.sub(r"\s+", " ", text)
+    for entry in (f for f in manifest["files"] if f["status"] != "ignored"):
+        assert entry["sha256"][:16] in flat  # a hash wraps in lines of 16, not 8
+
+
+def test_word_keeps_headings_with_their_tables_and_hashes_narrow(run):
+    folder, _ = run
+    document = docx.Document(str(folder / "bao-cao-tong-hop.docx"))
+    heading = next(p for p in document.paragraphs if p.text == "1. Ban cán sự đảng UBND tỉnh (5)")
+    assert heading.paragraph_format.keep_with_next
+    files = next(t for t in document.tables if t.rows[0].cells[-1].text == "SHA-256")
+    assert files.rows[1].cells[-1].paragraphs[0].style.font.name == "Courier New"
+    recipients = next(p for t in document.tables for c in t._cells for p in c.paragraphs
+                      if p.text == "Nơi nhận:")
+    assert recipients.runs[0].underline and recipients.runs[0].font.size.pt == 14
+    assert not recipients.runs[0].bold and not recipients.runs[0].italic
