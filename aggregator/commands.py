@@ -247,7 +247,7 @@ def fetch(args: argparse.Namespace, config: Config) -> int:
     for item in result.without_workbook:
         print(f"    - {item.date}  {item.sender or '(không rõ người gửi)'}  \"{item.subject}\"")
     if result.too_large:
-        print(f"  Quá lớn, không tải (giới hạn {settings.max_message_bytes // 1_048_576} MB, mục "
+        print(f"  Quá lớn, không tải (giới hạn {mailbox.megabytes(settings.max_message_bytes)}, mục "
               f"max_message_bytes): {len(result.too_large)} thư; mở bằng webmail và lưu tệp đính "
               "kèm vào inbox bằng tay:")
         for item in result.too_large:

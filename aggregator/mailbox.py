@@ -320,7 +320,7 @@ def fetch(client: imaplib.IMAP4, settings: Settings, inbox: Path, since: dt.date
             result.already += 1
         elif header.size > settings.max_message_bytes:
             result.too_large.append(Listed(header.sender, header.subject, _shown_date(header.date),
-                                           note=_megabytes(header.size)))
+                                           note=megabytes(header.size)))
         else:
             wanted.append(header)
     for header in progress(wanted, len(wanted)) if progress else wanted:
@@ -418,7 +418,7 @@ def _shown_date(date: dt.datetime | None) -> str:
     return f"{date:%d/%m/%Y %H:%M}" if date else "không rõ ngày"
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB".replace(".", ",")
 
 
