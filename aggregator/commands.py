@@ -234,6 +234,10 @@ def fetch(args: argparse.Namespace, config: Config) -> int:
     except mailbox.MailboxError as exc:
         print(f"Lỗi hộp thư: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu. Các thư đã lưu vào inbox đều trọn vẹn; chạy lại lệnh fetch "
+              "để lấy tiếp (thư đã có không bị lưu trùng).", file=sys.stderr)
+        return 1
     since = args.since or settings.since
     print(f"Hộp thư {settings.user}, thư mục \"{settings.folder}\", thư nhận từ "
           f"{date_vn(since)}: {result.found} thư.")

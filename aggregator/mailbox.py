@@ -10,6 +10,7 @@ it is kept in memory only, never written or logged.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import email
 import getpass
@@ -158,7 +159,7 @@ def connect(settings: Settings, secret: str) -> imaplib.IMAP4:
             token = f"\0{settings.user}\0{secret}".encode()
             client.authenticate("PLAIN", lambda _: token)
     except imaplib.IMAP4.error:
-        _close(client)
+        close(client)
         raise MailboxError("mailbox_login_failed", **settings.hints) from None
     except OSError as exc:
         raise MailboxError("mailbox_unreachable", detail=_network_detail(exc), **where) from None
@@ -186,11 +187,10 @@ def _network_detail(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _close(client: imaplib.IMAP4) -> None:
-    try:
+def close(client: imaplib.IMAP4) -> None:
+    """Log out; a connection already gone is fine."""
+    with contextlib.suppress(OSError, imaplib.IMAP4.error):
         client.logout()
-    except (OSError, imaplib.IMAP4.error):
-        pass
 
 
 def _check(typ: str, data: Any, what: str) -> Any:
@@ -325,7 +325,8 @@ def fetch(client: imaplib.IMAP4, settings: Settings, inbox: Path, since: dt.date
             wanted.append(header)
     for header in progress(wanted, len(wanted)) if progress else wanted:
         raw = _body(client, header.uid)
-        _keep(raw, header, inbox, known_names, result)
+        if raw is not None:  # None: deleted on the server since the search
+            _keep(raw, header, inbox, known_names, result)
     return result
 
 
@@ -376,13 +377,13 @@ def _headers(client: imaplib.IMAP4, uids: list[bytes]) -> list[_Header]:
     return found
 
 
-def _body(client: imaplib.IMAP4, uid: str) -> bytes:
+def _body(client: imaplib.IMAP4, uid: str) -> bytes | None:
     typ, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
     _check(typ, data, "FETCH")
     for item in data:
-        if isinstance(item, tuple):
+        if isinstance(item, tuple) and re.search(rb"UID " + uid.encode() + rb"\b", item[0]):
             return item[1]
-    raise MailboxError("mailbox_failed", detail=f"thư UID {uid} không có nội dung")
+    return None
 
 
 def _message_id(message: Any) -> str:
@@ -520,8 +521,4 @@ def drafts_in(folder: Path) -> list[Path]:
 def session(settings: Settings, prompt: Callable[[str], str] | None = None) -> imaplib.IMAP4:
     """Password found, connection made and logged in."""
     return connect(settings, password(settings, prompt))
-
-
-def close(client: imaplib.IMAP4) -> None:
-    _close(client)
 

@@ -8,6 +8,8 @@ import io
 import json
 import re
 import shutil
+import subprocess
+import sys
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -527,3 +529,13 @@ def test_the_sample_units_emails_fetched_from_the_mailbox_give_the_sample_figure
     assert fetched["fields"] == sample["fields"]
     strip = [{k: v for k, v in u.items() if k != "file"} for u in sample["units"]]
     assert [{k: v for k, v in u.items() if k != "file"} for u in fetched["units"]] == strip
+
+
+def test_the_mailbox_benchmark_runs_on_a_tiny_folder_and_prints_its_table(server):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_mailbox.py"),
+                           "--messages", "10"], capture_output=True, text=True, timeout=300,
+                          check=True)
+    header, _, row = done.stdout.strip().splitlines()
+    cells = dict(zip([c.strip() for c in header.strip("|").split("|")],
+                     [c.strip() for c in row.strip("|").split("|")], strict=True))
+    assert cells["messages"] == "10" and cells["saved (with a workbook)"] == "9"
