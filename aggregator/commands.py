@@ -29,6 +29,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if not (args.templates / "report.html.j2").is_file():
         print(f"Không thấy mẫu báo cáo {args.templates / 'report.html.j2'}.", file=sys.stderr)
         return 2
+    if getattr(args, "to_mailbox", False):
+        mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the long run
 
     def progress(outcomes, total):
         return tqdm(outcomes, total=total, desc="Đang đọc", unit=" tệp", file=sys.stderr,
@@ -196,6 +198,8 @@ def status(args: argparse.Namespace, config: Config) -> int:
 
 def remind(args: argparse.Namespace, config: Config) -> int:
     """A ready-to-send reminder for each unit still missing, its own workbook attached."""
+    if getattr(args, "to_mailbox", False):
+        mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the drafts
     result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args))
     waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
     report_date = args.report_date or dt.date.today()
@@ -262,8 +266,9 @@ def fetch(args: argparse.Namespace, config: Config) -> int:
 def to_mailbox(args: argparse.Namespace, folder: Path, what: str) -> int:
     """The drafts just written, put into the mailbox's Drafts folder for staff to read and send."""
     paths = mailbox.drafts_in(folder)
+    said = sys.stderr if getattr(args, "json", False) else sys.stdout  # JSON alone on stdout
     if not paths:
-        print(f"Không có {what} nào để đặt vào hộp thư.")
+        print(f"Không có {what} nào để đặt vào hộp thư.", file=said)
         return 0
     settings = mailbox.load_settings(args.schemas)
     try:
@@ -279,7 +284,7 @@ def to_mailbox(args: argparse.Namespace, folder: Path, what: str) -> int:
     print(f"Đã đặt {len(result.added)} {what} vào thư mục \"{settings.drafts_folder}\" của hộp "
           f"thư {settings.user}" + (f" ({len(result.already)} thư đã có sẵn ở đó, không đặt trùng)"
                                     if result.already else "") +
-          ". Mở webmail, đọc lại từng thư rồi bấm Gửi; chương trình không tự gửi thư.")
+          ". Mở webmail, đọc lại từng thư rồi bấm Gửi; chương trình không tự gửi thư.", file=said)
     return 0
 
 

@@ -365,6 +365,23 @@ def test_feedback_drafts_of_a_run_go_into_a_drafts_folder_named_in_vietnamese(bo
     assert b"\\Draft" in flags and raw.replace(b"\r\n", b"\n") == feedback[0].read_bytes()
 
 
+def test_a_broken_mailbox_file_stops_the_run_before_it_starts_and_json_stays_alone(box, capsys):
+    inbox = box.tmp / "inbox"
+    inbox.mkdir()
+    workbook(inbox / "cam-lam.xlsx", [model(), model("Sai", field=99)], report_date="01/12/2026")
+    outbox = box.tmp / "outbox"
+    args = ["run", "--schemas", str(box.schemas), "--inbox", str(inbox), "--outbox", str(outbox),
+            "--year", "2026", "--report-date", "15/12/2026", "--jobs", "1", "--to-mailbox"]
+    box.rewrite(security="ssl")
+    assert main(args) == 2 and not outbox.exists()
+    assert "security" in capsys.readouterr().err
+    box.rewrite()
+    assert main([*args, "--json"]) == 0
+    said = capsys.readouterr()
+    assert json.loads(said.out)["totals"]["models"] == 1 and "Drafts" in said.err
+    assert len(box.read_folder("Drafts")) == 1
+
+
 def test_drafts_over_quota_say_so(server, tmp_path, monkeypatch):
     user, password = server.new_user(quota=True)
     monkeypatch.setenv(ENV, password)
