@@ -6,6 +6,7 @@ so each test has a mailbox of its own. Nothing outside the temporary folder is t
 
 from __future__ import annotations
 
+import grp
 import imaplib
 import itertools
 import os
@@ -41,6 +42,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
 default_internal_user = {internal}
+default_internal_group = {group}
 default_login_user = {login}
 first_valid_uid = 1
 login_trusted_networks = 127.0.0.0/8
@@ -116,13 +118,13 @@ class Dovecot:
                        check=True, capture_output=True)
         self._users()
         if os.getuid() == 0:  # dovecot runs its processes as its own users, mail as nobody
-            internal, login, uid, gid = "dovecot", "dovenull", 65534, 65534
+            internal, login, uid, gid, group = "dovecot", "dovenull", 65534, 65534, "dovecot"
             os.chown(self.root / "home", uid, gid)
         else:  # rootless: everything as the user running the tests
             internal = login = pwd.getpwuid(os.getuid()).pw_name
-            uid, gid = os.getuid(), os.getgid()
+            uid, gid, group = os.getuid(), os.getgid(), grp.getgrgid(os.getgid()).gr_name
         (self.root / "dovecot.conf").write_text(CONF.format(
-            root=self.root, host=HOST, internal=internal, login=login, uid=uid, gid=gid,
+            root=self.root, host=HOST, internal=internal, login=login, group=group, uid=uid, gid=gid,
             plain_port=self.plain_port, tls_port=self.tls_port))
         self.process = subprocess.Popen([DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
