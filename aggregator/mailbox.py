@@ -236,7 +236,10 @@ def decode_folder(name: str) -> str:
         if not body:
             return "&"
         packed = body.replace(",", "/")
-        return base64.b64decode(packed + "=" * (-len(packed) % 4)).decode("utf-16-be")
+        try:
+            return base64.b64decode(packed + "=" * (-len(packed) % 4)).decode("utf-16-be")
+        except ValueError:  # not modified UTF-7 after all: shown as the server sent it
+            return match.group(0)
 
     return re.sub(r"&([A-Za-z0-9+,]*)-", one, name)
 

@@ -22,6 +22,8 @@ import dovecot
 import keyring
 import pytest
 from builders import model, workbook
+from hypothesis import given
+from hypothesis import strategies as st
 from keyring.backends import null
 
 from aggregator import config as config_module
@@ -312,6 +314,19 @@ def test_a_folder_with_a_vietnamese_name(box):
     inbox = box.tmp / "inbox"
     assert main(["fetch", "--schemas", str(box.schemas), "--inbox", str(inbox)]) == 0
     assert len(files_in(inbox)) == 1
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters='"\\'),
+               min_size=1))
+def test_folder_names_go_to_modified_utf7_and_back(name):
+    encoded = mailbox.encode_folder(name)
+    assert encoded.isascii() and encoded.startswith('"') and encoded.endswith('"')
+    assert mailbox.decode_folder(encoded[1:-1]) == name
+
+
+def test_a_folder_name_that_is_not_utf7_is_shown_as_it_came():
+    assert mailbox.decode_folder("A&B!-C") == "A&B!-C"
+    assert mailbox.decode_folder("X&Zm9v-") == "X&Zm9v-"
 
 
 # ---------------------------------------------------------------------------------------------
