@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import email
 import io
 import json
@@ -531,14 +532,14 @@ def sample_emails(cfg) -> list[bytes]:
     for rank, outcome in enumerate(ordered):
         relative = outcome.candidate.relative.split(" › ")[0]
         path = inbox / relative
-        if path.suffix == ".eml":
-            if bytes(path.read_bytes()) not in emails:
+        if path.suffix == ".eml":  # a unit's email as it came: appended as it is, once
+            if path.read_bytes() not in emails:
                 emails.append(path.read_bytes())
             continue
-        sender = (cfg.unit(outcome.unit).emails or ("vanphong@donvi.khanhhoa.gov.vn",))[0] \
-            if outcome.unit else "ai.do@gmail.com"
-        when = format_datetime(__import__("datetime").datetime.combine(
-            outcome.received, __import__("datetime").time(7, rank)).replace(tzinfo=VIETNAM))
+        registered = cfg.unit(outcome.unit).emails if outcome.unit else ()
+        sender = registered[0] if registered else "ai.do@gmail.com"
+        when = format_datetime(dt.datetime.combine(outcome.received, dt.time(7, rank),
+                                                   tzinfo=VIETNAM))
         emails.append(bytes(message([(path.name, path.read_bytes())], sender=sender,
                                     subject=f"Báo cáo mô hình, điển hình: {path.stem}", date=when,
                                     message_id=f"<sample-{rank}@khanhhoa.test>")))
