@@ -334,6 +334,18 @@ def test_a_folder_name_that_is_not_utf7_is_shown_as_it_came():
 # Drafts
 
 
+def test_a_workbook_is_the_same_bytes_whether_first_or_later_in_a_process(tmp_path):
+    """Drafts are found again in Drafts by a Message-ID from their bytes, attachment included."""
+    script = ("import sys; from pathlib import Path; from aggregator import config, template; "
+              "cfg = config.load('schemas'); "
+              "[template.write_template(cfg, Path(sys.argv[1]) / f'{n}.xlsx', 2026, 'annual', "
+              "cfg.units[0]) for n in range(3)]")
+    subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, check=True,
+                   timeout=120)  # a fresh process: its first workbook is really its first
+    made = [(tmp_path / f"{n}.xlsx").read_bytes() for n in range(3)]
+    assert made[0] == made[1] == made[2]
+
+
 def test_reminders_go_into_drafts_once_and_read_back_intact(box, capsys):
     inbox = box.tmp / "inbox"
     inbox.mkdir()
