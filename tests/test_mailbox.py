@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from keyring.backends import null
 
 from aggregator import config as config_module
-from aggregator import mailbox, merge
+from aggregator import discover, mailbox, merge
 from aggregator.cli import main
 from aggregator.config import ConfigError
 from aggregator.mail import VIETNAM
@@ -262,6 +262,7 @@ def test_a_second_fetch_adds_nothing_and_an_interrupted_one_leaves_no_half_file(
     # a fetch killed while writing leaves its partial file: ignored by the run, removed next time
     partial = inbox / (mailbox.PARTIAL_PREFIX + "thu-2026-12-03-0905-0000.eml")
     partial.write_bytes(messages[5][:100])
+    assert discover.fingerprint(partial, inbox, config_module.load(box.schemas).limits).kind == "junk"
 
     assert main(["fetch", "--schemas", str(box.schemas), "--inbox", str(inbox)]) == 0
     assert not partial.exists()
@@ -281,6 +282,15 @@ def test_a_second_fetch_adds_nothing_and_an_interrupted_one_leaves_no_half_file(
     result = mailbox.fetch(client, settings, hand)
     mailbox.close(client)
     assert result.already == 1 and len(result.saved) == 5
+
+
+def test_the_mailbox_code_has_no_command_that_changes_the_units_mail():
+    """Read-only by construction: no STORE, EXPUNGE, MOVE, COPY or DELETE anywhere in the module."""
+    source = (ROOT / "aggregator" / "mailbox.py").read_text(encoding="utf-8")
+    code = re.sub(r'""".*?"""|#[^\n]*', "", source, flags=re.S)
+    for verb in ("store", "expunge", "move", "copy", "delete", "rename", "setacl"):
+        assert not re.search(rf"\.{verb}\(|[\"']{verb.upper()}\b", code), verb
+    assert "BODY[]" not in code.replace("BODY.PEEK[]", "") and "readonly=True" in code
 
 
 def test_since_and_the_size_limit_choose_what_is_downloaded(box, capsys):
