@@ -317,7 +317,9 @@ def fetch(client: imaplib.IMAP4, settings: Settings, inbox: Path, since: dt.date
     headers = [h for chunk in _chunks(uids) for h in _headers(client, chunk)]
     wanted = []
     for header in headers:
-        if header.message_id and (header.message_id in known_ids
+        # known by its Message-ID and its date: a mail program that gives every email the same
+        # Message-ID (some scanners do) cannot make a second report look already fetched
+        if header.message_id and ((header.message_id, header.date) in known_ids
                                   or _name(header.date, _id_hash(header.message_id))
                                   in known_names):
             result.already += 1
@@ -426,19 +428,21 @@ def megabytes(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB".replace(".", ",")
 
 
-def _known(inbox: Path) -> tuple[set[str], set[str]]:
-    """The Message-IDs of the emails already in the inbox (fetched or saved by hand), and names."""
-    ids, names = set(), set()
+def _known(inbox: Path) -> tuple[set[tuple[str, dt.datetime | None]], set[str]]:
+    """Message-ID and date of the emails already in the inbox (fetched or saved by hand), names."""
+    ids: set[tuple[str, dt.datetime | None]] = set()
+    names: set[str] = set()
     for path in inbox.rglob("*.eml"):
         names.add(path.name)
         try:
             with path.open("rb") as handle:
                 head = handle.read(65536).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-            found = _message_id(BytesHeaderParser(policy=policy.default).parsebytes(head))
+            parsed = BytesHeaderParser(policy=policy.default).parsebytes(head)
+            found = _message_id(parsed)
         except (OSError, ValueError):
             continue
         if found:
-            ids.add(found)
+            ids.add((found, _date(parsed)))
     return ids, names
 
 

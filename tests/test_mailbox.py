@@ -293,6 +293,22 @@ def test_the_mailbox_code_has_no_command_that_changes_the_units_mail():
     assert "BODY[]" not in code.replace("BODY.PEEK[]", "") and "readonly=True" in code
 
 
+def test_two_reports_under_one_message_id_are_both_fetched(box):
+    """Some scanners and copiers give every email they send the same Message-ID."""
+    same = "<scan@copier.local>"
+    first = bytes(message([("a.xlsx", book(box.tmp, "cam-lam", "Huyện ủy Cam Lâm"))],
+                          message_id=same, date="Tue, 01 Dec 2026 08:00:00 +0700"))
+    second = bytes(message([("b.xlsx", book(box.tmp, "van-ninh", "Huyện ủy Vạn Ninh"))],
+                           message_id=same, date="Thu, 03 Dec 2026 10:30:00 +0700"))
+    inbox = box.tmp / "inbox"
+    box.append([first])
+    assert main(["fetch", "--schemas", str(box.schemas), "--inbox", str(inbox)]) == 0
+    box.append([second])  # arrives after the first fetch
+    for _ in range(2):
+        assert main(["fetch", "--schemas", str(box.schemas), "--inbox", str(inbox)]) == 0
+        assert sorted(p.read_bytes() for p in files_in(inbox)) == sorted(map(crlf, [first, second]))
+
+
 def test_since_and_the_size_limit_choose_what_is_downloaded(box, capsys):
     small = bytes(message([("a.xlsx", book(box.tmp, "cam-lam", "Huyện ủy Cam Lâm"))]))
     big = bytes(message([("b.xlsx", b"PK\x03\x04" + b"x" * 300_000)], subject="Tệp rất lớn",
