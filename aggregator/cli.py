@@ -20,7 +20,7 @@ from . import config as config_module
 from .config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ("run", "template", "check", "verify", "status", "remind")
+COMMANDS = ("run", "template", "check", "verify", "status", "remind", "fetch")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
@@ -150,7 +150,34 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--inbox", type=Path, default=None, metavar="THƯ_MỤC",
                         help="thư mục đầu vào nếu đã chuyển chỗ (mặc định: như ghi trong manifest)")
     verify.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
+    _mailbox(commands, run, remind)
     return parser
+
+
+def _mailbox(commands, run: argparse.ArgumentParser, remind: argparse.ArgumentParser) -> None:
+    """The Board's mailbox: ``fetch`` into the inbox, ``--to-mailbox`` for the drafts."""
+    fetch = commands.add_parser("fetch", add_help=False,
+                                help="lấy thư báo cáo từ hộp thư của Ban (IMAP) vào inbox",
+                                description="Đọc thư mục hộp thư ghi trong schemas/mailbox.yaml "
+                                            "(chỉ đọc: không xóa, không chuyển, không đánh dấu đã "
+                                            "đọc) và lưu mỗi thư có bảng tính hoặc tệp nén đính "
+                                            "kèm thành tệp .eml trong inbox. Chạy lại chỉ lấy thư "
+                                            "mới. Mật khẩu: biến môi trường, keyring hoặc gõ khi "
+                                            "được hỏi; không bao giờ được ghi ra tệp.")
+    fetch.add_argument("-h", "--help", action="help", help="xem hướng dẫn này rồi thoát")
+    fetch.add_argument("--schemas", type=Path, default=ROOT / "schemas",
+                       help="thư mục cấu hình (mặc định: schemas)")
+    fetch.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
+    fetch.add_argument("--inbox", type=Path, default=ROOT / "inbox",
+                       help="thư mục lưu thư (mặc định: inbox)")
+    fetch.add_argument("--since", type=_date, default=None,
+                       help="chỉ lấy thư nhận từ ngày này, dạng dd/mm/yyyy (mặc định: mục since "
+                            "trong schemas/mailbox.yaml)")
+    for command in (run, remind):
+        command.add_argument("--to-mailbox", action="store_true",
+                             help="đặt thêm các thư soạn sẵn vào thư mục Thư nháp của hộp thư "
+                                  "(IMAP, schemas/mailbox.yaml) để đọc lại và tự bấm Gửi; "
+                                  "không bao giờ tự gửi")
 
 
 def _common(parser: argparse.ArgumentParser, outbox: bool = True) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import discover, drafts, outbox, outputs, report, template, verify, workers
+from . import discover, drafts, mailbox, outbox, outputs, report, template, verify, workers
 from .config import Config
 from .labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from .merge import IGNORED, REJECTED
@@ -30,6 +30,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if not (args.templates / "report.html.j2").is_file():
         print(f"Không thấy mẫu báo cáo {args.templates / 'report.html.j2'}.", file=sys.stderr)
         return 2
+    if getattr(args, "to_mailbox", False):
+        mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the long run
 
     def progress(outcomes, total):
         return tqdm(outcomes, total=total, desc="Đang đọc", unit=" tệp", file=sys.stderr,
@@ -61,6 +63,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     else:
         _closing(result.summary, folder)
         _staff_notes(result.staff_notes)
+    if getattr(args, "to_mailbox", False):
+        return to_mailbox(args, folder / outputs.FEEDBACK, "thư phản hồi")
     return 0
 
 
@@ -231,6 +235,8 @@ def status(args: argparse.Namespace, config: Config) -> int:
 
 def remind(args: argparse.Namespace, config: Config) -> int:
     """A ready-to-send reminder for each unit still missing, its own workbook attached."""
+    if getattr(args, "to_mailbox", False):
+        mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the drafts
     result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args))
     waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
     report_date = args.report_date or dt.date.today()
@@ -247,8 +253,80 @@ def remind(args: argparse.Namespace, config: Config) -> int:
           (": " + ", ".join(u.name for u in waiting) + "." if waiting else "."))
     if unaddressed:
         print(f"  Chưa có địa chỉ người nhận (điền trước khi gửi): {', '.join(unaddressed)}.")
+    if getattr(args, "to_mailbox", False):
+        return to_mailbox(args, folder, "thư nhắc")
     return 0
 
 
 COMMANDS = {"run": run, "template": make_templates, "check": check, "status": status,
             "remind": remind}
+
+
+def fetch(args: argparse.Namespace, config: Config) -> int:
+    """The units' emails from the Board's mailbox into the inbox, each once, nothing changed there."""
+    settings = mailbox.load_settings(args.schemas)
+
+    def progress(items, total):
+        return tqdm(items, total=total, desc="Đang tải thư", unit=" thư", file=sys.stderr,
+                    leave=False, disable=not sys.stderr.isatty())
+
+    try:
+        client = mailbox.session(settings)
+        try:
+            result = mailbox.fetch(client, settings, args.inbox, args.since, progress)
+        finally:
+            mailbox.close(client)
+    except mailbox.MailboxError as exc:
+        print(f"Lỗi hộp thư: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu. Các thư đã lưu vào inbox đều trọn vẹn; chạy lại lệnh fetch "
+              "để lấy tiếp (thư đã có không bị lưu trùng).", file=sys.stderr)
+        return 1
+    since = args.since or settings.since
+    print(f"Hộp thư {settings.user}, thư mục \"{settings.folder}\", thư nhận từ "
+          f"{date_vn(since)}: {result.found} thư.")
+    print(f"  Mới lưu vào {args.inbox}: {len(result.saved)} thư.")
+    print(f"  Đã có sẵn trong inbox (không lưu lại): {result.already} thư.")
+    if result.unreadable:
+        print(f"  Trong đó {len(result.unreadable)} thư không đọc được cấu trúc, đã lưu nguyên "
+              "trạng để lần tổng hợp ghi lý do: " + ", ".join(result.unreadable))
+    print(f"  Không có bảng tính hay tệp nén đính kèm (không lưu; xem lại trong hộp thư): "
+          f"{len(result.without_workbook)} thư" + (":" if result.without_workbook else "."))
+    for item in result.without_workbook:
+        print(f"    - {item.date}  {item.sender or '(không rõ người gửi)'}  \"{item.subject}\"")
+    if result.too_large:
+        print(f"  Quá lớn, không tải (giới hạn {mailbox.megabytes(settings.max_message_bytes)}, mục "
+              f"max_message_bytes): {len(result.too_large)} thư; mở bằng webmail và lưu tệp đính "
+              "kèm vào inbox bằng tay:")
+        for item in result.too_large:
+            print(f"    - {item.date}  {item.sender}  \"{item.subject}\" ({item.note})")
+    return 0
+
+
+def to_mailbox(args: argparse.Namespace, folder: Path, what: str) -> int:
+    """The drafts just written, put into the mailbox's Drafts folder for staff to read and send."""
+    paths = mailbox.drafts_in(folder)
+    said = sys.stderr if getattr(args, "json", False) else sys.stdout  # JSON alone on stdout
+    if not paths:
+        print(f"Không có {what} nào để đặt vào hộp thư.", file=said)
+        return 0
+    settings = mailbox.load_settings(args.schemas)
+    try:
+        client = mailbox.session(settings)
+        try:
+            result = mailbox.append_drafts(client, settings, paths)
+        finally:
+            mailbox.close(client)
+    except mailbox.MailboxError as exc:
+        print(f"Lỗi hộp thư: {exc} Các {what} vẫn ở {folder}; có thể mở từng tệp .eml để gửi.",
+              file=sys.stderr)
+        return exc.exit_code
+    print(f"Đã đặt {len(result.added)} {what} vào thư mục \"{settings.drafts_folder}\" của hộp "
+          f"thư {settings.user}" + (f" ({len(result.already)} thư đã có sẵn ở đó, không đặt trùng)"
+                                    if result.already else "") +
+          ". Mở webmail, đọc lại từng thư rồi bấm Gửi; chương trình không tự gửi thư.", file=said)
+    return 0
+
+
+COMMANDS["fetch"] = fetch

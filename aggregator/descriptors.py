@@ -138,6 +138,28 @@ REPORT = {
     },
 }
 
+# schemas/mailbox.yaml: read only by the commands that use the mailbox (fetch, --to-mailbox),
+# so a Board that saves its emails by hand needs no such file. No key for a password, ever.
+MAILBOX = {
+    "type": "object",
+    "required": ["host", "port", "security", "user", "folder", "drafts_folder", "since"],
+    "properties": {
+        "host": {"type": "string", "pattern": "^[A-Za-z0-9.:\\[\\]-]+$"},
+        "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+        "security": {"enum": ["imaps", "starttls", "plain"]},
+        "user": _TEXT,
+        "folder": _TEXT,
+        "drafts_folder": _TEXT,
+        "since": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+        "ca_file": {"type": "string"},
+        "password_env": {"type": "string", "pattern": "^([A-Za-z_][A-Za-z0-9_]*)?$"},
+        "keyring_service": {"type": "string"},
+        "max_message_bytes": {"type": "integer", "minimum": 1},
+        "timeout_seconds": {"type": "integer", "minimum": 1, "maximum": 3600},
+    },
+    "additionalProperties": False,
+}
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "units": UNITS, "fields": FIELDS, "workbook": WORKBOOK, "report": REPORT,
 }

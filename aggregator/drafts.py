@@ -42,6 +42,9 @@ def draft(sender: str, recipients: list[str], subject: str, body: str,
         digest.update(data)
     if message.is_multipart():  # a boundary from the content, not from a random number
         message.set_boundary(f"=_dienhinh_{digest.hexdigest()[:40]}")
+    # a Message-ID from the content: the same draft is found again in the mailbox's Drafts folder
+    domain = sender.rpartition("@")[2].strip(" >") or "dienhinh.invalid"
+    message["Message-ID"] = f"<{hashlib.sha256(bytes(message)).hexdigest()[:32]}@{domain}>"
     return bytes(message)
 
 

@@ -58,6 +58,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "reward_without_decision": (WARNING, "Có hình thức khen thưởng nhưng chưa ghi số, ngày quyết định khen thưởng."),
     "duplicate_model": (ERROR, "Mô hình trùng với dòng {first_row} (cùng tên và lĩnh vực); dòng này không được tính."),
     "totals_row": (ERROR, "Dòng tổng cộng, không phải một mô hình; không tính."),
+    # The Board's mailbox (fetch, drafts into the mailbox): said at the command line, never stored
+    "mailbox_no_password": (ERROR, "Chưa có mật khẩu hộp thư {user}. Đặt biến môi trường {env}, hoặc lưu một lần vào kho mật khẩu của máy: keyring set {service} {user} (xem README), rồi chạy lại."),
+    "mailbox_login_failed": (ERROR, "Máy chủ thư {host} không nhận tên đăng nhập {user} với mật khẩu đã cho. Kiểm tra lại mật khẩu (biến môi trường {env} hoặc keyring, dịch vụ {service}) và việc hộp thư đã bật IMAP, rồi chạy lại."),
+    "mailbox_unreachable": (ERROR, "Không kết nối được máy chủ thư {host}, cổng {port} ({detail}). Kiểm tra mạng, mục host và port trong schemas/mailbox.yaml. Nếu hộp thư không bật IMAP, lưu thư vào inbox bằng tay như trước."),
+    "mailbox_certificate": (ERROR, "Máy này không tin chứng chỉ của máy chủ thư {host} ({detail}). Xin bộ phận kỹ thuật tệp chứng chỉ gốc (.pem hoặc .crt) của máy chủ thư, lưu vào máy rồi ghi đường dẫn của nó vào mục ca_file trong schemas/mailbox.yaml. Đừng tắt việc kiểm tra chứng chỉ."),
+    "mailbox_ca_file_missing": (ERROR, "Không thấy tệp chứng chỉ \"{path}\" ghi ở mục ca_file trong schemas/mailbox.yaml (hoặc tệp không phải chứng chỉ). Sửa đường dẫn rồi chạy lại."),
+    "mailbox_plaintext_refused": (ERROR, "Không dùng kết nối không mã hóa (security: plain) với máy chủ {host}: mật khẩu sẽ đi trên mạng không được bảo vệ. Ghi security: imaps (cổng 993) hoặc starttls (cổng 143) trong schemas/mailbox.yaml."),
+    "mailbox_tls_unavailable": (ERROR, "Máy chủ thư {host} không hỗ trợ STARTTLS. Ghi security: imaps và port: 993 trong schemas/mailbox.yaml rồi chạy lại."),
+    "mailbox_folder_missing": (ERROR, "Hộp thư không có thư mục \"{folder}\" (mục {key} trong schemas/mailbox.yaml). Các thư mục có: {folders}. Sửa mục đó cho đúng tên rồi chạy lại."),
+    "mailbox_quota": (ERROR, "Máy chủ thư không nhận thêm thư vào \"{folder}\" ({detail}): hộp thư đã đầy hoặc thư vượt giới hạn dung lượng. Xóa bớt thư cũ trong webmail rồi chạy lại (thư đã đặt vào trước đó không bị đặt trùng)."),
+    "mailbox_message_too_large": (WARNING, "Thư \"{subject}\" của {sender} lớn {size}, vượt giới hạn {limit} (mục max_message_bytes trong schemas/mailbox.yaml) nên không tải. Mở thư bằng webmail và lưu tệp đính kèm vào inbox bằng tay."),
+    "mailbox_failed": (ERROR, "Máy chủ thư báo lỗi: {detail}. Chạy lại sau ít phút; nếu vẫn lỗi, lưu thư vào inbox bằng tay như trước."),
 }
 
 # What Board staff do about a problem (edit schemas/…, save again, rerun): said in the terminal

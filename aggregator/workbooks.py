@@ -33,7 +33,11 @@ def open_workbook(path: Path, created: dt.datetime = FIXED_TIME,
     ``constant_memory`` writes each row out as soon as the next one starts (rows must then be
     written top to bottom): the memory stays flat however many records there are.
     """
-    book = xlsxwriter.Workbook(str(path), {**SAFE, "constant_memory": constant_memory})
+    # XlsxWriter writes into the default format's dict: a copy each time, or the second workbook
+    # of a process differs from the first (and a draft's attachment from one run to the next)
+    book = xlsxwriter.Workbook(str(path), {**SAFE, "constant_memory": constant_memory,
+                                           "default_format_properties":
+                                               dict(SAFE["default_format_properties"])})
     book.set_properties({"created": created, "author": "", "company": ""})
     return book
 
