@@ -165,12 +165,12 @@ def _mailbox(commands, run: argparse.ArgumentParser, remind: argparse.ArgumentPa
                                             "mới. Mật khẩu: biến môi trường, keyring hoặc gõ khi "
                                             "được hỏi; không bao giờ được ghi ra tệp.")
     fetch.add_argument("-h", "--help", action="help", help="xem hướng dẫn này rồi thoát")
-    fetch.add_argument("--schemas", type=Path, default=ROOT / "schemas",
+    fetch.add_argument("--schemas", type=Path, default=ROOT / "schemas", metavar="THƯ_MỤC",
                        help="thư mục cấu hình (mặc định: schemas)")
     fetch.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
-    fetch.add_argument("--inbox", type=Path, default=ROOT / "inbox",
+    fetch.add_argument("--inbox", type=Path, default=ROOT / "inbox", metavar="THƯ_MỤC",
                        help="thư mục lưu thư (mặc định: inbox)")
-    fetch.add_argument("--since", type=_date, default=None,
+    fetch.add_argument("--since", type=_date, default=None, metavar="NGÀY",
                        help="chỉ lấy thư nhận từ ngày này, dạng dd/mm/yyyy (mặc định: mục since "
                             "trong schemas/mailbox.yaml)")
     for command in (run, remind):
