@@ -94,6 +94,8 @@ class Config:
     report: dict[str, Any]
     summary_schema: dict[str, Any]
     hashes: dict[str, str] = field(default_factory=dict)
+    organisations: list[str] = field(default_factory=list)  # words naming the organisation
+    levels: dict[str, list[str]] = field(default_factory=dict)  # level: its abbreviations
 
     def unit(self, code: str) -> Unit:
         return self._units_by_code[code]
@@ -195,6 +197,9 @@ def _build(folder: Path, raw: dict[str, Any], summary_schema: dict[str, Any]) ->
         template_version=str(book["template_version"]),
         report=report,
         summary_schema=summary_schema,
+        organisations=list(units_raw.get("matching", {}).get("organisations", [])),
+        levels={k: list(v or []) for k, v in
+                units_raw.get("matching", {}).get("levels", {}).items()},
     )
 
 
