@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from . import discover, drafts, outbox, outputs, report, template, verify, workers
 from .config import Config
+from .identify import describe
 from .labels import SEVERITY, UNIT_STATUS, date_vn
 from .merge import REJECTED
 from .pipeline import FileProcessor, aggregate
@@ -130,6 +131,7 @@ def check(args: argparse.Namespace, config: Config) -> int:
         report.append({"file": str(path), "status": outcome.status, "unit": outcome.unit,
                        "rows_read": outcome.rows_read, "rows_valid": outcome.rows_valid,
                        "rows_invalid": outcome.rows_invalid,
+                       "identification": outcome.identification or None,
                        "problems": [p.to_dict() for p in outcome.problems]})
         if not args.json:
             _print_check(path, outcome, config)
@@ -143,6 +145,8 @@ def _print_check(path: Path, outcome, config: Config) -> None:
     verdict = "BỊ LOẠI" if outcome.status == REJECTED else "dùng được"
     print(f"{path}: {verdict} — {unit}; {outcome.rows_read} dòng, "
           f"{outcome.rows_valid} hợp lệ, {outcome.rows_invalid} có lỗi.")
+    if outcome.identification:
+        print(f"  Căn cứ xác định đơn vị: {describe(outcome.identification, config)}.")
     for p in outcome.problems:
         where = f" {p.cell}" if p.cell else ""
         print(f"  [{SEVERITY[p.severity]}]{where} {p.message}")

@@ -202,3 +202,15 @@ def _report_date(identity: Identity, book: WorkbookRead, relative: str) -> None:
     if identity.report_date is None:
         identity.problems.append(problems.make("info_invalid", file=relative,
                                                column="Ngày báo cáo", value=as_text(raw)))
+
+
+def describe(evidence: dict[str, Any], config: Config) -> str:
+    """How a file's unit was found, in one Vietnamese line (for `check`)."""
+    said = evidence.get("evidence") or []
+    parts = [f"{EVIDENCE_SOURCE[e['source']]} \"{e['text']}\" ({EVIDENCE_MATCH.get(e['match'], e['match'])}"
+             f" → {', '.join(config.unit(c).name for c in e['units'])})" for e in said]
+    line = "; ".join(parts) if parts else "không có căn cứ nào"
+    near = evidence.get("near") or []
+    if near:
+        line += "; gần giống: " + ", ".join(config.unit(c).name for c in near)
+    return line
