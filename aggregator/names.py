@@ -146,29 +146,26 @@ class UnitMatcher:
     def parse(self, key: str) -> list[Parsed]:
         """The ways to read a key as organisation, level and place, most words understood first."""
         words = key.split()
-        orgs: list[str] = []
-        i = 0
-        while found := self._prefix(words, i, self._orgs):
+        cuts, orgs = [(0, "")], []
+        while found := self._prefix(words, cuts[-1][0], self._orgs):
             orgs.append(found[1])
-            i = found[0]
-        after_orgs, level = i, ""
-        found = self._prefix(words, i, self._levels)
-        if found and found[0] < len(words):
-            level, i = found[1], found[0]
-        rest = words[i:]
-        if not level and len(rest) > 1:
-            for n in range(min(3, len(rest) - 1), 0, -1):  # "Đảng ủy Công an tỉnh"
-                if tuple(rest[-n:]) in self._levels:
-                    level, rest = self._levels[tuple(rest[-n:])], rest[:-n]
-                    break
-        org = " ".join(orgs)
-        readings = [Parsed(org, level, " ".join(rest))] if rest else []
-        if level and words[after_orgs:] and words[after_orgs:] != rest:
-            # a place that starts like a level word ("Xa ..." typed without marks)
-            readings.append(Parsed(org, "", " ".join(words[after_orgs:])))
-        if key and not any(r.place == key for r in readings):
-            readings.append(Parsed("", "", key))
-        return readings
+            cuts.append((found[0], " ".join(orgs)))
+        readings: list[Parsed] = []
+        for start, org in reversed(cuts):  # most words understood first ("ĐU Tu Bông" last)
+            level, rest = "", words[start:]
+            found = self._prefix(words, start, self._levels)
+            if found and found[0] < len(words):
+                level, rest = found[1], words[found[0]:]
+            elif len(rest) > 1:
+                for n in range(min(3, len(rest) - 1), 0, -1):  # "Đảng ủy Công an tỉnh"
+                    if tuple(rest[-n:]) in self._levels:
+                        level, rest = self._levels[tuple(rest[-n:])], rest[:-n]
+                        break
+            if rest:
+                readings.append(Parsed(org, level, " ".join(rest)))
+            if level and words[start:] != rest:  # a place that starts like a level word
+                readings.append(Parsed(org, "", " ".join(words[start:])))
+        return readings or [Parsed("", "", key)]
 
     @staticmethod
     def _prefix(words: list[str], start: int, table: dict[tuple[str, ...], str]
