@@ -18,6 +18,7 @@ from .config import Config
 from .text import _distance, loose_key, nfc, strip_marks
 
 _MAX_PLACE_TOKENS = 8  # longest place, in words, looked for inside a file name
+_MEMO_LIMIT = 50_000  # texts remembered (a run sees a few per file)
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,18 @@ class _Entry:
 
 def _deletes(key: str, depth: int) -> set[str]:
     """Every string made by deleting up to ``depth`` characters of ``key``."""
-    found = {key}
-    for n in range(1, depth + 1):
-        found |= {"".join(c for i, c in enumerate(key) if i not in drop)
-                  for drop in map(set, combinations(range(len(key)), n))}
+    found, edge = {key}, {key}
+    for _ in range(depth):
+        edge = {word[:i] + word[i + 1:] for word in edge for i in range(len(word))}
+        found |= edge
     return found
+
+
+def _words(phrases: dict[str, str]) -> re.Pattern[str]:
+    """A pattern finding any of these phrases as whole words, the longest first."""
+    ordered = sorted(phrases, key=len, reverse=True) or ["(?!)"]
+    alternatives = "|".join(re.escape(p) if p != "(?!)" else p for p in ordered)
+    return re.compile(rf"(?<= )({alternatives})(?= )")
 
 
 def _reach(key: str) -> int:
@@ -64,12 +72,20 @@ class UnitMatcher:
 
     def __init__(self, config: Config):
         self.config = config
+        self._memo: dict[str, str] = {}
+        self._matched: dict[tuple[str, bool], Match] = {}
         self.exact: dict[str, set[str]] = {}
         self.unmarked: dict[str, set[str]] = {}
         self._abbreviations = sorted(
             ((loose_key(k), loose_key(v)) for k, v in config.abbreviations.items()),
             key=lambda kv: -len(kv[0]))
         self._ignore = sorted((loose_key(t) for t in config.ignore), key=len, reverse=True)
+        self._short: dict[str, str] = {}
+        for full, short in self._abbreviations:  # one pass of one pattern, longest first
+            self._short.setdefault(full, short)
+            self._short.setdefault(strip_marks(full), short)
+        self._shorten = _words(self._short)
+        self._drop = _words({t: "" for t in self._ignore})
         self._ignore_tail = sorted({tuple(strip_marks(t).split()) for t in self._ignore},
                                    key=len, reverse=True)
         self._orgs: dict[tuple[str, ...], str] = {}
@@ -125,14 +141,16 @@ class UnitMatcher:
 
     def canonical(self, text: str) -> str:
         """The matching key with abbreviations shortened alike and ignored words dropped."""
+        if text not in self._memo:
+            if len(self._memo) > _MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[text] = self._canonical(text)
+        return self._memo[text]
+
+    def _canonical(self, text: str) -> str:
         key = f" {loose_key(text)} "
-        for full, short in self._abbreviations:
-            key = key.replace(f" {full} ", f" {short} ")
-            unmarked_full = strip_marks(full)
-            if unmarked_full != full:
-                key = key.replace(f" {unmarked_full} ", f" {short} ")
-        for phrase in self._ignore:
-            key = key.replace(f" {phrase} ", " ")
+        key = self._shorten.sub(lambda m: self._short[m.group(1)], key)
+        key = self._drop.sub(" ", key)
         words = key.split()
         trimmed = True
         while trimmed and words:  # "... tinh Khanh Hoa" typed without marks, at the end
@@ -191,6 +209,13 @@ class UnitMatcher:
 
     def match(self, text: str, close: bool = True) -> Match:
         """The units a written name fits: exact, place, unmarked, then close spelling."""
+        if (text, close) not in self._matched:  # title rows repeat from file to file
+            if len(self._matched) > _MEMO_LIMIT:
+                self._matched.clear()
+            self._matched[text, close] = self._match(text, close)
+        return self._matched[text, close]
+
+    def _match(self, text: str, close: bool) -> Match:
         key = self.canonical(text)
         if not key:
             return Match()
