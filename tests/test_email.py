@@ -250,3 +250,14 @@ def test_an_unregistered_sender_shows_in_the_reports_appendix(tmp_path):
     cells = [c.text for t in docx.Document(str(folder / "bao-cao-tong-hop.docx")).tables
              for row in t.rows for c in row.cells]
     assert any("Thư từ someone@gmail.com" in c and "đã đăng ký" in c for c in cells)
+
+
+def test_a_workbook_mailed_from_another_units_registered_address_is_rejected(tmp_path, cfg):
+    _, b = workbooks(tmp_path)  # LĐLĐ's workbook, from Cam Lâm's registered address
+    save(tmp_path / "in" / "nham.eml", message([("LĐLĐ.xlsx", b)]))
+    [outcome] = aggregate(cfg, tmp_path / "in", 2026, "annual").outcomes
+    assert outcome.status == "rejected" and outcome.unit is None
+    [conflict] = [p for p in outcome.problems if p.code == "unit_evidence_conflict"]
+    assert "Liên đoàn Lao động tỉnh" in conflict.message and "Huyện ủy Cam Lâm" in conflict.message
+    sources = [e["source"] for e in outcome.identification["evidence"]]
+    assert sources == ["code", "sender"]
