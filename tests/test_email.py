@@ -260,4 +260,4 @@ def test_a_workbook_mailed_from_another_units_registered_address_is_rejected(tmp
     [conflict] = [p for p in outcome.problems if p.code == "unit_evidence_conflict"]
     assert "Liên đoàn Lao động tỉnh" in conflict.message and "Huyện ủy Cam Lâm" in conflict.message
     sources = [e["source"] for e in outcome.identification["evidence"]]
-    assert sources == ["code", "sender"]
+    assert sources == ["code", "sender", "filename"]  # "LĐLĐ.xlsx" names LĐLĐ too
