@@ -18,7 +18,7 @@ from .config import Config
 from .names import Match, UnitMatcher
 from .problems import Problem
 from .read import WorkbookRead
-from .text import Vocabulary, is_blank
+from .text import Vocabulary, is_blank, loose_key, nfc, strip_marks  # noqa: F401
 from .values import as_text, read_date, whole_number
 
 _YEAR_IN_TEXT = re.compile(r"\b(19\d\d|20\d\d)\b")
@@ -99,7 +99,7 @@ def _unit(identity: Identity, book: WorkbookRead, matcher: UnitMatcher, relative
     unit, first = together.pop(), said[0]
     identity.unit, identity.how = unit, first["source"]
     identity.evidence.update(by=first["source"], match=first["match"])
-    identity.evidence["near"] = sorted(set(first["near"]) - {unit})
+    identity.evidence["near"] = sorted(set(first["near"]) | set(first["units"]) - {unit})
     name = matcher.config.unit(unit).name
     flagged = {"unmarked": "unit_by_loose_name", "close": "unit_by_close_name",
                "sender": "unit_by_sender", "filename": "unit_by_filename"}.get(first["match"])

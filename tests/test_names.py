@@ -307,3 +307,20 @@ def test_the_plan_registry_too_is_never_another_unit(case):
     code, text = case
     found = _PLAN_MATCHER.match(text)
     assert found.units in ((code,), ()) or len(found.units) > 1, (text, found)
+
+
+def test_check_shows_how_the_unit_was_found_and_who_came_close(tmp_path, capsys):
+    import json
+
+    from aggregator.cli import main
+
+    path = workbook(tmp_path / "bao cao.xlsx", [model()], code=None, name="Phường Nha Trang")
+    assert main(["check", str(path), "--year", "2026", "--schemas", str(PRESET)]) == 0
+    shown = capsys.readouterr().out
+    assert "Căn cứ xác định đơn vị" in shown and "theo địa danh" in shown
+    assert "gần giống" in shown and "Đảng ủy phường Bắc Nha Trang" in shown
+    assert main(["check", str(path), "--year", "2026", "--schemas", str(PRESET), "--json"]) == 0
+    out = capsys.readouterr().out
+    report = json.loads(out[out.index("["):])
+    assert report[0]["identification"]["by"] == "name"
+    assert report[0]["identification"]["match"] == "place"
