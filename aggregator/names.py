@@ -240,6 +240,12 @@ class UnitMatcher:
             if found.units:
                 return found
         near |= self._containing(readings[0].place)
+        if "," in text:  # "Đảng ủy xã Phước Hậu, huyện Ninh Phước": the unit, then where it is
+            head, tail = text.split(",", 1)
+            found, other = self._match(head, close), self._match(tail, False)
+            if found.units and not other.units:
+                return found
+            near |= set(found.units) | set(other.units)  # two units named: neither is a guess
         return Match(near=tuple(sorted(near)))
 
     def _fitting(self, entries: list[_Entry], reading: Parsed, near: set[str]) -> set[str]:

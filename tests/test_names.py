@@ -65,6 +65,7 @@ def test_the_preset_is_seventy_units_with_nested_places_and_says_to_be_checked(c
     ("Ủy ban MTTQ Việt Nam tỉnh", "mttq", "name"),
     ("MTTQ tỉnh", "mttq", "alias"),
     ("Đảng ủy phường Nha Trangg", "nha-trang", "close"),
+    ("Đảng ủy xã Phước Hậu, huyện Ninh Phước", "phuoc-hau", "name"),
 ])
 def test_every_way_of_writing_a_name(matcher, written, unit, how):
     found = matcher.match(written)
@@ -83,6 +84,7 @@ def test_an_exact_place_never_reads_as_one_that_contains_it_and_the_others_came_
     "Hội Nông dân xã Phước Hậu",  # another organisation of the commune
     "Đảng ủy Ninh",           # a part of several places
     "Phước",
+    "Đảng ủy phường Nha Trang, Bắc Nha Trang",  # two units named
 ])
 def test_names_that_fit_no_unit_are_refused(matcher, written):
     assert matcher.match(written).units == ()
