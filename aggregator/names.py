@@ -57,8 +57,9 @@ def _deletes(key: str, depth: int) -> set[str]:
 
 def _words(phrases: dict[str, str]) -> re.Pattern[str]:
     """A pattern finding any of these phrases as whole words, the longest first."""
-    ordered = sorted(phrases, key=len, reverse=True) or ["(?!)"]
-    alternatives = "|".join(re.escape(p) if p != "(?!)" else p for p in ordered)
+    if not phrases:
+        return re.compile(r"(?!)")
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
     return re.compile(rf"(?<= )({alternatives})(?= )")
 
 
@@ -288,12 +289,18 @@ class UnitMatcher:
         return Match(tuple(sorted(by_distance[best])), "close", tuple(sorted(others | near)))
 
     def in_filename(self, stem: str) -> set[str]:
-        """Units named in a file name: the longest names found, none inside another."""
+        """Units named in a file name: the longest names found, none inside another.
+
+        One word alone ("UBND", "Đoàn") is too common in file names to name a unit, unless it
+        is a unit's code ("mttq").
+        """
         text = strip_marks(self.canonical(re.sub(r"[_.\-]+", " ", stem)))
         words = text.split()
         spans: list[tuple[int, int, set[str]]] = []
         for i in range(len(words)):
             for j in range(i + 1, min(len(words), i + _MAX_PLACE_TOKENS) + 1):
+                if j == i + 1 and words[i] not in self.codes:
+                    continue
                 codes = self._in_names.get(" ".join(words[i:j]))
                 if codes:
                     spans.append((i, j, codes))

@@ -326,3 +326,9 @@ def test_check_shows_how_the_unit_was_found_and_who_came_close(tmp_path, capsys)
     report = json.loads(out[out.index("["):])
     assert report[0]["identification"]["by"] == "name"
     assert report[0]["identification"]["match"] == "place"
+
+
+def test_one_common_word_in_a_file_name_names_no_unit(matcher):
+    assert matcher.in_filename("Gui UBND - bao cao") == set()
+    assert matcher.in_filename("mttq-bao-cao-mo-hinh-2026") == {"mttq"}
+    assert matcher.in_filename("BC xa Cam An gui UBND") == {"cam-an"}
