@@ -115,10 +115,11 @@ def _said(source: str, text: str, found: Match) -> dict[str, Any]:
 
 def _in_title(matcher: UnitMatcher, line: str) -> Match:
     """A title row naming a unit, whole or after its label ("Đơn vị: Đảng ủy xã ...")."""
-    found = matcher.match(line, close=False)
-    if not found.units and ":" in line:
+    if ":" in line:
         found = matcher.match(line.split(":", 1)[1], close=False)
-    return found
+        if found.units:
+            return found
+    return matcher.match(line, close=False)
 
 
 def _names(matcher: UnitMatcher):

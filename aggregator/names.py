@@ -108,7 +108,8 @@ class UnitMatcher:
         self._places: dict[str, list[_Entry]] = {}
         self._unmarked_places: dict[str, list[_Entry]] = {}
         self._inside: dict[str, set[str]] = {}  # a run of words -> units whose place holds it
-        self._close: dict[str, set[str]] = {}  # a place with letters deleted -> places
+        self._close: dict[str, set[str]] | None = None  # built when first needed
+        self._parsed: dict[str, list[Parsed]] = {}
         self._senders: dict[str, set[str]] = {}
         self._in_names: dict[str, set[str]] = {}  # unmarked keys spelled out in file names
         for unit in config.units:
@@ -137,8 +138,6 @@ class UnitMatcher:
             for i in range(len(words)):
                 for j in range(i + 1, len(words) + 1):
                     self._inside.setdefault(" ".join(words[i:j]), set()).add(code)
-            for variant in _deletes(parsed.place, _reach(parsed.place)):
-                self._close.setdefault(variant, set()).add(parsed.place)
 
     def canonical(self, text: str) -> str:
         """The matching key with abbreviations shortened alike and ignored words dropped."""
@@ -164,6 +163,13 @@ class UnitMatcher:
 
     def parse(self, key: str) -> list[Parsed]:
         """The ways to read a key as organisation, level and place, most words understood first."""
+        if key not in self._parsed:
+            if len(self._parsed) > _MEMO_LIMIT:
+                self._parsed.clear()
+            self._parsed[key] = self._parse(key)
+        return self._parsed[key]
+
+    def _parse(self, key: str) -> list[Parsed]:
         words = key.split()
         cuts, orgs = [(0, "")], []
         while found := self._prefix(words, cuts[-1][0], self._orgs):
@@ -272,6 +278,11 @@ class UnitMatcher:
         reach = _reach(place)
         if not reach:
             return Match()
+        if self._close is None:  # a place with letters deleted -> the places it comes from
+            self._close = {}
+            for known_place in self._places:
+                for variant in _deletes(known_place, _reach(known_place)):
+                    self._close.setdefault(variant, set()).add(known_place)
         known: set[str] = set()
         for variant in _deletes(place, reach):
             known |= self._close.get(variant, set())
