@@ -332,3 +332,19 @@ def test_one_common_word_in_a_file_name_names_no_unit(matcher):
     assert matcher.in_filename("Gui UBND - bao cao") == set()
     assert matcher.in_filename("mttq-bao-cao-mo-hinh-2026") == {"mttq"}
     assert matcher.in_filename("BC xa Cam An gui UBND") == {"cam-an"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(writings(_PRESET_CFG.units), st.booleans(), st.booleans())
+def test_a_whole_workbook_is_its_unit_or_refused_never_another(case, titled, named_file):
+    """The same written name in Thông tin, a title row and the file name: never another unit."""
+    from aggregator.read import WorkbookRead
+
+    code, text = case
+    book = WorkbookRead(info={"unit_name": text, "year": 2026, "period": "Năm"},
+                        title=["ĐẢNG BỘ TỈNH KHÁNH HÒA", f"Đơn vị: {text}"] if titled else [])
+    stem = f"Bao cao 2026 - {_unmarked(text)}" if named_file else "bao cao"
+    found = identify(book, _PRESET_MATCHER, "a.xlsx", stem, 2026, "annual")
+    assert found.unit in (code, None), (text, found.unit, found.evidence)
+    if found.unit is None:
+        assert found.problems and found.problems[0].is_error
