@@ -210,7 +210,7 @@ def describe(evidence: dict[str, Any], config: Config) -> str:
     said = evidence.get("evidence") or []
     parts = [f"{EVIDENCE_SOURCE[e['source']]} \"{e['text']}\" ({EVIDENCE_MATCH.get(e['match'], e['match'])}"
              f" → {', '.join(config.unit(c).name for c in e['units'])})" for e in said]
-    line = "; ".join(parts) if parts else "không có căn cứ nào"
+    line = "; ".join(parts) if parts else "không có căn cứ nào khớp một đơn vị trong danh sách"
     near = evidence.get("near") or []
     if near:
         line += "; gần giống: " + ", ".join(config.unit(c).name for c in near)
