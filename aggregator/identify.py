@@ -154,6 +154,18 @@ EVIDENCE_MATCH = {"code": "theo mã", "name": "đúng tên", "alias": "đúng c�
                   "filename": "theo tên tệp"}
 
 
+def describe(evidence: dict[str, Any], config: Config) -> str:
+    """How a file's unit was found, in one Vietnamese line (for `check`)."""
+    said = evidence.get("evidence") or []
+    parts = [f"{EVIDENCE_SOURCE[e['source']]} \"{e['text']}\" ({EVIDENCE_MATCH.get(e['match'], e['match'])}"
+             f" → {', '.join(config.unit(c).name for c in e['units'])})" for e in said]
+    line = "; ".join(parts) if parts else "không có căn cứ nào khớp một đơn vị trong danh sách"
+    near = evidence.get("near") or []
+    if near:
+        line += "; gần giống: " + ", ".join(config.unit(c).name for c in near)
+    return line
+
+
 def _year(identity: Identity, book: WorkbookRead, relative: str, year: int) -> None:
     raw = _info(book, "year")
     period = _info(book, "period")
@@ -204,14 +216,3 @@ def _report_date(identity: Identity, book: WorkbookRead, relative: str) -> None:
         identity.problems.append(problems.make("info_invalid", file=relative,
                                                column="Ngày báo cáo", value=as_text(raw)))
 
-
-def describe(evidence: dict[str, Any], config: Config) -> str:
-    """How a file's unit was found, in one Vietnamese line (for `check`)."""
-    said = evidence.get("evidence") or []
-    parts = [f"{EVIDENCE_SOURCE[e['source']]} \"{e['text']}\" ({EVIDENCE_MATCH.get(e['match'], e['match'])}"
-             f" → {', '.join(config.unit(c).name for c in e['units'])})" for e in said]
-    line = "; ".join(parts) if parts else "không có căn cứ nào khớp một đơn vị trong danh sách"
-    near = evidence.get("near") or []
-    if near:
-        line += "; gần giống: " + ", ".join(config.unit(c).name for c in near)
-    return line
