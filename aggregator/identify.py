@@ -215,4 +215,3 @@ def _report_date(identity: Identity, book: WorkbookRead, relative: str) -> None:
     if identity.report_date is None:
         identity.problems.append(problems.make("info_invalid", file=relative,
                                                column="Ngày báo cáo", value=as_text(raw)))
-
