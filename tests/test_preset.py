@@ -35,7 +35,7 @@ def test_the_2025_preset_runs_end_to_end_and_credits_every_file_to_its_own_unit(
                                                         "nam-nha-trang"}
     summary = json.loads((folder / "summary.json").read_text())
     statuses = {u["code"]: u["status"] for u in summary["units"]}
-    assert len(statuses) == 70
+    assert len(statuses) == 71
     assert sorted(c for c, s in statuses.items() if s == "missing") == ["bien-phong", "mttq"]
     assert all(statuses[code] in ("on_time", "late") for code in maker.WRITTEN_2025)
     assert "DU Khu kinh te Van Phong - mo hinh.xlsx" in credited
