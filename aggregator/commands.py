@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from . import discover, drafts, mailbox, outbox, outputs, report, template, verify, workers
 from .config import Config
+from .identify import describe
 from .labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from .merge import IGNORED, REJECTED
 from .pipeline import FileProcessor, aggregate, collect
@@ -167,6 +168,7 @@ def check(args: argparse.Namespace, config: Config) -> int:
                 report.append({"file": name, "status": outcome.status, "unit": outcome.unit,
                                "rows_read": outcome.rows_read, "rows_valid": outcome.rows_valid,
                                "rows_invalid": outcome.rows_invalid,
+                               "identification": outcome.identification or None,
                                "problems": [p.to_dict() for p in outcome.problems]})
                 if not args.json:
                     _print_check(name, outcome, config)
@@ -184,6 +186,8 @@ def _print_check(name: str, outcome, config: Config) -> None:
     rows = (f"; {outcome.rows_read} dòng, {outcome.rows_valid} hợp lệ, "
             f"{outcome.rows_invalid} có lỗi" if outcome.tables else "")
     print(f"{name}: {verdict} — {unit}{rows}.")
+    if outcome.identification:
+        print(f"  Căn cứ xác định đơn vị: {describe(outcome.identification, config)}.")
     for p in outcome.problems:
         where = f" {p.cell}" if p.cell else ""
         print(f"  [{SEVERITY[p.severity]}]{where} {p.message}")

@@ -94,6 +94,8 @@ class Config:
     report: dict[str, Any]
     summary_schema: dict[str, Any]
     hashes: dict[str, str] = field(default_factory=dict)
+    organisations: list[str] = field(default_factory=list)  # words naming the organisation
+    levels: dict[str, list[str]] = field(default_factory=dict)  # level: its abbreviations
 
     def unit(self, code: str) -> Unit:
         return self._units_by_code[code]
@@ -124,18 +126,36 @@ class Config:
 
 
 def load(folder: Path | str) -> Config:
-    """Read and check every schema file in ``folder``."""
+    """Read and check every schema file in ``folder``.
+
+    A folder may hold only the files it changes (a preset such as presets/khanh-hoa-2025 holds
+    only units.yaml): the others are the bundled ones in schemas/.
+    """
     folder = Path(folder)
-    raw = {name: _read_yaml(folder / f"{name}.yaml") for name in descriptors.SCHEMAS}
+    if not folder.is_dir():
+        raise ConfigError(f"Không thấy thư mục cấu hình {folder}.")
+    raw = {name: _read_yaml(_source(folder, f"{name}.yaml")) for name in descriptors.SCHEMAS}
     _plain_off(raw["workbook"])
     for name, data in raw.items():
-        _check_structure(folder / f"{name}.yaml", data, descriptors.SCHEMAS[name])
-    summary_path = folder / "summary.schema.json"
+        _check_structure(_source(folder, f"{name}.yaml"), data, descriptors.SCHEMAS[name])
+    summary_path = _source(folder, "summary.schema.json")
     summary_schema = _read_json(summary_path)
     config = _build(folder, raw, summary_schema)
     _check_references(config)
     config.hashes = {p.name: sha256(p) for p in sorted(folder.glob("*")) if p.is_file()}
+    for name in [*(f"{n}.yaml" for n in descriptors.SCHEMAS), "summary.schema.json"]:
+        if name not in config.hashes and _source(folder, name).is_file():
+            config.hashes[name] = sha256(_source(folder, name))
     return config
+
+
+BUNDLED = Path(__file__).resolve().parents[1] / "schemas"
+
+
+def _source(folder: Path, name: str) -> Path:
+    """The schema file ``name`` of ``folder``, else the bundled one."""
+    path = folder / name
+    return path if path.is_file() or not (BUNDLED / name).is_file() else BUNDLED / name
 
 
 # libyaml's safe loader where PyYAML was built with it (its wheels are): ten times faster on a
@@ -196,6 +216,9 @@ def _build(folder: Path, raw: dict[str, Any], summary_schema: dict[str, Any]) ->
         template_version=str(book["template_version"]),
         report=report,
         summary_schema=summary_schema,
+        organisations=list(units_raw.get("matching", {}).get("organisations", [])),
+        levels={k: list(v or []) for k, v in
+                units_raw.get("matching", {}).get("levels", {}).items()},
     )
 
 

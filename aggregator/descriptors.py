@@ -34,7 +34,11 @@ UNITS = {
             "properties": {"code": _TEXT, "name": _TEXT}, "additionalProperties": False}},
         "matching": {"type": "object", "properties": {
             "abbreviations": {"type": "object", "additionalProperties": _TEXT},
-            "ignore": _TEXTS}, "additionalProperties": False},
+            "ignore": _TEXTS,
+            "organisations": _TEXTS,
+            "levels": {"type": "object", "additionalProperties": {
+                "anyOf": [_TEXTS, {"type": "null"}]}},
+        }, "additionalProperties": False},
         "units": {"type": "array", "minItems": 1, "items": {
             "type": "object",
             "required": ["code", "name", "group"],

@@ -39,6 +39,7 @@ class Candidate:
     email_date: dt.datetime | None = None
     sender: str | None = None
     attachment: str | None = None     # the attachment's name as sent: displayed, never a path
+    bundled: bool = False  # its email carried other workbooks too: the sender speaks for none
 
 
 def sha256(path: Path) -> str:

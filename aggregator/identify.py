@@ -1,8 +1,9 @@
 """Stage 4: say which unit a workbook is from, and that it is this year's and this period's.
 
-Units are found by code, then by name or alias through matching keys (abbreviations such as
-HU, TU, ĐU and MTTQ expanded alike on both sides), then by the title rows, and last by the
-file's name, each fallback flagged.
+Units are found by code, then by name, alias or place (``names``: abbreviations such as HU,
+TU, ĐU and MTTQ expanded alike on both sides), then by the title rows, the sender's registered
+address and last by the file's name, each fallback flagged. Every piece of evidence is heard:
+when two disagree the file is rejected, and the manifest keeps them all.
 """
 
 from __future__ import annotations
@@ -14,62 +15,13 @@ from typing import Any
 
 from . import problems
 from .config import Config
+from .names import Match, UnitMatcher
 from .problems import Problem
 from .read import WorkbookRead
-from .text import Vocabulary, is_blank, loose_key, nfc, strip_marks
+from .text import Vocabulary, is_blank, loose_key, nfc, strip_marks  # noqa: F401
 from .values import as_text, read_date, whole_number
 
 _YEAR_IN_TEXT = re.compile(r"\b(19\d\d|20\d\d)\b")
-
-
-class UnitMatcher:
-    """Finds units by name or alias, however people abbreviate or accent them."""
-
-    def __init__(self, config: Config):
-        self.config = config
-        pairs = sorted(((loose_key(k), loose_key(v)) for k, v in config.abbreviations.items()),
-                       key=lambda kv: -len(kv[0]))
-        self._abbreviations = pairs
-        self._ignore = sorted((loose_key(t) for t in config.ignore), key=len, reverse=True)
-        self.exact: dict[str, set[str]] = {}
-        self.unmarked: dict[str, set[str]] = {}
-        for unit in config.units:
-            for text in (unit.name, *unit.aliases):
-                key = self.canonical(text)
-                self.exact.setdefault(key, set()).add(unit.code)
-                self.unmarked.setdefault(strip_marks(key), set()).add(unit.code)
-        self.codes = {u.code for u in config.units}
-
-    def canonical(self, text: str) -> str:
-        key = f" {loose_key(text)} "
-        for full, short in self._abbreviations:
-            key = key.replace(f" {full} ", f" {short} ")
-            unmarked_full = strip_marks(full)
-            if unmarked_full != full:
-                key = key.replace(f" {unmarked_full} ", f" {short} ")
-        for phrase in self._ignore:
-            key = key.replace(f" {phrase} ", " ")
-        return " ".join(key.split())
-
-    def by_name(self, text: str) -> tuple[set[str], str]:
-        """Units whose name or alias is this text: exact key first, then without diacritics."""
-        key = self.canonical(text)
-        if key in self.exact:
-            return self.exact[key], "exact"
-        return self.unmarked.get(strip_marks(key), set()), "unmarked"
-
-    def by_code(self, raw: Any) -> str | None:
-        code = nfc(raw).lower().replace(" ", "")
-        return code if code in self.codes else None
-
-    def in_filename(self, stem: str) -> set[str]:
-        """Units whose name or alias is spelled out in a file name (longest wins)."""
-        name = f" {strip_marks(self.canonical(re.sub(r'[_.]+', ' ', stem)))} "
-        hits = [(len(k), codes) for k, codes in self.unmarked.items() if f" {k} " in name]
-        if not hits:
-            return set()
-        longest = max(length for length, _ in hits)
-        return set().union(*(codes for length, codes in hits if length == longest))
 
 
 @dataclass
@@ -80,13 +32,14 @@ class Identity:
     period: str | None = None
     report_date: dt.date | None = None
     problems: list[Problem] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)  # how the unit was found, and near
 
 
 def identify(book: WorkbookRead, matcher: UnitMatcher, relative: str, stem: str,
-             year: int, period: str) -> Identity:
+             year: int, period: str, sender: str | None = None) -> Identity:
     """The unit, year, period and report date of one workbook, with what went wrong."""
     identity = Identity()
-    _unit(identity, book, matcher, relative, stem)
+    _unit(identity, book, matcher, relative, stem, sender)
     _year(identity, book, relative, year)
     _period(identity, book, matcher.config, relative, period)
     _report_date(identity, book, relative)
@@ -99,60 +52,118 @@ def _info(book: WorkbookRead, key: str) -> Any:
 
 
 def _unit(identity: Identity, book: WorkbookRead, matcher: UnitMatcher, relative: str,
-          stem: str) -> None:
+          stem: str, sender: str | None = None) -> None:
     add = identity.problems.append
     raw_code, raw_name = _info(book, "unit_code"), book.info.get("unit_name")
     code = None if is_blank(raw_code) else matcher.by_code(raw_code)
     if code is None and not is_blank(raw_code) and is_blank(raw_name):
         raw_name = raw_code  # a name typed where the code belongs
-    named, how = (set(), "") if is_blank(raw_name) else matcher.by_name(as_text(raw_name))
+    said: list[dict[str, Any]] = []
     if code is not None:
-        if named and code not in named:
-            names = ", ".join(sorted(matcher.config.unit(c).name for c in named))
-            add(problems.make("unit_conflict", file=relative, value=as_text(raw_name),
-                              unit_code=code, code_name=matcher.config.unit(code).name,
-                              candidates=names))
-            return
-        identity.unit, identity.how = code, "code"
-        return
-    if named:
-        _by_name(identity, named, how, as_text(raw_name), matcher, relative)
-        return
-    if not is_blank(raw_code) or not is_blank(raw_name):
-        shown = as_text(raw_name if not is_blank(raw_name) else raw_code)
-        add(problems.make("unit_unknown", file=relative, value=shown))
-        return
-    _fallbacks(identity, book, matcher, relative, stem)
-
-
-def _by_name(identity: Identity, named: set[str], how: str, text: str, matcher: UnitMatcher,
-             relative: str) -> None:
-    if len(named) > 1:
-        names = ", ".join(sorted(matcher.config.unit(c).name for c in named))
-        identity.problems.append(problems.make("unit_ambiguous", file=relative, value=text,
-                                               candidates=names))
-        return
-    identity.unit, identity.how = next(iter(named)), "name"
-    if how == "unmarked":
-        identity.problems.append(problems.make(
-            "unit_by_loose_name", file=relative, value=text,
-            unit=matcher.config.unit(identity.unit).name))
-
-
-def _fallbacks(identity: Identity, book: WorkbookRead, matcher: UnitMatcher, relative: str,
-               stem: str) -> None:
+        said.append(_said("code", as_text(raw_code), Match((code,), "code")))
+    typed = None if is_blank(raw_name) else matcher.match(as_text(raw_name))
+    if typed is not None and typed.units:
+        said.append(_said("name", as_text(raw_name), typed))
     for line in book.title:
-        named, _ = matcher.by_name(line)
-        if len(named) == 1:
-            identity.unit, identity.how = next(iter(named)), "title"
-            return
-    named = matcher.in_filename(stem)
-    if len(named) == 1:
-        identity.unit, identity.how = next(iter(named)), "filename"
-        identity.problems.append(problems.make(
-            "unit_by_filename", file=relative, unit=matcher.config.unit(identity.unit).name))
+        found = _in_title(matcher, line)
+        if len(found.units) == 1:
+            said.append(_said("title", line, found))
+    if registered := matcher.by_sender(sender):
+        said.append(_said("sender", str(sender), Match(tuple(sorted(registered)), "sender")))
+    if in_name := matcher.in_filename(stem):
+        said.append(_said("filename", stem, Match(tuple(sorted(in_name)), "filename")))
+    identity.evidence = {"evidence": said, "near": []}
+    names = _names(matcher)
+    if code is None and typed is not None and not typed.units:  # typed, and fits no unit
+        identity.evidence["near"] = list(typed.near)
+        shown = as_text(raw_name)
+        if typed.near:
+            add(problems.make("unit_near", file=relative, value=shown,
+                              candidates=names(typed.near)))
+        else:
+            add(problems.make("unit_unknown", file=relative, value=shown))
         return
-    identity.problems.append(problems.make("unit_missing", file=relative))
+    if not said:
+        add(problems.make("unit_missing", file=relative))
+        return
+    together = set.intersection(*(set(e["units"]) for e in said))
+    if not together:
+        _disagree(identity, said, matcher, relative)
+        return
+    if len(together) > 1:
+        identity.evidence["near"] = sorted(together)
+        shown = said[0]["text"]
+        add(problems.make("unit_ambiguous", file=relative, value=shown,
+                          candidates=names(together)))
+        return
+    unit, first = together.pop(), said[0]
+    identity.unit, identity.how = unit, first["source"]
+    identity.evidence.update(by=first["source"], match=first["match"])
+    identity.evidence["near"] = sorted(set(first["near"]) | set(first["units"]) - {unit})
+    name = matcher.config.unit(unit).name
+    flagged = {"unmarked": "unit_by_loose_name", "close": "unit_by_close_name",
+               "sender": "unit_by_sender", "filename": "unit_by_filename"}.get(first["match"])
+    if flagged:
+        add(problems.make(flagged, file=relative, value=first["text"], unit=name))
+
+
+def _said(source: str, text: str, found: Match) -> dict[str, Any]:
+    """One piece of evidence as the manifest keeps it."""
+    return {"source": source, "text": text, "units": list(found.units), "match": found.how,
+            "near": list(found.near)}
+
+
+def _in_title(matcher: UnitMatcher, line: str) -> Match:
+    """A title row naming a unit, whole or after its label ("Đơn vị: Đảng ủy xã ...")."""
+    if ":" in line:
+        found = matcher.match(line.split(":", 1)[1], close=False)
+        if found.units:
+            return found
+    return matcher.match(line, close=False)
+
+
+def _names(matcher: UnitMatcher):
+    def names(codes) -> str:
+        return ", ".join(sorted(matcher.config.unit(c).name for c in codes))
+    return names
+
+
+def _disagree(identity: Identity, said: list[dict[str, Any]], matcher: UnitMatcher,
+              relative: str) -> None:
+    """Evidence that names different units rejects the file, naming what each said."""
+    names = _names(matcher)
+    by = {e["source"]: e for e in said}
+    if "code" in by and "name" in by and not set(by["code"]["units"]) & set(by["name"]["units"]):
+        code = by["code"]["units"][0]
+        identity.problems.append(problems.make(
+            "unit_conflict", file=relative, value=by["name"]["text"], unit_code=code,
+            code_name=matcher.config.unit(code).name, candidates=names(by["name"]["units"])))
+        return
+    details = "; ".join(f"{EVIDENCE_SOURCE[e['source']]} \"{e['text']}\": {names(e['units'])}"
+                        for e in said)
+    identity.problems.append(problems.make("unit_evidence_conflict", file=relative,
+                                           details=details))
+
+
+# how the Board calls each kind of evidence (in messages, the manifest and `check`)
+EVIDENCE_SOURCE = {"code": "mã đơn vị", "name": "tên đơn vị", "title": "dòng tiêu đề",
+                   "sender": "địa chỉ gửi thư", "filename": "tên tệp"}
+EVIDENCE_MATCH = {"code": "theo mã", "name": "đúng tên", "alias": "đúng cách viết khác",
+                  "place": "theo địa danh", "unmarked": "viết không dấu",
+                  "close": "gần đúng chính tả", "sender": "theo địa chỉ đã đăng ký",
+                  "filename": "theo tên tệp"}
+
+
+def describe(evidence: dict[str, Any], config: Config) -> str:
+    """How a file's unit was found, in one Vietnamese line (for `check`)."""
+    said = evidence.get("evidence") or []
+    parts = [f"{EVIDENCE_SOURCE[e['source']]} \"{e['text']}\" ({EVIDENCE_MATCH.get(e['match'], e['match'])}"
+             f" → {', '.join(config.unit(c).name for c in e['units'])})" for e in said]
+    line = "; ".join(parts) if parts else "không có căn cứ nào khớp một đơn vị trong danh sách"
+    near = evidence.get("near") or []
+    if near:
+        line += "; gần giống: " + ", ".join(config.unit(c).name for c in near)
+    return line
 
 
 def _year(identity: Identity, book: WorkbookRead, relative: str, year: int) -> None:

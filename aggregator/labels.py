@@ -14,7 +14,7 @@ FILE_STATUS = {"accepted": "Được dùng để tổng hợp", "rejected": "B�
                "superseded": "Đã thay bằng tệp mới hơn", "ignored": "Bỏ qua (không phải báo cáo)"}
 SEVERITY = {"error": "Lỗi", "warning": "Lưu ý"}
 IDENTIFIED_BY = {"code": "mã đơn vị", "name": "tên đơn vị", "title": "dòng tiêu đề",
-                 "filename": "tên tệp", "": ""}
+                 "filename": "tên tệp", "sender": "địa chỉ gửi thư", "": ""}
 RECEIVED_SOURCE = {"report_date": "ngày báo cáo ghi trong tệp",
                    "modified": "thời điểm sửa tệp", "email": "ngày gửi thư"}
 

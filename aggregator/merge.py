@@ -30,6 +30,7 @@ class FileOutcome:
     status: str = REJECTED
     unit: str | None = None
     identified_by: str = ""
+    identification: dict[str, Any] = field(default_factory=dict)  # evidence, units that came close
     year: int | None = None
     period: str | None = None
     report_date: dt.date | None = None

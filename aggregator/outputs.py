@@ -148,6 +148,7 @@ def _file(outcome: FileOutcome, result: RunResult) -> dict[str, Any]:
         "email_date": c.email_date.isoformat() if c.email_date else None,
         "modified": c.modified.isoformat(), "status": outcome.status,
         "unit": outcome.unit, "unit_name": unit_name, "identified_by": outcome.identified_by or None,
+        "identification": outcome.identification or None,
         "year": outcome.year, "period": outcome.period,
         "report_date": outcome.report_date.isoformat() if outcome.report_date else None,
         "received": outcome.received.isoformat() if outcome.status != "ignored" else None,

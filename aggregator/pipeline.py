@@ -13,7 +13,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -84,10 +84,12 @@ class FileProcessor:
         outcome.problems += repair_legacy_text(sheets, candidate.path, candidate.kind,
                                                candidate.relative)
         book = locate(sheets, self.config, candidate.relative)
-        found = identify(book, self.matcher, candidate.relative, candidate.path.stem,
-                         self.year, self.period)
+        found = identify(book, self.matcher, candidate.relative, _stem(candidate),
+                         self.year, self.period,
+                         sender=None if candidate.bundled else candidate.sender)
         outcome.problems += book.problems + found.problems
         outcome.unit, outcome.identified_by = found.unit, found.how
+        outcome.identification = found.evidence
         self._check_sender(outcome)
         outcome.year, outcome.period, outcome.report_date = found.year, found.period, found.report_date
         outcome.tables, outcome.assessment = book.tables, book.assessment
@@ -114,6 +116,13 @@ class FileProcessor:
             outcome.problems.append(problems.make(
                 "sender_unregistered", file=outcome.candidate.relative, value=sender,
                 unit=self.config.unit(unit).name, registered=", ".join(registered)))
+
+
+def _stem(candidate: discover.Candidate) -> str:
+    """The file's name as the unit gave it: an attachment's own, not the name we saved it as."""
+    if candidate.attachment:
+        return PurePosixPath(candidate.attachment.split("›")[-1].strip()).stem
+    return candidate.path.stem
 
 
 def aggregate(config: Config, inbox: Path, year: int, period: str,
@@ -165,6 +174,9 @@ def _collect(inbox: Path, workdir: Path, config: Config, paths: list[Path] | Non
             folder.mkdir()
             record, attached = mail.unpack(path, inbox, folder, config.limits)
             emails.append(record)
+            books = [c for c in attached if c.kind not in ("junk", "attachment")]
+            for candidate in books if len(books) > 1 else []:
+                candidate.bundled = True
             items += attached
         else:
             items.append(path)

@@ -33,6 +33,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unit_ambiguous": (ERROR, "Tên đơn vị \"{value}\" khớp với nhiều đơn vị ({candidates}). Đề nghị đơn vị ghi đúng mã đơn vị."),
     "unit_conflict": (ERROR, "Mã đơn vị \"{unit_code}\" ({code_name}) mâu thuẫn với tên đơn vị \"{value}\". Đề nghị đơn vị kiểm tra lại trang \"Thông tin\"."),
     "unit_by_filename": (WARNING, "Tệp không ghi đơn vị; đã nhận là {unit} theo tên tệp. Đề nghị đơn vị điền trang \"Thông tin\"."),
+    "unit_near": (ERROR, "Tên đơn vị \"{value}\" không khớp hẳn đơn vị nào trong danh sách; gần giống: {candidates}. Nếu đúng là một trong các đơn vị này, đề nghị đơn vị ghi mã đơn vị."),
+    "unit_evidence_conflict": (ERROR, "Các căn cứ xác định đơn vị không khớp nhau ({details}), nên tệp không được tính cho đơn vị nào. Đề nghị kiểm tra lại trang \"Thông tin\", dòng tiêu đề, tên tệp và địa chỉ gửi thư."),
+    "unit_by_close_name": (WARNING, "Tên đơn vị \"{value}\" sai một, hai chữ so với tên trong danh sách; đã nhận là {unit} (không đơn vị nào khác gần như vậy). Đề nghị đơn vị ghi đúng tên hoặc mã đơn vị."),
+    "unit_by_sender": (WARNING, "Tệp không ghi đơn vị; đã nhận là {unit} theo địa chỉ gửi thư {value} (đã đăng ký của đơn vị). Đề nghị đơn vị điền trang \"Thông tin\"."),
     "unit_by_loose_name": (WARNING, "Tên đơn vị \"{value}\" viết không dấu hoặc khác mẫu; đã nhận là {unit}."),
     "sender_unregistered": (WARNING, "Thư gửi từ địa chỉ {value}, không phải địa chỉ đã đăng ký của {unit} ({registered})."),
     "year_mismatch": (ERROR, "Tệp là báo cáo năm {value}, không phải năm {expected} đang tổng hợp (có thể gửi nhầm tệp cũ)."),
@@ -78,6 +82,8 @@ STAFF_HINTS: dict[str, str] = {
     "file_outlook_msg": "Trong Outlook, lưu thư dạng .eml (Tệp > Lưu thành) hoặc lưu riêng tệp đính kèm vào inbox rồi chạy lại.",
     "unit_unknown": "Nếu đây là đơn vị mới, bổ sung vào schemas/units.yaml rồi chạy lại.",
     "sender_unregistered": "Kiểm tra lại người gửi; nếu đúng, bổ sung địa chỉ vào schemas/units.yaml.",
+    "unit_ambiguous": "Nếu cách viết này đúng là của một đơn vị, bổ sung vào aliases của đơn vị đó trong schemas/units.yaml rồi chạy lại.",
+    "unit_near": "Nếu đúng là một trong các đơn vị gần giống, bổ sung cách viết này vào aliases của đơn vị đó trong schemas/units.yaml rồi chạy lại.",
 }
 
 # The kind of each problem in a few Vietnamese words, shown in workbooks beside the message

@@ -18,6 +18,10 @@ What it holds, so the figures of a run can be checked by hand:
 - where LibreOffice is installed, one unit's file saved as .ods and one as .xls.
 
 Run: python examples/make_inbox.py [--out examples/inbox]
+For another registry (say the 2025 preset): python examples/make_inbox.py --schemas
+presets/khanh-hoa-2025 builds examples/inbox-khanh-hoa-2025/: every unit sends but two, one
+late, twelve type only their name the way people do ("Phường Cam Ranh", "ĐU P. Đông Ninh Hòa",
+"Dang uy xa Phuoc Hau"...), and a unit not in the list.
 """
 
 from __future__ import annotations
@@ -338,10 +342,64 @@ def _office_formats(out: Path) -> None:
         source.unlink()
 
 
+# How units of the 2025 registry write their name when they type no code (preset
+# presets/khanh-hoa-2025): each must be credited to its unit, none to another.
+WRITTEN_2025 = {"cam-ranh": "Phường Cam Ranh", "ninh-hoa": "Đảng ủy Ninh Hòa",
+                "dong-ninh-hoa": "ĐU P. Đông Ninh Hòa", "nam-khanh-vinh": "Xã Nam Khánh Vĩnh",
+                "khanh-vinh": "Đảng ủy Khánh Vĩnh", "bac-ai-dong": "Xã Bác Ái Đông",
+                "phuoc-hau": "Dang uy xa Phuoc Hau", "nha-trang": "Phường Nha Trang",
+                "bac-nha-trang": "Đảng bộ phường Bắc Nha Trang", "phuoc-ha": "Xã Phước Hà",
+                "phuoc-huu": "ĐẢNG UỶ XÃ PHƯỚC HỮU", "truong-sa": "Đặc khu Trường Sa"}
+
+
+def make_registry(out: Path, schemas: Path) -> dict[str, str]:
+    """A sample inbox for any registry: every unit sends, but two; some type their name only.
+
+    Answers, for each file written, the unit it comes from ("" for the unit not in the list).
+    """
+    cfg = config_module.load(schemas)
+    global FIELD_NAMES
+    FIELD_NAMES = {f.code: f.name for f in cfg.fields}
+    rng = random.Random(1667)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    codes = [u.code for u in cfg.units]
+    missing = set(codes[-2:]) if len(codes) > 4 else set()
+    late = codes[len(codes) // 2] if len(codes) > 4 else None
+    sent: dict[str, str] = {}
+    for i, code in enumerate(c for c in codes if c not in missing):
+        written = WRITTEN_2025.get(code)
+        filename = f"{code}-bao-cao-mo-hinh-{YEAR}.xlsx"
+        if written:
+            filename = f"Bao cao mo hinh {YEAR} - {i + 1:02d}.xlsx"  # names nothing itself
+        date = "08/12/2026" if code == late else f"0{1 + i % 4}/12/{YEAR}"
+        rows = rows_for(rng, rng.randint(3, 5))
+        if written:  # started from the blank workbook, typed the name only
+            template.write_template(cfg, out / filename, YEAR, "annual")
+            fill(out / filename, cfg, None, rows, date, ("", "", ""), {"Tên đơn vị": written})
+        else:
+            standard(cfg, out, code, filename, rows, date, rng)
+        sent[filename] = code
+    unknown = out / "DU Khu kinh te Van Phong - mo hinh.xlsx"
+    template.write_template(cfg, unknown, YEAR, "annual")
+    fill(unknown, cfg, None, rows_for(rng, 3), "03/12/2026", ("", "", ""),
+         {"Tên đơn vị": "Đảng ủy Khu kinh tế Vân Phong"})
+    sent[unknown.name] = ""
+    return sent
+
+
 FIELD_NAMES: dict[int, str] = {}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Tạo hộp thư mẫu examples/inbox.")
-    parser.add_argument("--out", type=Path, default=ROOT / "examples" / "inbox")
-    make(parser.parse_args().out)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--schemas", type=Path, default=None,
+                        help="thư mục cấu hình của danh sách đơn vị khác, ví dụ "
+                             "presets/khanh-hoa-2025 (hộp thư mẫu ở examples/inbox-<tên thư mục>)")
+    args = parser.parse_args()
+    if args.schemas is None:
+        make(args.out or ROOT / "examples" / "inbox")
+    else:
+        make_registry(args.out or ROOT / "examples" / f"inbox-{args.schemas.name}", args.schemas)
     print("Đã tạo hộp thư mẫu.")

@@ -329,3 +329,13 @@ def test_feedback_drafts_ask_to_resend_only_when_rows_were_lost(tmp_path, capsys
     assert any("units.yaml" in n for n in manifest["staff_notes"])
     before, _ = drafts_of(tmp_path, "01/12/2026")  # a draft dated before the deadline
     assert "gửi lại cả tệp đến hết ngày 05/12/2026." in body_of(before["ldld"])
+
+def test_a_workbook_mailed_from_another_units_registered_address_is_rejected(tmp_path, cfg):
+    _, b = workbooks(tmp_path)  # LĐLĐ's workbook, from Cam Lâm's registered address
+    save(tmp_path / "in" / "nham.eml", message([("LĐLĐ.xlsx", b)]))
+    [outcome] = aggregate(cfg, tmp_path / "in", 2026, "annual").outcomes
+    assert outcome.status == "rejected" and outcome.unit is None
+    [conflict] = [p for p in outcome.problems if p.code == "unit_evidence_conflict"]
+    assert "Liên đoàn Lao động tỉnh" in conflict.message and "Huyện ủy Cam Lâm" in conflict.message
+    sources = [e["source"] for e in outcome.identification["evidence"]]
+    assert sources == ["code", "sender", "filename"]  # "LĐLĐ.xlsx" names LĐLĐ too

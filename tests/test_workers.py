@@ -35,7 +35,8 @@ def inbox(tmp_path, cfg):
     sent = workbook(tmp_path / "sent.xlsx", [model("Mô hình gửi qua thư")], code="hoi-nong-dan",
                     name=None)
     (folder / "thu.eml").write_bytes(bytes(message([("Báo cáo.xlsx", sent.read_bytes())],
-                                                   date="Fri, 04 Dec 2026 10:00:00 +0700")))
+                                                   date="Fri, 04 Dec 2026 10:00:00 +0700",
+                                                   sender="hoinongdan@khanhhoa.gov.vn")))
     return folder
 
 
