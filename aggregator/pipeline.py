@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import tempfile
 import time
 import traceback
@@ -45,6 +46,7 @@ class RunResult:
     summary: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
     emails: list[mail.SavedEmail] = field(default_factory=list)
+    ignored: list[discover.Ignored] = field(default_factory=list)  # left alone by name
 
 
 class FileProcessor:
@@ -57,7 +59,7 @@ class FileProcessor:
 
     def process(self, candidate: discover.Candidate) -> FileOutcome:
         outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
-        if candidate.kind in ("junk", "attachment"):
+        if candidate.kind in ("junk", "attachment", "link"):
             outcome.status = IGNORED
             return outcome
         if candidate.problems:
@@ -66,10 +68,19 @@ class FileProcessor:
             self._read(outcome)
         except ReadRefused as refused:
             outcome.problems.append(refused.problem)
-        except Exception as exc:  # a file must never stop the run: record it and go on
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except MemoryError:
+            outcome.problems.append(problems.make(
+                "file_out_of_memory", file=candidate.relative, technical="MemoryError",
+                limit=discover.megabytes(self.config.limits["max_worker_memory_bytes"])))
+        except BaseException as exc:  # a file must never stop the run: record it and go on
+            # (BaseException: a reader that panics raises PanicException, which is one)
             log.debug("unexpected error in %s\n%s", candidate.relative, traceback.format_exc())
+            technical = f"{type(exc).__name__}: {exc}"
             outcome.problems.append(problems.make("file_unreadable", file=candidate.relative,
-                                                  detail=f"{type(exc).__name__}: {exc}"[:160]))
+                                                  detail=technical[:160], technical=technical))
+            outcome.tables, outcome.rows = [], None
         outcome.status = REJECTED if outcome.file_errors else ACCEPTED
         if not outcome.problems:  # nothing to show the unit: the rows as typed are not needed
             for table in outcome.tables:
@@ -117,17 +128,21 @@ class FileProcessor:
 
 def aggregate(config: Config, inbox: Path, year: int, period: str,
               progress: Progress = lambda outcomes, total: outcomes, jobs: int = 1,
-              lap: Callable[[str], None] = lambda stage: None) -> RunResult:
+              lap: Callable[[str], None] = lambda stage: None,
+              outbox: Path | None = None, scratch: Path | None = None) -> RunResult:
     """Run every stage on the inbox for one year and period, and return what was found.
 
     ``jobs`` processes read files side by side; the result is the same for any number.
     ``lap`` is told as each stage ends: discover, read (and validate), merge, summarise.
+    ``outbox``, when it is inside the inbox (or is it), is never read as input. Attachments
+    are unpacked into ``scratch`` (the run's own temporary folder), else a system one.
     """
     processor = FileProcessor(config, year, period)
-    with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
-        items, emails = _collect(inbox, Path(workdir), config)
+    with tempfile.TemporaryDirectory(prefix="dienhinh-", dir=scratch) as workdir:
+        items, emails, ignored = _collect(inbox, Path(workdir), config, outbox)
         lap("discover")
-        read = workers.process_all(items, inbox, processor.process, config.limits, jobs)
+        read = workers.process_all(items, inbox, processor.process, config.limits, jobs,
+                                   config.board_zone)
         outcomes = list(progress(read, len(items)))
         lap("read")
     deadline = config.deadline(year, period)
@@ -137,24 +152,59 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
         outcome.compact()
     lap("merge")
     summary = summarise.build(config, year, period, statuses, outcomes, records)
+    summary["files"]["ignored"] += len(ignored)  # left alone by name: counted, never read
     lap("summarise")
     return RunResult(config=config, year=year, period=period, deadline=deadline,
                      outcomes=outcomes, statuses=statuses, records=records, summary=summary,
-                     emails=emails)
+                     emails=emails, ignored=ignored)
 
 
-def _collect(inbox: Path, workdir: Path, config: Config
-             ) -> tuple[list[workers.Item], list[mail.SavedEmail]]:
-    """Every file to read, in inbox order: saved emails give their attachments in their place."""
+def _collect(inbox: Path, workdir: Path, config: Config, outbox: Path | None = None
+             ) -> tuple[list[workers.Item], list[mail.SavedEmail], list[discover.Ignored]]:
+    """Every entry to read, in inbox order: saved emails and zips give what they hold in their
+    place; entries refused on sight come as candidates, so every entry has a fate."""
     items: list[workers.Item] = []
     emails: list[mail.SavedEmail] = []
-    for path in discover.find_files(inbox):
-        if mail.is_email(path):  # each email's attachments in a folder of their own
-            folder = workdir / f"thu-{len(emails) + 1:05d}"
-            folder.mkdir()
-            record, attached = mail.unpack(path, inbox, folder, config.limits)
-            emails.append(record)
-            items += attached
-        else:
-            items.append(path)
-    return items, emails
+    found = discover.walk(inbox, skip=_own_outputs(inbox, outbox))
+    for entry in found.entries:
+        if isinstance(entry, discover.Candidate):
+            items.append(entry)
+            continue
+        try:
+            items += _unpacked(entry, inbox, workdir, config, emails)
+        except Exception as exc:  # one entry never stops the run
+            technical = f"{type(exc).__name__}: {exc}"
+            items.append(discover.refused(entry, entry.relative_to(inbox).as_posix(),
+                                          "file_unreadable", detail=technical[:160]))
+    return items, emails, found.ignored
+
+
+def _unpacked(path: Path, inbox: Path, workdir: Path, config: Config,
+              emails: list[mail.SavedEmail]) -> list[workers.Item]:
+    """A saved email's attachments, a zip's files (each container in a folder of its own),
+    or the file itself."""
+    if mail.is_email(path):
+        folder = workdir / f"thu-{len(emails) + 1:05d}"
+        folder.mkdir()
+        record, attached = mail.unpack(path, inbox, folder, config.limits, config.board_zone)
+        emails.append(record)
+        return list(attached)
+    if mail.is_plain_zip(path):
+        folder = Path(tempfile.mkdtemp(prefix="nen-", dir=workdir))
+        return list(mail.unpack_archive(path, inbox, folder, config.limits, config.board_zone))
+    return [path]
+
+
+def _own_outputs(inbox: Path, outbox: Path | None) -> tuple[Path, ...]:
+    """The folders of this program's outputs found in the inbox: never read as input."""
+    if outbox is None:
+        return ()
+    inbox, outbox = Path(os.path.abspath(inbox)), Path(os.path.abspath(outbox))
+    if outbox != inbox and inbox in outbox.parents:
+        return (outbox,)
+    if outbox == inbox:  # run folders (a manifest and its sums), the archive, temp folders
+        own = [p for p in inbox.iterdir() if p.is_dir() and not p.is_symlink() and (
+            (p / "manifest.json").is_file() or p.name in ("luu-tru", "templates")
+            or p.name.startswith("."))]
+        return (*own, inbox / "run-log.jsonl", inbox / ".dang-chay.lock")
+    return ()

@@ -43,6 +43,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "file_superseded": (WARNING, "Đơn vị đã gửi tệp mới hơn ({newer}); tệp này được lưu lại nhưng không dùng để tổng hợp."),
     "legacy_font": (WARNING, "Tệp gõ bằng phông chữ cũ {fonts}; đã chuyển {count} ô sang Unicode. Đề nghị đơn vị dùng phông Unicode (Times New Roman) ở lần sau."),
     "no_rows": (WARNING, "Bảng danh sách không có dòng mô hình, điển hình nào."),
+    # Intake: one bad entry of the inbox is refused on its own, with its reason
+    "folder_unreadable": (ERROR, "Không mở được thư mục này ({detail}); các tệp trong đó chưa được đọc. Kiểm tra quyền truy cập thư mục rồi chạy lại."),
+    "file_vanished": (ERROR, "Tệp không còn khi chương trình đọc đến ({detail}): có thể đã bị xóa, đổi tên hoặc là tệp tạm khi đang mở. Kiểm tra lại thư mục inbox rồi chạy lại."),
+    "file_link": (WARNING, "Đây là lối tắt (liên kết) đến tệp khác, không phải tệp thật; chương trình không đọc theo liên kết. Nếu cần, chép chính tệp đó vào inbox."),
+    "file_special": (ERROR, "Đây không phải tệp thông thường (thiết bị, ống dẫn hoặc socket); chương trình không mở. Xóa mục này khỏi inbox."),
+    "email_too_large": (ERROR, "Thư quá lớn ({size}), vượt giới hạn {limit}; không mở thư này. Lưu riêng các tệp đính kèm vào inbox rồi chạy lại."),
+    "email_unreadable": (ERROR, "Không đọc được thư ({detail}). Mở thư bằng chương trình thư điện tử, lưu riêng tệp đính kèm vào inbox rồi chạy lại."),
+    "email_unpacked_too_large": (ERROR, "Các tệp đính kèm của thư giải nén ra quá lớn (vượt {limit}); các phần còn lại không được mở. Đề nghị đơn vị gửi riêng từng tệp."),
+    "nested_too_deep": (ERROR, "Tệp nằm lồng quá sâu (thư trong tệp nén trong thư…, quá {limit} lớp); không mở. Đề nghị đơn vị gửi trực tiếp tệp bảng tính."),
+    "member_encrypted": (ERROR, "Tệp trong tệp nén có đặt mật khẩu nên không đọc được. Đề nghị đơn vị gửi tệp nén không mật khẩu hoặc gửi riêng tệp bảng tính."),
+    "member_unsupported": (ERROR, "Tệp trong tệp nén dùng cách nén không hỗ trợ ({detail}). Đề nghị đơn vị nén lại bằng .zip thông thường hoặc gửi riêng tệp bảng tính."),
+    "member_corrupt": (ERROR, "Tệp trong tệp nén bị hỏng ({detail}). Đề nghị đơn vị nén lại hoặc gửi riêng tệp bảng tính."),
+    "archive_unreadable": (ERROR, "Không mở được tệp nén ({detail}). Đề nghị đơn vị nén lại bằng .zip thông thường hoặc gửi riêng tệp bảng tính."),
+    "file_timeout": (ERROR, "Đọc tệp quá {limit} giây nên đã dừng (tệp quá lớn hoặc cấu trúc bất thường); các tệp khác vẫn được tổng hợp. Đề nghị đơn vị mở bằng Excel, lưu thành .xlsx mới, xóa trang, dòng thừa rồi gửi lại."),
+    "file_out_of_memory": (ERROR, "Đọc tệp cần quá nhiều bộ nhớ (vượt {limit}) nên đã dừng; các tệp khác vẫn được tổng hợp. Đề nghị đơn vị mở bằng Excel, lưu thành .xlsx mới, xóa trang, dòng thừa rồi gửi lại."),
+    "sheet_skipped_large": (WARNING, "Trang \"{sheet}\" quá lớn ({cells} ô, giới hạn {limit} ô) nên không đọc. Nếu đó là danh sách mô hình, đề nghị đơn vị xóa các dòng, cột thừa rồi gửi lại."),
+    "sheet_hidden": (WARNING, "Trang \"{sheet}\" đang ẩn nhưng giống một bảng danh sách; chương trình không đọc trang ẩn. Nếu đó là danh sách, đề nghị đơn vị bỏ ẩn (chuột phải tên trang > Hiện) rồi gửi lại."),
+    "report_date_untrusted": (WARNING, "Ngày báo cáo {value} ghi trong tệp {why}, nên không dùng để xét đúng hạn; đã dùng {used}."),
+    "file_tie": (WARNING, "Đơn vị gửi hai tệp cùng ngày giờ ({other}); theo quy tắc, tệp có tên đứng sau theo thứ tự chữ cái được dùng. Đề nghị đơn vị xác nhận tệp nào đúng."),
+    "text_truncated": (WARNING, "Cột \"{column}\" dài {length} ký tự, quá giới hạn {limit} ký tự của một ô Excel; đã cắt bớt (đánh dấu \"{marker}\")."),
+    "number_too_large": (ERROR, "Cột \"{column}\": {value} vượt giới hạn hợp lý {limit}."),
     # Rows and cells
     "formula_without_value": (ERROR, "Cột \"{column}\" có công thức {formula} nhưng tệp không lưu kết quả tính (tệp được lưu bởi phần mềm không tính công thức). Đề nghị đơn vị mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi gửi."),
     "required_missing": (ERROR, "Cột \"{column}\" bắt buộc nhưng bỏ trống."),
@@ -74,6 +95,7 @@ class Problem:
     row: int | None = None
     column: str = ""
     value: str = ""
+    technical: str = ""  # what failed, for an engineer (English, exception text); never shown first
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,10 +107,11 @@ class Problem:
 
 def make(code: str, *, severity: str | None = None, file: str = "", sheet: str = "",
          cell: str = "", row: int | None = None, column: str = "", value: object = "",
-         **params: object) -> Problem:
+         technical: str = "", **params: object) -> Problem:
     """A problem from the catalogue, its message filled from the parameters."""
     default, template = CATALOGUE[code]
     shown = "" if value is None else str(value)
     message = template.format(value=shown, column=column, sheet=sheet, **params)
     return Problem(code=code, severity=severity or default, message=message, file=file,
-                   sheet=sheet, cell=cell, row=row, column=column, value=shown)
+                   sheet=sheet, cell=cell, row=row, column=column, value=shown,
+                   technical=technical[:500])
