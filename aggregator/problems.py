@@ -59,6 +59,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "file_timeout": (ERROR, "Đọc tệp quá {limit} giây nên đã dừng (tệp quá lớn hoặc cấu trúc bất thường); các tệp khác vẫn được tổng hợp. Đề nghị đơn vị mở bằng Excel, lưu thành .xlsx mới, xóa trang, dòng thừa rồi gửi lại."),
     "file_out_of_memory": (ERROR, "Đọc tệp cần quá nhiều bộ nhớ (vượt {limit}) nên đã dừng; các tệp khác vẫn được tổng hợp. Đề nghị đơn vị mở bằng Excel, lưu thành .xlsx mới, xóa trang, dòng thừa rồi gửi lại."),
     "sheet_skipped_large": (WARNING, "Trang \"{sheet}\" quá lớn ({cells} ô, giới hạn {limit} ô) nên không đọc. Nếu đó là danh sách mô hình, đề nghị đơn vị xóa các dòng, cột thừa rồi gửi lại."),
+    "sheet_read_in_part": (WARNING, "Trang \"{sheet}\" có ô ở rất xa (vùng dữ liệu {rows} dòng × {columns} cột); chỉ đọc {read_rows} dòng × {read_columns} cột đầu, các ô ngoài vùng này bị bỏ qua. Đề nghị đơn vị xóa các ô thừa ở xa."),
     "sheet_hidden": (WARNING, "Trang \"{sheet}\" đang ẩn nhưng giống một bảng danh sách; chương trình không đọc trang ẩn. Nếu đó là danh sách, đề nghị đơn vị bỏ ẩn (chuột phải tên trang > Hiện) rồi gửi lại."),
     "report_date_untrusted": (WARNING, "Ngày báo cáo {value} ghi trong tệp {why}, nên không dùng để xét đúng hạn; đã dùng {used}."),
     "file_tie": (WARNING, "Đơn vị gửi hai tệp cùng ngày giờ ({other}); theo quy tắc, tệp có tên đứng sau theo thứ tự chữ cái được dùng. Đề nghị đơn vị xác nhận tệp nào đúng."),
