@@ -35,7 +35,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
                     leave=False, disable=not sys.stderr.isatty())
 
     started = dt.datetime.now().astimezone()
-    result = aggregate(config, args.inbox, args.year, args.period, progress, _jobs(args))
+    with outbox.scratch(args.outbox) as scratch:
+        result = aggregate(config, args.inbox, args.year, args.period, progress, _jobs(args),
+                           outbox=args.outbox, scratch=scratch)
     result.options = {"inbox": str(args.inbox.resolve()), "outbox": str(args.outbox.resolve()),
                       "schemas": str(args.schemas.resolve()),
                       "templates": str(args.templates.resolve())}
@@ -174,7 +176,8 @@ def status(args: argparse.Namespace, config: Config) -> int:
     if not args.inbox.is_dir():
         print(f"Không thấy thư mục hộp thư đến {args.inbox}.", file=sys.stderr)
         return 2
-    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args))
+    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
+                       outbox=getattr(args, "outbox", None))
     today = dt.date.today()
     left = (result.deadline - today).days
     period = config.period_label(args.period).lower()
@@ -194,7 +197,8 @@ def status(args: argparse.Namespace, config: Config) -> int:
 
 def remind(args: argparse.Namespace, config: Config) -> int:
     """A ready-to-send reminder for each unit still missing, its own workbook attached."""
-    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args))
+    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
+                       outbox=args.outbox)
     waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
     report_date = args.report_date or dt.date.today()
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"

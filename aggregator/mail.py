@@ -19,7 +19,7 @@ import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from email import errors, policy
+from email import errors, header, policy
 from email.message import EmailMessage, Message
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -165,8 +165,11 @@ def _header(message: EmailMessage, name: str) -> str:
     try:
         return str(message.get(name, ""))[:2000]
     except Exception:  # the email library's header parsing: its errors are not one type
-        raw = message.get_all(name, failobj=[""])[0]
-        return str(getattr(raw, "_parse_tree", raw))[:2000] if raw is not None else ""
+        raw = next((str(v) for k, v in message.raw_items() if k.lower() == name.lower()), "")
+        try:
+            return str(header.make_header(header.decode_header(raw)))[:2000]
+        except Exception:  # not even decodable: the raw text, control characters removed later
+            return raw[:2000]
 
 
 def _depth(message: Message, limit: int) -> int:

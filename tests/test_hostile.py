@@ -1,0 +1,288 @@
+"""No single inbox entry can stop, swamp or fool the run: each kind, beside good files.
+
+Every test puts one hostile entry beside good files, runs the December command and checks:
+exit 0, the good files' figures exact, and the hostile entry listed with its fate and reason.
+"""
+
+import io
+import json
+import os
+import shutil
+import struct
+import sys
+import zipfile
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from builders import model, workbook
+from test_email import XLSX, message, save
+
+from aggregator.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    """Two good units: 3 models of Cam Lâm, 2 of LĐLĐ."""
+    box = tmp_path / "inbox"
+    workbook(box / "cam-lam.xlsx", [model("A"), model("B", 5), model("C", 2, "Cá nhân")])
+    workbook(box / "ldld.xlsx", [model("D"), model("E", 3, "Hộ gia đình")], code="ldld", name=None)
+    return box
+
+
+def good_bytes(tmp_path, name="Mô hình thư", code="hoi-nong-dan"):
+    return workbook(tmp_path / "src" / f"{code}.xlsx", [model(name)], code=code,
+                    name=None).read_bytes()
+
+
+def run(inbox, tmp_path, *extra, schemas=None):
+    out = tmp_path / "outbox"
+    args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026",
+            "--report-date", "15/12/2026", "--json", *extra]
+    if schemas:
+        args += ["--schemas", str(schemas)]
+    code = main(args)
+    folder = out / "2026"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return code, manifest, summary
+
+
+def models_of(summary):
+    return {u["code"]: u["models"] for u in summary["units"] if u["models"]}
+
+
+GOOD = {"cam-lam": 3, "ldld": 2}
+
+
+def fate(manifest, path):
+    return next(f for f in manifest["files"] if f["path"] == path)
+
+
+def codes(entry):
+    return [p["code"] for p in entry["problems"]]
+
+
+# --- the file system -----------------------------------------------------------------------
+
+def test_links_are_listed_never_followed(inbox, tmp_path):
+    outside = tmp_path / "secret.xlsx"
+    workbook(outside, [model("Ngoài inbox")], code="mttq", name=None)
+    (inbox / "link.xlsx").symlink_to(outside)
+    (inbox / "folder-link").symlink_to(tmp_path, target_is_directory=True)
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == GOOD
+    for name in ("link.xlsx", "folder-link"):
+        entry = fate(manifest, name)
+        assert entry["status"] == "ignored" and codes(entry) == ["file_link"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+def test_a_fifo_is_refused_without_being_opened(inbox, tmp_path):
+    os.mkfifo(inbox / "pipe.xlsx")  # opening it to read would block for ever
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == GOOD
+    entry = fate(manifest, "pipe.xlsx")
+    assert entry["status"] == "rejected" and codes(entry) == ["file_special"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux only")
+def test_a_name_that_is_not_utf8_is_listed_escaped_and_the_outputs_written(inbox, tmp_path):
+    raw = os.fsencode(str(inbox)) + b"/b\xe1o c\xe1o.xlsx"  # Latin-1 bytes, not UTF-8
+    with open(raw, "wb") as handle:
+        handle.write(good_bytes(tmp_path))
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
+    assert fate(manifest, "b\\xe1o c\\xe1o.xlsx")["status"] == "accepted"
+
+
+def test_a_file_that_vanishes_mid_run_is_refused_alone(inbox, tmp_path, cfg):
+    from aggregator import workers
+    from aggregator.pipeline import FileProcessor, _collect
+
+    (inbox / "nhap.xlsx").write_bytes(good_bytes(tmp_path))
+    items, _, _ = _collect(inbox, tmp_path, cfg)
+    (inbox / "nhap.xlsx").unlink()  # deleted (or saved over) after the inbox was listed
+    processor = FileProcessor(cfg, 2026, "annual")
+    outcomes = list(workers.process_all(items, inbox, processor.process, cfg.limits))
+    gone = next(o for o in outcomes if o.candidate.relative == "nhap.xlsx")
+    assert [p.code for p in gone.problems] == ["file_vanished"] and gone.status == "rejected"
+    assert sum(o.rows_valid for o in outcomes if o.status == "accepted") == 5
+
+
+def test_lock_files_and_the_inbox_readme_are_ignored_by_name(inbox, tmp_path):
+    for name in ("~$cam-lam.xlsx", ".~lock.ldld.xlsx#", "Thumbs.db", "desktop.ini",
+                 "README.md", "sub/README.txt"):
+        (inbox / name).parent.mkdir(exist_ok=True)
+        (inbox / name).write_bytes(b"PK\x03\x04 whatever")
+    code, manifest, summary = run(inbox, tmp_path)
+    ignored = {i["path"]: i["reason"] for i in manifest["ignored"]}
+    assert set(ignored) == {"~$cam-lam.xlsx", ".~lock.ldld.xlsx#", "Thumbs.db", "desktop.ini",
+                            "README.md"} and all(ignored.values())
+    # a README below the top is a unit's file like any other: read, and refused
+    assert fate(manifest, "sub/README.txt")["status"] == "rejected"
+    assert code == 0 and models_of(summary) == GOOD and summary["files"]["ignored"] == 5
+
+
+@pytest.mark.parametrize("where", ["inside", "same"])
+def test_the_outbox_in_the_inbox_is_never_read(inbox, tmp_path, where):
+    out = inbox / "ket-qua" if where == "inside" else inbox
+    args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026",
+            "--report-date", "15/12/2026"]
+    assert main(args) == 0 and main(args) == 0  # the second run sees the first one's outputs
+    manifest = json.loads((out / "2026" / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(f["path"] for f in manifest["files"]) == ["cam-lam.xlsx", "ldld.xlsx"]
+    assert manifest["ignored"]
+
+
+# --- emails -----------------------------------------------------------------------------------
+
+def encrypted_zip(members):
+    """A zip whose members are marked encrypted (traditional PKWARE), as units send them."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    data = bytearray(buffer.getvalue())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            flags = struct.unpack_from("<H", data, start + offset)[0]
+            struct.pack_into("<H", data, start + offset, flags | 1)
+            start += 4
+    return bytes(data)
+
+
+def zipped(members, method=zipfile.ZIP_DEFLATED):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_password_protected_zip_in_an_email_is_refused_alone(inbox, tmp_path):
+    locked = encrypted_zip([("bao-cao.xlsx", good_bytes(tmp_path))])
+    save(inbox / "thu.eml", message([("bao-cao.zip", locked)]))
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == GOOD
+    entry = fate(manifest, "thu.eml › bao-cao.zip › bao-cao.xlsx")
+    assert entry["status"] == "rejected" and codes(entry) == ["member_encrypted"]
+    assert entry["email"] == "thu.eml"
+
+
+def test_zip_members_with_unsupported_compression_or_corrupt_data_are_refused(inbox, tmp_path):
+    good = good_bytes(tmp_path)
+    odd = bytearray(zipped([("la.xlsx", good)]))
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # method 99 (AES)
+        start = odd.find(signature)
+        struct.pack_into("<H", odd, start + offset, 99)
+    broken = bytearray(zipped([("hong.xlsx", good)]))
+    middle = broken.find(b"PK\x03\x04") + 30 + len("hong.xlsx") + 200
+    broken[middle:middle + 64] = bytes(64)  # the deflated data damaged: CRC or inflate fails
+    save(inbox / "thu.eml", message([("a.zip", bytes(odd)), ("b.zip", bytes(broken)),
+                                     ("c.zip", zipped([("tot.xlsx", good)]))]))
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
+    assert codes(fate(manifest, "thu.eml › a.zip › la.xlsx")) == ["member_unsupported"]
+    assert codes(fate(manifest, "thu.eml › b.zip › hong.xlsx")) == ["member_corrupt"]
+    assert fate(manifest, "thu.eml › c.zip › tot.xlsx")["status"] == "accepted"
+
+
+def test_a_zip_in_the_inbox_is_read_like_an_attachment_to_a_stated_depth(inbox, tmp_path):
+    good = good_bytes(tmp_path)
+    inner = message([("bc.zip", zipped([("bc.xlsx", good)]))], sender="hnd@khanhhoa.gov.vn")
+    (inbox / "tat-ca.zip").write_bytes(zipped([("thu.eml", bytes(inner)),
+                                               ("mttq.xlsx", good_bytes(tmp_path, "X", "mttq"))]))
+    too_deep = zipped([("1.zip", zipped([("2.zip", zipped([("3.zip", zipped([("s.xlsx", good)]))]))]))])
+    (inbox / "sau.zip").write_bytes(too_deep)
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1, "mttq": 1}
+    # zip › email › zip › workbook: three levels, the stated depth, read
+    assert fate(manifest, "tat-ca.zip › thu.eml › bc.zip › bc.xlsx")["status"] == "accepted"
+    deep = fate(manifest, "sau.zip › 1.zip › 2.zip › 3.zip")
+    assert deep["status"] == "rejected" and codes(deep) == ["nested_too_deep"]
+
+
+def raw_email(headers, body):
+    return ("\r\n".join(headers) + "\r\n\r\n" + body).encode()
+
+
+def test_absurd_email_headers_are_sanitised_and_distrusted(inbox, tmp_path):
+    import base64
+
+    good = base64.b64encode(good_bytes(tmp_path)).decode()
+    evil = "=?utf-8?b?" + base64.b64encode("Báo cáo\r\nBcc: x@y.z\x00\x07".encode()).decode() + "?="
+    name = "=?utf-8?b?" + base64.b64encode("../../bc\r\n\x00.xlsx".encode()).decode() + "?="
+    headers = [f"From: {evil} <hnd@khanhhoa.gov.vn>", f"Subject: {evil}",
+               "Date: Fri, 31 Dec 9999 23:59:59 -9959", "MIME-Version: 1.0",
+               'Content-Type: multipart/mixed; boundary="B"']
+    body = ("--B\r\nContent-Type: text/plain\r\n\r\nxin chào\r\n--B\r\n"
+            f'Content-Type: application/octet-stream\r\nContent-Disposition: attachment; '
+            f'filename="{name}"\r\nContent-Transfer-Encoding: base64\r\n\r\n{good}\r\n--B--\r\n')
+    (inbox / "la.eml").write_bytes(raw_email(headers, body))
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
+    mail = manifest["emails"][0]
+    assert mail["date"] is None  # year 9999 is not trusted: the email file's time is used
+    for text in (mail["subject"], mail["from"], *mail["attachments"]):
+        assert not any(ord(c) < 32 for c in text), text
+    attached = next(f for f in manifest["files"] if f["email"] == "la.eml")
+    assert "/" not in attached["attachment"] and attached["status"] == "accepted"
+    drafts = list((tmp_path / "outbox" / "2026").rglob("*.eml"))
+    for draft in drafts:
+        assert b"Bcc: x@y.z" not in draft.read_bytes()
+
+
+def test_multipart_without_boundary_or_nested_too_deep_is_refused(inbox, tmp_path):
+    (inbox / "khong-ranh-gioi.eml").write_bytes(raw_email(
+        ["From: a@b.c", "Subject: x", "MIME-Version: 1.0", "Content-Type: multipart/mixed"],
+        "--B\r\nContent-Type: text/plain\r\n\r\nx\r\n--B--\r\n"))
+    deep = EmailMessage()
+    deep.set_content("đáy")
+    for _ in range(200):
+        outer = EmailMessage()
+        outer.make_mixed()
+        outer.attach(deep)
+        deep = outer
+    (inbox / "long-sau.eml").write_bytes(bytes(deep))
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == GOOD
+    assert codes(fate(manifest, "khong-ranh-gioi.eml")) == ["email_unreadable"]
+    assert codes(fate(manifest, "long-sau.eml")) == ["nested_too_deep"]
+    assert all(e["error"] for e in manifest["emails"])
+
+
+def test_an_email_over_the_size_limit_is_refused_unopened(inbox, tmp_path):
+    schemas = limited_schemas(tmp_path, max_email_bytes=20_000)
+    save(inbox / "to.eml", message([("bc.xlsx", good_bytes(tmp_path) * 4)]))
+    code, manifest, summary = run(inbox, tmp_path, schemas=schemas)
+    assert code == 0 and models_of(summary) == GOOD
+    assert codes(fate(manifest, "to.eml")) == ["email_too_large"]
+
+
+def test_what_one_email_unpacks_is_bounded(inbox, tmp_path):
+    schemas = limited_schemas(tmp_path, max_unpacked_bytes=30_000)
+    good = good_bytes(tmp_path)
+    save(inbox / "nhieu.eml", message([(f"bc{n}.zip", zipped([(f"bc{n}.xlsx", good)]))
+                                       for n in range(5)]))
+    code, manifest, summary = run(inbox, tmp_path, schemas=schemas)
+    assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
+    fates = [f["status"] for f in manifest["files"] if f["email"]]
+    assert "accepted" in fates and any(
+        codes(f) == ["email_unpacked_too_large"] for f in manifest["files"] if f["email"])
+
+
+def limited_schemas(tmp_path, **limits):
+    """A copy of the schemas with some limits changed."""
+    import yaml
+
+    folder = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", folder)
+    book = yaml.safe_load((folder / "workbook.yaml").read_text(encoding="utf-8"))
+    book["limits"].update(limits)
+    (folder / "workbook.yaml").write_text(yaml.safe_dump(book, allow_unicode=True),
+                                          encoding="utf-8")
+    return folder
