@@ -85,7 +85,7 @@ def load_sheets(path: Path, relative: str, limits: dict[str, int],
     """
     found = [] if found is None else found
     try:
-        extents = sheet_extents(path)
+        extents = sheet_extents(path, limits)
         if extents and _kind_of(path) == "ods":  # the reader expands every table at open
             _refuse_oversized(extents, relative, limits)
         with path.open("rb") as handle:
@@ -112,31 +112,33 @@ class _Budget:
         self.left = limits["max_cells_per_workbook"]
 
 
-def _refuse_oversized(extents: dict[str, tuple[int, int]], relative: str,
+def _refuse_oversized(extents: dict[str, tuple[int, ...]], relative: str,
                       limits: dict[str, int]) -> None:
-    for name, (height, width) in extents.items():
+    for name, (height, width, *_) in extents.items():
         if height * width > limits["max_cells_per_sheet"]:
             raise ReadRefused(problems.make(
                 "sheet_too_large", file=relative, sheet=name, rows=height, columns=width,
                 max_rows=limits["max_rows"], max_columns=limits["max_columns"]))
-    if sum(h * w for h, w in extents.values()) > limits["max_cells_per_workbook"]:
-        name, (height, width) = max(extents.items(), key=lambda kv: kv[1][0] * kv[1][1])
+    if sum(e[0] * e[1] for e in extents.values()) > limits["max_cells_per_workbook"]:
+        name, (height, width, *_) = max(extents.items(), key=lambda kv: kv[1][0] * kv[1][1])
         raise ReadRefused(problems.make(
             "sheet_too_large", file=relative, sheet=name, rows=height, columns=width,
             max_rows=limits["max_rows"], max_columns=limits["max_columns"]))
 
 
 def _load_sheet(book: Any, meta: Any, path: Path, relative: str, limits: dict[str, int],
-                extents: dict[str, tuple[int, int]], budget: _Budget,
+                extents: dict[str, tuple[int, ...]], budget: _Budget,
                 found: list[Problem]) -> Sheet | None:
     visible = str(meta.visible).endswith("Visible")
-    height, width = extents.get(meta.name, (0, 0))
+    height, width, *inside = extents.get(meta.name, (0, 0))
     cells = height * width
     if cells > limits["max_cells_per_sheet"] or cells > budget.left:
-        # a stray cell far away, a huge "used range": the part that fits is read, if any
-        rows = min(height, limits["max_rows"])
-        columns = min(width, limits["max_columns"], max(1, budget.left // max(rows, 1)))
-        if rows * columns > budget.left or _kind_of(path) != "xlsx":
+        # a stray cell far away, a huge "used range": the cells within the row and column
+        # limits are read, if they fit
+        rows, columns = inside or (min(height, limits["max_rows"]),
+                                   min(width, limits["max_columns"]))
+        if rows * columns > min(budget.left, limits["max_cells_per_sheet"]) or \
+                _kind_of(path) != "xlsx":
             found.append(problems.make("sheet_skipped_large", file=relative, sheet=meta.name,
                                        cells=_count(cells), limit=_count(
                                            min(limits["max_cells_per_sheet"], budget.left))))
@@ -181,13 +183,14 @@ def _kind_of(path: Path) -> str:
     return "xlsx" if "xl/workbook.xml" in names else "ods" if "content.xml" in names else "other"
 
 
-def sheet_extents(path: Path) -> dict[str, tuple[int, int]]:
-    """Rows × columns each sheet would take in the reader, from its XML, read as a stream;
+def sheet_extents(path: Path, limits: dict[str, int]) -> dict[str, tuple[int, ...]]:
+    """Rows × columns each sheet would take in the reader, from its XML, read as a stream
+    (for .xlsx, then rows × columns of the cells within the row and column limits);
     {} for formats not read this way (.xls, .xlsb)."""
     kind = _kind_of(path)
     with zipfile.ZipFile(path) if kind != "other" else _no_zip() as archive:
         if kind == "xlsx":
-            return _xlsx_extents(archive)
+            return _xlsx_extents(archive, limits["max_rows"], limits["max_columns"])
         if kind == "ods":
             return _ods_extents(archive)
     return {}
@@ -208,7 +211,8 @@ _REF = re.compile(rb"\sr=\"([A-Z]{0,3})([0-9]{1,9})\"")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*[0-9]*:?([A-Z]{0,3})([0-9]{0,9})\"")
 
 
-def _xlsx_extents(archive: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
+def _xlsx_extents(archive: zipfile.ZipFile, max_rows: int, max_columns: int
+                  ) -> dict[str, tuple[int, ...]]:
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     try:
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
@@ -221,13 +225,15 @@ def _xlsx_extents(archive: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
         target = targets.get(sheet.get(_REL_ID), "")
         part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         if part in names:
-            extents[str(sheet.get("name"))] = _xml_extent(archive, part)
+            extents[str(sheet.get("name"))] = _xml_extent(archive, part, max_rows, max_columns)
     return extents
 
 
-def _xml_extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
-    """The largest of the declared used range and the cells' own references, streamed."""
-    rows = columns = 0
+def _xml_extent(archive: zipfile.ZipFile, part: str, max_rows: int, max_columns: int
+                ) -> tuple[int, int, int, int]:
+    """The largest of the declared used range and the cells' own references, streamed; then
+    the extent of the cells within ``max_rows`` × ``max_columns``."""
+    rows = columns = inside_rows = inside_columns = 0
     tail = b""
     with archive.open(part) as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
@@ -236,10 +242,13 @@ def _xml_extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
                 rows = max(rows, int(match.group(2) or 0))
                 columns = max(columns, _column_number(match.group(1)))
             for match in _REF.finditer(text):
-                rows = max(rows, int(match.group(2)))
-                columns = max(columns, _column_number(match.group(1)))
+                row, column = int(match.group(2)), _column_number(match.group(1))
+                rows, columns = max(rows, row), max(columns, column)
+                if row <= max_rows and column <= max_columns:
+                    inside_rows = max(inside_rows, row)
+                    inside_columns = max(inside_columns, column)
             tail = text[-80:]
-    return rows, columns
+    return rows, columns, inside_rows, inside_columns
 
 
 def _column_number(letters: bytes) -> int:

@@ -10,6 +10,7 @@ refused on its own and a fresh worker takes its place.
 from __future__ import annotations
 
 import datetime as dt
+import faulthandler
 import gc
 import logging
 import multiprocessing
@@ -202,6 +203,8 @@ def _serve(connection: Any, process: Process, inbox: Path, limits: dict[str, int
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the run's to handle
     _end_with_parent()
     _limit_memory(limits["max_worker_memory_bytes"])
+    if not log.isEnabledFor(logging.DEBUG):  # a reader refused memory says so on stderr:
+        _quiet()                              # the run reports it as the file's refusal
     while True:
         try:
             index, item = connection.recv()
@@ -217,6 +220,16 @@ def _serve(connection: Any, process: Process, inbox: Path, limits: dict[str, int
                 "file_unreadable", file=candidate.relative, detail=type(exc).__name__,
                 technical=f"{type(exc).__name__}: {exc}"))
             connection.send(answer)
+
+
+def _quiet() -> None:
+    faulthandler.disable()
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass
 
 
 def _limit_memory(extra: int) -> None:

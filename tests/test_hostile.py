@@ -7,6 +7,7 @@ exit 0, the good files' figures exact, and the hostile entry listed with its fat
 import io
 import json
 import os
+import re
 import shutil
 import struct
 import sys
@@ -286,3 +287,142 @@ def limited_schemas(tmp_path, **limits):
     (folder / "workbook.yaml").write_text(yaml.safe_dump(book, allow_unicode=True),
                                           encoding="utf-8")
     return folder
+
+
+# --- bounds on time and memory ---------------------------------------------------------------
+
+def repeated_ods(path, rows, columns, text="Tên mô hình, điển hình xx"):
+    """An .ods of a few hundred bytes that expands to rows × columns filled cells."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="S">'
+        f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell '
+        f'table:number-columns-repeated="{columns}" office:value-type="string"><text:p>{text}'
+        '</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>'
+        '</office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest '
+                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+    return path
+
+
+def test_a_tiny_ods_that_expands_to_billions_of_cells_is_refused_before_reading(inbox, tmp_path):
+    repeated_ods(inbox / "bom.ods", 1_048_576, 16_384)
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == GOOD
+    assert codes(fate(manifest, "bom.ods")) == ["sheet_too_large"]
+
+
+def test_a_huge_used_range_or_a_far_cell_does_not_get_a_good_file_refused(inbox, tmp_path):
+    import openpyxl
+
+    far = workbook(inbox / "xa.xlsx", [model("Xa")], code="mttq", name=None)
+    book = openpyxl.load_workbook(far)
+    book["Danh sách"].cell(1_048_576, 16_384, "ô lạc")  # XFD1048576: the reader would take TBs
+    book.save(far)
+    declared = workbook(tmp_path / "src" / "vung.xlsx", [model("Vùng")], code="hoi-nong-dan",
+                        name=None)
+    with zipfile.ZipFile(declared) as src, zipfile.ZipFile(inbox / "vung.xlsx", "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"',
+                              data)
+            out.writestr(info, data)
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == {**GOOD, "mttq": 1, "hoi-nong-dan": 1}
+    assert "sheet_read_in_part" in codes(fate(manifest, "xa.xlsx"))
+    assert "sheet_read_in_part" in codes(fate(manifest, "vung.xlsx"))
+
+
+def test_a_large_helper_sheet_is_skipped_not_the_file(inbox, tmp_path):
+    import openpyxl
+
+    path = workbook(inbox / "phu.ods.xlsx", [model("Có trang phụ")], code="mttq", name=None)
+    book = openpyxl.load_workbook(path)
+    helper = book.create_sheet("Tính toán")
+    for r in range(1, 3001):
+        helper.append([r] * 40)
+    book.save(path)
+    schemas = limited_schemas(tmp_path, max_cells_per_sheet=100_000)
+    code, manifest, summary = run(inbox, tmp_path, schemas=schemas)
+    assert code == 0 and models_of(summary) == {**GOOD, "mttq": 1}
+    assert codes(fate(manifest, "phu.ods.xlsx")) == ["sheet_skipped_large"]
+
+
+def test_a_hidden_list_is_never_read_and_is_named(inbox, tmp_path):
+    import openpyxl
+
+    path = workbook(inbox / "an.xlsx", [model("Thật")], code="mttq", name=None)
+    book = openpyxl.load_workbook(path)
+    old = book.copy_worksheet(book["Danh sách"])
+    old.title = "Danh sách cũ"
+    old.append([9, "Mô hình cũ, ẩn", 1, "Tập thể", "Chi bộ", None, 2020, "Duy trì, phát huy",
+                "Giới thiệu, nhân rộng", "Cũ", None, None, 1])
+    old.sheet_state = "hidden"
+    book.save(path)
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == {**GOOD, "mttq": 1}
+    entry = fate(manifest, "an.xlsx")
+    assert codes(entry) == ["sheet_hidden"] and "Danh sách cũ" in entry["problems"][0]["message"]
+
+
+def test_header_search_is_linear_in_the_text(cfg):
+    from aggregator.read import Sheet, find_headers
+
+    # one cell of 32,767 one-letter words: a quadratic prefix search takes minutes here
+    words = " ".join(["a"] * 16_000)
+    sheet = Sheet("S", True, [[words] * 30 for _ in range(30)])
+    assert find_headers([sheet], cfg.columns, "Danh sách", 30) == []
+
+
+class Panic(BaseException):
+    """Like python-calamine's PanicException: a BaseException that does not pickle."""
+
+    def __reduce__(self):
+        raise TypeError("cannot pickle a panic")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_reader_that_panics_costs_only_its_file(inbox, tmp_path, monkeypatch, jobs):
+    from aggregator import read, workers
+
+    real = read.python_calamine.CalamineWorkbook
+
+    class Panicking:
+        @staticmethod
+        def from_filelike(handle):
+            if handle.name.endswith("panic.xls"):
+                raise Panic("index out of bounds")
+            return real.from_filelike(handle)
+
+    monkeypatch.setattr(read.python_calamine, "CalamineWorkbook", Panicking)
+    monkeypatch.setattr(workers, "MIN_FILES_PER_WORKER", 1)
+    shutil.copy(ROOT / "tests/data/saved-by-libreoffice.xls", inbox / "panic.xls")
+    code, manifest, summary = run(inbox, tmp_path, "--jobs", jobs)
+    assert code == 0 and models_of(summary) == GOOD
+    entry = fate(manifest, "panic.xls")
+    assert entry["status"] == "rejected" and codes(entry) == ["file_unreadable"]
+    assert "Panic" in entry["problems"][0]["technical"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is kept by Linux")
+@pytest.mark.parametrize("limit,code", [({"max_seconds_per_file": 1}, "file_timeout"),
+                                        ({"max_worker_memory_bytes": 150_000_000},
+                                         "file_out_of_memory")])
+def test_a_worker_over_its_time_or_memory_costs_only_its_file(inbox, tmp_path, limit, code):
+    # 1.9 million filled cells: about 3 s and 600 MB to read; allowed by the cell limits here
+    repeated_ods(inbox / "nang.ods", 19_000, 100)
+    (inbox / "sau.xlsx").write_bytes(good_bytes(tmp_path))  # read after it, by a new worker
+    schemas = limited_schemas(tmp_path, max_cells_per_sheet=2_000_000,
+                              max_cells_per_workbook=2_000_000, **limit)
+    exit_code, manifest, summary = run(inbox, tmp_path, "--jobs", "1", schemas=schemas)
+    assert exit_code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
+    entry = fate(manifest, "nang.ods")
+    assert entry["status"] == "rejected" and codes(entry) == [code]
