@@ -37,7 +37,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     started = dt.datetime.now().astimezone()
     with outbox.scratch(args.outbox) as scratch:
         result = aggregate(config, args.inbox, args.year, args.period, progress, _jobs(args),
-                           outbox=args.outbox, scratch=scratch)
+                           outbox=args.outbox, scratch=scratch,
+                           as_of=args.report_date or dt.date.today())
     result.options = {"inbox": str(args.inbox.resolve()), "outbox": str(args.outbox.resolve()),
                       "schemas": str(args.schemas.resolve()),
                       "templates": str(args.templates.resolve())}
@@ -176,9 +177,9 @@ def status(args: argparse.Namespace, config: Config) -> int:
     if not args.inbox.is_dir():
         print(f"Không thấy thư mục hộp thư đến {args.inbox}.", file=sys.stderr)
         return 2
+    today = dt.date.today()  # no unit is late before the deadline: nothing is received after today
     result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
-                       outbox=getattr(args, "outbox", None))
-    today = dt.date.today()
+                       outbox=getattr(args, "outbox", None), as_of=today)
     left = (result.deadline - today).days
     period = config.period_label(args.period).lower()
     print(f"Tình hình nhận báo cáo kỳ {period} {args.year} đến ngày {date_vn(today)} "

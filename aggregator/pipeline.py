@@ -52,13 +52,14 @@ class RunResult:
 class FileProcessor:
     """Reads, identifies and validates one file at a time for one year and period."""
 
-    def __init__(self, config: Config, year: int, period: str):
-        self.config, self.year, self.period = config, year, period
+    def __init__(self, config: Config, year: int, period: str, as_of: dt.date | None = None):
+        self.config, self.year, self.period, self.as_of = config, year, period, as_of
         self.matcher = UnitMatcher(config)
         self.validator = RowValidator(config, year)
 
     def process(self, candidate: discover.Candidate) -> FileOutcome:
-        outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
+        outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems),
+                              as_of=self.as_of)
         if candidate.kind in ("junk", "attachment", "link"):
             outcome.status = IGNORED
             return outcome
@@ -101,6 +102,7 @@ class FileProcessor:
         outcome.unit, outcome.identified_by = found.unit, found.how
         self._check_sender(outcome)
         outcome.year, outcome.period, outcome.report_date = found.year, found.period, found.report_date
+        self._check_report_date(outcome)
         outcome.tables, outcome.assessment = book.tables, book.assessment
         outcome.contact = {k: nfc(book.info[k]) for k in ("preparer", "phone", "email")
                            if k in book.info}
@@ -114,6 +116,23 @@ class FileProcessor:
                 outcome.problems.append(problems.make("no_rows", file=candidate.relative,
                                                       sheet=book.tables[0].sheet))
 
+
+    def _check_report_date(self, outcome: FileOutcome) -> None:
+        """A "Ngày báo cáo" after the run's date, or over a day after the file's own time,
+        is not trusted for lateness: a warning, and the next source of the date is used."""
+        typed, candidate = outcome.report_date, outcome.candidate
+        if typed is None:
+            return
+        file_day = candidate.modified.date()
+        why = ("sau ngày lập báo cáo tổng hợp" if self.as_of and typed > self.as_of else
+               "sau thời điểm tệp được lưu hơn một ngày"
+               if not candidate.email_date and typed > file_day + dt.timedelta(days=1) else "")
+        if not why:
+            return
+        outcome.report_date_trusted = False
+        used = "ngày gửi thư" if candidate.email_date else f"thời điểm lưu tệp ({file_day:%d/%m/%Y})"
+        outcome.problems.append(problems.make("report_date_untrusted", file=candidate.relative,
+                                              value=f"{typed:%d/%m/%Y}", why=why, used=used))
 
     def _check_sender(self, outcome: FileOutcome) -> None:
         """A workbook mailed from an address its unit has not registered: a warning."""
@@ -130,15 +149,17 @@ class FileProcessor:
 def aggregate(config: Config, inbox: Path, year: int, period: str,
               progress: Progress = lambda outcomes, total: outcomes, jobs: int = 1,
               lap: Callable[[str], None] = lambda stage: None,
-              outbox: Path | None = None, scratch: Path | None = None) -> RunResult:
+              outbox: Path | None = None, scratch: Path | None = None,
+              as_of: dt.date | None = None) -> RunResult:
     """Run every stage on the inbox for one year and period, and return what was found.
 
     ``jobs`` processes read files side by side; the result is the same for any number.
     ``lap`` is told as each stage ends: discover, read (and validate), merge, summarise.
     ``outbox``, when it is inside the inbox (or is it), is never read as input. Attachments
     are unpacked into ``scratch`` (the run's own temporary folder), else a system one.
+    ``as_of`` is the run's report date: no file counts as received after it.
     """
-    processor = FileProcessor(config, year, period)
+    processor = FileProcessor(config, year, period, as_of)
     with tempfile.TemporaryDirectory(prefix="dienhinh-", dir=scratch) as workdir:
         items, emails, ignored = _collect(inbox, Path(workdir), config, outbox)
         lap("discover")

@@ -62,7 +62,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sheet_read_in_part": (WARNING, "Trang \"{sheet}\" có ô ở rất xa (vùng dữ liệu {rows} dòng × {columns} cột); chỉ đọc {read_rows} dòng × {read_columns} cột đầu, các ô ngoài vùng này bị bỏ qua. Đề nghị đơn vị xóa các ô thừa ở xa."),
     "sheet_hidden": (WARNING, "Trang \"{sheet}\" đang ẩn nhưng giống một bảng danh sách; chương trình không đọc trang ẩn. Nếu đó là danh sách, đề nghị đơn vị bỏ ẩn (chuột phải tên trang > Hiện) rồi gửi lại."),
     "report_date_untrusted": (WARNING, "Ngày báo cáo {value} ghi trong tệp {why}, nên không dùng để xét đúng hạn; đã dùng {used}."),
-    "file_tie": (WARNING, "Đơn vị gửi hai tệp cùng ngày giờ ({other}); theo quy tắc, tệp có tên đứng sau theo thứ tự chữ cái được dùng. Đề nghị đơn vị xác nhận tệp nào đúng."),
+    "file_tie": (WARNING, "Tệp này và tệp {other} của cùng đơn vị mới như nhau (cùng ngày, giờ); theo quy tắc, tệp có đường dẫn đứng sau theo thứ tự chữ cái được dùng, tệp kia coi là bản cũ. Đề nghị đơn vị xác nhận bản nào đúng."),
     "text_truncated": (WARNING, "Cột \"{column}\" dài {length} ký tự, quá giới hạn {limit} ký tự của một ô Excel; đã cắt bớt (đánh dấu \"{marker}\")."),
     "number_too_large": (ERROR, "Cột \"{column}\": {value} vượt giới hạn hợp lý {limit}."),
     # Rows and cells

@@ -82,7 +82,8 @@ class _Worker:
                  board: dt.tzinfo | None):
         self.connection, theirs = context.Pipe()
         self.process = context.Process(target=_serve, daemon=True,
-                                       args=(theirs, process, inbox, limits, board))
+                                       args=(theirs, process, inbox, limits, board,
+                                             os.getpid()))
         self.process.start()
         theirs.close()
         self.task: tuple[int, Item] | None = None
@@ -198,10 +199,10 @@ _LIMITS_MEMORY = sys.platform.startswith("linux")  # RLIMIT_AS is kept by Linux 
 
 
 def _serve(connection: Any, process: Process, inbox: Path, limits: dict[str, int],
-           board: dt.tzinfo | None) -> None:
+           board: dt.tzinfo | None, parent: int) -> None:
     """A worker: read the items it is given until told to stop (or its parent is gone)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the run's to handle
-    _end_with_parent()
+    _end_with_parent(parent)
     _limit_memory(limits["max_worker_memory_bytes"])
     if not log.isEnabledFor(logging.DEBUG):  # a reader refused memory says so on stderr:
         _quiet()                              # the run reports it as the file's refusal
@@ -245,9 +246,12 @@ def _limit_memory(extra: int) -> None:
         pass  # no limit where the system will not set one: the time limit still holds
 
 
-def _end_with_parent() -> None:
-    """A child whose run was killed (by Task Manager, kill -9) ends too instead of lingering."""
-    parent = os.getppid()
+def _end_with_parent(parent: int | None = None) -> None:
+    """A child whose run was killed (by Task Manager, kill -9) ends too instead of lingering.
+
+    ``parent`` is the run's pid as the run saw it before starting the child: a run killed
+    while the child was starting must not leave the child watching its new parent."""
+    parent = parent or os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from builders import model, workbook
+from builders import _dated, model, workbook
 from test_email import XLSX, message, save
 
 from aggregator.cli import main
@@ -31,6 +31,12 @@ def inbox(tmp_path):
     workbook(box / "cam-lam.xlsx", [model("A"), model("B", 5), model("C", 2, "Cá nhân")])
     workbook(box / "ldld.xlsx", [model("D"), model("E", 3, "Hộ gia đình")], code="ldld", name=None)
     return box
+
+
+def resave(book, path):
+    """A workbook changed by openpyxl, saved again on the day it is dated."""
+    book.save(path)
+    _dated(path, "03/12/2026")
 
 
 def good_bytes(tmp_path, name="Mô hình thư", code="hoi-nong-dan"):
@@ -325,7 +331,7 @@ def test_a_huge_used_range_or_a_far_cell_does_not_get_a_good_file_refused(inbox,
     far = workbook(inbox / "xa.xlsx", [model("Xa")], code="mttq", name=None)
     book = openpyxl.load_workbook(far)
     book["Danh sách"].cell(1_048_576, 16_384, "ô lạc")  # XFD1048576: the reader would take TBs
-    book.save(far)
+    resave(book, far)
     declared = workbook(tmp_path / "src" / "vung.xlsx", [model("Vùng")], code="hoi-nong-dan",
                         name=None)
     with zipfile.ZipFile(declared) as src, zipfile.ZipFile(inbox / "vung.xlsx", "w") as out:
@@ -349,7 +355,7 @@ def test_a_large_helper_sheet_is_skipped_not_the_file(inbox, tmp_path):
     helper = book.create_sheet("Tính toán")
     for r in range(1, 3001):
         helper.append([r] * 40)
-    book.save(path)
+    resave(book, path)
     schemas = limited_schemas(tmp_path, max_cells_per_sheet=100_000)
     code, manifest, summary = run(inbox, tmp_path, schemas=schemas)
     assert code == 0 and models_of(summary) == {**GOOD, "mttq": 1}
@@ -366,7 +372,7 @@ def test_a_hidden_list_is_never_read_and_is_named(inbox, tmp_path):
     old.append([9, "Mô hình cũ, ẩn", 1, "Tập thể", "Chi bộ", None, 2020, "Duy trì, phát huy",
                 "Giới thiệu, nhân rộng", "Cũ", None, None, 1])
     old.sheet_state = "hidden"
-    book.save(path)
+    resave(book, path)
     code, manifest, summary = run(inbox, tmp_path)
     assert code == 0 and models_of(summary) == {**GOOD, "mttq": 1}
     entry = fate(manifest, "an.xlsx")
@@ -426,3 +432,75 @@ def test_a_worker_over_its_time_or_memory_costs_only_its_file(inbox, tmp_path, l
     assert exit_code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
     entry = fate(manifest, "nang.ods")
     assert entry["status"] == "rejected" and codes(entry) == [code]
+
+
+# --- counting right: dates and ties -----------------------------------------------------------
+
+def saved_at(path, when):
+    stamp = when.timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+VN = __import__("datetime").timezone(__import__("datetime").timedelta(hours=7))
+
+
+def test_file_times_are_read_on_the_boards_clock_not_the_machines(inbox, tmp_path, monkeypatch):
+    import datetime as dt
+    import time
+
+    late = workbook(inbox / "mttq.xlsx", [model("M")], code="mttq", name=None, report_date=None)
+    saved_at(late, dt.datetime(2026, 12, 6, 0, 30, tzinfo=VN))  # 5/12 17:30 on a UTC machine
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        code, manifest, summary = run(inbox, tmp_path)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    unit = next(u for u in summary["units"] if u["code"] == "mttq")
+    assert fate(manifest, "mttq.xlsx")["received"] == "2026-12-06" and unit["status"] == "late"
+
+
+def test_an_implausible_report_date_is_not_trusted_for_lateness(inbox, tmp_path):
+    import datetime as dt
+
+    future = workbook(inbox / "mttq.xlsx", [model("M")], code="mttq", name=None,
+                      report_date="20/12/2026")  # after the run's own date (15/12)
+    saved_at(future, dt.datetime(2026, 12, 2, 9, tzinfo=VN))
+    typed_late = workbook(inbox / "hnd.xlsx", [model("H")], code="hoi-nong-dan", name=None,
+                          report_date="09/12/2026")  # a week after the file was saved
+    saved_at(typed_late, dt.datetime(2026, 12, 1, 9, tzinfo=VN))
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0
+    for path in ("mttq.xlsx", "hnd.xlsx"):
+        entry = fate(manifest, path)
+        assert codes(entry) == ["report_date_untrusted"] and entry["received_source"] == "modified"
+    status = {u["code"]: u["status"] for u in summary["units"]}
+    assert status["mttq"] == status["hoi-nong-dan"] == "on_time"
+
+
+def test_status_never_calls_a_unit_late_before_the_deadline(tmp_path, capsys):
+    import datetime as dt
+
+    year = dt.date.today().year + 1  # the deadline (5/12 of next year) has not passed
+    box = tmp_path / "inbox"
+    workbook(box / "mttq.xlsx", [model("M", year=year - 1)], code="mttq", name=None, year=year,
+             report_date=f"20/12/{year}")  # typed in the future: the file is dated there too
+    assert main(["status", "--inbox", str(box), "--year", str(year)]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "MTTQ" in line)
+    assert "Trễ hạn" not in line and "trễ" not in line.lower(), line
+
+
+def test_two_files_equally_new_are_a_tie_said_so_and_settled_by_the_rule(inbox, tmp_path):
+    import datetime as dt
+
+    for name, rows in (("b-ban-sua.xlsx", [model("Sửa 1"), model("Sửa 2", 2, "Cá nhân")]),
+                       ("a-ban-dau.xlsx", [model("Đầu")])):
+        path = workbook(inbox / "mttq" / name, rows, code="mttq", name=None,
+                        report_date="02/12/2026")
+        saved_at(path, dt.datetime(2026, 12, 2, 10, tzinfo=VN))
+    code, manifest, summary = run(inbox, tmp_path)
+    used, other = fate(manifest, "mttq/b-ban-sua.xlsx"), fate(manifest, "mttq/a-ban-dau.xlsx")
+    assert used["status"] == "accepted" and other["status"] == "superseded"
+    assert "file_tie" in codes(used) and "file_tie" in codes(other)
+    assert models_of(summary) == {**GOOD, "mttq": 2}

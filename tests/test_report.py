@@ -8,11 +8,12 @@ from pathlib import Path
 
 import docx
 import pytest
+from builders import sample_inbox
 
 from aggregator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "examples" / "inbox"
+SAMPLE = sample_inbox()  # examples/inbox, its files dated as in December
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PDFTOTEXT = shutil.which("pdftotext")

@@ -2,9 +2,11 @@
 
 from pathlib import Path
 
+from builders import sample_inbox
+
 from aggregator.pipeline import aggregate
 
-INBOX = Path(__file__).resolve().parents[1] / "examples" / "inbox"
+INBOX = sample_inbox()  # examples/inbox, its files dated as in December
 
 
 def test_sample_inbox_figures(cfg):
