@@ -68,7 +68,7 @@ def unpack(path: Path, inbox: Path, workdir: Path, limits: dict[str, int],
     """
     relative = discover.shown(path.relative_to(inbox).as_posix())
     record = SavedEmail(relative=relative, sha256="", size=0)
-    writer = _Attachments(record, workdir, limits)
+    writer = _Attachments(record, workdir, limits, board)
     try:
         data = _read_bounded(path, limits["max_email_bytes"])
         record.sha256, record.size = hashlib.sha256(data).hexdigest(), len(data)
@@ -98,7 +98,7 @@ def unpack_archive(path: Path, inbox: Path, workdir: Path, limits: dict[str, int
     zip attached to an email: a candidate for every file inside, to the same depth."""
     relative = discover.shown(path.relative_to(inbox).as_posix())
     record = SavedEmail(relative=relative, sha256="", size=0)
-    writer = _Attachments(record, workdir, limits)
+    writer = _Attachments(record, workdir, limits, board)
     writer.archive_time = discover.file_time(path.stat().st_mtime, board)
     try:
         data = _read_bounded(path, limits["max_file_bytes"])
@@ -143,14 +143,15 @@ def _read_bounded(path: Path, limit: int) -> bytes:
         return handle.read(limit + 1)
 
 
-def _headers(record: SavedEmail, message: EmailMessage) -> None:
+def _headers(record: SavedEmail, message: EmailMessage, board: dt.tzinfo | None) -> None:
     record.sender = _CONTROL.sub("", parseaddr(_header(message, "From"))[1].lower()).replace(
         " ", "")[:200]
     record.subject = _CONTROL.sub(" ", _header(message, "Subject"))[:200]
     try:
         date = parsedate_to_datetime(_header(message, "Date"))
-        # the Board's clock: Vietnam time, whatever the machine's timezone
-        record.date = date if date.tzinfo is None else date.astimezone(VIETNAM).replace(tzinfo=None)
+        # the Board's clock (its time zone, Vietnam's by default), whatever the machine's
+        record.date = date if date.tzinfo is None else date.astimezone(
+            board or VIETNAM).replace(tzinfo=None)
     except (TypeError, ValueError, OverflowError, IndexError):
         record.date = None
     # a date before email existed here, or a year after the email was saved (year 9999),
@@ -207,8 +208,9 @@ class _Attachments:
     email (or one zip in the inbox) counts against ``max_unpacked_bytes``.
     """
 
-    def __init__(self, record: SavedEmail, workdir: Path, limits: dict[str, int]):
-        self.record, self.workdir, self.limits = record, workdir, limits
+    def __init__(self, record: SavedEmail, workdir: Path, limits: dict[str, int],
+                 board: dt.tzinfo | None = None):
+        self.record, self.workdir, self.limits, self.board = record, workdir, limits, board
         self.found: list[Candidate] = []
         self._count = itertools.count(1)
         self.budget = limits["max_unpacked_bytes"]
@@ -217,7 +219,7 @@ class _Attachments:
     def email(self, relative: str, data: bytes, depth: int, top: bool = False) -> None:
         message = email.message_from_bytes(data, policy=policy.default)
         if top:
-            _headers(self.record, message)
+            _headers(self.record, message, self.board)
         if _depth(message, self.limits["max_nesting_depth"] * 4) > \
                 self.limits["max_nesting_depth"] * 4:
             raise _Refused(problems.make("nested_too_deep", file=relative,

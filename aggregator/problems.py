@@ -63,7 +63,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sheet_hidden": (WARNING, "Trang \"{sheet}\" đang ẩn nhưng giống một bảng danh sách; chương trình không đọc trang ẩn. Nếu đó là danh sách, đề nghị đơn vị bỏ ẩn (chuột phải tên trang > Hiện) rồi gửi lại."),
     "report_date_untrusted": (WARNING, "Ngày báo cáo {value} ghi trong tệp {why}, nên không dùng để xét đúng hạn; đã dùng {used}."),
     "file_tie": (WARNING, "Tệp này và tệp {other} của cùng đơn vị mới như nhau (cùng ngày, giờ); theo quy tắc, tệp có đường dẫn đứng sau theo thứ tự chữ cái được dùng, tệp kia coi là bản cũ. Đề nghị đơn vị xác nhận bản nào đúng."),
-    "text_truncated": (WARNING, "Cột \"{column}\" dài {length} ký tự, quá giới hạn {limit} ký tự của một ô Excel; đã cắt bớt (đánh dấu \"{marker}\")."),
+    "text_truncated": (WARNING, "Cột \"{column}\" dài {length} ký tự, chạm giới hạn {limit} ký tự của một ô Excel (phần dài hơn không đọc được); đã cắt bớt và đánh dấu \"{marker}\". Đề nghị đơn vị rút gọn nội dung."),
     "number_too_large": (ERROR, "Cột \"{column}\": {value} vượt giới hạn hợp lý {limit}."),
     # Rows and cells
     "formula_without_value": (ERROR, "Cột \"{column}\" có công thức {formula} nhưng tệp không lưu kết quả tính (tệp được lưu bởi phần mềm không tính công thức). Đề nghị đơn vị mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi gửi."),

@@ -504,3 +504,32 @@ def test_two_files_equally_new_are_a_tie_said_so_and_settled_by_the_rule(inbox, 
     assert used["status"] == "accepted" and other["status"] == "superseded"
     assert "file_tie" in codes(used) and "file_tie" in codes(other)
     assert models_of(summary) == {**GOOD, "mttq": 2}
+
+
+# --- absurd values, per row ------------------------------------------------------------------
+
+def test_absurd_values_are_refused_per_row_and_long_text_cut_visibly(inbox, tmp_path):
+    import openpyxl
+
+    essay = "Cách làm hay. " * 3000  # 42,000 characters: more than a cell holds
+    workbook(inbox / "mttq.xlsx", [
+        model("Tốt"),
+        model("Nhân rộng khắp nơi", places=10**12),
+        model("Số quá dài", places="9" * 5000),
+        model("Năm lạ", year=1e300),
+        model("Năm trước 1945", year=1900),
+        model("Năm sau", year=2027),
+        model("Bài dài", **{"Nội dung, cách làm": essay}),
+    ], code="mttq", name=None)
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == {**GOOD, "mttq": 2}
+    by_row = {}
+    for p in fate(manifest, "mttq.xlsx")["problems"]:
+        by_row.setdefault(p["row"], []).append(p["code"])
+    assert by_row == {5: ["number_too_large"], 6: ["number_invalid"], 7: ["year_invalid"],
+                      8: ["year_invalid"], 9: ["year_after_report_year"], 10: ["text_truncated"]}
+    master = openpyxl.load_workbook(tmp_path / "outbox" / "2026" / "tong-hop.xlsx",
+                                    read_only=True)
+    texts = [c for row in master.worksheets[0].iter_rows(values_only=True) for c in row
+             if isinstance(c, str) and c.startswith("Cách làm hay. Cách")]
+    assert texts and all(len(t) <= 32_767 and t.endswith("…[đã cắt bớt]") for t in texts)
