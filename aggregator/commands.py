@@ -155,9 +155,9 @@ def verify_run(args: argparse.Namespace) -> int:
     """Whether a run's inputs and outputs are unchanged since it was written."""
     try:
         verdict = verify.verify(args.folder, args.inbox)
-    except verify.NotARun:
-        print(f"{args.folder} không phải thư mục kết quả của một lần tổng hợp (thiếu manifest.json "
-              "hoặc SHA256SUMS).", file=sys.stderr)
+    except verify.NotARun as not_a_run:
+        print(f"{args.folder} không phải thư mục kết quả của một lần tổng hợp (" +
+              (not_a_run.why or "thiếu manifest.json hoặc SHA256SUMS") + ").", file=sys.stderr)
         return 2
     for kind, label in (("inputs", "Tệp đầu vào"), ("outputs", "Tệp kết quả")):
         print(f"{label}: {len(verdict.matched[kind])} khớp, {len(verdict.changed[kind])} đã "
@@ -166,6 +166,12 @@ def verify_run(args: argparse.Namespace) -> int:
             print(f"  Đã thay đổi: {name}")
         for name in verdict.missing[kind]:
             print(f"  Không còn: {name}")
+    for names, label in ((verdict.unlisted, "Tệp lạ (không có trong manifest.json và SHA256SUMS)"),
+                         (verdict.unsummed, "Tệp kết quả có trong manifest.json nhưng thiếu trong "
+                                            "SHA256SUMS"),
+                         (verdict.outside, "Đường dẫn trỏ ra ngoài thư mục (bị từ chối)")):
+        for name in names:
+            print(f"  {label}: {name}")
     print("Mọi tệp còn nguyên như lúc tổng hợp." if verdict.intact else
           "CÓ TỆP ĐÃ THAY ĐỔI HOẶC MẤT SAU LẦN TỔNG HỢP NÀY.")
     return 0 if verdict.intact else 1

@@ -533,3 +533,32 @@ def test_absurd_values_are_refused_per_row_and_long_text_cut_visibly(inbox, tmp_
     texts = [c for row in master.worksheets[0].iter_rows(values_only=True) for c in row
              if isinstance(c, str) and c.startswith("Cách làm hay. Cách")]
     assert texts and all(len(t) <= 32_767 and t.endswith("…[đã cắt bớt]") for t in texts)
+
+
+# --- verify, both ways ------------------------------------------------------------------------
+
+def test_verify_checks_both_ways_and_refuses_paths_leading_out(inbox, tmp_path, capsys):
+    code, manifest, _ = run(inbox, tmp_path)
+    folder = tmp_path / "outbox" / "2026"
+    assert main(["verify", str(folder)]) == 0
+    (folder / "them-vao.xlsx").write_bytes(b"added later")
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "Tệp lạ" in out and "them-vao.xlsx" in out
+    (folder / "them-vao.xlsx").unlink()
+
+    sums = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    (folder / "SHA256SUMS").write_text("\n".join(sums[1:]) + "\n", encoding="utf-8")
+    assert main(["verify", str(folder)]) == 1
+    assert "thiếu trong SHA256SUMS" in capsys.readouterr().out
+    (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
+
+    tampered = dict(manifest, files=[dict(manifest["files"][0], path="../../../etc/passwd")])
+    (folder / "manifest.json").write_text(json.dumps(tampered), encoding="utf-8")
+    assert main(["verify", str(folder)]) == 1
+    assert "ra ngoài thư mục" in capsys.readouterr().out
+
+    (folder / "manifest.json").write_text(json.dumps({"files": []}), encoding="utf-8")
+    assert main(["verify", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "manifest.json thiếu mục" in err and "Traceback" not in err
