@@ -79,6 +79,11 @@ def unpack(path: Path, inbox: Path, workdir: Path, limits: dict[str, int],
                                          size=discover.megabytes(record.size),
                                          limit=discover.megabytes(limits["max_email_bytes"])))
         writer.email(relative, data, depth=1, top=True)
+        if not writer.found:  # nothing attached: the email itself is listed, and why
+            empty = writer.refusal(relative, problems.make("email_no_attachments",
+                                                           file=relative), email=False)
+            empty.kind, empty.email_date = "email", record.date
+            writer.found.append(empty)
     except _Refused as refused:
         record.error = refused.problem.message
         writer.found.append(writer.refusal(relative, refused.problem, email=False))

@@ -60,7 +60,7 @@ class FileProcessor:
     def process(self, candidate: discover.Candidate) -> FileOutcome:
         outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems),
                               as_of=self.as_of)
-        if candidate.kind in ("junk", "attachment", "link"):
+        if candidate.kind in ("junk", "attachment", "link", "email"):
             outcome.status = IGNORED
             return outcome
         if candidate.problems:

@@ -50,6 +50,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "file_special": (ERROR, "Đây không phải tệp thông thường (thiết bị, ống dẫn hoặc socket); chương trình không mở. Xóa mục này khỏi inbox."),
     "email_too_large": (ERROR, "Thư quá lớn ({size}), vượt giới hạn {limit}; không mở thư này. Lưu riêng các tệp đính kèm vào inbox rồi chạy lại."),
     "email_unreadable": (ERROR, "Không đọc được thư ({detail}). Mở thư bằng chương trình thư điện tử, lưu riêng tệp đính kèm vào inbox rồi chạy lại."),
+    "email_no_attachments": (WARNING, "Thư không có tệp đính kèm nào nên không có gì để tổng hợp. Nếu đơn vị quên đính kèm, đề nghị gửi lại."),
     "email_unpacked_too_large": (ERROR, "Các tệp đính kèm của thư giải nén ra quá lớn (vượt {limit}); các phần còn lại không được mở. Đề nghị đơn vị gửi riêng từng tệp."),
     "nested_too_deep": (ERROR, "Tệp nằm lồng quá sâu (thư trong tệp nén trong thư…, quá {limit} lớp); không mở. Đề nghị đơn vị gửi trực tiếp tệp bảng tính."),
     "member_encrypted": (ERROR, "Tệp trong tệp nén có đặt mật khẩu nên không đọc được. Đề nghị đơn vị gửi tệp nén không mật khẩu hoặc gửi riêng tệp bảng tính."),

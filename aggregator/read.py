@@ -549,14 +549,21 @@ def _is_numbering(row: list[Any]) -> bool:
         for v in filled)
 
 
+_LABEL_AREA = (300, 40)  # rows, columns
+
+
 def labelled_values(sheets: list[Sheet], labels: list[Label],
                     below: bool = False) -> dict[str, Any]:
-    """Values written beside (or, for answers, under) a known label, first found wins."""
+    """Values written beside (or, for answers, under) a known label, first found wins.
+
+    Labels are looked for in the top-left ``_LABEL_AREA`` of each sheet: a form's labels sit
+    there, and a large helper sheet costs nothing."""
     keys = {loose_key(t): lab.key for lab in labels for t in (lab.label, *lab.aliases)}
     found: dict[str, Any] = {}
+    rows, columns = _LABEL_AREA
     for sheet in sheets:
-        for i, row in enumerate(sheet.rows):
-            for j, cell in enumerate(row):
+        for i, row in enumerate(sheet.rows[:rows]):
+            for j, cell in enumerate(row[:columns]):
                 if not isinstance(cell, str) or is_blank(cell):
                     continue
                 label, inline = _split_label(cell)

@@ -562,3 +562,52 @@ def test_verify_checks_both_ways_and_refuses_paths_leading_out(inbox, tmp_path, 
     assert main(["verify", str(folder)]) == 2
     err = capsys.readouterr().err
     assert "manifest.json thiếu mục" in err and "Traceback" not in err
+
+
+# --- any corruption of one attachment costs only that attachment -----------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["zip", "xlsx", "eml"]),
+       flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)),
+                      min_size=1, max_size=8))
+def test_random_corruption_of_one_attachment_costs_only_that_entry(tmp_path_factory, kind,
+                                                                   flips):
+    tmp_path = tmp_path_factory.mktemp("flip")
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "cam-lam.xlsx", [model("A"), model("B", 5), model("C", 2, "Cá nhân")])
+    workbook(inbox / "ldld.xlsx", [model("D"), model("E", 3, "Hộ gia đình")], code="ldld",
+             name=None)
+    good = good_bytes(tmp_path)
+
+    def corrupt(data):
+        data = bytearray(data)
+        for where, value in flips:
+            data[int(where * len(data))] = value
+        return bytes(data)
+
+    if kind == "zip":
+        mail = message([("bc.zip", corrupt(zipped([("bc.xlsx", good)])))])
+    elif kind == "xlsx":
+        mail = message([("bc.xlsx", corrupt(good))])
+    else:
+        mail = corrupt(bytes(message([("bc.xlsx", good)])))
+    (inbox / "thu.eml").write_bytes(bytes(mail))
+
+    code, manifest, summary = run(inbox, tmp_path)
+
+    assert code == 0
+    models = models_of(summary)
+    assert {k: models.get(k) for k in GOOD} == GOOD  # everything else counted exactly
+    assert models.get("hoi-nong-dan", 0) in (0, 1)
+    entries = [f for f in manifest["files"] if f["path"].startswith("thu.eml")]
+    assert entries  # the email, or what it held, has a fate
+    for entry in entries:
+        if entry["status"] == "rejected":
+            assert entry["reasons"] and all(entry["reasons"])
+    listed = {f["path"] for f in manifest["files"]}
+    assert {"cam-lam.xlsx", "ldld.xlsx"} <= listed
