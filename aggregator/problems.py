@@ -84,6 +84,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
+# Warnings that explain what became of an entry: shown beside it wherever its fate is listed
+# (the report's appendix of files, the master workbook's files sheet), like the errors.
+FATE_WARNINGS = frozenset({"file_link", "email_no_attachments", "file_tie",
+                           "report_date_untrusted", "sheet_read_in_part", "sheet_skipped_large",
+                           "sheet_hidden"})
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a file, a row or a cell, said in Vietnamese."""

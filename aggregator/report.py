@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from . import labels
+from . import labels, problems
 from .labels import UNIT_STATUS, Labels
 from .pipeline import RunResult
 from .summarise import outstanding, pivot
@@ -265,7 +265,8 @@ def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:
              "unit": names.units.get(o.unit or "", ""), "status": labels.FILE_STATUS[o.status],
              "received": o.received, "rows": o.rows_read, "accepted": o.rows_counted,
              "reasons": [p.message for p in o.file_errors] + [
-                 p.message for p in o.problems if p.code == "sender_unregistered"],
+                 p.message for p in o.problems if p.code == "sender_unregistered"] + [
+                 p.message for p in o.problems if p.code in problems.FATE_WARNINGS],
              "sender": o.candidate.sender or ""} for o in result.outcomes]
 
 

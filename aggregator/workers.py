@@ -82,8 +82,8 @@ class _Worker:
                  board: dt.tzinfo | None):
         self.connection, theirs = context.Pipe()
         self.process = context.Process(target=_serve, daemon=True,
-                                       args=(theirs, process, inbox, limits, board,
-                                             os.getpid()))
+                                       args=(theirs, self.connection, process, inbox,
+                                             limits, board, os.getpid()))
         self.process.start()
         theirs.close()
         self.task: tuple[int, Item] | None = None
@@ -198,9 +198,10 @@ def _name(item: Item, inbox: Path) -> str:
 _LIMITS_MEMORY = sys.platform.startswith("linux")  # RLIMIT_AS is kept by Linux only
 
 
-def _serve(connection: Any, process: Process, inbox: Path, limits: dict[str, int],
+def _serve(connection: Any, runs: Any, process: Process, inbox: Path, limits: dict[str, int],
            board: dt.tzinfo | None, parent: int) -> None:
     """A worker: read the items it is given until told to stop (or its parent is gone)."""
+    runs.close()  # the run's end of the pipe: with it closed here, a dead run means EOF here
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the run's to handle
     _end_with_parent(parent)
     _limit_memory(limits["max_worker_memory_bytes"])

@@ -111,7 +111,7 @@ def shared_string_amplifier(inbox: Path) -> str:
     """500,000 cells that all point at one shared string of 32,767 characters: 16 GB of
     text once read, from a file of a few MB (bounded only by the worker's memory limit)."""
     path = inbox / "khuech-dai.xlsx"
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    book = xlsxwriter.Workbook(str(path))  # (constant_memory would write every copy inline)
     sheet = book.add_worksheet("Danh sách")
     text = ("Tên mô hình " * 3000)[:32_767]
     for r in range(25_000):

@@ -611,3 +611,23 @@ def test_random_corruption_of_one_attachment_costs_only_that_entry(tmp_path_fact
             assert entry["reasons"] and all(entry["reasons"])
     listed = {f["path"] for f in manifest["files"]}
     assert {"cam-lam.xlsx", "ldld.xlsx"} <= listed
+
+
+def test_every_entry_has_its_fate_in_the_report_and_the_master_workbook(inbox, tmp_path):
+    import openpyxl
+
+    (inbox / "link.xlsx").symlink_to(inbox / "cam-lam.xlsx")
+    (inbox / "trong.eml").write_bytes(raw_email(["From: a@b.vn", "Subject: quên"], "Gửi ạ"))
+    save(inbox / "khoa.eml", message([("bc.zip", encrypted_zip([("bc.xlsx", b"x")]))]))
+    code, manifest, _ = run(inbox, tmp_path)
+    folder = tmp_path / "outbox" / "2026"
+    html = (folder / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
+    sheet = openpyxl.load_workbook(folder / "tong-hop.xlsx", read_only=True)["Tệp nhận được"]
+    shown = {row[0]: row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    for entry in manifest["files"]:
+        assert entry["path"].replace(">", "&gt;") in html
+        assert entry["path"] in shown
+        if entry["status"] in ("rejected", "ignored"):
+            reason = entry["problems"][0]["message"]
+            assert reason in shown[entry["path"]] and reason.split(" (")[0] in html
+    assert {"link.xlsx", "trong.eml", "khoa.eml › bc.zip › bc.xlsx"} <= set(shown)
