@@ -631,3 +631,32 @@ def test_every_entry_has_its_fate_in_the_report_and_the_master_workbook(inbox, t
             reason = entry["problems"][0]["message"]
             assert reason in shown[entry["path"]] and reason.split(" (")[0] in html
     assert {"link.xlsx", "trong.eml", "khoa.eml › bc.zip › bc.xlsx"} <= set(shown)
+
+
+# --- temporary space --------------------------------------------------------------------------
+
+def test_unpacked_attachments_live_in_the_runs_own_folder_and_leftovers_are_taken_over(
+        inbox, tmp_path):
+    out = tmp_path / "outbox"
+    dead = out / ".dang-mo-999999999"  # left by a run killed with kill -9
+    (dead / "thu-00001").mkdir(parents=True)
+    (dead / "thu-00001" / "00001.xlsx").write_bytes(b"left over")
+    save(inbox / "thu.eml", message([("bc.xlsx", good_bytes(tmp_path))]))
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
+    assert not list(out.glob(".dang-mo-*"))  # the leftover taken over, this run's own removed
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="permissions do not stop root")
+def test_a_folder_that_cannot_be_read_is_listed_and_the_rest_read(inbox, tmp_path):
+    locked = inbox / "khoa"
+    locked.mkdir()
+    workbook(locked / "x.xlsx", [model("X")], code="mttq", name=None)
+    locked.chmod(0)
+    try:
+        code, manifest, summary = run(inbox, tmp_path)
+    finally:
+        locked.chmod(0o755)
+    assert code == 0 and models_of(summary) == GOOD
+    assert codes(fate(manifest, "khoa")) == ["folder_unreadable"]
