@@ -139,12 +139,12 @@ def _walk_folder(folder: Path, inbox: Path, skip: set[str], found: Walk) -> None
 
 
 def refused(path: Path, relative: str, code: str, info: os.stat_result | None = None,
-            **params: str) -> Candidate:
+            detail: str = "") -> Candidate:
     """A candidate refused before anything was read from it (never hashed, never opened)."""
     modified = file_time(info.st_mtime if info else 0)
     candidate = Candidate(path=path, relative=shown(relative), size=0, sha256="",
                           modified=modified, kind="link" if code == "file_link" else "other")
-    candidate.problems.append(problems.make(code, file=candidate.relative, **params))
+    candidate.problems.append(problems.make(code, file=candidate.relative, detail=detail))
     return candidate
 
 

@@ -229,8 +229,7 @@ class _Attachments:
                 self.limits["max_nesting_depth"] * 4:
             raise _Refused(problems.make("nested_too_deep", file=relative,
                                          limit=self.limits["max_nesting_depth"]))
-        if any(isinstance(d, errors.NoBoundaryInMultipartDefect) or
-               isinstance(d, errors.StartBoundaryNotFoundDefect) for d in message.defects):
+        if any(isinstance(d, _NO_BOUNDARY) for d in message.defects):
             raise _Refused(problems.make("email_unreadable", file=relative,
                                          detail="thư nhiều phần nhưng thiếu dấu ranh giới"))
         for n, part in enumerate(_attachments(message), start=1):
@@ -240,6 +239,7 @@ class _Attachments:
             where = f"{relative} › {name}"
             try:
                 payload = part.get_payload(decode=True) or b""
+                payload = payload if isinstance(payload, bytes) else b""
             except Exception as exc:  # a payload the email library cannot decode
                 self.found.append(self.refusal(where, problems.make(
                     "member_corrupt", file=where, detail="không giải mã được",
@@ -364,6 +364,7 @@ class _Attachments:
         return None
 
 
+_NO_BOUNDARY = (errors.NoBoundaryInMultipartDefect, errors.StartBoundaryNotFoundDefect)
 _COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 _EARLIEST = dt.datetime(1990, 1, 1)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
-from xml.etree import ElementTree
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import openpyxl
 import pandas as pd
@@ -188,20 +188,12 @@ def sheet_extents(path: Path, limits: dict[str, int]) -> dict[str, tuple[int, ..
     (for .xlsx, then rows × columns of the cells within the row and column limits);
     {} for formats not read this way (.xls, .xlsb)."""
     kind = _kind_of(path)
-    with zipfile.ZipFile(path) if kind != "other" else _no_zip() as archive:
+    if kind == "other":
+        return {}
+    with zipfile.ZipFile(path) as archive:
         if kind == "xlsx":
             return _xlsx_extents(archive, limits["max_rows"], limits["max_columns"])
-        if kind == "ods":
-            return _ods_extents(archive)
-    return {}
-
-
-class _no_zip:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
+        return _ods_extents(archive)
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -220,7 +212,7 @@ def _xlsx_extents(archive: zipfile.ZipFile, max_rows: int, max_columns: int
         return {}
     targets = {r.get("Id"): str(r.get("Target", "")) for r in rels.iter(f"{_RELS}Relationship")}
     names = set(archive.namelist())
-    extents = {}
+    extents: dict[str, tuple[int, ...]] = {}
     for sheet in workbook.iter(f"{_MAIN}sheet"):
         target = targets.get(sheet.get(_REL_ID), "")
         part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
@@ -262,10 +254,10 @@ _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 
 
-def _ods_extents(archive: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
+def _ods_extents(archive: zipfile.ZipFile) -> dict[str, tuple[int, ...]]:
     """Rows × columns of each table with repeated rows and cells expanded (as the reader does)
     up to the last cell that holds something."""
-    extents: dict[str, tuple[int, int]] = {}
+    extents: dict[str, tuple[int, ...]] = {}
     name, row, rows, columns = "", 0, 0, 0
     with archive.open("content.xml") as stream:
         for event, element in ElementTree.iterparse(stream, events=("start", "end")):

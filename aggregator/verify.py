@@ -10,7 +10,6 @@ from typing import Any
 from .discover import sha256
 from .outputs import CHECKSUMS, MANIFEST
 
-
 LATER = ("nhac-nho/",)  # written into a run's folder afterwards, by `remind`
 
 

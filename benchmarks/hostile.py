@@ -16,7 +16,6 @@ The target (issue 11): no single input of 50 MB or less adds more than 60 s or 1
 from __future__ import annotations
 
 import argparse
-import base64
 import io
 import json
 import os

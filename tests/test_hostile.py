@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from builders import _dated, model, workbook
-from test_email import XLSX, message, save
+from test_email import message, save
 
 from aggregator.cli import main
 
@@ -222,7 +222,7 @@ def test_absurd_email_headers_are_sanitised_and_distrusted(inbox, tmp_path):
 
     good = base64.b64encode(good_bytes(tmp_path)).decode()
     evil = "=?utf-8?b?" + base64.b64encode("Báo cáo\r\nBcc: x@y.z\x00\x07".encode()).decode() + "?="
-    name = "=?utf-8?b?" + base64.b64encode("../../bc\r\n\x00.xlsx".encode()).decode() + "?="
+    name = "=?utf-8?b?" + base64.b64encode(b"../../bc\r\n\x00.xlsx").decode() + "?="
     headers = [f"From: {evil} <hnd@khanhhoa.gov.vn>", f"Subject: {evil}",
                "Date: Fri, 31 Dec 9999 23:59:59 -9959", "MIME-Version: 1.0",
                'Content-Type: multipart/mixed; boundary="B"']

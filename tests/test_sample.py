@@ -1,6 +1,5 @@
 """The bundled sample inbox gives the figures its generator documents."""
 
-from pathlib import Path
 
 from builders import sample_inbox
 
