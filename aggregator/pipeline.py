@@ -91,7 +91,7 @@ class FileProcessor:
     def _read(self, outcome: FileOutcome) -> None:
         candidate, started = outcome.candidate, time.perf_counter()
         sheets = load_sheets(candidate.path, candidate.relative, self.config.limits,
-                             found=outcome.problems)
+                             found=outcome.problems, kind=candidate.kind)
         mark_uncalculated(sheets, candidate.path, candidate.kind)
         outcome.problems += repair_legacy_text(sheets, candidate.path, candidate.kind,
                                                candidate.relative)

@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 from xml.etree import ElementTree
 
@@ -76,7 +77,7 @@ class WorkbookRead:
 
 
 def load_sheets(path: Path, relative: str, limits: dict[str, int],
-                found: list[Problem] | None = None) -> list[Sheet]:
+                found: list[Problem] | None = None, kind: str | None = None) -> list[Sheet]:
     """Every sheet's cell values (cached values of formulas), within the size limits.
 
     Sizes are checked before the reader allocates anything: for .xlsx and .ods from the
@@ -85,14 +86,15 @@ def load_sheets(path: Path, relative: str, limits: dict[str, int],
     """
     found = [] if found is None else found
     try:
-        extents = sheet_extents(path, limits)
-        if extents and _kind_of(path) == "ods":  # the reader expands every table at open
+        kind = kind or _kind_of(path)
+        extents = sheet_extents(path, limits, kind)
+        if extents and kind == "ods":  # the reader expands every table at open
             _refuse_oversized(extents, relative, limits)
         with path.open("rb") as handle:
             book = python_calamine.CalamineWorkbook.from_filelike(handle)
             budget = _Budget(limits)
-            sheets = [_load_sheet(book, meta, path, relative, limits, extents, budget, found)
-                      for meta in book.sheets_metadata]
+            sheets = [_load_sheet(book, meta, path, kind, relative, limits, extents, budget,
+                                  found) for meta in book.sheets_metadata]
             return [sheet for sheet in sheets if sheet is not None]
     except ReadRefused:
         raise
@@ -126,7 +128,8 @@ def _refuse_oversized(extents: dict[str, tuple[int, ...]], relative: str,
             max_rows=limits["max_rows"], max_columns=limits["max_columns"]))
 
 
-def _load_sheet(book: Any, meta: Any, path: Path, relative: str, limits: dict[str, int],
+def _load_sheet(book: Any, meta: Any, path: Path, kind: str, relative: str,
+                limits: dict[str, int],
                 extents: dict[str, tuple[int, ...]], budget: _Budget,
                 found: list[Problem]) -> Sheet | None:
     visible = str(meta.visible).endswith("Visible")
@@ -137,8 +140,7 @@ def _load_sheet(book: Any, meta: Any, path: Path, relative: str, limits: dict[st
         # limits are read, if they fit
         rows, columns = inside or (min(height, limits["max_rows"]),
                                    min(width, limits["max_columns"]))
-        if rows * columns > min(budget.left, limits["max_cells_per_sheet"]) or \
-                _kind_of(path) != "xlsx":
+        if rows * columns > min(budget.left, limits["max_cells_per_sheet"]) or kind != "xlsx":
             found.append(problems.make("sheet_skipped_large", file=relative, sheet=meta.name,
                                        cells=_count(cells), limit=_count(
                                            min(limits["max_cells_per_sheet"], budget.left))))
@@ -183,12 +185,13 @@ def _kind_of(path: Path) -> str:
     return "xlsx" if "xl/workbook.xml" in names else "ods" if "content.xml" in names else "other"
 
 
-def sheet_extents(path: Path, limits: dict[str, int]) -> dict[str, tuple[int, ...]]:
+def sheet_extents(path: Path, limits: dict[str, int], kind: str | None = None
+                  ) -> dict[str, tuple[int, ...]]:
     """Rows × columns each sheet would take in the reader, from its XML, read as a stream
     (for .xlsx, then rows × columns of the cells within the row and column limits);
     {} for formats not read this way (.xls, .xlsb)."""
-    kind = _kind_of(path)
-    if kind == "other":
+    kind = kind or _kind_of(path)
+    if kind not in ("xlsx", "ods"):
         return {}
     with zipfile.ZipFile(path) as archive:
         if kind == "xlsx":
@@ -200,13 +203,13 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _REF = re.compile(rb"\sr=\"([A-Z]{0,3})([0-9]{1,9})\"")
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*[0-9]*:?([A-Z]{0,3})([0-9]{0,9})\"")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*[0-9]*:?([A-Z]{0,3})([0-9]{1,9})\"")
 
 
 def _xlsx_extents(archive: zipfile.ZipFile, max_rows: int, max_columns: int
                   ) -> dict[str, tuple[int, ...]]:
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    try:
+    try:  # (an .xlsb keeps its sheets in binary parts: not measured here)
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except KeyError:
         return {}
@@ -224,23 +227,34 @@ def _xlsx_extents(archive: zipfile.ZipFile, max_rows: int, max_columns: int
 def _xml_extent(archive: zipfile.ZipFile, part: str, max_rows: int, max_columns: int
                 ) -> tuple[int, int, int, int]:
     """The largest of the declared used range and the cells' own references, streamed; then
-    the extent of the cells within ``max_rows`` × ``max_columns``."""
-    rows = columns = inside_rows = inside_columns = 0
+    the extent of the cells within ``max_rows`` × ``max_columns`` (a second pass, only for a
+    sheet that goes beyond them)."""
+    rows = columns = 0
+    for references in _references(archive, part):
+        if references:
+            letters, numbers = zip(*references)
+            rows = max(rows, max(map(int, set(numbers))))
+            columns = max(columns, max(map(_column_number, set(letters))))
+    if rows <= max_rows and columns <= max_columns:
+        return rows, columns, rows, columns
+    inside_rows = inside_columns = 0
+    for references in _references(archive, part):
+        for letters, number in references:
+            row, column = int(number), _column_number(letters)
+            if row <= max_rows and column <= max_columns:
+                inside_rows, inside_columns = max(inside_rows, row), max(inside_columns, column)
+    return rows, columns, inside_rows, inside_columns
+
+
+def _references(archive: zipfile.ZipFile, part: str) -> Iterator[list[tuple[bytes, bytes]]]:
+    """The (column letters, row number) of every cell and row reference and of the declared
+    used range, block by block."""
     tail = b""
     with archive.open(part) as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
             text = tail + block
-            for match in _DIMENSION.finditer(text):
-                rows = max(rows, int(match.group(2) or 0))
-                columns = max(columns, _column_number(match.group(1)))
-            for match in _REF.finditer(text):
-                row, column = int(match.group(2)), _column_number(match.group(1))
-                rows, columns = max(rows, row), max(columns, column)
-                if row <= max_rows and column <= max_columns:
-                    inside_rows = max(inside_rows, row)
-                    inside_columns = max(inside_columns, column)
+            yield _REF.findall(text) + _DIMENSION.findall(text)
             tail = text[-80:]
-    return rows, columns, inside_rows, inside_columns
 
 
 def _column_number(letters: bytes) -> int:

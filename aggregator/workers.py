@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -76,7 +77,10 @@ def _one(process: Process, inbox: Path, limits: dict[str, int], board: dt.tzinfo
 
 
 class _Worker:
-    """One reading process and the item it is reading, with when it must be done by."""
+    """One reading process, the items given to it (read in order, the first one now), and
+    when the one it is reading must be done by."""
+
+    DEPTH = 2  # items handed over at once: the next is there as soon as one is done
 
     def __init__(self, context: Any, process: Process, inbox: Path, limits: dict[str, int],
                  board: dt.tzinfo | None):
@@ -86,12 +90,24 @@ class _Worker:
                                              limits, board, os.getpid()))
         self.process.start()
         theirs.close()
-        self.task: tuple[int, Item] | None = None
+        self.tasks: deque[tuple[int, Item]] = deque()
         self.deadline = 0.0
 
     def give(self, task: tuple[int, Item], seconds: float) -> None:
-        self.task, self.deadline = task, time.monotonic() + seconds
-        self.connection.send(task)
+        if not self.tasks:
+            self.deadline = time.monotonic() + seconds
+        self.tasks.append(task)
+        try:
+            self.connection.send(task)
+        except BaseException:
+            self.tasks.pop()
+            raise
+
+    def finished(self, seconds: float) -> int:
+        """The item being read came back: the next one's time starts now."""
+        index, _ = self.tasks.popleft()
+        self.deadline = time.monotonic() + seconds
+        return index
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -101,7 +117,8 @@ class _Worker:
 
 
 class _Supervisor:
-    """Hands items to workers one at a time; replaces a worker that dies or runs over time."""
+    """Hands items to workers; replaces a worker that dies or runs over time, refusing only
+    the item it was reading (the others it held are handed out again)."""
 
     def __init__(self, items: list[Item], inbox: Path, process: Process,
                  limits: dict[str, int], board: dt.tzinfo | None, count: int):
@@ -114,21 +131,24 @@ class _Supervisor:
         return _Worker(self.context, self.process, self.inbox, self.limits, self.board)
 
     def run(self) -> Iterator[FileOutcome]:
-        todo = list(enumerate(self.items))[::-1]
+        todo = list(enumerate(self.items))[::-1]  # a stack: the next item last
         done: dict[int, FileOutcome] = {}
         workers = [self._start() for _ in range(min(self.count, len(self.items)))]
         following = 0
         try:
             while following < len(self.items):
                 for n, worker in enumerate(workers):
-                    if worker.task is None and todo:
+                    while len(worker.tasks) < _Worker.DEPTH and todo:
+                        task = todo.pop()
                         try:
-                            worker.give(todo.pop(), self.seconds)
-                        except (OSError, ValueError):  # it died idle: a fresh one takes over
-                            todo.append(worker.task)  # type: ignore[arg-type]
-                            worker.stop()
-                            workers[n] = self._start()
-                self._collect(workers, done)
+                            worker.give(task, self.seconds)
+                        except (OSError, ValueError):  # it died: seen to below
+                            todo.append(task)
+                            if not worker.tasks:  # died idle: a fresh one takes over
+                                worker.stop()
+                                workers[n] = self._start()
+                            break
+                self._collect(workers, done, todo)
                 while following in done:
                     yield done.pop(following)
                     following += 1
@@ -136,29 +156,29 @@ class _Supervisor:
             for worker in workers:
                 worker.stop()
 
-    def _collect(self, workers: list[_Worker], done: dict[int, FileOutcome]) -> None:
-        busy = [w for w in workers if w.task is not None]
+    def _collect(self, workers: list[_Worker], done: dict[int, FileOutcome],
+                 todo: list[tuple[int, Item]]) -> None:
+        busy = [w for w in workers if w.tasks]
+        if not busy:  # (every worker had to be replaced before it took its item)
+            return
         soonest = min(w.deadline for w in busy) - time.monotonic()
         wait([w.connection for w in busy] + [w.process.sentinel for w in busy],
              timeout=max(0.0, soonest))
         for n, worker in enumerate(workers):
-            if worker.task is None:
+            while worker.tasks and (outcome := self._answer(worker)) is not None:
+                done[worker.finished(self.seconds)] = outcome
+            if not worker.tasks or (worker.process.is_alive()
+                                    and time.monotonic() < worker.deadline):
                 continue
-            index, item = worker.task
-            outcome = self._answer(worker)
-            if outcome is None and worker.process.is_alive() and \
-                    time.monotonic() < worker.deadline:
-                continue
-            if outcome is None:  # dead, or over time: this file alone is refused
-                over = worker.process.is_alive()
-                worker.stop()
-                code = _death(worker.process.exitcode, over, self.limits)
-                log.warning("%s: %s", _name(item, self.inbox), code)
-                outcome = self._refused(item, code)
-                workers[n] = self._start()
-            else:
-                worker.task = None
-            done[index] = outcome
+            # dead, or over time: the item it was reading alone is refused
+            over = worker.process.is_alive()
+            worker.stop()
+            index, item = worker.tasks.popleft()
+            code = _death(worker.process.exitcode, over, self.limits)
+            log.warning("%s: %s", _name(item, self.inbox), code)
+            done[index] = self._refused(item, code)
+            todo.extend(reversed(worker.tasks))
+            workers[n] = self._start()
 
     @staticmethod
     def _answer(worker: _Worker) -> FileOutcome | None:
