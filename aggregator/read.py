@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 from xml.etree import ElementTree
 
