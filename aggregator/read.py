@@ -232,7 +232,7 @@ def _xml_extent(archive: zipfile.ZipFile, part: str, max_rows: int, max_columns:
     rows = columns = 0
     for references in _references(archive, part):
         if references:
-            letters, numbers = zip(*references)
+            letters, numbers = zip(*references, strict=True)
             rows = max(rows, max(map(int, set(numbers))))
             columns = max(columns, max(map(_column_number, set(letters))))
     if rows <= max_rows and columns <= max_columns:
