@@ -108,6 +108,7 @@ WORKBOOK = {
                                 "max_compression_ratio", "max_rows", "max_columns",
                                 "header_search_rows",
                                 "max_email_bytes", "max_unpacked_bytes", "max_nesting_depth",
+                                "max_parts",
                                 "max_cells_per_sheet", "max_cells_per_workbook",
                                 "max_seconds_per_file", "max_worker_memory_bytes",
                                 "max_replications", "max_digits"],

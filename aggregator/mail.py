@@ -222,6 +222,12 @@ class _Attachments:
         self.archive_time: dt.datetime | None = None
 
     def email(self, relative: str, data: bytes, depth: int, top: bool = False) -> None:
+        # every part starts on a line "--boundary": counted before the email is parsed, since
+        # parsing a million tiny parts takes gigabytes
+        parts = data.count(b"\n--")
+        if parts > self.limits["max_parts"]:
+            raise _Refused(problems.make("too_many_parts", file=relative, count=parts,
+                                         limit=self.limits["max_parts"]))
         message = email.message_from_bytes(data, policy=policy.default)
         if top:
             _headers(self.record, message, self.board)
@@ -325,6 +331,11 @@ class _Attachments:
             return
         with archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
+            if len(infos) > self.limits["max_parts"]:
+                self.found.append(self.refusal(where, problems.make(
+                    "too_many_parts", file=where, count=len(infos),
+                    limit=self.limits["max_parts"])))
+                return
             if discover.zip_bomb(infos, self.limits):
                 self.found.append(self._candidate(where, data))  # refused there as a bomb
                 return

@@ -153,6 +153,14 @@ def deep_email(inbox: Path) -> str:
     return "sau.eml"
 
 
+def many_parts_email(inbox: Path) -> str:
+    """A 48 MB email of four million empty parts (parsed, it would take gigabytes)."""
+    head = 'From: a@b.vn\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="B"\r\n\r\n'
+    (inbox / "nhieu-phan.eml").write_bytes((head + "--B\r\n\r\nx\r\n" * 4_000_000 + "--B--\r\n")
+                                           .encode())
+    return "nhieu-phan.eml"
+
+
 def long_header_cells(inbox: Path) -> str:
     """The header search at its worst: 30 rows × 30 columns of cells of 16,000 short words,
     each cell different (no cache hits), not compressible enough to look like a bomb."""
@@ -171,6 +179,7 @@ INPUTS: dict[str, Callable[[Path], str]] = {
     "ods-bomb": ods_bomb, "ods-at-limit": ods_at_the_limit, "far-cell": far_cell,
     "xlsx-at-limit": xlsx_at_the_limit, "shared-strings": shared_string_amplifier,
     "junk-50mb": junk_50mb, "email-50mb": big_email, "email-deep": deep_email,
+    "email-parts": many_parts_email,
     "header-search": long_header_cells,
 }
 

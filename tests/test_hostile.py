@@ -660,3 +660,16 @@ def test_a_folder_that_cannot_be_read_is_listed_and_the_rest_read(inbox, tmp_pat
         locked.chmod(0o755)
     assert code == 0 and models_of(summary) == GOOD
     assert codes(fate(manifest, "khoa")) == ["folder_unreadable"]
+
+
+def test_an_email_or_zip_of_too_many_parts_is_refused_before_it_is_parsed(inbox, tmp_path):
+    schemas = limited_schemas(tmp_path, max_parts=50)
+    parts = "".join("--B\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(200))
+    (inbox / "nhieu-phan.eml").write_bytes(raw_email(
+        ["From: a@b.vn", "MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="B"'],
+        parts + "--B--\r\n"))
+    (inbox / "nhieu-tep.zip").write_bytes(zipped([(f"{n}.txt", b"x") for n in range(200)]))
+    code, manifest, summary = run(inbox, tmp_path, schemas=schemas)
+    assert code == 0 and models_of(summary) == GOOD
+    assert codes(fate(manifest, "nhieu-phan.eml")) == ["too_many_parts"]
+    assert codes(fate(manifest, "nhieu-tep.zip")) == ["too_many_parts"]
