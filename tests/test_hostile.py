@@ -673,3 +673,43 @@ def test_an_email_or_zip_of_too_many_parts_is_refused_before_it_is_parsed(inbox,
     assert code == 0 and models_of(summary) == GOOD
     assert codes(fate(manifest, "nhieu-phan.eml")) == ["too_many_parts"]
     assert codes(fate(manifest, "nhieu-tep.zip")) == ["too_many_parts"]
+
+
+def test_an_inbox_of_every_kind_at_once_runs_to_exit_0_with_the_good_figures_exact(
+        inbox, tmp_path):
+    import datetime as dt
+
+    good = good_bytes(tmp_path)
+    outside = tmp_path / "ngoai.xlsx"
+    outside.write_bytes(good)
+    (inbox / "link.xlsx").symlink_to(outside)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(inbox / "pipe.xlsx")
+    (inbox / "~$cam-lam.xlsx").write_bytes(b"lock")
+    (inbox / "README.md").write_text("Lưu tệp đơn vị gửi vào đây.", encoding="utf-8")
+    save(inbox / "khoa.eml", message([("bc.zip", encrypted_zip([("bc.xlsx", good)]))]))
+    (inbox / "trong.eml").write_bytes(raw_email(["From: a@b.vn", "Subject: quên"], "Gửi ạ"))
+    (inbox / "khong-ranh-gioi.eml").write_bytes(raw_email(
+        ["From: a@b.vn", "MIME-Version: 1.0", "Content-Type: multipart/mixed"], "--B\r\nx\r\n"))
+    (inbox / "sau.zip").write_bytes(
+        zipped([("1.zip", zipped([("2.zip", zipped([("3.zip", zipped([("s.xlsx", good)]))]))]))]))
+    repeated_ods(inbox / "bom.ods", 1_048_576, 16_384)
+    (inbox / "hong.xlsx").write_bytes(good[: len(good) // 2])
+    (inbox / "rong.xlsx").write_bytes(b"")
+    late = workbook(inbox / "tuong-lai.xlsx", [model("T")], code="mttq", name=None,
+                    report_date="31/12/9999")
+    saved_at(late, dt.datetime(2026, 12, 2, 9, tzinfo=VN))
+    (inbox / "tat-ca.zip").write_bytes(zipped([("hnd.xlsx", good)]))
+
+    code, manifest, summary = run(inbox, tmp_path)
+
+    assert code == 0
+    assert models_of(summary) == {**GOOD, "mttq": 1, "hoi-nong-dan": 1}
+    everything = {f["path"] for f in manifest["files"]} | {i["path"] for i in manifest["ignored"]}
+    for name in ("link.xlsx", "~$cam-lam.xlsx", "README.md", "khoa.eml › bc.zip › bc.xlsx",
+                 "trong.eml", "khong-ranh-gioi.eml", "sau.zip › 1.zip › 2.zip › 3.zip",
+                 "bom.ods", "hong.xlsx", "rong.xlsx", "tuong-lai.xlsx", "tat-ca.zip › hnd.xlsx"):
+        assert name in everything, name
+    for entry in manifest["files"]:
+        if entry["status"] == "rejected":
+            assert entry["reasons"], entry["path"]
