@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import stat as stat_kinds
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,7 +113,11 @@ def _walk_folder(folder: Path, inbox: Path, skip: set[str], found: Walk) -> None
         if folder == inbox:
             raise
         relative = folder.relative_to(inbox).as_posix()
-        found.entries.append(refused(folder, relative, "folder_unreadable",
+        try:
+            info = folder.lstat()
+        except OSError:
+            info = None
+        found.entries.append(refused(folder, relative, "folder_unreadable", info=info,
                                      detail=_os_detail(exc)))
         return
     for name in names:
@@ -141,7 +146,8 @@ def _walk_folder(folder: Path, inbox: Path, skip: set[str], found: Walk) -> None
 def refused(path: Path, relative: str, code: str, info: os.stat_result | None = None,
             detail: str = "") -> Candidate:
     """A candidate refused before anything was read from it (never hashed, never opened)."""
-    modified = file_time(info.st_mtime if info else 0)
+    # (a file that vanished has no time of its own left: when it was found missing)
+    modified = file_time(info.st_mtime if info else time.time())
     candidate = Candidate(path=path, relative=shown(relative), size=0, sha256="",
                           modified=modified, kind="link" if code == "file_link" else "other")
     candidate.problems.append(problems.make(code, file=candidate.relative, detail=detail))
