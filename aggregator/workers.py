@@ -71,8 +71,14 @@ def process_all(items: list[Item], inbox: Path, process: Process,
 def _one(process: Process, inbox: Path, limits: dict[str, int], board: dt.tzinfo | None,
          item: Item) -> FileOutcome:
     """One item read, whatever it holds: a failure outside ``process`` is its refusal too."""
-    candidate = item if isinstance(item, Candidate) else discover.fingerprint(
-        item, inbox, limits, board=board)
+    try:
+        candidate = item if isinstance(item, Candidate) else discover.fingerprint(
+            item, inbox, limits, board=board)
+    except Exception as exc:  # (fingerprint refuses what it knows; this is the rest)
+        relative = item.relative if isinstance(item, Candidate) else item.relative_to(
+            inbox).as_posix()
+        candidate = discover.refused(Path(str(item)), relative, "file_unreadable",
+                                     detail=f"{type(exc).__name__}: {exc}"[:160])
     return process(candidate)
 
 
