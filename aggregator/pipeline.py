@@ -54,6 +54,8 @@ class FileProcessor:
 
     def __init__(self, config: Config, year: int, period: str, as_of: dt.date | None = None):
         self.config, self.year, self.period, self.as_of = config, year, period, as_of
+        # whether the inbox files' own times say when each was saved (see file_times_tell)
+        self.file_times_tell = True
         self.matcher = UnitMatcher(config)
         self.validator = RowValidator(config, year)
 
@@ -126,7 +128,8 @@ class FileProcessor:
         file_day = candidate.modified.date()
         why = ("sau ngày lập báo cáo tổng hợp" if self.as_of and typed > self.as_of else
                "sau thời điểm tệp được lưu hơn một ngày"
-               if not candidate.email_date and typed > file_day + dt.timedelta(days=1) else "")
+               if self.file_times_tell and not candidate.email_date
+               and typed > file_day + dt.timedelta(days=1) else "")
         if not why:
             return
         outcome.report_date_trusted = False
@@ -162,6 +165,7 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
     processor = FileProcessor(config, year, period, as_of)
     with tempfile.TemporaryDirectory(prefix="dienhinh-", dir=scratch) as workdir:
         items, emails, ignored = _collect(inbox, Path(workdir), config, outbox)
+        processor.file_times_tell = file_times_tell(items)
         lap("discover")
         read = workers.process_all(items, inbox, processor.process, config.limits, jobs,
                                    config.board_zone)
@@ -215,6 +219,23 @@ def _unpacked(path: Path, inbox: Path, workdir: Path, config: Config,
         folder = Path(tempfile.mkdtemp(prefix="nen-", dir=workdir))
         return list(mail.unpack_archive(path, inbox, folder, config.limits, config.board_zone))
     return [path]
+
+
+COPIED_WITHIN = 120  # seconds: inbox files all saved within this were copied as one folder
+
+
+def file_times_tell(items: list[workers.Item]) -> bool:
+    """Whether the inbox files' own times say when each was saved. A folder copied as a whole
+    (a checkout, an unzipped download, a copy that does not keep times) gives every file the
+    time of the copy: then a file's time is no evidence against its "Ngày báo cáo"."""
+    times = []
+    for item in items:
+        if isinstance(item, Path):
+            try:
+                times.append(item.stat().st_mtime)
+            except OSError:
+                continue
+    return len(times) < 3 or max(times) - min(times) > COPIED_WITHIN
 
 
 def _own_outputs(inbox: Path, outbox: Path | None) -> tuple[Path, ...]:

@@ -714,3 +714,17 @@ def test_an_inbox_of_every_kind_at_once_runs_to_exit_0_with_the_good_figures_exa
     for entry in manifest["files"]:
         if entry["status"] == "rejected":
             assert entry["reasons"], entry["path"]
+
+
+def test_a_folder_copied_as_a_whole_says_nothing_against_the_dates_typed(inbox, tmp_path):
+    import datetime as dt
+
+    workbook(inbox / "hnd.xlsx", [model("H")], code="hoi-nong-dan", name=None,
+             report_date="09/12/2026")  # late, as typed
+    copied = dt.datetime(2026, 11, 20, 8, tzinfo=VN)  # a checkout or a copy before that date
+    for path in inbox.iterdir():
+        saved_at(path, copied)
+    code, manifest, summary = run(inbox, tmp_path)
+    entry = fate(manifest, "hnd.xlsx")
+    assert codes(entry) == [] and entry["received"] == "2026-12-09"
+    assert next(u for u in summary["units"] if u["code"] == "hoi-nong-dan")["status"] == "late"
