@@ -84,28 +84,3 @@ def _dated(path: Path, report_date: Any) -> None:
     noon = day.replace(hour=12, tzinfo=dt.timezone(dt.timedelta(hours=7))).timestamp()
     os.utime(path, (noon, noon))
 
-
-_SAMPLE: list[Path] = []
-
-
-def sample_inbox() -> Path:
-    """The example inbox as staff have it in December: every file saved on 09/12/2026.
-
-    A checkout's file times are when it was checked out, which may be before the dates the
-    units typed; a "Ngày báo cáo" over a day after the file's own time is not trusted.
-    """
-    import atexit
-    import datetime as dt
-    import os
-    import shutil
-    import tempfile
-
-    if not _SAMPLE:
-        folder = Path(tempfile.mkdtemp(prefix="mau-")) / "inbox"
-        atexit.register(shutil.rmtree, folder.parent, True)
-        shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "inbox", folder)
-        saved = dt.datetime(2026, 12, 9, 12, tzinfo=dt.timezone(dt.timedelta(hours=7)))
-        for path in folder.rglob("*"):
-            os.utime(path, (saved.timestamp(), saved.timestamp()))
-        _SAMPLE.append(folder)
-    return _SAMPLE[0]

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from builders import model, sample_inbox, workbook
+from builders import model, workbook
 
 from aggregator import outbox
 from aggregator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = sample_inbox()  # examples/inbox, its files dated as in December
+SAMPLE = ROOT / "examples" / "inbox"
 
 
 def run(inbox, out, *extra):

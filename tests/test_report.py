@@ -8,12 +8,11 @@ from pathlib import Path
 
 import docx
 import pytest
-from builders import sample_inbox
 
 from aggregator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = sample_inbox()  # examples/inbox, its files dated as in December
+SAMPLE = ROOT / "examples" / "inbox"
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PDFTOTEXT = shutil.which("pdftotext")

@@ -1,11 +1,10 @@
 """The bundled sample inbox gives the figures its generator documents."""
 
-
-from builders import sample_inbox
+from pathlib import Path
 
 from aggregator.pipeline import aggregate
 
-INBOX = sample_inbox()  # examples/inbox, its files dated as in December
+INBOX = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 
 
 def test_sample_inbox_figures(cfg):
