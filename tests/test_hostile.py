@@ -728,3 +728,18 @@ def test_a_folder_copied_as_a_whole_says_nothing_against_the_dates_typed(inbox, 
     entry = fate(manifest, "hnd.xlsx")
     assert codes(entry) == [] and entry["received"] == "2026-12-09"
     assert next(u for u in summary["units"] if u["code"] == "hoi-nong-dan")["status"] == "late"
+
+
+def test_check_of_a_file_whose_reader_panics_says_so_and_exits_1(tmp_path, monkeypatch, capsys):
+    from aggregator import read
+
+    class Panicking:
+        @staticmethod
+        def from_filelike(handle):
+            raise Panic("called `Option::unwrap()` on a `None` value")
+
+    monkeypatch.setattr(read.python_calamine, "CalamineWorkbook", Panicking)
+    path = tmp_path / "panic.xls"
+    shutil.copy(ROOT / "tests/data/saved-by-libreoffice.xls", path)
+    assert main(["check", str(path)]) == 1  # in this process: no worker to take the panic
+    assert "Không mở được tệp" in capsys.readouterr().out
