@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -81,6 +83,10 @@ def _verdict(folder: Path, inbox: Path | None, record: dict[str, Any],
 
 def _judge(verdict: Verdict, kind: str, name: str, base: Path, expected: str) -> None:
     path = base / name
+    if "\\x" in name and not path.exists():  # a name that is not UTF-8, listed escaped
+        path = base / os.fsdecode(re.sub(rb"\\x([0-9a-f]{2})",
+                                          lambda m: bytes([int(m.group(1), 16)]),
+                                          name.encode("utf-8")))
     if PurePath(name).is_absolute() or ".." in PurePath(name).parts or "\\" in name.replace(
             "\\x", ""):
         verdict.outside.append(name)

@@ -103,6 +103,7 @@ def test_a_name_that_is_not_utf8_is_listed_escaped_and_the_outputs_written(inbox
     code, manifest, summary = run(inbox, tmp_path)
     assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
     assert fate(manifest, "b\\xe1o c\\xe1o.xlsx")["status"] == "accepted"
+    assert main(["verify", str(tmp_path / "outbox" / "2026")]) == 0  # found by its bytes
 
 
 def test_a_file_that_vanishes_mid_run_is_refused_alone(inbox, tmp_path, cfg):
