@@ -204,8 +204,9 @@ def status(args: argparse.Namespace, config: Config) -> int:
 
 def remind(args: argparse.Namespace, config: Config) -> int:
     """A ready-to-send reminder for each unit still missing, its own workbook attached."""
-    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
-                       outbox=args.outbox)
+    with outbox.scratch(args.outbox) as scratch:
+        result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
+                           outbox=args.outbox, scratch=scratch)
     waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
     report_date = args.report_date or dt.date.today()
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"
