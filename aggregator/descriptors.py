@@ -111,7 +111,7 @@ WORKBOOK = {
                                 "max_parts",
                                 "max_cells_per_sheet", "max_cells_per_workbook",
                                 "max_seconds_per_file", "max_worker_memory_bytes",
-                                "max_replications", "max_digits"],
+                                "max_replications"],
                    "additionalProperties": {"type": "integer", "minimum": 1}},
     },
     "additionalProperties": False,
