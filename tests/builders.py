@@ -67,11 +67,11 @@ def workbook(path: Path, rows: list[dict[str, Any]], *, code: str | None = "cam-
             sheet.append([label, text])
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
-    _dated(path, report_date)
+    saved_on_date(path, report_date)
     return path
 
 
-def _dated(path: Path, report_date: Any) -> None:
+def saved_on_date(path: Path, report_date: Any) -> None:
     """The file saved on the day it is dated, as units' files are (noon, Vietnam time): a
     "Ngày báo cáo" well after the file's own time is not trusted."""
     import datetime as dt

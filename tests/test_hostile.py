@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from builders import _dated, model, workbook
+from builders import model, saved_on_date, workbook
 from test_email import message, save
 
 from aggregator.cli import main
@@ -36,7 +36,7 @@ def inbox(tmp_path):
 def resave(book, path):
     """A workbook changed by openpyxl, saved again on the day it is dated."""
     book.save(path)
-    _dated(path, "03/12/2026")
+    saved_on_date(path, "03/12/2026")
 
 
 def good_bytes(tmp_path, name="Mô hình thư", code="hoi-nong-dan"):

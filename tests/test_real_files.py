@@ -4,7 +4,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from builders import _dated, model, workbook
+from builders import model, saved_on_date, workbook
 
 from aggregator.discover import fingerprint
 from aggregator.pipeline import FileProcessor
@@ -45,7 +45,7 @@ def test_a_stray_far_cell_is_cut_off_not_a_reason_to_refuse(cfg, tmp_path):
     book = openpyxl.load_workbook(path)
     book["Danh sách"].cell(5000, 300, "x")
     book.save(path)
-    _dated(path, "03/12/2026")
+    saved_on_date(path, "03/12/2026")
     small = dataclasses.replace(cfg, limits={**cfg.limits, "max_rows": 1000, "max_columns": 100,
                                              "max_cells_per_sheet": 100_000})
     outcome = FileProcessor(small, 2026, "annual").process(fingerprint(path, tmp_path, small.limits))
