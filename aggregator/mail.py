@@ -1,8 +1,11 @@
-"""Stage 1b: saved emails (.eml) in the inbox, opened and their attachments taken as inputs.
+"""Stage 1b: saved emails (.eml) and zips in the inbox, opened and what they hold taken as inputs.
 
 Attachment names are untrusted: each attachment is written under a generated name into a
-private temporary folder; its own name is only ever shown. Workbooks inside zip attachments
-are taken too, after the same bomb checks as any workbook.
+private temporary folder; its own name is only ever shown. Files inside zips (attached, or
+saved straight into the inbox) are taken too, after the same bomb checks as any workbook;
+emails and zips inside them are opened to ``max_nesting_depth`` levels. Whatever an email or
+a zip holds, every entry comes back with a fate: a candidate to read, or one already refused
+(encrypted, corrupt, unsupported compression, too big, too many parts, too deep).
 """
 
 from __future__ import annotations
@@ -73,8 +76,8 @@ def unpack(path: Path, inbox: Path, workdir: Path, limits: dict[str, int],
         data = _read_bounded(path, limits["max_email_bytes"])
         record.sha256, record.size = hashlib.sha256(data).hexdigest(), len(data)
         record.saved = discover.file_time(path.stat().st_mtime, board)
-        if len(data) > limits["max_email_bytes"]:
-            record.size = path.stat().st_size
+        if len(data) > limits["max_email_bytes"]:  # hashed whole, never parsed
+            record.size, record.sha256 = path.stat().st_size, discover.sha256(path)
             raise _Refused(problems.make("email_too_large", file=relative,
                                          size=discover.megabytes(record.size),
                                          limit=discover.megabytes(limits["max_email_bytes"])))
