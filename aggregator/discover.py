@@ -1,7 +1,10 @@
-"""Stage 1: find every file in the inbox, fingerprint it and tell what it really is.
+"""Stage 1: find every entry in the inbox, fingerprint it and tell what it really is.
 
 Nothing is opened by a spreadsheet library here: the type comes from the first bytes and,
-for zip containers, from the listing, which is also where zip bombs are refused.
+for zip containers, from the listing, which is also where zip bombs are refused. Links are
+listed and never followed, special files (FIFOs, devices) never opened, lock files and the
+inbox's own README known by name before anything is read; whatever fails for one entry
+(permissions, a file that vanished) is that entry's refusal, never the run's end.
 """
 
 from __future__ import annotations
