@@ -33,7 +33,7 @@ from .problems import Problem
 
 EMAIL_SUFFIXES = (".eml",)
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line separators
 
 
 @dataclass
