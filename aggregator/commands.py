@@ -39,7 +39,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
                     leave=False, disable=not sys.stderr.isatty())
 
     started = dt.datetime.now().astimezone()
-    result = aggregate(config, args.inbox, args.year, args.period, progress, _jobs(args))
+    with outbox.scratch(args.outbox) as scratch:
+        result = aggregate(config, args.inbox, args.year, args.period, progress, _jobs(args),
+                           outbox=args.outbox, scratch=scratch,
+                           as_of=args.report_date or dt.date.today())
     result.options = {"inbox": str(args.inbox.resolve()), "outbox": str(args.outbox.resolve()),
                       "schemas": str(args.schemas.resolve()),
                       "templates": str(args.templates.resolve())}
@@ -147,12 +150,18 @@ def check(args: argparse.Namespace, config: Config) -> int:
             base = path.resolve() if path.is_dir() else path.resolve().parent
             folder = Path(workdir) / f"{n:05d}"
             folder.mkdir()
-            items, emails = collect(base, folder, config,
-                                    None if path.is_dir() else [path.resolve()])
-            if not items and not emails and not args.json:
+            items, emails, ignored = collect(base, folder, config,
+                                             paths=None if path.is_dir() else [path.resolve()])
+            if not items and not emails and not ignored and not args.json:
                 print(f"{path}: thư mục không có tệp nào.")
             shown = (lambda rel, p=path: str(p / rel)) if path.is_dir() else (
                 lambda rel, p=path: str(p) + rel[len(p.name):])
+            for left in ignored:
+                report.append({"file": shown(left.relative), "status": IGNORED,
+                               "reason": left.reason, "problems": []})
+                if not args.json:
+                    print(f"{shown(left.relative)}: {FILE_STATUS[IGNORED].lower()} "
+                          f"({left.reason}).")
             for record in emails:
                 if record.error or not record.attachments:
                     failed = failed or bool(record.error)
@@ -162,7 +171,8 @@ def check(args: argparse.Namespace, config: Config) -> int:
                         print(f"{shown(record.relative)}: " + (
                             f"thư không đọc được ({record.error})." if record.error
                             else "thư không có tệp đính kèm."))
-            for outcome in workers.process_all(items, base, processor.process, config.limits):
+            for outcome in workers.process_all(items, base, processor.process, config.limits,
+                                               board=config.board_zone):
                 name = shown(outcome.candidate.relative)
                 failed = failed or outcome.status == REJECTED or outcome.rows_invalid > 0
                 report.append({"file": name, "status": outcome.status, "unit": outcome.unit,
@@ -197,9 +207,9 @@ def verify_run(args: argparse.Namespace) -> int:
     """Whether a run's inputs and outputs are unchanged since it was written."""
     try:
         verdict = verify.verify(args.folder, args.inbox)
-    except verify.NotARun:
-        print(f"{args.folder} không phải thư mục kết quả của một lần tổng hợp (thiếu manifest.json "
-              "hoặc SHA256SUMS).", file=sys.stderr)
+    except verify.NotARun as not_a_run:
+        print(f"{args.folder} không phải thư mục kết quả của một lần tổng hợp (" +
+              (not_a_run.why or "thiếu manifest.json hoặc SHA256SUMS") + ").", file=sys.stderr)
         return 2
     for kind, label in (("inputs", "Tệp đầu vào"), ("outputs", "Tệp kết quả")):
         print(f"{label}: {len(verdict.matched[kind])} khớp, {len(verdict.changed[kind])} đã "
@@ -208,6 +218,12 @@ def verify_run(args: argparse.Namespace) -> int:
             print(f"  Đã thay đổi: {name}")
         for name in verdict.missing[kind]:
             print(f"  Không còn: {name}")
+    for names, label in ((verdict.unlisted, "Tệp lạ (không có trong manifest.json và SHA256SUMS)"),
+                         (verdict.unsummed, "Tệp kết quả có trong manifest.json nhưng thiếu trong "
+                                            "SHA256SUMS"),
+                         (verdict.outside, "Đường dẫn trỏ ra ngoài thư mục (bị từ chối)")):
+        for name in names:
+            print(f"  {label}: {name}")
     print("Mọi tệp còn nguyên như lúc tổng hợp." if verdict.intact else
           "CÓ TỆP ĐÃ THAY ĐỔI HOẶC MẤT SAU LẦN TỔNG HỢP NÀY.")
     return 0 if verdict.intact else 1
@@ -219,8 +235,9 @@ def status(args: argparse.Namespace, config: Config) -> int:
     if not args.inbox.is_dir():
         print(f"Không thấy thư mục hộp thư đến {args.inbox}.", file=sys.stderr)
         return 2
-    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args))
-    today = dt.date.today()
+    today = dt.date.today()  # no unit is late before the deadline: nothing is received after today
+    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
+                       outbox=getattr(args, "outbox", None), as_of=today)
     left = (result.deadline - today).days
     period = config.period_label(args.period).lower()
     print(f"Tình hình nhận báo cáo kỳ {period} {args.year} đến ngày {date_vn(today)} "
@@ -241,7 +258,9 @@ def remind(args: argparse.Namespace, config: Config) -> int:
     """A ready-to-send reminder for each unit still missing, its own workbook attached."""
     if getattr(args, "to_mailbox", False):
         mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the drafts
-    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args))
+    with outbox.scratch(args.outbox) as scratch:
+        result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
+                           outbox=args.outbox, scratch=scratch)
     waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
     report_date = args.report_date or dt.date.today()
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"

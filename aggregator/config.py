@@ -121,6 +121,12 @@ class Config:
         month, day = (int(part) for part in str(self.report["deadlines"][period]).split("-"))
         return dt.date(year, month, day)
 
+    @cached_property
+    def board_zone(self) -> dt.tzinfo:
+        """The Board's time zone: file and email times are read on its clock."""
+        from .discover import DEFAULT_ZONE, zone
+        return zone(str(self.report.get("time_zone", DEFAULT_ZONE)))
+
     def vocabulary(self, choices: list[Choice] | tuple[Choice, ...]) -> Vocabulary:
         return Vocabulary([(c.code, [c.label, *c.aliases]) for c in choices])
 

@@ -110,7 +110,12 @@ WORKBOOK = {
         "limits": {"type": "object",
                    "required": ["max_file_bytes", "max_uncompressed_bytes",
                                 "max_compression_ratio", "max_rows", "max_columns",
-                                "header_search_rows"],
+                                "header_search_rows",
+                                "max_email_bytes", "max_unpacked_bytes", "max_nesting_depth",
+                                "max_parts",
+                                "max_cells_per_sheet", "max_cells_per_workbook",
+                                "max_seconds_per_file", "max_worker_memory_bytes",
+                                "max_replications"],
                    "additionalProperties": {"type": "integer", "minimum": 1}},
     },
     "additionalProperties": False,
@@ -139,6 +144,7 @@ REPORT = {
         "outstanding_models": {"type": "integer", "minimum": 0},
         "list_limit": {"type": "integer", "minimum": 0},
         "chart_units_limit": {"type": "integer", "minimum": 1},
+        "time_zone": _TEXT,
     },
 }
 

@@ -1,24 +1,34 @@
-"""Stage 1: find every file in the inbox, fingerprint it and tell what it really is.
+"""Stage 1: find every entry in the inbox, fingerprint it and tell what it really is.
 
 Nothing is opened by a spreadsheet library here: the type comes from the first bytes and,
-for zip containers, from the listing, which is also where zip bombs are refused.
+for zip containers, from the listing, which is also where zip bombs are refused. Links are
+listed and never followed, special files (FIFOs, devices) never opened, lock files and the
+inbox's own README known by name before anything is read; whatever fails for one entry
+(permissions, a file that vanished) is that entry's refusal, never the run's end.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+import stat as stat_kinds
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import problems
 from .problems import Problem
 
+DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # Files that operating systems and office suites leave behind: listed, never read.
 _JUNK_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+# The inbox's own instructions for staff, at its top level: listed, never read.
+_INBOX_NOTES = {"readme.md", "readme.txt"}
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MAGIC = {b"%PDF": "PDF", b"\x89PNG": "ảnh PNG", b"\xff\xd8\xff": "ảnh JPEG", b"GIF8": "ảnh GIF",
           b"{\\rtf": "văn bản RTF", b"Rar!": "tệp nén RAR", b"7z\xbc\xaf": "tệp nén 7z"}
@@ -53,25 +63,164 @@ def sha256(path: Path) -> str:
 
 def find_files(inbox: Path) -> list[Path]:
     """Every regular file below the inbox, in a stable order."""
-    return sorted((p for p in inbox.rglob("*") if p.is_file() and not p.is_symlink()),
-                  key=lambda p: p.relative_to(inbox).as_posix())
+    return [e for e in walk(inbox).entries if isinstance(e, Path)]
+
+
+@dataclass
+class Ignored:
+    """An inbox entry recognised by its name alone and never opened: why, in Vietnamese."""
+
+    relative: str
+    reason: str
+
+
+@dataclass
+class Walk:
+    """What the inbox holds: files to read (paths), entries refused on sight (candidates),
+    and entries left alone by name."""
+
+    entries: list[Path | Candidate] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+
+
+def shown(relative: str) -> str:
+    """A path fit to show and to write to JSON: bytes that are not UTF-8 as \\xNN escapes."""
+    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def ignored_reason(name: str, top: bool) -> str | None:
+    """Why a file is left alone by its name alone (before it is hashed or opened), or None."""
+    lower = name.lower()
+    if lower.startswith("~$") or lower.startswith(".~lock"):
+        return "tệp khóa tạm của Excel/LibreOffice (tệp đang mở)"
+    if lower in _JUNK_NAMES:
+        return "tệp hệ thống do Windows/macOS tạo"
+    if top and lower in _INBOX_NOTES:
+        return "tệp hướng dẫn của thư mục inbox"
+    return None
+
+
+def walk(inbox: Path, skip: tuple[Path, ...] = ()) -> Walk:
+    """Every entry below the inbox in a stable order; links are never followed, special files
+    never opened, and folders in ``skip`` (the outbox) never entered."""
+    found = Walk()
+    _walk_folder(inbox, inbox, {os.path.abspath(p) for p in skip}, found)
+    return found
+
+
+def _walk_folder(folder: Path, inbox: Path, skip: set[str], found: Walk) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            names = sorted((entry.name for entry in listing),
+                           key=lambda n: n.encode("utf-8", "surrogateescape"))
+    except OSError as exc:
+        if folder == inbox:
+            raise
+        relative = folder.relative_to(inbox).as_posix()
+        try:
+            info = folder.lstat()
+        except OSError:
+            info = None
+        found.entries.append(refused(folder, relative, "folder_unreadable", info=info,
+                                     detail=_os_detail(exc)))
+        return
+    for name in names:
+        _entry(folder / name, inbox, skip, found)
+
+
+def walk_paths(paths: list[Path], inbox: Path) -> Walk:
+    """Named entries below the inbox (``check``'s files), judged exactly as ``walk`` judges them."""
+    found = Walk()
+    for path in paths:
+        _entry(path, inbox, set(), found)
+    return found
+
+
+def _entry(path: Path, inbox: Path, skip: set[str], found: Walk) -> None:
+    relative = path.relative_to(inbox).as_posix()
+    try:
+        info = path.lstat()
+    except OSError as exc:  # vanished since the listing
+        found.entries.append(refused(path, relative, "file_vanished", detail=_os_detail(exc)))
+        return
+    if skip and os.path.abspath(path) in skip:
+        found.ignored.append(Ignored(shown(relative), "kết quả của chính chương trình này "
+                                                      "(thư mục outbox)"))
+    elif stat_kinds.S_ISDIR(info.st_mode):
+        _walk_folder(path, inbox, skip, found)
+    elif stat_kinds.S_ISLNK(info.st_mode):
+        found.entries.append(refused(path, relative, "file_link", info=info))
+    elif not stat_kinds.S_ISREG(info.st_mode):
+        found.entries.append(refused(path, relative, "file_special", info=info))
+    elif (reason := ignored_reason(path.name, path.parent == inbox)) is not None:
+        found.ignored.append(Ignored(shown(relative), reason))
+    else:
+        found.entries.append(path)
+
+
+def refused(path: Path, relative: str, code: str, info: os.stat_result | None = None,
+            detail: str = "") -> Candidate:
+    """A candidate refused before anything was read from it (never hashed, never opened)."""
+    # (a file that vanished has no time of its own left: when it was found missing)
+    modified = file_time(info.st_mtime if info else time.time())
+    candidate = Candidate(path=path, relative=shown(relative), size=0, sha256="",
+                          modified=modified, kind="link" if code == "file_link" else "other")
+    candidate.problems.append(problems.make(code, file=candidate.relative, detail=detail))
+    return candidate
+
+
+def _os_detail(exc: OSError) -> str:
+    return {13: "không có quyền đọc", 2: "không còn tồn tại"}.get(exc.errno or 0,
+                                                                   exc.strerror or str(exc))
 
 
 def fingerprint(path: Path, inbox: Path, limits: dict[str, int],
-                relative: str | None = None) -> Candidate:
-    """Hash, size, time and real type of one file; refusals recorded as problems."""
-    stat = path.stat()
+                relative: str | None = None, board: dt.tzinfo | None = None) -> Candidate:
+    """Hash, size, time and real type of one file; any failure a refusal of this file alone."""
     relative = relative or path.relative_to(inbox).as_posix()
+    try:
+        return _fingerprint(path, shown(relative), limits, board)
+    except OSError as exc:
+        code = "file_vanished" if isinstance(exc, FileNotFoundError) else "file_unreadable"
+        return refused(path, relative, code, detail=_os_detail(exc))
+
+
+def _fingerprint(path: Path, relative: str, limits: dict[str, int],
+                 board: dt.tzinfo | None) -> Candidate:
+    # never blocks on a FIFO put where a file was, never follows a link put there since
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        stat = os.fstat(handle.fileno())
+        if not stat_kinds.S_ISREG(stat.st_mode):
+            return refused(path, relative, "file_special", info=stat)
+        digest = hashlib.sha256()
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
     candidate = Candidate(path=path, relative=relative, size=stat.st_size,
-                          sha256=sha256(path),
-                          modified=dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0))
+                          sha256=digest.hexdigest(),
+                          modified=file_time(stat.st_mtime, board))
     candidate.kind = _kind(path, candidate, limits)
     return candidate
 
 
+def zone(name: str = DEFAULT_ZONE) -> dt.tzinfo:
+    """The Board's time zone by its name; Vietnam's fixed offset where the system has no
+    time zone database (Windows without tzdata)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.timezone(dt.timedelta(hours=7)) if name == DEFAULT_ZONE else dt.UTC
+
+
+def file_time(timestamp: float, board: dt.tzinfo | None = None) -> dt.datetime:
+    """A file's time on the Board's clock (the configured time zone), never the machine's."""
+    return dt.datetime.fromtimestamp(timestamp, board or zone()).replace(tzinfo=None,
+                                                                          microsecond=0)
+
+
 def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
-    name = path.name.lower()
-    if name in _JUNK_NAMES or name.startswith("~$") or name.startswith(".~lock"):
+    if ignored_reason(path.name, top=False):
         return "junk"
     refuse = candidate.problems.append
     if candidate.size == 0:
@@ -79,8 +228,8 @@ def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
         return "other"
     if candidate.size > limits["max_file_bytes"]:
         refuse(problems.make("file_too_large", file=candidate.relative,
-                             size=_megabytes(candidate.size),
-                             limit=_megabytes(limits["max_file_bytes"])))
+                             size=megabytes(candidate.size),
+                             limit=megabytes(limits["max_file_bytes"])))
         return "other"
     with path.open("rb") as handle:
         head = handle.read(8)
@@ -132,7 +281,7 @@ def zip_bomb(infos: list[zipfile.ZipInfo], limits: dict[str, int]) -> dict[str, 
     worst = max((info.file_size / max(info.compress_size, 1) for info in infos
                  if info.file_size > 1_000_000), default=0.0)
     if total > limits["max_uncompressed_bytes"] or worst > limits["max_compression_ratio"]:
-        return {"size": _megabytes(total), "ratio": f"{worst:.0f}:1"}
+        return {"size": megabytes(total), "ratio": f"{worst:.0f}:1"}
     return None
 
 
@@ -173,5 +322,5 @@ def _ole_kind(path: Path, candidate: Candidate) -> str:
     return "other"
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB".replace(".", ",")

@@ -42,19 +42,28 @@ class FileOutcome:
     assessment: dict[str, str] = field(default_factory=dict)
     contact: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # time spent per stage, for benchmarks
+    # a "Ngày báo cáo" after the run's date or well after the file's own time is shown, but
+    # not used as the date received
+    report_date_trusted: bool = True
+    as_of: dt.date | None = None  # the run's report date: nothing is received after it
 
     @property
     def received(self) -> dt.date:
-        """The email's date, else the report date in the workbook, else the file's time."""
+        """The email's date, else the report date in the workbook, else the file's time
+        (never later than the run's own date: a file is not received in the future)."""
         if self.candidate.email_date:
-            return self.candidate.email_date.date()
-        return self.report_date or self.candidate.modified.date()
+            found = self.candidate.email_date.date()
+        elif self.report_date and self.report_date_trusted:
+            found = self.report_date
+        else:
+            found = self.candidate.modified.date()
+        return min(found, self.as_of) if self.as_of else found
 
     @property
     def received_source(self) -> str:
         if self.candidate.email_date:
             return "email"
-        return "report_date" if self.report_date else "modified"
+        return "report_date" if self.report_date and self.report_date_trusted else "modified"
 
     @property
     def records(self) -> pd.DataFrame | None:
@@ -136,7 +145,14 @@ def _recency(outcome: FileOutcome) -> tuple[Any, ...]:
 
 
 def _supersede(usable: list[FileOutcome]) -> None:
+    """The newest file is used. Two files equally new (same date and time by every source)
+    are a tie: the rule is the later path in sort order, and both files say so."""
     newest = usable[-1]
+    if len(usable) > 1 and _recency(usable[-2])[:3] == _recency(newest)[:3]:
+        tied = usable[-2]
+        for one, other in ((newest, tied), (tied, newest)):
+            one.problems.append(problems.make("file_tie", file=one.candidate.relative,
+                                              other=other.candidate.relative))
     for older in usable[:-1]:
         older.status = SUPERSEDED
         older.problems.append(problems.make("file_superseded", file=older.candidate.relative,

@@ -7,10 +7,11 @@ A lock file stops two runs at once; a lock left by a crashed run is taken over.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 LOCK_NAME = ".dang-chay.lock"
@@ -37,6 +38,29 @@ def publish(outbox: Path, name: str, build: Callable[[Path], object]) -> Path:
             _archive(final, outbox / ARCHIVE)
         temporary.rename(final)
     return final
+
+
+SCRATCH = ".dang-mo-"  # attachments unpacked by a run: one folder per running process
+
+
+@contextlib.contextmanager
+def scratch(outbox: Path) -> Iterator[Path]:
+    """The run's own temporary folder for unpacked attachments, in the outbox: removed when
+    the run ends, and taken over (removed) by the next run if this one was killed."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    for leftover in outbox.glob(f"{SCRATCH}*"):
+        try:
+            pid = int(leftover.name[len(SCRATCH):])
+        except ValueError:
+            continue
+        if pid == os.getpid() or not _running(pid):
+            shutil.rmtree(leftover, ignore_errors=True)
+    folder = outbox / f"{SCRATCH}{os.getpid()}"
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _clear_leftovers(outbox: Path) -> None:
@@ -87,11 +111,15 @@ def _alive(lock: Path) -> bool:
         return False
     if pid == os.getpid():
         return False
+    return _running(pid)
+
+
+def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except (PermissionError, OSError):
         return True
     return True
 

@@ -136,6 +136,10 @@ def manifest(result: RunResult, report_date: dt.date) -> dict[str, Any]:
                    for e in result.emails],
         "files": [_file(o, result) for o in result.outcomes],
         "staff_notes": result.staff_notes,
+        # entries left alone by their name (lock files, Thumbs.db, the inbox's README, this
+        # program's own outputs): never hashed nor opened
+        "ignored": [{"path": i.relative, "status": "ignored", "reason": i.reason}
+                    for i in result.ignored],
     }
 
 

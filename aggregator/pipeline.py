@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import tempfile
 import time
 import traceback
@@ -46,19 +47,23 @@ class RunResult:
     options: dict[str, Any] = field(default_factory=dict)
     emails: list[mail.SavedEmail] = field(default_factory=list)
     staff_notes: list[str] = field(default_factory=list)  # what staff should do: terminal, manifest
+    ignored: list[discover.Ignored] = field(default_factory=list)  # left alone by name
 
 
 class FileProcessor:
     """Reads, identifies and validates one file at a time for one year and period."""
 
-    def __init__(self, config: Config, year: int, period: str):
-        self.config, self.year, self.period = config, year, period
+    def __init__(self, config: Config, year: int, period: str, as_of: dt.date | None = None):
+        self.config, self.year, self.period, self.as_of = config, year, period, as_of
+        # whether the inbox files' own times say when each was saved (see file_times_tell)
+        self.file_times_tell = True
         self.matcher = UnitMatcher(config)
         self.validator = RowValidator(config, year)
 
     def process(self, candidate: discover.Candidate) -> FileOutcome:
-        outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
-        if candidate.kind in ("junk", "attachment"):
+        outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems),
+                              as_of=self.as_of)
+        if candidate.kind in ("junk", "attachment", "link", "email"):
             outcome.status = IGNORED
             return outcome
         if candidate.problems:
@@ -67,10 +72,19 @@ class FileProcessor:
             self._read(outcome)
         except ReadRefused as refused:
             outcome.problems.append(refused.problem)
-        except Exception as exc:  # a file must never stop the run: record it and go on
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except MemoryError:
+            outcome.problems.append(problems.make(
+                "file_out_of_memory", file=candidate.relative, technical="MemoryError",
+                limit=discover.megabytes(self.config.limits["max_worker_memory_bytes"])))
+        except BaseException as exc:  # a file must never stop the run: record it and go on
+            # (BaseException: a reader that panics raises PanicException, which is one)
             log.debug("unexpected error in %s\n%s", candidate.relative, traceback.format_exc())
+            technical = f"{type(exc).__name__}: {exc}"
             outcome.problems.append(problems.make("file_unreadable", file=candidate.relative,
-                                                  detail=f"{type(exc).__name__}: {exc}"[:160]))
+                                                  detail=technical[:160], technical=technical))
+            outcome.tables, outcome.rows = [], None
         outcome.status = REJECTED if outcome.file_errors else ACCEPTED
         if not outcome.problems:  # nothing to show the unit: the rows as typed are not needed
             for table in outcome.tables:
@@ -79,7 +93,8 @@ class FileProcessor:
 
     def _read(self, outcome: FileOutcome) -> None:
         candidate, started = outcome.candidate, time.perf_counter()
-        sheets = load_sheets(candidate.path, candidate.relative, self.config.limits)
+        sheets = load_sheets(candidate.path, candidate.relative, self.config.limits,
+                             found=outcome.problems, kind=candidate.kind)
         mark_uncalculated(sheets, candidate.path, candidate.kind)
         outcome.problems += repair_legacy_text(sheets, candidate.path, candidate.kind,
                                                candidate.relative)
@@ -92,6 +107,7 @@ class FileProcessor:
         outcome.identification = found.evidence
         self._check_sender(outcome)
         outcome.year, outcome.period, outcome.report_date = found.year, found.period, found.report_date
+        self._check_report_date(outcome)
         outcome.tables, outcome.assessment = book.tables, book.assessment
         outcome.contact = {k: nfc(book.info[k]) for k in ("preparer", "phone", "email")
                            if k in book.info}
@@ -105,6 +121,24 @@ class FileProcessor:
                 outcome.problems.append(problems.make("no_rows", file=candidate.relative,
                                                       sheet=book.tables[0].sheet))
 
+
+    def _check_report_date(self, outcome: FileOutcome) -> None:
+        """A "Ngày báo cáo" after the run's date, or over a day after the file's own time,
+        is not trusted for lateness: a warning, and the next source of the date is used."""
+        typed, candidate = outcome.report_date, outcome.candidate
+        if typed is None:
+            return
+        file_day = candidate.modified.date()
+        why = ("sau ngày lập báo cáo tổng hợp" if self.as_of and typed > self.as_of else
+               "sau thời điểm tệp được lưu hơn một ngày"
+               if self.file_times_tell and not candidate.email_date
+               and typed > file_day + dt.timedelta(days=1) else "")
+        if not why:
+            return
+        outcome.report_date_trusted = False
+        used = "ngày gửi thư" if candidate.email_date else f"thời điểm lưu tệp ({file_day:%d/%m/%Y})"
+        outcome.problems.append(problems.make("report_date_untrusted", file=candidate.relative,
+                                              value=f"{typed:%d/%m/%Y}", why=why, used=used))
 
     def _check_sender(self, outcome: FileOutcome) -> None:
         """A workbook mailed from an address its unit has not registered: a warning."""
@@ -127,17 +161,24 @@ def _stem(candidate: discover.Candidate) -> str:
 
 def aggregate(config: Config, inbox: Path, year: int, period: str,
               progress: Progress = lambda outcomes, total: outcomes, jobs: int = 1,
-              lap: Callable[[str], None] = lambda stage: None) -> RunResult:
+              lap: Callable[[str], None] = lambda stage: None,
+              outbox: Path | None = None, scratch: Path | None = None,
+              as_of: dt.date | None = None) -> RunResult:
     """Run every stage on the inbox for one year and period, and return what was found.
 
     ``jobs`` processes read files side by side; the result is the same for any number.
     ``lap`` is told as each stage ends: discover, read (and validate), merge, summarise.
+    ``outbox``, when it is inside the inbox (or is it), is never read as input. Attachments
+    are unpacked into ``scratch`` (the run's own temporary folder), else a system one.
+    ``as_of`` is the run's report date: no file counts as received after it.
     """
-    processor = FileProcessor(config, year, period)
-    with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
-        items, emails = _collect(inbox, Path(workdir), config)
+    processor = FileProcessor(config, year, period, as_of)
+    with tempfile.TemporaryDirectory(prefix="dienhinh-", dir=scratch) as workdir:
+        items, emails, ignored = collect(inbox, Path(workdir), config, outbox)
+        processor.file_times_tell = file_times_tell(items)
         lap("discover")
-        read = workers.process_all(items, inbox, processor.process, config.limits, jobs)
+        read = workers.process_all(items, inbox, processor.process, config.limits, jobs,
+                                   config.board_zone)
         outcomes = list(progress(read, len(items)))
         lap("read")
     deadline = config.deadline(year, period)
@@ -147,37 +188,86 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
         outcome.compact()
     lap("merge")
     summary = summarise.build(config, year, period, statuses, outcomes, records)
+    summary["files"]["ignored"] += len(ignored)  # left alone by name: counted, never read
     lap("summarise")
     return RunResult(config=config, year=year, period=period, deadline=deadline,
                      outcomes=outcomes, statuses=statuses, records=records, summary=summary,
-                     emails=emails)
+                     emails=emails, ignored=ignored)
 
 
-def collect(inbox: Path, workdir: Path, config: Config, paths: list[Path] | None = None
-            ) -> tuple[list[workers.Item], list[mail.SavedEmail]]:
-    """The files ``aggregate`` reads (public for ``check``, which must agree with the run)."""
-    return _collect(inbox, workdir, config, paths)
+def collect(inbox: Path, workdir: Path, config: Config, outbox: Path | None = None,
+            paths: list[Path] | None = None
+            ) -> tuple[list[workers.Item], list[mail.SavedEmail], list[discover.Ignored]]:
+    """Every entry to read, in inbox order: saved emails and zips give what they hold in their
+    place; entries refused on sight come as candidates, so every entry has a fate.
 
-
-def _collect(inbox: Path, workdir: Path, config: Config, paths: list[Path] | None = None
-             ) -> tuple[list[workers.Item], list[mail.SavedEmail]]:
-    """Every file to read, in inbox order: saved emails give their attachments in their place.
-
-    ``paths`` (files below ``inbox``) instead of the whole inbox: ``check`` reads single files
-    the way the run reads them.
+    ``paths`` (entries below ``inbox``) instead of the whole inbox: ``check`` reads single files
+    the way the run reads them, so the two always agree.
     """
     items: list[workers.Item] = []
     emails: list[mail.SavedEmail] = []
-    for path in discover.find_files(inbox) if paths is None else paths:
-        if mail.is_email(path):  # each email's attachments in a folder of their own
-            folder = workdir / f"thu-{len(emails) + 1:05d}"
-            folder.mkdir()
-            record, attached = mail.unpack(path, inbox, folder, config.limits)
-            emails.append(record)
-            books = [c for c in attached if c.kind not in ("junk", "attachment")]
-            for candidate in books if len(books) > 1 else []:
-                candidate.bundled = True
-            items += attached
-        else:
-            items.append(path)
-    return items, emails
+    found = (discover.walk(inbox, skip=_own_outputs(inbox, outbox)) if paths is None
+             else discover.walk_paths(paths, inbox))
+    for entry in found.entries:
+        if isinstance(entry, discover.Candidate):
+            items.append(entry)
+            continue
+        try:
+            items += _unpacked(entry, inbox, workdir, config, emails)
+        except Exception as exc:  # one entry never stops the run
+            technical = f"{type(exc).__name__}: {exc}"
+            items.append(discover.refused(entry, entry.relative_to(inbox).as_posix(),
+                                          "file_unreadable", detail=technical[:160]))
+    return items, emails, found.ignored
+
+
+def _unpacked(path: Path, inbox: Path, workdir: Path, config: Config,
+              emails: list[mail.SavedEmail]) -> list[workers.Item]:
+    """A saved email's attachments, a zip's files (each container in a folder of its own),
+    or the file itself."""
+    if mail.is_email(path):
+        folder = workdir / f"thu-{len(emails) + 1:05d}"
+        folder.mkdir()
+        record, attached = mail.unpack(path, inbox, folder, config.limits, config.board_zone)
+        emails.append(record)
+        books = [c for c in attached
+                 if isinstance(c, discover.Candidate) and c.kind not in ("junk", "attachment")]
+        for candidate in books if len(books) > 1 else []:
+            candidate.bundled = True  # one email, several units' workbooks: no sender evidence
+        return list(attached)
+    if mail.is_plain_zip(path):
+        folder = Path(tempfile.mkdtemp(prefix="nen-", dir=workdir))
+        return list(mail.unpack_archive(path, inbox, folder, config.limits, config.board_zone))
+    return [path]
+
+
+COPIED_WITHIN = 120  # seconds: inbox files all saved within this were copied as one folder
+
+
+def file_times_tell(items: list[workers.Item]) -> bool:
+    """Whether the inbox files' own times say when each was saved. A folder copied as a whole
+    (a checkout, an unzipped download, a copy that does not keep times) gives every file the
+    time of the copy: then a file's time is no evidence against its "Ngày báo cáo"."""
+    times = []
+    for item in items:
+        if isinstance(item, Path):
+            try:
+                times.append(item.stat().st_mtime)
+            except OSError:
+                continue
+    return len(times) < 3 or max(times) - min(times) > COPIED_WITHIN
+
+
+def _own_outputs(inbox: Path, outbox: Path | None) -> tuple[Path, ...]:
+    """The folders of this program's outputs found in the inbox: never read as input."""
+    if outbox is None:
+        return ()
+    inbox, outbox = Path(os.path.abspath(inbox)), Path(os.path.abspath(outbox))
+    if outbox != inbox and inbox in outbox.parents:
+        return (outbox,)
+    if outbox == inbox:  # run folders (a manifest and its sums), the archive, temp folders
+        own = [p for p in inbox.iterdir() if p.is_dir() and not p.is_symlink() and (
+            (p / "manifest.json").is_file() or p.name in ("luu-tru", "templates")
+            or p.name.startswith("."))]
+        return (*own, inbox / "run-log.jsonl", inbox / ".dang-chay.lock")
+    return ()

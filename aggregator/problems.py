@@ -47,6 +47,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "file_superseded": (WARNING, "Đơn vị đã gửi tệp mới hơn ({newer}); tệp này được lưu lại nhưng không dùng để tổng hợp."),
     "legacy_font": (WARNING, "Tệp gõ bằng phông chữ cũ {fonts}; đã chuyển {count} ô sang Unicode. Đề nghị đơn vị dùng phông Unicode (Times New Roman) ở lần sau."),
     "no_rows": (WARNING, "Bảng danh sách không có dòng mô hình, điển hình nào."),
+    # Intake: one bad entry of the inbox is refused on its own, with its reason
+    "folder_unreadable": (ERROR, "Không mở được thư mục này ({detail}); các tệp trong đó chưa được đọc. Kiểm tra quyền truy cập thư mục rồi chạy lại."),
+    "file_vanished": (ERROR, "Tệp không còn khi chương trình đọc đến ({detail}): có thể đã bị xóa, đổi tên hoặc là tệp tạm khi đang mở. Kiểm tra lại thư mục inbox rồi chạy lại."),
+    "file_link": (WARNING, "Đây là lối tắt (liên kết) đến tệp khác, không phải tệp thật; chương trình không đọc theo liên kết. Nếu cần, chép chính tệp đó vào inbox."),
+    "file_special": (ERROR, "Đây không phải tệp thông thường (thiết bị, ống dẫn hoặc socket); chương trình không mở. Xóa mục này khỏi inbox."),
+    "email_too_large": (ERROR, "Thư quá lớn ({size}), vượt giới hạn {limit}; không mở thư này. Lưu riêng các tệp đính kèm vào inbox rồi chạy lại."),
+    "email_unreadable": (ERROR, "Không đọc được thư ({detail}). Mở thư bằng chương trình thư điện tử, lưu riêng tệp đính kèm vào inbox rồi chạy lại."),
+    "email_no_attachments": (WARNING, "Thư không có tệp đính kèm nào nên không có gì để tổng hợp. Nếu đơn vị quên đính kèm, đề nghị gửi lại."),
+    "email_unpacked_too_large": (ERROR, "Các tệp đính kèm của thư giải nén ra quá lớn (vượt {limit}); các phần còn lại không được mở. Đề nghị đơn vị gửi riêng từng tệp."),
+    "too_many_parts": (ERROR, "Thư hoặc tệp nén có quá nhiều phần ({count}, giới hạn {limit}); không mở. Đề nghị đơn vị gửi riêng tệp bảng tính."),
+    "nested_too_deep": (ERROR, "Tệp nằm lồng quá sâu (thư trong tệp nén trong thư…, quá {limit} lớp); không mở. Đề nghị đơn vị gửi trực tiếp tệp bảng tính."),
+    "member_encrypted": (ERROR, "Tệp trong tệp nén có đặt mật khẩu nên không đọc được. Đề nghị đơn vị gửi tệp nén không mật khẩu hoặc gửi riêng tệp bảng tính."),
+    "member_unsupported": (ERROR, "Tệp trong tệp nén dùng cách nén không hỗ trợ ({detail}). Đề nghị đơn vị nén lại bằng .zip thông thường hoặc gửi riêng tệp bảng tính."),
+    "member_corrupt": (ERROR, "Tệp trong tệp nén bị hỏng ({detail}). Đề nghị đơn vị nén lại hoặc gửi riêng tệp bảng tính."),
+    "archive_unreadable": (ERROR, "Không mở được tệp nén ({detail}). Đề nghị đơn vị nén lại bằng .zip thông thường hoặc gửi riêng tệp bảng tính."),
+    "file_timeout": (ERROR, "Đọc tệp quá {limit} giây nên đã dừng (tệp quá lớn hoặc cấu trúc bất thường); các tệp khác vẫn được tổng hợp. Đề nghị đơn vị mở bằng Excel, lưu thành .xlsx mới, xóa trang, dòng thừa rồi gửi lại."),
+    "file_out_of_memory": (ERROR, "Đọc tệp cần quá nhiều bộ nhớ (vượt {limit}) nên đã dừng; các tệp khác vẫn được tổng hợp. Đề nghị đơn vị mở bằng Excel, lưu thành .xlsx mới, xóa trang, dòng thừa rồi gửi lại."),
+    "sheet_skipped_large": (WARNING, "Trang \"{sheet}\" quá lớn ({cells} ô, giới hạn {limit} ô) nên không đọc. Nếu đó là danh sách mô hình, đề nghị đơn vị xóa các dòng, cột thừa rồi gửi lại."),
+    "sheet_read_in_part": (WARNING, "Trang \"{sheet}\" có ô ở rất xa (vùng dữ liệu {rows} dòng × {columns} cột); chỉ đọc {read_rows} dòng × {read_columns} cột đầu, các ô ngoài vùng này bị bỏ qua. Đề nghị đơn vị xóa các ô thừa ở xa."),
+    "sheet_hidden": (WARNING, "Trang \"{sheet}\" đang ẩn nhưng giống một bảng danh sách; chương trình không đọc trang ẩn. Nếu đó là danh sách, đề nghị đơn vị bỏ ẩn (chuột phải tên trang > Hiện) rồi gửi lại."),
+    "report_date_untrusted": (WARNING, "Ngày báo cáo {value} ghi trong tệp {why}, nên không dùng để xét đúng hạn; đã dùng {used}."),
+    "file_tie": (WARNING, "Tệp này và tệp {other} của cùng đơn vị mới như nhau (cùng ngày, giờ); theo quy tắc, tệp có đường dẫn đứng sau theo thứ tự chữ cái được dùng, tệp kia coi là bản cũ. Đề nghị đơn vị xác nhận bản nào đúng."),
+    "text_truncated": (WARNING, "Cột \"{column}\" dài {length} ký tự, chạm giới hạn {limit} ký tự của một ô Excel (phần dài hơn không đọc được); đã cắt bớt và đánh dấu \"{marker}\". Đề nghị đơn vị rút gọn nội dung."),
+    "number_too_large": (ERROR, "Cột \"{column}\": {value} vượt giới hạn hợp lý {limit}."),
     # Rows and cells
     "formula_without_value": (ERROR, "Cột \"{column}\" có công thức {formula} nhưng tệp không lưu kết quả tính (tệp được lưu bởi phần mềm không tính công thức). Đề nghị đơn vị mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi gửi."),
     "required_missing": (ERROR, "Cột \"{column}\" bắt buộc nhưng bỏ trống."),
@@ -120,6 +144,13 @@ def title(code: str) -> str:
     return TITLES.get(code) or ("Lỗi" if default == ERROR else "Lưu ý")
 
 
+# Warnings that explain what became of an entry: shown beside it wherever its fate is listed
+# (the report's appendix of files, the master workbook's files sheet), like the errors.
+FATE_WARNINGS = frozenset({"file_link", "email_no_attachments", "file_tie",
+                           "report_date_untrusted", "sheet_read_in_part", "sheet_skipped_large",
+                           "sheet_hidden"})
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a file, a row or a cell, said in Vietnamese."""
@@ -134,6 +165,7 @@ class Problem:
     column: str = ""
     value: str = ""
     staff_hint: str = ""  # for Board staff only: see STAFF_HINTS
+    technical: str = ""  # what failed, for an engineer (English, exception text); never shown first
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -145,11 +177,12 @@ class Problem:
 
 def make(code: str, *, severity: str | None = None, file: str = "", sheet: str = "",
          cell: str = "", row: int | None = None, column: str = "", value: object = "",
-         **params: object) -> Problem:
+         technical: str = "", **params: object) -> Problem:
     """A problem from the catalogue, its message filled from the parameters."""
     default, template = CATALOGUE[code]
     shown = "" if value is None else str(value)
     message = template.format(value=shown, column=column, sheet=sheet, **params)
     return Problem(code=code, severity=severity or default, message=message, file=file,
                    sheet=sheet, cell=cell, row=row, column=column, value=shown,
-                   staff_hint=STAFF_HINTS.get(code, "").format(value=shown, **params))
+                   staff_hint=STAFF_HINTS.get(code, "").format(value=shown, **params),
+                   technical=technical[:500])

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import openpyxl
 import pandas as pd
@@ -74,30 +76,239 @@ class WorkbookRead:
     problems: list[Problem] = field(default_factory=list)
 
 
-def load_sheets(path: Path, relative: str, limits: dict[str, int]) -> list[Sheet]:
-    """Every sheet's cell values (cached values of formulas), within the size limits."""
+def load_sheets(path: Path, relative: str, limits: dict[str, int],
+                found: list[Problem] | None = None, kind: str | None = None) -> list[Sheet]:
+    """Every sheet's cell values (cached values of formulas), within the size limits.
+
+    Sizes are checked before the reader allocates anything: for .xlsx and .ods from the
+    sheets' own XML (the cells actually there and the declared "used range"). A sheet too
+    big to read whole is read in part (.xlsx) or skipped, with a warning in ``found``.
+    """
+    found = [] if found is None else found
     try:
+        kind = kind or _kind_of(path)
+        extents = sheet_extents(path, limits, kind)
+        if extents and kind == "ods":  # the reader expands every table at open
+            _refuse_oversized(extents, relative, limits)
         with path.open("rb") as handle:
             book = python_calamine.CalamineWorkbook.from_filelike(handle)
-            return [_load_sheet(book, meta, relative, limits) for meta in book.sheets_metadata]
+            budget = _Budget(limits)
+            sheets = [_load_sheet(book, meta, path, kind, relative, limits, extents, budget,
+                                  found) for meta in book.sheets_metadata]
+            return [sheet for sheet in sheets if sheet is not None]
     except ReadRefused:
         raise
     except python_calamine.PasswordError as exc:
         raise ReadRefused(problems.make("file_encrypted", file=relative)) from exc
-    except (python_calamine.CalamineError, OSError, ValueError) as exc:
+    except (python_calamine.CalamineError, OSError, ValueError, zipfile.BadZipFile,
+            ElementTree.ParseError, KeyError) as exc:
         raise ReadRefused(problems.make("file_unreadable", file=relative,
-                                        detail=str(exc)[:160])) from exc
+                                        detail=str(exc)[:160],
+                                        technical=f"{type(exc).__name__}: {exc}")) from exc
 
 
-def _load_sheet(book: Any, meta: Any, relative: str, limits: dict[str, int]) -> Sheet:
+class _Budget:
+    """Cells still allowed for this workbook (``max_cells_per_workbook``)."""
+
+    def __init__(self, limits: dict[str, int]):
+        self.left = limits["max_cells_per_workbook"]
+
+
+def _refuse_oversized(extents: dict[str, tuple[int, ...]], relative: str,
+                      limits: dict[str, int]) -> None:
+    for name, (height, width, *_) in extents.items():
+        if height * width > limits["max_cells_per_sheet"]:
+            raise ReadRefused(problems.make(
+                "sheet_too_large", file=relative, sheet=name, rows=height, columns=width,
+                max_rows=limits["max_rows"], max_columns=limits["max_columns"]))
+    if sum(e[0] * e[1] for e in extents.values()) > limits["max_cells_per_workbook"]:
+        name, (height, width, *_) = max(extents.items(), key=lambda kv: kv[1][0] * kv[1][1])
+        raise ReadRefused(problems.make(
+            "sheet_too_large", file=relative, sheet=name, rows=height, columns=width,
+            max_rows=limits["max_rows"], max_columns=limits["max_columns"]))
+
+
+def _load_sheet(book: Any, meta: Any, path: Path, kind: str, relative: str,
+                limits: dict[str, int],
+                extents: dict[str, tuple[int, ...]], budget: _Budget,
+                found: list[Problem]) -> Sheet | None:
     visible = str(meta.visible).endswith("Visible")
+    height, width, *inside = extents.get(meta.name, (0, 0))
+    cells = height * width
+    if cells > limits["max_cells_per_sheet"] or cells > budget.left:
+        # a stray cell far away, a huge "used range": the cells within the row and column
+        # limits are read, if they fit
+        rows, columns = inside or (min(height, limits["max_rows"]),
+                                   min(width, limits["max_columns"]))
+        if rows * columns > min(budget.left, limits["max_cells_per_sheet"]) or kind != "xlsx":
+            found.append(problems.make("sheet_skipped_large", file=relative, sheet=meta.name,
+                                       cells=_count(cells), limit=_count(
+                                           min(limits["max_cells_per_sheet"], budget.left))))
+            return None
+        found.append(problems.make("sheet_read_in_part", file=relative, sheet=meta.name,
+                                   rows=_count(height), columns=_count(width),
+                                   read_rows=_count(rows), read_columns=_count(columns)))
+        budget.left -= rows * columns
+        return Sheet(name=meta.name, visible=visible, rows=_part_of_sheet(path, meta.name,
+                                                                          rows, columns))
     sheet = book.get_sheet_by_name(meta.name)
     height, width = sheet.total_height + 1, sheet.total_width + 1  # last 0-based indices
-    if height > limits["max_rows"] or width > limits["max_columns"]:
-        raise ReadRefused(problems.make(
-            "sheet_too_large", file=relative, sheet=meta.name, rows=height, columns=width,
-            max_rows=limits["max_rows"], max_columns=limits["max_columns"]))
+    if height * width > limits["max_cells_per_sheet"] or height * width > budget.left:
+        found.append(problems.make("sheet_skipped_large", file=relative, sheet=meta.name,
+                                   cells=_count(height * width),
+                                   limit=_count(min(limits["max_cells_per_sheet"], budget.left))))
+        return None
+    budget.left -= height * width
     return Sheet(name=meta.name, visible=visible, rows=sheet.to_python(skip_empty_area=False))
+
+
+def _count(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+def _part_of_sheet(path: Path, name: str, rows: int, columns: int) -> list[list[Any]]:
+    """The top-left ``rows`` × ``columns`` of one .xlsx sheet, streamed (openpyxl)."""
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return [list(row) for row in book[name].iter_rows(
+            min_row=1, max_row=rows, min_col=1, max_col=columns, values_only=True)]
+    finally:
+        book.close()
+
+
+def _kind_of(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return "other"
+    return "xlsx" if "xl/workbook.xml" in names else "ods" if "content.xml" in names else "other"
+
+
+def sheet_extents(path: Path, limits: dict[str, int], kind: str | None = None
+                  ) -> dict[str, tuple[int, ...]]:
+    """Rows × columns each sheet would take in the reader, from its XML, read as a stream
+    (for .xlsx, then rows × columns of the cells within the row and column limits);
+    {} for formats not read this way (.xls, .xlsb)."""
+    kind = kind or _kind_of(path)
+    if kind not in ("xlsx", "ods"):
+        return {}
+    with zipfile.ZipFile(path) as archive:
+        if kind == "xlsx":
+            return _xlsx_extents(archive, limits["max_rows"], limits["max_columns"])
+        return _ods_extents(archive)
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_REF = re.compile(rb"\sr=\"([A-Z]{0,3})([0-9]{1,9})\"")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*[0-9]*:?([A-Z]{0,3})([0-9]{1,9})\"")
+
+
+def _xlsx_extents(archive: zipfile.ZipFile, max_rows: int, max_columns: int
+                  ) -> dict[str, tuple[int, ...]]:
+    try:  # (an .xlsb keeps its sheets in binary parts: not measured here)
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return {}
+    targets = {r.get("Id"): str(r.get("Target", "")) for r in rels.iter(f"{_RELS}Relationship")}
+    names = set(archive.namelist())
+    extents: dict[str, tuple[int, ...]] = {}
+    for sheet in workbook.iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(_REL_ID), "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if part in names:
+            extents[str(sheet.get("name"))] = _xml_extent(archive, part, max_rows, max_columns)
+    return extents
+
+
+def _xml_extent(archive: zipfile.ZipFile, part: str, max_rows: int, max_columns: int
+                ) -> tuple[int, int, int, int]:
+    """The largest of the declared used range and the cells' own references, streamed; then
+    the extent of the cells within ``max_rows`` × ``max_columns`` (a second pass, only for a
+    sheet that goes beyond them)."""
+    rows = columns = 0
+    for references in _references(archive, part):
+        if references:
+            letters, numbers = zip(*references, strict=True)
+            rows = max(rows, max(map(int, set(numbers))))
+            columns = max(columns, max(map(_column_number, set(letters))))
+    if rows <= max_rows and columns <= max_columns:
+        return rows, columns, rows, columns
+    inside_rows = inside_columns = 0
+    for references in _references(archive, part):
+        for letters, number in references:
+            row, column = int(number), _column_number(letters)
+            if row <= max_rows and column <= max_columns:
+                inside_rows, inside_columns = max(inside_rows, row), max(inside_columns, column)
+    return rows, columns, inside_rows, inside_columns
+
+
+def _references(archive: zipfile.ZipFile, part: str) -> Iterator[list[tuple[bytes, bytes]]]:
+    """The (column letters, row number) of every cell and row reference and of the declared
+    used range, block by block."""
+    tail = b""
+    with archive.open(part) as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            text = tail + block
+            yield _REF.findall(text) + _DIMENSION.findall(text)
+            tail = text[-80:]
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def _ods_extents(archive: zipfile.ZipFile) -> dict[str, tuple[int, ...]]:
+    """Rows × columns of each table with repeated rows and cells expanded (as the reader does)
+    up to the last cell that holds something."""
+    extents: dict[str, tuple[int, ...]] = {}
+    name, row, rows, columns = "", 0, 0, 0
+    with archive.open("content.xml") as stream:
+        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+            tag = element.tag
+            if event == "start":
+                if tag == f"{_TABLE}table":
+                    name, row, rows, columns = str(element.get(f"{_TABLE}name")), 0, 0, 0
+                continue
+            if tag == f"{_TABLE}table-row":
+                repeat = _repeat(element, "number-rows-repeated")
+                last = _last_filled_column(element)
+                row += repeat
+                if last:
+                    rows, columns = row, max(columns, last)
+                element.clear()
+            elif tag == f"{_TABLE}table":
+                extents[name] = (rows, columns)
+                element.clear()
+    return extents
+
+
+def _repeat(element: ElementTree.Element, attribute: str) -> int:
+    try:
+        return max(1, int(element.get(f"{_TABLE}{attribute}", "1")))
+    except ValueError:
+        return 1
+
+
+def _last_filled_column(row: ElementTree.Element) -> int:
+    column = last = 0
+    for cell in row:
+        if cell.tag not in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
+            continue
+        column += _repeat(cell, "number-columns-repeated")
+        if len(cell) or cell.get(f"{_OFFICE}value-type"):
+            last = column
+    return last
 
 
 def mark_uncalculated(sheets: list[Sheet], path: Path, kind: str) -> None:
@@ -109,7 +320,10 @@ def mark_uncalculated(sheets: list[Sheet], path: Path, kind: str) -> None:
     try:
         for ws in book.worksheets:
             sheet = by_name.get(ws.title)
-            for r, row in enumerate(ws.iter_rows(max_row=len(sheet.rows) if sheet else 0)):
+            if sheet is None or not sheet.rows:
+                continue
+            width = max(len(row) for row in sheet.rows)
+            for r, row in enumerate(ws.iter_rows(max_row=len(sheet.rows), max_col=width)):
                 for cell in row:
                     value = getattr(cell, "value", None)
                     if not (isinstance(value, str) and value.startswith("=")):
@@ -122,20 +336,27 @@ def mark_uncalculated(sheets: list[Sheet], path: Path, kind: str) -> None:
 
 
 def _has_formulas(path: Path) -> bool:
+    """Whether any sheet holds a formula (read as a stream: a sheet may be very large)."""
     with zipfile.ZipFile(path) as archive:
         for name in archive.namelist():
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 with archive.open(name) as part:
-                    if re.search(rb"<(?:\w+:)?f[ >]", part.read()):
-                        return True
+                    tail = b""
+                    for block in iter(lambda: part.read(1 << 20), b""):
+                        if _FORMULA.search(tail + block):
+                            return True
+                        tail = block[-8:]
     return False
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >]")
 
 
 def repair_legacy_text(sheets: list[Sheet], path: Path, kind: str, relative: str) -> list[Problem]:
     """TCVN3/VNI-typed cells turned into Unicode, by font where the format keeps fonts."""
     if not legacy.needs_repair(sheets):
         return []
-    fonts = _fonts(path) if kind == "xlsx" else {}
+    fonts = _fonts(path, sheets) if kind == "xlsx" else {}
     found = legacy.repair(sheets, fonts)
     if not found:
         return []
@@ -145,7 +366,7 @@ def repair_legacy_text(sheets: list[Sheet], path: Path, kind: str, relative: str
                           fonts=", ".join(names[e] for e in sorted(found)))]
 
 
-def _fonts(path: Path) -> dict[tuple[str, int, int], str]:
+def _fonts(path: Path, sheets: list[Sheet]) -> dict[tuple[str, int, int], str]:
     """Font names of the text cells of an OOXML workbook (openpyxl, read-only)."""
     fonts: dict[tuple[str, int, int], str] = {}
     try:
@@ -154,7 +375,11 @@ def _fonts(path: Path) -> dict[tuple[str, int, int], str]:
         return fonts
     try:
         for sheet in book.worksheets:
-            for r, row in enumerate(sheet.iter_rows()):
+            read = next((s for s in sheets if s.name == sheet.title), None)
+            if read is None or not read.rows:
+                continue
+            width = max(len(row) for row in read.rows)
+            for r, row in enumerate(sheet.iter_rows(max_row=len(read.rows), max_col=width)):
                 for cell in row:
                     if isinstance(getattr(cell, "value", None), str) and cell.font is not None:
                         fonts[(sheet.title, r, cell.column - 1)] = cell.font.name
@@ -166,8 +391,14 @@ def _fonts(path: Path) -> dict[tuple[str, int, int], str]:
 def locate(sheets: list[Sheet], config: Config, relative: str) -> WorkbookRead:
     """Find the list table(s), the unit's information and its free-text assessment."""
     result = WorkbookRead()
-    found = find_headers(sheets, config.columns, config.sheets["list"],
+    # a hidden sheet is never the list (a unit hides an old or draft one): it is named
+    shown_sheets = [s for s in sheets if s.visible]
+    found = find_headers(shown_sheets, config.columns, config.sheets["list"],
                          config.limits["header_search_rows"])
+    hidden = find_headers([s for s in sheets if not s.visible], config.columns,
+                          config.sheets["list"], config.limits["header_search_rows"])
+    result.problems += [problems.make("sheet_hidden", file=relative, sheet=sheet.name)
+                        for sheet, _first, _last, _mapping in hidden]
     if not found:
         expected = ", ".join(f"\"{c.header}\"" for c in config.columns if c.required)
         result.problems.append(problems.make("header_not_found", file=relative,
@@ -251,6 +482,7 @@ class HeaderSpellings:
             for text in (column.header, *column.aliases):
                 self.keys.setdefault(loose_key(text), column.key)
         self.columns = len(set(self.keys.values()))
+        self.longest = max((len(key.split(" ")) for key in self.keys), default=1)
         self._seen: dict[str, tuple[str, bool] | None] = {}
 
     def match(self, cell: str) -> tuple[str, bool] | None:
@@ -268,8 +500,8 @@ class HeaderSpellings:
 
     def _longest_known_prefix(self, key: str) -> str | None:
         """The longest known header that begins the cell in whole words ("lĩnh vực 1 11")."""
-        words = key.split(" ")
-        for end in range(len(words) - 1, 0, -1):
+        words = key.split(" ", self.longest + 1)[:self.longest + 1]  # linear in the cell
+        for end in range(min(len(words) - 1, self.longest), 0, -1):
             prefix = " ".join(words[:end])
             if prefix in self.keys:
                 return prefix
@@ -323,14 +555,21 @@ def _is_numbering(row: list[Any]) -> bool:
         for v in filled)
 
 
+_LABEL_AREA = (300, 40)  # rows, columns
+
+
 def labelled_values(sheets: list[Sheet], labels: list[Label],
                     below: bool = False) -> dict[str, Any]:
-    """Values written beside (or, for answers, under) a known label, first found wins."""
+    """Values written beside (or, for answers, under) a known label, first found wins.
+
+    Labels are looked for in the top-left ``_LABEL_AREA`` of each sheet: a form's labels sit
+    there, and a large helper sheet costs nothing."""
     keys = {loose_key(t): lab.key for lab in labels for t in (lab.label, *lab.aliases)}
     found: dict[str, Any] = {}
+    rows, columns = _LABEL_AREA
     for sheet in sheets:
-        for i, row in enumerate(sheet.rows):
-            for j, cell in enumerate(row):
+        for i, row in enumerate(sheet.rows[:rows]):
+            for j, cell in enumerate(row[:columns]):
                 if not isinstance(cell, str) or is_blank(cell):
                     continue
                 label, inline = _split_label(cell)

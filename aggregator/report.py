@@ -13,9 +13,8 @@ from typing import Any
 
 import jinja2
 
-from . import labels
+from . import labels, problems
 from .labels import UNIT_STATUS, Labels
-from .merge import IGNORED
 from .pipeline import RunResult
 from .summarise import outstanding, pivot
 from .text import match_key
@@ -348,10 +347,10 @@ def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:
              "unit": names.units.get(o.unit or "", ""), "status": labels.FILE_STATUS[o.status],
              "received": o.received, "rows": o.rows_read, "accepted": o.rows_counted,
              "reasons": [p.message for p in o.file_errors] + [
-                 p.message for p in o.problems if p.code == "sender_unregistered"],
+                 p.message for p in o.problems if p.code == "sender_unregistered"] + [
+                 p.message for p in o.problems if p.code in problems.FATE_WARNINGS],
              "sender": o.candidate.sender or ""}
-            for o in sorted(result.outcomes, key=lambda o: labels.sort_key(o.candidate.relative))
-            if o.status != IGNORED]  # lock files, cover letters: in the manifest only
+            for o in sorted(result.outcomes, key=lambda o: labels.sort_key(o.candidate.relative))]
 
 
 def _comparison(summary: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -90,6 +90,9 @@ class RowValidator:
             self._problem("totals_row", row, "name" if "name" in raw else "")
             return row
         for key, reader, required in self._columns:
+            # (the reader itself cuts .xlsx text at the limit: reaching it means cut)
+            if isinstance(raw.get(key), str) and len(raw[key]) >= EXCEL_CELL_CHARS:
+                self._truncate(row, key)
             reading = reader.read(raw.get(key))
             row.values[key] = reading.value
             if reading.code:
@@ -98,6 +101,13 @@ class RowValidator:
                 self._problem("required_missing", row, key)
         self._rules(row)
         return row
+
+    def _truncate(self, row: _Row, key: str) -> None:
+        """A text longer than a workbook cell holds: cut, marked, and said (never silently)."""
+        length = len(row.raw[key])
+        self._problem("text_truncated", row, key, length=f"{length:,}".replace(",", "."),
+                      limit=f"{EXCEL_CELL_CHARS:,}".replace(",", "."), marker=TRUNCATED.strip())
+        row.raw[key] = row.raw[key][:EXCEL_CELL_CHARS - len(TRUNCATED)] + TRUNCATED
 
     def _is_totals(self, raw: dict[str, Any]) -> bool:
         texts = [raw.get(k) for k in ("seq", "name", "field", "performer")]
@@ -141,6 +151,10 @@ class RowValidator:
 
 
 RECORD_KEYS = ["sheet", "row", "accepted"]
+
+
+EXCEL_CELL_CHARS = 32_767  # the most characters a cell of an Excel workbook holds
+TRUNCATED = " …[đã cắt bớt]"
 
 
 def records_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn, sort_key
 from .pipeline import RunResult
-from .problems import Problem, title
+from .problems import FATE_WARNINGS, Problem, title
 from .summarise import pivot
 from .values import as_text
 
@@ -257,6 +257,7 @@ def _files(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) 
     rows = [[o.candidate.relative, FILE_STATUS[o.status], labels.units.get(o.unit or "", ""),
              IDENTIFIED_BY.get(o.identified_by, ""), date_vn(o.received), o.rows_read,
              o.rows_counted, o.rows_invalid, o.candidate.size, o.candidate.sha256,
-             "\n".join(p.message for p in o.file_errors)]
+             "\n".join([p.message for p in o.file_errors] + [
+                 p.message for p in o.problems if p.code in FATE_WARNINGS])]
             for o in sorted(result.outcomes, key=lambda o: sort_key(o.candidate.relative))]
     write_table(sheet, styles, 0, headers, rows, [34, 18, 26, 12, 11, 8, 8, 8, 12, 20, 60])

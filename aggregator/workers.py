@@ -2,13 +2,15 @@
 
 A file is read, identified and validated by one worker and comes back as a ``FileOutcome``;
 outcomes come back in inbox order, so the run's result does not depend on the number of
-workers. A worker that dies (out of memory, a crash in a reader library) takes no other file
-with it: the files it had not finished are read again one at a time, each in a fresh process,
-and the one that kills its process is rejected on its own.
+workers. Each worker is given one file at a time: a worker that dies (out of memory, a crash
+in a reader library) or runs over the time limit takes no other file with it. Its file is
+refused on its own and a fresh worker takes its place.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import faulthandler
 import gc
 import logging
 import multiprocessing
@@ -17,9 +19,9 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,6 @@ FORKS = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "d
 MIN_FILES_PER_WORKER = 8 if FORKS else 250
 
 Process = Callable[[Candidate], FileOutcome]
-_state: tuple[Process, Path, dict[str, int]] | None = None  # set in each worker at its start
 
 
 def cpu_count() -> int:
@@ -49,50 +50,235 @@ def cpu_count() -> int:
 
 
 def process_all(items: list[Item], inbox: Path, process: Process,
-                limits: dict[str, int], jobs: int = 1) -> Iterator[FileOutcome]:
-    """Every item read by ``process`` (fingerprinted first when it is a path), in order."""
-    jobs = min(jobs, len(items) // MIN_FILES_PER_WORKER)
-    if jobs <= 1:
-        for item in items:
-            yield _one(process, inbox, limits, item)
+                limits: dict[str, int], jobs: int = 1,
+                board: dt.tzinfo | None = None) -> Iterator[FileOutcome]:
+    """Every item read by ``process`` (fingerprinted first when it is a path), in order.
+
+    Where processes fork, every file is read in a worker process, even with one job: a file
+    that takes longer than ``max_seconds_per_file`` is abandoned and its worker replaced, and
+    each worker may grow by at most ``max_worker_memory_bytes``. A file costs only itself.
+    """
+    workers = min(jobs, len(items) // MIN_FILES_PER_WORKER)
+    if not items:
         return
-    done = 0
-    try:
-        with _pool(jobs, process, inbox, limits) as pool:
-            chunk = max(1, min(16, len(items) // (jobs * 8)))
-            for outcome in pool.map(_work, items, chunksize=chunk):
-                done += 1
-                yield outcome
-    except BrokenProcessPool:
-        log.warning("a reading process died after %d of %d files; reading the rest one by one",
-                    done, len(items))
-        for item in items[done:]:
-            yield _isolated(item, inbox, process, limits)
+    if not FORKS and workers <= 1:  # spawning costs a second: small inboxes are read here
+        for item in items:
+            yield _one(process, inbox, limits, board, item)
+        return
+    yield from _Supervisor(items, inbox, process, limits, board, max(1, workers)).run()
 
 
-def _one(process: Process, inbox: Path, limits: dict[str, int],
+def _one(process: Process, inbox: Path, limits: dict[str, int], board: dt.tzinfo | None,
          item: Item) -> FileOutcome:
-    candidate = item if isinstance(item, Candidate) else discover.fingerprint(item, inbox, limits)
+    """One item read, whatever it holds: a failure outside ``process`` is its refusal too."""
+    try:
+        candidate = item if isinstance(item, Candidate) else discover.fingerprint(
+            item, inbox, limits, board=board)
+    except Exception as exc:  # (fingerprint refuses what it knows; this is the rest)
+        relative = item.relative if isinstance(item, Candidate) else item.relative_to(
+            inbox).as_posix()
+        candidate = discover.refused(Path(str(item)), relative, "file_unreadable",
+                                     detail=f"{type(exc).__name__}: {exc}"[:160])
     return process(candidate)
 
 
-def _pool(jobs: int, process: Process, inbox: Path,
-          limits: dict[str, int]) -> ProcessPoolExecutor:
-    # fork where the system has it: workers start at once with everything already imported
-    context = multiprocessing.get_context("fork" if FORKS else "spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start,
-                               initargs=(process, inbox, limits))
+class _Worker:
+    """One reading process, the items given to it (read in order, the first one now), and
+    when the one it is reading must be done by."""
+
+    DEPTH = 2  # items handed over at once: the next is there as soon as one is done
+
+    def __init__(self, context: Any, process: Process, inbox: Path, limits: dict[str, int],
+                 board: dt.tzinfo | None):
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, daemon=True,
+                                       args=(theirs, self.connection, process, inbox,
+                                             limits, board, os.getpid()))
+        self.process.start()
+        theirs.close()
+        self.tasks: deque[tuple[int, Item]] = deque()
+        self.deadline = 0.0
+
+    def give(self, task: tuple[int, Item], seconds: float) -> None:
+        if not self.tasks:
+            self.deadline = time.monotonic() + seconds
+        self.tasks.append(task)
+        try:
+            self.connection.send(task)
+        except BaseException:
+            self.tasks.pop()
+            raise
+
+    def finished(self, seconds: float) -> int:
+        """The item being read came back: the next one's time starts now."""
+        index, _ = self.tasks.popleft()
+        self.deadline = time.monotonic() + seconds
+        return index
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.connection.close()
 
 
-def _start(process: Process, inbox: Path, limits: dict[str, int]) -> None:
-    global _state
-    _state = (process, inbox, limits)
-    _end_with_parent()
+class _Supervisor:
+    """Hands items to workers; replaces a worker that dies or runs over time, refusing only
+    the item it was reading (the others it held are handed out again)."""
+
+    def __init__(self, items: list[Item], inbox: Path, process: Process,
+                 limits: dict[str, int], board: dt.tzinfo | None, count: int):
+        self.items, self.inbox, self.process = items, inbox, process
+        self.limits, self.board, self.count = limits, board, count
+        self.context = multiprocessing.get_context("fork" if FORKS else "spawn")
+        self.seconds = float(limits["max_seconds_per_file"])
+
+    def _start(self) -> _Worker:
+        return _Worker(self.context, self.process, self.inbox, self.limits, self.board)
+
+    def run(self) -> Iterator[FileOutcome]:
+        todo = list(enumerate(self.items))[::-1]  # a stack: the next item last
+        done: dict[int, FileOutcome] = {}
+        workers = [self._start() for _ in range(min(self.count, len(self.items)))]
+        following = 0
+        try:
+            while following < len(self.items):
+                for n, worker in enumerate(workers):
+                    while len(worker.tasks) < _Worker.DEPTH and todo:
+                        task = todo.pop()
+                        try:
+                            worker.give(task, self.seconds)
+                        except (OSError, ValueError):  # it died: seen to below
+                            todo.append(task)
+                            if not worker.tasks:  # died idle: a fresh one takes over
+                                worker.stop()
+                                workers[n] = self._start()
+                            break
+                self._collect(workers, done, todo)
+                while following in done:
+                    yield done.pop(following)
+                    following += 1
+        finally:
+            for worker in workers:
+                worker.stop()
+
+    def _collect(self, workers: list[_Worker], done: dict[int, FileOutcome],
+                 todo: list[tuple[int, Item]]) -> None:
+        busy = [w for w in workers if w.tasks]
+        if not busy:  # (every worker had to be replaced before it took its item)
+            return
+        soonest = min(w.deadline for w in busy) - time.monotonic()
+        wait([w.connection for w in busy] + [w.process.sentinel for w in busy],
+             timeout=max(0.0, soonest))
+        for n, worker in enumerate(workers):
+            while worker.tasks and (outcome := self._answer(worker)) is not None:
+                done[worker.finished(self.seconds)] = outcome
+            if not worker.tasks or (worker.process.is_alive()
+                                    and time.monotonic() < worker.deadline):
+                continue
+            # dead, or over time: the item it was reading alone is refused
+            over = worker.process.is_alive()
+            worker.stop()
+            index, item = worker.tasks.popleft()
+            code = _death(worker.process.exitcode, over, self.limits)
+            log.warning("%s: %s", _name(item, self.inbox), code)
+            done[index] = self._refused(item, code)
+            todo.extend(reversed(worker.tasks))
+            workers[n] = self._start()
+
+    @staticmethod
+    def _answer(worker: _Worker) -> FileOutcome | None:
+        try:
+            if worker.connection.poll():
+                return worker.connection.recv()
+        except (EOFError, OSError):
+            return None
+        return None
+
+    def _refused(self, item: Item, code: str) -> FileOutcome:
+        candidate = item if isinstance(item, Candidate) else discover.fingerprint(
+            item, self.inbox, self.limits, board=self.board)
+        outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
+        limit = (f"{self.limits['max_seconds_per_file']}" if code == "file_timeout" else
+                 discover.megabytes(self.limits["max_worker_memory_bytes"]))
+        outcome.problems.append(problems.make(code, file=candidate.relative, limit=limit))
+        return outcome
 
 
-def _end_with_parent() -> None:
-    """A child whose run was killed (by Task Manager, kill -9) ends too instead of lingering."""
-    parent = os.getppid()
+def _death(exitcode: int | None, over_time: bool, limits: dict[str, int]) -> str:
+    """Why a worker stopped: over time, out of memory (a reader aborts when refused memory),
+    or a crash."""
+    if over_time:
+        return "file_timeout"
+    killed = {-getattr(signal, name, 0) for name in ("SIGABRT", "SIGKILL", "SIGSEGV")}
+    if exitcode in killed and _LIMITS_MEMORY:
+        return "file_out_of_memory"
+    return "file_crashed_reader"
+
+
+def _name(item: Item, inbox: Path) -> str:
+    return item.relative if isinstance(item, Candidate) else discover.shown(
+        item.relative_to(inbox).as_posix())
+
+
+_LIMITS_MEMORY = sys.platform.startswith("linux")  # RLIMIT_AS is kept by Linux only
+
+
+def _serve(connection: Any, runs: Any, process: Process, inbox: Path, limits: dict[str, int],
+           board: dt.tzinfo | None, parent: int) -> None:
+    """A worker: read the items it is given until told to stop (or its parent is gone)."""
+    runs.close()  # the run's end of the pipe: with it closed here, a dead run means EOF here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the run's to handle
+    _end_with_parent(parent)
+    _limit_memory(limits["max_worker_memory_bytes"])
+    if not log.isEnabledFor(logging.DEBUG):  # a reader refused memory says so on stderr:
+        _quiet()                              # the run reports it as the file's refusal
+    while True:
+        try:
+            index, item = connection.recv()
+        except (EOFError, OSError):
+            return
+        outcome = _one(process, inbox, limits, board, item)
+        try:
+            connection.send(outcome)
+        except Exception as exc:  # an outcome that cannot cross back: its refusal does
+            candidate = outcome.candidate
+            answer = FileOutcome(candidate=candidate, problems=list(candidate.problems))
+            answer.problems.append(problems.make(
+                "file_unreadable", file=candidate.relative, detail=type(exc).__name__,
+                technical=f"{type(exc).__name__}: {exc}"))
+            connection.send(answer)
+
+
+def _quiet() -> None:
+    faulthandler.disable()
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
+def _limit_memory(extra: int) -> None:
+    """At most ``extra`` bytes more address space than the worker started with (Linux)."""
+    if not _LIMITS_MEMORY:
+        return
+    import resource
+    try:
+        with open("/proc/self/statm") as statm:
+            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (size + extra, resource.RLIM_INFINITY))
+    except (OSError, ValueError):
+        pass  # no limit where the system will not set one: the time limit still holds
+
+
+def _end_with_parent(parent: int | None = None) -> None:
+    """A child whose run was killed (by Task Manager, kill -9) ends too instead of lingering.
+
+    ``parent`` is the run's pid as the run saw it before starting the child: a run killed
+    while the child was starting must not leave the child watching its new parent."""
+    parent = parent or os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -100,26 +286,6 @@ def _end_with_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
-
-
-def _work(item: Item) -> FileOutcome:
-    assert _state is not None, "a worker starts with _start"
-    process, inbox, limits = _state
-    return _one(process, inbox, limits, item)
-
-
-def _isolated(item: Item, inbox: Path, process: Process,
-              limits: dict[str, int]) -> FileOutcome:
-    """One file in a process of its own: if that process dies, only this file is rejected."""
-    try:
-        with _pool(1, process, inbox, limits) as pool:
-            return pool.submit(_work, item).result()
-    except BrokenProcessPool:
-        candidate = item if isinstance(item, Candidate) else discover.fingerprint(item, inbox,
-                                                                                   limits)
-        outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
-        outcome.problems.append(problems.make("file_crashed_reader", file=candidate.relative))
-        return outcome
 
 
 def _without_gc(function: Callable[..., None], *args: Any) -> None:

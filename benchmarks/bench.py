@@ -82,7 +82,12 @@ def make_inbox(folder: Path, cfg, size: int, rows: int, seed: int = 7) -> Path:
         for r in range(rows):
             sheet.write_row(3 + r, 0, _model(rng, allowed, i, r, bad=r in bad))
         book.close()
+        # saved on the day it is dated (a "Ngày báo cáo" after the file's time is not trusted)
+        os.utime(inbox / f"dv-{i:05d}.xlsx", (SAVED, SAVED))
     return inbox
+
+
+SAVED = dt.datetime(2026, 12, 3, 12, tzinfo=dt.timezone(dt.timedelta(hours=7))).timestamp()
 
 
 def _model(rng: random.Random, allowed: dict[int, list[str]], unit: int, r: int,

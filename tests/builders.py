@@ -67,4 +67,20 @@ def workbook(path: Path, rows: list[dict[str, Any]], *, code: str | None = "cam-
             sheet.append([label, text])
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
+    saved_on_date(path, report_date)
     return path
+
+
+def saved_on_date(path: Path, report_date: Any) -> None:
+    """The file saved on the day it is dated, as units' files are (noon, Vietnam time): a
+    "Ngày báo cáo" well after the file's own time is not trusted."""
+    import datetime as dt
+    import os
+
+    try:
+        day = dt.datetime.strptime(str(report_date), "%d/%m/%Y")
+    except ValueError:
+        return
+    noon = day.replace(hour=12, tzinfo=dt.timezone(dt.timedelta(hours=7))).timestamp()
+    os.utime(path, (noon, noon))
+

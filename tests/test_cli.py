@@ -82,10 +82,12 @@ def test_the_december_run(inbox, tmp_path, capsys):
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     listed = {f["path"]: f for f in manifest["files"]}
     everything = {p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if p.is_file()}
-    assert set(listed) == everything
+    ignored = {i["path"]: i for i in manifest["ignored"]}
+    assert set(listed) | set(ignored) == everything and not set(listed) & set(ignored)
     assert listed["ldld-v1.xlsx"]["status"] == "superseded"
     assert listed["cong-van.pdf"]["status"] == "rejected" and listed["cong-van.pdf"]["reasons"]
-    assert listed["~$cam-lam.xlsx"]["status"] == "ignored"
+    # a lock file is known by its name: never hashed nor opened, listed with why
+    assert ignored["~$cam-lam.xlsx"]["status"] == "ignored" and ignored["~$cam-lam.xlsx"]["reason"]
     assert listed["vanphong.xlsx"]["reasons"][0].startswith("Đơn vị")
     assert listed["sub/hnd.xlsx"]["identified_by"] == "name"
     assert all(len(f["sha256"]) == 64 for f in manifest["files"])

@@ -284,7 +284,9 @@ def test_check_reads_a_saved_email_a_zip_and_a_folder_as_the_run_does(tmp_path, 
                  "--report-date", "15/12/2026"]) == 0
     manifest = json.loads((tmp_path / "out" / "2026" / "manifest.json").read_text("utf-8"))
     ran = {f["path"]: f["status"].replace("superseded", "accepted") for f in manifest["files"]}
-    assert checked == ran and ran["thu/ldld.eml › bao-cao.zip › ldld.xlsx"] == "accepted"
+    ran |= {f["path"]: f["status"] for f in manifest["ignored"]}
+    assert checked == ran and checked["thu/~$ldld.xlsx"] == "ignored"
+    assert ran["thu/ldld.eml › bao-cao.zip › ldld.xlsx"] == "accepted"
 
 
 def drafts_of(tmp_path, report_date):

@@ -4,7 +4,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from builders import model, workbook
+from builders import model, saved_on_date, workbook
 
 from aggregator.discover import fingerprint
 from aggregator.pipeline import FileProcessor
@@ -38,14 +38,17 @@ def test_xlsm_reads_like_xlsx_and_no_macro_runs(cfg, tmp_path):
     assert process(cfg, path).status == "accepted"
 
 
-def test_absurd_sheets_are_refused_by_the_size_limit(cfg, tmp_path):
+def test_a_stray_far_cell_is_cut_off_not_a_reason_to_refuse(cfg, tmp_path):
     import openpyxl
 
     path = workbook(tmp_path / "huge.xlsx", [model()])
     book = openpyxl.load_workbook(path)
     book["Danh sách"].cell(5000, 300, "x")
     book.save(path)
-    small = dataclasses.replace(cfg, limits={**cfg.limits, "max_rows": 1000, "max_columns": 100})
+    saved_on_date(path, "03/12/2026")
+    small = dataclasses.replace(cfg, limits={**cfg.limits, "max_rows": 1000, "max_columns": 100,
+                                             "max_cells_per_sheet": 100_000})
     outcome = FileProcessor(small, 2026, "annual").process(fingerprint(path, tmp_path, small.limits))
-    assert [p.code for p in outcome.problems] == ["sheet_too_large"]
-    assert "5000" in outcome.problems[0].message
+    assert [p.code for p in outcome.problems] == ["sheet_read_in_part"]
+    assert "5.000 dòng × 300 cột" in outcome.problems[0].message
+    assert outcome.status == "accepted" and outcome.rows_valid == 1
