@@ -20,6 +20,7 @@ from .config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ("run", "template", "check", "verify", "status", "remind")
+COMMANDS = (*COMMANDS, "register")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -120,7 +121,19 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--inbox", type=Path, default=None,
                         help="thư mục đầu vào nếu đã chuyển chỗ (mặc định: như ghi trong manifest)")
     verify.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
+    _add_register(commands)
     return parser
+
+
+def _add_register(commands: argparse._SubParsersAction) -> None:
+    register = commands.add_parser(
+        "register", add_help=False, help="sổ theo dõi mô hình qua các kỳ: dựng lại từ outbox",
+        description="Sổ theo dõi mô hình qua các kỳ (outbox/so-mo-hinh.sqlite) được lập từ các "
+                    "thư mục kết quả trong outbox. \"rebuild\": xóa và lập lại sổ từ các thư mục "
+                    "đó (không mất gì; mỗi lần tổng hợp cũng tự cập nhật sổ).")
+    register.add_argument("action", choices=["rebuild"], metavar="rebuild",
+                          help="rebuild: lập lại sổ từ các thư mục kết quả")
+    _common(register)
 
 
 def _common(parser: argparse.ArgumentParser, outbox: bool = True) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import discover, drafts, outbox, outputs, report, template, verify, workers
+from . import discover, drafts, outbox, outputs, register, report, template, verify, workers
 from .config import Config
 from .labels import SEVERITY, UNIT_STATUS, date_vn
 from .merge import REJECTED
@@ -35,7 +35,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
                     leave=False, disable=not sys.stderr.isatty())
 
     started = dt.datetime.now().astimezone()
-    result = aggregate(config, args.inbox, args.year, args.period, progress, _jobs(args))
+    try:
+        history = _history(args.outbox, args.year, args.period, sync=True)
+    except outbox.OutboxBusy:
+        return _busy(args.outbox)
+    result = aggregate(config, args.inbox, args.year, args.period, progress, _jobs(args),
+                       history=history)
     result.options = {"inbox": str(args.inbox.resolve()), "outbox": str(args.outbox.resolve()),
                       "schemas": str(args.schemas.resolve()),
                       "templates": str(args.templates.resolve())}
@@ -44,12 +49,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     previous = report.previous_summary(args.outbox, outbox.folder_name(args.year - 1, args.period))
     try:
         folder = outbox.publish(args.outbox, name, lambda tmp: outputs.write(
-            result, tmp, args.templates, report_date, previous))
+            result, tmp, args.templates, report_date, previous),
+            after=lambda: register.sync(args.outbox))
     except outbox.OutboxBusy:
-        print(f"Đang có một lần chạy khác ghi vào {args.outbox}. Chờ lần đó xong rồi chạy lại "
-              f"(nếu chắc chắn không có, xóa tệp {args.outbox / outbox.LOCK_NAME}).",
-              file=sys.stderr)
-        return 1
+        return _busy(args.outbox)
     _log_run(args.outbox, started, folder, result.summary)
     if args.json:
         _print_json({"outbox": str(folder), "year": args.year, "period": args.period,
@@ -60,6 +63,27 @@ def run(args: argparse.Namespace, config: Config) -> int:
     else:
         _closing(result.summary, folder)
     return 0
+
+
+def _busy(outbox_dir: Path) -> int:
+    print(f"Đang có một lần chạy khác ghi vào {outbox_dir}. Chờ lần đó xong rồi chạy lại "
+          f"(nếu chắc chắn không có, xóa tệp {outbox_dir / outbox.LOCK_NAME}).",
+          file=sys.stderr)
+    return 1
+
+
+def _history(outbox_dir: Path | None, year: int, period: str,
+             sync: bool = False) -> register.History:
+    """The register of earlier periods, brought up to date with the period folders first
+    (``sync``, holding the outbox lock) or read as it is; without an outbox, codes as typed."""
+    if outbox_dir is None:
+        return register.History(year, period, checks_codes=False)
+    if sync:
+        with outbox.locked(outbox_dir):
+            path = register.sync(outbox_dir)
+    else:
+        path = outbox_dir / register.DB_NAME
+    return register.history(path if path.exists() else None, year, period)
 
 
 def _jobs(args: argparse.Namespace) -> int:
@@ -108,8 +132,13 @@ def _closing(summary: dict, folder: Path) -> None:
 def make_templates(args: argparse.Namespace, config: Config) -> int:
     """Standard workbooks for every unit, ready to send out."""
     folder = args.outbox / "templates"
-    written = template.write_all(config, folder, args.year, args.period)
+    source, models = register.latest_before(args.outbox, args.year, args.period)
+    written = template.write_all(config, folder, args.year, args.period, models)
     print(f"Đã tạo {len(written)} biểu mẫu (mỗi đơn vị một tệp và một tệp trống) trong {folder}.")
+    if source:
+        print(f"Biểu mẫu của {len(models)} đơn vị đã điền sẵn {sum(map(len, models.values()))} "
+              f"mô hình, điển hình của kỳ {config.period_label(source[1]).lower()} {source[0]} "
+              "(theo sổ theo dõi mô hình).")
     return 0
 
 
@@ -174,7 +203,8 @@ def status(args: argparse.Namespace, config: Config) -> int:
     if not args.inbox.is_dir():
         print(f"Không thấy thư mục hộp thư đến {args.inbox}.", file=sys.stderr)
         return 2
-    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args))
+    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
+                       history=_history(getattr(args, "outbox", None), args.year, args.period))
     today = dt.date.today()
     left = (result.deadline - today).days
     period = config.period_label(args.period).lower()
@@ -194,14 +224,16 @@ def status(args: argparse.Namespace, config: Config) -> int:
 
 def remind(args: argparse.Namespace, config: Config) -> int:
     """A ready-to-send reminder for each unit still missing, its own workbook attached."""
-    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args))
+    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
+                       history=_history(args.outbox, args.year, args.period))
     waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
     report_date = args.report_date or dt.date.today()
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"
+    _, models = register.latest_before(args.outbox, args.year, args.period)  # pre-filled
 
     def build(target: Path) -> None:
         drafts.reminders(config, args.templates, args.year, args.period, result.deadline,
-                         waiting, report_date, target)
+                         waiting, report_date, target, models)
 
     outbox.replace_folder(folder, build)
     print(f"Đã soạn {len(waiting)} thư nhắc trong {folder}" +
@@ -209,5 +241,22 @@ def remind(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def rebuild_register(args: argparse.Namespace, config: Config) -> int:
+    """The register of models written afresh from the period folders of the outbox."""
+    if not args.outbox.is_dir():
+        print(f"Không thấy thư mục kết quả {args.outbox}.", file=sys.stderr)
+        return 2
+    try:
+        with outbox.locked(args.outbox):
+            path = register.rebuild(args.outbox)
+    except outbox.OutboxBusy:
+        return _busy(args.outbox)
+    folders = register.period_folders(args.outbox)
+    print(f"Đã lập lại sổ theo dõi mô hình {path} từ {len(folders)} kỳ báo cáo"
+          + (": " + ", ".join(f.name for f in folders.values()) + "." if folders else "."))
+    return 0
+
+
 COMMANDS = {"run": run, "template": make_templates, "check": check, "status": status,
             "remind": remind}
+COMMANDS["register"] = rebuild_register

@@ -12,10 +12,11 @@ from typing import Any
 
 import jsonschema
 
-from . import __version__, feedback, report, workbooks, workers
+from . import __version__, feedback, register, report, workbooks, workers
 from .discover import sha256
 from .labels import RECEIVED_SOURCE
 from .merge import FileOutcome
+from .text import loose_key
 from .pipeline import RunResult
 
 REPORT_HTML = "bao-cao-tong-hop.html"
@@ -41,6 +42,7 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     try:
         jsonschema.validate(result.summary, result.config.summary_schema)
         written = [_json(folder / SUMMARY, result.summary)]
+        written.append(_register_source(result, folder))
         written += _reports(result, folder, templates, model)
         lap("render")
         written += _feedback(result, folder, templates, report_date)
@@ -81,6 +83,28 @@ def _feedback(result: RunResult, folder: Path, templates: Path,
         draft.write_bytes(feedback.email(result, target, path, templates, report_date))
         written += [path, draft]
     return written
+
+
+def _register_source(result: RunResult, folder: Path) -> Path:
+    """The period's accepted records with their codes: what the register is built from."""
+    records = result.records
+    names = records["name"].tolist()
+    keys = [loose_key(n) for n in names]
+    columns = {"code": records["model_code"], "name_key": keys}
+    values = [columns[c] if c in columns else records[c] for c in register.COLUMNS]
+    rows = ([_plain(v) for v in row] for row in zip(*values, strict=True))
+    return register.write_period_file(folder / register.PERIOD_FILE, result.year,
+                                      result.period, rows)
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON has it: numpy numbers as Python ones, a missing number as null."""
+    if value is None or isinstance(value, str):
+        return value
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float):
+        return None if value != value else int(value) if value.is_integer() else value
+    return value
 
 
 def _json(path: Path, data: Any) -> Path:

@@ -18,10 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-from . import discover, mail, merge, problems, summarise, workers
+from . import continuity, discover, mail, merge, problems, summarise, workers
 from .config import Config
 from .identify import UnitMatcher, identify
 from .merge import ACCEPTED, IGNORED, REJECTED, FileOutcome, UnitStatus
+from .register import History
 from .read import ReadRefused, load_sheets, locate, mark_uncalculated, repair_legacy_text
 from .text import nfc
 from .validate import RowValidator
@@ -45,6 +46,10 @@ class RunResult:
     summary: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
     emails: list[mail.SavedEmail] = field(default_factory=list)
+    # across periods: the register as it was before this run, and how this period continues it
+    history: History | None = None
+    comparison: continuity.Comparison | None = None
+    history_rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 class FileProcessor:
@@ -117,11 +122,13 @@ class FileProcessor:
 
 def aggregate(config: Config, inbox: Path, year: int, period: str,
               progress: Progress = lambda outcomes, total: outcomes, jobs: int = 1,
-              lap: Callable[[str], None] = lambda stage: None) -> RunResult:
+              lap: Callable[[str], None] = lambda stage: None,
+              history: History | None = None) -> RunResult:
     """Run every stage on the inbox for one year and period, and return what was found.
 
     ``jobs`` processes read files side by side; the result is the same for any number.
     ``lap`` is told as each stage ends: discover, read (and validate), merge, summarise.
+    ``history`` is the register of earlier periods (none: every model counts as new).
     """
     processor = FileProcessor(config, year, period)
     with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
@@ -132,15 +139,23 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
         lap("read")
     deadline = config.deadline(year, period)
     statuses = merge.resolve(outcomes, config, deadline)
+    history = history or History(year, period)
+    continuity.assign(statuses, history, config)
     records = merge.accepted_records(statuses, config)
+    accepted = [{"unit": s.code, **r} for s in statuses if s.used and s.used.rows
+                for r in s.used.rows if r["accepted"]]
     for outcome in outcomes:
         outcome.compact()
     lap("merge")
     summary = summarise.build(config, year, period, statuses, outcomes, records)
+    comparison = continuity.compare(accepted, statuses, history)
+    summary["continuity"] = comparison.summary
+    history_rows = continuity.history_rows(history, accepted, year, period)
     lap("summarise")
     return RunResult(config=config, year=year, period=period, deadline=deadline,
                      outcomes=outcomes, statuses=statuses, records=records, summary=summary,
-                     emails=emails)
+                     emails=emails, history=history, comparison=comparison,
+                     history_rows=history_rows)
 
 
 def _collect(inbox: Path, workdir: Path, config: Config

@@ -132,6 +132,7 @@ def write_master(result: RunResult, path: Path) -> None:
     _problems(book.add_worksheet("Lỗi và lưu ý"), styles,
               [p for o in result.outcomes for p in o.problems], result)
     _files(book.add_worksheet("Tệp nhận được"), styles, result, labels)
+    _history(book.add_worksheet("Lịch sử mô hình"), styles, result, labels)
     book.close()
 
 
@@ -225,3 +226,14 @@ def _files(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) 
              o.rows_counted, o.rows_invalid, o.candidate.size, o.candidate.sha256,
              "\n".join(p.message for p in o.file_errors)] for o in result.outcomes]
     write_table(sheet, styles, 0, headers, rows, [34, 18, 26, 12, 11, 8, 8, 8, 12, 20, 60])
+
+
+def _history(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
+    """Every model of this period or the one compared with, period by period (the register)."""
+    headers = ["Mã mô hình", "Đơn vị", "Tên mô hình, điển hình", "Kỳ báo cáo", "Giai đoạn",
+               "Số nơi nhân rộng"]
+    period = {p.code: p.label for p in result.config.periods}
+    rows = [[code, labels.units.get(unit, unit), name, f"{period[kind]} {year}",
+             labels.value("stage", stage), replications]
+            for code, unit, name, year, kind, stage, replications in result.history_rows]
+    write_table(sheet, styles, 0, headers, rows, [22, 24, 40, 14, 20, 10], plain=True)

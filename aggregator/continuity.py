@@ -1,0 +1,324 @@
+"""Models across periods: give every accepted record its model code, check it against the
+register, and count what continued, advanced, was dropped and grew.
+
+Runs between deciding each unit's file (``merge.resolve``) and merging the records: a bad code
+rejects its row like any other error. Takes the register's ``History`` as data; never opens
+the outbox.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from . import problems
+from .config import Config
+from .merge import ACCEPTED, UnitStatus
+from .register import Entry, History, rank
+from .text import loose_key, nfc
+from .validate import column_letter
+
+STAGE_ORDER = {"discovered": 0, "replicated": 1, "honoured": 2}
+
+
+def make_code(unit: str, field: int, name_key: str, salt: int = 0) -> str:
+    """A model's code: its unit's code and six letters from a hash of field and name.
+
+    The same unit, field and name always give the same code; on the rare collision with a
+    code already taken, ``salt`` counts up until the code is free.
+    """
+    text = f"{unit}|{field}|{name_key}|{salt}".encode()
+    letters = base64.b32encode(hashlib.sha256(text).digest()).decode().lower()
+    return f"{unit}-{letters[:6]}"
+
+
+def normalise_code(value: Any) -> str:
+    return nfc(value).lower().replace(" ", "") if value is not None else ""
+
+
+def period_text(year: int, period: str) -> str:
+    return f"năm {year}" if period == "annual" else f"6 tháng {year}"
+
+
+def assign(statuses: list[UnitStatus], history: History, config: Config) -> None:
+    """Every accepted row of every unit's file in use gets ``model_code``; bad codes reject
+    their row; cross-period warnings and the models not reported again are added."""
+    taken = set(history.owners)
+    for status in statuses:
+        used = status.used
+        if used is None or used.status != ACCEPTED or not used.rows:
+            if used is not None and history.compared is not None:
+                _not_reported(status, history, config, set())
+            continue
+        checker = _Checker(status, history, config)
+        claimed: dict[str, dict[str, Any]] = {}
+        for row in used.rows:  # typed codes first: a typed code wins over a name match
+            if row["accepted"] and (code := normalise_code(row.get("model_code"))):
+                checker.typed(row, code, claimed)
+        for row in used.rows:
+            if row["accepted"] and row.get("_code") is None:
+                key = (status.code, row["field"], loose_key(row["name"]))
+                code = history.by_key.get(key)
+                if code is None or code in claimed:
+                    salt = 0
+                    code = make_code(*key)
+                    while code in taken or code in claimed:
+                        salt += 1
+                        code = make_code(*key, salt)
+                row["_code"] = code
+                claimed[code] = row
+        for row in used.rows:
+            if "_code" in row:
+                row["model_code"] = row.pop("_code") if row["accepted"] else None
+        used.keep_rows(used.rows)
+        taken |= set(claimed)
+        for row in used.rows:
+            if row["accepted"]:
+                checker.across(row)
+        continued = {r["model_code"] for r in used.rows if r["accepted"]}
+        if history.compared is not None:
+            matched = _match(status.code, [r for r in used.rows if r["accepted"]],
+                             history.compared)
+            checker.close_names(matched)
+            _not_reported(status, history, config, set(matched.values()) | continued)
+        used.problems += checker.found
+
+
+def _match(unit: str, rows: list[dict[str, Any]], compared: list[Entry]) -> dict[int, str]:
+    """Row index -> code of the compared record it continues: by code, else by name key."""
+    mine = [e for e in compared if e.unit == unit]
+    by_code = {e.code: e for e in mine}
+    matched: dict[int, str] = {}
+    used: set[str] = set()
+    for i, row in enumerate(rows):
+        if row["model_code"] in by_code:
+            matched[i] = row["model_code"]
+            used.add(row["model_code"])
+    by_key = {}
+    for e in mine:
+        if e.code not in used:
+            by_key.setdefault((e.field, e.name_key), e.code)
+    for i, row in enumerate(rows):
+        if i in matched:
+            continue
+        code = by_key.pop((row["field"], loose_key(row["name"])), None)
+        if code is not None:
+            matched[i] = code
+    return matched
+
+
+def _not_reported(status: UnitStatus, history: History, config: Config,
+                  continued: set[str]) -> None:
+    """A file-level warning for each model of the compared period this unit did not report."""
+    severity = config.rules.get("model_not_reported")
+    if severity == "off" or status.used is None or history.compared is None:
+        return
+    against = period_text(*history.against)
+    for entry in history.compared:
+        if entry.unit == status.code and entry.code not in continued:
+            status.used.problems.append(problems.make(
+                "model_not_reported", severity=severity, file=status.used.candidate.relative,
+                value=entry.name, model=entry.code, field=entry.field, against=against))
+
+
+class _Checker:
+    """The checks of one unit's rows against the register, collecting problems."""
+
+    def __init__(self, status: UnitStatus, history: History, config: Config):
+        self.status, self.history, self.config = status, history, config
+        self.outcome = status.used
+        self.found: list[problems.Problem] = []
+        self.labels = {c.code: c.label for c in config.column("stage").choices}
+
+    def _problem(self, code: str, row: dict[str, Any], key: str, value: Any = "",
+                 **params: Any) -> bool:
+        """Add a problem at the row's cell; True when it rejects the row."""
+        severity = self.config.rules.get(code) or problems.CATALOGUE[code][0]
+        if severity == "off":
+            return False
+        assert self.outcome is not None
+        columns = next((t.columns for t in self.outcome.tables if t.sheet == row["sheet"]), {})
+        cell = f"{row['sheet']}!{column_letter(columns[key])}{row['row']}" if key in columns else ""
+        self.found.append(problems.make(
+            code, severity=severity, file=self.outcome.candidate.relative, sheet=row["sheet"],
+            cell=cell, row=row["row"], column=self.config.column(key).header, value=value,
+            **params))
+        return severity == problems.ERROR
+
+    def typed(self, row: dict[str, Any], code: str, claimed: dict[str, dict[str, Any]]) -> None:
+        owner = self.history.owners.get(code)
+        if owner is None and not self.history.checks_codes:
+            owner = self.status.code
+        failed = None
+        if owner is None:
+            failed = ("model_code_unknown", {})
+        elif owner != self.status.code:
+            failed = ("model_code_other_unit", {"owner": self.config.unit(owner).name
+                                                if owner in {u.code for u in self.config.units}
+                                                else owner})
+        elif code in claimed:
+            failed = ("model_code_duplicate", {"first_row": claimed[code]["row"]})
+        if failed is None:
+            row["_code"] = code
+            claimed[code] = row
+        elif self._problem(failed[0], row, "model_code", row.get("model_code"), **failed[1]):
+            row["accepted"] = False
+
+    def across(self, row: dict[str, Any]) -> None:
+        """Cross-period warnings against the model's latest earlier record."""
+        history = self.history
+        earlier = history.latest.get(row["model_code"])
+        if row.get("status") == "new" and earlier is not None:
+            since = history.first_seen.get(row["model_code"], (earlier.year, earlier.period))
+            self._problem("new_already_registered", row, "status", "Đăng ký mới",
+                          model=row["model_code"], since=period_text(*since))
+        if row.get("status") == "continuing" and earlier is None and history.earlier:
+            against = period_text(*history.against) if history.compared is not None else \
+                "các kỳ trước"
+            self._problem("continuing_unmatched", row, "status", "Duy trì, phát huy",
+                          against=against)
+        if earlier is None:
+            return
+        against = period_text(earlier.year, earlier.period)
+        if (row.get("stage") in STAGE_ORDER and earlier.stage in STAGE_ORDER
+                and STAGE_ORDER[row["stage"]] < STAGE_ORDER[earlier.stage]):
+            self._problem("stage_backwards", row, "stage", self.labels[row["stage"]],
+                          against=against, before=self.labels.get(earlier.stage, earlier.stage))
+        now, before = row.get("replications"), earlier.replications
+        if now is not None and before is not None and now < before:
+            self._problem("replications_down", row, "replications", now, against=against,
+                          before=before)
+        built = row.get("year_built")
+        if built is not None and earlier.year_built is not None and built != earlier.year_built:
+            self._problem("year_built_changed", row, "year_built", built, against=against,
+                          before=earlier.year_built)
+
+    def close_names(self, matched: dict[int, str]) -> None:
+        """A new record whose name is one or two letters off an unmatched earlier one: said,
+        never merged."""
+        history = self.history
+        assert history.compared is not None and self.outcome is not None and self.outcome.rows
+        rows = [r for r in self.outcome.rows if r["accepted"]]
+        left = [e for e in history.compared if e.unit == self.status.code
+                and e.code not in set(matched.values())]
+        if not left:
+            return
+        for i, row in enumerate(rows):
+            if i in matched:
+                continue
+            key = loose_key(row["name"])
+            for entry in left:
+                if entry.field == row["field"] and len(key) > 6 and _near(key, entry.name_key):
+                    self._problem("model_name_close", row, "name", row["name"],
+                                  before=entry.name, model=entry.code,
+                                  against=period_text(*history.against))
+                    break
+
+
+def _near(a: str, b: str, most: int = 2) -> bool:
+    """Whether two keys are at most ``most`` letters apart (and not the same)."""
+    if a == b or abs(len(a) - len(b)) > most:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i]
+        for j, y in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (x != y)))
+        if min(current) > most:
+            return False
+        previous = current
+    return previous[-1] <= most
+
+
+# -- the figures ----------------------------------------------------------------------------
+
+@dataclass
+class Comparison:
+    """Model by model, how this period continues the compared one (for summary and report)."""
+
+    summary: dict[str, Any] | None
+    dropped: list[Entry]            # of units that reported this period
+    honoured: list[dict[str, Any]]  # records that reached the last stage this period
+    advanced: list[tuple[dict[str, Any], Entry]]
+
+
+def compare(records_rows: list[dict[str, Any]], statuses: list[UnitStatus],
+            history: History) -> Comparison:
+    """The contract's ``continuity`` block (None without a compared period) and its lists."""
+    compared = history.compared
+    reporting = {s.code for s in statuses if s.used is not None and s.used.status == ACCEPTED}
+    if compared is None:
+        honoured = [r for r in records_rows if r.get("stage") == "honoured"]
+        return Comparison(None, [], honoured, [])
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for row in records_rows:
+        by_unit.setdefault(row["unit"], []).append(row)
+    entries = {e.code: e for e in compared}
+    matched_codes: set[str] = set()
+    per_unit = {}
+    advanced, regressed, change, claimed_cont, claimed_new = [], 0, 0, 0, 0
+    honoured = []
+    for status in statuses:
+        rows = by_unit.get(status.code, [])
+        pairs = _match(status.code, rows, compared)
+        matched_codes |= set(pairs.values())
+        for i, row in enumerate(rows):
+            entry = entries[pairs[i]] if i in pairs else None
+            if entry is None:
+                claimed_cont += row.get("status") == "continuing"
+            else:
+                claimed_new += row.get("status") == "new"
+                now, then = STAGE_ORDER.get(row.get("stage"), -1), STAGE_ORDER.get(entry.stage, -1)
+                if now > then >= 0:
+                    advanced.append((row, entry))
+                elif then > now >= 0:
+                    regressed += 1
+                change += (row.get("replications") or 0) - (entry.replications or 0)
+            if row.get("stage") == "honoured" and (entry is None or entry.stage != "honoured"):
+                honoured.append(row)
+        per_unit[status.code] = {"code": status.code, "matched": len(pairs),
+                                 "new": len(rows) - len(pairs), "dropped": 0}
+    dropped, not_reported = [], 0
+    for entry in compared:
+        if entry.code in matched_codes:
+            continue
+        if entry.unit in reporting:
+            dropped.append(entry)
+            if entry.unit in per_unit:
+                per_unit[entry.unit]["dropped"] += 1
+        else:
+            not_reported += 1
+    matched = len(matched_codes)
+    year, period = history.against
+    block = {
+        "against": {"year": year, "period": period},
+        "matched": matched,
+        "new": len(records_rows) - matched,
+        "dropped": len(dropped),
+        "not_reported": not_reported,
+        "advanced": len(advanced),
+        "regressed": regressed,
+        "replications_change": int(change),
+        "claimed_continuing_unmatched": claimed_cont,
+        "claimed_new_matched": claimed_new,
+        "by_unit": [per_unit[s.code] for s in statuses],
+    }
+    return Comparison(block, dropped, honoured, advanced)
+
+
+def history_rows(history: History, records_rows: list[dict[str, Any]],
+                 year: int, period: str) -> list[tuple[Any, ...]]:
+    """The master workbook's history: every code of this period or the compared one × every
+    period it appears in, in time order."""
+    codes = {r["model_code"] for r in records_rows}
+    if history.compared is not None:
+        codes |= {e.code for e in history.compared}
+    rows = list(history.rows_for(codes))
+    rows += [(r["model_code"], r["unit"], r["name"], year, period, r.get("stage"),
+              r.get("replications")) for r in records_rows]
+    rows.sort(key=lambda r: (r[1], r[0], rank(r[3], r[4])))
+    return rows
+

@@ -1,0 +1,345 @@
+"""The register of models across periods: a SQLite database in ``outbox/``, derived from the
+period folders.
+
+Each period folder holds its accepted records with their model codes (``mo-hinh.jsonl``, listed
+in its ``SHA256SUMS``); that file is the source of truth. The database ``so-mo-hinh.sqlite`` is
+a cache of every period folder's file, brought up to date by ``sync`` (a changed or new folder
+replaces its period, a vanished one is removed; archived runs in ``luu-tru/`` are not period
+folders). Deleting it loses nothing: ``rebuild`` writes it again, the same, from the folders.
+Writers hold the outbox lock and write in one SQLite transaction; a rebuild writes a temporary
+file and renames it into place, so a reader never sees half a register.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DB_NAME = "so-mo-hinh.sqlite"
+PERIOD_FILE = "mo-hinh.jsonl"
+FORMAT = 1
+PERIOD_RANK = {"half_year": 0, "annual": 1}  # within a year, the half-year comes first
+_FOLDER = re.compile(r"^(\d{4})(-6-thang)?$")
+
+# Stored per record, in this order (the period file's "columns" and the table's columns).
+COLUMNS = ["code", "unit", "field", "name", "name_key", "subject", "performer", "location",
+           "year_built", "status", "stage", "rating", "replications", "file", "sheet", "row"]
+
+SCHEMA = """
+-- Sổ theo dõi mô hình qua các kỳ (the register of models across periods).
+-- Derived from the period folders of outbox/ (each folder's mo-hinh.jsonl); safe to delete.
+CREATE TABLE register_info (
+    key   TEXT PRIMARY KEY,   -- 'format': the layout version of these tables
+    value TEXT NOT NULL
+);
+-- One row per period folder the register was built from.
+CREATE TABLE periods (
+    year          INTEGER NOT NULL,          -- report year (Năm báo cáo)
+    period        TEXT NOT NULL CHECK (period IN ('annual', 'half_year')),  -- Kỳ: năm / 6 tháng
+    folder        TEXT NOT NULL UNIQUE,      -- the folder in outbox/: 2025 or 2025-6-thang
+    source_sha256 TEXT NOT NULL,             -- SHA-256 of the folder's mo-hinh.jsonl
+    models        INTEGER NOT NULL,          -- accepted records of the period
+    PRIMARY KEY (year, period)
+) WITHOUT ROWID;
+-- One row per accepted record (mô hình, điển hình) of a period, with its model code.
+CREATE TABLE models (
+    year         INTEGER NOT NULL,
+    period       TEXT NOT NULL,
+    code         TEXT NOT NULL,   -- Mã mô hình: stable across periods (unit code + 6 letters)
+    unit         TEXT NOT NULL,   -- Mã đơn vị (schemas/units.yaml)
+    field        INTEGER NOT NULL,  -- Lĩnh vực 1-11
+    name         TEXT NOT NULL,   -- Tên mô hình, điển hình, as the unit wrote it
+    name_key     TEXT NOT NULL,   -- the name's matching key (case, tone marks, spacing)
+    subject      TEXT,            -- collective | individual | household
+    performer    TEXT,            -- Tập thể, cá nhân thực hiện
+    location     TEXT,            -- Địa bàn, cơ quan, đơn vị
+    year_built   INTEGER,         -- Năm xây dựng
+    status       TEXT,            -- new (Đăng ký mới) | continuing (Duy trì, phát huy)
+    stage        TEXT,            -- discovered | replicated | honoured
+    rating       TEXT,            -- good | fair | average
+    replications INTEGER,         -- Số nơi nhân rộng
+    file         TEXT,            -- source file of the record, as in the period's manifest
+    sheet        TEXT,
+    row          INTEGER,
+    PRIMARY KEY (year, period, code),
+    FOREIGN KEY (year, period) REFERENCES periods (year, period) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX models_by_code ON models (code);
+CREATE INDEX models_by_unit ON models (unit, field, name_key);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One record of an earlier period, as the comparisons need it."""
+
+    year: int
+    period: str
+    code: str
+    unit: str
+    field: int
+    name: str
+    name_key: str
+    status: str | None
+    stage: str | None
+    replications: int | None
+    year_built: int | None
+
+
+def rank(year: int, period: str) -> int:
+    """Periods in time order: 2025 half-year < 2025 annual < 2026 half-year."""
+    return year * 2 + PERIOD_RANK[period]
+
+
+def folder_name(year: int, period: str) -> str:
+    return str(year) if period == "annual" else f"{year}-6-thang"
+
+
+def period_folders(outbox: Path) -> dict[tuple[int, str], Path]:
+    """The period folders of an outbox that carry a records file (archived runs are not)."""
+    found = {}
+    if outbox.is_dir():
+        for folder in sorted(outbox.iterdir()):
+            match = _FOLDER.match(folder.name)
+            if match and (folder / PERIOD_FILE).is_file():
+                found[(int(match[1]), "half_year" if match[2] else "annual")] = folder
+    return found
+
+
+# -- the period file ------------------------------------------------------------------------
+
+def write_period_file(path: Path, year: int, period: str, rows: Iterable[list[Any]]) -> Path:
+    """A period's accepted records: a header line, then one JSON array per record."""
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.write(json.dumps({"format": FORMAT, "year": year, "period": period,
+                                 "columns": COLUMNS}, ensure_ascii=False) + "\n")
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return path
+
+
+def read_period_file(path: Path) -> tuple[dict[str, Any], list[list[Any]]]:
+    with path.open(encoding="utf-8") as handle:
+        header = json.loads(handle.readline())
+        columns = header["columns"]
+        if columns == COLUMNS:
+            rows = [json.loads(line) for line in handle if line.strip()]
+        else:  # a file of another layout: its columns by name, missing ones empty
+            where = [columns.index(c) if c in columns else None for c in COLUMNS]
+            rows = [[r[i] if i is not None else None for i in where]
+                    for r in (json.loads(line) for line in handle if line.strip())]
+    return header, rows
+
+
+# -- the database ---------------------------------------------------------------------------
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode: writers say BEGIN IMMEDIATE themselves."""
+    connection = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+def sync(outbox: Path) -> Path:
+    """Bring the register up to date with the period folders; returns its path.
+
+    Call it holding the outbox lock. A missing or unreadable register is rebuilt.
+    """
+    path = outbox / DB_NAME
+    if not path.exists():
+        return rebuild(outbox)
+    try:
+        connection = connect(path)
+        try:
+            _check_format(connection)
+            _update(connection, period_folders(outbox))
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError:
+        return rebuild(outbox)
+    return path
+
+
+def rebuild(outbox: Path) -> Path:
+    """Write the register afresh from the period folders, then swap it in."""
+    path = outbox / DB_NAME
+    temporary = outbox / f".{DB_NAME}.dang-ghi-{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    try:
+        connection = connect(temporary)
+        try:
+            connection.executescript(SCHEMA)
+            connection.execute("INSERT INTO register_info VALUES ('format', ?)", (str(FORMAT),))
+            _update(connection, period_folders(outbox))
+        finally:
+            connection.close()
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _check_format(connection: sqlite3.Connection) -> None:
+    row = connection.execute("SELECT value FROM register_info WHERE key = 'format'").fetchone()
+    if row is None or row[0] != str(FORMAT):
+        raise sqlite3.DatabaseError("register of another format")
+
+
+def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]) -> None:
+    """One transaction: every changed or new folder replaces its period; vanished ones go."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        known = {(y, p): sha for y, p, sha in
+                 connection.execute("SELECT year, period, source_sha256 FROM periods")}
+        for key in sorted(set(known) - set(folders)):
+            connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
+        for key, folder in sorted(folders.items()):
+            source = folder / PERIOD_FILE
+            digest = _sha256(source)
+            if known.get(key) != digest:
+                _replace_period(connection, key, folder.name, source, digest)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _replace_period(connection: sqlite3.Connection, key: tuple[int, str], folder: str,
+                    source: Path, digest: str) -> None:
+    year, period = key
+    _, rows = read_period_file(source)
+    rows.sort(key=lambda r: r[0])
+    connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
+    connection.execute("INSERT INTO periods VALUES (?, ?, ?, ?, ?)",
+                       (year, period, folder, digest, len(rows)))
+    marks = ", ".join("?" * (len(COLUMNS) + 2))
+    connection.executemany(f"INSERT INTO models (year, period, {', '.join(COLUMNS)}) "
+                           f"VALUES ({marks})", ([year, period, *r] for r in rows))
+
+
+def dump(path: Path) -> str:
+    """The register as SQL text: two registers are the same when their dumps are."""
+    connection = sqlite3.connect(str(path))
+    try:
+        return "\n".join(connection.iterdump())
+    finally:
+        connection.close()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# -- reading it -----------------------------------------------------------------------------
+
+@dataclass
+class History:
+    """What the register says before one period is (re)run: that period itself left out."""
+
+    year: int
+    period: str
+    path: Path | None = None
+    owners: dict[str, str] = field(default_factory=dict)       # code -> unit, every other period
+    by_key: dict[tuple[str, int, str], str] = field(default_factory=dict)  # nearest period first
+    latest: dict[str, Entry] = field(default_factory=dict)     # code -> its latest earlier record
+    first_seen: dict[str, tuple[int, str]] = field(default_factory=dict)
+    compared: list[Entry] | None = None                        # same period, previous year
+    trend: dict[int, int] = field(default_factory=dict)        # year -> models, this period kind
+    earlier: bool = False                                      # any earlier period at all
+    checks_codes: bool = True  # False: no register at hand (status), typed codes taken as is
+
+    @property
+    def against(self) -> tuple[int, str]:
+        return self.year - 1, self.period
+
+    def rows_for(self, codes: set[str]) -> list[tuple[Any, ...]]:
+        """(code, unit, name, year, period, stage, replications) of these codes, every other
+        period."""
+        if self.path is None or not codes:
+            return []
+        connection = sqlite3.connect(str(self.path))
+        try:
+            connection.execute("CREATE TEMP TABLE wanted (code TEXT PRIMARY KEY)")
+            connection.executemany("INSERT INTO wanted VALUES (?)", ((c,) for c in codes))
+            return connection.execute(
+                "SELECT m.code, m.unit, m.name, m.year, m.period, m.stage, m.replications "
+                "FROM models m JOIN wanted USING (code) WHERE NOT (m.year = ? AND m.period = ?)",
+                (self.year, self.period)).fetchall()
+        finally:
+            connection.close()
+
+
+def history(path: Path | None, year: int, period: str) -> History:
+    """Read the register for a run of ``year`` and ``period`` (nothing, if there is none)."""
+    found = History(year, period, path)
+    if path is None or not path.exists():
+        found.path = None
+        return found
+    here = rank(year, period)
+    connection = sqlite3.connect(str(path))
+    try:
+        entries = _entries(connection.execute(
+            "SELECT year, period, code, unit, field, name, name_key, status, stage, "
+            "replications, year_built FROM models"))
+        counts = connection.execute("SELECT year, period, models FROM periods").fetchall()
+    finally:
+        connection.close()
+    # nearest first: the latest earlier period, ..., then later periods, nearest first
+    entries.sort(key=lambda e: (rank(e.year, e.period) > here,
+                                abs(rank(e.year, e.period) - here)))
+    for entry in entries:
+        if (entry.year, entry.period) == (year, period):
+            continue
+        found.owners.setdefault(entry.code, entry.unit)
+        found.by_key.setdefault((entry.unit, entry.field, entry.name_key), entry.code)
+        if rank(entry.year, entry.period) < here:
+            found.earlier = True
+            found.latest.setdefault(entry.code, entry)
+            first = found.first_seen.get(entry.code)
+            if first is None or rank(*first) > rank(entry.year, entry.period):
+                found.first_seen[entry.code] = (entry.year, entry.period)
+    if any((y, p) == found.against for y, p, _ in counts):
+        found.compared = [e for e in entries if (e.year, e.period) == found.against]
+        found.compared.sort(key=lambda e: e.code)
+    found.trend = {y: n for y, p, n in counts if p == period and y != year}
+    return found
+
+
+def _entries(rows: Iterator[tuple[Any, ...]]) -> list[Entry]:
+    return [Entry(*row) for row in rows]
+
+
+def latest_before(outbox: Path, year: int, period: str
+                  ) -> tuple[tuple[int, str] | None, dict[str, list[dict[str, Any]]]]:
+    """The latest period before this one in the register, and its records by unit."""
+    path = outbox / DB_NAME
+    if not path.exists():
+        return None, {}
+    connection = sqlite3.connect(str(path))
+    connection.row_factory = sqlite3.Row
+    try:
+        periods = [(y, p) for y, p in connection.execute("SELECT year, period FROM periods")
+                   if rank(y, p) < rank(year, period)]
+        if not periods:
+            return None, {}
+        chosen = max(periods, key=lambda k: rank(*k))
+        rows = connection.execute("SELECT * FROM models WHERE year = ? AND period = ? "
+                                  "ORDER BY unit, field, name_key", chosen).fetchall()
+    finally:
+        connection.close()
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_unit.setdefault(row["unit"], []).append(dict(row))
+    return chosen, by_unit
