@@ -376,3 +376,96 @@ def test_remind_attaches_the_prefilled_workbook(three_years, tmp_path):
     names = [r[1].value for r in openpyxl.load_workbook(path)["Danh sách"].iter_rows(min_row=6)
              if r[1].value]
     assert sorted(names) == ["Bếp ăn tình thương", "Dân vận khéo ở thôn", "Nhà văn hóa sạch đẹp"]
+
+
+# -- the contract's identities, for any register and any period -------------------------------
+
+from types import SimpleNamespace  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from aggregator.continuity import compare  # noqa: E402
+from aggregator.merge import UnitStatus  # noqa: E402
+from aggregator.register import Entry, History  # noqa: E402
+
+UNITS = ["a", "b", "c"]
+NAMES = ["x", "y", "z", "w"]
+STAGES = ["discovered", "replicated", "honoured"]
+entries = st.lists(st.tuples(st.sampled_from(UNITS), st.integers(1, 2), st.sampled_from(NAMES),
+                             st.sampled_from(STAGES), st.none() | st.integers(0, 5)),
+                   max_size=12, unique_by=lambda t: t[:3])
+choices = st.lists(st.tuples(st.sampled_from(["code", "key", "fresh"]), st.integers(0, 20),
+                             st.sampled_from(UNITS), st.sampled_from(STAGES),
+                             st.none() | st.integers(0, 5), st.sampled_from(["new", "continuing"])),
+                   max_size=15)
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries, choices, st.sets(st.sampled_from(UNITS)))
+def test_continuity_identities(before, now, reporting):
+    compared = [Entry(2025, "annual", f"{u}-{i}", u, f, n, n, "continuing", s, r, 2020)
+                for i, (u, f, n, s, r) in enumerate(before)]
+    history = History(2026, "annual", compared=compared)
+    rows, used = [], set()
+    for n, (how, pick, unit, stage, places, status) in enumerate(now):
+        if how != "fresh" and compared:
+            entry = compared[pick % len(compared)]
+            if entry.unit not in reporting or entry.code in used:
+                continue
+            used.add(entry.code)
+            code = entry.code if how == "code" else f"new-{n}"
+            rows.append({"unit": entry.unit, "model_code": code, "field": entry.field,
+                         "name": entry.name if how == "key" else f"renamed {n}",
+                         "status": status, "stage": stage, "replications": places})
+        elif unit in reporting:
+            # a new model, perhaps of an earlier model's name: matched at most once
+            rows.append({"unit": unit, "model_code": f"new-{n}", "field": 1 + pick % 2,
+                         "name": NAMES[pick % len(NAMES)],
+                         "status": status, "stage": stage, "replications": places})
+    statuses = [UnitStatus(u, u, "g", 3, "on_time" if u in reporting else "missing",
+                           used=SimpleNamespace(status="accepted") if u in reporting else None)
+                for u in UNITS]
+    block = compare(rows, statuses, history).summary
+    assert block["matched"] + block["new"] == len(rows)
+    assert block["matched"] + block["dropped"] + block["not_reported"] == len(compared)
+    assert sum(u["matched"] for u in block["by_unit"]) == block["matched"]
+    assert sum(u["new"] for u in block["by_unit"]) == block["new"]
+    assert sum(u["dropped"] for u in block["by_unit"]) == block["dropped"]
+    assert block["advanced"] + block["regressed"] <= block["matched"]
+    assert block["not_reported"] == sum(1 for e in compared if e.unit not in reporting)
+
+
+def _churn(outbox: str, times: int) -> None:
+    for n in range(times):
+        (register.rebuild if n % 2 else register.sync)(Path(outbox))
+
+
+def test_two_writers_at_once_leave_a_whole_register(three_years):
+    """Even without the outbox lock, SQLite transactions and the rename keep it whole."""
+    import multiprocessing
+
+    outbox, _, _ = three_years
+    before = register.dump(outbox / register.DB_NAME)
+    (outbox / register.DB_NAME).unlink()
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_churn, args=(str(outbox), 6)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    assert register.dump(outbox / register.DB_NAME) == before
+    assert not list(outbox.glob(".*dang-ghi*"))
+
+
+def test_a_run_refuses_while_another_holds_the_outbox(three_years, tmp_path, capsys):
+    import os
+
+    outbox, _, _ = three_years
+    before = register.dump(outbox / register.DB_NAME)
+    (outbox / ".dang-chay.lock").write_text(str(os.getppid()))
+    assert main(["--inbox", str(tmp_path / "inbox-2025"), "--outbox", str(outbox),
+                 "--year", "2025", "--report-date", "15/12/2025"]) == 1
+    assert "Đang có một lần chạy khác" in capsys.readouterr().err
+    assert register.dump(outbox / register.DB_NAME) == before
