@@ -469,3 +469,38 @@ def test_a_run_refuses_while_another_holds_the_outbox(three_years, tmp_path, cap
                  "--year", "2025", "--report-date", "15/12/2025"]) == 1
     assert "Đang có một lần chạy khác" in capsys.readouterr().err
     assert register.dump(outbox / register.DB_NAME) == before
+
+
+SOFFICE = __import__("shutil").which("soffice") or __import__("shutil").which("libreoffice")
+
+
+@pytest.mark.skipif(not SOFFICE, reason="LibreOffice (installed by .ci/run)")
+def test_prefilled_workbook_and_report_open_in_libreoffice(three_years, tmp_path):
+    """LibreOffice loads the pre-filled workbook and saves it back with the codes, their lock
+    and the dropdowns; it lays out the Word report's section on continuity."""
+    import subprocess
+
+    outbox, _, (_, _, c26) = three_years
+    assert main(["template", "--outbox", str(outbox), "--year", "2027"]) == 0
+    source = outbox / "templates" / "bieu-mau-cam-lam.xlsx"
+    out = tmp_path / "lo"
+    for target, path in (("xlsx:Calc MS Excel 2007 XML", source),
+                         ("pdf", outbox / "2026" / "bao-cao-tong-hop.docx")):
+        subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/u",
+                        "--convert-to", target, "--outdir", str(out), str(path)],
+                       check=True, capture_output=True, timeout=240)
+    sheet = openpyxl.load_workbook(out / source.name)["Danh sách"]
+    header = [c.value for c in sheet[5]]
+    column = header.index("Mã mô hình")
+    rows = [r for r in sheet.iter_rows(min_row=6, max_row=8)]
+    assert sorted(r[column].value for r in rows) == sorted(
+        c26[n] for n in ("Dân vận khéo ở thôn", "Bếp ăn tình thương", "Nhà văn hóa sạch đẹp"))
+    assert sheet.protection.sheet
+    assert all(r[column].protection.locked and not r[1].protection.locked for r in rows)
+    kinds = {v.type for v in sheet.data_validations.dataValidation}
+    assert "list" in kinds and len(sheet.data_validations.dataValidation) >= 6
+    pdftotext = __import__("shutil").which("pdftotext")
+    if pdftotext:
+        text = subprocess.run([pdftotext, str(out / "bao-cao-tong-hop.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        assert "qua các kỳ báo cáo" in text and "Khuyến học, khuyến tài" in text
