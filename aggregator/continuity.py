@@ -79,16 +79,15 @@ def assign(statuses: list[UnitStatus], history: History, config: Config) -> None
                 checker.across(row)
         continued = {r["model_code"] for r in used.rows if r["accepted"]}
         if history.compared is not None:
-            matched = _match(status.code, [r for r in used.rows if r["accepted"]],
-                             history.compared)
+            matched = _match(status.code, [r for r in used.rows if r["accepted"]], history)
             checker.close_names(matched)
             _not_reported(status, history, config, set(matched.values()) | continued)
         used.problems += checker.found
 
 
-def _match(unit: str, rows: list[dict[str, Any]], compared: list[Entry]) -> dict[int, str]:
+def _match(unit: str, rows: list[dict[str, Any]], history: History) -> dict[int, str]:
     """Row index -> code of the compared record it continues: by code, else by name key."""
-    mine = [e for e in compared if e.unit == unit]
+    mine = history.compared_of(unit)
     by_code = {e.code: e for e in mine}
     matched: dict[int, str] = {}
     used: set[str] = set()
@@ -116,8 +115,8 @@ def _not_reported(status: UnitStatus, history: History, config: Config,
     if severity == "off" or status.used is None or history.compared is None:
         return
     against = period_text(*history.against)
-    for entry in history.compared:
-        if entry.unit == status.code and entry.code not in continued:
+    for entry in history.compared_of(status.code):
+        if entry.code not in continued:
             status.used.problems.append(problems.make(
                 "model_not_reported", severity=severity, file=status.used.candidate.relative,
                 value=entry.name, model=entry.code, field=entry.field, against=against))
@@ -201,8 +200,8 @@ class _Checker:
         history = self.history
         assert history.compared is not None and self.outcome is not None and self.outcome.rows
         rows = [r for r in self.outcome.rows if r["accepted"]]
-        left = [e for e in history.compared if e.unit == self.status.code
-                and e.code not in set(matched.values())]
+        done = set(matched.values())
+        left = [e for e in history.compared_of(self.status.code) if e.code not in done]
         if not left:
             return
         for i, row in enumerate(rows):
@@ -263,7 +262,7 @@ def compare(records_rows: list[dict[str, Any]], statuses: list[UnitStatus],
     honoured = []
     for status in statuses:
         rows = by_unit.get(status.code, [])
-        pairs = _match(status.code, rows, compared)
+        pairs = _match(status.code, rows, history)
         matched_codes |= set(pairs.values())
         for i, row in enumerate(rows):
             entry = entries[pairs[i]] if i in pairs else None

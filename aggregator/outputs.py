@@ -88,23 +88,25 @@ def _feedback(result: RunResult, folder: Path, templates: Path,
 def _register_source(result: RunResult, folder: Path) -> Path:
     """The period's accepted records with their codes: what the register is built from."""
     records = result.records
-    names = records["name"].tolist()
-    keys = [loose_key(n) for n in names]
-    columns = {"code": records["model_code"], "name_key": keys}
-    values = [columns[c] if c in columns else records[c] for c in register.COLUMNS]
-    rows = ([_plain(v) for v in row] for row in zip(*values, strict=True))
+    columns = {"code": records["model_code"].tolist(),
+               "name_key": [loose_key(n) for n in records["name"].tolist()]}
+    values = [columns[c] if c in columns else records[c].tolist() for c in register.COLUMNS]
+    floats = [i for i, c in enumerate(register.COLUMNS)
+              if c not in columns and records[c].dtype.kind == "f"]
+    rows = (list(row) for row in zip(*values, strict=True))
     return register.write_period_file(folder / register.PERIOD_FILE, result.year,
-                                      result.period, rows)
+                                      result.period, _whole(rows, floats))
 
 
-def _plain(value: Any) -> Any:
-    """A value as JSON has it: numpy numbers as Python ones, a missing number as null."""
-    if value is None or isinstance(value, str):
-        return value
-    value = value.item() if hasattr(value, "item") else value
-    if isinstance(value, float):
-        return None if value != value else int(value) if value.is_integer() else value
-    return value
+def _whole(rows: Any, floats: list[int]) -> Any:
+    """Rows with a column of numbers read as floats (blanks among them) back to whole
+    numbers, and its blanks to null."""
+    for row in rows:
+        for i in floats:
+            value = row[i]
+            if value is not None:
+                row[i] = None if value != value else int(value) if value.is_integer() else value
+        yield row
 
 
 def _json(path: Path, data: Any) -> Path:

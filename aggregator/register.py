@@ -120,8 +120,8 @@ def write_period_file(path: Path, year: int, period: str, rows: Iterable[list[An
     with path.open("w", encoding="utf-8", newline="\n") as handle:
         handle.write(json.dumps({"format": FORMAT, "year": year, "period": period,
                                  "columns": COLUMNS}, ensure_ascii=False) + "\n")
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        handle.writelines(encode(row) + "\n" for row in rows)
     return path
 
 
@@ -259,10 +259,19 @@ class History:
     trend: dict[int, int] = field(default_factory=dict)        # year -> models, this period kind
     earlier: bool = False                                      # any earlier period at all
     checks_codes: bool = True  # False: no register at hand (status), typed codes taken as is
+    _by_unit: dict[str, list[Entry]] | None = field(default=None, repr=False)
 
     @property
     def against(self) -> tuple[int, str]:
         return self.year - 1, self.period
+
+    def compared_of(self, unit: str) -> list[Entry]:
+        """The compared period's records of one unit (empty without a compared period)."""
+        if self._by_unit is None:
+            self._by_unit = {}
+            for entry in self.compared or []:
+                self._by_unit.setdefault(entry.unit, []).append(entry)
+        return self._by_unit.get(unit, [])
 
     def rows_for(self, codes: set[str]) -> list[tuple[Any, ...]]:
         """(code, unit, name, year, period, stage, replications) of these codes, every other
