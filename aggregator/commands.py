@@ -86,6 +86,17 @@ def _history(outbox_dir: Path | None, year: int, period: str,
     return register.history(path if path.exists() else None, year, period)
 
 
+def _synced(outbox_dir: Path) -> None:
+    """The register brought up to date when there are period folders (a run busy writing
+    holds the lock: then the register is read as it is)."""
+    if register.period_folders(outbox_dir):
+        try:
+            with outbox.locked(outbox_dir):
+                register.sync(outbox_dir)
+        except outbox.OutboxBusy:
+            pass
+
+
 def _jobs(args: argparse.Namespace) -> int:
     """Processes to read with: as asked, else one per CPU this process may use."""
     return args.jobs or workers.cpu_count()
@@ -132,6 +143,7 @@ def _closing(summary: dict, folder: Path) -> None:
 def make_templates(args: argparse.Namespace, config: Config) -> int:
     """Standard workbooks for every unit, ready to send out."""
     folder = args.outbox / "templates"
+    _synced(args.outbox)
     source, models = register.latest_before(args.outbox, args.year, args.period)
     written = template.write_all(config, folder, args.year, args.period, models)
     print(f"Đã tạo {len(written)} biểu mẫu (mỗi đơn vị một tệp và một tệp trống) trong {folder}.")
@@ -229,6 +241,7 @@ def remind(args: argparse.Namespace, config: Config) -> int:
     waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
     report_date = args.report_date or dt.date.today()
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"
+    _synced(args.outbox)
     _, models = register.latest_before(args.outbox, args.year, args.period)  # pre-filled
 
     def build(target: Path) -> None:

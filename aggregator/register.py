@@ -71,6 +71,8 @@ CREATE TABLE models (
     PRIMARY KEY (year, period, code),
     FOREIGN KEY (year, period) REFERENCES periods (year, period) ON DELETE CASCADE
 ) WITHOUT ROWID;
+"""
+INDEXES = """
 CREATE INDEX models_by_code ON models (code);
 CREATE INDEX models_by_unit ON models (unit, field, name_key);
 """
@@ -129,13 +131,13 @@ def read_period_file(path: Path) -> tuple[dict[str, Any], list[list[Any]]]:
     with path.open(encoding="utf-8") as handle:
         header = json.loads(handle.readline())
         columns = header["columns"]
-        if columns == COLUMNS:
-            rows = [json.loads(line) for line in handle if line.strip()]
-        else:  # a file of another layout: its columns by name, missing ones empty
+        body = handle.read().strip()
+        rows = json.loads("[" + body.replace("\n", ",") + "]") if body else []
+        if columns != COLUMNS:  # a file of another layout: its columns by name, missing empty
             where = [columns.index(c) if c in columns else None for c in COLUMNS]
-            rows = [[r[i] if i is not None else None for i in where]
-                    for r in (json.loads(line) for line in handle if line.strip())]
+            rows = [[r[i] if i is not None else None for i in where] for r in rows]
     return header, rows
+
 
 
 # -- the database ---------------------------------------------------------------------------
@@ -174,12 +176,17 @@ def rebuild(outbox: Path) -> Path:
     temporary.unlink(missing_ok=True)
     try:
         connection = connect(temporary)
-        try:
+        try:  # a file no one else sees yet: no journal, no waiting for the disk until the end
+            connection.execute("PRAGMA journal_mode = OFF")
+            connection.execute("PRAGMA synchronous = OFF")
             connection.executescript(SCHEMA)
             connection.execute("INSERT INTO register_info VALUES ('format', ?)", (str(FORMAT),))
             _update(connection, period_folders(outbox))
+            connection.executescript(INDEXES)  # faster built once, after the rows
         finally:
             connection.close()
+        with open(temporary, "rb+") as handle:  # on disk before it takes the register's name
+            os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -133,6 +133,14 @@ def test_second_year_counted_by_hand(three_years):
     assert c25["Bếp ăn tình thương"] not in c24.values()
     # the unit is told which of last year's models it did not report
     assert ("model_not_reported", "Đường hoa nông thôn mới") in problems_of(outbox, 2025)
+    summary = openpyxl.load_workbook(outbox / "2025" / "phan-hoi" / "cam-lam.xlsx")["Tóm tắt"]
+    assert any("Đường hoa nông thôn mới" in str(c.value) for r in summary.iter_rows() for c in r)
+    draft = (outbox / "2025" / "phan-hoi" / "cam-lam.eml").read_bytes()
+    import email
+
+    body = next(p for p in email.message_from_bytes(draft).walk()
+                if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    assert "Đường hoa nông thôn mới" in body
 
 
 def test_third_year_counted_by_hand(three_years):
@@ -316,6 +324,7 @@ def test_prefilled_round_trip(tmp_path, capsys):
     run(box, outbox, 2025)
     c25 = codes_of(outbox, 2025)
 
+    (outbox / register.DB_NAME).unlink()  # the template command brings it back first
     assert main(["template", "--outbox", str(outbox), "--year", "2026"]) == 0
     assert "điền sẵn 5 mô hình" in capsys.readouterr().out
     path = outbox / "templates" / "bieu-mau-cam-lam.xlsx"
