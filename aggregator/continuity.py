@@ -244,25 +244,22 @@ class Comparison:
     advanced: list[tuple[dict[str, Any], Entry]]
 
 
-def compare(records_rows: list[dict[str, Any]], statuses: list[UnitStatus],
-            history: History) -> Comparison:
-    """The contract's ``continuity`` block (None without a compared period) and its lists."""
+def compare(statuses: list[UnitStatus], history: History) -> Comparison:
+    """The contract's ``continuity`` block (None without a compared period) and its lists,
+    from the accepted rows of every unit's file in use."""
     compared = history.compared
     reporting = {s.code for s in statuses if s.used is not None and s.used.status == ACCEPTED}
-    if compared is None:
-        honoured = [r for r in records_rows if r.get("stage") == "honoured"]
-        return Comparison(None, [], honoured, [])
-    by_unit: dict[str, list[dict[str, Any]]] = {}
-    for row in records_rows:
-        by_unit.setdefault(row["unit"], []).append(row)
-    entries = {e.code: e for e in compared}
+    entries = {e.code: e for e in compared or []}
     matched_codes: set[str] = set()
     per_unit = {}
-    advanced, regressed, change, claimed_cont, claimed_new = [], 0, 0, 0, 0
-    honoured = []
+    advanced: list[tuple[dict[str, Any], Entry]] = []
+    honoured: list[dict[str, Any]] = []
+    regressed, change, claimed_cont, claimed_new, models = 0, 0, 0, 0, 0
     for status in statuses:
-        rows = by_unit.get(status.code, [])
-        pairs = _match(status.code, rows, history)
+        used = status.used
+        rows = [r for r in used.rows if r["accepted"]] if used is not None and used.rows else []
+        models += len(rows)
+        pairs = _match(status.code, rows, history) if compared is not None else {}
         matched_codes |= set(pairs.values())
         for i, row in enumerate(rows):
             entry = entries[pairs[i]] if i in pairs else None
@@ -272,14 +269,16 @@ def compare(records_rows: list[dict[str, Any]], statuses: list[UnitStatus],
                 claimed_new += row.get("status") == "new"
                 now, then = STAGE_ORDER.get(row.get("stage"), -1), STAGE_ORDER.get(entry.stage, -1)
                 if now > then >= 0:
-                    advanced.append((row, entry))
+                    advanced.append((_brief(status.code, row), entry))
                 elif then > now >= 0:
                     regressed += 1
                 change += (row.get("replications") or 0) - (entry.replications or 0)
             if row.get("stage") == "honoured" and (entry is None or entry.stage != "honoured"):
-                honoured.append(row)
+                honoured.append(_brief(status.code, row))
         per_unit[status.code] = {"code": status.code, "matched": len(pairs),
                                  "new": len(rows) - len(pairs), "dropped": 0}
+    if compared is None:
+        return Comparison(None, [], honoured, [])
     dropped, not_reported = [], 0
     for entry in compared:
         if entry.code in matched_codes:
@@ -295,7 +294,7 @@ def compare(records_rows: list[dict[str, Any]], statuses: list[UnitStatus],
     block = {
         "against": {"year": year, "period": period},
         "matched": matched,
-        "new": len(records_rows) - matched,
+        "new": models - matched,
         "dropped": len(dropped),
         "not_reported": not_reported,
         "advanced": len(advanced),
@@ -308,16 +307,22 @@ def compare(records_rows: list[dict[str, Any]], statuses: list[UnitStatus],
     return Comparison(block, dropped, honoured, advanced)
 
 
-def history_rows(history: History, records_rows: list[dict[str, Any]],
-                 year: int, period: str) -> list[tuple[Any, ...]]:
+def _brief(unit: str, row: dict[str, Any]) -> dict[str, Any]:
+    """What the report says of a record (a small copy: the row itself may be let go)."""
+    return {"unit": unit, "name": row["name"], "model_code": row["model_code"],
+            "stage": row.get("stage")}
+
+
+def history_rows(history: History, records: Any, year: int, period: str
+                 ) -> list[tuple[Any, ...]]:
     """The master workbook's history: every code of this period or the compared one × every
-    period it appears in, in time order."""
-    codes = {r["model_code"] for r in records_rows}
+    period it appears in, in time order (``records``: the run's accepted records frame)."""
+    now = list(zip(records["model_code"].tolist(), records["unit"].tolist(),
+                   records["name"].tolist(), [year] * len(records), [period] * len(records),
+                   records["stage"].tolist(), records["replications"].tolist(), strict=True))
+    codes = {r[0] for r in now}
     if history.compared is not None:
         codes |= {e.code for e in history.compared}
-    rows = list(history.rows_for(codes))
-    rows += [(r["model_code"], r["unit"], r["name"], year, period, r.get("stage"),
-              r.get("replications")) for r in records_rows]
+    rows = list(history.rows_for(codes)) + now
     rows.sort(key=lambda r: (r[1], r[0], rank(r[3], r[4])))
     return rows
-

@@ -49,7 +49,6 @@ class RunResult:
     # across periods: the register as it was before this run, and how this period continues it
     history: History | None = None
     comparison: continuity.Comparison | None = None
-    history_rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 class FileProcessor:
@@ -142,20 +141,16 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
     history = history or History(year, period)
     continuity.assign(statuses, history, config)
     records = merge.accepted_records(statuses, config)
-    accepted = [{"unit": s.code, **r} for s in statuses if s.used and s.used.rows
-                for r in s.used.rows if r["accepted"]]
+    comparison = continuity.compare(statuses, history)  # reads the rows compact() lets go
     for outcome in outcomes:
         outcome.compact()
     lap("merge")
     summary = summarise.build(config, year, period, statuses, outcomes, records)
-    comparison = continuity.compare(accepted, statuses, history)
     summary["continuity"] = comparison.summary
-    history_rows = continuity.history_rows(history, accepted, year, period)
     lap("summarise")
     return RunResult(config=config, year=year, period=period, deadline=deadline,
                      outcomes=outcomes, statuses=statuses, records=records, summary=summary,
-                     emails=emails, history=history, comparison=comparison,
-                     history_rows=history_rows)
+                     emails=emails, history=history, comparison=comparison)
 
 
 def _collect(inbox: Path, workdir: Path, config: Config

@@ -232,8 +232,12 @@ def _history(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels
     """Every model of this period or the one compared with, period by period (the register)."""
     headers = ["Mã mô hình", "Đơn vị", "Tên mô hình, điển hình", "Kỳ báo cáo", "Giai đoạn",
                "Số nơi nhân rộng"]
+    from .continuity import history_rows  # read here, in the master workbook's own process
+
     period = {p.code: p.label for p in result.config.periods}
+    found = history_rows(result.history, result.records, result.year, result.period) \
+        if result.history is not None else []
     rows = [[code, labels.units.get(unit, unit), name, f"{period[kind]} {year}",
-             labels.value("stage", stage), replications]
-            for code, unit, name, year, kind, stage, replications in result.history_rows]
+             labels.value("stage", stage), labels.value("replications", replications)]
+            for code, unit, name, year, kind, stage, replications in found]
     write_table(sheet, styles, 0, headers, rows, [22, 24, 40, 14, 20, 10], plain=True)

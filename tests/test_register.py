@@ -433,9 +433,11 @@ def test_continuity_identities(before, now, reporting):
                          "name": NAMES[pick % len(NAMES)],
                          "status": status, "stage": stage, "replications": places})
     statuses = [UnitStatus(u, u, "g", 3, "on_time" if u in reporting else "missing",
-                           used=SimpleNamespace(status="accepted") if u in reporting else None)
+                           used=SimpleNamespace(status="accepted", rows=[
+                               {**r, "accepted": True} for r in rows if r["unit"] == u])
+                           if u in reporting else None)
                 for u in UNITS]
-    block = compare(rows, statuses, history).summary
+    block = compare(statuses, history).summary
     assert block["matched"] + block["new"] == len(rows)
     assert block["matched"] + block["dropped"] + block["not_reported"] == len(compared)
     assert sum(u["matched"] for u in block["by_unit"]) == block["matched"]
