@@ -17,10 +17,10 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 DB_NAME = "so-mo-hinh.sqlite"
 PERIOD_FILE = "mo-hinh.jsonl"
@@ -78,8 +78,7 @@ CREATE INDEX models_by_unit ON models (unit, field, name_key);
 """
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One record of an earlier period, as the comparisons need it."""
 
     year: int
@@ -306,35 +305,40 @@ def history(path: Path | None, year: int, period: str) -> History:
     here = rank(year, period)
     connection = sqlite3.connect(str(path))
     try:
-        entries = _entries(connection.execute(
+        # nearest first: the latest earlier period, ..., then later periods, nearest first
+        rows = connection.execute(
             "SELECT year, period, code, unit, field, name, name_key, status, stage, "
-            "replications, year_built FROM models"))
+            "replications, year_built, year * 2 + (period = 'annual') AS rank FROM models "
+            "WHERE NOT (year = ? AND period = ?) ORDER BY rank > ?, abs(rank - ?)",
+            (year, period, here, here)).fetchall()
         counts = connection.execute("SELECT year, period, models FROM periods").fetchall()
     finally:
         connection.close()
-    # nearest first: the latest earlier period, ..., then later periods, nearest first
-    entries.sort(key=lambda e: (rank(e.year, e.period) > here,
-                                abs(rank(e.year, e.period) - here)))
-    for entry in entries:
-        if (entry.year, entry.period) == (year, period):
-            continue
-        found.owners.setdefault(entry.code, entry.unit)
-        found.by_key.setdefault((entry.unit, entry.field, entry.name_key), entry.code)
-        if rank(entry.year, entry.period) < here:
-            found.earlier = True
-            found.latest.setdefault(entry.code, entry)
-            first = found.first_seen.get(entry.code)
-            if first is None or rank(*first) > rank(entry.year, entry.period):
-                found.first_seen[entry.code] = (entry.year, entry.period)
-    if any((y, p) == found.against for y, p, _ in counts):
-        found.compared = [e for e in entries if (e.year, e.period) == found.against]
-        found.compared.sort(key=lambda e: e.code)
+    owners, by_key, latest, first_seen = found.owners, found.by_key, found.latest, \
+        found.first_seen
+    against = found.against
+    compared = [] if any((y, p) == against for y, p, _ in counts) else None
+    for row in rows:
+        code = row[2]
+        if code not in owners:
+            owners[code] = row[3]
+        key = (row[3], row[4], row[6])
+        if key not in by_key:
+            by_key[key] = code
+        if row[11] < here:
+            if code not in latest:
+                latest[code] = Entry._make(row[:11])
+            first_seen[code] = (row[0], row[1])  # the farthest earlier comes last
+        if compared is not None and (row[0], row[1]) == against:
+            same = latest.get(code)  # the same record when the compared period is the latest
+            compared.append(same if same is not None and same[:2] == against
+                            else Entry._make(row[:11]))
+    found.earlier = bool(latest)
+    if compared is not None:
+        compared.sort(key=lambda e: e.code)
+        found.compared = compared
     found.trend = {y: n for y, p, n in counts if p == period and y != year}
     return found
-
-
-def _entries(rows: Iterator[tuple[Any, ...]]) -> list[Entry]:
-    return [Entry(*row) for row in rows]
 
 
 def latest_before(outbox: Path, year: int, period: str

@@ -515,3 +515,23 @@ def test_prefilled_workbook_and_report_open_in_libreoffice(three_years, tmp_path
         text = subprocess.run([pdftotext, str(out / "bao-cao-tong-hop.pdf"), "-"],
                               capture_output=True, text=True, check=True).stdout
         assert "qua các kỳ báo cáo" in text and "Khuyến học, khuyến tài" in text
+
+
+def test_annual_compares_with_last_annual_past_a_half_year(tmp_path):
+    """Between 2024 annual and 2025 annual lies the 2025 half-year: the figures still come
+    from the 2024 annual period (the stage and places of then, not of the half-year)."""
+    outbox = tmp_path / "outbox"
+    run(inbox_2024(tmp_path), outbox, 2024)
+    c24 = codes_of(outbox, 2024)
+    box = tmp_path / "h25"
+    workbook(box / "cam-lam.xlsx", [
+        model("Dân vận khéo ở thôn", 1, year=2023, stage="Biểu dương, tôn vinh", places=9)],
+        year=2025, period="6 tháng", report_date="01/06/2025")
+    run(box, outbox, 2025, "--period", "half_year")
+    second = run(inbox_2025(tmp_path, c24["Khuyến học"]), outbox, 2025)
+    block = second["continuity"]
+    assert (block["matched"], block["new"], block["dropped"], block["not_reported"],
+            block["advanced"], block["regressed"], block["replications_change"]) == \
+        (2, 1, 1, 2, 2, 0, 2)
+    # the warnings look at the latest record: the half-year's
+    assert ("stage_backwards", "Giới thiệu, nhân rộng") in problems_of(outbox, 2025)
