@@ -31,6 +31,8 @@ def guide_lines(config: Config, year: int, period: str) -> list[str]:
         "   Năm xây dựng: ghi năm bắt đầu xây dựng (ví dụ 2024), không sau năm báo cáo. "
         "\"Đăng ký mới\" là mô hình bắt đầu trong năm báo cáo.",
         "   Số nơi nhân rộng: số nguyên (0, 1, 2, …). Nếu có khen thưởng, ghi cả số, ngày quyết định.",
+        "   Mã mô hình: chỉ ghi mã Ban đã cấp cho mô hình đã báo cáo kỳ trước (xem biểu mẫu điền sẵn "
+        "hoặc tệp tổng hợp); mô hình mới thì để trống, chương trình tự cấp mã.",
         f"3. Trang \"{sheets['assessment']}\": ghi ngắn gọn kết quả nổi bật, khó khăn, vướng mắc và đề xuất, kiến nghị.",
         "4. Lưu tệp dạng .xlsx và gửi về Ban trước hạn. Mỗi đơn vị chỉ gửi một tệp; nếu sửa, gửi lại cả tệp.",
     ]

@@ -535,3 +535,18 @@ def test_annual_compares_with_last_annual_past_a_half_year(tmp_path):
         (2, 1, 1, 2, 2, 0, 2)
     # the warnings look at the latest record: the half-year's
     assert ("stage_backwards", "Giới thiệu, nhân rộng") in problems_of(outbox, 2025)
+
+
+@pytest.mark.skipif(not __import__("shutil").which("sqlite3"), reason="the sqlite3 program")
+def test_the_register_opens_in_the_sqlite3_program(three_years):
+    import subprocess
+
+    outbox, _, (_, _, c26) = three_years
+    shown = subprocess.run(
+        ["sqlite3", "-readonly", str(outbox / register.DB_NAME),
+         "SELECT year, count(*) FROM models GROUP BY year ORDER BY year;",
+         f"SELECT group_concat(year) FROM models WHERE code = '{c26['Dân vận khéo ở thôn']}';",
+         ".schema periods"],
+        capture_output=True, text=True, check=True).stdout
+    assert shown.splitlines()[:4] == ["2024|5", "2025|3", "2026|4", "2024,2025,2026"]
+    assert "-- the folder in outbox/: 2025 or 2025-6-thang" in shown  # documented columns
