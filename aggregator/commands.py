@@ -236,12 +236,12 @@ def status(args: argparse.Namespace, config: Config) -> int:
 
 def remind(args: argparse.Namespace, config: Config) -> int:
     """A ready-to-send reminder for each unit still missing, its own workbook attached."""
+    _synced(args.outbox)
     result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
                        history=_history(args.outbox, args.year, args.period))
     waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
     report_date = args.report_date or dt.date.today()
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"
-    _synced(args.outbox)
     _, models = register.latest_before(args.outbox, args.year, args.period)  # pre-filled
 
     def build(target: Path) -> None:

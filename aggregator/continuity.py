@@ -59,7 +59,7 @@ def assign(statuses: list[UnitStatus], history: History, config: Config) -> None
                 checker.typed(row, code, claimed)
         for row in used.rows:
             if row["accepted"] and row.get("_code") is None:
-                key = (status.code, row["field"], loose_key(row["name"]))
+                key = (status.code, row["field"], _key(row))
                 code = history.by_key.get(key)
                 if code is None or code in claimed:
                     salt = 0
@@ -85,6 +85,11 @@ def assign(statuses: list[UnitStatus], history: History, config: Config) -> None
         used.problems += checker.found
 
 
+def _key(row: dict[str, Any]) -> str:
+    """The row's name matching key, as the validator computed it (else computed here)."""
+    return row.get("name_key") or loose_key(row["name"])
+
+
 def _match(unit: str, rows: list[dict[str, Any]], history: History) -> dict[int, str]:
     """Row index -> code of the compared record it continues: by code, else by name key."""
     mine = history.compared_of(unit)
@@ -102,7 +107,7 @@ def _match(unit: str, rows: list[dict[str, Any]], history: History) -> dict[int,
     for i, row in enumerate(rows):
         if i in matched:
             continue
-        code = by_key.pop((row["field"], loose_key(row["name"])), None)
+        code = by_key.pop((row["field"], _key(row)), None)
         if code is not None:
             matched[i] = code
     return matched
@@ -207,7 +212,7 @@ class _Checker:
         for i, row in enumerate(rows):
             if i in matched:
                 continue
-            key = loose_key(row["name"])
+            key = _key(row)
             for entry in left:
                 if entry.field == row["field"] and len(key) > 6 and _near(key, entry.name_key):
                     self._problem("model_name_close", row, "name", row["name"],

@@ -145,7 +145,7 @@ def _supersede(usable: list[FileOutcome]) -> None:
 def accepted_records(statuses: list[UnitStatus], config: Config) -> pd.DataFrame:
     """Every accepted record of every unit's file in use, with its lineage."""
     keys = [c.key for c in config.columns]
-    columns = ["unit", "file", "sha256", "sheet", "row", *keys]
+    columns = ["unit", "file", "sha256", "sheet", "row", *keys, "name_key"]
     rows = []
     for status in statuses:
         used = status.used

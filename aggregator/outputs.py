@@ -89,7 +89,8 @@ def _register_source(result: RunResult, folder: Path) -> Path:
     """The period's accepted records with their codes: what the register is built from."""
     records = result.records
     columns = {"code": records["model_code"].tolist(),
-               "name_key": [loose_key(n) for n in records["name"].tolist()]}
+               "name_key": records["name_key"].tolist() if "name_key" in records else
+               [loose_key(n) for n in records["name"].tolist()]}
     values = [columns[c] if c in columns else records[c].tolist() for c in register.COLUMNS]
     floats = [i for i, c in enumerate(register.COLUMNS)
               if c not in columns and records[c].dtype.kind == "f"]
