@@ -73,8 +73,7 @@ CREATE TABLE models (
 ) WITHOUT ROWID;
 """
 INDEXES = """
-CREATE INDEX models_by_code ON models (code);
-CREATE INDEX models_by_unit ON models (unit, field, name_key);
+CREATE INDEX models_by_code ON models (code);  -- a model's periods (the history sheet)
 """
 
 
