@@ -6,7 +6,8 @@
    register (the year-two run, the costliest case: every record is compared). Times every
    piece of work the register adds inside that run (bringing the register up to date before
    and after, reading it, giving codes and checking rows, the comparison, the history rows,
-   writing ``mo-hinh.jsonl``) against the whole run.
+   writing ``mo-hinh.jsonl``) against the whole run. Then runs ``aggregate.py`` end to end,
+   year two and a first year, with the peak memory of all their processes.
 2. Copies that period file into five years of period folders and times ``register.rebuild``.
 
     python benchmarks/bench_register.py                 # 2,000 workbooks of 30 models
@@ -20,6 +21,8 @@ import contextlib
 import functools
 import importlib.util
 import json
+import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -106,6 +109,13 @@ def main() -> None:
         print(f"  register work, all told          {added:6.2f} s = {100 * added / total:.1f}% "
               f"of the run (matched {summary['continuity']['matched']})")
 
+        # memory, as staff run it: the year-two run again (compared with 2025), and a first
+        # year into an empty outbox, each with the peak of all its processes
+        for label, target in (("year two", out), ("first year", folder / "outbox-first")):
+            seconds, peak = _end_to_end(inbox, schemas, target, args.jobs)
+            print(f"aggregate.py end to end, {label}: {seconds:.1f} s, peak {peak:.0f} MB "
+                  "(all processes)")
+
         source = out / "2026" / register.PERIOD_FILE
         archive = folder / "years"
         archive.mkdir()
@@ -119,6 +129,17 @@ def main() -> None:
         size = (archive / register.DB_NAME).stat().st_size / 1e6
         print(f"Rebuild from {args.years} years ({count} records): {best:.2f} s "
               f"(best of 3), {size:.0f} MB")
+
+
+def _end_to_end(inbox: Path, schemas: Path, out: Path, jobs: int) -> tuple[float, float]:
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, str(ROOT / "aggregate.py"), "run", "--inbox",
+                              str(inbox), "--outbox", str(out), "--schemas", str(schemas),
+                              "--year", "2026", "--report-date", "15/12/2026",
+                              "--jobs", str(jobs)], stdout=subprocess.DEVNULL)
+    watch = bench.MemoryWatch(child.pid)
+    assert child.wait() == 0
+    return time.perf_counter() - started, watch.peak_mb()
 
 
 def _rebuild(outbox: Path) -> float:
