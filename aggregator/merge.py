@@ -72,8 +72,8 @@ class FileOutcome:
         files with problems; the accepted records of the file in use are already merged. (The
         rows as typed of such a file are let go as soon as it is read: ``FileProcessor``.)
         """
-        if not self.problems:
-            self.rows = None
+        if not self.problems or (self.rows_invalid == 0 and not any(t.rows for t in self.tables)):
+            self.rows = None  # (warnings found later, across periods, need no rows shown)
 
     @property
     def rows_invalid(self) -> int:
