@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from . import problems
 from .config import Config
 from .merge import ACCEPTED, UnitStatus
-from .register import Entry, History, rank
+from .register import Entry, History
 from .text import loose_key, nfc
 from .validate import column_letter
 
@@ -319,15 +320,18 @@ def _brief(unit: str, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def history_rows(history: History, records: Any, year: int, period: str
-                 ) -> list[tuple[Any, ...]]:
+                 ) -> Iterator[tuple[Any, ...]]:
     """The master workbook's history: every code of this period or the compared one × every
     period it appears in, in time order (``records``: the run's accepted records frame)."""
-    now = list(zip(records["model_code"].tolist(), records["unit"].tolist(),
-                   records["name"].tolist(), [year] * len(records), [period] * len(records),
-                   records["stage"].tolist(), records["replications"].tolist(), strict=True))
-    codes = {r[0] for r in now}
-    if history.compared is not None:
-        codes |= {e.code for e in history.compared}
-    rows = list(history.rows_for(codes)) + now
-    rows.sort(key=lambda r: (r[1], r[0], rank(r[3], r[4])))
-    return rows
+    now = zip(records["model_code"].tolist(), records["unit"].tolist(),
+              records["name"].tolist(), [year] * len(records), [period] * len(records),
+              records["stage"].tolist(), [_whole(v) for v in records["replications"].tolist()],
+              strict=True)
+    return history.periods_of(now)
+
+
+def _whole(value: Any) -> int | None:
+    """A count read as a float among blanks, as a whole number (a blank as None)."""
+    if value is None or value != value:
+        return None
+    return int(value)

@@ -142,6 +142,7 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
     continuity.assign(statuses, history, config)
     records = merge.accepted_records(statuses, config)
     comparison = continuity.compare(statuses, history)  # reads the rows compact() lets go
+    history.release()
     for outcome in outcomes:
         outcome.compact()
     lap("merge")

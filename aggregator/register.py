@@ -17,7 +17,8 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -126,16 +127,29 @@ def write_period_file(path: Path, year: int, period: str, rows: Iterable[list[An
 
 
 def read_period_file(path: Path) -> tuple[dict[str, Any], list[list[Any]]]:
-    with path.open(encoding="utf-8") as handle:
-        header = json.loads(handle.readline())
-        columns = header["columns"]
-        body = handle.read().strip()
-        rows = json.loads("[" + body.replace("\n", ",") + "]") if body else []
-        if columns != COLUMNS:  # a file of another layout: its columns by name, missing empty
-            where = [columns.index(c) if c in columns else None for c in COLUMNS]
-            rows = [[r[i] if i is not None else None for i in where] for r in rows]
-    return header, rows
+    """A period file's header and every record (in the register's column order)."""
+    header, chunks = _period_file(path)
+    return header, [row for chunk in chunks for row in chunk]
 
+
+def _period_file(path: Path, chunk: int = 5000) -> tuple[dict[str, Any], Iterator[list[Any]]]:
+    """The header, and the records in chunks (each parsed in one call: fast, and a whole
+    period is never held at once)."""
+    handle = path.open(encoding="utf-8")
+    header = json.loads(handle.readline())
+    columns = header["columns"]
+    where = None if columns == COLUMNS else \
+        [columns.index(c) if c in columns else None for c in COLUMNS]
+
+    def chunks() -> Iterator[list[Any]]:
+        with handle:
+            while lines := [line for line in islice(handle, chunk) if line.strip()]:
+                rows = json.loads("[" + ",".join(lines) + "]")
+                if where is not None:  # a file of another layout: by name, missing ones empty
+                    rows = [[r[i] if i is not None else None for i in where] for r in rows]
+                yield rows
+
+    return header, chunks()
 
 
 # -- the database ---------------------------------------------------------------------------
@@ -220,14 +234,18 @@ def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]
 def _replace_period(connection: sqlite3.Connection, key: tuple[int, str], folder: str,
                     source: Path, digest: str) -> None:
     year, period = key
-    _, rows = read_period_file(source)
-    rows.sort(key=lambda r: r[0])
+    _, chunks = _period_file(source)
     connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
-    connection.execute("INSERT INTO periods VALUES (?, ?, ?, ?, ?)",
-                       (year, period, folder, digest, len(rows)))
+    connection.execute("INSERT INTO periods VALUES (?, ?, ?, ?, 0)",
+                       (year, period, folder, digest))
     marks = ", ".join("?" * (len(COLUMNS) + 2))
-    connection.executemany(f"INSERT INTO models (year, period, {', '.join(COLUMNS)}) "
-                           f"VALUES ({marks})", ([year, period, *r] for r in rows))
+    insert = f"INSERT INTO models (year, period, {', '.join(COLUMNS)}) VALUES ({marks})"
+    count = 0
+    for rows in chunks:
+        connection.executemany(insert, ([year, period, *r] for r in rows))
+        count += len(rows)
+    connection.execute("UPDATE periods SET models = ? WHERE year = ? AND period = ?",
+                       (count, year, period))
 
 
 def dump(path: Path) -> str:
@@ -265,6 +283,7 @@ class History:
     earlier: bool = False                                      # any earlier period at all
     checks_codes: bool = True  # False: no register at hand (status), typed codes taken as is
     _by_unit: dict[str, list[Entry]] | None = field(default=None, repr=False)
+    compared_codes: set[str] = field(default_factory=set)  # kept by release()
 
     @property
     def against(self) -> tuple[int, str]:
@@ -278,19 +297,34 @@ class History:
                 self._by_unit.setdefault(entry.unit, []).append(entry)
         return self._by_unit.get(unit, [])
 
-    def rows_for(self, codes: set[str]) -> list[tuple[Any, ...]]:
-        """(code, unit, name, year, period, stage, replications) of these codes, every other
-        period."""
-        if self.path is None or not codes:
-            return []
-        connection = sqlite3.connect(str(self.path))
+    def release(self) -> None:
+        """Let go of the lookups once codes are given and compared: only the codes of the
+        compared period stay (for the history sheet)."""
+        self.compared_codes = {e.code for e in self.compared or []}
+        self.owners, self.by_key, self.latest, self.first_seen = {}, {}, {}, {}
+        self.compared, self._by_unit = None, None
+
+    def periods_of(self, now: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+        """(code, unit, name, year, period, stage, replications) of every code in ``now`` (this
+        period's records, as such tuples) or of the compared period, in every period, ordered
+        by unit, code and time; read from the register as they are written out."""
+        connection = sqlite3.connect(":memory:" if self.path is None else str(self.path))
         try:
+            connection.execute("CREATE TEMP TABLE now (code TEXT, unit TEXT, name TEXT, "
+                               "year INTEGER, period TEXT, stage TEXT, replications INTEGER)")
+            connection.executemany("INSERT INTO now VALUES (?, ?, ?, ?, ?, ?, ?)", now)
             connection.execute("CREATE TEMP TABLE wanted (code TEXT PRIMARY KEY)")
-            connection.executemany("INSERT INTO wanted VALUES (?)", ((c,) for c in codes))
-            return connection.execute(
+            connection.execute("INSERT OR IGNORE INTO wanted SELECT code FROM now")
+            connection.executemany("INSERT OR IGNORE INTO wanted VALUES (?)",
+                                   ((c,) for c in self.compared_codes))
+            earlier = "" if self.path is None else (
                 "SELECT m.code, m.unit, m.name, m.year, m.period, m.stage, m.replications "
-                "FROM models m JOIN wanted USING (code) WHERE NOT (m.year = ? AND m.period = ?)",
-                (self.year, self.period)).fetchall()
+                "FROM main.models m JOIN wanted USING (code) "
+                "WHERE NOT (m.year = ? AND m.period = ?) UNION ALL ")
+            parameters = () if self.path is None else (self.year, self.period)
+            yield from connection.execute(
+                f"SELECT * FROM ({earlier}SELECT * FROM now) "
+                "ORDER BY unit, code, year * 2 + (period = 'annual')", parameters)
         finally:
             connection.close()
 
@@ -304,34 +338,40 @@ def history(path: Path | None, year: int, period: str) -> History:
     here = rank(year, period)
     connection = sqlite3.connect(str(path))
     try:
-        # nearest first: the latest earlier period, ..., then later periods, nearest first
-        rows = connection.execute(
-            "SELECT year, period, code, unit, field, name, name_key, status, stage, "
-            "replications, year_built, year * 2 + (period = 'annual') AS rank FROM models "
-            "WHERE NOT (year = ? AND period = ?) ORDER BY rank > ?, abs(rank - ?)",
-            (year, period, here, here)).fetchall()
         counts = connection.execute("SELECT year, period, models FROM periods").fetchall()
+        against = found.against
+        compared = [] if any((y, p) == against for y, p, _ in counts) else None
+        owners, by_key, latest, first_seen = found.owners, found.by_key, found.latest, \
+            found.first_seen
+        shared: dict[Any, Any] = {}  # one copy of each unit, status, stage text
+        one = shared.setdefault
+        # nearest first: the latest earlier period, ..., then later periods, nearest first
+        for row in connection.execute(
+                "SELECT year, period, code, unit, field, name, name_key, status, stage, "
+                "replications, year_built, year * 2 + (period = 'annual') AS rank FROM models "
+                "WHERE NOT (year = ? AND period = ?) ORDER BY rank > ?, abs(rank - ?)",
+                (year, period, here, here)):
+            code, unit = row[2], one(row[3], row[3])
+            if code not in owners:
+                owners[code] = unit
+            key = (unit, row[4], row[6])
+            if key not in by_key:
+                by_key[key] = code
+            earlier = row[11] < here
+            if earlier and code not in latest:
+                latest[code] = Entry(row[0], one(row[1], row[1]), code, unit, row[4],
+                                             row[5], row[6], one(row[7], row[7]),
+                                             one(row[8], row[8]), row[9], row[10])
+            if earlier:
+                first_seen[code] = (row[0], one(row[1], row[1]))  # the farthest comes last
+            if compared is not None and (row[0], row[1]) == against:
+                held = latest.get(code)  # the same record when it is the latest one
+                compared.append(held if held is not None and held[:2] == against else
+                                Entry(row[0], one(row[1], row[1]), code, unit, row[4], row[5],
+                                      row[6], one(row[7], row[7]), one(row[8], row[8]), row[9],
+                                      row[10]))
     finally:
         connection.close()
-    owners, by_key, latest, first_seen = found.owners, found.by_key, found.latest, \
-        found.first_seen
-    against = found.against
-    compared = [] if any((y, p) == against for y, p, _ in counts) else None
-    for row in rows:
-        code = row[2]
-        if code not in owners:
-            owners[code] = row[3]
-        key = (row[3], row[4], row[6])
-        if key not in by_key:
-            by_key[key] = code
-        if row[11] < here:
-            if code not in latest:
-                latest[code] = Entry._make(row[:11])
-            first_seen[code] = (row[0], row[1])  # the farthest earlier comes last
-        if compared is not None and (row[0], row[1]) == against:
-            same = latest.get(code)  # the same record when the compared period is the latest
-            compared.append(same if same is not None and same[:2] == against
-                            else Entry._make(row[:11]))
     found.earlier = bool(latest)
     if compared is not None:
         compared.sort(key=lambda e: e.code)
