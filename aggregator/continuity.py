@@ -250,9 +250,10 @@ class Comparison:
     advanced: list[tuple[dict[str, Any], Entry]]
 
 
-def compare(statuses: list[UnitStatus], history: History) -> Comparison:
+def compare(statuses: list[UnitStatus], history: History, keep: int = 2000) -> Comparison:
     """The contract's ``continuity`` block (None without a compared period) and its lists,
-    from the accepted rows of every unit's file in use."""
+    from the accepted rows of every unit's file in use; each list holds at most ``keep`` + 1
+    items (a report lists no more than ``keep``)."""
     compared = history.compared
     reporting = {s.code for s in statuses if s.used is not None and s.used.status == ACCEPTED}
     entries = {e.code: e for e in compared or []}
@@ -260,7 +261,7 @@ def compare(statuses: list[UnitStatus], history: History) -> Comparison:
     per_unit = {}
     advanced: list[tuple[dict[str, Any], Entry]] = []
     honoured: list[dict[str, Any]] = []
-    regressed, change, claimed_cont, claimed_new, models = 0, 0, 0, 0, 0
+    regressed, change, claimed_cont, claimed_new, models, advanced_count = 0, 0, 0, 0, 0, 0
     for status in statuses:
         used = status.used
         rows = [r for r in used.rows if r["accepted"]] if used is not None and used.rows else []
@@ -275,22 +276,27 @@ def compare(statuses: list[UnitStatus], history: History) -> Comparison:
                 claimed_new += row.get("status") == "new"
                 now, then = STAGE_ORDER.get(row.get("stage"), -1), STAGE_ORDER.get(entry.stage, -1)
                 if now > then >= 0:
-                    advanced.append((_brief(status.code, row), entry))
+                    advanced_count += 1
+                    if len(advanced) <= keep:
+                        advanced.append((_brief(status.code, row), entry))
                 elif then > now >= 0:
                     regressed += 1
                 change += (row.get("replications") or 0) - (entry.replications or 0)
-            if row.get("stage") == "honoured" and (entry is None or entry.stage != "honoured"):
+            if (row.get("stage") == "honoured" and (entry is None or entry.stage != "honoured")
+                    and len(honoured) <= keep):
                 honoured.append(_brief(status.code, row))
         per_unit[status.code] = {"code": status.code, "matched": len(pairs),
                                  "new": len(rows) - len(pairs), "dropped": 0}
     if compared is None:
         return Comparison(None, [], honoured, [])
-    dropped, not_reported = [], 0
+    dropped, dropped_count, not_reported = [], 0, 0
     for entry in compared:
         if entry.code in matched_codes:
             continue
         if entry.unit in reporting:
-            dropped.append(entry)
+            dropped_count += 1
+            if len(dropped) <= keep:
+                dropped.append(entry)
             if entry.unit in per_unit:
                 per_unit[entry.unit]["dropped"] += 1
         else:
@@ -301,9 +307,9 @@ def compare(statuses: list[UnitStatus], history: History) -> Comparison:
         "against": {"year": year, "period": period},
         "matched": matched,
         "new": models - matched,
-        "dropped": len(dropped),
+        "dropped": dropped_count,
         "not_reported": not_reported,
-        "advanced": len(advanced),
+        "advanced": advanced_count,
         "regressed": regressed,
         "replications_change": int(change),
         "claimed_continuing_unmatched": claimed_cont,

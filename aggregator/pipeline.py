@@ -141,7 +141,8 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
     history = history or History(year, period)
     continuity.assign(statuses, history, config)
     records = merge.accepted_records(statuses, config)
-    comparison = continuity.compare(statuses, history)  # reads the rows compact() lets go
+    comparison = continuity.compare(statuses, history,  # reads the rows compact() lets go
+                                    config.report.get("list_limit", 2000))
     history.release()
     for outcome in outcomes:
         outcome.compact()

@@ -37,8 +37,8 @@ def context(result: RunResult) -> dict[str, Any]:
             f"{n(abs(change))} nơi.")
         dropped = sorted(comparison.dropped, key=lambda e: (order.get(e.unit, 1 << 30),
                                                             e.field, e.name_key))
-        section["dropped_count"] = len(dropped)
-        section["listed"] = len(dropped) + len(comparison.advanced) <= limit
+        section["dropped_count"] = block["dropped"]
+        section["listed"] = block["dropped"] <= limit and block["advanced"] <= limit
         if section["listed"]:
             groups: dict[str, list[dict[str, Any]]] = {}
             for entry in dropped:

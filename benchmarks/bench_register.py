@@ -78,6 +78,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=30)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=bench.workers.cpu_count())
+    parser.add_argument("--baseline", type=Path, default=None, metavar="DIR",
+                        help="also run the first year with the aggregate.py of another "
+                             "checkout (e.g. `git archive` of the commit before the register)")
     parser.add_argument("--warn-resent", action="store_true",
                         help="keep the warning on \"Đăng ký mới\" for a registered model: the "
                              "synthetic inbox is last year's files sent again, so about a third "
@@ -111,8 +114,11 @@ def main() -> None:
 
         # memory, as staff run it: the year-two run again (compared with 2025), and a first
         # year into an empty outbox, each with the peak of all its processes
-        for label, target in (("year two", out), ("first year", folder / "outbox-first")):
-            seconds, peak = _end_to_end(inbox, schemas, target, args.jobs)
+        runs = [("year two", out, ROOT), ("first year", folder / "outbox-first", ROOT)]
+        if args.baseline:  # the same first year by another checkout (before the register)
+            runs.append((f"first year, {args.baseline}", folder / "outbox-base", args.baseline))
+        for label, target, code in runs:
+            seconds, peak = _end_to_end(inbox, schemas, target, args.jobs, code)
             print(f"aggregate.py end to end, {label}: {seconds:.1f} s, peak {peak:.0f} MB "
                   "(all processes)")
 
@@ -131,9 +137,10 @@ def main() -> None:
               f"(best of 3), {size:.0f} MB")
 
 
-def _end_to_end(inbox: Path, schemas: Path, out: Path, jobs: int) -> tuple[float, float]:
+def _end_to_end(inbox: Path, schemas: Path, out: Path, jobs: int,
+                code: Path = ROOT) -> tuple[float, float]:
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, str(ROOT / "aggregate.py"), "run", "--inbox",
+    child = subprocess.Popen([sys.executable, str(code / "aggregate.py"), "run", "--inbox",
                               str(inbox), "--outbox", str(out), "--schemas", str(schemas),
                               "--year", "2026", "--report-date", "15/12/2026",
                               "--jobs", str(jobs)], stdout=subprocess.DEVNULL)
