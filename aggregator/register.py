@@ -363,7 +363,8 @@ def history(path: Path | None, year: int, period: str) -> History:
                                              row[5], row[6], one(row[7], row[7]),
                                              one(row[8], row[8]), row[9], row[10])
             if earlier:
-                first_seen[code] = (row[0], one(row[1], row[1]))  # the farthest comes last
+                when = (row[0], row[1])
+                first_seen[code] = one(when, when)  # the farthest earlier comes last
             if compared is not None and (row[0], row[1]) == against:
                 held = latest.get(code)  # the same record when it is the latest one
                 compared.append(held if held is not None and held[:2] == against else
