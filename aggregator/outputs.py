@@ -36,13 +36,14 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
     """
     model = report.context(result, report_date, previous)
+    # first: its passing memory is free again before the master workbook's writer starts
+    source = _register_source(result, folder)
     # the master workbook is the biggest single job: written beside the rest, on another CPU
     master = workers.in_background(f"tệp tổng hợp {MASTER}", workbooks.write_master, result,
                                    folder / MASTER)
     try:
         jsonschema.validate(result.summary, result.config.summary_schema)
-        written = [_json(folder / SUMMARY, result.summary)]
-        written.append(_register_source(result, folder))
+        written = [_json(folder / SUMMARY, result.summary), source]
         written += _reports(result, folder, templates, model)
         lap("render")
         written += _feedback(result, folder, templates, report_date)
@@ -85,18 +86,23 @@ def _feedback(result: RunResult, folder: Path, templates: Path,
     return written
 
 
-def _register_source(result: RunResult, folder: Path) -> Path:
+def _register_source(result: RunResult, folder: Path, chunk: int = 5000) -> Path:
     """The period's accepted records with their codes: what the register is built from."""
     records = result.records
-    columns = {"code": records["model_code"].tolist(),
-               "name_key": records["name_key"].tolist() if "name_key" in records else
-               [loose_key(n) for n in records["name"].tolist()]}
-    values = [columns[c] if c in columns else records[c].tolist() for c in register.COLUMNS]
     floats = [i for i, c in enumerate(register.COLUMNS)
-              if c not in columns and records[c].dtype.kind == "f"]
-    rows = (list(row) for row in zip(*values, strict=True))
+              if c in records and records[c].dtype.kind == "f"]
+
+    def rows() -> Any:
+        for start in range(0, len(records), chunk):  # a slice at a time: little memory
+            part = records.iloc[start:start + chunk]
+            keys = part["name_key"].tolist() if "name_key" in part else \
+                [loose_key(n) for n in part["name"].tolist()]
+            columns = {"code": part["model_code"].tolist(), "name_key": keys}
+            values = [columns[c] if c in columns else part[c].tolist() for c in register.COLUMNS]
+            yield from _whole((list(row) for row in zip(*values, strict=True)), floats)
+
     return register.write_period_file(folder / register.PERIOD_FILE, result.year,
-                                      result.period, _whole(rows, floats))
+                                      result.period, rows())
 
 
 def _whole(rows: Any, floats: list[int]) -> Any:

@@ -284,6 +284,7 @@ class History:
     checks_codes: bool = True  # False: no register at hand (status), typed codes taken as is
     _by_unit: dict[str, list[Entry]] | None = field(default=None, repr=False)
     compared_codes: set[str] = field(default_factory=set)  # kept by release()
+    others: int = 0  # periods in the register besides this one
 
     @property
     def against(self) -> tuple[int, str]:
@@ -378,6 +379,7 @@ def history(path: Path | None, year: int, period: str) -> History:
         compared.sort(key=lambda e: e.code)
         found.compared = compared
     found.trend = {y: n for y, p, n in counts if p == period and y != year}
+    found.others = sum(1 for y, p, _ in counts if (y, p) != (year, period))
     return found
 
 

@@ -235,8 +235,11 @@ def _history(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels
     from .continuity import history_rows  # read here, in the master workbook's own process
 
     period = {p.code: p.label for p in result.config.periods}
-    found = history_rows(result.history, result.records, result.year, result.period) \
-        if result.history is not None else []
+    if result.history is None or not result.history.others:  # one period: the records sheet
+        sheet.write_string(0, 0, "Sổ theo dõi mô hình chưa có kỳ báo cáo nào khác; lịch sử "
+                           "từng mô hình có từ lần tổng hợp kỳ sau.", styles.text)
+        return
+    found = history_rows(result.history, result.records, result.year, result.period)
     rows = [[code, labels.units.get(unit, unit), name, f"{period[kind]} {year}",
              labels.value("stage", stage), labels.value("replications", replications)]
             for code, unit, name, year, kind, stage, replications in found]

@@ -105,6 +105,9 @@ def test_first_year_has_no_comparison_and_every_model_a_code(three_years):
     assert len(codes) == 5 and len(set(codes.values())) == 5
     assert codes["Khuyến học"].startswith("cam-lam-")
     assert codes["Sáng kiến công nhân"].startswith("ldld-")
+    sheet = openpyxl.load_workbook(outbox / "2024" / "tong-hop.xlsx", read_only=True)[
+        "Lịch sử mô hình"]
+    assert "chưa có kỳ báo cáo nào khác" in next(sheet.iter_rows(values_only=True))[0]
 
 
 def test_second_year_counted_by_hand(three_years):
