@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+log = logging.getLogger("aggregator")
 DB_NAME = "so-mo-hinh.sqlite"
 PERIOD_FILE = "mo-hinh.jsonl"
 FORMAT = 1
@@ -188,8 +190,8 @@ def rebuild(outbox: Path) -> Path:
     temporary.unlink(missing_ok=True)
     try:
         connection = connect(temporary)
-        try:  # a file no one else sees yet: no journal, no waiting for the disk until the end
-            connection.execute("PRAGMA journal_mode = OFF")
+        try:  # a file no one else sees yet: journal in memory, no waiting for the disk till the end
+            connection.execute("PRAGMA journal_mode = MEMORY")
             connection.execute("PRAGMA synchronous = OFF")
             connection.executescript(SCHEMA)
             connection.execute("INSERT INTO register_info VALUES ('format', ?)", (str(FORMAT),))
@@ -224,7 +226,18 @@ def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]
             source = folder / PERIOD_FILE
             digest = _sha256(source)
             if known.get(key) != digest:
-                _replace_period(connection, key, folder.name, source, digest)
+                connection.execute("SAVEPOINT period")
+                try:
+                    _replace_period(connection, key, folder.name, source, digest)
+                except (ValueError, KeyError, TypeError, IndexError, AttributeError,
+                        sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:
+                    # a damaged period file leaves its period out; the run goes on
+                    connection.execute("ROLLBACK TO period")
+                    connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
+                    log.warning("Bỏ qua %s khi lập sổ theo dõi mô hình: tệp hỏng hoặc đã bị sửa "
+                                "(%s). Chạy lại kỳ %s để ghi lại tệp này.", source,
+                                f"{type(exc).__name__}: {exc}"[:160], folder.name)
+                connection.execute("RELEASE period")
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")

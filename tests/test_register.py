@@ -553,3 +553,18 @@ def test_the_register_opens_in_the_sqlite3_program(three_years):
         capture_output=True, text=True, check=True).stdout
     assert shown.splitlines()[:4] == ["2024|5", "2025|3", "2026|4", "2024,2025,2026"]
     assert "-- the folder in outbox/: 2025 or 2025-6-thang" in shown  # documented columns
+
+
+def test_a_damaged_period_file_is_left_out_and_runs_go_on(three_years, tmp_path, caplog):
+    outbox, _, (_, c25, _) = three_years
+    (outbox / "2024" / register.PERIOD_FILE).write_text('{"format": 1, "columns": []}\n[1, 2\n',
+                                                        encoding="utf-8")
+    assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
+    assert "Bỏ qua" in caplog.text
+    with sqlite3.connect(outbox / register.DB_NAME) as db:
+        assert [y for (y,) in db.execute("SELECT year FROM periods ORDER BY year")] == [2025, 2026]
+    again = run(tmp_path / "inbox-2025", outbox, 2025)  # compared with 2024: not in the register
+    assert again["continuity"] is None
+    # the code kept from 2024 is no longer known: that row is rejected, the others count
+    assert ("model_code_unknown", c25["Khuyến học, khuyến tài"]) in problems_of(outbox, 2025)
+    assert again["totals"]["models"] == 2
