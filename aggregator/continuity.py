@@ -17,7 +17,7 @@ from typing import Any
 from . import problems
 from .config import Config
 from .merge import ACCEPTED, UnitStatus
-from .register import Entry, History
+from .register import Entry, History, UnitHistory
 from .text import loose_key, nfc
 from .validate import column_letter
 
@@ -43,17 +43,22 @@ def period_text(year: int, period: str) -> str:
     return f"năm {year}" if period == "annual" else f"6 tháng {year}"
 
 
-def assign(statuses: list[UnitStatus], history: History, config: Config) -> None:
+def assign(statuses: list[UnitStatus], history: History, config: Config,
+           tally: Tally | None = None) -> None:
     """Every accepted row of every unit's file in use gets ``model_code``; bad codes reject
-    their row; cross-period warnings and the models not reported again are added."""
-    taken = set(history.owners)
+    their row; cross-period warnings and the models not reported again are added; ``tally``
+    counts the comparison on the way (the register is read one unit at a time)."""
     for status in statuses:
         used = status.used
-        if used is None or used.status != ACCEPTED or not used.rows:
-            if used is not None and history.compared is not None:
-                _not_reported(status, history, config, set())
+        if used is None or used.status != ACCEPTED:
             continue
-        checker = _Checker(status, history, config)
+        mine = history.unit(status.code)
+        if not used.rows:
+            _not_reported(status, history, mine, config, set())
+            if tally is not None:
+                tally.add(status, [], mine)
+            continue
+        checker = _Checker(status, history, mine, config)
         claimed: dict[str, dict[str, Any]] = {}
         for row in used.rows:  # typed codes first: a typed code wins over a name match
             if row["accepted"] and (code := normalise_code(row.get("model_code"))):
@@ -61,11 +66,11 @@ def assign(statuses: list[UnitStatus], history: History, config: Config) -> None
         for row in used.rows:
             if row["accepted"] and row.get("_code") is None:
                 key = (status.code, row["field"], _key(row))
-                code = history.by_key.get(key)
+                code = mine.by_key.get(key[1:])
                 if code is None or code in claimed:
                     salt = 0
                     code = make_code(*key)
-                    while code in taken or code in claimed:
+                    while code in mine.codes or code in claimed:
                         salt += 1
                         code = make_code(*key, salt)
                 row["_code"] = code
@@ -74,15 +79,15 @@ def assign(statuses: list[UnitStatus], history: History, config: Config) -> None
             if "_code" in row:
                 row["model_code"] = row.pop("_code") if row["accepted"] else None
         used.keep_rows(used.rows)
-        taken |= set(claimed)
-        for row in used.rows:
-            if row["accepted"]:
-                checker.across(row)
-        continued = {r["model_code"] for r in used.rows if r["accepted"]}
-        if history.compared is not None:
-            matched = _match(status.code, [r for r in used.rows if r["accepted"]], history)
-            checker.close_names(matched)
-            _not_reported(status, history, config, set(matched.values()) | continued)
+        rows = [r for r in used.rows if r["accepted"]]
+        for row in rows:
+            checker.across(row)
+        if history.has_compared:
+            matched = _match(rows, mine)
+            checker.close_names(rows, matched)
+            _not_reported(status, history, mine, config, set(matched.values()))
+        if tally is not None:
+            tally.add(status, rows, mine)
         used.problems += checker.found
 
 
@@ -91,10 +96,9 @@ def _key(row: dict[str, Any]) -> str:
     return row.get("name_key") or loose_key(row["name"])
 
 
-def _match(unit: str, rows: list[dict[str, Any]], history: History) -> dict[int, str]:
+def _match(rows: list[dict[str, Any]], mine: UnitHistory) -> dict[int, str]:
     """Row index -> code of the compared record it continues: by code, else by name key."""
-    mine = history.compared_of(unit)
-    by_code = {e.code: e for e in mine}
+    by_code = {e.code: e for e in mine.compared}
     matched: dict[int, str] = {}
     used: set[str] = set()
     for i, row in enumerate(rows):
@@ -102,7 +106,7 @@ def _match(unit: str, rows: list[dict[str, Any]], history: History) -> dict[int,
             matched[i] = row["model_code"]
             used.add(row["model_code"])
     by_key = {}
-    for e in mine:
+    for e in mine.compared:
         if e.code not in used:
             by_key.setdefault((e.field, e.name_key), e.code)
     for i, row in enumerate(rows):
@@ -114,14 +118,14 @@ def _match(unit: str, rows: list[dict[str, Any]], history: History) -> dict[int,
     return matched
 
 
-def _not_reported(status: UnitStatus, history: History, config: Config,
+def _not_reported(status: UnitStatus, history: History, mine: UnitHistory, config: Config,
                   continued: set[str]) -> None:
     """A file-level warning for each model of the compared period this unit did not report."""
     severity = config.rules.get("model_not_reported")
-    if severity == "off" or status.used is None or history.compared is None:
+    if severity == "off" or status.used is None or not history.has_compared:
         return
     against = period_text(*history.against)
-    for entry in history.compared_of(status.code):
+    for entry in mine.compared:
         if entry.code not in continued:
             status.used.problems.append(problems.make(
                 "model_not_reported", severity=severity, file=status.used.candidate.relative,
@@ -131,8 +135,9 @@ def _not_reported(status: UnitStatus, history: History, config: Config,
 class _Checker:
     """The checks of one unit's rows against the register, collecting problems."""
 
-    def __init__(self, status: UnitStatus, history: History, config: Config):
-        self.status, self.history, self.config = status, history, config
+    def __init__(self, status: UnitStatus, history: History, mine: UnitHistory,
+                 config: Config):
+        self.status, self.history, self.mine, self.config = status, history, mine, config
         self.outcome = status.used
         self.found: list[problems.Problem] = []
         self.labels = {c.code: c.label for c in config.column("stage").choices}
@@ -153,7 +158,7 @@ class _Checker:
         return severity == problems.ERROR
 
     def typed(self, row: dict[str, Any], code: str, claimed: dict[str, dict[str, Any]]) -> None:
-        owner = self.history.owners.get(code)
+        owner = self.status.code if code in self.mine.codes else self.history.owner(code)
         if owner is None and not self.history.checks_codes:
             owner = self.status.code
         failed = None
@@ -173,14 +178,14 @@ class _Checker:
 
     def across(self, row: dict[str, Any]) -> None:
         """Cross-period warnings against the model's latest earlier record."""
-        history = self.history
-        earlier = history.latest.get(row["model_code"])
+        history, mine = self.history, self.mine
+        earlier = mine.latest.get(row["model_code"])
         if row.get("status") == "new" and earlier is not None:
-            since = history.first_seen.get(row["model_code"], (earlier.year, earlier.period))
+            since = mine.first_seen.get(row["model_code"], (earlier.year, earlier.period))
             self._problem("new_already_registered", row, "status", "Đăng ký mới",
                           model=row["model_code"], since=period_text(*since))
         if row.get("status") == "continuing" and earlier is None and history.earlier:
-            against = period_text(*history.against) if history.compared is not None else \
+            against = period_text(*history.against) if history.has_compared else \
                 "các kỳ trước"
             self._problem("continuing_unmatched", row, "status", "Duy trì, phát huy",
                           against=against)
@@ -200,14 +205,11 @@ class _Checker:
             self._problem("year_built_changed", row, "year_built", built, against=against,
                           before=earlier.year_built)
 
-    def close_names(self, matched: dict[int, str]) -> None:
+    def close_names(self, rows: list[dict[str, Any]], matched: dict[int, str]) -> None:
         """A new record whose name is one or two letters off an unmatched earlier one: said,
         never merged."""
-        history = self.history
-        assert history.compared is not None and self.outcome is not None and self.outcome.rows
-        rows = [r for r in self.outcome.rows if r["accepted"]]
         done = set(matched.values())
-        left = [e for e in history.compared_of(self.status.code) if e.code not in done]
+        left = [e for e in self.mine.compared if e.code not in done]
         if not left:
             return
         for i, row in enumerate(rows):
@@ -218,7 +220,7 @@ class _Checker:
                 if entry.field == row["field"] and len(key) > 6 and _near(key, entry.name_key):
                     self._problem("model_name_close", row, "name", row["name"],
                                   before=entry.name, model=entry.code,
-                                  against=period_text(*history.against))
+                                  against=period_text(*self.history.against))
                     break
 
 
@@ -250,73 +252,85 @@ class Comparison:
     advanced: list[tuple[dict[str, Any], Entry]]
 
 
-def compare(statuses: list[UnitStatus], history: History, keep: int = 2000) -> Comparison:
-    """The contract's ``continuity`` block (None without a compared period) and its lists,
-    from the accepted rows of every unit's file in use; each list holds at most ``keep`` + 1
-    items (a report lists no more than ``keep``)."""
-    compared = history.compared
-    reporting = {s.code for s in statuses if s.used is not None and s.used.status == ACCEPTED}
-    entries = {e.code: e for e in compared or []}
-    matched_codes: set[str] = set()
-    per_unit = {}
-    advanced: list[tuple[dict[str, Any], Entry]] = []
-    honoured: list[dict[str, Any]] = []
-    regressed, change, claimed_cont, claimed_new, models, advanced_count = 0, 0, 0, 0, 0, 0
-    for status in statuses:
-        used = status.used
-        rows = [r for r in used.rows if r["accepted"]] if used is not None and used.rows else []
-        models += len(rows)
-        pairs = _match(status.code, rows, history) if compared is not None else {}
-        matched_codes |= set(pairs.values())
+class Tally:
+    """The comparison, counted one unit at a time; each list holds at most ``keep`` + 1
+    items (a report lists no more than ``keep``), the counts are whole."""
+
+    def __init__(self, history: History, keep: int = 2000):
+        self.history, self.keep = history, keep
+        self.per_unit: dict[str, dict[str, Any]] = {}
+        self.advanced: list[tuple[dict[str, Any], Entry]] = []
+        self.honoured: list[dict[str, Any]] = []
+        self.dropped: list[Entry] = []
+        self.counts = dict.fromkeys(("matched", "models", "dropped", "advanced", "regressed",
+                                     "change", "claimed_cont", "claimed_new"), 0)
+
+    def add(self, status: UnitStatus, rows: list[dict[str, Any]], mine: UnitHistory) -> None:
+        """One reporting unit's accepted rows (with their codes) against its records then."""
+        counts, keep = self.counts, self.keep
+        entries = {e.code: e for e in mine.compared}
+        pairs = _match(rows, mine) if self.history.has_compared else {}
+        counts["models"] += len(rows)
+        counts["matched"] += len(pairs)
         for i, row in enumerate(rows):
             entry = entries[pairs[i]] if i in pairs else None
             if entry is None:
-                claimed_cont += row.get("status") == "continuing"
+                counts["claimed_cont"] += row.get("status") == "continuing"
             else:
-                claimed_new += row.get("status") == "new"
+                counts["claimed_new"] += row.get("status") == "new"
                 now, then = STAGE_ORDER.get(row.get("stage"), -1), STAGE_ORDER.get(entry.stage, -1)
                 if now > then >= 0:
-                    advanced_count += 1
-                    if len(advanced) <= keep:
-                        advanced.append((_brief(status.code, row), entry))
+                    counts["advanced"] += 1
+                    if len(self.advanced) <= keep:
+                        self.advanced.append((_brief(status.code, row), entry))
                 elif then > now >= 0:
-                    regressed += 1
-                change += (row.get("replications") or 0) - (entry.replications or 0)
+                    counts["regressed"] += 1
+                counts["change"] += (row.get("replications") or 0) - (entry.replications or 0)
             if (row.get("stage") == "honoured" and (entry is None or entry.stage != "honoured")
-                    and len(honoured) <= keep):
-                honoured.append(_brief(status.code, row))
-        per_unit[status.code] = {"code": status.code, "matched": len(pairs),
-                                 "new": len(rows) - len(pairs), "dropped": 0}
-    if compared is None:
-        return Comparison(None, [], honoured, [])
-    dropped, dropped_count, not_reported = [], 0, 0
-    for entry in compared:
-        if entry.code in matched_codes:
-            continue
-        if entry.unit in reporting:
-            dropped_count += 1
-            if len(dropped) <= keep:
-                dropped.append(entry)
-            if entry.unit in per_unit:
-                per_unit[entry.unit]["dropped"] += 1
-        else:
-            not_reported += 1
-    matched = len(matched_codes)
-    year, period = history.against
-    block = {
-        "against": {"year": year, "period": period},
-        "matched": matched,
-        "new": models - matched,
-        "dropped": dropped_count,
-        "not_reported": not_reported,
-        "advanced": advanced_count,
-        "regressed": regressed,
-        "replications_change": int(change),
-        "claimed_continuing_unmatched": claimed_cont,
-        "claimed_new_matched": claimed_new,
-        "by_unit": [per_unit[s.code] for s in statuses],
-    }
-    return Comparison(block, dropped, honoured, advanced)
+                    and len(self.honoured) <= keep):
+                self.honoured.append(_brief(status.code, row))
+        continued = set(pairs.values())
+        gone = [e for e in mine.compared if e.code not in continued]
+        counts["dropped"] += len(gone)
+        self.dropped += gone[:max(0, keep + 1 - len(self.dropped))]
+        self.per_unit[status.code] = {"code": status.code, "matched": len(pairs),
+                                      "new": len(rows) - len(pairs), "dropped": len(gone)}
+
+    def result(self, statuses: list[UnitStatus]) -> Comparison:
+        history, counts = self.history, self.counts
+        if not history.has_compared:
+            return Comparison(None, [], self.honoured, [])
+        reporting = set(self.per_unit)
+        not_reported = sum(n for unit, n in history.compared_counts.items()
+                           if unit not in reporting)
+        year, period = history.against
+        block = {
+            "against": {"year": year, "period": period},
+            "matched": counts["matched"],
+            "new": counts["models"] - counts["matched"],
+            "dropped": counts["dropped"],
+            "not_reported": not_reported,
+            "advanced": counts["advanced"],
+            "regressed": counts["regressed"],
+            "replications_change": int(counts["change"]),
+            "claimed_continuing_unmatched": counts["claimed_cont"],
+            "claimed_new_matched": counts["claimed_new"],
+            "by_unit": [self.per_unit.get(s.code, {"code": s.code, "matched": 0, "new": 0,
+                                                   "dropped": 0}) for s in statuses],
+        }
+        return Comparison(block, self.dropped, self.honoured, self.advanced)
+
+
+def compare(statuses: list[UnitStatus], history: History, keep: int = 2000) -> Comparison:
+    """The contract's ``continuity`` block (None without a compared period) and its lists,
+    from the accepted rows (with codes) of every unit's file in use."""
+    tally = Tally(history, keep)
+    for status in statuses:
+        used = status.used
+        if used is not None and used.status == ACCEPTED:
+            rows = [r for r in used.rows or [] if r["accepted"]]
+            tally.add(status, rows, history.unit(status.code))
+    return tally.result(statuses)
 
 
 def _brief(unit: str, row: dict[str, Any]) -> dict[str, Any]:

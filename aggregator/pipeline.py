@@ -139,11 +139,10 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
     deadline = config.deadline(year, period)
     statuses = merge.resolve(outcomes, config, deadline)
     history = history or History(year, period)
-    continuity.assign(statuses, history, config)
+    tally = continuity.Tally(history, config.report.get("list_limit", 2000))
+    continuity.assign(statuses, history, config, tally)  # one unit of the register at a time
     records = merge.accepted_records(statuses, config)
-    comparison = continuity.compare(statuses, history,  # reads the rows compact() lets go
-                                    config.report.get("list_limit", 2000))
-    history.release()
+    comparison = tally.result(statuses)
     for outcome in outcomes:
         outcome.compact()
     lap("merge")

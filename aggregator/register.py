@@ -27,7 +27,8 @@ from typing import Any, NamedTuple
 log = logging.getLogger("aggregator")
 DB_NAME = "so-mo-hinh.sqlite"
 PERIOD_FILE = "mo-hinh.jsonl"
-FORMAT = 1
+FORMAT = 1     # the period files' layout
+DB_FORMAT = 2  # the database's layout: another one is rebuilt
 PERIOD_RANK = {"half_year": 0, "annual": 1}  # within a year, the half-year comes first
 _FOLDER = re.compile(r"^(\d{4})(-6-thang)?$")
 
@@ -77,6 +78,7 @@ CREATE TABLE models (
 """
 INDEXES = """
 CREATE INDEX models_by_code ON models (code);  -- a model's periods (the history sheet)
+CREATE INDEX models_by_unit ON models (unit);  -- a unit's models, read one unit at a time
 """
 
 
@@ -194,7 +196,8 @@ def rebuild(outbox: Path) -> Path:
             connection.execute("PRAGMA journal_mode = MEMORY")
             connection.execute("PRAGMA synchronous = OFF")
             connection.executescript(SCHEMA)
-            connection.execute("INSERT INTO register_info VALUES ('format', ?)", (str(FORMAT),))
+            connection.execute("INSERT INTO register_info VALUES ('format', ?)",
+                               (str(DB_FORMAT),))
             _update(connection, period_folders(outbox))
             connection.executescript(INDEXES)  # faster built once, after the rows
         finally:
@@ -210,7 +213,7 @@ def rebuild(outbox: Path) -> Path:
 
 def _check_format(connection: sqlite3.Connection) -> None:
     row = connection.execute("SELECT value FROM register_info WHERE key = 'format'").fetchone()
-    if row is None or row[0] != str(FORMAT):
+    if row is None or row[0] != str(DB_FORMAT):
         raise sqlite3.DatabaseError("register of another format")
 
 
@@ -280,43 +283,92 @@ def _sha256(path: Path) -> str:
 
 # -- reading it -----------------------------------------------------------------------------
 
+_FIELDS = ("SELECT year, period, code, unit, field, name, name_key, status, stage, "
+           "replications, year_built, year * 2 + (period = 'annual') AS rank FROM models ")
+
+
+@dataclass
+class UnitHistory:
+    """One unit's records in the other periods of the register, as a run needs them."""
+
+    by_key: dict[tuple[int, str], str] = field(default_factory=dict)  # nearest period first
+    latest: dict[str, Entry] = field(default_factory=dict)   # code -> latest earlier record
+    first_seen: dict[str, tuple[int, str]] = field(default_factory=dict)
+    compared: list[Entry] = field(default_factory=list)      # same period, previous year
+    codes: set[str] = field(default_factory=set)             # its codes, every other period
+
+
 @dataclass
 class History:
-    """What the register says before one period is (re)run: that period itself left out."""
+    """What the register says before one period is (re)run: that period itself left out.
+
+    Read one unit at a time (``unit``): a run never holds every earlier record at once.
+    """
 
     year: int
     period: str
     path: Path | None = None
-    owners: dict[str, str] = field(default_factory=dict)       # code -> unit, every other period
-    by_key: dict[tuple[str, int, str], str] = field(default_factory=dict)  # nearest period first
-    latest: dict[str, Entry] = field(default_factory=dict)     # code -> its latest earlier record
-    first_seen: dict[str, tuple[int, str]] = field(default_factory=dict)
-    compared: list[Entry] | None = None                        # same period, previous year
+    compared: list[Entry] | None = None  # without a register: the compared records (tests)
+    checks_codes: bool = True  # False: no register at hand (status), typed codes taken as is
+    has_compared: bool = False           # the register holds the same period a year before
+    compared_counts: dict[str, int] = field(default_factory=dict)  # unit -> its records then
     trend: dict[int, int] = field(default_factory=dict)        # year -> models, this period kind
     earlier: bool = False                                      # any earlier period at all
-    checks_codes: bool = True  # False: no register at hand (status), typed codes taken as is
-    _by_unit: dict[str, list[Entry]] | None = field(default=None, repr=False)
-    compared_codes: set[str] = field(default_factory=set)  # kept by release()
-    others: int = 0  # periods in the register besides this one
+    others: int = 0                                            # periods besides this one
+
+    def __post_init__(self) -> None:
+        if self.compared is not None:
+            self.has_compared = True
+            for entry in self.compared:
+                self.compared_counts[entry.unit] = self.compared_counts.get(entry.unit, 0) + 1
 
     @property
     def against(self) -> tuple[int, str]:
         return self.year - 1, self.period
 
-    def compared_of(self, unit: str) -> list[Entry]:
-        """The compared period's records of one unit (empty without a compared period)."""
-        if self._by_unit is None:
-            self._by_unit = {}
-            for entry in self.compared or []:
-                self._by_unit.setdefault(entry.unit, []).append(entry)
-        return self._by_unit.get(unit, [])
+    def unit(self, code: str) -> UnitHistory:
+        """One unit's records of the other periods."""
+        if self.path is None:
+            rows: Any = [(*e, e.year * 2 + PERIOD_RANK[e.period]) for e in self.compared or []
+                         if e.unit == code]
+            return self._unit(rows)
+        connection = sqlite3.connect(str(self.path))
+        try:
+            here = rank(self.year, self.period)
+            return self._unit(connection.execute(
+                _FIELDS + "WHERE unit = ? AND NOT (year = ? AND period = ?) "
+                "ORDER BY rank > ?, abs(rank - ?), code", (code, self.year, self.period, here, here)))
+        finally:
+            connection.close()
 
-    def release(self) -> None:
-        """Let go of the lookups once codes are given and compared: only the codes of the
-        compared period stay (for the history sheet)."""
-        self.compared_codes = {e.code for e in self.compared or []}
-        self.owners, self.by_key, self.latest, self.first_seen = {}, {}, {}, {}
-        self.compared, self._by_unit = None, None
+    def _unit(self, rows: Any) -> UnitHistory:
+        found = UnitHistory()
+        here, against = rank(self.year, self.period), self.against
+        for row in rows:  # nearest period first
+            entry = Entry._make(row[:11])
+            code = entry.code
+            found.codes.add(code)
+            found.by_key.setdefault((entry.field, entry.name_key), code)
+            if row[11] < here:
+                found.latest.setdefault(code, entry)
+                found.first_seen[code] = (entry.year, entry.period)  # the farthest comes last
+            if (entry.year, entry.period) == against:
+                found.compared.append(entry)
+        found.compared.sort(key=lambda e: e.code)
+        return found
+
+    def owner(self, code: str) -> str | None:
+        """The unit a code belongs to, if any other period of the register has it."""
+        if self.path is None:
+            return next((e.unit for e in self.compared or [] if e.code == code), None)
+        connection = sqlite3.connect(str(self.path))
+        try:
+            row = connection.execute("SELECT unit FROM models WHERE code = ? AND NOT "
+                                     "(year = ? AND period = ?) LIMIT 1",
+                                     (code, self.year, self.period)).fetchone()
+        finally:
+            connection.close()
+        return row[0] if row else None
 
     def periods_of(self, now: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
         """(code, unit, name, year, period, stage, replications) of every code in ``now`` (this
@@ -329,13 +381,14 @@ class History:
             connection.executemany("INSERT INTO now VALUES (?, ?, ?, ?, ?, ?, ?)", now)
             connection.execute("CREATE TEMP TABLE wanted (code TEXT PRIMARY KEY)")
             connection.execute("INSERT OR IGNORE INTO wanted SELECT code FROM now")
-            connection.executemany("INSERT OR IGNORE INTO wanted VALUES (?)",
-                                   ((c,) for c in self.compared_codes))
-            earlier = "" if self.path is None else (
-                "SELECT m.code, m.unit, m.name, m.year, m.period, m.stage, m.replications "
-                "FROM main.models m JOIN wanted USING (code) "
-                "WHERE NOT (m.year = ? AND m.period = ?) UNION ALL ")
-            parameters = () if self.path is None else (self.year, self.period)
+            earlier, parameters = "", ()
+            if self.path is not None:
+                connection.execute("INSERT OR IGNORE INTO wanted SELECT code FROM main.models "
+                                   "WHERE year = ? AND period = ?", self.against)
+                earlier = ("SELECT m.code, m.unit, m.name, m.year, m.period, m.stage, "
+                           "m.replications FROM main.models m JOIN wanted USING (code) "
+                           "WHERE NOT (m.year = ? AND m.period = ?) UNION ALL ")
+                parameters = (self.year, self.period)
             yield from connection.execute(
                 f"SELECT * FROM ({earlier}SELECT * FROM now) "
                 "ORDER BY unit, code, year * 2 + (period = 'annual')", parameters)
@@ -344,53 +397,22 @@ class History:
 
 
 def history(path: Path | None, year: int, period: str) -> History:
-    """Read the register for a run of ``year`` and ``period`` (nothing, if there is none)."""
+    """The register's outline for a run of ``year`` and ``period`` (nothing, if none)."""
     found = History(year, period, path)
     if path is None or not path.exists():
         found.path = None
         return found
-    here = rank(year, period)
     connection = sqlite3.connect(str(path))
     try:
         counts = connection.execute("SELECT year, period, models FROM periods").fetchall()
-        against = found.against
-        compared = [] if any((y, p) == against for y, p, _ in counts) else None
-        owners, by_key, latest, first_seen = found.owners, found.by_key, found.latest, \
-            found.first_seen
-        shared: dict[Any, Any] = {}  # one copy of each unit, status, stage text
-        one = shared.setdefault
-        # nearest first: the latest earlier period, ..., then later periods, nearest first
-        for row in connection.execute(
-                "SELECT year, period, code, unit, field, name, name_key, status, stage, "
-                "replications, year_built, year * 2 + (period = 'annual') AS rank FROM models "
-                "WHERE NOT (year = ? AND period = ?) ORDER BY rank > ?, abs(rank - ?)",
-                (year, period, here, here)):
-            code, unit = row[2], one(row[3], row[3])
-            if code not in owners:
-                owners[code] = unit
-            key = (unit, row[4], row[6])
-            if key not in by_key:
-                by_key[key] = code
-            earlier = row[11] < here
-            if earlier and code not in latest:
-                latest[code] = Entry(row[0], one(row[1], row[1]), code, unit, row[4],
-                                             row[5], row[6], one(row[7], row[7]),
-                                             one(row[8], row[8]), row[9], row[10])
-            if earlier:
-                when = (row[0], row[1])
-                first_seen[code] = one(when, when)  # the farthest earlier comes last
-            if compared is not None and (row[0], row[1]) == against:
-                held = latest.get(code)  # the same record when it is the latest one
-                compared.append(held if held is not None and held[:2] == against else
-                                Entry(row[0], one(row[1], row[1]), code, unit, row[4], row[5],
-                                      row[6], one(row[7], row[7]), one(row[8], row[8]), row[9],
-                                      row[10]))
+        found.compared_counts = dict(connection.execute(
+            "SELECT unit, count(*) FROM models WHERE year = ? AND period = ? GROUP BY unit",
+            found.against).fetchall())
     finally:
         connection.close()
-    found.earlier = bool(latest)
-    if compared is not None:
-        compared.sort(key=lambda e: e.code)
-        found.compared = compared
+    here = rank(year, period)
+    found.has_compared = any((y, p) == found.against for y, p, _ in counts)
+    found.earlier = any(rank(y, p) < here for y, p, _ in counts)
     found.trend = {y: n for y, p, n in counts if p == period and y != year}
     found.others = sum(1 for y, p, _ in counts if (y, p) != (year, period))
     return found
