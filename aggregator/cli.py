@@ -20,7 +20,7 @@ from . import config as config_module
 from .config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ("run", "template", "check", "verify", "status", "remind", "fetch")
+COMMANDS = ("run", "template", "check", "verify", "status", "remind", "fetch", "register")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
@@ -151,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="thư mục đầu vào nếu đã chuyển chỗ (mặc định: như ghi trong manifest)")
     verify.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
     _mailbox(commands, run, remind)
+    _add_register(commands)
     return parser
 
 
@@ -178,6 +179,17 @@ def _mailbox(commands, run: argparse.ArgumentParser, remind: argparse.ArgumentPa
                              help="đặt thêm các thư soạn sẵn vào thư mục Thư nháp của hộp thư "
                                   "(IMAP, schemas/mailbox.yaml) để đọc lại và tự bấm Gửi; "
                                   "không bao giờ tự gửi")
+
+
+def _add_register(commands: argparse._SubParsersAction) -> None:
+    register = commands.add_parser(
+        "register", add_help=False, help="sổ theo dõi mô hình qua các kỳ: dựng lại từ outbox",
+        description="Sổ theo dõi mô hình qua các kỳ (outbox/so-mo-hinh.sqlite) được lập từ các "
+                    "thư mục kết quả trong outbox. \"rebuild\": xóa và lập lại sổ từ các thư mục "
+                    "đó (không mất gì; mỗi lần tổng hợp cũng tự cập nhật sổ).")
+    register.add_argument("action", choices=["rebuild"], metavar="rebuild",
+                          help="rebuild: lập lại sổ từ các thư mục kết quả")
+    _common(register)
 
 
 def _common(parser: argparse.ArgumentParser, outbox: bool = True) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import discover, drafts, mailbox, outbox, outputs, report, template, verify, workers
+from . import discover, drafts, mailbox, outbox, outputs, register, report, template, verify, workers
 from .config import Config
 from .identify import describe
 from .labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
@@ -39,10 +39,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
                     leave=False, disable=not sys.stderr.isatty())
 
     started = dt.datetime.now().astimezone()
+    try:
+        history = _history(args.outbox, args.year, args.period, sync=True)
+    except outbox.OutboxBusy:
+        return _busy(args.outbox)
     with outbox.scratch(args.outbox) as scratch:
         result = aggregate(config, args.inbox, args.year, args.period, progress, _jobs(args),
                            outbox=args.outbox, scratch=scratch,
-                           as_of=args.report_date or dt.date.today())
+                           as_of=args.report_date or dt.date.today(), history=history)
     result.options = {"inbox": str(args.inbox.resolve()), "outbox": str(args.outbox.resolve()),
                       "schemas": str(args.schemas.resolve()),
                       "templates": str(args.templates.resolve())}
@@ -51,12 +55,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     previous = report.previous_summary(args.outbox, outbox.folder_name(args.year - 1, args.period))
     try:
         folder = outbox.publish(args.outbox, name, lambda tmp: outputs.write(
-            result, tmp, args.templates, report_date, previous))
+            result, tmp, args.templates, report_date, previous),
+            after=lambda: register.sync(args.outbox))
     except outbox.OutboxBusy:
-        print(f"Đang có một lần chạy khác ghi vào {args.outbox}. Chờ lần đó xong rồi chạy lại "
-              f"(nếu chắc chắn không có, xóa tệp {args.outbox / outbox.LOCK_NAME}).",
-              file=sys.stderr)
-        return 1
+        return _busy(args.outbox)
     _log_run(args.outbox, started, folder, result.summary)
     if args.json:
         _print_json({"outbox": str(folder), "year": args.year, "period": args.period,
@@ -78,6 +80,38 @@ def _staff_notes(notes: list[str]) -> None:
         print("Việc cần làm trước khi trình ký, gửi thư:")
         for note in notes:
             print(f"  - {note}")
+
+
+def _busy(outbox_dir: Path) -> int:
+    print(f"Đang có một lần chạy khác ghi vào {outbox_dir}. Chờ lần đó xong rồi chạy lại "
+          f"(nếu chắc chắn không có, xóa tệp {outbox_dir / outbox.LOCK_NAME}).",
+          file=sys.stderr)
+    return 1
+
+
+def _history(outbox_dir: Path | None, year: int, period: str,
+             sync: bool = False) -> register.History:
+    """The register of earlier periods, brought up to date with the period folders first
+    (``sync``, holding the outbox lock) or read as it is; without an outbox, codes as typed."""
+    if outbox_dir is None:
+        return register.History(year, period, checks_codes=False)
+    if sync:
+        with outbox.locked(outbox_dir):
+            path = register.sync(outbox_dir)
+    else:
+        path = outbox_dir / register.DB_NAME
+    return register.history(path if path.exists() else None, year, period)
+
+
+def _synced(outbox_dir: Path) -> None:
+    """The register brought up to date when there are period folders (a run busy writing
+    holds the lock: then the register is read as it is)."""
+    if register.period_folders(outbox_dir):
+        try:
+            with outbox.locked(outbox_dir):
+                register.sync(outbox_dir)
+        except outbox.OutboxBusy:
+            pass
 
 
 def _jobs(args: argparse.Namespace) -> int:
@@ -126,8 +160,14 @@ def _closing(summary: dict, folder: Path) -> None:
 def make_templates(args: argparse.Namespace, config: Config) -> int:
     """Standard workbooks for every unit, ready to send out."""
     folder = args.outbox / "templates"
-    written = template.write_all(config, folder, args.year, args.period)
+    _synced(args.outbox)
+    source, models = register.latest_before(args.outbox, args.year, args.period)
+    written = template.write_all(config, folder, args.year, args.period, models)
     print(f"Đã tạo {len(written)} biểu mẫu (mỗi đơn vị một tệp và một tệp trống) trong {folder}.")
+    if source:
+        print(f"Biểu mẫu của {len(models)} đơn vị đã điền sẵn {sum(map(len, models.values()))} "
+              f"mô hình, điển hình của kỳ {config.period_label(source[1]).lower()} {source[0]} "
+              "(theo sổ theo dõi mô hình).")
     return 0
 
 
@@ -237,7 +277,8 @@ def status(args: argparse.Namespace, config: Config) -> int:
         return 2
     today = dt.date.today()  # no unit is late before the deadline: nothing is received after today
     result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
-                       outbox=getattr(args, "outbox", None), as_of=today)
+                       outbox=getattr(args, "outbox", None), as_of=today,
+                       history=_history(getattr(args, "outbox", None), args.year, args.period))
     left = (result.deadline - today).days
     period = config.period_label(args.period).lower()
     print(f"Tình hình nhận báo cáo kỳ {period} {args.year} đến ngày {date_vn(today)} "
@@ -258,18 +299,21 @@ def remind(args: argparse.Namespace, config: Config) -> int:
     """A ready-to-send reminder for each unit still missing, its own workbook attached."""
     if getattr(args, "to_mailbox", False):
         mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the drafts
+    _synced(args.outbox)
     with outbox.scratch(args.outbox) as scratch:
         result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
-                           outbox=args.outbox, scratch=scratch)
+                           outbox=args.outbox, scratch=scratch,
+                           history=_history(args.outbox, args.year, args.period))
     waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
     report_date = args.report_date or dt.date.today()
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"
+    _, models = register.latest_before(args.outbox, args.year, args.period)  # pre-filled
 
     unaddressed: list[str] = []
 
     def build(target: Path) -> None:
         unaddressed[:] = drafts.reminders(config, args.templates, args.year, args.period,
-                                          result.deadline, waiting, report_date, target)
+                                          result.deadline, waiting, report_date, target, models)
 
     outbox.replace_folder(folder, build)
     print(f"Đã soạn {len(waiting)} thư nhắc trong {folder}" +
@@ -278,6 +322,22 @@ def remind(args: argparse.Namespace, config: Config) -> int:
         print(f"  Chưa có địa chỉ người nhận (điền trước khi gửi): {', '.join(unaddressed)}.")
     if getattr(args, "to_mailbox", False):
         return to_mailbox(args, folder, "thư nhắc")
+    return 0
+
+
+def rebuild_register(args: argparse.Namespace, config: Config) -> int:
+    """The register of models written afresh from the period folders of the outbox."""
+    if not args.outbox.is_dir():
+        print(f"Không thấy thư mục kết quả {args.outbox}.", file=sys.stderr)
+        return 2
+    try:
+        with outbox.locked(args.outbox):
+            path = register.rebuild(args.outbox)
+    except outbox.OutboxBusy:
+        return _busy(args.outbox)
+    folders = register.period_folders(args.outbox)
+    print(f"Đã lập lại sổ theo dõi mô hình {path} từ {len(folders)} kỳ báo cáo"
+          + (": " + ", ".join(f.name for f in folders.values()) + "." if folders else "."))
     return 0
 
 
@@ -353,3 +413,4 @@ def to_mailbox(args: argparse.Namespace, folder: Path, what: str) -> int:
 
 
 COMMANDS["fetch"] = fetch
+COMMANDS["register"] = rebuild_register

@@ -65,8 +65,10 @@ def _text_environment(templates: Path) -> jinja2.Environment:
 
 
 def reminders(config: Any, templates: Path, year: int, period: str, deadline: dt.date,
-              waiting: list[Any], report_date: dt.date, target: Path) -> list[str]:
-    """A reminder draft per unit still waited for, its own standard workbook attached.
+              waiting: list[Any], report_date: dt.date, target: Path,
+              models: dict[str, list[Any]] | None = None) -> list[str]:
+    """A reminder draft per unit still waited for, its own standard workbook attached
+    (pre-filled with its ``models`` of the latest earlier period, when the register has them).
 
     Returns the drafts written with no address (the unit has none registered).
     """
@@ -78,7 +80,8 @@ def reminders(config: Any, templates: Path, year: int, period: str, deadline: dt
     for status in waiting:
         unit = config.unit(status.code)
         attachment = target / f"bieu-mau-{unit.code}.xlsx"
-        template.write_template(config, attachment, year, period, unit)
+        template.write_template(config, attachment, year, period, unit,
+                                (models or {}).get(unit.code))
         text = body(templates, "nhac-nho.txt.j2", {
             "unit": unit, "header": config.report, "year": year,
             "period_phrase": labels.period_phrase(period),

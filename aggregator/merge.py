@@ -82,8 +82,8 @@ class FileOutcome:
         files with problems; the accepted records of the file in use are already merged. (The
         rows as typed of such a file are let go as soon as it is read: ``FileProcessor``.)
         """
-        if not self.problems:
-            self.rows = None
+        if not self.problems or (self.rows_invalid == 0 and not any(t.rows for t in self.tables)):
+            self.rows = None  # (warnings found later, across periods, need no rows shown)
 
     @property
     def rows_invalid(self) -> int:
@@ -162,7 +162,7 @@ def _supersede(usable: list[FileOutcome]) -> None:
 def accepted_records(statuses: list[UnitStatus], config: Config) -> pd.DataFrame:
     """Every accepted record of every unit's file in use, with its lineage."""
     keys = [c.key for c in config.columns]
-    columns = ["unit", "file", "sha256", "sheet", "row", *keys]
+    columns = ["unit", "file", "sha256", "sheet", "row", *keys, "name_key"]
     rows = []
     for status in statuses:
         used = status.used

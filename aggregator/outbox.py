@@ -27,8 +27,12 @@ def folder_name(year: int, period: str) -> str:
     return str(year) if period == "annual" else f"{year}-6-thang"
 
 
-def publish(outbox: Path, name: str, build: Callable[[Path], object]) -> Path:
-    """Build the outputs into a temporary folder, then swap them in atomically."""
+def publish(outbox: Path, name: str, build: Callable[[Path], object],
+            after: Callable[[], object] = lambda: None) -> Path:
+    """Build the outputs into a temporary folder, then swap them in atomically.
+
+    ``after`` runs once the new folder is in place, still holding the lock (the register).
+    """
     outbox.mkdir(parents=True, exist_ok=True)
     with _Lock(outbox / LOCK_NAME):
         _clear_leftovers(outbox)
@@ -37,6 +41,7 @@ def publish(outbox: Path, name: str, build: Callable[[Path], object]) -> Path:
         if final.exists():
             _archive(final, outbox / ARCHIVE)
         temporary.rename(final)
+        after()
     return final
 
 
@@ -61,6 +66,12 @@ def scratch(outbox: Path) -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def locked(outbox: Path) -> _Lock:
+    """The outbox's lock, for work that must not run beside a run's writing (the register)."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    return _Lock(outbox / LOCK_NAME)
 
 
 def _clear_leftovers(outbox: Path) -> None:

@@ -12,11 +12,12 @@ from typing import Any
 
 import jsonschema
 
-from . import __version__, feedback, report, workbooks, workers
+from . import __version__, feedback, register, report, workbooks, workers
 from .discover import sha256
 from .labels import RECEIVED_SOURCE
 from .merge import FileOutcome
 from .pipeline import RunResult
+from .text import loose_key
 
 REPORT_HTML = "bao-cao-tong-hop.html"
 REPORT_DOCX = "bao-cao-tong-hop.docx"
@@ -35,12 +36,14 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
     """
     model = report.context(result, report_date, previous)
+    # first: its passing memory is free again before the master workbook's writer starts
+    source = _register_source(result, folder)
     # the master workbook is the biggest single job: written beside the rest, on another CPU
     master = workers.in_background(f"tệp tổng hợp {MASTER}", workbooks.write_master, result,
                                    folder / MASTER)
     try:
         jsonschema.validate(result.summary, result.config.summary_schema)
-        written = [_json(folder / SUMMARY, result.summary)]
+        written = [_json(folder / SUMMARY, result.summary), source]
         written += _reports(result, folder, templates, model)
         lap("render")
         written += _feedback(result, folder, templates, report_date)
@@ -113,6 +116,36 @@ PLACEHOLDER_NAMES = {"Nguyễn Văn A", "Nguyễn Văn B", "Nguyễn Thị A", "
 
 def _placeholder(text: str) -> bool:
     return not text.strip(" .…xX")
+
+
+def _register_source(result: RunResult, folder: Path, chunk: int = 5000) -> Path:
+    """The period's accepted records with their codes: what the register is built from."""
+    records = result.records
+    floats = [i for i, c in enumerate(register.COLUMNS)
+              if c in records and records[c].dtype.kind == "f"]
+
+    def rows() -> Any:
+        for start in range(0, len(records), chunk):  # a slice at a time: little memory
+            part = records.iloc[start:start + chunk]
+            keys = part["name_key"].tolist() if "name_key" in part else \
+                [loose_key(n) for n in part["name"].tolist()]
+            columns = {"code": part["model_code"].tolist(), "name_key": keys}
+            values = [columns[c] if c in columns else part[c].tolist() for c in register.COLUMNS]
+            yield from _whole((list(row) for row in zip(*values, strict=True)), floats)
+
+    return register.write_period_file(folder / register.PERIOD_FILE, result.year,
+                                      result.period, rows())
+
+
+def _whole(rows: Any, floats: list[int]) -> Any:
+    """Rows with a column of numbers read as floats (blanks among them) back to whole
+    numbers, and its blanks to null."""
+    for row in rows:
+        for i in floats:
+            value = row[i]
+            if value is not None:
+                row[i] = None if value != value else int(value) if value.is_integer() else value
+        yield row
 
 
 def _json(path: Path, data: Any) -> Path:

@@ -19,11 +19,12 @@ from typing import Any
 
 import pandas as pd
 
-from . import discover, mail, merge, problems, summarise, workers
+from . import continuity, discover, mail, merge, problems, summarise, workers
 from .config import Config
 from .identify import UnitMatcher, identify
 from .merge import ACCEPTED, IGNORED, REJECTED, FileOutcome, UnitStatus
 from .read import ReadRefused, load_sheets, locate, mark_uncalculated, repair_legacy_text
+from .register import DB_NAME, History
 from .text import nfc
 from .validate import RowValidator
 
@@ -48,6 +49,9 @@ class RunResult:
     emails: list[mail.SavedEmail] = field(default_factory=list)
     staff_notes: list[str] = field(default_factory=list)  # what staff should do: terminal, manifest
     ignored: list[discover.Ignored] = field(default_factory=list)  # left alone by name
+    # across periods: the register as it was before this run, and how this period continues it
+    history: History | None = None
+    comparison: continuity.Comparison | None = None
 
 
 class FileProcessor:
@@ -163,7 +167,7 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
               progress: Progress = lambda outcomes, total: outcomes, jobs: int = 1,
               lap: Callable[[str], None] = lambda stage: None,
               outbox: Path | None = None, scratch: Path | None = None,
-              as_of: dt.date | None = None) -> RunResult:
+              as_of: dt.date | None = None, history: History | None = None) -> RunResult:
     """Run every stage on the inbox for one year and period, and return what was found.
 
     ``jobs`` processes read files side by side; the result is the same for any number.
@@ -171,6 +175,7 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
     ``outbox``, when it is inside the inbox (or is it), is never read as input. Attachments
     are unpacked into ``scratch`` (the run's own temporary folder), else a system one.
     ``as_of`` is the run's report date: no file counts as received after it.
+    ``history`` is the register of earlier periods (none: every model counts as new).
     """
     processor = FileProcessor(config, year, period, as_of)
     with tempfile.TemporaryDirectory(prefix="dienhinh-", dir=scratch) as workdir:
@@ -183,16 +188,21 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
         lap("read")
     deadline = config.deadline(year, period)
     statuses = merge.resolve(outcomes, config, deadline)
+    history = history or History(year, period)
+    tally = continuity.Tally(history, config.report.get("list_limit", 2000))
+    continuity.assign(statuses, history, config, tally)  # one unit of the register at a time
     records = merge.accepted_records(statuses, config)
+    comparison = tally.result(statuses)
     for outcome in outcomes:
         outcome.compact()
     lap("merge")
     summary = summarise.build(config, year, period, statuses, outcomes, records)
     summary["files"]["ignored"] += len(ignored)  # left alone by name: counted, never read
+    summary["continuity"] = comparison.summary
     lap("summarise")
     return RunResult(config=config, year=year, period=period, deadline=deadline,
                      outcomes=outcomes, statuses=statuses, records=records, summary=summary,
-                     emails=emails, ignored=ignored)
+                     emails=emails, ignored=ignored, history=history, comparison=comparison)
 
 
 def collect(inbox: Path, workdir: Path, config: Config, outbox: Path | None = None,
@@ -269,5 +279,6 @@ def _own_outputs(inbox: Path, outbox: Path | None) -> tuple[Path, ...]:
         own = [p for p in inbox.iterdir() if p.is_dir() and not p.is_symlink() and (
             (p / "manifest.json").is_file() or p.name in ("luu-tru", "templates")
             or p.name.startswith("."))]
-        return (*own, inbox / "run-log.jsonl", inbox / ".dang-chay.lock")
+        register_files = [p for p in inbox.glob(f"{DB_NAME}*") if p.is_file()]
+        return (*own, *register_files, inbox / "run-log.jsonl", inbox / ".dang-chay.lock")
     return ()

@@ -98,6 +98,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mailbox_quota": (ERROR, "Máy chủ thư không nhận thêm thư vào \"{folder}\" ({detail}): hộp thư đã đầy hoặc thư vượt giới hạn dung lượng. Xóa bớt thư cũ trong webmail rồi chạy lại (thư đã đặt vào trước đó không bị đặt trùng)."),
     "mailbox_message_too_large": (WARNING, "Thư \"{subject}\" của {sender} lớn {size}, vượt giới hạn {limit} (mục max_message_bytes trong schemas/mailbox.yaml) nên không tải. Mở thư bằng webmail và lưu tệp đính kèm vào inbox bằng tay."),
     "mailbox_failed": (ERROR, "Máy chủ thư báo lỗi: {detail}. Chạy lại sau ít phút; nếu vẫn lỗi, lưu thư vào inbox bằng tay như trước."),
+    # Across periods: the register of models (outbox/so-mo-hinh.sqlite)
+    "model_code_unknown": (ERROR, "Mã mô hình \"{value}\" không có trong sổ theo dõi mô hình của Ban. Giữ đúng mã đã điền sẵn trong biểu mẫu; mô hình mới thì để trống ô mã."),
+    "model_code_other_unit": (ERROR, "Mã mô hình \"{value}\" là mã của {owner}, không phải của đơn vị này. Giữ đúng mã đã điền sẵn trong biểu mẫu của đơn vị; mô hình mới thì để trống ô mã."),
+    "model_code_duplicate": (ERROR, "Mã mô hình \"{value}\" đã ghi ở dòng {first_row}; mỗi mô hình một mã, dòng này không được tính."),
+    "continuing_unmatched": (WARNING, "Tình trạng \"Duy trì, phát huy\" nhưng không thấy mô hình này trong báo cáo {against}. Kiểm tra lại tên, lĩnh vực hoặc ghi mã mô hình; nếu là mô hình mới, chọn \"Đăng ký mới\"."),
+    "new_already_registered": (WARNING, "Tình trạng \"Đăng ký mới\" nhưng mô hình đã có trong sổ theo dõi (mã {model}, báo cáo {since}). Kiểm tra lại: có phải \"Duy trì, phát huy\"?"),
+    "stage_backwards": (WARNING, "Giai đoạn \"{value}\" lùi so với báo cáo {against} (\"{before}\"). Kiểm tra lại giai đoạn."),
+    "replications_down": (WARNING, "Số nơi nhân rộng {value} ít hơn báo cáo {against} ({before}). Kiểm tra lại số liệu."),
+    "year_built_changed": (WARNING, "Năm xây dựng {value} khác báo cáo {against} ({before}). Kiểm tra lại năm bắt đầu xây dựng mô hình."),
+    "model_name_close": (WARNING, "Tên mô hình gần giống mô hình \"{before}\" (mã {model}) trong báo cáo {against}. Nếu là cùng một mô hình, ghi mã {model} vào cột \"Mã mô hình\"; chương trình không tự nối."),
+    "model_not_reported": (WARNING, "Mô hình \"{value}\" (mã {model}, lĩnh vực {field}) có trong báo cáo {against} nhưng không có trong báo cáo kỳ này. Nếu mô hình vẫn duy trì, đề nghị bổ sung; nếu đã dừng, ghi rõ để Ban theo dõi."),
 }
 
 # What Board staff do about a problem (edit schemas/…, save again, rerun): said in the terminal

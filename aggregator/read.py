@@ -538,7 +538,8 @@ def table_below(rows: list[list[Any]], header: int, mapping: dict[str, int]
     for i in range(header + 1, len(rows)):
         row = rows[i]
         values = {key: (row[idx] if idx < len(row) else "") for key, idx in mapping.items()}
-        if all(is_blank(v) for k, v in values.items() if k != "seq"):
+        # a number or a model code alone is a row emptied of its model (pre-filled workbooks)
+        if all(is_blank(v) for k, v in values.items() if k not in ("seq", "model_code")):
             continue
         if i == header + 1 and _is_numbering(row):
             continue

@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from . import labels, problems
+from . import labels, problems, report_continuity
 from .labels import UNIT_STATUS, Labels
 from .pipeline import RunResult
 from .summarise import outstanding, pivot
@@ -99,6 +99,8 @@ def context(result: RunResult, report_date: dt.date,
     listed = totals["models"] <= config.report.get("list_limit", 2000)
     models = _models_by_unit(result, names) if listed else []
     charts, chart_captions = _charts(summary, config)
+    across = report_continuity.context(result)  # models across periods, and the trend chart
+    charts.update(across.pop("charts"))
     return {
         **_sentences(config, totals, by_status, below, comparison),
         "document_number": config.report.get("document_number", "…"),
@@ -141,6 +143,7 @@ def context(result: RunResult, report_date: dt.date,
         "files": [{**f, "n": n} for n, f in enumerate(_files(result, names), start=1)],
         "comparison": comparison,
         "field_table": _field_table(summary, config, comparison),
+        **across,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from .config import Column, Config, Unit
 from .workbooks import Styles, fit_row, open_workbook, printable
@@ -29,14 +30,20 @@ def guide_lines(config: Config, year: int, period: str) -> list[str]:
         "   Năm xây dựng: ghi năm bắt đầu xây dựng (ví dụ 2024), không sau năm báo cáo. "
         "\"Đăng ký mới\" là mô hình bắt đầu trong năm báo cáo.",
         "   Số nơi nhân rộng: số nguyên (0, 1, 2, …). Nếu có khen thưởng, ghi cả số, ngày quyết định.",
+        "   Mã mô hình: chỉ ghi mã Ban đã cấp cho mô hình đã báo cáo kỳ trước (xem biểu mẫu điền sẵn "
+        "hoặc tệp tổng hợp); mô hình mới thì để trống, chương trình tự cấp mã.",
         f"3. Trang \"{sheets['assessment']}\": ghi ngắn gọn kết quả nổi bật, khó khăn, vướng mắc và đề xuất, kiến nghị.",
         "4. Lưu tệp dạng .xlsx và gửi về Ban trước hạn. Mỗi đơn vị chỉ gửi một tệp; nếu sửa, gửi lại cả tệp.",
     ]
 
 
 def write_template(config: Config, path: Path, year: int, period: str,
-                   unit: Unit | None = None) -> None:
-    """One standard workbook; with a unit, its code and name filled in and locked."""
+                   unit: Unit | None = None, models: list[dict[str, Any]] | None = None) -> None:
+    """One standard workbook; with a unit, its code and name filled in and locked.
+
+    ``models`` (the unit's models of the latest earlier period, from the register) pre-fill
+    the list: codes locked, everything else editable, room left for new rows.
+    """
     book = open_workbook(path)
     styles = Styles(book)
     locked = book.add_format({"font_name": "Times New Roman", "font_size": 12, "bold": True,
@@ -51,7 +58,8 @@ def write_template(config: Config, path: Path, year: int, period: str,
     guide.set_column(0, 0, 80)  # the width of a portrait A4 page, in 12 pt Times New Roman
     guide.set_paper(9)
     guide.fit_to_pages(1, 0)
-    for i, line in enumerate(guide_lines(config, year, period)):
+    lines = guide_lines(config, year, period) + (PREFILLED_GUIDE if models else [])
+    for i, line in enumerate(lines):
         fit_row(guide, i, [line], [80], bold=i == 0)
         guide.write_string(i, 0, line, styles.title if i == 0 else styles.text)
 
@@ -83,6 +91,8 @@ def write_template(config: Config, path: Path, year: int, period: str,
     _list_sheet(book, lists, config, year, period, unit)
     listing = book.add_worksheet(sheets["list"])
     _listing(listing, styles, config, year, period, unit, sheets["meta"])
+    if models:
+        _prefill(book, listing, config, models)
 
     assessment = book.add_worksheet(sheets["assessment"])
     assessment.set_column(0, 0, 24)
@@ -166,14 +176,69 @@ def _excel_date(year: int) -> dt.date:
     return dt.date(year, 1, 1)
 
 
-def write_all(config: Config, folder: Path, year: int, period: str) -> list[Path]:
-    """A workbook per unit of the registry, plus a blank one."""
+def write_all(config: Config, folder: Path, year: int, period: str,
+              models: dict[str, list[dict[str, Any]]] | None = None) -> list[Path]:
+    """A workbook per unit of the registry (pre-filled with its ``models``), plus a blank one."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for unit in config.units:
         path = folder / f"bieu-mau-{unit.code}.xlsx"
-        write_template(config, path, year, period, unit)
+        write_template(config, path, year, period, unit, (models or {}).get(unit.code))
         written.append(path)
     blank = folder / "bieu-mau-trong.xlsx"
     write_template(config, blank, year, period)
     return [*written, blank]
+
+
+PREFILLED_GUIDE = [
+    "",
+    "BIỂU MẪU ĐÃ ĐIỀN SẴN: các dòng trong trang danh sách là mô hình, điển hình đơn vị đã báo cáo kỳ "
+    "trước, mỗi dòng có \"Mã mô hình\" (ô khóa, không sửa được).",
+    "   Mô hình còn duy trì: giữ dòng, cập nhật giai đoạn, số nơi nhân rộng, đánh giá; điền nội dung, "
+    "cách làm và hiệu quả đạt được kỳ này. Đổi tên mô hình thì cứ sửa tên, mã vẫn giữ nguyên.",
+    "   Mô hình đã dừng: xóa nội dung các ô của dòng đó (ô mã giữ nguyên), Ban sẽ ghi nhận mô hình "
+    "không còn báo cáo.",
+    "   Mô hình mới: ghi vào các dòng trống bên dưới, để trống ô mã (chương trình tự cấp mã).",
+]
+
+# What a pre-filled row carries from the register (key -> how it is written)
+PREFILLED = ("model_code", "name", "field", "subject", "performer", "location", "year_built",
+             "status", "stage", "replications", "rating")
+
+
+def _prefill(book, sheet, config: Config, models: list[dict[str, Any]]) -> None:
+    """The unit's models of the latest earlier period, codes locked, the rest editable."""
+    base = {"font_name": "Times New Roman", "font_size": 12, "border": 1, "valign": "top"}
+    free = book.add_format({**base, "locked": False, "text_wrap": True})
+    code = book.add_format({**base, "locked": True, "bg_color": "#EDEDED"})
+    labels = {key: {c.code: c.label for c in config.column(key).choices}
+              for key in ("status", "stage", "rating")}
+    subjects = {s.code: s.label for s in config.subjects}
+    fields = {f.code: f"{f.code} - {f.name}" for f in config.fields}
+    columns = list(config.columns)
+    for j, column in enumerate(columns):
+        sheet.set_column(j, j, column.width, code if column.key == "model_code" else free)
+    for i, model in enumerate(models, start=_HEADER_ROW + 1):
+        values = {"model_code": model["code"], "name": model["name"],
+                  "field": fields.get(model["field"], model["field"]),
+                  "subject": subjects.get(model["subject"], ""),
+                  "performer": model["performer"], "location": model["location"],
+                  "year_built": model["year_built"],
+                  "status": labels["status"].get("continuing", "Duy trì, phát huy"),
+                  "stage": labels["stage"].get(model["stage"], ""),
+                  "replications": model["replications"],
+                  "rating": labels["rating"].get(model["rating"], "")}
+        for j, column in enumerate(columns):
+            value = values.get(column.key) if column.key in PREFILLED else None
+            style = code if column.key == "model_code" else free
+            if column.key == "seq":
+                sheet.write_number(i, j, i - _HEADER_ROW, free)
+            elif value is None or value == "":
+                sheet.write_blank(i, j, None, style)
+            elif isinstance(value, int):
+                sheet.write_number(i, j, value, style)
+            else:
+                sheet.write_string(i, j, str(value), style)
+    sheet.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
+                       "format_columns": True, "format_rows": True, "insert_rows": True,
+                       "delete_rows": True, "sort": True, "autofilter": True})

@@ -40,6 +40,7 @@ class _Row:
     values: dict[str, Any]
     raw: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
+    name_key: str = ""
 
     @property
     def has_error(self) -> bool:
@@ -66,7 +67,8 @@ class RowValidator:
         self._duplicates(rows)
         found = [p for row in rows for p in row.problems]
         return Validated(rows=[{"sheet": r.sheet, "row": r.number, "accepted": not r.has_error,
-                                **{key: r.values.get(key) for key, _, _ in self._columns}}
+                                **{key: r.values.get(key) for key, _, _ in self._columns},
+                                "name_key": r.name_key}  # the register matches names by it
                                for r in rows], problems=found)
 
     def _problem(self, code: str, row: _Row, key: str = "", **params: Any) -> None:
@@ -140,7 +142,8 @@ class RowValidator:
         for row in rows:
             if row.has_error:
                 continue
-            key = (loose_key(row.values["name"]), row.values["field"])
+            row.name_key = loose_key(row.values["name"])
+            key = (row.name_key, row.values["field"])
             if key in first:
                 earlier = first[key]
                 where = str(earlier.number) if earlier.sheet == row.sheet else \

@@ -166,6 +166,7 @@ def write_master(result: RunResult, path: Path) -> None:
     _problems(book.add_worksheet("Lỗi và lưu ý"), styles,
               [p for o in result.outcomes for p in o.problems], result)
     _files(book.add_worksheet("Tệp nhận được"), styles, result, labels)
+    _history(book.add_worksheet("Lịch sử mô hình"), styles, result, labels)
     book.close()
 
 
@@ -261,3 +262,21 @@ def _files(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) 
                  p.message for p in o.problems if p.code in FATE_WARNINGS])]
             for o in sorted(result.outcomes, key=lambda o: sort_key(o.candidate.relative))]
     write_table(sheet, styles, 0, headers, rows, [34, 18, 26, 12, 11, 8, 8, 8, 12, 20, 60])
+
+
+def _history(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
+    """Every model of this period or the one compared with, period by period (the register)."""
+    headers = ["Mã mô hình", "Đơn vị", "Tên mô hình, điển hình", "Kỳ báo cáo", "Giai đoạn",
+               "Số nơi nhân rộng"]
+    from .continuity import history_rows  # read here, in the master workbook's own process
+
+    period = {p.code: p.label for p in result.config.periods}
+    if result.history is None or not result.history.others:  # one period: the records sheet
+        sheet.write_string(0, 0, "Sổ theo dõi mô hình chưa có kỳ báo cáo nào khác; lịch sử "
+                           "từng mô hình có từ lần tổng hợp kỳ sau.", styles.text)
+        return
+    found = history_rows(result.history, result.records, result.year, result.period)
+    rows = [[code, labels.units.get(unit, unit), name, f"{period[kind]} {year}",
+             labels.value("stage", stage), labels.value("replications", replications)]
+            for code, unit, name, year, kind, stage, replications in found]
+    write_table(sheet, styles, 0, headers, rows, [22, 24, 40, 14, 20, 10], plain=True)

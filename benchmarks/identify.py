@@ -111,8 +111,8 @@ def measure(size: int, seed: int = 2025) -> dict[str, float]:
     own = sum(f.unit == f"dv-{i:05d}" for i, f in enumerate(found))
     other = sum(f.unit is not None and f.unit != f"dv-{i:05d}" for i, f in enumerate(found))
     return {"units": len(cfg.units), "files": len(inputs), "index": indexed,
-            "index_cpu": indexed_cpu, "identify": seconds, "identify_cpu": seconds_cpu, "own": own, "refused": len(found) - own - other,
-            "other": other}
+            "index_cpu": indexed_cpu, "identify": seconds, "identify_cpu": seconds_cpu,
+            "own": own, "refused": len(found) - own - other, "other": other}
 
 
 def main() -> None:

@@ -263,6 +263,46 @@ def build(path: Path) -> None:
     para(document, "Chưa có mô hình, điển hình nào được báo cáo.")
     tag(document, "{%p endif %}")
 
+    # II.5: models across periods, from the register (aggregator/report_continuity.py)
+    para(document, "5. Mô hình, điển hình qua các kỳ báo cáo", bold=True, italic=True,
+         indent=False)
+    tag(document, "{%p if continuity.compared %}")
+    para(document, "{{ continuity.text }}")
+    tag(document, "{%p if continuity.listed and continuity.advanced %}")
+    para(document, "Các mô hình, điển hình lên giai đoạn cao hơn:")
+    data_table(document, ["TT", "Đơn vị", "Mô hình, điển hình", "Mã mô hình", "Kỳ trước",
+                          "Kỳ này"],
+               ["{{ loop.index }}", "{{ m.unit }}", "{{ m.name }}", "{{ m.code }}",
+                "{{ m.before }}", "{{ m.now }}"],
+               [10, 35, 50, 30, 20, 20], "m in continuity.advanced")
+    tag(document, "{%p endif %}")
+    tag(document, "{%p if continuity.listed and continuity.dropped_rows %}")
+    para(document, "Các mô hình, điển hình kỳ trước không còn trong báo cáo kỳ này (theo đơn vị; "
+                   "đề nghị đơn vị cho biết đã dừng hay bỏ sót):")
+    data_table(document, ["TT", "Đơn vị", "Mô hình, điển hình", "Mã mô hình", "Lĩnh vực",
+                          "Giai đoạn kỳ trước"],
+               ["{{ loop.index }}", "{{ m.unit }}", "{{ m.name }}", "{{ m.code }}",
+                "{{ m.field }}", "{{ m.stage }}"],
+               [10, 35, 55, 30, 15, 20], "m in continuity.dropped_rows")
+    tag(document, "{%p endif %}")
+    tag(document, "{%p if not continuity.listed %}")
+    para(document, "Danh sách từng mô hình duy trì, không còn báo cáo xem ở trang \"Lịch sử mô "
+                   "hình\" của tệp tổng hợp.")
+    tag(document, "{%p endif %}")
+    tag(document, "{%p else %}")
+    para(document, "Sổ theo dõi mô hình chưa có kỳ báo cáo cùng kỳ năm trước để so sánh.")
+    tag(document, "{%p endif %}")
+    tag(document, "{%p if continuity.honoured %}")
+    para(document, "Các mô hình, điển hình đạt giai đoạn \"Biểu dương, tôn vinh\" kỳ này: "
+                   "{% for m in continuity.honoured %}{{ m.name }} ({{ m.unit }})"
+                   "{{ '; ' if not loop.last else '.' }}{% endfor %}")
+    tag(document, "{%p endif %}")
+    tag(document, "{%p if continuity.trend %}")
+    para(document, "{{ chart_trend }}", align=centre, space_after=0)
+    para(document, "{{ continuity.trend_caption }}", 12, italic=True, align=centre,
+         space_after=6)
+    tag(document, "{%p endif %}")
+
     for key, title, none in (
             ("difficulties", "III. KHÓ KHĂN, VƯỚNG MẮC", "Các đơn vị không nêu khó khăn, vướng mắc."),
             ("proposals", "IV. ĐỀ XUẤT, KIẾN NGHỊ", "Các đơn vị không có đề xuất, kiến nghị.")):

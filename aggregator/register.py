@@ -1,0 +1,442 @@
+"""The register of models across periods: a SQLite database in ``outbox/``, derived from the
+period folders.
+
+Each period folder holds its accepted records with their model codes (``mo-hinh.jsonl``, listed
+in its ``SHA256SUMS``); that file is the source of truth. The database ``so-mo-hinh.sqlite`` is
+a cache of every period folder's file, brought up to date by ``sync`` (a changed or new folder
+replaces its period, a vanished one is removed; archived runs in ``luu-tru/`` are not period
+folders). Deleting it loses nothing: ``rebuild`` writes it again, the same, from the folders.
+Writers hold the outbox lock and write in one SQLite transaction; a rebuild writes a temporary
+file and renames it into place, so a reader never sees half a register.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, NamedTuple
+
+log = logging.getLogger("aggregator")
+DB_NAME = "so-mo-hinh.sqlite"
+PERIOD_FILE = "mo-hinh.jsonl"
+FORMAT = 1     # the period files' layout
+DB_FORMAT = 2  # the database's layout: another one is rebuilt
+PERIOD_RANK = {"half_year": 0, "annual": 1}  # within a year, the half-year comes first
+_FOLDER = re.compile(r"^(\d{4})(-6-thang)?$")
+
+# Stored per record, in this order (the period file's "columns" and the table's columns).
+COLUMNS = ["code", "unit", "field", "name", "name_key", "subject", "performer", "location",
+           "year_built", "status", "stage", "rating", "replications", "file", "sheet", "row"]
+
+SCHEMA = """
+-- Sổ theo dõi mô hình qua các kỳ (the register of models across periods).
+-- Derived from the period folders of outbox/ (each folder's mo-hinh.jsonl); safe to delete.
+CREATE TABLE register_info (
+    key   TEXT PRIMARY KEY,   -- 'format': the layout version of these tables
+    value TEXT NOT NULL
+);
+-- One row per period folder the register was built from.
+CREATE TABLE periods (
+    year          INTEGER NOT NULL,          -- report year (Năm báo cáo)
+    period        TEXT NOT NULL CHECK (period IN ('annual', 'half_year')),  -- Kỳ: năm / 6 tháng
+    folder        TEXT NOT NULL UNIQUE,      -- the folder in outbox/: 2025 or 2025-6-thang
+    source_sha256 TEXT NOT NULL,             -- SHA-256 of the folder's mo-hinh.jsonl
+    models        INTEGER NOT NULL,          -- accepted records of the period
+    PRIMARY KEY (year, period)
+) WITHOUT ROWID;
+-- One row per accepted record (mô hình, điển hình) of a period, with its model code.
+CREATE TABLE models (
+    year         INTEGER NOT NULL,
+    period       TEXT NOT NULL,
+    code         TEXT NOT NULL,   -- Mã mô hình: stable across periods (unit code + 6 letters)
+    unit         TEXT NOT NULL,   -- Mã đơn vị (schemas/units.yaml)
+    field        INTEGER NOT NULL,  -- Lĩnh vực 1-11
+    name         TEXT NOT NULL,   -- Tên mô hình, điển hình, as the unit wrote it
+    name_key     TEXT NOT NULL,   -- the name's matching key (case, tone marks, spacing)
+    subject      TEXT,            -- collective | individual | household
+    performer    TEXT,            -- Tập thể, cá nhân thực hiện
+    location     TEXT,            -- Địa bàn, cơ quan, đơn vị
+    year_built   INTEGER,         -- Năm xây dựng
+    status       TEXT,            -- new (Đăng ký mới) | continuing (Duy trì, phát huy)
+    stage        TEXT,            -- discovered | replicated | honoured
+    rating       TEXT,            -- good | fair | average
+    replications INTEGER,         -- Số nơi nhân rộng
+    file         TEXT,            -- source file of the record, as in the period's manifest
+    sheet        TEXT,
+    row          INTEGER,
+    PRIMARY KEY (year, period, code),
+    FOREIGN KEY (year, period) REFERENCES periods (year, period) ON DELETE CASCADE
+) WITHOUT ROWID;
+"""
+INDEXES = """
+CREATE INDEX models_by_code ON models (code);  -- a model's periods (the history sheet)
+CREATE INDEX models_by_unit ON models (unit);  -- a unit's models, read one unit at a time
+"""
+
+
+class Entry(NamedTuple):
+    """One record of an earlier period, as the comparisons need it."""
+
+    year: int
+    period: str
+    code: str
+    unit: str
+    field: int
+    name: str
+    name_key: str
+    status: str | None
+    stage: str | None
+    replications: int | None
+    year_built: int | None
+
+
+def rank(year: int, period: str) -> int:
+    """Periods in time order: 2025 half-year < 2025 annual < 2026 half-year."""
+    return year * 2 + PERIOD_RANK[period]
+
+
+def folder_name(year: int, period: str) -> str:
+    return str(year) if period == "annual" else f"{year}-6-thang"
+
+
+def period_folders(outbox: Path) -> dict[tuple[int, str], Path]:
+    """The period folders of an outbox that carry a records file (archived runs are not)."""
+    found = {}
+    if outbox.is_dir():
+        for folder in sorted(outbox.iterdir()):
+            match = _FOLDER.match(folder.name)
+            if match and (folder / PERIOD_FILE).is_file():
+                found[(int(match[1]), "half_year" if match[2] else "annual")] = folder
+    return found
+
+
+# -- the period file ------------------------------------------------------------------------
+
+def write_period_file(path: Path, year: int, period: str, rows: Iterable[list[Any]]) -> Path:
+    """A period's accepted records: a header line, then one JSON array per record."""
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.write(json.dumps({"format": FORMAT, "year": year, "period": period,
+                                 "columns": COLUMNS}, ensure_ascii=False) + "\n")
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        handle.writelines(encode(row) + "\n" for row in rows)
+    return path
+
+
+def read_period_file(path: Path) -> tuple[dict[str, Any], list[list[Any]]]:
+    """A period file's header and every record (in the register's column order)."""
+    header, chunks = _period_file(path)
+    return header, [row for chunk in chunks for row in chunk]
+
+
+def _period_file(path: Path, chunk: int = 5000) -> tuple[dict[str, Any], Iterator[list[Any]]]:
+    """The header, and the records in chunks (each parsed in one call: fast, and a whole
+    period is never held at once)."""
+    handle = path.open(encoding="utf-8")
+    header = json.loads(handle.readline())
+    columns = header["columns"]
+    where = None if columns == COLUMNS else \
+        [columns.index(c) if c in columns else None for c in COLUMNS]
+
+    def chunks() -> Iterator[list[Any]]:
+        with handle:
+            while lines := [line for line in islice(handle, chunk) if line.strip()]:
+                rows = json.loads("[" + ",".join(lines) + "]")
+                if where is not None:  # a file of another layout: by name, missing ones empty
+                    rows = [[r[i] if i is not None else None for i in where] for r in rows]
+                yield rows
+
+    return header, chunks()
+
+
+# -- the database ---------------------------------------------------------------------------
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode: writers say BEGIN IMMEDIATE themselves."""
+    connection = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+def sync(outbox: Path) -> Path:
+    """Bring the register up to date with the period folders; returns its path.
+
+    Call it holding the outbox lock. A missing or unreadable register is rebuilt.
+    """
+    path = outbox / DB_NAME
+    if not path.exists():
+        return rebuild(outbox)
+    try:
+        connection = connect(path)
+        try:
+            _check_format(connection)
+            _update(connection, period_folders(outbox))
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError:
+        return rebuild(outbox)
+    return path
+
+
+def rebuild(outbox: Path) -> Path:
+    """Write the register afresh from the period folders, then swap it in."""
+    path = outbox / DB_NAME
+    temporary = outbox / f".{DB_NAME}.dang-ghi-{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    try:
+        connection = connect(temporary)
+        try:  # a file no one else sees yet: journal in memory, no waiting for the disk till the end
+            connection.execute("PRAGMA journal_mode = MEMORY")
+            connection.execute("PRAGMA synchronous = OFF")
+            connection.executescript(SCHEMA)
+            connection.execute("INSERT INTO register_info VALUES ('format', ?)",
+                               (str(DB_FORMAT),))
+            _update(connection, period_folders(outbox))
+            connection.executescript(INDEXES)  # faster built once, after the rows
+        finally:
+            connection.close()
+        with open(temporary, "rb+") as handle:  # on disk before it takes the register's name
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _check_format(connection: sqlite3.Connection) -> None:
+    row = connection.execute("SELECT value FROM register_info WHERE key = 'format'").fetchone()
+    if row is None or row[0] != str(DB_FORMAT):
+        raise sqlite3.DatabaseError("register of another format")
+
+
+def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]) -> None:
+    """One transaction: every changed or new folder replaces its period; vanished ones go."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        known = {(y, p): sha for y, p, sha in
+                 connection.execute("SELECT year, period, source_sha256 FROM periods")}
+        for key in sorted(set(known) - set(folders)):
+            connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
+        for key, folder in sorted(folders.items()):
+            source = folder / PERIOD_FILE
+            digest = _sha256(source)
+            if known.get(key) != digest:
+                connection.execute("SAVEPOINT period")
+                try:
+                    _replace_period(connection, key, folder.name, source, digest)
+                except (ValueError, KeyError, TypeError, IndexError, AttributeError,
+                        sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:
+                    # a damaged period file leaves its period out; the run goes on
+                    connection.execute("ROLLBACK TO period")
+                    connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
+                    log.warning("Bỏ qua %s khi lập sổ theo dõi mô hình: tệp hỏng hoặc đã bị sửa "
+                                "(%s). Chạy lại kỳ %s để ghi lại tệp này.", source,
+                                f"{type(exc).__name__}: {exc}"[:160], folder.name)
+                connection.execute("RELEASE period")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _replace_period(connection: sqlite3.Connection, key: tuple[int, str], folder: str,
+                    source: Path, digest: str) -> None:
+    year, period = key
+    _, chunks = _period_file(source)
+    connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
+    connection.execute("INSERT INTO periods VALUES (?, ?, ?, ?, 0)",
+                       (year, period, folder, digest))
+    marks = ", ".join("?" * (len(COLUMNS) + 2))
+    insert = f"INSERT INTO models (year, period, {', '.join(COLUMNS)}) VALUES ({marks})"
+    count = 0
+    for rows in chunks:
+        connection.executemany(insert, ([year, period, *r] for r in rows))
+        count += len(rows)
+    connection.execute("UPDATE periods SET models = ? WHERE year = ? AND period = ?",
+                       (count, year, period))
+
+
+def dump(path: Path) -> str:
+    """The register as SQL text: two registers are the same when their dumps are."""
+    connection = sqlite3.connect(str(path))
+    try:
+        return "\n".join(connection.iterdump())
+    finally:
+        connection.close()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# -- reading it -----------------------------------------------------------------------------
+
+_FIELDS = ("SELECT year, period, code, unit, field, name, name_key, status, stage, "
+           "replications, year_built, year * 2 + (period = 'annual') AS rank FROM models ")
+
+
+@dataclass
+class UnitHistory:
+    """One unit's records in the other periods of the register, as a run needs them."""
+
+    by_key: dict[tuple[int, str], str] = field(default_factory=dict)  # nearest period first
+    latest: dict[str, Entry] = field(default_factory=dict)   # code -> latest earlier record
+    first_seen: dict[str, tuple[int, str]] = field(default_factory=dict)
+    compared: list[Entry] = field(default_factory=list)      # same period, previous year
+    codes: set[str] = field(default_factory=set)             # its codes, every other period
+
+
+@dataclass
+class History:
+    """What the register says before one period is (re)run: that period itself left out.
+
+    Read one unit at a time (``unit``): a run never holds every earlier record at once.
+    """
+
+    year: int
+    period: str
+    path: Path | None = None
+    compared: list[Entry] | None = None  # without a register: the compared records (tests)
+    checks_codes: bool = True  # False: no register at hand (status), typed codes taken as is
+    has_compared: bool = False           # the register holds the same period a year before
+    compared_counts: dict[str, int] = field(default_factory=dict)  # unit -> its records then
+    trend: dict[int, int] = field(default_factory=dict)        # year -> models, this period kind
+    earlier: bool = False                                      # any earlier period at all
+    others: int = 0                                            # periods besides this one
+
+    def __post_init__(self) -> None:
+        if self.compared is not None:
+            self.has_compared = True
+            for entry in self.compared:
+                self.compared_counts[entry.unit] = self.compared_counts.get(entry.unit, 0) + 1
+
+    @property
+    def against(self) -> tuple[int, str]:
+        return self.year - 1, self.period
+
+    def unit(self, code: str) -> UnitHistory:
+        """One unit's records of the other periods."""
+        if self.path is None:
+            rows: Any = [(*e, e.year * 2 + PERIOD_RANK[e.period]) for e in self.compared or []
+                         if e.unit == code]
+            return self._unit(rows)
+        connection = sqlite3.connect(str(self.path))
+        try:
+            here = rank(self.year, self.period)
+            return self._unit(connection.execute(
+                _FIELDS + "WHERE unit = ? AND NOT (year = ? AND period = ?) "
+                "ORDER BY rank > ?, abs(rank - ?), code", (code, self.year, self.period, here, here)))
+        finally:
+            connection.close()
+
+    def _unit(self, rows: Any) -> UnitHistory:
+        found = UnitHistory()
+        here, against = rank(self.year, self.period), self.against
+        for row in rows:  # nearest period first
+            entry = Entry._make(row[:11])
+            code = entry.code
+            found.codes.add(code)
+            found.by_key.setdefault((entry.field, entry.name_key), code)
+            if row[11] < here:
+                found.latest.setdefault(code, entry)
+                found.first_seen[code] = (entry.year, entry.period)  # the farthest comes last
+            if (entry.year, entry.period) == against:
+                found.compared.append(entry)
+        found.compared.sort(key=lambda e: e.code)
+        return found
+
+    def owner(self, code: str) -> str | None:
+        """The unit a code belongs to, if any other period of the register has it."""
+        if self.path is None:
+            return next((e.unit for e in self.compared or [] if e.code == code), None)
+        connection = sqlite3.connect(str(self.path))
+        try:
+            row = connection.execute("SELECT unit FROM models WHERE code = ? AND NOT "
+                                     "(year = ? AND period = ?) LIMIT 1",
+                                     (code, self.year, self.period)).fetchone()
+        finally:
+            connection.close()
+        return row[0] if row else None
+
+    def periods_of(self, now: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+        """(code, unit, name, year, period, stage, replications) of every code in ``now`` (this
+        period's records, as such tuples) or of the compared period, in every period, ordered
+        by unit, code and time; read from the register as they are written out."""
+        connection = sqlite3.connect(":memory:" if self.path is None else str(self.path))
+        try:
+            connection.execute("CREATE TEMP TABLE now (code TEXT, unit TEXT, name TEXT, "
+                               "year INTEGER, period TEXT, stage TEXT, replications INTEGER)")
+            connection.executemany("INSERT INTO now VALUES (?, ?, ?, ?, ?, ?, ?)", now)
+            connection.execute("CREATE TEMP TABLE wanted (code TEXT PRIMARY KEY)")
+            connection.execute("INSERT OR IGNORE INTO wanted SELECT code FROM now")
+            earlier, parameters = "", ()
+            if self.path is not None:
+                connection.execute("INSERT OR IGNORE INTO wanted SELECT code FROM main.models "
+                                   "WHERE year = ? AND period = ?", self.against)
+                earlier = ("SELECT m.code, m.unit, m.name, m.year, m.period, m.stage, "
+                           "m.replications FROM main.models m JOIN wanted USING (code) "
+                           "WHERE NOT (m.year = ? AND m.period = ?) UNION ALL ")
+                parameters = (self.year, self.period)
+            yield from connection.execute(
+                f"SELECT * FROM ({earlier}SELECT * FROM now) "
+                "ORDER BY unit, code, year * 2 + (period = 'annual')", parameters)
+        finally:
+            connection.close()
+
+
+def history(path: Path | None, year: int, period: str) -> History:
+    """The register's outline for a run of ``year`` and ``period`` (nothing, if none)."""
+    found = History(year, period, path)
+    if path is None or not path.exists():
+        found.path = None
+        return found
+    connection = sqlite3.connect(str(path))
+    try:
+        counts = connection.execute("SELECT year, period, models FROM periods").fetchall()
+        found.compared_counts = dict(connection.execute(
+            "SELECT unit, count(*) FROM models WHERE year = ? AND period = ? GROUP BY unit",
+            found.against).fetchall())
+    finally:
+        connection.close()
+    here = rank(year, period)
+    found.has_compared = any((y, p) == found.against for y, p, _ in counts)
+    found.earlier = any(rank(y, p) < here for y, p, _ in counts)
+    found.trend = {y: n for y, p, n in counts if p == period and y != year}
+    found.others = sum(1 for y, p, _ in counts if (y, p) != (year, period))
+    return found
+
+
+def latest_before(outbox: Path, year: int, period: str
+                  ) -> tuple[tuple[int, str] | None, dict[str, list[dict[str, Any]]]]:
+    """The latest period before this one in the register, and its records by unit."""
+    path = outbox / DB_NAME
+    if not path.exists():
+        return None, {}
+    connection = sqlite3.connect(str(path))
+    connection.row_factory = sqlite3.Row
+    try:
+        periods = [(y, p) for y, p in connection.execute("SELECT year, period FROM periods")
+                   if rank(y, p) < rank(year, period)]
+        if not periods:
+            return None, {}
+        chosen = max(periods, key=lambda k: rank(*k))
+        rows = connection.execute("SELECT * FROM models WHERE year = ? AND period = ? "
+                                  "ORDER BY unit, field, name_key", chosen).fetchall()
+    finally:
+        connection.close()
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_unit.setdefault(row["unit"], []).append(dict(row))
+    return chosen, by_unit

@@ -1,0 +1,70 @@
+"""The report's section on models across periods: what continued, advanced, was dropped,
+reached the last stage, and models per year. Data in, data out: the report renders it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import charts, labels
+from .continuity import period_text
+from .labels import Labels
+from .pipeline import RunResult
+
+
+def context(result: RunResult) -> dict[str, Any]:
+    """``continuity`` for the templates, and the trend chart (in ``charts``) when there are
+    at least two years of this period kind."""
+    config, comparison, history = result.config, result.comparison, result.history
+    names = Labels(config)
+    block = comparison.summary if comparison else None
+    limit = config.report.get("list_limit", 2000)
+    stages = {c.code: c.label for c in config.column("stage").choices}
+    order = {u.code: i for i, u in enumerate(config.units)}
+    section: dict[str, Any] = {"compared": block is not None, "text": "", "dropped_groups": [],
+                               "dropped_rows": [],
+                               "dropped_count": 0, "advanced": [], "honoured": [],
+                               "listed": True, "trend": False, "trend_caption": ""}
+    n = labels.number_vn
+    if block is not None and comparison is not None:
+        against = period_text(block["against"]["year"], block["against"]["period"])
+        change = block["replications_change"]
+        section["text"] = (
+            f"So với kỳ báo cáo {against}: duy trì, phát huy {n(block['matched'])} mô hình, "
+            f"điển hình (trong đó {n(block['advanced'])} mô hình lên giai đoạn cao hơn, "
+            f"{n(block['regressed'])} mô hình lùi giai đoạn); đăng ký mới {n(block['new'])}; "
+            f"{n(block['dropped'])} mô hình của kỳ trước không còn trong báo cáo của các đơn vị; "
+            f"{n(block['not_reported'])} mô hình thuộc các đơn vị chưa có báo cáo kỳ này. Số nơi "
+            f"nhân rộng của các mô hình duy trì {'tăng' if change >= 0 else 'giảm'} "
+            f"{n(abs(change))} nơi.")
+        dropped = sorted(comparison.dropped, key=lambda e: (order.get(e.unit, 1 << 30),
+                                                            e.field, e.name_key))
+        section["dropped_count"] = block["dropped"]
+        section["listed"] = block["dropped"] <= limit and block["advanced"] <= limit
+        if section["listed"]:
+            groups: dict[str, list[dict[str, Any]]] = {}
+            for entry in dropped:
+                groups.setdefault(entry.unit, []).append({
+                    "code": entry.code, "name": entry.name, "field": entry.field,
+                    "stage": stages.get(entry.stage or "", "")})
+            section["dropped_groups"] = [{"name": names.units.get(u, u), "models": m}
+                                         for u, m in groups.items()]
+            section["dropped_rows"] = [{**m, "unit": g["name"]} for g in
+                                       section["dropped_groups"] for m in g["models"]]
+            section["advanced"] = [{"unit": names.units.get(row["unit"], row["unit"]),
+                                    "name": row["name"], "code": row["model_code"],
+                                    "before": stages.get(entry.stage or "", ""),
+                                    "now": stages.get(row["stage"], "")}
+                                   for row, entry in comparison.advanced]
+    if comparison is not None and len(comparison.honoured) <= limit:
+        section["honoured"] = [{"unit": names.units.get(r["unit"], r["unit"]), "name": r["name"],
+                                "code": r["model_code"]} for r in comparison.honoured]
+    drawn = {}
+    trend = dict(history.trend) if history else {}
+    trend[result.year] = result.summary["totals"]["models"]
+    if len(trend) >= 2:
+        kind = "năm" if result.period == "annual" else "6 tháng"
+        caption = f"Số mô hình, điển hình qua các năm (kỳ báo cáo {kind})"
+        years = sorted(trend)
+        drawn["trend"] = charts.bars(caption, [str(y) for y in years], [trend[y] for y in years])
+        section["trend"], section["trend_caption"] = True, caption
+    return {"continuity": section, "charts": drawn}
