@@ -17,7 +17,7 @@ pass. Docstrings, type annotations and logging calls are never mutated.
 
 Run it from the repository root, in the project's venv, with nothing else touching ``aggregator/``
 (it edits the module files for the duration of each mutant; ``git diff aggregator/`` is empty
-afterwards)::
+afterwards, and ``kill PID`` stops a run cleanly, putting the module back)::
 
     .venv/bin/python tools/mutate.py --list                  # how many mutants, per module
     .venv/bin/python tools/mutate.py --sample 150 --seed 12  # run a sample of them
@@ -40,6 +40,7 @@ import ast
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -238,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
+    # ``kill PID`` stops the run cleanly: the module being mutated is put back (``finally``)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     everything = [m for module in args.modules for m in mutants(module)]
     if args.list:
