@@ -165,3 +165,25 @@ def test_the_pivot_every_rendering_draws(tmp_path):
     cam_lam = next(r for r in table["rows"] if r["name"] == "Huyện ủy Cam Lâm")
     assert cam_lam == {"name": "Huyện ủy Cam Lâm", "counts": [1, 2] + [0] * 9, "total": 3}
     assert table["totals"] == [1, 2] + [0] * 9 and table["total"] == 3
+
+
+def test_equal_models_of_one_unit_keep_their_row_order(tmp_path):
+    """summarise.outstanding: the last tie-break is the row, first row first."""
+    workbook(tmp_path / "cam-lam.xlsx", [model("A", places=3), model("B", 2, places=3),
+                                         model("C", 4, places=1)])
+    records = run(tmp_path).records
+    assert summarise.outstanding(records, 2)["name"].tolist() == ["A", "B"]
+
+
+def test_an_email_and_a_loose_file_on_the_same_day_the_email_is_later(tmp_path):
+    """merge._recency: a date without a time is the start of that day; the email has its hour."""
+    inbox = tmp_path / "in"
+    workbook(inbox / "cam-lam.xlsx", [model("A")], report_date="03/12/2026")
+    mailed = workbook(tmp_path / "src.xlsx", [model("A"), model("B", 2)],
+                      report_date="03/12/2026").read_bytes()
+    save(inbox / "thu.eml", message([("bao-cao.xlsx", mailed)],
+                                    date="Thu, 03 Dec 2026 09:15:00 +0700"))
+    result = run(inbox)
+    fates = {(o.candidate.email or o.candidate.relative): o.status for o in result.outcomes}
+    assert fates == {"thu.eml": "accepted", "cam-lam.xlsx": "superseded"}
+    assert unit(result.summary, "cam-lam")["received"] == "2026-12-03"
