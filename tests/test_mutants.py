@@ -106,8 +106,8 @@ def test_a_duplicate_on_another_sheet_names_that_sheet(cfg):
     found = RowValidator(cfg, 2026).validate(
         [ListTable("Danh sách", 6, columns, one), ListTable("Phụ lục", 4, columns, other)],
         "f.xlsx").problems
-    assert [(p.code, p.sheet, p.row) for p in found] == [("duplicate_model", "Danh sách", 8),
-                                                        ("duplicate_model", "Phụ lục", 5)]
+    assert [(p.code, p.cell) for p in found] == [("duplicate_model", "Danh sách!B8"),
+                                                ("duplicate_model", "Phụ lục!B5")]
     assert "dòng 7 (" in found[0].message and "trang" not in found[0].message
     assert 'dòng 7 trang "Danh sách"' in found[1].message
 
@@ -137,6 +137,24 @@ def test_a_year_up_to_2100_is_a_year():
     year_built = ColumnReader(CFG.column("year_built"), CFG)
     assert (year_built.read(2100).value, year_built.read(2100).code) == (2100, "")
     assert year_built.read(2101).code == "year_invalid"
+    assert CFG.earliest_year == 1945
+    assert (year_built.read(1945).value, year_built.read(1945).code) == (1945, "")
+    assert year_built.read(1944).code == "year_invalid"
+
+
+def test_a_field_read_by_guess_says_what_it_was_read_as():
+    """values.ColumnReader.label: a field's label is its number and name."""
+    reading = ColumnReader(CFG.column("field"), CFG).read("Giao duc va dao tao")
+    assert (reading.value, reading.code) == (5, "choice_guessed")
+    assert reading.params == {"read_as": "5 - Giáo dục và đào tạo"}
+
+
+def test_a_blank_number_of_places_adds_nothing_to_the_replications(tmp_path):
+    """summarise.build: blank places are none."""
+    workbook(tmp_path / "cam-lam.xlsx", [model("A", stage="Phát hiện, bồi dưỡng", places=None),
+                                         model("B", 2, places=4)])
+    totals = run(tmp_path).summary["totals"]
+    assert (totals["models"], totals["replications"]) == (2, 4)
 
 
 def test_a_single_outstanding_model_is_the_first_ranked(tmp_path):
