@@ -30,12 +30,18 @@ def unit(summary, code):
 def test_the_figures_of_a_small_run(tmp_path):
     """summarise: zeros are zeros, new and continuing, units below quota; merge: quota met."""
     workbook(tmp_path / "cam-lam-1.xlsx", [model("A"), model("B", 2)], report_date="01/12/2026")
-    workbook(tmp_path / "cam-lam-2.xlsx", [
-        model("A", **{"Đã tuyên truyền trên báo chí": "Có"}),
-        model("B", 2, "Cá nhân", **{"Đã tuyên truyền trên báo chí": "Không"}),
-        model("C", 2, status="Đăng ký mới", year=2026)], report_date="02/12/2026")
-    workbook(tmp_path / "ldld.xlsx", [model("D", 1, "Cá nhân")], code="ldld", name=None,
-             report_date="02/12/2026")
+    workbook(
+        tmp_path / "cam-lam-2.xlsx",
+        [
+            model("A", **{"Đã tuyên truyền trên báo chí": "Có"}),
+            model("B", 2, "Cá nhân", **{"Đã tuyên truyền trên báo chí": "Không"}),
+            model("C", 2, status="Đăng ký mới", year=2026),
+        ],
+        report_date="02/12/2026",
+    )
+    workbook(
+        tmp_path / "ldld.xlsx", [model("D", 1, "Cá nhân")], code="ldld", name=None, report_date="02/12/2026"
+    )
     (tmp_path / "scan.xlsx").write_bytes(b"%PDF-1.5 not a workbook")
     result = run(tmp_path)
     summary, totals = result.summary, result.summary["totals"]
@@ -55,12 +61,15 @@ def test_the_figures_of_a_small_run(tmp_path):
     field_2 = next(f for f in summary["fields"] if f["code"] == 2)
     assert field_2["by_subject"] == {"collective": 1, "individual": 1, "household": 0}
     assert totals["by_subject"] == {"collective": 2, "individual": 2, "household": 0}
-    counted = {o.candidate.relative: (o.status, o.rows_read, o.rows_counted, o.rows_invalid)
-               for o in result.outcomes}
-    assert counted == {"cam-lam-1.xlsx": ("superseded", 2, 0, 0),
-                       "cam-lam-2.xlsx": ("accepted", 3, 3, 0),
-                       "ldld.xlsx": ("accepted", 1, 1, 0),
-                       "scan.xlsx": ("rejected", 0, 0, 0)}   # refused unread: no rows at all
+    counted = {
+        o.candidate.relative: (o.status, o.rows_read, o.rows_counted, o.rows_invalid) for o in result.outcomes
+    }
+    assert counted == {
+        "cam-lam-1.xlsx": ("superseded", 2, 0, 0),
+        "cam-lam-2.xlsx": ("accepted", 3, 3, 0),
+        "ldld.xlsx": ("accepted", 1, 1, 0),
+        "scan.xlsx": ("rejected", 0, 0, 0),
+    }  # refused unread: no rows at all
 
 
 def test_a_run_with_nothing_accepted_has_zeros_everywhere(tmp_path):
@@ -98,16 +107,31 @@ def test_two_emails_on_one_day_the_later_sent_wins(tmp_path):
 def test_a_duplicate_on_another_sheet_names_that_sheet(cfg):
     """validate._duplicates: the first row's place, with its sheet only when it differs."""
     columns = {c.key: i for i, c in enumerate(cfg.columns)}
-    rows = [{"name": "Dân vận khéo", "field": 1, "subject": "Tập thể", "performer": "Chi bộ",
-             "year_built": 2024, "status": "Duy trì, phát huy", "stage": "Phát hiện, bồi dưỡng",
-             "content": "Cách làm."}]
+    rows = [
+        {
+            "name": "Dân vận khéo",
+            "field": 1,
+            "subject": "Tập thể",
+            "performer": "Chi bộ",
+            "year_built": 2024,
+            "status": "Duy trì, phát huy",
+            "stage": "Phát hiện, bồi dưỡng",
+            "content": "Cách làm.",
+        }
+    ]
     one = [r | {"row": n} for n, r in ((7, rows[0]), (8, rows[0]))]
     other = [rows[0] | {"row": 5}]
-    found = RowValidator(cfg, 2026).validate(
-        [ListTable("Danh sách", 6, columns, one), ListTable("Phụ lục", 4, columns, other)],
-        "f.xlsx").problems
-    assert [(p.code, p.cell) for p in found] == [("duplicate_model", "Danh sách!B8"),
-                                                ("duplicate_model", "Phụ lục!B5")]
+    found = (
+        RowValidator(cfg, 2026)
+        .validate(
+            [ListTable("Danh sách", 6, columns, one), ListTable("Phụ lục", 4, columns, other)], "f.xlsx"
+        )
+        .problems
+    )
+    assert [(p.code, p.cell) for p in found] == [
+        ("duplicate_model", "Danh sách!B8"),
+        ("duplicate_model", "Phụ lục!B5"),
+    ]
     assert "dòng 7 (" in found[0].message and "trang" not in found[0].message
     assert 'dòng 7 trang "Danh sách"' in found[1].message
 
@@ -151,8 +175,10 @@ def test_a_field_read_by_guess_says_what_it_was_read_as():
 
 def test_a_blank_number_of_places_adds_nothing_to_the_replications(tmp_path):
     """summarise.build: blank places are none."""
-    workbook(tmp_path / "cam-lam.xlsx", [model("A", stage="Phát hiện, bồi dưỡng", places=None),
-                                         model("B", 2, places=4)])
+    workbook(
+        tmp_path / "cam-lam.xlsx",
+        [model("A", stage="Phát hiện, bồi dưỡng", places=None), model("B", 2, places=4)],
+    )
     totals = run(tmp_path).summary["totals"]
     assert (totals["models"], totals["replications"]) == (2, 4)
 
@@ -168,8 +194,10 @@ def test_a_single_outstanding_model_is_the_first_ranked(tmp_path):
 
 def test_a_model_without_places_ranks_below_one_with_a_place(tmp_path):
     """summarise.outstanding: a blank number of places is none, not one."""
-    workbook(tmp_path / "cam-lam.xlsx", [model("A", stage="Phát hiện, bồi dưỡng", places=None),
-                                         model("B", 2, places=1)])
+    workbook(
+        tmp_path / "cam-lam.xlsx",
+        [model("A", stage="Phát hiện, bồi dưỡng", places=None), model("B", 2, places=1)],
+    )
     records = run(tmp_path).records
     assert records["replications"].isna().tolist() == [True, False]
     assert summarise.outstanding(records, 1)["name"].tolist() == ["B"]
@@ -187,8 +215,9 @@ def test_the_pivot_every_rendering_draws(tmp_path):
 
 def test_equal_models_of_one_unit_keep_their_row_order(tmp_path):
     """summarise.outstanding: the last tie-break is the row, first row first."""
-    workbook(tmp_path / "cam-lam.xlsx", [model("A", places=3), model("B", 2, places=3),
-                                         model("C", 4, places=1)])
+    workbook(
+        tmp_path / "cam-lam.xlsx", [model("A", places=3), model("B", 2, places=3), model("C", 4, places=1)]
+    )
     records = run(tmp_path).records
     assert summarise.outstanding(records, 2)["name"].tolist() == ["A", "B"]
 
@@ -197,10 +226,10 @@ def test_an_email_and_a_loose_file_on_the_same_day_the_email_is_later(tmp_path):
     """merge._recency: a date without a time is the start of that day; the email has its hour."""
     inbox = tmp_path / "in"
     workbook(inbox / "cam-lam.xlsx", [model("A")], report_date="03/12/2026")
-    mailed = workbook(tmp_path / "src.xlsx", [model("A"), model("B", 2)],
-                      report_date="03/12/2026").read_bytes()
-    save(inbox / "thu.eml", message([("bao-cao.xlsx", mailed)],
-                                    date="Thu, 03 Dec 2026 09:15:00 +0700"))
+    mailed = workbook(
+        tmp_path / "src.xlsx", [model("A"), model("B", 2)], report_date="03/12/2026"
+    ).read_bytes()
+    save(inbox / "thu.eml", message([("bao-cao.xlsx", mailed)], date="Thu, 03 Dec 2026 09:15:00 +0700"))
     result = run(inbox)
     fates = {(o.candidate.email or o.candidate.relative): o.status for o in result.outcomes}
     assert fates == {"thu.eml": "accepted", "cam-lam.xlsx": "superseded"}
@@ -209,8 +238,10 @@ def test_an_email_and_a_loose_file_on_the_same_day_the_email_is_later(tmp_path):
 
 def test_a_totals_row_points_at_its_name_cell(cfg):
     """validate._row: the totals row's problem names the cell that says so."""
-    _, _, found = check(cfg, model(), {"Tên mô hình, điển hình": "Tổng cộng",
-                                       "Số nơi nhân rộng": 5})
+    _, _, found = check(cfg, model(), {"Tên mô hình, điển hình": "Tổng cộng", "Số nơi nhân rộng": 5})
     [problem] = found
-    assert (problem.code, problem.cell, problem.column) == ("totals_row", "Danh sách!B8",
-                                                            "Tên mô hình, điển hình")
+    assert (problem.code, problem.cell, problem.column) == (
+        "totals_row",
+        "Danh sách!B8",
+        "Tên mô hình, điển hình",
+    )

@@ -48,23 +48,39 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ["aggregator/validate.py", "aggregator/values.py", "aggregator/merge.py",
-           "aggregator/summarise.py"]
+MODULES = ["aggregator/validate.py", "aggregator/values.py", "aggregator/merge.py", "aggregator/summarise.py"]
 # Fast tests that exercise those modules (the slow LibreOffice/Chromium ones are left out);
 # the quickest first, so that -x stops a killed mutant early.
-TESTS = ["tests/test_values.py", "tests/test_validate.py", "tests/test_merge.py",
-         "tests/test_faults.py", "tests/test_mutants.py", "tests/test_sample.py",
-         "tests/test_read.py", "tests/test_real_files.py", "tests/test_invariants.py"]
+TESTS = [
+    "tests/test_values.py",
+    "tests/test_validate.py",
+    "tests/test_merge.py",
+    "tests/test_faults.py",
+    "tests/test_mutants.py",
+    "tests/test_sample.py",
+    "tests/test_read.py",
+    "tests/test_real_files.py",
+    "tests/test_invariants.py",
+]
 
-_FLIP = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.LtE, ast.LtE: ast.Lt,
-         ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In,
-         ast.Is: ast.IsNot, ast.IsNot: ast.Is}
+_FLIP = {
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
 
 
 @dataclass
 class Mutant:
     module: str
-    number: int      # its place among the module's mutants, stable for a given source
+    number: int  # its place among the module's mutants, stable for a given source
     line: int
     change: str
 
@@ -81,8 +97,11 @@ class _Sites(ast.NodeVisitor):
 
     def _skip_docstring(self, body: list[ast.stmt]) -> list[ast.stmt]:
         first = body[0] if body else None
-        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
-                and isinstance(first.value.value, str):
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
             return body[1:]
         return body
 
@@ -110,8 +129,11 @@ class _Sites(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
-                and func.value.id in ("log", "logging"):
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in ("log", "logging")
+        ):
             return
         self.generic_visit(node)
 
@@ -142,16 +164,24 @@ class _Sites(ast.NodeVisitor):
             self.sites.append((node, 0, f"{node.value} -> {node.value + 1}"))
 
     def visit_Return(self, node: ast.Return) -> None:
-        if node.value is not None and not (isinstance(node.value, ast.Constant)
-                                           and node.value.value is None):
+        if node.value is not None and not (isinstance(node.value, ast.Constant) and node.value.value is None):
             self.sites.append((node, 0, "return value -> None"))
         self.generic_visit(node)
 
 
 def _op(op: ast.cmpop) -> str:
-    return {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",
-            ast.GtE: ">=", ast.In: "in", ast.NotIn: "not in", ast.Is: "is",
-            ast.IsNot: "is not"}[type(op)]
+    return {
+        ast.Eq: "==",
+        ast.NotEq: "!=",
+        ast.Lt: "<",
+        ast.LtE: "<=",
+        ast.Gt: ">",
+        ast.GtE: ">=",
+        ast.In: "in",
+        ast.NotIn: "not in",
+        ast.Is: "is",
+        ast.IsNot: "is not",
+    }[type(op)]
 
 
 def _sites(tree: ast.Module) -> list[tuple[ast.AST, int, str]]:
@@ -162,8 +192,10 @@ def _sites(tree: ast.Module) -> list[tuple[ast.AST, int, str]]:
 
 def mutants(module: str) -> list[Mutant]:
     tree = ast.parse((ROOT / module).read_text(encoding="utf-8"))
-    return [Mutant(module, n, getattr(node, "lineno", 0), change)
-            for n, (node, _, change) in enumerate(_sites(tree))]
+    return [
+        Mutant(module, n, getattr(node, "lineno", 0), change)
+        for n, (node, _, change) in enumerate(_sites(tree))
+    ]
 
 
 def mutated_source(mutant: Mutant) -> str:
@@ -202,8 +234,13 @@ def run_tests(tests: list[str], timeout: float) -> tuple[str, float]:
     env = os.environ | {"CI": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                               *tests], cwd=ROOT, env=env, capture_output=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         return "timeout", time.perf_counter() - started
     return ("passed" if done.returncode == 0 else "failed"), time.perf_counter() - started
@@ -252,28 +289,43 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         chosen = [m for m in everything if m.name in set(args.only)]
     elif args.sample and args.sample < len(everything):
-        chosen = sorted(random.Random(args.seed).sample(everything, args.sample),
-                        key=everything.index)
+        chosen = sorted(random.Random(args.seed).sample(everything, args.sample), key=everything.index)
 
     clean, seconds = run_tests(args.tests, timeout=3600)
     if clean != "passed":
         print("the selected tests fail on the unmutated code: nothing to measure", file=sys.stderr)
         return 2
     timeout = args.timeout or max(3 * seconds, 30)
-    print(f"{len(chosen)} of {len(everything)} mutants; clean run {seconds:.0f} s, "
-          f"timeout {timeout:.0f} s; tests: {' '.join(args.tests)}", flush=True)
+    print(
+        f"{len(chosen)} of {len(everything)} mutants; clean run {seconds:.0f} s, "
+        f"timeout {timeout:.0f} s; tests: {' '.join(args.tests)}",
+        flush=True,
+    )
     results = []
     for mutant in chosen:
         outcome, took = try_mutant(mutant, args.tests, timeout)
         killed = outcome != "passed"
-        results.append({"mutant": mutant.name, "line": mutant.line, "change": mutant.change,
-                        "outcome": outcome, "killed": killed, "seconds": round(took, 1)})
-        print(f"{'killed  ' if killed else 'SURVIVED'} {mutant.name:16} line {mutant.line:4} "
-              f"{mutant.change:24} ({outcome}, {took:.0f} s)", flush=True)
+        results.append(
+            {
+                "mutant": mutant.name,
+                "line": mutant.line,
+                "change": mutant.change,
+                "outcome": outcome,
+                "killed": killed,
+                "seconds": round(took, 1),
+            }
+        )
+        print(
+            f"{'killed  ' if killed else 'SURVIVED'} {mutant.name:16} line {mutant.line:4} "
+            f"{mutant.change:24} ({outcome}, {took:.0f} s)",
+            flush=True,
+        )
     survivors = [r for r in results if not r["killed"]]
     share = len(survivors) / len(results) if results else 0.0
-    print(f"\n{len(results)} mutants, {len(results) - len(survivors)} killed, "
-          f"{len(survivors)} survived: survival rate {share:.0%}")
+    print(
+        f"\n{len(results)} mutants, {len(results) - len(survivors)} killed, "
+        f"{len(survivors)} survived: survival rate {share:.0%}"
+    )
     for r in survivors:
         print(f"  {r['mutant']:16} line {r['line']:4} {r['change']}")
     if args.json:
