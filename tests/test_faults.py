@@ -37,8 +37,10 @@ def fates(result):
 def test_the_later_report_date_wins_even_when_its_file_is_older(tmp_path, cfg):
     later = workbook(tmp_path / "a-sua.xlsx", [model("A"), model("B", 2)], report_date="03/12/2026")
     earlier = workbook(tmp_path / "z-dau.xlsx", [model("A")], report_date="01/12/2026")
-    os.utime(later, (1764000000, 1764000000))  # the correction copied over with an old time
-    os.utime(earlier, (1764900000, 1764900000))
+    # the correction saved on 03/12; the first file copied again on 04/12: by file time the
+    # first would win, by report date the correction does
+    os.utime(later, (1796263200, 1796263200))  # 03/12/2026 09:00 +07
+    os.utime(earlier, (1796371200, 1796371200))  # 04/12/2026 15:00 +07
     result = run(tmp_path, cfg)
     assert fates(result) == {"a-sua.xlsx": "accepted", "z-dau.xlsx": "superseded"}
     cam_lam = next(u for u in result.statuses if u.code == "cam-lam")
