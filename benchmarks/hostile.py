@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench import MemoryWatch  # noqa: E402
-from builders import model, workbook  # noqa: E402
+from builders import model, repeated_ods, workbook  # noqa: E402
 
 GOOD = {"cam-lam": 3, "ldld": 2, "mttq": 1}
 MB = 1 << 20
@@ -52,35 +52,15 @@ def good_inbox(folder: Path) -> Path:
     return folder
 
 
-def _ods(path: Path, rows: int, columns: int, text: str = "x") -> Path:
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        '<office:body><office:spreadsheet><table:table table:name="S">'
-        f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell '
-        f'table:number-columns-repeated="{columns}" office:value-type="string"><text:p>{text}'
-        '</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>'
-        '</office:body></office:document-content>')
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
-                         compress_type=zipfile.ZIP_STORED)
-        archive.writestr("content.xml", content)
-        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest '
-                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
-    return path
-
-
 def ods_bomb(inbox: Path) -> str:
     """900 bytes that expand to 17 billion filled cells."""
-    _ods(inbox / "bom.ods", 1_048_576, 16_384)
+    repeated_ods(inbox / "bom.ods", 1_048_576, 16_384, "x")
     return "bom.ods"
 
 
 def ods_at_the_limit(inbox: Path) -> str:
     """The most an .ods may expand to and still be read: 999,000 cells of header text."""
-    _ods(inbox / "gioi-han.ods", 999, 1000, "Tên mô hình, điển hình xx")
+    repeated_ods(inbox / "gioi-han.ods", 999, 1000)
     return "gioi-han.ods"
 
 
