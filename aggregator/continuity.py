@@ -53,8 +53,9 @@ def assign(statuses: list[UnitStatus], history: History, config: Config,
         if used is None or used.status != ACCEPTED:
             continue
         mine = history.unit(status.code)
+        accounted = _accounted(used, mine)
         if not used.rows:
-            _not_reported(status, history, mine, config, set())
+            _not_reported(status, history, mine, config, accounted)
             if tally is not None:
                 tally.add(status, [], mine)
             continue
@@ -85,10 +86,30 @@ def assign(statuses: list[UnitStatus], history: History, config: Config,
         if history.has_compared:
             matched = _match(rows, mine)
             checker.close_names(rows, matched)
-            _not_reported(status, history, mine, config, set(matched.values()))
+            _not_reported(status, history, mine, config, set(matched.values()) | accounted)
         if tally is not None:
             tally.add(status, rows, mine)
         used.problems += checker.found
+
+
+def _accounted(used: Any, mine: UnitHistory) -> set[str]:
+    """Codes of the compared period's models that this file speaks of although no accepted row
+    continues them: a row emptied to its code (the unit says the model stopped), or a row
+    rejected with its own reason. Neither is asked about again as "not reported"."""
+    compared = {e.code for e in mine.compared}
+    by_key = {(e.field, e.name_key): e.code for e in mine.compared}
+    found = {code for t in used.tables for c in t.stopped
+             if (code := normalise_code(c)) in compared}
+    for row in used.rows or []:
+        if row["accepted"]:
+            continue
+        code = normalise_code(row.get("model_code"))
+        if code in compared:
+            found.add(code)
+        elif (isinstance(row.get("field"), int) and isinstance(row.get("name"), str)
+              and (known := by_key.get((row["field"], _key(row)))) is not None):
+            found.add(known)
+    return found
 
 
 def _key(row: dict[str, Any]) -> str:
@@ -184,7 +205,8 @@ class _Checker:
             since = mine.first_seen.get(row["model_code"], (earlier.year, earlier.period))
             self._problem("new_already_registered", row, "status", "Đăng ký mới",
                           model=row["model_code"], since=period_text(*since))
-        if row.get("status") == "continuing" and earlier is None and history.earlier:
+        # (a unit with no record in the register at all: nothing to say it continues)
+        if row.get("status") == "continuing" and earlier is None and mine.latest:
             against = period_text(*history.against) if history.has_compared else \
                 "các kỳ trước"
             self._problem("continuing_unmatched", row, "status", "Duy trì, phát huy",

@@ -53,6 +53,8 @@ class ListTable:
     columns: dict[str, int]  # column key -> 0-based index
     rows: list[dict[str, Any]]  # raw values by column key, and "row" (1-based sheet row)
     count: int = 0  # data rows read (kept when the rows themselves are let go)
+    # model codes of rows emptied of their model on purpose (pre-filled workbook: "stopped")
+    stopped: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.count = self.count or len(self.rows)
@@ -413,8 +415,10 @@ def locate(sheets: list[Sheet], config: Config, relative: str) -> WorkbookRead:
             result.problems.append(problems.make("sheet_ignored", file=relative,
                                                  sheet=sheet.name, columns=", ".join(missing)))
             continue
+        stopped: list[str] = []
         result.tables.append(ListTable(sheet.name, last + 1, mapping,
-                                       table_below(sheet.rows, last, mapping)))
+                                       table_below(sheet.rows, last, mapping, stopped),
+                                       stopped=stopped))
     listed = {t.sheet for t in result.tables}
     skipped = {loose_key(config.sheets["guide"]), loose_key(config.sheets["meta"])}
     others = [s for s in sheets if s.name not in listed and loose_key(s.name) not in skipped]
@@ -531,15 +535,21 @@ def map_header(line: list[Any], spellings: HeaderSpellings) -> dict[str, int]:
     return exact
 
 
-def table_below(rows: list[list[Any]], header: int, mapping: dict[str, int]
-                ) -> list[dict[str, Any]]:
-    """The data rows under the header: one per non-blank line, with its sheet row number."""
+def table_below(rows: list[list[Any]], header: int, mapping: dict[str, int],
+                stopped: list[str] | None = None) -> list[dict[str, Any]]:
+    """The data rows under the header: one per non-blank line, with its sheet row number.
+
+    A row holding only a model code is a model the unit says has stopped (the pre-filled
+    workbook's instruction): not a row, its code noted in ``stopped``.
+    """
     records = []
     for i in range(header + 1, len(rows)):
         row = rows[i]
         values = {key: (row[idx] if idx < len(row) else "") for key, idx in mapping.items()}
         # a number or a model code alone is a row emptied of its model (pre-filled workbooks)
         if all(is_blank(v) for k, v in values.items() if k not in ("seq", "model_code")):
+            if stopped is not None and not is_blank(values.get("model_code", "")):
+                stopped.append(str(values["model_code"]))
             continue
         if i == header + 1 and _is_numbering(row):
             continue

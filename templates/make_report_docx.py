@@ -277,8 +277,7 @@ def build(path: Path) -> None:
                [10, 35, 50, 30, 20, 20], "m in continuity.advanced")
     tag(document, "{%p endif %}")
     tag(document, "{%p if continuity.listed and continuity.dropped_rows %}")
-    para(document, "Các mô hình, điển hình kỳ trước không còn trong báo cáo kỳ này (theo đơn vị; "
-                   "đề nghị đơn vị cho biết đã dừng hay bỏ sót):")
+    para(document, "Các mô hình, điển hình kỳ trước không còn trong báo cáo kỳ này (theo đơn vị):")
     data_table(document, ["TT", "Đơn vị", "Mô hình, điển hình", "Mã mô hình", "Lĩnh vực",
                           "Giai đoạn kỳ trước"],
                ["{{ loop.index }}", "{{ m.unit }}", "{{ m.name }}", "{{ m.code }}",
@@ -290,7 +289,7 @@ def build(path: Path) -> None:
                    "hình\" của tệp tổng hợp.")
     tag(document, "{%p endif %}")
     tag(document, "{%p else %}")
-    para(document, "Sổ theo dõi mô hình chưa có kỳ báo cáo cùng kỳ năm trước để so sánh.")
+    para(document, "Chưa có số liệu cùng kỳ năm trước để so sánh từng mô hình, điển hình.")
     tag(document, "{%p endif %}")
     tag(document, "{%p if continuity.honoured %}")
     para(document, "Các mô hình, điển hình đạt giai đoạn \"Biểu dương, tôn vinh\" kỳ này: "

@@ -283,7 +283,7 @@ def test_report_section_on_continuity(three_years):
              for r in t.rows for c in r.cells]
     assert "Khuyến học, khuyến tài" in cells and c25["Khuyến học, khuyến tài"] in cells
     first = (outbox / "2024" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
-    assert "chưa có kỳ báo cáo cùng kỳ năm trước" in first
+    assert "Chưa có số liệu cùng kỳ năm trước" in first
 
 
 def _fill(path: Path, edits: dict[str, dict[str, object]], clear: list[str],
@@ -369,7 +369,9 @@ def test_prefilled_round_trip(tmp_path, capsys):
     assert c26["Khuyến học, khuyến tài"] == c25["Khuyến học"]
     assert c26["Dân vận khéo"] == c25["Dân vận khéo"]
     assert c26["Tủ sách dòng họ"] not in c25.values()
-    assert ("model_not_reported", "Đường hoa") in problems_of(outbox, 2026)
+    # the row emptied to its code, as the pre-filled workbook says to stop a model: dropped
+    # (the contract counts it), and the unit is not asked about it again
+    assert ("model_not_reported", "Đường hoa") not in problems_of(outbox, 2026)
 
 
 def test_remind_attaches_the_prefilled_workbook(three_years, tmp_path):
@@ -568,3 +570,39 @@ def test_a_damaged_period_file_is_left_out_and_runs_go_on(three_years, tmp_path,
     # the code kept from 2024 is no longer known: that row is rejected, the others count
     assert ("model_code_unknown", c25["Khuyến học, khuyến tài"]) in problems_of(outbox, 2025)
     assert again["totals"]["models"] == 2
+
+
+def test_a_model_whose_row_is_rejected_is_not_asked_about_as_not_reported(tmp_path):
+    outbox = tmp_path / "outbox"
+    workbook(tmp_path / "in-2025" / "cam-lam.xlsx", [model("Bếp ăn tình thương", 10),
+                                                     model("Khuyến học", 5)],
+             year=2025, report_date="01/12/2025")
+    run(tmp_path / "in-2025", outbox, 2025)
+    workbook(tmp_path / "in-2026" / "cam-lam.xlsx", [
+        model("Bếp ăn tình thương", 10),
+        model("Khuyến học", 5, **{"Nội dung, cách làm": ""}),  # there, rejected for its own reason
+    ], report_date="01/12/2026")
+    summary = run(tmp_path / "in-2026", outbox, 2026)
+    found = problems_of(outbox, 2026)
+    assert ("required_missing", "") in found
+    assert not any(code == "model_not_reported" for code, _ in found)
+    # the contract counts accepted records: the rejected row continues nothing
+    assert summary["continuity"]["matched"] == 1 and summary["continuity"]["dropped"] == 1
+
+
+def test_continuing_is_not_questioned_for_a_unit_the_register_has_never_seen(tmp_path):
+    outbox = tmp_path / "outbox"
+    workbook(tmp_path / "in-2025" / "cam-lam.xlsx", [model("Bếp ăn tình thương", 10)],
+             year=2025, report_date="01/12/2025")
+    run(tmp_path / "in-2025", outbox, 2025)
+    box = tmp_path / "in-2026"
+    workbook(box / "cam-lam.xlsx", [model("Bếp ăn tình thương", 10), model("Nhà văn hóa", 8)],
+             report_date="01/12/2026")
+    workbook(box / "ldld.xlsx", [model("Sáng kiến công nhân", 2, "Cá nhân")], code="ldld",
+             name=None, report_date="01/12/2026")
+    summary = run(box, outbox, 2026)
+    questioned = [f["path"] for f in json.loads(
+        (outbox / "2026" / "manifest.json").read_text(encoding="utf-8"))["files"]
+        if any(p["code"] == "continuing_unmatched" for p in f["problems"])]
+    assert questioned == ["cam-lam.xlsx"]  # ldld has no earlier record to continue
+    assert summary["continuity"]["claimed_continuing_unmatched"] == 2  # the contract's count
