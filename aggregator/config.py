@@ -158,6 +158,11 @@ def load(folder: Path | str) -> Config:
 BUNDLED = Path(__file__).resolve().parents[1] / "schemas"
 
 
+def source(folder: Path, name: str) -> Path:
+    """The schema file ``name`` a run in ``folder`` uses (for staff to be told which to edit)."""
+    return _source(folder, name)
+
+
 def _source(folder: Path, name: str) -> Path:
     """The schema file ``name`` of ``folder``, else the bundled one."""
     path = folder / name

@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 
 from . import __version__, feedback, register, report, workbooks, workers
+from . import config as config_module
 from .discover import sha256
 from .labels import RECEIVED_SOURCE
 from .merge import FileOutcome
@@ -94,20 +95,36 @@ def staff_notes(result: RunResult) -> list[str]:
     """What Board staff should do, never printed in the report nor sent to a unit."""
     notes = []
     report = result.config.report
+    files = {f"schemas/{name}": _shown(config_module.source(result.config.folder, name))
+             for name in ("units.yaml", "report.yaml")}  # the files this run really used
+
+    def said(text: str) -> str:
+        for bundled, used in files.items():
+            text = text.replace(bundled, used)
+        return text
+
     if _placeholder(str(report.get("document_number", ""))):
-        notes.append("Số văn bản chưa có (schemas/report.yaml, mục document_number): điền số "
-                     "trong bản Word trước khi trình ký.")
+        notes.append(said("Số văn bản chưa có (schemas/report.yaml, mục document_number): điền "
+                          "số trong bản Word trước khi trình ký."))
     signer = str(report.get("signer", {}).get("name", ""))
     if _placeholder(signer) or signer in PLACEHOLDER_NAMES:
-        notes.append(f"Người ký \"{signer}\" là tên mẫu: sửa schemas/report.yaml, mục "
-                     "signer.name, rồi chạy lại (hoặc sửa trong bản Word).")
+        notes.append(said(f"Người ký \"{signer}\" là tên mẫu: sửa schemas/report.yaml, mục "
+                          "signer.name, rồi chạy lại (hoặc sửa trong bản Word)."))
     seen = set()
     for outcome in result.outcomes:
         for p in outcome.problems:
             if p.staff_hint and (p.file, p.code) not in seen:
                 seen.add((p.file, p.code))
-                notes.append(f"{p.file}: {p.message} {p.staff_hint}")
+                notes.append(f"{p.file}: {p.message} {said(p.staff_hint)}")
     return notes
+
+
+def _shown(path: Path) -> str:
+    """A schema file's path as staff would type it: from here when below here."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 # names the shipped schemas and Vietnamese forms use as stand-ins for a real person

@@ -39,3 +39,17 @@ def test_the_2025_preset_runs_end_to_end_and_credits_every_file_to_its_own_unit(
     assert sorted(c for c, s in statuses.items() if s == "missing") == ["bien-phong", "mttq"]
     assert all(statuses[code] in ("on_time", "late") for code in maker.WRITTEN_2025)
     assert "DU Khu kinh te Van Phong - mo hinh.xlsx" in credited
+
+
+def test_staff_are_pointed_at_the_registry_file_the_run_used(tmp_path):
+    from builders import model, workbook
+
+    workbook(tmp_path / "inbox" / "la.xlsx", [model("A")], code=None,
+             name="Đảng ủy Khu kinh tế Vân Phong")
+    assert main(["--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "out"),
+                 "--schemas", str(PRESET), "--year", "2026", "--report-date", "15/12/2026"]) == 0
+    notes = json.loads((tmp_path / "out" / "2026" / "manifest.json").read_text("utf-8"))[
+        "staff_notes"]
+    unknown = [n for n in notes if "Vân Phong" in n]
+    assert unknown and "presets/khanh-hoa-2025/units.yaml" in unknown[0]
+    assert not any("schemas/units.yaml" in n for n in notes)
