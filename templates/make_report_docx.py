@@ -132,6 +132,12 @@ def set_widths(table, widths, cell_rows=None):
                 cell.width = Mm(width)
 
 
+def _cant_split(row):
+    """A table row Word and LibreOffice keep whole on one page."""
+    properties = row._tr.get_or_add_trPr()
+    properties.append(OxmlElement("w:cantSplit"))
+
+
 def keep_with_next(paragraph):
     """A heading Word and LibreOffice keep on the page of what follows it."""
     paragraph.paragraph_format.keep_with_next = True
@@ -321,6 +327,7 @@ def build(path: Path) -> None:
     _no_borders(footer)
     set_widths(footer, [85, 80])
     recipients, sign = footer.rows[0].cells
+    _cant_split(footer.rows[0])  # the signature block never broken across two pages
     # Hướng dẫn 36-HD/VPTW: "Nơi nhận:" 14 pt upright, underlined; the recipients 12 pt
     _font(recipients.paragraphs[0].add_run("Nơi nhận:"), 14, underline=True)
     tag(recipients, "{%p for r in header.recipients %}")
@@ -381,7 +388,7 @@ def build(path: Path) -> None:
                         "{% endif %}{% for r in f.reasons %} {{ r }}{% endfor %}",
                         "{{ f.unit }}", "{{ f.status }}", "{{ f.received | date }}",
                         "{{ f.rows }} / {{ f.accepted }}", "{{ f.sha256 }}"],
-                       [8, 52, 28, 20, 18, 14, 25], "f in files", size=9)
+                       [10, 48, 26, 20, 21, 15, 25], "f in files", size=9)
     monospace_column(document, files, 6, 7)
     document.core_properties.author = ""
     document.save(path)

@@ -365,3 +365,13 @@ def test_word_keeps_headings_with_their_tables_and_hashes_narrow(run):
                       if p.text == "Nơi nhận:")
     assert recipients.runs[0].underline and recipients.runs[0].font.size.pt == 14
     assert not recipients.runs[0].bold and not recipients.runs[0].italic
+
+
+def test_the_word_signature_block_is_never_split_across_pages(run):
+    import zipfile
+
+    folder, _ = run
+    with zipfile.ZipFile(folder / "bao-cao-tong-hop.docx") as docx:
+        xml = docx.read("word/document.xml").decode("utf-8")
+    signature_row = xml[xml.rindex("<w:tr", 0, xml.index("Nơi nhận:")):xml.index("Nơi nhận:")]
+    assert "<w:cantSplit/>" in signature_row
