@@ -230,7 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--outbox {outbox} là một tệp, không phải thư mục: chọn một thư mục "
                      "(chưa có thì chương trình tự tạo)")
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="%(levelname)s %(name)s %(message)s")
+                        format="%(levelname)s %(name)s %(message)s" if args.debug
+                        else "Lưu ý: %(message)s")  # staff read the warnings, in Vietnamese
     try:
         from . import commands
 

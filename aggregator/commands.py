@@ -335,9 +335,9 @@ def rebuild_register(args: argparse.Namespace, config: Config) -> int:
             path = register.rebuild(args.outbox)
     except outbox.OutboxBusy:
         return _busy(args.outbox)
-    folders = register.period_folders(args.outbox)
-    print(f"Đã lập lại sổ theo dõi mô hình {path} từ {len(folders)} kỳ báo cáo"
-          + (": " + ", ".join(f.name for f in folders.values()) + "." if folders else "."))
+    held = register.periods_held(path)  # what the register holds: damaged folders left out
+    print(f"Đã lập lại sổ theo dõi mô hình {path} từ {len(held)} kỳ báo cáo"
+          + (": " + ", ".join(held) + "." if held else "."))
     return 0
 
 

@@ -185,6 +185,16 @@ def sync(outbox: Path) -> Path:
     return path
 
 
+def periods_held(path: Path) -> list[str]:
+    """The period folders the register holds, in time order."""
+    connection = connect(path)
+    try:
+        return [row[0] for row in connection.execute(
+            "SELECT folder FROM periods ORDER BY year, period")]
+    finally:
+        connection.close()
+
+
 def rebuild(outbox: Path) -> Path:
     """Write the register afresh from the period folders, then swap it in."""
     path = outbox / DB_NAME

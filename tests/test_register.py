@@ -557,12 +557,14 @@ def test_the_register_opens_in_the_sqlite3_program(three_years):
     assert "-- the folder in outbox/: 2025 or 2025-6-thang" in shown  # documented columns
 
 
-def test_a_damaged_period_file_is_left_out_and_runs_go_on(three_years, tmp_path, caplog):
+def test_a_damaged_period_file_is_left_out_and_runs_go_on(three_years, tmp_path, caplog,
+                                                          capsys):
     outbox, _, (_, c25, _) = three_years
     (outbox / "2024" / register.PERIOD_FILE).write_text('{"format": 1, "columns": []}\n[1, 2\n',
                                                         encoding="utf-8")
     assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
     assert "Bỏ qua" in caplog.text
+    assert "từ 2 kỳ báo cáo: 2025, 2026." in capsys.readouterr().out  # what it holds
     with sqlite3.connect(outbox / register.DB_NAME) as db:
         assert [y for (y,) in db.execute("SELECT year FROM periods ORDER BY year")] == [2025, 2026]
     again = run(tmp_path / "inbox-2025", outbox, 2025)  # compared with 2024: not in the register
