@@ -264,8 +264,10 @@ def verify_run(args: argparse.Namespace) -> int:
                          (verdict.outside, "Đường dẫn trỏ ra ngoài thư mục (bị từ chối)")):
         for name in names:
             print(f"  {label}: {name}")
+    touched = any(verdict.changed.values()) or any(verdict.missing.values())
     print("Mọi tệp còn nguyên như lúc tổng hợp." if verdict.intact else
-          "CÓ TỆP ĐÃ THAY ĐỔI HOẶC MẤT SAU LẦN TỔNG HỢP NÀY.")
+          "CÓ TỆP ĐÃ THAY ĐỔI HOẶC MẤT SAU LẦN TỔNG HỢP NÀY." if touched else
+          "CÁC TỆP CỦA LẦN TỔNG HỢP CÒN NGUYÊN, NHƯNG THƯ MỤC CÓ ĐIỀU BẤT THƯỜNG (xem trên).")
     return 0 if verdict.intact else 1
 
 

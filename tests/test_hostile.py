@@ -526,6 +526,7 @@ def test_verify_checks_both_ways_and_refuses_paths_leading_out(inbox, tmp_path, 
     assert main(["verify", str(folder)]) == 1
     out = capsys.readouterr().out
     assert "Tệp lạ" in out and "them-vao.xlsx" in out
+    assert "ĐÃ THAY ĐỔI HOẶC MẤT" not in out  # nothing of the run changed: an extra file
     (folder / "them-vao.xlsx").unlink()
 
     sums = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
