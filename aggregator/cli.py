@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", type=Path, metavar="TỆP",
                        help="tệp bảng tính, thư đã lưu (.eml) hoặc thư mục cần kiểm tra")
     _common(check, outbox=False)
+    check.add_argument("--outbox", type=Path, default=ROOT / "outbox", metavar="THƯ_MỤC",
+                       help="thư mục kết quả có sổ theo dõi mô hình để đối chiếu mã và các kỳ "
+                            "trước, chỉ đọc (mặc định: outbox)")
     status = commands.add_parser("status", add_help=False,
                                  help="bảng tình hình nhận báo cáo đến hôm nay: ai đã gửi, ai chưa",
                                  description="Đọc hộp thư đến (không ghi gì ra outbox) và in bảng "

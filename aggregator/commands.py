@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -13,9 +14,10 @@ from tqdm import tqdm
 
 from . import discover, drafts, mailbox, outbox, outputs, register, report, template, verify, workers
 from .config import Config
+from .continuity import assign
 from .identify import describe
 from .labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
-from .merge import IGNORED, REJECTED
+from .merge import IGNORED, REJECTED, UnitStatus
 from .pipeline import FileProcessor, aggregate, collect
 
 # no progress-bar monitor thread: the run forks worker processes, which want no other threads
@@ -175,9 +177,18 @@ def check(args: argparse.Namespace, config: Config) -> int:
     """Problems of single files, for staff looking at one email; exit 1 if any has an error.
 
     A saved email gives its attachments, a folder every file in it, each read exactly as
-    ``run`` reads it (the same listing and the same reader), so the two always agree.
+    ``run`` reads it (the same listing and the same reader), so the two always agree. With a
+    register in ``--outbox`` (read as it is, never written), each file's codes and
+    cross-period checks are applied as the run applies them to the unit's file in use.
     """
     processor = FileProcessor(config, args.year, args.period)
+    try:
+        history = _history(args.outbox, args.year, args.period)
+    except sqlite3.DatabaseError:  # damaged or busy: the files are still checked alone
+        print(f"Không đọc được sổ theo dõi mô hình {args.outbox / register.DB_NAME}: "
+              "không đối chiếu mã mô hình và các kỳ trước. Dựng lại sổ bằng lệnh "
+              f"\"python aggregate.py register rebuild --outbox {args.outbox}\".", file=sys.stderr)
+        history = register.History(args.year, args.period, checks_codes=False)
     failed, report = False, []
     with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
         for n, path in enumerate(args.files):
@@ -213,6 +224,7 @@ def check(args: argparse.Namespace, config: Config) -> int:
                             else "thư không có tệp đính kèm."))
             for outcome in workers.process_all(items, base, processor.process, config.limits,
                                                board=config.board_zone):
+                _against_register(outcome, history, config)
                 name = shown(outcome.candidate.relative)
                 failed = failed or outcome.status == REJECTED or outcome.rows_invalid > 0
                 report.append({"file": name, "status": outcome.status, "unit": outcome.unit,
@@ -225,6 +237,16 @@ def check(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         _print_json(report)
     return 1 if failed else 0
+
+
+def _against_register(outcome, history: register.History, config: Config) -> None:
+    """One file checked against the register as if it were its unit's file in use: codes,
+    cross-period warnings, models not reported again (no other period: nothing to check)."""
+    if not history.others or outcome.status == IGNORED or outcome.unit is None:
+        return
+    unit = config.unit(outcome.unit)
+    assign([UnitStatus(code=unit.code, name=unit.name, group=unit.group, quota=unit.quota,
+                       status="on_time", used=outcome, files=[outcome])], history, config)
 
 
 def _print_check(name: str, outcome, config: Config) -> None:

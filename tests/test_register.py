@@ -608,3 +608,69 @@ def test_continuing_is_not_questioned_for_a_unit_the_register_has_never_seen(tmp
         if any(p["code"] == "continuing_unmatched" for p in f["problems"])]
     assert questioned == ["cam-lam.xlsx"]  # ldld has no earlier record to continue
     assert summary["continuity"]["claimed_continuing_unmatched"] == 2  # the contract's count
+
+
+def _listing(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in folder.rglob("*")}
+
+
+def test_check_applies_the_register_as_the_run_does(tmp_path, capsys):
+    """``check --outbox`` reads the register as it is (never writes it) and gives a file the
+    codes and cross-period checks the run gives it: the same rows rejected, the same problems."""
+    outbox = tmp_path / "outbox"
+    run(inbox_2024(tmp_path), outbox, 2024)
+    c24 = codes_of(outbox, 2024)
+    run(inbox_2025(tmp_path, c24["Khuyến học"]), outbox, 2025)
+    c25 = codes_of(outbox, 2025)
+    path = workbook(tmp_path / "inbox-2026" / "cam-lam.xlsx", [
+        model("Dân vận khéo ở thôn", 1, year=2023, stage="Phát hiện, bồi dưỡng", places=3,
+              **{CODE: c25["Dân vận  khéo ở thôn"]}),                     # stage lowered
+        model("Bếp ăn tình thương", 10, year=2025, stage="Phát hiện, bồi dưỡng", places=0,
+              **{CODE: c25["Bếp ăn tình thương"]}),
+        model("Mượn mã", 5, year=2022, places=2, **{CODE: c24["Sáng kiến công nhân"]}),  # ldld's
+    ], year=2026, report_date="01/12/2026", headers=WITH_CODE)
+    before = register.dump(outbox / register.DB_NAME), _listing(outbox)
+
+    capsys.readouterr()
+    assert main(["check", "--json", "--year", "2026", "--outbox", str(outbox), str(path)]) == 1
+    [checked] = json.loads(capsys.readouterr().out)
+    assert (register.dump(outbox / register.DB_NAME), _listing(outbox)) == before
+    found = [(p["code"], p["value"]) for p in checked["problems"]]
+    assert ("model_code_other_unit", c24["Sáng kiến công nhân"]) in found
+    assert ("stage_backwards", "Phát hiện, bồi dưỡng") in found
+    assert (checked["rows_read"], checked["rows_valid"], checked["rows_invalid"]) == (3, 2, 1)
+    assert main(["check", "--year", "2026", "--outbox", str(outbox), str(path)]) == 1
+    assert "Huyện ủy Cam Lâm; 3 dòng, 2 hợp lệ, 1 có lỗi." in capsys.readouterr().out
+
+    summary = run(path.parent, outbox, 2026)
+    manifest = json.loads((outbox / "2026" / "manifest.json").read_text(encoding="utf-8"))
+    [used] = manifest["files"]
+    assert [(k, used[k]) for k in ("rows_read", "rows_valid", "rows_invalid")] == \
+        [(k, checked[k]) for k in ("rows_read", "rows_valid", "rows_invalid")]
+    assert [(p["code"], p["value"], p["cell"]) for p in used["problems"]] == \
+        [(p["code"], p["value"], p["cell"]) for p in checked["problems"]]
+    assert summary["rows"]["rejected"] == 1
+
+    # no register at hand: as before, codes taken as typed and nothing compared
+    capsys.readouterr()
+    assert main(["check", "--json", "--year", "2026", "--outbox", str(tmp_path / "none"),
+                 str(path)]) == 0
+    [alone] = json.loads(capsys.readouterr().out)
+    assert alone["rows_invalid"] == 0
+    assert not {p["code"] for p in alone["problems"]} & {"model_code_other_unit",
+                                                         "stage_backwards"}
+    assert not (tmp_path / "none").exists()
+
+
+def test_check_with_a_damaged_register_says_so_and_checks_alone(tmp_path, capsys):
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    (outbox / register.DB_NAME).write_bytes(b"not a register")
+    path = workbook(tmp_path / "cam-lam.xlsx", [model(**{CODE: "ldld-aaaaaa"})],
+                    headers=WITH_CODE)
+    assert main(["check", "--year", "2026", "--outbox", str(outbox), str(path)]) == 0
+    said = capsys.readouterr()
+    assert "1 hợp lệ, 0 có lỗi" in said.out
+    assert "Không đọc được sổ theo dõi mô hình" in said.err and "register rebuild" in said.err
+    assert (outbox / register.DB_NAME).read_bytes() == b"not a register"
