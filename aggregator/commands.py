@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import discover, drafts, mailbox, outbox, outputs, register, report, template, verify, workers
+from . import drafts, hashing, mailbox, outbox, outputs, register, report, template, verify, workers
 from .config import Config
 from .continuity import assign
 from .identify import describe
@@ -127,7 +127,7 @@ def _log_run(outbox_dir: Path, started: dt.datetime, folder: Path, summary: dict
              "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
              "folder": folder.name, "year": summary["year"], "period": summary["period"],
              "models": summary["totals"]["models"], "files": summary["files"],
-             "manifest_sha256": discover.sha256(folder / outputs.MANIFEST)}
+             "manifest_sha256": hashing.sha256(folder / outputs.MANIFEST)}
     with (outbox_dir / outbox.RUN_LOG).open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")
 

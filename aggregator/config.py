@@ -16,7 +16,7 @@ import jsonschema
 import yaml
 
 from . import descriptors, problems
-from .discover import sha256
+from .hashing import sha256
 from .text import Vocabulary, loose_key, match_key
 
 PERIODS = ("annual", "half_year")

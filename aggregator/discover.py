@@ -52,15 +52,6 @@ class Candidate:
     bundled: bool = False  # its email carried other workbooks too: the sender speaks for none
 
 
-def sha256(path: Path) -> str:
-    """The SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def find_files(inbox: Path) -> list[Path]:
     """Every regular file below the inbox, in a stable order."""
     return [e for e in walk(inbox).entries if isinstance(e, Path)]

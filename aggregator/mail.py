@@ -27,7 +27,7 @@ from email.message import EmailMessage, Message
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from . import discover, problems
+from . import discover, hashing, problems
 from .discover import Candidate
 from .problems import Problem
 
@@ -77,7 +77,7 @@ def unpack(path: Path, inbox: Path, workdir: Path, limits: dict[str, int],
         record.sha256, record.size = hashlib.sha256(data).hexdigest(), len(data)
         record.saved = discover.file_time(path.stat().st_mtime, board)
         if len(data) > limits["max_email_bytes"]:  # hashed whole, never parsed
-            record.size, record.sha256 = path.stat().st_size, discover.sha256(path)
+            record.size, record.sha256 = path.stat().st_size, hashing.sha256(path)
             raise _Refused(problems.make("email_too_large", file=relative,
                                          size=discover.megabytes(record.size),
                                          limit=discover.megabytes(limits["max_email_bytes"])))

@@ -14,7 +14,7 @@ import jsonschema
 
 from . import __version__, feedback, register, report, workbooks, workers
 from . import config as config_module
-from .discover import sha256
+from .hashing import sha256
 from .labels import RECEIVED_SOURCE
 from .merge import FileOutcome
 from .pipeline import RunResult

@@ -12,7 +12,6 @@ file and renames it into place, so a reader never sees half a register.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -23,6 +22,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from .hashing import sha256
 
 log = logging.getLogger("aggregator")
 DB_NAME = "so-mo-hinh.sqlite"
@@ -237,7 +238,7 @@ def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]
             connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
         for key, folder in sorted(folders.items()):
             source = folder / PERIOD_FILE
-            digest = _sha256(source)
+            digest = sha256(source)
             if known.get(key) != digest:
                 connection.execute("SAVEPOINT period")
                 try:
@@ -283,12 +284,6 @@ def dump(path: Path) -> str:
         connection.close()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # -- reading it -----------------------------------------------------------------------------

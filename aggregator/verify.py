@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from .discover import sha256
+from .hashing import sha256
 from .outputs import CHECKSUMS, MANIFEST
 
 LATER = ("nhac-nho/",)  # written into a run's folder afterwards, by `remind`
