@@ -256,11 +256,14 @@ class _Attachments:
                 continue
             if not self._spend(where, len(payload)):
                 continue
-            if name.lower().endswith(EMAIL_SUFFIXES) and depth + 1 <= self.limits[
-                    "max_nesting_depth"]:
-                self._nested_email(where, payload, depth + 1)
-            else:
-                self.add(where, payload, depth + 1)
+            self._take(where, name, payload, depth + 1)
+
+    def _take(self, where: str, name: str, data: bytes, depth: int) -> None:
+        """What a container holds: an email opened in turn (within the depth), else a file."""
+        if name.lower().endswith(EMAIL_SUFFIXES) and depth <= self.limits["max_nesting_depth"]:
+            self._nested_email(where, data, depth)
+        else:
+            self.add(where, data, depth)
 
     def _nested_email(self, where: str, data: bytes, depth: int) -> None:
         try:
@@ -363,11 +366,7 @@ class _Attachments:
                         "member_corrupt", file=member, detail=_technical(exc)[:120],
                         technical=_technical(exc))))
                     continue
-                if member.lower().endswith(EMAIL_SUFFIXES) and depth + 1 <= self.limits[
-                        "max_nesting_depth"]:
-                    self._nested_email(member, content, depth + 1)
-                else:
-                    self.add(member, content, depth + 1)
+                self._take(member, member, content, depth + 1)
 
     def _member_refused(self, member: str, info: zipfile.ZipInfo) -> Problem | None:
         if info.flag_bits & 0x1:

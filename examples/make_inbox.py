@@ -235,14 +235,19 @@ def handmade(out: Path) -> Path:
     return path
 
 
-def make(out: Path) -> None:
-    cfg = config_module.load(ROOT / "schemas")
+def _start(out: Path, schemas: Path, seed: int) -> tuple[config_module.Config, random.Random]:
+    """The registry and field names of ``schemas``, a seeded random source, an empty ``out``."""
+    cfg = config_module.load(schemas)
     global FIELD_NAMES
     FIELD_NAMES = {f.code: f.name for f in cfg.fields}
-    rng = random.Random(235)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    return cfg, random.Random(seed)
+
+
+def make(out: Path) -> None:
+    cfg, rng = _start(out, ROOT / "schemas", 235)
     on_time = ["ubnd-tinh", "cam-ranh", "van-ninh", "cam-lam", "khanh-vinh", "truong-sa",
                "khoi-co-quan", "khoi-doanh-nghiep", "quan-su", "cong-an", "bien-phong", "mttq",
                "ldld", "tinh-doan", "hoi-nong-dan"]
@@ -357,13 +362,7 @@ def make_registry(out: Path, schemas: Path) -> dict[str, str]:
 
     Answers, for each file written, the unit it comes from ("" for the unit not in the list).
     """
-    cfg = config_module.load(schemas)
-    global FIELD_NAMES
-    FIELD_NAMES = {f.code: f.name for f in cfg.fields}
-    rng = random.Random(1667)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    cfg, rng = _start(out, schemas, 1667)
     codes = [u.code for u in cfg.units]
     missing = set(codes[-2:]) if len(codes) > 4 else set()
     late = codes[len(codes) // 2] if len(codes) > 4 else None
