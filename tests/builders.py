@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -105,3 +107,15 @@ def repeated_ods(path, rows, columns, text="Tên mô hình, điển hình xx"):
         archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest '
                          'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
     return path
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert(path: Path, target: str, out: Path, profile: Path) -> Path:
+    """``path`` converted by LibreOffice (``target`` as --convert-to takes it) into ``out``,
+    with a profile of its own under ``profile`` so that tests never share one."""
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{profile}",
+                    "--convert-to", target, "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=240)
+    return out / f"{path.stem}.{target.split(':')[0]}"

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import openpyxl
 import pytest
-from builders import HEADERS, model, workbook
+from builders import HEADERS, SOFFICE, convert, model, workbook
 
 from aggregator import register
 from aggregator.cli import main
@@ -487,7 +487,6 @@ def test_a_run_refuses_while_another_holds_the_outbox(three_years, tmp_path, cap
     assert register.dump(outbox / register.DB_NAME) == before
 
 
-SOFFICE = __import__("shutil").which("soffice") or __import__("shutil").which("libreoffice")
 
 
 @pytest.mark.skipif(not SOFFICE, reason="LibreOffice (installed by .ci/run)")
@@ -502,9 +501,7 @@ def test_prefilled_workbook_and_report_open_in_libreoffice(three_years, tmp_path
     out = tmp_path / "lo"
     for target, path in (("xlsx:Calc MS Excel 2007 XML", source),
                          ("pdf", outbox / "2026" / "bao-cao-tong-hop.docx")):
-        subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/u",
-                        "--convert-to", target, "--outdir", str(out), str(path)],
-                       check=True, capture_output=True, timeout=240)
+        convert(path, target, out, tmp_path / "u")
     sheet = openpyxl.load_workbook(out / source.name)["Danh sách"]
     header = [c.value for c in sheet[5]]
     column = header.index("Mã mô hình")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import docx
 import pytest
+from builders import SOFFICE, convert
 
 from aggregator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "inbox"
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PDFTOTEXT = shutil.which("pdftotext")
 
@@ -115,11 +115,7 @@ def test_word_appendix_1_has_a_column_per_field_and_its_widths(run):
 @pytest.mark.skipif(not (SOFFICE and PDFTOTEXT), reason="LibreOffice and poppler (installed by .ci/run)")
 def test_word_report_opens_in_libreoffice(run, tmp_path):
     folder, summary = run
-    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/u",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(folder / "bao-cao-tong-hop.docx")], check=True, capture_output=True,
-                   timeout=240)
-    pdf = tmp_path / "bao-cao-tong-hop.pdf"
+    pdf = convert(folder / "bao-cao-tong-hop.docx", "pdf", tmp_path, tmp_path / "u")
     text = normal(subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True,
                                  check=True).stdout)
     for line in ("ĐẢNG CỘNG SẢN VIỆT NAM", "BAN TUYÊN GIÁO VÀ DÂN VẬN",
@@ -313,11 +309,9 @@ def html_report_text(path):
 @pytest.mark.skipif(not SOFFICE, reason="LibreOffice (installed by .ci/run)")
 def test_html_and_word_are_one_report_section_by_section(run, tmp_path):
     folder, summary = run
-    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo'}",
-                    "--convert-to", "txt:Text (encoded):UTF8", "--outdir", str(tmp_path),
-                    str(folder / "bao-cao-tong-hop.docx")], check=True, capture_output=True,
-                   timeout=240)
-    word = sections((tmp_path / "bao-cao-tong-hop.txt").read_text(encoding="utf-8-sig"))
+    text = convert(folder / "bao-cao-tong-hop.docx", "txt:Text (encoded):UTF8", tmp_path,
+                   tmp_path / "lo")
+    word = sections(text.read_text(encoding="utf-8-sig"))
     html = sections(html_report_text(folder / "bao-cao-tong-hop.html"))
     for heading in SECTIONS:
         assert word[heading] == html[heading], heading
