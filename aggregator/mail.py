@@ -101,22 +101,27 @@ def unpack(path: Path, inbox: Path, workdir: Path, limits: dict[str, int],
 
 
 def unpack_archive(path: Path, inbox: Path, workdir: Path, limits: dict[str, int],
-                   board: dt.tzinfo | None = None) -> list[Candidate]:
+                   board: dt.tzinfo | None = None) -> tuple[SavedEmail, list[Candidate]]:
     """A plain zip saved straight into the inbox ("download all attachments"), read like a
-    zip attached to an email: a candidate for every file inside, to the same depth."""
+    zip attached to an email: its record (hash and size, which its files are checked
+    through) and a candidate for every file inside, to the same depth. A zip over the size
+    limit is refused as itself, never read in part."""
     relative = discover.shown(path.relative_to(inbox).as_posix())
     record = SavedEmail(relative=relative, sha256="", size=0)
     writer = _Attachments(record, workdir, limits, board)
-    writer.archive_time = discover.file_time(path.stat().st_mtime, board)
     try:
+        writer.archive_time = discover.file_time(path.stat().st_mtime, board)
         data = _read_bounded(path, limits["max_file_bytes"])
+        if len(data) > limits["max_file_bytes"]:
+            return record, [discover.fingerprint(path, inbox, limits, board=board)]
+        record.size, record.sha256 = len(data), hashlib.sha256(data).hexdigest()
         writer.add(relative, data, depth=1)
     except OSError as exc:
         writer.found.append(writer.refusal(relative, problems.make(
             "file_vanished" if isinstance(exc, FileNotFoundError) else "file_unreadable",
             file=relative, detail=_technical(exc)[:120], technical=_technical(exc)),
             email=False))
-    return writer.found
+    return record, writer.found
 
 
 def is_plain_zip(path: Path) -> bool:

@@ -247,7 +247,11 @@ def _unpacked(path: Path, inbox: Path, workdir: Path, config: Config,
         return list(attached)
     if mail.is_plain_zip(path):
         folder = Path(tempfile.mkdtemp(prefix="nen-", dir=workdir))
-        return list(mail.unpack_archive(path, inbox, folder, config.limits, config.board_zone))
+        record, inside = mail.unpack_archive(path, inbox, folder, config.limits,
+                                             config.board_zone)
+        if record.sha256:
+            emails.append(record)  # the zip's own hash: what its files are checked through
+        return list(inside)
     return [path]
 
 

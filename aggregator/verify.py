@@ -63,8 +63,8 @@ def _verdict(folder: Path, inbox: Path | None, record: dict[str, Any],
         if entry["sha256"]:  # "": refused before it was read (too big, vanished)
             _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
     for entry in record["files"]:
-        if entry.get("email") or not entry["sha256"]:
-            continue  # an attachment: checked through its email's hash; or never read
+        if entry.get("email") or " › " in entry["path"] or not entry["sha256"]:
+            continue  # inside an email or a zip: checked through its hash; or never read
         _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
     summed = set()
     for line in sums:

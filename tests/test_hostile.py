@@ -19,6 +19,7 @@ import pytest
 from builders import model, repeated_ods, saved_on_date, workbook
 from test_email import message, save
 
+from aggregator import hashing
 from aggregator.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,6 +198,25 @@ def test_zip_members_with_unsupported_compression_or_corrupt_data_are_refused(in
     assert codes(fate(manifest, "thu.eml › a.zip › la.xlsx")) == ["member_unsupported"]
     assert codes(fate(manifest, "thu.eml › b.zip › hong.xlsx")) == ["member_corrupt"]
     assert fate(manifest, "thu.eml › c.zip › tot.xlsx")["status"] == "accepted"
+
+
+def test_a_run_with_a_zip_in_the_inbox_verifies_and_a_big_zip_is_refused_whole(inbox, tmp_path,
+                                                                                 capsys):
+    (inbox / "tai-ve.zip").write_bytes(zipped([("hnd.xlsx", good_bytes(tmp_path))]))
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
+    listed = {e["path"]: e for e in manifest["emails"]}
+    assert listed["tai-ve.zip"]["sha256"] == hashing.sha256(inbox / "tai-ve.zip")
+    assert main(["verify", str(tmp_path / "outbox" / "2026")]) == 0  # its file through its hash
+    (inbox / "tai-ve.zip").write_bytes(zipped([("hnd.xlsx", good_bytes(tmp_path, "Khác"))]))
+    assert main(["verify", str(tmp_path / "outbox" / "2026")]) == 1
+    assert "tai-ve.zip" in capsys.readouterr().out
+
+    limits = limited_schemas(tmp_path, max_file_bytes=2000)
+    big = inbox / "tai-ve.zip"
+    code, manifest, _ = run(inbox, tmp_path, schemas=limits)
+    entry = fate(manifest, "tai-ve.zip")
+    assert codes(entry) == ["file_too_large"] and entry["size"] == big.stat().st_size
 
 
 def test_a_zip_in_the_inbox_is_read_like_an_attachment_to_a_stated_depth(inbox, tmp_path):
