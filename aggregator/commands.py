@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         folder = outbox.publish(args.outbox, name, lambda tmp: outputs.write(
             result, tmp, args.templates, report_date, previous),
-            after=lambda: register.sync(args.outbox))
+            after=lambda: _sync_published(args.outbox))
     except outbox.OutboxBusy:
         return _busy(args.outbox)
     _log_run(args.outbox, started, folder, result.summary)
@@ -100,9 +100,28 @@ def _history(outbox_dir: Path | None, year: int, period: str,
     if sync:
         with outbox.locked(outbox_dir):
             path = register.sync(outbox_dir)
-    else:
-        path = outbox_dir / register.DB_NAME
-    return register.history(path if path.exists() else None, year, period)
+        return register.history(path if path.exists() else None, year, period)
+    path = outbox_dir / register.DB_NAME  # read as it is (status, check: they write nothing)
+    if not path.exists():  # nothing to judge typed codes by: taken as typed
+        return register.History(year, period, checks_codes=False)
+    try:
+        return register.history(path, year, period)
+    except sqlite3.DatabaseError:  # damaged or busy: the files are still read, alone
+        print(f"Không đọc được sổ theo dõi mô hình {path}: không đối chiếu mã mô hình và các kỳ "
+              f"trước. Dựng lại sổ bằng lệnh \"python aggregate.py register rebuild --outbox "
+              f"{outbox_dir}\".", file=sys.stderr)
+        return register.History(year, period, checks_codes=False)
+
+
+def _sync_published(outbox_dir: Path) -> None:
+    """The register brought up to date with a run just published. It is only a cache of the
+    period folders: a failure here costs no output, and staff are told how to rebuild it."""
+    try:
+        register.sync(outbox_dir)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"Lưu ý: chưa cập nhật được sổ theo dõi mô hình ({type(exc).__name__}); kết quả "
+              f"kỳ này đã ghi đầy đủ. Chạy: python aggregate.py register rebuild --outbox "
+              f"{outbox_dir}", file=sys.stderr)
 
 
 def _synced(outbox_dir: Path) -> None:
@@ -182,13 +201,7 @@ def check(args: argparse.Namespace, config: Config) -> int:
     cross-period checks are applied as the run applies them to the unit's file in use.
     """
     processor = FileProcessor(config, args.year, args.period)
-    try:
-        history = _history(args.outbox, args.year, args.period)
-    except sqlite3.DatabaseError:  # damaged or busy: the files are still checked alone
-        print(f"Không đọc được sổ theo dõi mô hình {args.outbox / register.DB_NAME}: "
-              "không đối chiếu mã mô hình và các kỳ trước. Dựng lại sổ bằng lệnh "
-              f"\"python aggregate.py register rebuild --outbox {args.outbox}\".", file=sys.stderr)
-        history = register.History(args.year, args.period, checks_codes=False)
+    history = _history(args.outbox, args.year, args.period)
     failed, report = False, []
     with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
         for n, path in enumerate(args.files):

@@ -104,10 +104,6 @@ def rank(year: int, period: str) -> int:
     return year * 2 + PERIOD_RANK[period]
 
 
-def folder_name(year: int, period: str) -> str:
-    return str(year) if period == "annual" else f"{year}-6-thang"
-
-
 def period_folders(outbox: Path) -> dict[tuple[int, str], Path]:
     """The period folders of an outbox that carry a records file (archived runs are not)."""
     found = {}
@@ -131,23 +127,18 @@ def write_period_file(path: Path, year: int, period: str, rows: Iterable[list[An
     return path
 
 
-def read_period_file(path: Path) -> tuple[dict[str, Any], list[list[Any]]]:
-    """A period file's header and every record (in the register's column order)."""
-    header, chunks = _period_file(path)
-    return header, [row for chunk in chunks for row in chunk]
-
-
 def _period_file(path: Path, chunk: int = 5000) -> tuple[dict[str, Any], Iterator[list[Any]]]:
     """The header, and the records in chunks (each parsed in one call: fast, and a whole
     period is never held at once)."""
-    handle = path.open(encoding="utf-8")
-    header = json.loads(handle.readline())
+    with path.open(encoding="utf-8") as handle:
+        header = json.loads(handle.readline())
     columns = header["columns"]
     where = None if columns == COLUMNS else \
         [columns.index(c) if c in columns else None for c in COLUMNS]
 
     def chunks() -> Iterator[list[Any]]:
-        with handle:
+        with path.open(encoding="utf-8") as handle:
+            handle.readline()  # the header, read above
             while lines := [line for line in islice(handle, chunk) if line.strip()]:
                 rows = json.loads("[" + ",".join(lines) + "]")
                 if where is not None:  # a file of another layout: by name, missing ones empty
@@ -261,7 +252,11 @@ def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]
 def _replace_period(connection: sqlite3.Connection, key: tuple[int, str], folder: str,
                     source: Path, digest: str) -> None:
     year, period = key
-    _, chunks = _period_file(source)
+    header, chunks = _period_file(source)
+    if (header.get("format"), header.get("year"), header.get("period")) != (FORMAT, *key):
+        # a file of another period or layout copied here: not this period's
+        raise ValueError(f"header {header.get('year')} {header.get('period')} "
+                         f"format {header.get('format')}")
     connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
     connection.execute("INSERT INTO periods VALUES (?, ?, ?, ?, 0)",
                        (year, period, folder, digest))
@@ -318,7 +313,6 @@ class History:
     has_compared: bool = False           # the register holds the same period a year before
     compared_counts: dict[str, int] = field(default_factory=dict)  # unit -> its records then
     trend: dict[int, int] = field(default_factory=dict)        # year -> models, this period kind
-    earlier: bool = False                                      # any earlier period at all
     others: int = 0                                            # periods besides this one
 
     def __post_init__(self) -> None:
@@ -415,10 +409,8 @@ def history(path: Path | None, year: int, period: str) -> History:
             found.against).fetchall())
     finally:
         connection.close()
-    here = rank(year, period)
     found.has_compared = any((y, p) == found.against for y, p, _ in counts)
-    found.earlier = any(rank(y, p) < here for y, p, _ in counts)
-    found.trend = {y: n for y, p, n in counts if p == period and y != year}
+    found.trend = {y: n for y, p, n in counts if p == period and y < year}  # up to now
     found.others = sum(1 for y, p, _ in counts if (y, p) != (year, period))
     return found
 

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from builders import HEADERS, SOFFICE, convert, model, workbook
 
+from aggregator import outbox as outbox_module
 from aggregator import register
 from aggregator.cli import main
 from aggregator.continuity import _near, make_code
@@ -24,7 +25,7 @@ WITH_CODE = [*HEADERS, CODE]
 def run(inbox: Path, outbox: Path, year: int, *extra: str) -> dict:
     assert main(["--inbox", str(inbox), "--outbox", str(outbox), "--year", str(year),
                  "--report-date", f"15/12/{year}", "--jobs", "1", *extra]) == 0
-    folder = outbox / register.folder_name(year, "half_year" if "half_year" in extra else "annual")
+    folder = outbox / outbox_module.folder_name(year, "half_year" if "half_year" in extra else "annual")
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     schema = json.loads((ROOT / "schemas/summary.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(summary, schema)
@@ -671,3 +672,18 @@ def test_check_with_a_damaged_register_says_so_and_checks_alone(tmp_path, capsys
     assert "1 hợp lệ, 0 có lỗi" in said.out
     assert "Không đọc được sổ theo dõi mô hình" in said.err and "register rebuild" in said.err
     assert (outbox / register.DB_NAME).read_bytes() == b"not a register"
+
+
+def test_the_trend_of_a_rerun_period_stops_at_its_year(three_years):
+    outbox, _, _ = three_years
+    path = outbox / register.DB_NAME
+    assert register.history(path, 2024, "annual").trend == {}
+    assert sorted(register.history(path, 2026, "annual").trend) == [2024, 2025]
+
+
+def test_a_period_file_copied_into_another_periods_folder_is_left_out(three_years, capsys):
+    outbox, _, _ = three_years
+    (outbox / "2024" / register.PERIOD_FILE).write_bytes(
+        (outbox / "2025" / register.PERIOD_FILE).read_bytes())
+    assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
+    assert "từ 2 kỳ báo cáo: 2025, 2026." in capsys.readouterr().out
