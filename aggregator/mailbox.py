@@ -32,7 +32,7 @@ from typing import Any
 
 from . import descriptors, problems
 from .config import ConfigError, _check_structure, _read_yaml
-from .discover import WORKBOOK_SUFFIXES
+from .discover import WORKBOOK_SUFFIXES, megabytes
 from .mail import VIETNAM, shown_name
 
 SETTINGS_FILE = "mailbox.yaml"
@@ -79,12 +79,21 @@ class MailboxError(Exception):
         super().__init__(problems.make(code, **params).message)
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 def load_settings(folder: Path | str) -> Settings:
     """Read and check ``schemas/mailbox.yaml`` (a ConfigError names the file and the key)."""
     path = Path(folder) / SETTINGS_FILE
     data = _read_yaml(path)
     if isinstance(data, dict) and isinstance(data.get("since"), dt.date):
         data["since"] = data["since"].isoformat()  # an unquoted date in YAML is a date
+    env = data.get("password_env") if isinstance(data, dict) else None
+    if env is not None and not (isinstance(env, str) and _ENV_NAME.match(env)):
+        # never echoed: what is written there may be the password itself
+        raise ConfigError(f"Tệp {path}, mục password_env: cần tên một biến môi trường (chữ "
+                          "không dấu, số, gạch dưới), ví dụ DIENHINH_MAIL_PASSWORD. Không ghi "
+                          "mật khẩu vào tệp này.")
     _check_structure(path, data, descriptors.MAILBOX)
     try:
         since = dt.date.fromisoformat(data["since"])
@@ -162,6 +171,7 @@ def connect(settings: Settings, secret: str) -> imaplib.IMAP4:
         close(client)
         raise MailboxError("mailbox_login_failed", **settings.hints) from None
     except OSError as exc:
+        close(client)
         raise MailboxError("mailbox_unreachable", detail=_network_detail(exc), **where) from None
     return client
 
@@ -422,10 +432,6 @@ def _name(date: dt.datetime | None, digest: str) -> str:
 
 def _shown_date(date: dt.datetime | None) -> str:
     return f"{date:%d/%m/%Y %H:%M}" if date else "không rõ ngày"
-
-
-def megabytes(size: int) -> str:
-    return f"{size / 1_048_576:.1f} MB".replace(".", ",")
 
 
 def _known(inbox: Path) -> tuple[set[tuple[str, dt.datetime | None]], set[str]]:

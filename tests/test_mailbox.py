@@ -610,3 +610,17 @@ def test_the_mailbox_benchmark_runs_on_a_tiny_folder_and_prints_its_table(server
     cells = dict(zip([c.strip() for c in header.strip("|").split("|")],
                      [c.strip() for c in row.strip("|").split("|")], strict=True))
     assert cells["messages"] == "10" and cells["saved (with a workbook)"] == "9"
+
+
+def test_a_password_written_where_the_variable_name_goes_is_never_echoed(tmp_path):
+    import yaml
+
+    from aggregator import mailbox as mailbox_module
+    from aggregator.config import ConfigError
+
+    data = yaml.safe_load((ROOT / "schemas" / "mailbox.yaml").read_text(encoding="utf-8"))
+    data["password_env"] = "Mk@2026!bimat"
+    (tmp_path / "mailbox.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        mailbox_module.load_settings(tmp_path)
+    assert "password_env" in str(caught.value) and "Mk@2026!bimat" not in str(caught.value)
