@@ -15,10 +15,11 @@ from typing import Any
 
 from . import problems
 from .config import Config
+from .labels import IDENTIFIED_BY
 from .names import Match, UnitMatcher
 from .problems import Problem
 from .read import WorkbookRead
-from .text import Vocabulary, is_blank, loose_key, nfc, strip_marks  # noqa: F401
+from .text import Vocabulary, is_blank
 from .values import as_text, read_date, whole_number
 
 _YEAR_IN_TEXT = re.compile(r"\b(19\d\d|20\d\d)\b")
@@ -73,13 +74,12 @@ def _unit(identity: Identity, book: WorkbookRead, matcher: UnitMatcher, relative
     if in_name := matcher.in_filename(stem):
         said.append(_said("filename", stem, Match(tuple(sorted(in_name)), "filename")))
     identity.evidence = {"evidence": said, "near": []}
-    names = _names(matcher)
     if code is None and typed is not None and not typed.units:  # typed, and fits no unit
         identity.evidence["near"] = list(typed.near)
         shown = as_text(raw_name)
         if typed.near:
             add(problems.make("unit_near", file=relative, value=shown,
-                              candidates=names(typed.near)))
+                              candidates=_unit_names(matcher, typed.near)))
         else:
             add(problems.make("unit_unknown", file=relative, value=shown))
         return
@@ -94,7 +94,7 @@ def _unit(identity: Identity, book: WorkbookRead, matcher: UnitMatcher, relative
         identity.evidence["near"] = sorted(together)
         shown = said[0]["text"]
         add(problems.make("unit_ambiguous", file=relative, value=shown,
-                          candidates=names(together)))
+                          candidates=_unit_names(matcher, together)))
         return
     unit, first = together.pop(), said[0]
     identity.unit, identity.how = unit, first["source"]
@@ -122,32 +122,28 @@ def _in_title(matcher: UnitMatcher, line: str) -> Match:
     return matcher.match(line, close=False)
 
 
-def _names(matcher: UnitMatcher):
-    def names(codes) -> str:
-        return ", ".join(sorted(matcher.config.unit(c).name for c in codes))
-    return names
+def _unit_names(matcher: UnitMatcher, codes: Any) -> str:
+    return ", ".join(sorted(matcher.config.unit(c).name for c in codes))
 
 
 def _disagree(identity: Identity, said: list[dict[str, Any]], matcher: UnitMatcher,
               relative: str) -> None:
     """Evidence that names different units rejects the file, naming what each said."""
-    names = _names(matcher)
     by = {e["source"]: e for e in said}
     if "code" in by and "name" in by and not set(by["code"]["units"]) & set(by["name"]["units"]):
         code = by["code"]["units"][0]
         identity.problems.append(problems.make(
             "unit_conflict", file=relative, value=by["name"]["text"], unit_code=code,
-            code_name=matcher.config.unit(code).name, candidates=names(by["name"]["units"])))
+            code_name=matcher.config.unit(code).name, candidates=_unit_names(matcher, by["name"]["units"])))
         return
-    details = "; ".join(f"{EVIDENCE_SOURCE[e['source']]} \"{e['text']}\": {names(e['units'])}"
+    details = "; ".join(f"{EVIDENCE_SOURCE[e['source']]} \"{e['text']}\": {_unit_names(matcher, e['units'])}"
                         for e in said)
     identity.problems.append(problems.make("unit_evidence_conflict", file=relative,
                                            details=details))
 
 
 # how the Board calls each kind of evidence (in messages, the manifest and `check`)
-EVIDENCE_SOURCE = {"code": "mã đơn vị", "name": "tên đơn vị", "title": "dòng tiêu đề",
-                   "sender": "địa chỉ gửi thư", "filename": "tên tệp"}
+EVIDENCE_SOURCE = IDENTIFIED_BY
 EVIDENCE_MATCH = {"code": "theo mã", "name": "đúng tên", "alias": "đúng cách viết khác",
                   "place": "theo địa danh", "unmarked": "viết không dấu",
                   "close": "gần đúng chính tả", "sender": "theo địa chỉ đã đăng ký",

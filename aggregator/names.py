@@ -208,11 +208,6 @@ class UnitMatcher:
         """Units that registered this email address."""
         return set(self._senders.get((sender or "").strip().lower(), set()))
 
-    def by_name(self, text: str) -> tuple[set[str], str]:
-        """Units a name fits and how (kept for callers that need no evidence)."""
-        found = self.match(text)
-        return set(found.units), found.how
-
     def match(self, text: str, close: bool = True) -> Match:
         """The units a written name fits: exact, place, unmarked, then close spelling."""
         if (text, close) not in self._matched:  # title rows repeat from file to file

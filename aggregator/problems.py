@@ -48,12 +48,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "legacy_font": (WARNING, "Tệp gõ bằng phông chữ cũ {fonts}; đã chuyển {count} ô sang Unicode. Đề nghị đơn vị dùng phông Unicode (Times New Roman) ở lần sau."),
     "no_rows": (WARNING, "Bảng danh sách không có dòng mô hình, điển hình nào."),
     # Intake: one bad entry of the inbox is refused on its own, with its reason
-    "folder_unreadable": (ERROR, "Không mở được thư mục này ({detail}); các tệp trong đó chưa được đọc. Kiểm tra quyền truy cập thư mục rồi chạy lại."),
-    "file_vanished": (ERROR, "Tệp không còn khi chương trình đọc đến ({detail}): có thể đã bị xóa, đổi tên hoặc là tệp tạm khi đang mở. Kiểm tra lại thư mục inbox rồi chạy lại."),
-    "file_link": (WARNING, "Đây là lối tắt (liên kết) đến tệp khác, không phải tệp thật; chương trình không đọc theo liên kết. Nếu cần, chép chính tệp đó vào inbox."),
-    "file_special": (ERROR, "Đây không phải tệp thông thường (thiết bị, ống dẫn hoặc socket); chương trình không mở. Xóa mục này khỏi inbox."),
-    "email_too_large": (ERROR, "Thư quá lớn ({size}), vượt giới hạn {limit}; không mở thư này. Lưu riêng các tệp đính kèm vào inbox rồi chạy lại."),
-    "email_unreadable": (ERROR, "Không đọc được thư ({detail}). Mở thư bằng chương trình thư điện tử, lưu riêng tệp đính kèm vào inbox rồi chạy lại."),
+    "folder_unreadable": (ERROR, "Không mở được thư mục này ({detail}); các tệp trong đó chưa được đọc."),
+    "file_vanished": (ERROR, "Tệp không còn khi chương trình đọc đến ({detail}): có thể đã bị xóa, đổi tên hoặc là tệp tạm khi đang mở."),
+    "file_link": (WARNING, "Đây là lối tắt (liên kết) đến tệp khác, không phải tệp thật; chương trình không đọc theo liên kết."),
+    "file_special": (ERROR, "Đây không phải tệp thông thường (thiết bị, ống dẫn hoặc socket); chương trình không mở."),
+    "email_too_large": (ERROR, "Thư quá lớn ({size}), vượt giới hạn {limit}; không mở thư này."),
+    "email_unreadable": (ERROR, "Không đọc được thư ({detail})."),
     "email_no_attachments": (WARNING, "Thư không có tệp đính kèm nào nên không có gì để tổng hợp. Nếu đơn vị quên đính kèm, đề nghị gửi lại."),
     "email_unpacked_too_large": (ERROR, "Các tệp đính kèm của thư giải nén ra quá lớn (vượt {limit}); các phần còn lại không được mở. Đề nghị đơn vị gửi riêng từng tệp."),
     "too_many_parts": (ERROR, "Thư hoặc tệp nén có quá nhiều phần ({count}, giới hạn {limit}); không mở. Đề nghị đơn vị gửi riêng tệp bảng tính."),
@@ -114,6 +114,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 # What Board staff do about a problem (edit schemas/…, save again, rerun): said in the terminal
 # summary and the manifest only, never in the report or to a unit.
 STAFF_HINTS: dict[str, str] = {
+    "folder_unreadable": "Kiểm tra quyền truy cập thư mục rồi chạy lại.",
+    "file_vanished": "Kiểm tra lại thư mục inbox rồi chạy lại.",
+    "file_link": "Nếu cần, chép chính tệp đó vào inbox.",
+    "file_special": "Xóa mục này khỏi inbox.",
+    "email_too_large": "Lưu riêng các tệp đính kèm vào inbox rồi chạy lại.",
+    "email_unreadable": "Mở thư bằng chương trình thư điện tử, lưu riêng tệp đính kèm vào inbox rồi chạy lại.",
     "file_outlook_msg": "Trong Outlook, lưu thư dạng .eml (Tệp > Lưu thành) hoặc lưu riêng tệp đính kèm vào inbox rồi chạy lại.",
     "unit_unknown": "Nếu đây là đơn vị mới, bổ sung vào schemas/units.yaml rồi chạy lại.",
     "sender_unregistered": "Kiểm tra lại người gửi; nếu đúng, bổ sung địa chỉ vào schemas/units.yaml.",

@@ -94,3 +94,14 @@ def test_a_misspelt_rule_key_is_refused_by_name(tmp_path):
     with pytest.raises(config.ConfigError) as caught:
         config.load(folder)
     assert "workbook.yaml" in str(caught.value) and "rules.duplicate_modle" in str(caught.value)
+
+
+def test_no_message_that_reaches_a_report_or_a_unit_tells_staff_what_to_do():
+    """Staff actions (rerun, edit schemas/, tidy the inbox) live in STAFF_HINTS only; the
+    mailbox's messages are said at the command line, to staff, and may name them."""
+    from aggregator import problems
+
+    for code, (_, template) in problems.CATALOGUE.items():
+        if not code.startswith("mailbox_"):
+            for staff_word in ("chạy lại", "schemas/", "inbox"):
+                assert staff_word not in template, (code, staff_word)
