@@ -292,13 +292,15 @@ def _voices(result: RunResult) -> dict[str, list[dict[str, Any]]]:
     groups = result.config.groups
     for label in result.config.assessment:
         said: list[dict[str, Any]] = []  # {"text", "key", "units": [UnitStatus]}
+        by_key: dict[str, dict[str, Any]] = {}
         for status in result.statuses:
             text = status.used.assessment.get(label.key) if status.used else None
             for statement in _statements(text or ""):
-                same = _same_statement(said, statement)
+                same = _same_statement(said, by_key, statement)
                 if same is None:
                     said.append({"text": statement, "key": _statement_key(statement),
                                  "units": [status]})
+                    by_key.setdefault(said[-1]["key"], said[-1])
                 elif status not in same["units"]:
                     same["units"].append(status)
         lines = [{"heading": False, "text": f"- {s['text']} ({_names(s['units'])})"}
@@ -330,18 +332,21 @@ def _statement_key(text: str) -> str:
     return match_key(text).rstrip(" .;:!?")
 
 
-def _same_statement(said: list[dict[str, Any]], statement: str) -> dict[str, Any] | None:
-    """The statement already made with the same words, or spelled a letter or two apart."""
+def _same_statement(said: list[dict[str, Any]], by_key: dict[str, dict[str, Any]],
+                    statement: str) -> dict[str, Any] | None:
+    """The statement already made with the same words (``by_key``: the first of each key), or
+    spelled a letter or two apart (the quick upper bounds of the ratio tried first)."""
     from difflib import SequenceMatcher
 
     key = _statement_key(statement)
+    if key in by_key:
+        return by_key[key]
     for earlier in said:
-        if earlier["key"] == key:
-            return earlier
-    for earlier in said:
-        if abs(len(earlier["key"]) - len(key)) <= max(2, len(key) // 10) and SequenceMatcher(
-                None, earlier["key"], key).ratio() >= 0.93:
-            return earlier
+        if abs(len(earlier["key"]) - len(key)) <= max(2, len(key) // 10):
+            similar = SequenceMatcher(None, earlier["key"], key)
+            if (similar.real_quick_ratio() >= 0.93 and similar.quick_ratio() >= 0.93
+                    and similar.ratio() >= 0.93):
+                return earlier
     return None
 
 
