@@ -83,12 +83,12 @@ def assign(statuses: list[UnitStatus], history: History, config: Config,
         rows = [r for r in used.rows if r["accepted"]]
         for row in rows:
             checker.across(row)
+        matched = _match(rows, mine) if history.has_compared else {}
         if history.has_compared:
-            matched = _match(rows, mine)
             checker.close_names(rows, matched)
             _not_reported(status, history, mine, config, set(matched.values()) | accounted)
         if tally is not None:
-            tally.add(status, rows, mine)
+            tally.add(status, rows, mine, matched)
         used.problems += checker.found
 
 
@@ -287,11 +287,14 @@ class Tally:
         self.counts = dict.fromkeys(("matched", "models", "dropped", "advanced", "regressed",
                                      "change", "claimed_cont", "claimed_new"), 0)
 
-    def add(self, status: UnitStatus, rows: list[dict[str, Any]], mine: UnitHistory) -> None:
-        """One reporting unit's accepted rows (with their codes) against its records then."""
+    def add(self, status: UnitStatus, rows: list[dict[str, Any]], mine: UnitHistory,
+            pairs: dict[int, str] | None = None) -> None:
+        """One reporting unit's accepted rows (with their codes) against its records then;
+        ``pairs``: the rows' matches, when the caller has made them already."""
         counts, keep = self.counts, self.keep
         entries = {e.code: e for e in mine.compared}
-        pairs = _match(rows, mine) if self.history.has_compared else {}
+        if pairs is None:
+            pairs = _match(rows, mine) if self.history.has_compared else {}
         counts["models"] += len(rows)
         counts["matched"] += len(pairs)
         for i, row in enumerate(rows):
