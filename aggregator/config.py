@@ -140,18 +140,18 @@ def load(folder: Path | str) -> Config:
     folder = Path(folder)
     if not folder.is_dir():
         raise ConfigError(f"Không thấy thư mục cấu hình {folder}.")
-    raw = {name: _read_yaml(_source(folder, f"{name}.yaml")) for name in descriptors.SCHEMAS}
+    raw = {name: _read_yaml(source(folder, f"{name}.yaml")) for name in descriptors.SCHEMAS}
     _plain_off(raw["workbook"])
     for name, data in raw.items():
-        _check_structure(_source(folder, f"{name}.yaml"), data, descriptors.SCHEMAS[name])
-    summary_path = _source(folder, "summary.schema.json")
+        _check_structure(source(folder, f"{name}.yaml"), data, descriptors.SCHEMAS[name])
+    summary_path = source(folder, "summary.schema.json")
     summary_schema = _read_json(summary_path)
     config = _build(folder, raw, summary_schema)
     _check_references(config)
     config.hashes = {p.name: sha256(p) for p in sorted(folder.glob("*")) if p.is_file()}
     for name in [*(f"{n}.yaml" for n in descriptors.SCHEMAS), "summary.schema.json"]:
-        if name not in config.hashes and _source(folder, name).is_file():
-            config.hashes[name] = sha256(_source(folder, name))
+        if name not in config.hashes and source(folder, name).is_file():
+            config.hashes[name] = sha256(source(folder, name))
     return config
 
 
@@ -159,12 +159,7 @@ BUNDLED = Path(__file__).resolve().parents[1] / "schemas"
 
 
 def source(folder: Path, name: str) -> Path:
-    """The schema file ``name`` a run in ``folder`` uses (for staff to be told which to edit)."""
-    return _source(folder, name)
-
-
-def _source(folder: Path, name: str) -> Path:
-    """The schema file ``name`` of ``folder``, else the bundled one."""
+    """The schema file ``name`` of ``folder``, else the bundled one (the file a run uses)."""
     path = folder / name
     return path if path.is_file() or not (BUNDLED / name).is_file() else BUNDLED / name
 

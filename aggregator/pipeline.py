@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from . import continuity, discover, mail, merge, problems, summarise, workers
+from . import outbox as outbox_layout
 from .config import Config
 from .identify import UnitMatcher, identify
 from .merge import ACCEPTED, IGNORED, REJECTED, FileOutcome, UnitStatus
@@ -281,8 +282,9 @@ def _own_outputs(inbox: Path, outbox: Path | None) -> tuple[Path, ...]:
         return (outbox,)
     if outbox == inbox:  # run folders (a manifest and its sums), the archive, temp folders
         own = [p for p in inbox.iterdir() if p.is_dir() and not p.is_symlink() and (
-            (p / "manifest.json").is_file() or p.name in ("luu-tru", "templates")
+            (p / "manifest.json").is_file() or p.name in (outbox_layout.ARCHIVE, "templates")
             or p.name.startswith("."))]
         register_files = [p for p in inbox.glob(f"{DB_NAME}*") if p.is_file()]
-        return (*own, *register_files, inbox / "run-log.jsonl", inbox / ".dang-chay.lock")
+        return (*own, *register_files, inbox / outbox_layout.RUN_LOG,
+                inbox / outbox_layout.LOCK_NAME)
     return ()
