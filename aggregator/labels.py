@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from .config import Config
@@ -56,12 +57,13 @@ _ALPHABET = tuple("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")
 _LETTER = {letter: n for n, letter in enumerate(_ALPHABET, start=100)}
 _SHAPES = {"\u0306": "ă", "\u0302": "â", "\u031b": "ơ"}  # breve, circumflex, horn (on a/e/o/u)
 _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+# a base letter and the mark on it -> the letter of the alphabet they make
+_SHAPED = {("a", "ă"): "ă", ("a", "â"): "â", ("e", "â"): "ê", ("o", "â"): "ô",
+           ("o", "ơ"): "ơ", ("u", "ơ"): "ư"}
 
 
 def sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """A key that sorts Vietnamese text as a Vietnamese reader expects ("Ánh" before "Bình")."""
-    import unicodedata
-
     primary: list[int] = []
     tones: list[int] = []
     cases: list[int] = []
@@ -72,14 +74,12 @@ def sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ..
             continue
         if ch in _SHAPES and primary and primary[-1] >= 100:
             base = _ALPHABET[primary[-1] - 100]
-            shaped = {("a", "ă"): "ă", ("a", "â"): "â", ("e", "â"): "ê", ("o", "â"): "ô",
-                      ("o", "ơ"): "ơ", ("u", "ơ"): "ư"}.get((base, _SHAPES[ch]))
+            shaped = _SHAPED.get((base, _SHAPES[ch]))
             if shaped:
                 primary[-1] = _LETTER[shaped]
             continue
         lower = ch.lower()
-        primary.append(_LETTER.get("đ" if lower == "đ" else lower,
-                                   ord(lower) if ord(lower) < 100 else 1000 + ord(lower)))
+        primary.append(_LETTER.get(lower, ord(lower) if ord(lower) < 100 else 1000 + ord(lower)))
         tones.append(0)
         cases.append(0 if ch == lower else 1)
     return tuple(primary), tuple(tones), tuple(cases)
