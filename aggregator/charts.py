@@ -19,13 +19,13 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 FONT = Path(__file__).parent / "fonts" / "DejaVuSerif.ttf"
-WIDTH = 640          # drawing units: CSS pixels in the SVG, PNG pixels / SCALE
-ROW = 22             # height of one bar's row
-BAR = 14             # height of a bar
-TEXT = 12            # font size
-LABEL_MAX = 250      # widest label before it is shortened with "…"
+WIDTH = 640  # drawing units: CSS pixels in the SVG, PNG pixels / SCALE
+ROW = 22  # height of one bar's row
+BAR = 14  # height of a bar
+TEXT = 12  # font size
+LABEL_MAX = 250  # widest label before it is shortened with "…"
 TOP, BOTTOM, GAP = 8, 40, 6
-SCALE = 2.5          # PNG pixels per drawing unit: sharp when printed 150 mm wide
+SCALE = 2.5  # PNG pixels per drawing unit: sharp when printed 150 mm wide
 FILL, INK, GRID = "#c8c8c8", "#000000", "#bdbdbd"
 
 
@@ -40,8 +40,8 @@ class Chart:
 class _Layout:
     labels: list[str]
     values: list[int]
-    left: float          # x of the axis
-    right: float         # x where the longest bar ends
+    left: float  # x of the axis
+    right: float  # x where the longest bar ends
     ticks: list[int]
     top_value: int
     height: float
@@ -67,8 +67,9 @@ def _layout(labels: list[str], values: list[int]) -> _Layout:
     top_value = step * math.ceil(max(max(values, default=0), 1) / step)
     number_room = font.getlength(number_text(top_value)) + 2 * GAP
     ticks = list(range(0, top_value + 1, step))
-    return _Layout(shown, list(values), left, WIDTH - number_room, ticks, top_value,
-                   TOP + len(values) * ROW + BOTTOM)
+    return _Layout(
+        shown, list(values), left, WIDTH - number_room, ticks, top_value, TOP + len(values) * ROW + BOTTOM
+    )
 
 
 def _tick_step(top: int) -> int:
@@ -93,32 +94,40 @@ def number_text(value: int) -> str:
 
 def _svg(layout: _Layout, title: str, unit: str) -> str:
     axis_y = TOP + len(layout.values) * ROW
-    parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" '
-             f'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {layout.height:.0f}" '
-             f'font-family="\'DejaVu Serif\', \'Times New Roman\', serif" font-size="{TEXT}">',
-             f"<title>{escape(title)}</title>"]
+    parts = [
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" '
+        f'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {layout.height:.0f}" '
+        f"font-family=\"'DejaVu Serif', 'Times New Roman', serif\" font-size=\"{TEXT}\">",
+        f"<title>{escape(title)}</title>",
+    ]
     for tick in layout.ticks:
         x = layout.x(tick)
-        parts.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{axis_y + 4}" '
-                     f'stroke="{GRID}" stroke-width="0.6"/>'
-                     f'<text x="{x:.1f}" y="{axis_y + 17}" text-anchor="middle">'
-                     f"{number_text(tick)}</text>")
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{axis_y + 4}" '
+            f'stroke="{GRID}" stroke-width="0.6"/>'
+            f'<text x="{x:.1f}" y="{axis_y + 17}" text-anchor="middle">'
+            f"{number_text(tick)}</text>"
+        )
     for i, (label, value) in enumerate(zip(layout.labels, layout.values, strict=True)):
         y = layout.y(i)
         mid = y + ROW / 2 + TEXT * 0.35
         end = layout.x(value)
-        parts.append(f'<text x="{layout.left - GAP:.1f}" y="{mid:.1f}" text-anchor="end">'
-                     f"{escape(label)}</text>"
-                     f'<rect x="{layout.left:.1f}" y="{y + (ROW - BAR) / 2:.1f}" '
-                     f'width="{end - layout.left:.1f}" height="{BAR}" fill="{FILL}" '
-                     f'stroke="{INK}" stroke-width="0.8"/>'
-                     f'<text x="{end + GAP / 2:.1f}" y="{mid:.1f}">{number_text(value)}</text>')
-    parts.append(f'<line x1="{layout.left:.1f}" y1="{TOP}" x2="{layout.left:.1f}" '
-                 f'y2="{axis_y}" stroke="{INK}"/>'
-                 f'<line x1="{layout.left:.1f}" y1="{axis_y}" x2="{layout.right:.1f}" '
-                 f'y2="{axis_y}" stroke="{INK}"/>'
-                 f'<text x="{(layout.left + layout.right) / 2:.1f}" y="{axis_y + 34}" '
-                 f'text-anchor="middle">Số {escape(unit)}</text></svg>')
+        parts.append(
+            f'<text x="{layout.left - GAP:.1f}" y="{mid:.1f}" text-anchor="end">'
+            f"{escape(label)}</text>"
+            f'<rect x="{layout.left:.1f}" y="{y + (ROW - BAR) / 2:.1f}" '
+            f'width="{end - layout.left:.1f}" height="{BAR}" fill="{FILL}" '
+            f'stroke="{INK}" stroke-width="0.8"/>'
+            f'<text x="{end + GAP / 2:.1f}" y="{mid:.1f}">{number_text(value)}</text>'
+        )
+    parts.append(
+        f'<line x1="{layout.left:.1f}" y1="{TOP}" x2="{layout.left:.1f}" '
+        f'y2="{axis_y}" stroke="{INK}"/>'
+        f'<line x1="{layout.left:.1f}" y1="{axis_y}" x2="{layout.right:.1f}" '
+        f'y2="{axis_y}" stroke="{INK}"/>'
+        f'<text x="{(layout.left + layout.right) / 2:.1f}" y="{axis_y + 34}" '
+        f'text-anchor="middle">Số {escape(unit)}</text></svg>'
+    )
     return "".join(parts)
 
 
@@ -142,13 +151,18 @@ def _png(layout: _Layout, unit: str) -> bytes:
         end = layout.x(value)
         draw.text((s(layout.left - GAP), mid), label, font=font, fill=INK, anchor="rm")
         if value:
-            draw.rectangle([s(layout.left), s(y + (ROW - BAR) / 2), s(end),
-                            s(y + (ROW + BAR) / 2)], fill=FILL, outline=INK, width=s(0.8))
+            draw.rectangle(
+                [s(layout.left), s(y + (ROW - BAR) / 2), s(end), s(y + (ROW + BAR) / 2)],
+                fill=FILL,
+                outline=INK,
+                width=s(0.8),
+            )
         draw.text((s(end + GAP / 2), mid), number_text(value), font=font, fill=INK, anchor="lm")
     draw.line([(s(layout.left), s(TOP)), (s(layout.left), s(axis_y))], fill=INK, width=s(1))
     draw.line([(s(layout.left), s(axis_y)), (s(layout.right), s(axis_y))], fill=INK, width=s(1))
-    draw.text((s((layout.left + layout.right) / 2), s(axis_y + 34)), f"Số {unit}", font=font,
-              fill=INK, anchor="ms")
+    draw.text(
+        (s((layout.left + layout.right) / 2), s(axis_y + 34)), f"Số {unit}", font=font, fill=INK, anchor="ms"
+    )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", dpi=(SCALE * 96, SCALE * 96), optimize=False)
     return buffer.getvalue()

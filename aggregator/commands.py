@@ -27,8 +27,10 @@ tqdm.monitor_interval = 0
 def run(args: argparse.Namespace, config: Config) -> int:
     """The December job: inbox in, report and workbooks out."""
     if not args.inbox.is_dir():
-        print(f"Không thấy thư mục hộp thư đến {args.inbox}. Tạo thư mục này và lưu các tệp "
-              "đơn vị gửi vào đó.", file=sys.stderr)
+        print(
+            f"Không thấy thư mục hộp thư đến {args.inbox}. Tạo thư mục này và lưu các tệp đơn vị gửi vào đó.",
+            file=sys.stderr,
+        )
         return 2
     if not (args.templates / "report.html.j2").is_file():
         print(f"Không thấy mẫu báo cáo {args.templates / 'report.html.j2'}.", file=sys.stderr)
@@ -37,8 +39,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
         mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the long run
 
     def progress(outcomes, total):
-        return tqdm(outcomes, total=total, desc="Đang đọc", unit=" tệp", file=sys.stderr,
-                    leave=False, disable=not sys.stderr.isatty())
+        return tqdm(
+            outcomes,
+            total=total,
+            desc="Đang đọc",
+            unit=" tệp",
+            file=sys.stderr,
+            leave=False,
+            disable=not sys.stderr.isatty(),
+        )
 
     started = dt.datetime.now().astimezone()
     try:
@@ -46,28 +55,48 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except outbox.OutboxBusy:
         return _busy(args.outbox)
     with outbox.scratch(args.outbox) as scratch:
-        result = aggregate(config, args.inbox, args.year, args.period, progress, _jobs(args),
-                           outbox=args.outbox, scratch=scratch,
-                           as_of=args.report_date or dt.date.today(), history=history)
-    result.options = {"inbox": str(args.inbox.resolve()), "outbox": str(args.outbox.resolve()),
-                      "schemas": str(args.schemas.resolve()),
-                      "templates": str(args.templates.resolve())}
+        result = aggregate(
+            config,
+            args.inbox,
+            args.year,
+            args.period,
+            progress,
+            _jobs(args),
+            outbox=args.outbox,
+            scratch=scratch,
+            as_of=args.report_date or dt.date.today(),
+            history=history,
+        )
+    result.options = {
+        "inbox": str(args.inbox.resolve()),
+        "outbox": str(args.outbox.resolve()),
+        "schemas": str(args.schemas.resolve()),
+        "templates": str(args.templates.resolve()),
+    }
     report_date = args.report_date or dt.date.today()
     name = outbox.folder_name(args.year, args.period)
     previous = report.previous_summary(args.outbox, outbox.folder_name(args.year - 1, args.period))
     try:
-        folder = outbox.publish(args.outbox, name, lambda tmp: outputs.write(
-            result, tmp, args.templates, report_date, previous),
-            after=lambda: _sync_published(args.outbox))
+        folder = outbox.publish(
+            args.outbox,
+            name,
+            lambda tmp: outputs.write(result, tmp, args.templates, report_date, previous),
+            after=lambda: _sync_published(args.outbox),
+        )
     except outbox.OutboxBusy:
         return _busy(args.outbox)
     _log_run(args.outbox, started, folder, result.summary)
     if args.json:
-        _print_json({"outbox": str(folder), "year": args.year, "period": args.period,
-                     "outputs": sorted(p.relative_to(folder).as_posix()
-                                       for p in folder.rglob("*") if p.is_file()),
-                     **{k: result.summary[k] for k in ("totals", "rows", "files")},
-                     "problems": _problem_counts(result.outcomes)})
+        _print_json(
+            {
+                "outbox": str(folder),
+                "year": args.year,
+                "period": args.period,
+                "outputs": sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()),
+                **{k: result.summary[k] for k in ("totals", "rows", "files")},
+                "problems": _problem_counts(result.outcomes),
+            }
+        )
     else:
         _closing(result.summary, folder)
         _staff_notes(result.staff_notes)
@@ -85,14 +114,15 @@ def _staff_notes(notes: list[str]) -> None:
 
 
 def _busy(outbox_dir: Path) -> int:
-    print(f"Đang có một lần chạy khác ghi vào {outbox_dir}. Chờ lần đó xong rồi chạy lại "
-          f"(nếu chắc chắn không có, xóa tệp {outbox_dir / outbox.LOCK_NAME}).",
-          file=sys.stderr)
+    print(
+        f"Đang có một lần chạy khác ghi vào {outbox_dir}. Chờ lần đó xong rồi chạy lại "
+        f"(nếu chắc chắn không có, xóa tệp {outbox_dir / outbox.LOCK_NAME}).",
+        file=sys.stderr,
+    )
     return 1
 
 
-def _history(outbox_dir: Path | None, year: int, period: str,
-             sync: bool = False) -> register.History:
+def _history(outbox_dir: Path | None, year: int, period: str, sync: bool = False) -> register.History:
     """The register of earlier periods, brought up to date with the period folders first
     (``sync``, holding the outbox lock) or read as it is; without an outbox, codes as typed."""
     if outbox_dir is None:
@@ -107,9 +137,12 @@ def _history(outbox_dir: Path | None, year: int, period: str,
     try:
         return register.history(path, year, period)
     except sqlite3.DatabaseError:  # damaged or busy: the files are still read, alone
-        print(f"Không đọc được sổ theo dõi mô hình {path}: không đối chiếu mã mô hình và các kỳ "
-              f"trước. Dựng lại sổ bằng lệnh \"python aggregate.py register rebuild --outbox "
-              f"{outbox_dir}\".", file=sys.stderr)
+        print(
+            f"Không đọc được sổ theo dõi mô hình {path}: không đối chiếu mã mô hình và các kỳ "
+            f'trước. Dựng lại sổ bằng lệnh "python aggregate.py register rebuild --outbox '
+            f'{outbox_dir}".',
+            file=sys.stderr,
+        )
         return register.History(year, period, checks_codes=False)
 
 
@@ -119,9 +152,12 @@ def _sync_published(outbox_dir: Path) -> None:
     try:
         register.sync(outbox_dir)
     except (OSError, sqlite3.Error) as exc:
-        print(f"Lưu ý: chưa cập nhật được sổ theo dõi mô hình ({type(exc).__name__}); kết quả "
-              f"kỳ này đã ghi đầy đủ. Chạy: python aggregate.py register rebuild --outbox "
-              f"{outbox_dir}", file=sys.stderr)
+        print(
+            f"Lưu ý: chưa cập nhật được sổ theo dõi mô hình ({type(exc).__name__}); kết quả "
+            f"kỳ này đã ghi đầy đủ. Chạy: python aggregate.py register rebuild --outbox "
+            f"{outbox_dir}",
+            file=sys.stderr,
+        )
 
 
 def _synced(outbox_dir: Path) -> None:
@@ -142,11 +178,16 @@ def _jobs(args: argparse.Namespace) -> int:
 
 def _log_run(outbox_dir: Path, started: dt.datetime, folder: Path, summary: dict) -> None:
     """One line per finished run: the only place that holds clock time."""
-    entry = {"started": started.isoformat(timespec="seconds"),
-             "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-             "folder": folder.name, "year": summary["year"], "period": summary["period"],
-             "models": summary["totals"]["models"], "files": summary["files"],
-             "manifest_sha256": hashing.sha256(folder / outputs.MANIFEST)}
+    entry = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "folder": folder.name,
+        "year": summary["year"],
+        "period": summary["period"],
+        "models": summary["totals"]["models"],
+        "files": summary["files"],
+        "manifest_sha256": hashing.sha256(folder / outputs.MANIFEST),
+    }
     with (outbox_dir / outbox.RUN_LOG).open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
@@ -157,20 +198,22 @@ def _print_json(data: object) -> None:
 
 def _problem_counts(outcomes) -> dict[str, int]:
     found = [p for o in outcomes for p in o.problems]
-    return {"errors": sum(p.is_error for p in found),
-            "warnings": sum(not p.is_error for p in found)}
+    return {"errors": sum(p.is_error for p in found), "warnings": sum(not p.is_error for p in found)}
 
 
 def _closing(summary: dict, folder: Path) -> None:
     t, rows, files = summary["totals"], summary["rows"], summary["files"]
-    print(f"Đã tổng hợp kỳ {'năm' if summary['period'] == 'annual' else '6 tháng'} "
-          f"{summary['year']}:")
-    print(f"  Đơn vị: {t['units_expected']} phải báo cáo; {t['units_on_time']} đúng hạn, "
-          f"{t['units_late']} trễ hạn, {t['units_missing']} chưa gửi, "
-          f"{t['units_rejected']} có tệp bị loại.")
+    print(f"Đã tổng hợp kỳ {'năm' if summary['period'] == 'annual' else '6 tháng'} {summary['year']}:")
+    print(
+        f"  Đơn vị: {t['units_expected']} phải báo cáo; {t['units_on_time']} đúng hạn, "
+        f"{t['units_late']} trễ hạn, {t['units_missing']} chưa gửi, "
+        f"{t['units_rejected']} có tệp bị loại."
+    )
     print(f"  Mô hình, điển hình được tính: {t['models']}; dòng bị loại: {rows['rejected']}.")
-    print(f"  Tệp: {files['accepted']} dùng, {files['superseded']} được thay bằng tệp mới hơn, "
-          f"{files['rejected']} bị loại, {files['ignored']} bỏ qua.")
+    print(
+        f"  Tệp: {files['accepted']} dùng, {files['superseded']} được thay bằng tệp mới hơn, "
+        f"{files['rejected']} bị loại, {files['ignored']} bỏ qua."
+    )
     print(f"  Báo cáo (Word, để sửa và ký): {folder / outputs.REPORT_DOCX}")
     print(f"  Báo cáo (xem, in): {folder / outputs.REPORT_HTML}")
     print(f"  Tệp tổng hợp: {folder / outputs.MASTER}")
@@ -186,9 +229,11 @@ def make_templates(args: argparse.Namespace, config: Config) -> int:
     written = template.write_all(config, folder, args.year, args.period, models)
     print(f"Đã tạo {len(written)} biểu mẫu (mỗi đơn vị một tệp và một tệp trống) trong {folder}.")
     if source:
-        print(f"Biểu mẫu của {len(models)} đơn vị đã điền sẵn {sum(map(len, models.values()))} "
-              f"mô hình, điển hình của kỳ {config.period_label(source[1]).lower()} {source[0]} "
-              "(theo sổ theo dõi mô hình).")
+        print(
+            f"Biểu mẫu của {len(models)} đơn vị đã điền sẵn {sum(map(len, models.values()))} "
+            f"mô hình, điển hình của kỳ {config.period_label(source[1]).lower()} {source[0]} "
+            "(theo sổ theo dõi mô hình)."
+        )
     return 0
 
 
@@ -214,37 +259,60 @@ def check(args: argparse.Namespace, config: Config) -> int:
             base = path.resolve() if path.is_dir() else path.resolve().parent
             folder = Path(workdir) / f"{n:05d}"
             folder.mkdir()
-            items, emails, ignored = collect(base, folder, config,
-                                             paths=None if path.is_dir() else [path.resolve()])
+            items, emails, ignored = collect(
+                base, folder, config, paths=None if path.is_dir() else [path.resolve()]
+            )
             if not items and not emails and not ignored and not args.json:
                 print(f"{path}: thư mục không có tệp nào.")
-            shown = (lambda rel, p=path: str(p / rel)) if path.is_dir() else (
-                lambda rel, p=path: str(p) + rel[len(p.name):])
+            shown = (
+                (lambda rel, p=path: str(p / rel))
+                if path.is_dir()
+                else (lambda rel, p=path: str(p) + rel[len(p.name) :])
+            )
             for left in ignored:
-                report.append({"file": shown(left.relative), "status": IGNORED,
-                               "reason": left.reason, "problems": []})
+                report.append(
+                    {"file": shown(left.relative), "status": IGNORED, "reason": left.reason, "problems": []}
+                )
                 if not args.json:
-                    print(f"{shown(left.relative)}: {FILE_STATUS[IGNORED].lower()} "
-                          f"({left.reason}).")
+                    print(f"{shown(left.relative)}: {FILE_STATUS[IGNORED].lower()} ({left.reason}).")
             for record in emails:
                 if record.error or not record.attachments:
                     failed = failed or bool(record.error)
-                    report.append({"file": shown(record.relative), "status": "email",
-                                   "error": record.error or None, "problems": []})
+                    report.append(
+                        {
+                            "file": shown(record.relative),
+                            "status": "email",
+                            "error": record.error or None,
+                            "problems": [],
+                        }
+                    )
                     if not args.json:
-                        print(f"{shown(record.relative)}: " + (
-                            f"thư không đọc được ({record.error})." if record.error
-                            else "thư không có tệp đính kèm."))
-            for outcome in workers.process_all(items, base, processor.process, config.limits,
-                                               board=config.board_zone):
+                        print(
+                            f"{shown(record.relative)}: "
+                            + (
+                                f"thư không đọc được ({record.error})."
+                                if record.error
+                                else "thư không có tệp đính kèm."
+                            )
+                        )
+            for outcome in workers.process_all(
+                items, base, processor.process, config.limits, board=config.board_zone
+            ):
                 _against_register(outcome, history, config)
                 name = shown(outcome.candidate.relative)
                 failed = failed or outcome.status == REJECTED or outcome.rows_invalid > 0
-                report.append({"file": name, "status": outcome.status, "unit": outcome.unit,
-                               "rows_read": outcome.rows_read, "rows_valid": outcome.rows_valid,
-                               "rows_invalid": outcome.rows_invalid,
-                               "identification": outcome.identification or None,
-                               "problems": [p.to_dict() for p in outcome.problems]})
+                report.append(
+                    {
+                        "file": name,
+                        "status": outcome.status,
+                        "unit": outcome.unit,
+                        "rows_read": outcome.rows_read,
+                        "rows_valid": outcome.rows_valid,
+                        "rows_invalid": outcome.rows_invalid,
+                        "identification": outcome.identification or None,
+                        "problems": [p.to_dict() for p in outcome.problems],
+                    }
+                )
                 if not args.json:
                     _print_check(name, outcome, config)
     if args.json:
@@ -258,8 +326,21 @@ def _against_register(outcome, history: register.History, config: Config) -> Non
     if not history.others or outcome.status == IGNORED or outcome.unit is None:
         return
     unit = config.unit(outcome.unit)
-    assign([UnitStatus(code=unit.code, name=unit.name, group=unit.group, quota=unit.quota,
-                       status="on_time", used=outcome, files=[outcome])], history, config)
+    assign(
+        [
+            UnitStatus(
+                code=unit.code,
+                name=unit.name,
+                group=unit.group,
+                quota=unit.quota,
+                status="on_time",
+                used=outcome,
+                files=[outcome],
+            )
+        ],
+        history,
+        config,
+    )
 
 
 def _print_check(name: str, outcome, config: Config) -> None:
@@ -268,8 +349,11 @@ def _print_check(name: str, outcome, config: Config) -> None:
         return
     unit = config.unit(outcome.unit).name if outcome.unit else "không rõ đơn vị"
     verdict = "BỊ LOẠI" if outcome.status == REJECTED else "dùng được"
-    rows = (f"; {outcome.rows_read} dòng, {outcome.rows_valid} hợp lệ, "
-            f"{outcome.rows_invalid} có lỗi" if outcome.tables else "")
+    rows = (
+        f"; {outcome.rows_read} dòng, {outcome.rows_valid} hợp lệ, {outcome.rows_invalid} có lỗi"
+        if outcome.tables
+        else ""
+    )
     print(f"{name}: {verdict} — {unit}{rows}.")
     if outcome.identification:
         print(f"  Căn cứ xác định đơn vị: {describe(outcome.identification, config)}.")
@@ -283,28 +367,38 @@ def verify_run(args: argparse.Namespace) -> int:
     try:
         verdict = verify.verify(args.folder, args.inbox)
     except verify.NotARun as not_a_run:
-        print(f"{args.folder} không phải thư mục kết quả của một lần tổng hợp (" +
-              (not_a_run.why or "thiếu manifest.json hoặc SHA256SUMS") + ").", file=sys.stderr)
+        print(
+            f"{args.folder} không phải thư mục kết quả của một lần tổng hợp ("
+            + (not_a_run.why or "thiếu manifest.json hoặc SHA256SUMS")
+            + ").",
+            file=sys.stderr,
+        )
         return 2
     for kind, label in (("inputs", "Tệp đầu vào"), ("outputs", "Tệp kết quả")):
-        print(f"{label}: {len(verdict.matched[kind])} khớp, {len(verdict.changed[kind])} đã "
-              f"thay đổi, {len(verdict.missing[kind])} không còn.")
+        print(
+            f"{label}: {len(verdict.matched[kind])} khớp, {len(verdict.changed[kind])} đã "
+            f"thay đổi, {len(verdict.missing[kind])} không còn."
+        )
         for name in verdict.changed[kind]:
             print(f"  Đã thay đổi: {name}")
         for name in verdict.missing[kind]:
             print(f"  Không còn: {name}")
-    for names, label in ((verdict.unlisted, "Tệp lạ (không có trong manifest.json và SHA256SUMS)"),
-                         (verdict.unsummed, "Tệp kết quả có trong manifest.json nhưng thiếu trong "
-                                            "SHA256SUMS"),
-                         (verdict.outside, "Đường dẫn trỏ ra ngoài thư mục (bị từ chối)")):
+    for names, label in (
+        (verdict.unlisted, "Tệp lạ (không có trong manifest.json và SHA256SUMS)"),
+        (verdict.unsummed, "Tệp kết quả có trong manifest.json nhưng thiếu trong SHA256SUMS"),
+        (verdict.outside, "Đường dẫn trỏ ra ngoài thư mục (bị từ chối)"),
+    ):
         for name in names:
             print(f"  {label}: {name}")
     touched = any(verdict.changed.values()) or any(verdict.missing.values())
-    print("Mọi tệp còn nguyên như lúc tổng hợp." if verdict.intact else
-          "CÓ TỆP ĐÃ THAY ĐỔI HOẶC MẤT SAU LẦN TỔNG HỢP NÀY." if touched else
-          "CÁC TỆP CỦA LẦN TỔNG HỢP CÒN NGUYÊN, NHƯNG THƯ MỤC CÓ ĐIỀU BẤT THƯỜNG (xem trên).")
+    print(
+        "Mọi tệp còn nguyên như lúc tổng hợp."
+        if verdict.intact
+        else "CÓ TỆP ĐÃ THAY ĐỔI HOẶC MẤT SAU LẦN TỔNG HỢP NÀY."
+        if touched
+        else "CÁC TỆP CỦA LẦN TỔNG HỢP CÒN NGUYÊN, NHƯNG THƯ MỤC CÓ ĐIỀU BẤT THƯỜNG (xem trên)."
+    )
     return 0 if verdict.intact else 1
-
 
 
 def status(args: argparse.Namespace, config: Config) -> int:
@@ -313,22 +407,35 @@ def status(args: argparse.Namespace, config: Config) -> int:
         print(f"Không thấy thư mục hộp thư đến {args.inbox}.", file=sys.stderr)
         return 2
     today = dt.date.today()  # no unit is late before the deadline: nothing is received after today
-    result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
-                       outbox=getattr(args, "outbox", None), as_of=today,
-                       history=_history(getattr(args, "outbox", None), args.year, args.period))
+    result = aggregate(
+        config,
+        args.inbox,
+        args.year,
+        args.period,
+        jobs=_jobs(args),
+        outbox=getattr(args, "outbox", None),
+        as_of=today,
+        history=_history(getattr(args, "outbox", None), args.year, args.period),
+    )
     left = (result.deadline - today).days
     period = config.period_label(args.period).lower()
-    print(f"Tình hình nhận báo cáo kỳ {period} {args.year} đến ngày {date_vn(today)} "
-          f"(hạn {date_vn(result.deadline)}, " + (f"còn {left} ngày)" if left >= 0 else
-                                                  f"đã quá hạn {-left} ngày)"))
+    print(
+        f"Tình hình nhận báo cáo kỳ {period} {args.year} đến ngày {date_vn(today)} "
+        f"(hạn {date_vn(result.deadline)}, "
+        + (f"còn {left} ngày)" if left >= 0 else f"đã quá hạn {-left} ngày)")
+    )
     width = max(len(u.name) for u in result.statuses)
     print(f"{'TT':>3}  {'Đơn vị':<{width}}  {'Tình trạng':<12}  {'Ngày nhận':<10}  Số mô hình")
     for n, unit in enumerate(result.statuses, start=1):
-        print(f"{n:>3}  {unit.name:<{width}}  {UNIT_STATUS[unit.status]:<12}  "
-              f"{date_vn(unit.received):<10}  {unit.models if unit.used else ''}")
+        print(
+            f"{n:>3}  {unit.name:<{width}}  {UNIT_STATUS[unit.status]:<12}  "
+            f"{date_vn(unit.received):<10}  {unit.models if unit.used else ''}"
+        )
     waiting = [u.name for u in result.statuses if u.status in ("missing", "rejected")]
-    print(f"Còn {len(waiting)} đơn vị chưa có báo cáo dùng được" +
-          (": " + ", ".join(waiting) + "." if waiting else "."))
+    print(
+        f"Còn {len(waiting)} đơn vị chưa có báo cáo dùng được"
+        + (": " + ", ".join(waiting) + "." if waiting else ".")
+    )
     return 0
 
 
@@ -338,9 +445,16 @@ def remind(args: argparse.Namespace, config: Config) -> int:
         mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the drafts
     _synced(args.outbox)
     with outbox.scratch(args.outbox) as scratch:
-        result = aggregate(config, args.inbox, args.year, args.period, jobs=_jobs(args),
-                           outbox=args.outbox, scratch=scratch,
-                           history=_history(args.outbox, args.year, args.period))
+        result = aggregate(
+            config,
+            args.inbox,
+            args.year,
+            args.period,
+            jobs=_jobs(args),
+            outbox=args.outbox,
+            scratch=scratch,
+            history=_history(args.outbox, args.year, args.period),
+        )
     waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
     report_date = args.report_date or dt.date.today()
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"
@@ -349,12 +463,23 @@ def remind(args: argparse.Namespace, config: Config) -> int:
     unaddressed: list[str] = []
 
     def build(target: Path) -> None:
-        unaddressed[:] = drafts.reminders(config, args.templates, args.year, args.period,
-                                          result.deadline, waiting, report_date, target, models)
+        unaddressed[:] = drafts.reminders(
+            config,
+            args.templates,
+            args.year,
+            args.period,
+            result.deadline,
+            waiting,
+            report_date,
+            target,
+            models,
+        )
 
     outbox.replace_folder(folder, build)
-    print(f"Đã soạn {len(waiting)} thư nhắc trong {folder}" +
-          (": " + ", ".join(u.name for u in waiting) + "." if waiting else "."))
+    print(
+        f"Đã soạn {len(waiting)} thư nhắc trong {folder}"
+        + (": " + ", ".join(u.name for u in waiting) + "." if waiting else ".")
+    )
     if unaddressed:
         print(f"  Chưa có địa chỉ người nhận (điền trước khi gửi): {', '.join(unaddressed)}.")
     if getattr(args, "to_mailbox", False):
@@ -373,13 +498,14 @@ def rebuild_register(args: argparse.Namespace, config: Config) -> int:
     except outbox.OutboxBusy:
         return _busy(args.outbox)
     held = register.periods_held(path)  # what the register holds: damaged folders left out
-    print(f"Đã lập lại sổ theo dõi mô hình {path} từ {len(held)} kỳ báo cáo"
-          + (": " + ", ".join(held) + "." if held else "."))
+    print(
+        f"Đã lập lại sổ theo dõi mô hình {path} từ {len(held)} kỳ báo cáo"
+        + (": " + ", ".join(held) + "." if held else ".")
+    )
     return 0
 
 
-COMMANDS = {"run": run, "template": make_templates, "check": check, "status": status,
-            "remind": remind}
+COMMANDS = {"run": run, "template": make_templates, "check": check, "status": status, "remind": remind}
 
 
 def fetch(args: argparse.Namespace, config: Config) -> int:
@@ -387,8 +513,15 @@ def fetch(args: argparse.Namespace, config: Config) -> int:
     settings = mailbox.load_settings(args.schemas)
 
     def progress(items, total):
-        return tqdm(items, total=total, desc="Đang tải thư", unit=" thư", file=sys.stderr,
-                    leave=False, disable=not sys.stderr.isatty())
+        return tqdm(
+            items,
+            total=total,
+            desc="Đang tải thư",
+            unit=" thư",
+            file=sys.stderr,
+            leave=False,
+            disable=not sys.stderr.isatty(),
+        )
 
     try:
         client = mailbox.session(settings)
@@ -400,27 +533,38 @@ def fetch(args: argparse.Namespace, config: Config) -> int:
         print(f"Lỗi hộp thư: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("Đã dừng theo yêu cầu. Các thư đã lưu vào inbox đều trọn vẹn; chạy lại lệnh fetch "
-              "để lấy tiếp (thư đã có không bị lưu trùng).", file=sys.stderr)
+        print(
+            "Đã dừng theo yêu cầu. Các thư đã lưu vào inbox đều trọn vẹn; chạy lại lệnh fetch "
+            "để lấy tiếp (thư đã có không bị lưu trùng).",
+            file=sys.stderr,
+        )
         return 1
     since = args.since or settings.since
-    print(f"Hộp thư {settings.user}, thư mục \"{settings.folder}\", thư nhận từ "
-          f"{date_vn(since)}: {result.found} thư.")
+    print(
+        f'Hộp thư {settings.user}, thư mục "{settings.folder}", thư nhận từ '
+        f"{date_vn(since)}: {result.found} thư."
+    )
     print(f"  Mới lưu vào {args.inbox}: {len(result.saved)} thư.")
     print(f"  Đã có sẵn trong inbox (không lưu lại): {result.already} thư.")
     if result.unreadable:
-        print(f"  Trong đó {len(result.unreadable)} thư không đọc được cấu trúc, đã lưu nguyên "
-              "trạng để lần tổng hợp ghi lý do: " + ", ".join(result.unreadable))
-    print(f"  Không có bảng tính hay tệp nén đính kèm (không lưu; xem lại trong hộp thư): "
-          f"{len(result.without_workbook)} thư" + (":" if result.without_workbook else "."))
+        print(
+            f"  Trong đó {len(result.unreadable)} thư không đọc được cấu trúc, đã lưu nguyên "
+            "trạng để lần tổng hợp ghi lý do: " + ", ".join(result.unreadable)
+        )
+    print(
+        f"  Không có bảng tính hay tệp nén đính kèm (không lưu; xem lại trong hộp thư): "
+        f"{len(result.without_workbook)} thư" + (":" if result.without_workbook else ".")
+    )
     for item in result.without_workbook:
-        print(f"    - {item.date}  {item.sender or '(không rõ người gửi)'}  \"{item.subject}\"")
+        print(f'    - {item.date}  {item.sender or "(không rõ người gửi)"}  "{item.subject}"')
     if result.too_large:
-        print(f"  Quá lớn, không tải (giới hạn {mailbox.megabytes(settings.max_message_bytes)}, mục "
-              f"max_message_bytes): {len(result.too_large)} thư; mở bằng webmail và lưu tệp đính "
-              "kèm vào inbox bằng tay:")
+        print(
+            f"  Quá lớn, không tải (giới hạn {mailbox.megabytes(settings.max_message_bytes)}, mục "
+            f"max_message_bytes): {len(result.too_large)} thư; mở bằng webmail và lưu tệp đính "
+            "kèm vào inbox bằng tay:"
+        )
         for item in result.too_large:
-            print(f"    - {item.date}  {item.sender}  \"{item.subject}\" ({item.note})")
+            print(f'    - {item.date}  {item.sender}  "{item.subject}" ({item.note})')
     return 0
 
 
@@ -439,13 +583,17 @@ def to_mailbox(args: argparse.Namespace, folder: Path, what: str) -> int:
         finally:
             mailbox.close(client)
     except mailbox.MailboxError as exc:
-        print(f"Lỗi hộp thư: {exc} Các {what} vẫn ở {folder}; có thể mở từng tệp .eml để gửi.",
-              file=sys.stderr)
+        print(
+            f"Lỗi hộp thư: {exc} Các {what} vẫn ở {folder}; có thể mở từng tệp .eml để gửi.", file=sys.stderr
+        )
         return exc.exit_code
-    print(f"Đã đặt {len(result.added)} {what} vào thư mục \"{settings.drafts_folder}\" của hộp "
-          f"thư {settings.user}" + (f" ({len(result.already)} thư đã có sẵn ở đó, không đặt trùng)"
-                                    if result.already else "") +
-          ". Mở webmail, đọc lại từng thư rồi bấm Gửi; chương trình không tự gửi thư.", file=said)
+    print(
+        f'Đã đặt {len(result.added)} {what} vào thư mục "{settings.drafts_folder}" của hộp '
+        f"thư {settings.user}"
+        + (f" ({len(result.already)} thư đã có sẵn ở đó, không đặt trùng)" if result.already else "")
+        + ". Mở webmail, đọc lại từng thư rồi bấm Gửi; chương trình không tự gửi thư.",
+        file=said,
+    )
     return 0
 
 

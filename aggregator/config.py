@@ -125,6 +125,7 @@ class Config:
     def board_zone(self) -> dt.tzinfo:
         """The Board's time zone: file and email times are read on its clock."""
         from .discover import DEFAULT_ZONE, zone
+
         return zone(str(self.report.get("time_zone", DEFAULT_ZONE)))
 
     def vocabulary(self, choices: list[Choice] | tuple[Choice, ...]) -> Vocabulary:
@@ -207,9 +208,16 @@ def _build(folder: Path, raw: dict[str, Any], summary_schema: dict[str, Any]) ->
         abbreviations=dict(units_raw.get("matching", {}).get("abbreviations", {})),
         ignore=list(units_raw.get("matching", {}).get("ignore", [])),
         subjects=[_choice(s) for s in fields_raw["subjects"]],
-        fields=[Field(code=f["code"], name=f["name"], short=f.get("short", f["name"]),
-                      subjects=tuple(f["subjects"]), aliases=tuple(f.get("aliases", [])))
-                for f in fields_raw["fields"]],
+        fields=[
+            Field(
+                code=f["code"],
+                name=f["name"],
+                short=f.get("short", f["name"]),
+                subjects=tuple(f["subjects"]),
+                aliases=tuple(f.get("aliases", [])),
+            )
+            for f in fields_raw["fields"]
+        ],
         periods=[_choice(p) for p in book["periods"]],
         info=[_label(i) for i in book["info"]],
         assessment=[_label(i) for i in book["assessment"]],
@@ -223,14 +231,19 @@ def _build(folder: Path, raw: dict[str, Any], summary_schema: dict[str, Any]) ->
         report=report,
         summary_schema=summary_schema,
         organisations=list(units_raw.get("matching", {}).get("organisations", [])),
-        levels={k: list(v or []) for k, v in
-                units_raw.get("matching", {}).get("levels", {}).items()},
+        levels={k: list(v or []) for k, v in units_raw.get("matching", {}).get("levels", {}).items()},
     )
 
 
 def _unit(u: dict[str, Any]) -> Unit:
-    return Unit(code=u["code"], name=u["name"], group=u["group"], quota=u.get("quota", 3),
-                aliases=tuple(u.get("aliases", [])), emails=tuple(u.get("emails", [])))
+    return Unit(
+        code=u["code"],
+        name=u["name"],
+        group=u["group"],
+        quota=u.get("quota", 3),
+        aliases=tuple(u.get("aliases", [])),
+        emails=tuple(u.get("emails", [])),
+    )
 
 
 def _choice(c: dict[str, Any]) -> Choice:
@@ -242,10 +255,15 @@ def _label(i: dict[str, Any]) -> Label:
 
 
 def _column(c: dict[str, Any]) -> Column:
-    return Column(key=c["key"], header=c["header"], type=c["type"],
-                  required=bool(c.get("required", False)), aliases=tuple(c.get("aliases", [])),
-                  choices=tuple(_choice(x) for x in c.get("choices", [])),
-                  width=int(c.get("width", 14)))
+    return Column(
+        key=c["key"],
+        header=c["header"],
+        type=c["type"],
+        required=bool(c.get("required", False)),
+        aliases=tuple(c.get("aliases", [])),
+        choices=tuple(_choice(x) for x in c.get("choices", [])),
+        width=int(c.get("width", 14)),
+    )
 
 
 def _check_references(config: Config) -> None:
@@ -255,35 +273,40 @@ def _check_references(config: Config) -> None:
     _unique([match_key(u.name) for u in config.units], folder / "units.yaml", "units.name")
     for i, unit in enumerate(config.units):
         if unit.group not in config.groups:
-            raise ConfigError(f"Tệp {folder / 'units.yaml'}, mục units.{i}.group: nhóm "
-                              f"\"{unit.group}\" không có trong groups.")
+            raise ConfigError(
+                f"Tệp {folder / 'units.yaml'}, mục units.{i}.group: nhóm "
+                f'"{unit.group}" không có trong groups.'
+            )
     _unique([f.code for f in config.fields], folder / "fields.yaml", "fields.code")
     subject_codes = {s.code for s in config.subjects}
     for i, fld in enumerate(config.fields):
         for subject in fld.subjects:
             if subject not in subject_codes:
-                raise ConfigError(f"Tệp {folder / 'fields.yaml'}, mục fields.{i}.subjects: đối "
-                                  f"tượng \"{subject}\" không có trong subjects.")
+                raise ConfigError(
+                    f"Tệp {folder / 'fields.yaml'}, mục fields.{i}.subjects: đối "
+                    f'tượng "{subject}" không có trong subjects.'
+                )
     if sorted(f.code for f in config.fields) != list(range(1, len(config.fields) + 1)):
-        raise ConfigError(f"Tệp {folder / 'fields.yaml'}, mục fields.code: mã lĩnh vực phải "
-                          "liên tiếp từ 1.")
+        raise ConfigError(f"Tệp {folder / 'fields.yaml'}, mục fields.code: mã lĩnh vực phải liên tiếp từ 1.")
     _check_rules(config)
     _unique([c.key for c in config.columns], folder / "workbook.yaml", "columns.key")
-    _unique([loose_key(c.header) for c in config.columns], folder / "workbook.yaml",
-            "columns.header")
+    _unique([loose_key(c.header) for c in config.columns], folder / "workbook.yaml", "columns.header")
     for key in descriptors.REQUIRED_COLUMNS:
         if key not in {c.key for c in config.columns}:
-            raise ConfigError(f"Tệp {folder / 'workbook.yaml'}, mục columns: thiếu cột "
-                              f"\"{key}\" mà chương trình cần.")
+            raise ConfigError(
+                f'Tệp {folder / "workbook.yaml"}, mục columns: thiếu cột "{key}" mà chương trình cần.'
+            )
     if {p.code for p in config.periods} != set(PERIODS):
-        raise ConfigError(f"Tệp {folder / 'workbook.yaml'}, mục periods: phải có đúng hai kỳ "
-                          "annual và half_year.")
+        raise ConfigError(
+            f"Tệp {folder / 'workbook.yaml'}, mục periods: phải có đúng hai kỳ annual và half_year."
+        )
     for period in PERIODS:
         try:
             config.deadline(2000, period)
         except (KeyError, ValueError) as exc:
-            raise ConfigError(f"Tệp {folder / 'report.yaml'}, mục deadlines.{period}: cần dạng "
-                              "\"tháng-ngày\", ví dụ \"12-05\".") from exc
+            raise ConfigError(
+                f'Tệp {folder / "report.yaml"}, mục deadlines.{period}: cần dạng "tháng-ngày", ví dụ "12-05".'
+            ) from exc
 
 
 def _plain_off(book: Any) -> None:
@@ -299,14 +322,15 @@ def _check_rules(config: Config) -> None:
     """A rule key that names no problem would silently do nothing: refuse it by name."""
     for key in config.rules:
         if key not in problems.CATALOGUE:
-            raise ConfigError(f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không có "
-                              "quy tắc nào tên như vậy (xem danh sách mã trong README).")
+            raise ConfigError(
+                f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không có "
+                "quy tắc nào tên như vậy (xem danh sách mã trong README)."
+            )
 
 
 def _unique(values: list[Any], path: Path, where: str) -> None:
     seen: set[Any] = set()
     for value in values:
         if value in seen:
-            raise ConfigError(f"Tệp {path}, mục {where}: giá trị \"{value}\" bị trùng.")
+            raise ConfigError(f'Tệp {path}, mục {where}: giá trị "{value}" bị trùng.')
         seen.add(value)
-

@@ -43,8 +43,7 @@ def period_text(year: int, period: str) -> str:
     return f"năm {year}" if period == "annual" else f"6 tháng {year}"
 
 
-def assign(statuses: list[UnitStatus], history: History, config: Config,
-           tally: Tally | None = None) -> None:
+def assign(statuses: list[UnitStatus], history: History, config: Config, tally: Tally | None = None) -> None:
     """Every accepted row of every unit's file in use gets ``model_code``; bad codes reject
     their row; cross-period warnings and the models not reported again are added; ``tally``
     counts the comparison on the way (the register is read one unit at a time)."""
@@ -98,16 +97,18 @@ def _accounted(used: Any, mine: UnitHistory) -> set[str]:
     rejected with its own reason. Neither is asked about again as "not reported"."""
     compared = {e.code for e in mine.compared}
     by_key = {(e.field, e.name_key): e.code for e in mine.compared}
-    found = {code for t in used.tables for c in t.stopped
-             if (code := normalise_code(c)) in compared}
+    found = {code for t in used.tables for c in t.stopped if (code := normalise_code(c)) in compared}
     for row in used.rows or []:
         if row["accepted"]:
             continue
         code = normalise_code(row.get("model_code"))
         if code in compared:
             found.add(code)
-        elif (isinstance(row.get("field"), int) and isinstance(row.get("name"), str)
-              and (known := by_key.get((row["field"], _key(row)))) is not None):
+        elif (
+            isinstance(row.get("field"), int)
+            and isinstance(row.get("name"), str)
+            and (known := by_key.get((row["field"], _key(row)))) is not None
+        ):
             found.add(known)
     return found
 
@@ -139,8 +140,9 @@ def _match(rows: list[dict[str, Any]], mine: UnitHistory) -> dict[int, str]:
     return matched
 
 
-def _not_reported(status: UnitStatus, history: History, mine: UnitHistory, config: Config,
-                  continued: set[str]) -> None:
+def _not_reported(
+    status: UnitStatus, history: History, mine: UnitHistory, config: Config, continued: set[str]
+) -> None:
     """A file-level warning for each model of the compared period this unit did not report."""
     severity = config.rules.get("model_not_reported")
     if severity == "off" or status.used is None or not history.has_compared:
@@ -148,23 +150,29 @@ def _not_reported(status: UnitStatus, history: History, mine: UnitHistory, confi
     against = period_text(*history.against)
     for entry in mine.compared:
         if entry.code not in continued:
-            status.used.problems.append(problems.make(
-                "model_not_reported", severity=severity, file=status.used.candidate.relative,
-                value=entry.name, model=entry.code, field=entry.field, against=against))
+            status.used.problems.append(
+                problems.make(
+                    "model_not_reported",
+                    severity=severity,
+                    file=status.used.candidate.relative,
+                    value=entry.name,
+                    model=entry.code,
+                    field=entry.field,
+                    against=against,
+                )
+            )
 
 
 class _Checker:
     """The checks of one unit's rows against the register, collecting problems."""
 
-    def __init__(self, status: UnitStatus, history: History, mine: UnitHistory,
-                 config: Config):
+    def __init__(self, status: UnitStatus, history: History, mine: UnitHistory, config: Config):
         self.status, self.history, self.mine, self.config = status, history, mine, config
         self.outcome = status.used
         self.found: list[problems.Problem] = []
         self.labels = {c.code: c.label for c in config.column("stage").choices}
 
-    def _problem(self, code: str, row: dict[str, Any], key: str, value: Any = "",
-                 **params: Any) -> bool:
+    def _problem(self, code: str, row: dict[str, Any], key: str, value: Any = "", **params: Any) -> bool:
         """Add a problem at the row's cell; True when it rejects the row."""
         severity = self.config.rules.get(code) or problems.CATALOGUE[code][0]
         if severity == "off":
@@ -172,10 +180,19 @@ class _Checker:
         assert self.outcome is not None
         columns = next((t.columns for t in self.outcome.tables if t.sheet == row["sheet"]), {})
         cell = f"{row['sheet']}!{column_letter(columns[key])}{row['row']}" if key in columns else ""
-        self.found.append(problems.make(
-            code, severity=severity, file=self.outcome.candidate.relative, sheet=row["sheet"],
-            cell=cell, row=row["row"], column=self.config.column(key).header, value=value,
-            **params))
+        self.found.append(
+            problems.make(
+                code,
+                severity=severity,
+                file=self.outcome.candidate.relative,
+                sheet=row["sheet"],
+                cell=cell,
+                row=row["row"],
+                column=self.config.column(key).header,
+                value=value,
+                **params,
+            )
+        )
         return severity == problems.ERROR
 
     def typed(self, row: dict[str, Any], code: str, claimed: dict[str, dict[str, Any]]) -> None:
@@ -186,9 +203,14 @@ class _Checker:
         if owner is None:
             failed = ("model_code_unknown", {})
         elif owner != self.status.code:
-            failed = ("model_code_other_unit", {"owner": self.config.unit(owner).name
-                                                if owner in {u.code for u in self.config.units}
-                                                else owner})
+            failed = (
+                "model_code_other_unit",
+                {
+                    "owner": self.config.unit(owner).name
+                    if owner in {u.code for u in self.config.units}
+                    else owner
+                },
+            )
         elif code in claimed:
             failed = ("model_code_duplicate", {"first_row": claimed[code]["row"]})
         if failed is None:
@@ -203,29 +225,42 @@ class _Checker:
         earlier = mine.latest.get(row["model_code"])
         if row.get("status") == "new" and earlier is not None:
             since = mine.first_seen.get(row["model_code"], (earlier.year, earlier.period))
-            self._problem("new_already_registered", row, "status", "Đăng ký mới",
-                          model=row["model_code"], since=period_text(*since))
+            self._problem(
+                "new_already_registered",
+                row,
+                "status",
+                "Đăng ký mới",
+                model=row["model_code"],
+                since=period_text(*since),
+            )
         # (a unit with no record in the register at all: nothing to say it continues)
         if row.get("status") == "continuing" and earlier is None and mine.latest:
-            against = period_text(*history.against) if history.has_compared else \
-                "các kỳ trước"
-            self._problem("continuing_unmatched", row, "status", "Duy trì, phát huy",
-                          against=against)
+            against = period_text(*history.against) if history.has_compared else "các kỳ trước"
+            self._problem("continuing_unmatched", row, "status", "Duy trì, phát huy", against=against)
         if earlier is None:
             return
         against = period_text(earlier.year, earlier.period)
-        if (row.get("stage") in STAGE_ORDER and earlier.stage in STAGE_ORDER
-                and STAGE_ORDER[row["stage"]] < STAGE_ORDER[earlier.stage]):
-            self._problem("stage_backwards", row, "stage", self.labels[row["stage"]],
-                          against=against, before=self.labels.get(earlier.stage, earlier.stage))
+        if (
+            row.get("stage") in STAGE_ORDER
+            and earlier.stage in STAGE_ORDER
+            and STAGE_ORDER[row["stage"]] < STAGE_ORDER[earlier.stage]
+        ):
+            self._problem(
+                "stage_backwards",
+                row,
+                "stage",
+                self.labels[row["stage"]],
+                against=against,
+                before=self.labels.get(earlier.stage, earlier.stage),
+            )
         now, before = row.get("replications"), earlier.replications
         if now is not None and before is not None and now < before:
-            self._problem("replications_down", row, "replications", now, against=against,
-                          before=before)
+            self._problem("replications_down", row, "replications", now, against=against, before=before)
         built = row.get("year_built")
         if built is not None and earlier.year_built is not None and built != earlier.year_built:
-            self._problem("year_built_changed", row, "year_built", built, against=against,
-                          before=earlier.year_built)
+            self._problem(
+                "year_built_changed", row, "year_built", built, against=against, before=earlier.year_built
+            )
 
     def close_names(self, rows: list[dict[str, Any]], matched: dict[int, str]) -> None:
         """A new record whose name is one or two letters off an unmatched earlier one: said,
@@ -240,9 +275,15 @@ class _Checker:
             key = _key(row)
             for entry in left:
                 if entry.field == row["field"] and len(key) > 6 and _near(key, entry.name_key):
-                    self._problem("model_name_close", row, "name", row["name"],
-                                  before=entry.name, model=entry.code,
-                                  against=period_text(*self.history.against))
+                    self._problem(
+                        "model_name_close",
+                        row,
+                        "name",
+                        row["name"],
+                        before=entry.name,
+                        model=entry.code,
+                        against=period_text(*self.history.against),
+                    )
                     break
 
 
@@ -254,8 +295,7 @@ def _near(a: str, b: str, most: int = 2) -> bool:
     for i, x in enumerate(a, start=1):
         current = [i]
         for j, y in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (x != y)))
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
         if min(current) > most:
             return False
         previous = current
@@ -264,12 +304,13 @@ def _near(a: str, b: str, most: int = 2) -> bool:
 
 # -- the figures ----------------------------------------------------------------------------
 
+
 @dataclass
 class Comparison:
     """Model by model, how this period continues the compared one (for summary and report)."""
 
     summary: dict[str, Any] | None
-    dropped: list[Entry]            # of units that reported this period
+    dropped: list[Entry]  # of units that reported this period
     honoured: list[dict[str, Any]]  # records that reached the last stage this period
     advanced: list[tuple[dict[str, Any], Entry]]
 
@@ -284,11 +325,27 @@ class Tally:
         self.advanced: list[tuple[dict[str, Any], Entry]] = []
         self.honoured: list[dict[str, Any]] = []
         self.dropped: list[Entry] = []
-        self.counts = dict.fromkeys(("matched", "models", "dropped", "advanced", "regressed",
-                                     "change", "claimed_cont", "claimed_new"), 0)
+        self.counts = dict.fromkeys(
+            (
+                "matched",
+                "models",
+                "dropped",
+                "advanced",
+                "regressed",
+                "change",
+                "claimed_cont",
+                "claimed_new",
+            ),
+            0,
+        )
 
-    def add(self, status: UnitStatus, rows: list[dict[str, Any]], mine: UnitHistory,
-            pairs: dict[int, str] | None = None) -> None:
+    def add(
+        self,
+        status: UnitStatus,
+        rows: list[dict[str, Any]],
+        mine: UnitHistory,
+        pairs: dict[int, str] | None = None,
+    ) -> None:
         """One reporting unit's accepted rows (with their codes) against its records then;
         ``pairs``: the rows' matches, when the caller has made them already."""
         counts, keep = self.counts, self.keep
@@ -311,23 +368,29 @@ class Tally:
                 elif then > now >= 0:
                     counts["regressed"] += 1
                 counts["change"] += (row.get("replications") or 0) - (entry.replications or 0)
-            if (row.get("stage") == "honoured" and (entry is None or entry.stage != "honoured")
-                    and len(self.honoured) <= keep):
+            if (
+                row.get("stage") == "honoured"
+                and (entry is None or entry.stage != "honoured")
+                and len(self.honoured) <= keep
+            ):
                 self.honoured.append(_brief(status.code, row))
         continued = set(pairs.values())
         gone = [e for e in mine.compared if e.code not in continued]
         counts["dropped"] += len(gone)
-        self.dropped += gone[:max(0, keep + 1 - len(self.dropped))]
-        self.per_unit[status.code] = {"code": status.code, "matched": len(pairs),
-                                      "new": len(rows) - len(pairs), "dropped": len(gone)}
+        self.dropped += gone[: max(0, keep + 1 - len(self.dropped))]
+        self.per_unit[status.code] = {
+            "code": status.code,
+            "matched": len(pairs),
+            "new": len(rows) - len(pairs),
+            "dropped": len(gone),
+        }
 
     def result(self, statuses: list[UnitStatus]) -> Comparison:
         history, counts = self.history, self.counts
         if not history.has_compared:
             return Comparison(None, [], self.honoured, [])
         reporting = set(self.per_unit)
-        not_reported = sum(n for unit, n in history.compared_counts.items()
-                           if unit not in reporting)
+        not_reported = sum(n for unit, n in history.compared_counts.items() if unit not in reporting)
         year, period = history.against
         block = {
             "against": {"year": year, "period": period},
@@ -340,8 +403,10 @@ class Tally:
             "replications_change": int(counts["change"]),
             "claimed_continuing_unmatched": counts["claimed_cont"],
             "claimed_new_matched": counts["claimed_new"],
-            "by_unit": [self.per_unit.get(s.code, {"code": s.code, "matched": 0, "new": 0,
-                                                   "dropped": 0}) for s in statuses],
+            "by_unit": [
+                self.per_unit.get(s.code, {"code": s.code, "matched": 0, "new": 0, "dropped": 0})
+                for s in statuses
+            ],
         }
         return Comparison(block, self.dropped, self.honoured, self.advanced)
 
@@ -360,18 +425,22 @@ def compare(statuses: list[UnitStatus], history: History, keep: int = 2000) -> C
 
 def _brief(unit: str, row: dict[str, Any]) -> dict[str, Any]:
     """What the report says of a record (a small copy: the row itself may be let go)."""
-    return {"unit": unit, "name": row["name"], "model_code": row["model_code"],
-            "stage": row.get("stage")}
+    return {"unit": unit, "name": row["name"], "model_code": row["model_code"], "stage": row.get("stage")}
 
 
-def history_rows(history: History, records: Any, year: int, period: str
-                 ) -> Iterator[tuple[Any, ...]]:
+def history_rows(history: History, records: Any, year: int, period: str) -> Iterator[tuple[Any, ...]]:
     """The master workbook's history: every code of this period or the compared one × every
     period it appears in, in time order (``records``: the run's accepted records frame)."""
-    now = zip(records["model_code"].tolist(), records["unit"].tolist(),
-              records["name"].tolist(), [year] * len(records), [period] * len(records),
-              records["stage"].tolist(), [_whole(v) for v in records["replications"].tolist()],
-              strict=True)
+    now = zip(
+        records["model_code"].tolist(),
+        records["unit"].tolist(),
+        records["name"].tolist(),
+        [year] * len(records),
+        [period] * len(records),
+        records["stage"].tolist(),
+        [_whole(v) for v in records["replications"].tolist()],
+        strict=True,
+    )
     return history.periods_of(now)
 
 

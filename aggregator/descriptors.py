@@ -7,8 +7,20 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 # Columns the pipeline computes with; a workbook.yaml without them cannot be used.
-REQUIRED_COLUMNS = ("name", "field", "subject", "performer", "year_built", "status", "stage",
-                    "content", "replications", "reward_form", "reward_decision", "publicised")
+REQUIRED_COLUMNS = (
+    "name",
+    "field",
+    "subject",
+    "performer",
+    "year_built",
+    "status",
+    "stage",
+    "content",
+    "replications",
+    "reward_form",
+    "reward_decision",
+    "publicised",
+)
 
 _TEXT = {"type": "string", "minLength": 1}
 _TEXTS = {"type": "array", "items": _TEXT}
@@ -29,29 +41,46 @@ UNITS = {
     "type": "object",
     "required": ["groups", "units"],
     "properties": {
-        "groups": {"type": "array", "minItems": 1, "items": {
-            "type": "object", "required": ["code", "name"],
-            "properties": {"code": _TEXT, "name": _TEXT}, "additionalProperties": False}},
-        "matching": {"type": "object", "properties": {
-            "abbreviations": {"type": "object", "additionalProperties": _TEXT},
-            "ignore": _TEXTS,
-            "organisations": _TEXTS,
-            "levels": {"type": "object", "additionalProperties": {
-                "anyOf": [_TEXTS, {"type": "null"}]}},
-        }, "additionalProperties": False},
-        "units": {"type": "array", "minItems": 1, "items": {
+        "groups": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["code", "name"],
+                "properties": {"code": _TEXT, "name": _TEXT},
+                "additionalProperties": False,
+            },
+        },
+        "matching": {
             "type": "object",
-            "required": ["code", "name", "group"],
             "properties": {
-                "code": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
-                "name": _TEXT,
-                "group": _TEXT,
-                "quota": {"type": "integer", "minimum": 0},
-                "aliases": _TEXTS,
-                "emails": {"type": "array", "items": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"}},
+                "abbreviations": {"type": "object", "additionalProperties": _TEXT},
+                "ignore": _TEXTS,
+                "organisations": _TEXTS,
+                "levels": {"type": "object", "additionalProperties": {"anyOf": [_TEXTS, {"type": "null"}]}},
             },
             "additionalProperties": False,
-        }},
+        },
+        "units": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["code", "name", "group"],
+                "properties": {
+                    "code": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
+                    "name": _TEXT,
+                    "group": _TEXT,
+                    "quota": {"type": "integer", "minimum": 0},
+                    "aliases": _TEXTS,
+                    "emails": {
+                        "type": "array",
+                        "items": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
+                    },
+                },
+                "additionalProperties": False,
+            },
+        },
     },
     "additionalProperties": False,
 }
@@ -61,85 +90,147 @@ FIELDS = {
     "required": ["subjects", "fields"],
     "properties": {
         "subjects": {"type": "array", "minItems": 1, "items": _CHOICE},
-        "fields": {"type": "array", "minItems": 11, "items": {
-            "type": "object",
-            "required": ["code", "name", "subjects"],
-            "properties": {
-                "code": {"type": "integer", "minimum": 1},
-                "name": _TEXT,
-                "short": _TEXT,
-                "subjects": {"type": "array", "minItems": 1, "items": _TEXT},
-                "aliases": _TEXTS,
+        "fields": {
+            "type": "array",
+            "minItems": 11,
+            "items": {
+                "type": "object",
+                "required": ["code", "name", "subjects"],
+                "properties": {
+                    "code": {"type": "integer", "minimum": 1},
+                    "name": _TEXT,
+                    "short": _TEXT,
+                    "subjects": {"type": "array", "minItems": 1, "items": _TEXT},
+                    "aliases": _TEXTS,
+                },
+                "additionalProperties": False,
             },
-            "additionalProperties": False,
-        }},
+        },
     },
     "additionalProperties": False,
 }
 
 WORKBOOK = {
     "type": "object",
-    "required": ["template_version", "sheets", "periods", "info", "assessment", "columns",
-                 "rules", "totals_labels", "earliest_year", "limits"],
+    "required": [
+        "template_version",
+        "sheets",
+        "periods",
+        "info",
+        "assessment",
+        "columns",
+        "rules",
+        "totals_labels",
+        "earliest_year",
+        "limits",
+    ],
     "properties": {
         "template_version": {"type": ["string", "number"]},
-        "sheets": {"type": "object", "required": ["guide", "info", "list", "assessment", "meta"],
-                   "additionalProperties": _TEXT},
+        "sheets": {
+            "type": "object",
+            "required": ["guide", "info", "list", "assessment", "meta"],
+            "additionalProperties": _TEXT,
+        },
         "periods": {"type": "array", "items": _CHOICE},
         "info": {"type": "array", "items": _LABEL},
         "assessment": {"type": "array", "items": _LABEL},
-        "columns": {"type": "array", "minItems": 1, "items": {
-            "type": "object",
-            "required": ["key", "header", "type"],
-            "properties": {
-                "key": {"type": "string", "pattern": "^[a-z_]+$"},
-                "header": _TEXT,
-                "aliases": _TEXTS,
-                "type": {"enum": ["text", "integer", "count", "year", "field", "subject", "choice"]},
-                "required": {"type": "boolean"},
-                "width": {"type": "integer", "minimum": 1, "maximum": 120},
-                "choices": {"type": "array", "minItems": 1, "items": _CHOICE},
+        "columns": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["key", "header", "type"],
+                "properties": {
+                    "key": {"type": "string", "pattern": "^[a-z_]+$"},
+                    "header": _TEXT,
+                    "aliases": _TEXTS,
+                    "type": {"enum": ["text", "integer", "count", "year", "field", "subject", "choice"]},
+                    "required": {"type": "boolean"},
+                    "width": {"type": "integer", "minimum": 1, "maximum": 120},
+                    "choices": {"type": "array", "minItems": 1, "items": _CHOICE},
+                },
+                "additionalProperties": False,
+                "if": {"properties": {"type": {"const": "choice"}}},
+                "then": {"required": ["choices"]},
             },
-            "additionalProperties": False,
-            "if": {"properties": {"type": {"const": "choice"}}},
-            "then": {"required": ["choices"]},
-        }},
+        },
         "rules": {"type": "object", "additionalProperties": {"enum": ["error", "warning", "off"]}},
         "totals_labels": _TEXTS,
         "earliest_year": {"type": "integer", "minimum": 1800},
-        "limits": {"type": "object",
-                   "required": ["max_file_bytes", "max_uncompressed_bytes",
-                                "max_compression_ratio", "max_rows", "max_columns",
-                                "header_search_rows",
-                                "max_email_bytes", "max_unpacked_bytes", "max_nesting_depth",
-                                "max_parts",
-                                "max_cells_per_sheet", "max_cells_per_workbook",
-                                "max_seconds_per_file", "max_worker_memory_bytes",
-                                "max_replications"],
-                   "additionalProperties": {"type": "integer", "minimum": 1}},
+        "limits": {
+            "type": "object",
+            "required": [
+                "max_file_bytes",
+                "max_uncompressed_bytes",
+                "max_compression_ratio",
+                "max_rows",
+                "max_columns",
+                "header_search_rows",
+                "max_email_bytes",
+                "max_unpacked_bytes",
+                "max_nesting_depth",
+                "max_parts",
+                "max_cells_per_sheet",
+                "max_cells_per_workbook",
+                "max_seconds_per_file",
+                "max_worker_memory_bytes",
+                "max_replications",
+            ],
+            "additionalProperties": {"type": "integer", "minimum": 1},
+        },
     },
     "additionalProperties": False,
 }
 
 REPORT = {
     "type": "object",
-    "required": ["province", "place", "superior", "board", "party_line", "plan", "title",
-                 "subject", "deadlines", "signer", "recipients"],
+    "required": [
+        "province",
+        "place",
+        "superior",
+        "board",
+        "party_line",
+        "plan",
+        "title",
+        "subject",
+        "deadlines",
+        "signer",
+        "recipients",
+    ],
     "properties": {
-        "province": _TEXT, "place": _TEXT, "superior": _TEXT, "party_line": _TEXT,
-        "plan": _TEXT, "title": _TEXT,
+        "province": _TEXT,
+        "place": _TEXT,
+        "superior": _TEXT,
+        "party_line": _TEXT,
+        "plan": _TEXT,
+        "title": _TEXT,
         "document_number": {"type": "string"},
-        "board": {"type": "object", "required": ["name", "full_name", "symbol"],
-                  "properties": {"name": _TEXT, "full_name": _TEXT, "symbol": _TEXT,
-                                 "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"}}},
-        "subject": {"type": "object", "required": ["annual", "half_year"],
-                    "additionalProperties": _TEXT},
-        "deadlines": {"type": "object", "required": ["annual", "half_year"],
-                      "additionalProperties": {"type": "string",
-                                               "pattern": "^[01]?[0-9]-[0-3]?[0-9]$"}},
-        "signer": {"type": "object", "required": ["title", "name"],
-                   "properties": {"on_behalf": {"type": "boolean"}, "head_title": _TEXT,
-                                  "title": _TEXT, "name": _TEXT}},
+        "board": {
+            "type": "object",
+            "required": ["name", "full_name", "symbol"],
+            "properties": {
+                "name": _TEXT,
+                "full_name": _TEXT,
+                "symbol": _TEXT,
+                "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
+            },
+        },
+        "subject": {"type": "object", "required": ["annual", "half_year"], "additionalProperties": _TEXT},
+        "deadlines": {
+            "type": "object",
+            "required": ["annual", "half_year"],
+            "additionalProperties": {"type": "string", "pattern": "^[01]?[0-9]-[0-3]?[0-9]$"},
+        },
+        "signer": {
+            "type": "object",
+            "required": ["title", "name"],
+            "properties": {
+                "on_behalf": {"type": "boolean"},
+                "head_title": _TEXT,
+                "title": _TEXT,
+                "name": _TEXT,
+            },
+        },
         "recipients": {"type": "array", "minItems": 1, "items": _TEXT},
         "outstanding_models": {"type": "integer", "minimum": 0},
         "list_limit": {"type": "integer", "minimum": 0},
@@ -171,7 +262,10 @@ MAILBOX = {
 }
 
 SCHEMAS: dict[str, dict[str, Any]] = {
-    "units": UNITS, "fields": FIELDS, "workbook": WORKBOOK, "report": REPORT,
+    "units": UNITS,
+    "fields": FIELDS,
+    "workbook": WORKBOOK,
+    "report": REPORT,
 }
 
 _EXPLAIN = {
@@ -186,8 +280,15 @@ _EXPLAIN = {
     "pattern": "giá trị {instance!r} viết sai dạng",
     "additionalProperties": "có mục không được phép: {extra}",
 }
-_TYPES = {"string": "chữ", "integer": "số nguyên", "number": "số", "boolean": "true/false",
-          "array": "danh sách", "object": "nhóm mục", "null": "rỗng"}
+_TYPES = {
+    "string": "chữ",
+    "integer": "số nguyên",
+    "number": "số",
+    "boolean": "true/false",
+    "array": "danh sách",
+    "object": "nhóm mục",
+    "null": "rỗng",
+}
 
 
 def explain(error: ValidationError) -> str:
@@ -203,7 +304,10 @@ def explain(error: ValidationError) -> str:
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = ", ".join(str(k) for k in value if k not in error.instance)
     return template.format(
-        instance=error.instance, limit=value, missing=missing, extra=extra,
+        instance=error.instance,
+        limit=value,
+        missing=missing,
+        extra=extra,
         options=", ".join(str(v) for v in expected),
         expected=" hoặc ".join(_TYPES.get(str(t), str(t)) for t in expected),
     )

@@ -30,8 +30,15 @@ _JUNK_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 # The inbox's own instructions for staff, at its top level: listed, never read.
 _INBOX_NOTES = {"readme.md", "readme.txt"}
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_MAGIC = {b"%PDF": "PDF", b"\x89PNG": "ảnh PNG", b"\xff\xd8\xff": "ảnh JPEG", b"GIF8": "ảnh GIF",
-          b"{\\rtf": "văn bản RTF", b"Rar!": "tệp nén RAR", b"7z\xbc\xaf": "tệp nén 7z"}
+_MAGIC = {
+    b"%PDF": "PDF",
+    b"\x89PNG": "ảnh PNG",
+    b"\xff\xd8\xff": "ảnh JPEG",
+    b"GIF8": "ảnh GIF",
+    b"{\\rtf": "văn bản RTF",
+    b"Rar!": "tệp nén RAR",
+    b"7z\xbc\xaf": "tệp nén 7z",
+}
 
 
 @dataclass
@@ -45,10 +52,10 @@ class Candidate:
     modified: dt.datetime
     kind: str = ""  # xlsx | xls | ods | junk | other
     problems: list[Problem] = field(default_factory=list)
-    email: str | None = None          # the saved email it came attached to (inbox-relative)
+    email: str | None = None  # the saved email it came attached to (inbox-relative)
     email_date: dt.datetime | None = None
     sender: str | None = None
-    attachment: str | None = None     # the attachment's name as sent: displayed, never a path
+    attachment: str | None = None  # the attachment's name as sent: displayed, never a path
     bundled: bool = False  # its email carried other workbooks too: the sender speaks for none
 
 
@@ -102,8 +109,9 @@ def walk(inbox: Path, skip: tuple[Path, ...] = ()) -> Walk:
 def _walk_folder(folder: Path, inbox: Path, skip: set[str], found: Walk) -> None:
     try:
         with os.scandir(folder) as listing:
-            names = sorted((entry.name for entry in listing),
-                           key=lambda n: n.encode("utf-8", "surrogateescape"))
+            names = sorted(
+                (entry.name for entry in listing), key=lambda n: n.encode("utf-8", "surrogateescape")
+            )
     except OSError as exc:
         if folder == inbox:
             raise
@@ -112,8 +120,9 @@ def _walk_folder(folder: Path, inbox: Path, skip: set[str], found: Walk) -> None
             info = folder.lstat()
         except OSError:
             info = None
-        found.entries.append(refused(folder, relative, "folder_unreadable", info=info,
-                                     detail=_os_detail(exc)))
+        found.entries.append(
+            refused(folder, relative, "folder_unreadable", info=info, detail=_os_detail(exc))
+        )
         return
     for name in names:
         _entry(folder / name, inbox, skip, found)
@@ -135,8 +144,7 @@ def _entry(path: Path, inbox: Path, skip: set[str], found: Walk) -> None:
         found.entries.append(refused(path, relative, "file_vanished", detail=_os_detail(exc)))
         return
     if skip and os.path.abspath(path) in skip:
-        found.ignored.append(Ignored(shown(relative), "kết quả của chính chương trình này "
-                                                      "(thư mục outbox)"))
+        found.ignored.append(Ignored(shown(relative), "kết quả của chính chương trình này (thư mục outbox)"))
     elif stat_kinds.S_ISDIR(info.st_mode):
         _walk_folder(path, inbox, skip, found)
     elif stat_kinds.S_ISLNK(info.st_mode):
@@ -149,24 +157,35 @@ def _entry(path: Path, inbox: Path, skip: set[str], found: Walk) -> None:
         found.entries.append(path)
 
 
-def refused(path: Path, relative: str, code: str, info: os.stat_result | None = None,
-            detail: str = "") -> Candidate:
+def refused(
+    path: Path, relative: str, code: str, info: os.stat_result | None = None, detail: str = ""
+) -> Candidate:
     """A candidate refused before anything was read from it (never hashed, never opened)."""
     # (a file that vanished has no time of its own left: when it was found missing)
     modified = file_time(info.st_mtime if info else time.time())
-    candidate = Candidate(path=path, relative=shown(relative), size=0, sha256="",
-                          modified=modified, kind="link" if code == "file_link" else "other")
+    candidate = Candidate(
+        path=path,
+        relative=shown(relative),
+        size=0,
+        sha256="",
+        modified=modified,
+        kind="link" if code == "file_link" else "other",
+    )
     candidate.problems.append(problems.make(code, file=candidate.relative, detail=detail))
     return candidate
 
 
 def _os_detail(exc: OSError) -> str:
-    return {13: "không có quyền đọc", 2: "không còn tồn tại"}.get(exc.errno or 0,
-                                                                   exc.strerror or str(exc))
+    return {13: "không có quyền đọc", 2: "không còn tồn tại"}.get(exc.errno or 0, exc.strerror or str(exc))
 
 
-def fingerprint(path: Path, inbox: Path, limits: dict[str, int],
-                relative: str | None = None, board: dt.tzinfo | None = None) -> Candidate:
+def fingerprint(
+    path: Path,
+    inbox: Path,
+    limits: dict[str, int],
+    relative: str | None = None,
+    board: dt.tzinfo | None = None,
+) -> Candidate:
     """Hash, size, time and real type of one file; any failure a refusal of this file alone."""
     relative = relative or path.relative_to(inbox).as_posix()
     try:
@@ -176,11 +195,15 @@ def fingerprint(path: Path, inbox: Path, limits: dict[str, int],
         return refused(path, relative, code, detail=_os_detail(exc))
 
 
-def _fingerprint(path: Path, relative: str, limits: dict[str, int],
-                 board: dt.tzinfo | None) -> Candidate:
+def _fingerprint(path: Path, relative: str, limits: dict[str, int], board: dt.tzinfo | None) -> Candidate:
     # never blocks on a FIFO put where a file was, never follows a link put there since
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-                 | getattr(os, "O_BINARY", 0))
+    fd = os.open(
+        path,
+        os.O_RDONLY
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_BINARY", 0),
+    )
     with os.fdopen(fd, "rb") as handle:
         stat = os.fstat(handle.fileno())
         if not stat_kinds.S_ISREG(stat.st_mode):
@@ -188,9 +211,13 @@ def _fingerprint(path: Path, relative: str, limits: dict[str, int],
         digest = hashlib.sha256()
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    candidate = Candidate(path=path, relative=relative, size=stat.st_size,
-                          sha256=digest.hexdigest(),
-                          modified=file_time(stat.st_mtime, board))
+    candidate = Candidate(
+        path=path,
+        relative=relative,
+        size=stat.st_size,
+        sha256=digest.hexdigest(),
+        modified=file_time(stat.st_mtime, board),
+    )
     candidate.kind = _kind(path, candidate, limits)
     return candidate
 
@@ -206,8 +233,7 @@ def zone(name: str = DEFAULT_ZONE) -> dt.tzinfo:
 
 def file_time(timestamp: float, board: dt.tzinfo | None = None) -> dt.datetime:
     """A file's time on the Board's clock (the configured time zone), never the machine's."""
-    return dt.datetime.fromtimestamp(timestamp, board or zone()).replace(tzinfo=None,
-                                                                          microsecond=0)
+    return dt.datetime.fromtimestamp(timestamp, board or zone()).replace(tzinfo=None, microsecond=0)
 
 
 def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
@@ -218,9 +244,14 @@ def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
         refuse(problems.make("file_empty", file=candidate.relative))
         return "other"
     if candidate.size > limits["max_file_bytes"]:
-        refuse(problems.make("file_too_large", file=candidate.relative,
-                             size=megabytes(candidate.size),
-                             limit=megabytes(limits["max_file_bytes"])))
+        refuse(
+            problems.make(
+                "file_too_large",
+                file=candidate.relative,
+                size=megabytes(candidate.size),
+                limit=megabytes(limits["max_file_bytes"]),
+            )
+        )
         return "other"
     with path.open("rb") as handle:
         head = handle.read(8)
@@ -229,8 +260,13 @@ def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
     if head == _OLE:
         return _ole_kind(path, candidate)
     detail = next((what for magic, what in _MAGIC.items() if head.startswith(magic)), None)
-    refuse(problems.make("file_not_workbook", file=candidate.relative,
-                         detail=detail or f"đuôi tệp {path.suffix or '(không có)'}"))
+    refuse(
+        problems.make(
+            "file_not_workbook",
+            file=candidate.relative,
+            detail=detail or f"đuôi tệp {path.suffix or '(không có)'}",
+        )
+    )
     return "other"
 
 
@@ -239,8 +275,9 @@ def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
         with zipfile.ZipFile(path) as archive:
             return _zip_contents(archive, candidate, limits)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        candidate.problems.append(problems.make("file_unreadable", file=candidate.relative,
-                                                detail=f"tệp nén hỏng: {exc}"))
+        candidate.problems.append(
+            problems.make("file_unreadable", file=candidate.relative, detail=f"tệp nén hỏng: {exc}")
+        )
         return "other"
 
 
@@ -253,24 +290,24 @@ def _zip_contents(archive: zipfile.ZipFile, candidate: Candidate, limits: dict[s
         return "other"
     declared = _declares_entities(archive, infos)
     if declared:
-        candidate.problems.append(problems.make("file_xml_entities", file=candidate.relative,
-                                                part=declared))
+        candidate.problems.append(problems.make("file_xml_entities", file=candidate.relative, part=declared))
         return "other"
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         return "xlsx"
     if "content.xml" in names and "mimetype" in names:
         return "ods"
     detail = "tài liệu Word" if "word/document.xml" in names else "tệp nén .zip"
-    candidate.problems.append(problems.make("file_not_workbook", file=candidate.relative,
-                                            detail=detail))
+    candidate.problems.append(problems.make("file_not_workbook", file=candidate.relative, detail=detail))
     return "other"
 
 
 def zip_bomb(infos: list[zipfile.ZipInfo], limits: dict[str, int]) -> dict[str, str] | None:
     """Declared sizes that no honest workbook has: too big in all, or compressed too hard."""
     total = sum(info.file_size for info in infos)
-    worst = max((info.file_size / max(info.compress_size, 1) for info in infos
-                 if info.file_size > 1_000_000), default=0.0)
+    worst = max(
+        (info.file_size / max(info.compress_size, 1) for info in infos if info.file_size > 1_000_000),
+        default=0.0,
+    )
     if total > limits["max_uncompressed_bytes"] or worst > limits["max_compression_ratio"]:
         return {"size": megabytes(total), "ratio": f"{worst:.0f}:1"}
     return None
@@ -288,9 +325,8 @@ def _declares_entities(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -
         with archive.open(info) as part:
             head = part.read(_PROLOGUE)
         root = _ROOT.search(head)
-        prologue = head if root is None else head[:root.start()]
-        if b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue or (
-                root is None and len(head) == _PROLOGUE):
+        prologue = head if root is None else head[: root.start()]
+        if b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue or (root is None and len(head) == _PROLOGUE):
             return info.filename
     return None
 
@@ -308,8 +344,7 @@ def _ole_kind(path: Path, candidate: Candidate) -> str:
         candidate.problems.append(problems.make("file_outlook_msg", file=candidate.relative))
         return "other"
     detail = "tài liệu Word (.doc)" if "WordDocument".encode("utf-16-le") in body else "tệp OLE"
-    candidate.problems.append(problems.make("file_not_workbook", file=candidate.relative,
-                                            detail=detail))
+    candidate.problems.append(problems.make("file_not_workbook", file=candidate.relative, detail=detail))
     return "other"
 
 

@@ -25,8 +25,14 @@ from .report import environment
 NO_ADDRESS = "[CHƯA CÓ ĐỊA CHỈ NGƯỜI NHẬN] "
 
 
-def draft(sender: str, recipients: list[str], subject: str, body: str,
-          attachments: list[tuple[str, bytes]], date: dt.date) -> bytes:
+def draft(
+    sender: str,
+    recipients: list[str],
+    subject: str,
+    body: str,
+    attachments: list[tuple[str, bytes]],
+    date: dt.date,
+) -> bytes:
     """An email draft as bytes, dated the report date (so the same run gives the same bytes)."""
     message = EmailMessage()
     message["From"] = sender
@@ -64,9 +70,17 @@ def _text_environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def reminders(config: Any, templates: Path, year: int, period: str, deadline: dt.date,
-              waiting: list[Any], report_date: dt.date, target: Path,
-              models: dict[str, list[Any]] | None = None) -> list[str]:
+def reminders(
+    config: Any,
+    templates: Path,
+    year: int,
+    period: str,
+    deadline: dt.date,
+    waiting: list[Any],
+    report_date: dt.date,
+    target: Path,
+    models: dict[str, list[Any]] | None = None,
+) -> list[str]:
     """A reminder draft per unit still waited for, its own standard workbook attached
     (pre-filled with its ``models`` of the latest earlier period, when the register has them).
 
@@ -75,20 +89,34 @@ def reminders(config: Any, templates: Path, year: int, period: str, deadline: dt
     unaddressed = []
     from . import template
 
-    subject = (f"Đề nghị gửi báo cáo mô hình, điển hình kỳ "
-               f"{config.period_label(period).lower()} {year}")
+    subject = f"Đề nghị gửi báo cáo mô hình, điển hình kỳ {config.period_label(period).lower()} {year}"
     for status in waiting:
         unit = config.unit(status.code)
         attachment = target / f"bieu-mau-{unit.code}.xlsx"
-        template.write_template(config, attachment, year, period, unit,
-                                (models or {}).get(unit.code))
-        text = body(templates, "nhac-nho.txt.j2", {
-            "unit": unit, "header": config.report, "year": year,
-            "period_phrase": labels.period_phrase(period),
-            "deadline": deadline, "overdue": report_date > deadline, "status": status.status})
-        (target / f"{unit.code}.eml").write_bytes(draft(
-            config.report["board"].get("email", ""), list(unit.emails), subject, text,
-            [(attachment.name, attachment.read_bytes())], report_date))
+        template.write_template(config, attachment, year, period, unit, (models or {}).get(unit.code))
+        text = body(
+            templates,
+            "nhac-nho.txt.j2",
+            {
+                "unit": unit,
+                "header": config.report,
+                "year": year,
+                "period_phrase": labels.period_phrase(period),
+                "deadline": deadline,
+                "overdue": report_date > deadline,
+                "status": status.status,
+            },
+        )
+        (target / f"{unit.code}.eml").write_bytes(
+            draft(
+                config.report["board"].get("email", ""),
+                list(unit.emails),
+                subject,
+                text,
+                [(attachment.name, attachment.read_bytes())],
+                report_date,
+            )
+        )
         attachment.unlink()
         if not unit.emails:
             unaddressed.append(f"{unit.code}.eml")

@@ -21,19 +21,20 @@ from .workbooks import Styles, fit_row, open_workbook, printable, reasons_by_row
 class Feedback:
     """Who a feedback workbook is for and which of their files it covers."""
 
-    name: str    # file name, made only from registry codes or sanitised text
-    title: str   # who it is for, as people read it
+    name: str  # file name, made only from registry codes or sanitised text
+    title: str  # who it is for, as people read it
     outcomes: list[FileOutcome]
     recipients: list[str] = field(default_factory=list)
     used: FileOutcome | None = None  # the unit's file the report counts, if any
-    unknown: bool = False            # a file no reporting unit could be matched to
+    unknown: bool = False  # a file no reporting unit could be matched to
 
     @property
     def resend(self) -> bool:
         """Only rows not counted, or no usable file at all, call for a new file."""
         if self.used is not None:  # a totals row left out loses no model
-            return any(p.is_error and p.row is not None and p.code != "totals_row"
-                       for p in self.used.problems)
+            return any(
+                p.is_error and p.row is not None and p.code != "totals_row" for p in self.used.problems
+            )
         return any(o.status == REJECTED for o in self.outcomes)
 
 
@@ -44,15 +45,18 @@ def targets(result: RunResult) -> list[Feedback]:
         files = [o for o in status.files if o.status != SUPERSEDED and o.problems]
         if files:
             emails = list(result.config.unit(status.code).emails)
-            found.append(Feedback(f"{status.code}.xlsx", status.name, files, emails,
-                                  used=status.used))
-    unidentified = (o for o in result.outcomes
-                    if o.unit is None and o.status == REJECTED and o.candidate.kind != "other")
+            found.append(Feedback(f"{status.code}.xlsx", status.name, files, emails, used=status.used))
+    unidentified = (
+        o for o in result.outcomes if o.unit is None and o.status == REJECTED and o.candidate.kind != "other"
+    )
     for n, outcome in enumerate(unidentified, start=1):
         stem = safe_filename(outcome.candidate.path.stem, 40)
         sender = [outcome.candidate.sender] if outcome.candidate.sender else []
-        found.append(Feedback(f"khong-ro-don-vi-{n:02d}-{stem}.xlsx",
-                              "Quý cơ quan, đơn vị", [outcome], sender, unknown=True))
+        found.append(
+            Feedback(
+                f"khong-ro-don-vi-{n:02d}-{stem}.xlsx", "Quý cơ quan, đơn vị", [outcome], sender, unknown=True
+            )
+        )
     return found
 
 
@@ -68,34 +72,57 @@ def _file_name(outcome: FileOutcome) -> str:
     return (c.attachment or c.path.name) if c.email else c.relative
 
 
-def email(result: RunResult, feedback: Feedback, workbook: Path, templates: Path,
-          report_date: dt.date) -> bytes:
+def email(
+    result: RunResult, feedback: Feedback, workbook: Path, templates: Path, report_date: dt.date
+) -> bytes:
     """A ready-to-send draft to the unit: the problems in the body, the workbook attached."""
     header = result.config.report
-    files = [{"name": _file_name(o), "status": FILE_STATUS[o.status], "rows_read": o.rows_read,
-              "rows_valid": o.rows_valid, "rows_invalid": o.rows_invalid,
-              "used": o is feedback.used, "problems": o.problems} for o in feedback.outcomes]
+    files = [
+        {
+            "name": _file_name(o),
+            "status": FILE_STATUS[o.status],
+            "rows_read": o.rows_read,
+            "rows_valid": o.rows_valid,
+            "rows_invalid": o.rows_invalid,
+            "used": o is feedback.used,
+            "problems": o.problems,
+        }
+        for o in feedback.outcomes
+    ]
     used = feedback.used
-    text = drafts.body(templates, "phan-hoi.txt.j2", {
-        "title": feedback.title, "header": header, "files": files, "year": result.year,
-        "period_phrase": labels.period_phrase(result.period),
-        "deadline": result.deadline, "overdue": report_date > result.deadline,
-        "resend": feedback.resend, "resend_by": resend_deadline(result.deadline, report_date),
-        "unknown": feedback.unknown,
-        "used": {"name": _file_name(used), "models": used.rows_counted} if used else None,
-        "attachment": workbook.name})
+    text = drafts.body(
+        templates,
+        "phan-hoi.txt.j2",
+        {
+            "title": feedback.title,
+            "header": header,
+            "files": files,
+            "year": result.year,
+            "period_phrase": labels.period_phrase(result.period),
+            "deadline": result.deadline,
+            "overdue": report_date > result.deadline,
+            "resend": feedback.resend,
+            "resend_by": resend_deadline(result.deadline, report_date),
+            "unknown": feedback.unknown,
+            "used": {"name": _file_name(used), "models": used.rows_counted} if used else None,
+            "attachment": workbook.name,
+        },
+    )
     period = result.config.period_label(result.period).lower()
-    return drafts.draft(header["board"].get("email", ""), feedback.recipients,
-                        f"Phản hồi báo cáo mô hình, điển hình kỳ {period} {result.year}", text,
-                        [(workbook.name, workbook.read_bytes())], report_date)
+    return drafts.draft(
+        header["board"].get("email", ""),
+        feedback.recipients,
+        f"Phản hồi báo cáo mô hình, điển hình kỳ {period} {result.year}",
+        text,
+        [(workbook.name, workbook.read_bytes())],
+        report_date,
+    )
 
 
-def write(result: RunResult, feedback: Feedback, path: Path,
-          report_date: dt.date | None = None) -> None:
+def write(result: RunResult, feedback: Feedback, path: Path, report_date: dt.date | None = None) -> None:
     book = open_workbook(path)
     styles = Styles(book)
-    _summary(book.add_worksheet("Tóm tắt"), styles, result, feedback,
-             report_date or result.deadline)
+    _summary(book.add_worksheet("Tóm tắt"), styles, result, feedback, report_date or result.deadline)
     used: set[str] = set()
     for outcome in feedback.outcomes:
         for table in outcome.tables:
@@ -103,10 +130,8 @@ def write(result: RunResult, feedback: Feedback, path: Path,
             _rows(book.add_worksheet(name), styles, result, outcome, table)
     problems = [p for o in feedback.outcomes for p in o.problems]
     headers = ["Mức độ", "Tệp", "Ô", "Cột", "Giá trị đã ghi", "Cần sửa"]
-    rows = [[SEVERITY[p.severity], p.file, p.cell, p.column, p.value, p.message]
-            for p in problems]
-    write_table(book.add_worksheet("Các lỗi"), styles, 0, headers, rows,
-                [8, 30, 16, 22, 28, 80])
+    rows = [[SEVERITY[p.severity], p.file, p.cell, p.column, p.value, p.message] for p in problems]
+    write_table(book.add_worksheet("Các lỗi"), styles, 0, headers, rows, [8, 30, 16, 22, 28, 80])
     book.close()
 
 
@@ -121,8 +146,7 @@ def _sheet_name(source: str, used: set[str]) -> str:
     return name
 
 
-def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback,
-             report_date: dt.date) -> None:
+def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback, report_date: dt.date) -> None:
     period = result.config.period_label(result.period).lower()
     sheet.set_column(0, 0, 80)  # a portrait A4 page wide
     sheet.set_paper(9)
@@ -131,32 +155,51 @@ def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback,
     lines = [
         (f"PHẢN HỒI VỀ BÁO CÁO MÔ HÌNH, ĐIỂN HÌNH KỲ {period.upper()} {result.year}", styles.title),
         (f"Gửi: {feedback.title}", styles.text),
-        ("Ban đã nhận và kiểm tra tệp báo cáo của đơn vị. Ô tô đỏ là lỗi làm dòng đó không được "
-         "tính; ô tô vàng là điểm cần lưu ý." + (
-             f" Đề nghị đơn vị sửa ở đúng các ô đó trong tệp gốc và gửi lại cả tệp "
-             f"{resend_deadline(result.deadline, report_date)}." if feedback.resend else
-             " Đơn vị không cần gửi lại tệp."), styles.text),
-        ((f"Tệp được dùng để tổng hợp: {_file_name(used)} ({used.rows_counted} mô hình, điển "
-          "hình được tính)." if used else "Chưa có tệp nào của đơn vị dùng được để tổng hợp.")
-         if not feedback.unknown else "", styles.text),
+        (
+            "Ban đã nhận và kiểm tra tệp báo cáo của đơn vị. Ô tô đỏ là lỗi làm dòng đó không được "
+            "tính; ô tô vàng là điểm cần lưu ý."
+            + (
+                f" Đề nghị đơn vị sửa ở đúng các ô đó trong tệp gốc và gửi lại cả tệp "
+                f"{resend_deadline(result.deadline, report_date)}."
+                if feedback.resend
+                else " Đơn vị không cần gửi lại tệp."
+            ),
+            styles.text,
+        ),
+        (
+            (
+                f"Tệp được dùng để tổng hợp: {_file_name(used)} ({used.rows_counted} mô hình, điển "
+                "hình được tính)."
+                if used
+                else "Chưa có tệp nào của đơn vị dùng được để tổng hợp."
+            )
+            if not feedback.unknown
+            else "",
+            styles.text,
+        ),
         ("", styles.text),
     ]
     for outcome in feedback.outcomes:
-        lines.append((f"Tệp: {outcome.candidate.relative} — {FILE_STATUS[outcome.status]}; "
-                      f"đọc {outcome.rows_read} dòng, {outcome.rows_valid} dòng hợp lệ, "
-                      f"{outcome.rows_invalid} dòng có lỗi; được tính {outcome.rows_counted}.", styles.text))
+        lines.append(
+            (
+                f"Tệp: {outcome.candidate.relative} — {FILE_STATUS[outcome.status]}; "
+                f"đọc {outcome.rows_read} dòng, {outcome.rows_valid} dòng hợp lệ, "
+                f"{outcome.rows_invalid} dòng có lỗi; được tính {outcome.rows_counted}.",
+                styles.text,
+            )
+        )
         lines += [(f"• {p.message}", styles.text) for p in outcome.problems if p.row is None]
     for i, (text, style) in enumerate(lines):
         fit_row(sheet, i, [text], [80], bold=style is styles.title)
         sheet.write_string(i, 0, text, style)
 
 
-def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome,
-          table: ListTable) -> None:
+def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome, table: ListTable) -> None:
     """The unit's rows where the unit had them: the header on its row, each value in its own
     column, so that a message's "Danh sách!J12" is cell J12 of this sheet too."""
-    columns = sorted((c for c in result.config.columns if c.key in table.columns),
-                     key=lambda c: table.columns[c.key])
+    columns = sorted(
+        (c for c in result.config.columns if c.key in table.columns), key=lambda c: table.columns[c.key]
+    )
     at = {c.key: table.columns[c.key] for c in columns}
     extra = max(at.values(), default=-1) + 1  # the Board's two columns, after the unit's
     top = table.header_row - 1
@@ -165,8 +208,12 @@ def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome,
     valid = {r["row"]: r["accepted"] for r in outcome.rows or [] if r["sheet"] == table.sheet}
     notes = reasons_by_row(mine, errors_only=False)
     if top > 0:
-        sheet.write_string(0, 0, "Các ô ở trang này đúng vị trí như trong tệp của đơn vị (ô J12 "
-                           "ở đây là ô J12 trong tệp gốc); hai cột cuối là ý kiến của Ban.")
+        sheet.write_string(
+            0,
+            0,
+            "Các ô ở trang này đúng vị trí như trong tệp của đơn vị (ô J12 "
+            "ở đây là ô J12 trong tệp gốc); hai cột cuối là ý kiến của Ban.",
+        )
     for column in columns:
         sheet.write_string(top, at[column.key], column.header, styles.header)
         sheet.set_column(at[column.key], at[column.key], column.width)
@@ -189,15 +236,12 @@ def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome,
         fit_row(sheet, row - 1, cells, span)
         for column in columns:
             problem = marks.get((row, column.key))
-            style = styles.cell if problem is None else (
-                styles.error if problem.is_error else styles.warning)
+            style = styles.cell if problem is None else (styles.error if problem.is_error else styles.warning)
             sheet.write_string(row - 1, at[column.key], as_text(raw.get(column.key)), style)
             if problem is not None:
-                sheet.write_comment(row - 1, at[column.key], problem.message,
-                                    {"x_scale": 2.5, "y_scale": 2})
+                sheet.write_comment(row - 1, at[column.key], problem.message, {"x_scale": 2.5, "y_scale": 2})
         sheet.write_string(row - 1, extra, "Hợp lệ" if valid.get(row) else "Bị loại", styles.cell)
-        sheet.write_string(row - 1, extra + 1, "\n".join(notes.get((table.sheet, row), [])),
-                           styles.cell)
+        sheet.write_string(row - 1, extra + 1, "\n".join(notes.get((table.sheet, row), [])), styles.cell)
     sheet.freeze_panes(top + 1, 0)
     last = max((int(raw["row"]) for raw in table.rows), default=top + 1)
     sheet.autofilter(top, 0, last - 1, extra + 1)

@@ -36,8 +36,15 @@ class Identity:
     evidence: dict[str, Any] = field(default_factory=dict)  # how the unit was found, and near
 
 
-def identify(book: WorkbookRead, matcher: UnitMatcher, relative: str, stem: str,
-             year: int, period: str, sender: str | None = None) -> Identity:
+def identify(
+    book: WorkbookRead,
+    matcher: UnitMatcher,
+    relative: str,
+    stem: str,
+    year: int,
+    period: str,
+    sender: str | None = None,
+) -> Identity:
     """The unit, year, period and report date of one workbook, with what went wrong."""
     identity = Identity()
     _unit(identity, book, matcher, relative, stem, sender)
@@ -52,8 +59,14 @@ def _info(book: WorkbookRead, key: str) -> Any:
     return book.meta.get(key) if is_blank(value) else value
 
 
-def _unit(identity: Identity, book: WorkbookRead, matcher: UnitMatcher, relative: str,
-          stem: str, sender: str | None = None) -> None:
+def _unit(
+    identity: Identity,
+    book: WorkbookRead,
+    matcher: UnitMatcher,
+    relative: str,
+    stem: str,
+    sender: str | None = None,
+) -> None:
     add = identity.problems.append
     raw_code, raw_name = _info(book, "unit_code"), book.info.get("unit_name")
     code = None if is_blank(raw_code) else matcher.by_code(raw_code)
@@ -78,8 +91,11 @@ def _unit(identity: Identity, book: WorkbookRead, matcher: UnitMatcher, relative
         identity.evidence["near"] = list(typed.near)
         shown = as_text(raw_name)
         if typed.near:
-            add(problems.make("unit_near", file=relative, value=shown,
-                              candidates=_unit_names(matcher, typed.near)))
+            add(
+                problems.make(
+                    "unit_near", file=relative, value=shown, candidates=_unit_names(matcher, typed.near)
+                )
+            )
         else:
             add(problems.make("unit_unknown", file=relative, value=shown))
         return
@@ -93,24 +109,36 @@ def _unit(identity: Identity, book: WorkbookRead, matcher: UnitMatcher, relative
     if len(together) > 1:
         identity.evidence["near"] = sorted(together)
         shown = said[0]["text"]
-        add(problems.make("unit_ambiguous", file=relative, value=shown,
-                          candidates=_unit_names(matcher, together)))
+        add(
+            problems.make(
+                "unit_ambiguous", file=relative, value=shown, candidates=_unit_names(matcher, together)
+            )
+        )
         return
     unit, first = together.pop(), said[0]
     identity.unit, identity.how = unit, first["source"]
     identity.evidence.update(by=first["source"], match=first["match"])
     identity.evidence["near"] = sorted(set(first["near"]) | set(first["units"]) - {unit})
     name = matcher.config.unit(unit).name
-    flagged = {"unmarked": "unit_by_loose_name", "close": "unit_by_close_name",
-               "sender": "unit_by_sender", "filename": "unit_by_filename"}.get(first["match"])
+    flagged = {
+        "unmarked": "unit_by_loose_name",
+        "close": "unit_by_close_name",
+        "sender": "unit_by_sender",
+        "filename": "unit_by_filename",
+    }.get(first["match"])
     if flagged:
         add(problems.make(flagged, file=relative, value=first["text"], unit=name))
 
 
 def _said(source: str, text: str, found: Match) -> dict[str, Any]:
     """One piece of evidence as the manifest keeps it."""
-    return {"source": source, "text": text, "units": list(found.units), "match": found.how,
-            "near": list(found.near)}
+    return {
+        "source": source,
+        "text": text,
+        "units": list(found.units),
+        "match": found.how,
+        "near": list(found.near),
+    }
 
 
 def _in_title(matcher: UnitMatcher, line: str) -> Match:
@@ -126,35 +154,50 @@ def _unit_names(matcher: UnitMatcher, codes: Any) -> str:
     return ", ".join(sorted(matcher.config.unit(c).name for c in codes))
 
 
-def _disagree(identity: Identity, said: list[dict[str, Any]], matcher: UnitMatcher,
-              relative: str) -> None:
+def _disagree(identity: Identity, said: list[dict[str, Any]], matcher: UnitMatcher, relative: str) -> None:
     """Evidence that names different units rejects the file, naming what each said."""
     by = {e["source"]: e for e in said}
     if "code" in by and "name" in by and not set(by["code"]["units"]) & set(by["name"]["units"]):
         code = by["code"]["units"][0]
-        identity.problems.append(problems.make(
-            "unit_conflict", file=relative, value=by["name"]["text"], unit_code=code,
-            code_name=matcher.config.unit(code).name, candidates=_unit_names(matcher, by["name"]["units"])))
+        identity.problems.append(
+            problems.make(
+                "unit_conflict",
+                file=relative,
+                value=by["name"]["text"],
+                unit_code=code,
+                code_name=matcher.config.unit(code).name,
+                candidates=_unit_names(matcher, by["name"]["units"]),
+            )
+        )
         return
-    details = "; ".join(f"{EVIDENCE_SOURCE[e['source']]} \"{e['text']}\": {_unit_names(matcher, e['units'])}"
-                        for e in said)
-    identity.problems.append(problems.make("unit_evidence_conflict", file=relative,
-                                           details=details))
+    details = "; ".join(
+        f'{EVIDENCE_SOURCE[e["source"]]} "{e["text"]}": {_unit_names(matcher, e["units"])}' for e in said
+    )
+    identity.problems.append(problems.make("unit_evidence_conflict", file=relative, details=details))
 
 
 # how the Board calls each kind of evidence (in messages, the manifest and `check`)
 EVIDENCE_SOURCE = IDENTIFIED_BY
-EVIDENCE_MATCH = {"code": "theo mã", "name": "đúng tên", "alias": "đúng cách viết khác",
-                  "place": "theo địa danh", "unmarked": "viết không dấu",
-                  "close": "gần đúng chính tả", "sender": "theo địa chỉ đã đăng ký",
-                  "filename": "theo tên tệp"}
+EVIDENCE_MATCH = {
+    "code": "theo mã",
+    "name": "đúng tên",
+    "alias": "đúng cách viết khác",
+    "place": "theo địa danh",
+    "unmarked": "viết không dấu",
+    "close": "gần đúng chính tả",
+    "sender": "theo địa chỉ đã đăng ký",
+    "filename": "theo tên tệp",
+}
 
 
 def describe(evidence: dict[str, Any], config: Config) -> str:
     """How a file's unit was found, in one Vietnamese line (for `check`)."""
     said = evidence.get("evidence") or []
-    parts = [f"{EVIDENCE_SOURCE[e['source']]} \"{e['text']}\" ({EVIDENCE_MATCH.get(e['match'], e['match'])}"
-             f" → {', '.join(config.unit(c).name for c in e['units'])})" for e in said]
+    parts = [
+        f'{EVIDENCE_SOURCE[e["source"]]} "{e["text"]}" ({EVIDENCE_MATCH.get(e["match"], e["match"])}'
+        f" → {', '.join(config.unit(c).name for c in e['units'])})"
+        for e in said
+    ]
     line = "; ".join(parts) if parts else "không có căn cứ nào khớp một đơn vị trong danh sách"
     near = evidence.get("near") or []
     if near:
@@ -175,17 +218,16 @@ def _year(identity: Identity, book: WorkbookRead, relative: str, year: int) -> N
         identity.problems.append(problems.make("year_assumed", file=relative, expected=year))
         found = year
     elif found is None:
-        identity.problems.append(problems.make("info_invalid", file=relative,
-                                               column="Năm báo cáo", value=as_text(raw)))
+        identity.problems.append(
+            problems.make("info_invalid", file=relative, column="Năm báo cáo", value=as_text(raw))
+        )
         found = year
     elif found != year:
-        identity.problems.append(problems.make("year_mismatch", file=relative, value=found,
-                                               expected=year))
+        identity.problems.append(problems.make("year_mismatch", file=relative, value=found, expected=year))
     identity.year = found
 
 
-def _period(identity: Identity, book: WorkbookRead, config: Config, relative: str,
-            period: str) -> None:
+def _period(identity: Identity, book: WorkbookRead, config: Config, relative: str, period: str) -> None:
     raw = _info(book, "period")
     expected = config.period_label(period)
     vocabulary = Vocabulary([(p.code, [p.code, p.label, *p.aliases]) for p in config.periods])
@@ -193,14 +235,16 @@ def _period(identity: Identity, book: WorkbookRead, config: Config, relative: st
     found = None if is_blank(raw) else vocabulary.lookup(text)
     if is_blank(raw) or found is None:
         code = "period_assumed" if is_blank(raw) else "info_invalid"
-        identity.problems.append(problems.make(code, file=relative, expected=expected,
-                                               column="Kỳ báo cáo", value=as_text(raw)))
+        identity.problems.append(
+            problems.make(code, file=relative, expected=expected, column="Kỳ báo cáo", value=as_text(raw))
+        )
         identity.period = period
         return
     identity.period = str(found[0])
     if identity.period != period:
-        identity.problems.append(problems.make("period_mismatch", file=relative,
-                                               value=as_text(raw), expected=expected))
+        identity.problems.append(
+            problems.make("period_mismatch", file=relative, value=as_text(raw), expected=expected)
+        )
 
 
 def _report_date(identity: Identity, book: WorkbookRead, relative: str) -> None:
@@ -209,5 +253,6 @@ def _report_date(identity: Identity, book: WorkbookRead, relative: str) -> None:
         return
     identity.report_date = read_date(raw)
     if identity.report_date is None:
-        identity.problems.append(problems.make("info_invalid", file=relative,
-                                               column="Ngày báo cáo", value=as_text(raw)))
+        identity.problems.append(
+            problems.make("info_invalid", file=relative, column="Ngày báo cáo", value=as_text(raw))
+        )

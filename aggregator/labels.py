@@ -9,15 +9,27 @@ from typing import Any
 from .config import Config
 from .text import is_blank
 
-UNIT_STATUS = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa gửi",
-               "rejected": "Tệp bị loại"}
-FILE_STATUS = {"accepted": "Được dùng để tổng hợp", "rejected": "Bị loại",
-               "superseded": "Đã thay bằng tệp mới hơn", "ignored": "Bỏ qua (không phải báo cáo)"}
+UNIT_STATUS = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa gửi", "rejected": "Tệp bị loại"}
+FILE_STATUS = {
+    "accepted": "Được dùng để tổng hợp",
+    "rejected": "Bị loại",
+    "superseded": "Đã thay bằng tệp mới hơn",
+    "ignored": "Bỏ qua (không phải báo cáo)",
+}
 SEVERITY = {"error": "Lỗi", "warning": "Lưu ý"}
-IDENTIFIED_BY = {"code": "mã đơn vị", "name": "tên đơn vị", "title": "dòng tiêu đề",
-                 "filename": "tên tệp", "sender": "địa chỉ gửi thư", "": ""}
-RECEIVED_SOURCE = {"report_date": "ngày báo cáo ghi trong tệp",
-                   "modified": "thời điểm sửa tệp", "email": "ngày gửi thư"}
+IDENTIFIED_BY = {
+    "code": "mã đơn vị",
+    "name": "tên đơn vị",
+    "title": "dòng tiêu đề",
+    "filename": "tên tệp",
+    "sender": "địa chỉ gửi thư",
+    "": "",
+}
+RECEIVED_SOURCE = {
+    "report_date": "ngày báo cáo ghi trong tệp",
+    "modified": "thời điểm sửa tệp",
+    "email": "ngày gửi thư",
+}
 
 
 def period_phrase(period: str) -> str:
@@ -35,7 +47,7 @@ def date_vn(value: dt.date | str | None) -> str:
 
 
 def long_date_vn(value: dt.date) -> str:
-    """"ngày 15 tháng 12 năm 2026", as Party documents write it."""
+    """ "ngày 15 tháng 12 năm 2026", as Party documents write it."""
     return f"ngày {value.day:02d} tháng {value.month:02d} năm {value.year}"
 
 
@@ -58,8 +70,14 @@ _LETTER = {letter: n for n, letter in enumerate(_ALPHABET, start=100)}
 _SHAPES = {"\u0306": "ă", "\u0302": "â", "\u031b": "ơ"}  # breve, circumflex, horn (on a/e/o/u)
 _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 # a base letter and the mark on it -> the letter of the alphabet they make
-_SHAPED = {("a", "ă"): "ă", ("a", "â"): "â", ("e", "â"): "ê", ("o", "â"): "ô",
-           ("o", "ơ"): "ơ", ("u", "ơ"): "ư"}
+_SHAPED = {
+    ("a", "ă"): "ă",
+    ("a", "â"): "â",
+    ("e", "â"): "ê",
+    ("o", "â"): "ô",
+    ("o", "ơ"): "ơ",
+    ("u", "ơ"): "ư",
+}
 
 
 def sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
@@ -91,7 +109,8 @@ class Labels:
     def __init__(self, config: Config):
         self.config = config
         self.choices: dict[str, dict[Any, str]] = {
-            c.key: {x.code: x.label for x in c.choices} for c in config.columns if c.choices}
+            c.key: {x.code: x.label for x in c.choices} for c in config.columns if c.choices
+        }
         self.choices["subject"] = {s.code: s.label for s in config.subjects}
         self.fields = {f.code: f.name for f in config.fields}
         self.units = {u.code: u.name for u in config.units}

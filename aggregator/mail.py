@@ -62,8 +62,9 @@ def shown_name(raw: str | None, n: int) -> str:
     return name[:120] or f"tệp đính kèm {n}"
 
 
-def unpack(path: Path, inbox: Path, workdir: Path, limits: dict[str, int],
-           board: dt.tzinfo | None = None) -> tuple[SavedEmail, list[Candidate]]:
+def unpack(
+    path: Path, inbox: Path, workdir: Path, limits: dict[str, int], board: dt.tzinfo | None = None
+) -> tuple[SavedEmail, list[Candidate]]:
     """The email's record and a candidate for every attachment (and workbook in a zip).
 
     Whatever the email holds, this returns: a failure becomes the email's ``error`` and a
@@ -78,30 +79,44 @@ def unpack(path: Path, inbox: Path, workdir: Path, limits: dict[str, int],
         record.saved = discover.file_time(path.stat().st_mtime, board)
         if len(data) > limits["max_email_bytes"]:  # hashed whole, never parsed
             record.size, record.sha256 = path.stat().st_size, hashing.sha256(path)
-            raise _Refused(problems.make("email_too_large", file=relative,
-                                         size=discover.megabytes(record.size),
-                                         limit=discover.megabytes(limits["max_email_bytes"])))
+            raise _Refused(
+                problems.make(
+                    "email_too_large",
+                    file=relative,
+                    size=discover.megabytes(record.size),
+                    limit=discover.megabytes(limits["max_email_bytes"]),
+                )
+            )
         writer.email(relative, data, depth=1, top=True)
         if not writer.found:  # nothing attached: the email itself is listed, and why
-            empty = writer.refusal(relative, problems.make("email_no_attachments",
-                                                           file=relative), email=False)
+            empty = writer.refusal(
+                relative, problems.make("email_no_attachments", file=relative), email=False
+            )
             empty.kind, empty.email_date = "email", record.date
             writer.found.append(empty)
     except _Refused as refused:
         record.error = refused.problem.message
         writer.found.append(writer.refusal(relative, refused.problem, email=False))
-    except (OSError, RecursionError, MemoryError, LookupError, ValueError, TypeError,
-            AttributeError, IndexError) as exc:  # a broken email is recorded, never fatal
+    except (
+        OSError,
+        RecursionError,
+        MemoryError,
+        LookupError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+    ) as exc:  # a broken email is recorded, never fatal
         code = "file_vanished" if isinstance(exc, FileNotFoundError) else "email_unreadable"
-        problem = problems.make(code, file=relative, detail=_technical(exc)[:120],
-                                technical=_technical(exc))
+        problem = problems.make(code, file=relative, detail=_technical(exc)[:120], technical=_technical(exc))
         record.error = problem.message
         writer.found.append(writer.refusal(relative, problem, email=False))
     return record, writer.found
 
 
-def unpack_archive(path: Path, inbox: Path, workdir: Path, limits: dict[str, int],
-                   board: dt.tzinfo | None = None) -> tuple[SavedEmail, list[Candidate]]:
+def unpack_archive(
+    path: Path, inbox: Path, workdir: Path, limits: dict[str, int], board: dt.tzinfo | None = None
+) -> tuple[SavedEmail, list[Candidate]]:
     """A plain zip saved straight into the inbox ("download all attachments"), read like a
     zip attached to an email: its record (hash and size, which its files are checked
     through) and a candidate for every file inside, to the same depth. A zip over the size
@@ -117,10 +132,18 @@ def unpack_archive(path: Path, inbox: Path, workdir: Path, limits: dict[str, int
         record.size, record.sha256 = len(data), hashlib.sha256(data).hexdigest()
         writer.add(relative, data, depth=1)
     except OSError as exc:
-        writer.found.append(writer.refusal(relative, problems.make(
-            "file_vanished" if isinstance(exc, FileNotFoundError) else "file_unreadable",
-            file=relative, detail=_technical(exc)[:120], technical=_technical(exc)),
-            email=False))
+        writer.found.append(
+            writer.refusal(
+                relative,
+                problems.make(
+                    "file_vanished" if isinstance(exc, FileNotFoundError) else "file_unreadable",
+                    file=relative,
+                    detail=_technical(exc)[:120],
+                    technical=_technical(exc),
+                ),
+                email=False,
+            )
+        )
     return record, writer.found
 
 
@@ -148,8 +171,13 @@ def _technical(exc: BaseException) -> str:
 
 def _read_bounded(path: Path, limit: int) -> bytes:
     """At most ``limit`` + 1 bytes of a regular file (never blocks on a FIFO put there)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-                 | getattr(os, "O_BINARY", 0))
+    fd = os.open(
+        path,
+        os.O_RDONLY
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_BINARY", 0),
+    )
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise OSError("not a regular file")
@@ -157,20 +185,17 @@ def _read_bounded(path: Path, limit: int) -> bytes:
 
 
 def _headers(record: SavedEmail, message: EmailMessage, board: dt.tzinfo | None) -> None:
-    record.sender = _CONTROL.sub("", parseaddr(_header(message, "From"))[1].lower()).replace(
-        " ", "")[:200]
+    record.sender = _CONTROL.sub("", parseaddr(_header(message, "From"))[1].lower()).replace(" ", "")[:200]
     record.subject = _CONTROL.sub(" ", _header(message, "Subject"))[:200]
     try:
         date = parsedate_to_datetime(_header(message, "Date"))
         # the Board's clock (its time zone, Vietnam's by default), whatever the machine's
-        record.date = date if date.tzinfo is None else date.astimezone(
-            board or VIETNAM).replace(tzinfo=None)
+        record.date = date if date.tzinfo is None else date.astimezone(board or VIETNAM).replace(tzinfo=None)
     except (TypeError, ValueError, OverflowError, IndexError):
         record.date = None
     # a date before email existed here, or a year after the email was saved (year 9999),
     # is not trusted: the file's own time is used instead
-    if record.date is not None and not (
-            _EARLIEST <= record.date <= record.saved + dt.timedelta(days=366)):
+    if record.date is not None and not (_EARLIEST <= record.date <= record.saved + dt.timedelta(days=366)):
         record.date = None
 
 
@@ -202,9 +227,13 @@ def _depth(message: Message, limit: int) -> int:
 
 def _attachments(message: EmailMessage) -> list[EmailMessage]:
     """Every attached file, forwarded emails included (walk descends into message/rfc822)."""
-    return [part for part in message.walk()
-            if not part.is_multipart() and part.get_content_type() != "message/rfc822"
-            and (_filename(part) or part.get_content_disposition() == "attachment")]
+    return [
+        part
+        for part in message.walk()
+        if not part.is_multipart()
+        and part.get_content_type() != "message/rfc822"
+        and (_filename(part) or part.get_content_disposition() == "attachment")
+    ]
 
 
 def _filename(part: EmailMessage) -> str | None:
@@ -221,8 +250,9 @@ class _Attachments:
     email (or one zip in the inbox) counts against ``max_unpacked_bytes``.
     """
 
-    def __init__(self, record: SavedEmail, workdir: Path, limits: dict[str, int],
-                 board: dt.tzinfo | None = None):
+    def __init__(
+        self, record: SavedEmail, workdir: Path, limits: dict[str, int], board: dt.tzinfo | None = None
+    ):
         self.record, self.workdir, self.limits, self.board = record, workdir, limits, board
         self.found: list[Candidate] = []
         self._count = itertools.count(1)
@@ -234,18 +264,22 @@ class _Attachments:
         # parsing a million tiny parts takes gigabytes
         parts = data.count(b"\n--")
         if parts > self.limits["max_parts"]:
-            raise _Refused(problems.make("too_many_parts", file=relative, count=parts,
-                                         limit=self.limits["max_parts"]))
+            raise _Refused(
+                problems.make("too_many_parts", file=relative, count=parts, limit=self.limits["max_parts"])
+            )
         message = email.message_from_bytes(data, policy=policy.default)
         if top:
             _headers(self.record, message, self.board)
-        if _depth(message, self.limits["max_nesting_depth"] * 4) > \
-                self.limits["max_nesting_depth"] * 4:
-            raise _Refused(problems.make("nested_too_deep", file=relative,
-                                         limit=self.limits["max_nesting_depth"]))
+        if _depth(message, self.limits["max_nesting_depth"] * 4) > self.limits["max_nesting_depth"] * 4:
+            raise _Refused(
+                problems.make("nested_too_deep", file=relative, limit=self.limits["max_nesting_depth"])
+            )
         if any(isinstance(d, _NO_BOUNDARY) for d in message.defects):
-            raise _Refused(problems.make("email_unreadable", file=relative,
-                                         detail="thư nhiều phần nhưng thiếu dấu ranh giới"))
+            raise _Refused(
+                problems.make(
+                    "email_unreadable", file=relative, detail="thư nhiều phần nhưng thiếu dấu ranh giới"
+                )
+            )
         for n, part in enumerate(_attachments(message), start=1):
             name = shown_name(_filename(part), n)
             if top:
@@ -255,9 +289,17 @@ class _Attachments:
                 payload = part.get_payload(decode=True) or b""
                 payload = payload if isinstance(payload, bytes) else b""
             except Exception as exc:  # a payload the email library cannot decode
-                self.found.append(self.refusal(where, problems.make(
-                    "member_corrupt", file=where, detail="không giải mã được",
-                    technical=_technical(exc))))
+                self.found.append(
+                    self.refusal(
+                        where,
+                        problems.make(
+                            "member_corrupt",
+                            file=where,
+                            detail="không giải mã được",
+                            technical=_technical(exc),
+                        ),
+                    )
+                )
                 continue
             if not self._spend(where, len(payload)):
                 continue
@@ -275,17 +317,28 @@ class _Attachments:
             self.email(where, data, depth)
         except _Refused as refused:
             self.found.append(self.refusal(where, refused.problem))
-        except (RecursionError, LookupError, ValueError, TypeError, AttributeError,
-                IndexError) as exc:
-            self.found.append(self.refusal(where, problems.make(
-                "email_unreadable", file=where, detail=_technical(exc)[:120],
-                technical=_technical(exc))))
+        except (RecursionError, LookupError, ValueError, TypeError, AttributeError, IndexError) as exc:
+            self.found.append(
+                self.refusal(
+                    where,
+                    problems.make(
+                        "email_unreadable",
+                        file=where,
+                        detail=_technical(exc)[:120],
+                        technical=_technical(exc),
+                    ),
+                )
+            )
 
     def add(self, where: str, data: bytes, depth: int) -> None:
         if _plain_zip(data):
             if depth > self.limits["max_nesting_depth"]:
-                self.found.append(self.refusal(where, problems.make(
-                    "nested_too_deep", file=where, limit=self.limits["max_nesting_depth"])))
+                self.found.append(
+                    self.refusal(
+                        where,
+                        problems.make("nested_too_deep", file=where, limit=self.limits["max_nesting_depth"]),
+                    )
+                )
             else:
                 self._zip(where, data, depth)
         else:
@@ -295,18 +348,31 @@ class _Attachments:
         """Whether ``size`` more bytes may be taken out; a refusal in its place if not."""
         if size > self.budget:
             self.budget = -1
-            self.found.append(self.refusal(where, problems.make(
-                "email_unpacked_too_large", file=where,
-                limit=discover.megabytes(self.limits["max_unpacked_bytes"]))))
+            self.found.append(
+                self.refusal(
+                    where,
+                    problems.make(
+                        "email_unpacked_too_large",
+                        file=where,
+                        limit=discover.megabytes(self.limits["max_unpacked_bytes"]),
+                    ),
+                )
+            )
             return False
         self.budget -= size
         return True
 
     def refusal(self, where: str, problem: Problem, email: bool = True) -> Candidate:
         """A candidate for an entry refused while unpacking (nothing written for it)."""
-        candidate = Candidate(path=self.workdir / "-", relative=where, size=0, sha256="",
-                              modified=self.record.date or self.archive_time or self.record.saved,
-                              kind="other", problems=[problem])
+        candidate = Candidate(
+            path=self.workdir / "-",
+            relative=where,
+            size=0,
+            sha256="",
+            modified=self.record.date or self.archive_time or self.record.saved,
+            kind="other",
+            problems=[problem],
+        )
         if email:
             self._from_email(candidate, where)
         return candidate
@@ -327,8 +393,11 @@ class _Attachments:
         self._from_email(candidate, where)
         # not when we unpacked it: when it was sent, else when the email (or zip) was saved
         candidate.modified = self.record.date or self.archive_time or self.record.saved
-        if candidate.kind == "other" and not _looks_like_workbook(name, data) and not any(
-                p.code == "file_bomb" for p in candidate.problems):
+        if (
+            candidate.kind == "other"
+            and not _looks_like_workbook(name, data)
+            and not any(p.code == "file_bomb" for p in candidate.problems)
+        ):
             candidate.kind, candidate.problems = "attachment", []  # a cover letter, a scan
         return candidate
 
@@ -336,16 +405,29 @@ class _Attachments:
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
-            self.found.append(self.refusal(where, problems.make(
-                "archive_unreadable", file=where, detail=_technical(exc)[:120],
-                technical=_technical(exc))))
+            self.found.append(
+                self.refusal(
+                    where,
+                    problems.make(
+                        "archive_unreadable",
+                        file=where,
+                        detail=_technical(exc)[:120],
+                        technical=_technical(exc),
+                    ),
+                )
+            )
             return
         with archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
             if len(infos) > self.limits["max_parts"]:
-                self.found.append(self.refusal(where, problems.make(
-                    "too_many_parts", file=where, count=len(infos),
-                    limit=self.limits["max_parts"])))
+                self.found.append(
+                    self.refusal(
+                        where,
+                        problems.make(
+                            "too_many_parts", file=where, count=len(infos), limit=self.limits["max_parts"]
+                        ),
+                    )
+                )
                 return
             if discover.zip_bomb(infos, self.limits):
                 self.found.append(self._candidate(where, data))  # refused there as a bomb
@@ -361,15 +443,38 @@ class _Attachments:
                 try:
                     content = archive.read(info)
                 except NotImplementedError as exc:
-                    self.found.append(self.refusal(member, problems.make(
-                        "member_unsupported", file=member, detail=str(exc)[:80],
-                        technical=_technical(exc))))
+                    self.found.append(
+                        self.refusal(
+                            member,
+                            problems.make(
+                                "member_unsupported",
+                                file=member,
+                                detail=str(exc)[:80],
+                                technical=_technical(exc),
+                            ),
+                        )
+                    )
                     continue
-                except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
-                        RuntimeError, lzma.LZMAError) as exc:
-                    self.found.append(self.refusal(member, problems.make(
-                        "member_corrupt", file=member, detail=_technical(exc)[:120],
-                        technical=_technical(exc))))
+                except (
+                    zipfile.BadZipFile,
+                    zlib.error,
+                    EOFError,
+                    OSError,
+                    ValueError,
+                    RuntimeError,
+                    lzma.LZMAError,
+                ) as exc:
+                    self.found.append(
+                        self.refusal(
+                            member,
+                            problems.make(
+                                "member_corrupt",
+                                file=member,
+                                detail=_technical(exc)[:120],
+                                technical=_technical(exc),
+                            ),
+                        )
+                    )
                     continue
                 self._take(member, member, content, depth + 1)
 
@@ -377,8 +482,9 @@ class _Attachments:
         if info.flag_bits & 0x1:
             return problems.make("member_encrypted", file=member)
         if info.compress_type not in _COMPRESSIONS:
-            return problems.make("member_unsupported", file=member,
-                                 detail=f"phương thức nén số {info.compress_type}")
+            return problems.make(
+                "member_unsupported", file=member, detail=f"phương thức nén số {info.compress_type}"
+            )
         return None
 
 
@@ -392,8 +498,7 @@ def _looks_like_workbook(name: str, data: bytes) -> bool:
 
 
 def _plain_names(names: set[str]) -> bool:
-    return not ({"xl/workbook.xml", "xl/workbook.bin", "content.xml", "word/document.xml"}
-                & names)
+    return not ({"xl/workbook.xml", "xl/workbook.bin", "content.xml", "word/document.xml"} & names)
 
 
 def _plain_zip(data: bytes) -> bool:

@@ -43,8 +43,12 @@ _HEADERS = "MESSAGE-ID DATE FROM SUBJECT"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _BATCH = 200
 # structural defects after which the parts of a message cannot be trusted: saved, left to the run
-_BROKEN = ("StartBoundaryNotFoundDefect", "NoBoundaryInMultipartDefect",
-           "MultipartInvariantViolationDefect", "CloseBoundaryNotFoundDefect")
+_BROKEN = (
+    "StartBoundaryNotFoundDefect",
+    "NoBoundaryInMultipartDefect",
+    "MultipartInvariantViolationDefect",
+    "CloseBoundaryNotFoundDefect",
+)
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,12 @@ class Settings:
     @property
     def hints(self) -> dict[str, str]:
         """What the password messages name: where staff put the password."""
-        return {"user": self.user, "host": self.host, "env": self.password_env or "(không đặt)",
-                "service": self.keyring_service or "(không đặt)"}
+        return {
+            "user": self.user,
+            "host": self.host,
+            "env": self.password_env or "(không đặt)",
+            "service": self.keyring_service or "(không đặt)",
+        }
 
 
 class MailboxError(Exception):
@@ -91,15 +99,19 @@ def load_settings(folder: Path | str) -> Settings:
     env = data.get("password_env") if isinstance(data, dict) else None
     if env is not None and not (isinstance(env, str) and _ENV_NAME.match(env)):
         # never echoed: what is written there may be the password itself
-        raise ConfigError(f"Tệp {path}, mục password_env: cần tên một biến môi trường (chữ "
-                          "không dấu, số, gạch dưới), ví dụ DIENHINH_MAIL_PASSWORD. Không ghi "
-                          "mật khẩu vào tệp này.")
+        raise ConfigError(
+            f"Tệp {path}, mục password_env: cần tên một biến môi trường (chữ "
+            "không dấu, số, gạch dưới), ví dụ DIENHINH_MAIL_PASSWORD. Không ghi "
+            "mật khẩu vào tệp này."
+        )
     _check_structure(path, data, descriptors.MAILBOX)
     try:
         since = dt.date.fromisoformat(data["since"])
     except ValueError:
-        raise ConfigError(f"Tệp {path}, mục since: \"{data['since']}\" không phải một ngày "
-                          "(năm-tháng-ngày, ví dụ \"2026-11-01\").") from None
+        raise ConfigError(
+            f'Tệp {path}, mục since: "{data["since"]}" không phải một ngày '
+            '(năm-tháng-ngày, ví dụ "2026-11-01").'
+        ) from None
     return Settings(**{**data, "since": since})
 
 
@@ -146,9 +158,9 @@ def connect(settings: Settings, secret: str) -> imaplib.IMAP4:
     where = {"host": settings.host, "port": settings.port}
     try:
         if settings.security == "imaps":
-            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(settings.host, settings.port,
-                                                      ssl_context=context,
-                                                      timeout=settings.timeout_seconds)
+            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                settings.host, settings.port, ssl_context=context, timeout=settings.timeout_seconds
+            )
         else:
             client = imaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout_seconds)
             if settings.security == "starttls":
@@ -157,8 +169,9 @@ def connect(settings: Settings, secret: str) -> imaplib.IMAP4:
                     raise MailboxError("mailbox_tls_unavailable", host=settings.host)
                 client.starttls(ssl_context=context)
     except ssl.SSLCertVerificationError as exc:
-        raise MailboxError("mailbox_certificate", host=settings.host,
-                           detail=exc.verify_message or "chứng chỉ không hợp lệ") from None
+        raise MailboxError(
+            "mailbox_certificate", host=settings.host, detail=exc.verify_message or "chứng chỉ không hợp lệ"
+        ) from None
     except (OSError, imaplib.IMAP4.error) as exc:
         raise MailboxError("mailbox_unreachable", detail=_network_detail(exc), **where) from None
     try:
@@ -211,8 +224,9 @@ def _check(typ: str, data: Any, what: str) -> Any:
 
 def _text(data: Any) -> str:
     parts = data if isinstance(data, list) else [data]
-    return " ".join(p.decode("utf-8", "replace") if isinstance(p, bytes) else str(p)
-                    for p in parts if p)[:200]
+    return " ".join(p.decode("utf-8", "replace") if isinstance(p, bytes) else str(p) for p in parts if p)[
+        :200
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,8 +288,12 @@ def _open(client: imaplib.IMAP4, folder: str, key: str) -> None:
     """EXAMINE a folder (read-only), or say which folders there are."""
     typ, _ = client.select(encode_folder(folder), readonly=True)
     if typ != "OK":
-        raise MailboxError("mailbox_folder_missing", folder=folder, key=key,
-                           folders=", ".join(folders(client)) or "(không có)")
+        raise MailboxError(
+            "mailbox_folder_missing",
+            folder=folder,
+            key=key,
+            folders=", ".join(folders(client)) or "(không có)",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,8 +330,13 @@ class _Header:
     subject: str
 
 
-def fetch(client: imaplib.IMAP4, settings: Settings, inbox: Path, since: dt.date | None = None,
-          progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None) -> FetchResult:
+def fetch(
+    client: imaplib.IMAP4,
+    settings: Settings,
+    inbox: Path,
+    since: dt.date | None = None,
+    progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
+) -> FetchResult:
     """Save every message with a workbook or zip attached into ``inbox`` as ``.eml``, once."""
     inbox.mkdir(parents=True, exist_ok=True)
     for leftover in inbox.glob(PARTIAL_PREFIX + "*"):  # from a fetch killed mid-write
@@ -329,13 +352,15 @@ def fetch(client: imaplib.IMAP4, settings: Settings, inbox: Path, since: dt.date
     for header in headers:
         # known by its Message-ID and its date: a mail program that gives every email the same
         # Message-ID (some scanners do) cannot make a second report look already fetched
-        if header.message_id and ((header.message_id, header.date) in known_ids
-                                  or _name(header.date, _id_hash(header.message_id))
-                                  in known_names):
+        if header.message_id and (
+            (header.message_id, header.date) in known_ids
+            or _name(header.date, _id_hash(header.message_id)) in known_names
+        ):
             result.already += 1
         elif header.size > settings.max_message_bytes:
-            result.too_large.append(Listed(header.sender, header.subject, _shown_date(header.date),
-                                           note=megabytes(header.size)))
+            result.too_large.append(
+                Listed(header.sender, header.subject, _shown_date(header.date), note=megabytes(header.size))
+            )
         else:
             wanted.append(header)
     for header in progress(wanted, len(wanted)) if progress else wanted:
@@ -345,18 +370,18 @@ def fetch(client: imaplib.IMAP4, settings: Settings, inbox: Path, since: dt.date
     return result
 
 
-def _keep(raw: bytes, header: _Header, inbox: Path, known_names: set[str],
-          result: FetchResult) -> None:
+def _keep(raw: bytes, header: _Header, inbox: Path, known_names: set[str], result: FetchResult) -> None:
     """Save one downloaded message if it carries a workbook (or cannot be read to tell)."""
-    name = _name(header.date, _id_hash(header.message_id) if header.message_id
-                 else "raw-" + hashlib.sha256(raw).hexdigest()[:12])
+    name = _name(
+        header.date,
+        _id_hash(header.message_id) if header.message_id else "raw-" + hashlib.sha256(raw).hexdigest()[:12],
+    )
     if name in known_names:
         result.already += 1
         return
     verdict = _carries_workbook(raw)
     if verdict is False:
-        result.without_workbook.append(Listed(header.sender, header.subject,
-                                              _shown_date(header.date)))
+        result.without_workbook.append(Listed(header.sender, header.subject, _shown_date(header.date)))
         return
     _write_atomically(inbox / name, raw)
     known_names.add(name)
@@ -367,28 +392,34 @@ def _keep(raw: bytes, header: _Header, inbox: Path, known_names: set[str],
 
 def _chunks(uids: list[bytes]) -> Iterator[list[bytes]]:
     for start in range(0, len(uids), _BATCH):
-        yield uids[start:start + _BATCH]
+        yield uids[start : start + _BATCH]
 
 
 def _headers(client: imaplib.IMAP4, uids: list[bytes]) -> list[_Header]:
-    typ, data = client.uid("FETCH", b",".join(uids).decode(),
-                           f"(RFC822.SIZE BODY.PEEK[HEADER.FIELDS ({_HEADERS})])")
+    typ, data = client.uid(
+        "FETCH", b",".join(uids).decode(), f"(RFC822.SIZE BODY.PEEK[HEADER.FIELDS ({_HEADERS})])"
+    )
     _check(typ, data, "FETCH")
     found = []
     items = list(data)
     for n, item in enumerate(items):
         if not isinstance(item, tuple):
             continue
-        meta = item[0] + (items[n + 1] if n + 1 < len(items) and isinstance(items[n + 1], bytes)
-                          else b"")
+        meta = item[0] + (items[n + 1] if n + 1 < len(items) and isinstance(items[n + 1], bytes) else b"")
         uid, size = re.search(rb"UID (\d+)", meta), re.search(rb"RFC822\.SIZE (\d+)", meta)
         if not uid:
             continue
         parsed = BytesHeaderParser(policy=policy.default).parsebytes(item[1])
-        found.append(_Header(uid=uid.group(1).decode(), size=int(size.group(1)) if size else 0,
-                             message_id=_message_id(parsed), date=_date(parsed),
-                             sender=_safe(parseaddr(str(parsed.get("From", "")))[1]),
-                             subject=_safe(str(parsed.get("Subject", "")))))
+        found.append(
+            _Header(
+                uid=uid.group(1).decode(),
+                size=int(size.group(1)) if size else 0,
+                message_id=_message_id(parsed),
+                date=_date(parsed),
+                sender=_safe(parseaddr(str(parsed.get("From", "")))[1]),
+                subject=_safe(str(parsed.get("Subject", ""))),
+            )
+        )
     return found
 
 
@@ -523,8 +554,7 @@ def append_drafts(client: imaplib.IMAP4, settings: Settings, paths: list[Path]) 
 
 def _present_ids(client: imaplib.IMAP4) -> set[str]:
     uids = _check(*client.uid("SEARCH", None, "ALL"), "SEARCH")[0].split()
-    return {h.message_id for chunk in _chunks(uids) for h in _headers(client, chunk)
-            if h.message_id}
+    return {h.message_id for chunk in _chunks(uids) for h in _headers(client, chunk) if h.message_id}
 
 
 def drafts_in(folder: Path) -> list[Path]:
@@ -534,4 +564,3 @@ def drafts_in(folder: Path) -> list[Path]:
 def session(settings: Settings, prompt: Callable[[str], str] | None = None) -> imaplib.IMAP4:
     """Password found, connection made and logged in."""
     return connect(settings, password(settings, prompt))
-

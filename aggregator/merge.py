@@ -127,8 +127,14 @@ def resolve(outcomes: list[FileOutcome], config: Config, deadline: dt.date) -> l
     statuses = []
     for unit in config.units:
         files = by_unit.get(unit.code, [])
-        status = UnitStatus(code=unit.code, name=unit.name, group=unit.group, quota=unit.quota,
-                            status="missing" if not files else "rejected", files=files)
+        status = UnitStatus(
+            code=unit.code,
+            name=unit.name,
+            group=unit.group,
+            quota=unit.quota,
+            status="missing" if not files else "rejected",
+            files=files,
+        )
         usable = sorted((f for f in files if f.status == ACCEPTED), key=_recency)
         if usable:
             _supersede(usable)
@@ -151,12 +157,14 @@ def _supersede(usable: list[FileOutcome]) -> None:
     if len(usable) > 1 and _recency(usable[-2])[:3] == _recency(newest)[:3]:
         tied = usable[-2]
         for one, other in ((newest, tied), (tied, newest)):
-            one.problems.append(problems.make("file_tie", file=one.candidate.relative,
-                                              other=other.candidate.relative))
+            one.problems.append(
+                problems.make("file_tie", file=one.candidate.relative, other=other.candidate.relative)
+            )
     for older in usable[:-1]:
         older.status = SUPERSEDED
-        older.problems.append(problems.make("file_superseded", file=older.candidate.relative,
-                                            newer=newest.candidate.relative))
+        older.problems.append(
+            problems.make("file_superseded", file=older.candidate.relative, newer=newest.candidate.relative)
+        )
 
 
 def accepted_records(statuses: list[UnitStatus], config: Config) -> pd.DataFrame:
@@ -168,7 +176,6 @@ def accepted_records(statuses: list[UnitStatus], config: Config) -> pd.DataFrame
         used = status.used
         if used is None or not used.rows:
             continue
-        lineage = {"unit": status.code, "file": used.candidate.relative,
-                   "sha256": used.candidate.sha256}
+        lineage = {"unit": status.code, "file": used.candidate.relative, "sha256": used.candidate.sha256}
         rows += [lineage | row for row in used.rows if row["accepted"]]
     return records_frame(rows, columns)

@@ -49,7 +49,7 @@ def _deletes(key: str, depth: int) -> set[str]:
     """Every string made by deleting up to ``depth`` characters of ``key``."""
     found, edge = {key}, {key}
     for _ in range(depth):
-        edge = {word[:i] + word[i + 1:] for word in edge for i in range(len(word))}
+        edge = {word[:i] + word[i + 1 :] for word in edge for i in range(len(word))}
         found |= edge
     return found
 
@@ -78,7 +78,8 @@ class UnitMatcher:
         self.unmarked: dict[str, set[str]] = {}
         self._abbreviations = sorted(
             ((loose_key(k), loose_key(v)) for k, v in config.abbreviations.items()),
-            key=lambda kv: -len(kv[0]))
+            key=lambda kv: -len(kv[0]),
+        )
         self._ignore = sorted((loose_key(t) for t in config.ignore), key=len, reverse=True)
         self._short: dict[str, str] = {}
         for full, short in self._abbreviations:  # one pass of one pattern, longest first
@@ -86,8 +87,9 @@ class UnitMatcher:
             self._short.setdefault(strip_marks(full), short)
         self._shorten = _words(self._short)
         self._drop = _words({t: "" for t in self._ignore})
-        self._ignore_tail = sorted({tuple(strip_marks(t).split()) for t in self._ignore},
-                                   key=len, reverse=True)
+        self._ignore_tail = sorted(
+            {tuple(strip_marks(t).split()) for t in self._ignore}, key=len, reverse=True
+        )
         self._orgs: dict[tuple[str, ...], str] = {}
         for phrase in config.organisations:
             key = self.canonical(phrase)
@@ -155,8 +157,8 @@ class UnitMatcher:
         while trimmed and words:  # "... tinh Khanh Hoa" typed without marks, at the end
             trimmed = False
             for tail in self._ignore_tail:
-                if len(words) > len(tail) and tuple(words[-len(tail):]) == tail:
-                    words, trimmed = words[:-len(tail)], True
+                if len(words) > len(tail) and tuple(words[-len(tail) :]) == tail:
+                    words, trimmed = words[: -len(tail)], True
                     break
         return " ".join(words)
 
@@ -179,7 +181,7 @@ class UnitMatcher:
             level, rest = "", words[start:]
             found = self._prefix(words, start, self._levels)
             if found and found[0] < len(words):
-                level, rest = found[1], words[found[0]:]
+                level, rest = found[1], words[found[0] :]
             elif len(rest) > 1:
                 for n in range(min(3, len(rest) - 1), 0, -1):  # "Đảng ủy Công an tỉnh"
                     if tuple(rest[-n:]) in self._levels:
@@ -192,10 +194,9 @@ class UnitMatcher:
         return readings or [Parsed("", "", key)]
 
     @staticmethod
-    def _prefix(words: list[str], start: int, table: dict[tuple[str, ...], str]
-                ) -> tuple[int, str] | None:
+    def _prefix(words: list[str], start: int, table: dict[tuple[str, ...], str]) -> tuple[int, str] | None:
         for n in range(min(4, len(words) - start), 0, -1):
-            found = table.get(tuple(words[start:start + n]))
+            found = table.get(tuple(words[start : start + n]))
             if found is not None:
                 return start + n, found
         return None
@@ -309,6 +310,5 @@ class UnitMatcher:
                 codes = self._in_names.get(" ".join(words[i:j]))
                 if codes:
                     spans.append((i, j, codes))
-        kept = [s for s in spans
-                if not any(o[0] <= s[0] and s[1] <= o[1] and o[:2] != s[:2] for o in spans)]
+        kept = [s for s in spans if not any(o[0] <= s[0] and s[1] <= o[1] and o[:2] != s[:2] for o in spans)]
         return set().union(*(codes for _, _, codes in kept)) if kept else set()

@@ -27,8 +27,9 @@ def folder_name(year: int, period: str) -> str:
     return str(year) if period == "annual" else f"{year}-6-thang"
 
 
-def publish(outbox: Path, name: str, build: Callable[[Path], object],
-            after: Callable[[], object] = lambda: None) -> Path:
+def publish(
+    outbox: Path, name: str, build: Callable[[Path], object], after: Callable[[], object] = lambda: None
+) -> Path:
     """Build the outputs into a temporary folder, then swap them in atomically.
 
     ``after`` runs once the new folder is in place, still holding the lock (the register).
@@ -55,7 +56,7 @@ def scratch(outbox: Path) -> Iterator[Path]:
     outbox.mkdir(parents=True, exist_ok=True)
     for leftover in outbox.glob(f"{SCRATCH}*"):
         try:
-            pid = int(leftover.name[len(SCRATCH):])
+            pid = int(leftover.name[len(SCRATCH) :])
         except ValueError:
             continue
         if pid == os.getpid() or not _running(pid):

@@ -29,9 +29,14 @@ MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"  # for `sha256sum -c` and `aggregate.py verify`
 
 
-def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date,
-          previous: dict[str, Any] | None = None,
-          lap: Callable[[str], None] = lambda stage: None) -> list[Path]:
+def write(
+    result: RunResult,
+    folder: Path,
+    templates: Path,
+    report_date: dt.date,
+    previous: dict[str, Any] | None = None,
+    lap: Callable[[str], None] = lambda stage: None,
+) -> list[Path]:
     """Every output of the run into ``folder``; returns the files written.
 
     ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
@@ -40,8 +45,7 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     # first: its passing memory is free again before the master workbook's writer starts
     source = _register_source(result, folder)
     # the master workbook is the biggest single job: written beside the rest, on another CPU
-    master = workers.in_background(f"tệp tổng hợp {MASTER}", workbooks.write_master, result,
-                                   folder / MASTER)
+    master = workers.in_background(f"tệp tổng hợp {MASTER}", workbooks.write_master, result, folder / MASTER)
     try:
         jsonschema.validate(result.summary, result.config.summary_schema)
         written = [_json(folder / SUMMARY, result.summary), source]
@@ -55,8 +59,7 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     master()
     written.append(folder / MASTER)
     record = manifest(result, report_date)
-    record["outputs"] = [{"path": p.relative_to(folder).as_posix(), "sha256": sha256(p)}
-                         for p in written]
+    record["outputs"] = [{"path": p.relative_to(folder).as_posix(), "sha256": sha256(p)} for p in written]
     written.append(_json(folder / MANIFEST, record))
     lines = [f"{sha256(p)}  {p.relative_to(folder).as_posix()}\n" for p in written]
     (folder / CHECKSUMS).write_text("".join(lines), encoding="utf-8")
@@ -64,16 +67,13 @@ def write(result: RunResult, folder: Path, templates: Path, report_date: dt.date
     return [*written, folder / CHECKSUMS]
 
 
-def _reports(result: RunResult, folder: Path, templates: Path,
-             model: dict[str, Any]) -> list[Path]:
-    (folder / REPORT_HTML).write_text(report.render_html(result, templates, model),
-                                      encoding="utf-8")
+def _reports(result: RunResult, folder: Path, templates: Path, model: dict[str, Any]) -> list[Path]:
+    (folder / REPORT_HTML).write_text(report.render_html(result, templates, model), encoding="utf-8")
     report.render_docx(result, templates, model, folder / REPORT_DOCX)
     return [folder / REPORT_HTML, folder / REPORT_DOCX]
 
 
-def _feedback(result: RunResult, folder: Path, templates: Path,
-              report_date: dt.date) -> list[Path]:
+def _feedback(result: RunResult, folder: Path, templates: Path, report_date: dt.date) -> list[Path]:
     """A workbook and a ready-to-send draft for every unit (or unknown sender) with problems."""
     written = []
     targets = feedback.targets(result)
@@ -86,8 +86,10 @@ def _feedback(result: RunResult, folder: Path, templates: Path,
         draft.write_bytes(feedback.email(result, target, path, templates, report_date))
         written += [path, draft]
         if not target.recipients:
-            result.staff_notes.append(f"Thư {FEEDBACK}/{draft.name} chưa có địa chỉ người nhận "
-                                      "(đơn vị chưa đăng ký địa chỉ): điền ô \"Đến\" trước khi gửi.")
+            result.staff_notes.append(
+                f"Thư {FEEDBACK}/{draft.name} chưa có địa chỉ người nhận "
+                '(đơn vị chưa đăng ký địa chỉ): điền ô "Đến" trước khi gửi.'
+            )
     return written
 
 
@@ -95,8 +97,10 @@ def staff_notes(result: RunResult) -> list[str]:
     """What Board staff should do, never printed in the report nor sent to a unit."""
     notes = []
     report = result.config.report
-    files = {f"schemas/{name}": _shown(config_module.source(result.config.folder, name))
-             for name in ("units.yaml", "report.yaml")}  # the files this run really used
+    files = {
+        f"schemas/{name}": _shown(config_module.source(result.config.folder, name))
+        for name in ("units.yaml", "report.yaml")
+    }  # the files this run really used
 
     def said(text: str) -> str:
         for bundled, used in files.items():
@@ -104,12 +108,20 @@ def staff_notes(result: RunResult) -> list[str]:
         return text
 
     if _placeholder(str(report.get("document_number", ""))):
-        notes.append(said("Số văn bản chưa có (schemas/report.yaml, mục document_number): điền "
-                          "số trong bản Word trước khi trình ký."))
+        notes.append(
+            said(
+                "Số văn bản chưa có (schemas/report.yaml, mục document_number): điền "
+                "số trong bản Word trước khi trình ký."
+            )
+        )
     signer = str(report.get("signer", {}).get("name", ""))
     if _placeholder(signer) or signer in PLACEHOLDER_NAMES:
-        notes.append(said(f"Người ký \"{signer}\" là tên mẫu: sửa schemas/report.yaml, mục "
-                          "signer.name, rồi chạy lại (hoặc sửa trong bản Word)."))
+        notes.append(
+            said(
+                f'Người ký "{signer}" là tên mẫu: sửa schemas/report.yaml, mục '
+                "signer.name, rồi chạy lại (hoặc sửa trong bản Word)."
+            )
+        )
     seen = set()
     for outcome in result.outcomes:
         for p in outcome.problems:
@@ -138,20 +150,21 @@ def _placeholder(text: str) -> bool:
 def _register_source(result: RunResult, folder: Path, chunk: int = 5000) -> Path:
     """The period's accepted records with their codes: what the register is built from."""
     records = result.records
-    floats = [i for i, c in enumerate(register.COLUMNS)
-              if c in records and records[c].dtype.kind == "f"]
+    floats = [i for i, c in enumerate(register.COLUMNS) if c in records and records[c].dtype.kind == "f"]
 
     def rows() -> Any:
         for start in range(0, len(records), chunk):  # a slice at a time: little memory
-            part = records.iloc[start:start + chunk]
-            keys = part["name_key"].tolist() if "name_key" in part else \
-                [loose_key(n) for n in part["name"].tolist()]
+            part = records.iloc[start : start + chunk]
+            keys = (
+                part["name_key"].tolist()
+                if "name_key" in part
+                else [loose_key(n) for n in part["name"].tolist()]
+            )
             columns = {"code": part["model_code"].tolist(), "name_key": keys}
             values = [columns[c] if c in columns else part[c].tolist() for c in register.COLUMNS]
             yield from _whole((list(row) for row in zip(*values, strict=True)), floats)
 
-    return register.write_period_file(folder / register.PERIOD_FILE, result.year,
-                                      result.period, rows())
+    return register.write_period_file(folder / register.PERIOD_FILE, result.year, result.period, rows())
 
 
 def _whole(rows: Any, floats: list[int]) -> Any:
@@ -166,30 +179,45 @@ def _whole(rows: Any, floats: list[int]) -> Any:
 
 
 def _json(path: Path, data: Any) -> Path:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n",
-                    encoding="utf-8")
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     return path
 
 
 def manifest(result: RunResult, report_date: dt.date) -> dict[str, Any]:
     """Every input file with its fate, and what produced this run."""
     return {
-        "program": {"name": "dienhinh-aggregator", "version": __version__,
-                    "python": platform.python_version(), "libraries": _versions()},
-        "run": {"year": result.year, "period": result.period,
-                "deadline": result.deadline.isoformat(), "report_date": report_date.isoformat(),
-                **result.options},
+        "program": {
+            "name": "dienhinh-aggregator",
+            "version": __version__,
+            "python": platform.python_version(),
+            "libraries": _versions(),
+        },
+        "run": {
+            "year": result.year,
+            "period": result.period,
+            "deadline": result.deadline.isoformat(),
+            "report_date": report_date.isoformat(),
+            **result.options,
+        },
         "schemas": result.config.hashes,
-        "emails": [{"path": e.relative, "sha256": e.sha256, "size": e.size, "from": e.sender,
-                    "date": e.date.isoformat() if e.date else None, "subject": e.subject,
-                    "attachments": e.attachments, "error": e.error or None}
-                   for e in result.emails],
+        "emails": [
+            {
+                "path": e.relative,
+                "sha256": e.sha256,
+                "size": e.size,
+                "from": e.sender,
+                "date": e.date.isoformat() if e.date else None,
+                "subject": e.subject,
+                "attachments": e.attachments,
+                "error": e.error or None,
+            }
+            for e in result.emails
+        ],
         "files": [_file(o, result) for o in result.outcomes],
         "staff_notes": result.staff_notes,
         # entries left alone by their name (lock files, Thumbs.db, the inbox's README, this
         # program's own outputs): never hashed nor opened
-        "ignored": [{"path": i.relative, "status": "ignored", "reason": i.reason}
-                    for i in result.ignored],
+        "ignored": [{"path": i.relative, "status": "ignored", "reason": i.reason} for i in result.ignored],
     }
 
 
@@ -197,21 +225,31 @@ def _file(outcome: FileOutcome, result: RunResult) -> dict[str, Any]:
     c = outcome.candidate
     unit_name = result.config.unit(outcome.unit).name if outcome.unit else None
     return {
-        "path": c.relative, "sha256": c.sha256, "size": c.size, "type": c.kind,
-        "email": c.email, "attachment": c.attachment, "sender": c.sender,
+        "path": c.relative,
+        "sha256": c.sha256,
+        "size": c.size,
+        "type": c.kind,
+        "email": c.email,
+        "attachment": c.attachment,
+        "sender": c.sender,
         "email_date": c.email_date.isoformat() if c.email_date else None,
-        "modified": c.modified.isoformat(), "status": outcome.status,
-        "unit": outcome.unit, "unit_name": unit_name, "identified_by": outcome.identified_by or None,
+        "modified": c.modified.isoformat(),
+        "status": outcome.status,
+        "unit": outcome.unit,
+        "unit_name": unit_name,
+        "identified_by": outcome.identified_by or None,
         "identification": outcome.identification or None,
-        "year": outcome.year, "period": outcome.period,
+        "year": outcome.year,
+        "period": outcome.period,
         "report_date": outcome.report_date.isoformat() if outcome.report_date else None,
         "received": outcome.received.isoformat() if outcome.status != "ignored" else None,
         "received_source": outcome.received_source,
         "received_source_text": RECEIVED_SOURCE[outcome.received_source],
-        "sheets": [{"name": t.sheet, "header_row": t.header_row, "rows": t.count}
-                   for t in outcome.tables],
-        "rows_read": outcome.rows_read, "rows_valid": outcome.rows_valid,
-        "rows_invalid": outcome.rows_invalid, "rows_counted": outcome.rows_counted,
+        "sheets": [{"name": t.sheet, "header_row": t.header_row, "rows": t.count} for t in outcome.tables],
+        "rows_read": outcome.rows_read,
+        "rows_valid": outcome.rows_valid,
+        "rows_invalid": outcome.rows_invalid,
+        "rows_counted": outcome.rows_counted,
         "contact": outcome.contact,
         "reasons": [p.message for p in outcome.file_errors],
         "problems": [p.to_dict() for p in outcome.problems],

@@ -66,8 +66,7 @@ class FileProcessor:
         self.validator = RowValidator(config, year)
 
     def process(self, candidate: discover.Candidate) -> FileOutcome:
-        outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems),
-                              as_of=self.as_of)
+        outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems), as_of=self.as_of)
         if candidate.kind in ("junk", "attachment", "link", "email"):
             outcome.status = IGNORED
             return outcome
@@ -80,15 +79,23 @@ class FileProcessor:
         except (KeyboardInterrupt, SystemExit):
             raise
         except MemoryError:
-            outcome.problems.append(problems.make(
-                "file_out_of_memory", file=candidate.relative, technical="MemoryError",
-                limit=discover.megabytes(self.config.limits["max_worker_memory_bytes"])))
+            outcome.problems.append(
+                problems.make(
+                    "file_out_of_memory",
+                    file=candidate.relative,
+                    technical="MemoryError",
+                    limit=discover.megabytes(self.config.limits["max_worker_memory_bytes"]),
+                )
+            )
         except BaseException as exc:  # a file must never stop the run: record it and go on
             # (BaseException: a reader that panics raises PanicException, which is one)
             log.debug("unexpected error in %s\n%s", candidate.relative, traceback.format_exc())
             technical = f"{type(exc).__name__}: {exc}"
-            outcome.problems.append(problems.make("file_unreadable", file=candidate.relative,
-                                                  detail=technical[:160], technical=technical))
+            outcome.problems.append(
+                problems.make(
+                    "file_unreadable", file=candidate.relative, detail=technical[:160], technical=technical
+                )
+            )
             outcome.tables, outcome.rows = [], None
         outcome.status = REJECTED if outcome.file_errors else ACCEPTED
         if not outcome.problems:  # nothing to show the unit: the rows as typed are not needed
@@ -98,15 +105,25 @@ class FileProcessor:
 
     def _read(self, outcome: FileOutcome) -> None:
         candidate, started = outcome.candidate, time.perf_counter()
-        sheets = load_sheets(candidate.path, candidate.relative, self.config.limits,
-                             found=outcome.problems, kind=candidate.kind)
+        sheets = load_sheets(
+            candidate.path,
+            candidate.relative,
+            self.config.limits,
+            found=outcome.problems,
+            kind=candidate.kind,
+        )
         mark_uncalculated(sheets, candidate.path, candidate.kind)
-        outcome.problems += repair_legacy_text(sheets, candidate.path, candidate.kind,
-                                               candidate.relative)
+        outcome.problems += repair_legacy_text(sheets, candidate.path, candidate.kind, candidate.relative)
         book = locate(sheets, self.config, candidate.relative)
-        found = identify(book, self.matcher, candidate.relative, _stem(candidate),
-                         self.year, self.period,
-                         sender=None if candidate.bundled else candidate.sender)
+        found = identify(
+            book,
+            self.matcher,
+            candidate.relative,
+            _stem(candidate),
+            self.year,
+            self.period,
+            sender=None if candidate.bundled else candidate.sender,
+        )
         outcome.problems += book.problems + found.problems
         outcome.unit, outcome.identified_by = found.unit, found.how
         outcome.identification = found.evidence
@@ -114,8 +131,7 @@ class FileProcessor:
         outcome.year, outcome.period, outcome.report_date = found.year, found.period, found.report_date
         self._check_report_date(outcome)
         outcome.tables, outcome.assessment = book.tables, book.assessment
-        outcome.contact = {k: nfc(book.info[k]) for k in ("preparer", "phone", "email")
-                           if k in book.info}
+        outcome.contact = {k: nfc(book.info[k]) for k in ("preparer", "phone", "email") if k in book.info}
         outcome.seconds["read"] = time.perf_counter() - started
         if book.tables:
             checked = self.validator.validate(book.tables, candidate.relative)
@@ -123,9 +139,9 @@ class FileProcessor:
             outcome.keep_rows(checked.rows)
             outcome.problems += checked.problems
             if not checked.rows:
-                outcome.problems.append(problems.make("no_rows", file=candidate.relative,
-                                                      sheet=book.tables[0].sheet))
-
+                outcome.problems.append(
+                    problems.make("no_rows", file=candidate.relative, sheet=book.tables[0].sheet)
+                )
 
     def _check_report_date(self, outcome: FileOutcome) -> None:
         """A "Ngày báo cáo" after the run's date, or over a day after the file's own time,
@@ -134,16 +150,26 @@ class FileProcessor:
         if typed is None:
             return
         file_day = candidate.modified.date()
-        why = ("sau ngày lập báo cáo tổng hợp" if self.as_of and typed > self.as_of else
-               "sau thời điểm tệp được lưu hơn một ngày"
-               if self.file_times_tell and not candidate.email_date
-               and typed > file_day + dt.timedelta(days=1) else "")
+        why = (
+            "sau ngày lập báo cáo tổng hợp"
+            if self.as_of and typed > self.as_of
+            else "sau thời điểm tệp được lưu hơn một ngày"
+            if self.file_times_tell and not candidate.email_date and typed > file_day + dt.timedelta(days=1)
+            else ""
+        )
         if not why:
             return
         outcome.report_date_trusted = False
         used = "ngày gửi thư" if candidate.email_date else f"thời điểm lưu tệp ({file_day:%d/%m/%Y})"
-        outcome.problems.append(problems.make("report_date_untrusted", file=candidate.relative,
-                                              value=f"{typed:%d/%m/%Y}", why=why, used=used))
+        outcome.problems.append(
+            problems.make(
+                "report_date_untrusted",
+                file=candidate.relative,
+                value=f"{typed:%d/%m/%Y}",
+                why=why,
+                used=used,
+            )
+        )
 
     def _check_sender(self, outcome: FileOutcome) -> None:
         """A workbook mailed from an address its unit has not registered: a warning."""
@@ -152,9 +178,15 @@ class FileProcessor:
             return
         registered = [e.lower() for e in self.config.unit(unit).emails]
         if registered and sender not in registered:
-            outcome.problems.append(problems.make(
-                "sender_unregistered", file=outcome.candidate.relative, value=sender,
-                unit=self.config.unit(unit).name, registered=", ".join(registered)))
+            outcome.problems.append(
+                problems.make(
+                    "sender_unregistered",
+                    file=outcome.candidate.relative,
+                    value=sender,
+                    unit=self.config.unit(unit).name,
+                    registered=", ".join(registered),
+                )
+            )
 
 
 def _stem(candidate: discover.Candidate) -> str:
@@ -164,11 +196,19 @@ def _stem(candidate: discover.Candidate) -> str:
     return candidate.path.stem
 
 
-def aggregate(config: Config, inbox: Path, year: int, period: str,
-              progress: Progress = lambda outcomes, total: outcomes, jobs: int = 1,
-              lap: Callable[[str], None] = lambda stage: None,
-              outbox: Path | None = None, scratch: Path | None = None,
-              as_of: dt.date | None = None, history: History | None = None) -> RunResult:
+def aggregate(
+    config: Config,
+    inbox: Path,
+    year: int,
+    period: str,
+    progress: Progress = lambda outcomes, total: outcomes,
+    jobs: int = 1,
+    lap: Callable[[str], None] = lambda stage: None,
+    outbox: Path | None = None,
+    scratch: Path | None = None,
+    as_of: dt.date | None = None,
+    history: History | None = None,
+) -> RunResult:
     """Run every stage on the inbox for one year and period, and return what was found.
 
     ``jobs`` processes read files side by side; the result is the same for any number.
@@ -183,8 +223,7 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
         items, emails, ignored = collect(inbox, Path(workdir), config, outbox)
         processor.file_times_tell = file_times_tell(items)
         lap("discover")
-        read = workers.process_all(items, inbox, processor.process, config.limits, jobs,
-                                   config.board_zone)
+        read = workers.process_all(items, inbox, processor.process, config.limits, jobs, config.board_zone)
         outcomes = list(progress(read, len(items)))
         lap("read")
     deadline = config.deadline(year, period)
@@ -201,14 +240,25 @@ def aggregate(config: Config, inbox: Path, year: int, period: str,
     summary["files"]["ignored"] += len(ignored)  # left alone by name: counted, never read
     summary["continuity"] = comparison.summary
     lap("summarise")
-    return RunResult(config=config, year=year, period=period, deadline=deadline,
-                     outcomes=outcomes, statuses=statuses, records=records, summary=summary,
-                     emails=emails, ignored=ignored, history=history, comparison=comparison)
+    return RunResult(
+        config=config,
+        year=year,
+        period=period,
+        deadline=deadline,
+        outcomes=outcomes,
+        statuses=statuses,
+        records=records,
+        summary=summary,
+        emails=emails,
+        ignored=ignored,
+        history=history,
+        comparison=comparison,
+    )
 
 
-def collect(inbox: Path, workdir: Path, config: Config, outbox: Path | None = None,
-            paths: list[Path] | None = None
-            ) -> tuple[list[workers.Item], list[mail.SavedEmail], list[discover.Ignored]]:
+def collect(
+    inbox: Path, workdir: Path, config: Config, outbox: Path | None = None, paths: list[Path] | None = None
+) -> tuple[list[workers.Item], list[mail.SavedEmail], list[discover.Ignored]]:
     """Every entry to read, in inbox order: saved emails and zips give what they hold in their
     place; entries refused on sight come as candidates, so every entry has a fate.
 
@@ -217,8 +267,11 @@ def collect(inbox: Path, workdir: Path, config: Config, outbox: Path | None = No
     """
     items: list[workers.Item] = []
     emails: list[mail.SavedEmail] = []
-    found = (discover.walk(inbox, skip=_own_outputs(inbox, outbox)) if paths is None
-             else discover.walk_paths(paths, inbox))
+    found = (
+        discover.walk(inbox, skip=_own_outputs(inbox, outbox))
+        if paths is None
+        else discover.walk_paths(paths, inbox)
+    )
     for entry in found.entries:
         if isinstance(entry, discover.Candidate):
             items.append(entry)
@@ -227,13 +280,17 @@ def collect(inbox: Path, workdir: Path, config: Config, outbox: Path | None = No
             items += _unpacked(entry, inbox, workdir, config, emails)
         except Exception as exc:  # one entry never stops the run
             technical = f"{type(exc).__name__}: {exc}"
-            items.append(discover.refused(entry, entry.relative_to(inbox).as_posix(),
-                                          "file_unreadable", detail=technical[:160]))
+            items.append(
+                discover.refused(
+                    entry, entry.relative_to(inbox).as_posix(), "file_unreadable", detail=technical[:160]
+                )
+            )
     return items, emails, found.ignored
 
 
-def _unpacked(path: Path, inbox: Path, workdir: Path, config: Config,
-              emails: list[mail.SavedEmail]) -> list[workers.Item]:
+def _unpacked(
+    path: Path, inbox: Path, workdir: Path, config: Config, emails: list[mail.SavedEmail]
+) -> list[workers.Item]:
     """A saved email's attachments, a zip's files (each container in a folder of its own),
     or the file itself."""
     if mail.is_email(path):
@@ -241,15 +298,15 @@ def _unpacked(path: Path, inbox: Path, workdir: Path, config: Config,
         folder.mkdir()
         record, attached = mail.unpack(path, inbox, folder, config.limits, config.board_zone)
         emails.append(record)
-        books = [c for c in attached
-                 if isinstance(c, discover.Candidate) and c.kind not in ("junk", "attachment")]
+        books = [
+            c for c in attached if isinstance(c, discover.Candidate) and c.kind not in ("junk", "attachment")
+        ]
         for candidate in books if len(books) > 1 else []:
             candidate.bundled = True  # one email, several units' workbooks: no sender evidence
         return list(attached)
     if mail.is_plain_zip(path):
         folder = Path(tempfile.mkdtemp(prefix="nen-", dir=workdir))
-        record, inside = mail.unpack_archive(path, inbox, folder, config.limits,
-                                             config.board_zone)
+        record, inside = mail.unpack_archive(path, inbox, folder, config.limits, config.board_zone)
         if record.sha256:
             emails.append(record)  # the zip's own hash: what its files are checked through
         return list(inside)
@@ -281,10 +338,17 @@ def _own_outputs(inbox: Path, outbox: Path | None) -> tuple[Path, ...]:
     if outbox != inbox and inbox in outbox.parents:
         return (outbox,)
     if outbox == inbox:  # run folders (a manifest and its sums), the archive, temp folders
-        own = [p for p in inbox.iterdir() if p.is_dir() and not p.is_symlink() and (
-            (p / "manifest.json").is_file() or p.name in (outbox_layout.ARCHIVE, "templates")
-            or p.name.startswith("."))]
+        own = [
+            p
+            for p in inbox.iterdir()
+            if p.is_dir()
+            and not p.is_symlink()
+            and (
+                (p / "manifest.json").is_file()
+                or p.name in (outbox_layout.ARCHIVE, "templates")
+                or p.name.startswith(".")
+            )
+        ]
         register_files = [p for p in inbox.glob(f"{DB_NAME}*") if p.is_file()]
-        return (*own, *register_files, inbox / outbox_layout.RUN_LOG,
-                inbox / outbox_layout.LOCK_NAME)
+        return (*own, *register_files, inbox / outbox_layout.RUN_LOG, inbox / outbox_layout.LOCK_NAME)
     return ()

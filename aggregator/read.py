@@ -62,8 +62,11 @@ class ListTable:
     @property
     def table(self) -> pd.DataFrame:
         """The rows as a frame (for people and tests; the pipeline reads ``rows``)."""
-        return pd.DataFrame.from_records(self.rows, columns=[*self.columns, "row"]).astype(
-            object).astype({"row": int})
+        return (
+            pd.DataFrame.from_records(self.rows, columns=[*self.columns, "row"])
+            .astype(object)
+            .astype({"row": int})
+        )
 
 
 @dataclass
@@ -78,8 +81,13 @@ class WorkbookRead:
     problems: list[Problem] = field(default_factory=list)
 
 
-def load_sheets(path: Path, relative: str, limits: dict[str, int],
-                found: list[Problem] | None = None, kind: str | None = None) -> list[Sheet]:
+def load_sheets(
+    path: Path,
+    relative: str,
+    limits: dict[str, int],
+    found: list[Problem] | None = None,
+    kind: str | None = None,
+) -> list[Sheet]:
     """Every sheet's cell values (cached values of formulas), within the size limits.
 
     Sizes are checked before the reader allocates anything: for .xlsx and .ods from the
@@ -95,18 +103,31 @@ def load_sheets(path: Path, relative: str, limits: dict[str, int],
         with path.open("rb") as handle:
             book = python_calamine.CalamineWorkbook.from_filelike(handle)
             budget = _Budget(limits)
-            sheets = [_load_sheet(book, meta, path, kind, relative, limits, extents, budget,
-                                  found) for meta in book.sheets_metadata]
+            sheets = [
+                _load_sheet(book, meta, path, kind, relative, limits, extents, budget, found)
+                for meta in book.sheets_metadata
+            ]
             return [sheet for sheet in sheets if sheet is not None]
     except ReadRefused:
         raise
     except python_calamine.PasswordError as exc:
         raise ReadRefused(problems.make("file_encrypted", file=relative)) from exc
-    except (python_calamine.CalamineError, OSError, ValueError, zipfile.BadZipFile,
-            ElementTree.ParseError, KeyError) as exc:
-        raise ReadRefused(problems.make("file_unreadable", file=relative,
-                                        detail=str(exc)[:160],
-                                        technical=f"{type(exc).__name__}: {exc}")) from exc
+    except (
+        python_calamine.CalamineError,
+        OSError,
+        ValueError,
+        zipfile.BadZipFile,
+        ElementTree.ParseError,
+        KeyError,
+    ) as exc:
+        raise ReadRefused(
+            problems.make(
+                "file_unreadable",
+                file=relative,
+                detail=str(exc)[:160],
+                technical=f"{type(exc).__name__}: {exc}",
+            )
+        ) from exc
 
 
 class _Budget:
@@ -116,49 +137,89 @@ class _Budget:
         self.left = limits["max_cells_per_workbook"]
 
 
-def _refuse_oversized(extents: dict[str, tuple[int, ...]], relative: str,
-                      limits: dict[str, int]) -> None:
+def _refuse_oversized(extents: dict[str, tuple[int, ...]], relative: str, limits: dict[str, int]) -> None:
     for name, (height, width, *_) in extents.items():
         if height * width > limits["max_cells_per_sheet"]:
-            raise ReadRefused(problems.make(
-                "sheet_too_large", file=relative, sheet=name, rows=height, columns=width,
-                max_rows=limits["max_rows"], max_columns=limits["max_columns"]))
+            raise ReadRefused(
+                problems.make(
+                    "sheet_too_large",
+                    file=relative,
+                    sheet=name,
+                    rows=height,
+                    columns=width,
+                    max_rows=limits["max_rows"],
+                    max_columns=limits["max_columns"],
+                )
+            )
     if sum(e[0] * e[1] for e in extents.values()) > limits["max_cells_per_workbook"]:
         name, (height, width, *_) = max(extents.items(), key=lambda kv: kv[1][0] * kv[1][1])
-        raise ReadRefused(problems.make(
-            "sheet_too_large", file=relative, sheet=name, rows=height, columns=width,
-            max_rows=limits["max_rows"], max_columns=limits["max_columns"]))
+        raise ReadRefused(
+            problems.make(
+                "sheet_too_large",
+                file=relative,
+                sheet=name,
+                rows=height,
+                columns=width,
+                max_rows=limits["max_rows"],
+                max_columns=limits["max_columns"],
+            )
+        )
 
 
-def _load_sheet(book: Any, meta: Any, path: Path, kind: str, relative: str,
-                limits: dict[str, int],
-                extents: dict[str, tuple[int, ...]], budget: _Budget,
-                found: list[Problem]) -> Sheet | None:
+def _load_sheet(
+    book: Any,
+    meta: Any,
+    path: Path,
+    kind: str,
+    relative: str,
+    limits: dict[str, int],
+    extents: dict[str, tuple[int, ...]],
+    budget: _Budget,
+    found: list[Problem],
+) -> Sheet | None:
     visible = str(meta.visible).endswith("Visible")
     height, width, *inside = extents.get(meta.name, (0, 0))
     cells = height * width
     if cells > limits["max_cells_per_sheet"] or cells > budget.left:
         # a stray cell far away, a huge "used range": the cells within the row and column
         # limits are read, if they fit
-        rows, columns = inside or (min(height, limits["max_rows"]),
-                                   min(width, limits["max_columns"]))
+        rows, columns = inside or (min(height, limits["max_rows"]), min(width, limits["max_columns"]))
         if rows * columns > min(budget.left, limits["max_cells_per_sheet"]) or kind != "xlsx":
-            found.append(problems.make("sheet_skipped_large", file=relative, sheet=meta.name,
-                                       cells=_count(cells), limit=_count(
-                                           min(limits["max_cells_per_sheet"], budget.left))))
+            found.append(
+                problems.make(
+                    "sheet_skipped_large",
+                    file=relative,
+                    sheet=meta.name,
+                    cells=_count(cells),
+                    limit=_count(min(limits["max_cells_per_sheet"], budget.left)),
+                )
+            )
             return None
-        found.append(problems.make("sheet_read_in_part", file=relative, sheet=meta.name,
-                                   rows=_count(height), columns=_count(width),
-                                   read_rows=_count(rows), read_columns=_count(columns)))
+        found.append(
+            problems.make(
+                "sheet_read_in_part",
+                file=relative,
+                sheet=meta.name,
+                rows=_count(height),
+                columns=_count(width),
+                read_rows=_count(rows),
+                read_columns=_count(columns),
+            )
+        )
         budget.left -= rows * columns
-        return Sheet(name=meta.name, visible=visible, rows=_part_of_sheet(path, meta.name,
-                                                                          rows, columns))
+        return Sheet(name=meta.name, visible=visible, rows=_part_of_sheet(path, meta.name, rows, columns))
     sheet = book.get_sheet_by_name(meta.name)
     height, width = sheet.total_height + 1, sheet.total_width + 1  # last 0-based indices
     if height * width > limits["max_cells_per_sheet"] or height * width > budget.left:
-        found.append(problems.make("sheet_skipped_large", file=relative, sheet=meta.name,
-                                   cells=_count(height * width),
-                                   limit=_count(min(limits["max_cells_per_sheet"], budget.left))))
+        found.append(
+            problems.make(
+                "sheet_skipped_large",
+                file=relative,
+                sheet=meta.name,
+                cells=_count(height * width),
+                limit=_count(min(limits["max_cells_per_sheet"], budget.left)),
+            )
+        )
         return None
     budget.left -= height * width
     return Sheet(name=meta.name, visible=visible, rows=sheet.to_python(skip_empty_area=False))
@@ -172,8 +233,12 @@ def _part_of_sheet(path: Path, name: str, rows: int, columns: int) -> list[list[
     """The top-left ``rows`` × ``columns`` of one .xlsx sheet, streamed (openpyxl)."""
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        return [list(row) for row in book[name].iter_rows(
-            min_row=1, max_row=rows, min_col=1, max_col=columns, values_only=True)]
+        return [
+            list(row)
+            for row in book[name].iter_rows(
+                min_row=1, max_row=rows, min_col=1, max_col=columns, values_only=True
+            )
+        ]
     finally:
         book.close()
 
@@ -187,8 +252,7 @@ def _kind_of(path: Path) -> str:
     return "xlsx" if "xl/workbook.xml" in names else "ods" if "content.xml" in names else "other"
 
 
-def sheet_extents(path: Path, limits: dict[str, int], kind: str | None = None
-                  ) -> dict[str, tuple[int, ...]]:
+def sheet_extents(path: Path, limits: dict[str, int], kind: str | None = None) -> dict[str, tuple[int, ...]]:
     """Rows × columns each sheet would take in the reader, from its XML, read as a stream
     (for .xlsx, then rows × columns of the cells within the row and column limits);
     {} for formats not read this way (.xls, .xlsb)."""
@@ -208,8 +272,7 @@ _REF = re.compile(rb"\sr=\"([A-Z]{0,3})([0-9]{1,9})\"")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*[0-9]*:?([A-Z]{0,3})([0-9]{1,9})\"")
 
 
-def _xlsx_extents(archive: zipfile.ZipFile, max_rows: int, max_columns: int
-                  ) -> dict[str, tuple[int, ...]]:
+def _xlsx_extents(archive: zipfile.ZipFile, max_rows: int, max_columns: int) -> dict[str, tuple[int, ...]]:
     try:  # (an .xlsb keeps its sheets in binary parts: not measured here)
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
@@ -226,8 +289,9 @@ def _xlsx_extents(archive: zipfile.ZipFile, max_rows: int, max_columns: int
     return extents
 
 
-def _xml_extent(archive: zipfile.ZipFile, part: str, max_rows: int, max_columns: int
-                ) -> tuple[int, int, int, int]:
+def _xml_extent(
+    archive: zipfile.ZipFile, part: str, max_rows: int, max_columns: int
+) -> tuple[int, int, int, int]:
     """The largest of the declared used range and the cells' own references, streamed; then
     the extent of the cells within ``max_rows`` × ``max_columns`` (a second pass, only for a
     sheet that goes beyond them)."""
@@ -362,10 +426,15 @@ def repair_legacy_text(sheets: list[Sheet], path: Path, kind: str, relative: str
     found = legacy.repair(sheets, fonts)
     if not found:
         return []
-    names = {legacy.TCVN3: "TCVN3 (.VnTime)", legacy.TCVN3_CAPS: "TCVN3 (.VnTimeH)",
-             legacy.VNI: "VNI"}
-    return [problems.make("legacy_font", file=relative, count=sum(found.values()),
-                          fonts=", ".join(names[e] for e in sorted(found)))]
+    names = {legacy.TCVN3: "TCVN3 (.VnTime)", legacy.TCVN3_CAPS: "TCVN3 (.VnTimeH)", legacy.VNI: "VNI"}
+    return [
+        problems.make(
+            "legacy_font",
+            file=relative,
+            count=sum(found.values()),
+            fonts=", ".join(names[e] for e in sorted(found)),
+        )
+    ]
 
 
 def _fonts(path: Path, sheets: list[Sheet]) -> dict[tuple[str, int, int], str]:
@@ -395,30 +464,45 @@ def locate(sheets: list[Sheet], config: Config, relative: str) -> WorkbookRead:
     result = WorkbookRead()
     # a hidden sheet is never the list (a unit hides an old or draft one): it is named
     shown_sheets = [s for s in sheets if s.visible]
-    found = find_headers(shown_sheets, config.columns, config.sheets["list"],
-                         config.limits["header_search_rows"])
-    hidden = find_headers([s for s in sheets if not s.visible], config.columns,
-                          config.sheets["list"], config.limits["header_search_rows"])
-    result.problems += [problems.make("sheet_hidden", file=relative, sheet=sheet.name)
-                        for sheet, _first, _last, _mapping in hidden]
+    found = find_headers(
+        shown_sheets, config.columns, config.sheets["list"], config.limits["header_search_rows"]
+    )
+    hidden = find_headers(
+        [s for s in sheets if not s.visible],
+        config.columns,
+        config.sheets["list"],
+        config.limits["header_search_rows"],
+    )
+    result.problems += [
+        problems.make("sheet_hidden", file=relative, sheet=sheet.name)
+        for sheet, _first, _last, _mapping in hidden
+    ]
     if not found:
-        expected = ", ".join(f"\"{c.header}\"" for c in config.columns if c.required)
-        result.problems.append(problems.make("header_not_found", file=relative,
-                                             expected=expected))
+        expected = ", ".join(f'"{c.header}"' for c in config.columns if c.required)
+        result.problems.append(problems.make("header_not_found", file=relative, expected=expected))
     required = [c for c in config.columns if c.required]
     for n, (sheet, _first, last, mapping) in enumerate(found):
         missing = [c.header for c in required if c.key not in mapping]
         if n == 0:
-            result.problems += [problems.make("column_missing", file=relative, sheet=sheet.name,
-                                              column=header) for header in missing]
+            result.problems += [
+                problems.make("column_missing", file=relative, sheet=sheet.name, column=header)
+                for header in missing
+            ]
         elif missing:  # a second list-like sheet that cannot be read as a list: say so
-            result.problems.append(problems.make("sheet_ignored", file=relative,
-                                                 sheet=sheet.name, columns=", ".join(missing)))
+            result.problems.append(
+                problems.make("sheet_ignored", file=relative, sheet=sheet.name, columns=", ".join(missing))
+            )
             continue
         stopped: list[str] = []
-        result.tables.append(ListTable(sheet.name, last + 1, mapping,
-                                       table_below(sheet.rows, last, mapping, stopped),
-                                       stopped=stopped))
+        result.tables.append(
+            ListTable(
+                sheet.name,
+                last + 1,
+                mapping,
+                table_below(sheet.rows, last, mapping, stopped),
+                stopped=stopped,
+            )
+        )
     listed = {t.sheet for t in result.tables}
     skipped = {loose_key(config.sheets["guide"]), loose_key(config.sheets["meta"])}
     others = [s for s in sheets if s.name not in listed and loose_key(s.name) not in skipped]
@@ -429,13 +513,18 @@ def locate(sheets: list[Sheet], config: Config, relative: str) -> WorkbookRead:
         result.title = [nfc(v) for row in sheet.rows[:first] for v in row if not is_blank(v)]
         titled = labelled_values([Sheet(sheet.name, True, sheet.rows[:first])], config.info)
         result.info = {**titled, **result.info}
-    result.assessment = {k: nfc(v) for k, v in labelled_values(
-        _prefer(others, config.sheets["assessment"]), config.assessment, below=True).items()}
+    result.assessment = {
+        k: nfc(v)
+        for k, v in labelled_values(
+            _prefer(others, config.sheets["assessment"]), config.assessment, below=True
+        ).items()
+    }
     return result
 
 
-def find_headers(sheets: list[Sheet], columns: list[Column], list_name: str,
-                 search_rows: int) -> list[tuple[Sheet, int, int, dict[str, int]]]:
+def find_headers(
+    sheets: list[Sheet], columns: list[Column], list_name: str, search_rows: int
+) -> list[tuple[Sheet, int, int, dict[str, int]]]:
     """Every sheet's best header line(s), the best sheet first, the others in workbook order."""
     spellings = header_spellings(tuple(columns))
     best_by_sheet = []
@@ -450,8 +539,9 @@ def find_headers(sheets: list[Sheet], columns: list[Column], list_name: str,
     return [top[1:], *(item[1:] for item in best_by_sheet if item is not top)]
 
 
-def _best_header(sheet: Sheet, spellings: HeaderSpellings, search_rows: int
-                 ) -> tuple[tuple[int, int, int], int, int, dict[str, int]] | None:
+def _best_header(
+    sheet: Sheet, spellings: HeaderSpellings, search_rows: int
+) -> tuple[tuple[int, int, int], int, int, dict[str, int]] | None:
     best = None
     unbeatable = (spellings.columns, 0, 1)  # every column, on one line
     for i, row in enumerate(sheet.rows[:search_rows]):
@@ -504,7 +594,7 @@ class HeaderSpellings:
 
     def _longest_known_prefix(self, key: str) -> str | None:
         """The longest known header that begins the cell in whole words ("lĩnh vực 1 11")."""
-        words = key.split(" ", self.longest + 1)[:self.longest + 1]  # linear in the cell
+        words = key.split(" ", self.longest + 1)[: self.longest + 1]  # linear in the cell
         for end in range(min(len(words) - 1, self.longest), 0, -1):
             prefix = " ".join(words[:end])
             if prefix in self.keys:
@@ -535,8 +625,9 @@ def map_header(line: list[Any], spellings: HeaderSpellings) -> dict[str, int]:
     return exact
 
 
-def table_below(rows: list[list[Any]], header: int, mapping: dict[str, int],
-                stopped: list[str] | None = None) -> list[dict[str, Any]]:
+def table_below(
+    rows: list[list[Any]], header: int, mapping: dict[str, int], stopped: list[str] | None = None
+) -> list[dict[str, Any]]:
     """The data rows under the header: one per non-blank line, with its sheet row number.
 
     A row holding only a model code is a model the unit says has stopped (the pre-filled
@@ -562,15 +653,14 @@ def _is_numbering(row: list[Any]) -> bool:
     """The "(1) (2) (3) …" line that Party forms put under the header."""
     filled = [v for v in row if not is_blank(v)]
     return len(filled) >= 3 and all(
-        _NUMBERING.match(str(int(v)) if isinstance(v, float) and v.is_integer() else nfc(v))
-        for v in filled)
+        _NUMBERING.match(str(int(v)) if isinstance(v, float) and v.is_integer() else nfc(v)) for v in filled
+    )
 
 
 _LABEL_AREA = (300, 40)  # rows, columns
 
 
-def labelled_values(sheets: list[Sheet], labels: list[Label],
-                    below: bool = False) -> dict[str, Any]:
+def labelled_values(sheets: list[Sheet], labels: list[Label], below: bool = False) -> dict[str, Any]:
     """Values written beside (or, for answers, under) a known label, first found wins.
 
     Labels are looked for in the top-left ``_LABEL_AREA`` of each sheet: a form's labels sit
@@ -596,7 +686,7 @@ def labelled_values(sheets: list[Sheet], labels: list[Label],
 
 
 def _split_label(cell: str) -> tuple[str, str]:
-    """"Mã đơn vị: cam-lam" → ("Mã đơn vị", "cam-lam"); a plain label has no inline value."""
+    """ "Mã đơn vị: cam-lam" → ("Mã đơn vị", "cam-lam"); a plain label has no inline value."""
     if ":" in cell:
         label, _, value = cell.partition(":")
         return label, value.strip()
@@ -604,11 +694,11 @@ def _split_label(cell: str) -> tuple[str, str]:
 
 
 def _right_of(row: list[Any], j: int) -> Any:
-    return next((v for v in row[j + 1:j + 3] if not is_blank(v)), "")
+    return next((v for v in row[j + 1 : j + 3] if not is_blank(v)), "")
 
 
 def _under(rows: list[list[Any]], i: int, j: int, keys: dict[str, str]) -> Any:
-    for row in rows[i + 1:i + 4]:
+    for row in rows[i + 1 : i + 4]:
         value = next((v for v in row[j:] if not is_blank(v)), "")
         if not is_blank(value):
             return "" if loose_key(_split_label(str(value))[0]) in keys else value

@@ -28,14 +28,30 @@ from .hashing import sha256
 log = logging.getLogger("aggregator")
 DB_NAME = "so-mo-hinh.sqlite"
 PERIOD_FILE = "mo-hinh.jsonl"
-FORMAT = 1     # the period files' layout
+FORMAT = 1  # the period files' layout
 DB_FORMAT = 2  # the database's layout: another one is rebuilt
 PERIOD_RANK = {"half_year": 0, "annual": 1}  # within a year, the half-year comes first
 _FOLDER = re.compile(r"^(\d{4})(-6-thang)?$")
 
 # Stored per record, in this order (the period file's "columns" and the table's columns).
-COLUMNS = ["code", "unit", "field", "name", "name_key", "subject", "performer", "location",
-           "year_built", "status", "stage", "rating", "replications", "file", "sheet", "row"]
+COLUMNS = [
+    "code",
+    "unit",
+    "field",
+    "name",
+    "name_key",
+    "subject",
+    "performer",
+    "location",
+    "year_built",
+    "status",
+    "stage",
+    "rating",
+    "replications",
+    "file",
+    "sheet",
+    "row",
+]
 
 SCHEMA = """
 -- Sổ theo dõi mô hình qua các kỳ (the register of models across periods).
@@ -117,11 +133,16 @@ def period_folders(outbox: Path) -> dict[tuple[int, str], Path]:
 
 # -- the period file ------------------------------------------------------------------------
 
+
 def write_period_file(path: Path, year: int, period: str, rows: Iterable[list[Any]]) -> Path:
     """A period's accepted records: a header line, then one JSON array per record."""
     with path.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.write(json.dumps({"format": FORMAT, "year": year, "period": period,
-                                 "columns": COLUMNS}, ensure_ascii=False) + "\n")
+        handle.write(
+            json.dumps(
+                {"format": FORMAT, "year": year, "period": period, "columns": COLUMNS}, ensure_ascii=False
+            )
+            + "\n"
+        )
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         handle.writelines(encode(row) + "\n" for row in rows)
     return path
@@ -133,8 +154,7 @@ def _period_file(path: Path, chunk: int = 5000) -> tuple[dict[str, Any], Iterato
     with path.open(encoding="utf-8") as handle:
         header = json.loads(handle.readline())
     columns = header["columns"]
-    where = None if columns == COLUMNS else \
-        [columns.index(c) if c in columns else None for c in COLUMNS]
+    where = None if columns == COLUMNS else [columns.index(c) if c in columns else None for c in COLUMNS]
 
     def chunks() -> Iterator[list[Any]]:
         with path.open(encoding="utf-8") as handle:
@@ -149,6 +169,7 @@ def _period_file(path: Path, chunk: int = 5000) -> tuple[dict[str, Any], Iterato
 
 
 # -- the database ---------------------------------------------------------------------------
+
 
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode: writers say BEGIN IMMEDIATE themselves."""
@@ -181,8 +202,7 @@ def periods_held(path: Path) -> list[str]:
     """The period folders the register holds, in time order."""
     connection = connect(path)
     try:
-        return [row[0] for row in connection.execute(
-            "SELECT folder FROM periods ORDER BY year, period")]
+        return [row[0] for row in connection.execute("SELECT folder FROM periods ORDER BY year, period")]
     finally:
         connection.close()
 
@@ -198,8 +218,7 @@ def rebuild(outbox: Path) -> Path:
             connection.execute("PRAGMA journal_mode = MEMORY")
             connection.execute("PRAGMA synchronous = OFF")
             connection.executescript(SCHEMA)
-            connection.execute("INSERT INTO register_info VALUES ('format', ?)",
-                               (str(DB_FORMAT),))
+            connection.execute("INSERT INTO register_info VALUES ('format', ?)", (str(DB_FORMAT),))
             _update(connection, period_folders(outbox))
             connection.executescript(INDEXES)  # faster built once, after the rows
         finally:
@@ -223,8 +242,9 @@ def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]
     """One transaction: every changed or new folder replaces its period; vanished ones go."""
     connection.execute("BEGIN IMMEDIATE")
     try:
-        known = {(y, p): sha for y, p, sha in
-                 connection.execute("SELECT year, period, source_sha256 FROM periods")}
+        known = {
+            (y, p): sha for y, p, sha in connection.execute("SELECT year, period, source_sha256 FROM periods")
+        }
         for key in sorted(set(known) - set(folders)):
             connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
         for key, folder in sorted(folders.items()):
@@ -234,14 +254,25 @@ def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]
                 connection.execute("SAVEPOINT period")
                 try:
                     _replace_period(connection, key, folder.name, source, digest)
-                except (ValueError, KeyError, TypeError, IndexError, AttributeError,
-                        sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:
+                except (
+                    ValueError,
+                    KeyError,
+                    TypeError,
+                    IndexError,
+                    AttributeError,
+                    sqlite3.IntegrityError,
+                    sqlite3.InterfaceError,
+                ) as exc:
                     # a damaged period file leaves its period out; the run goes on
                     connection.execute("ROLLBACK TO period")
                     connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
-                    log.warning("Bỏ qua %s khi lập sổ theo dõi mô hình: tệp hỏng hoặc đã bị sửa "
-                                "(%s). Chạy lại kỳ %s để ghi lại tệp này.", source,
-                                f"{type(exc).__name__}: {exc}"[:160], folder.name)
+                    log.warning(
+                        "Bỏ qua %s khi lập sổ theo dõi mô hình: tệp hỏng hoặc đã bị sửa "
+                        "(%s). Chạy lại kỳ %s để ghi lại tệp này.",
+                        source,
+                        f"{type(exc).__name__}: {exc}"[:160],
+                        folder.name,
+                    )
                 connection.execute("RELEASE period")
         connection.execute("COMMIT")
     except BaseException:
@@ -249,25 +280,23 @@ def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]
         raise
 
 
-def _replace_period(connection: sqlite3.Connection, key: tuple[int, str], folder: str,
-                    source: Path, digest: str) -> None:
+def _replace_period(
+    connection: sqlite3.Connection, key: tuple[int, str], folder: str, source: Path, digest: str
+) -> None:
     year, period = key
     header, chunks = _period_file(source)
     if (header.get("format"), header.get("year"), header.get("period")) != (FORMAT, *key):
         # a file of another period or layout copied here: not this period's
-        raise ValueError(f"header {header.get('year')} {header.get('period')} "
-                         f"format {header.get('format')}")
+        raise ValueError(f"header {header.get('year')} {header.get('period')} format {header.get('format')}")
     connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
-    connection.execute("INSERT INTO periods VALUES (?, ?, ?, ?, 0)",
-                       (year, period, folder, digest))
+    connection.execute("INSERT INTO periods VALUES (?, ?, ?, ?, 0)", (year, period, folder, digest))
     marks = ", ".join("?" * (len(COLUMNS) + 2))
     insert = f"INSERT INTO models (year, period, {', '.join(COLUMNS)}) VALUES ({marks})"
     count = 0
     for rows in chunks:
         connection.executemany(insert, ([year, period, *r] for r in rows))
         count += len(rows)
-    connection.execute("UPDATE periods SET models = ? WHERE year = ? AND period = ?",
-                       (count, year, period))
+    connection.execute("UPDATE periods SET models = ? WHERE year = ? AND period = ?", (count, year, period))
 
 
 def dump(path: Path) -> str:
@@ -279,12 +308,12 @@ def dump(path: Path) -> str:
         connection.close()
 
 
-
-
 # -- reading it -----------------------------------------------------------------------------
 
-_FIELDS = ("SELECT year, period, code, unit, field, name, name_key, status, stage, "
-           "replications, year_built, year * 2 + (period = 'annual') AS rank FROM models ")
+_FIELDS = (
+    "SELECT year, period, code, unit, field, name, name_key, status, stage, "
+    "replications, year_built, year * 2 + (period = 'annual') AS rank FROM models "
+)
 
 
 @dataclass
@@ -292,10 +321,10 @@ class UnitHistory:
     """One unit's records in the other periods of the register, as a run needs them."""
 
     by_key: dict[tuple[int, str], str] = field(default_factory=dict)  # nearest period first
-    latest: dict[str, Entry] = field(default_factory=dict)   # code -> latest earlier record
+    latest: dict[str, Entry] = field(default_factory=dict)  # code -> latest earlier record
     first_seen: dict[str, tuple[int, str]] = field(default_factory=dict)
-    compared: list[Entry] = field(default_factory=list)      # same period, previous year
-    codes: set[str] = field(default_factory=set)             # its codes, every other period
+    compared: list[Entry] = field(default_factory=list)  # same period, previous year
+    codes: set[str] = field(default_factory=set)  # its codes, every other period
 
 
 @dataclass
@@ -310,10 +339,10 @@ class History:
     path: Path | None = None
     compared: list[Entry] | None = None  # without a register: the compared records (tests)
     checks_codes: bool = True  # False: no register at hand (status), typed codes taken as is
-    has_compared: bool = False           # the register holds the same period a year before
+    has_compared: bool = False  # the register holds the same period a year before
     compared_counts: dict[str, int] = field(default_factory=dict)  # unit -> its records then
-    trend: dict[int, int] = field(default_factory=dict)        # year -> models, this period kind
-    others: int = 0                                            # periods besides this one
+    trend: dict[int, int] = field(default_factory=dict)  # year -> models, this period kind
+    others: int = 0  # periods besides this one
 
     def __post_init__(self) -> None:
         if self.compared is not None:
@@ -328,15 +357,20 @@ class History:
     def unit(self, code: str) -> UnitHistory:
         """One unit's records of the other periods."""
         if self.path is None:
-            rows: Any = [(*e, e.year * 2 + PERIOD_RANK[e.period]) for e in self.compared or []
-                         if e.unit == code]
+            rows: Any = [
+                (*e, e.year * 2 + PERIOD_RANK[e.period]) for e in self.compared or [] if e.unit == code
+            ]
             return self._unit(rows)
         connection = sqlite3.connect(str(self.path))
         try:
             here = rank(self.year, self.period)
-            return self._unit(connection.execute(
-                _FIELDS + "WHERE unit = ? AND NOT (year = ? AND period = ?) "
-                "ORDER BY rank > ?, abs(rank - ?), code", (code, self.year, self.period, here, here)))
+            return self._unit(
+                connection.execute(
+                    _FIELDS + "WHERE unit = ? AND NOT (year = ? AND period = ?) "
+                    "ORDER BY rank > ?, abs(rank - ?), code",
+                    (code, self.year, self.period, here, here),
+                )
+            )
         finally:
             connection.close()
 
@@ -362,9 +396,10 @@ class History:
             return next((e.unit for e in self.compared or [] if e.code == code), None)
         connection = sqlite3.connect(str(self.path))
         try:
-            row = connection.execute("SELECT unit FROM models WHERE code = ? AND NOT "
-                                     "(year = ? AND period = ?) LIMIT 1",
-                                     (code, self.year, self.period)).fetchone()
+            row = connection.execute(
+                "SELECT unit FROM models WHERE code = ? AND NOT (year = ? AND period = ?) LIMIT 1",
+                (code, self.year, self.period),
+            ).fetchone()
         finally:
             connection.close()
         return row[0] if row else None
@@ -375,22 +410,30 @@ class History:
         by unit, code and time; read from the register as they are written out."""
         connection = sqlite3.connect(":memory:" if self.path is None else str(self.path))
         try:
-            connection.execute("CREATE TEMP TABLE now (code TEXT, unit TEXT, name TEXT, "
-                               "year INTEGER, period TEXT, stage TEXT, replications INTEGER)")
+            connection.execute(
+                "CREATE TEMP TABLE now (code TEXT, unit TEXT, name TEXT, "
+                "year INTEGER, period TEXT, stage TEXT, replications INTEGER)"
+            )
             connection.executemany("INSERT INTO now VALUES (?, ?, ?, ?, ?, ?, ?)", now)
             connection.execute("CREATE TEMP TABLE wanted (code TEXT PRIMARY KEY)")
             connection.execute("INSERT OR IGNORE INTO wanted SELECT code FROM now")
             earlier, parameters = "", ()
             if self.path is not None:
-                connection.execute("INSERT OR IGNORE INTO wanted SELECT code FROM main.models "
-                                   "WHERE year = ? AND period = ?", self.against)
-                earlier = ("SELECT m.code, m.unit, m.name, m.year, m.period, m.stage, "
-                           "m.replications FROM main.models m JOIN wanted USING (code) "
-                           "WHERE NOT (m.year = ? AND m.period = ?) UNION ALL ")
+                connection.execute(
+                    "INSERT OR IGNORE INTO wanted SELECT code FROM main.models WHERE year = ? AND period = ?",
+                    self.against,
+                )
+                earlier = (
+                    "SELECT m.code, m.unit, m.name, m.year, m.period, m.stage, "
+                    "m.replications FROM main.models m JOIN wanted USING (code) "
+                    "WHERE NOT (m.year = ? AND m.period = ?) UNION ALL "
+                )
                 parameters = (self.year, self.period)
             yield from connection.execute(
                 f"SELECT * FROM ({earlier}SELECT * FROM now) "
-                "ORDER BY unit, code, year * 2 + (period = 'annual')", parameters)
+                "ORDER BY unit, code, year * 2 + (period = 'annual')",
+                parameters,
+            )
         finally:
             connection.close()
 
@@ -404,9 +447,11 @@ def history(path: Path | None, year: int, period: str) -> History:
     connection = sqlite3.connect(str(path))
     try:
         counts = connection.execute("SELECT year, period, models FROM periods").fetchall()
-        found.compared_counts = dict(connection.execute(
-            "SELECT unit, count(*) FROM models WHERE year = ? AND period = ? GROUP BY unit",
-            found.against).fetchall())
+        found.compared_counts = dict(
+            connection.execute(
+                "SELECT unit, count(*) FROM models WHERE year = ? AND period = ? GROUP BY unit", found.against
+            ).fetchall()
+        )
     finally:
         connection.close()
     found.has_compared = any((y, p) == found.against for y, p, _ in counts)
@@ -415,8 +460,9 @@ def history(path: Path | None, year: int, period: str) -> History:
     return found
 
 
-def latest_before(outbox: Path, year: int, period: str
-                  ) -> tuple[tuple[int, str] | None, dict[str, list[dict[str, Any]]]]:
+def latest_before(
+    outbox: Path, year: int, period: str
+) -> tuple[tuple[int, str] | None, dict[str, list[dict[str, Any]]]]:
     """The latest period before this one in the register, and its records by unit."""
     path = outbox / DB_NAME
     if not path.exists():
@@ -424,13 +470,17 @@ def latest_before(outbox: Path, year: int, period: str
     connection = sqlite3.connect(str(path))
     connection.row_factory = sqlite3.Row
     try:
-        periods = [(y, p) for y, p in connection.execute("SELECT year, period FROM periods")
-                   if rank(y, p) < rank(year, period)]
+        periods = [
+            (y, p)
+            for y, p in connection.execute("SELECT year, period FROM periods")
+            if rank(y, p) < rank(year, period)
+        ]
         if not periods:
             return None, {}
         chosen = max(periods, key=lambda k: rank(*k))
-        rows = connection.execute("SELECT * FROM models WHERE year = ? AND period = ? "
-                                  "ORDER BY unit, field, name_key", chosen).fetchall()
+        rows = connection.execute(
+            "SELECT * FROM models WHERE year = ? AND period = ? ORDER BY unit, field, name_key", chosen
+        ).fetchall()
     finally:
         connection.close()
     by_unit: dict[str, list[dict[str, Any]]] = {}

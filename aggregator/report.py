@@ -29,8 +29,9 @@ def environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=labels.number_vn, date=labels.date_vn,
-                       long_date=labels.long_date_vn, percent=labels.percent_vn)
+    env.filters.update(
+        number=labels.number_vn, date=labels.date_vn, long_date=labels.long_date_vn, percent=labels.percent_vn
+    )
     return env
 
 
@@ -51,8 +52,10 @@ def render_docx(result: RunResult, templates: Path, model: dict[str, Any], path:
     from docxtpl import DocxTemplate, InlineImage
 
     document = DocxTemplate(str(templates / "report.docx"))
-    charts = {f"chart_{k}": InlineImage(document, io.BytesIO(c.png), width=Mm(150))
-              for k, c in model["charts"].items()}
+    charts = {
+        f"chart_{k}": InlineImage(document, io.BytesIO(c.png), width=Mm(150))
+        for k, c in model["charts"].items()
+    }
     document.render({**model, **charts}, environment(templates), autoescape=True)
     _grid_from_cells(document.docx)
     stamp = dt.datetime.combine(model["report_date"], dt.time())
@@ -72,8 +75,11 @@ def _pin_zip_times(path: Path) -> None:
         entries = [(info.filename, source.read(info)) for info in source.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for name, data in entries:
-            target.writestr(zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)), data,
-                            compress_type=zipfile.ZIP_DEFLATED)
+            target.writestr(
+                zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)),
+                data,
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
 
 
 def previous_summary(outbox: Path, folder: str) -> dict[str, Any] | None:
@@ -85,8 +91,9 @@ def previous_summary(outbox: Path, folder: str) -> dict[str, Any] | None:
         return None
 
 
-def context(result: RunResult, report_date: dt.date,
-            previous: dict[str, Any] | None = None) -> dict[str, Any]:
+def context(
+    result: RunResult, report_date: dt.date, previous: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Everything a report template may print, computed once."""
     config, summary = result.config, result.summary
     names = Labels(config)
@@ -104,16 +111,24 @@ def context(result: RunResult, report_date: dt.date,
     return {
         **_sentences(config, totals, by_status, below, comparison),
         "document_number": config.report.get("document_number", "…"),
-        "appendix_note": (f"(Kèm theo Báo cáo số {config.report.get('document_number', '…')}-BC/"
-                          f"{config.report['board']['symbol']} ngày {labels.date_vn(report_date)} "
-                          f"của {config.report['board']['full_name']})"),
+        "appendix_note": (
+            f"(Kèm theo Báo cáo số {config.report.get('document_number', '…')}-BC/"
+            f"{config.report['board']['symbol']} ngày {labels.date_vn(report_date)} "
+            f"của {config.report['board']['full_name']})"
+        ),
         "period_phrase": labels.period_phrase(result.period),
-        "sign_for": (f"K/T {config.report['signer'].get('head_title', 'TRƯỞNG BAN')}"
-                     if config.report["signer"].get("on_behalf") else ""),
-        "status_rows": [{**u, "n": n, "status_label": UNIT_STATUS[u["status"]]}
-                        for n, u in enumerate(units, start=1)],
-        "all_models": [{**m, "n": n, "unit": g["name"]} for n, (g, m) in enumerate(
-            ((g, m) for g in models for m in g["models"]), start=1)],
+        "sign_for": (
+            f"K/T {config.report['signer'].get('head_title', 'TRƯỞNG BAN')}"
+            if config.report["signer"].get("on_behalf")
+            else ""
+        ),
+        "status_rows": [
+            {**u, "n": n, "status_label": UNIT_STATUS[u["status"]]} for n, u in enumerate(units, start=1)
+        ],
+        "all_models": [
+            {**m, "n": n, "unit": g["name"]}
+            for n, (g, m) in enumerate(((g, m) for g in models for m in g["models"]), start=1)
+        ],
         "list_models": listed,
         "charts": charts,
         "chart_captions": chart_captions,
@@ -126,8 +141,10 @@ def context(result: RunResult, report_date: dt.date,
         "deadline": result.deadline,
         "summary": summary,
         "totals": totals,
-        "rates": {"reporting": labels.percent_vn(reporting, totals["units_expected"]),
-                  "on_time": labels.percent_vn(totals["units_on_time"], totals["units_expected"])},
+        "rates": {
+            "reporting": labels.percent_vn(reporting, totals["units_expected"]),
+            "on_time": labels.percent_vn(totals["units_on_time"], totals["units_expected"]),
+        },
         "units_by_status": by_status,
         "status_label": UNIT_STATUS,
         "below_quota": below,
@@ -147,8 +164,7 @@ def context(result: RunResult, report_date: dt.date,
     }
 
 
-def _field_table(summary: dict[str, Any], config: Any,
-                 comparison: dict[str, Any] | None) -> dict[str, Any]:
+def _field_table(summary: dict[str, Any], config: Any, comparison: dict[str, Any] | None) -> dict[str, Any]:
     """Section II.2 as cells of text: its columns depend on the subjects and on last year."""
     n, totals = labels.number_vn, summary["totals"]
     subjects = [s.code for s in config.subjects]
@@ -171,39 +187,52 @@ def _names(units: list[Any], dated: bool = False) -> str:
     def name(u: Any) -> str:
         return u["name"] if isinstance(u, dict) else u.name
 
-    return ", ".join(f"{name(u)} (ngày {labels.date_vn(u['received'])})" if dated
-                     else name(u) for u in units)
+    return ", ".join(f"{name(u)} (ngày {labels.date_vn(u['received'])})" if dated else name(u) for u in units)
 
 
-def _sentences(config: Any, totals: dict[str, Any], by_status: dict[str, list[dict[str, Any]]],
-               below: list[dict[str, Any]], comparison: dict[str, Any] | None) -> dict[str, str]:
+def _sentences(
+    config: Any,
+    totals: dict[str, Any],
+    by_status: dict[str, list[dict[str, Any]]],
+    below: list[dict[str, Any]],
+    comparison: dict[str, Any] | None,
+) -> dict[str, str]:
     """The sentences that carry figures, composed once for every rendering."""
     n = labels.number_vn
-    subjects = ", ".join(f"{n(totals['by_subject'][s.code])} {s.label.lower()}"
-                         for s in config.subjects)
-    stages = "; ".join(f"{c.label.lower()} {n(totals['by_stage'][c.code])}"
-                       for c in config.column("stage").choices)
-    results = ("Chưa có mô hình, điển hình nào được báo cáo." if not totals["models"] else
-               f"Các đơn vị đã xây dựng và nhân rộng {n(totals['models'])} mô hình, điển hình; "
-               f"trong đó {subjects}. Đăng ký mới {n(totals['new'])} mô hình, điển hình; duy trì, "
-               f"phát huy {n(totals['continuing'])}. Theo giai đoạn: {stages}. Các mô hình đã được "
-               f"nhân rộng tại {n(totals['replications'])} nơi; {n(totals['rewarded'])} mô hình, "
-               f"điển hình được khen thưởng; {n(totals['publicised'])} mô hình, điển hình đã được "
-               "tuyên truyền trên báo chí.")
-    quota = ("Các đơn vị đã báo cáo nhưng chưa đạt số lượng mô hình, điển hình tối thiểu: "
-             + ", ".join(f"{u['name']} ({u['models']}/{u['quota']})" for u in below) + "."
-             if below else "Tất cả các đơn vị đã báo cáo đều đạt số lượng mô hình, điển hình "
-             "tối thiểu." if totals["units_on_time"] + totals["units_late"] else
-             "Chưa có đơn vị nào gửi báo cáo dùng được, nên chưa đánh giá được việc thực hiện "
-             "chỉ tiêu.")
+    subjects = ", ".join(f"{n(totals['by_subject'][s.code])} {s.label.lower()}" for s in config.subjects)
+    stages = "; ".join(
+        f"{c.label.lower()} {n(totals['by_stage'][c.code])}" for c in config.column("stage").choices
+    )
+    results = (
+        "Chưa có mô hình, điển hình nào được báo cáo."
+        if not totals["models"]
+        else f"Các đơn vị đã xây dựng và nhân rộng {n(totals['models'])} mô hình, điển hình; "
+        f"trong đó {subjects}. Đăng ký mới {n(totals['new'])} mô hình, điển hình; duy trì, "
+        f"phát huy {n(totals['continuing'])}. Theo giai đoạn: {stages}. Các mô hình đã được "
+        f"nhân rộng tại {n(totals['replications'])} nơi; {n(totals['rewarded'])} mô hình, "
+        f"điển hình được khen thưởng; {n(totals['publicised'])} mô hình, điển hình đã được "
+        "tuyên truyền trên báo chí."
+    )
+    quota = (
+        "Các đơn vị đã báo cáo nhưng chưa đạt số lượng mô hình, điển hình tối thiểu: "
+        + ", ".join(f"{u['name']} ({u['models']}/{u['quota']})" for u in below)
+        + "."
+        if below
+        else "Tất cả các đơn vị đã báo cáo đều đạt số lượng mô hình, điển hình tối thiểu."
+        if totals["units_on_time"] + totals["units_late"]
+        else "Chưa có đơn vị nào gửi báo cáo dùng được, nên chưa đánh giá được việc thực hiện chỉ tiêu."
+    )
     compared = ""
     if comparison:
         change = totals["models"] - comparison["total"]
-        by_field = "; ".join(f"lĩnh vực {code}: {delta:+d}".replace("+0", "0")
-                             for code, delta in comparison["fields"].items())
-        compared = (f"So với năm {comparison['year']} ({n(comparison['total'])} mô hình, điển "
-                    f"hình), tổng số {'tăng' if change >= 0 else 'giảm'} {n(abs(change))} "
-                    f"({by_field}).")
+        by_field = "; ".join(
+            f"lĩnh vực {code}: {delta:+d}".replace("+0", "0") for code, delta in comparison["fields"].items()
+        )
+        compared = (
+            f"So với năm {comparison['year']} ({n(comparison['total'])} mô hình, điển "
+            f"hình), tổng số {'tăng' if change >= 0 else 'giảm'} {n(abs(change))} "
+            f"({by_field})."
+        )
     return {
         "late_text": _names(by_status["late"], dated=True),
         "missing_text": _names(by_status["missing"]),
@@ -248,9 +277,11 @@ def _charts(summary: dict[str, Any], config: Any) -> tuple[dict[str, Any], dict[
         caption += f" ({limit} đơn vị có nhiều mô hình, điển hình nhất)"
     captions = {"fields": "Số mô hình, điển hình theo lĩnh vực", "units": caption}
     drawn = {
-        "fields": charts.bars(captions["fields"],
-                              [f"{f['code']}. {short[f['code']]}" for f in summary["fields"]],
-                              [f["models"] for f in summary["fields"]]),
+        "fields": charts.bars(
+            captions["fields"],
+            [f"{f['code']}. {short[f['code']]}" for f in summary["fields"]],
+            [f["models"] for f in summary["fields"]],
+        ),
         "units": charts.bars(caption, [u["name"] for u in units], [u["models"] for u in units]),
     }
     return drawn, captions
@@ -264,20 +295,38 @@ def _models_by_unit(result: RunResult, names: Labels) -> list[dict[str, Any]]:
         mine = by_unit.get(status.code)
         if mine is None:
             continue
-        groups.append({"name": status.name, "models": [
-            {key: names.value(key, record.get(key)) for key in record} | {"row": record["row"]}
-            for record in mine.to_dict("records")]})
+        groups.append(
+            {
+                "name": status.name,
+                "models": [
+                    {key: names.value(key, record.get(key)) for key in record} | {"row": record["row"]}
+                    for record in mine.to_dict("records")
+                ],
+            }
+        )
     return groups
 
 
 def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
     picked = outstanding(result.records, result.config.report.get("outstanding_models", 5))
-    chosen = [{**{k: names.value(k, v) for k, v in r.items() if k not in ("unit", "row")},
-               "unit": names.units[r["unit"]], "row": r["row"]} for r in picked.to_dict("records")]
+    chosen = [
+        {
+            **{k: names.value(k, v) for k, v in r.items() if k not in ("unit", "row")},
+            "unit": names.units[r["unit"]],
+            "row": r["row"],
+        }
+        for r in picked.to_dict("records")
+    ]
     for m in chosen:  # what follows the name, the same words in every rendering
-        m["details"] = " ".join(x for x in (
-            str(m["content"]), f"Hiệu quả: {m['results']}" if m.get("results") else "",
-            f"Đã nhân rộng tại {m['replications']} nơi." if m.get("replications") else "") if x)
+        m["details"] = " ".join(
+            x
+            for x in (
+                str(m["content"]),
+                f"Hiệu quả: {m['results']}" if m.get("results") else "",
+                f"Đã nhân rộng tại {m['replications']} nơi." if m.get("replications") else "",
+            )
+            if x
+        )
     return chosen
 
 
@@ -298,21 +347,26 @@ def _voices(result: RunResult) -> dict[str, list[dict[str, Any]]]:
             for statement in _statements(text or ""):
                 same = _same_statement(said, by_key, statement)
                 if same is None:
-                    said.append({"text": statement, "key": _statement_key(statement),
-                                 "units": [status]})
+                    said.append({"text": statement, "key": _statement_key(statement), "units": [status]})
                     by_key.setdefault(said[-1]["key"], said[-1])
                 elif status not in same["units"]:
                     same["units"].append(status)
-        lines = [{"heading": False, "text": f"- {s['text']} ({_names(s['units'])})"}
-                 for s in sorted((s for s in said if len(s["units"]) > 1),
-                                 key=lambda s: -len(s["units"]))]
+        lines = [
+            {"heading": False, "text": f"- {s['text']} ({_names(s['units'])})"}
+            for s in sorted((s for s in said if len(s["units"]) > 1), key=lambda s: -len(s["units"]))
+        ]
         for group, name in groups.items():
             own = [s for s in said if len(s["units"]) == 1 and s["units"][0].group == group]
             if own:
                 lines.append({"heading": True, "text": name})
-                lines += [{"heading": False, "text": f"- {s['text']}" + (
-                    "" if s["units"][0].name == name else f" ({s['units'][0].name})")}
-                    for s in own]
+                lines += [
+                    {
+                        "heading": False,
+                        "text": f"- {s['text']}"
+                        + ("" if s["units"][0].name == name else f" ({s['units'][0].name})"),
+                    }
+                    for s in own
+                ]
         voices[label.key] = lines
     return voices
 
@@ -332,8 +386,9 @@ def _statement_key(text: str) -> str:
     return match_key(text).rstrip(" .;:!?")
 
 
-def _same_statement(said: list[dict[str, Any]], by_key: dict[str, dict[str, Any]],
-                    statement: str) -> dict[str, Any] | None:
+def _same_statement(
+    said: list[dict[str, Any]], by_key: dict[str, dict[str, Any]], statement: str
+) -> dict[str, Any] | None:
     """The statement already made with the same words (``by_key``: the first of each key), or
     spelled a letter or two apart (the quick upper bounds of the ratio tried first)."""
     from difflib import SequenceMatcher
@@ -344,21 +399,32 @@ def _same_statement(said: list[dict[str, Any]], by_key: dict[str, dict[str, Any]
     for earlier in said:
         if abs(len(earlier["key"]) - len(key)) <= max(2, len(key) // 10):
             similar = SequenceMatcher(None, earlier["key"], key)
-            if (similar.real_quick_ratio() >= 0.93 and similar.quick_ratio() >= 0.93
-                    and similar.ratio() >= 0.93):
+            if (
+                similar.real_quick_ratio() >= 0.93
+                and similar.quick_ratio() >= 0.93
+                and similar.ratio() >= 0.93
+            ):
                 return earlier
     return None
 
 
 def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:
-    return [{"path": o.candidate.relative, "sha256": o.candidate.sha256,
-             "unit": names.units.get(o.unit or "", ""), "status": labels.FILE_STATUS[o.status],
-             "received": o.received, "rows": o.rows_read, "accepted": o.rows_counted,
-             "reasons": [p.message for p in o.file_errors] + [
-                 p.message for p in o.problems if p.code == "sender_unregistered"] + [
-                 p.message for p in o.problems if p.code in problems.FATE_WARNINGS],
-             "sender": o.candidate.sender or ""}
-            for o in sorted(result.outcomes, key=lambda o: labels.sort_key(o.candidate.relative))]
+    return [
+        {
+            "path": o.candidate.relative,
+            "sha256": o.candidate.sha256,
+            "unit": names.units.get(o.unit or "", ""),
+            "status": labels.FILE_STATUS[o.status],
+            "received": o.received,
+            "rows": o.rows_read,
+            "accepted": o.rows_counted,
+            "reasons": [p.message for p in o.file_errors]
+            + [p.message for p in o.problems if p.code == "sender_unregistered"]
+            + [p.message for p in o.problems if p.code in problems.FATE_WARNINGS],
+            "sender": o.candidate.sender or "",
+        }
+        for o in sorted(result.outcomes, key=lambda o: labels.sort_key(o.candidate.relative))
+    ]
 
 
 def _comparison(summary: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -366,9 +432,11 @@ def _comparison(summary: dict[str, Any], previous: dict[str, Any] | None) -> dic
         return None
     try:
         before = {f["code"]: f["models"] for f in previous["fields"]}
-        return {"year": previous["year"], "total": previous["totals"]["models"],
-                "fields": {f["code"]: f["models"] - before.get(f["code"], 0)
-                           for f in summary["fields"]},
-                "before": before}
+        return {
+            "year": previous["year"],
+            "total": previous["totals"]["models"],
+            "fields": {f["code"]: f["models"] - before.get(f["code"], 0) for f in summary["fields"]},
+            "before": before,
+        }
     except (KeyError, TypeError):
         return None

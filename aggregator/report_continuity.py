@@ -20,10 +20,18 @@ def context(result: RunResult) -> dict[str, Any]:
     limit = config.report.get("list_limit", 2000)
     stages = {c.code: c.label for c in config.column("stage").choices}
     order = {u.code: i for i, u in enumerate(config.units)}
-    section: dict[str, Any] = {"compared": block is not None, "text": "", "dropped_groups": [],
-                               "dropped_rows": [],
-                               "dropped_count": 0, "advanced": [], "honoured": [],
-                               "listed": True, "trend": False, "trend_caption": ""}
+    section: dict[str, Any] = {
+        "compared": block is not None,
+        "text": "",
+        "dropped_groups": [],
+        "dropped_rows": [],
+        "dropped_count": 0,
+        "advanced": [],
+        "honoured": [],
+        "listed": True,
+        "trend": False,
+        "trend_caption": "",
+    }
     n = labels.number_vn
     if block is not None and comparison is not None:
         against = period_text(block["against"]["year"], block["against"]["period"])
@@ -35,29 +43,43 @@ def context(result: RunResult) -> dict[str, Any]:
             f"{n(block['dropped'])} mô hình của kỳ trước không còn trong báo cáo của các đơn vị; "
             f"{n(block['not_reported'])} mô hình thuộc các đơn vị chưa có báo cáo kỳ này. Số nơi "
             f"nhân rộng của các mô hình duy trì {'tăng' if change >= 0 else 'giảm'} "
-            f"{n(abs(change))} nơi.")
-        dropped = sorted(comparison.dropped, key=lambda e: (order.get(e.unit, 1 << 30),
-                                                            e.field, e.name_key))
+            f"{n(abs(change))} nơi."
+        )
+        dropped = sorted(comparison.dropped, key=lambda e: (order.get(e.unit, 1 << 30), e.field, e.name_key))
         section["dropped_count"] = block["dropped"]
         section["listed"] = block["dropped"] <= limit and block["advanced"] <= limit
         if section["listed"]:
             groups: dict[str, list[dict[str, Any]]] = {}
             for entry in dropped:
-                groups.setdefault(entry.unit, []).append({
-                    "code": entry.code, "name": entry.name, "field": entry.field,
-                    "stage": stages.get(entry.stage or "", "")})
-            section["dropped_groups"] = [{"name": names.units.get(u, u), "models": m}
-                                         for u, m in groups.items()]
-            section["dropped_rows"] = [{**m, "unit": g["name"]} for g in
-                                       section["dropped_groups"] for m in g["models"]]
-            section["advanced"] = [{"unit": names.units.get(row["unit"], row["unit"]),
-                                    "name": row["name"], "code": row["model_code"],
-                                    "before": stages.get(entry.stage or "", ""),
-                                    "now": stages.get(row["stage"], "")}
-                                   for row, entry in comparison.advanced]
+                groups.setdefault(entry.unit, []).append(
+                    {
+                        "code": entry.code,
+                        "name": entry.name,
+                        "field": entry.field,
+                        "stage": stages.get(entry.stage or "", ""),
+                    }
+                )
+            section["dropped_groups"] = [
+                {"name": names.units.get(u, u), "models": m} for u, m in groups.items()
+            ]
+            section["dropped_rows"] = [
+                {**m, "unit": g["name"]} for g in section["dropped_groups"] for m in g["models"]
+            ]
+            section["advanced"] = [
+                {
+                    "unit": names.units.get(row["unit"], row["unit"]),
+                    "name": row["name"],
+                    "code": row["model_code"],
+                    "before": stages.get(entry.stage or "", ""),
+                    "now": stages.get(row["stage"], ""),
+                }
+                for row, entry in comparison.advanced
+            ]
     if comparison is not None and len(comparison.honoured) <= limit:
-        section["honoured"] = [{"unit": names.units.get(r["unit"], r["unit"]), "name": r["name"],
-                                "code": r["model_code"]} for r in comparison.honoured]
+        section["honoured"] = [
+            {"unit": names.units.get(r["unit"], r["unit"]), "name": r["name"], "code": r["model_code"]}
+            for r in comparison.honoured
+        ]
     drawn = {}
     trend = dict(history.trend) if history else {}
     trend[result.year] = result.summary["totals"]["models"]

@@ -25,16 +25,22 @@ def _counts(series: pd.Series, codes: list[str]) -> dict[str, int]:
     return {code: int(counted.get(code, 0)) for code in codes}
 
 
-def build(config: Config, year: int, period: str, statuses: list[UnitStatus],
-          outcomes: list[FileOutcome], records: pd.DataFrame) -> dict[str, Any]:
+def build(
+    config: Config,
+    year: int,
+    period: str,
+    statuses: list[UnitStatus],
+    outcomes: list[FileOutcome],
+    records: pd.DataFrame,
+) -> dict[str, Any]:
     """The summary of one run: the contract's keys, plus a few extra for people."""
     pivot = unit_by_field(records, config)
     subjects = [s.code for s in config.subjects]
     stages = [c.code for c in config.column("stage").choices]
-    status_codes = {c.code: int((records["status"] == c.code).sum())
-                    for c in config.column("status").choices}
-    by_status = {s: sum(1 for u in statuses if u.status == s)
-                 for s in ("on_time", "late", "missing", "rejected")}
+    status_codes = {c.code: int((records["status"] == c.code).sum()) for c in config.column("status").choices}
+    by_status = {
+        s: sum(1 for u in statuses if u.status == s) for s in ("on_time", "late", "missing", "rejected")
+    }
     return {
         "year": year,
         "period": period,
@@ -58,8 +64,10 @@ def build(config: Config, year: int, period: str, statuses: list[UnitStatus],
             "publicised": int((records["publicised"] == "yes").sum()),
         },
         "rows": _rows(outcomes),
-        "files": {status: sum(1 for o in outcomes if o.status == status)
-                  for status in (ACCEPTED, REJECTED, SUPERSEDED, IGNORED)},
+        "files": {
+            status: sum(1 for o in outcomes if o.status == status)
+            for status in (ACCEPTED, REJECTED, SUPERSEDED, IGNORED)
+        },
         "continuity": None,
     }
 
@@ -82,8 +90,7 @@ def _unit(status: UnitStatus, pivot: pd.DataFrame) -> dict[str, Any]:
 
 def _field(code: int, name: str, records: pd.DataFrame, subjects: list[str]) -> dict[str, Any]:
     mine = records[records["field"] == code]
-    return {"code": code, "name": name, "models": len(mine),
-            "by_subject": _counts(mine["subject"], subjects)}
+    return {"code": code, "name": name, "models": len(mine), "by_subject": _counts(mine["subject"], subjects)}
 
 
 def _rows(outcomes: list[FileOutcome]) -> dict[str, int]:
@@ -106,15 +113,23 @@ def outstanding(records: pd.DataFrame, limit: int) -> pd.DataFrame:
         _places=pd.to_numeric(records["replications"]).fillna(0),
         _rewarded=records["reward_form"].notna(),
     )
-    ranked = ranked.sort_values(["_honoured", "_places", "_rewarded", "unit", "row"],
-                                ascending=[False, False, False, True, True], kind="stable")
+    ranked = ranked.sort_values(
+        ["_honoured", "_places", "_rewarded", "unit", "row"],
+        ascending=[False, False, False, True, True],
+        kind="stable",
+    )
     return ranked.head(limit).drop(columns=["_honoured", "_places", "_rewarded"])
 
 
 def pivot(summary: dict[str, Any]) -> dict[str, Any]:
     """The unit × field table as summary.json has it, with its totals, for every rendering."""
     codes = [str(f["code"]) for f in summary["fields"]]
-    rows = [{"name": u["name"], "counts": [u["by_field"][c] for c in codes], "total": u["models"]}
-            for u in summary["units"]]
-    return {"rows": rows, "totals": [f["models"] for f in summary["fields"]],
-            "total": summary["totals"]["models"]}
+    rows = [
+        {"name": u["name"], "counts": [u["by_field"][c] for c in codes], "total": u["models"]}
+        for u in summary["units"]
+    ]
+    return {
+        "rows": rows,
+        "totals": [f["models"] for f in summary["fields"]],
+        "total": summary["totals"]["models"],
+    }

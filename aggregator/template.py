@@ -19,26 +19,32 @@ def guide_lines(config: Config, year: int, period: str) -> list[str]:
     return [
         f"HƯỚNG DẪN ĐIỀN BIỂU MẪU BÁO CÁO MÔ HÌNH, ĐIỂN HÌNH ({config.period_label(period).upper()} {year})",
         "",
-        f"1. Trang \"{sheets['info']}\": mã và tên đơn vị đã điền sẵn, không sửa. Điền năm, kỳ báo cáo, "
+        f'1. Trang "{sheets["info"]}": mã và tên đơn vị đã điền sẵn, không sửa. Điền năm, kỳ báo cáo, '
         "ngày báo cáo (dd/mm/yyyy), người lập biểu, điện thoại, email.",
-        f"2. Trang \"{sheets['list']}\": mỗi mô hình, điển hình một dòng, bắt đầu ngay dưới dòng tiêu đề. "
+        f'2. Trang "{sheets["list"]}": mỗi mô hình, điển hình một dòng, bắt đầu ngay dưới dòng tiêu đề. '
         "Không thêm dòng tổng cộng, không gộp ô, không đổi tên cột.",
         "   Các cột có dấu (*) là bắt buộc. Các cột có danh sách thả xuống: chọn trong danh sách, không gõ tay.",
         f"   Lĩnh vực: {fields}.",
         "   Đối tượng phải phù hợp lĩnh vực: lĩnh vực 3 chỉ nhận Hộ gia đình; lĩnh vực 8 chỉ nhận Tập thể; "
         "lĩnh vực 10 nhận Tập thể hoặc Hộ gia đình; lĩnh vực 11 chỉ nhận Cá nhân.",
         "   Năm xây dựng: ghi năm bắt đầu xây dựng (ví dụ 2024), không sau năm báo cáo. "
-        "\"Đăng ký mới\" là mô hình bắt đầu trong năm báo cáo.",
+        '"Đăng ký mới" là mô hình bắt đầu trong năm báo cáo.',
         "   Số nơi nhân rộng: số nguyên (0, 1, 2, …). Nếu có khen thưởng, ghi cả số, ngày quyết định.",
         "   Mã mô hình: chỉ ghi mã Ban đã cấp cho mô hình đã báo cáo kỳ trước (xem biểu mẫu điền sẵn "
         "hoặc tệp tổng hợp); mô hình mới thì để trống, chương trình tự cấp mã.",
-        f"3. Trang \"{sheets['assessment']}\": ghi ngắn gọn kết quả nổi bật, khó khăn, vướng mắc và đề xuất, kiến nghị.",
+        f'3. Trang "{sheets["assessment"]}": ghi ngắn gọn kết quả nổi bật, khó khăn, vướng mắc và đề xuất, kiến nghị.',
         "4. Lưu tệp dạng .xlsx và gửi về Ban trước hạn. Mỗi đơn vị chỉ gửi một tệp; nếu sửa, gửi lại cả tệp.",
     ]
 
 
-def write_template(config: Config, path: Path, year: int, period: str,
-                   unit: Unit | None = None, models: list[dict[str, Any]] | None = None) -> None:
+def write_template(
+    config: Config,
+    path: Path,
+    year: int,
+    period: str,
+    unit: Unit | None = None,
+    models: list[dict[str, Any]] | None = None,
+) -> None:
     """One standard workbook; with a unit, its code and name filled in and locked.
 
     ``models`` (the unit's models of the latest earlier period, from the register) pre-fill
@@ -46,12 +52,35 @@ def write_template(config: Config, path: Path, year: int, period: str,
     """
     book = open_workbook(path)
     styles = Styles(book)
-    locked = book.add_format({"font_name": "Times New Roman", "font_size": 12, "bold": True,
-                              "bg_color": "#EDEDED", "border": 1, "locked": True})
-    free = book.add_format({"font_name": "Times New Roman", "font_size": 12, "border": 1,
-                            "locked": False, "text_wrap": True, "valign": "top"})
-    free_date = book.add_format({"font_name": "Times New Roman", "font_size": 12, "border": 1,
-                                 "locked": False, "num_format": "dd/mm/yyyy"})
+    locked = book.add_format(
+        {
+            "font_name": "Times New Roman",
+            "font_size": 12,
+            "bold": True,
+            "bg_color": "#EDEDED",
+            "border": 1,
+            "locked": True,
+        }
+    )
+    free = book.add_format(
+        {
+            "font_name": "Times New Roman",
+            "font_size": 12,
+            "border": 1,
+            "locked": False,
+            "text_wrap": True,
+            "valign": "top",
+        }
+    )
+    free_date = book.add_format(
+        {
+            "font_name": "Times New Roman",
+            "font_size": 12,
+            "border": 1,
+            "locked": False,
+            "num_format": "dd/mm/yyyy",
+        }
+    )
     sheets = config.sheets
 
     guide = book.add_worksheet(sheets["guide"])
@@ -66,24 +95,41 @@ def write_template(config: Config, path: Path, year: int, period: str,
     info = book.add_worksheet(sheets["info"])
     info.set_column(0, 0, 22)
     info.set_column(1, 1, 50)
-    values = {"unit_code": unit.code if unit else "", "unit_name": unit.name if unit else "",
-              "year": year, "period": config.period_label(period)}
+    values = {
+        "unit_code": unit.code if unit else "",
+        "unit_name": unit.name if unit else "",
+        "year": year,
+        "period": config.period_label(period),
+    }
     for i, label in enumerate(config.info):
         info.write_string(i, 0, label.label, styles.header)
         value = values.get(label.key, "")
-        style = locked if unit and label.key in ("unit_code", "unit_name") else (
-            free_date if label.key == "report_date" else free)
+        style = (
+            locked
+            if unit and label.key in ("unit_code", "unit_name")
+            else (free_date if label.key == "report_date" else free)
+        )
         if isinstance(value, int):
             info.write_number(i, 1, value, style)
         else:
             info.write(i, 1, value, style)
         if label.key == "period":
-            info.data_validation(i, 1, i, 1, {"validate": "list",
-                                              "source": [p.label for p in config.periods]})
+            info.data_validation(
+                i, 1, i, 1, {"validate": "list", "source": [p.label for p in config.periods]}
+            )
         if label.key == "report_date":
-            info.data_validation(i, 1, i, 1, {"validate": "date", "criteria": ">=",
-                                              "value": _excel_date(year - 1),
-                                              "input_message": "Ghi ngày dạng dd/mm/yyyy"})
+            info.data_validation(
+                i,
+                1,
+                i,
+                1,
+                {
+                    "validate": "date",
+                    "criteria": ">=",
+                    "value": _excel_date(year - 1),
+                    "input_message": "Ghi ngày dạng dd/mm/yyyy",
+                },
+            )
     if unit:
         info.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
 
@@ -111,9 +157,14 @@ def write_template(config: Config, path: Path, year: int, period: str,
 
 def _list_sheet(book, sheet, config: Config, year: int, period: str, unit: Unit | None) -> None:
     """The hidden sheet: template facts in A:B, the dropdown lists in D onwards."""
-    for i, (key, value) in enumerate([("template_version", config.template_version),
-                                      ("unit_code", unit.code if unit else ""),
-                                      ("year", year), ("period", period)]):
+    for i, (key, value) in enumerate(
+        [
+            ("template_version", config.template_version),
+            ("unit_code", unit.code if unit else ""),
+            ("year", year),
+            ("period", period),
+        ]
+    ):
         sheet.write(i, 0, key)
         sheet.write(i, 1, value)
     for j, options in enumerate(_dropdowns(config).values(), start=3):
@@ -132,22 +183,32 @@ def _dropdowns(config: Config) -> dict[str, list[str]]:
     return found
 
 
-def _listing(sheet, styles: Styles, config: Config, year: int, period: str,
-             unit: Unit | None, meta: str) -> None:
+def _listing(
+    sheet, styles: Styles, config: Config, year: int, period: str, unit: Unit | None, meta: str
+) -> None:
     width = len(config.columns)
-    sheet.merge_range(0, 0, 0, width - 1,
-                      "DANH SÁCH MÔ HÌNH, ĐIỂN HÌNH TRONG HỌC TẬP VÀ LÀM THEO TƯ TƯỞNG, ĐẠO ĐỨC, "
-                      "PHONG CÁCH HỒ CHÍ MINH", styles.title)
-    sheet.merge_range(1, 0, 1, width - 1,
-                      f"Kỳ báo cáo: {config.period_label(period)} {year}", styles.text)
+    sheet.merge_range(
+        0,
+        0,
+        0,
+        width - 1,
+        "DANH SÁCH MÔ HÌNH, ĐIỂN HÌNH TRONG HỌC TẬP VÀ LÀM THEO TƯ TƯỞNG, ĐẠO ĐỨC, PHONG CÁCH HỒ CHÍ MINH",
+        styles.title,
+    )
+    sheet.merge_range(1, 0, 1, width - 1, f"Kỳ báo cáo: {config.period_label(period)} {year}", styles.text)
     sheet.merge_range(2, 0, 2, width - 1, f"Đơn vị: {unit.name if unit else ''}", styles.text)
     for j, column in enumerate(config.columns):
         label = column.header + (" (*)" if column.required else "")
         sheet.write_string(_HEADER_ROW, j, label, styles.header)
         sheet.set_column(j, j, column.width, styles.cell)
         _validation(sheet, j, column, config, year, meta)
-    fit_row(sheet, _HEADER_ROW, [c.header + " (*)" for c in config.columns],
-            [c.width for c in config.columns], bold=True)
+    fit_row(
+        sheet,
+        _HEADER_ROW,
+        [c.header + " (*)" for c in config.columns],
+        [c.width for c in config.columns],
+        bold=True,
+    )
     sheet.freeze_panes(_HEADER_ROW + 1, 2)
     printable(sheet, _HEADER_ROW)  # landscape, one page wide, the header on every page
 
@@ -158,26 +219,58 @@ def _validation(sheet, j: int, column: Column, config: Config, year: int, meta: 
     if column.key in lists:
         letter = chr(ord("D") + lists.index(column.key))
         count = len(_dropdowns(config)[column.key])
-        sheet.data_validation(first, j, last, j, {
-            "validate": "list", "source": f"='{meta}'!${letter}$1:${letter}${count}",
-            "error_title": "Giá trị không có trong danh sách",
-            "error_message": "Chọn một giá trị trong danh sách thả xuống."})
+        sheet.data_validation(
+            first,
+            j,
+            last,
+            j,
+            {
+                "validate": "list",
+                "source": f"='{meta}'!${letter}$1:${letter}${count}",
+                "error_title": "Giá trị không có trong danh sách",
+                "error_message": "Chọn một giá trị trong danh sách thả xuống.",
+            },
+        )
     elif column.type == "year":
-        sheet.data_validation(first, j, last, j, {
-            "validate": "integer", "criteria": "between", "minimum": config.earliest_year,
-            "maximum": year, "error_message": f"Ghi năm từ {config.earliest_year} đến {year}."})
+        sheet.data_validation(
+            first,
+            j,
+            last,
+            j,
+            {
+                "validate": "integer",
+                "criteria": "between",
+                "minimum": config.earliest_year,
+                "maximum": year,
+                "error_message": f"Ghi năm từ {config.earliest_year} đến {year}.",
+            },
+        )
     elif column.type == "count":
-        sheet.data_validation(first, j, last, j, {
-            "validate": "integer", "criteria": ">=", "value": 0,
-            "error_message": "Ghi số nguyên không âm (0, 1, 2, …)."})
+        sheet.data_validation(
+            first,
+            j,
+            last,
+            j,
+            {
+                "validate": "integer",
+                "criteria": ">=",
+                "value": 0,
+                "error_message": "Ghi số nguyên không âm (0, 1, 2, …).",
+            },
+        )
 
 
 def _excel_date(year: int) -> dt.date:
     return dt.date(year, 1, 1)
 
 
-def write_all(config: Config, folder: Path, year: int, period: str,
-              models: dict[str, list[dict[str, Any]]] | None = None) -> list[Path]:
+def write_all(
+    config: Config,
+    folder: Path,
+    year: int,
+    period: str,
+    models: dict[str, list[dict[str, Any]]] | None = None,
+) -> list[Path]:
     """A workbook per unit of the registry (pre-filled with its ``models``), plus a blank one."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -193,7 +286,7 @@ def write_all(config: Config, folder: Path, year: int, period: str,
 PREFILLED_GUIDE = [
     "",
     "BIỂU MẪU ĐÃ ĐIỀN SẴN: các dòng trong trang danh sách là mô hình, điển hình đơn vị đã báo cáo kỳ "
-    "trước, mỗi dòng có \"Mã mô hình\" (ô khóa, không sửa được).",
+    'trước, mỗi dòng có "Mã mô hình" (ô khóa, không sửa được).',
     "   Mô hình còn duy trì: giữ dòng, cập nhật giai đoạn, số nơi nhân rộng, đánh giá; điền nội dung, "
     "cách làm và hiệu quả đạt được kỳ này. Đổi tên mô hình thì cứ sửa tên, mã vẫn giữ nguyên.",
     "   Mô hình đã dừng: xóa nội dung các ô của dòng đó (ô mã giữ nguyên), Ban sẽ ghi nhận mô hình "
@@ -202,8 +295,19 @@ PREFILLED_GUIDE = [
 ]
 
 # What a pre-filled row carries from the register (key -> how it is written)
-PREFILLED = ("model_code", "name", "field", "subject", "performer", "location", "year_built",
-             "status", "stage", "replications", "rating")
+PREFILLED = (
+    "model_code",
+    "name",
+    "field",
+    "subject",
+    "performer",
+    "location",
+    "year_built",
+    "status",
+    "stage",
+    "replications",
+    "rating",
+)
 
 
 def _prefill(book, sheet, config: Config, models: list[dict[str, Any]]) -> None:
@@ -211,23 +315,28 @@ def _prefill(book, sheet, config: Config, models: list[dict[str, Any]]) -> None:
     base = {"font_name": "Times New Roman", "font_size": 12, "border": 1, "valign": "top"}
     free = book.add_format({**base, "locked": False, "text_wrap": True})
     code = book.add_format({**base, "locked": True, "bg_color": "#EDEDED"})
-    labels = {key: {c.code: c.label for c in config.column(key).choices}
-              for key in ("status", "stage", "rating")}
+    labels = {
+        key: {c.code: c.label for c in config.column(key).choices} for key in ("status", "stage", "rating")
+    }
     subjects = {s.code: s.label for s in config.subjects}
     fields = {f.code: f"{f.code} - {f.name}" for f in config.fields}
     columns = list(config.columns)
     for j, column in enumerate(columns):
         sheet.set_column(j, j, column.width, code if column.key == "model_code" else free)
     for i, model in enumerate(models, start=_HEADER_ROW + 1):
-        values = {"model_code": model["code"], "name": model["name"],
-                  "field": fields.get(model["field"], model["field"]),
-                  "subject": subjects.get(model["subject"], ""),
-                  "performer": model["performer"], "location": model["location"],
-                  "year_built": model["year_built"],
-                  "status": labels["status"].get("continuing", "Duy trì, phát huy"),
-                  "stage": labels["stage"].get(model["stage"], ""),
-                  "replications": model["replications"],
-                  "rating": labels["rating"].get(model["rating"], "")}
+        values = {
+            "model_code": model["code"],
+            "name": model["name"],
+            "field": fields.get(model["field"], model["field"]),
+            "subject": subjects.get(model["subject"], ""),
+            "performer": model["performer"],
+            "location": model["location"],
+            "year_built": model["year_built"],
+            "status": labels["status"].get("continuing", "Duy trì, phát huy"),
+            "stage": labels["stage"].get(model["stage"], ""),
+            "replications": model["replications"],
+            "rating": labels["rating"].get(model["rating"], ""),
+        }
         for j, column in enumerate(columns):
             value = values.get(column.key) if column.key in PREFILLED else None
             style = code if column.key == "model_code" else free
@@ -239,6 +348,16 @@ def _prefill(book, sheet, config: Config, models: list[dict[str, Any]]) -> None:
                 sheet.write_number(i, j, value, style)
             else:
                 sheet.write_string(i, j, str(value), style)
-    sheet.protect("", {"select_locked_cells": True, "select_unlocked_cells": True,
-                       "format_columns": True, "format_rows": True, "insert_rows": True,
-                       "delete_rows": True, "sort": True, "autofilter": True})
+    sheet.protect(
+        "",
+        {
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+            "format_columns": True,
+            "format_rows": True,
+            "insert_rows": True,
+            "delete_rows": True,
+            "sort": True,
+            "autofilter": True,
+        },
+    )

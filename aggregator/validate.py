@@ -62,14 +62,24 @@ class RowValidator:
     def validate(self, tables: list[ListTable], file: str) -> Validated:
         """Every row of every list sheet of one file, judged as one list."""
         self._file = file
-        rows = [self._row(_Row(t.sheet, t.columns, int(raw["row"]), {}, raw))
-                for t in tables for raw in t.rows]
+        rows = [
+            self._row(_Row(t.sheet, t.columns, int(raw["row"]), {}, raw)) for t in tables for raw in t.rows
+        ]
         self._duplicates(rows)
         found = [p for row in rows for p in row.problems]
-        return Validated(rows=[{"sheet": r.sheet, "row": r.number, "accepted": not r.has_error,
-                                **{key: r.values.get(key) for key, _, _ in self._columns},
-                                "name_key": r.name_key}  # the register matches names by it
-                               for r in rows], problems=found)
+        return Validated(
+            rows=[
+                {
+                    "sheet": r.sheet,
+                    "row": r.number,
+                    "accepted": not r.has_error,
+                    **{key: r.values.get(key) for key, _, _ in self._columns},
+                    "name_key": r.name_key,
+                }  # the register matches names by it
+                for r in rows
+            ],
+            problems=found,
+        )
 
     def _problem(self, code: str, row: _Row, key: str = "", **params: Any) -> None:
         severity = self.config.rules.get(code)
@@ -82,9 +92,19 @@ class RowValidator:
         header = self.config.column(key).header if key else ""
         value = row.raw.get(key, "") if key else ""
         shown = "" if is_blank(value) else _shown(value)
-        row.problems.append(problems.make(code, severity=severity, file=file, sheet=sheet,
-                                          cell=cell, row=row.number, column=header,
-                                          value=shown, **params))
+        row.problems.append(
+            problems.make(
+                code,
+                severity=severity,
+                file=file,
+                sheet=sheet,
+                cell=cell,
+                row=row.number,
+                column=header,
+                value=shown,
+                **params,
+            )
+        )
 
     def _row(self, row: _Row) -> _Row:
         raw = row.raw
@@ -107,14 +127,22 @@ class RowValidator:
     def _truncate(self, row: _Row, key: str) -> None:
         """A text longer than a workbook cell holds: cut, marked, and said (never silently)."""
         length = len(row.raw[key])
-        self._problem("text_truncated", row, key, length=f"{length:,}".replace(",", "."),
-                      limit=f"{EXCEL_CELL_CHARS:,}".replace(",", "."), marker=TRUNCATED.strip())
-        row.raw[key] = row.raw[key][:EXCEL_CELL_CHARS - len(TRUNCATED)] + TRUNCATED
+        self._problem(
+            "text_truncated",
+            row,
+            key,
+            length=f"{length:,}".replace(",", "."),
+            limit=f"{EXCEL_CELL_CHARS:,}".replace(",", "."),
+            marker=TRUNCATED.strip(),
+        )
+        row.raw[key] = row.raw[key][: EXCEL_CELL_CHARS - len(TRUNCATED)] + TRUNCATED
 
     def _is_totals(self, raw: dict[str, Any]) -> bool:
         texts = [raw.get(k) for k in ("seq", "name", "field", "performer")]
-        return any(isinstance(t, str) and len(t) <= self._totals_length
-                   and loose_key(t) in self.totals for t in texts)
+        return any(
+            isinstance(t, str) and len(t) <= self._totals_length and loose_key(t) in self.totals
+            for t in texts
+        )
 
     def _rules(self, row: _Row) -> None:
         v = row.values
@@ -122,16 +150,20 @@ class RowValidator:
             fld = self.config.field_by_code(v["field"])
             if v["subject"] not in fld.subjects:
                 allowed = ", ".join(self.readers["subject"].label(s) for s in fld.subjects)
-                self._problem("subject_not_allowed", row, "subject",
-                              field=f"{fld.code} ({fld.name})", allowed=allowed)
+                self._problem(
+                    "subject_not_allowed", row, "subject", field=f"{fld.code} ({fld.name})", allowed=allowed
+                )
         built = v.get("year_built")
         if built is not None and built > self.year:
             self._problem("year_after_report_year", row, "year_built", year=self.year)
         elif built is not None and v.get("status") == "new" and built != self.year:
             self._problem("new_not_report_year", row, "year_built", year=self.year)
         unread = {p.column for p in row.problems}
-        if (v.get("stage") == "replicated" and not v.get("replications")
-                and self.config.column("replications").header not in unread):
+        if (
+            v.get("stage") == "replicated"
+            and not v.get("replications")
+            and self.config.column("replications").header not in unread
+        ):
             self._problem("replicated_without_places", row, "replications")
         if v.get("reward_form") and not v.get("reward_decision"):
             self._problem("reward_without_decision", row, "reward_decision")
@@ -146,8 +178,11 @@ class RowValidator:
             key = (row.name_key, row.values["field"])
             if key in first:
                 earlier = first[key]
-                where = str(earlier.number) if earlier.sheet == row.sheet else \
-                    f"{earlier.number} trang \"{earlier.sheet}\""
+                where = (
+                    str(earlier.number)
+                    if earlier.sheet == row.sheet
+                    else f'{earlier.number} trang "{earlier.sheet}"'
+                )
                 self._problem("duplicate_model", row, "name", first_row=where)
             else:
                 first[key] = row

@@ -14,8 +14,9 @@ from typing import Any
 from .config import Column, Config
 from .text import Vocabulary, is_blank, nfc
 
-_LEADING_NUMBER = re.compile(r"^\s*(?:lĩnh vực|lv)?\s*(\d{1,2})(?:\s*[-.:)/–]\s*|\s*$|\s+)(.*)$",
-                             re.IGNORECASE)
+_LEADING_NUMBER = re.compile(
+    r"^\s*(?:lĩnh vực|lv)?\s*(\d{1,2})(?:\s*[-.:)/–]\s*|\s*$|\s+)(.*)$", re.IGNORECASE
+)
 _INTEGER = re.compile(r"^\s*\d{1,18}\s*$")  # longer digit strings are not a count or a year
 _DATE_TEXT = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -135,8 +136,7 @@ class ColumnReader:
             return Reading(code="number_invalid", params={})
         limit = self.config.limits["max_replications"]
         if number > limit:  # 1e300 typed in a cell is a whole number too
-            return Reading(code="number_too_large", params={"limit": f"{limit:,}".replace(
-                ",", ".")})
+            return Reading(code="number_too_large", params={"limit": f"{limit:,}".replace(",", ".")})
         return Reading(number)
 
     def _year(self, raw: Any) -> Reading:

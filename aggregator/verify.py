@@ -31,14 +31,17 @@ class Verdict:
     matched: dict[str, list[str]] = field(default_factory=lambda: {"inputs": [], "outputs": []})
     changed: dict[str, list[str]] = field(default_factory=lambda: {"inputs": [], "outputs": []})
     missing: dict[str, list[str]] = field(default_factory=lambda: {"inputs": [], "outputs": []})
-    unlisted: list[str] = field(default_factory=list)   # in the folder, named nowhere
-    unsummed: list[str] = field(default_factory=list)   # in the manifest, not in SHA256SUMS
-    outside: list[str] = field(default_factory=list)    # names that lead out of their folder
+    unlisted: list[str] = field(default_factory=list)  # in the folder, named nowhere
+    unsummed: list[str] = field(default_factory=list)  # in the manifest, not in SHA256SUMS
+    outside: list[str] = field(default_factory=list)  # names that lead out of their folder
 
     @property
     def intact(self) -> bool:
-        return not any(self.changed.values()) and not any(self.missing.values()) and not (
-            self.unlisted or self.unsummed or self.outside)
+        return (
+            not any(self.changed.values())
+            and not any(self.missing.values())
+            and not (self.unlisted or self.unsummed or self.outside)
+        )
 
 
 def verify(folder: Path, inbox: Path | None = None) -> Verdict:
@@ -55,8 +58,7 @@ def verify(folder: Path, inbox: Path | None = None) -> Verdict:
         raise NotARun(folder, f"manifest.json thiếu mục hoặc sai dạng ({exc})") from exc
 
 
-def _verdict(folder: Path, inbox: Path | None, record: dict[str, Any],
-             sums: list[str]) -> Verdict:
+def _verdict(folder: Path, inbox: Path | None, record: dict[str, Any], sums: list[str]) -> Verdict:
     verdict = Verdict()
     inbox = inbox or Path(record["run"]["inbox"])
     for entry in record.get("emails", []):
@@ -74,21 +76,23 @@ def _verdict(folder: Path, inbox: Path | None, record: dict[str, Any],
     named = {o["path"] for o in record.get("outputs", [])}
     verdict.unsummed = sorted(named - summed - {MANIFEST})
     known = summed | named | {CHECKSUMS}
-    verdict.unlisted = sorted(name for name in (p.relative_to(folder).as_posix()
-                                                for p in folder.rglob("*")
-                                                if p.is_file() or p.is_symlink())
-                              if name not in known and not name.startswith(LATER))
+    verdict.unlisted = sorted(
+        name
+        for name in (
+            p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()
+        )
+        if name not in known and not name.startswith(LATER)
+    )
     return verdict
 
 
 def _judge(verdict: Verdict, kind: str, name: str, base: Path, expected: str) -> None:
     path = base / name
     if "\\x" in name and not path.exists():  # a name that is not UTF-8, listed escaped
-        path = base / os.fsdecode(re.sub(rb"\\x([0-9a-f]{2})",
-                                          lambda m: bytes([int(m.group(1), 16)]),
-                                          name.encode("utf-8")))
-    if PurePath(name).is_absolute() or ".." in PurePath(name).parts or "\\" in name.replace(
-            "\\x", ""):
+        path = base / os.fsdecode(
+            re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), name.encode("utf-8"))
+        )
+    if PurePath(name).is_absolute() or ".." in PurePath(name).parts or "\\" in name.replace("\\x", ""):
         verdict.outside.append(name)
     elif not path.is_file() or path.is_symlink():
         verdict.missing[kind].append(name)

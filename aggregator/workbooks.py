@@ -21,13 +21,18 @@ from .problems import FATE_WARNINGS, Problem, title
 from .summarise import pivot
 from .values import as_text
 
-SAFE = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-        "default_format_properties": {"font_name": "Times New Roman", "font_size": 12}}
+SAFE = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "default_format_properties": {"font_name": "Times New Roman", "font_size": 12},
+}
 FIXED_TIME = dt.datetime(2000, 1, 1)
 
 
-def open_workbook(path: Path, created: dt.datetime = FIXED_TIME,
-                  constant_memory: bool = False) -> xlsxwriter.Workbook:
+def open_workbook(
+    path: Path, created: dt.datetime = FIXED_TIME, constant_memory: bool = False
+) -> xlsxwriter.Workbook:
     """A workbook that writes text as text and carries no wall-clock time.
 
     ``constant_memory`` writes each row out as soon as the next one starts (rows must then be
@@ -35,9 +40,14 @@ def open_workbook(path: Path, created: dt.datetime = FIXED_TIME,
     """
     # XlsxWriter writes into the default format's dict: a copy each time, or the second workbook
     # of a process differs from the first (and a draft's attachment from one run to the next)
-    book = xlsxwriter.Workbook(str(path), {**SAFE, "constant_memory": constant_memory,
-                                           "default_format_properties":
-                                               dict(SAFE["default_format_properties"])})
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            **SAFE,
+            "constant_memory": constant_memory,
+            "default_format_properties": dict(SAFE["default_format_properties"]),
+        },
+    )
     book.set_properties({"created": created, "author": "", "company": ""})
     return book
 
@@ -47,8 +57,17 @@ class Styles:
 
     def __init__(self, book: xlsxwriter.Workbook):
         base = {"font_name": "Times New Roman", "font_size": 12, "valign": "top"}
-        self.header = book.add_format({**base, "bold": True, "text_wrap": True, "border": 1,
-                                       "align": "center", "valign": "vcenter", "bg_color": "#D9E1F2"})
+        self.header = book.add_format(
+            {
+                **base,
+                "bold": True,
+                "text_wrap": True,
+                "border": 1,
+                "align": "center",
+                "valign": "vcenter",
+                "bg_color": "#D9E1F2",
+            }
+        )
         self.cell = book.add_format({**base, "text_wrap": True, "border": 1})
         self.number = book.add_format({**base, "border": 1, "num_format": "#,##0"})
         self.date = book.add_format({**base, "border": 1, "num_format": "dd/mm/yyyy"})
@@ -78,17 +97,24 @@ def row_height(values: Sequence[Any], widths: Sequence[float], bold: bool = Fals
     return lines * LINE_POINTS + 2
 
 
-def fit_row(sheet: Worksheet, row: int, values: Sequence[Any], widths: Sequence[float],
-            bold: bool = False) -> None:
+def fit_row(
+    sheet: Worksheet, row: int, values: Sequence[Any], widths: Sequence[float], bold: bool = False
+) -> None:
     """Set a row's height when its text wraps to more than one line."""
     height = row_height(values, widths, bold)
     if height > LINE_POINTS + 2:
         sheet.set_row(row, height)
 
 
-def write_table(sheet: Worksheet, styles: Styles, top: int, headers: list[str],
-                rows: Iterable[Sequence[Any]], widths: list[int] | None = None,
-                plain: bool = False) -> int:
+def write_table(
+    sheet: Worksheet,
+    styles: Styles,
+    top: int,
+    headers: list[str],
+    rows: Iterable[Sequence[Any]],
+    widths: list[int] | None = None,
+    plain: bool = False,
+) -> int:
     """A bordered table with a frozen header and a filter; returns the next free row.
 
     ``plain`` writes the data cells without borders or wrapping: for data sheets of many
@@ -163,8 +189,9 @@ def write_master(result: RunResult, path: Path) -> None:
     _pivot(book.add_worksheet("Đơn vị x lĩnh vực"), styles, result)
     _status(book.add_worksheet("Tình hình gửi"), styles, result)
     _rejected(book.add_worksheet("Dòng bị loại"), styles, result, labels)
-    _problems(book.add_worksheet("Lỗi và lưu ý"), styles,
-              [p for o in result.outcomes for p in o.problems], result)
+    _problems(
+        book.add_worksheet("Lỗi và lưu ý"), styles, [p for o in result.outcomes for p in o.problems], result
+    )
     _files(book.add_worksheet("Tệp nhận được"), styles, result, labels)
     _history(book.add_worksheet("Lịch sử mô hình"), styles, result, labels)
     book.close()
@@ -176,12 +203,17 @@ def _record_columns(result: RunResult) -> list[Any]:
 
 def _records(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
     columns = _record_columns(result)
-    headers = ["STT", "Đơn vị", *[c.header for c in columns], "Tệp nguồn", "Trang", "Dòng",
-               "SHA-256 của tệp"]
+    headers = ["STT", "Đơn vị", *[c.header for c in columns], "Tệp nguồn", "Trang", "Dòng", "SHA-256 của tệp"]
     records = result.records
-    values = [range(1, len(records) + 1), [labels.units[u] for u in records["unit"]],
-              *[_labelled(records[c.key], c.key, labels) for c in columns],
-              records["file"], records["sheet"], records["row"].tolist(), records["sha256"]]
+    values = [
+        range(1, len(records) + 1),
+        [labels.units[u] for u in records["unit"]],
+        *[_labelled(records[c.key], c.key, labels) for c in columns],
+        records["file"],
+        records["sheet"],
+        records["row"].tolist(),
+        records["sha256"],
+    ]
     widths = [6, 24, *[c.width for c in columns], 30, 12, 7, 20]
     write_table(sheet, styles, 0, headers, zip(*values, strict=True), widths, plain=True)
 
@@ -210,17 +242,36 @@ def _pivot(sheet: Worksheet, styles: Styles, result: RunResult) -> None:
 
 
 def _status(sheet: Worksheet, styles: Styles, result: RunResult) -> None:
-    headers = ["Mã đơn vị", "Tên đơn vị", "Tình trạng", "Ngày nhận", "Tệp dùng để tổng hợp",
-               "Số mô hình", "Chỉ tiêu", "Đạt chỉ tiêu", "Số dòng bị loại"]
-    rows = [[u["code"], u["name"], UNIT_STATUS[u["status"]], date_vn(u["received"]),
-             u["file"] or "", u["models"], u["quota"], "Đạt" if u["meets_quota"] else "Chưa đạt",
-             u["rejected_rows"]] for u in result.summary["units"]]
+    headers = [
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Tình trạng",
+        "Ngày nhận",
+        "Tệp dùng để tổng hợp",
+        "Số mô hình",
+        "Chỉ tiêu",
+        "Đạt chỉ tiêu",
+        "Số dòng bị loại",
+    ]
+    rows = [
+        [
+            u["code"],
+            u["name"],
+            UNIT_STATUS[u["status"]],
+            date_vn(u["received"]),
+            u["file"] or "",
+            u["models"],
+            u["quota"],
+            "Đạt" if u["meets_quota"] else "Chưa đạt",
+            u["rejected_rows"],
+        ]
+        for u in result.summary["units"]
+    ]
     write_table(sheet, styles, 0, headers, rows, [16, 32, 14, 12, 36, 10, 9, 11, 10])
 
 
 def _rejected(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
-    headers = ["Đơn vị", "Tệp", "Tình trạng tệp", "Trang", "Dòng", "Tên mô hình, điển hình",
-               "Lý do"]
+    headers = ["Đơn vị", "Tệp", "Tình trạng tệp", "Trang", "Dòng", "Tên mô hình, điển hình", "Lý do"]
     rows = []
     for outcome in result.outcomes:
         if not outcome.rows:
@@ -229,9 +280,16 @@ def _rejected(sheet: Worksheet, styles: Styles, result: RunResult, labels: Label
         names = {(t.sheet, raw["row"]): raw.get("name") for t in outcome.tables for raw in t.rows}
         for record in (r for r in outcome.rows if not r["accepted"]):
             where = (record["sheet"], int(record["row"]))
-            rows.append([labels.units.get(outcome.unit or "", ""), outcome.candidate.relative,
-                         FILE_STATUS[outcome.status], *where, as_text(names.get(where, "")),
-                         "\n".join(reasons.get(where, []))])
+            rows.append(
+                [
+                    labels.units.get(outcome.unit or "", ""),
+                    outcome.candidate.relative,
+                    FILE_STATUS[outcome.status],
+                    *where,
+                    as_text(names.get(where, "")),
+                    "\n".join(reasons.get(where, [])),
+                ]
+            )
     write_table(sheet, styles, 0, headers, rows, [24, 30, 16, 12, 7, 36, 60])
 
 
@@ -247,36 +305,81 @@ def reasons_by_row(found: list[Problem], errors_only: bool = True) -> dict[tuple
 
 def _problems(sheet: Worksheet, styles: Styles, found: list[Problem], result: RunResult) -> None:
     headers = ["Mức độ", "Loại", "Tệp", "Trang", "Ô", "Cột", "Giá trị", "Nội dung"]
-    rows = [[SEVERITY[p.severity], title(p.code), p.file, p.sheet, p.cell, p.column, p.value,
-             p.message] for p in found]
+    rows = [
+        [SEVERITY[p.severity], title(p.code), p.file, p.sheet, p.cell, p.column, p.value, p.message]
+        for p in found
+    ]
     write_table(sheet, styles, 0, headers, rows, [8, 22, 30, 12, 14, 20, 24, 70])
 
 
 def _files(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
-    headers = ["Tệp", "Tình trạng", "Đơn vị", "Nhận biết qua", "Ngày nhận", "Dòng đọc",
-               "Dòng được tính", "Dòng lỗi", "Kích thước (byte)", "SHA-256", "Lý do"]
-    rows = [[o.candidate.relative, FILE_STATUS[o.status], labels.units.get(o.unit or "", ""),
-             IDENTIFIED_BY.get(o.identified_by, ""), date_vn(o.received), o.rows_read,
-             o.rows_counted, o.rows_invalid, o.candidate.size, o.candidate.sha256,
-             "\n".join([p.message for p in o.file_errors] + [
-                 p.message for p in o.problems if p.code in FATE_WARNINGS])]
-            for o in sorted(result.outcomes, key=lambda o: sort_key(o.candidate.relative))]
+    headers = [
+        "Tệp",
+        "Tình trạng",
+        "Đơn vị",
+        "Nhận biết qua",
+        "Ngày nhận",
+        "Dòng đọc",
+        "Dòng được tính",
+        "Dòng lỗi",
+        "Kích thước (byte)",
+        "SHA-256",
+        "Lý do",
+    ]
+    rows = [
+        [
+            o.candidate.relative,
+            FILE_STATUS[o.status],
+            labels.units.get(o.unit or "", ""),
+            IDENTIFIED_BY.get(o.identified_by, ""),
+            date_vn(o.received),
+            o.rows_read,
+            o.rows_counted,
+            o.rows_invalid,
+            o.candidate.size,
+            o.candidate.sha256,
+            "\n".join(
+                [p.message for p in o.file_errors]
+                + [p.message for p in o.problems if p.code in FATE_WARNINGS]
+            ),
+        ]
+        for o in sorted(result.outcomes, key=lambda o: sort_key(o.candidate.relative))
+    ]
     write_table(sheet, styles, 0, headers, rows, [34, 18, 26, 12, 11, 8, 8, 8, 12, 20, 60])
 
 
 def _history(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
     """Every model of this period or the one compared with, period by period (the register)."""
-    headers = ["Mã mô hình", "Đơn vị", "Tên mô hình, điển hình", "Kỳ báo cáo", "Giai đoạn",
-               "Số nơi nhân rộng"]
+    headers = [
+        "Mã mô hình",
+        "Đơn vị",
+        "Tên mô hình, điển hình",
+        "Kỳ báo cáo",
+        "Giai đoạn",
+        "Số nơi nhân rộng",
+    ]
     from .continuity import history_rows  # read here, in the master workbook's own process
 
     period = {p.code: p.label for p in result.config.periods}
     if result.history is None or not result.history.others:  # one period: the records sheet
-        sheet.write_string(0, 0, "Sổ theo dõi mô hình chưa có kỳ báo cáo nào khác; lịch sử "
-                           "từng mô hình có từ lần tổng hợp kỳ sau.", styles.text)
+        sheet.write_string(
+            0,
+            0,
+            "Sổ theo dõi mô hình chưa có kỳ báo cáo nào khác; lịch sử "
+            "từng mô hình có từ lần tổng hợp kỳ sau.",
+            styles.text,
+        )
         return
     found = history_rows(result.history, result.records, result.year, result.period)
-    rows = [[code, labels.units.get(unit, unit), name, f"{period[kind]} {year}",
-             labels.value("stage", stage), labels.value("replications", replications)]
-            for code, unit, name, year, kind, stage, replications in found]
+    rows = [
+        [
+            code,
+            labels.units.get(unit, unit),
+            name,
+            f"{period[kind]} {year}",
+            labels.value("stage", stage),
+            labels.value("replications", replications),
+        ]
+        for code, unit, name, year, kind, stage, replications in found
+    ]
     write_table(sheet, styles, 0, headers, rows, [22, 24, 40, 14, 20, 10], plain=True)

@@ -49,9 +49,14 @@ def cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-def process_all(items: list[Item], inbox: Path, process: Process,
-                limits: dict[str, int], jobs: int = 1,
-                board: dt.tzinfo | None = None) -> Iterator[FileOutcome]:
+def process_all(
+    items: list[Item],
+    inbox: Path,
+    process: Process,
+    limits: dict[str, int],
+    jobs: int = 1,
+    board: dt.tzinfo | None = None,
+) -> Iterator[FileOutcome]:
     """Every item read by ``process`` (fingerprinted first when it is a path), in order.
 
     Where processes fork, every file is read in a worker process, even with one job: a file
@@ -68,17 +73,19 @@ def process_all(items: list[Item], inbox: Path, process: Process,
     yield from _Supervisor(items, inbox, process, limits, board, max(1, workers)).run()
 
 
-def _one(process: Process, inbox: Path, limits: dict[str, int], board: dt.tzinfo | None,
-         item: Item) -> FileOutcome:
+def _one(
+    process: Process, inbox: Path, limits: dict[str, int], board: dt.tzinfo | None, item: Item
+) -> FileOutcome:
     """One item read, whatever it holds: a failure outside ``process`` is its refusal too."""
     try:
-        candidate = item if isinstance(item, Candidate) else discover.fingerprint(
-            item, inbox, limits, board=board)
+        candidate = (
+            item if isinstance(item, Candidate) else discover.fingerprint(item, inbox, limits, board=board)
+        )
     except Exception as exc:  # (fingerprint refuses what it knows; this is the rest)
-        relative = item.relative if isinstance(item, Candidate) else item.relative_to(
-            inbox).as_posix()
-        candidate = discover.refused(Path(str(item)), relative, "file_unreadable",
-                                     detail=f"{type(exc).__name__}: {exc}"[:160])
+        relative = item.relative if isinstance(item, Candidate) else item.relative_to(inbox).as_posix()
+        candidate = discover.refused(
+            Path(str(item)), relative, "file_unreadable", detail=f"{type(exc).__name__}: {exc}"[:160]
+        )
     return process(candidate)
 
 
@@ -88,12 +95,15 @@ class _Worker:
 
     DEPTH = 2  # items handed over at once: the next is there as soon as one is done
 
-    def __init__(self, context: Any, process: Process, inbox: Path, limits: dict[str, int],
-                 board: dt.tzinfo | None):
+    def __init__(
+        self, context: Any, process: Process, inbox: Path, limits: dict[str, int], board: dt.tzinfo | None
+    ):
         self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, daemon=True,
-                                       args=(theirs, self.connection, process, inbox,
-                                             limits, board, os.getpid()))
+        self.process = context.Process(
+            target=_serve,
+            daemon=True,
+            args=(theirs, self.connection, process, inbox, limits, board, os.getpid()),
+        )
         self.process.start()
         theirs.close()
         self.tasks: deque[tuple[int, Item]] = deque()
@@ -126,8 +136,15 @@ class _Supervisor:
     """Hands items to workers; replaces a worker that dies or runs over time, refusing only
     the item it was reading (the others it held are handed out again)."""
 
-    def __init__(self, items: list[Item], inbox: Path, process: Process,
-                 limits: dict[str, int], board: dt.tzinfo | None, count: int):
+    def __init__(
+        self,
+        items: list[Item],
+        inbox: Path,
+        process: Process,
+        limits: dict[str, int],
+        board: dt.tzinfo | None,
+        count: int,
+    ):
         self.items, self.inbox, self.process = items, inbox, process
         self.limits, self.board, self.count = limits, board, count
         self.context = multiprocessing.get_context("fork" if FORKS else "spawn")
@@ -162,19 +179,18 @@ class _Supervisor:
             for worker in workers:
                 worker.stop()
 
-    def _collect(self, workers: list[_Worker], done: dict[int, FileOutcome],
-                 todo: list[tuple[int, Item]]) -> None:
+    def _collect(
+        self, workers: list[_Worker], done: dict[int, FileOutcome], todo: list[tuple[int, Item]]
+    ) -> None:
         busy = [w for w in workers if w.tasks]
         if not busy:  # (every worker had to be replaced before it took its item)
             return
         soonest = min(w.deadline for w in busy) - time.monotonic()
-        wait([w.connection for w in busy] + [w.process.sentinel for w in busy],
-             timeout=max(0.0, soonest))
+        wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout=max(0.0, soonest))
         for n, worker in enumerate(workers):
             while worker.tasks and (outcome := self._answer(worker)) is not None:
                 done[worker.finished(self.seconds)] = outcome
-            if not worker.tasks or (worker.process.is_alive()
-                                    and time.monotonic() < worker.deadline):
+            if not worker.tasks or (worker.process.is_alive() and time.monotonic() < worker.deadline):
                 continue
             # dead, or over time: the item it was reading alone is refused
             over = worker.process.is_alive()
@@ -196,11 +212,17 @@ class _Supervisor:
         return None
 
     def _refused(self, item: Item, code: str) -> FileOutcome:
-        candidate = item if isinstance(item, Candidate) else discover.fingerprint(
-            item, self.inbox, self.limits, board=self.board)
+        candidate = (
+            item
+            if isinstance(item, Candidate)
+            else discover.fingerprint(item, self.inbox, self.limits, board=self.board)
+        )
         outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
-        limit = (f"{self.limits['max_seconds_per_file']}" if code == "file_timeout" else
-                 discover.megabytes(self.limits["max_worker_memory_bytes"]))
+        limit = (
+            f"{self.limits['max_seconds_per_file']}"
+            if code == "file_timeout"
+            else discover.megabytes(self.limits["max_worker_memory_bytes"])
+        )
         outcome.problems.append(problems.make(code, file=candidate.relative, limit=limit))
         return outcome
 
@@ -217,22 +239,30 @@ def _death(exitcode: int | None, over_time: bool, limits: dict[str, int]) -> str
 
 
 def _name(item: Item, inbox: Path) -> str:
-    return item.relative if isinstance(item, Candidate) else discover.shown(
-        item.relative_to(inbox).as_posix())
+    return (
+        item.relative if isinstance(item, Candidate) else discover.shown(item.relative_to(inbox).as_posix())
+    )
 
 
 _LIMITS_MEMORY = sys.platform.startswith("linux")  # RLIMIT_AS is kept by Linux only
 
 
-def _serve(connection: Any, runs: Any, process: Process, inbox: Path, limits: dict[str, int],
-           board: dt.tzinfo | None, parent: int) -> None:
+def _serve(
+    connection: Any,
+    runs: Any,
+    process: Process,
+    inbox: Path,
+    limits: dict[str, int],
+    board: dt.tzinfo | None,
+    parent: int,
+) -> None:
     """A worker: read the items it is given until told to stop (or its parent is gone)."""
     runs.close()  # the run's end of the pipe: with it closed here, a dead run means EOF here
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the run's to handle
     _end_with_parent(parent)
     _limit_memory(limits["max_worker_memory_bytes"])
     if not log.isEnabledFor(logging.DEBUG):  # a reader refused memory says so on stderr:
-        _quiet()                              # the run reports it as the file's refusal
+        _quiet()  # the run reports it as the file's refusal
     while True:
         try:
             index, item = connection.recv()
@@ -244,9 +274,14 @@ def _serve(connection: Any, runs: Any, process: Process, inbox: Path, limits: di
         except Exception as exc:  # an outcome that cannot cross back: its refusal does
             candidate = outcome.candidate
             answer = FileOutcome(candidate=candidate, problems=list(candidate.problems))
-            answer.problems.append(problems.make(
-                "file_unreadable", file=candidate.relative, detail=type(exc).__name__,
-                technical=f"{type(exc).__name__}: {exc}"))
+            answer.problems.append(
+                problems.make(
+                    "file_unreadable",
+                    file=candidate.relative,
+                    detail=type(exc).__name__,
+                    technical=f"{type(exc).__name__}: {exc}",
+                )
+            )
             connection.send(answer)
 
 
@@ -265,6 +300,7 @@ def _limit_memory(extra: int) -> None:
     if not _LIMITS_MEMORY:
         return
     import resource
+
     try:
         with open("/proc/self/statm") as statm:
             size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
@@ -311,8 +347,9 @@ def in_background(what: str, function: Callable[..., None], *args: Any) -> Calla
     if not FORKS:
         function(*args)
         return lambda wanted=True: None
-    process = multiprocessing.get_context("fork").Process(target=_without_gc,
-                                                          args=(function, *args), daemon=True)
+    process = multiprocessing.get_context("fork").Process(
+        target=_without_gc, args=(function, *args), daemon=True
+    )
     gc.freeze()  # the collector must not touch (and so copy) every object the child shares
     try:
         process.start()
@@ -324,7 +361,6 @@ def in_background(what: str, function: Callable[..., None], *args: Any) -> Calla
             process.terminate()
         process.join()
         if wanted and process.exitcode != 0:
-            raise BackgroundFailed(f"ghi {what} không xong (tiến trình ghi dừng với mã "
-                                   f"{process.exitcode})")
+            raise BackgroundFailed(f"ghi {what} không xong (tiến trình ghi dừng với mã {process.exitcode})")
 
     return finish

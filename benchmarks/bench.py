@@ -39,12 +39,29 @@ from aggregator import config as config_module  # noqa: E402
 from aggregator import outbox, outputs, workers  # noqa: E402
 from aggregator.pipeline import RunResult, aggregate  # noqa: E402
 
-NAMES = ["Dân vận khéo", "Thôn văn hóa kiểu mẫu", "Hộ nuôi tôm hùm an toàn", "Bếp ăn miễn phí",
-         "Thư viện xanh thân thiện", "Tổ an ninh tự quản", "Thanh niên khởi nghiệp yến sào",
-         "Hiến đất mở đường", "Dòng họ học tập", "Người tốt việc tốt trên biển",
-         "Chi bộ bốn tốt", "Camera an ninh kết nối", "Tuyến đường hoa nông thôn mới"]
-PERFORMERS = ["Chi bộ thôn Tân Phú", "Hội Nông dân xã", "Đoàn Thanh niên phường",
-              "Bà Nguyễn Thị Hồng", "Ông Trần Văn Lực", "Tổ dân phố số 5"]
+NAMES = [
+    "Dân vận khéo",
+    "Thôn văn hóa kiểu mẫu",
+    "Hộ nuôi tôm hùm an toàn",
+    "Bếp ăn miễn phí",
+    "Thư viện xanh thân thiện",
+    "Tổ an ninh tự quản",
+    "Thanh niên khởi nghiệp yến sào",
+    "Hiến đất mở đường",
+    "Dòng họ học tập",
+    "Người tốt việc tốt trên biển",
+    "Chi bộ bốn tốt",
+    "Camera an ninh kết nối",
+    "Tuyến đường hoa nông thôn mới",
+]
+PERFORMERS = [
+    "Chi bộ thôn Tân Phú",
+    "Hội Nông dân xã",
+    "Đoàn Thanh niên phường",
+    "Bà Nguyễn Thị Hồng",
+    "Ông Trần Văn Lực",
+    "Tổ dân phố số 5",
+]
 PLACES = ["Xã Ninh Ích", "Phường Vĩnh Hòa", "Xã Cam Thành Bắc", "Thị trấn Tô Hạp"]
 STAGES = ["discover", "read", "validate", "merge", "summarise", "render", "write"]
 BAD_WORKBOOKS = 0.15  # share of workbooks with one or two rows a rule rejects
@@ -55,8 +72,10 @@ def make_registry(folder: Path, size: int) -> Path:
     target = folder / "schemas"
     shutil.copytree(ROOT / "schemas", target)
     units = yaml.safe_load((target / "units.yaml").read_text(encoding="utf-8"))
-    units["units"] = [{"code": f"dv-{i:05d}", "name": f"Đảng ủy đơn vị số {i}",
-                       "group": "truc-thuoc", "quota": 3} for i in range(size)]
+    units["units"] = [
+        {"code": f"dv-{i:05d}", "name": f"Đảng ủy đơn vị số {i}", "group": "truc-thuoc", "quota": 3}
+        for i in range(size)
+    ]
     (target / "units.yaml").write_text(yaml.safe_dump(units, allow_unicode=True), encoding="utf-8")
     return target
 
@@ -71,14 +90,23 @@ def make_inbox(folder: Path, cfg, size: int, rows: int, seed: int = 7) -> Path:
     for i in range(size):
         book = xlsxwriter.Workbook(str(inbox / f"dv-{i:05d}.xlsx"))
         info = book.add_worksheet("Thông tin")
-        for r, (label, value) in enumerate([("Mã đơn vị", f"dv-{i:05d}"), ("Năm báo cáo", 2026),
-                                            ("Kỳ báo cáo", "Năm"), ("Ngày báo cáo", "03/12/2026")]):
+        for r, (label, value) in enumerate(
+            [
+                ("Mã đơn vị", f"dv-{i:05d}"),
+                ("Năm báo cáo", 2026),
+                ("Kỳ báo cáo", "Năm"),
+                ("Ngày báo cáo", "03/12/2026"),
+            ]
+        ):
             info.write_row(r, 0, [label, value])
         sheet = book.add_worksheet("Danh sách")
         sheet.write(0, 0, "DANH SÁCH MÔ HÌNH, ĐIỂN HÌNH")
         sheet.write_row(2, 0, headers)
-        bad = set(rng.sample(range(rows), k=min(rows, rng.randint(1, 2)))) \
-            if rng.random() < BAD_WORKBOOKS else set()
+        bad = (
+            set(rng.sample(range(rows), k=min(rows, rng.randint(1, 2))))
+            if rng.random() < BAD_WORKBOOKS
+            else set()
+        )
         for r in range(rows):
             sheet.write_row(3 + r, 0, _model(rng, allowed, i, r, bad=r in bad))
         book.close()
@@ -90,21 +118,28 @@ def make_inbox(folder: Path, cfg, size: int, rows: int, seed: int = 7) -> Path:
 SAVED = dt.datetime(2026, 12, 3, 12, tzinfo=dt.timezone(dt.timedelta(hours=7))).timestamp()
 
 
-def _model(rng: random.Random, allowed: dict[int, list[str]], unit: int, r: int,
-           bad: bool) -> list:
+def _model(rng: random.Random, allowed: dict[int, list[str]], unit: int, r: int, bad: bool) -> list:
     field = rng.choice(list(allowed))
     subject = rng.choice(allowed[field])
     if bad:  # a subject the field does not allow: the row is rejected
         subject = next(s for s in ("Hộ gia đình", "Cá nhân") if s not in allowed[field])
     new = rng.random() < 0.3
     replicated = rng.random() < 0.5
-    return [r + 1, f"{rng.choice(NAMES)} {unit}-{r}", field, subject, rng.choice(PERFORMERS),
-            rng.choice(PLACES), 2026 if new else rng.randint(2019, 2025),
-            "Đăng ký mới" if new else "Duy trì, phát huy",
-            "Giới thiệu, nhân rộng" if replicated else "Phát hiện, bồi dưỡng",
-            "Cách làm hay, hiệu quả, được nhân dân đồng tình hưởng ứng.",
-            "Tăng thu nhập, giữ vững an ninh trật tự.", "Tốt",
-            rng.randint(1, 9) if replicated else ""]
+    return [
+        r + 1,
+        f"{rng.choice(NAMES)} {unit}-{r}",
+        field,
+        subject,
+        rng.choice(PERFORMERS),
+        rng.choice(PLACES),
+        2026 if new else rng.randint(2019, 2025),
+        "Đăng ký mới" if new else "Duy trì, phát huy",
+        "Giới thiệu, nhân rộng" if replicated else "Phát hiện, bồi dưỡng",
+        "Cách làm hay, hiệu quả, được nhân dân đồng tình hưởng ứng.",
+        "Tăng thu nhập, giữ vững an ninh trật tự.",
+        "Tốt",
+        rng.randint(1, 9) if replicated else "",
+    ]
 
 
 class MemoryWatch:
@@ -118,8 +153,11 @@ class MemoryWatch:
     def __init__(self, pid: int, interval: float = 0.05):
         self.process = None
         if Path("/proc/self/smaps_rollup").exists():
-            self.process = subprocess.Popen([sys.executable, __file__, "--watch", str(pid),
-                                             str(interval)], stdout=subprocess.PIPE, text=True)
+            self.process = subprocess.Popen(
+                [sys.executable, __file__, "--watch", str(pid), str(interval)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
             self.process.stdout.readline()  # "sampling": the first sample is taken
 
     def peak_mb(self) -> float:
@@ -161,8 +199,7 @@ def _tree_pss_kb(root: int) -> int:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        total += next((int(line.split()[1]) for line in rollup.splitlines()
-                       if line.startswith("Pss:")), 0)
+        total += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
     return total
 
 
@@ -186,8 +223,11 @@ def run_pipeline(cfg, inbox: Path, folder: Path, jobs: int) -> tuple[dict[str, f
     share = spent["read"] / max(spent["read"] + spent["validate"], 1e-9)
     both = lap.times.pop("read")
     lap.times |= {"read": both * share, "validate": both * (1 - share)}
-    outbox.publish(folder / "outbox", "2026", lambda out: outputs.write(
-        result, out, ROOT / "templates", dt.date(2026, 12, 15), lap=lap))
+    outbox.publish(
+        folder / "outbox",
+        "2026",
+        lambda out: outputs.write(result, out, ROOT / "templates", dt.date(2026, 12, 15), lap=lap),
+    )
     lap("write")  # the swap into place
     return lap.times, result
 
@@ -212,10 +252,26 @@ def floor(inbox: Path, records: int, columns: int, folder: Path) -> float:
 def end_to_end(inbox: Path, schemas: Path, folder: Path, jobs: int) -> tuple[float, float]:
     """`aggregate.py` as staff run it, interpreter start included: seconds and peak MB."""
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, str(ROOT / "aggregate.py"), "run", "--inbox",
-                              str(inbox), "--outbox", str(folder / "outbox-cli"), "--schemas",
-                              str(schemas), "--year", "2026", "--report-date", "15/12/2026",
-                              "--jobs", str(jobs)], stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "aggregate.py"),
+            "run",
+            "--inbox",
+            str(inbox),
+            "--outbox",
+            str(folder / "outbox-cli"),
+            "--schemas",
+            str(schemas),
+            "--year",
+            "2026",
+            "--report-date",
+            "15/12/2026",
+            "--jobs",
+            str(jobs),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     watch = MemoryWatch(child.pid)
     if child.wait() != 0:
         raise SystemExit(f"aggregate.py failed on the {inbox} inbox")
@@ -244,12 +300,16 @@ def measure(size: int, rows: int, jobs: int, cli: bool, repeat: int) -> dict[str
             gc.collect()
             # the records sheet: STT, unit, every column but STT, file, sheet, row, SHA-256
             floors.append(floor(inbox, models, len(cfg.columns) + 5, here))
-            commands.append(end_to_end(inbox, schemas, here, jobs) if cli
-                            else (float("nan"), float("nan")))
+            commands.append(end_to_end(inbox, schemas, here, jobs) if cli else (float("nan"), float("nan")))
         best = min(runs, key=lambda f: f["total"])
-        return {**best, "models": models, "floor": min(floors),
-                "memory": max(f["memory"] for f in runs),
-                "cli": min(c[0] for c in commands), "cli_memory": max(c[1] for c in commands)}
+        return {
+            **best,
+            "models": models,
+            "floor": min(floors),
+            "memory": max(f["memory"] for f in runs),
+            "cli": min(c[0] for c in commands),
+            "cli_memory": max(c[1] for c in commands),
+        }
 
 
 def main() -> None:
@@ -257,18 +317,20 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[21, 200, 2000])
     parser.add_argument("--rows", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=workers.cpu_count())
-    parser.add_argument("--cli", action="store_true",
-                        help="also run aggregate.py end to end on each inbox")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per size; the table keeps the fastest of each measure")
+    parser.add_argument("--cli", action="store_true", help="also run aggregate.py end to end on each inbox")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per size; the table keeps the fastest of each measure"
+    )
     parser.add_argument("--watch", nargs=2, help=argparse.SUPPRESS)  # the memory sampler
     args = parser.parse_args()
     if args.watch:
         _watch(int(args.watch[0]), float(args.watch[1]))
         return
-    print(f"| workbooks | models | {' | '.join(STAGES)} | total | floor | total ÷ floor "
-          "| s per workbook since last size | peak MB, all processes | peak RSS main (MB) "
-          "| aggregate.py end to end (s) | its peak MB, all processes |")
+    print(
+        f"| workbooks | models | {' | '.join(STAGES)} | total | floor | total ÷ floor "
+        "| s per workbook since last size | peak MB, all processes | peak RSS main (MB) "
+        "| aggregate.py end to end (s) | its peak MB, all processes |"
+    )
     print("|" + "---|" * (len(STAGES) + 10))
     previous = None
     for size in sorted(args.sizes):
@@ -277,12 +339,17 @@ def main() -> None:
         previous = (size, f["total"])
         main_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         cells = " | ".join(f"{f[s]:.2f}" for s in STAGES)
-        print(f"| {size} | {int(f['models'])} | {cells} | {f['total']:.2f} | {f['floor']:.2f} "
-              f"| {f['total'] / f['floor']:.2f} | {slope:.4f} | {f['memory']:.0f} "
-              f"| {main_mb:.0f} | {f['cli']:.2f} | {f['cli_memory']:.0f} |", flush=True)
-    print(f"\n{args.jobs} reading process(es), {args.rows} models per workbook, fastest of "
-          f"{args.repeat} run(s) per size; Python "
-          f"{sys.version.split()[0]}; {dt.date.today():%Y-%m-%d}.")
+        print(
+            f"| {size} | {int(f['models'])} | {cells} | {f['total']:.2f} | {f['floor']:.2f} "
+            f"| {f['total'] / f['floor']:.2f} | {slope:.4f} | {f['memory']:.0f} "
+            f"| {main_mb:.0f} | {f['cli']:.2f} | {f['cli_memory']:.0f} |",
+            flush=True,
+        )
+    print(
+        f"\n{args.jobs} reading process(es), {args.rows} models per workbook, fastest of "
+        f"{args.repeat} run(s) per size; Python "
+        f"{sys.version.split()[0]}; {dt.date.today():%Y-%m-%d}."
+    )
 
 
 if __name__ == "__main__":

@@ -91,9 +91,15 @@ def measure(count: int, repeat: int) -> dict[str, float]:
                 raise SystemExit("the second fetch saved again: idempotence is broken")
         saved = len(list((work / "inbox-0").iterdir()))
         size = sum(len(m) for m in messages)
-        return {"messages": count, "MB": size / 1_048_576, "saved": saved, "append": filled,
-                "first": min(first), "second": min(second),
-                "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+        return {
+            "messages": count,
+            "MB": size / 1_048_576,
+            "saved": saved,
+            "append": filled,
+            "first": min(first),
+            "second": min(second),
+            "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
     finally:
         server.stop()
         shutil.rmtree(server.root, ignore_errors=True)
@@ -107,15 +113,20 @@ def main() -> None:
     args = parser.parse_args()
     if not dovecot.DOVECOT:
         sys.exit("Dovecot is not installed (apt install dovecot-imapd).")
-    print("| messages | MB in the folder | saved (with a workbook) | filling by APPEND (s) "
-          "| first fetch, all new (s) | ms per message | second fetch, nothing new (s) "
-          "| peak RSS (MB) |")
+    print(
+        "| messages | MB in the folder | saved (with a workbook) | filling by APPEND (s) "
+        "| first fetch, all new (s) | ms per message | second fetch, nothing new (s) "
+        "| peak RSS (MB) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for count in args.messages:
         row = measure(count, args.repeat)
-        print(f"| {row['messages']} | {row['MB']:.1f} | {row['saved']} | {row['append']:.2f} "
-              f"| {row['first']:.2f} | {1000 * row['first'] / row['messages']:.1f} "
-              f"| {row['second']:.2f} | {row['rss']:.0f} |", flush=True)
+        print(
+            f"| {row['messages']} | {row['MB']:.1f} | {row['saved']} | {row['append']:.2f} "
+            f"| {row['first']:.2f} | {1000 * row['first'] / row['messages']:.1f} "
+            f"| {row['second']:.2f} | {row['rss']:.0f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

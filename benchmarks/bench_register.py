@@ -65,9 +65,22 @@ def instrument() -> None:
 
 def run(inbox: Path, out: Path, schemas: Path, jobs: int) -> float:
     started = time.perf_counter()
-    code = cli.main(["--inbox", str(inbox), "--outbox", str(out), "--year", "2026",
-                     "--report-date", "15/12/2026", "--schemas", str(schemas),
-                     "--jobs", str(jobs)])
+    code = cli.main(
+        [
+            "--inbox",
+            str(inbox),
+            "--outbox",
+            str(out),
+            "--year",
+            "2026",
+            "--report-date",
+            "15/12/2026",
+            "--schemas",
+            str(schemas),
+            "--jobs",
+            str(jobs),
+        ]
+    )
     assert code == 0
     return time.perf_counter() - started
 
@@ -78,13 +91,21 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=30)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=bench.workers.cpu_count())
-    parser.add_argument("--baseline", type=Path, default=None, metavar="DIR",
-                        help="also run the first year with the aggregate.py of another "
-                             "checkout (e.g. `git archive` of the commit before the register)")
-    parser.add_argument("--warn-resent", action="store_true",
-                        help="keep the warning on \"Đăng ký mới\" for a registered model: the "
-                             "synthetic inbox is last year's files sent again, so about a third "
-                             "of the rows get it and nearly every unit a feedback workbook")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also run the first year with the aggregate.py of another "
+        "checkout (e.g. `git archive` of the commit before the register)",
+    )
+    parser.add_argument(
+        "--warn-resent",
+        action="store_true",
+        help='keep the warning on "Đăng ký mới" for a registered model: the '
+        "synthetic inbox is last year's files sent again, so about a third "
+        "of the rows get it and nearly every unit a feedback workbook",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-register-") as tmp:
         folder = Path(tmp)
@@ -96,21 +117,28 @@ def main() -> None:
         _as_previous_year(out, "2026", 2025)
         if not args.warn_resent:  # units that update their list say "Duy trì, phát huy"
             rules = schemas / "workbook.yaml"
-            rules.write_text(rules.read_text(encoding="utf-8").replace(
-                "new_already_registered: warning", 'new_already_registered: "off"'),
-                encoding="utf-8")
+            rules.write_text(
+                rules.read_text(encoding="utf-8").replace(
+                    "new_already_registered: warning", 'new_already_registered: "off"'
+                ),
+                encoding="utf-8",
+            )
         register.sync(out)  # as the previous year's run left it
         instrument()
         with contextlib.redirect_stdout(None):
             total = run(inbox, out, schemas, args.jobs)
         summary = json.loads((out / "2026" / "summary.json").read_text(encoding="utf-8"))
         added = sum(SPENT.values())
-        print(f"Year-two run, {args.size} workbooks, {summary['totals']['models']} models "
-              f"(first run {first:.1f} s): {total:.1f} s")
+        print(
+            f"Year-two run, {args.size} workbooks, {summary['totals']['models']} models "
+            f"(first run {first:.1f} s): {total:.1f} s"
+        )
         for label, seconds in SPENT.items():
             print(f"  {label:<32} {seconds:6.2f} s")
-        print(f"  register work, all told          {added:6.2f} s = {100 * added / total:.1f}% "
-              f"of the run (matched {summary['continuity']['matched']})")
+        print(
+            f"  register work, all told          {added:6.2f} s = {100 * added / total:.1f}% "
+            f"of the run (matched {summary['continuity']['matched']})"
+        )
 
         # memory, as staff run it: the year-two run again (compared with 2025), and a first
         # year into an empty outbox, each with the peak of all its processes
@@ -119,8 +147,7 @@ def main() -> None:
             runs.append((f"first year, {args.baseline}", folder / "outbox-base", args.baseline))
         for label, target, code in runs:
             seconds, peak = _end_to_end(inbox, schemas, target, args.jobs, code)
-            print(f"aggregate.py end to end, {label}: {seconds:.1f} s, peak {peak:.0f} MB "
-                  "(all processes)")
+            print(f"aggregate.py end to end, {label}: {seconds:.1f} s, peak {peak:.0f} MB (all processes)")
 
         source = out / "2026" / register.PERIOD_FILE
         archive = folder / "years"
@@ -133,17 +160,31 @@ def main() -> None:
         with register.connect(archive / register.DB_NAME) as db:
             count = db.execute("SELECT count(*) FROM models").fetchone()[0]
         size = (archive / register.DB_NAME).stat().st_size / 1e6
-        print(f"Rebuild from {args.years} years ({count} records): {best:.2f} s "
-              f"(best of 3), {size:.0f} MB")
+        print(f"Rebuild from {args.years} years ({count} records): {best:.2f} s (best of 3), {size:.0f} MB")
 
 
-def _end_to_end(inbox: Path, schemas: Path, out: Path, jobs: int,
-                code: Path = ROOT) -> tuple[float, float]:
+def _end_to_end(inbox: Path, schemas: Path, out: Path, jobs: int, code: Path = ROOT) -> tuple[float, float]:
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, str(code / "aggregate.py"), "run", "--inbox",
-                              str(inbox), "--outbox", str(out), "--schemas", str(schemas),
-                              "--year", "2026", "--report-date", "15/12/2026",
-                              "--jobs", str(jobs)], stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            str(code / "aggregate.py"),
+            "run",
+            "--inbox",
+            str(inbox),
+            "--outbox",
+            str(out),
+            "--schemas",
+            str(schemas),
+            "--year",
+            "2026",
+            "--report-date",
+            "15/12/2026",
+            "--jobs",
+            str(jobs),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     watch = bench.MemoryWatch(child.pid)
     assert child.wait() == 0
     return time.perf_counter() - started, watch.peak_mb()
@@ -167,8 +208,7 @@ def _copy_period_file(source: Path, target: Path, year: int) -> None:
     lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
     header = json.loads(lines[0])
     header["year"] = year
-    target.write_text(json.dumps(header, ensure_ascii=False) + "\n" + "".join(lines[1:]),
-                      encoding="utf-8")
+    target.write_text(json.dumps(header, ensure_ascii=False) + "\n" + "".join(lines[1:]), encoding="utf-8")
 
 
 if __name__ == "__main__":

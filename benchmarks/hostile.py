@@ -46,8 +46,7 @@ MB = 1 << 20
 
 def good_inbox(folder: Path) -> Path:
     workbook(folder / "cam-lam.xlsx", [model("A"), model("B", 5), model("C", 2, "Cá nhân")])
-    workbook(folder / "ldld.xlsx", [model("D"), model("E", 3, "Hộ gia đình")], code="ldld",
-             name=None)
+    workbook(folder / "ldld.xlsx", [model("D"), model("E", 3, "Hộ gia đình")], code="ldld", name=None)
     workbook(folder / "mttq.xlsx", [model("F")], code="mttq", name=None)
     return folder
 
@@ -136,8 +135,7 @@ def deep_email(inbox: Path) -> str:
 def many_parts_email(inbox: Path) -> str:
     """A 48 MB email of four million empty parts (parsed, it would take gigabytes)."""
     head = 'From: a@b.vn\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="B"\r\n\r\n'
-    (inbox / "nhieu-phan.eml").write_bytes((head + "--B\r\n\r\nx\r\n" * 4_000_000 + "--B--\r\n")
-                                           .encode())
+    (inbox / "nhieu-phan.eml").write_bytes((head + "--B\r\n\r\nx\r\n" * 4_000_000 + "--B--\r\n").encode())
     return "nhieu-phan.eml"
 
 
@@ -156,9 +154,14 @@ def long_header_cells(inbox: Path) -> str:
 
 
 INPUTS: dict[str, Callable[[Path], str]] = {
-    "ods-bomb": ods_bomb, "ods-at-limit": ods_at_the_limit, "far-cell": far_cell,
-    "xlsx-at-limit": xlsx_at_the_limit, "shared-strings": shared_string_amplifier,
-    "junk-50mb": junk_50mb, "email-50mb": big_email, "email-deep": deep_email,
+    "ods-bomb": ods_bomb,
+    "ods-at-limit": ods_at_the_limit,
+    "far-cell": far_cell,
+    "xlsx-at-limit": xlsx_at_the_limit,
+    "shared-strings": shared_string_amplifier,
+    "junk-50mb": junk_50mb,
+    "email-50mb": big_email,
+    "email-deep": deep_email,
     "email-parts": many_parts_email,
     "header-search": long_header_cells,
 }
@@ -166,10 +169,24 @@ INPUTS: dict[str, Callable[[Path], str]] = {
 
 def run(inbox: Path, outbox: Path) -> tuple[float, float, int]:
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, str(ROOT / "aggregate.py"), "--inbox",
-                                str(inbox), "--outbox", str(outbox), "--year", "2026",
-                                "--report-date", "15/12/2026", "--jobs", "1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "aggregate.py"),
+            "--inbox",
+            str(inbox),
+            "--outbox",
+            str(outbox),
+            "--year",
+            "2026",
+            "--report-date",
+            "15/12/2026",
+            "--jobs",
+            "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     watch = MemoryWatch(process.pid)
     code = process.wait()
     return time.perf_counter() - started, watch.peak_mb(), code
@@ -180,8 +197,9 @@ def fate_of(outbox: Path, name: str) -> tuple[str, bool]:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     found = [f for f in manifest["files"] if f["path"] == name or f["path"].startswith(name)]
-    fates = sorted({f"{f['status']}: " + ",".join(p["code"] for p in f["problems"]) or f["status"]
-                    for f in found})
+    fates = sorted(
+        {f"{f['status']}: " + ",".join(p["code"] for p in f["problems"]) or f["status"] for f in found}
+    )
     models = {u["code"]: u["models"] for u in summary["units"] if u["models"]}
     exact = all(models.get(code) == count for code, count in GOOD.items())
     return "; ".join(fates)[:90], exact
@@ -196,8 +214,9 @@ def main() -> None:
         base = good_inbox(Path(tmp) / "good")
         seconds, peak, code = run(base, Path(tmp) / "out-good")
         print(f"good files alone: {seconds:.1f} s, {peak:.0f} MB, exit {code}\n")
-        print("| input | size | run (s) | adds (s) | peak MB | adds (MB) | exit | fate | good "
-              "figures exact |")
+        print(
+            "| input | size | run (s) | adds (s) | peak MB | adds (MB) | exit | fate | good figures exact |"
+        )
         print("|---|---|---|---|---|---|---|---|---|")
         for key in chosen:
             inbox = Path(tmp) / key
@@ -206,9 +225,12 @@ def main() -> None:
             size = os.path.getsize(inbox / name)
             took, memory, exit_code = run(inbox, Path(tmp) / f"out-{key}")
             fate, exact = fate_of(Path(tmp) / f"out-{key}", name)
-            print(f"| {key} | {size / MB:.2f} MB | {took:.1f} | {took - seconds:+.1f} | "
-                  f"{memory:.0f} | {memory - peak:+.0f} | {exit_code} | {fate} | "
-                  f"{'yes' if exact else 'NO'} |", flush=True)
+            print(
+                f"| {key} | {size / MB:.2f} MB | {took:.1f} | {took - seconds:+.1f} | "
+                f"{memory:.0f} | {memory - peak:+.0f} | {exit_code} | {fate} | "
+                f"{'yes' if exact else 'NO'} |",
+                flush=True,
+            )
             shutil.rmtree(inbox)
 
 

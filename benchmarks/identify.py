@@ -33,9 +33,40 @@ from aggregator.identify import identify  # noqa: E402
 from aggregator.names import UnitMatcher  # noqa: E402
 from aggregator.read import WorkbookRead  # noqa: E402
 
-SYLLABLES = ["Cam", "Ninh", "Phước", "Vĩnh", "Diên", "Khánh", "Sơn", "Hòa", "Hải", "Lâm", "An",
-             "Tân", "Thạnh", "Xuân", "Mỹ", "Lộc", "Thọ", "Hiệp", "Phú", "Bình", "Trung", "Lạc",
-             "Thủy", "Định", "Hưng", "Long", "Đức", "Thuận", "Hậu", "Hữu", "Dinh", "Quang"]
+SYLLABLES = [
+    "Cam",
+    "Ninh",
+    "Phước",
+    "Vĩnh",
+    "Diên",
+    "Khánh",
+    "Sơn",
+    "Hòa",
+    "Hải",
+    "Lâm",
+    "An",
+    "Tân",
+    "Thạnh",
+    "Xuân",
+    "Mỹ",
+    "Lộc",
+    "Thọ",
+    "Hiệp",
+    "Phú",
+    "Bình",
+    "Trung",
+    "Lạc",
+    "Thủy",
+    "Định",
+    "Hưng",
+    "Long",
+    "Đức",
+    "Thuận",
+    "Hậu",
+    "Hữu",
+    "Dinh",
+    "Quang",
+]
 DIRECTIONS = ["Bắc", "Nam", "Đông", "Tây", "Trung"]
 
 
@@ -58,8 +89,10 @@ def registry(folder: Path, pairs: list[tuple[str, str]]) -> Path:
     target.mkdir()
     shutil.copy(ROOT / "presets" / "khanh-hoa-2025" / "units.yaml", target / "units.yaml")
     data = yaml.safe_load((target / "units.yaml").read_text(encoding="utf-8"))
-    data["units"] = [{"code": f"dv-{i:05d}", "name": f"Đảng ủy {level} {place}", "group": "xa"}
-                     for i, (level, place) in enumerate(pairs)]
+    data["units"] = [
+        {"code": f"dv-{i:05d}", "name": f"Đảng ủy {level} {place}", "group": "xa"}
+        for i, (level, place) in enumerate(pairs)
+    ]
     (target / "units.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return target
 
@@ -89,9 +122,10 @@ def files(pairs: list[tuple[str, str]], rng: random.Random) -> list[tuple[Workbo
     made = []
     for level, place in pairs:
         name = written(level, place, rng)
-        book = WorkbookRead(info={"unit_name": name, "year": 2026, "period": "Năm"},
-                            title=["ĐẢNG BỘ TỈNH KHÁNH HÒA", f"Đơn vị: {name}",
-                                   "DANH SÁCH MÔ HÌNH, ĐIỂN HÌNH NĂM 2026"])
+        book = WorkbookRead(
+            info={"unit_name": name, "year": 2026, "period": "Năm"},
+            title=["ĐẢNG BỘ TỈNH KHÁNH HÒA", f"Đơn vị: {name}", "DANH SÁCH MÔ HÌNH, ĐIỂN HÌNH NĂM 2026"],
+        )
         made.append((book, f"Bao cao mo hinh 2026 - {unmarked(place)}"))
     return made
 
@@ -110,24 +144,36 @@ def measure(size: int, seed: int = 2025) -> dict[str, float]:
     seconds, seconds_cpu = time.perf_counter() - started, time.process_time() - cpu
     own = sum(f.unit == f"dv-{i:05d}" for i, f in enumerate(found))
     other = sum(f.unit is not None and f.unit != f"dv-{i:05d}" for i, f in enumerate(found))
-    return {"units": len(cfg.units), "files": len(inputs), "index": indexed,
-            "index_cpu": indexed_cpu, "identify": seconds, "identify_cpu": seconds_cpu,
-            "own": own, "refused": len(found) - own - other, "other": other}
+    return {
+        "units": len(cfg.units),
+        "files": len(inputs),
+        "index": indexed,
+        "index_cpu": indexed_cpu,
+        "identify": seconds,
+        "identify_cpu": seconds_cpu,
+        "own": own,
+        "refused": len(found) - own - other,
+        "other": other,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000])
     args = parser.parse_args()
-    print("| units = files | index registry (s) | its CPU (s) | identify all files (s) | its CPU (s) "
-          "| ms per file | credited to own unit | refused | credited to another |")
+    print(
+        "| units = files | index registry (s) | its CPU (s) | identify all files (s) | its CPU (s) "
+        "| ms per file | credited to own unit | refused | credited to another |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         r = measure(size)
-        print(f"| {r['units']} | {r['index']:.2f} | {r['index_cpu']:.2f} | {r['identify']:.2f} | "
-              f"{r['identify_cpu']:.2f} | "
-              f"{1000 * r['identify'] / r['files']:.2f} | {r['own']} | {r['refused']} | "
-              f"{r['other']} |")
+        print(
+            f"| {r['units']} | {r['index']:.2f} | {r['index_cpu']:.2f} | {r['identify']:.2f} | "
+            f"{r['identify_cpu']:.2f} | "
+            f"{1000 * r['identify'] / r['files']:.2f} | {r['own']} | {r['refused']} | "
+            f"{r['other']} |"
+        )
 
 
 if __name__ == "__main__":

@@ -30,8 +30,17 @@ def _font(run, size=14, bold=False, italic=False, underline=False):
     return run
 
 
-def para(container, text="", size=14, bold=False, italic=False, underline=False,
-         align=None, indent=True, space_after=3):
+def para(
+    container,
+    text="",
+    size=14,
+    bold=False,
+    italic=False,
+    underline=False,
+    align=None,
+    indent=True,
+    space_after=3,
+):
     p = container.add_paragraph()
     if text:
         _font(p.add_run(text), size, bold, italic, underline)
@@ -70,8 +79,12 @@ def data_table(document, headers, row_cells, widths, loop, total=None, size=11):
     table = document.add_table(rows=0, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    lines = [(headers, True), ([f"{{%tr for {loop} %}}"], False), (row_cells, False),
-             (["{%tr endfor %}"], False)]
+    lines = [
+        (headers, True),
+        ([f"{{%tr for {loop} %}}"], False),
+        (row_cells, False),
+        (["{%tr endfor %}"], False),
+    ]
     if total:
         lines.append((total, True))
     text, number = _table_text(document, size), _table_text(document, size, numbers=True)
@@ -101,8 +114,13 @@ def repeat_on_every_page(row):
 
 
 def _is_number(value):
-    return "| number" in value or value in ("{{ n }}", "{{ c }}") or value.endswith(
-        (".total }}", ".models }}", ".quota }}", ".rejected_rows }}", ".accepted }}", "row }}"))
+    return (
+        "| number" in value
+        or value in ("{{ n }}", "{{ c }}")
+        or value.endswith(
+            (".total }}", ".models }}", ".quota }}", ".rejected_rows }}", ".accepted }}", "row }}")
+        )
+    )
 
 
 def _table_text(document, size, numbers=False):
@@ -149,8 +167,7 @@ def appendix_title(document, number, title):
     document.add_page_break()
     para(document, number, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
     para(document, title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-    para(document, "{{ appendix_note }}", italic=True, align=WD_ALIGN_PARAGRAPH.CENTER,
-         space_after=6)
+    para(document, "{{ appendix_note }}", italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
 
 
 def monospace_column(document, table, column, size):
@@ -217,17 +234,23 @@ def build(path: Path) -> None:
     para(document, "{{ header.title }}", 16, bold=True, align=centre, space_after=0)
     para(document, "{{ subject_line }}", 14, bold=True, align=centre, space_after=0)
     para(document, "-----", 14, align=centre, space_after=12)
-    para(document, "Thực hiện {{ header.plan }} về xây dựng và nhân rộng các mô hình, điển hình "
-                   "trong học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh trên địa "
-                   "bàn tỉnh, {{ header.board.full_name }} tổng hợp kết quả {{ period_phrase }} "
-                   "{{ year }} từ báo cáo của các đơn vị như sau:")
+    para(
+        document,
+        "Thực hiện {{ header.plan }} về xây dựng và nhân rộng các mô hình, điển hình "
+        "trong học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh trên địa "
+        "bàn tỉnh, {{ header.board.full_name }} tổng hợp kết quả {{ period_phrase }} "
+        "{{ year }} từ báo cáo của các đơn vị như sau:",
+    )
 
     heading(document, "I. TÌNH HÌNH THỰC HIỆN CHẾ ĐỘ BÁO CÁO")
-    para(document, "Có {{ totals.units_expected }} đơn vị phải báo cáo (hạn gửi đến hết ngày "
-                   "{{ deadline | date }}). Đã có {{ totals.units_on_time + totals.units_late }} "
-                   "đơn vị gửi báo cáo hợp lệ (đạt {{ rates.reporting }}), trong đó "
-                   "{{ totals.units_on_time }} đơn vị gửi đúng hạn (đạt {{ rates.on_time }}) và "
-                   "{{ totals.units_late }} đơn vị gửi trễ hạn.")
+    para(
+        document,
+        "Có {{ totals.units_expected }} đơn vị phải báo cáo (hạn gửi đến hết ngày "
+        "{{ deadline | date }}). Đã có {{ totals.units_on_time + totals.units_late }} "
+        "đơn vị gửi báo cáo hợp lệ (đạt {{ rates.reporting }}), trong đó "
+        "{{ totals.units_on_time }} đơn vị gửi đúng hạn (đạt {{ rates.on_time }}) và "
+        "{{ totals.units_late }} đơn vị gửi trễ hạn.",
+    )
     tag(document, "{%p if late_text %}")
     para(document, "Các đơn vị gửi trễ hạn: {{ late_text }}.")
     tag(document, "{%p endif %}")
@@ -246,16 +269,16 @@ def build(path: Path) -> None:
     tag(document, "{%p endif %}")
     para(document, "2. Theo lĩnh vực", bold=True, italic=True, indent=False)
     # columns as many as the context gives (subjects, last year): {%tc for %} repeats a cell
-    data_table(document, ["TT", "Lĩnh vực", "{%tc for h in field_table.headers[2:] %}", "{{ h }}",
-                          "{%tc endfor %}"],
-               ["{{ row[0] }}", "{{ row[1] }}", "{%tc for c in row[2:] %}", "{{ c }}",
-                "{%tc endfor %}"],
-               [10, 70, 1, 17, 1], "row in field_table.rows",
-               total=["", "Tổng cộng", "{%tc for c in field_table.total[2:] %}",
-                      "{{ c }}", "{%tc endfor %}"])
+    data_table(
+        document,
+        ["TT", "Lĩnh vực", "{%tc for h in field_table.headers[2:] %}", "{{ h }}", "{%tc endfor %}"],
+        ["{{ row[0] }}", "{{ row[1] }}", "{%tc for c in row[2:] %}", "{{ c }}", "{%tc endfor %}"],
+        [10, 70, 1, 17, 1],
+        "row in field_table.rows",
+        total=["", "Tổng cộng", "{%tc for c in field_table.total[2:] %}", "{{ c }}", "{%tc endfor %}"],
+    )
     para(document, "{{ chart_fields }}", align=centre, space_after=0)
-    para(document, "Biểu đồ 1. {{ chart_captions.fields }}", 12, italic=True, align=centre,
-         space_after=6)
+    para(document, "Biểu đồ 1. {{ chart_captions.fields }}", 12, italic=True, align=centre, space_after=6)
     para(document, "3. Việc thực hiện chỉ tiêu", bold=True, italic=True, indent=False)
     para(document, "{{ quota_text }}")
     para(document, "4. Một số mô hình, điển hình tiêu biểu", bold=True, italic=True, indent=False)
@@ -270,47 +293,62 @@ def build(path: Path) -> None:
     tag(document, "{%p endif %}")
 
     # II.5: models across periods, from the register (aggregator/report_continuity.py)
-    para(document, "5. Mô hình, điển hình qua các kỳ báo cáo", bold=True, italic=True,
-         indent=False)
+    para(document, "5. Mô hình, điển hình qua các kỳ báo cáo", bold=True, italic=True, indent=False)
     tag(document, "{%p if continuity.compared %}")
     para(document, "{{ continuity.text }}")
     tag(document, "{%p if continuity.listed and continuity.advanced %}")
     para(document, "Các mô hình, điển hình lên giai đoạn cao hơn:")
-    data_table(document, ["TT", "Đơn vị", "Mô hình, điển hình", "Mã mô hình", "Kỳ trước",
-                          "Kỳ này"],
-               ["{{ loop.index }}", "{{ m.unit }}", "{{ m.name }}", "{{ m.code }}",
-                "{{ m.before }}", "{{ m.now }}"],
-               [10, 35, 50, 30, 20, 20], "m in continuity.advanced")
+    data_table(
+        document,
+        ["TT", "Đơn vị", "Mô hình, điển hình", "Mã mô hình", "Kỳ trước", "Kỳ này"],
+        ["{{ loop.index }}", "{{ m.unit }}", "{{ m.name }}", "{{ m.code }}", "{{ m.before }}", "{{ m.now }}"],
+        [10, 35, 50, 30, 20, 20],
+        "m in continuity.advanced",
+    )
     tag(document, "{%p endif %}")
     tag(document, "{%p if continuity.listed and continuity.dropped_rows %}")
     para(document, "Các mô hình, điển hình kỳ trước không còn trong báo cáo kỳ này (theo đơn vị):")
-    data_table(document, ["TT", "Đơn vị", "Mô hình, điển hình", "Mã mô hình", "Lĩnh vực",
-                          "Giai đoạn kỳ trước"],
-               ["{{ loop.index }}", "{{ m.unit }}", "{{ m.name }}", "{{ m.code }}",
-                "{{ m.field }}", "{{ m.stage }}"],
-               [10, 35, 55, 30, 15, 20], "m in continuity.dropped_rows")
+    data_table(
+        document,
+        ["TT", "Đơn vị", "Mô hình, điển hình", "Mã mô hình", "Lĩnh vực", "Giai đoạn kỳ trước"],
+        [
+            "{{ loop.index }}",
+            "{{ m.unit }}",
+            "{{ m.name }}",
+            "{{ m.code }}",
+            "{{ m.field }}",
+            "{{ m.stage }}",
+        ],
+        [10, 35, 55, 30, 15, 20],
+        "m in continuity.dropped_rows",
+    )
     tag(document, "{%p endif %}")
     tag(document, "{%p if not continuity.listed %}")
-    para(document, "Danh sách từng mô hình duy trì, không còn báo cáo xem ở trang \"Lịch sử mô "
-                   "hình\" của tệp tổng hợp.")
+    para(
+        document,
+        'Danh sách từng mô hình duy trì, không còn báo cáo xem ở trang "Lịch sử mô hình" của tệp tổng hợp.',
+    )
     tag(document, "{%p endif %}")
     tag(document, "{%p else %}")
     para(document, "Chưa có số liệu cùng kỳ năm trước để so sánh từng mô hình, điển hình.")
     tag(document, "{%p endif %}")
     tag(document, "{%p if continuity.honoured %}")
-    para(document, "Các mô hình, điển hình đạt giai đoạn \"Biểu dương, tôn vinh\" kỳ này: "
-                   "{% for m in continuity.honoured %}{{ m.name }} ({{ m.unit }})"
-                   "{{ '; ' if not loop.last else '.' }}{% endfor %}")
+    para(
+        document,
+        'Các mô hình, điển hình đạt giai đoạn "Biểu dương, tôn vinh" kỳ này: '
+        "{% for m in continuity.honoured %}{{ m.name }} ({{ m.unit }})"
+        "{{ '; ' if not loop.last else '.' }}{% endfor %}",
+    )
     tag(document, "{%p endif %}")
     tag(document, "{%p if continuity.trend %}")
     para(document, "{{ chart_trend }}", align=centre, space_after=0)
-    para(document, "{{ continuity.trend_caption }}", 12, italic=True, align=centre,
-         space_after=6)
+    para(document, "{{ continuity.trend_caption }}", 12, italic=True, align=centre, space_after=6)
     tag(document, "{%p endif %}")
 
     for key, title, none in (
-            ("difficulties", "III. KHÓ KHĂN, VƯỚNG MẮC", "Các đơn vị không nêu khó khăn, vướng mắc."),
-            ("proposals", "IV. ĐỀ XUẤT, KIẾN NGHỊ", "Các đơn vị không có đề xuất, kiến nghị.")):
+        ("difficulties", "III. KHÓ KHĂN, VƯỚNG MẮC", "Các đơn vị không nêu khó khăn, vướng mắc."),
+        ("proposals", "IV. ĐỀ XUẤT, KIẾN NGHỊ", "Các đơn vị không có đề xuất, kiến nghị."),
+    ):
         heading(document, title)
         tag(document, f"{{%p for v in voices.{key} %}}")
         tag(document, "{%p if v.heading %}")
@@ -331,8 +369,14 @@ def build(path: Path) -> None:
     # Hướng dẫn 36-HD/VPTW: "Nơi nhận:" 14 pt upright, underlined; the recipients 12 pt
     _font(recipients.paragraphs[0].add_run("Nơi nhận:"), 14, underline=True)
     tag(recipients, "{%p for r in header.recipients %}")
-    para(recipients, "- {{ r }}{{ ',' if not loop.last else '.' }}", 12, indent=False,
-         align=WD_ALIGN_PARAGRAPH.LEFT, space_after=0)
+    para(
+        recipients,
+        "- {{ r }}{{ ',' if not loop.last else '.' }}",
+        12,
+        indent=False,
+        align=WD_ALIGN_PARAGRAPH.LEFT,
+        space_after=0,
+    )
     tag(recipients, "{%p endfor %}")
     sign.paragraphs[0].alignment = centre
     _font(sign.paragraphs[0].add_run("{{ sign_for }}"), 14, bold=True)
@@ -341,54 +385,113 @@ def build(path: Path) -> None:
 
     appendix_title(document, "Phụ lục 1", "SỐ MÔ HÌNH, ĐIỂN HÌNH THEO ĐƠN VỊ VÀ LĨNH VỰC")
     # a column per field, however many the schemas list: {%tc for %} repeats the middle cell
-    data_table(document, ["Đơn vị", "{%tc for f in fields %}", "{{ f.code }}", "{%tc endfor %}",
-                          "Tổng"],
-               ["{{ r.name }}", "{%tc for n in r.counts %}", "{{ n }}", "{%tc endfor %}",
-                "{{ r.total }}"],
-               [45, 1, 9, 1, 15], "r in pivot.rows",
-               total=["Tổng cộng", "{%tc for n in pivot.totals %}", "{{ n | number }}",
-                      "{%tc endfor %}", "{{ pivot.total | number }}"], size=9)
-    para(document, "Lĩnh vực: {% for f in fields %}{{ f.code }}. {{ field_short[f.code] }}"
-                   "{{ '; ' if not loop.last else '.' }}{% endfor %}", 11, indent=False)
+    data_table(
+        document,
+        ["Đơn vị", "{%tc for f in fields %}", "{{ f.code }}", "{%tc endfor %}", "Tổng"],
+        ["{{ r.name }}", "{%tc for n in r.counts %}", "{{ n }}", "{%tc endfor %}", "{{ r.total }}"],
+        [45, 1, 9, 1, 15],
+        "r in pivot.rows",
+        total=[
+            "Tổng cộng",
+            "{%tc for n in pivot.totals %}",
+            "{{ n | number }}",
+            "{%tc endfor %}",
+            "{{ pivot.total | number }}",
+        ],
+        size=9,
+    )
+    para(
+        document,
+        "Lĩnh vực: {% for f in fields %}{{ f.code }}. {{ field_short[f.code] }}"
+        "{{ '; ' if not loop.last else '.' }}{% endfor %}",
+        11,
+        indent=False,
+    )
     para(document, "{{ chart_units }}", align=centre, space_after=0)
-    para(document, "Biểu đồ 2. {{ chart_captions.units }}", 12, italic=True, align=centre,
-         space_after=6)
+    para(document, "Biểu đồ 2. {{ chart_captions.units }}", 12, italic=True, align=centre, space_after=6)
 
     appendix_title(document, "Phụ lục 2", "DANH SÁCH MÔ HÌNH, ĐIỂN HÌNH THEO ĐƠN VỊ")
     tag(document, "{%p if not list_models %}")
-    para(document, "Danh sách {{ totals.models | number }} mô hình, điển hình ở tệp tổng hợp "
-                   "tong-hop.xlsx, trang \"Mô hình, điển hình\" (mỗi dòng ghi tệp, trang và dòng "
-                   "gốc); số mô hình của từng đơn vị theo lĩnh vực ở Phụ lục 1.")
+    para(
+        document,
+        "Danh sách {{ totals.models | number }} mô hình, điển hình ở tệp tổng hợp "
+        'tong-hop.xlsx, trang "Mô hình, điển hình" (mỗi dòng ghi tệp, trang và dòng '
+        "gốc); số mô hình của từng đơn vị theo lĩnh vực ở Phụ lục 1.",
+    )
     tag(document, "{%p elif not models_by_unit %}")
     para(document, "Không có mô hình, điển hình nào.")
     tag(document, "{%p endif %}")
     tag(document, "{%p for group in models_by_unit %}")
-    keep_with_next(para(document, "{{ loop.index }}. {{ group.name }} ({{ group.models | length }})",
-                        bold=True, italic=True, indent=False, space_after=2))
-    data_table(document, ["TT", "Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng", "Thực hiện",
-                          "Giai đoạn", "Dòng"],
-               ["{{ loop.index }}", "{{ m.name }}", "{{ m.field }}", "{{ m.subject }}",
-                "{{ m.performer }}", "{{ m.stage }}", "{{ m.row }}"],
-               [9, 45, 32, 17, 28, 24, 10], "m in group.models", size=10)
+    keep_with_next(
+        para(
+            document,
+            "{{ loop.index }}. {{ group.name }} ({{ group.models | length }})",
+            bold=True,
+            italic=True,
+            indent=False,
+            space_after=2,
+        )
+    )
+    data_table(
+        document,
+        ["TT", "Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng", "Thực hiện", "Giai đoạn", "Dòng"],
+        [
+            "{{ loop.index }}",
+            "{{ m.name }}",
+            "{{ m.field }}",
+            "{{ m.subject }}",
+            "{{ m.performer }}",
+            "{{ m.stage }}",
+            "{{ m.row }}",
+        ],
+        [9, 45, 32, 17, 28, 24, 10],
+        "m in group.models",
+        size=10,
+    )
     tag(document, "{%p endfor %}")
 
     appendix_title(document, "Phụ lục 3", "TÌNH HÌNH GỬI BÁO CÁO CỦA CÁC ĐƠN VỊ")
-    data_table(document, ["TT", "Đơn vị", "Tình trạng", "Ngày nhận", "Số mô hình", "Chỉ tiêu",
-                          "Dòng bị loại"],
-               ["{{ u.n }}", "{{ u.name }}", "{{ u.status_label }}", "{{ u.received | date }}",
-                "{{ u.models }}", "{{ u.quota }}", "{{ u.rejected_rows }}"],
-               [10, 55, 25, 25, 17, 15, 18], "u in status_rows", size=10)
+    data_table(
+        document,
+        ["TT", "Đơn vị", "Tình trạng", "Ngày nhận", "Số mô hình", "Chỉ tiêu", "Dòng bị loại"],
+        [
+            "{{ u.n }}",
+            "{{ u.name }}",
+            "{{ u.status_label }}",
+            "{{ u.received | date }}",
+            "{{ u.models }}",
+            "{{ u.quota }}",
+            "{{ u.rejected_rows }}",
+        ],
+        [10, 55, 25, 25, 17, 15, 18],
+        "u in status_rows",
+        size=10,
+    )
 
     appendix_title(document, "Phụ lục 4", "CÁC TỆP ĐÃ NHẬN")
-    para(document, "Mỗi tệp kèm mã SHA-256 để đối chiếu; chi tiết từng dòng ở tệp tổng hợp và "
-                   "manifest.json.", 12, indent=False)
-    files = data_table(document, ["TT", "Tệp", "Đơn vị", "Tình trạng", "Ngày nhận",
-                                  "Dòng đọc / nhận", "SHA-256"],
-                       ["{{ f.n }}", "{{ f.path }}{% if f.sender %} Thư từ {{ f.sender }}"
-                        "{% endif %}{% for r in f.reasons %} {{ r }}{% endfor %}",
-                        "{{ f.unit }}", "{{ f.status }}", "{{ f.received | date }}",
-                        "{{ f.rows }} / {{ f.accepted }}", "{{ f.sha256 }}"],
-                       [10, 48, 26, 20, 21, 15, 25], "f in files", size=9)
+    para(
+        document,
+        "Mỗi tệp kèm mã SHA-256 để đối chiếu; chi tiết từng dòng ở tệp tổng hợp và manifest.json.",
+        12,
+        indent=False,
+    )
+    files = data_table(
+        document,
+        ["TT", "Tệp", "Đơn vị", "Tình trạng", "Ngày nhận", "Dòng đọc / nhận", "SHA-256"],
+        [
+            "{{ f.n }}",
+            "{{ f.path }}{% if f.sender %} Thư từ {{ f.sender }}"
+            "{% endif %}{% for r in f.reasons %} {{ r }}{% endfor %}",
+            "{{ f.unit }}",
+            "{{ f.status }}",
+            "{{ f.received | date }}",
+            "{{ f.rows }} / {{ f.accepted }}",
+            "{{ f.sha256 }}",
+        ],
+        [10, 48, 26, 20, 21, 15, 25],
+        "f in files",
+        size=9,
+    )
     monospace_column(document, files, 6, 7)
     document.core_properties.author = ""
     document.save(path)

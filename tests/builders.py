@@ -10,32 +10,69 @@ from typing import Any
 
 import openpyxl
 
-HEADERS = ["STT", "Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng", "Tập thể, cá nhân thực hiện",
-           "Địa bàn, cơ quan, đơn vị", "Năm xây dựng", "Tình trạng", "Giai đoạn",
-           "Nội dung, cách làm", "Hiệu quả đạt được", "Đánh giá", "Số nơi nhân rộng",
-           "Hình thức khen thưởng", "Số, ngày quyết định khen thưởng",
-           "Đã tuyên truyền trên báo chí", "Ghi chú"]
+HEADERS = [
+    "STT",
+    "Tên mô hình, điển hình",
+    "Lĩnh vực",
+    "Đối tượng",
+    "Tập thể, cá nhân thực hiện",
+    "Địa bàn, cơ quan, đơn vị",
+    "Năm xây dựng",
+    "Tình trạng",
+    "Giai đoạn",
+    "Nội dung, cách làm",
+    "Hiệu quả đạt được",
+    "Đánh giá",
+    "Số nơi nhân rộng",
+    "Hình thức khen thưởng",
+    "Số, ngày quyết định khen thưởng",
+    "Đã tuyên truyền trên báo chí",
+    "Ghi chú",
+]
 
 
-def model(name: str = "Mô hình dân vận khéo", field: Any = 1, subject: str = "Tập thể",
-          year: Any = 2024, status: str = "Duy trì, phát huy",
-          stage: str = "Giới thiệu, nhân rộng", places: Any = 2, **extra: Any) -> dict[str, Any]:
+def model(
+    name: str = "Mô hình dân vận khéo",
+    field: Any = 1,
+    subject: str = "Tập thể",
+    year: Any = 2024,
+    status: str = "Duy trì, phát huy",
+    stage: str = "Giới thiệu, nhân rộng",
+    places: Any = 2,
+    **extra: Any,
+) -> dict[str, Any]:
     """One row of the list sheet, keyed by header; sensible and valid unless told otherwise."""
-    row = {"Tên mô hình, điển hình": name, "Lĩnh vực": field, "Đối tượng": subject,
-           "Tập thể, cá nhân thực hiện": "Chi bộ thôn 1", "Năm xây dựng": year,
-           "Tình trạng": status, "Giai đoạn": stage, "Nội dung, cách làm": "Cách làm hay.",
-           "Số nơi nhân rộng": places}
+    row = {
+        "Tên mô hình, điển hình": name,
+        "Lĩnh vực": field,
+        "Đối tượng": subject,
+        "Tập thể, cá nhân thực hiện": "Chi bộ thôn 1",
+        "Năm xây dựng": year,
+        "Tình trạng": status,
+        "Giai đoạn": stage,
+        "Nội dung, cách làm": "Cách làm hay.",
+        "Số nơi nhân rộng": places,
+    }
     row.update(extra)
     return row
 
 
-def workbook(path: Path, rows: list[dict[str, Any]], *, code: str | None = "cam-lam",
-             name: str | None = "Huyện ủy Cam Lâm", year: Any = 2026, period: Any = "Năm",
-             report_date: Any = "03/12/2026", headers: list[str] | None = None,
-             title_rows: int | list[str] = 2, list_sheet: str = "Danh sách",
-             info_sheet: bool = True,
-             assessment: dict[str, str] | None = None,
-             after: list[list[Any]] | None = None) -> Path:
+def workbook(
+    path: Path,
+    rows: list[dict[str, Any]],
+    *,
+    code: str | None = "cam-lam",
+    name: str | None = "Huyện ủy Cam Lâm",
+    year: Any = 2026,
+    period: Any = "Năm",
+    report_date: Any = "03/12/2026",
+    headers: list[str] | None = None,
+    title_rows: int | list[str] = 2,
+    list_sheet: str = "Danh sách",
+    info_sheet: bool = True,
+    assessment: dict[str, str] | None = None,
+    after: list[list[Any]] | None = None,
+) -> Path:
     """A unit's workbook: Thông tin, then the list with title rows, header and data rows.
 
     ``title_rows`` is how many placeholder title lines to put above the header, or the lines.
@@ -43,8 +80,9 @@ def workbook(path: Path, rows: list[dict[str, Any]], *, code: str | None = "cam-
     book = openpyxl.Workbook()
     listing = book.active
     listing.title = list_sheet
-    titles = title_rows if isinstance(title_rows, list) else [
-        f"Dòng tiêu đề {i + 1}" for i in range(title_rows)]
+    titles = (
+        title_rows if isinstance(title_rows, list) else [f"Dòng tiêu đề {i + 1}" for i in range(title_rows)]
+    )
     for title in titles:
         listing.append([title])
     title_rows = len(titles)
@@ -61,8 +99,13 @@ def workbook(path: Path, rows: list[dict[str, Any]], *, code: str | None = "cam-
         listing.append(extra)
     if info_sheet:
         info = book.create_sheet("Thông tin", 0)
-        for label, value in (("Mã đơn vị", code), ("Tên đơn vị", name), ("Năm báo cáo", year),
-                             ("Kỳ báo cáo", period), ("Ngày báo cáo", report_date)):
+        for label, value in (
+            ("Mã đơn vị", code),
+            ("Tên đơn vị", name),
+            ("Năm báo cáo", year),
+            ("Kỳ báo cáo", period),
+            ("Ngày báo cáo", report_date),
+        ):
             info.append([label, value])
     if assessment:
         sheet = book.create_sheet("Đánh giá chung")
@@ -98,14 +141,19 @@ def repeated_ods(path, rows, columns, text="Tên mô hình, điển hình xx"):
         '<office:body><office:spreadsheet><table:table table:name="S">'
         f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell '
         f'table:number-columns-repeated="{columns}" office:value-type="string"><text:p>{text}'
-        '</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>'
-        '</office:body></office:document-content>')
+        "</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>"
+        "</office:body></office:document-content>"
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
-                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr(
+            "mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED
+        )
         archive.writestr("content.xml", content)
-        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest '
-                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>',
+        )
     return path
 
 
@@ -115,7 +163,19 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 def convert(path: Path, target: str, out: Path, profile: Path) -> Path:
     """``path`` converted by LibreOffice (``target`` as --convert-to takes it) into ``out``,
     with a profile of its own under ``profile`` so that tests never share one."""
-    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{profile}",
-                    "--convert-to", target, "--outdir", str(out), str(path)],
-                   check=True, capture_output=True, timeout=240)
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{profile}",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     return out / f"{path.stem}.{target.split(':')[0]}"

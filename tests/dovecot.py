@@ -23,8 +23,7 @@ from pathlib import Path
 
 import yaml
 
-DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists()
-                                      else None)
+DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
 HOST = "127.0.0.1"
 USERS = 60
 QUOTA = "8K"
@@ -111,11 +110,28 @@ class Dovecot:
         self.root.chmod(0o755)
         for sub in ("run", "state", "home"):
             (self.root / sub).mkdir(exist_ok=True)
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                        "-keyout", str(self.root / "key.pem"), "-out", str(self.ca_file),
-                        "-subj", "/CN=localhost",
-                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-keyout",
+                str(self.root / "key.pem"),
+                "-out",
+                str(self.ca_file),
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ],
+            check=True,
+            capture_output=True,
+        )
         self._users()
         if os.getuid() == 0:  # dovecot runs its processes as its own users, mail as nobody
             internal, login, uid, gid, group = "dovecot", "dovenull", 65534, 65534, "dovecot"
@@ -123,16 +139,28 @@ class Dovecot:
         else:  # rootless: everything as the user running the tests
             internal = login = pwd.getpwuid(os.getuid()).pw_name
             uid, gid, group = os.getuid(), os.getgid(), grp.getgrgid(os.getgid()).gr_name
-        (self.root / "dovecot.conf").write_text(CONF.format(
-            root=self.root, host=HOST, internal=internal, login=login, group=group, uid=uid, gid=gid,
-            plain_port=self.plain_port, tls_port=self.tls_port))
-        self.process = subprocess.Popen([DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        (self.root / "dovecot.conf").write_text(
+            CONF.format(
+                root=self.root,
+                host=HOST,
+                internal=internal,
+                login=login,
+                group=group,
+                uid=uid,
+                gid=gid,
+                plain_port=self.plain_port,
+                tls_port=self.tls_port,
+            )
+        )
+        self.process = subprocess.Popen(
+            [DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("dovecot stopped: " + self.process.stderr.read().decode()
-                                   + self.log())
+                raise RuntimeError("dovecot stopped: " + self.process.stderr.read().decode() + self.log())
             try:
                 socket.create_connection((HOST, self.tls_port), timeout=1).close()
                 return self
@@ -178,8 +206,9 @@ class Dovecot:
         client.login(user, password)
         return client
 
-    def append(self, user: str, password: str, messages: list[bytes], folder: str = "INBOX",
-               date: str | None = None) -> None:
+    def append(
+        self, user: str, password: str, messages: list[bytes], folder: str = "INBOX", date: str | None = None
+    ) -> None:
         client = self.client(user, password)
         try:
             if folder != "INBOX":
@@ -194,14 +223,22 @@ class Dovecot:
         """A schemas folder like the real one, its mailbox.yaml pointing at this server."""
         source = Path(__file__).resolve().parents[1] / "schemas"
         shutil.copytree(source, schemas, dirs_exist_ok=True)
-        data = {"host": HOST, "port": self.tls_port, "security": "imaps", "user": user,
-                "folder": "INBOX", "drafts_folder": "Drafts", "since": "2020-01-01",
-                "ca_file": str(self.ca_file), "password_env": "DIENHINH_TEST_MAIL_PASSWORD",
-                "keyring_service": "dienhinh-test", "max_message_bytes": 5_000_000,
-                "timeout_seconds": 10}
+        data = {
+            "host": HOST,
+            "port": self.tls_port,
+            "security": "imaps",
+            "user": user,
+            "folder": "INBOX",
+            "drafts_folder": "Drafts",
+            "since": "2020-01-01",
+            "ca_file": str(self.ca_file),
+            "password_env": "DIENHINH_TEST_MAIL_PASSWORD",
+            "keyring_service": "dienhinh-test",
+            "max_message_bytes": 5_000_000,
+            "timeout_seconds": 10,
+        }
         data.update(overrides)
-        (schemas / "mailbox.yaml").write_text(yaml.safe_dump(data, allow_unicode=True),
-                                              encoding="utf-8")
+        (schemas / "mailbox.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         return schemas
 
 

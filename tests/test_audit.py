@@ -21,8 +21,9 @@ SAMPLE = ROOT / "examples" / "inbox"
 
 
 def run(inbox, out, *extra):
-    return main(["--inbox", str(inbox), "--outbox", str(out), "--year", "2026",
-                 "--report-date", "15/12/2026", *extra])
+    return main(
+        ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026", "--report-date", "15/12/2026", *extra]
+    )
 
 
 def test_every_figure_is_recomputed_from_the_master_workbook(tmp_path, cfg):
@@ -61,8 +62,7 @@ def test_every_figure_is_recomputed_from_the_master_workbook(tmp_path, cfg):
         assert unit["meets_quota"] == (row["Đạt chỉ tiêu"] == "Đạt")
         for code, n in unit["by_field"].items():
             assert n == sum(int(r["Lĩnh vực"].split(".")[0]) == int(code) for r in mine)
-    labels = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa gửi",
-              "rejected": "Tệp bị loại"}
+    labels = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa gửi", "rejected": "Tệp bị loại"}
     for code, label in labels.items():
         assert totals[f"units_{code}"] == sum(r["Tình trạng"] == label for r in status)
     rejected = table("Dòng bị loại")
@@ -78,8 +78,11 @@ def test_same_inputs_give_byte_identical_outputs(tmp_path):
     assert run(SAMPLE, tmp_path) == 0
     assert run(SAMPLE, tmp_path) == 0
     [archived] = (tmp_path / "luu-tru").iterdir()
-    new = {p.relative_to(tmp_path / "2026"): p.read_bytes()
-           for p in (tmp_path / "2026").rglob("*") if p.is_file()}
+    new = {
+        p.relative_to(tmp_path / "2026"): p.read_bytes()
+        for p in (tmp_path / "2026").rglob("*")
+        if p.is_file()
+    }
     old = {p.relative_to(archived): p.read_bytes() for p in archived.rglob("*") if p.is_file()}
     assert new.keys() == old.keys() and len(new) >= 6
     assert [str(k) for k in new if new[k] != old[k]] == []
@@ -103,8 +106,7 @@ def test_verify_catches_a_changed_byte_in_an_input_or_an_output(tmp_path, capsys
     assert "Đã thay đổi: a.xlsx" in capsys.readouterr().out
     (inbox / "b.xlsx").unlink()
     summary = folder / "summary.json"
-    summary.write_text(summary.read_text(encoding="utf-8").replace("2026", "2025", 1),
-                       encoding="utf-8")
+    summary.write_text(summary.read_text(encoding="utf-8").replace("2026", "2025", 1), encoding="utf-8")
     assert main(["verify", str(folder)]) == 1
     out = capsys.readouterr().out
     assert "Không còn: b.xlsx" in out and "Đã thay đổi: summary.json" in out
@@ -139,7 +141,7 @@ def test_a_second_run_at_once_is_refused_and_a_crashed_lock_is_taken_over(tmp_pa
         live.kill()
         live.wait()
     (out / outbox.LOCK_NAME).write_text(str(live.pid))  # that process is gone now
-    (out / ".dang-ghi-2026-999999").mkdir()             # and left half an output behind
+    (out / ".dang-ghi-2026-999999").mkdir()  # and left half an output behind
     assert run(inbox, out) == 0
     assert not (out / outbox.LOCK_NAME).exists() and not list(out.glob(".dang-ghi-*"))
 
@@ -147,8 +149,18 @@ def test_a_second_run_at_once_is_refused_and_a_crashed_lock_is_taken_over(tmp_pa
 @pytest.mark.skipif(os.name != "posix", reason="uses POSIX signals")
 def test_a_run_killed_at_random_moments_never_leaves_a_half_written_report(tmp_path):
     out = tmp_path / "out"
-    command = [sys.executable, str(ROOT / "aggregate.py"), "--inbox", str(SAMPLE), "--outbox",
-               str(out), "--year", "2026", "--report-date", "15/12/2026"]
+    command = [
+        sys.executable,
+        str(ROOT / "aggregate.py"),
+        "--inbox",
+        str(SAMPLE),
+        "--outbox",
+        str(out),
+        "--year",
+        "2026",
+        "--report-date",
+        "15/12/2026",
+    ]
     rng = random.Random(5)
     for _ in range(6):
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -6,8 +6,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_benchmark_runs_on_a_tiny_inbox_and_prints_its_table():
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--sizes", "3",
-                           "--rows", "4"], capture_output=True, text=True, timeout=300, check=True)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--sizes", "3", "--rows", "4"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     lines = done.stdout.strip().splitlines()
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert header[:3] == ["workbooks", "models", "discover"] and "total ÷ floor" in header

@@ -17,8 +17,7 @@ def bar_widths(svg: str) -> list[float]:
 
 
 def test_bars_are_proportional_to_the_values_and_labelled_with_them():
-    chart = charts.bars("Theo lĩnh vực", ["1. Hành chính", "2. Sản xuất", "3. Kinh tế hộ"],
-                        [10, 5, 0])
+    chart = charts.bars("Theo lĩnh vực", ["1. Hành chính", "2. Sản xuất", "3. Kinh tế hộ"], [10, 5, 0])
     widths = bar_widths(chart.svg)
     assert widths[1] * 2 == widths[0] and widths[2] == 0
     texts = [t.text for t in ET.fromstring(chart.svg).iter(f"{SVG}text")]
@@ -26,7 +25,7 @@ def test_bars_are_proportional_to_the_values_and_labelled_with_them():
 
 
 def test_labels_and_titles_are_escaped_in_the_svg():
-    chart = charts.bars('<script>alert(1)</script>', ['Đơn vị "A" <b>&</b>'], [3])
+    chart = charts.bars("<script>alert(1)</script>", ['Đơn vị "A" <b>&</b>'], [3])
     assert "<script>" not in chart.svg and "<b>" not in chart.svg
     root = ET.fromstring(chart.svg)  # still well-formed XML
     assert 'Đơn vị "A" <b>&</b>' in [t.text for t in root.iter(f"{SVG}text")]

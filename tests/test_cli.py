@@ -19,23 +19,44 @@ ROOT = Path(__file__).resolve().parents[1]
 def inbox(tmp_path):
     """Three units' files, a correction, bad rows, an unknown unit, a PDF and a lock file."""
     box = tmp_path / "inbox"
-    workbook(box / "cam-lam.xlsx", [
-        model("A", 1, "Tập thể", places=3),
-        model("B", 3, "Hộ gia đình", status="Đăng ký mới", year=2026, stage="Phát hiện, bồi dưỡng",
-              places=0),
-        model("C", 11, "Cá nhân", stage="Biểu dương, tôn vinh", places=1,
-              **{"Hình thức khen thưởng": "Bằng khen", "Số, ngày quyết định khen thưởng": "QĐ 5"}),
-        model("D", 3, "Cá nhân"),                       # rejected: subject not allowed
-        {"Tên mô hình, điển hình": "Tổng cộng"},         # rejected: totals row
-    ], report_date="02/12/2026",
-        assessment={"Khó khăn, vướng mắc": "Thiếu kinh phí <b>nhân rộng</b>."})
-    workbook(box / "ldld-v1.xlsx", [model("E", 2, "Cá nhân")], code="ldld", name=None,
-             report_date="01/12/2026")
-    workbook(box / "ldld-v2.xlsx", [model("=1+2", 2, "Cá nhân", places=4),
-                                    model("F", 5, "Tập thể", places=2)],
-             code="ldld", name=None, report_date="09/12/2026")
-    workbook(box / "sub/hnd.xlsx", [model("G", 9, "Cá nhân", places=0)], code=None,
-             name="Hội Nông dân tỉnh Khánh Hòa", report_date="08/12/2026")
+    workbook(
+        box / "cam-lam.xlsx",
+        [
+            model("A", 1, "Tập thể", places=3),
+            model(
+                "B", 3, "Hộ gia đình", status="Đăng ký mới", year=2026, stage="Phát hiện, bồi dưỡng", places=0
+            ),
+            model(
+                "C",
+                11,
+                "Cá nhân",
+                stage="Biểu dương, tôn vinh",
+                places=1,
+                **{"Hình thức khen thưởng": "Bằng khen", "Số, ngày quyết định khen thưởng": "QĐ 5"},
+            ),
+            model("D", 3, "Cá nhân"),  # rejected: subject not allowed
+            {"Tên mô hình, điển hình": "Tổng cộng"},  # rejected: totals row
+        ],
+        report_date="02/12/2026",
+        assessment={"Khó khăn, vướng mắc": "Thiếu kinh phí <b>nhân rộng</b>."},
+    )
+    workbook(
+        box / "ldld-v1.xlsx", [model("E", 2, "Cá nhân")], code="ldld", name=None, report_date="01/12/2026"
+    )
+    workbook(
+        box / "ldld-v2.xlsx",
+        [model("=1+2", 2, "Cá nhân", places=4), model("F", 5, "Tập thể", places=2)],
+        code="ldld",
+        name=None,
+        report_date="09/12/2026",
+    )
+    workbook(
+        box / "sub/hnd.xlsx",
+        [model("G", 9, "Cá nhân", places=0)],
+        code=None,
+        name="Hội Nông dân tỉnh Khánh Hòa",
+        report_date="08/12/2026",
+    )
     workbook(box / "vanphong.xlsx", [model("H")], code=None, name="Đảng ủy Khu kinh tế Vân Phong")
     (box / "cong-van.pdf").write_bytes(b"%PDF-1.4 scan")
     (box / "~$cam-lam.xlsx").write_bytes(b"lock")
@@ -43,8 +64,19 @@ def inbox(tmp_path):
 
 
 def run(inbox, outbox, *extra):
-    return main(["--inbox", str(inbox), "--outbox", str(outbox), "--year", "2026",
-                 "--report-date", "15/12/2026", *extra])
+    return main(
+        [
+            "--inbox",
+            str(inbox),
+            "--outbox",
+            str(outbox),
+            "--year",
+            "2026",
+            "--report-date",
+            "15/12/2026",
+            *extra,
+        ]
+    )
 
 
 def test_the_december_run(inbox, tmp_path, capsys):
@@ -52,16 +84,22 @@ def test_the_december_run(inbox, tmp_path, capsys):
     assert run(inbox, outbox) == 0
     folder = outbox / "2026"
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    contract = json.loads((ROOT.parent / "shared/contracts/summary.schema.json").read_text()
-                          if (ROOT.parent / "shared").exists()
-                          else (ROOT / "schemas/summary.schema.json").read_text())
+    contract = json.loads(
+        (ROOT.parent / "shared/contracts/summary.schema.json").read_text()
+        if (ROOT.parent / "shared").exists()
+        else (ROOT / "schemas/summary.schema.json").read_text()
+    )
     jsonschema.validate(summary, contract)
 
     totals = summary["totals"]
     # cam-lam A B C; ldld "=1+2" F (v2; v1 superseded); hoi-nong-dan G
     assert totals["models"] == 6
-    assert (totals["units_on_time"], totals["units_late"], totals["units_missing"],
-            totals["units_rejected"]) == (2, 1, 18, 0)
+    assert (
+        totals["units_on_time"],
+        totals["units_late"],
+        totals["units_missing"],
+        totals["units_rejected"],
+    ) == (2, 1, 18, 0)
     assert totals["by_subject"] == {"collective": 2, "individual": 3, "household": 1}
     assert totals["by_stage"] == {"discovered": 1, "replicated": 4, "honoured": 1}
     assert (totals["new"], totals["continuing"]) == (1, 5)
@@ -229,16 +267,19 @@ def test_every_command_has_help_and_is_in_the_readme(capsys):
     assert build_parser().format_help()
 
 
-@pytest.mark.parametrize(("args", "said"), [
-    (["--year", "0"], "năm \"0\" không hợp lệ"),
-    (["--year", "99999"], "năm \"99999\" không hợp lệ"),
-    (["--year", "abc"], "năm \"abc\" không hợp lệ"),
-    (["--report-date", "31/02/2026"], "không có thật: tháng 2 năm 2026 không có ngày 31"),
-    (["--report-date", "15/13/2026"], "không có thật: không có tháng 13"),
-    (["--report-date", "hôm qua"], "cần dạng dd/mm/yyyy"),
-    (["--period", "quy"], "chọn một trong"),
-    (["check", "a.xlsx", "--year", "20266"], "không hợp lệ"),
-])
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--year", "0"], 'năm "0" không hợp lệ'),
+        (["--year", "99999"], 'năm "99999" không hợp lệ'),
+        (["--year", "abc"], 'năm "abc" không hợp lệ'),
+        (["--report-date", "31/02/2026"], "không có thật: tháng 2 năm 2026 không có ngày 31"),
+        (["--report-date", "15/13/2026"], "không có thật: không có tháng 13"),
+        (["--report-date", "hôm qua"], "cần dạng dd/mm/yyyy"),
+        (["--period", "quy"], "chọn một trong"),
+        (["check", "a.xlsx", "--year", "20266"], "không hợp lệ"),
+    ],
+)
 def test_usage_errors_exit_2_with_a_vietnamese_message(args, said, capsys):
     with pytest.raises(SystemExit) as caught:
         main(args)
@@ -264,8 +305,16 @@ def test_help_is_vietnamese_and_the_top_level_shows_the_run_options(capsys):
             main([command, "--help"])
         helps.append(capsys.readouterr().out)
     for text in helps:
-        for english in ("YEAR", "INBOX", "OUTBOX", "REPORT_DATE", "SCHEMAS", "TEMPLATES",
-                        "usage:", "options:"):
+        for english in (
+            "YEAR",
+            "INBOX",
+            "OUTBOX",
+            "REPORT_DATE",
+            "SCHEMAS",
+            "TEMPLATES",
+            "usage:",
+            "options:",
+        ):
             assert english not in text, english
 
 
@@ -290,7 +339,8 @@ def test_a_real_signer_and_number_are_not_warned_about(tmp_path, capsys):
     shutil.copytree(ROOT / "schemas", schemas)
     text = (schemas / "report.yaml").read_text(encoding="utf-8")
     text = text.replace("name: Nguyễn Văn A", "name: Trần Thị Bích").replace(
-        'document_number: "…"', 'document_number: "125"')
+        'document_number: "…"', 'document_number: "125"'
+    )
     (schemas / "report.yaml").write_text(text, encoding="utf-8")
     (tmp_path / "in").mkdir()
     assert run(tmp_path / "in", tmp_path / "out", "--schemas", str(schemas)) == 0

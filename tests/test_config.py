@@ -34,23 +34,27 @@ def test_a_registry_of_seventy_units_needs_no_code(tmp_path):
     folder = copy_schemas(tmp_path)
 
     def seventy(data):
-        data["units"] = [{"code": f"xa-{i}", "name": f"Đảng ủy xã số {i}", "group": "truc-thuoc"}
-                         for i in range(70)]
+        data["units"] = [
+            {"code": f"xa-{i}", "name": f"Đảng ủy xã số {i}", "group": "truc-thuoc"} for i in range(70)
+        ]
 
     edit(folder, "units", seventy)
     cfg = config.load(folder)
     assert len(cfg.units) == 70 and cfg.units[5].quota == 3
 
 
-@pytest.mark.parametrize("name,change,where", [
-    ("units", lambda d: d["units"][2].update(quota=-1), "units.2.quota"),
-    ("units", lambda d: d["units"][3].pop("name"), "units.3"),
-    ("units", lambda d: d["units"][4].update(group="khong-co"), "units.4.group"),
-    ("units", lambda d: d["units"][5].update(code="nha-trang"), "units.code"),
-    ("fields", lambda d: d["fields"][2].update(subjects=["animal"]), "fields.2.subjects"),
-    ("workbook", lambda d: d["rules"].update(duplicate_model="sometimes"), "rules.duplicate_model"),
-    ("report", lambda d: d["deadlines"].update(annual="5/12"), "deadlines.annual"),
-])
+@pytest.mark.parametrize(
+    "name,change,where",
+    [
+        ("units", lambda d: d["units"][2].update(quota=-1), "units.2.quota"),
+        ("units", lambda d: d["units"][3].pop("name"), "units.3"),
+        ("units", lambda d: d["units"][4].update(group="khong-co"), "units.4.group"),
+        ("units", lambda d: d["units"][5].update(code="nha-trang"), "units.code"),
+        ("fields", lambda d: d["fields"][2].update(subjects=["animal"]), "fields.2.subjects"),
+        ("workbook", lambda d: d["rules"].update(duplicate_model="sometimes"), "rules.duplicate_model"),
+        ("report", lambda d: d["deadlines"].update(annual="5/12"), "deadlines.annual"),
+    ],
+)
 def test_a_broken_schema_names_its_file_and_key(tmp_path, name, change, where):
     folder = copy_schemas(tmp_path)
     edit(folder, name, change)

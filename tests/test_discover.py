@@ -8,9 +8,14 @@ from builders import model, workbook
 
 from aggregator import discover
 
-LIMITS = {"max_file_bytes": 5_000_000, "max_uncompressed_bytes": 50_000_000,
-          "max_compression_ratio": 100, "max_rows": 1000, "max_columns": 50,
-          "header_search_rows": 30}
+LIMITS = {
+    "max_file_bytes": 5_000_000,
+    "max_uncompressed_bytes": 50_000_000,
+    "max_compression_ratio": 100,
+    "max_rows": 1000,
+    "max_columns": 50,
+    "header_search_rows": 30,
+}
 
 
 def kind(path):
@@ -25,13 +30,16 @@ def test_workbooks_are_recognised_by_content_not_name(tmp_path):
     assert kind(path) == ("xlsx", []) and kind(renamed) == ("xlsx", [])
 
 
-@pytest.mark.parametrize("name,content,code", [
-    ("scan.pdf", b"%PDF-1.5 ...", "file_not_workbook"),
-    ("photo.xlsx", b"\x89PNG\r\n\x1a\n....", "file_not_workbook"),
-    ("note.xlsx", b"just some text", "file_not_workbook"),
-    ("empty.xlsx", b"", "file_empty"),
-    ("cut.xlsx", b"PK\x03\x04" + b"\x00" * 100, "file_unreadable"),
-])
+@pytest.mark.parametrize(
+    "name,content,code",
+    [
+        ("scan.pdf", b"%PDF-1.5 ...", "file_not_workbook"),
+        ("photo.xlsx", b"\x89PNG\r\n\x1a\n....", "file_not_workbook"),
+        ("note.xlsx", b"just some text", "file_not_workbook"),
+        ("empty.xlsx", b"", "file_empty"),
+        ("cut.xlsx", b"PK\x03\x04" + b"\x00" * 100, "file_unreadable"),
+    ],
+)
 def test_not_a_workbook(tmp_path, name, content, code):
     path = tmp_path / name
     path.write_bytes(content)
@@ -58,8 +66,9 @@ def test_zip_bomb_is_refused_before_inflating(tmp_path):
 
 def ole(path, stream):
     """A minimal OLE container naming one stream, as the sniffer sees real ones."""
-    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500
-                     + stream.encode("utf-16-le") + b"\x00" * 500)
+    path.write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500 + stream.encode("utf-16-le") + b"\x00" * 500
+    )
     return path
 
 
@@ -99,9 +108,11 @@ def _with_part(source, target, name, transform):
 
 def test_xml_bomb_is_refused_before_any_parser_sees_it(tmp_path):
     base = workbook(tmp_path / "base.xlsx", [model()])
-    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-              + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10)
-                         for i in range(1, 10)) + b"]>")
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10) for i in range(1, 10))
+        + b"]>"
+    )
 
     def bomb(data):
         return laughs + data.split(b"?>", 1)[-1]
@@ -113,8 +124,9 @@ def test_xml_bomb_is_refused_before_any_parser_sees_it(tmp_path):
 
 def test_a_prologue_hidden_behind_padding_is_refused(tmp_path):
     base = workbook(tmp_path / "base.xlsx", [model()])
-    path = _with_part(base, tmp_path / "pad.xlsx", "xl/workbook.xml",
-                      lambda data: b"<!--" + b" " * 70000 + b"-->" + data)
+    path = _with_part(
+        base, tmp_path / "pad.xlsx", "xl/workbook.xml", lambda data: b"<!--" + b" " * 70000 + b"-->" + data
+    )
     assert kind(path) == ("other", ["file_xml_entities"])
 
 
@@ -130,6 +142,5 @@ def test_many_parts_each_under_the_ratio_but_too_big_in_all(tmp_path):
 
 
 def test_an_outlook_msg_says_how_to_save_it_instead(tmp_path):
-    found = discover.fingerprint(ole(tmp_path / "thu.msg", "__substg1.0_0037001F"), tmp_path,
-                                 LIMITS)
+    found = discover.fingerprint(ole(tmp_path / "thu.msg", "__substg1.0_0037001F"), tmp_path, LIMITS)
     assert [p.code for p in found.problems] == ["file_outlook_msg"] and ".eml" in found.problems[0].staff_hint

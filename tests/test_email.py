@@ -15,8 +15,12 @@ from aggregator.pipeline import aggregate
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def message(attachments, sender="huyenuy@camlam.khanhhoa.gov.vn",
-            date="Thu, 03 Dec 2026 09:15:00 +0700", subject="Báo cáo mô hình, điển hình 2026"):
+def message(
+    attachments,
+    sender="huyenuy@camlam.khanhhoa.gov.vn",
+    date="Thu, 03 Dec 2026 09:15:00 +0700",
+    subject="Báo cáo mô hình, điển hình 2026",
+):
     mail = EmailMessage()
     mail["From"], mail["To"] = f"Văn phòng <{sender}>", "btgdv@khanhhoa.gov.vn"
     mail["Subject"], mail["Date"] = subject, date
@@ -37,8 +41,13 @@ def save(path, mail):
 
 def workbooks(tmp_path):
     a = workbook(tmp_path / "src" / "a.xlsx", [model("A"), model("B", 5)], report_date="01/12/2026")
-    b = workbook(tmp_path / "src" / "b.xlsx", [model("C", 2, "Cá nhân")], code="ldld", name=None,
-                 report_date="01/12/2026")
+    b = workbook(
+        tmp_path / "src" / "b.xlsx",
+        [model("C", 2, "Cá nhân")],
+        code="ldld",
+        name=None,
+        report_date="01/12/2026",
+    )
     return a.read_bytes(), b.read_bytes()
 
 
@@ -50,17 +59,23 @@ def test_emails_give_the_same_figures_as_the_files_with_the_emails_dates(tmp_pat
     (files / "b.xlsx").write_bytes(b)
     mails = tmp_path / "mails"
     save(mails / "cam-lam.eml", message([("Báo cáo mô hình - HU Cam Lâm.xlsx", a)]))
-    inner = message([("LĐLĐ tỉnh.xlsx", b)], sender="ldld@khanhhoa.gov.vn",
-                    date="Sun, 06 Dec 2026 16:00:00 +0700")
-    save(mails / "chuyen-tiep.eml", message([("", inner)], sender="ldld@khanhhoa.gov.vn",
-                                            date="Sun, 06 Dec 2026 17:30:00 +0700",
-                                            subject="Fwd: Báo cáo"))
+    inner = message(
+        [("LĐLĐ tỉnh.xlsx", b)], sender="ldld@khanhhoa.gov.vn", date="Sun, 06 Dec 2026 16:00:00 +0700"
+    )
+    save(
+        mails / "chuyen-tiep.eml",
+        message(
+            [("", inner)],
+            sender="ldld@khanhhoa.gov.vn",
+            date="Sun, 06 Dec 2026 17:30:00 +0700",
+            subject="Fwd: Báo cáo",
+        ),
+    )
     by_file, by_mail = aggregate(cfg, files, 2026, "annual"), aggregate(cfg, mails, 2026, "annual")
     for key in ("totals", "fields", "rows"):
         if key == "totals":
             same = {k: v for k, v in by_file.summary[key].items() if not k.startswith("units_")}
-            assert same == {k: v for k, v in by_mail.summary[key].items()
-                            if not k.startswith("units_")}
+            assert same == {k: v for k, v in by_mail.summary[key].items() if not k.startswith("units_")}
         else:
             assert by_file.summary[key] == by_mail.summary[key]
     units = {u["code"]: u for u in by_mail.summary["units"]}
@@ -80,13 +95,16 @@ def test_rfc2047_names_base64_and_other_attachments(tmp_path, cfg):
         "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XYZ\r\n\r\n"
         "--XYZ\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
         "Kính gửi Ban.\r\n"
-        f"--XYZ\r\nContent-Type: application/octet-stream; name=\"{encoded}\"\r\n"
-        f"Content-Disposition: attachment; filename=\"{encoded}\"\r\n"
-        "Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(a).decode() +
-        "--XYZ\r\nContent-Type: application/pdf\r\n"
-        "Content-Disposition: attachment; filename=\"cong-van.pdf\"\r\n"
-        "Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(b"%PDF-1.4 x").decode() +
-        "--XYZ--\r\n")
+        f'--XYZ\r\nContent-Type: application/octet-stream; name="{encoded}"\r\n'
+        f'Content-Disposition: attachment; filename="{encoded}"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(a).decode()
+        + "--XYZ\r\nContent-Type: application/pdf\r\n"
+        'Content-Disposition: attachment; filename="cong-van.pdf"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(b"%PDF-1.4 x").decode()
+        + "--XYZ--\r\n"
+    )
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "thu.eml").write_bytes(raw.encode())
     result = aggregate(cfg, tmp_path / "in", 2026, "annual")
@@ -108,18 +126,25 @@ def test_workbooks_inside_a_zip_attachment(tmp_path, cfg):
     save(tmp_path / "in" / "zip.eml", mail)
     result = aggregate(cfg, tmp_path / "in", 2026, "annual")
     fate = sorted((o.candidate.attachment, o.status) for o in result.outcomes)
-    assert fate == [("bao-cao.zip › a.xlsx", "accepted"), ("bao-cao.zip › anh.jpg", "ignored"),
-                    ("bao-cao.zip › b.xlsx", "accepted")]
+    assert fate == [
+        ("bao-cao.zip › a.xlsx", "accepted"),
+        ("bao-cao.zip › anh.jpg", "ignored"),
+        ("bao-cao.zip › b.xlsx", "accepted"),
+    ]
 
 
 def test_hostile_attachment_names_stay_inside(tmp_path, cfg):
     a, _ = workbooks(tmp_path)
-    names = ["../../../etc/passwd.xlsx", "/tmp/tuyet-doi.xlsx", "..\\..\\windows\\x.xlsx",
-             "a\x01b\tc.xlsx", "....xlsx"]
+    names = [
+        "../../../etc/passwd.xlsx",
+        "/tmp/tuyet-doi.xlsx",
+        "..\\..\\windows\\x.xlsx",
+        "a\x01b\tc.xlsx",
+        "....xlsx",
+    ]
     save(tmp_path / "in" / "xau.eml", message([(n, a) for n in names]))
     before = {p for p in tmp_path.parent.iterdir()}
-    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"),
-                 "--year", "2026"]) == 0
+    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"), "--year", "2026"]) == 0
     assert {p for p in tmp_path.parent.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out", "src"]
     manifest = json.loads((tmp_path / "out" / "2026" / "manifest.json").read_text())
@@ -143,8 +168,7 @@ def test_a_broken_email_is_listed_not_fatal_and_verify_covers_emails(tmp_path, c
     a, _ = workbooks(tmp_path)
     save(tmp_path / "in" / "tot.eml", message([("a.xlsx", a)]))
     (tmp_path / "in" / "hong.eml").write_bytes(b"\x00\xff not an email at all")
-    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"),
-                 "--year", "2026"]) == 0
+    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"), "--year", "2026"]) == 0
     manifest = json.loads((tmp_path / "out" / "2026" / "manifest.json").read_text())
     assert sorted(e["path"] for e in manifest["emails"]) == ["hong.eml", "tot.eml"]
     assert main(["verify", str(tmp_path / "out" / "2026")]) == 0
@@ -165,8 +189,21 @@ def test_feedback_drafts_carry_the_problems_and_the_workbook(tmp_path):
     a, _ = workbooks(tmp_path)
     save(tmp_path / "in" / "a.eml", message([("a.xlsx", a)]))
     workbook(tmp_path / "in" / "b.xlsx", [model("X", 3, "Cá nhân")], code="ldld", name=None)
-    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"),
-                 "--year", "2026", "--report-date", "15/12/2026"]) == 0
+    assert (
+        main(
+            [
+                "--inbox",
+                str(tmp_path / "in"),
+                "--outbox",
+                str(tmp_path / "out"),
+                "--year",
+                "2026",
+                "--report-date",
+                "15/12/2026",
+            ]
+        )
+        == 0
+    )
     draft = parse(tmp_path / "out" / "2026" / "phan-hoi" / "ldld.eml")
     assert draft["To"] == "ldld@khanhhoa.gov.vn" and draft["X-Unsent"] == "1"
     assert draft["From"] == "btgdv@khanhhoa.gov.vn" and "+0700" in draft["Date"]
@@ -189,8 +226,22 @@ def test_status_table_as_of_today(tmp_path, capsys):
 def test_reminders_for_missing_units_with_their_own_workbook(tmp_path, capsys):
     workbook(tmp_path / "in" / "a.xlsx", [model()])
     out = tmp_path / "out"
-    assert main(["remind", "--inbox", str(tmp_path / "in"), "--outbox", str(out),
-                 "--year", "2026", "--report-date", "07/12/2026"]) == 0
+    assert (
+        main(
+            [
+                "remind",
+                "--inbox",
+                str(tmp_path / "in"),
+                "--outbox",
+                str(out),
+                "--year",
+                "2026",
+                "--report-date",
+                "07/12/2026",
+            ]
+        )
+        == 0
+    )
     drafts = sorted((out / "2026" / "nhac-nho").glob("*.eml"))
     assert len(drafts) == 20 and not (out / "2026" / "nhac-nho" / "cam-lam.eml").exists()
     draft = parse(out / "2026" / "nhac-nho" / "khanh-son.eml")
@@ -202,8 +253,22 @@ def test_reminders_for_missing_units_with_their_own_workbook(tmp_path, capsys):
     saved.write_bytes(attached.get_content())
     assert main(["check", str(saved), "--year", "2026", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.split("\n", 1)[1])[0]["unit"] == "khanh-son"
-    assert main(["remind", "--inbox", str(tmp_path / "in"), "--outbox", str(out),
-                 "--year", "2026", "--report-date", "01/12/2026"]) == 0
+    assert (
+        main(
+            [
+                "remind",
+                "--inbox",
+                str(tmp_path / "in"),
+                "--outbox",
+                str(out),
+                "--year",
+                "2026",
+                "--report-date",
+                "01/12/2026",
+            ]
+        )
+        == 0
+    )
     text = parse(out / "2026" / "nhac-nho" / "khanh-son.eml").get_body(("plain",)).get_content()
     assert "về Ban đến hết ngày 05/12/2026." in text and "trước ngày" not in text
 
@@ -218,8 +283,7 @@ def test_a_real_email_saved_by_a_mail_client(tmp_path, cfg):
     result = aggregate(cfg, tmp_path / "in", 2026, "annual")
     [outcome] = result.outcomes
     assert outcome.candidate.attachment == "Báo cáo mô hình - HU Khánh Sơn.xlsx"
-    assert (outcome.unit, outcome.status, outcome.received_source) == ("khanh-son", "accepted",
-                                                                       "email")
+    assert (outcome.unit, outcome.status, outcome.received_source) == ("khanh-son", "accepted", "email")
     assert str(outcome.received) == "2026-11-24" and outcome.rows_valid == 2
     assert result.emails[0].subject == "Báo cáo mô hình, điển hình năm 2026"
     assert result.emails[0].sender == "huyenuy@khanhson.khanhhoa.gov.vn"
@@ -247,13 +311,16 @@ def test_an_unregistered_sender_shows_in_the_reports_appendix(tmp_path):
 
     a, _ = workbooks(tmp_path)
     save(tmp_path / "in" / "la.eml", message([("a.xlsx", a)], sender="someone@gmail.com"))
-    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"),
-                 "--year", "2026"]) == 0
+    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"), "--year", "2026"]) == 0
     folder = tmp_path / "out" / "2026"
     html = (folder / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
     assert "Thư từ someone@gmail.com" in html and "không phải địa chỉ đã đăng ký" in html
-    cells = [c.text for t in docx.Document(str(folder / "bao-cao-tong-hop.docx")).tables
-             for row in t.rows for c in row.cells]
+    cells = [
+        c.text
+        for t in docx.Document(str(folder / "bao-cao-tong-hop.docx")).tables
+        for row in t.rows
+        for c in row.cells
+    ]
     assert any("Thư từ someone@gmail.com" in c and "đã đăng ký" in c for c in cells)
 
 
@@ -278,10 +345,24 @@ def test_check_reads_a_saved_email_a_zip_and_a_folder_as_the_run_does(tmp_path, 
     assert "cam-lam.eml › cong-van.pdf: bỏ qua" in out and "không phải bảng tính" not in out
 
     assert main(["check", str(box), "--year", "2026", "--json"]) == 1  # the loose PDF
-    checked = {Path(f["file"]).relative_to(box).as_posix(): f["status"]
-               for f in json.loads(capsys.readouterr().out)}
-    assert main(["--inbox", str(box), "--outbox", str(tmp_path / "out"), "--year", "2026",
-                 "--report-date", "15/12/2026"]) == 0
+    checked = {
+        Path(f["file"]).relative_to(box).as_posix(): f["status"] for f in json.loads(capsys.readouterr().out)
+    }
+    assert (
+        main(
+            [
+                "--inbox",
+                str(box),
+                "--outbox",
+                str(tmp_path / "out"),
+                "--year",
+                "2026",
+                "--report-date",
+                "15/12/2026",
+            ]
+        )
+        == 0
+    )
     manifest = json.loads((tmp_path / "out" / "2026" / "manifest.json").read_text("utf-8"))
     ran = {f["path"]: f["status"].replace("superseded", "accepted") for f in manifest["files"]}
     ran |= {f["path"]: f["status"] for f in manifest["ignored"]}
@@ -294,16 +375,29 @@ def drafts_of(tmp_path, report_date):
     if not box.exists():
         workbook(box / "cam-lam-2025.xlsx", [model("Cũ")], year=2025, report_date="01/12/2025")
         workbook(box / "cam-lam-2026.xlsx", [model("A"), model("B", 5)], report_date="01/12/2026")
-        workbook(box / "ninh-hoa.xlsx", [model("C")], code="ninh-hoa", name=None, year=None,
-                 report_date="01/12/2026")  # warnings only: the year assumed
-        workbook(box / "ldld.xlsx", [model("D"), model("E", 3, "Cá nhân")], code="ldld",
-                 name=None, report_date="01/12/2026")  # a row not counted
+        workbook(
+            box / "ninh-hoa.xlsx",
+            [model("C")],
+            code="ninh-hoa",
+            name=None,
+            year=None,
+            report_date="01/12/2026",
+        )  # warnings only: the year assumed
+        workbook(
+            box / "ldld.xlsx",
+            [model("D"), model("E", 3, "Cá nhân")],
+            code="ldld",
+            name=None,
+            report_date="01/12/2026",
+        )  # a row not counted
         workbook(box / "la.xlsx", [model("F")], code=None, name="Đảng ủy Khu kinh tế Vân Phong")
-    assert main(["--inbox", str(box), "--outbox", str(out), "--year", "2026",
-                 "--report-date", report_date]) == 0
+    assert (
+        main(["--inbox", str(box), "--outbox", str(out), "--year", "2026", "--report-date", report_date]) == 0
+    )
     folder = out / "2026" / "phan-hoi"
     return {p.stem: parse(p) for p in folder.glob("*.eml")}, json.loads(
-        (out / "2026" / "manifest.json").read_text("utf-8"))
+        (out / "2026" / "manifest.json").read_text("utf-8")
+    )
 
 
 def body_of(draft):
@@ -331,6 +425,7 @@ def test_feedback_drafts_ask_to_resend_only_when_rows_were_lost(tmp_path, capsys
     assert any("units.yaml" in n for n in manifest["staff_notes"])
     before, _ = drafts_of(tmp_path, "01/12/2026")  # a draft dated before the deadline
     assert "gửi lại cả tệp đến hết ngày 05/12/2026." in body_of(before["ldld"])
+
 
 def test_a_workbook_mailed_from_another_units_registered_address_is_rejected(tmp_path, cfg):
     _, b = workbooks(tmp_path)  # LĐLĐ's workbook, from Cam Lâm's registered address

@@ -10,11 +10,28 @@ from aggregator.cli import main
 
 def test_a_message_cell_is_the_red_cell_at_that_address(tmp_path):
     moved = ["Ghi chú", *[h for h in HEADERS if h != "Ghi chú"]]  # a column moved to the front
-    workbook(tmp_path / "in" / "cam-lam.xlsx", [
-        model("A"), model("B", 12), model("C", 3, "Cá nhân"), model("D", status="Đăng ký mới")],
-        headers=moved, title_rows=4, list_sheet="Sheet1")
-    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(tmp_path / "out"),
-                 "--year", "2026", "--report-date", "15/12/2026"]) == 0
+    workbook(
+        tmp_path / "in" / "cam-lam.xlsx",
+        [model("A"), model("B", 12), model("C", 3, "Cá nhân"), model("D", status="Đăng ký mới")],
+        headers=moved,
+        title_rows=4,
+        list_sheet="Sheet1",
+    )
+    assert (
+        main(
+            [
+                "--inbox",
+                str(tmp_path / "in"),
+                "--outbox",
+                str(tmp_path / "out"),
+                "--year",
+                "2026",
+                "--report-date",
+                "15/12/2026",
+            ]
+        )
+        == 0
+    )
     source = openpyxl.load_workbook(tmp_path / "in" / "cam-lam.xlsx")["Sheet1"]
     book = openpyxl.load_workbook(tmp_path / "out" / "2026" / "phan-hoi" / "cam-lam.xlsx")
     assert "Sheet1" in book.sheetnames and "Danh sách" not in book.sheetnames
@@ -50,8 +67,21 @@ def tall_enough(sheet, widths_from=None):
 def test_wrapped_text_gets_its_row_height_and_the_list_prints_landscape(tmp_path):
     workbook(tmp_path / "in" / "cam-lam.xlsx", [model("A", 12), model("B", 3, "Cá nhân")])
     out = tmp_path / "out"
-    assert main(["--inbox", str(tmp_path / "in"), "--outbox", str(out), "--year", "2026",
-                 "--report-date", "15/12/2026"]) == 0
+    assert (
+        main(
+            [
+                "--inbox",
+                str(tmp_path / "in"),
+                "--outbox",
+                str(out),
+                "--year",
+                "2026",
+                "--report-date",
+                "15/12/2026",
+            ]
+        )
+        == 0
+    )
     feedback = openpyxl.load_workbook(out / "2026" / "phan-hoi" / "cam-lam.xlsx")
     assert tall_enough(feedback["Các lỗi"]) and tall_enough(feedback["Tóm tắt"])
     master = openpyxl.load_workbook(out / "2026" / "tong-hop.xlsx")
@@ -60,8 +90,9 @@ def test_wrapped_text_gets_its_row_height_and_the_list_prints_landscape(tmp_path
     standard = openpyxl.load_workbook(out / "templates" / "bieu-mau-cam-lam.xlsx")
     assert tall_enough(standard["Hướng dẫn"])
     listing = standard["Danh sách"]
-    header = next(r for r in listing.iter_rows(min_row=1, max_row=10)
-                  if r[1].value == "Tên mô hình, điển hình (*)")[0].row
+    header = next(
+        r for r in listing.iter_rows(min_row=1, max_row=10) if r[1].value == "Tên mô hình, điển hình (*)"
+    )[0].row
     assert listing.row_dimensions[header].height >= 2 * 14  # its headers wrap
     setup = listing.page_setup
     assert setup.orientation == "landscape" and setup.paperSize == 9

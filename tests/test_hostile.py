@@ -41,14 +41,23 @@ def resave(book, path):
 
 
 def good_bytes(tmp_path, name="Mô hình thư", code="hoi-nong-dan"):
-    return workbook(tmp_path / "src" / f"{code}.xlsx", [model(name)], code=code,
-                    name=None).read_bytes()
+    return workbook(tmp_path / "src" / f"{code}.xlsx", [model(name)], code=code, name=None).read_bytes()
 
 
 def run(inbox, tmp_path, *extra, schemas=None):
     out = tmp_path / "outbox"
-    args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026",
-            "--report-date", "15/12/2026", "--json", *extra]
+    args = [
+        "--inbox",
+        str(inbox),
+        "--outbox",
+        str(out),
+        "--year",
+        "2026",
+        "--report-date",
+        "15/12/2026",
+        "--json",
+        *extra,
+    ]
     if schemas:
         args += ["--schemas", str(schemas)]
     code = main(args)
@@ -74,6 +83,7 @@ def codes(entry):
 
 
 # --- the file system -----------------------------------------------------------------------
+
 
 def test_links_are_listed_never_followed(inbox, tmp_path):
     outside = tmp_path / "secret.xlsx"
@@ -122,14 +132,25 @@ def test_a_file_that_vanishes_mid_run_is_refused_alone(inbox, tmp_path, cfg):
 
 
 def test_lock_files_and_the_inbox_readme_are_ignored_by_name(inbox, tmp_path):
-    for name in ("~$cam-lam.xlsx", ".~lock.ldld.xlsx#", "Thumbs.db", "desktop.ini",
-                 "README.md", "sub/README.txt"):
+    for name in (
+        "~$cam-lam.xlsx",
+        ".~lock.ldld.xlsx#",
+        "Thumbs.db",
+        "desktop.ini",
+        "README.md",
+        "sub/README.txt",
+    ):
         (inbox / name).parent.mkdir(exist_ok=True)
         (inbox / name).write_bytes(b"PK\x03\x04 whatever")
     code, manifest, summary = run(inbox, tmp_path)
     ignored = {i["path"]: i["reason"] for i in manifest["ignored"]}
-    assert set(ignored) == {"~$cam-lam.xlsx", ".~lock.ldld.xlsx#", "Thumbs.db", "desktop.ini",
-                            "README.md"} and all(ignored.values())
+    assert set(ignored) == {
+        "~$cam-lam.xlsx",
+        ".~lock.ldld.xlsx#",
+        "Thumbs.db",
+        "desktop.ini",
+        "README.md",
+    } and all(ignored.values())
     # a README below the top is a unit's file like any other: read, and refused
     assert fate(manifest, "sub/README.txt")["status"] == "rejected"
     assert code == 0 and models_of(summary) == GOOD and summary["files"]["ignored"] == 5
@@ -138,8 +159,7 @@ def test_lock_files_and_the_inbox_readme_are_ignored_by_name(inbox, tmp_path):
 @pytest.mark.parametrize("where", ["inside", "same"])
 def test_the_outbox_in_the_inbox_is_never_read(inbox, tmp_path, where):
     out = inbox / "ket-qua" if where == "inside" else inbox
-    args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026",
-            "--report-date", "15/12/2026"]
+    args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026", "--report-date", "15/12/2026"]
     assert main(args) == 0 and main(args) == 0  # the second run sees the first one's outputs
     manifest = json.loads((out / "2026" / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(f["path"] for f in manifest["files"]) == ["cam-lam.xlsx", "ldld.xlsx"]
@@ -147,6 +167,7 @@ def test_the_outbox_in_the_inbox_is_never_read(inbox, tmp_path, where):
 
 
 # --- emails -----------------------------------------------------------------------------------
+
 
 def encrypted_zip(members):
     """A zip whose members are marked encrypted (traditional PKWARE), as units send them."""
@@ -190,9 +211,11 @@ def test_zip_members_with_unsupported_compression_or_corrupt_data_are_refused(in
         struct.pack_into("<H", odd, start + offset, 99)
     broken = bytearray(zipped([("hong.xlsx", good)]))
     middle = broken.find(b"PK\x03\x04") + 30 + len("hong.xlsx") + 200
-    broken[middle:middle + 64] = bytes(64)  # the deflated data damaged: CRC or inflate fails
-    save(inbox / "thu.eml", message([("a.zip", bytes(odd)), ("b.zip", bytes(broken)),
-                                     ("c.zip", zipped([("tot.xlsx", good)]))]))
+    broken[middle : middle + 64] = bytes(64)  # the deflated data damaged: CRC or inflate fails
+    save(
+        inbox / "thu.eml",
+        message([("a.zip", bytes(odd)), ("b.zip", bytes(broken)), ("c.zip", zipped([("tot.xlsx", good)]))]),
+    )
     code, manifest, summary = run(inbox, tmp_path)
     assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
     assert codes(fate(manifest, "thu.eml › a.zip › la.xlsx")) == ["member_unsupported"]
@@ -200,8 +223,7 @@ def test_zip_members_with_unsupported_compression_or_corrupt_data_are_refused(in
     assert fate(manifest, "thu.eml › c.zip › tot.xlsx")["status"] == "accepted"
 
 
-def test_a_run_with_a_zip_in_the_inbox_verifies_and_a_big_zip_is_refused_whole(inbox, tmp_path,
-                                                                                 capsys):
+def test_a_run_with_a_zip_in_the_inbox_verifies_and_a_big_zip_is_refused_whole(inbox, tmp_path, capsys):
     (inbox / "tai-ve.zip").write_bytes(zipped([("hnd.xlsx", good_bytes(tmp_path))]))
     code, manifest, summary = run(inbox, tmp_path)
     assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
@@ -222,8 +244,9 @@ def test_a_run_with_a_zip_in_the_inbox_verifies_and_a_big_zip_is_refused_whole(i
 def test_a_zip_in_the_inbox_is_read_like_an_attachment_to_a_stated_depth(inbox, tmp_path):
     good = good_bytes(tmp_path)
     inner = message([("bc.zip", zipped([("bc.xlsx", good)]))], sender="hnd@khanhhoa.gov.vn")
-    (inbox / "tat-ca.zip").write_bytes(zipped([("thu.eml", bytes(inner)),
-                                               ("mttq.xlsx", good_bytes(tmp_path, "X", "mttq"))]))
+    (inbox / "tat-ca.zip").write_bytes(
+        zipped([("thu.eml", bytes(inner)), ("mttq.xlsx", good_bytes(tmp_path, "X", "mttq"))])
+    )
     too_deep = zipped([("1.zip", zipped([("2.zip", zipped([("3.zip", zipped([("s.xlsx", good)]))]))]))])
     (inbox / "sau.zip").write_bytes(too_deep)
     code, manifest, summary = run(inbox, tmp_path)
@@ -244,12 +267,18 @@ def test_absurd_email_headers_are_sanitised_and_distrusted(inbox, tmp_path):
     good = base64.b64encode(good_bytes(tmp_path)).decode()
     evil = "=?utf-8?b?" + base64.b64encode("Báo cáo\r\nBcc: x@y.z\x00\x07".encode()).decode() + "?="
     name = "=?utf-8?b?" + base64.b64encode(b"../../bc\r\n\x00.xlsx").decode() + "?="
-    headers = [f"From: {evil} <hnd@khanhhoa.gov.vn>", f"Subject: {evil}",
-               "Date: Fri, 31 Dec 9999 23:59:59 -9959", "MIME-Version: 1.0",
-               'Content-Type: multipart/mixed; boundary="B"']
-    body = ("--B\r\nContent-Type: text/plain\r\n\r\nxin chào\r\n--B\r\n"
-            f'Content-Type: application/octet-stream\r\nContent-Disposition: attachment; '
-            f'filename="{name}"\r\nContent-Transfer-Encoding: base64\r\n\r\n{good}\r\n--B--\r\n')
+    headers = [
+        f"From: {evil} <hnd@khanhhoa.gov.vn>",
+        f"Subject: {evil}",
+        "Date: Fri, 31 Dec 9999 23:59:59 -9959",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="B"',
+    ]
+    body = (
+        "--B\r\nContent-Type: text/plain\r\n\r\nxin chào\r\n--B\r\n"
+        f"Content-Type: application/octet-stream\r\nContent-Disposition: attachment; "
+        f'filename="{name}"\r\nContent-Transfer-Encoding: base64\r\n\r\n{good}\r\n--B--\r\n'
+    )
     (inbox / "la.eml").write_bytes(raw_email(headers, body))
     code, manifest, summary = run(inbox, tmp_path)
     assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
@@ -265,9 +294,12 @@ def test_absurd_email_headers_are_sanitised_and_distrusted(inbox, tmp_path):
 
 
 def test_multipart_without_boundary_or_nested_too_deep_is_refused(inbox, tmp_path):
-    (inbox / "khong-ranh-gioi.eml").write_bytes(raw_email(
-        ["From: a@b.c", "Subject: x", "MIME-Version: 1.0", "Content-Type: multipart/mixed"],
-        "--B\r\nContent-Type: text/plain\r\n\r\nx\r\n--B--\r\n"))
+    (inbox / "khong-ranh-gioi.eml").write_bytes(
+        raw_email(
+            ["From: a@b.c", "Subject: x", "MIME-Version: 1.0", "Content-Type: multipart/mixed"],
+            "--B\r\nContent-Type: text/plain\r\n\r\nx\r\n--B--\r\n",
+        )
+    )
     deep = EmailMessage()
     deep.set_content("đáy")
     for _ in range(200):
@@ -294,13 +326,13 @@ def test_an_email_over_the_size_limit_is_refused_unopened(inbox, tmp_path):
 def test_what_one_email_unpacks_is_bounded(inbox, tmp_path):
     schemas = limited_schemas(tmp_path, max_unpacked_bytes=30_000)
     good = good_bytes(tmp_path)
-    save(inbox / "nhieu.eml", message([(f"bc{n}.zip", zipped([(f"bc{n}.xlsx", good)]))
-                                       for n in range(5)]))
+    save(inbox / "nhieu.eml", message([(f"bc{n}.zip", zipped([(f"bc{n}.xlsx", good)])) for n in range(5)]))
     code, manifest, summary = run(inbox, tmp_path, schemas=schemas)
     assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
     fates = [f["status"] for f in manifest["files"] if f["email"]]
     assert "accepted" in fates and any(
-        codes(f) == ["email_unpacked_too_large"] for f in manifest["files"] if f["email"])
+        codes(f) == ["email_unpacked_too_large"] for f in manifest["files"] if f["email"]
+    )
 
 
 def limited_schemas(tmp_path, **limits):
@@ -311,12 +343,12 @@ def limited_schemas(tmp_path, **limits):
     shutil.copytree(ROOT / "schemas", folder)
     book = yaml.safe_load((folder / "workbook.yaml").read_text(encoding="utf-8"))
     book["limits"].update(limits)
-    (folder / "workbook.yaml").write_text(yaml.safe_dump(book, allow_unicode=True),
-                                          encoding="utf-8")
+    (folder / "workbook.yaml").write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
     return folder
 
 
 # --- bounds on time and memory ---------------------------------------------------------------
+
 
 def test_a_tiny_ods_that_expands_to_billions_of_cells_is_refused_before_reading(inbox, tmp_path):
     repeated_ods(inbox / "bom.ods", 1_048_576, 16_384)
@@ -332,14 +364,12 @@ def test_a_huge_used_range_or_a_far_cell_does_not_get_a_good_file_refused(inbox,
     book = openpyxl.load_workbook(far)
     book["Danh sách"].cell(1_048_576, 16_384, "ô lạc")  # XFD1048576: the reader would take TBs
     resave(book, far)
-    declared = workbook(tmp_path / "src" / "vung.xlsx", [model("Vùng")], code="hoi-nong-dan",
-                        name=None)
+    declared = workbook(tmp_path / "src" / "vung.xlsx", [model("Vùng")], code="hoi-nong-dan", name=None)
     with zipfile.ZipFile(declared) as src, zipfile.ZipFile(inbox / "vung.xlsx", "w") as out:
         for info in src.infolist():
             data = src.read(info)
             if info.filename.startswith("xl/worksheets/"):
-                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"',
-                              data)
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', data)
             out.writestr(info, data)
     code, manifest, summary = run(inbox, tmp_path)
     assert code == 0 and models_of(summary) == {**GOOD, "mttq": 1, "hoi-nong-dan": 1}
@@ -369,8 +399,23 @@ def test_a_hidden_list_is_never_read_and_is_named(inbox, tmp_path):
     book = openpyxl.load_workbook(path)
     old = book.copy_worksheet(book["Danh sách"])
     old.title = "Danh sách cũ"
-    old.append([9, "Mô hình cũ, ẩn", 1, "Tập thể", "Chi bộ", None, 2020, "Duy trì, phát huy",
-                "Giới thiệu, nhân rộng", "Cũ", None, None, 1])
+    old.append(
+        [
+            9,
+            "Mô hình cũ, ẩn",
+            1,
+            "Tập thể",
+            "Chi bộ",
+            None,
+            2020,
+            "Duy trì, phát huy",
+            "Giới thiệu, nhân rộng",
+            "Cũ",
+            None,
+            None,
+            1,
+        ]
+    )
     old.sheet_state = "hidden"
     resave(book, path)
     code, manifest, summary = run(inbox, tmp_path)
@@ -419,16 +464,21 @@ def test_a_reader_that_panics_costs_only_its_file(inbox, tmp_path, monkeypatch, 
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is kept by Linux")
-@pytest.mark.parametrize("limit,code", [
-    ({"max_seconds_per_file": 1, "max_worker_memory_bytes": 8 << 30}, "file_timeout"),
-    ({"max_worker_memory_bytes": 150_000_000}, "file_out_of_memory")])
+@pytest.mark.parametrize(
+    "limit,code",
+    [
+        ({"max_seconds_per_file": 1, "max_worker_memory_bytes": 8 << 30}, "file_timeout"),
+        ({"max_worker_memory_bytes": 150_000_000}, "file_out_of_memory"),
+    ],
+)
 def test_a_worker_over_its_time_or_memory_costs_only_its_file(inbox, tmp_path, limit, code):
     # 2.9 million filled cells, allowed by the cell limits here: 1.9 million took 1.5-3 s and
     # 600 MB to read on the machine these tests were written on
     repeated_ods(inbox / "nang.ods", 29_000, 100)
     (inbox / "sau.xlsx").write_bytes(good_bytes(tmp_path))  # read after it, by a new worker
-    schemas = limited_schemas(tmp_path, max_cells_per_sheet=3_000_000,
-                              max_cells_per_workbook=3_000_000, **limit)
+    schemas = limited_schemas(
+        tmp_path, max_cells_per_sheet=3_000_000, max_cells_per_workbook=3_000_000, **limit
+    )
     exit_code, manifest, summary = run(inbox, tmp_path, "--jobs", "1", schemas=schemas)
     assert exit_code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
     entry = fate(manifest, "nang.ods")
@@ -436,6 +486,7 @@ def test_a_worker_over_its_time_or_memory_costs_only_its_file(inbox, tmp_path, l
 
 
 # --- counting right: dates and ties -----------------------------------------------------------
+
 
 def saved_at(path, when):
     stamp = when.timestamp()
@@ -465,11 +516,13 @@ def test_file_times_are_read_on_the_boards_clock_not_the_machines(inbox, tmp_pat
 def test_an_implausible_report_date_is_not_trusted_for_lateness(inbox, tmp_path):
     import datetime as dt
 
-    future = workbook(inbox / "mttq.xlsx", [model("M")], code="mttq", name=None,
-                      report_date="20/12/2026")  # after the run's own date (15/12)
+    future = workbook(
+        inbox / "mttq.xlsx", [model("M")], code="mttq", name=None, report_date="20/12/2026"
+    )  # after the run's own date (15/12)
     saved_at(future, dt.datetime(2026, 12, 2, 9, tzinfo=VN))
-    typed_late = workbook(inbox / "hnd.xlsx", [model("H")], code="hoi-nong-dan", name=None,
-                          report_date="09/12/2026")  # a week after the file was saved
+    typed_late = workbook(
+        inbox / "hnd.xlsx", [model("H")], code="hoi-nong-dan", name=None, report_date="09/12/2026"
+    )  # a week after the file was saved
     saved_at(typed_late, dt.datetime(2026, 12, 1, 9, tzinfo=VN))
     code, manifest, summary = run(inbox, tmp_path)
     assert code == 0
@@ -485,8 +538,14 @@ def test_status_never_calls_a_unit_late_before_the_deadline(tmp_path, capsys):
 
     year = dt.date.today().year + 1  # the deadline (5/12 of next year) has not passed
     box = tmp_path / "inbox"
-    workbook(box / "mttq.xlsx", [model("M", year=year - 1)], code="mttq", name=None, year=year,
-             report_date=f"20/12/{year}")  # typed in the future: the file is dated there too
+    workbook(
+        box / "mttq.xlsx",
+        [model("M", year=year - 1)],
+        code="mttq",
+        name=None,
+        year=year,
+        report_date=f"20/12/{year}",
+    )  # typed in the future: the file is dated there too
     assert main(["status", "--inbox", str(box), "--year", str(year)]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if "MTTQ" in line)
     assert "Trễ hạn" not in line and "trễ" not in line.lower(), line
@@ -495,10 +554,11 @@ def test_status_never_calls_a_unit_late_before_the_deadline(tmp_path, capsys):
 def test_two_files_equally_new_are_a_tie_said_so_and_settled_by_the_rule(inbox, tmp_path):
     import datetime as dt
 
-    for name, rows in (("b-ban-sua.xlsx", [model("Sửa 1"), model("Sửa 2", 2, "Cá nhân")]),
-                       ("a-ban-dau.xlsx", [model("Đầu")])):
-        path = workbook(inbox / "mttq" / name, rows, code="mttq", name=None,
-                        report_date="02/12/2026")
+    for name, rows in (
+        ("b-ban-sua.xlsx", [model("Sửa 1"), model("Sửa 2", 2, "Cá nhân")]),
+        ("a-ban-dau.xlsx", [model("Đầu")]),
+    ):
+        path = workbook(inbox / "mttq" / name, rows, code="mttq", name=None, report_date="02/12/2026")
         saved_at(path, dt.datetime(2026, 12, 2, 10, tzinfo=VN))
     code, manifest, summary = run(inbox, tmp_path)
     used, other = fate(manifest, "mttq/b-ban-sua.xlsx"), fate(manifest, "mttq/a-ban-dau.xlsx")
@@ -509,34 +569,50 @@ def test_two_files_equally_new_are_a_tie_said_so_and_settled_by_the_rule(inbox, 
 
 # --- absurd values, per row ------------------------------------------------------------------
 
+
 def test_absurd_values_are_refused_per_row_and_long_text_cut_visibly(inbox, tmp_path):
     import openpyxl
 
     essay = "Cách làm hay. " * 3000  # 42,000 characters: more than a cell holds
-    workbook(inbox / "mttq.xlsx", [
-        model("Tốt"),
-        model("Nhân rộng khắp nơi", places=10**12),
-        model("Số quá dài", places="9" * 5000),
-        model("Năm lạ", year=1e300),
-        model("Năm trước 1945", year=1900),
-        model("Năm sau", year=2027),
-        model("Bài dài", **{"Nội dung, cách làm": essay}),
-    ], code="mttq", name=None)
+    workbook(
+        inbox / "mttq.xlsx",
+        [
+            model("Tốt"),
+            model("Nhân rộng khắp nơi", places=10**12),
+            model("Số quá dài", places="9" * 5000),
+            model("Năm lạ", year=1e300),
+            model("Năm trước 1945", year=1900),
+            model("Năm sau", year=2027),
+            model("Bài dài", **{"Nội dung, cách làm": essay}),
+        ],
+        code="mttq",
+        name=None,
+    )
     code, manifest, summary = run(inbox, tmp_path)
     assert code == 0 and models_of(summary) == {**GOOD, "mttq": 2}
     by_row = {}
     for p in fate(manifest, "mttq.xlsx")["problems"]:
         by_row.setdefault(p["row"], []).append(p["code"])
-    assert by_row == {5: ["number_too_large"], 6: ["number_invalid"], 7: ["year_invalid"],
-                      8: ["year_invalid"], 9: ["year_after_report_year"], 10: ["text_truncated"]}
-    master = openpyxl.load_workbook(tmp_path / "outbox" / "2026" / "tong-hop.xlsx",
-                                    read_only=True)
-    texts = [c for row in master.worksheets[0].iter_rows(values_only=True) for c in row
-             if isinstance(c, str) and c.startswith("Cách làm hay. Cách")]
+    assert by_row == {
+        5: ["number_too_large"],
+        6: ["number_invalid"],
+        7: ["year_invalid"],
+        8: ["year_invalid"],
+        9: ["year_after_report_year"],
+        10: ["text_truncated"],
+    }
+    master = openpyxl.load_workbook(tmp_path / "outbox" / "2026" / "tong-hop.xlsx", read_only=True)
+    texts = [
+        c
+        for row in master.worksheets[0].iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str) and c.startswith("Cách làm hay. Cách")
+    ]
     assert texts and all(len(t) <= 32_767 and t.endswith("…[đã cắt bớt]") for t in texts)
 
 
 # --- verify, both ways ------------------------------------------------------------------------
+
 
 def test_verify_checks_both_ways_and_refuses_paths_leading_out(inbox, tmp_path, capsys):
     code, manifest, _ = run(inbox, tmp_path)
@@ -572,18 +648,16 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kind=st.sampled_from(["zip", "xlsx", "eml"]),
-       flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)),
-                      min_size=1, max_size=8))
-def test_random_corruption_of_one_attachment_costs_only_that_entry(tmp_path_factory, kind,
-                                                                   flips):
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=st.sampled_from(["zip", "xlsx", "eml"]),
+    flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8),
+)
+def test_random_corruption_of_one_attachment_costs_only_that_entry(tmp_path_factory, kind, flips):
     tmp_path = tmp_path_factory.mktemp("flip")
     inbox = tmp_path / "inbox"
     workbook(inbox / "cam-lam.xlsx", [model("A"), model("B", 5), model("C", 2, "Cá nhân")])
-    workbook(inbox / "ldld.xlsx", [model("D"), model("E", 3, "Hộ gia đình")], code="ldld",
-             name=None)
+    workbook(inbox / "ldld.xlsx", [model("D"), model("E", 3, "Hộ gia đình")], code="ldld", name=None)
     good = good_bytes(tmp_path)
 
     def corrupt(data):
@@ -637,21 +711,19 @@ def test_every_entry_has_its_fate_in_the_report_and_the_master_workbook(inbox, t
 
 # --- temporary space --------------------------------------------------------------------------
 
-def test_unpacked_attachments_live_in_the_runs_own_folder_and_leftovers_are_taken_over(
-        inbox, tmp_path):
+
+def test_unpacked_attachments_live_in_the_runs_own_folder_and_leftovers_are_taken_over(inbox, tmp_path):
     out = tmp_path / "outbox"
     dead = out / ".dang-mo-999999999"  # left by a run killed with kill -9
     (dead / "thu-00001").mkdir(parents=True)
     (dead / "thu-00001" / "00001.xlsx").write_bytes(b"left over")
-    save(inbox / "thu.eml", message([("bc.xlsx", good_bytes(tmp_path))],
-                                    sender="hnd@khanhhoa.gov.vn"))
+    save(inbox / "thu.eml", message([("bc.xlsx", good_bytes(tmp_path))], sender="hnd@khanhhoa.gov.vn"))
     code, manifest, summary = run(inbox, tmp_path)
     assert code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
     assert not list(out.glob(".dang-mo-*"))  # the leftover taken over, this run's own removed
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="permissions do not stop root")
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="permissions do not stop root")
 def test_a_folder_that_cannot_be_read_is_listed_and_the_rest_read(inbox, tmp_path):
     locked = inbox / "khoa"
     locked.mkdir()
@@ -668,9 +740,12 @@ def test_a_folder_that_cannot_be_read_is_listed_and_the_rest_read(inbox, tmp_pat
 def test_an_email_or_zip_of_too_many_parts_is_refused_before_it_is_parsed(inbox, tmp_path):
     schemas = limited_schemas(tmp_path, max_parts=50)
     parts = "".join("--B\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(200))
-    (inbox / "nhieu-phan.eml").write_bytes(raw_email(
-        ["From: a@b.vn", "MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="B"'],
-        parts + "--B--\r\n"))
+    (inbox / "nhieu-phan.eml").write_bytes(
+        raw_email(
+            ["From: a@b.vn", "MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="B"'],
+            parts + "--B--\r\n",
+        )
+    )
     (inbox / "nhieu-tep.zip").write_bytes(zipped([(f"{n}.txt", b"x") for n in range(200)]))
     code, manifest, summary = run(inbox, tmp_path, schemas=schemas)
     assert code == 0 and models_of(summary) == GOOD
@@ -678,8 +753,7 @@ def test_an_email_or_zip_of_too_many_parts_is_refused_before_it_is_parsed(inbox,
     assert codes(fate(manifest, "nhieu-tep.zip")) == ["too_many_parts"]
 
 
-def test_an_inbox_of_every_kind_at_once_runs_to_exit_0_with_the_good_figures_exact(
-        inbox, tmp_path):
+def test_an_inbox_of_every_kind_at_once_runs_to_exit_0_with_the_good_figures_exact(inbox, tmp_path):
     import datetime as dt
 
     good = good_bytes(tmp_path)
@@ -692,15 +766,16 @@ def test_an_inbox_of_every_kind_at_once_runs_to_exit_0_with_the_good_figures_exa
     (inbox / "README.md").write_text("Lưu tệp đơn vị gửi vào đây.", encoding="utf-8")
     save(inbox / "khoa.eml", message([("bc.zip", encrypted_zip([("bc.xlsx", good)]))]))
     (inbox / "trong.eml").write_bytes(raw_email(["From: a@b.vn", "Subject: quên"], "Gửi ạ"))
-    (inbox / "khong-ranh-gioi.eml").write_bytes(raw_email(
-        ["From: a@b.vn", "MIME-Version: 1.0", "Content-Type: multipart/mixed"], "--B\r\nx\r\n"))
+    (inbox / "khong-ranh-gioi.eml").write_bytes(
+        raw_email(["From: a@b.vn", "MIME-Version: 1.0", "Content-Type: multipart/mixed"], "--B\r\nx\r\n")
+    )
     (inbox / "sau.zip").write_bytes(
-        zipped([("1.zip", zipped([("2.zip", zipped([("3.zip", zipped([("s.xlsx", good)]))]))]))]))
+        zipped([("1.zip", zipped([("2.zip", zipped([("3.zip", zipped([("s.xlsx", good)]))]))]))])
+    )
     repeated_ods(inbox / "bom.ods", 1_048_576, 16_384)
     (inbox / "hong.xlsx").write_bytes(good[: len(good) // 2])
     (inbox / "rong.xlsx").write_bytes(b"")
-    late = workbook(inbox / "tuong-lai.xlsx", [model("T")], code="mttq", name=None,
-                    report_date="31/12/9999")
+    late = workbook(inbox / "tuong-lai.xlsx", [model("T")], code="mttq", name=None, report_date="31/12/9999")
     saved_at(late, dt.datetime(2026, 12, 2, 9, tzinfo=VN))
     (inbox / "tat-ca.zip").write_bytes(zipped([("hnd.xlsx", good)]))
 
@@ -709,9 +784,20 @@ def test_an_inbox_of_every_kind_at_once_runs_to_exit_0_with_the_good_figures_exa
     assert code == 0
     assert models_of(summary) == {**GOOD, "mttq": 1, "hoi-nong-dan": 1}
     everything = {f["path"] for f in manifest["files"]} | {i["path"] for i in manifest["ignored"]}
-    for name in ("link.xlsx", "~$cam-lam.xlsx", "README.md", "khoa.eml › bc.zip › bc.xlsx",
-                 "trong.eml", "khong-ranh-gioi.eml", "sau.zip › 1.zip › 2.zip › 3.zip",
-                 "bom.ods", "hong.xlsx", "rong.xlsx", "tuong-lai.xlsx", "tat-ca.zip › hnd.xlsx"):
+    for name in (
+        "link.xlsx",
+        "~$cam-lam.xlsx",
+        "README.md",
+        "khoa.eml › bc.zip › bc.xlsx",
+        "trong.eml",
+        "khong-ranh-gioi.eml",
+        "sau.zip › 1.zip › 2.zip › 3.zip",
+        "bom.ods",
+        "hong.xlsx",
+        "rong.xlsx",
+        "tuong-lai.xlsx",
+        "tat-ca.zip › hnd.xlsx",
+    ):
         assert name in everything, name
     for entry in manifest["files"]:
         if entry["status"] == "rejected":
@@ -721,8 +807,9 @@ def test_an_inbox_of_every_kind_at_once_runs_to_exit_0_with_the_good_figures_exa
 def test_a_folder_copied_as_a_whole_says_nothing_against_the_dates_typed(inbox, tmp_path):
     import datetime as dt
 
-    workbook(inbox / "hnd.xlsx", [model("H")], code="hoi-nong-dan", name=None,
-             report_date="09/12/2026")  # late, as typed
+    workbook(
+        inbox / "hnd.xlsx", [model("H")], code="hoi-nong-dan", name=None, report_date="09/12/2026"
+    )  # late, as typed
     copied = dt.datetime(2026, 11, 20, 8, tzinfo=VN)  # a checkout or a copy before that date
     for path in inbox.iterdir():
         saved_at(path, copied)

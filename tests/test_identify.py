@@ -22,12 +22,20 @@ def test_by_code(tmp_path, cfg):
     assert (found.unit, found.how, codes(found)) == ("cam-lam", "code", [])
 
 
-@pytest.mark.parametrize("written,unit", [
-    ("HU Cam Lâm", "cam-lam"), ("Huyện uỷ Cam Lâm", "cam-lam"), ("Thành ủy NT", "nha-trang"),
-    ("Thị uỷ Ninh Hoà", "ninh-hoa"), ("Hội Nông dân tỉnh Khánh Hòa", "hoi-nong-dan"),
-    ("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh", "mttq"), ("LĐLĐ tỉnh", "ldld"),
-    ("ĐẢNG ỦY CÔNG AN TỈNH", "cong-an"), ("Hội LHPN tỉnh", "hoi-phu-nu"),
-])
+@pytest.mark.parametrize(
+    "written,unit",
+    [
+        ("HU Cam Lâm", "cam-lam"),
+        ("Huyện uỷ Cam Lâm", "cam-lam"),
+        ("Thành ủy NT", "nha-trang"),
+        ("Thị uỷ Ninh Hoà", "ninh-hoa"),
+        ("Hội Nông dân tỉnh Khánh Hòa", "hoi-nong-dan"),
+        ("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh", "mttq"),
+        ("LĐLĐ tỉnh", "ldld"),
+        ("ĐẢNG ỦY CÔNG AN TỈNH", "cong-an"),
+        ("Hội LHPN tỉnh", "hoi-phu-nu"),
+    ],
+)
 def test_by_name_alias_and_abbreviation(tmp_path, cfg, written, unit):
     found = who(tmp_path, cfg, code=None, name=written)
     assert (found.unit, found.how, codes(found)) == (unit, "name", [])
@@ -50,8 +58,7 @@ def test_unknown_unit(tmp_path, cfg):
 
 
 def test_file_name_is_the_last_resort(tmp_path, cfg):
-    found = who(tmp_path, cfg, filename="BC mo hinh - HU_Dien_Khanh.xlsx", code=None,
-                info_sheet=False)
+    found = who(tmp_path, cfg, filename="BC mo hinh - HU_Dien_Khanh.xlsx", code=None, info_sheet=False)
     assert found.unit == "dien-khanh" and codes(found)[0] == "unit_by_filename"
 
 
@@ -95,8 +102,12 @@ def test_a_name_typed_where_the_code_belongs(tmp_path, cfg):
 
 
 def test_period_and_year_from_the_template_title_line(tmp_path, cfg):
-    path = workbook(tmp_path / "a.xlsx", [model()], info_sheet=False,
-                    title_rows=["Kỳ báo cáo: Năm 2026", "Đơn vị: Huyện ủy Cam Lâm"])
+    path = workbook(
+        tmp_path / "a.xlsx",
+        [model()],
+        info_sheet=False,
+        title_rows=["Kỳ báo cáo: Năm 2026", "Đơn vị: Huyện ủy Cam Lâm"],
+    )
     book_read = locate(load_sheets(path, path.name, cfg.limits), cfg, path.name)
     found = identify(book_read, UnitMatcher(cfg), path.name, path.stem, 2026, "annual")
     assert (found.unit, found.year, found.period, codes(found)) == ("cam-lam", 2026, "annual", [])

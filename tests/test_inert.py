@@ -5,8 +5,15 @@ from builders import model, workbook
 
 from aggregator.cli import main
 
-HOSTILE = ["=HYPERLINK(\"http://x\",\"bấm\")", "+1+2", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1",
-           "=cmd|' /C calc'!A0"]
+HOSTILE = [
+    '=HYPERLINK("http://x","bấm")',
+    "+1+2",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1+1",
+    "\r=1",
+    "=cmd|' /C calc'!A0",
+]
 
 
 def test_formula_like_text_is_written_as_text_everywhere(tmp_path):
@@ -18,8 +25,9 @@ def test_formula_like_text_is_written_as_text_everywhere(tmp_path):
     folder = tmp_path / "out" / "2026"
     for path in [folder / "tong-hop.xlsx", *sorted((folder / "phan-hoi").glob("*.xlsx"))]:
         book = openpyxl.load_workbook(path)
-        cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
-                 if isinstance(c.value, str)]
+        cells = [
+            c for ws in book.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)
+        ]
         assert cells and all(c.data_type == "s" for c in cells), path.name
         seen = {c.value for c in cells}
         assert "+1+2" in seen and "@SUM(A1:A2)" in seen, path.name

@@ -15,15 +15,41 @@ from aggregator.report import environment
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a cell can hold: any text but control characters, which Excel cannot store either.
-odd_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), max_codepoint=0x2FFF),
-                   max_size=30)
+odd_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), max_codepoint=0x2FFF), max_size=30
+)
 any_text = st.text(max_size=40)
-cell = st.one_of(st.none(), odd_text, st.integers(-5, 3000), st.floats(allow_nan=False, width=32),
-                 st.sampled_from(["Tổng cộng", "Tập thể", "Cá nhân", "5 - Giáo dục", "Duy trì",
-                                  "=SUM(A1:A3)", "<script>x</script>", "  ", "Đăng ký mới"]),
-                 st.dates(dt.date(1990, 1, 1), dt.date(2030, 1, 1)))
-HEADERS = ["Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng", "Tập thể, cá nhân thực hiện",
-           "Năm xây dựng", "Tình trạng", "Giai đoạn", "Nội dung, cách làm", "Số nơi nhân rộng"]
+cell = st.one_of(
+    st.none(),
+    odd_text,
+    st.integers(-5, 3000),
+    st.floats(allow_nan=False, width=32),
+    st.sampled_from(
+        [
+            "Tổng cộng",
+            "Tập thể",
+            "Cá nhân",
+            "5 - Giáo dục",
+            "Duy trì",
+            "=SUM(A1:A3)",
+            "<script>x</script>",
+            "  ",
+            "Đăng ký mới",
+        ]
+    ),
+    st.dates(dt.date(1990, 1, 1), dt.date(2030, 1, 1)),
+)
+HEADERS = [
+    "Tên mô hình, điển hình",
+    "Lĩnh vực",
+    "Đối tượng",
+    "Tập thể, cá nhân thực hiện",
+    "Năm xây dựng",
+    "Tình trạng",
+    "Giai đoạn",
+    "Nội dung, cách làm",
+    "Số nơi nhân rộng",
+]
 
 
 @st.composite
@@ -34,10 +60,15 @@ def row(draw):
     return base
 
 
-files = st.lists(st.tuples(st.sampled_from(["cam-lam", "ldld", "mttq", "khong-co", None]),
-                           st.lists(row(), max_size=6),
-                           st.sampled_from(["01/12/2026", "09/12/2026", None, "sai"])),
-                 min_size=1, max_size=4)
+files = st.lists(
+    st.tuples(
+        st.sampled_from(["cam-lam", "ldld", "mttq", "khong-co", None]),
+        st.lists(row(), max_size=6),
+        st.sampled_from(["01/12/2026", "09/12/2026", None, "sai"]),
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -13,13 +13,35 @@ def test_one_percentage_format():
 
 def test_names_sort_in_vietnamese_alphabetical_order():
     names = ["Đức", "Bình", "ánh", "Ông", "Anh", "ơn", "Ăn", "Dũng", "Ê", "em", "Uy", "ưu", "an"]
-    assert sorted(names, key=sort_key) == ["an", "Anh", "ánh", "Ăn", "Bình", "Dũng", "Đức",
-                                           "em", "Ê", "Ông", "ơn", "Uy", "ưu"]
+    assert sorted(names, key=sort_key) == [
+        "an",
+        "Anh",
+        "ánh",
+        "Ăn",
+        "Bình",
+        "Dũng",
+        "Đức",
+        "em",
+        "Ê",
+        "Ông",
+        "ơn",
+        "Uy",
+        "ưu",
+    ]
     assert sorted(["Huyện ủy Vạn Ninh", "huyện ủy Cam Lâm", "Hội Nông dân"], key=sort_key) == [
-        "Hội Nông dân", "huyện ủy Cam Lâm", "Huyện ủy Vạn Ninh"]
+        "Hội Nông dân",
+        "huyện ủy Cam Lâm",
+        "Huyện ủy Vạn Ninh",
+    ]
     # tones come second: the letters decide first
     assert sorted(["Ánh", "Anh", "Ạnh", "Ảnh", "Ãnh", "Ành"], key=sort_key) == [
-        "Anh", "Ành", "Ảnh", "Ãnh", "Ánh", "Ạnh"]
+        "Anh",
+        "Ành",
+        "Ảnh",
+        "Ãnh",
+        "Ánh",
+        "Ạnh",
+    ]
 
 
 @given(st.lists(st.text(max_size=12), max_size=8))

@@ -43,14 +43,25 @@ def retype(path, encode, font=None):
 
 
 def test_a_tcvn3_workbook_with_vntime_fonts(tmp_path, cfg):
-    path = workbook(tmp_path / "cam-lam.xlsx", [
-        model("Người tốt, việc tốt ở thôn", 11, "Cá nhân", stage="Biểu dương, tôn vinh"),
-        model("Hộ nuôi tôm", "Kinh tế hộ gia đình, giảm nghèo bền vững", "Hộ gia đình",
-              status="Duy trì, phát huy", **{"Đánh giá": "Khá"}),
-    ], code=None, name="Huyện ủy Cam Lâm", period="Năm")
+    path = workbook(
+        tmp_path / "cam-lam.xlsx",
+        [
+            model("Người tốt, việc tốt ở thôn", 11, "Cá nhân", stage="Biểu dương, tôn vinh"),
+            model(
+                "Hộ nuôi tôm",
+                "Kinh tế hộ gia đình, giảm nghèo bền vững",
+                "Hộ gia đình",
+                status="Duy trì, phát huy",
+                **{"Đánh giá": "Khá"},
+            ),
+        ],
+        code=None,
+        name="Huyện ủy Cam Lâm",
+        period="Năm",
+    )
     retype(path, tcvn3, ".VnTime")
     book = openpyxl.load_workbook(path)
-    name_cell = book["Thông tin"]["B2"]        # shown as capitals by the .VnTimeH font
+    name_cell = book["Thông tin"]["B2"]  # shown as capitals by the .VnTimeH font
     name_cell.value, name_cell.font = tcvn3("huyện ủy cam lâm"), Font(name=".VnTimeH")
     book.save(path)
     result = aggregate(cfg, tmp_path, 2026, "annual")
@@ -64,10 +75,19 @@ def test_a_tcvn3_workbook_with_vntime_fonts(tmp_path, cfg):
 
 
 def test_a_vni_workbook_read_by_content_alone(tmp_path, cfg):
-    path = workbook(tmp_path / "vni.xlsx", [
-        model("Phụ nữ giúp nhau phát triển kinh tế", 2, "Tập thể",
-              **{"Tập thể, cá nhân thực hiện": "Chi hội Phụ nữ thôn Đông"}),
-    ], code=None, name="Hội Liên hiệp Phụ nữ tỉnh")
+    path = workbook(
+        tmp_path / "vni.xlsx",
+        [
+            model(
+                "Phụ nữ giúp nhau phát triển kinh tế",
+                2,
+                "Tập thể",
+                **{"Tập thể, cá nhân thực hiện": "Chi hội Phụ nữ thôn Đông"},
+            ),
+        ],
+        code=None,
+        name="Hội Liên hiệp Phụ nữ tỉnh",
+    )
     retype(path, vni)
     result = aggregate(cfg, tmp_path, 2026, "annual")
     assert result.outcomes[0].unit == "hoi-phu-nu"
@@ -76,7 +96,9 @@ def test_a_vni_workbook_read_by_content_alone(tmp_path, cfg):
 
 
 def test_a_single_legacy_cell_in_a_unicode_workbook(tmp_path, cfg):
-    workbook(tmp_path / "mixed.xlsx", [model(tcvn3("Dòng họ học tập"), 10, "Tập thể"),
-                                              model("Câu lạc bộ dưỡng sinh", 10, "Tập thể")])
+    workbook(
+        tmp_path / "mixed.xlsx",
+        [model(tcvn3("Dòng họ học tập"), 10, "Tập thể"), model("Câu lạc bộ dưỡng sinh", 10, "Tập thể")],
+    )
     result = aggregate(cfg, tmp_path, 2026, "annual")
     assert result.records["name"].tolist() == ["Dòng họ học tập", "Câu lạc bộ dưỡng sinh"]

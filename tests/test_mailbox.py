@@ -96,9 +96,15 @@ def no_keyring():
     keyring.set_keyring(previous)
 
 
-def message(attachments=(), sender="vanphong@camlam.khanhhoa.gov.vn", subject="Báo cáo mô hình",
-            date="Thu, 03 Dec 2026 09:15:00 +0700", body="Kính gửi Ban.", charset="utf-8",
-            message_id: str | None = "auto") -> EmailMessage:
+def message(
+    attachments=(),
+    sender="vanphong@camlam.khanhhoa.gov.vn",
+    subject="Báo cáo mô hình",
+    date="Thu, 03 Dec 2026 09:15:00 +0700",
+    body="Kính gửi Ban.",
+    charset="utf-8",
+    message_id: str | None = "auto",
+) -> EmailMessage:
     mail = EmailMessage()
     mail["From"], mail["To"] = f"Văn phòng <{sender}>", "btgdv@khanhhoa.gov.vn"
     mail["Subject"], mail["Date"] = subject, date
@@ -129,8 +135,13 @@ def windows_1258(char: str) -> str:
 
 
 def book(tmp: Path, code: str, name: str, rows: int = 2) -> bytes:
-    path = workbook(tmp / "src" / f"{code}.xlsx", [model(f"Mô hình {code} {i}") for i in range(rows)],
-                    code=code, name=name, report_date="01/12/2026")
+    path = workbook(
+        tmp / "src" / f"{code}.xlsx",
+        [model(f"Mô hình {code} {i}") for i in range(rows)],
+        code=code,
+        name=name,
+        report_date="01/12/2026",
+    )
     return path.read_bytes()
 
 
@@ -144,22 +155,27 @@ def zipped(name: str, data: bytes) -> bytes:
 def rfc2047_attachment(filename: str, data: bytes) -> bytes:
     """What some mail programs write: an encoded word inside the filename parameter."""
     word = "=?utf-8?b?" + base64.b64encode(filename.encode()).decode() + "?="
-    return (b"From: thanhuy@nhatrang.khanhhoa.gov.vn\r\nTo: btgdv@khanhhoa.gov.vn\r\n"
-            b"Subject: =?utf-8?q?B=C3=A1o_c=C3=A1o_Nha_Trang?=\r\n"
-            b"Date: Wed, 02 Dec 2026 10:00:00 +0700\r\nMessage-ID: <rfc2047@nhatrang>\r\n"
-            b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n"
-            b"--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nG\xe1\xbb\xadi Ban.\r\n"
-            b"--XX\r\nContent-Type: application/octet-stream; name=\"" + word.encode() + b"\"\r\n"
-            b"Content-Disposition: attachment; filename=\"" + word.encode() + b"\"\r\n"
-            b"Content-Transfer-Encoding: base64\r\n\r\n"
-            + base64.encodebytes(data).replace(b"\n", b"\r\n") + b"--XX--\r\n")
+    return (
+        b"From: thanhuy@nhatrang.khanhhoa.gov.vn\r\nTo: btgdv@khanhhoa.gov.vn\r\n"
+        b"Subject: =?utf-8?q?B=C3=A1o_c=C3=A1o_Nha_Trang?=\r\n"
+        b"Date: Wed, 02 Dec 2026 10:00:00 +0700\r\nMessage-ID: <rfc2047@nhatrang>\r\n"
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="XX"\r\n\r\n'
+        b"--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nG\xe1\xbb\xadi Ban.\r\n"
+        b'--XX\r\nContent-Type: application/octet-stream; name="' + word.encode() + b'"\r\n'
+        b'Content-Disposition: attachment; filename="' + word.encode() + b'"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(data).replace(b"\n", b"\r\n")
+        + b"--XX--\r\n"
+    )
 
 
 def broken_multipart() -> bytes:
     """A multipart email whose boundary never comes: its parts cannot be told apart."""
-    return (b"From: ai@do.vn\r\nSubject: hong\r\nDate: Fri, 04 Dec 2026 08:00:00 +0700\r\n"
-            b"Message-ID: <broken@do.vn>\r\nMIME-Version: 1.0\r\n"
-            b"Content-Type: multipart/mixed; boundary=\"never\"\r\n\r\nno parts here\r\n")
+    return (
+        b"From: ai@do.vn\r\nSubject: hong\r\nDate: Fri, 04 Dec 2026 08:00:00 +0700\r\n"
+        b"Message-ID: <broken@do.vn>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="never"\r\n\r\nno parts here\r\n'
+    )
 
 
 def crlf(raw: bytes) -> bytes:
@@ -178,37 +194,65 @@ def files_in(folder: Path) -> list[Path]:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_fetch_saves_emails_with_workbooks_in_every_encoding_and_leaves_the_server_untouched(
-        box, capsys):
+def test_fetch_saves_emails_with_workbooks_in_every_encoding_and_leaves_the_server_untouched(box, capsys):
     tmp = box.tmp
     cam_lam = book(tmp, "cam-lam", "Huyện ủy Cam Lâm")
     nha_trang = book(tmp, "nha-trang", "Thành ủy Nha Trang")
     ldld = book(tmp, "ldld", "Liên đoàn Lao động tỉnh")
     mttq = book(tmp, "mttq", "Ủy ban MTTQ Việt Nam tỉnh")
     van_ninh = book(tmp, "van-ninh", "Huyện ủy Vạn Ninh")
-    inner = message([("LĐLĐ tỉnh.xlsx", ldld)], sender="ldld@khanhhoa.gov.vn",
-                    subject="Báo cáo LĐLĐ", date="Sat, 05 Dec 2026 16:00:00 +0700")
-    box.append([
-        # RFC 2231 filename (Python writes non-ASCII names so), UTF-8 subject and body
-        bytes(message([("Báo cáo mô hình - HU Cam Lâm.xlsx", cam_lam)])),
-        rfc2047_attachment("Báo cáo Nha Trang.xlsx", nha_trang),
-        # a forwarded email with the workbook inside it
-        bytes(message([("", inner)], sender="ldld@khanhhoa.gov.vn", subject="Fwd: Báo cáo LĐLĐ",
-                      date="Sat, 05 Dec 2026 17:30:00 +0700")),
-        # body in the Vietnamese Windows code page, the workbook zipped
-        bytes(message([("bao cao.zip", zipped("MTTQ tỉnh.xlsx", mttq))],
-                      sender="mttq@khanhhoa.gov.vn", subject="Báo cáo MTTQ",
-                      body="Kính gửi Ban Tuyên giáo", charset="cp1258",
-                      date="Wed, 02 Dec 2026 14:00:00 +0700")),
-        # no Message-ID: named from the bytes
-        bytes(message([("van-ninh.xlsx", van_ninh)], sender="huyenuy@vanninh.khanhhoa.gov.vn",
-                      subject="Vạn Ninh", date="Thu, 03 Dec 2026 07:00:00 +0700",
-                      message_id=None)),
-        bytes(message(subject="Xin gia hạn nộp báo cáo", sender="khanhson@khanhhoa.gov.vn")),
-        bytes(message([("cong-van.pdf", b"%PDF-1.4 scan")], subject="Công văn kèm theo",
-                      sender="cong-an@khanhhoa.gov.vn")),
-        broken_multipart(),
-    ])
+    inner = message(
+        [("LĐLĐ tỉnh.xlsx", ldld)],
+        sender="ldld@khanhhoa.gov.vn",
+        subject="Báo cáo LĐLĐ",
+        date="Sat, 05 Dec 2026 16:00:00 +0700",
+    )
+    box.append(
+        [
+            # RFC 2231 filename (Python writes non-ASCII names so), UTF-8 subject and body
+            bytes(message([("Báo cáo mô hình - HU Cam Lâm.xlsx", cam_lam)])),
+            rfc2047_attachment("Báo cáo Nha Trang.xlsx", nha_trang),
+            # a forwarded email with the workbook inside it
+            bytes(
+                message(
+                    [("", inner)],
+                    sender="ldld@khanhhoa.gov.vn",
+                    subject="Fwd: Báo cáo LĐLĐ",
+                    date="Sat, 05 Dec 2026 17:30:00 +0700",
+                )
+            ),
+            # body in the Vietnamese Windows code page, the workbook zipped
+            bytes(
+                message(
+                    [("bao cao.zip", zipped("MTTQ tỉnh.xlsx", mttq))],
+                    sender="mttq@khanhhoa.gov.vn",
+                    subject="Báo cáo MTTQ",
+                    body="Kính gửi Ban Tuyên giáo",
+                    charset="cp1258",
+                    date="Wed, 02 Dec 2026 14:00:00 +0700",
+                )
+            ),
+            # no Message-ID: named from the bytes
+            bytes(
+                message(
+                    [("van-ninh.xlsx", van_ninh)],
+                    sender="huyenuy@vanninh.khanhhoa.gov.vn",
+                    subject="Vạn Ninh",
+                    date="Thu, 03 Dec 2026 07:00:00 +0700",
+                    message_id=None,
+                )
+            ),
+            bytes(message(subject="Xin gia hạn nộp báo cáo", sender="khanhson@khanhhoa.gov.vn")),
+            bytes(
+                message(
+                    [("cong-van.pdf", b"%PDF-1.4 scan")],
+                    subject="Công văn kèm theo",
+                    sender="cong-an@khanhhoa.gov.vn",
+                )
+            ),
+            broken_multipart(),
+        ]
+    )
     before = box.read_folder("INBOX")
     inbox = tmp / "inbox"
 
@@ -216,8 +260,9 @@ def test_fetch_saves_emails_with_workbooks_in_every_encoding_and_leaves_the_serv
 
     out = capsys.readouterr().out
     saved = sorted(p.name for p in inbox.iterdir())
-    assert len(saved) == 6 and all(re.fullmatch(r"thu-2026-12-\d\d-\d{4}-(raw-)?[0-9a-f]{12,16}\.eml", n)
-                                   for n in saved), saved
+    assert len(saved) == 6 and all(
+        re.fullmatch(r"thu-2026-12-\d\d-\d{4}-(raw-)?[0-9a-f]{12,16}\.eml", n) for n in saved
+    ), saved
     assert "Xin gia hạn nộp báo cáo" in out and "khanhson@khanhhoa.gov.vn" in out
     assert "Công văn kèm theo" in out and "cong-an@khanhhoa.gov.vn" in out
     # saved byte for byte as the server holds them
@@ -225,8 +270,7 @@ def test_fetch_saves_emails_with_workbooks_in_every_encoding_and_leaves_the_serv
     assert {p.read_bytes() for p in inbox.iterdir()} <= server_bytes
     # read-only: same messages, none marked read, deleted or flagged
     after = box.read_folder("INBOX")
-    assert after == before and not any(b"\\Seen" in flags or b"\\Deleted" in flags
-                                       for flags, _ in after)
+    assert after == before and not any(b"\\Seen" in flags or b"\\Deleted" in flags for flags, _ in after)
     # the run reads the fetched emails like hand-saved ones
     result = aggregate(config_module.load(box.schemas), inbox, 2026, "annual")
     used = {u.code: u for u in result.statuses if u.used}
@@ -240,9 +284,16 @@ def test_fetch_saves_emails_with_workbooks_in_every_encoding_and_leaves_the_serv
 
 
 def test_a_second_fetch_adds_nothing_and_an_interrupted_one_leaves_no_half_file(box, capsys):
-    messages = [bytes(message([(f"bc{i}.xlsx", book(box.tmp, "cam-lam", "Huyện ủy Cam Lâm", 1))],
-                              subject=f"Báo cáo {i}", date=f"Thu, 03 Dec 2026 09:{i:02d}:00 +0700"))
-                for i in range(6)]
+    messages = [
+        bytes(
+            message(
+                [(f"bc{i}.xlsx", book(box.tmp, "cam-lam", "Huyện ủy Cam Lâm", 1))],
+                subject=f"Báo cáo {i}",
+                date=f"Thu, 03 Dec 2026 09:{i:02d}:00 +0700",
+            )
+        )
+        for i in range(6)
+    ]
     box.append(messages)
     inbox = box.tmp / "inbox"
     settings = box.settings()
@@ -296,10 +347,20 @@ def test_the_mailbox_code_has_no_command_that_changes_the_units_mail():
 def test_two_reports_under_one_message_id_are_both_fetched(box):
     """Some scanners and copiers give every email they send the same Message-ID."""
     same = "<scan@copier.local>"
-    first = bytes(message([("a.xlsx", book(box.tmp, "cam-lam", "Huyện ủy Cam Lâm"))],
-                          message_id=same, date="Tue, 01 Dec 2026 08:00:00 +0700"))
-    second = bytes(message([("b.xlsx", book(box.tmp, "van-ninh", "Huyện ủy Vạn Ninh"))],
-                           message_id=same, date="Thu, 03 Dec 2026 10:30:00 +0700"))
+    first = bytes(
+        message(
+            [("a.xlsx", book(box.tmp, "cam-lam", "Huyện ủy Cam Lâm"))],
+            message_id=same,
+            date="Tue, 01 Dec 2026 08:00:00 +0700",
+        )
+    )
+    second = bytes(
+        message(
+            [("b.xlsx", book(box.tmp, "van-ninh", "Huyện ủy Vạn Ninh"))],
+            message_id=same,
+            date="Thu, 03 Dec 2026 10:30:00 +0700",
+        )
+    )
     inbox = box.tmp / "inbox"
     box.append([first])
     assert main(["fetch", "--schemas", str(box.schemas), "--inbox", str(inbox)]) == 0
@@ -311,8 +372,13 @@ def test_two_reports_under_one_message_id_are_both_fetched(box):
 
 def test_since_and_the_size_limit_choose_what_is_downloaded(box, capsys):
     small = bytes(message([("a.xlsx", book(box.tmp, "cam-lam", "Huyện ủy Cam Lâm"))]))
-    big = bytes(message([("b.xlsx", b"PK\x03\x04" + b"x" * 300_000)], subject="Tệp rất lớn",
-                        date="Fri, 04 Dec 2026 09:00:00 +0700"))
+    big = bytes(
+        message(
+            [("b.xlsx", b"PK\x03\x04" + b"x" * 300_000)],
+            subject="Tệp rất lớn",
+            date="Fri, 04 Dec 2026 09:00:00 +0700",
+        )
+    )
     box.append([small, big])
     box.rewrite(max_message_bytes=200_000)
     inbox = box.tmp / "inbox"
@@ -320,8 +386,7 @@ def test_since_and_the_size_limit_choose_what_is_downloaded(box, capsys):
     assert [p.read_bytes() for p in files_in(inbox)] == [crlf(small)]
     assert "Tệp rất lớn" in capsys.readouterr().out
     later = box.tmp / "later"
-    assert main(["fetch", "--schemas", str(box.schemas), "--inbox", str(later),
-                 "--since", "01/01/2099"]) == 0
+    assert main(["fetch", "--schemas", str(box.schemas), "--inbox", str(later), "--since", "01/01/2099"]) == 0
     assert files_in(later) == []
 
 
@@ -335,16 +400,17 @@ def test_starttls_and_plaintext_to_this_machine_work(box):
 
 
 def test_a_folder_with_a_vietnamese_name(box):
-    box.append([bytes(message([("a.xlsx", book(box.tmp, "cam-lam", "Huyện ủy Cam Lâm"))]))],
-               folder=mailbox.encode_folder("Báo cáo 2026"))
+    box.append(
+        [bytes(message([("a.xlsx", book(box.tmp, "cam-lam", "Huyện ủy Cam Lâm"))]))],
+        folder=mailbox.encode_folder("Báo cáo 2026"),
+    )
     box.rewrite(folder="Báo cáo 2026")
     inbox = box.tmp / "inbox"
     assert main(["fetch", "--schemas", str(box.schemas), "--inbox", str(inbox)]) == 0
     assert len(files_in(inbox)) == 1
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters='"\\'),
-               min_size=1))
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters='"\\'), min_size=1))
 def test_folder_names_go_to_modified_utf7_and_back(name):
     encoded = mailbox.encode_folder(name)
     assert encoded.isascii() and encoded.startswith('"') and encoded.endswith('"')
@@ -362,12 +428,15 @@ def test_a_folder_name_that_is_not_utf7_is_shown_as_it_came():
 
 def test_a_workbook_is_the_same_bytes_whether_first_or_later_in_a_process(tmp_path):
     """Drafts are found again in Drafts by a Message-ID from their bytes, attachment included."""
-    script = ("import sys; from pathlib import Path; from aggregator import config, template; "
-              "cfg = config.load('schemas'); "
-              "[template.write_template(cfg, Path(sys.argv[1]) / f'{n}.xlsx', 2026, 'annual', "
-              "cfg.units[0]) for n in range(3)]")
-    subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, check=True,
-                   timeout=120)  # a fresh process: its first workbook is really its first
+    script = (
+        "import sys; from pathlib import Path; from aggregator import config, template; "
+        "cfg = config.load('schemas'); "
+        "[template.write_template(cfg, Path(sys.argv[1]) / f'{n}.xlsx', 2026, 'annual', "
+        "cfg.units[0]) for n in range(3)]"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, check=True, timeout=120
+    )  # a fresh process: its first workbook is really its first
     made = [(tmp_path / f"{n}.xlsx").read_bytes() for n in range(3)]
     assert made[0] == made[1] == made[2]
 
@@ -377,15 +446,26 @@ def test_reminders_go_into_drafts_once_and_read_back_intact(box, capsys):
     inbox.mkdir()
     workbook(inbox / "cam-lam.xlsx", [model()], report_date="01/12/2026")
     outbox = box.tmp / "outbox"
-    args = ["remind", "--schemas", str(box.schemas), "--inbox", str(inbox), "--outbox", str(outbox),
-            "--year", "2026", "--report-date", "01/12/2026", "--to-mailbox"]
+    args = [
+        "remind",
+        "--schemas",
+        str(box.schemas),
+        "--inbox",
+        str(inbox),
+        "--outbox",
+        str(outbox),
+        "--year",
+        "2026",
+        "--report-date",
+        "01/12/2026",
+        "--to-mailbox",
+    ]
     assert main(args) == 0
     written = sorted((outbox / "2026" / "nhac-nho").glob("*.eml"))
     assert len(written) == 20  # 21 units, one has sent
     stored = box.read_folder("Drafts")
     assert len(stored) == len(written) and all(b"\\Draft" in flags for flags, _ in stored)
-    by_id = {email.message_from_bytes(raw, policy=policy.default)["Message-ID"]: raw
-             for _, raw in stored}
+    by_id = {email.message_from_bytes(raw, policy=policy.default)["Message-ID"]: raw for _, raw in stored}
     for path in written:
         mine = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         theirs = email.message_from_bytes(by_id[mine["Message-ID"]], policy=policy.default)
@@ -410,9 +490,27 @@ def test_feedback_drafts_of_a_run_go_into_a_drafts_folder_named_in_vietnamese(bo
     inbox.mkdir()
     workbook(inbox / "cam-lam.xlsx", [model(), model("Sai", field=99)], report_date="01/12/2026")
     outbox = box.tmp / "outbox"
-    assert main(["run", "--schemas", str(box.schemas), "--inbox", str(inbox), "--outbox",
-                 str(outbox), "--year", "2026", "--report-date", "15/12/2026", "--jobs", "1",
-                 "--to-mailbox"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--schemas",
+                str(box.schemas),
+                "--inbox",
+                str(inbox),
+                "--outbox",
+                str(outbox),
+                "--year",
+                "2026",
+                "--report-date",
+                "15/12/2026",
+                "--jobs",
+                "1",
+                "--to-mailbox",
+            ]
+        )
+        == 0
+    )
     feedback = sorted((outbox / "2026" / "phan-hoi").glob("*.eml"))
     assert [p.name for p in feedback] == ["cam-lam.eml"]
     [(flags, raw)] = box.read_folder("Thư nháp")
@@ -424,8 +522,22 @@ def test_a_broken_mailbox_file_stops_the_run_before_it_starts_and_json_stays_alo
     inbox.mkdir()
     workbook(inbox / "cam-lam.xlsx", [model(), model("Sai", field=99)], report_date="01/12/2026")
     outbox = box.tmp / "outbox"
-    args = ["run", "--schemas", str(box.schemas), "--inbox", str(inbox), "--outbox", str(outbox),
-            "--year", "2026", "--report-date", "15/12/2026", "--jobs", "1", "--to-mailbox"]
+    args = [
+        "run",
+        "--schemas",
+        str(box.schemas),
+        "--inbox",
+        str(inbox),
+        "--outbox",
+        str(outbox),
+        "--year",
+        "2026",
+        "--report-date",
+        "15/12/2026",
+        "--jobs",
+        "1",
+        "--to-mailbox",
+    ]
     box.rewrite(security="ssl")
     assert main(args) == 2 and not outbox.exists()
     assert "security" in capsys.readouterr().err
@@ -472,25 +584,29 @@ def test_each_failure_has_its_code_and_exit_code(box, capsys):
     good = box.settings()
     cases = {
         "mailbox_login_failed": (good, "wrong-password"),
-        "mailbox_unreachable": (mailbox.Settings(**{**good.__dict__, "port": dovecot.free_port()}),
-                                box.password),
+        "mailbox_unreachable": (
+            mailbox.Settings(**{**good.__dict__, "port": dovecot.free_port()}),
+            box.password,
+        ),
         "mailbox_certificate": (mailbox.Settings(**{**good.__dict__, "ca_file": ""}), box.password),
-        "mailbox_ca_file_missing": (mailbox.Settings(**{**good.__dict__,
-                                                         "ca_file": str(box.tmp / "none.pem")}),
-                                    box.password),
-        "mailbox_plaintext_refused": (mailbox.Settings(**{**good.__dict__, "host": "mail.example.vn",
-                                                           "security": "plain"}), box.password),
-        "mailbox_folder_missing": (mailbox.Settings(**{**good.__dict__, "folder": "Không có"}),
-                                   box.password),
+        "mailbox_ca_file_missing": (
+            mailbox.Settings(**{**good.__dict__, "ca_file": str(box.tmp / "none.pem")}),
+            box.password,
+        ),
+        "mailbox_plaintext_refused": (
+            mailbox.Settings(**{**good.__dict__, "host": "mail.example.vn", "security": "plain"}),
+            box.password,
+        ),
+        "mailbox_folder_missing": (mailbox.Settings(**{**good.__dict__, "folder": "Không có"}), box.password),
     }
     for code, (settings, secret) in cases.items():
         error = error_of(settings, secret)
         assert error.code == code, (code, str(error))
-        assert error.exit_code == (2 if code in ("mailbox_ca_file_missing",
-                                                 "mailbox_plaintext_refused") else 1)
+        assert error.exit_code == (
+            2 if code in ("mailbox_ca_file_missing", "mailbox_plaintext_refused") else 1
+        )
         assert box.password not in str(error)
-    missing = error_of(mailbox.Settings(**{**good.__dict__, "drafts_folder": "Nháp"}), box.password,
-                       "drafts")
+    missing = error_of(mailbox.Settings(**{**good.__dict__, "drafts_folder": "Nháp"}), box.password, "drafts")
     assert missing.code == "mailbox_folder_missing" and "INBOX" in str(missing)
     # at the command line: one Vietnamese line, the README's exit codes
     box.rewrite(ca_file="")
@@ -502,8 +618,9 @@ def test_each_failure_has_its_code_and_exit_code(box, capsys):
 
 
 def test_broken_or_missing_mailbox_settings_exit_2(box, capsys):
-    (box.schemas / "mailbox.yaml").write_text((box.schemas / "mailbox.yaml").read_text()
-                                              + "password: hunter2\n")
+    (box.schemas / "mailbox.yaml").write_text(
+        (box.schemas / "mailbox.yaml").read_text() + "password: hunter2\n"
+    )
     with pytest.raises(ConfigError, match="password"):
         mailbox.load_settings(box.schemas)
     assert main(["fetch", "--schemas", str(box.schemas), "--inbox", str(box.tmp / "i")]) == 2
@@ -512,8 +629,7 @@ def test_broken_or_missing_mailbox_settings_exit_2(box, capsys):
     assert "mailbox.yaml" in capsys.readouterr().err
 
 
-def test_the_password_comes_from_the_keyring_or_the_prompt_else_exit_2(box, monkeypatch, capsys,
-                                                                       no_keyring):
+def test_the_password_comes_from_the_keyring_or_the_prompt_else_exit_2(box, monkeypatch, capsys, no_keyring):
     monkeypatch.delenv(ENV)
     settings = box.settings()
     with pytest.raises(mailbox.MailboxError) as caught:
@@ -540,10 +656,42 @@ def test_the_password_is_in_no_file_written_and_no_output(box, capsys, caplog):
     outbox = box.tmp / "outbox"
     common = ["--schemas", str(box.schemas), "--inbox", str(inbox)]
     assert main(["fetch", *common, "--debug"]) == 0
-    assert main(["run", *common, "--outbox", str(outbox), "--year", "2026", "--jobs", "1",
-                 "--report-date", "15/12/2026", "--to-mailbox", "--debug"]) == 0
-    assert main(["remind", *common, "--outbox", str(outbox), "--year", "2026",
-                 "--report-date", "01/12/2026", "--to-mailbox", "--debug"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                *common,
+                "--outbox",
+                str(outbox),
+                "--year",
+                "2026",
+                "--jobs",
+                "1",
+                "--report-date",
+                "15/12/2026",
+                "--to-mailbox",
+                "--debug",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "remind",
+                *common,
+                "--outbox",
+                str(outbox),
+                "--year",
+                "2026",
+                "--report-date",
+                "01/12/2026",
+                "--to-mailbox",
+                "--debug",
+            ]
+        )
+        == 0
+    )
     box.rewrite(ca_file="")
     assert main(["fetch", *common, "--debug"]) == 1
     written = files_in(box.tmp)
@@ -576,11 +724,18 @@ def sample_emails(cfg) -> list[bytes]:
             continue
         registered = cfg.unit(outcome.unit).emails if outcome.unit else ()
         sender = registered[0] if registered else "ai.do@gmail.com"
-        when = format_datetime(dt.datetime.combine(outcome.received, dt.time(7, rank),
-                                                   tzinfo=VIETNAM))
-        emails.append(bytes(message([(path.name, path.read_bytes())], sender=sender,
-                                    subject=f"Báo cáo mô hình, điển hình: {path.stem}", date=when,
-                                    message_id=f"<sample-{rank}@khanhhoa.test>")))
+        when = format_datetime(dt.datetime.combine(outcome.received, dt.time(7, rank), tzinfo=VIETNAM))
+        emails.append(
+            bytes(
+                message(
+                    [(path.name, path.read_bytes())],
+                    sender=sender,
+                    subject=f"Báo cáo mô hình, điển hình: {path.stem}",
+                    date=when,
+                    message_id=f"<sample-{rank}@khanhhoa.test>",
+                )
+            )
+        )
     return emails
 
 
@@ -592,8 +747,24 @@ def test_the_sample_units_emails_fetched_from_the_mailbox_give_the_sample_figure
     summaries = {}
     for name, folder in (("sample", ROOT / "examples" / "inbox"), ("fetched", inbox)):
         outbox = box.tmp / f"outbox-{name}"
-        assert main(["run", "--inbox", str(folder), "--outbox", str(outbox), "--year", "2026",
-                     "--report-date", "15/12/2026", "--schemas", str(box.schemas)]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "--inbox",
+                    str(folder),
+                    "--outbox",
+                    str(outbox),
+                    "--year",
+                    "2026",
+                    "--report-date",
+                    "15/12/2026",
+                    "--schemas",
+                    str(box.schemas),
+                ]
+            )
+            == 0
+        )
         summaries[name] = json.loads((outbox / "2026" / "summary.json").read_text())
     sample, fetched = summaries["sample"], summaries["fetched"]
     assert fetched["totals"] == sample["totals"] and sample["totals"]["models"] > 0
@@ -603,12 +774,21 @@ def test_the_sample_units_emails_fetched_from_the_mailbox_give_the_sample_figure
 
 
 def test_the_mailbox_benchmark_runs_on_a_tiny_folder_and_prints_its_table(server):
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_mailbox.py"),
-                           "--messages", "10"], capture_output=True, text=True, timeout=300,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_mailbox.py"), "--messages", "10"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     header, _, row = done.stdout.strip().splitlines()
-    cells = dict(zip([c.strip() for c in header.strip("|").split("|")],
-                     [c.strip() for c in row.strip("|").split("|")], strict=True))
+    cells = dict(
+        zip(
+            [c.strip() for c in header.strip("|").split("|")],
+            [c.strip() for c in row.strip("|").split("|")],
+            strict=True,
+        )
+    )
     assert cells["messages"] == "10" and cells["saved (with a workbook)"] == "9"
 
 

@@ -31,7 +31,7 @@ def test_a_corrected_file_supersedes_the_first(tmp_path, cfg):
 def test_without_report_dates_the_later_modified_file_wins(tmp_path, cfg):
     old = workbook(tmp_path / "z-old.xlsx", [model("A")], report_date=None)
     new = workbook(tmp_path / "a-new.xlsx", [model("A"), model("B", 2)], report_date=None)
-    os.utime(old, (1764000000, 1764000000))   # 2025-11-24
+    os.utime(old, (1764000000, 1764000000))  # 2025-11-24
     os.utime(new, (1764100000, 1764100000))
     result = run(tmp_path, cfg, year=2026)
     assert unit(result, "cam-lam").used.candidate.relative == "a-new.xlsx"
@@ -51,10 +51,14 @@ def test_statuses_on_time_late_missing_rejected(tmp_path, cfg):
     workbook(tmp_path / "b.xlsx", [model()], code="van-ninh", name=None, report_date="06/12/2026")
     workbook(tmp_path / "c.xlsx", [model()], code="mttq", name=None, year=2025)
     result = run(tmp_path, cfg)
-    assert unit(result, "cam-lam").status == "on_time"   # the deadline day itself is on time
+    assert unit(result, "cam-lam").status == "on_time"  # the deadline day itself is on time
     assert unit(result, "van-ninh").status == "late"
     assert unit(result, "mttq").status == "rejected" and unit(result, "mttq").received is None
     assert unit(result, "ldld").status == "missing"
     totals = result.summary["totals"]
-    assert (totals["units_on_time"], totals["units_late"], totals["units_rejected"],
-            totals["units_missing"]) == (1, 1, 1, 18)
+    assert (
+        totals["units_on_time"],
+        totals["units_late"],
+        totals["units_rejected"],
+        totals["units_missing"],
+    ) == (1, 1, 1, 18)

@@ -35,38 +35,55 @@ def test_the_preset_is_seventy_one_units_with_nested_places_and_says_to_be_check
     text = (PRESET / "units.yaml").read_text(encoding="utf-8")
     assert "ĐỐI CHIẾU" in text and "quyết định hiện hành" in text
     places = {u.name.split(" ", 3)[-1] for u in cfg2025.units}
-    for nested in ("Nha Trang", "Bắc Nha Trang", "Tây Nha Trang", "Nam Nha Trang", "Khánh Vĩnh",
-                   "Trung Khánh Vĩnh", "Bác Ái", "Bác Ái Đông", "Bác Ái Tây", "Phước Hà",
-                   "Phước Hậu", "Phước Hữu", "Ninh Hòa", "Bắc Ninh Hòa", "Đông Ninh Hòa"):
+    for nested in (
+        "Nha Trang",
+        "Bắc Nha Trang",
+        "Tây Nha Trang",
+        "Nam Nha Trang",
+        "Khánh Vĩnh",
+        "Trung Khánh Vĩnh",
+        "Bác Ái",
+        "Bác Ái Đông",
+        "Bác Ái Tây",
+        "Phước Hà",
+        "Phước Hậu",
+        "Phước Hữu",
+        "Ninh Hòa",
+        "Bắc Ninh Hòa",
+        "Đông Ninh Hòa",
+    ):
         assert nested in places
 
 
-@pytest.mark.parametrize("written,unit,how", [
-    ("Phường Cam Ranh", "cam-ranh", "place"),
-    ("Đảng ủy Ninh Hòa", "ninh-hoa", "place"),
-    ("ĐU P. Đông Ninh Hòa", "dong-ninh-hoa", "place"),
-    ("Xã Nam Khánh Vĩnh", "nam-khanh-vinh", "place"),
-    ("Đảng ủy Khánh Vĩnh", "khanh-vinh", "place"),
-    ("Xã Bác Ái Đông", "bac-ai-dong", "place"),
-    ("Dang uy xa Phuoc Hau", "phuoc-hau", "unmarked"),
-    ("Phường Nha Trang", "nha-trang", "place"),
-    ("Nha Trang", "nha-trang", "place"),
-    ("Bắc Nha Trang", "bac-nha-trang", "place"),
-    ("Đảng ủy phường Nha Trang", "nha-trang", "name"),
-    ("ĐẢNG BỘ PHƯỜNG TÂY NHA TRANG", "tay-nha-trang", "place"),
-    ("Ban Thường vụ Đảng ủy xã Bác Ái", "bac-ai", "place"),
-    ("Đảng ủy X. Bác Ái Tây", "bac-ai-tay", "place"),
-    ("Đảng uỷ phường Ninh Hoà, tỉnh Khánh Hoà", "ninh-hoa", "name"),
-    ("Đảng ủy đặc khu Trường Sa", "truong-sa", "name"),
-    ("ĐK Trường Sa", "truong-sa", "place"),
-    ("Xã Phước Hà", "phuoc-ha", "place"),
-    ("Phước Hữu", "phuoc-huu", "place"),
-    ("Đảng ủy Công an tỉnh Khánh Hòa", "cong-an", "name"),
-    ("Ủy ban MTTQ Việt Nam tỉnh", "mttq", "name"),
-    ("MTTQ tỉnh", "mttq", "alias"),
-    ("Đảng ủy phường Nha Trangg", "nha-trang", "close"),
-    ("Đảng ủy xã Phước Hậu, huyện Ninh Phước", "phuoc-hau", "name"),
-])
+@pytest.mark.parametrize(
+    "written,unit,how",
+    [
+        ("Phường Cam Ranh", "cam-ranh", "place"),
+        ("Đảng ủy Ninh Hòa", "ninh-hoa", "place"),
+        ("ĐU P. Đông Ninh Hòa", "dong-ninh-hoa", "place"),
+        ("Xã Nam Khánh Vĩnh", "nam-khanh-vinh", "place"),
+        ("Đảng ủy Khánh Vĩnh", "khanh-vinh", "place"),
+        ("Xã Bác Ái Đông", "bac-ai-dong", "place"),
+        ("Dang uy xa Phuoc Hau", "phuoc-hau", "unmarked"),
+        ("Phường Nha Trang", "nha-trang", "place"),
+        ("Nha Trang", "nha-trang", "place"),
+        ("Bắc Nha Trang", "bac-nha-trang", "place"),
+        ("Đảng ủy phường Nha Trang", "nha-trang", "name"),
+        ("ĐẢNG BỘ PHƯỜNG TÂY NHA TRANG", "tay-nha-trang", "place"),
+        ("Ban Thường vụ Đảng ủy xã Bác Ái", "bac-ai", "place"),
+        ("Đảng ủy X. Bác Ái Tây", "bac-ai-tay", "place"),
+        ("Đảng uỷ phường Ninh Hoà, tỉnh Khánh Hoà", "ninh-hoa", "name"),
+        ("Đảng ủy đặc khu Trường Sa", "truong-sa", "name"),
+        ("ĐK Trường Sa", "truong-sa", "place"),
+        ("Xã Phước Hà", "phuoc-ha", "place"),
+        ("Phước Hữu", "phuoc-huu", "place"),
+        ("Đảng ủy Công an tỉnh Khánh Hòa", "cong-an", "name"),
+        ("Ủy ban MTTQ Việt Nam tỉnh", "mttq", "name"),
+        ("MTTQ tỉnh", "mttq", "alias"),
+        ("Đảng ủy phường Nha Trangg", "nha-trang", "close"),
+        ("Đảng ủy xã Phước Hậu, huyện Ninh Phước", "phuoc-hau", "name"),
+    ],
+)
 def test_every_way_of_writing_a_name(matcher, written, unit, how):
     found = matcher.match(written)
     assert (found.units, found.how) == ((unit,), how)
@@ -78,14 +95,17 @@ def test_an_exact_place_never_reads_as_one_that_contains_it_and_the_others_came_
     assert set(found.near) == {"bac-nha-trang", "tay-nha-trang", "nam-nha-trang"}
 
 
-@pytest.mark.parametrize("written", [
-    "Xã Cam Ranh",            # Cam Ranh is a ward: the level contradicts
-    "Thành phố Nha Trang",    # the city is gone; four wards are named after it
-    "Hội Nông dân xã Phước Hậu",  # another organisation of the commune
-    "Đảng ủy Ninh",           # a part of several places
-    "Phước",
-    "Đảng ủy phường Nha Trang, Bắc Nha Trang",  # two units named
-])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Xã Cam Ranh",  # Cam Ranh is a ward: the level contradicts
+        "Thành phố Nha Trang",  # the city is gone; four wards are named after it
+        "Hội Nông dân xã Phước Hậu",  # another organisation of the commune
+        "Đảng ủy Ninh",  # a part of several places
+        "Phước",
+        "Đảng ủy phường Nha Trang, Bắc Nha Trang",  # two units named
+    ],
+)
 def test_names_that_fit_no_unit_are_refused(matcher, written):
     assert matcher.match(written).units == ()
 
@@ -104,8 +124,7 @@ def registry_with(tmp_path, extra):
 
 
 def test_a_name_that_fits_several_units_is_refused_with_its_candidates(tmp_path):
-    cfg = registry_with(tmp_path, [{"code": "phuoc-ha-2", "name": "Đảng ủy xã Phước Hạ",
-                                    "group": "xa"}])
+    cfg = registry_with(tmp_path, [{"code": "phuoc-ha-2", "name": "Đảng ủy xã Phước Hạ", "group": "xa"}])
     found = who(tmp_path, cfg, name="Dang uy xa Phuoc Ha", code=None)
     assert found.unit is None and codes(found) == ["unit_ambiguous"]
     assert "Đảng ủy xã Phước Hà" in found.problems[0].message
@@ -114,8 +133,7 @@ def test_a_name_that_fits_several_units_is_refused_with_its_candidates(tmp_path)
 
 
 def test_a_place_of_two_levels_needs_its_level(tmp_path):
-    cfg = registry_with(tmp_path, [{"code": "xa-cam-ranh", "name": "Đảng ủy xã Cam Ranh",
-                                    "group": "xa"}])
+    cfg = registry_with(tmp_path, [{"code": "xa-cam-ranh", "name": "Đảng ủy xã Cam Ranh", "group": "xa"}])
     matcher = UnitMatcher(cfg)
     assert matcher.match("Đảng ủy Cam Ranh").units == ("cam-ranh", "xa-cam-ranh")
     assert matcher.match("Phường Cam Ranh").units == ("cam-ranh",)
@@ -123,14 +141,16 @@ def test_a_place_of_two_levels_needs_its_level(tmp_path):
 
 
 def test_a_close_spelling_two_units_are_as_close_to_is_not_a_guess(tmp_path):
-    cfg = registry_with(tmp_path, [{"code": "nha-tranh", "name": "Đảng ủy phường Nha Tranh",
-                                    "group": "phuong"}])
+    cfg = registry_with(
+        tmp_path, [{"code": "nha-tranh", "name": "Đảng ủy phường Nha Tranh", "group": "phuong"}]
+    )
     found = UnitMatcher(cfg).match("Phường Nha Tran")  # one letter from each
     assert found.units == ("nha-trang", "nha-tranh") and found.how == "close"
     assert UnitMatcher(cfg).match("Phường Nha Trangg").units == ("nha-trang",)
 
 
 # -- identification of whole workbooks: evidence heard together ---------------------------
+
 
 def who(tmp_path, cfg, filename="a.xlsx", sender=None, **kwargs):
     path = workbook(tmp_path / filename, [model()], **kwargs)
@@ -159,16 +179,26 @@ def test_a_close_spelling_is_flagged(tmp_path, cfg2025):
 
 
 def test_a_title_row_that_names_another_unit_rejects(tmp_path, cfg2025):
-    found = who(tmp_path, cfg2025, code=None, name="Đảng ủy phường Nha Trang",
-                title_rows=["ĐẢNG BỘ TỈNH KHÁNH HÒA", "ĐẢNG ỦY PHƯỜNG BẮC NHA TRANG"])
+    found = who(
+        tmp_path,
+        cfg2025,
+        code=None,
+        name="Đảng ủy phường Nha Trang",
+        title_rows=["ĐẢNG BỘ TỈNH KHÁNH HÒA", "ĐẢNG ỦY PHƯỜNG BẮC NHA TRANG"],
+    )
     assert found.unit is None and codes(found) == ["unit_evidence_conflict"]
     message = found.problems[0].message
     assert "Đảng ủy phường Nha Trang" in message and "Đảng ủy phường Bắc Nha Trang" in message
 
 
 def test_title_rows_that_agree_are_kept_as_evidence(tmp_path, cfg2025):
-    found = who(tmp_path, cfg2025, code="nha-trang", name=None,
-                title_rows=["ĐẢNG BỘ TỈNH KHÁNH HÒA", "ĐẢNG ỦY PHƯỜNG NHA TRANG"])
+    found = who(
+        tmp_path,
+        cfg2025,
+        code="nha-trang",
+        name=None,
+        title_rows=["ĐẢNG BỘ TỈNH KHÁNH HÒA", "ĐẢNG ỦY PHƯỜNG NHA TRANG"],
+    )
     assert found.unit == "nha-trang" and codes(found) == []
     assert [e["source"] for e in found.evidence["evidence"]] == ["code", "title"]
 
@@ -179,30 +209,36 @@ def test_a_code_that_contradicts_the_name_rejects(tmp_path, cfg2025):
 
 
 def test_the_file_name_that_names_another_unit_rejects(tmp_path, cfg2025):
-    found = who(tmp_path, cfg2025, filename="Bao cao - Dang uy xa Phuoc Huu.xlsx", code=None,
-                name="Xã Phước Hậu")
+    found = who(
+        tmp_path, cfg2025, filename="Bao cao - Dang uy xa Phuoc Huu.xlsx", code=None, name="Xã Phước Hậu"
+    )
     assert found.unit is None and codes(found) == ["unit_evidence_conflict"]
 
 
 def test_a_file_name_with_a_longer_place_is_that_place(tmp_path, cfg2025):
-    found = who(tmp_path, cfg2025, filename="BC mo hinh - Tay Nha Trang.xlsx", code=None,
-                info_sheet=False)
+    found = who(tmp_path, cfg2025, filename="BC mo hinh - Tay Nha Trang.xlsx", code=None, info_sheet=False)
     assert found.unit == "tay-nha-trang" and codes(found) == ["unit_by_filename"]
 
 
 def test_the_senders_registered_address(tmp_path):
     cfg = registry_with(tmp_path, [])
-    cfg.units[:] = [u if u.code not in ("phuoc-hau", "phuoc-huu") else
-                    type(u)(**{**u.__dict__, "emails": (f"{u.code}@khanhhoa.gov.vn",)})
-                    for u in cfg.units]
-    alone = who(tmp_path, cfg, filename="x.xlsx", code=None, info_sheet=False,
-                sender="phuoc-hau@khanhhoa.gov.vn")
+    cfg.units[:] = [
+        u
+        if u.code not in ("phuoc-hau", "phuoc-huu")
+        else type(u)(**{**u.__dict__, "emails": (f"{u.code}@khanhhoa.gov.vn",)})
+        for u in cfg.units
+    ]
+    alone = who(
+        tmp_path, cfg, filename="x.xlsx", code=None, info_sheet=False, sender="phuoc-hau@khanhhoa.gov.vn"
+    )
     assert alone.unit == "phuoc-hau" and codes(alone) == ["unit_by_sender"]
-    other = who(tmp_path, cfg, filename="y.xlsx", code=None, name="Xã Phước Hậu",
-                sender="phuoc-huu@khanhhoa.gov.vn")
+    other = who(
+        tmp_path, cfg, filename="y.xlsx", code=None, name="Xã Phước Hậu", sender="phuoc-huu@khanhhoa.gov.vn"
+    )
     assert other.unit is None and codes(other) == ["unit_evidence_conflict"]
-    stranger = who(tmp_path, cfg, filename="z.xlsx", code=None, name="Xã Phước Hậu",
-                   sender="someone@gmail.com")
+    stranger = who(
+        tmp_path, cfg, filename="z.xlsx", code=None, name="Xã Phước Hậu", sender="someone@gmail.com"
+    )
     assert stranger.unit == "phuoc-hau"
 
 
@@ -221,11 +257,21 @@ def test_the_plan_registry_understands_names_by_their_place_too(cfg):
 
 # -- never another unit: every generated way of writing every unit's name ------------------
 
-_LEVEL_WORDS = {"phường": ["phường", "Phường", "P.", "P", "p."],
-                "xã": ["xã", "Xã", "X.", "X", "x."],
-                "đặc khu": ["đặc khu", "Đặc khu", "ĐK.", "ĐK"]}
-_ORGS = ["Đảng ủy", "Đảng uỷ", "Đảng bộ", "ĐU", "Ban Thường vụ Đảng ủy", "Ban Chấp hành Đảng bộ",
-         "ĐẢNG ỦY", "Dang uy"]
+_LEVEL_WORDS = {
+    "phường": ["phường", "Phường", "P.", "P", "p."],
+    "xã": ["xã", "Xã", "X.", "X", "x."],
+    "đặc khu": ["đặc khu", "Đặc khu", "ĐK.", "ĐK"],
+}
+_ORGS = [
+    "Đảng ủy",
+    "Đảng uỷ",
+    "Đảng bộ",
+    "ĐU",
+    "Ban Thường vụ Đảng ủy",
+    "Ban Chấp hành Đảng bộ",
+    "ĐẢNG ỦY",
+    "Dang uy",
+]
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
 
 
@@ -242,9 +288,14 @@ def _unmarked(text):
 
 
 _STYLES = {
-    "as is": lambda t: t, "upper": str.upper, "lower": str.lower, "title": str.title,
-    "nfd": lambda t: unicodedata.normalize("NFD", t), "old tones": _old_tones,
-    "no marks": _unmarked, "spaces": lambda t: "  " + t.replace(" ", "   ") + " ",
+    "as is": lambda t: t,
+    "upper": str.upper,
+    "lower": str.lower,
+    "title": str.title,
+    "nfd": lambda t: unicodedata.normalize("NFD", t),
+    "old tones": _old_tones,
+    "no marks": _unmarked,
+    "spaces": lambda t: "  " + t.replace(" ", "   ") + " ",
     "province": lambda t: t + ", tỉnh Khánh Hòa",
 }
 
@@ -261,8 +312,11 @@ def writings(draw, units):
     if place is None:
         text = draw(st.sampled_from([unit.name, *unit.aliases]))
     else:
-        parts = [draw(st.sampled_from([None, *_ORGS])),
-                 draw(st.sampled_from([None, *_LEVEL_WORDS[level]])), place]
+        parts = [
+            draw(st.sampled_from([None, *_ORGS])),
+            draw(st.sampled_from([None, *_LEVEL_WORDS[level]])),
+            place,
+        ]
         text = " ".join(p for p in parts if p)
     for style in draw(st.lists(st.sampled_from(sorted(_STYLES)), max_size=3)):
         text = _STYLES[style](text)
@@ -323,7 +377,7 @@ def test_check_shows_how_the_unit_was_found_and_who_came_close(tmp_path, capsys)
     assert "gần giống" in shown and "Đảng ủy phường Bắc Nha Trang" in shown
     assert main(["check", str(path), "--year", "2026", "--schemas", str(PRESET), "--json"]) == 0
     out = capsys.readouterr().out
-    report = json.loads(out[out.index("["):])
+    report = json.loads(out[out.index("[") :])
     assert report[0]["identification"]["by"] == "name"
     assert report[0]["identification"]["match"] == "place"
 
@@ -341,8 +395,10 @@ def test_a_whole_workbook_is_its_unit_or_refused_never_another(case, titled, nam
     from aggregator.read import WorkbookRead
 
     code, text = case
-    book = WorkbookRead(info={"unit_name": text, "year": 2026, "period": "Năm"},
-                        title=["ĐẢNG BỘ TỈNH KHÁNH HÒA", f"Đơn vị: {text}"] if titled else [])
+    book = WorkbookRead(
+        info={"unit_name": text, "year": 2026, "period": "Năm"},
+        title=["ĐẢNG BỘ TỈNH KHÁNH HÒA", f"Đơn vị: {text}"] if titled else [],
+    )
     stem = f"Bao cao 2026 - {_unmarked(text)}" if named_file else "bao cao"
     found = identify(book, _PRESET_MATCHER, "a.xlsx", stem, 2026, "annual")
     assert found.unit in (code, None), (text, found.unit, found.evidence)

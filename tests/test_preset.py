@@ -20,9 +20,25 @@ def _make_inbox():
 def test_the_2025_preset_runs_end_to_end_and_credits_every_file_to_its_own_unit(tmp_path):
     maker = _make_inbox()
     sent = maker.make_registry(tmp_path / "inbox", PRESET)
-    assert main(["--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "out"),
-                 "--schemas", str(PRESET), "--year", "2026", "--report-date", "15/12/2026",
-                 "--jobs", "1"]) == 0
+    assert (
+        main(
+            [
+                "--inbox",
+                str(tmp_path / "inbox"),
+                "--outbox",
+                str(tmp_path / "out"),
+                "--schemas",
+                str(PRESET),
+                "--year",
+                "2026",
+                "--report-date",
+                "15/12/2026",
+                "--jobs",
+                "1",
+            ]
+        )
+        == 0
+    )
     folder = tmp_path / "out" / "2026"
     manifest = json.loads((folder / "manifest.json").read_text())
     credited = {f["path"]: f["unit"] for f in manifest["files"]}
@@ -31,8 +47,7 @@ def test_the_2025_preset_runs_end_to_end_and_credits_every_file_to_its_own_unit(
     assert len(by_name) == len(maker.WRITTEN_2025)  # every unit that typed only its name
     nha_trang = next(f for f in by_name if f["unit"] == "nha-trang")
     assert nha_trang["identification"]["match"] == "place"
-    assert set(nha_trang["identification"]["near"]) == {"bac-nha-trang", "tay-nha-trang",
-                                                        "nam-nha-trang"}
+    assert set(nha_trang["identification"]["near"]) == {"bac-nha-trang", "tay-nha-trang", "nam-nha-trang"}
     summary = json.loads((folder / "summary.json").read_text())
     statuses = {u["code"]: u["status"] for u in summary["units"]}
     assert len(statuses) == 71
@@ -44,12 +59,25 @@ def test_the_2025_preset_runs_end_to_end_and_credits_every_file_to_its_own_unit(
 def test_staff_are_pointed_at_the_registry_file_the_run_used(tmp_path):
     from builders import model, workbook
 
-    workbook(tmp_path / "inbox" / "la.xlsx", [model("A")], code=None,
-             name="Đảng ủy Khu kinh tế Vân Phong")
-    assert main(["--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "out"),
-                 "--schemas", str(PRESET), "--year", "2026", "--report-date", "15/12/2026"]) == 0
-    notes = json.loads((tmp_path / "out" / "2026" / "manifest.json").read_text("utf-8"))[
-        "staff_notes"]
+    workbook(tmp_path / "inbox" / "la.xlsx", [model("A")], code=None, name="Đảng ủy Khu kinh tế Vân Phong")
+    assert (
+        main(
+            [
+                "--inbox",
+                str(tmp_path / "inbox"),
+                "--outbox",
+                str(tmp_path / "out"),
+                "--schemas",
+                str(PRESET),
+                "--year",
+                "2026",
+                "--report-date",
+                "15/12/2026",
+            ]
+        )
+        == 0
+    )
+    notes = json.loads((tmp_path / "out" / "2026" / "manifest.json").read_text("utf-8"))["staff_notes"]
     unknown = [n for n in notes if "Vân Phong" in n]
     assert unknown and "presets/khanh-hoa-2025/units.yaml" in unknown[0]
     assert not any("schemas/units.yaml" in n for n in notes)

@@ -25,11 +25,20 @@ def test_title_rows_added_or_removed(tmp_path, cfg):
 
 
 def test_columns_moved_extra_and_spelled_loosely(tmp_path, cfg):
-    headers = ["Ghi chú riêng của đơn vị", "Giai đoạn", "TÊN MÔ HÌNH,\nĐIỂN HÌNH (*)", "Lĩnh  vực",
-               "Đối tượng", "Tập thể, cá nhân thực hiện", "Năm xây dựng", "Tình trạng",
-               "Nội dung, cách làm"]
-    row = model(**{"Ghi chú riêng của đơn vị": "x", "TÊN MÔ HÌNH,\nĐIỂN HÌNH (*)": "Mô hình A",
-                   "Lĩnh  vực": 3})
+    headers = [
+        "Ghi chú riêng của đơn vị",
+        "Giai đoạn",
+        "TÊN MÔ HÌNH,\nĐIỂN HÌNH (*)",
+        "Lĩnh  vực",
+        "Đối tượng",
+        "Tập thể, cá nhân thực hiện",
+        "Năm xây dựng",
+        "Tình trạng",
+        "Nội dung, cách làm",
+    ]
+    row = model(
+        **{"Ghi chú riêng của đơn vị": "x", "TÊN MÔ HÌNH,\nĐIỂN HÌNH (*)": "Mô hình A", "Lĩnh  vực": 3}
+    )
     book = read(workbook(tmp_path / "a.xlsx", [row], headers=headers), cfg)
     table = book.tables[0]
     assert (table.columns["name"], table.columns["stage"], table.columns["field"]) == (2, 1, 3)
@@ -38,8 +47,7 @@ def test_columns_moved_extra_and_spelled_loosely(tmp_path, cfg):
 
 
 def test_blank_rows_numbering_row_and_prenumbered_stt_are_not_rows(tmp_path, cfg):
-    path = workbook(tmp_path / "a.xlsx", [model(), {}, model("B")],
-                    after=[[99], [None, None]])
+    path = workbook(tmp_path / "a.xlsx", [model(), {}, model("B")], after=[[99], [None, None]])
     import openpyxl
 
     book = openpyxl.load_workbook(path)
@@ -62,8 +70,25 @@ def test_header_split_over_two_lines(tmp_path, cfg):
     book = openpyxl.load_workbook(path)
     sheet = book["Danh sách"]
     sheet.append(lower)
-    sheet.append([1, "Mô hình", 1, "Tập thể", "Ai", None, 2024, "Duy trì", "Phát hiện",
-                  "Làm", None, None, 0, "Giấy khen", "QĐ 12"])
+    sheet.append(
+        [
+            1,
+            "Mô hình",
+            1,
+            "Tập thể",
+            "Ai",
+            None,
+            2024,
+            "Duy trì",
+            "Phát hiện",
+            "Làm",
+            None,
+            None,
+            0,
+            "Giấy khen",
+            "QĐ 12",
+        ]
+    )
     book.save(path)
     found = read(path, cfg)
     assert found.tables[0].columns["reward_form"] == 13 and found.tables[0].columns["reward_decision"] == 14
@@ -88,19 +113,24 @@ def test_missing_required_column_names_it(tmp_path, cfg):
 
 
 def test_info_from_title_rows_when_the_info_sheet_is_gone(tmp_path, cfg):
-    path = workbook(tmp_path / "a.xlsx", [model()], info_sheet=False,
-                    title_rows=["Đơn vị: HU Cam Lâm", "Ngày báo cáo: 02/12/2026"])
+    path = workbook(
+        tmp_path / "a.xlsx",
+        [model()],
+        info_sheet=False,
+        title_rows=["Đơn vị: HU Cam Lâm", "Ngày báo cáo: 02/12/2026"],
+    )
     found = read(path, cfg)
     assert found.info["unit_name"] == "HU Cam Lâm" and found.info["report_date"] == "02/12/2026"
 
 
 def test_assessment_answers_are_read(tmp_path, cfg):
-    path = workbook(tmp_path / "a.xlsx", [model()],
-                    assessment={"Khó khăn, vướng mắc": "Thiếu kinh phí.",
-                                "Đề xuất, kiến nghị": "Tăng tuyên truyền."})
+    path = workbook(
+        tmp_path / "a.xlsx",
+        [model()],
+        assessment={"Khó khăn, vướng mắc": "Thiếu kinh phí.", "Đề xuất, kiến nghị": "Tăng tuyên truyền."},
+    )
     found = read(path, cfg)
-    assert found.assessment == {"difficulties": "Thiếu kinh phí.",
-                                "proposals": "Tăng tuyên truyền."}
+    assert found.assessment == {"difficulties": "Thiếu kinh phí.", "proposals": "Tăng tuyên truyền."}
 
 
 def test_formulas_read_by_their_cached_values_and_flagged_without_one(tmp_path, cfg):
@@ -113,13 +143,25 @@ def test_formulas_read_by_their_cached_values_and_flagged_without_one(tmp_path, 
     import openpyxl
 
     book = openpyxl.load_workbook(path)
-    book["Danh sách"]["M4"] = "=1+1"          # openpyxl saves no cached value
+    book["Danh sách"]["M4"] = "=1+1"  # openpyxl saves no cached value
     book.save(path)
     done = xlsxwriter.Workbook(str(tmp_path / "calc.xlsx"))
     sheet = done.add_worksheet("Danh sách")
-    sheet.write_row(0, 0, ["Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng",
-                           "Tập thể, cá nhân thực hiện", "Năm xây dựng", "Tình trạng",
-                           "Giai đoạn", "Nội dung, cách làm", "Số nơi nhân rộng"])
+    sheet.write_row(
+        0,
+        0,
+        [
+            "Tên mô hình, điển hình",
+            "Lĩnh vực",
+            "Đối tượng",
+            "Tập thể, cá nhân thực hiện",
+            "Năm xây dựng",
+            "Tình trạng",
+            "Giai đoạn",
+            "Nội dung, cách làm",
+            "Số nơi nhân rộng",
+        ],
+    )
     sheet.write_row(1, 0, ["A", 1, "Tập thể", "Ai", 2024, "Duy trì", "Giới thiệu, nhân rộng", "x"])
     sheet.write_formula(1, 8, "=2+1", None, 3)  # saved with its value, as Excel does
     done.close()
@@ -141,7 +183,7 @@ def test_a_list_split_over_two_sheets_is_read_whole(tmp_path, cfg):
     book = openpyxl.load_workbook(path)
     second = book.create_sheet("Điển hình")
     second.append(HEADERS)
-    for row in (model("C", 11, "Cá nhân"), model("A")):   # A again: a duplicate across sheets
+    for row in (model("C", 11, "Cá nhân"), model("A")):  # A again: a duplicate across sheets
         second.append([row.get(h) for h in HEADERS])
     summary = book.create_sheet("Tổng hợp")
     summary.append(["Tên mô hình, điển hình", "Lĩnh vực", "Đối tượng"])
@@ -150,8 +192,11 @@ def test_a_list_split_over_two_sheets_is_read_whole(tmp_path, cfg):
     outcome = FileProcessor(cfg, 2026, "annual").process(fingerprint(path, tmp_path, cfg.limits))
     records = outcome.records
     assert list(zip(records["sheet"], records["row"], records["accepted"], strict=True)) == [
-        ("Mô hình", 4, True), ("Mô hình", 5, True), ("Điển hình", 2, True),
-        ("Điển hình", 3, False)]
+        ("Mô hình", 4, True),
+        ("Mô hình", 5, True),
+        ("Điển hình", 2, True),
+        ("Điển hình", 3, False),
+    ]
     duplicate = next(p for p in outcome.problems if p.code == "duplicate_model")
     assert duplicate.cell == "Điển hình!B3" and "Mô hình" in duplicate.message
     ignored = next(p for p in outcome.problems if p.code == "sheet_ignored")
@@ -163,8 +208,15 @@ def test_header_cells_with_notes_after_the_header_text(cfg):
     from aggregator.read import header_spellings, map_header
 
     spellings = header_spellings(tuple(cfg.columns))
-    line = ["STT", "Tên mô hình, điển hình (ghi rõ tên)", "Lĩnh vực (1-11)", "Đối tượng",
-            "Lĩnhvực", "Năm xây dựng mô hình", "Ghi chú khác"]
+    line = [
+        "STT",
+        "Tên mô hình, điển hình (ghi rõ tên)",
+        "Lĩnh vực (1-11)",
+        "Đối tượng",
+        "Lĩnhvực",
+        "Năm xây dựng mô hình",
+        "Ghi chú khác",
+    ]
     mapping = map_header(line, spellings)
     assert mapping == {"seq": 0, "name": 1, "field": 2, "subject": 3, "year_built": 5, "note": 6}
 

@@ -16,8 +16,9 @@ def process(cfg, path, year=2026):
     return FileProcessor(cfg, year, "annual").process(fingerprint(path, path.parent, cfg.limits))
 
 
-@pytest.mark.parametrize("name", ["saved-by-libreoffice.ods", "saved-by-libreoffice.xls",
-                                  "saved-by-libreoffice.xlsx"])
+@pytest.mark.parametrize(
+    "name", ["saved-by-libreoffice.ods", "saved-by-libreoffice.xls", "saved-by-libreoffice.xlsx"]
+)
 def test_files_saved_by_libreoffice(cfg, name):
     outcome = process(cfg, DATA / name)
     assert (outcome.status, outcome.unit) == ("accepted", "khanh-son")
@@ -46,8 +47,9 @@ def test_a_stray_far_cell_is_cut_off_not_a_reason_to_refuse(cfg, tmp_path):
     book["Danh sách"].cell(5000, 300, "x")
     book.save(path)
     saved_on_date(path, "03/12/2026")
-    small = dataclasses.replace(cfg, limits={**cfg.limits, "max_rows": 1000, "max_columns": 100,
-                                             "max_cells_per_sheet": 100_000})
+    small = dataclasses.replace(
+        cfg, limits={**cfg.limits, "max_rows": 1000, "max_columns": 100, "max_cells_per_sheet": 100_000}
+    )
     outcome = FileProcessor(small, 2026, "annual").process(fingerprint(path, tmp_path, small.limits))
     assert [p.code for p in outcome.problems] == ["sheet_read_in_part"]
     assert "5.000 dòng × 300 cột" in outcome.problems[0].message

@@ -23,8 +23,24 @@ WITH_CODE = [*HEADERS, CODE]
 
 
 def run(inbox: Path, outbox: Path, year: int, *extra: str) -> dict:
-    assert main(["--inbox", str(inbox), "--outbox", str(outbox), "--year", str(year),
-                 "--report-date", f"15/12/{year}", "--jobs", "1", *extra]) == 0
+    assert (
+        main(
+            [
+                "--inbox",
+                str(inbox),
+                "--outbox",
+                str(outbox),
+                "--year",
+                str(year),
+                "--report-date",
+                f"15/12/{year}",
+                "--jobs",
+                "1",
+                *extra,
+            ]
+        )
+        == 0
+    )
     folder = outbox / outbox_module.folder_name(year, "half_year" if "half_year" in extra else "annual")
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     schema = json.loads((ROOT / "schemas/summary.schema.json").read_text(encoding="utf-8"))
@@ -35,8 +51,7 @@ def run(inbox: Path, outbox: Path, year: int, *extra: str) -> dict:
 def codes_of(outbox: Path, year: int, period: str = "annual") -> dict[str, str]:
     """name -> code of one period, from the register."""
     with sqlite3.connect(outbox / register.DB_NAME) as db:
-        return dict(db.execute("SELECT name, code FROM models WHERE year = ? AND period = ?",
-                               (year, period)))
+        return dict(db.execute("SELECT name, code FROM models WHERE year = ? AND period = ?", (year, period)))
 
 
 def problems_of(outbox: Path, year: int) -> list[tuple[str, str]]:
@@ -46,46 +61,109 @@ def problems_of(outbox: Path, year: int) -> list[tuple[str, str]]:
 
 def inbox_2024(root: Path) -> Path:
     box = root / "inbox-2024"
-    workbook(box / "cam-lam.xlsx", [
-        model("Dân vận khéo ở thôn", 1, year=2023, stage="Phát hiện, bồi dưỡng", places=1),
-        model("Khuyến học", 5, year=2022, places=2),
-        model("Đường hoa nông thôn mới", 9, year=2024, status="Đăng ký mới",
-              stage="Phát hiện, bồi dưỡng", places=0),
-    ], year=2024, report_date="01/12/2024")
-    workbook(box / "ldld.xlsx", [
-        model("Sáng kiến công nhân", 2, "Cá nhân", year=2020, places=3),
-        model("Tổ công đoàn mẫu", 2, year=2021, stage="Phát hiện, bồi dưỡng", places=0),
-    ], code="ldld", name=None, year=2024, report_date="01/12/2024")
+    workbook(
+        box / "cam-lam.xlsx",
+        [
+            model("Dân vận khéo ở thôn", 1, year=2023, stage="Phát hiện, bồi dưỡng", places=1),
+            model("Khuyến học", 5, year=2022, places=2),
+            model(
+                "Đường hoa nông thôn mới",
+                9,
+                year=2024,
+                status="Đăng ký mới",
+                stage="Phát hiện, bồi dưỡng",
+                places=0,
+            ),
+        ],
+        year=2024,
+        report_date="01/12/2024",
+    )
+    workbook(
+        box / "ldld.xlsx",
+        [
+            model("Sáng kiến công nhân", 2, "Cá nhân", year=2020, places=3),
+            model("Tổ công đoàn mẫu", 2, year=2021, stage="Phát hiện, bồi dưỡng", places=0),
+        ],
+        code="ldld",
+        name=None,
+        year=2024,
+        report_date="01/12/2024",
+    )
     return box
 
 
 def inbox_2025(root: Path, khuyen_hoc: str) -> Path:
     box = root / "inbox-2025"
-    workbook(box / "cam-lam.xlsx", [
-        model("Dân vận  khéo ở thôn", 1, year=2023, places=3),            # same key: continues
-        model("Khuyến học, khuyến tài", 5, year=2022, stage="Biểu dương, tôn vinh", places=2,
-              **{CODE: khuyen_hoc}),                                      # renamed, code kept
-        model("Bếp ăn tình thương", 10, year=2025, status="Đăng ký mới",
-              stage="Phát hiện, bồi dưỡng", places=0),                    # new
-    ], year=2025, report_date="01/12/2025", headers=WITH_CODE)          # C dropped; ldld silent
+    workbook(
+        box / "cam-lam.xlsx",
+        [
+            model("Dân vận  khéo ở thôn", 1, year=2023, places=3),  # same key: continues
+            model(
+                "Khuyến học, khuyến tài",
+                5,
+                year=2022,
+                stage="Biểu dương, tôn vinh",
+                places=2,
+                **{CODE: khuyen_hoc},
+            ),  # renamed, code kept
+            model(
+                "Bếp ăn tình thương",
+                10,
+                year=2025,
+                status="Đăng ký mới",
+                stage="Phát hiện, bồi dưỡng",
+                places=0,
+            ),  # new
+        ],
+        year=2025,
+        report_date="01/12/2025",
+        headers=WITH_CODE,
+    )  # C dropped; ldld silent
     return box
 
 
 def inbox_2026(root: Path, codes_2024: dict[str, str], codes_2025: dict[str, str]) -> Path:
     box = root / "inbox-2026"
-    workbook(box / "cam-lam.xlsx", [
-        model("Dân vận khéo ở thôn", 1, year=2023, stage="Phát hiện, bồi dưỡng", places=1),
-        model("Bếp ăn tình thương", 10, year=2024, status="Đăng ký mới",
-              stage="Phát hiện, bồi dưỡng", places=0),
-        model("Nhà văn hóa sạch đẹp", 8, year=2026, places=1),            # "continuing": no match
-    ], year=2026, report_date="01/12/2026", headers=WITH_CODE)          # Khuyến học dropped
-    workbook(box / "ldld.xlsx", [
-        model("Sáng kiến công nhân", 2, "Cá nhân", year=2020, places=4,
-              **{CODE: codes_2024["Sáng kiến công nhân"]}),               # a code of 2024
-        model("Lấy mã đơn vị khác", 2, year=2020, places=1,
-              **{CODE: codes_2025["Bếp ăn tình thương"]}),                # cam-lam's code
-        model("Mã bịa", 2, year=2020, places=1, **{CODE: "ldld-zzzzzz"}),  # unknown code
-    ], code="ldld", name=None, year=2026, report_date="01/12/2026", headers=WITH_CODE)
+    workbook(
+        box / "cam-lam.xlsx",
+        [
+            model("Dân vận khéo ở thôn", 1, year=2023, stage="Phát hiện, bồi dưỡng", places=1),
+            model(
+                "Bếp ăn tình thương",
+                10,
+                year=2024,
+                status="Đăng ký mới",
+                stage="Phát hiện, bồi dưỡng",
+                places=0,
+            ),
+            model("Nhà văn hóa sạch đẹp", 8, year=2026, places=1),  # "continuing": no match
+        ],
+        year=2026,
+        report_date="01/12/2026",
+        headers=WITH_CODE,
+    )  # Khuyến học dropped
+    workbook(
+        box / "ldld.xlsx",
+        [
+            model(
+                "Sáng kiến công nhân",
+                2,
+                "Cá nhân",
+                year=2020,
+                places=4,
+                **{CODE: codes_2024["Sáng kiến công nhân"]},
+            ),  # a code of 2024
+            model(
+                "Lấy mã đơn vị khác", 2, year=2020, places=1, **{CODE: codes_2025["Bếp ăn tình thương"]}
+            ),  # cam-lam's code
+            model("Mã bịa", 2, year=2020, places=1, **{CODE: "ldld-zzzzzz"}),  # unknown code
+        ],
+        code="ldld",
+        name=None,
+        year=2026,
+        report_date="01/12/2026",
+        headers=WITH_CODE,
+    )
     return box
 
 
@@ -106,8 +184,7 @@ def test_first_year_has_no_comparison_and_every_model_a_code(three_years):
     assert len(codes) == 5 and len(set(codes.values())) == 5
     assert codes["Khuyến học"].startswith("cam-lam-")
     assert codes["Sáng kiến công nhân"].startswith("ldld-")
-    sheet = openpyxl.load_workbook(outbox / "2024" / "tong-hop.xlsx", read_only=True)[
-        "Lịch sử mô hình"]
+    sheet = openpyxl.load_workbook(outbox / "2024" / "tong-hop.xlsx", read_only=True)["Lịch sử mô hình"]
     assert "chưa có kỳ báo cáo nào khác" in next(sheet.iter_rows(values_only=True))[0]
 
 
@@ -116,13 +193,13 @@ def test_second_year_counted_by_hand(three_years):
     assert second["totals"]["models"] == 3
     assert second["continuity"] == {
         "against": {"year": 2024, "period": "annual"},
-        "matched": 2,                 # Dân vận khéo (by name key), Khuyến học (by code)
-        "new": 1,                     # Bếp ăn tình thương
-        "dropped": 1,                 # Đường hoa nông thôn mới
-        "not_reported": 2,            # ldld's two: ldld sent nothing in 2025
-        "advanced": 2,                # discovered -> replicated, replicated -> honoured
+        "matched": 2,  # Dân vận khéo (by name key), Khuyến học (by code)
+        "new": 1,  # Bếp ăn tình thương
+        "dropped": 1,  # Đường hoa nông thôn mới
+        "not_reported": 2,  # ldld's two: ldld sent nothing in 2025
+        "advanced": 2,  # discovered -> replicated, replicated -> honoured
         "regressed": 0,
-        "replications_change": 2,     # (3 - 1) + (2 - 2)
+        "replications_change": 2,  # (3 - 1) + (2 - 2)
         "claimed_continuing_unmatched": 0,
         "claimed_new_matched": 0,
         "by_unit": second["continuity"]["by_unit"],
@@ -142,8 +219,11 @@ def test_second_year_counted_by_hand(three_years):
     draft = (outbox / "2025" / "phan-hoi" / "cam-lam.eml").read_bytes()
     import email
 
-    body = next(p for p in email.message_from_bytes(draft).walk()
-                if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    body = (
+        next(p for p in email.message_from_bytes(draft).walk() if p.get_content_type() == "text/plain")
+        .get_payload(decode=True)
+        .decode()
+    )
     assert "Đường hoa nông thôn mới" in body
 
 
@@ -153,19 +233,18 @@ def test_third_year_counted_by_hand(three_years):
     block = third["continuity"]
     assert {k: v for k, v in block.items() if k != "by_unit"} == {
         "against": {"year": 2025, "period": "annual"},
-        "matched": 2,                 # Dân vận khéo, Bếp ăn tình thương
-        "new": 2,                     # Nhà văn hóa (cam-lam), Sáng kiến (ldld: not in 2025)
-        "dropped": 1,                 # Khuyến học, khuyến tài
+        "matched": 2,  # Dân vận khéo, Bếp ăn tình thương
+        "new": 2,  # Nhà văn hóa (cam-lam), Sáng kiến (ldld: not in 2025)
+        "dropped": 1,  # Khuyến học, khuyến tài
         "not_reported": 0,
         "advanced": 0,
-        "regressed": 1,               # Dân vận khéo: replicated -> discovered
-        "replications_change": -2,    # Dân vận khéo 3 -> 1; Bếp ăn 0 -> 0
+        "regressed": 1,  # Dân vận khéo: replicated -> discovered
+        "replications_change": -2,  # Dân vận khéo 3 -> 1; Bếp ăn 0 -> 0
         "claimed_continuing_unmatched": 2,  # Nhà văn hóa; Sáng kiến (nothing in 2025)
-        "claimed_new_matched": 1,     # Bếp ăn tình thương
+        "claimed_new_matched": 1,  # Bếp ăn tình thương
     }
     assert block["matched"] + block["new"] == third["totals"]["models"]
-    assert (block["matched"] + block["dropped"] + block["not_reported"]
-            == second["totals"]["models"])
+    assert block["matched"] + block["dropped"] + block["not_reported"] == second["totals"]["models"]
     # a code of an older period is a known code of the unit's own
     assert c26["Sáng kiến công nhân"] == c24["Sáng kiến công nhân"]
     assert c26["Dân vận khéo ở thôn"] == c24["Dân vận khéo ở thôn"]
@@ -173,8 +252,13 @@ def test_third_year_counted_by_hand(three_years):
     codes = [code for code, _ in found]
     assert ("model_code_other_unit", c25["Bếp ăn tình thương"]) in found
     assert ("model_code_unknown", "ldld-zzzzzz") in found
-    for warning in ("stage_backwards", "replications_down", "year_built_changed",
-                    "new_already_registered", "continuing_unmatched"):
+    for warning in (
+        "stage_backwards",
+        "replications_down",
+        "year_built_changed",
+        "new_already_registered",
+        "continuing_unmatched",
+    ):
         assert warning in codes, warning
     assert ("model_not_reported", "Khuyến học, khuyến tài") in found
     assert third["units"][[u["code"] for u in third["units"]].index("ldld")]["models"] == 1
@@ -183,10 +267,12 @@ def test_third_year_counted_by_hand(three_years):
 def test_the_register_tables(three_years):
     outbox, summaries, _ = three_years
     with sqlite3.connect(outbox / register.DB_NAME) as db:
-        periods = db.execute("SELECT year, period, folder, models FROM periods "
-                             "ORDER BY year").fetchall()
-        assert periods == [(2024, "annual", "2024", 5), (2025, "annual", "2025", 3),
-                           (2026, "annual", "2026", 4)]
+        periods = db.execute("SELECT year, period, folder, models FROM periods ORDER BY year").fetchall()
+        assert periods == [
+            (2024, "annual", "2024", 5),
+            (2025, "annual", "2025", 3),
+            (2026, "annual", "2026", 4),
+        ]
         assert db.execute("SELECT count(*) FROM models").fetchone() == (12,)
 
 
@@ -250,14 +336,24 @@ def test_codes_are_deterministic_and_collision_safe():
 def test_half_year_compares_with_half_year(tmp_path):
     outbox = tmp_path / "outbox"
     box = tmp_path / "h24"
-    workbook(box / "cam-lam.xlsx", [model("Khuyến học", 5, year=2022)], year=2024,
-             period="6 tháng", report_date="01/06/2024")
+    workbook(
+        box / "cam-lam.xlsx",
+        [model("Khuyến học", 5, year=2022)],
+        year=2024,
+        period="6 tháng",
+        report_date="01/06/2024",
+    )
     run(box, outbox, 2024, "--period", "half_year")
     annual = run(inbox_2024(tmp_path), outbox, 2024)
     assert annual["continuity"] is None  # no annual 2023
     box = tmp_path / "h25"
-    workbook(box / "cam-lam.xlsx", [model("Khuyến học", 5, year=2022)], year=2025,
-             period="6 tháng", report_date="01/06/2025")
+    workbook(
+        box / "cam-lam.xlsx",
+        [model("Khuyến học", 5, year=2022)],
+        year=2025,
+        period="6 tháng",
+        report_date="01/06/2025",
+    )
     half = run(box, outbox, 2025, "--period", "half_year")
     assert half["continuity"]["against"] == {"year": 2024, "period": "half_year"}
     assert half["continuity"]["matched"] == 1 and half["continuity"]["dropped"] == 0
@@ -268,32 +364,39 @@ def test_report_section_on_continuity(three_years):
 
     outbox, _, (_, c25, _) = three_years
     html = (outbox / "2026" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
-    section = html[html.index("5. Mô hình, điển hình qua các kỳ báo cáo"):html.index("III. KHÓ")]
+    section = html[html.index("5. Mô hình, điển hình qua các kỳ báo cáo") : html.index("III. KHÓ")]
     assert "So với kỳ báo cáo năm 2025: duy trì, phát huy 2 mô hình" in section
     assert "Huyện ủy Cam Lâm (1)" in section
     assert "Khuyến học, khuyến tài" in section and c25["Khuyến học, khuyến tài"] in section
     assert "qua các năm" in section and "<svg" in section  # 2024, 2025, 2026
     earlier = (outbox / "2025" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
-    assert "đạt giai đoạn \"Biểu dương, tôn vinh\" kỳ này:\nKhuyến học, khuyến tài" in earlier \
+    assert (
+        'đạt giai đoạn "Biểu dương, tôn vinh" kỳ này:\nKhuyến học, khuyến tài' in earlier
         or "Biểu dương, tôn vinh&#34; kỳ này:\nKhuyến học, khuyến tài" in earlier
+    )
     assert "lên giai đoạn cao hơn" in earlier
-    text = "\n".join(p.text for p in docx.Document(outbox / "2026" / "bao-cao-tong-hop.docx")
-                     .paragraphs)
+    text = "\n".join(p.text for p in docx.Document(outbox / "2026" / "bao-cao-tong-hop.docx").paragraphs)
     assert "So với kỳ báo cáo năm 2025: duy trì, phát huy 2 mô hình" in text
-    cells = [c.text for t in docx.Document(outbox / "2026" / "bao-cao-tong-hop.docx").tables
-             for r in t.rows for c in r.cells]
+    cells = [
+        c.text
+        for t in docx.Document(outbox / "2026" / "bao-cao-tong-hop.docx").tables
+        for r in t.rows
+        for c in r.cells
+    ]
     assert "Khuyến học, khuyến tài" in cells and c25["Khuyến học, khuyến tài"] in cells
     first = (outbox / "2024" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
     assert "Chưa có số liệu cùng kỳ năm trước" in first
 
 
-def _fill(path: Path, edits: dict[str, dict[str, object]], clear: list[str],
-          new: list[dict[str, object]]) -> None:
+def _fill(
+    path: Path, edits: dict[str, dict[str, object]], clear: list[str], new: list[dict[str, object]]
+) -> None:
     """Fill a pre-filled workbook as a unit would: rows found by their code."""
     book = openpyxl.load_workbook(path)
     sheet = book["Danh sách"]
-    header = next(r for r in sheet.iter_rows(min_row=1, max_row=10)
-                  if any(c.value == "Mã mô hình" for c in r))
+    header = next(
+        r for r in sheet.iter_rows(min_row=1, max_row=10) if any(c.value == "Mã mô hình" for c in r)
+    )
     where = {str(c.value).replace(" (*)", ""): c.column for c in header if c.value}
     top = header[0].row
     last = top
@@ -317,14 +420,25 @@ def _fill(path: Path, edits: dict[str, dict[str, object]], clear: list[str],
 def test_prefilled_round_trip(tmp_path, capsys):
     outbox = tmp_path / "outbox"
     box = tmp_path / "inbox-2025"
-    workbook(box / "cam-lam.xlsx", [
-        model("Dân vận khéo", 1, year=2023, stage="Phát hiện, bồi dưỡng", places=1),
-        model("Khuyến học", 5, year=2022, places=2),
-        model("Đường hoa", 9, year=2024, stage="Phát hiện, bồi dưỡng", places=0),
-        model("Sân chơi thiếu nhi", 8, year=2021, places=3, **{"Đánh giá": "Tốt"}),
-    ], year=2025, report_date="01/12/2025")
-    workbook(box / "ldld.xlsx", [model("Sáng kiến", 2, "Cá nhân", year=2020, places=3)],
-             code="ldld", name=None, year=2025, report_date="01/12/2025")
+    workbook(
+        box / "cam-lam.xlsx",
+        [
+            model("Dân vận khéo", 1, year=2023, stage="Phát hiện, bồi dưỡng", places=1),
+            model("Khuyến học", 5, year=2022, places=2),
+            model("Đường hoa", 9, year=2024, stage="Phát hiện, bồi dưỡng", places=0),
+            model("Sân chơi thiếu nhi", 8, year=2021, places=3, **{"Đánh giá": "Tốt"}),
+        ],
+        year=2025,
+        report_date="01/12/2025",
+    )
+    workbook(
+        box / "ldld.xlsx",
+        [model("Sáng kiến", 2, "Cá nhân", year=2020, places=3)],
+        code="ldld",
+        name=None,
+        year=2025,
+        report_date="01/12/2025",
+    )
     run(box, outbox, 2025)
     c25 = codes_of(outbox, 2025)
 
@@ -336,25 +450,42 @@ def test_prefilled_round_trip(tmp_path, capsys):
     sheet = book["Danh sách"]
     assert sheet.protection.sheet
     rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=6, max_row=9)]
-    assert sorted(r[-1] for r in rows) == sorted(v for k, v in c25.items()
-                                                 if k != "Sáng kiến")
+    assert sorted(r[-1] for r in rows) == sorted(v for k, v in c25.items() if k != "Sáng kiến")
     first = next(r for r in sheet.iter_rows(min_row=6, max_row=9) if r[1].value == "Sân chơi thiếu nhi")
     assert [first[i].value for i in (2, 3, 6, 7, 8, 11, 12)] == [
-        "8 - Thôn, tổ dân phố điển hình tiên tiến", "Tập thể", 2021, "Duy trì, phát huy",
-        "Giới thiệu, nhân rộng", "Tốt", 3]
+        "8 - Thôn, tổ dân phố điển hình tiên tiến",
+        "Tập thể",
+        2021,
+        "Duy trì, phát huy",
+        "Giới thiệu, nhân rộng",
+        "Tốt",
+        3,
+    ]
     assert first[-1].protection.locked and not first[1].protection.locked
     assert sheet.data_validations.dataValidation  # the dropdowns are still there
 
     content = {"Nội dung, cách làm": "Cách làm kỳ này."}
-    _fill(path, {
-        c25["Dân vận khéo"]: {**content, "Giai đoạn": "Biểu dương, tôn vinh",
-                              "Số nơi nhân rộng": 2},
-        c25["Khuyến học"]: {**content, "Tên mô hình, điển hình": "Khuyến học, khuyến tài"},
-        c25["Sân chơi thiếu nhi"]: content,
-    }, clear=[c25["Đường hoa"]], new=[{
-        "Tên mô hình, điển hình": "Tủ sách dòng họ", "Lĩnh vực": 10, "Đối tượng": "Tập thể",
-        "Tập thể, cá nhân thực hiện": "Dòng họ Nguyễn", "Năm xây dựng": 2026,
-        "Tình trạng": "Đăng ký mới", "Giai đoạn": "Phát hiện, bồi dưỡng", **content}])
+    _fill(
+        path,
+        {
+            c25["Dân vận khéo"]: {**content, "Giai đoạn": "Biểu dương, tôn vinh", "Số nơi nhân rộng": 2},
+            c25["Khuyến học"]: {**content, "Tên mô hình, điển hình": "Khuyến học, khuyến tài"},
+            c25["Sân chơi thiếu nhi"]: content,
+        },
+        clear=[c25["Đường hoa"]],
+        new=[
+            {
+                "Tên mô hình, điển hình": "Tủ sách dòng họ",
+                "Lĩnh vực": 10,
+                "Đối tượng": "Tập thể",
+                "Tập thể, cá nhân thực hiện": "Dòng họ Nguyễn",
+                "Năm xây dựng": 2026,
+                "Tình trạng": "Đăng ký mới",
+                "Giai đoạn": "Phát hiện, bồi dưỡng",
+                **content,
+            }
+        ],
+    )
     box = tmp_path / "inbox-2026"
     box.mkdir()
     (box / "cam-lam.xlsx").write_bytes(path.read_bytes())
@@ -363,9 +494,17 @@ def test_prefilled_round_trip(tmp_path, capsys):
     assert summary["rows"]["rejected"] == 0
     block = summary["continuity"]
     assert {k: v for k, v in block.items() if k != "by_unit"} == {
-        "against": {"year": 2025, "period": "annual"}, "matched": 3, "new": 1, "dropped": 1,
-        "not_reported": 1, "advanced": 1, "regressed": 0, "replications_change": 1,
-        "claimed_continuing_unmatched": 0, "claimed_new_matched": 0}
+        "against": {"year": 2025, "period": "annual"},
+        "matched": 3,
+        "new": 1,
+        "dropped": 1,
+        "not_reported": 1,
+        "advanced": 1,
+        "regressed": 0,
+        "replications_change": 1,
+        "claimed_continuing_unmatched": 0,
+        "claimed_new_matched": 0,
+    }
     c26 = codes_of(outbox, 2026)
     assert c26["Khuyến học, khuyến tài"] == c25["Khuyến học"]
     assert c26["Dân vận khéo"] == c25["Dân vận khéo"]
@@ -381,15 +520,27 @@ def test_remind_attaches_the_prefilled_workbook(three_years, tmp_path):
     outbox, _, _ = three_years
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert main(["remind", "--inbox", str(empty), "--outbox", str(outbox), "--year", "2027",
-                 "--report-date", "01/12/2027"]) == 0
-    message = email.message_from_bytes(
-        (outbox / "2027" / "nhac-nho" / "cam-lam.eml").read_bytes())
+    assert (
+        main(
+            [
+                "remind",
+                "--inbox",
+                str(empty),
+                "--outbox",
+                str(outbox),
+                "--year",
+                "2027",
+                "--report-date",
+                "01/12/2027",
+            ]
+        )
+        == 0
+    )
+    message = email.message_from_bytes((outbox / "2027" / "nhac-nho" / "cam-lam.eml").read_bytes())
     attached = next(p for p in message.walk() if p.get_filename())
     path = tmp_path / "bieu-mau.xlsx"
     path.write_bytes(attached.get_payload(decode=True))
-    names = [r[1].value for r in openpyxl.load_workbook(path)["Danh sách"].iter_rows(min_row=6)
-             if r[1].value]
+    names = [r[1].value for r in openpyxl.load_workbook(path)["Danh sách"].iter_rows(min_row=6) if r[1].value]
     assert sorted(names) == ["Bếp ăn tình thương", "Dân vận khéo ở thôn", "Nhà văn hóa sạch đẹp"]
 
 
@@ -407,20 +558,37 @@ from aggregator.register import Entry, History  # noqa: E402
 UNITS = ["a", "b", "c"]
 NAMES = ["x", "y", "z", "w"]
 STAGES = ["discovered", "replicated", "honoured"]
-entries = st.lists(st.tuples(st.sampled_from(UNITS), st.integers(1, 2), st.sampled_from(NAMES),
-                             st.sampled_from(STAGES), st.none() | st.integers(0, 5)),
-                   max_size=12, unique_by=lambda t: t[:3])
-choices = st.lists(st.tuples(st.sampled_from(["code", "key", "fresh"]), st.integers(0, 20),
-                             st.sampled_from(UNITS), st.sampled_from(STAGES),
-                             st.none() | st.integers(0, 5), st.sampled_from(["new", "continuing"])),
-                   max_size=15)
+entries = st.lists(
+    st.tuples(
+        st.sampled_from(UNITS),
+        st.integers(1, 2),
+        st.sampled_from(NAMES),
+        st.sampled_from(STAGES),
+        st.none() | st.integers(0, 5),
+    ),
+    max_size=12,
+    unique_by=lambda t: t[:3],
+)
+choices = st.lists(
+    st.tuples(
+        st.sampled_from(["code", "key", "fresh"]),
+        st.integers(0, 20),
+        st.sampled_from(UNITS),
+        st.sampled_from(STAGES),
+        st.none() | st.integers(0, 5),
+        st.sampled_from(["new", "continuing"]),
+    ),
+    max_size=15,
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(entries, choices, st.sets(st.sampled_from(UNITS)))
 def test_continuity_identities(before, now, reporting):
-    compared = [Entry(2025, "annual", f"{u}-{i}", u, f, n, n, "continuing", s, r, 2020)
-                for i, (u, f, n, s, r) in enumerate(before)]
+    compared = [
+        Entry(2025, "annual", f"{u}-{i}", u, f, n, n, "continuing", s, r, 2020)
+        for i, (u, f, n, s, r) in enumerate(before)
+    ]
     history = History(2026, "annual", compared=compared)
     rows, used = [], set()
     for n, (how, pick, unit, stage, places, status) in enumerate(now):
@@ -430,19 +598,45 @@ def test_continuity_identities(before, now, reporting):
                 continue
             used.add(entry.code)
             code = entry.code if how == "code" else f"new-{n}"
-            rows.append({"unit": entry.unit, "model_code": code, "field": entry.field,
-                         "name": entry.name if how == "key" else f"renamed {n}",
-                         "status": status, "stage": stage, "replications": places})
+            rows.append(
+                {
+                    "unit": entry.unit,
+                    "model_code": code,
+                    "field": entry.field,
+                    "name": entry.name if how == "key" else f"renamed {n}",
+                    "status": status,
+                    "stage": stage,
+                    "replications": places,
+                }
+            )
         elif unit in reporting:
             # a new model, perhaps of an earlier model's name: matched at most once
-            rows.append({"unit": unit, "model_code": f"new-{n}", "field": 1 + pick % 2,
-                         "name": NAMES[pick % len(NAMES)],
-                         "status": status, "stage": stage, "replications": places})
-    statuses = [UnitStatus(u, u, "g", 3, "on_time" if u in reporting else "missing",
-                           used=SimpleNamespace(status="accepted", rows=[
-                               {**r, "accepted": True} for r in rows if r["unit"] == u])
-                           if u in reporting else None)
-                for u in UNITS]
+            rows.append(
+                {
+                    "unit": unit,
+                    "model_code": f"new-{n}",
+                    "field": 1 + pick % 2,
+                    "name": NAMES[pick % len(NAMES)],
+                    "status": status,
+                    "stage": stage,
+                    "replications": places,
+                }
+            )
+    statuses = [
+        UnitStatus(
+            u,
+            u,
+            "g",
+            3,
+            "on_time" if u in reporting else "missing",
+            used=SimpleNamespace(
+                status="accepted", rows=[{**r, "accepted": True} for r in rows if r["unit"] == u]
+            )
+            if u in reporting
+            else None,
+        )
+        for u in UNITS
+    ]
     block = compare(statuses, history).summary
     assert block["matched"] + block["new"] == len(rows)
     assert block["matched"] + block["dropped"] + block["not_reported"] == len(compared)
@@ -482,12 +676,23 @@ def test_a_run_refuses_while_another_holds_the_outbox(three_years, tmp_path, cap
     outbox, _, _ = three_years
     before = register.dump(outbox / register.DB_NAME)
     (outbox / ".dang-chay.lock").write_text(str(os.getppid()))
-    assert main(["--inbox", str(tmp_path / "inbox-2025"), "--outbox", str(outbox),
-                 "--year", "2025", "--report-date", "15/12/2025"]) == 1
+    assert (
+        main(
+            [
+                "--inbox",
+                str(tmp_path / "inbox-2025"),
+                "--outbox",
+                str(outbox),
+                "--year",
+                "2025",
+                "--report-date",
+                "15/12/2025",
+            ]
+        )
+        == 1
+    )
     assert "Đang có một lần chạy khác" in capsys.readouterr().err
     assert register.dump(outbox / register.DB_NAME) == before
-
-
 
 
 @pytest.mark.skipif(not SOFFICE, reason="LibreOffice (installed by .ci/run)")
@@ -500,23 +705,27 @@ def test_prefilled_workbook_and_report_open_in_libreoffice(three_years, tmp_path
     assert main(["template", "--outbox", str(outbox), "--year", "2027"]) == 0
     source = outbox / "templates" / "bieu-mau-cam-lam.xlsx"
     out = tmp_path / "lo"
-    for target, path in (("xlsx:Calc MS Excel 2007 XML", source),
-                         ("pdf", outbox / "2026" / "bao-cao-tong-hop.docx")):
+    for target, path in (
+        ("xlsx:Calc MS Excel 2007 XML", source),
+        ("pdf", outbox / "2026" / "bao-cao-tong-hop.docx"),
+    ):
         convert(path, target, out, tmp_path / "u")
     sheet = openpyxl.load_workbook(out / source.name)["Danh sách"]
     header = [c.value for c in sheet[5]]
     column = header.index("Mã mô hình")
     rows = [r for r in sheet.iter_rows(min_row=6, max_row=8)]
     assert sorted(r[column].value for r in rows) == sorted(
-        c26[n] for n in ("Dân vận khéo ở thôn", "Bếp ăn tình thương", "Nhà văn hóa sạch đẹp"))
+        c26[n] for n in ("Dân vận khéo ở thôn", "Bếp ăn tình thương", "Nhà văn hóa sạch đẹp")
+    )
     assert sheet.protection.sheet
     assert all(r[column].protection.locked and not r[1].protection.locked for r in rows)
     kinds = {v.type for v in sheet.data_validations.dataValidation}
     assert "list" in kinds and len(sheet.data_validations.dataValidation) >= 6
     pdftotext = __import__("shutil").which("pdftotext")
     if pdftotext:
-        text = subprocess.run([pdftotext, str(out / "bao-cao-tong-hop.pdf"), "-"],
-                              capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            [pdftotext, str(out / "bao-cao-tong-hop.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout
         assert "qua các kỳ báo cáo" in text and "Khuyến học, khuyến tài" in text
 
 
@@ -527,15 +736,25 @@ def test_annual_compares_with_last_annual_past_a_half_year(tmp_path):
     run(inbox_2024(tmp_path), outbox, 2024)
     c24 = codes_of(outbox, 2024)
     box = tmp_path / "h25"
-    workbook(box / "cam-lam.xlsx", [
-        model("Dân vận khéo ở thôn", 1, year=2023, stage="Biểu dương, tôn vinh", places=9)],
-        year=2025, period="6 tháng", report_date="01/06/2025")
+    workbook(
+        box / "cam-lam.xlsx",
+        [model("Dân vận khéo ở thôn", 1, year=2023, stage="Biểu dương, tôn vinh", places=9)],
+        year=2025,
+        period="6 tháng",
+        report_date="01/06/2025",
+    )
     run(box, outbox, 2025, "--period", "half_year")
     second = run(inbox_2025(tmp_path, c24["Khuyến học"]), outbox, 2025)
     block = second["continuity"]
-    assert (block["matched"], block["new"], block["dropped"], block["not_reported"],
-            block["advanced"], block["regressed"], block["replications_change"]) == \
-        (2, 1, 1, 2, 2, 0, 2)
+    assert (
+        block["matched"],
+        block["new"],
+        block["dropped"],
+        block["not_reported"],
+        block["advanced"],
+        block["regressed"],
+        block["replications_change"],
+    ) == (2, 1, 1, 2, 2, 0, 2)
     # the warnings look at the latest record: the half-year's
     assert ("stage_backwards", "Giới thiệu, nhân rộng") in problems_of(outbox, 2025)
 
@@ -546,20 +765,27 @@ def test_the_register_opens_in_the_sqlite3_program(three_years):
 
     outbox, _, (_, _, c26) = three_years
     shown = subprocess.run(
-        ["sqlite3", "-readonly", str(outbox / register.DB_NAME),
-         "SELECT year, count(*) FROM models GROUP BY year ORDER BY year;",
-         f"SELECT group_concat(year) FROM models WHERE code = '{c26['Dân vận khéo ở thôn']}';",
-         ".schema periods"],
-        capture_output=True, text=True, check=True).stdout
+        [
+            "sqlite3",
+            "-readonly",
+            str(outbox / register.DB_NAME),
+            "SELECT year, count(*) FROM models GROUP BY year ORDER BY year;",
+            f"SELECT group_concat(year) FROM models WHERE code = '{c26['Dân vận khéo ở thôn']}';",
+            ".schema periods",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert shown.splitlines()[:4] == ["2024|5", "2025|3", "2026|4", "2024,2025,2026"]
     assert "-- the folder in outbox/: 2025 or 2025-6-thang" in shown  # documented columns
 
 
-def test_a_damaged_period_file_is_left_out_and_runs_go_on(three_years, tmp_path, caplog,
-                                                          capsys):
+def test_a_damaged_period_file_is_left_out_and_runs_go_on(three_years, tmp_path, caplog, capsys):
     outbox, _, (_, c25, _) = three_years
-    (outbox / "2024" / register.PERIOD_FILE).write_text('{"format": 1, "columns": []}\n[1, 2\n',
-                                                        encoding="utf-8")
+    (outbox / "2024" / register.PERIOD_FILE).write_text(
+        '{"format": 1, "columns": []}\n[1, 2\n', encoding="utf-8"
+    )
     assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
     assert "Bỏ qua" in caplog.text
     assert "từ 2 kỳ báo cáo: 2025, 2026." in capsys.readouterr().out  # what it holds
@@ -574,14 +800,21 @@ def test_a_damaged_period_file_is_left_out_and_runs_go_on(three_years, tmp_path,
 
 def test_a_model_whose_row_is_rejected_is_not_asked_about_as_not_reported(tmp_path):
     outbox = tmp_path / "outbox"
-    workbook(tmp_path / "in-2025" / "cam-lam.xlsx", [model("Bếp ăn tình thương", 10),
-                                                     model("Khuyến học", 5)],
-             year=2025, report_date="01/12/2025")
+    workbook(
+        tmp_path / "in-2025" / "cam-lam.xlsx",
+        [model("Bếp ăn tình thương", 10), model("Khuyến học", 5)],
+        year=2025,
+        report_date="01/12/2025",
+    )
     run(tmp_path / "in-2025", outbox, 2025)
-    workbook(tmp_path / "in-2026" / "cam-lam.xlsx", [
-        model("Bếp ăn tình thương", 10),
-        model("Khuyến học", 5, **{"Nội dung, cách làm": ""}),  # there, rejected for its own reason
-    ], report_date="01/12/2026")
+    workbook(
+        tmp_path / "in-2026" / "cam-lam.xlsx",
+        [
+            model("Bếp ăn tình thương", 10),
+            model("Khuyến học", 5, **{"Nội dung, cách làm": ""}),  # there, rejected for its own reason
+        ],
+        report_date="01/12/2026",
+    )
     summary = run(tmp_path / "in-2026", outbox, 2026)
     found = problems_of(outbox, 2026)
     assert ("required_missing", "") in found
@@ -592,25 +825,40 @@ def test_a_model_whose_row_is_rejected_is_not_asked_about_as_not_reported(tmp_pa
 
 def test_continuing_is_not_questioned_for_a_unit_the_register_has_never_seen(tmp_path):
     outbox = tmp_path / "outbox"
-    workbook(tmp_path / "in-2025" / "cam-lam.xlsx", [model("Bếp ăn tình thương", 10)],
-             year=2025, report_date="01/12/2025")
+    workbook(
+        tmp_path / "in-2025" / "cam-lam.xlsx",
+        [model("Bếp ăn tình thương", 10)],
+        year=2025,
+        report_date="01/12/2025",
+    )
     run(tmp_path / "in-2025", outbox, 2025)
     box = tmp_path / "in-2026"
-    workbook(box / "cam-lam.xlsx", [model("Bếp ăn tình thương", 10), model("Nhà văn hóa", 8)],
-             report_date="01/12/2026")
-    workbook(box / "ldld.xlsx", [model("Sáng kiến công nhân", 2, "Cá nhân")], code="ldld",
-             name=None, report_date="01/12/2026")
+    workbook(
+        box / "cam-lam.xlsx",
+        [model("Bếp ăn tình thương", 10), model("Nhà văn hóa", 8)],
+        report_date="01/12/2026",
+    )
+    workbook(
+        box / "ldld.xlsx",
+        [model("Sáng kiến công nhân", 2, "Cá nhân")],
+        code="ldld",
+        name=None,
+        report_date="01/12/2026",
+    )
     summary = run(box, outbox, 2026)
-    questioned = [f["path"] for f in json.loads(
-        (outbox / "2026" / "manifest.json").read_text(encoding="utf-8"))["files"]
-        if any(p["code"] == "continuing_unmatched" for p in f["problems"])]
+    questioned = [
+        f["path"]
+        for f in json.loads((outbox / "2026" / "manifest.json").read_text(encoding="utf-8"))["files"]
+        if any(p["code"] == "continuing_unmatched" for p in f["problems"])
+    ]
     assert questioned == ["cam-lam.xlsx"]  # ldld has no earlier record to continue
     assert summary["continuity"]["claimed_continuing_unmatched"] == 2  # the contract's count
 
 
 def _listing(folder: Path) -> dict[str, tuple[int, int]]:
-    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in folder.rglob("*")}
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")
+    }
 
 
 def test_check_applies_the_register_as_the_run_does(tmp_path, capsys):
@@ -621,13 +869,31 @@ def test_check_applies_the_register_as_the_run_does(tmp_path, capsys):
     c24 = codes_of(outbox, 2024)
     run(inbox_2025(tmp_path, c24["Khuyến học"]), outbox, 2025)
     c25 = codes_of(outbox, 2025)
-    path = workbook(tmp_path / "inbox-2026" / "cam-lam.xlsx", [
-        model("Dân vận khéo ở thôn", 1, year=2023, stage="Phát hiện, bồi dưỡng", places=3,
-              **{CODE: c25["Dân vận  khéo ở thôn"]}),                     # stage lowered
-        model("Bếp ăn tình thương", 10, year=2025, stage="Phát hiện, bồi dưỡng", places=0,
-              **{CODE: c25["Bếp ăn tình thương"]}),
-        model("Mượn mã", 5, year=2022, places=2, **{CODE: c24["Sáng kiến công nhân"]}),  # ldld's
-    ], year=2026, report_date="01/12/2026", headers=WITH_CODE)
+    path = workbook(
+        tmp_path / "inbox-2026" / "cam-lam.xlsx",
+        [
+            model(
+                "Dân vận khéo ở thôn",
+                1,
+                year=2023,
+                stage="Phát hiện, bồi dưỡng",
+                places=3,
+                **{CODE: c25["Dân vận  khéo ở thôn"]},
+            ),  # stage lowered
+            model(
+                "Bếp ăn tình thương",
+                10,
+                year=2025,
+                stage="Phát hiện, bồi dưỡng",
+                places=0,
+                **{CODE: c25["Bếp ăn tình thương"]},
+            ),
+            model("Mượn mã", 5, year=2022, places=2, **{CODE: c24["Sáng kiến công nhân"]}),  # ldld's
+        ],
+        year=2026,
+        report_date="01/12/2026",
+        headers=WITH_CODE,
+    )
     before = register.dump(outbox / register.DB_NAME), _listing(outbox)
 
     capsys.readouterr()
@@ -644,20 +910,20 @@ def test_check_applies_the_register_as_the_run_does(tmp_path, capsys):
     summary = run(path.parent, outbox, 2026)
     manifest = json.loads((outbox / "2026" / "manifest.json").read_text(encoding="utf-8"))
     [used] = manifest["files"]
-    assert [(k, used[k]) for k in ("rows_read", "rows_valid", "rows_invalid")] == \
-        [(k, checked[k]) for k in ("rows_read", "rows_valid", "rows_invalid")]
-    assert [(p["code"], p["value"], p["cell"]) for p in used["problems"]] == \
-        [(p["code"], p["value"], p["cell"]) for p in checked["problems"]]
+    assert [(k, used[k]) for k in ("rows_read", "rows_valid", "rows_invalid")] == [
+        (k, checked[k]) for k in ("rows_read", "rows_valid", "rows_invalid")
+    ]
+    assert [(p["code"], p["value"], p["cell"]) for p in used["problems"]] == [
+        (p["code"], p["value"], p["cell"]) for p in checked["problems"]
+    ]
     assert summary["rows"]["rejected"] == 1
 
     # no register at hand: as before, codes taken as typed and nothing compared
     capsys.readouterr()
-    assert main(["check", "--json", "--year", "2026", "--outbox", str(tmp_path / "none"),
-                 str(path)]) == 0
+    assert main(["check", "--json", "--year", "2026", "--outbox", str(tmp_path / "none"), str(path)]) == 0
     [alone] = json.loads(capsys.readouterr().out)
     assert alone["rows_invalid"] == 0
-    assert not {p["code"] for p in alone["problems"]} & {"model_code_other_unit",
-                                                         "stage_backwards"}
+    assert not {p["code"] for p in alone["problems"]} & {"model_code_other_unit", "stage_backwards"}
     assert not (tmp_path / "none").exists()
 
 
@@ -665,8 +931,7 @@ def test_check_with_a_damaged_register_says_so_and_checks_alone(tmp_path, capsys
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     (outbox / register.DB_NAME).write_bytes(b"not a register")
-    path = workbook(tmp_path / "cam-lam.xlsx", [model(**{CODE: "ldld-aaaaaa"})],
-                    headers=WITH_CODE)
+    path = workbook(tmp_path / "cam-lam.xlsx", [model(**{CODE: "ldld-aaaaaa"})], headers=WITH_CODE)
     assert main(["check", "--year", "2026", "--outbox", str(outbox), str(path)]) == 0
     said = capsys.readouterr()
     assert "1 hợp lệ, 0 có lỗi" in said.out
@@ -684,6 +949,7 @@ def test_the_trend_of_a_rerun_period_stops_at_its_year(three_years):
 def test_a_period_file_copied_into_another_periods_folder_is_left_out(three_years, capsys):
     outbox, _, _ = three_years
     (outbox / "2024" / register.PERIOD_FILE).write_bytes(
-        (outbox / "2025" / register.PERIOD_FILE).read_bytes())
+        (outbox / "2025" / register.PERIOD_FILE).read_bytes()
+    )
     assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
     assert "từ 2 kỳ báo cáo: 2025, 2026." in capsys.readouterr().out

@@ -21,8 +21,10 @@ PDFTOTEXT = shutil.which("pdftotext")
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    assert main(["--inbox", str(SAMPLE), "--outbox", str(out), "--year", "2026",
-                 "--report-date", "15/12/2026"]) == 0
+    assert (
+        main(["--inbox", str(SAMPLE), "--outbox", str(out), "--year", "2026", "--report-date", "15/12/2026"])
+        == 0
+    )
     folder = out / "2026"
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     return folder, summary
@@ -46,18 +48,28 @@ def html_text(path):
 def expected_lines(summary):
     t = summary["totals"]
     return [
-        "TỈNH ỦY KHÁNH HÒA", "BAN TUYÊN GIÁO VÀ DÂN VẬN", "Số …-BC/BTGDVTU",
-        "ĐẢNG CỘNG SẢN VIỆT NAM", "Khánh Hòa, ngày 15 tháng 12 năm 2026", "BÁO CÁO",
-        "K/T TRƯỞNG BAN", "PHÓ TRƯỞNG BAN", "Nơi nhận:", "Lưu Văn phòng Ban",
+        "TỈNH ỦY KHÁNH HÒA",
+        "BAN TUYÊN GIÁO VÀ DÂN VẬN",
+        "Số …-BC/BTGDVTU",
+        "ĐẢNG CỘNG SẢN VIỆT NAM",
+        "Khánh Hòa, ngày 15 tháng 12 năm 2026",
+        "BÁO CÁO",
+        "K/T TRƯỞNG BAN",
+        "PHÓ TRƯỞNG BAN",
+        "Nơi nhận:",
+        "Lưu Văn phòng Ban",
         f"Có {t['units_expected']} đơn vị phải báo cáo",
         f"{t['units_on_time']} đơn vị gửi đúng hạn",
         f"đã xây dựng và nhân rộng {t['models']} mô hình",
         f"trong đó {t['by_subject']['collective']} tập thể, {t['by_subject']['individual']} cá nhân, "
         f"{t['by_subject']['household']} hộ gia đình",
-        f"Đăng ký mới {t['new']} mô hình", f"duy trì, phát huy {t['continuing']}",
-        f"nhân rộng tại {t['replications']} nơi", f"{t['rewarded']} mô hình, điển hình được khen",
+        f"Đăng ký mới {t['new']} mô hình",
+        f"duy trì, phát huy {t['continuing']}",
+        f"nhân rộng tại {t['replications']} nơi",
+        f"{t['rewarded']} mô hình, điển hình được khen",
         f"{t['publicised']} mô hình, điển hình đã được tuyên truyền",
-        "Huyện ủy Diên Khánh (ngày 08/12/2026)", "Huyện ủy Khánh Sơn",
+        "Huyện ủy Diên Khánh (ngày 08/12/2026)",
+        "Huyện ủy Khánh Sơn",
     ]
 
 
@@ -95,8 +107,11 @@ def test_word_report_is_a4_with_the_chart_and_the_appendices(run):
 def test_word_appendix_1_has_a_column_per_field_and_its_widths(run):
     folder, summary = run
     document = docx.Document(str(folder / "bao-cao-tong-hop.docx"))
-    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Đơn vị"
-                 and t.rows[0].cells[-1].text == "Tổng")
+    table = next(
+        t
+        for t in document.tables
+        if t.rows[0].cells[0].text == "Đơn vị" and t.rows[0].cells[-1].text == "Tổng"
+    )
     fields = [str(f["code"]) for f in summary["fields"]]
     assert [c.text for c in table.rows[0].cells] == ["Đơn vị", *fields, "Tổng"]
     for unit, row in zip(summary["units"], table.rows[1:], strict=False):
@@ -116,10 +131,14 @@ def test_word_appendix_1_has_a_column_per_field_and_its_widths(run):
 def test_word_report_opens_in_libreoffice(run, tmp_path):
     folder, summary = run
     pdf = convert(folder / "bao-cao-tong-hop.docx", "pdf", tmp_path, tmp_path / "u")
-    text = normal(subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True,
-                                 check=True).stdout)
-    for line in ("ĐẢNG CỘNG SẢN VIỆT NAM", "BAN TUYÊN GIÁO VÀ DÂN VẬN",
-                 f"đã xây dựng và nhân rộng {summary['totals']['models']} mô hình"):
+    text = normal(
+        subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    )
+    for line in (
+        "ĐẢNG CỘNG SẢN VIỆT NAM",
+        "BAN TUYÊN GIÁO VÀ DÂN VẬN",
+        f"đã xây dựng và nhân rộng {summary['totals']['models']} mô hình",
+    ):
         assert line in text, line
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     assert "(A4)" in info and int(re.search(r"Pages:\s+(\d+)", info).group(1)) > 3
@@ -129,14 +148,29 @@ def test_word_report_opens_in_libreoffice(run, tmp_path):
 def test_html_report_prints_to_a_multi_page_a4_pdf(run, tmp_path):
     folder, summary = run
     pdf = tmp_path / "report.pdf"
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
-                    f"--print-to-pdf={pdf}", (folder / "bao-cao-tong-hop.html").as_uri()],
-                   check=True, capture_output=True, timeout=240)
-    text = normal(subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True,
-                                 check=True).stdout)
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            (folder / "bao-cao-tong-hop.html").as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    text = normal(
+        subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    )
     for line in expected_lines(summary)[:12]:
         assert line in text, line
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
@@ -148,15 +182,29 @@ def test_a_sentence_changed_in_the_templates_shows_in_both_reports(tmp_path):
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
     html = templates / "report.html.j2"
-    html.write_text(html.read_text(encoding="utf-8").replace(
-        "tổng hợp\nkết quả", "xin báo cáo kết quả"), encoding="utf-8")
+    html.write_text(
+        html.read_text(encoding="utf-8").replace("tổng hợp\nkết quả", "xin báo cáo kết quả"), encoding="utf-8"
+    )
     document = docx.Document(str(templates / "report.docx"))
     for paragraph in document.paragraphs:
         for run_ in paragraph.runs:
             run_.text = run_.text.replace("tổng hợp kết quả", "xin báo cáo kết quả")
     document.save(str(templates / "report.docx"))
-    assert main(["--inbox", str(SAMPLE), "--outbox", str(tmp_path / "out"), "--year", "2026",
-                 "--templates", str(templates)]) == 0
+    assert (
+        main(
+            [
+                "--inbox",
+                str(SAMPLE),
+                "--outbox",
+                str(tmp_path / "out"),
+                "--year",
+                "2026",
+                "--templates",
+                str(templates),
+            ]
+        )
+        == 0
+    )
     folder = tmp_path / "out" / "2026"
     assert "xin báo cáo kết quả năm 2026" in html_text(folder / "bao-cao-tong-hop.html")
     assert "xin báo cáo kết quả năm 2026" in docx_text(folder / "bao-cao-tong-hop.docx")
@@ -167,11 +215,23 @@ def test_half_year_report_is_titled_as_such(tmp_path):
 
     inbox = tmp_path / "inbox"
     workbook(inbox / "a.xlsx", [model()], period="6 tháng", report_date="02/06/2026")
-    assert main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--year", "2026",
-                 "--period", "half_year"]) == 0
+    assert (
+        main(
+            [
+                "--inbox",
+                str(inbox),
+                "--outbox",
+                str(tmp_path / "out"),
+                "--year",
+                "2026",
+                "--period",
+                "half_year",
+            ]
+        )
+        == 0
+    )
     folder = tmp_path / "out" / "2026-6-thang"
-    for text in (html_text(folder / "bao-cao-tong-hop.html"),
-                 docx_text(folder / "bao-cao-tong-hop.docx")):
+    for text in (html_text(folder / "bao-cao-tong-hop.html"), docx_text(folder / "bao-cao-tong-hop.docx")):
         assert "Sơ kết 6 tháng đầu năm 2026" in text and "kết quả 6 tháng đầu năm 2026" in text
 
 
@@ -179,9 +239,16 @@ def test_unit_text_in_word_is_escaped(tmp_path):
     from builders import model, workbook
 
     inbox = tmp_path / "inbox"
-    workbook(inbox / "a.xlsx", [model("<w:p>&amp; {{ 7*7 }}", stage="Biểu dương, tôn vinh",
-                                      **{"Hình thức khen thưởng": "Bằng khen",
-                                         "Số, ngày quyết định khen thưởng": "QĐ 1"})])
+    workbook(
+        inbox / "a.xlsx",
+        [
+            model(
+                "<w:p>&amp; {{ 7*7 }}",
+                stage="Biểu dương, tôn vinh",
+                **{"Hình thức khen thưởng": "Bằng khen", "Số, ngày quyết định khen thưởng": "QĐ 1"},
+            )
+        ],
+    )
     assert main(["--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--year", "2026"]) == 0
     text = docx_text(tmp_path / "out" / "2026" / "bao-cao-tong-hop.docx")
     # printed literally: neither XML nor a template expression (hashes elsewhere may hold "49")
@@ -195,13 +262,23 @@ def test_voices_are_grouped_and_last_year_is_compared(tmp_path):
     inbox = tmp_path / "inbox"
     workbook(inbox / "a.xlsx", [model("A"), model("B", 5)], report_date="02/12/2025", year=2025)
     assert main(["--inbox", str(inbox), "--outbox", str(out), "--year", "2025"]) == 0
-    workbook(inbox / "a.xlsx", [model("A"), model("B", 5), model("C", 5)],
-             assessment={"Khó khăn, vướng mắc": "Thiếu kinh phí."})
-    workbook(inbox / "b.xlsx", [model("D", 2)], code="ldld", name=None,
-             assessment={"Khó khăn, vướng mắc": "Ít người tham gia."})
+    workbook(
+        inbox / "a.xlsx",
+        [model("A"), model("B", 5), model("C", 5)],
+        assessment={"Khó khăn, vướng mắc": "Thiếu kinh phí."},
+    )
+    workbook(
+        inbox / "b.xlsx",
+        [model("D", 2)],
+        code="ldld",
+        name=None,
+        assessment={"Khó khăn, vướng mắc": "Ít người tham gia."},
+    )
     assert main(["--inbox", str(inbox), "--outbox", str(out), "--year", "2026"]) == 0
-    for text in (html_text(out / "2026" / "bao-cao-tong-hop.html"),
-                 normal(docx_text(out / "2026" / "bao-cao-tong-hop.docx"))):
+    for text in (
+        html_text(out / "2026" / "bao-cao-tong-hop.html"),
+        normal(docx_text(out / "2026" / "bao-cao-tong-hop.docx")),
+    ):
         assert "So với năm 2025 (2 mô hình, điển hình), tổng số tăng 2" in text
         assert "lĩnh vực 2: +1; lĩnh vực 3: 0" in text and "lĩnh vực 5: +1" in text
         first = text.index("Các huyện ủy, thị ủy, thành ủy")
@@ -214,20 +291,30 @@ def test_the_same_statement_is_given_once_with_the_units_that_made_it(tmp_path):
     from builders import model, workbook
 
     inbox, out = tmp_path / "inbox", tmp_path / "out"
-    said = {"cam-lam": "Kinh phí hỗ trợ còn hạn chế.\n- Ít báo chí đưa tin.",
-            "van-ninh": "kinh phí hỗ trợ còn hạn chế",          # the same, in other case
-            "cong-an": "Kinh phí hỗ trợ còn hạn chê.",          # a letter off
-            "ldld": "Đoàn viên ít tham gia."}                  # its own
+    said = {
+        "cam-lam": "Kinh phí hỗ trợ còn hạn chế.\n- Ít báo chí đưa tin.",
+        "van-ninh": "kinh phí hỗ trợ còn hạn chế",  # the same, in other case
+        "cong-an": "Kinh phí hỗ trợ còn hạn chê.",  # a letter off
+        "ldld": "Đoàn viên ít tham gia.",
+    }  # its own
     for code, text in said.items():
-        workbook(inbox / f"{code}.xlsx", [model("A")], code=code, name=None,
-                 assessment={"Khó khăn, vướng mắc": text})
+        workbook(
+            inbox / f"{code}.xlsx",
+            [model("A")],
+            code=code,
+            name=None,
+            assessment={"Khó khăn, vướng mắc": text},
+        )
     assert main(["--inbox", str(inbox), "--outbox", str(out), "--year", "2026"]) == 0
-    for text in (html_text(out / "2026" / "bao-cao-tong-hop.html"),
-                 normal(docx_text(out / "2026" / "bao-cao-tong-hop.docx"))):
-        section = text[text.index("III. KHÓ KHĂN"):text.index("IV. ĐỀ XUẤT")]
+    for text in (
+        html_text(out / "2026" / "bao-cao-tong-hop.html"),
+        normal(docx_text(out / "2026" / "bao-cao-tong-hop.docx")),
+    ):
+        section = text[text.index("III. KHÓ KHĂN") : text.index("IV. ĐỀ XUẤT")]
         assert section.count("hỗ trợ còn hạn") == 1
-        assert ("- Kinh phí hỗ trợ còn hạn chế. (Huyện ủy Vạn Ninh, Huyện ủy Cam Lâm, "
-                "Đảng ủy Công an tỉnh)") in section
+        assert (
+            "- Kinh phí hỗ trợ còn hạn chế. (Huyện ủy Vạn Ninh, Huyện ủy Cam Lâm, Đảng ủy Công an tỉnh)"
+        ) in section
         assert "- Ít báo chí đưa tin. (Huyện ủy Cam Lâm)" in section
         assert "- Đoàn viên ít tham gia. (Liên đoàn Lao động tỉnh)" in section
         assert "Huyện ủy Cam Lâm:" not in section
@@ -239,27 +326,42 @@ def test_beyond_the_limits_reports_point_to_the_master_workbook_and_chart_the_to
     schemas = tmp_path / "schemas"
     shutil.copytree(ROOT / "schemas", schemas)
     path = schemas / "report.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("list_limit: 2000", "list_limit: 1")
-                    .replace("chart_units_limit: 40", "chart_units_limit: 2"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        .replace("list_limit: 2000", "list_limit: 1")
+        .replace("chart_units_limit: 40", "chart_units_limit: 2"),
+        encoding="utf-8",
+    )
     workbook(tmp_path / "inbox" / "a.xlsx", [model("Mô hình A"), model("Mô hình B", 5)])
     workbook(tmp_path / "inbox" / "b.xlsx", [model("Mô hình C")], code="ldld", name=None)
-    assert main(["--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "out"),
-                 "--year", "2026", "--schemas", str(schemas)]) == 0
+    assert (
+        main(
+            [
+                "--inbox",
+                str(tmp_path / "inbox"),
+                "--outbox",
+                str(tmp_path / "out"),
+                "--year",
+                "2026",
+                "--schemas",
+                str(schemas),
+            ]
+        )
+        == 0
+    )
     folder = tmp_path / "out" / "2026"
     text = normal(docx_text(folder / "bao-cao-tong-hop.docx"))
     assert "Danh sách 3 mô hình, điển hình ở tệp tổng hợp tong-hop.xlsx" in text
-    appendix = text[text.index("Phụ lục 2"):text.index("Phụ lục 3")]
+    appendix = text[text.index("Phụ lục 2") : text.index("Phụ lục 3")]
     assert "Mô hình A" not in appendix  # no list; every unit still in the summary tables
-    assert "Biểu đồ 2. Số mô hình, điển hình theo đơn vị (2 đơn vị có nhiều mô hình, điển hình " \
-           "nhất)" in text
+    assert "Biểu đồ 2. Số mô hình, điển hình theo đơn vị (2 đơn vị có nhiều mô hình, điển hình nhất)" in text
     html = normal((folder / "bao-cao-tong-hop.html").read_text(encoding="utf-8"))
     assert "Danh sách 3 mô hình, điển hình ở tệp tổng hợp tong-hop.xlsx" in html
-    appendix = html[html.index("Phụ lục 2"):html.index("Phụ lục 3")]
+    appendix = html[html.index("Phụ lục 2") : html.index("Phụ lục 3")]
     assert "Mô hình A" not in appendix and "Huyện ủy Khánh Sơn" in html
-    assert "Biểu đồ 2. Số mô hình, điển hình theo đơn vị (2 đơn vị có nhiều mô hình, điển hình " \
-           "nhất)" in html
-    chart = html[html.index('aria-label="Số mô hình, điển hình theo đơn vị'):]
-    chart = chart[:chart.index("</svg>")]
+    assert "Biểu đồ 2. Số mô hình, điển hình theo đơn vị (2 đơn vị có nhiều mô hình, điển hình nhất)" in html
+    chart = html[html.index('aria-label="Số mô hình, điển hình theo đơn vị') :]
+    chart = chart[: chart.index("</svg>")]
     assert chart.count("<rect") == 2 and "Huyện ủy Cam Lâm" in chart and "Khánh Sơn" not in chart
 
 
@@ -270,18 +372,28 @@ def test_no_staff_note_working_note_or_junk_file_in_either_report(run):
     # cover letter is one of its attachments, listed with its fate like every entry
     assert any("~$" in f["path"] for f in manifest["ignored"])
     assert not any("~$" in f["path"] for f in manifest["files"])
-    assert any("Công văn gửi kèm" in f["path"] and f["status"] == "ignored"
-               for f in manifest["files"])
-    for text in (html_text(folder / "bao-cao-tong-hop.html"),
-                 docx_text(folder / "bao-cao-tong-hop.docx")):
+    assert any("Công văn gửi kèm" in f["path"] and f["status"] == "ignored" for f in manifest["files"])
+    for text in (html_text(folder / "bao-cao-tong-hop.html"), docx_text(folder / "bao-cao-tong-hop.docx")):
         assert "~$" not in text
         assert "schemas/" not in text and "units.yaml" not in text and "chạy lại" not in text
         assert "Chọn 5 mô hình" not in text and "Đảng ủy Khu kinh tế Vân Phong" in text
 
 
-SECTIONS = ["I. TÌNH HÌNH THỰC HIỆN", "II. KẾT QUẢ XÂY DỰNG", "1. Kết quả chung", "2. Theo lĩnh vực",
-            "3. Việc thực hiện chỉ tiêu", "4. Một số mô hình", "III. KHÓ KHĂN", "IV. ĐỀ XUẤT",
-            "Nơi nhận:", "Phụ lục 1", "Phụ lục 2", "Phụ lục 3", "Phụ lục 4"]
+SECTIONS = [
+    "I. TÌNH HÌNH THỰC HIỆN",
+    "II. KẾT QUẢ XÂY DỰNG",
+    "1. Kết quả chung",
+    "2. Theo lĩnh vực",
+    "3. Việc thực hiện chỉ tiêu",
+    "4. Một số mô hình",
+    "III. KHÓ KHĂN",
+    "IV. ĐỀ XUẤT",
+    "Nơi nhận:",
+    "Phụ lục 1",
+    "Phụ lục 2",
+    "Phụ lục 3",
+    "Phụ lục 4",
+]
 
 
 def sections(text):
@@ -309,8 +421,7 @@ def html_report_text(path):
 @pytest.mark.skipif(not SOFFICE, reason="LibreOffice (installed by .ci/run)")
 def test_html_and_word_are_one_report_section_by_section(run, tmp_path):
     folder, summary = run
-    text = convert(folder / "bao-cao-tong-hop.docx", "txt:Text (encoded):UTF8", tmp_path,
-                   tmp_path / "lo")
+    text = convert(folder / "bao-cao-tong-hop.docx", "txt:Text (encoded):UTF8", tmp_path, tmp_path / "lo")
     word = sections(text.read_text(encoding="utf-8-sig"))
     html = sections(html_report_text(folder / "bao-cao-tong-hop.html"))
     for heading in SECTIONS:
@@ -318,20 +429,35 @@ def test_html_and_word_are_one_report_section_by_section(run, tmp_path):
     assert "Dòng bị loại" in word["Phụ lục 3"] and "Ngày nhận" in word["Phụ lục 4"]
     assert "1. Ban cán sự đảng UBND tỉnh (5)" in word["Phụ lục 2"]
     for heading in SECTIONS[-4:]:
-        assert "(Kèm theo Báo cáo số …-BC/BTGDVTU ngày 15/12/2026 của Ban Tuyên giáo và Dân vận " \
-               "Tỉnh ủy)" in word[heading]
+        assert (
+            "(Kèm theo Báo cáo số …-BC/BTGDVTU ngày 15/12/2026 của Ban Tuyên giáo và Dân vận "
+            "Tỉnh ủy)" in word[heading]
+        )
 
 
 @pytest.mark.skipif(not (CHROMIUM and PDFTOTEXT), reason="Chromium and poppler (installed by .ci/run)")
 def test_html_prints_as_a_document_at_chromes_default_settings(run, tmp_path):
     folder, _ = run
     pdf = tmp_path / "report.pdf"
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
-                    f"--print-to-pdf={pdf}", (folder / "bao-cao-tong-hop.html").as_uri()],
-                   check=True, capture_output=True, timeout=240)  # no --no-pdf-header-footer
-    pages = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True,
-                           text=True, check=True).stdout.split("\f")
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--print-to-pdf={pdf}",
+            (folder / "bao-cao-tong-hop.html").as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )  # no --no-pdf-header-footer
+    pages = subprocess.run(
+        [PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
     text = "\n".join(pages)
     assert "file:" not in text and "BÁO CÁO –" not in text  # Chrome's footer and header
     assert not re.search(r"\d{1,2}/\d{1,2}/\d{2},\s+\d{1,2}:\d{2}", text)  # its date and time
@@ -355,8 +481,9 @@ def test_word_keeps_headings_with_their_tables_and_hashes_narrow(run):
     assert heading.paragraph_format.keep_with_next
     files = next(t for t in document.tables if t.rows[0].cells[-1].text == "SHA-256")
     assert files.rows[1].cells[-1].paragraphs[0].style.font.name == "Courier New"
-    recipients = next(p for t in document.tables for c in t._cells for p in c.paragraphs
-                      if p.text == "Nơi nhận:")
+    recipients = next(
+        p for t in document.tables for c in t._cells for p in c.paragraphs if p.text == "Nơi nhận:"
+    )
     assert recipients.runs[0].underline and recipients.runs[0].font.size.pt == 14
     assert not recipients.runs[0].bold and not recipients.runs[0].italic
 
@@ -367,5 +494,5 @@ def test_the_word_signature_block_is_never_split_across_pages(run):
     folder, _ = run
     with zipfile.ZipFile(folder / "bao-cao-tong-hop.docx") as docx:
         xml = docx.read("word/document.xml").decode("utf-8")
-    signature_row = xml[xml.rindex("<w:tr", 0, xml.index("Nơi nhận:")):xml.index("Nơi nhận:")]
+    signature_row = xml[xml.rindex("<w:tr", 0, xml.index("Nơi nhận:")) : xml.index("Nơi nhận:")]
     assert "<w:cantSplit/>" in signature_row

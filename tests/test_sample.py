@@ -15,9 +15,11 @@ def test_sample_inbox_figures(cfg):
     assert sum(s == "on_time" for s in status.values()) == 17
     fate = {o.candidate.relative: o for o in result.outcomes}
     assert len(fate) == 24 and [e.relative for e in result.emails] == [
-        "Báo cáo mô hình điển hình năm 2026 - Tỉnh đoàn.eml"]
+        "Báo cáo mô hình điển hình năm 2026 - Tỉnh đoàn.eml"
+    ]
     assert [i.relative for i in result.ignored] == [  # an Excel lock file, never opened
-        "nha-trang/~$Thanh uy Nha Trang - bao cao mo hinh 2026 (sua lai).xlsx"]
+        "nha-trang/~$Thanh uy Nha Trang - bao cao mo hinh 2026 (sua lai).xlsx"
+    ]
     letter = fate["Báo cáo mô hình điển hình năm 2026 - Tỉnh đoàn.eml › Công văn gửi kèm.pdf"]
     assert letter.status == "ignored"
     tinh_doan = next(u for u in result.statuses if u.code == "tinh-doan")
@@ -29,8 +31,15 @@ def test_sample_inbox_figures(cfg):
     assert fate["Ninh Hoa - DS mo hinh 2026.xlsx"].unit == "ninh-hoa"
     assert fate["mttq-bao-cao-mo-hinh-2026.xls"].status == "accepted"
     assert fate["khoi-co-quan-bao-cao-mo-hinh-2026.ods"].status == "accepted"
-    rejected = sorted(p.code for o in result.outcomes if o.status == "accepted"
-                      for p in o.problems if p.is_error)
-    assert rejected == ["duplicate_model", "field_invalid", "required_missing",
-                        "subject_not_allowed", "totals_row", "year_after_report_year"]
+    rejected = sorted(
+        p.code for o in result.outcomes if o.status == "accepted" for p in o.problems if p.is_error
+    )
+    assert rejected == [
+        "duplicate_model",
+        "field_invalid",
+        "required_missing",
+        "subject_not_allowed",
+        "totals_row",
+        "year_after_report_year",
+    ]
     assert result.summary["rows"]["rejected"] == 6

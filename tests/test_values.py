@@ -14,10 +14,22 @@ def reader(key):
     return ColumnReader(CFG.column(key), CFG)
 
 
-@pytest.mark.parametrize("raw", [5, 5.0, "5", " 5 ", "5 - Giáo dục và đào tạo", "5. Giáo dục",
-                                 "Giáo dục và đào tạo", "GIÁO DỤC VÀ ĐÀO TẠO", "giáo dục",
-                                 unicodedata.normalize("NFD", "Giáo dục và đào tạo"),
-                                 "Lĩnh vực 5"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        5,
+        5.0,
+        "5",
+        " 5 ",
+        "5 - Giáo dục và đào tạo",
+        "5. Giáo dục",
+        "Giáo dục và đào tạo",
+        "GIÁO DỤC VÀ ĐÀO TẠO",
+        "giáo dục",
+        unicodedata.normalize("NFD", "Giáo dục và đào tạo"),
+        "Lĩnh vực 5",
+    ],
+)
 def test_field_is_read_however_it_is_typed(raw):
     assert reader("field").read(raw).value == 5
     assert reader("field").read(raw).code == ""
@@ -50,8 +62,9 @@ def test_far_off_choice_lists_the_allowed_values():
     assert reading.code == "choice_invalid" and "Biểu dương, tôn vinh" in reading.params["allowed"]
 
 
-@pytest.mark.parametrize("raw,year", [(2024, 2024), (2024.0, 2024), ("2024", 2024),
-                                      (dt.date(2023, 5, 1), 2023)])
+@pytest.mark.parametrize(
+    "raw,year", [(2024, 2024), (2024.0, 2024), ("2024", 2024), (dt.date(2023, 5, 1), 2023)]
+)
 def test_years_as_numbers_text_or_dates(raw, year):
     assert reader("year_built").read(raw).value == year
 
@@ -67,8 +80,19 @@ def test_replications_are_whole_and_not_negative(raw, ok):
     assert (reading.value == ok) if ok is not None else reading.code == "number_invalid"
 
 
-@pytest.mark.parametrize("raw", [dt.date(2026, 12, 3), dt.datetime(2026, 12, 3, 9, 0), "03/12/2026",
-                                 "3/12/2026", "03-12-2026", "2026-12-03", 46359, 46359.0])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        dt.date(2026, 12, 3),
+        dt.datetime(2026, 12, 3, 9, 0),
+        "03/12/2026",
+        "3/12/2026",
+        "03-12-2026",
+        "2026-12-03",
+        46359,
+        46359.0,
+    ],
+)
 def test_dates_as_cells_text_or_serials(raw):
     assert read_date(raw) == dt.date(2026, 12, 3)
 

@@ -14,9 +14,26 @@ from aggregator.cli import main
 from aggregator.merge import ACCEPTED, REJECTED
 from aggregator.pipeline import FileProcessor, aggregate, collect
 
-UNITS = ["cam-lam", "cam-ranh", "nha-trang", "ninh-hoa", "van-ninh", "dien-khanh", "khanh-vinh",
-         "khanh-son", "truong-sa", "ubnd", "khoi-cq", "khoi-dn", "quan-su", "cong-an",
-         "bien-phong", "mttq", "ldld", "tinh-doan"]
+UNITS = [
+    "cam-lam",
+    "cam-ranh",
+    "nha-trang",
+    "ninh-hoa",
+    "van-ninh",
+    "dien-khanh",
+    "khanh-vinh",
+    "khanh-son",
+    "truong-sa",
+    "ubnd",
+    "khoi-cq",
+    "khoi-dn",
+    "quan-su",
+    "cong-an",
+    "bien-phong",
+    "mttq",
+    "ldld",
+    "tinh-doan",
+]
 
 
 @pytest.fixture
@@ -24,19 +41,29 @@ def inbox(tmp_path, cfg):
     known = {u.code for u in cfg.units}
     folder = tmp_path / "inbox"
     for n, code in enumerate(c for c in UNITS if c in known):
-        rows = [model(f"Mô hình {code} {i}", field=1 + (n + i) % 11,
-                      subject="Hộ gia đình" if (n + i) % 11 == 2 else "Tập thể")
-                for i in range(3)]
+        rows = [
+            model(
+                f"Mô hình {code} {i}",
+                field=1 + (n + i) % 11,
+                subject="Hộ gia đình" if (n + i) % 11 == 2 else "Tập thể",
+            )
+            for i in range(3)
+        ]
         if n % 5 == 0:
             rows.append(model("Sai đối tượng", field=3, subject="Cá nhân"))  # rejected row
         workbook(folder / f"{code}.xlsx", rows, code=code, name=None)
     (folder / "hong.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     # a saved email: its attachment crosses to a worker as an item already taken out
-    sent = workbook(tmp_path / "sent.xlsx", [model("Mô hình gửi qua thư")], code="hoi-nong-dan",
-                    name=None)
-    (folder / "thu.eml").write_bytes(bytes(message([("Báo cáo.xlsx", sent.read_bytes())],
-                                                   date="Fri, 04 Dec 2026 10:00:00 +0700",
-                                                   sender="hoinongdan@khanhhoa.gov.vn")))
+    sent = workbook(tmp_path / "sent.xlsx", [model("Mô hình gửi qua thư")], code="hoi-nong-dan", name=None)
+    (folder / "thu.eml").write_bytes(
+        bytes(
+            message(
+                [("Báo cáo.xlsx", sent.read_bytes())],
+                date="Fri, 04 Dec 2026 10:00:00 +0700",
+                sender="hoinongdan@khanhhoa.gov.vn",
+            )
+        )
+    )
     return folder
 
 
@@ -57,8 +84,10 @@ def pools(monkeypatch):
 
 
 def fates(result):
-    return [(o.candidate.relative, o.status, o.unit, o.rows_read, o.rows_valid,
-             [p.code for p in o.problems]) for o in result.outcomes]
+    return [
+        (o.candidate.relative, o.status, o.unit, o.rows_read, o.rows_valid, [p.code for p in o.problems])
+        for o in result.outcomes
+    ]
 
 
 def test_two_workers_give_exactly_what_one_process_gives(cfg, inbox, pools):
@@ -76,10 +105,12 @@ def test_two_workers_give_exactly_what_one_process_gives(cfg, inbox, pools):
 
 def kill_on(name):
     """A file processor whose process dies (as on running out of memory) on one file."""
+
     def process(candidate, real):
         if candidate.path.name == name:
             os._exit(9)
         return real(candidate)
+
     return process
 
 
@@ -90,11 +121,13 @@ def test_a_worker_that_dies_costs_only_the_file_it_was_reading(cfg, inbox, pools
     items, _, _ = collect(inbox, work, cfg)
     deadly = kill_on("khanh-son.xlsx")
 
-    outcomes = list(workers.process_all(items, inbox, lambda c: deadly(c, processor.process),
-                                        cfg.limits, jobs=2))
+    outcomes = list(
+        workers.process_all(items, inbox, lambda c: deadly(c, processor.process), cfg.limits, jobs=2)
+    )
 
     assert [o.candidate.relative for o in outcomes] == [
-        item.name if isinstance(item, Path) else item.relative for item in items]
+        item.name if isinstance(item, Path) else item.relative for item in items
+    ]
     assert pools == [2]  # two workers (a fresh one took the place of the one that died)
     dead = next(o for o in outcomes if o.candidate.relative == "khanh-son.xlsx")
     assert [p.code for p in dead.problems] == ["file_crashed_reader"]
@@ -119,8 +152,9 @@ def test_work_beside_the_run_is_waited_for_and_its_failure_raised(tmp_path):
         workers.in_background("tệp b", fail, tmp_path / "b.txt")()
 
 
-def test_a_failing_master_workbook_fails_the_run_and_leaves_the_last_outbox(tmp_path, inbox,
-                                                                             monkeypatch, capsys):
+def test_a_failing_master_workbook_fails_the_run_and_leaves_the_last_outbox(
+    tmp_path, inbox, monkeypatch, capsys
+):
     out = tmp_path / "out"
     args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026"]
     assert main(args) == 0
@@ -150,8 +184,9 @@ def test_config_round_trips_to_worker_processes_unchanged(cfg):
     assert dataclasses.asdict(copy.config) == dataclasses.asdict(cfg)
 
 
-def test_where_processes_cannot_fork_they_are_spawned_with_the_same_result(cfg, inbox, tmp_path,
-                                                                            monkeypatch, pools):
+def test_where_processes_cannot_fork_they_are_spawned_with_the_same_result(
+    cfg, inbox, tmp_path, monkeypatch, pools
+):
     # Windows and macOS: workers start afresh and get the config by pickling; the master
     # workbook is written in the run's own process
     alone = aggregate(cfg, inbox, 2026, "annual", jobs=1)
@@ -177,8 +212,10 @@ def descendants(pid):
     return found
 
 
-@pytest.mark.skipif(not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"),
-                    reason="reads the process tree from Linux's /proc")
+@pytest.mark.skipif(
+    not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"),
+    reason="reads the process tree from Linux's /proc",
+)
 def test_a_killed_run_takes_its_reading_processes_with_it(tmp_path, inbox):
     import shutil
     import signal
@@ -191,10 +228,23 @@ def test_a_killed_run_takes_its_reading_processes_with_it(tmp_path, inbox):
     for n in range(40):
         for path in inbox.glob("*.xlsx"):
             shutil.copy(path, big / f"{n:02d}-{path.name}")
-    run = subprocess.Popen([sys.executable, "aggregate.py", "--inbox", str(big), "--outbox",
-                            str(tmp_path / "out"), "--year", "2026", "--jobs", "2"],
-                           cwd=os.path.dirname(os.path.dirname(__file__)),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "aggregate.py",
+            "--inbox",
+            str(big),
+            "--outbox",
+            str(tmp_path / "out"),
+            "--year",
+            "2026",
+            "--jobs",
+            "2",
+        ],
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while len(descendants(run.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -205,6 +255,10 @@ def test_a_killed_run_takes_its_reading_processes_with_it(tmp_path, inbox):
     deadline = time.monotonic() + 30  # a loaded machine is slow to reap
     while any(os.path.exists(f"/proc/{p}") for p in workers_) and time.monotonic() < deadline:
         time.sleep(0.1)
-    alive = [p for p in workers_ if os.path.exists(f"/proc/{p}")
-             and Path(f"/proc/{p}/stat").read_text().split(")")[1].split()[0] != "Z"]
+    alive = [
+        p
+        for p in workers_
+        if os.path.exists(f"/proc/{p}")
+        and Path(f"/proc/{p}/stat").read_text().split(")")[1].split()[0] != "Z"
+    ]
     assert alive == []

@@ -61,9 +61,21 @@ def make_inputs(inputs: Path) -> None:
 
 
 def _run(inbox: Path, outbox: Path, year: int, *extra: str) -> str:
-    command = [sys.executable, str(ROOT / "aggregate.py"), "--inbox", str(inbox),
-               "--outbox", str(outbox), "--year", str(year), "--report-date",
-               DATE.format(year=year), "--jobs", "2", *extra]
+    command = [
+        sys.executable,
+        str(ROOT / "aggregate.py"),
+        "--inbox",
+        str(inbox),
+        "--outbox",
+        str(outbox),
+        "--year",
+        str(year),
+        "--report-date",
+        DATE.format(year=year),
+        "--jobs",
+        "2",
+        *extra,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr}")
@@ -96,20 +108,48 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
     lines = []
     _run(ROOT / "examples" / "inbox", work / "sample", 2026)
-    _run(args.inputs / "synthetic" / "inbox", work / "synthetic-200", 2026,
-         "--schemas", str(args.inputs / "synthetic" / "schemas"))
+    _run(
+        args.inputs / "synthetic" / "inbox",
+        work / "synthetic-200",
+        2026,
+        "--schemas",
+        str(args.inputs / "synthetic" / "schemas"),
+    )
     for year in (2024, 2025, 2026):
         _run(args.inputs / "years" / f"inbox-{year}", work / "three-years", year)
-    subprocess.run([sys.executable, str(ROOT / "aggregate.py"), "template", "--outbox",
-                    str(work / "three-years"), "--year", "2027"], check=True, cwd=ROOT,
-                   capture_output=True)
-    checked = subprocess.run([sys.executable, str(ROOT / "aggregate.py"), "check", "--json",
-                              "--outbox", str(work / "sample"), str(ROOT / "examples" / "inbox")],
-                             capture_output=True, cwd=ROOT, check=False)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "aggregate.py"),
+            "template",
+            "--outbox",
+            str(work / "three-years"),
+            "--year",
+            "2027",
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    checked = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "aggregate.py"),
+            "check",
+            "--json",
+            "--outbox",
+            str(work / "sample"),
+            str(ROOT / "examples" / "inbox"),
+        ],
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+    )
     (work / "check.json").write_bytes(checked.stdout)
     for scenario in ("sample", "synthetic-200", "three-years"):
-        lines += [f"{line.split('  ')[0]}  {scenario}/{line.split('  ', 1)[1]}"
-                  for line in digest(work / scenario)]
+        lines += [
+            f"{line.split('  ')[0]}  {scenario}/{line.split('  ', 1)[1]}" for line in digest(work / scenario)
+        ]
     lines += [f"{hashlib.sha256(checked.stdout).hexdigest()}  check.json"]
     args.digest.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(lines)} outputs digested into {args.digest}")

@@ -24,15 +24,34 @@ from builders import model, workbook  # noqa: E402
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        source = workbook(Path(tmp) / "source.xlsx", [
-            model("Mô hình A", 5, "Tập thể"), model("Mô hình B", 3, "Cá nhân"),
-            model("Mô hình C", 11, "Cá nhân", places=1)],
-            code="khanh-son", name="Huyện ủy Khánh Sơn", report_date="04/12/2026")
+        source = workbook(
+            Path(tmp) / "source.xlsx",
+            [
+                model("Mô hình A", 5, "Tập thể"),
+                model("Mô hình B", 3, "Cá nhân"),
+                model("Mô hình C", 11, "Cá nhân", places=1),
+            ],
+            code="khanh-son",
+            name="Huyện ủy Khánh Sơn",
+            report_date="04/12/2026",
+        )
         for kind in ("ods", "xls", "xlsx"):
             out = Path(tmp) / kind
-            subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/u",
-                            "--convert-to", kind, "--outdir", str(out), str(source)],
-                           check=True, capture_output=True, timeout=180)
+            subprocess.run(
+                [
+                    "soffice",
+                    "--headless",
+                    f"-env:UserInstallation=file://{tmp}/u",
+                    "--convert-to",
+                    kind,
+                    "--outdir",
+                    str(out),
+                    str(source),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=180,
+            )
             shutil.copy(out / f"source.{kind}", HERE / f"saved-by-libreoffice.{kind}")
         from msoffcrypto.format.ooxml import OOXMLFile
 
