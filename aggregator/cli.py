@@ -16,8 +16,8 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import config as config_module
-from .config import ConfigError
+from aggregator import config as config_module
+from aggregator.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ("run", "template", "check", "verify", "status", "remind", "fetch", "register")
@@ -358,7 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s %(message)s" if args.debug else "Lưu ý: %(message)s",
     )  # staff read the warnings, in Vietnamese
     try:
-        from . import commands
+        from aggregator import commands
 
         if args.command == "verify":
             return commands.verify_run(args)

@@ -12,13 +12,19 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import drafts, hashing, mailbox, outbox, outputs, register, report, template, verify, workers
-from .config import Config
-from .continuity import assign
-from .identify import describe
-from .labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
-from .merge import IGNORED, REJECTED, UnitStatus
-from .pipeline import FileProcessor, aggregate, collect
+from aggregator import hashing
+from aggregator.checking.identify import describe
+from aggregator.config import Config
+from aggregator.intake import mailbox
+from aggregator.labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
+from aggregator.merging import register
+from aggregator.merging.continuity import assign
+from aggregator.merging.merge import IGNORED, REJECTED, UnitStatus
+from aggregator.outbox import swap as outbox
+from aggregator.outbox import verify
+from aggregator.outbox import write as outputs
+from aggregator.pipeline import FileProcessor, aggregate, collect, workers
+from aggregator.rendering import drafts, report, template
 
 # no progress-bar monitor thread: the run forks worker processes, which want no other threads
 tqdm.monitor_interval = 0

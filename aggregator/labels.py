@@ -6,8 +6,8 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
-from .config import Config
-from .text import is_blank
+from aggregator.config import Config
+from aggregator.text import is_blank
 
 UNIT_STATUS = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa gửi", "rejected": "Tệp bị loại"}
 FILE_STATUS = {

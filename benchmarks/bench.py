@@ -35,9 +35,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aggregator import config as config_module  # noqa: E402
-from aggregator import outbox, outputs, workers  # noqa: E402
-from aggregator.pipeline import RunResult, aggregate  # noqa: E402
+from aggregator import config as config_module
+from aggregator.outbox import swap as outbox
+from aggregator.outbox import write as outputs
+from aggregator.pipeline import (
+    RunResult,
+    aggregate,
+    workers,
+)
 
 NAMES = [
     "Dân vận khéo",

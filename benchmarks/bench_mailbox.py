@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import dovecot  # noqa: E402
-from builders import model, workbook  # noqa: E402
+import dovecot
+from builders import model, workbook
 
-from aggregator import mailbox  # noqa: E402
+from aggregator.intake import mailbox
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

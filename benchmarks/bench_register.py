@@ -33,8 +33,10 @@ _spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "b
 bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench)
 
-from aggregator import cli, continuity, outputs, register  # noqa: E402
-from aggregator import config as config_module  # noqa: E402
+from aggregator import cli
+from aggregator import config as config_module
+from aggregator.merging import continuity, register
+from aggregator.outbox import write as outputs
 
 SPENT: dict[str, float] = defaultdict(float)
 

@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import MemoryWatch  # noqa: E402
-from builders import model, repeated_ods, workbook  # noqa: E402
+from bench import MemoryWatch
+from builders import model, repeated_ods, workbook
 
 GOOD = {"cam-lam": 3, "ldld": 2, "mttq": 1}
 MB = 1 << 20

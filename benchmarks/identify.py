@@ -28,10 +28,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aggregator import config as config_module  # noqa: E402
-from aggregator.identify import identify  # noqa: E402
-from aggregator.names import UnitMatcher  # noqa: E402
-from aggregator.read import WorkbookRead  # noqa: E402
+from aggregator import config as config_module
+from aggregator.checking.identify import identify
+from aggregator.checking.names import UnitMatcher
+from aggregator.reading.load import WorkbookRead
 
 SYLLABLES = [
     "Cam",

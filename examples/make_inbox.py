@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aggregator import config as config_module  # noqa: E402
-from aggregator import template  # noqa: E402
+from aggregator.rendering import template  # noqa: E402
 
 YEAR = 2026
 

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from builders import model, workbook
 
-from aggregator import outbox
 from aggregator.cli import main
+from aggregator.outbox import swap as outbox
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "inbox"

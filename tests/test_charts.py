@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 from PIL import Image
 
-from aggregator import charts
+from aggregator.rendering import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

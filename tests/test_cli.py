@@ -194,7 +194,7 @@ def test_a_failure_while_writing_leaves_the_last_report(inbox, tmp_path, monkeyp
     outbox = tmp_path / "outbox"
     run(inbox, outbox)
     before = (outbox / "2026" / "summary.json").read_bytes()
-    from aggregator import workbooks
+    from aggregator.rendering import workbooks
 
     def boom(*args, **kwargs):
         raise OSError("disk full")

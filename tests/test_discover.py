@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from builders import model, workbook
 
-from aggregator import discover
+from aggregator.intake import discover
 
 LIMITS = {
     "max_file_bytes": 5_000_000,

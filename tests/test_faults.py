@@ -16,9 +16,11 @@ from openpyxl.styles import Font
 from test_email import message, save
 from test_legacy_workbooks import tcvn3
 
-from aggregator import config, discover, legacy
+from aggregator import config
+from aggregator.intake import discover
 from aggregator.pipeline import aggregate
-from aggregator.report import context
+from aggregator.reading import legacy
+from aggregator.rendering.report import context
 
 ROOT = Path(__file__).resolve().parents[1]
 

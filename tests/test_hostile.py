@@ -118,8 +118,7 @@ def test_a_name_that_is_not_utf8_is_listed_escaped_and_the_outputs_written(inbox
 
 
 def test_a_file_that_vanishes_mid_run_is_refused_alone(inbox, tmp_path, cfg):
-    from aggregator import workers
-    from aggregator.pipeline import FileProcessor, collect
+    from aggregator.pipeline import FileProcessor, collect, workers
 
     (inbox / "nhap.xlsx").write_bytes(good_bytes(tmp_path))
     items, _, _ = collect(inbox, tmp_path, cfg)
@@ -425,7 +424,7 @@ def test_a_hidden_list_is_never_read_and_is_named(inbox, tmp_path):
 
 
 def test_header_search_is_linear_in_the_text(cfg):
-    from aggregator.read import Sheet, find_headers
+    from aggregator.reading.load import Sheet, find_headers
 
     # one cell of 32,767 one-letter words: a quadratic prefix search takes minutes here
     words = " ".join(["a"] * 16_000)
@@ -442,7 +441,8 @@ class Panic(BaseException):
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_reader_that_panics_costs_only_its_file(inbox, tmp_path, monkeypatch, jobs):
-    from aggregator import read, workers
+    from aggregator.pipeline import workers
+    from aggregator.reading import load as read
 
     real = read.python_calamine.CalamineWorkbook
 
@@ -820,7 +820,7 @@ def test_a_folder_copied_as_a_whole_says_nothing_against_the_dates_typed(inbox, 
 
 
 def test_check_of_a_file_whose_reader_panics_says_so_and_exits_1(tmp_path, monkeypatch, capsys):
-    from aggregator import read
+    from aggregator.reading import load as read
 
     class Panicking:
         @staticmethod

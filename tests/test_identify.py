@@ -3,8 +3,8 @@
 import pytest
 from builders import model, workbook
 
-from aggregator.identify import UnitMatcher, identify
-from aggregator.read import load_sheets, locate
+from aggregator.checking.identify import UnitMatcher, identify
+from aggregator.reading.load import load_sheets, locate
 
 
 def who(tmp_path, cfg, filename="a.xlsx", year=2026, period="annual", **kwargs):

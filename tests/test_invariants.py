@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from aggregator.pipeline import aggregate
-from aggregator.report import environment
+from aggregator.rendering.report import environment
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a cell can hold: any text but control characters, which Excel cannot store either.

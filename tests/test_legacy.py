@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aggregator import legacy
+from aggregator.reading import legacy
 
 LOWER = [
     b

@@ -6,8 +6,8 @@ import openpyxl
 from builders import model, workbook
 from openpyxl.styles import Font
 
-from aggregator import legacy
 from aggregator.pipeline import aggregate
+from aggregator.reading import legacy
 
 _TO_TCVN3 = {v: k for k, v in legacy._TCVN3.items() if len(k) == 1 and ord(k) >= 0xA0}
 _TO_VNI = {}

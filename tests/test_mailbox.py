@@ -28,10 +28,11 @@ from hypothesis import strategies as st
 from keyring.backends import null
 
 from aggregator import config as config_module
-from aggregator import discover, mailbox, merge
 from aggregator.cli import main
 from aggregator.config import ConfigError
-from aggregator.mail import VIETNAM
+from aggregator.intake import discover, mailbox
+from aggregator.intake.mail import VIETNAM
+from aggregator.merging import merge
 from aggregator.pipeline import aggregate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -337,7 +338,7 @@ def test_a_second_fetch_adds_nothing_and_an_interrupted_one_leaves_no_half_file(
 
 def test_the_mailbox_code_has_no_command_that_changes_the_units_mail():
     """Read-only by construction: no STORE, EXPUNGE, MOVE, COPY or DELETE anywhere in the module."""
-    source = (ROOT / "aggregator" / "mailbox.py").read_text(encoding="utf-8")
+    source = (ROOT / "aggregator" / "intake" / "mailbox.py").read_text(encoding="utf-8")
     code = re.sub(r'""".*?"""|#[^\n]*', "", source, flags=re.S)
     for verb in ("store", "expunge", "move", "copy", "delete", "rename", "setacl"):
         assert not re.search(rf"\.{verb}\(|[\"']{verb.upper()}\b", code), verb
@@ -429,7 +430,8 @@ def test_a_folder_name_that_is_not_utf7_is_shown_as_it_came():
 def test_a_workbook_is_the_same_bytes_whether_first_or_later_in_a_process(tmp_path):
     """Drafts are found again in Drafts by a Message-ID from their bytes, attachment included."""
     script = (
-        "import sys; from pathlib import Path; from aggregator import config, template; "
+        "import sys; from pathlib import Path; from aggregator import config; "
+        "from aggregator.rendering import template; "
         "cfg = config.load('schemas'); "
         "[template.write_template(cfg, Path(sys.argv[1]) / f'{n}.xlsx', 2026, 'annual', "
         "cfg.units[0]) for n in range(3)]"
@@ -795,8 +797,8 @@ def test_the_mailbox_benchmark_runs_on_a_tiny_folder_and_prints_its_table(server
 def test_a_password_written_where_the_variable_name_goes_is_never_echoed(tmp_path):
     import yaml
 
-    from aggregator import mailbox as mailbox_module
     from aggregator.config import ConfigError
+    from aggregator.intake import mailbox as mailbox_module
 
     data = yaml.safe_load((ROOT / "schemas" / "mailbox.yaml").read_text(encoding="utf-8"))
     data["password_env"] = "Mk@2026!bimat"

@@ -10,11 +10,12 @@ from builders import model, workbook
 from test_email import message, save
 from test_validate import check
 
-from aggregator import config, summarise
+from aggregator import config
+from aggregator.checking.validate import RowValidator
+from aggregator.checking.values import ColumnReader, read_date
+from aggregator.merging import summarise
 from aggregator.pipeline import aggregate
-from aggregator.read import ListTable
-from aggregator.validate import RowValidator
-from aggregator.values import ColumnReader, read_date
+from aggregator.reading.load import ListTable
 
 CFG = config.load(Path(__file__).resolve().parents[1] / "schemas")
 

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aggregator import config as config_module
-from aggregator.identify import identify
-from aggregator.names import UnitMatcher
-from aggregator.read import load_sheets, locate
+from aggregator.checking.identify import identify
+from aggregator.checking.names import UnitMatcher
+from aggregator.reading.load import load_sheets, locate
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESET = ROOT / "presets" / "khanh-hoa-2025"
@@ -392,7 +392,7 @@ def test_one_common_word_in_a_file_name_names_no_unit(matcher):
 @given(writings(_PRESET_CFG.units), st.booleans(), st.booleans())
 def test_a_whole_workbook_is_its_unit_or_refused_never_another(case, titled, named_file):
     """The same written name in Thông tin, a title row and the file name: never another unit."""
-    from aggregator.read import WorkbookRead
+    from aggregator.reading.load import WorkbookRead
 
     code, text = case
     book = WorkbookRead(

@@ -2,7 +2,7 @@
 
 from builders import HEADERS, model, workbook
 
-from aggregator.read import load_sheets, locate
+from aggregator.reading.load import load_sheets, locate
 
 
 def read(path, cfg):
@@ -136,7 +136,7 @@ def test_assessment_answers_are_read(tmp_path, cfg):
 def test_formulas_read_by_their_cached_values_and_flagged_without_one(tmp_path, cfg):
     import xlsxwriter
 
-    from aggregator.discover import fingerprint
+    from aggregator.intake.discover import fingerprint
     from aggregator.pipeline import FileProcessor
 
     path = workbook(tmp_path / "src.xlsx", [model("A", places=None), model("B", places=None)])
@@ -176,7 +176,7 @@ def test_formulas_read_by_their_cached_values_and_flagged_without_one(tmp_path, 
 def test_a_list_split_over_two_sheets_is_read_whole(tmp_path, cfg):
     import openpyxl
 
-    from aggregator.discover import fingerprint
+    from aggregator.intake.discover import fingerprint
     from aggregator.pipeline import FileProcessor
 
     path = workbook(tmp_path / "a.xlsx", [model("A"), model("B", 5)], list_sheet="Mô hình")
@@ -205,7 +205,7 @@ def test_a_list_split_over_two_sheets_is_read_whole(tmp_path, cfg):
 
 
 def test_header_cells_with_notes_after_the_header_text(cfg):
-    from aggregator.read import header_spellings, map_header
+    from aggregator.reading.load import header_spellings, map_header
 
     spellings = header_spellings(tuple(cfg.columns))
     line = [
@@ -222,7 +222,7 @@ def test_header_cells_with_notes_after_the_header_text(cfg):
 
 
 def test_what_the_header_finder_remembers_of_cell_texts_stays_bounded(cfg, monkeypatch):
-    from aggregator import read
+    from aggregator.reading import load as read
 
     monkeypatch.setattr(read, "_SEEN_LIMIT", 10)
     spellings = read.HeaderSpellings(tuple(cfg.columns))

@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 from builders import HEADERS, SOFFICE, convert, model, workbook
 
-from aggregator import outbox as outbox_module
-from aggregator import register
 from aggregator.cli import main
-from aggregator.continuity import _near, make_code
+from aggregator.merging import register
+from aggregator.merging.continuity import _near, make_code
+from aggregator.outbox import swap as outbox_module
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "Mã mô hình"
@@ -551,9 +551,9 @@ from types import SimpleNamespace  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from aggregator.continuity import compare  # noqa: E402
-from aggregator.merge import UnitStatus  # noqa: E402
-from aggregator.register import Entry, History  # noqa: E402
+from aggregator.merging.continuity import compare  # noqa: E402
+from aggregator.merging.merge import UnitStatus  # noqa: E402
+from aggregator.merging.register import Entry, History  # noqa: E402
 
 UNITS = ["a", "b", "c"]
 NAMES = ["x", "y", "z", "w"]

@@ -5,8 +5,8 @@ import dataclasses
 import pytest
 from builders import model
 
-from aggregator.read import ListTable
-from aggregator.validate import RowValidator, column_letter
+from aggregator.checking.validate import RowValidator, column_letter
+from aggregator.reading.load import ListTable
 
 KEYS = {
     "Tên mô hình, điển hình": "name",

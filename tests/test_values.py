@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from aggregator import config
-from aggregator.values import ColumnReader, read_date
+from aggregator.checking.values import ColumnReader, read_date
 
 CFG = config.load(Path(__file__).resolve().parents[1] / "schemas")
 

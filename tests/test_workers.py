@@ -9,10 +9,9 @@ import pytest
 from builders import model, workbook
 from test_email import message
 
-from aggregator import workers
 from aggregator.cli import main
-from aggregator.merge import ACCEPTED, REJECTED
-from aggregator.pipeline import FileProcessor, aggregate, collect
+from aggregator.merging.merge import ACCEPTED, REJECTED
+from aggregator.pipeline import FileProcessor, aggregate, collect, workers
 
 UNITS = [
     "cam-lam",
@@ -159,7 +158,7 @@ def test_a_failing_master_workbook_fails_the_run_and_leaves_the_last_outbox(
     args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026"]
     assert main(args) == 0
     before = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-    from aggregator import workbooks
+    from aggregator.rendering import workbooks
 
     monkeypatch.setattr(workbooks, "write_master", fail)
     assert main(args) == 1

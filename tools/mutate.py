@@ -48,7 +48,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ["aggregator/validate.py", "aggregator/values.py", "aggregator/merge.py", "aggregator/summarise.py"]
+MODULES = [
+    "aggregator/checking/validate.py",
+    "aggregator/checking/values.py",
+    "aggregator/merging/merge.py",
+    "aggregator/merging/summarise.py",
+]
 # Fast tests that exercise those modules (the slow LibreOffice/Chromium ones are left out);
 # the quickest first, so that -x stops a killed mutant early.
 TESTS = [

@@ -6,15 +6,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import drafts, labels
-from .labels import FILE_STATUS, SEVERITY
-from .merge import REJECTED, SUPERSEDED, FileOutcome
-from .pipeline import RunResult
-from .problems import Problem
-from .read import ListTable
-from .text import safe_filename
-from .values import as_text
-from .workbooks import Styles, fit_row, open_workbook, printable, reasons_by_row, write_table
+from aggregator import labels
+from aggregator.checking.values import as_text
+from aggregator.labels import FILE_STATUS, SEVERITY
+from aggregator.merging.merge import REJECTED, SUPERSEDED, FileOutcome
+from aggregator.pipeline import RunResult
+from aggregator.problems import Problem
+from aggregator.reading.load import ListTable
+from aggregator.rendering import drafts
+from aggregator.rendering.workbooks import (
+    Styles,
+    fit_row,
+    open_workbook,
+    printable,
+    reasons_by_row,
+    write_table,
+)
+from aggregator.text import safe_filename
 
 
 @dataclass

@@ -19,15 +19,18 @@ from typing import Any
 
 import pandas as pd
 
-from . import continuity, discover, mail, merge, problems, summarise, workers
-from . import outbox as outbox_layout
-from .config import Config
-from .identify import UnitMatcher, identify
-from .merge import ACCEPTED, IGNORED, REJECTED, FileOutcome, UnitStatus
-from .read import ReadRefused, load_sheets, locate, mark_uncalculated, repair_legacy_text
-from .register import DB_NAME, History
-from .text import nfc
-from .validate import RowValidator
+from aggregator import problems
+from aggregator.checking.identify import UnitMatcher, identify
+from aggregator.checking.validate import RowValidator
+from aggregator.config import Config
+from aggregator.intake import discover, mail
+from aggregator.merging import continuity, merge, summarise
+from aggregator.merging.merge import ACCEPTED, IGNORED, REJECTED, FileOutcome, UnitStatus
+from aggregator.merging.register import DB_NAME, History
+from aggregator.outbox import swap as outbox_layout
+from aggregator.pipeline import workers
+from aggregator.reading.load import ReadRefused, load_sheets, locate, mark_uncalculated, repair_legacy_text
+from aggregator.text import nfc
 
 log = logging.getLogger("aggregator")
 # wraps the outcomes as they come, given how many are coming (a progress bar, or nothing)

@@ -13,11 +13,12 @@ from typing import Any
 
 import jinja2
 
-from . import labels, problems, report_continuity
-from .labels import UNIT_STATUS, Labels
-from .pipeline import RunResult
-from .summarise import outstanding, pivot
-from .text import match_key
+from aggregator import labels, problems
+from aggregator.labels import UNIT_STATUS, Labels
+from aggregator.merging.summarise import outstanding, pivot
+from aggregator.pipeline import RunResult
+from aggregator.rendering import report_continuity
+from aggregator.text import match_key
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -266,7 +267,7 @@ def _grid_from_cells(document: Any) -> None:
 
 def _charts(summary: dict[str, Any], config: Any) -> tuple[dict[str, Any], dict[str, str]]:
     """The two charts, and their captions; beyond ``chart_units_limit`` units, the top ones."""
-    from . import charts
+    from aggregator.rendering import charts
 
     short = {f.code: f.short for f in config.fields}
     units = summary["units"]

@@ -30,10 +30,10 @@ from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from . import descriptors, problems
-from .config import ConfigError, _check_structure, _read_yaml
-from .discover import WORKBOOK_SUFFIXES, megabytes
-from .mail import VIETNAM, shown_name
+from aggregator import problems
+from aggregator.config import ConfigError, _check_structure, _read_yaml, descriptors
+from aggregator.intake.discover import WORKBOOK_SUFFIXES, megabytes
+from aggregator.intake.mail import VIETNAM, shown_name
 
 SETTINGS_FILE = "mailbox.yaml"
 SAVED_SUFFIXES = (*WORKBOOK_SUFFIXES, ".zip")

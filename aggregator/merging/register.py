@@ -23,7 +23,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .hashing import sha256
+from aggregator.hashing import sha256
 
 log = logging.getLogger("aggregator")
 DB_NAME = "so-mo-hinh.sqlite"

@@ -20,11 +20,12 @@ import openpyxl
 import pandas as pd
 import python_calamine
 
-from . import legacy, problems
-from .config import Column, Config, Label
-from .problems import Problem
-from .text import is_blank, loose_key, nfc
-from .values import Uncalculated
+from aggregator import problems
+from aggregator.checking.values import Uncalculated
+from aggregator.config import Column, Config, Label
+from aggregator.problems import Problem
+from aggregator.reading import legacy
+from aggregator.text import is_blank, loose_key, nfc
 
 _NUMBERING = re.compile(r"^\(?\d{1,2}\)?$")
 

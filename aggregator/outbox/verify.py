@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from .hashing import sha256
-from .outputs import CHECKSUMS, MANIFEST
+from aggregator.hashing import sha256
+from aggregator.outbox.write import CHECKSUMS, MANIFEST
 
 LATER = ("nhac-nho/",)  # written into a run's folder afterwards, by `remind`
 

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import Column, Config
-from .text import Vocabulary, is_blank, nfc
+from aggregator.config import Column, Config
+from aggregator.text import Vocabulary, is_blank, nfc
 
 _LEADING_NUMBER = re.compile(
     r"^\s*(?:lĩnh vực|lv)?\s*(\d{1,2})(?:\s*[-.:)/–]\s*|\s*$|\s+)(.*)$", re.IGNORECASE

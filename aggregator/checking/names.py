@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .config import Config
-from .text import _distance, loose_key, nfc, strip_marks
+from aggregator.config import Config
+from aggregator.text import _distance, loose_key, nfc, strip_marks
 
 _MAX_PLACE_TOKENS = 8  # longest place, in words, looked for inside a file name
 _MEMO_LIMIT = 50_000  # texts remembered (a run sees a few per file)

@@ -15,9 +15,10 @@ from typing import Any
 import jsonschema
 import yaml
 
-from . import descriptors, problems
-from .hashing import sha256
-from .text import Vocabulary, loose_key, match_key
+from aggregator import problems
+from aggregator.config import descriptors
+from aggregator.hashing import sha256
+from aggregator.text import Vocabulary, loose_key, match_key
 
 PERIODS = ("annual", "half_year")
 
@@ -124,7 +125,7 @@ class Config:
     @cached_property
     def board_zone(self) -> dt.tzinfo:
         """The Board's time zone: file and email times are read on its clock."""
-        from .discover import DEFAULT_ZONE, zone
+        from aggregator.intake.discover import DEFAULT_ZONE, zone
 
         return zone(str(self.report.get("time_zone", DEFAULT_ZONE)))
 
@@ -156,7 +157,7 @@ def load(folder: Path | str) -> Config:
     return config
 
 
-BUNDLED = Path(__file__).resolve().parents[1] / "schemas"
+BUNDLED = Path(__file__).resolve().parents[2] / "schemas"
 
 
 def source(folder: Path, name: str) -> Path:

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from .config import Column, Config, Unit
-from .workbooks import Styles, fit_row, open_workbook, printable
+from aggregator.config import Column, Config, Unit
+from aggregator.rendering.workbooks import Styles, fit_row, open_workbook, printable
 
 DATA_ROWS = 300
 _HEADER_ROW = 4  # 0-based: two title lines, a unit line, a blank line, then the header

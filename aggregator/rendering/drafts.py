@@ -17,9 +17,9 @@ from typing import Any
 
 import jinja2
 
-from . import labels
-from .mail import VIETNAM
-from .report import environment
+from aggregator import labels
+from aggregator.intake.mail import VIETNAM
+from aggregator.rendering.report import environment
 
 # opens the subject of a draft that has nowhere to go yet: staff fill in "To" before sending
 NO_ADDRESS = "[CHƯA CÓ ĐỊA CHỈ NGƯỜI NHẬN] "
@@ -87,7 +87,7 @@ def reminders(
     Returns the drafts written with no address (the unit has none registered).
     """
     unaddressed = []
-    from . import template
+    from aggregator.rendering import template
 
     subject = f"Đề nghị gửi báo cáo mô hình, điển hình kỳ {config.period_label(period).lower()} {year}"
     for status in waiting:

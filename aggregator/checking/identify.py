@@ -13,14 +13,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import problems
-from .config import Config
-from .labels import IDENTIFIED_BY
-from .names import Match, UnitMatcher
-from .problems import Problem
-from .read import WorkbookRead
-from .text import Vocabulary, is_blank
-from .values import as_text, read_date, whole_number
+from aggregator import problems
+from aggregator.checking.names import Match, UnitMatcher
+from aggregator.checking.values import as_text, read_date, whole_number
+from aggregator.config import Config
+from aggregator.labels import IDENTIFIED_BY
+from aggregator.problems import Problem
+from aggregator.reading.load import WorkbookRead
+from aggregator.text import Vocabulary, is_blank
 
 _YEAR_IN_TEXT = re.compile(r"\b(19\d\d|20\d\d)\b")
 

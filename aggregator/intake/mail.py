@@ -27,9 +27,10 @@ from email.message import EmailMessage, Message
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from . import discover, hashing, problems
-from .discover import Candidate
-from .problems import Problem
+from aggregator import hashing, problems
+from aggregator.intake import discover
+from aggregator.intake.discover import Candidate
+from aggregator.problems import Problem
 
 EMAIL_SUFFIXES = (".eml",)
 VIETNAM = dt.timezone(dt.timedelta(hours=7))

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import problems
-from .config import Config
-from .merge import ACCEPTED, UnitStatus
-from .register import Entry, History, UnitHistory
-from .text import loose_key, nfc
-from .validate import column_letter
+from aggregator import problems
+from aggregator.checking.validate import column_letter
+from aggregator.config import Config
+from aggregator.merging.merge import ACCEPTED, UnitStatus
+from aggregator.merging.register import Entry, History, UnitHistory
+from aggregator.text import loose_key, nfc
 
 STAGE_ORDER = {"discovered": 0, "replicated": 1, "honoured": 2}
 

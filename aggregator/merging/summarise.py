@@ -6,8 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from .config import Config
-from .merge import ACCEPTED, IGNORED, REJECTED, SUPERSEDED, FileOutcome, UnitStatus
+from aggregator.config import Config
+from aggregator.merging.merge import ACCEPTED, IGNORED, REJECTED, SUPERSEDED, FileOutcome, UnitStatus
 
 
 def unit_by_field(records: pd.DataFrame, config: Config) -> pd.DataFrame:

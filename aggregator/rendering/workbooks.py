@@ -15,11 +15,11 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn, sort_key
-from .pipeline import RunResult
-from .problems import FATE_WARNINGS, Problem, title
-from .summarise import pivot
-from .values import as_text
+from aggregator.checking.values import as_text
+from aggregator.labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn, sort_key
+from aggregator.merging.summarise import pivot
+from aggregator.pipeline import RunResult
+from aggregator.problems import FATE_WARNINGS, Problem, title
 
 SAFE = {
     "strings_to_formulas": False,
@@ -358,7 +358,7 @@ def _history(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels
         "Giai đoạn",
         "Số nơi nhân rộng",
     ]
-    from .continuity import history_rows  # read here, in the master workbook's own process
+    from aggregator.merging.continuity import history_rows  # read here, in the master workbook's own process
 
     period = {p.code: p.label for p in result.config.periods}
     if result.history is None or not result.history.others:  # one period: the records sheet

@@ -25,9 +25,10 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from . import discover, problems
-from .discover import Candidate
-from .merge import FileOutcome
+from aggregator import problems
+from aggregator.intake import discover
+from aggregator.intake.discover import Candidate
+from aggregator.merging.merge import FileOutcome
 
 log = logging.getLogger("aggregator")
 

@@ -12,13 +12,15 @@ from typing import Any
 
 import jsonschema
 
-from . import __version__, feedback, register, report, workbooks, workers
-from . import config as config_module
-from .hashing import sha256
-from .labels import RECEIVED_SOURCE
-from .merge import FileOutcome
-from .pipeline import RunResult
-from .text import loose_key
+from aggregator import __version__
+from aggregator import config as config_module
+from aggregator.hashing import sha256
+from aggregator.labels import RECEIVED_SOURCE
+from aggregator.merging import register
+from aggregator.merging.merge import FileOutcome
+from aggregator.pipeline import RunResult, workers
+from aggregator.rendering import feedback, report, workbooks
+from aggregator.text import loose_key
 
 REPORT_HTML = "bao-cao-tong-hop.html"
 REPORT_DOCX = "bao-cao-tong-hop.docx"

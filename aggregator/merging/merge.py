@@ -12,12 +12,12 @@ from typing import Any
 
 import pandas as pd
 
-from . import problems
-from .config import Config
-from .discover import Candidate
-from .problems import Problem
-from .read import ListTable
-from .validate import records_frame, rows_frame
+from aggregator import problems
+from aggregator.checking.validate import records_frame, rows_frame
+from aggregator.config import Config
+from aggregator.intake.discover import Candidate
+from aggregator.problems import Problem
+from aggregator.reading.load import ListTable
 
 ACCEPTED, REJECTED, SUPERSEDED, IGNORED = "accepted", "rejected", "superseded", "ignored"
 

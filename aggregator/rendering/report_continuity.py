@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import charts, labels
-from .continuity import period_text
-from .labels import Labels
-from .pipeline import RunResult
+from aggregator import labels
+from aggregator.labels import Labels
+from aggregator.merging.continuity import period_text
+from aggregator.pipeline import RunResult
+from aggregator.rendering import charts
 
 
 def context(result: RunResult) -> dict[str, Any]:

@@ -11,12 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from . import problems
-from .config import Config
-from .problems import Problem
-from .read import ListTable
-from .text import is_blank, loose_key
-from .values import ColumnReader, as_text
+from aggregator import problems
+from aggregator.checking.values import ColumnReader, as_text
+from aggregator.config import Config
+from aggregator.problems import Problem
+from aggregator.reading.load import ListTable
+from aggregator.text import is_blank, loose_key
 
 
 @dataclass
