@@ -19,7 +19,7 @@ from aggregator.intake import mailbox
 from aggregator.labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from aggregator.merging import register
 from aggregator.merging.continuity import assign
-from aggregator.merging.merge import IGNORED, REJECTED, UnitStatus
+from aggregator.model import FileStatus, UnitStatus
 from aggregator.outbox import swap as outbox
 from aggregator.outbox import verify
 from aggregator.outbox import write as outputs
@@ -277,10 +277,17 @@ def check(args: argparse.Namespace, config: Config) -> int:
             )
             for left in ignored:
                 report.append(
-                    {"file": shown(left.relative), "status": IGNORED, "reason": left.reason, "problems": []}
+                    {
+                        "file": shown(left.relative),
+                        "status": FileStatus.IGNORED,
+                        "reason": left.reason,
+                        "problems": [],
+                    }
                 )
                 if not args.json:
-                    print(f"{shown(left.relative)}: {FILE_STATUS[IGNORED].lower()} ({left.reason}).")
+                    print(
+                        f"{shown(left.relative)}: {FILE_STATUS[FileStatus.IGNORED].lower()} ({left.reason})."
+                    )
             for record in emails:
                 if record.error or not record.attachments:
                     failed = failed or bool(record.error)
@@ -306,7 +313,7 @@ def check(args: argparse.Namespace, config: Config) -> int:
             ):
                 _against_register(outcome, history, config)
                 name = shown(outcome.candidate.relative)
-                failed = failed or outcome.status == REJECTED or outcome.rows_invalid > 0
+                failed = failed or outcome.status == FileStatus.REJECTED or outcome.rows_invalid > 0
                 report.append(
                     {
                         "file": name,
@@ -329,7 +336,7 @@ def check(args: argparse.Namespace, config: Config) -> int:
 def _against_register(outcome, history: register.History, config: Config) -> None:
     """One file checked against the register as if it were its unit's file in use: codes,
     cross-period warnings, models not reported again (no other period: nothing to check)."""
-    if not history.others or outcome.status == IGNORED or outcome.unit is None:
+    if not history.others or outcome.status == FileStatus.IGNORED or outcome.unit is None:
         return
     unit = config.unit(outcome.unit)
     assign(
@@ -350,11 +357,11 @@ def _against_register(outcome, history: register.History, config: Config) -> Non
 
 
 def _print_check(name: str, outcome, config: Config) -> None:
-    if outcome.status == IGNORED:
-        print(f"{name}: {FILE_STATUS[IGNORED].lower()}.")
+    if outcome.status == FileStatus.IGNORED:
+        print(f"{name}: {FILE_STATUS[FileStatus.IGNORED].lower()}.")
         return
     unit = config.unit(outcome.unit).name if outcome.unit else "không rõ đơn vị"
-    verdict = "BỊ LOẠI" if outcome.status == REJECTED else "dùng được"
+    verdict = "BỊ LOẠI" if outcome.status == FileStatus.REJECTED else "dùng được"
     rows = (
         f"; {outcome.rows_read} dòng, {outcome.rows_valid} hợp lệ, {outcome.rows_invalid} có lỗi"
         if outcome.tables

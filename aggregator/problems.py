@@ -6,320 +6,328 @@ Tests assert on ``code``; users read ``message``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
-
-ERROR = "error"
-WARNING = "warning"
+from aggregator.model import Problem, Severity
 
 # code: (default severity, Vietnamese message template). Templates say what happened and what to do.
 CATALOGUE: dict[str, tuple[str, str]] = {
     # Files
     "file_not_workbook": (
-        ERROR,
+        Severity.ERROR,
         "Tệp không phải bảng tính Excel/LibreOffice ({detail}). Đề nghị đơn vị gửi lại tệp .xlsx theo biểu mẫu.",
     ),
     "file_unreadable": (
-        ERROR,
+        Severity.ERROR,
         "Không mở được tệp: tệp bị hỏng hoặc chưa lưu xong ({detail}). Đề nghị đơn vị mở lại bằng Excel, lưu thành .xlsx và gửi lại.",
     ),
     "file_crashed_reader": (
-        ERROR,
+        Severity.ERROR,
         "Đọc tệp này làm chương trình đọc bị dừng đột ngột (tệp quá lớn, hỏng hoặc có cấu trúc bất thường); tệp bị bỏ qua, các tệp khác vẫn được tổng hợp. Đề nghị đơn vị mở lại bằng Excel, lưu thành .xlsx mới và gửi lại.",
     ),
-    "file_outlook_msg": (ERROR, "Thư lưu dạng Outlook (.msg) chưa đọc được."),
+    "file_outlook_msg": (Severity.ERROR, "Thư lưu dạng Outlook (.msg) chưa đọc được."),
     "file_encrypted": (
-        ERROR,
+        Severity.ERROR,
         "Tệp có đặt mật khẩu nên không đọc được. Đề nghị đơn vị gỡ mật khẩu (Tệp > Thông tin > Bảo vệ sổ làm việc) rồi gửi lại.",
     ),
-    "file_empty": (ERROR, "Tệp rỗng (0 byte). Đề nghị đơn vị gửi lại tệp đã điền."),
+    "file_empty": (Severity.ERROR, "Tệp rỗng (0 byte). Đề nghị đơn vị gửi lại tệp đã điền."),
     "file_too_large": (
-        ERROR,
+        Severity.ERROR,
         "Tệp quá lớn ({size}), vượt giới hạn {limit}. Đề nghị đơn vị xóa ảnh, trang thừa rồi gửi lại.",
     ),
     "file_bomb": (
-        ERROR,
+        Severity.ERROR,
         "Tệp có dấu hiệu bất thường (giải nén ra {size}, tỉ lệ nén {ratio}) nên không được mở để bảo đảm an toàn. Đề nghị đơn vị lưu lại tệp từ biểu mẫu chuẩn.",
     ),
     "file_xml_entities": (
-        ERROR,
+        Severity.ERROR,
         "Tệp chứa khai báo XML bất thường ({part}) mà bảng tính thông thường không có, nên không được mở để bảo đảm an toàn. Đề nghị đơn vị lưu lại tệp từ biểu mẫu chuẩn.",
     ),
     "sheet_too_large": (
-        ERROR,
+        Severity.ERROR,
         'Trang "{sheet}" quá lớn ({rows} dòng × {columns} cột, giới hạn {max_rows} × {max_columns}). Đề nghị đơn vị xóa các dòng, cột thừa.',
     ),
     "header_not_found": (
-        ERROR,
+        Severity.ERROR,
         "Không tìm thấy bảng danh sách mô hình, điển hình: không có dòng tiêu đề nào chứa các cột {expected}. Đề nghị đơn vị dùng đúng biểu mẫu chuẩn.",
     ),
     "column_missing": (
-        ERROR,
+        Severity.ERROR,
         'Bảng danh sách thiếu cột bắt buộc "{column}". Đề nghị đơn vị bổ sung cột này theo biểu mẫu chuẩn.',
     ),
     "sheet_ignored": (
-        WARNING,
+        Severity.WARNING,
         'Trang "{sheet}" giống một bảng danh sách nhưng thiếu cột {columns} nên các dòng ở đó không được tính. Nếu đó là danh sách mô hình, đề nghị đơn vị chuyển vào trang "Danh sách".',
     ),
     "unit_missing": (
-        ERROR,
+        Severity.ERROR,
         'Không xác định được đơn vị gửi: tệp không ghi mã đơn vị, tên đơn vị. Đề nghị đơn vị điền trang "Thông tin".',
     ),
-    "unit_unknown": (ERROR, 'Đơn vị "{value}" không có trong danh sách đơn vị báo cáo.'),
+    "unit_unknown": (Severity.ERROR, 'Đơn vị "{value}" không có trong danh sách đơn vị báo cáo.'),
     "unit_ambiguous": (
-        ERROR,
+        Severity.ERROR,
         'Tên đơn vị "{value}" khớp với nhiều đơn vị ({candidates}). Đề nghị đơn vị ghi đúng mã đơn vị.',
     ),
     "unit_conflict": (
-        ERROR,
+        Severity.ERROR,
         'Mã đơn vị "{unit_code}" ({code_name}) mâu thuẫn với tên đơn vị "{value}". Đề nghị đơn vị kiểm tra lại trang "Thông tin".',
     ),
     "unit_by_filename": (
-        WARNING,
+        Severity.WARNING,
         'Tệp không ghi đơn vị; đã nhận là {unit} theo tên tệp. Đề nghị đơn vị điền trang "Thông tin".',
     ),
     "unit_near": (
-        ERROR,
+        Severity.ERROR,
         'Tên đơn vị "{value}" không khớp hẳn đơn vị nào trong danh sách; gần giống: {candidates}. Nếu đúng là một trong các đơn vị này, đề nghị đơn vị ghi mã đơn vị.',
     ),
     "unit_evidence_conflict": (
-        ERROR,
+        Severity.ERROR,
         'Các căn cứ xác định đơn vị không khớp nhau ({details}), nên tệp không được tính cho đơn vị nào. Đề nghị kiểm tra lại trang "Thông tin", dòng tiêu đề, tên tệp và địa chỉ gửi thư.',
     ),
     "unit_by_close_name": (
-        WARNING,
+        Severity.WARNING,
         'Tên đơn vị "{value}" sai một, hai chữ so với tên trong danh sách; đã nhận là {unit} (không đơn vị nào khác gần như vậy). Đề nghị đơn vị ghi đúng tên hoặc mã đơn vị.',
     ),
     "unit_by_sender": (
-        WARNING,
+        Severity.WARNING,
         'Tệp không ghi đơn vị; đã nhận là {unit} theo địa chỉ gửi thư {value} (đã đăng ký của đơn vị). Đề nghị đơn vị điền trang "Thông tin".',
     ),
-    "unit_by_loose_name": (WARNING, 'Tên đơn vị "{value}" viết không dấu hoặc khác mẫu; đã nhận là {unit}.'),
+    "unit_by_loose_name": (
+        Severity.WARNING,
+        'Tên đơn vị "{value}" viết không dấu hoặc khác mẫu; đã nhận là {unit}.',
+    ),
     "sender_unregistered": (
-        WARNING,
+        Severity.WARNING,
         "Thư gửi từ địa chỉ {value}, không phải địa chỉ đã đăng ký của {unit} ({registered}).",
     ),
     "year_mismatch": (
-        ERROR,
+        Severity.ERROR,
         "Tệp là báo cáo năm {value}, không phải năm {expected} đang tổng hợp (có thể gửi nhầm tệp cũ).",
     ),
-    "period_mismatch": (ERROR, 'Tệp là báo cáo kỳ "{value}", không phải kỳ "{expected}" đang tổng hợp.'),
-    "year_assumed": (WARNING, "Tệp không ghi năm báo cáo; đã coi là năm {expected}."),
-    "period_assumed": (WARNING, 'Tệp không ghi kỳ báo cáo; đã coi là kỳ "{expected}".'),
-    "info_invalid": (WARNING, 'Ô "{column}" có giá trị "{value}" không đọc được; đã bỏ qua.'),
+    "period_mismatch": (
+        Severity.ERROR,
+        'Tệp là báo cáo kỳ "{value}", không phải kỳ "{expected}" đang tổng hợp.',
+    ),
+    "year_assumed": (Severity.WARNING, "Tệp không ghi năm báo cáo; đã coi là năm {expected}."),
+    "period_assumed": (Severity.WARNING, 'Tệp không ghi kỳ báo cáo; đã coi là kỳ "{expected}".'),
+    "info_invalid": (Severity.WARNING, 'Ô "{column}" có giá trị "{value}" không đọc được; đã bỏ qua.'),
     "file_superseded": (
-        WARNING,
+        Severity.WARNING,
         "Đơn vị đã gửi tệp mới hơn ({newer}); tệp này được lưu lại nhưng không dùng để tổng hợp.",
     ),
     "legacy_font": (
-        WARNING,
+        Severity.WARNING,
         "Tệp gõ bằng phông chữ cũ {fonts}; đã chuyển {count} ô sang Unicode. Đề nghị đơn vị dùng phông Unicode (Times New Roman) ở lần sau.",
     ),
-    "no_rows": (WARNING, "Bảng danh sách không có dòng mô hình, điển hình nào."),
+    "no_rows": (Severity.WARNING, "Bảng danh sách không có dòng mô hình, điển hình nào."),
     # Intake: one bad entry of the inbox is refused on its own, with its reason
-    "folder_unreadable": (ERROR, "Không mở được thư mục này ({detail}); các tệp trong đó chưa được đọc."),
+    "folder_unreadable": (
+        Severity.ERROR,
+        "Không mở được thư mục này ({detail}); các tệp trong đó chưa được đọc.",
+    ),
     "file_vanished": (
-        ERROR,
+        Severity.ERROR,
         "Tệp không còn khi chương trình đọc đến ({detail}): có thể đã bị xóa, đổi tên hoặc là tệp tạm khi đang mở.",
     ),
     "file_link": (
-        WARNING,
+        Severity.WARNING,
         "Đây là lối tắt (liên kết) đến tệp khác, không phải tệp thật; chương trình không đọc theo liên kết.",
     ),
     "file_special": (
-        ERROR,
+        Severity.ERROR,
         "Đây không phải tệp thông thường (thiết bị, ống dẫn hoặc socket); chương trình không mở.",
     ),
-    "email_too_large": (ERROR, "Thư quá lớn ({size}), vượt giới hạn {limit}; không mở thư này."),
-    "email_unreadable": (ERROR, "Không đọc được thư ({detail})."),
+    "email_too_large": (Severity.ERROR, "Thư quá lớn ({size}), vượt giới hạn {limit}; không mở thư này."),
+    "email_unreadable": (Severity.ERROR, "Không đọc được thư ({detail})."),
     "email_no_attachments": (
-        WARNING,
+        Severity.WARNING,
         "Thư không có tệp đính kèm nào nên không có gì để tổng hợp. Nếu đơn vị quên đính kèm, đề nghị gửi lại.",
     ),
     "email_unpacked_too_large": (
-        ERROR,
+        Severity.ERROR,
         "Các tệp đính kèm của thư giải nén ra quá lớn (vượt {limit}); các phần còn lại không được mở. Đề nghị đơn vị gửi riêng từng tệp.",
     ),
     "too_many_parts": (
-        ERROR,
+        Severity.ERROR,
         "Thư hoặc tệp nén có quá nhiều phần ({count}, giới hạn {limit}); không mở. Đề nghị đơn vị gửi riêng tệp bảng tính.",
     ),
     "nested_too_deep": (
-        ERROR,
+        Severity.ERROR,
         "Tệp nằm lồng quá sâu (thư trong tệp nén trong thư…, quá {limit} lớp); không mở. Đề nghị đơn vị gửi trực tiếp tệp bảng tính.",
     ),
     "member_encrypted": (
-        ERROR,
+        Severity.ERROR,
         "Tệp trong tệp nén có đặt mật khẩu nên không đọc được. Đề nghị đơn vị gửi tệp nén không mật khẩu hoặc gửi riêng tệp bảng tính.",
     ),
     "member_unsupported": (
-        ERROR,
+        Severity.ERROR,
         "Tệp trong tệp nén dùng cách nén không hỗ trợ ({detail}). Đề nghị đơn vị nén lại bằng .zip thông thường hoặc gửi riêng tệp bảng tính.",
     ),
     "member_corrupt": (
-        ERROR,
+        Severity.ERROR,
         "Tệp trong tệp nén bị hỏng ({detail}). Đề nghị đơn vị nén lại hoặc gửi riêng tệp bảng tính.",
     ),
     "archive_unreadable": (
-        ERROR,
+        Severity.ERROR,
         "Không mở được tệp nén ({detail}). Đề nghị đơn vị nén lại bằng .zip thông thường hoặc gửi riêng tệp bảng tính.",
     ),
     "file_timeout": (
-        ERROR,
+        Severity.ERROR,
         "Đọc tệp quá {limit} giây nên đã dừng (tệp quá lớn hoặc cấu trúc bất thường); các tệp khác vẫn được tổng hợp. Đề nghị đơn vị mở bằng Excel, lưu thành .xlsx mới, xóa trang, dòng thừa rồi gửi lại.",
     ),
     "file_out_of_memory": (
-        ERROR,
+        Severity.ERROR,
         "Đọc tệp cần quá nhiều bộ nhớ (vượt {limit}) nên đã dừng; các tệp khác vẫn được tổng hợp. Đề nghị đơn vị mở bằng Excel, lưu thành .xlsx mới, xóa trang, dòng thừa rồi gửi lại.",
     ),
     "sheet_skipped_large": (
-        WARNING,
+        Severity.WARNING,
         'Trang "{sheet}" quá lớn ({cells} ô, giới hạn {limit} ô) nên không đọc. Nếu đó là danh sách mô hình, đề nghị đơn vị xóa các dòng, cột thừa rồi gửi lại.',
     ),
     "sheet_read_in_part": (
-        WARNING,
+        Severity.WARNING,
         'Trang "{sheet}" có ô ở rất xa (vùng dữ liệu {rows} dòng × {columns} cột); chỉ đọc {read_rows} dòng × {read_columns} cột đầu, các ô ngoài vùng này bị bỏ qua. Đề nghị đơn vị xóa các ô thừa ở xa.',
     ),
     "sheet_hidden": (
-        WARNING,
+        Severity.WARNING,
         'Trang "{sheet}" đang ẩn nhưng giống một bảng danh sách; chương trình không đọc trang ẩn. Nếu đó là danh sách, đề nghị đơn vị bỏ ẩn (chuột phải tên trang > Hiện) rồi gửi lại.',
     ),
     "report_date_untrusted": (
-        WARNING,
+        Severity.WARNING,
         "Ngày báo cáo {value} ghi trong tệp {why}, nên không dùng để xét đúng hạn; đã dùng {used}.",
     ),
     "file_tie": (
-        WARNING,
+        Severity.WARNING,
         "Tệp này và tệp {other} của cùng đơn vị mới như nhau (cùng ngày, giờ); theo quy tắc, tệp có đường dẫn đứng sau theo thứ tự chữ cái được dùng, tệp kia coi là bản cũ. Đề nghị đơn vị xác nhận bản nào đúng.",
     ),
     "text_truncated": (
-        WARNING,
+        Severity.WARNING,
         'Cột "{column}" dài {length} ký tự, chạm giới hạn {limit} ký tự của một ô Excel (phần dài hơn không đọc được); đã cắt bớt và đánh dấu "{marker}". Đề nghị đơn vị rút gọn nội dung.',
     ),
-    "number_too_large": (ERROR, 'Cột "{column}": {value} vượt giới hạn hợp lý {limit}.'),
+    "number_too_large": (Severity.ERROR, 'Cột "{column}": {value} vượt giới hạn hợp lý {limit}.'),
     # Rows and cells
     "formula_without_value": (
-        ERROR,
+        Severity.ERROR,
         'Cột "{column}" có công thức {formula} nhưng tệp không lưu kết quả tính (tệp được lưu bởi phần mềm không tính công thức). Đề nghị đơn vị mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi gửi.',
     ),
-    "required_missing": (ERROR, 'Cột "{column}" bắt buộc nhưng bỏ trống.'),
+    "required_missing": (Severity.ERROR, 'Cột "{column}" bắt buộc nhưng bỏ trống.'),
     "field_invalid": (
-        ERROR,
+        Severity.ERROR,
         'Lĩnh vực "{value}" không hợp lệ. Ghi số từ 1 đến 11 hoặc chọn trong danh sách: {allowed}.',
     ),
     "choice_invalid": (
-        ERROR,
+        Severity.ERROR,
         'Cột "{column}": "{value}" không phải lựa chọn hợp lệ. Chọn một trong: {allowed}.',
     ),
     "choice_guessed": (
-        WARNING,
+        Severity.WARNING,
         'Cột "{column}": "{value}" không đúng chữ trong danh sách; đã hiểu là "{read_as}". Đề nghị chọn từ danh sách thả xuống.',
     ),
     "subject_not_allowed": (
-        ERROR,
+        Severity.ERROR,
         'Đối tượng "{value}" không thuộc lĩnh vực {field}; lĩnh vực này chỉ nhận: {allowed}.',
     ),
-    "year_invalid": (ERROR, 'Năm xây dựng "{value}" không phải một năm (ví dụ 2024).'),
-    "year_after_report_year": (ERROR, "Năm xây dựng {value} sau năm báo cáo {year}."),
+    "year_invalid": (Severity.ERROR, 'Năm xây dựng "{value}" không phải một năm (ví dụ 2024).'),
+    "year_after_report_year": (Severity.ERROR, "Năm xây dựng {value} sau năm báo cáo {year}."),
     "new_not_report_year": (
-        WARNING,
+        Severity.WARNING,
         'Tình trạng "Đăng ký mới" nhưng năm xây dựng là {value}, không phải {year}. Kiểm tra lại: có phải "Duy trì, phát huy"?',
     ),
-    "number_invalid": (ERROR, 'Cột "{column}": "{value}" không phải số nguyên không âm.'),
-    "replicated_without_places": (WARNING, 'Giai đoạn "Giới thiệu, nhân rộng" nhưng số nơi nhân rộng là 0.'),
+    "number_invalid": (Severity.ERROR, 'Cột "{column}": "{value}" không phải số nguyên không âm.'),
+    "replicated_without_places": (
+        Severity.WARNING,
+        'Giai đoạn "Giới thiệu, nhân rộng" nhưng số nơi nhân rộng là 0.',
+    ),
     "reward_without_decision": (
-        WARNING,
+        Severity.WARNING,
         "Có hình thức khen thưởng nhưng chưa ghi số, ngày quyết định khen thưởng.",
     ),
     "duplicate_model": (
-        ERROR,
+        Severity.ERROR,
         "Mô hình trùng với dòng {first_row} (cùng tên và lĩnh vực); dòng này không được tính.",
     ),
-    "totals_row": (ERROR, "Dòng tổng cộng, không phải một mô hình; không tính."),
+    "totals_row": (Severity.ERROR, "Dòng tổng cộng, không phải một mô hình; không tính."),
     # The Board's mailbox (fetch, drafts into the mailbox): said at the command line, never stored
     "mailbox_no_password": (
-        ERROR,
+        Severity.ERROR,
         "Chưa có mật khẩu hộp thư {user}. Đặt biến môi trường {env}, hoặc lưu một lần vào kho mật khẩu của máy: keyring set {service} {user} (xem README), rồi chạy lại.",
     ),
     "mailbox_login_failed": (
-        ERROR,
+        Severity.ERROR,
         "Máy chủ thư {host} không nhận tên đăng nhập {user} với mật khẩu đã cho. Kiểm tra lại mật khẩu (biến môi trường {env} hoặc keyring, dịch vụ {service}) và việc hộp thư đã bật IMAP, rồi chạy lại.",
     ),
     "mailbox_unreachable": (
-        ERROR,
+        Severity.ERROR,
         "Không kết nối được máy chủ thư {host}, cổng {port} ({detail}). Kiểm tra mạng, mục host và port trong schemas/mailbox.yaml. Nếu hộp thư không bật IMAP, lưu thư vào inbox bằng tay như trước.",
     ),
     "mailbox_certificate": (
-        ERROR,
+        Severity.ERROR,
         "Máy này không tin chứng chỉ của máy chủ thư {host} ({detail}). Xin bộ phận kỹ thuật tệp chứng chỉ gốc (.pem hoặc .crt) của máy chủ thư, lưu vào máy rồi ghi đường dẫn của nó vào mục ca_file trong schemas/mailbox.yaml. Đừng tắt việc kiểm tra chứng chỉ.",
     ),
     "mailbox_ca_file_missing": (
-        ERROR,
+        Severity.ERROR,
         'Không thấy tệp chứng chỉ "{path}" ghi ở mục ca_file trong schemas/mailbox.yaml (hoặc tệp không phải chứng chỉ). Sửa đường dẫn rồi chạy lại.',
     ),
     "mailbox_plaintext_refused": (
-        ERROR,
+        Severity.ERROR,
         "Không dùng kết nối không mã hóa (security: plain) với máy chủ {host}: mật khẩu sẽ đi trên mạng không được bảo vệ. Ghi security: imaps (cổng 993) hoặc starttls (cổng 143) trong schemas/mailbox.yaml.",
     ),
     "mailbox_tls_unavailable": (
-        ERROR,
+        Severity.ERROR,
         "Máy chủ thư {host} không hỗ trợ STARTTLS. Ghi security: imaps và port: 993 trong schemas/mailbox.yaml rồi chạy lại.",
     ),
     "mailbox_folder_missing": (
-        ERROR,
+        Severity.ERROR,
         'Hộp thư không có thư mục "{folder}" (mục {key} trong schemas/mailbox.yaml). Các thư mục có: {folders}. Sửa mục đó cho đúng tên rồi chạy lại.',
     ),
     "mailbox_quota": (
-        ERROR,
+        Severity.ERROR,
         'Máy chủ thư không nhận thêm thư vào "{folder}" ({detail}): hộp thư đã đầy hoặc thư vượt giới hạn dung lượng. Xóa bớt thư cũ trong webmail rồi chạy lại (thư đã đặt vào trước đó không bị đặt trùng).',
     ),
     "mailbox_message_too_large": (
-        WARNING,
+        Severity.WARNING,
         'Thư "{subject}" của {sender} lớn {size}, vượt giới hạn {limit} (mục max_message_bytes trong schemas/mailbox.yaml) nên không tải. Mở thư bằng webmail và lưu tệp đính kèm vào inbox bằng tay.',
     ),
     "mailbox_failed": (
-        ERROR,
+        Severity.ERROR,
         "Máy chủ thư báo lỗi: {detail}. Chạy lại sau ít phút; nếu vẫn lỗi, lưu thư vào inbox bằng tay như trước.",
     ),
     # Across periods: the register of models (outbox/so-mo-hinh.sqlite)
     "model_code_unknown": (
-        ERROR,
+        Severity.ERROR,
         'Mã mô hình "{value}" không có trong sổ theo dõi mô hình của Ban. Giữ đúng mã đã điền sẵn trong biểu mẫu; mô hình mới thì để trống ô mã.',
     ),
     "model_code_other_unit": (
-        ERROR,
+        Severity.ERROR,
         'Mã mô hình "{value}" là mã của {owner}, không phải của đơn vị này. Giữ đúng mã đã điền sẵn trong biểu mẫu của đơn vị; mô hình mới thì để trống ô mã.',
     ),
     "model_code_duplicate": (
-        ERROR,
+        Severity.ERROR,
         'Mã mô hình "{value}" đã ghi ở dòng {first_row}; mỗi mô hình một mã, dòng này không được tính.',
     ),
     "continuing_unmatched": (
-        WARNING,
+        Severity.WARNING,
         'Tình trạng "Duy trì, phát huy" nhưng không thấy mô hình này trong báo cáo {against}. Kiểm tra lại tên, lĩnh vực hoặc ghi mã mô hình; nếu là mô hình mới, chọn "Đăng ký mới".',
     ),
     "new_already_registered": (
-        WARNING,
+        Severity.WARNING,
         'Tình trạng "Đăng ký mới" nhưng mô hình đã có trong sổ theo dõi (mã {model}, báo cáo {since}). Kiểm tra lại: có phải "Duy trì, phát huy"?',
     ),
     "stage_backwards": (
-        WARNING,
+        Severity.WARNING,
         'Giai đoạn "{value}" lùi so với báo cáo {against} ("{before}"). Kiểm tra lại giai đoạn.',
     ),
     "replications_down": (
-        WARNING,
+        Severity.WARNING,
         "Số nơi nhân rộng {value} ít hơn báo cáo {against} ({before}). Kiểm tra lại số liệu.",
     ),
     "year_built_changed": (
-        WARNING,
+        Severity.WARNING,
         "Năm xây dựng {value} khác báo cáo {against} ({before}). Kiểm tra lại năm bắt đầu xây dựng mô hình.",
     ),
     "model_name_close": (
-        WARNING,
+        Severity.WARNING,
         'Tên mô hình gần giống mô hình "{before}" (mã {model}) trong báo cáo {against}. Nếu là cùng một mô hình, ghi mã {model} vào cột "Mã mô hình"; chương trình không tự nối.',
     ),
     "model_not_reported": (
-        WARNING,
+        Severity.WARNING,
         'Mô hình "{value}" (mã {model}, lĩnh vực {field}) có trong báo cáo {against} nhưng không có trong báo cáo kỳ này. Nếu mô hình vẫn duy trì, đề nghị bổ sung; nếu đã dừng, ghi rõ để Ban theo dõi.',
     ),
 }
@@ -390,8 +398,8 @@ TITLES: dict[str, str] = {
 
 def title(code: str) -> str:
     """The kind of a problem as staff read it (its severity's word for a code with no title)."""
-    default = CATALOGUE.get(code, (WARNING, ""))[0]
-    return TITLES.get(code) or ("Lỗi" if default == ERROR else "Lưu ý")
+    default = CATALOGUE.get(code, (Severity.WARNING, ""))[0]
+    return TITLES.get(code) or ("Lỗi" if default == Severity.ERROR else "Lưu ý")
 
 
 # Warnings that explain what became of an entry: shown beside it wherever its fate is listed
@@ -407,30 +415,6 @@ FATE_WARNINGS = frozenset(
         "sheet_hidden",
     }
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a file, a row or a cell, said in Vietnamese."""
-
-    code: str
-    severity: str
-    message: str
-    file: str = ""
-    sheet: str = ""
-    cell: str = ""
-    row: int | None = None
-    column: str = ""
-    value: str = ""
-    staff_hint: str = ""  # for Board staff only: see STAFF_HINTS
-    technical: str = ""  # what failed, for an engineer (English, exception text); never shown first
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
 
 
 def make(

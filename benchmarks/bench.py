@@ -36,13 +36,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aggregator import config as config_module
+from aggregator.model import RunResult
 from aggregator.outbox import swap as outbox
 from aggregator.outbox import write as outputs
-from aggregator.pipeline import (
-    RunResult,
-    aggregate,
-    workers,
-)
+from aggregator.pipeline import aggregate, workers
 
 NAMES = [
     "Dân vận khéo",

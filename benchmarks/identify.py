@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from aggregator import config as config_module
 from aggregator.checking.identify import identify
 from aggregator.checking.names import UnitMatcher
-from aggregator.reading.load import WorkbookRead
+from aggregator.model import WorkbookRead
 
 SYLLABLES = [
     "Cam",

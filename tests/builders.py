@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
+
+from aggregator.checking.validate import rows_frame
+from aggregator.model import FileOutcome, ListTable
 
 HEADERS = [
     "STT",
@@ -179,3 +183,17 @@ def convert(path: Path, target: str, out: Path, profile: Path) -> Path:
         timeout=240,
     )
     return out / f"{path.stem}.{target.split(':')[0]}"
+
+
+def frame(table: ListTable) -> pd.DataFrame:
+    """One list table's rows as typed, as a frame (column keys and the sheet row)."""
+    return (
+        pd.DataFrame.from_records(table.rows, columns=[*table.columns, "row"])
+        .astype(object)
+        .astype({"row": int})
+    )
+
+
+def records(outcome: FileOutcome) -> pd.DataFrame | None:
+    """One file's parsed rows as a frame, with "accepted"; None once they were let go."""
+    return None if outcome.rows is None else rows_frame(outcome.rows)

@@ -424,7 +424,7 @@ def test_a_hidden_list_is_never_read_and_is_named(inbox, tmp_path):
 
 
 def test_header_search_is_linear_in_the_text(cfg):
-    from aggregator.reading.load import Sheet, find_headers
+    from aggregator.reading.load import find_headers
 
     # one cell of 32,767 one-letter words: a quadratic prefix search takes minutes here
     words = " ".join(["a"] * 16_000)
@@ -646,6 +646,8 @@ def test_verify_checks_both_ways_and_refuses_paths_leading_out(inbox, tmp_path, 
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+
+from aggregator.model import Sheet  # noqa: E402
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

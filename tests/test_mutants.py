@@ -14,8 +14,8 @@ from aggregator import config
 from aggregator.checking.validate import RowValidator
 from aggregator.checking.values import ColumnReader, read_date
 from aggregator.merging import summarise
+from aggregator.model import ListTable
 from aggregator.pipeline import aggregate
-from aggregator.reading.load import ListTable
 
 CFG = config.load(Path(__file__).resolve().parents[1] / "schemas")
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from aggregator import config as config_module
 from aggregator.checking.identify import identify
 from aggregator.checking.names import UnitMatcher
+from aggregator.model import WorkbookRead
 from aggregator.reading.load import load_sheets, locate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -392,7 +393,6 @@ def test_one_common_word_in_a_file_name_names_no_unit(matcher):
 @given(writings(_PRESET_CFG.units), st.booleans(), st.booleans())
 def test_a_whole_workbook_is_its_unit_or_refused_never_another(case, titled, named_file):
     """The same written name in Thông tin, a title row and the file name: never another unit."""
-    from aggregator.reading.load import WorkbookRead
 
     code, text = case
     book = WorkbookRead(

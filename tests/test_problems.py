@@ -1,11 +1,12 @@
 import re
 
 from aggregator import problems
+from aggregator.model import Severity
 
 
 def test_every_template_fills_from_its_own_placeholders():
     for code, (severity, template) in problems.CATALOGUE.items():
-        assert severity in (problems.ERROR, problems.WARNING), code
+        assert severity in (Severity.ERROR, Severity.WARNING), code
         names = set(re.findall(r"{(\w+)}", template))
         params = {n: "X" for n in names - {"value", "column", "sheet"}}
         made = problems.make(code, value="v", column="c", **params)

@@ -1,6 +1,6 @@
 """The header finder and the raw table: wherever the unit put things, they read right."""
 
-from builders import HEADERS, model, workbook
+from builders import HEADERS, frame, model, records, workbook
 
 from aggregator.reading.load import load_sheets, locate
 
@@ -12,16 +12,16 @@ def read(path, cfg):
 def test_standard_layout(tmp_path, cfg):
     book = read(workbook(tmp_path / "a.xlsx", [model(), model("Khác", 5)]), cfg)
     assert book.tables[0].sheet == "Danh sách" and book.tables[0].header_row == 3
-    assert list(book.tables[0].table["row"]) == [4, 5]
-    assert book.tables[0].table["name"].tolist() == ["Mô hình dân vận khéo", "Khác"]
+    assert list(frame(book.tables[0])["row"]) == [4, 5]
+    assert frame(book.tables[0])["name"].tolist() == ["Mô hình dân vận khéo", "Khác"]
     assert book.info["unit_code"] == "cam-lam" and not book.problems
 
 
 def test_title_rows_added_or_removed(tmp_path, cfg):
     none = read(workbook(tmp_path / "a.xlsx", [model()], title_rows=0), cfg)
     many = read(workbook(tmp_path / "b.xlsx", [model()], title_rows=9), cfg)
-    assert none.tables[0].header_row == 1 and list(none.tables[0].table["row"]) == [2]
-    assert many.tables[0].header_row == 10 and list(many.tables[0].table["row"]) == [11]
+    assert none.tables[0].header_row == 1 and list(frame(none.tables[0])["row"]) == [2]
+    assert many.tables[0].header_row == 10 and list(frame(many.tables[0])["row"]) == [11]
 
 
 def test_columns_moved_extra_and_spelled_loosely(tmp_path, cfg):
@@ -42,7 +42,7 @@ def test_columns_moved_extra_and_spelled_loosely(tmp_path, cfg):
     book = read(workbook(tmp_path / "a.xlsx", [row], headers=headers), cfg)
     table = book.tables[0]
     assert (table.columns["name"], table.columns["stage"], table.columns["field"]) == (2, 1, 3)
-    assert table.table.loc[0, "name"] == "Mô hình A" and table.table.loc[0, "field"] == 3
+    assert frame(table).loc[0, "name"] == "Mô hình A" and frame(table).loc[0, "field"] == 3
     assert not book.problems
 
 
@@ -57,8 +57,8 @@ def test_blank_rows_numbering_row_and_prenumbered_stt_are_not_rows(tmp_path, cfg
         sheet.cell(4, j, f"({j})")
     book.save(path)
     read_back = read(path, cfg)
-    assert read_back.tables[0].table["name"].tolist() == ["Mô hình dân vận khéo", "B"]
-    assert list(read_back.tables[0].table["row"]) == [5, 7]
+    assert frame(read_back.tables[0])["name"].tolist() == ["Mô hình dân vận khéo", "B"]
+    assert list(frame(read_back.tables[0])["row"]) == [5, 7]
 
 
 def test_header_split_over_two_lines(tmp_path, cfg):
@@ -92,12 +92,12 @@ def test_header_split_over_two_lines(tmp_path, cfg):
     book.save(path)
     found = read(path, cfg)
     assert found.tables[0].columns["reward_form"] == 13 and found.tables[0].columns["reward_decision"] == 14
-    assert found.tables[0].table.loc[0, "reward_decision"] == "QĐ 12"
+    assert frame(found.tables[0]).loc[0, "reward_decision"] == "QĐ 12"
 
 
 def test_list_sheet_renamed_and_moved_is_found_by_its_header(tmp_path, cfg):
     book = read(workbook(tmp_path / "a.xlsx", [model()], list_sheet="Sheet1"), cfg)
-    assert book.tables[0].sheet == "Sheet1" and len(book.tables[0].table) == 1
+    assert book.tables[0].sheet == "Sheet1" and len(frame(book.tables[0])) == 1
 
 
 def test_no_recognisable_header(tmp_path, cfg):
@@ -170,7 +170,7 @@ def test_formulas_read_by_their_cached_values_and_flagged_without_one(tmp_path, 
     assert [p.code for p in flagged.problems if p.row == 4] == ["formula_without_value"]
     assert "=1+1" in next(p.message for p in flagged.problems if p.row == 4)
     calculated = processor.process(fingerprint(tmp_path / "calc.xlsx", tmp_path, cfg.limits))
-    assert calculated.records["replications"].tolist() == [3]
+    assert records(calculated)["replications"].tolist() == [3]
 
 
 def test_a_list_split_over_two_sheets_is_read_whole(tmp_path, cfg):
@@ -190,8 +190,8 @@ def test_a_list_split_over_two_sheets_is_read_whole(tmp_path, cfg):
     summary.append(["A", 1, "Tập thể"])
     book.save(path)
     outcome = FileProcessor(cfg, 2026, "annual").process(fingerprint(path, tmp_path, cfg.limits))
-    records = outcome.records
-    assert list(zip(records["sheet"], records["row"], records["accepted"], strict=True)) == [
+    found = records(outcome)
+    assert list(zip(found["sheet"], found["row"], found["accepted"], strict=True)) == [
         ("Mô hình", 4, True),
         ("Mô hình", 5, True),
         ("Điển hình", 2, True),

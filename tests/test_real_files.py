@@ -4,7 +4,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from builders import model, saved_on_date, workbook
+from builders import model, records, saved_on_date, workbook
 
 from aggregator.intake.discover import fingerprint
 from aggregator.pipeline import FileProcessor
@@ -22,8 +22,8 @@ def process(cfg, path, year=2026):
 def test_files_saved_by_libreoffice(cfg, name):
     outcome = process(cfg, DATA / name)
     assert (outcome.status, outcome.unit) == ("accepted", "khanh-son")
-    assert outcome.records["accepted"].tolist() == [True, False, True]
-    assert outcome.records["field"].tolist() == [5, 3, 11]
+    assert records(outcome)["accepted"].tolist() == [True, False, True]
+    assert records(outcome)["field"].tolist() == [5, 3, 11]
     assert [p.code for p in outcome.problems if p.is_error] == ["subject_not_allowed"]
     assert str(outcome.report_date) == "2026-12-04"
 

@@ -6,7 +6,7 @@ import pytest
 from builders import model
 
 from aggregator.checking.validate import RowValidator, column_letter
-from aggregator.reading.load import ListTable
+from aggregator.model import ListTable
 
 KEYS = {
     "Tên mô hình, điển hình": "name",

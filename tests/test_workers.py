@@ -10,7 +10,7 @@ from builders import model, workbook
 from test_email import message
 
 from aggregator.cli import main
-from aggregator.merging.merge import ACCEPTED, REJECTED
+from aggregator.model import FileStatus
 from aggregator.pipeline import FileProcessor, aggregate, collect, workers
 
 UNITS = [
@@ -97,9 +97,9 @@ def test_two_workers_give_exactly_what_one_process_gives(cfg, inbox, pools):
     assert fates(shared) == fates(alone)
     assert shared.summary == alone.summary
     assert shared.records.equals(alone.records)
-    assert sum(o.status == REJECTED for o in shared.outcomes) == 1
+    assert sum(o.status == FileStatus.REJECTED for o in shared.outcomes) == 1
     mailed = next(o for o in shared.outcomes if o.candidate.email)
-    assert mailed.status == ACCEPTED and mailed.received.isoformat() == "2026-12-04"
+    assert mailed.status == FileStatus.ACCEPTED and mailed.received.isoformat() == "2026-12-04"
 
 
 def kill_on(name):
@@ -130,9 +130,9 @@ def test_a_worker_that_dies_costs_only_the_file_it_was_reading(cfg, inbox, pools
     assert pools == [2]  # two workers (a fresh one took the place of the one that died)
     dead = next(o for o in outcomes if o.candidate.relative == "khanh-son.xlsx")
     assert [p.code for p in dead.problems] == ["file_crashed_reader"]
-    assert "bị dừng đột ngột" in dead.problems[0].message and dead.status == REJECTED
+    assert "bị dừng đột ngột" in dead.problems[0].message and dead.status == FileStatus.REJECTED
     others = [o for o in outcomes if o is not dead and o.candidate.relative != "hong.xlsx"]
-    assert others and all(o.status == ACCEPTED and o.rows_read >= 1 for o in others)
+    assert others and all(o.status == FileStatus.ACCEPTED and o.rows_read >= 1 for o in others)
 
 
 def write_text(path, text):

@@ -18,8 +18,7 @@ from aggregator.checking.names import Match, UnitMatcher
 from aggregator.checking.values import as_text, read_date, whole_number
 from aggregator.config import Config
 from aggregator.labels import IDENTIFIED_BY
-from aggregator.problems import Problem
-from aggregator.reading.load import WorkbookRead
+from aggregator.model import Problem, WorkbookRead
 from aggregator.text import Vocabulary, is_blank
 
 _YEAR_IN_TEXT = re.compile(r"\b(19\d\d|20\d\d)\b")

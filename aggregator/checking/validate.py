@@ -14,8 +14,7 @@ import pandas as pd
 from aggregator import problems
 from aggregator.checking.values import ColumnReader, as_text
 from aggregator.config import Config
-from aggregator.problems import Problem
-from aggregator.reading.load import ListTable
+from aggregator.model import ListTable, Problem
 from aggregator.text import is_blank, loose_key
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aggregator.config import Column, Config
+from aggregator.model import Uncalculated
 from aggregator.text import Vocabulary, is_blank, nfc
 
 _LEADING_NUMBER = re.compile(
@@ -21,16 +22,6 @@ _INTEGER = re.compile(r"^\s*\d{1,18}\s*$")  # longer digit strings are not a cou
 _DATE_TEXT = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
-@dataclass(frozen=True)
-class Uncalculated:
-    """A formula cell saved without its value (by a tool that never calculated it)."""
-
-    formula: str
-
-    def __str__(self) -> str:
-        return self.formula
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aggregator import problems
-from aggregator.problems import Problem
+from aggregator.model import Candidate, Ignored
 
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -41,35 +41,9 @@ _MAGIC = {
 }
 
 
-@dataclass
-class Candidate:
-    """One file found in the inbox, before anyone reads it."""
-
-    path: Path
-    relative: str
-    size: int
-    sha256: str
-    modified: dt.datetime
-    kind: str = ""  # xlsx | xls | ods | junk | other
-    problems: list[Problem] = field(default_factory=list)
-    email: str | None = None  # the saved email it came attached to (inbox-relative)
-    email_date: dt.datetime | None = None
-    sender: str | None = None
-    attachment: str | None = None  # the attachment's name as sent: displayed, never a path
-    bundled: bool = False  # its email carried other workbooks too: the sender speaks for none
-
-
 def find_files(inbox: Path) -> list[Path]:
     """Every regular file below the inbox, in a stable order."""
     return [e for e in walk(inbox).entries if isinstance(e, Path)]
-
-
-@dataclass
-class Ignored:
-    """An inbox entry recognised by its name alone and never opened: why, in Vietnamese."""
-
-    relative: str
-    reason: str
 
 
 @dataclass

@@ -21,7 +21,6 @@ import re
 import stat
 import zipfile
 import zlib
-from dataclasses import dataclass, field
 from email import errors, header, policy
 from email.message import EmailMessage, Message
 from email.utils import parseaddr, parsedate_to_datetime
@@ -29,27 +28,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from aggregator import hashing, problems
 from aggregator.intake import discover
-from aggregator.intake.discover import Candidate
-from aggregator.problems import Problem
+from aggregator.model import Candidate, Problem, SavedEmail
 
 EMAIL_SUFFIXES = (".eml",)
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line separators
-
-
-@dataclass
-class SavedEmail:
-    """One saved email: who sent it, when, and what was attached."""
-
-    relative: str
-    sha256: str
-    size: int
-    sender: str = ""
-    date: dt.datetime | None = None
-    subject: str = ""
-    attachments: list[str] = field(default_factory=list)
-    error: str = ""
-    saved: dt.datetime = dt.datetime(2000, 1, 1)  # when the email file was saved (its mtime)
 
 
 def is_email(path: Path) -> bool:

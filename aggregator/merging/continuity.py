@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from aggregator import problems
+from aggregator import model, problems
 from aggregator.checking.validate import column_letter
 from aggregator.config import Config
-from aggregator.merging.merge import ACCEPTED, UnitStatus
 from aggregator.merging.register import Entry, History, UnitHistory
+from aggregator.model import FileStatus, Severity, UnitStatus
 from aggregator.text import loose_key, nfc
 
 STAGE_ORDER = {"discovered": 0, "replicated": 1, "honoured": 2}
@@ -49,7 +49,7 @@ def assign(statuses: list[UnitStatus], history: History, config: Config, tally: 
     counts the comparison on the way (the register is read one unit at a time)."""
     for status in statuses:
         used = status.used
-        if used is None or used.status != ACCEPTED:
+        if used is None or used.status != FileStatus.ACCEPTED:
             continue
         mine = history.unit(status.code)
         accounted = _accounted(used, mine)
@@ -169,7 +169,7 @@ class _Checker:
     def __init__(self, status: UnitStatus, history: History, mine: UnitHistory, config: Config):
         self.status, self.history, self.mine, self.config = status, history, mine, config
         self.outcome = status.used
-        self.found: list[problems.Problem] = []
+        self.found: list[model.Problem] = []
         self.labels = {c.code: c.label for c in config.column("stage").choices}
 
     def _problem(self, code: str, row: dict[str, Any], key: str, value: Any = "", **params: Any) -> bool:
@@ -193,7 +193,7 @@ class _Checker:
                 **params,
             )
         )
-        return severity == problems.ERROR
+        return severity == Severity.ERROR
 
     def typed(self, row: dict[str, Any], code: str, claimed: dict[str, dict[str, Any]]) -> None:
         owner = self.status.code if code in self.mine.codes else self.history.owner(code)
@@ -417,7 +417,7 @@ def compare(statuses: list[UnitStatus], history: History, keep: int = 2000) -> C
     tally = Tally(history, keep)
     for status in statuses:
         used = status.used
-        if used is not None and used.status == ACCEPTED:
+        if used is not None and used.status == FileStatus.ACCEPTED:
             rows = [r for r in used.rows or [] if r["accepted"]]
             tally.add(status, rows, history.unit(status.code))
     return tally.result(statuses)

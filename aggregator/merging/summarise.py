@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from aggregator.config import Config
-from aggregator.merging.merge import ACCEPTED, IGNORED, REJECTED, SUPERSEDED, FileOutcome, UnitStatus
+from aggregator.model import FileOutcome, FileStatus, UnitStatus
 
 
 def unit_by_field(records: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -66,7 +66,12 @@ def build(
         "rows": _rows(outcomes),
         "files": {
             status: sum(1 for o in outcomes if o.status == status)
-            for status in (ACCEPTED, REJECTED, SUPERSEDED, IGNORED)
+            for status in (
+                FileStatus.ACCEPTED,
+                FileStatus.REJECTED,
+                FileStatus.SUPERSEDED,
+                FileStatus.IGNORED,
+            )
         },
         "continuity": None,
     }
@@ -94,8 +99,8 @@ def _field(code: int, name: str, records: pd.DataFrame, subjects: list[str]) -> 
 
 
 def _rows(outcomes: list[FileOutcome]) -> dict[str, int]:
-    accepted = [o for o in outcomes if o.status == ACCEPTED]
-    superseded = sum(o.rows_read for o in outcomes if o.status == SUPERSEDED)
+    accepted = [o for o in outcomes if o.status == FileStatus.ACCEPTED]
+    superseded = sum(o.rows_read for o in outcomes if o.status == FileStatus.SUPERSEDED)
     rows = {
         "accepted": sum(o.rows_valid for o in accepted),
         "rejected": sum(o.rows_invalid for o in accepted),

@@ -17,8 +17,8 @@ from aggregator import config as config_module
 from aggregator.hashing import sha256
 from aggregator.labels import RECEIVED_SOURCE
 from aggregator.merging import register
-from aggregator.merging.merge import FileOutcome
-from aggregator.pipeline import RunResult, workers
+from aggregator.model import FileOutcome, RunResult
+from aggregator.pipeline import workers
 from aggregator.rendering import feedback, report, workbooks
 from aggregator.text import loose_key
 

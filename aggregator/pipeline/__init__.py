@@ -13,20 +13,16 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-import pandas as pd
-
-from aggregator import problems
+from aggregator import model, problems
 from aggregator.checking.identify import UnitMatcher, identify
 from aggregator.checking.validate import RowValidator
 from aggregator.config import Config
 from aggregator.intake import discover, mail
 from aggregator.merging import continuity, merge, summarise
-from aggregator.merging.merge import ACCEPTED, IGNORED, REJECTED, FileOutcome, UnitStatus
 from aggregator.merging.register import DB_NAME, History
+from aggregator.model import FileOutcome, FileStatus, RunResult
 from aggregator.outbox import swap as outbox_layout
 from aggregator.pipeline import workers
 from aggregator.reading.load import ReadRefused, load_sheets, locate, mark_uncalculated, repair_legacy_text
@@ -35,27 +31,6 @@ from aggregator.text import nfc
 log = logging.getLogger("aggregator")
 # wraps the outcomes as they come, given how many are coming (a progress bar, or nothing)
 Progress = Callable[[Iterable[FileOutcome], int], Iterable[FileOutcome]]
-
-
-@dataclass
-class RunResult:
-    """What one run found: files, units, records and figures, ready to be written."""
-
-    config: Config
-    year: int
-    period: str
-    deadline: dt.date
-    outcomes: list[FileOutcome]
-    statuses: list[UnitStatus]
-    records: pd.DataFrame
-    summary: dict[str, Any]
-    options: dict[str, Any] = field(default_factory=dict)
-    emails: list[mail.SavedEmail] = field(default_factory=list)
-    staff_notes: list[str] = field(default_factory=list)  # what staff should do: terminal, manifest
-    ignored: list[discover.Ignored] = field(default_factory=list)  # left alone by name
-    # across periods: the register as it was before this run, and how this period continues it
-    history: History | None = None
-    comparison: continuity.Comparison | None = None
 
 
 class FileProcessor:
@@ -68,10 +43,10 @@ class FileProcessor:
         self.matcher = UnitMatcher(config)
         self.validator = RowValidator(config, year)
 
-    def process(self, candidate: discover.Candidate) -> FileOutcome:
+    def process(self, candidate: model.Candidate) -> FileOutcome:
         outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems), as_of=self.as_of)
         if candidate.kind in ("junk", "attachment", "link", "email"):
-            outcome.status = IGNORED
+            outcome.status = FileStatus.IGNORED
             return outcome
         if candidate.problems:
             return outcome
@@ -100,7 +75,7 @@ class FileProcessor:
                 )
             )
             outcome.tables, outcome.rows = [], None
-        outcome.status = REJECTED if outcome.file_errors else ACCEPTED
+        outcome.status = FileStatus.REJECTED if outcome.file_errors else FileStatus.ACCEPTED
         if not outcome.problems:  # nothing to show the unit: the rows as typed are not needed
             for table in outcome.tables:
                 table.rows = []
@@ -192,7 +167,7 @@ class FileProcessor:
             )
 
 
-def _stem(candidate: discover.Candidate) -> str:
+def _stem(candidate: model.Candidate) -> str:
     """The file's name as the unit gave it: an attachment's own, not the name we saved it as."""
     if candidate.attachment:
         return PurePosixPath(candidate.attachment.split("›")[-1].strip()).stem
@@ -261,7 +236,7 @@ def aggregate(
 
 def collect(
     inbox: Path, workdir: Path, config: Config, outbox: Path | None = None, paths: list[Path] | None = None
-) -> tuple[list[workers.Item], list[mail.SavedEmail], list[discover.Ignored]]:
+) -> tuple[list[workers.Item], list[model.SavedEmail], list[model.Ignored]]:
     """Every entry to read, in inbox order: saved emails and zips give what they hold in their
     place; entries refused on sight come as candidates, so every entry has a fate.
 
@@ -269,14 +244,14 @@ def collect(
     the way the run reads them, so the two always agree.
     """
     items: list[workers.Item] = []
-    emails: list[mail.SavedEmail] = []
+    emails: list[model.SavedEmail] = []
     found = (
         discover.walk(inbox, skip=_own_outputs(inbox, outbox))
         if paths is None
         else discover.walk_paths(paths, inbox)
     )
     for entry in found.entries:
-        if isinstance(entry, discover.Candidate):
+        if isinstance(entry, model.Candidate):
             items.append(entry)
             continue
         try:
@@ -292,7 +267,7 @@ def collect(
 
 
 def _unpacked(
-    path: Path, inbox: Path, workdir: Path, config: Config, emails: list[mail.SavedEmail]
+    path: Path, inbox: Path, workdir: Path, config: Config, emails: list[model.SavedEmail]
 ) -> list[workers.Item]:
     """A saved email's attachments, a zip's files (each container in a folder of its own),
     or the file itself."""
@@ -302,7 +277,7 @@ def _unpacked(
         record, attached = mail.unpack(path, inbox, folder, config.limits, config.board_zone)
         emails.append(record)
         books = [
-            c for c in attached if isinstance(c, discover.Candidate) and c.kind not in ("junk", "attachment")
+            c for c in attached if isinstance(c, model.Candidate) and c.kind not in ("junk", "attachment")
         ]
         for candidate in books if len(books) > 1 else []:
             candidate.bundled = True  # one email, several units' workbooks: no sender evidence

@@ -27,8 +27,7 @@ from typing import Any
 
 from aggregator import problems
 from aggregator.intake import discover
-from aggregator.intake.discover import Candidate
-from aggregator.merging.merge import FileOutcome
+from aggregator.model import Candidate, FileOutcome
 
 log = logging.getLogger("aggregator")
 

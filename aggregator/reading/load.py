@@ -10,20 +10,17 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import openpyxl
-import pandas as pd
 import python_calamine
 
 from aggregator import problems
-from aggregator.checking.values import Uncalculated
 from aggregator.config import Column, Config, Label
-from aggregator.problems import Problem
+from aggregator.model import ListTable, Problem, Sheet, Uncalculated, WorkbookRead
 from aggregator.reading import legacy
 from aggregator.text import is_blank, loose_key, nfc
 
@@ -36,50 +33,6 @@ class ReadRefused(Exception):
     def __init__(self, problem: Problem):
         super().__init__(problem.message)
         self.problem = problem
-
-
-@dataclass
-class Sheet:
-    name: str
-    visible: bool
-    rows: list[list[Any]]
-
-
-@dataclass
-class ListTable:
-    """One sheet's list of models: where its header is, its columns and its data rows."""
-
-    sheet: str
-    header_row: int  # 1-based row of the (last) header line
-    columns: dict[str, int]  # column key -> 0-based index
-    rows: list[dict[str, Any]]  # raw values by column key, and "row" (1-based sheet row)
-    count: int = 0  # data rows read (kept when the rows themselves are let go)
-    # model codes of rows emptied of their model on purpose (pre-filled workbook: "stopped")
-    stopped: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.count = self.count or len(self.rows)
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """The rows as a frame (for people and tests; the pipeline reads ``rows``)."""
-        return (
-            pd.DataFrame.from_records(self.rows, columns=[*self.columns, "row"])
-            .astype(object)
-            .astype({"row": int})
-        )
-
-
-@dataclass
-class WorkbookRead:
-    """What one workbook holds, located but not yet judged."""
-
-    tables: list[ListTable] = field(default_factory=list)
-    info: dict[str, Any] = field(default_factory=dict)
-    meta: dict[str, Any] = field(default_factory=dict)
-    assessment: dict[str, str] = field(default_factory=dict)
-    title: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
 
 
 def load_sheets(

@@ -9,10 +9,7 @@ from pathlib import Path
 from aggregator import labels
 from aggregator.checking.values import as_text
 from aggregator.labels import FILE_STATUS, SEVERITY
-from aggregator.merging.merge import REJECTED, SUPERSEDED, FileOutcome
-from aggregator.pipeline import RunResult
-from aggregator.problems import Problem
-from aggregator.reading.load import ListTable
+from aggregator.model import FileOutcome, FileStatus, ListTable, Problem, RunResult
 from aggregator.rendering import drafts
 from aggregator.rendering.workbooks import (
     Styles,
@@ -43,19 +40,21 @@ class Feedback:
             return any(
                 p.is_error and p.row is not None and p.code != "totals_row" for p in self.used.problems
             )
-        return any(o.status == REJECTED for o in self.outcomes)
+        return any(o.status == FileStatus.REJECTED for o in self.outcomes)
 
 
 def targets(result: RunResult) -> list[Feedback]:
     """Units (and unidentified files) that have something to fix."""
     found = []
     for status in result.statuses:
-        files = [o for o in status.files if o.status != SUPERSEDED and o.problems]
+        files = [o for o in status.files if o.status != FileStatus.SUPERSEDED and o.problems]
         if files:
             emails = list(result.config.unit(status.code).emails)
             found.append(Feedback(f"{status.code}.xlsx", status.name, files, emails, used=status.used))
     unidentified = (
-        o for o in result.outcomes if o.unit is None and o.status == REJECTED and o.candidate.kind != "other"
+        o
+        for o in result.outcomes
+        if o.unit is None and o.status == FileStatus.REJECTED and o.candidate.kind != "other"
     )
     for n, outcome in enumerate(unidentified, start=1):
         stem = safe_filename(outcome.candidate.path.stem, 40)

@@ -16,7 +16,7 @@ import jinja2
 from aggregator import labels, problems
 from aggregator.labels import UNIT_STATUS, Labels
 from aggregator.merging.summarise import outstanding, pivot
-from aggregator.pipeline import RunResult
+from aggregator.model import RunResult
 from aggregator.rendering import report_continuity
 from aggregator.text import match_key
 

@@ -8,7 +8,7 @@ from typing import Any
 from aggregator import labels
 from aggregator.labels import Labels
 from aggregator.merging.continuity import period_text
-from aggregator.pipeline import RunResult
+from aggregator.model import RunResult
 from aggregator.rendering import charts
 
 

@@ -18,8 +18,8 @@ from xlsxwriter.worksheet import Worksheet
 from aggregator.checking.values import as_text
 from aggregator.labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn, sort_key
 from aggregator.merging.summarise import pivot
-from aggregator.pipeline import RunResult
-from aggregator.problems import FATE_WARNINGS, Problem, title
+from aggregator.model import Problem, RunResult
+from aggregator.problems import FATE_WARNINGS, title
 
 SAFE = {
     "strings_to_formulas": False,

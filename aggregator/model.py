@@ -1,0 +1,287 @@
+"""The data that passes between the stages, and the closed sets of values it carries.
+
+Every stage takes and returns these types; none of them does any work beyond small views of
+its own fields. The stages, in order: intake (``Candidate``, ``SavedEmail``, ``Ignored``) →
+reading (``Sheet``, ``ListTable``, ``WorkbookRead``) → checking (``Problem``) → merging
+(``FileOutcome``, ``UnitStatus``) → the run (``RunResult``), which rendering and the outbox
+take. The Enums are ``str`` Enums: their values are what ``summary.json``, the manifest and the
+register have always held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # types only: the model imports no stage
+    import pandas as pd
+
+    from aggregator.config import Config
+    from aggregator.merging.continuity import Comparison
+    from aggregator.merging.register import History
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the row or file is not counted
+    WARNING = "warning"  # counted; the unit is told
+
+
+class Period(StrEnum):
+    ANNUAL = "annual"
+    HALF_YEAR = "half_year"
+
+
+class CandidateKind(StrEnum):
+    """What an inbox entry turned out to be, from its bytes (never its name alone)."""
+
+    XLSX = "xlsx"  # Office Open XML workbook (.xlsx, .xlsm)
+    XLS = "xls"  # Excel 97-2003
+    ODS = "ods"  # OpenDocument spreadsheet
+    OTHER = "other"  # not a workbook we read, or refused on sight: its problems say why
+    JUNK = "junk"  # a lock file or system file: ignored
+    ATTACHMENT = "attachment"  # an email's attachment that is not a workbook (a cover letter)
+    LINK = "link"  # a symbolic link: never followed
+    EMAIL = "email"  # a saved email: what it holds comes as candidates of their own
+
+
+class FileStatus(StrEnum):
+    """What became of one file."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"  # acceptable, but the unit sent a newer one
+    IGNORED = "ignored"
+
+
+class Submission(StrEnum):
+    """A unit's standing for the period."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"  # nothing arrived
+    REJECTED = "rejected"  # files arrived, none usable
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file, a row or a cell, said in Vietnamese."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    row: int | None = None
+    column: str = ""
+    value: str = ""
+    staff_hint: str = ""  # for Board staff only: see STAFF_HINTS
+    technical: str = ""  # what failed, for an engineer (English, exception text); never shown first
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == Severity.ERROR
+
+
+@dataclass
+class Candidate:
+    """One file found in the inbox, before anyone reads it."""
+
+    path: Path
+    relative: str
+    size: int
+    sha256: str
+    modified: dt.datetime
+    kind: CandidateKind | None = None  # None until its bytes are looked at
+    problems: list[Problem] = field(default_factory=list)
+    email: str | None = None  # the saved email it came attached to (inbox-relative)
+    email_date: dt.datetime | None = None
+    sender: str | None = None
+    attachment: str | None = None  # the attachment's name as sent: displayed, never a path
+    bundled: bool = False  # its email carried other workbooks too: the sender speaks for none
+
+
+@dataclass
+class Ignored:
+    """An inbox entry recognised by its name alone and never opened: why, in Vietnamese."""
+
+    relative: str
+    reason: str
+
+
+@dataclass
+class SavedEmail:
+    """One saved email: who sent it, when, and what was attached."""
+
+    relative: str
+    sha256: str
+    size: int
+    sender: str = ""
+    date: dt.datetime | None = None
+    subject: str = ""
+    attachments: list[str] = field(default_factory=list)
+    error: str = ""
+    saved: dt.datetime = dt.datetime(2000, 1, 1)  # when the email file was saved (its mtime)
+
+
+@dataclass(frozen=True)
+class Uncalculated:
+    """A formula cell saved without its value (by a tool that never calculated it)."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
+
+
+@dataclass
+class Sheet:
+    name: str
+    visible: bool
+    rows: list[list[Any]]
+
+
+@dataclass
+class ListTable:
+    """One sheet's list of models: where its header is, its columns and its data rows."""
+
+    sheet: str
+    header_row: int  # 1-based row of the (last) header line
+    columns: dict[str, int]  # column key -> 0-based index
+    rows: list[dict[str, Any]]  # raw values by column key, and "row" (1-based sheet row)
+    count: int = 0  # data rows read (kept when the rows themselves are let go)
+    # model codes of rows emptied of their model on purpose (pre-filled workbook: "stopped")
+    stopped: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.count = self.count or len(self.rows)
+
+
+@dataclass
+class WorkbookRead:
+    """What one workbook holds, located but not yet judged."""
+
+    tables: list[ListTable] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    assessment: dict[str, str] = field(default_factory=dict)
+    title: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class FileOutcome:
+    """Everything the run learnt about one input file, and what became of it."""
+
+    candidate: Candidate
+    status: FileStatus = FileStatus.REJECTED
+    unit: str | None = None
+    identified_by: str = ""
+    identification: dict[str, Any] = field(default_factory=dict)  # evidence, units that came close
+    year: int | None = None
+    period: Period | None = None
+    report_date: dt.date | None = None
+    tables: list[ListTable] = field(default_factory=list)  # the rows as typed, per sheet
+    rows: list[dict[str, Any]] | None = None  # every data row read, parsed, with "accepted"
+    rows_read: int = 0
+    rows_valid: int = 0  # rows with no error (counted only if this file is the one used)
+    problems: list[Problem] = field(default_factory=list)
+    assessment: dict[str, str] = field(default_factory=dict)
+    contact: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # time spent per stage, for benchmarks
+    # a "Ngày báo cáo" after the run's date or well after the file's own time is shown, but
+    # not used as the date received
+    report_date_trusted: bool = True
+    as_of: dt.date | None = None  # the run's report date: nothing is received after it
+
+    @property
+    def received(self) -> dt.date:
+        """The email's date, else the report date in the workbook, else the file's time
+        (never later than the run's own date: a file is not received in the future)."""
+        if self.candidate.email_date:
+            found = self.candidate.email_date.date()
+        elif self.report_date and self.report_date_trusted:
+            found = self.report_date
+        else:
+            found = self.candidate.modified.date()
+        return min(found, self.as_of) if self.as_of else found
+
+    @property
+    def received_source(self) -> str:
+        if self.candidate.email_date:
+            return "email"
+        return "report_date" if self.report_date and self.report_date_trusted else "modified"
+
+    def keep_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.rows_read = len(rows)
+        self.rows_valid = sum(1 for r in rows if r["accepted"])
+
+    def compact(self) -> None:
+        """Let go of the parsed rows of a file with nothing to fix: only their counts are needed.
+
+        The feedback workbooks and the list of rejected rows show rows again, and only for
+        files with problems; the accepted records of the file in use are already merged. (The
+        rows as typed of such a file are let go as soon as it is read: ``FileProcessor``.)
+        """
+        if not self.problems or (self.rows_invalid == 0 and not any(t.rows for t in self.tables)):
+            self.rows = None  # (warnings found later, across periods, need no rows shown)
+
+    @property
+    def rows_invalid(self) -> int:
+        return self.rows_read - self.rows_valid
+
+    @property
+    def rows_counted(self) -> int:
+        return self.rows_valid if self.status == FileStatus.ACCEPTED else 0
+
+    @property
+    def file_errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error and p.row is None]
+
+
+@dataclass
+class UnitStatus:
+    code: str
+    name: str
+    group: str
+    quota: int
+    status: Submission
+    received: dt.date | None = None
+    used: FileOutcome | None = None
+    files: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def models(self) -> int:
+        return self.used.rows_valid if self.used else 0
+
+    @property
+    def meets_quota(self) -> bool:
+        return self.models >= self.quota
+
+
+@dataclass
+class RunResult:
+    """What one run found: files, units, records and figures, ready to be written."""
+
+    config: Config
+    year: int
+    period: Period
+    deadline: dt.date
+    outcomes: list[FileOutcome]
+    statuses: list[UnitStatus]
+    records: pd.DataFrame
+    summary: dict[str, Any]
+    options: dict[str, Any] = field(default_factory=dict)
+    emails: list[SavedEmail] = field(default_factory=list)
+    staff_notes: list[str] = field(default_factory=list)  # what staff should do: terminal, manifest
+    ignored: list[Ignored] = field(default_factory=list)  # left alone by name
+    # across periods: the register as it was before this run, and how this period continues it
+    history: History | None = None
+    comparison: Comparison | None = None
