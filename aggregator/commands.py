@@ -19,7 +19,7 @@ from aggregator.intake import mailbox
 from aggregator.labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from aggregator.merging import register
 from aggregator.merging.continuity import assign
-from aggregator.model import FileStatus, UnitStatus
+from aggregator.model import FileStatus, Submission, UnitStatus
 from aggregator.outbox import swap as outbox
 from aggregator.outbox import verify
 from aggregator.outbox import write as outputs
@@ -346,7 +346,7 @@ def _against_register(outcome, history: register.History, config: Config) -> Non
                 name=unit.name,
                 group=unit.group,
                 quota=unit.quota,
-                status="on_time",
+                status=Submission.ON_TIME,
                 used=outcome,
                 files=[outcome],
             )
@@ -444,7 +444,7 @@ def status(args: argparse.Namespace, config: Config) -> int:
             f"{n:>3}  {unit.name:<{width}}  {UNIT_STATUS[unit.status]:<12}  "
             f"{date_vn(unit.received):<10}  {unit.models if unit.used else ''}"
         )
-    waiting = [u.name for u in result.statuses if u.status in ("missing", "rejected")]
+    waiting = [u.name for u in result.statuses if u.status in (Submission.MISSING, Submission.REJECTED)]
     print(
         f"Còn {len(waiting)} đơn vị chưa có báo cáo dùng được"
         + (": " + ", ".join(waiting) + "." if waiting else ".")
@@ -468,7 +468,7 @@ def remind(args: argparse.Namespace, config: Config) -> int:
             scratch=scratch,
             history=_history(args.outbox, args.year, args.period),
         )
-    waiting = [u for u in result.statuses if u.status in ("missing", "rejected")]
+    waiting = [u for u in result.statuses if u.status in (Submission.MISSING, Submission.REJECTED)]
     report_date = args.report_date or dt.date.today()
     folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"
     _, models = register.latest_before(args.outbox, args.year, args.period)  # pre-filled

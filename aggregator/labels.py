@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 from aggregator.config import Config
+from aggregator.model import Period
 from aggregator.text import is_blank
 
 UNIT_STATUS = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa gửi", "rejected": "Tệp bị loại"}
@@ -34,7 +35,7 @@ RECEIVED_SOURCE = {
 
 def period_phrase(period: str) -> str:
     """How the text of a report or letter names the period: "năm" or "6 tháng đầu năm"."""
-    return "năm" if period == "annual" else "6 tháng đầu năm"
+    return "năm" if period == Period.ANNUAL else "6 tháng đầu năm"
 
 
 def date_vn(value: dt.date | str | None) -> str:

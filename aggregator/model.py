@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # types only: the model imports no stage
     from aggregator.config import Config
     from aggregator.merging.continuity import Comparison
     from aggregator.merging.register import History
+    from aggregator.problems import ProblemCode
 
 
 class Severity(StrEnum):
@@ -69,7 +70,7 @@ class Submission(StrEnum):
 class Problem:
     """One thing wrong with a file, a row or a cell, said in Vietnamese."""
 
-    code: str
+    code: ProblemCode  # made by aggregator.problems.make, from the one catalogue
     severity: Severity
     message: str
     file: str = ""

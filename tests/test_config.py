@@ -105,7 +105,8 @@ def test_no_message_that_reaches_a_report_or_a_unit_tells_staff_what_to_do():
     mailbox's messages are said at the command line, to staff, and may name them."""
     from aggregator import problems
 
-    for code, (_, template) in problems.CATALOGUE.items():
+    for code in problems.ProblemCode:
+        template = code.template
         if not code.startswith("mailbox_"):
             for staff_word in ("chạy lại", "schemas/", "inbox"):
                 assert staff_word not in template, (code, staff_word)

@@ -5,7 +5,8 @@ from aggregator.model import Severity
 
 
 def test_every_template_fills_from_its_own_placeholders():
-    for code, (severity, template) in problems.CATALOGUE.items():
+    for code in problems.ProblemCode:
+        severity, template = code.severity, code.template
         assert severity in (Severity.ERROR, Severity.WARNING), code
         names = set(re.findall(r"{(\w+)}", template))
         params = {n: "X" for n in names - {"value", "column", "sheet"}}

@@ -19,6 +19,7 @@ from aggregator.checking.values import as_text, read_date, whole_number
 from aggregator.config import Config
 from aggregator.labels import IDENTIFIED_BY
 from aggregator.model import Problem, WorkbookRead
+from aggregator.problems import ProblemCode
 from aggregator.text import Vocabulary, is_blank
 
 _YEAR_IN_TEXT = re.compile(r"\b(19\d\d|20\d\d)\b")
@@ -92,14 +93,17 @@ def _unit(
         if typed.near:
             add(
                 problems.make(
-                    "unit_near", file=relative, value=shown, candidates=_unit_names(matcher, typed.near)
+                    ProblemCode.UNIT_NEAR,
+                    file=relative,
+                    value=shown,
+                    candidates=_unit_names(matcher, typed.near),
                 )
             )
         else:
-            add(problems.make("unit_unknown", file=relative, value=shown))
+            add(problems.make(ProblemCode.UNIT_UNKNOWN, file=relative, value=shown))
         return
     if not said:
-        add(problems.make("unit_missing", file=relative))
+        add(problems.make(ProblemCode.UNIT_MISSING, file=relative))
         return
     together = set.intersection(*(set(e["units"]) for e in said))
     if not together:
@@ -110,7 +114,10 @@ def _unit(
         shown = said[0]["text"]
         add(
             problems.make(
-                "unit_ambiguous", file=relative, value=shown, candidates=_unit_names(matcher, together)
+                ProblemCode.UNIT_AMBIGUOUS,
+                file=relative,
+                value=shown,
+                candidates=_unit_names(matcher, together),
             )
         )
         return
@@ -160,7 +167,7 @@ def _disagree(identity: Identity, said: list[dict[str, Any]], matcher: UnitMatch
         code = by["code"]["units"][0]
         identity.problems.append(
             problems.make(
-                "unit_conflict",
+                ProblemCode.UNIT_CONFLICT,
                 file=relative,
                 value=by["name"]["text"],
                 unit_code=code,
@@ -172,7 +179,9 @@ def _disagree(identity: Identity, said: list[dict[str, Any]], matcher: UnitMatch
     details = "; ".join(
         f'{EVIDENCE_SOURCE[e["source"]]} "{e["text"]}": {_unit_names(matcher, e["units"])}' for e in said
     )
-    identity.problems.append(problems.make("unit_evidence_conflict", file=relative, details=details))
+    identity.problems.append(
+        problems.make(ProblemCode.UNIT_EVIDENCE_CONFLICT, file=relative, details=details)
+    )
 
 
 # how the Board calls each kind of evidence (in messages, the manifest and `check`)
@@ -214,15 +223,17 @@ def _year(identity: Identity, book: WorkbookRead, relative: str, year: int) -> N
         match = _YEAR_IN_TEXT.search(raw)
         found = int(match.group(1)) if match else None
     if is_blank(raw):
-        identity.problems.append(problems.make("year_assumed", file=relative, expected=year))
+        identity.problems.append(problems.make(ProblemCode.YEAR_ASSUMED, file=relative, expected=year))
         found = year
     elif found is None:
         identity.problems.append(
-            problems.make("info_invalid", file=relative, column="Năm báo cáo", value=as_text(raw))
+            problems.make(ProblemCode.INFO_INVALID, file=relative, column="Năm báo cáo", value=as_text(raw))
         )
         found = year
     elif found != year:
-        identity.problems.append(problems.make("year_mismatch", file=relative, value=found, expected=year))
+        identity.problems.append(
+            problems.make(ProblemCode.YEAR_MISMATCH, file=relative, value=found, expected=year)
+        )
     identity.year = found
 
 
@@ -242,7 +253,7 @@ def _period(identity: Identity, book: WorkbookRead, config: Config, relative: st
     identity.period = str(found[0])
     if identity.period != period:
         identity.problems.append(
-            problems.make("period_mismatch", file=relative, value=as_text(raw), expected=expected)
+            problems.make(ProblemCode.PERIOD_MISMATCH, file=relative, value=as_text(raw), expected=expected)
         )
 
 
@@ -253,5 +264,5 @@ def _report_date(identity: Identity, book: WorkbookRead, relative: str) -> None:
     identity.report_date = read_date(raw)
     if identity.report_date is None:
         identity.problems.append(
-            problems.make("info_invalid", file=relative, column="Ngày báo cáo", value=as_text(raw))
+            problems.make(ProblemCode.INFO_INVALID, file=relative, column="Ngày báo cáo", value=as_text(raw))
         )

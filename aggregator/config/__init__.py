@@ -15,9 +15,9 @@ from typing import Any
 import jsonschema
 import yaml
 
-from aggregator import problems
 from aggregator.config import descriptors
 from aggregator.hashing import sha256
+from aggregator.problems import ProblemCode
 from aggregator.text import Vocabulary, loose_key, match_key
 
 PERIODS = ("annual", "half_year")
@@ -322,7 +322,7 @@ def _plain_off(book: Any) -> None:
 def _check_rules(config: Config) -> None:
     """A rule key that names no problem would silently do nothing: refuse it by name."""
     for key in config.rules:
-        if key not in problems.CATALOGUE:
+        if key not in ProblemCode._value2member_map_:
             raise ConfigError(
                 f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không có "
                 "quy tắc nào tên như vậy (xem danh sách mã trong README)."

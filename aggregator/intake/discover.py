@@ -21,7 +21,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aggregator import problems
-from aggregator.model import Candidate, Ignored
+from aggregator.model import Candidate, CandidateKind, Ignored
+from aggregator.problems import ProblemCode
 
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -143,7 +144,7 @@ def refused(
         size=0,
         sha256="",
         modified=modified,
-        kind="link" if code == "file_link" else "other",
+        kind=CandidateKind.LINK if code == "file_link" else CandidateKind.OTHER,
     )
     candidate.problems.append(problems.make(code, file=candidate.relative, detail=detail))
     return candidate
@@ -212,21 +213,21 @@ def file_time(timestamp: float, board: dt.tzinfo | None = None) -> dt.datetime:
 
 def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
     if ignored_reason(path.name, top=False):
-        return "junk"
+        return CandidateKind.JUNK
     refuse = candidate.problems.append
     if candidate.size == 0:
-        refuse(problems.make("file_empty", file=candidate.relative))
-        return "other"
+        refuse(problems.make(ProblemCode.FILE_EMPTY, file=candidate.relative))
+        return CandidateKind.OTHER
     if candidate.size > limits["max_file_bytes"]:
         refuse(
             problems.make(
-                "file_too_large",
+                ProblemCode.FILE_TOO_LARGE,
                 file=candidate.relative,
                 size=megabytes(candidate.size),
                 limit=megabytes(limits["max_file_bytes"]),
             )
         )
-        return "other"
+        return CandidateKind.OTHER
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(b"PK\x03\x04"):
@@ -236,12 +237,12 @@ def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
     detail = next((what for magic, what in _MAGIC.items() if head.startswith(magic)), None)
     refuse(
         problems.make(
-            "file_not_workbook",
+            ProblemCode.FILE_NOT_WORKBOOK,
             file=candidate.relative,
             detail=detail or f"đuôi tệp {path.suffix or '(không có)'}",
         )
     )
-    return "other"
+    return CandidateKind.OTHER
 
 
 def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
@@ -250,9 +251,9 @@ def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
             return _zip_contents(archive, candidate, limits)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         candidate.problems.append(
-            problems.make("file_unreadable", file=candidate.relative, detail=f"tệp nén hỏng: {exc}")
+            problems.make(ProblemCode.FILE_UNREADABLE, file=candidate.relative, detail=f"tệp nén hỏng: {exc}")
         )
-        return "other"
+        return CandidateKind.OTHER
 
 
 def _zip_contents(archive: zipfile.ZipFile, candidate: Candidate, limits: dict[str, int]) -> str:
@@ -260,19 +261,23 @@ def _zip_contents(archive: zipfile.ZipFile, candidate: Candidate, limits: dict[s
     names = {info.filename for info in infos}
     bomb = zip_bomb(infos, limits)
     if bomb:
-        candidate.problems.append(problems.make("file_bomb", file=candidate.relative, **bomb))
-        return "other"
+        candidate.problems.append(problems.make(ProblemCode.FILE_BOMB, file=candidate.relative, **bomb))
+        return CandidateKind.OTHER
     declared = _declares_entities(archive, infos)
     if declared:
-        candidate.problems.append(problems.make("file_xml_entities", file=candidate.relative, part=declared))
-        return "other"
+        candidate.problems.append(
+            problems.make(ProblemCode.FILE_XML_ENTITIES, file=candidate.relative, part=declared)
+        )
+        return CandidateKind.OTHER
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-        return "xlsx"
+        return CandidateKind.XLSX
     if "content.xml" in names and "mimetype" in names:
-        return "ods"
+        return CandidateKind.ODS
     detail = "tài liệu Word" if "word/document.xml" in names else "tệp nén .zip"
-    candidate.problems.append(problems.make("file_not_workbook", file=candidate.relative, detail=detail))
-    return "other"
+    candidate.problems.append(
+        problems.make(ProblemCode.FILE_NOT_WORKBOOK, file=candidate.relative, detail=detail)
+    )
+    return CandidateKind.OTHER
 
 
 def zip_bomb(infos: list[zipfile.ZipInfo], limits: dict[str, int]) -> dict[str, str] | None:
@@ -310,16 +315,18 @@ def _ole_kind(path: Path, candidate: Candidate) -> str:
     with path.open("rb") as handle:
         body = handle.read(min(candidate.size, 4_000_000))
     if "EncryptedPackage".encode("utf-16-le") in body:
-        candidate.problems.append(problems.make("file_encrypted", file=candidate.relative))
-        return "other"
+        candidate.problems.append(problems.make(ProblemCode.FILE_ENCRYPTED, file=candidate.relative))
+        return CandidateKind.OTHER
     if "Workbook".encode("utf-16-le") in body or "Book".encode("utf-16-le") in body:
-        return "xls"
+        return CandidateKind.XLS
     if "__substg1.0_".encode("utf-16-le") in body:  # Outlook's saved message
-        candidate.problems.append(problems.make("file_outlook_msg", file=candidate.relative))
-        return "other"
+        candidate.problems.append(problems.make(ProblemCode.FILE_OUTLOOK_MSG, file=candidate.relative))
+        return CandidateKind.OTHER
     detail = "tài liệu Word (.doc)" if "WordDocument".encode("utf-16-le") in body else "tệp OLE"
-    candidate.problems.append(problems.make("file_not_workbook", file=candidate.relative, detail=detail))
-    return "other"
+    candidate.problems.append(
+        problems.make(ProblemCode.FILE_NOT_WORKBOOK, file=candidate.relative, detail=detail)
+    )
+    return CandidateKind.OTHER
 
 
 def megabytes(size: int) -> str:

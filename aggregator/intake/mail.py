@@ -28,7 +28,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from aggregator import hashing, problems
 from aggregator.intake import discover
-from aggregator.model import Candidate, Problem, SavedEmail
+from aggregator.model import Candidate, CandidateKind, Problem, SavedEmail
+from aggregator.problems import ProblemCode
 
 EMAIL_SUFFIXES = (".eml",)
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
@@ -65,7 +66,7 @@ def unpack(
             record.size, record.sha256 = path.stat().st_size, hashing.sha256(path)
             raise _Refused(
                 problems.make(
-                    "email_too_large",
+                    ProblemCode.EMAIL_TOO_LARGE,
                     file=relative,
                     size=discover.megabytes(record.size),
                     limit=discover.megabytes(limits["max_email_bytes"]),
@@ -74,9 +75,9 @@ def unpack(
         writer.email(relative, data, depth=1, top=True)
         if not writer.found:  # nothing attached: the email itself is listed, and why
             empty = writer.refusal(
-                relative, problems.make("email_no_attachments", file=relative), email=False
+                relative, problems.make(ProblemCode.EMAIL_NO_ATTACHMENTS, file=relative), email=False
             )
-            empty.kind, empty.email_date = "email", record.date
+            empty.kind, empty.email_date = CandidateKind.EMAIL, record.date
             writer.found.append(empty)
     except _Refused as refused:
         record.error = refused.problem.message
@@ -120,7 +121,7 @@ def unpack_archive(
             writer.refusal(
                 relative,
                 problems.make(
-                    "file_vanished" if isinstance(exc, FileNotFoundError) else "file_unreadable",
+                    ProblemCode.FILE_VANISHED if isinstance(exc, FileNotFoundError) else "file_unreadable",
                     file=relative,
                     detail=_technical(exc)[:120],
                     technical=_technical(exc),
@@ -249,19 +250,25 @@ class _Attachments:
         parts = data.count(b"\n--")
         if parts > self.limits["max_parts"]:
             raise _Refused(
-                problems.make("too_many_parts", file=relative, count=parts, limit=self.limits["max_parts"])
+                problems.make(
+                    ProblemCode.TOO_MANY_PARTS, file=relative, count=parts, limit=self.limits["max_parts"]
+                )
             )
         message = email.message_from_bytes(data, policy=policy.default)
         if top:
             _headers(self.record, message, self.board)
         if _depth(message, self.limits["max_nesting_depth"] * 4) > self.limits["max_nesting_depth"] * 4:
             raise _Refused(
-                problems.make("nested_too_deep", file=relative, limit=self.limits["max_nesting_depth"])
+                problems.make(
+                    ProblemCode.NESTED_TOO_DEEP, file=relative, limit=self.limits["max_nesting_depth"]
+                )
             )
         if any(isinstance(d, _NO_BOUNDARY) for d in message.defects):
             raise _Refused(
                 problems.make(
-                    "email_unreadable", file=relative, detail="thư nhiều phần nhưng thiếu dấu ranh giới"
+                    ProblemCode.EMAIL_UNREADABLE,
+                    file=relative,
+                    detail="thư nhiều phần nhưng thiếu dấu ranh giới",
                 )
             )
         for n, part in enumerate(_attachments(message), start=1):
@@ -277,7 +284,7 @@ class _Attachments:
                     self.refusal(
                         where,
                         problems.make(
-                            "member_corrupt",
+                            ProblemCode.MEMBER_CORRUPT,
                             file=where,
                             detail="không giải mã được",
                             technical=_technical(exc),
@@ -306,7 +313,7 @@ class _Attachments:
                 self.refusal(
                     where,
                     problems.make(
-                        "email_unreadable",
+                        ProblemCode.EMAIL_UNREADABLE,
                         file=where,
                         detail=_technical(exc)[:120],
                         technical=_technical(exc),
@@ -320,7 +327,9 @@ class _Attachments:
                 self.found.append(
                     self.refusal(
                         where,
-                        problems.make("nested_too_deep", file=where, limit=self.limits["max_nesting_depth"]),
+                        problems.make(
+                            ProblemCode.NESTED_TOO_DEEP, file=where, limit=self.limits["max_nesting_depth"]
+                        ),
                     )
                 )
             else:
@@ -336,7 +345,7 @@ class _Attachments:
                 self.refusal(
                     where,
                     problems.make(
-                        "email_unpacked_too_large",
+                        ProblemCode.EMAIL_UNPACKED_TOO_LARGE,
                         file=where,
                         limit=discover.megabytes(self.limits["max_unpacked_bytes"]),
                     ),
@@ -354,7 +363,7 @@ class _Attachments:
             size=0,
             sha256="",
             modified=self.record.date or self.archive_time or self.record.saved,
-            kind="other",
+            kind=CandidateKind.OTHER,
             problems=[problem],
         )
         if email:
@@ -378,11 +387,11 @@ class _Attachments:
         # not when we unpacked it: when it was sent, else when the email (or zip) was saved
         candidate.modified = self.record.date or self.archive_time or self.record.saved
         if (
-            candidate.kind == "other"
+            candidate.kind == CandidateKind.OTHER
             and not _looks_like_workbook(name, data)
             and not any(p.code == "file_bomb" for p in candidate.problems)
         ):
-            candidate.kind, candidate.problems = "attachment", []  # a cover letter, a scan
+            candidate.kind, candidate.problems = CandidateKind.ATTACHMENT, []  # a cover letter, a scan
         return candidate
 
     def _zip(self, where: str, data: bytes, depth: int) -> None:
@@ -393,7 +402,7 @@ class _Attachments:
                 self.refusal(
                     where,
                     problems.make(
-                        "archive_unreadable",
+                        ProblemCode.ARCHIVE_UNREADABLE,
                         file=where,
                         detail=_technical(exc)[:120],
                         technical=_technical(exc),
@@ -408,7 +417,10 @@ class _Attachments:
                     self.refusal(
                         where,
                         problems.make(
-                            "too_many_parts", file=where, count=len(infos), limit=self.limits["max_parts"]
+                            ProblemCode.TOO_MANY_PARTS,
+                            file=where,
+                            count=len(infos),
+                            limit=self.limits["max_parts"],
                         ),
                     )
                 )
@@ -431,7 +443,7 @@ class _Attachments:
                         self.refusal(
                             member,
                             problems.make(
-                                "member_unsupported",
+                                ProblemCode.MEMBER_UNSUPPORTED,
                                 file=member,
                                 detail=str(exc)[:80],
                                 technical=_technical(exc),
@@ -452,7 +464,7 @@ class _Attachments:
                         self.refusal(
                             member,
                             problems.make(
-                                "member_corrupt",
+                                ProblemCode.MEMBER_CORRUPT,
                                 file=member,
                                 detail=_technical(exc)[:120],
                                 technical=_technical(exc),
@@ -464,10 +476,10 @@ class _Attachments:
 
     def _member_refused(self, member: str, info: zipfile.ZipInfo) -> Problem | None:
         if info.flag_bits & 0x1:
-            return problems.make("member_encrypted", file=member)
+            return problems.make(ProblemCode.MEMBER_ENCRYPTED, file=member)
         if info.compress_type not in _COMPRESSIONS:
             return problems.make(
-                "member_unsupported", file=member, detail=f"phương thức nén số {info.compress_type}"
+                ProblemCode.MEMBER_UNSUPPORTED, file=member, detail=f"phương thức nén số {info.compress_type}"
             )
         return None
 

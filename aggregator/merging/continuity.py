@@ -18,7 +18,8 @@ from aggregator import model, problems
 from aggregator.checking.validate import column_letter
 from aggregator.config import Config
 from aggregator.merging.register import Entry, History, UnitHistory
-from aggregator.model import FileStatus, Severity, UnitStatus
+from aggregator.model import FileStatus, Period, Severity, UnitStatus
+from aggregator.problems import ProblemCode
 from aggregator.text import loose_key, nfc
 
 STAGE_ORDER = {"discovered": 0, "replicated": 1, "honoured": 2}
@@ -40,7 +41,7 @@ def normalise_code(value: Any) -> str:
 
 
 def period_text(year: int, period: str) -> str:
-    return f"năm {year}" if period == "annual" else f"6 tháng {year}"
+    return f"năm {year}" if period == Period.ANNUAL else f"6 tháng {year}"
 
 
 def assign(statuses: list[UnitStatus], history: History, config: Config, tally: Tally | None = None) -> None:
@@ -152,7 +153,7 @@ def _not_reported(
         if entry.code not in continued:
             status.used.problems.append(
                 problems.make(
-                    "model_not_reported",
+                    ProblemCode.MODEL_NOT_REPORTED,
                     severity=severity,
                     file=status.used.candidate.relative,
                     value=entry.name,
@@ -174,7 +175,7 @@ class _Checker:
 
     def _problem(self, code: str, row: dict[str, Any], key: str, value: Any = "", **params: Any) -> bool:
         """Add a problem at the row's cell; True when it rejects the row."""
-        severity = self.config.rules.get(code) or problems.CATALOGUE[code][0]
+        severity = self.config.rules.get(code) or ProblemCode(code).severity
         if severity == "off":
             return False
         assert self.outcome is not None

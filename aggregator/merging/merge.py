@@ -14,7 +14,8 @@ import pandas as pd
 from aggregator import problems
 from aggregator.checking.validate import records_frame
 from aggregator.config import Config
-from aggregator.model import FileOutcome, FileStatus, UnitStatus
+from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
+from aggregator.problems import ProblemCode
 
 
 def resolve(outcomes: list[FileOutcome], config: Config, deadline: dt.date) -> list[UnitStatus]:
@@ -31,7 +32,7 @@ def resolve(outcomes: list[FileOutcome], config: Config, deadline: dt.date) -> l
             name=unit.name,
             group=unit.group,
             quota=unit.quota,
-            status="missing" if not files else "rejected",
+            status=Submission.MISSING if not files else Submission.REJECTED,
             files=files,
         )
         usable = sorted((f for f in files if f.status == FileStatus.ACCEPTED), key=_recency)
@@ -39,7 +40,7 @@ def resolve(outcomes: list[FileOutcome], config: Config, deadline: dt.date) -> l
             _supersede(usable)
             status.used = usable[-1]
             status.received = min(f.received for f in usable)
-            status.status = "on_time" if status.received <= deadline else "late"
+            status.status = Submission.ON_TIME if status.received <= deadline else Submission.LATE
         statuses.append(status)
     return statuses
 
@@ -57,12 +58,16 @@ def _supersede(usable: list[FileOutcome]) -> None:
         tied = usable[-2]
         for one, other in ((newest, tied), (tied, newest)):
             one.problems.append(
-                problems.make("file_tie", file=one.candidate.relative, other=other.candidate.relative)
+                problems.make(
+                    ProblemCode.FILE_TIE, file=one.candidate.relative, other=other.candidate.relative
+                )
             )
     for older in usable[:-1]:
         older.status = FileStatus.SUPERSEDED
         older.problems.append(
-            problems.make("file_superseded", file=older.candidate.relative, newer=newest.candidate.relative)
+            problems.make(
+                ProblemCode.FILE_SUPERSEDED, file=older.candidate.relative, newer=newest.candidate.relative
+            )
         )
 
 

@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from aggregator.hashing import sha256
+from aggregator.model import Period
 
 log = logging.getLogger("aggregator")
 DB_NAME = "so-mo-hinh.sqlite"
 PERIOD_FILE = "mo-hinh.jsonl"
 FORMAT = 1  # the period files' layout
 DB_FORMAT = 2  # the database's layout: another one is rebuilt
-PERIOD_RANK = {"half_year": 0, "annual": 1}  # within a year, the half-year comes first
+PERIOD_RANK = {Period.HALF_YEAR: 0, Period.ANNUAL: 1}  # within a year, the half-year comes first
 _FOLDER = re.compile(r"^(\d{4})(-6-thang)?$")
 
 # Stored per record, in this order (the period file's "columns" and the table's columns).
@@ -127,7 +128,7 @@ def period_folders(outbox: Path) -> dict[tuple[int, str], Path]:
         for folder in sorted(outbox.iterdir()):
             match = _FOLDER.match(folder.name)
             if match and (folder / PERIOD_FILE).is_file():
-                found[(int(match[1]), "half_year" if match[2] else "annual")] = folder
+                found[(int(match[1]), Period.HALF_YEAR if match[2] else Period.ANNUAL)] = folder
     return found
 
 

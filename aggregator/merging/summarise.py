@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from aggregator.config import Config
-from aggregator.model import FileOutcome, FileStatus, UnitStatus
+from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
 
 
 def unit_by_field(records: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -38,9 +38,7 @@ def build(
     subjects = [s.code for s in config.subjects]
     stages = [c.code for c in config.column("stage").choices]
     status_codes = {c.code: int((records["status"] == c.code).sum()) for c in config.column("status").choices}
-    by_status = {
-        s: sum(1 for u in statuses if u.status == s) for s in ("on_time", "late", "missing", "rejected")
-    }
+    by_status = {s: sum(1 for u in statuses if u.status == s) for s in Submission}
     return {
         "year": year,
         "period": period,
@@ -50,9 +48,9 @@ def build(
         "totals": {
             "models": len(records),
             "units_expected": len(statuses),
-            "units_on_time": by_status["on_time"],
-            "units_late": by_status["late"],
-            "units_missing": by_status["missing"],
+            "units_on_time": by_status[Submission.ON_TIME],
+            "units_late": by_status[Submission.LATE],
+            "units_missing": by_status[Submission.MISSING],
             "units_rejected": by_status["rejected"],
             "units_below_quota": sum(1 for u in statuses if not u.meets_quota),
             "by_subject": _counts(records["subject"], subjects),

@@ -22,13 +22,16 @@ from aggregator.config import Config
 from aggregator.intake import discover, mail
 from aggregator.merging import continuity, merge, summarise
 from aggregator.merging.register import DB_NAME, History
-from aggregator.model import FileOutcome, FileStatus, RunResult
+from aggregator.model import CandidateKind, FileOutcome, FileStatus, RunResult
 from aggregator.outbox import swap as outbox_layout
 from aggregator.pipeline import workers
+from aggregator.problems import ProblemCode
 from aggregator.reading.load import ReadRefused, load_sheets, locate, mark_uncalculated, repair_legacy_text
 from aggregator.text import nfc
 
 log = logging.getLogger("aggregator")
+# entries whose own bytes are never read as a workbook (what they hold, if anything, comes apart)
+NOT_READ = (CandidateKind.JUNK, CandidateKind.ATTACHMENT, CandidateKind.LINK, CandidateKind.EMAIL)
 # wraps the outcomes as they come, given how many are coming (a progress bar, or nothing)
 Progress = Callable[[Iterable[FileOutcome], int], Iterable[FileOutcome]]
 
@@ -45,7 +48,7 @@ class FileProcessor:
 
     def process(self, candidate: model.Candidate) -> FileOutcome:
         outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems), as_of=self.as_of)
-        if candidate.kind in ("junk", "attachment", "link", "email"):
+        if candidate.kind in NOT_READ:
             outcome.status = FileStatus.IGNORED
             return outcome
         if candidate.problems:
@@ -59,7 +62,7 @@ class FileProcessor:
         except MemoryError:
             outcome.problems.append(
                 problems.make(
-                    "file_out_of_memory",
+                    ProblemCode.FILE_OUT_OF_MEMORY,
                     file=candidate.relative,
                     technical="MemoryError",
                     limit=discover.megabytes(self.config.limits["max_worker_memory_bytes"]),
@@ -71,7 +74,10 @@ class FileProcessor:
             technical = f"{type(exc).__name__}: {exc}"
             outcome.problems.append(
                 problems.make(
-                    "file_unreadable", file=candidate.relative, detail=technical[:160], technical=technical
+                    ProblemCode.FILE_UNREADABLE,
+                    file=candidate.relative,
+                    detail=technical[:160],
+                    technical=technical,
                 )
             )
             outcome.tables, outcome.rows = [], None
@@ -118,7 +124,7 @@ class FileProcessor:
             outcome.problems += checked.problems
             if not checked.rows:
                 outcome.problems.append(
-                    problems.make("no_rows", file=candidate.relative, sheet=book.tables[0].sheet)
+                    problems.make(ProblemCode.NO_ROWS, file=candidate.relative, sheet=book.tables[0].sheet)
                 )
 
     def _check_report_date(self, outcome: FileOutcome) -> None:
@@ -141,7 +147,7 @@ class FileProcessor:
         used = "ngày gửi thư" if candidate.email_date else f"thời điểm lưu tệp ({file_day:%d/%m/%Y})"
         outcome.problems.append(
             problems.make(
-                "report_date_untrusted",
+                ProblemCode.REPORT_DATE_UNTRUSTED,
                 file=candidate.relative,
                 value=f"{typed:%d/%m/%Y}",
                 why=why,
@@ -158,7 +164,7 @@ class FileProcessor:
         if registered and sender not in registered:
             outcome.problems.append(
                 problems.make(
-                    "sender_unregistered",
+                    ProblemCode.SENDER_UNREGISTERED,
                     file=outcome.candidate.relative,
                     value=sender,
                     unit=self.config.unit(unit).name,
@@ -277,7 +283,9 @@ def _unpacked(
         record, attached = mail.unpack(path, inbox, folder, config.limits, config.board_zone)
         emails.append(record)
         books = [
-            c for c in attached if isinstance(c, model.Candidate) and c.kind not in ("junk", "attachment")
+            c
+            for c in attached
+            if isinstance(c, model.Candidate) and c.kind not in (CandidateKind.JUNK, CandidateKind.ATTACHMENT)
         ]
         for candidate in books if len(books) > 1 else []:
             candidate.bundled = True  # one email, several units' workbooks: no sender evidence

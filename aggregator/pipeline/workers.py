@@ -28,6 +28,7 @@ from typing import Any
 from aggregator import problems
 from aggregator.intake import discover
 from aggregator.model import Candidate, FileOutcome
+from aggregator.problems import ProblemCode
 
 log = logging.getLogger("aggregator")
 
@@ -276,7 +277,7 @@ def _serve(
             answer = FileOutcome(candidate=candidate, problems=list(candidate.problems))
             answer.problems.append(
                 problems.make(
-                    "file_unreadable",
+                    ProblemCode.FILE_UNREADABLE,
                     file=candidate.relative,
                     detail=type(exc).__name__,
                     technical=f"{type(exc).__name__}: {exc}",

@@ -21,6 +21,7 @@ import python_calamine
 from aggregator import problems
 from aggregator.config import Column, Config, Label
 from aggregator.model import ListTable, Problem, Sheet, Uncalculated, WorkbookRead
+from aggregator.problems import ProblemCode
 from aggregator.reading import legacy
 from aggregator.text import is_blank, loose_key, nfc
 
@@ -65,7 +66,7 @@ def load_sheets(
     except ReadRefused:
         raise
     except python_calamine.PasswordError as exc:
-        raise ReadRefused(problems.make("file_encrypted", file=relative)) from exc
+        raise ReadRefused(problems.make(ProblemCode.FILE_ENCRYPTED, file=relative)) from exc
     except (
         python_calamine.CalamineError,
         OSError,
@@ -76,7 +77,7 @@ def load_sheets(
     ) as exc:
         raise ReadRefused(
             problems.make(
-                "file_unreadable",
+                ProblemCode.FILE_UNREADABLE,
                 file=relative,
                 detail=str(exc)[:160],
                 technical=f"{type(exc).__name__}: {exc}",
@@ -96,7 +97,7 @@ def _refuse_oversized(extents: dict[str, tuple[int, ...]], relative: str, limits
         if height * width > limits["max_cells_per_sheet"]:
             raise ReadRefused(
                 problems.make(
-                    "sheet_too_large",
+                    ProblemCode.SHEET_TOO_LARGE,
                     file=relative,
                     sheet=name,
                     rows=height,
@@ -109,7 +110,7 @@ def _refuse_oversized(extents: dict[str, tuple[int, ...]], relative: str, limits
         name, (height, width, *_) = max(extents.items(), key=lambda kv: kv[1][0] * kv[1][1])
         raise ReadRefused(
             problems.make(
-                "sheet_too_large",
+                ProblemCode.SHEET_TOO_LARGE,
                 file=relative,
                 sheet=name,
                 rows=height,
@@ -141,7 +142,7 @@ def _load_sheet(
         if rows * columns > min(budget.left, limits["max_cells_per_sheet"]) or kind != "xlsx":
             found.append(
                 problems.make(
-                    "sheet_skipped_large",
+                    ProblemCode.SHEET_SKIPPED_LARGE,
                     file=relative,
                     sheet=meta.name,
                     cells=_count(cells),
@@ -151,7 +152,7 @@ def _load_sheet(
             return None
         found.append(
             problems.make(
-                "sheet_read_in_part",
+                ProblemCode.SHEET_READ_IN_PART,
                 file=relative,
                 sheet=meta.name,
                 rows=_count(height),
@@ -167,7 +168,7 @@ def _load_sheet(
     if height * width > limits["max_cells_per_sheet"] or height * width > budget.left:
         found.append(
             problems.make(
-                "sheet_skipped_large",
+                ProblemCode.SHEET_SKIPPED_LARGE,
                 file=relative,
                 sheet=meta.name,
                 cells=_count(height * width),
@@ -383,7 +384,7 @@ def repair_legacy_text(sheets: list[Sheet], path: Path, kind: str, relative: str
     names = {legacy.TCVN3: "TCVN3 (.VnTime)", legacy.TCVN3_CAPS: "TCVN3 (.VnTimeH)", legacy.VNI: "VNI"}
     return [
         problems.make(
-            "legacy_font",
+            ProblemCode.LEGACY_FONT,
             file=relative,
             count=sum(found.values()),
             fonts=", ".join(names[e] for e in sorted(found)),
@@ -428,23 +429,25 @@ def locate(sheets: list[Sheet], config: Config, relative: str) -> WorkbookRead:
         config.limits["header_search_rows"],
     )
     result.problems += [
-        problems.make("sheet_hidden", file=relative, sheet=sheet.name)
+        problems.make(ProblemCode.SHEET_HIDDEN, file=relative, sheet=sheet.name)
         for sheet, _first, _last, _mapping in hidden
     ]
     if not found:
         expected = ", ".join(f'"{c.header}"' for c in config.columns if c.required)
-        result.problems.append(problems.make("header_not_found", file=relative, expected=expected))
+        result.problems.append(problems.make(ProblemCode.HEADER_NOT_FOUND, file=relative, expected=expected))
     required = [c for c in config.columns if c.required]
     for n, (sheet, _first, last, mapping) in enumerate(found):
         missing = [c.header for c in required if c.key not in mapping]
         if n == 0:
             result.problems += [
-                problems.make("column_missing", file=relative, sheet=sheet.name, column=header)
+                problems.make(ProblemCode.COLUMN_MISSING, file=relative, sheet=sheet.name, column=header)
                 for header in missing
             ]
         elif missing:  # a second list-like sheet that cannot be read as a list: say so
             result.problems.append(
-                problems.make("sheet_ignored", file=relative, sheet=sheet.name, columns=", ".join(missing))
+                problems.make(
+                    ProblemCode.SHEET_IGNORED, file=relative, sheet=sheet.name, columns=", ".join(missing)
+                )
             )
             continue
         stopped: list[str] = []

@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from aggregator import labels, problems
+from aggregator import labels
 from aggregator.labels import UNIT_STATUS, Labels
 from aggregator.merging.summarise import outstanding, pivot
 from aggregator.model import RunResult
@@ -421,7 +421,7 @@ def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:
             "accepted": o.rows_counted,
             "reasons": [p.message for p in o.file_errors]
             + [p.message for p in o.problems if p.code == "sender_unregistered"]
-            + [p.message for p in o.problems if p.code in problems.FATE_WARNINGS],
+            + [p.message for p in o.problems if p.code.explains_fate],
             "sender": o.candidate.sender or "",
         }
         for o in sorted(result.outcomes, key=lambda o: labels.sort_key(o.candidate.relative))

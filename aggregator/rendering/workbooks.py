@@ -19,7 +19,6 @@ from aggregator.checking.values import as_text
 from aggregator.labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn, sort_key
 from aggregator.merging.summarise import pivot
 from aggregator.model import Problem, RunResult
-from aggregator.problems import FATE_WARNINGS, title
 
 SAFE = {
     "strings_to_formulas": False,
@@ -306,7 +305,16 @@ def reasons_by_row(found: list[Problem], errors_only: bool = True) -> dict[tuple
 def _problems(sheet: Worksheet, styles: Styles, found: list[Problem], result: RunResult) -> None:
     headers = ["Mức độ", "Loại", "Tệp", "Trang", "Ô", "Cột", "Giá trị", "Nội dung"]
     rows = [
-        [SEVERITY[p.severity], title(p.code), p.file, p.sheet, p.cell, p.column, p.value, p.message]
+        [
+            SEVERITY[p.severity],
+            p.code.title,
+            p.file,
+            p.sheet,
+            p.cell,
+            p.column,
+            p.value,
+            p.message,
+        ]
         for p in found
     ]
     write_table(sheet, styles, 0, headers, rows, [8, 22, 30, 12, 14, 20, 24, 70])
@@ -339,8 +347,7 @@ def _files(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) 
             o.candidate.size,
             o.candidate.sha256,
             "\n".join(
-                [p.message for p in o.file_errors]
-                + [p.message for p in o.problems if p.code in FATE_WARNINGS]
+                [p.message for p in o.file_errors] + [p.message for p in o.problems if p.code.explains_fate]
             ),
         ]
         for o in sorted(result.outcomes, key=lambda o: sort_key(o.candidate.relative))
