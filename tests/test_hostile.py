@@ -424,7 +424,7 @@ def test_a_hidden_list_is_never_read_and_is_named(inbox, tmp_path):
 
 
 def test_header_search_is_linear_in_the_text(cfg):
-    from aggregator.reading.load import find_headers
+    from aggregator.reading.locate import find_headers
 
     # one cell of 32,767 one-letter words: a quadratic prefix search takes minutes here
     words = " ".join(["a"] * 16_000)

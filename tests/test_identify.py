@@ -4,7 +4,8 @@ import pytest
 from builders import model, workbook
 
 from aggregator.checking.identify import UnitMatcher, identify
-from aggregator.reading.load import load_sheets, locate
+from aggregator.reading.load import load_sheets
+from aggregator.reading.locate import locate
 
 
 def who(tmp_path, cfg, filename="a.xlsx", year=2026, period="annual", **kwargs):

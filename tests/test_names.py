@@ -15,7 +15,8 @@ from aggregator import config as config_module
 from aggregator.checking.identify import identify
 from aggregator.checking.names import UnitMatcher
 from aggregator.model import WorkbookRead
-from aggregator.reading.load import load_sheets, locate
+from aggregator.reading.load import load_sheets
+from aggregator.reading.locate import locate
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESET = ROOT / "presets" / "khanh-hoa-2025"

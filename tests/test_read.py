@@ -2,7 +2,8 @@
 
 from builders import HEADERS, frame, model, records, workbook
 
-from aggregator.reading.load import load_sheets, locate
+from aggregator.reading.load import load_sheets
+from aggregator.reading.locate import locate
 
 
 def read(path, cfg):
@@ -205,7 +206,7 @@ def test_a_list_split_over_two_sheets_is_read_whole(tmp_path, cfg):
 
 
 def test_header_cells_with_notes_after_the_header_text(cfg):
-    from aggregator.reading.load import header_spellings, map_header
+    from aggregator.reading.locate import header_spellings, map_header
 
     spellings = header_spellings(tuple(cfg.columns))
     line = [
@@ -222,7 +223,7 @@ def test_header_cells_with_notes_after_the_header_text(cfg):
 
 
 def test_what_the_header_finder_remembers_of_cell_texts_stays_bounded(cfg, monkeypatch):
-    from aggregator.reading import load as read
+    from aggregator.reading import locate as read
 
     monkeypatch.setattr(read, "_SEEN_LIMIT", 10)
     spellings = read.HeaderSpellings(tuple(cfg.columns))

@@ -26,7 +26,9 @@ from aggregator.model import CandidateKind, FileOutcome, FileStatus, RunResult
 from aggregator.outbox import swap as outbox_layout
 from aggregator.pipeline import workers
 from aggregator.problems import ProblemCode
-from aggregator.reading.load import ReadRefused, load_sheets, locate, mark_uncalculated, repair_legacy_text
+from aggregator.reading import legacy
+from aggregator.reading.load import ReadRefused, load_sheets, mark_uncalculated
+from aggregator.reading.locate import locate
 from aggregator.text import nfc
 
 log = logging.getLogger("aggregator")
@@ -97,7 +99,7 @@ class FileProcessor:
             kind=candidate.kind,
         )
         mark_uncalculated(sheets, candidate.path, candidate.kind)
-        outcome.problems += repair_legacy_text(sheets, candidate.path, candidate.kind, candidate.relative)
+        outcome.problems += legacy.repair_sheets(sheets, candidate.path, candidate.kind, candidate.relative)
         book = locate(sheets, self.config, candidate.relative)
         found = identify(
             book,

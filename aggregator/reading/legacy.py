@@ -1,4 +1,6 @@
-"""Text typed with legacy Vietnamese fonts (TCVN3 ``.VnTime``, ``VNI-Times``) turned into Unicode.
+"""Reading, step 2: text typed with legacy Vietnamese fonts turned into Unicode.
+
+The fonts are TCVN3 (``.VnTime``) and VNI (``VNI-Times``).
 
 Such text is stored as Latin-1/cp1252 characters that only look Vietnamese through the font:
 "Ng­êi tèt" is TCVN3 for "Người tốt", "Tænh uûy" is VNI for "Tỉnh ủy". We decode a cell when
@@ -12,6 +14,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from pathlib import Path
+
+import openpyxl
+
+from aggregator import problems
+from aggregator.model import Problem, Sheet
+from aggregator.problems import ProblemCode
 
 TCVN3 = "tcvn3"
 TCVN3_CAPS = "tcvn3_caps"  # .VnTimeH and friends: capitals-only fonts
@@ -367,3 +376,44 @@ def needs_repair(sheets: list) -> bool:
         for row in sheet.rows
         for v in row
     )
+
+
+def repair_sheets(sheets: list[Sheet], path: Path, kind: str, relative: str) -> list[Problem]:
+    """TCVN3/VNI-typed cells turned into Unicode, by font where the format keeps fonts."""
+    if not needs_repair(sheets):
+        return []
+    fonts = _fonts(path, sheets) if kind == "xlsx" else {}
+    found = repair(sheets, fonts)
+    if not found:
+        return []
+    names = {TCVN3: "TCVN3 (.VnTime)", TCVN3_CAPS: "TCVN3 (.VnTimeH)", VNI: "VNI"}
+    return [
+        problems.make(
+            ProblemCode.LEGACY_FONT,
+            file=relative,
+            count=sum(found.values()),
+            fonts=", ".join(names[e] for e in sorted(found)),
+        )
+    ]
+
+
+def _fonts(path: Path, sheets: list[Sheet]) -> dict[tuple[str, int, int], str]:
+    """Font names of the text cells of an OOXML workbook (openpyxl, read-only)."""
+    fonts: dict[tuple[str, int, int], str] = {}
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # fonts are a hint only: content detection still applies
+        return fonts
+    try:
+        for sheet in book.worksheets:
+            read = next((s for s in sheets if s.name == sheet.title), None)
+            if read is None or not read.rows:
+                continue
+            width = max(len(row) for row in read.rows)
+            for r, row in enumerate(sheet.iter_rows(max_row=len(read.rows), max_col=width)):
+                for cell in row:
+                    if isinstance(getattr(cell, "value", None), str) and cell.font is not None:
+                        fonts[(sheet.title, r, cell.column - 1)] = cell.font.name
+    finally:
+        book.close()
+    return fonts
