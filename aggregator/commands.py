@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sqlite3
 import sys
 import tempfile
 from pathlib import Path
 
 from tqdm import tqdm
 
-from aggregator import hashing
+from aggregator import pipeline
 from aggregator.checking.identify import describe
 from aggregator.config import Config
 from aggregator.intake import mailbox
@@ -24,7 +23,7 @@ from aggregator.outbox import swap as outbox
 from aggregator.outbox import verify
 from aggregator.outbox import write as outputs
 from aggregator.pipeline import FileProcessor, aggregate, collect, workers
-from aggregator.rendering import drafts, report, template
+from aggregator.rendering import drafts, template
 
 # no progress-bar monitor thread: the run forks worker processes, which want no other threads
 tqdm.monitor_interval = 0
@@ -55,43 +54,23 @@ def run(args: argparse.Namespace, config: Config) -> int:
             disable=not sys.stderr.isatty(),
         )
 
-    started = dt.datetime.now().astimezone()
     try:
-        history = _history(args.outbox, args.year, args.period, sync=True)
-    except outbox.OutboxBusy:
-        return _busy(args.outbox)
-    with outbox.scratch(args.outbox) as scratch:
-        result = aggregate(
+        published = pipeline.run(
             config,
             args.inbox,
+            args.outbox,
             args.year,
             args.period,
-            progress,
-            _jobs(args),
-            outbox=args.outbox,
-            scratch=scratch,
-            as_of=args.report_date or dt.date.today(),
-            history=history,
-        )
-    result.options = {
-        "inbox": str(args.inbox.resolve()),
-        "outbox": str(args.outbox.resolve()),
-        "schemas": str(args.schemas.resolve()),
-        "templates": str(args.templates.resolve()),
-    }
-    report_date = args.report_date or dt.date.today()
-    name = outbox.folder_name(args.year, args.period)
-    previous = report.previous_summary(args.outbox, outbox.folder_name(args.year - 1, args.period))
-    try:
-        folder = outbox.publish(
-            args.outbox,
-            name,
-            lambda tmp: outputs.write(result, tmp, args.templates, report_date, previous),
-            after=lambda: _sync_published(args.outbox),
+            args.templates,
+            args.report_date or dt.date.today(),
+            jobs=_jobs(args),
+            progress=progress,
         )
     except outbox.OutboxBusy:
         return _busy(args.outbox)
-    _log_run(args.outbox, started, folder, result.summary)
+    folder, result = published.folder, published.result
+    for warning in published.warnings:
+        print(warning, file=sys.stderr)
     if args.json:
         _print_json(
             {
@@ -128,44 +107,6 @@ def _busy(outbox_dir: Path) -> int:
     return 1
 
 
-def _history(outbox_dir: Path | None, year: int, period: str, sync: bool = False) -> register.History:
-    """The register of earlier periods, brought up to date with the period folders first
-    (``sync``, holding the outbox lock) or read as it is; without an outbox, codes as typed."""
-    if outbox_dir is None:
-        return register.History(year, period, checks_codes=False)
-    if sync:
-        with outbox.locked(outbox_dir):
-            path = register.sync(outbox_dir)
-        return register.history(path if path.exists() else None, year, period)
-    path = outbox_dir / register.DB_NAME  # read as it is (status, check: they write nothing)
-    if not path.exists():  # nothing to judge typed codes by: taken as typed
-        return register.History(year, period, checks_codes=False)
-    try:
-        return register.history(path, year, period)
-    except sqlite3.DatabaseError:  # damaged or busy: the files are still read, alone
-        print(
-            f"Không đọc được sổ theo dõi mô hình {path}: không đối chiếu mã mô hình và các kỳ "
-            f'trước. Dựng lại sổ bằng lệnh "python aggregate.py register rebuild --outbox '
-            f'{outbox_dir}".',
-            file=sys.stderr,
-        )
-        return register.History(year, period, checks_codes=False)
-
-
-def _sync_published(outbox_dir: Path) -> None:
-    """The register brought up to date with a run just published. It is only a cache of the
-    period folders: a failure here costs no output, and staff are told how to rebuild it."""
-    try:
-        register.sync(outbox_dir)
-    except (OSError, sqlite3.Error) as exc:
-        print(
-            f"Lưu ý: chưa cập nhật được sổ theo dõi mô hình ({type(exc).__name__}); kết quả "
-            f"kỳ này đã ghi đầy đủ. Chạy: python aggregate.py register rebuild --outbox "
-            f"{outbox_dir}",
-            file=sys.stderr,
-        )
-
-
 def _synced(outbox_dir: Path) -> None:
     """The register brought up to date when there are period folders (a run busy writing
     holds the lock: then the register is read as it is)."""
@@ -177,25 +118,17 @@ def _synced(outbox_dir: Path) -> None:
             pass
 
 
+def _read_history(outbox_dir: Path | None, year: int, period: str) -> register.History:
+    """The register as it is (nothing written), and a damaged one said to staff."""
+    history, warnings = pipeline.history_of(outbox_dir, year, period)
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    return history
+
+
 def _jobs(args: argparse.Namespace) -> int:
     """Processes to read with: as asked, else one per CPU this process may use."""
     return args.jobs or workers.cpu_count()
-
-
-def _log_run(outbox_dir: Path, started: dt.datetime, folder: Path, summary: dict) -> None:
-    """One line per finished run: the only place that holds clock time."""
-    entry = {
-        "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "folder": folder.name,
-        "year": summary["year"],
-        "period": summary["period"],
-        "models": summary["totals"]["models"],
-        "files": summary["files"],
-        "manifest_sha256": hashing.sha256(folder / outputs.MANIFEST),
-    }
-    with (outbox_dir / outbox.RUN_LOG).open("a", encoding="utf-8") as log:
-        log.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
 def _print_json(data: object) -> None:
@@ -252,7 +185,7 @@ def check(args: argparse.Namespace, config: Config) -> int:
     cross-period checks are applied as the run applies them to the unit's file in use.
     """
     processor = FileProcessor(config, args.year, args.period)
-    history = _history(args.outbox, args.year, args.period)
+    history = _read_history(args.outbox, args.year, args.period)
     failed, report = False, []
     with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
         for n, path in enumerate(args.files):
@@ -428,7 +361,7 @@ def status(args: argparse.Namespace, config: Config) -> int:
         jobs=_jobs(args),
         outbox=getattr(args, "outbox", None),
         as_of=today,
-        history=_history(getattr(args, "outbox", None), args.year, args.period),
+        history=_read_history(getattr(args, "outbox", None), args.year, args.period),
     )
     left = (result.deadline - today).days
     period = config.period_label(args.period).lower()
@@ -466,7 +399,7 @@ def remind(args: argparse.Namespace, config: Config) -> int:
             jobs=_jobs(args),
             outbox=args.outbox,
             scratch=scratch,
-            history=_history(args.outbox, args.year, args.period),
+            history=_read_history(args.outbox, args.year, args.period),
         )
     waiting = [u for u in result.statuses if u.status in (Submission.MISSING, Submission.REJECTED)]
     report_date = args.report_date or dt.date.today()

@@ -155,13 +155,13 @@ class ListTable:
     sheet: str
     header_row: int  # 1-based row of the (last) header line
     columns: dict[str, int]  # column key -> 0-based index
-    rows: list[dict[str, Any]]  # raw values by column key, and "row" (1-based sheet row)
+    typed: list[dict[str, Any]]  # the rows as typed: raw values by column key, and "row" (1-based)
     count: int = 0  # data rows read (kept when the rows themselves are let go)
     # model codes of rows emptied of their model on purpose (pre-filled workbook: "stopped")
     stopped: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.count = self.count or len(self.rows)
+        self.count = self.count or len(self.typed)
 
 
 @dataclass
@@ -231,7 +231,7 @@ class FileOutcome:
         files with problems; the accepted records of the file in use are already merged. (The
         rows as typed of such a file are let go as soon as it is read: ``FileProcessor``.)
         """
-        if not self.problems or (self.rows_invalid == 0 and not any(t.rows for t in self.tables)):
+        if not self.problems or (self.rows_invalid == 0 and not any(t.typed for t in self.tables)):
             self.rows = None  # (warnings found later, across periods, need no rows shown)
 
     @property

@@ -188,7 +188,7 @@ def convert(path: Path, target: str, out: Path, profile: Path) -> Path:
 def frame(table: ListTable) -> pd.DataFrame:
     """One list table's rows as typed, as a frame (column keys and the sheet row)."""
     return (
-        pd.DataFrame.from_records(table.rows, columns=[*table.columns, "row"])
+        pd.DataFrame.from_records(table.typed, columns=[*table.columns, "row"])
         .astype(object)
         .astype({"row": int})
     )

@@ -62,7 +62,7 @@ class RowValidator:
         """Every row of every list sheet of one file, judged as one list."""
         self._file = file
         rows = [
-            self._row(_Row(t.sheet, t.columns, int(raw["row"]), {}, raw)) for t in tables for raw in t.rows
+            self._row(_Row(t.sheet, t.columns, int(raw["row"]), {}, raw)) for t in tables for raw in t.typed
         ]
         self._duplicates(rows)
         found = [p for row in rows for p in row.problems]

@@ -32,8 +32,14 @@ def build(
     statuses: list[UnitStatus],
     outcomes: list[FileOutcome],
     records: pd.DataFrame,
+    ignored: int = 0,
+    continuity: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The summary of one run: the contract's keys, plus a few extra for people."""
+    """The summary of one run: the contract's keys, plus a few extra for people.
+
+    ``ignored``: inbox entries left alone by their name (never read, still counted);
+    ``continuity``: how this period continues the register's earlier ones (None: no register).
+    """
     pivot = unit_by_field(records, config)
     subjects = [s.code for s in config.subjects]
     stages = [c.code for c in config.column("stage").choices]
@@ -51,7 +57,7 @@ def build(
             "units_on_time": by_status[Submission.ON_TIME],
             "units_late": by_status[Submission.LATE],
             "units_missing": by_status[Submission.MISSING],
-            "units_rejected": by_status["rejected"],
+            "units_rejected": by_status[Submission.REJECTED],
             "units_below_quota": sum(1 for u in statuses if not u.meets_quota),
             "by_subject": _counts(records["subject"], subjects),
             "by_stage": _counts(records["stage"], stages),
@@ -64,14 +70,10 @@ def build(
         "rows": _rows(outcomes),
         "files": {
             status: sum(1 for o in outcomes if o.status == status)
-            for status in (
-                FileStatus.ACCEPTED,
-                FileStatus.REJECTED,
-                FileStatus.SUPERSEDED,
-                FileStatus.IGNORED,
-            )
+            + (ignored if status == FileStatus.IGNORED else 0)
+            for status in FileStatus
         },
-        "continuity": None,
+        "continuity": continuity,
     }
 
 

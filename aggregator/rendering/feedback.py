@@ -234,7 +234,7 @@ def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome, table:
     sheet.write_string(top, extra + 1, "Cần sửa", styles.header)
     sheet.set_column(extra, extra, 11)
     sheet.set_column(extra + 1, extra + 1, 60)
-    for raw in table.rows:
+    for raw in table.typed:
         row = int(raw["row"])
         cells = [""] * (extra + 2)
         for column in columns:
@@ -250,7 +250,7 @@ def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome, table:
         sheet.write_string(row - 1, extra, "Hợp lệ" if valid.get(row) else "Bị loại", styles.cell)
         sheet.write_string(row - 1, extra + 1, "\n".join(notes.get((table.sheet, row), [])), styles.cell)
     sheet.freeze_panes(top + 1, 0)
-    last = max((int(raw["row"]) for raw in table.rows), default=top + 1)
+    last = max((int(raw["row"]) for raw in table.typed), default=top + 1)
     sheet.autofilter(top, 0, last - 1, extra + 1)
     printable(sheet, top)
 

@@ -1,0 +1,311 @@
+"""The December job as library calls: ``run`` does the whole job, ``aggregate`` the stages.
+
+``run`` = the register brought up to date → ``aggregate`` → rendering and writing into a
+temporary folder swapped in whole (``outbox.swap``) → the register updated → one line in the
+run log. ``aggregate`` = intake → each file's stages → merge → continuity → summarise, and
+returns data. The command line only parses arguments, says the outcome in Vietnamese and
+chooses the exit code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aggregator import hashing
+from aggregator.config import Config
+from aggregator.intake import discover, mail
+from aggregator.merging import continuity, merge, register, summarise
+from aggregator.merging.register import DB_NAME, History
+from aggregator.model import Candidate, CandidateKind, FileOutcome, Ignored, RunResult, SavedEmail
+from aggregator.outbox import swap
+from aggregator.outbox import write as outputs
+from aggregator.pipeline import workers
+from aggregator.pipeline.files import FileProcessor
+from aggregator.rendering import report
+
+# wraps the outcomes as they come, given how many are coming (a progress bar, or nothing)
+Progress = Callable[[Iterable[FileOutcome], int], Iterable[FileOutcome]]
+
+
+@dataclass
+class Published:
+    """A finished run: the folder its outputs are in, what it found, and what staff must know
+    that is no output of its own (the register could not be updated)."""
+
+    folder: Path
+    result: RunResult
+    warnings: list[str] = field(default_factory=list)
+
+
+def run(
+    config: Config,
+    inbox: Path,
+    outbox: Path,
+    year: int,
+    period: str,
+    templates: Path,
+    report_date: dt.date,
+    *,
+    jobs: int = 1,
+    progress: Progress = lambda outcomes, total: outcomes,
+) -> Published:
+    """The whole December job: inbox in, the period's folder of outputs out.
+
+    Raises ``swap.OutboxBusy`` when another run holds the outbox.
+    """
+    started = dt.datetime.now().astimezone()
+    history = history_of(outbox, year, period, sync=True)[0]
+    with swap.scratch(outbox) as scratch:
+        result = aggregate(
+            config,
+            inbox,
+            year,
+            period,
+            progress,
+            jobs,
+            outbox=outbox,
+            scratch=scratch,
+            as_of=report_date,
+            history=history,
+        )
+    result.options = {
+        "inbox": str(inbox.resolve()),
+        "outbox": str(outbox.resolve()),
+        "schemas": str(config.folder.resolve()),
+        "templates": str(templates.resolve()),
+    }
+    previous = report.previous_summary(outbox, swap.folder_name(year - 1, period))
+    warnings: list[str] = []
+    folder = swap.publish(
+        outbox,
+        swap.folder_name(year, period),
+        lambda tmp: outputs.write(result, tmp, templates, report_date, previous),
+        after=lambda: warnings.extend(_sync_published(outbox)),
+    )
+    _log_run(outbox, started, folder, result.summary)
+    return Published(folder, result, warnings)
+
+
+def history_of(outbox: Path | None, year: int, period: str, sync: bool = False) -> tuple[History, list[str]]:
+    """The register of earlier periods, brought up to date with the period folders first
+    (``sync``, holding the outbox lock) or read as it is; without an outbox, codes as typed.
+    With it, what staff must know (a damaged register: the files are read alone)."""
+    if outbox is None:
+        return History(year, period, checks_codes=False), []
+    if sync:
+        with swap.locked(outbox):
+            path = register.sync(outbox)
+        return register.history(path if path.exists() else None, year, period), []
+    path = outbox / DB_NAME  # read as it is (status, check: they write nothing)
+    if not path.exists():  # nothing to judge typed codes by: taken as typed
+        return History(year, period, checks_codes=False), []
+    try:
+        return register.history(path, year, period), []
+    except sqlite3.DatabaseError:  # damaged or busy: the files are still read, alone
+        return History(year, period, checks_codes=False), [
+            f"Không đọc được sổ theo dõi mô hình {path}: không đối chiếu mã mô hình và các kỳ "
+            f'trước. Dựng lại sổ bằng lệnh "python aggregate.py register rebuild --outbox '
+            f'{outbox}".'
+        ]
+
+
+def _sync_published(outbox: Path) -> list[str]:
+    """The register brought up to date with a run just published. It is only a cache of the
+    period folders: a failure here costs no output, and staff are told how to rebuild it."""
+    try:
+        register.sync(outbox)
+    except (OSError, sqlite3.Error) as exc:
+        return [
+            f"Lưu ý: chưa cập nhật được sổ theo dõi mô hình ({type(exc).__name__}); kết quả "
+            f"kỳ này đã ghi đầy đủ. Chạy: python aggregate.py register rebuild --outbox "
+            f"{outbox}"
+        ]
+    return []
+
+
+def _log_run(outbox: Path, started: dt.datetime, folder: Path, summary: dict) -> None:
+    """One line per finished run: the only place that holds clock time."""
+    entry = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "folder": folder.name,
+        "year": summary["year"],
+        "period": summary["period"],
+        "models": summary["totals"]["models"],
+        "files": summary["files"],
+        "manifest_sha256": hashing.sha256(folder / outputs.MANIFEST),
+    }
+    with (outbox / swap.RUN_LOG).open("a", encoding="utf-8") as log:
+        log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def aggregate(
+    config: Config,
+    inbox: Path,
+    year: int,
+    period: str,
+    progress: Progress = lambda outcomes, total: outcomes,
+    jobs: int = 1,
+    lap: Callable[[str], None] = lambda stage: None,
+    outbox: Path | None = None,
+    scratch: Path | None = None,
+    as_of: dt.date | None = None,
+    history: History | None = None,
+) -> RunResult:
+    """The stages on the whole inbox for one year and period, and what they found (nothing is
+    written: ``run`` writes).
+
+    Stages: intake (``collect``) → each file's stages (``files.FileProcessor``, in worker
+    processes) → merge (fates and unit statuses) → continuity (model codes, the register) →
+    summarise.
+
+    ``jobs`` processes read files side by side; the result is the same for any number.
+    ``lap`` is told as each stage ends: discover, read (and validate), merge, summarise.
+    ``outbox``, when it is inside the inbox (or is it), is never read as input. Attachments
+    are unpacked into ``scratch`` (the run's own temporary folder), else a system one.
+    ``as_of`` is the run's report date: no file counts as received after it.
+    ``history`` is the register of earlier periods (none: every model counts as new).
+    """
+    processor = FileProcessor(config, year, period, as_of)
+    with tempfile.TemporaryDirectory(prefix="dienhinh-", dir=scratch) as workdir:
+        items, emails, ignored = collect(inbox, Path(workdir), config, outbox)
+        processor.file_times_tell = file_times_tell(items)
+        lap("discover")
+        read = workers.process_all(items, inbox, processor.process, config.limits, jobs, config.board_zone)
+        outcomes = list(progress(read, len(items)))
+        lap("read")
+    deadline = config.deadline(year, period)
+    statuses = merge.resolve(outcomes, config, deadline)
+    history = history or History(year, period)
+    tally = continuity.Tally(history, config.report.get("list_limit", 2000))
+    continuity.assign(statuses, history, config, tally)  # one unit of the register at a time
+    records = merge.accepted_records(statuses, config)
+    comparison = tally.result(statuses)
+    for outcome in outcomes:
+        outcome.compact()
+    lap("merge")
+    summary = summarise.build(
+        config, year, period, statuses, outcomes, records, ignored=len(ignored), continuity=comparison.summary
+    )
+    lap("summarise")
+    return RunResult(
+        config=config,
+        year=year,
+        period=period,
+        deadline=deadline,
+        outcomes=outcomes,
+        statuses=statuses,
+        records=records,
+        summary=summary,
+        emails=emails,
+        ignored=ignored,
+        history=history,
+        comparison=comparison,
+    )
+
+
+def collect(
+    inbox: Path, workdir: Path, config: Config, outbox: Path | None = None, paths: list[Path] | None = None
+) -> tuple[list[workers.Item], list[SavedEmail], list[Ignored]]:
+    """Every entry to read, in inbox order: saved emails and zips give what they hold in their
+    place; entries refused on sight come as candidates, so every entry has a fate.
+
+    ``paths`` (entries below ``inbox``) instead of the whole inbox: ``check`` reads single files
+    the way the run reads them, so the two always agree.
+    """
+    items: list[workers.Item] = []
+    emails: list[SavedEmail] = []
+    found = (
+        discover.walk(inbox, skip=_own_outputs(inbox, outbox))
+        if paths is None
+        else discover.walk_paths(paths, inbox)
+    )
+    for entry in found.entries:
+        if isinstance(entry, Candidate):
+            items.append(entry)
+            continue
+        try:
+            items += _unpacked(entry, inbox, workdir, config, emails)
+        except Exception as exc:  # one entry never stops the run
+            technical = f"{type(exc).__name__}: {exc}"
+            items.append(
+                discover.refused(
+                    entry, entry.relative_to(inbox).as_posix(), "file_unreadable", detail=technical[:160]
+                )
+            )
+    return items, emails, found.ignored
+
+
+def _unpacked(
+    path: Path, inbox: Path, workdir: Path, config: Config, emails: list[SavedEmail]
+) -> list[workers.Item]:
+    """A saved email's attachments, a zip's files (each container in a folder of its own),
+    or the file itself."""
+    if mail.is_email(path):
+        folder = workdir / f"thu-{len(emails) + 1:05d}"
+        folder.mkdir()
+        record, attached = mail.unpack(path, inbox, folder, config.limits, config.board_zone)
+        emails.append(record)
+        books = [
+            c
+            for c in attached
+            if isinstance(c, Candidate) and c.kind not in (CandidateKind.JUNK, CandidateKind.ATTACHMENT)
+        ]
+        for candidate in books if len(books) > 1 else []:
+            candidate.bundled = True  # one email, several units' workbooks: no sender evidence
+        return list(attached)
+    if mail.is_plain_zip(path):
+        folder = Path(tempfile.mkdtemp(prefix="nen-", dir=workdir))
+        record, inside = mail.unpack_archive(path, inbox, folder, config.limits, config.board_zone)
+        if record.sha256:
+            emails.append(record)  # the zip's own hash: what its files are checked through
+        return list(inside)
+    return [path]
+
+
+COPIED_WITHIN = 120  # seconds: inbox files all saved within this were copied as one folder
+
+
+def file_times_tell(items: list[workers.Item]) -> bool:
+    """Whether the inbox files' own times say when each was saved. A folder copied as a whole
+    (a checkout, an unzipped download, a copy that does not keep times) gives every file the
+    time of the copy: then a file's time is no evidence against its "Ngày báo cáo"."""
+    times = []
+    for item in items:
+        if isinstance(item, Path):
+            try:
+                times.append(item.stat().st_mtime)
+            except OSError:
+                continue
+    return len(times) < 3 or max(times) - min(times) > COPIED_WITHIN
+
+
+def _own_outputs(inbox: Path, outbox: Path | None) -> tuple[Path, ...]:
+    """The folders of this program's outputs found in the inbox: never read as input."""
+    if outbox is None:
+        return ()
+    inbox, outbox = Path(os.path.abspath(inbox)), Path(os.path.abspath(outbox))
+    if outbox != inbox and inbox in outbox.parents:
+        return (outbox,)
+    if outbox == inbox:  # run folders (a manifest and its sums), the archive, temp folders
+        own = [
+            p
+            for p in inbox.iterdir()
+            if p.is_dir()
+            and not p.is_symlink()
+            and (
+                (p / "manifest.json").is_file()
+                or p.name in (swap.ARCHIVE, "templates")
+                or p.name.startswith(".")
+            )
+        ]
+        register_files = [p for p in inbox.glob(f"{DB_NAME}*") if p.is_file()]
+        return (*own, *register_files, inbox / swap.RUN_LOG, inbox / swap.LOCK_NAME)
+    return ()
