@@ -6,7 +6,8 @@ Tests assert on ``code``; users read ``message``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 ERROR = "error"
@@ -323,6 +324,62 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'Mô hình "{value}" (mã {model}, lĩnh vực {field}) có trong báo cáo {against} nhưng không có trong báo cáo kỳ này. Nếu mô hình vẫn duy trì, đề nghị bổ sung; nếu đã dừng, ghi rõ để Ban theo dõi.',
     ),
 }
+
+# The problems whose severity schemas/workbook.yaml (rules:) may set: the judgement calls, of a
+# row, across periods, or of a whole file. Not a safety refusal (a bomb, a password, a file too
+# large or too slow to read, an unreadable file) nor a fact (a file superseded or tied, no unit
+# found, another year or period, a sheet too large to read, a text cut at a cell's limit): a rule
+# naming one of those is refused when the schemas are loaded.
+CONFIGURABLE = frozenset(
+    {
+        # rows
+        "subject_not_allowed",
+        "year_after_report_year",
+        "new_not_report_year",
+        "replicated_without_places",
+        "reward_without_decision",
+        "duplicate_model",
+        "choice_guessed",
+        # across periods
+        "model_code_unknown",
+        "model_code_other_unit",
+        "model_code_duplicate",
+        "continuing_unmatched",
+        "new_already_registered",
+        "stage_backwards",
+        "replications_down",
+        "year_built_changed",
+        "model_name_close",
+        "model_not_reported",
+        # files
+        "unit_by_filename",
+        "unit_by_sender",
+        "unit_by_loose_name",
+        "unit_by_close_name",
+        "sender_unregistered",
+        "year_assumed",
+        "period_assumed",
+        "info_invalid",
+        "report_date_untrusted",
+        "legacy_font",
+        "sheet_ignored",
+        "sheet_hidden",
+        "no_rows",
+    }
+)
+
+
+def with_rules(found: list[Problem], rules: Mapping[str, str]) -> list[Problem]:
+    """A file's own problems at the severity the Board set in ``rules:``: "off" dropped, "error"
+    rejecting the file. (A row's problems take theirs as they are made, in validate.)"""
+    kept = []
+    for problem in found:
+        severity = rules.get(problem.code) if problem.row is None else None
+        if severity == "off":
+            continue
+        kept.append(replace(problem, severity=severity) if severity else problem)
+    return kept
+
 
 # What Board staff do about a problem (edit schemas/…, save again, rerun): said in the terminal
 # summary and the manifest only, never in the report or to a unit.

@@ -320,12 +320,19 @@ def _plain_off(book: Any) -> None:
 
 
 def _check_rules(config: Config) -> None:
-    """A rule key that names no problem would silently do nothing: refuse it by name."""
+    """A rule key that names no problem would silently do nothing, and one that names a safety
+    refusal or a fact must not be turned off: refuse either by name."""
     for key in config.rules:
         if key not in problems.CATALOGUE:
             raise ConfigError(
                 f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không có "
                 "quy tắc nào tên như vậy (xem danh sách mã trong README)."
+            )
+        if key not in problems.CONFIGURABLE:
+            raise ConfigError(
+                f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không đổi được mức độ "
+                "của mục này (đây là giới hạn an toàn hoặc một sự việc chương trình ghi nhận, "
+                "không phải quy tắc kiểm tra); xóa dòng này."
             )
 
 

@@ -100,6 +100,7 @@ class FileProcessor:
                 )
             )
             outcome.tables, outcome.rows = [], None
+        outcome.problems = problems.with_rules(outcome.problems, self.config.rules)
         outcome.status = REJECTED if outcome.file_errors else ACCEPTED
         if not outcome.problems:  # nothing to show the unit: the rows as typed are not needed
             for table in outcome.tables:

@@ -420,8 +420,8 @@ def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:
             "rows": o.rows_read,
             "accepted": o.rows_counted,
             "reasons": [p.message for p in o.file_errors]
-            + [p.message for p in o.problems if p.code == "sender_unregistered"]
-            + [p.message for p in o.problems if p.code in problems.FATE_WARNINGS],
+            + [p.message for p in o.problems if p.code == "sender_unregistered" and not p.is_error]
+            + [p.message for p in o.problems if p.code in problems.FATE_WARNINGS and not p.is_error],
             "sender": o.candidate.sender or "",
         }
         for o in sorted(result.outcomes, key=lambda o: labels.sort_key(o.candidate.relative))

@@ -340,7 +340,7 @@ def _files(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) 
             o.candidate.sha256,
             "\n".join(
                 [p.message for p in o.file_errors]
-                + [p.message for p in o.problems if p.code in FATE_WARNINGS]
+                + [p.message for p in o.problems if p.code in FATE_WARNINGS and not p.is_error]
             ),
         ]
         for o in sorted(result.outcomes, key=lambda o: sort_key(o.candidate.relative))
