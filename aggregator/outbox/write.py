@@ -109,14 +109,14 @@ def staff_notes(result: RunResult) -> list[str]:
             text = text.replace(bundled, used)
         return text
 
-    if _placeholder(str(report.get("document_number", ""))):
+    if _placeholder(report.document_number):
         notes.append(
             said(
                 "Số văn bản chưa có (schemas/report.yaml, mục document_number): điền "
                 "số trong bản Word trước khi trình ký."
             )
         )
-    signer = str(report.get("signer", {}).get("name", ""))
+    signer = report.signer.name
     if _placeholder(signer) or signer in PLACEHOLDER_NAMES:
         notes.append(
             said(

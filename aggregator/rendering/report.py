@@ -104,25 +104,21 @@ def context(
     by_status = {s: [u for u in units if u["status"] == s] for s in UNIT_STATUS}
     below = [u for u in units if not u["meets_quota"] and u["status"] in ("on_time", "late")]
     comparison = _comparison(summary, previous)
-    listed = totals["models"] <= config.report.get("list_limit", 2000)
+    listed = totals["models"] <= config.report.list_limit
     models = _models_by_unit(result, names) if listed else []
     charts, chart_captions = _charts(summary, config)
     across = report_continuity.context(result)  # models across periods, and the trend chart
     charts.update(across.pop("charts"))
     return {
         **_sentences(config, totals, by_status, below, comparison),
-        "document_number": config.report.get("document_number", "…"),
+        "document_number": config.report.document_number,
         "appendix_note": (
-            f"(Kèm theo Báo cáo số {config.report.get('document_number', '…')}-BC/"
-            f"{config.report['board']['symbol']} ngày {labels.date_vn(report_date)} "
-            f"của {config.report['board']['full_name']})"
+            f"(Kèm theo Báo cáo số {config.report.document_number}-BC/"
+            f"{config.report.board.symbol} ngày {labels.date_vn(report_date)} "
+            f"của {config.report.board.full_name})"
         ),
         "period_phrase": labels.period_phrase(result.period),
-        "sign_for": (
-            f"K/T {config.report['signer'].get('head_title', 'TRƯỞNG BAN')}"
-            if config.report["signer"].get("on_behalf")
-            else ""
-        ),
+        "sign_for": (f"K/T {config.report.signer.head_title}" if config.report.signer.on_behalf else ""),
         "status_rows": [
             {**u, "n": n, "status_label": UNIT_STATUS[u["status"]]} for n, u in enumerate(units, start=1)
         ],
@@ -137,7 +133,7 @@ def context(
         "year": result.year,
         "period": result.period,
         "period_label": config.period_label(result.period),
-        "subject_line": config.report["subject"][result.period].format(year=result.year),
+        "subject_line": config.report.subject[result.period].format(year=result.year),
         "report_date": report_date,
         "deadline": result.deadline,
         "summary": summary,
@@ -156,7 +152,7 @@ def context(
         "pivot": pivot(summary),
         "models_by_unit": models,
         "outstanding": _outstanding(result, names),
-        "outstanding_count": config.report.get("outstanding_models", 5),
+        "outstanding_count": config.report.outstanding_models,
         "voices": _voices(result),
         "files": [{**f, "n": n} for n, f in enumerate(_files(result, names), start=1)],
         "comparison": comparison,
@@ -271,7 +267,7 @@ def _charts(summary: dict[str, Any], config: Any) -> tuple[dict[str, Any], dict[
 
     short = {f.code: f.short for f in config.fields}
     units = summary["units"]
-    limit = config.report.get("chart_units_limit", 40)
+    limit = config.report.chart_units_limit
     caption = "Số mô hình, điển hình theo đơn vị"
     if len(units) > limit:
         units = sorted(units, key=lambda u: (-u["models"], labels.sort_key(u["name"])))[:limit]
@@ -309,7 +305,7 @@ def _models_by_unit(result: RunResult, names: Labels) -> list[dict[str, Any]]:
 
 
 def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
-    picked = outstanding(result.records, result.config.report.get("outstanding_models", 5))
+    picked = outstanding(result.records, result.config.report.outstanding_models)
     chosen = [
         {
             **{k: names.value(k, v) for k, v in r.items() if k not in ("unit", "row")},

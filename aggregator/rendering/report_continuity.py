@@ -18,7 +18,7 @@ def context(result: RunResult) -> dict[str, Any]:
     config, comparison, history = result.config, result.comparison, result.history
     names = Labels(config)
     block = comparison.summary if comparison else None
-    limit = config.report.get("list_limit", 2000)
+    limit = config.report.list_limit
     stages = {c.code: c.label for c in config.column("stage").choices}
     order = {u.code: i for i, u in enumerate(config.units)}
     section: dict[str, Any] = {
