@@ -189,9 +189,7 @@ def write_master(result: RunResult, path: Path) -> None:
     _pivot(book.add_worksheet("Đơn vị x lĩnh vực"), styles, result)
     _status(book.add_worksheet("Tình hình gửi"), styles, result)
     _rejected(book.add_worksheet("Dòng bị loại"), styles, result, labels)
-    _problems(
-        book.add_worksheet("Lỗi và lưu ý"), styles, [p for o in result.outcomes for p in o.problems], result
-    )
+    _problems(book.add_worksheet("Lỗi và lưu ý"), styles, [p for o in result.outcomes for p in o.problems])
     _files(book.add_worksheet("Tệp nhận được"), styles, result, labels)
     _history(book.add_worksheet("Lịch sử mô hình"), styles, result, labels)
     book.close()
@@ -303,7 +301,7 @@ def reasons_by_row(found: list[Problem], errors_only: bool = True) -> dict[tuple
     return reasons
 
 
-def _problems(sheet: Worksheet, styles: Styles, found: list[Problem], result: RunResult) -> None:
+def _problems(sheet: Worksheet, styles: Styles, found: list[Problem]) -> None:
     headers = ["Mức độ", "Loại", "Tệp", "Trang", "Ô", "Cột", "Giá trị", "Nội dung"]
     rows = [
         [SEVERITY[p.severity], title(p.code), p.file, p.sheet, p.cell, p.column, p.value, p.message]
