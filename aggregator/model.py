@@ -79,7 +79,7 @@ class Problem:
     row: int | None = None
     column: str = ""
     value: str = ""
-    staff_hint: str = ""  # for Board staff only: see STAFF_HINTS
+    staff_hint: str = ""  # for Board staff only: see ProblemCode.staff_hint
     technical: str = ""  # what failed, for an engineer (English, exception text); never shown first
 
     def to_dict(self) -> dict[str, Any]:

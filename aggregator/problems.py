@@ -11,6 +11,8 @@ fate is listed, like the errors).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -23,6 +25,12 @@ class Text(NamedTuple):
     title: str = ""
     staff_hint: str = ""
     explains_fate: bool = False
+    # schemas/workbook.yaml ``rules:`` may set its severity: a judgement call, of a row, across
+    # periods or of a whole file. Never a safety refusal (a bomb, a password, a file too large or
+    # too slow to read, an unreadable file) nor a fact (a file superseded or tied, no unit found,
+    # another year or period, a sheet too large to read, a text cut at a cell's limit): a rule
+    # naming one of those is refused when the schemas are loaded.
+    configurable: bool = False
 
 
 class ProblemCode(StrEnum):
@@ -33,6 +41,7 @@ class ProblemCode(StrEnum):
     title: str
     staff_hint: str
     explains_fate: bool
+    configurable: bool
 
     def __new__(cls, value: str, text: Text) -> ProblemCode:
         member = str.__new__(cls, value)
@@ -40,6 +49,7 @@ class ProblemCode(StrEnum):
         member.severity, member.template = text.severity, text.message
         member.title = text.title or ("Lỗi" if text.severity == Severity.ERROR else "Lưu ý")
         member.staff_hint, member.explains_fate = text.staff_hint, text.explains_fate
+        member.configurable = text.configurable
         return member
 
     # Files
@@ -142,6 +152,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             'Trang "{sheet}" giống một bảng danh sách nhưng thiếu cột {columns} nên các dòng ở đó không được tính. Nếu đó là danh sách mô hình, đề nghị đơn vị chuyển vào trang "Danh sách".',
             title="Trang không được tính",
+            configurable=True,
         ),
     )
     UNIT_MISSING = (
@@ -184,6 +195,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             'Tệp không ghi đơn vị; đã nhận là {unit} theo tên tệp. Đề nghị đơn vị điền trang "Thông tin".',
             title="Nhận đơn vị theo tên tệp",
+            configurable=True,
         ),
     )
     UNIT_NEAR = (
@@ -206,6 +218,7 @@ class ProblemCode(StrEnum):
         Text(
             Severity.WARNING,
             'Tên đơn vị "{value}" sai một, hai chữ so với tên trong danh sách; đã nhận là {unit} (không đơn vị nào khác gần như vậy). Đề nghị đơn vị ghi đúng tên hoặc mã đơn vị.',
+            configurable=True,
         ),
     )
     UNIT_BY_SENDER = (
@@ -213,6 +226,7 @@ class ProblemCode(StrEnum):
         Text(
             Severity.WARNING,
             'Tệp không ghi đơn vị; đã nhận là {unit} theo địa chỉ gửi thư {value} (đã đăng ký của đơn vị). Đề nghị đơn vị điền trang "Thông tin".',
+            configurable=True,
         ),
     )
     UNIT_BY_LOOSE_NAME = (
@@ -221,6 +235,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             'Tên đơn vị "{value}" viết không dấu hoặc khác mẫu; đã nhận là {unit}.',
             title="Tên đơn vị viết khác",
+            configurable=True,
         ),
     )
     SENDER_UNREGISTERED = (
@@ -230,6 +245,7 @@ class ProblemCode(StrEnum):
             "Thư gửi từ địa chỉ {value}, không phải địa chỉ đã đăng ký của {unit} ({registered}).",
             title="Địa chỉ gửi chưa đăng ký",
             staff_hint="Kiểm tra lại người gửi; nếu đúng, bổ sung địa chỉ vào schemas/units.yaml.",
+            configurable=True,
         ),
     )
     YEAR_MISMATCH = (
@@ -254,6 +270,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             "Tệp không ghi năm báo cáo; đã coi là năm {expected}.",
             title="Không ghi năm báo cáo",
+            configurable=True,
         ),
     )
     PERIOD_ASSUMED = (
@@ -262,6 +279,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             'Tệp không ghi kỳ báo cáo; đã coi là kỳ "{expected}".',
             title="Không ghi kỳ báo cáo",
+            configurable=True,
         ),
     )
     INFO_INVALID = (
@@ -270,6 +288,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             'Ô "{column}" có giá trị "{value}" không đọc được; đã bỏ qua.',
             title="Thông tin không đọc được",
+            configurable=True,
         ),
     )
     FILE_SUPERSEDED = (
@@ -286,6 +305,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             "Tệp gõ bằng phông chữ cũ {fonts}; đã chuyển {count} ô sang Unicode. Đề nghị đơn vị dùng phông Unicode (Times New Roman) ở lần sau.",
             title="Phông chữ cũ",
+            configurable=True,
         ),
     )
     NO_ROWS = (
@@ -294,6 +314,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             "Bảng danh sách không có dòng mô hình, điển hình nào.",
             title="Không có dòng nào",
+            configurable=True,
         ),
     )
 
@@ -440,6 +461,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             'Trang "{sheet}" đang ẩn nhưng giống một bảng danh sách; chương trình không đọc trang ẩn. Nếu đó là danh sách, đề nghị đơn vị bỏ ẩn (chuột phải tên trang > Hiện) rồi gửi lại.',
             explains_fate=True,
+            configurable=True,
         ),
     )
     REPORT_DATE_UNTRUSTED = (
@@ -448,6 +470,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             "Ngày báo cáo {value} ghi trong tệp {why}, nên không dùng để xét đúng hạn; đã dùng {used}.",
             explains_fate=True,
+            configurable=True,
         ),
     )
     FILE_TIE = (
@@ -505,6 +528,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             'Cột "{column}": "{value}" không đúng chữ trong danh sách; đã hiểu là "{read_as}". Đề nghị chọn từ danh sách thả xuống.',
             title="Lựa chọn gõ tay",
+            configurable=True,
         ),
     )
     SUBJECT_NOT_ALLOWED = (
@@ -513,6 +537,7 @@ class ProblemCode(StrEnum):
             Severity.ERROR,
             'Đối tượng "{value}" không thuộc lĩnh vực {field}; lĩnh vực này chỉ nhận: {allowed}.',
             title="Đối tượng không thuộc lĩnh vực",
+            configurable=True,
         ),
     )
     YEAR_INVALID = (
@@ -529,6 +554,7 @@ class ProblemCode(StrEnum):
             Severity.ERROR,
             "Năm xây dựng {value} sau năm báo cáo {year}.",
             title="Năm xây dựng sau năm báo cáo",
+            configurable=True,
         ),
     )
     NEW_NOT_REPORT_YEAR = (
@@ -537,6 +563,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             'Tình trạng "Đăng ký mới" nhưng năm xây dựng là {value}, không phải {year}. Kiểm tra lại: có phải "Duy trì, phát huy"?',
             title="Đăng ký mới nhưng năm khác",
+            configurable=True,
         ),
     )
     NUMBER_INVALID = (
@@ -553,6 +580,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             'Giai đoạn "Giới thiệu, nhân rộng" nhưng số nơi nhân rộng là 0.',
             title="Nhân rộng nhưng 0 nơi",
+            configurable=True,
         ),
     )
     REWARD_WITHOUT_DECISION = (
@@ -561,6 +589,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             "Có hình thức khen thưởng nhưng chưa ghi số, ngày quyết định khen thưởng.",
             title="Thiếu quyết định khen thưởng",
+            configurable=True,
         ),
     )
     DUPLICATE_MODEL = (
@@ -569,6 +598,7 @@ class ProblemCode(StrEnum):
             Severity.ERROR,
             "Mô hình trùng với dòng {first_row} (cùng tên và lĩnh vực); dòng này không được tính.",
             title="Mô hình trùng",
+            configurable=True,
         ),
     )
     TOTALS_ROW = (
@@ -661,6 +691,7 @@ class ProblemCode(StrEnum):
         Text(
             Severity.ERROR,
             'Mã mô hình "{value}" không có trong sổ theo dõi mô hình của Ban. Giữ đúng mã đã điền sẵn trong biểu mẫu; mô hình mới thì để trống ô mã.',
+            configurable=True,
         ),
     )
     MODEL_CODE_OTHER_UNIT = (
@@ -668,6 +699,7 @@ class ProblemCode(StrEnum):
         Text(
             Severity.ERROR,
             'Mã mô hình "{value}" là mã của {owner}, không phải của đơn vị này. Giữ đúng mã đã điền sẵn trong biểu mẫu của đơn vị; mô hình mới thì để trống ô mã.',
+            configurable=True,
         ),
     )
     MODEL_CODE_DUPLICATE = (
@@ -675,6 +707,7 @@ class ProblemCode(StrEnum):
         Text(
             Severity.ERROR,
             'Mã mô hình "{value}" đã ghi ở dòng {first_row}; mỗi mô hình một mã, dòng này không được tính.',
+            configurable=True,
         ),
     )
     CONTINUING_UNMATCHED = (
@@ -682,6 +715,7 @@ class ProblemCode(StrEnum):
         Text(
             Severity.WARNING,
             'Tình trạng "Duy trì, phát huy" nhưng không thấy mô hình này trong báo cáo {against}. Kiểm tra lại tên, lĩnh vực hoặc ghi mã mô hình; nếu là mô hình mới, chọn "Đăng ký mới".',
+            configurable=True,
         ),
     )
     NEW_ALREADY_REGISTERED = (
@@ -689,6 +723,7 @@ class ProblemCode(StrEnum):
         Text(
             Severity.WARNING,
             'Tình trạng "Đăng ký mới" nhưng mô hình đã có trong sổ theo dõi (mã {model}, báo cáo {since}). Kiểm tra lại: có phải "Duy trì, phát huy"?',
+            configurable=True,
         ),
     )
     STAGE_BACKWARDS = (
@@ -696,6 +731,7 @@ class ProblemCode(StrEnum):
         Text(
             Severity.WARNING,
             'Giai đoạn "{value}" lùi so với báo cáo {against} ("{before}"). Kiểm tra lại giai đoạn.',
+            configurable=True,
         ),
     )
     REPLICATIONS_DOWN = (
@@ -703,6 +739,7 @@ class ProblemCode(StrEnum):
         Text(
             Severity.WARNING,
             "Số nơi nhân rộng {value} ít hơn báo cáo {against} ({before}). Kiểm tra lại số liệu.",
+            configurable=True,
         ),
     )
     YEAR_BUILT_CHANGED = (
@@ -710,6 +747,7 @@ class ProblemCode(StrEnum):
         Text(
             Severity.WARNING,
             "Năm xây dựng {value} khác báo cáo {against} ({before}). Kiểm tra lại năm bắt đầu xây dựng mô hình.",
+            configurable=True,
         ),
     )
     MODEL_NAME_CLOSE = (
@@ -717,6 +755,7 @@ class ProblemCode(StrEnum):
         Text(
             Severity.WARNING,
             'Tên mô hình gần giống mô hình "{before}" (mã {model}) trong báo cáo {against}. Nếu là cùng một mô hình, ghi mã {model} vào cột "Mã mô hình"; chương trình không tự nối.',
+            configurable=True,
         ),
     )
     MODEL_NOT_REPORTED = (
@@ -724,6 +763,7 @@ class ProblemCode(StrEnum):
         Text(
             Severity.WARNING,
             'Mô hình "{value}" (mã {model}, lĩnh vực {field}) có trong báo cáo {against} nhưng không có trong báo cáo kỳ này. Nếu mô hình vẫn duy trì, đề nghị bổ sung; nếu đã dừng, ghi rõ để Ban theo dõi.',
+            configurable=True,
         ),
     )
 
@@ -758,3 +798,15 @@ def make(
         staff_hint=code.staff_hint.format(value=shown, **params),
         technical=technical[:500],
     )
+
+
+def with_rules(found: list[Problem], rules: Mapping[str, str]) -> list[Problem]:
+    """A file's own problems at the severity the Board set in ``rules:``: "off" dropped, "error"
+    rejecting the file. (A row's problems take theirs as they are made, in validate.)"""
+    kept = []
+    for problem in found:
+        severity = rules.get(problem.code) if problem.row is None else None
+        if severity == "off":
+            continue
+        kept.append(replace(problem, severity=Severity(severity)) if severity else problem)
+    return kept

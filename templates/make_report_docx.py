@@ -2,7 +2,8 @@
 """Build templates/report.docx: the Word template of the Board's report, with docxtpl tags.
 
 Staff may edit the wording of report.docx in Word directly, keeping the {{ … }} and {% … %}
-tags; this script only makes the first version (run it again to start over).
+tags; this script only makes the first version (run it again to start over). The sentences that
+carry figures (say.…) are in report-sentences.j2, shared with the HTML report.
 Format: Hướng dẫn 36-HD/VPTW — A4, margins 20/20/30/15 mm, Times New Roman, body 14 pt.
 """
 
@@ -167,7 +168,13 @@ def appendix_title(document, number, title):
     document.add_page_break()
     para(document, number, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
     para(document, title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-    para(document, "{{ appendix_note }}", italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
+    para(
+        document,
+        "{{ say.appendix_note(header, document_number, report_date) }}",
+        italic=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        space_after=6,
+    )
 
 
 def monospace_column(document, table, column, size):
@@ -211,6 +218,7 @@ def build(path: Path) -> None:
     style = document.styles["Normal"]
     style.font.name, style.font.size = FONT, Pt(14)
     page_number_footer(section)
+    tag(document, "{%p import 'report-sentences.j2' as say %}")  # the sentences, shared with the HTML
 
     masthead = document.add_table(rows=1, cols=2)
     _no_borders(masthead)
@@ -251,21 +259,25 @@ def build(path: Path) -> None:
         "{{ totals.units_on_time }} đơn vị gửi đúng hạn (đạt {{ rates.on_time }}) và "
         "{{ totals.units_late }} đơn vị gửi trễ hạn.",
     )
-    tag(document, "{%p if late_text %}")
-    para(document, "Các đơn vị gửi trễ hạn: {{ late_text }}.")
+    tag(document, "{%p if units_by_status.late %}")
+    para(document, "Các đơn vị gửi trễ hạn: {{ say.units(units_by_status.late, dated=true) }}.")
     tag(document, "{%p endif %}")
-    tag(document, "{%p if missing_text %}")
-    para(document, "Các đơn vị chưa gửi báo cáo: {{ missing_text }}.")
+    tag(document, "{%p if units_by_status.missing %}")
+    para(document, "Các đơn vị chưa gửi báo cáo: {{ say.units(units_by_status.missing) }}.")
     tag(document, "{%p endif %}")
-    tag(document, "{%p if rejected_text %}")
-    para(document, "Các đơn vị đã gửi nhưng tệp không dùng được, cần gửi lại: {{ rejected_text }}.")
+    tag(document, "{%p if units_by_status.rejected %}")
+    para(
+        document,
+        "Các đơn vị đã gửi nhưng tệp không dùng được, cần gửi lại: "
+        "{{ say.units(units_by_status.rejected) }}.",
+    )
     tag(document, "{%p endif %}")
 
     heading(document, "II. KẾT QUẢ XÂY DỰNG VÀ NHÂN RỘNG MÔ HÌNH, ĐIỂN HÌNH")
     para(document, "1. Kết quả chung", bold=True, italic=True, indent=False)
-    para(document, "{{ results_text }}")
+    para(document, "{{ say.results(totals, subjects, stages) }}")
     tag(document, "{%p if comparison %}")
-    para(document, "{{ comparison_text }}")
+    para(document, "{{ say.comparison(totals, comparison) }}")
     tag(document, "{%p endif %}")
     para(document, "2. Theo lĩnh vực", bold=True, italic=True, indent=False)
     # columns as many as the context gives (subjects, last year): {%tc for %} repeats a cell
@@ -280,22 +292,22 @@ def build(path: Path) -> None:
     para(document, "{{ chart_fields }}", align=centre, space_after=0)
     para(document, "Biểu đồ 1. {{ chart_captions.fields }}", 12, italic=True, align=centre, space_after=6)
     para(document, "3. Việc thực hiện chỉ tiêu", bold=True, italic=True, indent=False)
-    para(document, "{{ quota_text }}")
+    para(document, "{{ say.quota(below_quota, totals) }}")
     para(document, "4. Một số mô hình, điển hình tiêu biểu", bold=True, italic=True, indent=False)
     tag(document, "{%p for m in outstanding %}")
     p = para(document)
     _font(p.add_run("- "), 14)
     _font(p.add_run("{{ m.name }}"), 14, bold=True)
-    _font(p.add_run(" ({{ m.unit }}; lĩnh vực {{ m.field }}): {{ m.details }}"), 14)
+    _font(p.add_run(" ({{ m.unit }}; lĩnh vực {{ m.field }}): {{ say.details(m) }}"), 14)
     tag(document, "{%p endfor %}")
     tag(document, "{%p if not outstanding %}")
     para(document, "Chưa có mô hình, điển hình nào được báo cáo.")
     tag(document, "{%p endif %}")
 
-    # II.5: models across periods, from the register (aggregator/report_continuity.py)
+    # II.5: models across periods, from the register (aggregator/rendering/report_continuity.py)
     para(document, "5. Mô hình, điển hình qua các kỳ báo cáo", bold=True, italic=True, indent=False)
     tag(document, "{%p if continuity.compared %}")
-    para(document, "{{ continuity.text }}")
+    para(document, "{{ say.continuity(continuity) }}")
     tag(document, "{%p if continuity.listed and continuity.advanced %}")
     para(document, "Các mô hình, điển hình lên giai đoạn cao hơn:")
     data_table(
@@ -354,7 +366,7 @@ def build(path: Path) -> None:
         tag(document, "{%p if v.heading %}")
         keep_with_next(para(document, "{{ v.text }}", italic=True, indent=False, space_after=2))
         tag(document, "{%p else %}")
-        para(document, "{{ v.text }}", indent=False)
+        para(document, "{{ say.statement(v) }}", indent=False)
         tag(document, "{%p endif %}")
         tag(document, "{%p endfor %}")
         tag(document, f"{{%p if not voices.{key} %}}")
@@ -379,7 +391,13 @@ def build(path: Path) -> None:
     )
     tag(recipients, "{%p endfor %}")
     sign.paragraphs[0].alignment = centre
-    _font(sign.paragraphs[0].add_run("{{ sign_for }}"), 14, bold=True)
+    _font(
+        sign.paragraphs[0].add_run(
+            "{% if header.signer.on_behalf %}{{ say.sign_for(header.signer) }}{% endif %}"
+        ),
+        14,
+        bold=True,
+    )
     para(sign, "{{ header.signer.title }}", 14, bold=True, align=centre, space_after=60)
     para(sign, "{{ header.signer.name }}", 14, bold=True, align=centre)
 

@@ -256,6 +256,45 @@ def test_template_writes_a_workbook_per_unit_that_reads_back(tmp_path):
     assert main(["check", str(folder / "bieu-mau-cam-lam.xlsx"), "--year", "2026"]) == 0
 
 
+@pytest.mark.parametrize(
+    "subjects,said",
+    [
+        (["individual", "collective"], None),  # field 11 then takes what most fields take
+        (["individual", "household"], "lĩnh vực 11 nhận Cá nhân hoặc Hộ gia đình"),
+    ],
+)
+def test_the_standard_workbook_takes_the_subjects_of_each_field_from_fields_yaml(tmp_path, subjects, said):
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    path = schemas / "fields.yaml"
+    text = path.read_text(encoding="utf-8")
+    eleven = text.index("  - code: 11")
+    path.write_text(
+        text[:eleven] + text[eleven:].replace("subjects: [individual]", f"subjects: [{', '.join(subjects)}]"),
+        encoding="utf-8",
+    )
+    assert main(["template", "--outbox", str(tmp_path), "--year", "2026", "--schemas", str(schemas)]) == 0
+    book = openpyxl.load_workbook(tmp_path / "templates" / "bieu-mau-cam-lam.xlsx")
+    line = next(c.value for c in book["Hướng dẫn"]["A"] if str(c.value).strip().startswith("Đối tượng"))
+    assert "lĩnh vực 3 chỉ nhận Hộ gia đình; lĩnh vực 8 chỉ nhận Tập thể" in line
+    assert "lĩnh vực 11 chỉ nhận Cá nhân" not in line
+    if said:
+        assert said in line
+    else:
+        assert "lĩnh vực 11" not in line
+    # the subject column's dropdown offers every subject; the run accepts field 11's new one
+    listing = book["Danh sách"]
+    subject = next(dv for dv in listing.data_validations.dataValidation if str(dv.sqref).startswith("D"))
+    meta, column = book["_mau_bieu"], subject.formula1.split("$")[1]
+    assert [c.value for c in meta[column] if c.value] == ["Tập thể", "Cá nhân", "Hộ gia đình"]
+    chosen = "Tập thể" if "collective" in subjects else "Hộ gia đình"
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "cam-lam.xlsx", [model("A", 11, chosen)])
+    assert run(inbox, tmp_path / "out", "--schemas", str(schemas)) == 0
+    summary = json.loads((tmp_path / "out" / "2026" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["totals"]["models"] == 1
+
+
 def test_every_command_has_help_and_is_in_the_readme(capsys):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for command in COMMANDS:

@@ -53,6 +53,10 @@ def test_a_registry_of_seventy_units_needs_no_code(tmp_path):
         ("fields", lambda d: d["fields"][2].update(subjects=["animal"]), "fields.2.subjects"),
         ("workbook", lambda d: d["rules"].update(duplicate_model="sometimes"), "rules.duplicate_model"),
         ("report", lambda d: d["deadlines"].update(annual="5/12"), "deadlines.annual"),
+        ("report", lambda d: d.update(list_limit="nhiều"), "list_limit"),
+        ("report", lambda d: d["signer"].update(on_behalf="có"), "signer.on_behalf"),
+        ("report", lambda d: d.update(list_limt=100), "list_limt"),  # a misspelt key
+        ("report", lambda d: d["board"].update(mail="ban@example.vn"), "board"),
     ],
 )
 def test_a_broken_schema_names_its_file_and_key(tmp_path, name, change, where):
@@ -101,7 +105,7 @@ def test_a_misspelt_rule_key_is_refused_by_name(tmp_path):
 
 
 def test_no_message_that_reaches_a_report_or_a_unit_tells_staff_what_to_do():
-    """Staff actions (rerun, edit schemas/, tidy the inbox) live in STAFF_HINTS only; the
+    """Staff actions (rerun, edit schemas/, tidy the inbox) live in the staff hints only; the
     mailbox's messages are said at the command line, to staff, and may name them."""
     from aggregator import problems
 
@@ -110,3 +114,39 @@ def test_no_message_that_reaches_a_report_or_a_unit_tells_staff_what_to_do():
         if not code.startswith("mailbox_"):
             for staff_word in ("chạy lại", "schemas/", "inbox"):
                 assert staff_word not in template, (code, staff_word)
+
+
+def test_report_settings_are_typed_with_their_defaults_in_one_place(tmp_path):
+    import dataclasses
+
+    from aggregator.config import descriptors
+
+    folder = copy_schemas(tmp_path)
+    optional = ("document_number", "time_zone", "outstanding_models", "list_limit", "chart_units_limit")
+    edit(folder, "report", lambda d: [d.pop(key) for key in optional] + [d["signer"].pop("head_title")])
+    report = config.load(folder).report
+    assert (report.document_number, report.time_zone) == ("…", "Asia/Ho_Chi_Minh")
+    assert (report.outstanding_models, report.list_limit, report.chart_units_limit) == (5, 2000, 40)
+    assert report.signer.head_title == "TRƯỞNG BAN" and report.board.symbol == "BTGDVTU"
+    # the descriptor checks what the dataclass holds: the same keys, required where no default
+    properties = descriptors.REPORT["properties"]
+    for kind, schema in (
+        (config.ReportSettings, descriptors.REPORT),
+        (config.Board, properties["board"]),
+        (config.Signer, properties["signer"]),
+    ):
+        fields = dataclasses.fields(kind)
+        assert set(schema["properties"]) == {f.name for f in fields}
+        assert set(schema["required"]) == {f.name for f in fields if f.default is dataclasses.MISSING}
+
+
+def test_a_wrong_type_in_report_yaml_exits_2_naming_file_and_key(tmp_path, capsys):
+    from aggregator.cli import main
+
+    folder = copy_schemas(tmp_path)
+    edit(folder, "report", lambda d: d.update(outstanding_models="năm"))
+    (tmp_path / "inbox").mkdir()
+    args = ["--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "out"), "--schemas", str(folder)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "report.yaml" in err and "outstanding_models" in err

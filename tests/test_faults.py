@@ -80,7 +80,7 @@ def test_outstanding_models_are_honoured_then_most_replicated_then_rewarded(tmp_
         report_date="01/12/2026",
     )
     result = run(tmp_path, cfg)
-    assert len(result.records) == 7 and cfg.report["outstanding_models"] == 5
+    assert len(result.records) == 7 and cfg.report.outstanding_models == 5
     named = [m["name"] for m in context(result, dt.date(2026, 12, 10))["outstanding"]]
     # ties go by unit code (cam-lam before ldld), then by row
     assert named == ["Tôn vinh, một nơi", "Nhiều nơi", "Khen thưởng, ba nơi", "Ba nơi", "Ba nơi, đơn vị sau"]

@@ -10,6 +10,7 @@ import docx
 import pytest
 from builders import SOFFICE, convert
 
+from aggregator import labels
 from aggregator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -208,6 +209,28 @@ def test_a_sentence_changed_in_the_templates_shows_in_both_reports(tmp_path):
     folder = tmp_path / "out" / "2026"
     assert "xin báo cáo kết quả năm 2026" in html_text(folder / "bao-cao-tong-hop.html")
     assert "xin báo cáo kết quả năm 2026" in docx_text(folder / "bao-cao-tong-hop.docx")
+
+
+def test_a_sentence_with_figures_is_reworded_once_for_both_reports(tmp_path):
+    """The sentences that carry figures live in templates/report-sentences.j2, shared by the
+    HTML and the Word report: staff reword them there, the numbers stay filled in."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    sentences = templates / "report-sentences.j2"
+    text = sentences.read_text(encoding="utf-8")
+    assert "Các đơn vị đã xây dựng và nhân rộng {{ totals.models | number }}" in text
+    sentences.write_text(
+        text.replace("Các đơn vị đã xây dựng và nhân rộng", "Toàn tỉnh có"),
+        encoding="utf-8",
+    )
+    args = ["--inbox", str(SAMPLE), "--outbox", str(tmp_path / "out"), "--year", "2026"]
+    assert main([*args, "--templates", str(templates)]) == 0
+    folder = tmp_path / "out" / "2026"
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    models = labels.number_vn(summary["totals"]["models"])
+    for said in (html_text(folder / "bao-cao-tong-hop.html"), docx_text(folder / "bao-cao-tong-hop.docx")):
+        assert f"Toàn tỉnh có {models} mô hình, điển hình; trong đó" in said
+        assert "Các đơn vị đã xây dựng và nhân rộng" not in said
 
 
 def test_half_year_report_is_titled_as_such(tmp_path):

@@ -71,6 +71,59 @@ class Label:
     aliases: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Board:
+    name: str  # in capitals, at the top left of the report
+    full_name: str
+    symbol: str  # of the document number: Số …-BC/<symbol>
+    email: str = ""  # the address reminders and feedback are sent from
+
+
+@dataclass(frozen=True)
+class Signer:
+    title: str
+    name: str
+    on_behalf: bool = False  # signs for the head: "K/T <head_title>" above the title
+    head_title: str = "TRƯỞNG BAN"
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """schemas/report.yaml, typed: the report's header, signer and limits, the deadlines and the
+    Board's clock. Every default is here, and nowhere else."""
+
+    province: str
+    place: str  # written before the date
+    superior: str
+    board: Board
+    party_line: str
+    plan: str
+    title: str
+    subject: dict[str, str]  # period: the subject line, {year} filled in
+    deadlines: dict[str, str]  # period: "month-day", the last day on time
+    signer: Signer
+    recipients: tuple[str, ...]
+    document_number: str = "…"  # left for the Board's office to fill in when it issues the report
+    time_zone: str = "Asia/Ho_Chi_Minh"  # file and email times are read on this clock
+    outstanding_models: int = 5  # models the report names as outstanding
+    list_limit: int = 2000  # beyond this many models the report lists none (the master workbook does)
+    chart_units_limit: int = 40  # beyond this many units the chart draws those with the most models
+
+    @classmethod
+    def from_yaml(cls, raw: dict[str, Any]) -> ReportSettings:
+        """From report.yaml as loaded and checked against descriptors.REPORT."""
+        return cls(
+            **{
+                **raw,
+                "board": Board(**raw["board"]),
+                "signer": Signer(**raw["signer"]),
+                "subject": dict(raw["subject"]),
+                "deadlines": dict(raw["deadlines"]),
+                "recipients": tuple(raw["recipients"]),
+            }
+        )
+
+
 @dataclass
 class Config:
     """Everything the run knows that is not code: read from one schemas folder."""
@@ -92,7 +145,7 @@ class Config:
     earliest_year: int
     limits: dict[str, int]
     template_version: str
-    report: dict[str, Any]
+    report: ReportSettings
     summary_schema: dict[str, Any]
     hashes: dict[str, str] = field(default_factory=dict)
     organisations: list[str] = field(default_factory=list)  # words naming the organisation
@@ -119,15 +172,15 @@ class Config:
         return next(p.label for p in self.periods if p.code == code)
 
     def deadline(self, year: int, period: str) -> dt.date:
-        month, day = (int(part) for part in str(self.report["deadlines"][period]).split("-"))
+        month, day = (int(part) for part in self.report.deadlines[period].split("-"))
         return dt.date(year, month, day)
 
     @cached_property
     def board_zone(self) -> dt.tzinfo:
         """The Board's time zone: file and email times are read on its clock."""
-        from aggregator.intake.discover import DEFAULT_ZONE, zone
+        from aggregator.intake.discover import zone
 
-        return zone(str(self.report.get("time_zone", DEFAULT_ZONE)))
+        return zone(self.report.time_zone)
 
     def vocabulary(self, choices: list[Choice] | tuple[Choice, ...]) -> Vocabulary:
         return Vocabulary([(c.code, [c.label, *c.aliases]) for c in choices])
@@ -229,7 +282,7 @@ def _build(folder: Path, raw: dict[str, Any], summary_schema: dict[str, Any]) ->
         earliest_year=int(book["earliest_year"]),
         limits=dict(book["limits"]),
         template_version=str(book["template_version"]),
-        report=report,
+        report=ReportSettings.from_yaml(report),
         summary_schema=summary_schema,
         organisations=list(units_raw.get("matching", {}).get("organisations", [])),
         levels={k: list(v or []) for k, v in units_raw.get("matching", {}).get("levels", {}).items()},
@@ -320,12 +373,19 @@ def _plain_off(book: Any) -> None:
 
 
 def _check_rules(config: Config) -> None:
-    """A rule key that names no problem would silently do nothing: refuse it by name."""
+    """A rule key that names no problem would silently do nothing, and one that names a safety
+    refusal or a fact must not be turned off: refuse either by name."""
     for key in config.rules:
         if key not in ProblemCode._value2member_map_:
             raise ConfigError(
                 f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không có "
                 "quy tắc nào tên như vậy (xem danh sách mã trong README)."
+            )
+        if not ProblemCode(key).configurable:
+            raise ConfigError(
+                f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không đổi được mức độ "
+                "của mục này (đây là giới hạn an toàn hoặc một sự việc chương trình ghi nhận, "
+                "không phải quy tắc kiểm tra); xóa dòng này."
             )
 
 

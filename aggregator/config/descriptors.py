@@ -214,6 +214,7 @@ REPORT = {
                 "symbol": _TEXT,
                 "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
             },
+            "additionalProperties": False,
         },
         "subject": {"type": "object", "required": ["annual", "half_year"], "additionalProperties": _TEXT},
         "deadlines": {
@@ -230,6 +231,7 @@ REPORT = {
                 "title": _TEXT,
                 "name": _TEXT,
             },
+            "additionalProperties": False,
         },
         "recipients": {"type": "array", "minItems": 1, "items": _TEXT},
         "outstanding_models": {"type": "integer", "minimum": 0},
@@ -237,6 +239,7 @@ REPORT = {
         "chart_units_limit": {"type": "integer", "minimum": 1},
         "time_zone": _TEXT,
     },
+    "additionalProperties": False,
 }
 
 # schemas/mailbox.yaml: read only by the commands that use the mailbox (fetch, --to-mailbox),

@@ -51,7 +51,7 @@ def write(
     try:
         jsonschema.validate(result.summary, result.config.summary_schema)
         written = [_json(folder / SUMMARY, result.summary), source]
-        written += _reports(result, folder, templates, model)
+        written += _reports(folder, templates, model)
         lap("render")
         written += _feedback(result, folder, templates, report_date)
         result.staff_notes[:0] = staff_notes(result)
@@ -69,9 +69,9 @@ def write(
     return [*written, folder / CHECKSUMS]
 
 
-def _reports(result: RunResult, folder: Path, templates: Path, model: dict[str, Any]) -> list[Path]:
-    (folder / REPORT_HTML).write_text(report.render_html(result, templates, model), encoding="utf-8")
-    report.render_docx(result, templates, model, folder / REPORT_DOCX)
+def _reports(folder: Path, templates: Path, model: dict[str, Any]) -> list[Path]:
+    (folder / REPORT_HTML).write_text(report.render_html(templates, model), encoding="utf-8")
+    report.render_docx(templates, model, folder / REPORT_DOCX)
     return [folder / REPORT_HTML, folder / REPORT_DOCX]
 
 
@@ -109,14 +109,14 @@ def staff_notes(result: RunResult) -> list[str]:
             text = text.replace(bundled, used)
         return text
 
-    if _placeholder(str(report.get("document_number", ""))):
+    if _placeholder(report.document_number):
         notes.append(
             said(
                 "Số văn bản chưa có (schemas/report.yaml, mục document_number): điền "
                 "số trong bản Word trước khi trình ký."
             )
         )
-    signer = str(report.get("signer", {}).get("name", ""))
+    signer = report.signer.name
     if _placeholder(signer) or signer in PLACEHOLDER_NAMES:
         notes.append(
             said(

@@ -142,9 +142,9 @@ class FileProcessor:
                 outcome.keep_rows(checked.rows)
         if failure is not None:
             found.append(failure)
-        outcome.problems = found
+        outcome.problems = problems.with_rules(found, self.config.rules)
         outcome.status = FileStatus.REJECTED if outcome.file_errors else FileStatus.ACCEPTED
-        if not found:  # nothing to show the unit: the rows as typed are not needed
+        if not outcome.problems:  # nothing to show the unit: the rows as typed are not needed
             outcome.tables = [replace(t, typed=[]) for t in outcome.tables]
         return outcome
 

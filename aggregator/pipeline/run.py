@@ -184,7 +184,7 @@ def aggregate(
     deadline = config.deadline(year, period)
     statuses = merge.resolve(outcomes, config, deadline)
     history = history or History(year, period)
-    tally = continuity.Tally(history, config.report.get("list_limit", 2000))
+    tally = continuity.Tally(history, config.report.list_limit)
     continuity.assign(statuses, history, config, tally)  # one unit of the register at a time
     records = merge.accepted_records(statuses, config)
     comparison = tally.result(statuses)

@@ -109,7 +109,7 @@ def reminders(
         )
         (target / f"{unit.code}.eml").write_bytes(
             draft(
-                config.report["board"].get("email", ""),
+                config.report.board.email,
                 list(unit.emails),
                 subject,
                 text,

@@ -117,7 +117,7 @@ def email(
     )
     period = result.config.period_label(result.period).lower()
     return drafts.draft(
-        header["board"].get("email", ""),
+        header.board.email,
         feedback.recipients,
         f"Phản hồi báo cáo mô hình, điển hình kỳ {period} {result.year}",
         text,

@@ -1,7 +1,8 @@
 """Stage 7: the Board's report, rendered from Jinja templates in ``templates/``.
 
-``context`` builds one content model from a run; every rendering (HTML now, Word later) is fed
-the same model, so the figures cannot disagree.
+``context`` builds one content model from a run: figures, names and lists, no sentences. Both
+renderings, HTML and Word, are fed the same model and say it in the same words, those of
+``templates/report-sentences.j2``, so neither the figures nor the wording can disagree.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from aggregator.text import match_key
 
 
 def environment(templates: Path) -> jinja2.Environment:
-    """Autoescaping, strict, with the Vietnamese number and date filters."""
+    """Autoescaping, strict, with the Vietnamese number, date and sign filters (registered here only)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
@@ -31,21 +32,30 @@ def environment(templates: Path) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        number=labels.number_vn, date=labels.date_vn, long_date=labels.long_date_vn, percent=labels.percent_vn
+        number=labels.number_vn,
+        date=labels.date_vn,
+        long_date=labels.long_date_vn,
+        percent=labels.percent_vn,
+        signed=signed,
     )
     return env
 
 
-def render_html(result: RunResult, templates: Path, model: dict[str, Any]) -> str:
+def signed(change: int) -> str:
+    """A change with its sign: +2, -1, and 0 bare."""
+    return f"{change:+d}" if change else "0"
+
+
+def render_html(templates: Path, model: dict[str, Any]) -> str:
     """The printable A4 report: charts inline as SVG."""
     from markupsafe import Markup
 
-    # our own SVG, drawn from numbers; matplotlib escapes the labels it writes into it
+    # our own SVG, drawn from numbers: charts.py escapes the labels it writes into it
     charts = {f"chart_{k}": Markup(c.svg) for k, c in model["charts"].items()}
     return environment(templates).get_template("report.html.j2").render(**model, **charts)
 
 
-def render_docx(result: RunResult, templates: Path, model: dict[str, Any], path: Path) -> None:
+def render_docx(templates: Path, model: dict[str, Any], path: Path) -> None:
     """The Word report staff edit and sign: docxtpl, autoescaped, charts as images."""
     import io
 
@@ -104,25 +114,14 @@ def context(
     by_status = {s: [u for u in units if u["status"] == s] for s in UNIT_STATUS}
     below = [u for u in units if not u["meets_quota"] and u["status"] in ("on_time", "late")]
     comparison = _comparison(summary, previous)
-    listed = totals["models"] <= config.report.get("list_limit", 2000)
+    listed = totals["models"] <= config.report.list_limit
     models = _models_by_unit(result, names) if listed else []
     charts, chart_captions = _charts(summary, config)
     across = report_continuity.context(result)  # models across periods, and the trend chart
     charts.update(across.pop("charts"))
     return {
-        **_sentences(config, totals, by_status, below, comparison),
-        "document_number": config.report.get("document_number", "…"),
-        "appendix_note": (
-            f"(Kèm theo Báo cáo số {config.report.get('document_number', '…')}-BC/"
-            f"{config.report['board']['symbol']} ngày {labels.date_vn(report_date)} "
-            f"của {config.report['board']['full_name']})"
-        ),
+        "document_number": config.report.document_number,
         "period_phrase": labels.period_phrase(result.period),
-        "sign_for": (
-            f"K/T {config.report['signer'].get('head_title', 'TRƯỞNG BAN')}"
-            if config.report["signer"].get("on_behalf")
-            else ""
-        ),
         "status_rows": [
             {**u, "n": n, "status_label": UNIT_STATUS[u["status"]]} for n, u in enumerate(units, start=1)
         ],
@@ -137,7 +136,7 @@ def context(
         "year": result.year,
         "period": result.period,
         "period_label": config.period_label(result.period),
-        "subject_line": config.report["subject"][result.period].format(year=result.year),
+        "subject_line": config.report.subject[result.period].format(year=result.year),
         "report_date": report_date,
         "deadline": result.deadline,
         "summary": summary,
@@ -156,7 +155,7 @@ def context(
         "pivot": pivot(summary),
         "models_by_unit": models,
         "outstanding": _outstanding(result, names),
-        "outstanding_count": config.report.get("outstanding_models", 5),
+        "outstanding_count": config.report.outstanding_models,
         "voices": _voices(result),
         "files": [{**f, "n": n} for n, f in enumerate(_files(result, names), start=1)],
         "comparison": comparison,
@@ -176,72 +175,12 @@ def _field_table(summary: dict[str, Any], config: Any, comparison: dict[str, Any
     for f in summary["fields"]:
         row = [str(f["code"]), f["name"], n(f["models"]), *[n(f["by_subject"][s]) for s in subjects]]
         if comparison:
-            row.append(f"{comparison['fields'][f['code']]:+d}".replace("+0", "0"))
+            row.append(signed(comparison["fields"][f["code"]]))
         rows.append(row)
     total = ["", "Tổng cộng", n(totals["models"]), *[n(totals["by_subject"][s]) for s in subjects]]
     if comparison:
-        total.append(f"{totals['models'] - comparison['total']:+d}".replace("+0", "0"))
+        total.append(signed(totals["models"] - comparison["total"]))
     return {"headers": headers, "rows": rows, "total": total}
-
-
-def _names(units: list[Any], dated: bool = False) -> str:
-    def name(u: Any) -> str:
-        return u["name"] if isinstance(u, dict) else u.name
-
-    return ", ".join(f"{name(u)} (ngày {labels.date_vn(u['received'])})" if dated else name(u) for u in units)
-
-
-def _sentences(
-    config: Any,
-    totals: dict[str, Any],
-    by_status: dict[str, list[dict[str, Any]]],
-    below: list[dict[str, Any]],
-    comparison: dict[str, Any] | None,
-) -> dict[str, str]:
-    """The sentences that carry figures, composed once for every rendering."""
-    n = labels.number_vn
-    subjects = ", ".join(f"{n(totals['by_subject'][s.code])} {s.label.lower()}" for s in config.subjects)
-    stages = "; ".join(
-        f"{c.label.lower()} {n(totals['by_stage'][c.code])}" for c in config.column("stage").choices
-    )
-    results = (
-        "Chưa có mô hình, điển hình nào được báo cáo."
-        if not totals["models"]
-        else f"Các đơn vị đã xây dựng và nhân rộng {n(totals['models'])} mô hình, điển hình; "
-        f"trong đó {subjects}. Đăng ký mới {n(totals['new'])} mô hình, điển hình; duy trì, "
-        f"phát huy {n(totals['continuing'])}. Theo giai đoạn: {stages}. Các mô hình đã được "
-        f"nhân rộng tại {n(totals['replications'])} nơi; {n(totals['rewarded'])} mô hình, "
-        f"điển hình được khen thưởng; {n(totals['publicised'])} mô hình, điển hình đã được "
-        "tuyên truyền trên báo chí."
-    )
-    quota = (
-        "Các đơn vị đã báo cáo nhưng chưa đạt số lượng mô hình, điển hình tối thiểu: "
-        + ", ".join(f"{u['name']} ({u['models']}/{u['quota']})" for u in below)
-        + "."
-        if below
-        else "Tất cả các đơn vị đã báo cáo đều đạt số lượng mô hình, điển hình tối thiểu."
-        if totals["units_on_time"] + totals["units_late"]
-        else "Chưa có đơn vị nào gửi báo cáo dùng được, nên chưa đánh giá được việc thực hiện chỉ tiêu."
-    )
-    compared = ""
-    if comparison:
-        change = totals["models"] - comparison["total"]
-        by_field = "; ".join(
-            f"lĩnh vực {code}: {delta:+d}".replace("+0", "0") for code, delta in comparison["fields"].items()
-        )
-        compared = (
-            f"So với năm {comparison['year']} ({n(comparison['total'])} mô hình, điển "
-            f"hình), tổng số {'tăng' if change >= 0 else 'giảm'} {n(abs(change))} "
-            f"({by_field})."
-        )
-    return {
-        "late_text": _names(by_status["late"], dated=True),
-        "missing_text": _names(by_status["missing"]),
-        "rejected_text": _names(by_status["rejected"]),
-        "results_text": results,
-        "quota_text": quota,
-        "comparison_text": compared,
-    }
 
 
 def _grid_from_cells(document: Any) -> None:
@@ -271,7 +210,7 @@ def _charts(summary: dict[str, Any], config: Any) -> tuple[dict[str, Any], dict[
 
     short = {f.code: f.short for f in config.fields}
     units = summary["units"]
-    limit = config.report.get("chart_units_limit", 40)
+    limit = config.report.chart_units_limit
     caption = "Số mô hình, điển hình theo đơn vị"
     if len(units) > limit:
         units = sorted(units, key=lambda u: (-u["models"], labels.sort_key(u["name"])))[:limit]
@@ -309,7 +248,7 @@ def _models_by_unit(result: RunResult, names: Labels) -> list[dict[str, Any]]:
 
 
 def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
-    picked = outstanding(result.records, result.config.report.get("outstanding_models", 5))
+    picked = outstanding(result.records, result.config.report.outstanding_models)
     chosen = [
         {
             **{k: names.value(k, v) for k, v in r.items() if k not in ("unit", "row")},
@@ -318,16 +257,6 @@ def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
         }
         for r in picked.to_dict("records")
     ]
-    for m in chosen:  # what follows the name, the same words in every rendering
-        m["details"] = " ".join(
-            x
-            for x in (
-                str(m["content"]),
-                f"Hiệu quả: {m['results']}" if m.get("results") else "",
-                f"Đã nhân rộng tại {m['replications']} nơi." if m.get("replications") else "",
-            )
-            if x
-        )
     return chosen
 
 
@@ -336,7 +265,8 @@ def _voices(result: RunResult) -> dict[str, list[dict[str, Any]]]:
 
     Statements that are the same, or nearly (matching key, close spelling), are merged; those
     several units made come first, then the rest by unit group (the unit after its statement,
-    unless the group heading already names it). Lines: ``{"heading": bool, "text": str}``.
+    unless the group heading already names it). Lines: ``{"heading": bool, "text": str, "units":
+    [names]}``, said by the templates (a heading as it is, a statement with its units after).
     """
     voices: dict[str, list[dict[str, Any]]] = {}
     groups = result.config.groups
@@ -353,18 +283,18 @@ def _voices(result: RunResult) -> dict[str, list[dict[str, Any]]]:
                 elif status not in same["units"]:
                     same["units"].append(status)
         lines = [
-            {"heading": False, "text": f"- {s['text']} ({_names(s['units'])})"}
+            {"heading": False, "text": s["text"], "units": [u.name for u in s["units"]]}
             for s in sorted((s for s in said if len(s["units"]) > 1), key=lambda s: -len(s["units"]))
         ]
         for group, name in groups.items():
             own = [s for s in said if len(s["units"]) == 1 and s["units"][0].group == group]
             if own:
-                lines.append({"heading": True, "text": name})
+                lines.append({"heading": True, "text": name, "units": []})
                 lines += [
                     {
                         "heading": False,
-                        "text": f"- {s['text']}"
-                        + ("" if s["units"][0].name == name else f" ({s['units'][0].name})"),
+                        "text": s["text"],
+                        "units": [] if s["units"][0].name == name else [s["units"][0].name],
                     }
                     for s in own
                 ]
@@ -420,8 +350,8 @@ def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:
             "rows": o.rows_read,
             "accepted": o.rows_counted,
             "reasons": [p.message for p in o.file_errors]
-            + [p.message for p in o.problems if p.code == "sender_unregistered"]
-            + [p.message for p in o.problems if p.code.explains_fate],
+            + [p.message for p in o.problems if p.code == "sender_unregistered" and not p.is_error]
+            + [p.message for p in o.problems if p.code.explains_fate and not p.is_error],
             "sender": o.candidate.sender or "",
         }
         for o in sorted(result.outcomes, key=lambda o: labels.sort_key(o.candidate.relative))

@@ -1,11 +1,10 @@
 """The report's section on models across periods: what continued, advanced, was dropped,
-reached the last stage, and models per year. Data in, data out: the report renders it."""
+reached the last stage, and models per year. Data in, data out: the templates say it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aggregator import labels
 from aggregator.labels import Labels
 from aggregator.merging.continuity import period_text
 from aggregator.model import RunResult
@@ -18,12 +17,13 @@ def context(result: RunResult) -> dict[str, Any]:
     config, comparison, history = result.config, result.comparison, result.history
     names = Labels(config)
     block = comparison.summary if comparison else None
-    limit = config.report.get("list_limit", 2000)
+    limit = config.report.list_limit
     stages = {c.code: c.label for c in config.column("stage").choices}
     order = {u.code: i for i, u in enumerate(config.units)}
     section: dict[str, Any] = {
         "compared": block is not None,
-        "text": "",
+        "against": "",  # the period compared with, as the report names it
+        "figures": {},  # the summary's continuity block: matched, new, dropped, …
         "dropped_groups": [],
         "dropped_rows": [],
         "dropped_count": 0,
@@ -33,19 +33,9 @@ def context(result: RunResult) -> dict[str, Any]:
         "trend": False,
         "trend_caption": "",
     }
-    n = labels.number_vn
     if block is not None and comparison is not None:
-        against = period_text(block["against"]["year"], block["against"]["period"])
-        change = block["replications_change"]
-        section["text"] = (
-            f"So với kỳ báo cáo {against}: duy trì, phát huy {n(block['matched'])} mô hình, "
-            f"điển hình (trong đó {n(block['advanced'])} mô hình lên giai đoạn cao hơn, "
-            f"{n(block['regressed'])} mô hình lùi giai đoạn); đăng ký mới {n(block['new'])}; "
-            f"{n(block['dropped'])} mô hình của kỳ trước không còn trong báo cáo của các đơn vị; "
-            f"{n(block['not_reported'])} mô hình thuộc các đơn vị chưa có báo cáo kỳ này. Số nơi "
-            f"nhân rộng của các mô hình duy trì {'tăng' if change >= 0 else 'giảm'} "
-            f"{n(abs(change))} nơi."
-        )
+        section["against"] = period_text(block["against"]["year"], block["against"]["period"])
+        section["figures"] = block
         dropped = sorted(comparison.dropped, key=lambda e: (order.get(e.unit, 1 << 30), e.field, e.name_key))
         section["dropped_count"] = block["dropped"]
         section["listed"] = block["dropped"] <= limit and block["advanced"] <= limit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,11 @@ _HEADER_ROW = 4  # 0-based: two title lines, a unit line, a blank line, then the
 
 
 def guide_lines(config: Config, year: int, period: str) -> list[str]:
+    """The instructions sheet: the fields, their subjects and the choices as fields.yaml and
+    workbook.yaml give them."""
     sheets = config.sheets
     fields = "; ".join(f"{f.code} - {f.name}" for f in config.fields)
+    new = next((c.label for c in config.column("status").choices if c.code == "new"), "Đăng ký mới")
     return [
         f"HƯỚNG DẪN ĐIỀN BIỂU MẪU BÁO CÁO MÔ HÌNH, ĐIỂN HÌNH ({config.period_label(period).upper()} {year})",
         "",
@@ -25,16 +29,33 @@ def guide_lines(config: Config, year: int, period: str) -> list[str]:
         "Không thêm dòng tổng cộng, không gộp ô, không đổi tên cột.",
         "   Các cột có dấu (*) là bắt buộc. Các cột có danh sách thả xuống: chọn trong danh sách, không gõ tay.",
         f"   Lĩnh vực: {fields}.",
-        "   Đối tượng phải phù hợp lĩnh vực: lĩnh vực 3 chỉ nhận Hộ gia đình; lĩnh vực 8 chỉ nhận Tập thể; "
-        "lĩnh vực 10 nhận Tập thể hoặc Hộ gia đình; lĩnh vực 11 chỉ nhận Cá nhân.",
+        *_subjects_by_field(config),
         "   Năm xây dựng: ghi năm bắt đầu xây dựng (ví dụ 2024), không sau năm báo cáo. "
-        '"Đăng ký mới" là mô hình bắt đầu trong năm báo cáo.',
+        f'"{new}" là mô hình bắt đầu trong năm báo cáo.',
         "   Số nơi nhân rộng: số nguyên (0, 1, 2, …). Nếu có khen thưởng, ghi cả số, ngày quyết định.",
         "   Mã mô hình: chỉ ghi mã Ban đã cấp cho mô hình đã báo cáo kỳ trước (xem biểu mẫu điền sẵn "
         "hoặc tệp tổng hợp); mô hình mới thì để trống, chương trình tự cấp mã.",
         f'3. Trang "{sheets["assessment"]}": ghi ngắn gọn kết quả nổi bật, khó khăn, vướng mắc và đề xuất, kiến nghị.',
         "4. Lưu tệp dạng .xlsx và gửi về Ban trước hạn. Mỗi đơn vị chỉ gửi một tệp; nếu sửa, gửi lại cả tệp.",
     ]
+
+
+def _subjects_by_field(config: Config) -> list[str]:
+    """The fields that take other subjects than most fields do, each with the subjects it takes
+    (none when every field takes the same)."""
+    usual = Counter(frozenset(f.subjects) for f in config.fields).most_common(1)[0][0]
+    label = {s.code: s.label for s in config.subjects}
+    said = []
+    for f in config.fields:
+        if frozenset(f.subjects) != usual:
+            names = [label[s] for s in f.subjects]
+            takes = (
+                f"chỉ nhận {names[0]}"
+                if len(names) == 1
+                else f"nhận {', '.join(names[:-1])} hoặc {names[-1]}"
+            )
+            said.append(f"lĩnh vực {f.code} {takes}")
+    return [f"   Đối tượng phải phù hợp lĩnh vực: {'; '.join(said)}."] if said else []
 
 
 def write_template(
@@ -134,7 +155,7 @@ def write_template(
         info.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
 
     lists = book.add_worksheet(sheets["meta"])
-    _list_sheet(book, lists, config, year, period, unit)
+    _list_sheet(lists, config, year, period, unit)
     listing = book.add_worksheet(sheets["list"])
     _listing(listing, styles, config, year, period, unit, sheets["meta"])
     if models:
@@ -155,7 +176,7 @@ def write_template(
     book.close()
 
 
-def _list_sheet(book, sheet, config: Config, year: int, period: str, unit: Unit | None) -> None:
+def _list_sheet(sheet, config: Config, year: int, period: str, unit: Unit | None) -> None:
     """The hidden sheet: template facts in A:B, the dropdown lists in D onwards."""
     for i, (key, value) in enumerate(
         [

@@ -188,9 +188,7 @@ def write_master(result: RunResult, path: Path) -> None:
     _pivot(book.add_worksheet("Đơn vị x lĩnh vực"), styles, result)
     _status(book.add_worksheet("Tình hình gửi"), styles, result)
     _rejected(book.add_worksheet("Dòng bị loại"), styles, result, labels)
-    _problems(
-        book.add_worksheet("Lỗi và lưu ý"), styles, [p for o in result.outcomes for p in o.problems], result
-    )
+    _problems(book.add_worksheet("Lỗi và lưu ý"), styles, [p for o in result.outcomes for p in o.problems])
     _files(book.add_worksheet("Tệp nhận được"), styles, result, labels)
     _history(book.add_worksheet("Lịch sử mô hình"), styles, result, labels)
     book.close()
@@ -302,7 +300,7 @@ def reasons_by_row(found: list[Problem], errors_only: bool = True) -> dict[tuple
     return reasons
 
 
-def _problems(sheet: Worksheet, styles: Styles, found: list[Problem], result: RunResult) -> None:
+def _problems(sheet: Worksheet, styles: Styles, found: list[Problem]) -> None:
     headers = ["Mức độ", "Loại", "Tệp", "Trang", "Ô", "Cột", "Giá trị", "Nội dung"]
     rows = [
         [
@@ -347,7 +345,8 @@ def _files(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) 
             o.candidate.size,
             o.candidate.sha256,
             "\n".join(
-                [p.message for p in o.file_errors] + [p.message for p in o.problems if p.code.explains_fate]
+                [p.message for p in o.file_errors]
+                + [p.message for p in o.problems if p.code.explains_fate and not p.is_error]
             ),
         ]
         for o in sorted(result.outcomes, key=lambda o: sort_key(o.candidate.relative))
