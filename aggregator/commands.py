@@ -6,7 +6,6 @@ import argparse
 import datetime as dt
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 from tqdm import tqdm
@@ -17,12 +16,12 @@ from aggregator.config import Config
 from aggregator.intake import mailbox
 from aggregator.labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from aggregator.merging import register
-from aggregator.merging.continuity import assign
-from aggregator.model import FileStatus, Submission, UnitStatus
+from aggregator.model import FileStatus, Submission
 from aggregator.outbox import swap as outbox
 from aggregator.outbox import verify
 from aggregator.outbox import write as outputs
-from aggregator.pipeline import FileProcessor, aggregate, collect, workers
+from aggregator.pipeline import aggregate, workers
+from aggregator.pipeline.single import EMAIL, EMPTY_FOLDER, NOT_FOUND, Checked
 from aggregator.rendering import drafts, template
 
 # no progress-bar monitor thread: the run forks worker processes, which want no other threads
@@ -177,119 +176,59 @@ def make_templates(args: argparse.Namespace, config: Config) -> int:
 
 
 def check(args: argparse.Namespace, config: Config) -> int:
-    """Problems of single files, for staff looking at one email; exit 1 if any has an error.
-
-    A saved email gives its attachments, a folder every file in it, each read exactly as
-    ``run`` reads it (the same listing and the same reader), so the two always agree. With a
-    register in ``--outbox`` (read as it is, never written), each file's codes and
-    cross-period checks are applied as the run applies them to the unit's file in use.
-    """
-    processor = FileProcessor(config, args.year, args.period)
+    """Problems of single files, for staff looking at one email; exit 1 if any has an error."""
     history = _read_history(args.outbox, args.year, args.period)
     failed, report = False, []
-    with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
-        for n, path in enumerate(args.files):
-            if not path.exists():
-                failed = True
-                report.append({"file": str(path), "status": "not_found", "problems": []})
-                if not args.json:
-                    print(f"{path}: không thấy tệp.")
-                continue
-            base = path.resolve() if path.is_dir() else path.resolve().parent
-            folder = Path(workdir) / f"{n:05d}"
-            folder.mkdir()
-            items, emails, ignored = collect(
-                base, folder, config, paths=None if path.is_dir() else [path.resolve()]
+    for entry in pipeline.check(config, args.files, args.year, args.period, history):
+        outcome = entry.outcome
+        if entry.kind == NOT_FOUND:
+            failed = True
+            report.append({"file": entry.name, "status": NOT_FOUND, "problems": []})
+        elif entry.kind == FileStatus.IGNORED and outcome is None:
+            report.append(
+                {"file": entry.name, "status": FileStatus.IGNORED, "reason": entry.reason, "problems": []}
             )
-            if not items and not emails and not ignored and not args.json:
-                print(f"{path}: thư mục không có tệp nào.")
-            shown = (
-                (lambda rel, p=path: str(p / rel))
-                if path.is_dir()
-                else (lambda rel, p=path: str(p) + rel[len(p.name) :])
+        elif entry.kind == EMAIL:
+            failed = failed or bool(entry.error)
+            report.append({"file": entry.name, "status": EMAIL, "error": entry.error or None, "problems": []})
+        elif outcome is not None:
+            failed = failed or outcome.status == FileStatus.REJECTED or outcome.rows_invalid > 0
+            report.append(
+                {
+                    "file": entry.name,
+                    "status": outcome.status,
+                    "unit": outcome.unit,
+                    "rows_read": outcome.rows_read,
+                    "rows_valid": outcome.rows_valid,
+                    "rows_invalid": outcome.rows_invalid,
+                    "identification": outcome.identification or None,
+                    "problems": [p.to_dict() for p in outcome.problems],
+                }
             )
-            for left in ignored:
-                report.append(
-                    {
-                        "file": shown(left.relative),
-                        "status": FileStatus.IGNORED,
-                        "reason": left.reason,
-                        "problems": [],
-                    }
-                )
-                if not args.json:
-                    print(
-                        f"{shown(left.relative)}: {FILE_STATUS[FileStatus.IGNORED].lower()} ({left.reason})."
-                    )
-            for record in emails:
-                if record.error or not record.attachments:
-                    failed = failed or bool(record.error)
-                    report.append(
-                        {
-                            "file": shown(record.relative),
-                            "status": "email",
-                            "error": record.error or None,
-                            "problems": [],
-                        }
-                    )
-                    if not args.json:
-                        print(
-                            f"{shown(record.relative)}: "
-                            + (
-                                f"thư không đọc được ({record.error})."
-                                if record.error
-                                else "thư không có tệp đính kèm."
-                            )
-                        )
-            for outcome in workers.process_all(
-                items, base, processor.process, config.limits, board=config.board_zone
-            ):
-                _against_register(outcome, history, config)
-                name = shown(outcome.candidate.relative)
-                failed = failed or outcome.status == FileStatus.REJECTED or outcome.rows_invalid > 0
-                report.append(
-                    {
-                        "file": name,
-                        "status": outcome.status,
-                        "unit": outcome.unit,
-                        "rows_read": outcome.rows_read,
-                        "rows_valid": outcome.rows_valid,
-                        "rows_invalid": outcome.rows_invalid,
-                        "identification": outcome.identification or None,
-                        "problems": [p.to_dict() for p in outcome.problems],
-                    }
-                )
-                if not args.json:
-                    _print_check(name, outcome, config)
+        if not args.json:
+            _print_check(entry, config)
     if args.json:
         _print_json(report)
     return 1 if failed else 0
 
 
-def _against_register(outcome, history: register.History, config: Config) -> None:
-    """One file checked against the register as if it were its unit's file in use: codes,
-    cross-period warnings, models not reported again (no other period: nothing to check)."""
-    if not history.others or outcome.status == FileStatus.IGNORED or outcome.unit is None:
+def _print_check(entry: Checked, config: Config) -> None:
+    name, outcome = entry.name, entry.outcome
+    if entry.kind == NOT_FOUND:
+        print(f"{name}: không thấy tệp.")
         return
-    unit = config.unit(outcome.unit)
-    assign(
-        [
-            UnitStatus(
-                code=unit.code,
-                name=unit.name,
-                group=unit.group,
-                quota=unit.quota,
-                status=Submission.ON_TIME,
-                used=outcome,
-                files=[outcome],
-            )
-        ],
-        history,
-        config,
-    )
-
-
-def _print_check(name: str, outcome, config: Config) -> None:
+    if entry.kind == EMPTY_FOLDER:
+        print(f"{name}: thư mục không có tệp nào.")
+        return
+    if entry.kind == EMAIL:
+        print(
+            f"{name}: "
+            + (f"thư không đọc được ({entry.error})." if entry.error else "thư không có tệp đính kèm.")
+        )
+        return
+    if outcome is None:  # left alone by its name
+        print(f"{name}: {FILE_STATUS[FileStatus.IGNORED].lower()} ({entry.reason}).")
+        return
     if outcome.status == FileStatus.IGNORED:
         print(f"{name}: {FILE_STATUS[FileStatus.IGNORED].lower()}.")
         return

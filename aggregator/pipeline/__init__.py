@@ -1,7 +1,12 @@
-"""The stages put together: ``run`` (the whole job), ``aggregate`` (the stages, returning data),
-``FileProcessor`` (one file's stages, in order), ``collect`` (the inbox's entries)."""
+"""The stages put together, for library callers and the command line.
+
+``run`` does the whole December job; ``aggregate`` runs the stages and returns data;
+``FileProcessor`` is one file's stages, in order; ``collect`` lists the inbox's entries;
+``check`` reads single files exactly as the run reads them.
+"""
 
 from aggregator.pipeline.files import FileProcessor
 from aggregator.pipeline.run import Published, aggregate, collect, history_of, run
+from aggregator.pipeline.single import check
 
-__all__ = ["FileProcessor", "Published", "aggregate", "collect", "history_of", "run"]
+__all__ = ["FileProcessor", "check", "Published", "aggregate", "collect", "history_of", "run"]

@@ -1,0 +1,94 @@
+"""Single files read exactly as the run reads them: the ``check`` command's library half.
+
+A saved email gives its attachments, a folder every file in it, each through the same listing
+(``run.collect``) and the same per-file stages (``files.FileProcessor``), so ``check`` and the
+run always agree. With a register (read as it is, never written), each file's model codes and
+cross-period checks are applied as the run applies them to the unit's file in use.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from aggregator.config import Config
+from aggregator.merging.continuity import assign
+from aggregator.merging.register import History
+from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
+from aggregator.pipeline import workers
+from aggregator.pipeline.files import FileProcessor
+from aggregator.pipeline.run import collect
+
+NOT_FOUND, EMPTY_FOLDER, EMAIL = "not_found", "empty_folder", "email"
+
+
+@dataclass
+class Checked:
+    """One entry of what was asked to be checked, in the order it was found.
+
+    ``kind``: ``NOT_FOUND`` (no such path), ``EMPTY_FOLDER``, ``EMAIL`` (a saved email that is
+    unreadable or holds no attachment: ``error`` says which), ``FileStatus.IGNORED`` for an
+    entry left alone by its name (``reason``), else the file's ``outcome``.
+    """
+
+    name: str  # as staff gave it: the path, or the folder joined with the entry's own path
+    kind: str
+    outcome: FileOutcome | None = None
+    reason: str = ""
+    error: str = ""
+
+
+def check(config: Config, paths: list[Path], year: int, period: str, history: History) -> Iterator[Checked]:
+    """Every entry of every path, each read and judged as the run would."""
+    processor = FileProcessor(config, year, period)
+    with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
+        for n, path in enumerate(paths):
+            if not path.exists():
+                yield Checked(str(path), NOT_FOUND)
+                continue
+            base = path.resolve() if path.is_dir() else path.resolve().parent
+            folder = Path(workdir) / f"{n:05d}"
+            folder.mkdir()
+            items, emails, ignored = collect(
+                base, folder, config, paths=None if path.is_dir() else [path.resolve()]
+            )
+            if not items and not emails and not ignored:
+                yield Checked(str(path), EMPTY_FOLDER)
+            shown = _shown(path)
+            for left in ignored:
+                yield Checked(shown(left.relative), FileStatus.IGNORED, reason=left.reason)
+            for record in emails:
+                if record.error or not record.attachments:
+                    yield Checked(shown(record.relative), EMAIL, error=record.error)
+            for outcome in workers.process_all(
+                items, base, processor.process, config.limits, board=config.board_zone
+            ):
+                against_register(outcome, history, config)
+                yield Checked(shown(outcome.candidate.relative), outcome.status, outcome)
+
+
+def _shown(path: Path) -> Callable[[str], str]:
+    """An entry's name as staff gave the path: the folder joined with it, or the file's own."""
+    if path.is_dir():
+        return lambda relative: str(path / relative)
+    return lambda relative: str(path) + relative[len(path.name) :]
+
+
+def against_register(outcome: FileOutcome, history: History, config: Config) -> None:
+    """One file checked against the register as if it were its unit's file in use: codes,
+    cross-period warnings, models not reported again (no other period: nothing to check)."""
+    if not history.others or outcome.status == FileStatus.IGNORED or outcome.unit is None:
+        return
+    unit = config.unit(outcome.unit)
+    status = UnitStatus(
+        code=unit.code,
+        name=unit.name,
+        group=unit.group,
+        quota=unit.quota,
+        status=Submission.ON_TIME,
+        used=outcome,
+        files=[outcome],
+    )
+    assign([status], history, config)
