@@ -14,6 +14,8 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from aggregator.model import Period
+
 LOCK_NAME = ".dang-chay.lock"
 ARCHIVE = "luu-tru"
 RUN_LOG = "run-log.jsonl"  # when each run happened: kept out of the outputs
@@ -24,7 +26,7 @@ class OutboxBusy(Exception):
 
 
 def folder_name(year: int, period: str) -> str:
-    return str(year) if period == "annual" else f"{year}-6-thang"
+    return str(year) if period == Period.ANNUAL else f"{year}-6-thang"
 
 
 def publish(

@@ -17,7 +17,7 @@ from aggregator import config as config_module
 from aggregator.hashing import sha256
 from aggregator.labels import RECEIVED_SOURCE
 from aggregator.merging import register
-from aggregator.model import FileOutcome, RunResult
+from aggregator.model import FileOutcome, FileStatus, RunResult
 from aggregator.pipeline import workers
 from aggregator.rendering import feedback, report, workbooks
 from aggregator.text import loose_key
@@ -244,7 +244,7 @@ def _file(outcome: FileOutcome, result: RunResult) -> dict[str, Any]:
         "year": outcome.year,
         "period": outcome.period,
         "report_date": outcome.report_date.isoformat() if outcome.report_date else None,
-        "received": outcome.received.isoformat() if outcome.status != "ignored" else None,
+        "received": outcome.received.isoformat() if outcome.status != FileStatus.IGNORED else None,
         "received_source": outcome.received_source,
         "received_source_text": RECEIVED_SOURCE[outcome.received_source],
         "sheets": [{"name": t.sheet, "header_row": t.header_row, "rows": t.count} for t in outcome.tables],

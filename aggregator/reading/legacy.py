@@ -19,7 +19,7 @@ from pathlib import Path
 import openpyxl
 
 from aggregator import problems
-from aggregator.model import Problem, Sheet
+from aggregator.model import CandidateKind, Problem, Sheet
 from aggregator.problems import ProblemCode
 
 TCVN3 = "tcvn3"
@@ -378,11 +378,13 @@ def needs_repair(sheets: list) -> bool:
     )
 
 
-def repair_sheets(sheets: list[Sheet], path: Path, kind: str, relative: str) -> list[Problem]:
+def repair_sheets(
+    sheets: list[Sheet], path: Path, kind: CandidateKind | None, relative: str
+) -> list[Problem]:
     """TCVN3/VNI-typed cells turned into Unicode, by font where the format keeps fonts."""
     if not needs_repair(sheets):
         return []
-    fonts = _fonts(path, sheets) if kind == "xlsx" else {}
+    fonts = _fonts(path, sheets) if kind == CandidateKind.XLSX else {}
     found = repair(sheets, fonts)
     if not found:
         return []

@@ -18,7 +18,7 @@ import openpyxl
 import python_calamine
 
 from aggregator import problems
-from aggregator.model import Problem, Sheet, Uncalculated
+from aggregator.model import CandidateKind, Problem, Sheet, Uncalculated
 from aggregator.problems import ProblemCode
 from aggregator.text import is_blank
 
@@ -36,7 +36,7 @@ def load_sheets(
     relative: str,
     limits: dict[str, int],
     found: list[Problem] | None = None,
-    kind: str | None = None,
+    kind: CandidateKind | None = None,
 ) -> list[Sheet]:
     """Every sheet's cell values (cached values of formulas), within the size limits.
 
@@ -48,7 +48,7 @@ def load_sheets(
     try:
         kind = kind or _kind_of(path)
         extents = sheet_extents(path, limits, kind)
-        if extents and kind == "ods":  # the reader expands every table at open
+        if extents and kind == CandidateKind.ODS:  # the reader expands every table at open
             _refuse_oversized(extents, relative, limits)
         with path.open("rb") as handle:
             book = python_calamine.CalamineWorkbook.from_filelike(handle)
@@ -120,7 +120,7 @@ def _load_sheet(
     book: Any,
     meta: Any,
     path: Path,
-    kind: str,
+    kind: CandidateKind | None,
     relative: str,
     limits: dict[str, int],
     extents: dict[str, tuple[int, ...]],
@@ -134,7 +134,7 @@ def _load_sheet(
         # a stray cell far away, a huge "used range": the cells within the row and column
         # limits are read, if they fit
         rows, columns = inside or (min(height, limits["max_rows"]), min(width, limits["max_columns"]))
-        if rows * columns > min(budget.left, limits["max_cells_per_sheet"]) or kind != "xlsx":
+        if rows * columns > min(budget.left, limits["max_cells_per_sheet"]) or kind != CandidateKind.XLSX:
             found.append(
                 problems.make(
                     ProblemCode.SHEET_SKIPPED_LARGE,
@@ -193,24 +193,28 @@ def _part_of_sheet(path: Path, name: str, rows: int, columns: int) -> list[list[
         book.close()
 
 
-def _kind_of(path: Path) -> str:
+def _kind_of(path: Path) -> CandidateKind:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError):
-        return "other"
-    return "xlsx" if "xl/workbook.xml" in names else "ods" if "content.xml" in names else "other"
+        return CandidateKind.OTHER
+    if "xl/workbook.xml" in names:
+        return CandidateKind.XLSX
+    return CandidateKind.ODS if "content.xml" in names else CandidateKind.OTHER
 
 
-def sheet_extents(path: Path, limits: dict[str, int], kind: str | None = None) -> dict[str, tuple[int, ...]]:
+def sheet_extents(
+    path: Path, limits: dict[str, int], kind: CandidateKind | None = None
+) -> dict[str, tuple[int, ...]]:
     """Rows × columns each sheet would take in the reader, from its XML, read as a stream
     (for .xlsx, then rows × columns of the cells within the row and column limits);
     {} for formats not read this way (.xls, .xlsb)."""
     kind = kind or _kind_of(path)
-    if kind not in ("xlsx", "ods"):
+    if kind not in (CandidateKind.XLSX, CandidateKind.ODS):
         return {}
     with zipfile.ZipFile(path) as archive:
-        if kind == "xlsx":
+        if kind == CandidateKind.XLSX:
             return _xlsx_extents(archive, limits["max_rows"], limits["max_columns"])
         return _ods_extents(archive)
 
@@ -327,9 +331,9 @@ def _last_filled_column(row: ElementTree.Element) -> int:
     return last
 
 
-def mark_uncalculated(sheets: list[Sheet], path: Path, kind: str) -> None:
+def mark_uncalculated(sheets: list[Sheet], path: Path, kind: CandidateKind | None) -> None:
     """Formula cells that read blank because no value was saved with them, marked as such."""
-    if kind != "xlsx" or not _has_formulas(path):
+    if kind != CandidateKind.XLSX or not _has_formulas(path):
         return
     by_name = {sheet.name: sheet for sheet in sheets}
     book = openpyxl.load_workbook(path, read_only=True, data_only=False)

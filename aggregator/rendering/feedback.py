@@ -9,7 +9,7 @@ from pathlib import Path
 from aggregator import labels
 from aggregator.checking.values import as_text
 from aggregator.labels import FILE_STATUS, SEVERITY
-from aggregator.model import FileOutcome, FileStatus, ListTable, Problem, RunResult
+from aggregator.model import CandidateKind, FileOutcome, FileStatus, ListTable, Problem, RunResult
 from aggregator.rendering import drafts
 from aggregator.rendering.workbooks import (
     Styles,
@@ -54,7 +54,7 @@ def targets(result: RunResult) -> list[Feedback]:
     unidentified = (
         o
         for o in result.outcomes
-        if o.unit is None and o.status == FileStatus.REJECTED and o.candidate.kind != "other"
+        if o.unit is None and o.status == FileStatus.REJECTED and o.candidate.kind != CandidateKind.OTHER
     )
     for n, outcome in enumerate(unidentified, start=1):
         stem = safe_filename(outcome.candidate.path.stem, 40)

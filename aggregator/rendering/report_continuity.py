@@ -7,7 +7,7 @@ from typing import Any
 
 from aggregator.labels import Labels
 from aggregator.merging.continuity import period_text
-from aggregator.model import RunResult
+from aggregator.model import Period, RunResult
 from aggregator.rendering import charts
 
 
@@ -75,7 +75,7 @@ def context(result: RunResult) -> dict[str, Any]:
     trend = dict(history.trend) if history else {}
     trend[result.year] = result.summary["totals"]["models"]
     if len(trend) >= 2:
-        kind = "năm" if result.period == "annual" else "6 tháng"
+        kind = "năm" if result.period == Period.ANNUAL else "6 tháng"
         caption = f"Số mô hình, điển hình qua các năm (kỳ báo cáo {kind})"
         years = sorted(trend)
         drawn["trend"] = charts.bars(caption, [str(y) for y in years], [trend[y] for y in years])
