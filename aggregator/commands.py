@@ -192,7 +192,7 @@ def _log_run(outbox_dir: Path, started: dt.datetime, folder: Path, summary: dict
         "period": summary["period"],
         "models": summary["totals"]["models"],
         "files": summary["files"],
-        "manifest_sha256": hashing.sha256(folder / outputs.MANIFEST),
+        "manifest_sha256": hashing.sha256(folder / outbox.MANIFEST),
     }
     with (outbox_dir / outbox.RUN_LOG).open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")

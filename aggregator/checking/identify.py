@@ -15,12 +15,12 @@ from typing import Any
 
 from aggregator import problems
 from aggregator.checking.names import Match, UnitMatcher
-from aggregator.checking.values import as_text, read_date, whole_number
+from aggregator.checking.values import read_date, whole_number
 from aggregator.config import Config
 from aggregator.labels import IDENTIFIED_BY
 from aggregator.model import Problem, WorkbookRead
 from aggregator.problems import ProblemCode
-from aggregator.text import Vocabulary, is_blank
+from aggregator.text import Vocabulary, as_text, is_blank
 
 _YEAR_IN_TEXT = re.compile(r"\b(19\d\d|20\d\d)\b")
 

@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from aggregator.clock import DEFAULT_ZONE, zone
 from aggregator.config import descriptors
 from aggregator.hashing import sha256
 from aggregator.problems import ProblemCode
@@ -125,8 +126,6 @@ class Config:
     @cached_property
     def board_zone(self) -> dt.tzinfo:
         """The Board's time zone: file and email times are read on its clock."""
-        from aggregator.intake.discover import DEFAULT_ZONE, zone
-
         return zone(str(self.report.get("time_zone", DEFAULT_ZONE)))
 
     def vocabulary(self, choices: list[Choice] | tuple[Choice, ...]) -> Vocabulary:

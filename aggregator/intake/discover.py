@@ -18,13 +18,12 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aggregator import problems
+from aggregator.clock import zone
 from aggregator.model import Candidate, CandidateKind, Ignored
 from aggregator.problems import ProblemCode
 
-DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # Files that operating systems and office suites leave behind: listed, never read.
 _JUNK_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
@@ -195,15 +194,6 @@ def _fingerprint(path: Path, relative: str, limits: dict[str, int], board: dt.tz
     )
     candidate.kind = _kind(path, candidate, limits)
     return candidate
-
-
-def zone(name: str = DEFAULT_ZONE) -> dt.tzinfo:
-    """The Board's time zone by its name; Vietnam's fixed offset where the system has no
-    time zone database (Windows without tzdata)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.timezone(dt.timedelta(hours=7)) if name == DEFAULT_ZONE else dt.UTC
 
 
 def file_time(timestamp: float, board: dt.tzinfo | None = None) -> dt.datetime:

@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from aggregator import problems
+from aggregator.clock import VIETNAM
 from aggregator.config import ConfigError, _check_structure, _read_yaml, descriptors
 from aggregator.intake.discover import WORKBOOK_SUFFIXES, megabytes
-from aggregator.intake.mail import VIETNAM, shown_name
+from aggregator.intake.mail import shown_name
 
 SETTINGS_FILE = "mailbox.yaml"
 SAVED_SUFFIXES = (*WORKBOOK_SUFFIXES, ".zip")

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from aggregator import model, problems
-from aggregator.checking.validate import column_letter
 from aggregator.config import Config
 from aggregator.merging.register import Entry, History, UnitHistory
 from aggregator.model import FileStatus, Period, Severity, UnitStatus
 from aggregator.problems import ProblemCode
-from aggregator.text import loose_key, nfc
+from aggregator.text import column_letter, loose_key, nfc
 
 STAGE_ORDER = {"discovered": 0, "replicated": 1, "honoured": 2}
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aggregator import labels
-from aggregator.checking.values import as_text
 from aggregator.labels import FILE_STATUS, SEVERITY
 from aggregator.model import FileOutcome, FileStatus, ListTable, Problem, RunResult
 from aggregator.rendering import drafts
@@ -19,7 +18,7 @@ from aggregator.rendering.workbooks import (
     reasons_by_row,
     write_table,
 )
-from aggregator.text import safe_filename
+from aggregator.text import as_text, safe_filename
 
 
 @dataclass

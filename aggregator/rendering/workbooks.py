@@ -15,10 +15,10 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from aggregator.checking.values import as_text
 from aggregator.labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn, sort_key
 from aggregator.merging.summarise import pivot
 from aggregator.model import Problem, RunResult
+from aggregator.text import as_text
 
 SAFE = {
     "strings_to_formulas": False,
