@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 # (macOS has fork but its system libraries are not safe across it: it spawns, like Windows)
 FORKS = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
@@ -24,7 +24,11 @@ class BackgroundFailed(RuntimeError):
     pass
 
 
-def in_background(what: str, function: Callable[..., None], *args: Any) -> Callable[[bool], None]:
+class Finish(Protocol):
+    def __call__(self, wanted: bool = True) -> None: ...
+
+
+def in_background(what: str, function: Callable[..., None], *args: Any) -> Finish:
     """Start ``function(*args)`` (making ``what``) in a forked process; returns ``finish``.
 
     ``finish()`` waits and raises ``BackgroundFailed`` if the function failed; ``finish(False)``
@@ -33,7 +37,7 @@ def in_background(what: str, function: Callable[..., None], *args: Any) -> Calla
     """
     if not FORKS:
         function(*args)
-        return lambda wanted=True: None
+        return _done
     process = multiprocessing.get_context("fork").Process(
         target=_without_gc, args=(function, *args), daemon=True
     )
@@ -51,6 +55,10 @@ def in_background(what: str, function: Callable[..., None], *args: Any) -> Calla
             raise BackgroundFailed(f"ghi {what} không xong (tiến trình ghi dừng với mã {process.exitcode})")
 
     return finish
+
+
+def _done(wanted: bool = True) -> None:
+    """Nothing to wait for: the function ran in the run's own process."""
 
 
 def end_with_parent(parent: int | None = None) -> None:

@@ -201,7 +201,7 @@ def file_time(timestamp: float, board: dt.tzinfo | None = None) -> dt.datetime:
     return dt.datetime.fromtimestamp(timestamp, board or zone()).replace(tzinfo=None, microsecond=0)
 
 
-def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
+def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> CandidateKind:
     if ignored_reason(path.name, top=False):
         return CandidateKind.JUNK
     refuse = candidate.problems.append
@@ -235,7 +235,7 @@ def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
     return CandidateKind.OTHER
 
 
-def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
+def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> CandidateKind:
     try:
         with zipfile.ZipFile(path) as archive:
             return _zip_contents(archive, candidate, limits)
@@ -246,12 +246,16 @@ def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
         return CandidateKind.OTHER
 
 
-def _zip_contents(archive: zipfile.ZipFile, candidate: Candidate, limits: dict[str, int]) -> str:
+def _zip_contents(archive: zipfile.ZipFile, candidate: Candidate, limits: dict[str, int]) -> CandidateKind:
     infos = archive.infolist()
     names = {info.filename for info in infos}
     bomb = zip_bomb(infos, limits)
     if bomb:
-        candidate.problems.append(problems.make(ProblemCode.FILE_BOMB, file=candidate.relative, **bomb))
+        candidate.problems.append(
+            problems.make(
+                ProblemCode.FILE_BOMB, file=candidate.relative, size=bomb["size"], ratio=bomb["ratio"]
+            )
+        )
         return CandidateKind.OTHER
     declared = _declares_entities(archive, infos)
     if declared:
@@ -300,7 +304,7 @@ def _declares_entities(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -
     return None
 
 
-def _ole_kind(path: Path, candidate: Candidate) -> str:
+def _ole_kind(path: Path, candidate: Candidate) -> CandidateKind:
     """An OLE container is either a legacy .xls, an encrypted OOXML workbook, or Word/other."""
     with path.open("rb") as handle:
         body = handle.read(min(candidate.size, 4_000_000))

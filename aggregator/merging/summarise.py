@@ -51,7 +51,7 @@ def build(
             "units_on_time": by_status[Submission.ON_TIME],
             "units_late": by_status[Submission.LATE],
             "units_missing": by_status[Submission.MISSING],
-            "units_rejected": by_status["rejected"],
+            "units_rejected": by_status[Submission.REJECTED],
             "units_below_quota": sum(1 for u in statuses if not u.meets_quota),
             "by_subject": _counts(records["subject"], subjects),
             "by_stage": _counts(records["stage"], stages),
@@ -76,6 +76,8 @@ def build(
 
 
 def _unit(status: UnitStatus, pivot: pd.DataFrame) -> dict[str, Any]:
+    by_field = pivot.loc[status.code]
+    assert isinstance(by_field, pd.Series)  # one row: unit codes are unique
     return {
         "code": status.code,
         "name": status.name,
@@ -86,7 +88,7 @@ def _unit(status: UnitStatus, pivot: pd.DataFrame) -> dict[str, Any]:
         "models": status.models,
         "quota": status.quota,
         "meets_quota": status.meets_quota,
-        "by_field": {str(code): int(n) for code, n in pivot.loc[status.code].items()},
+        "by_field": {str(code): int(n) for code, n in by_field.items()},
         "rejected_rows": status.used.rows_invalid if status.used else 0,
     }
 

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xlsxwriter.worksheet import Worksheet
+
 from aggregator import labels
 from aggregator.labels import FILE_STATUS, SEVERITY
 from aggregator.model import FileOutcome, FileStatus, ListTable, Problem, RunResult
@@ -152,7 +154,9 @@ def _sheet_name(source: str, used: set[str]) -> str:
     return name
 
 
-def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback, report_date: dt.date) -> None:
+def _summary(
+    sheet: Worksheet, styles: Styles, result: RunResult, feedback: Feedback, report_date: dt.date
+) -> None:
     period = result.config.period_label(result.period).lower()
     sheet.set_column(0, 0, 80)  # a portrait A4 page wide
     sheet.set_paper(9)
@@ -200,7 +204,9 @@ def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback, repor
         sheet.write_string(i, 0, text, style)
 
 
-def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome, table: ListTable) -> None:
+def _rows(
+    sheet: Worksheet, styles: Styles, result: RunResult, outcome: FileOutcome, table: ListTable
+) -> None:
     """The unit's rows where the unit had them: the header on its row, each value in its own
     column, so that a message's "Danh sách!J12" is cell J12 of this sheet too."""
     columns = sorted(

@@ -20,7 +20,7 @@ from aggregator.merging.summarise import pivot
 from aggregator.model import Problem, RunResult
 from aggregator.text import as_text
 
-SAFE = {
+SAFE: dict[str, Any] = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
     "strings_to_numbers": False,
@@ -307,7 +307,7 @@ def _problems(sheet: Worksheet, styles: Styles, found: list[Problem], result: Ru
     rows = [
         [
             SEVERITY[p.severity],
-            p.code.title,
+            p.code.heading,
             p.file,
             p.sheet,
             p.cell,
