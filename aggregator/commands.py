@@ -8,7 +8,9 @@ import json
 import sqlite3
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -19,7 +21,7 @@ from aggregator.intake import mailbox
 from aggregator.labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from aggregator.merging import register
 from aggregator.merging.continuity import assign
-from aggregator.model import FileStatus, Submission, UnitStatus
+from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
 from aggregator.outbox import swap as outbox
 from aggregator.outbox import verify
 from aggregator.outbox import write as outputs
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if getattr(args, "to_mailbox", False):
         mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the long run
 
-    def progress(outcomes, total):
+    def progress(outcomes: Iterable[FileOutcome], total: int) -> Iterable[FileOutcome]:
         return tqdm(
             outcomes,
             total=total,
@@ -202,7 +204,7 @@ def _print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def _problem_counts(outcomes) -> dict[str, int]:
+def _problem_counts(outcomes: list[FileOutcome]) -> dict[str, int]:
     found = [p for o in outcomes for p in o.problems]
     return {"errors": sum(p.is_error for p in found), "warnings": sum(not p.is_error for p in found)}
 
@@ -253,7 +255,8 @@ def check(args: argparse.Namespace, config: Config) -> int:
     """
     processor = FileProcessor(config, args.year, args.period)
     history = _history(args.outbox, args.year, args.period)
-    failed, report = False, []
+    failed = False
+    report: list[dict[str, Any]] = []  # one entry per file, for --json
     with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
         for n, path in enumerate(args.files):
             if not path.exists():
@@ -333,7 +336,7 @@ def check(args: argparse.Namespace, config: Config) -> int:
     return 1 if failed else 0
 
 
-def _against_register(outcome, history: register.History, config: Config) -> None:
+def _against_register(outcome: FileOutcome, history: register.History, config: Config) -> None:
     """One file checked against the register as if it were its unit's file in use: codes,
     cross-period warnings, models not reported again (no other period: nothing to check)."""
     if not history.others or outcome.status == FileStatus.IGNORED or outcome.unit is None:
@@ -356,7 +359,7 @@ def _against_register(outcome, history: register.History, config: Config) -> Non
     )
 
 
-def _print_check(name: str, outcome, config: Config) -> None:
+def _print_check(name: str, outcome: FileOutcome, config: Config) -> None:
     if outcome.status == FileStatus.IGNORED:
         print(f"{name}: {FILE_STATUS[FileStatus.IGNORED].lower()}.")
         return
@@ -525,7 +528,7 @@ def fetch(args: argparse.Namespace, config: Config) -> int:
     """The units' emails from the Board's mailbox into the inbox, each once, nothing changed there."""
     settings = mailbox.load_settings(args.schemas)
 
-    def progress(items, total):
+    def progress(items: Iterable[Any], total: int) -> Iterable[Any]:
         return tqdm(
             items,
             total=total,

@@ -227,7 +227,7 @@ def aggregate(
     return RunResult(
         config=config,
         year=year,
-        period=period,
+        period=model.Period(period),
         deadline=deadline,
         outcomes=outcomes,
         statuses=statuses,

@@ -260,8 +260,8 @@ def _xml_extent(
         return rows, columns, rows, columns
     inside_rows = inside_columns = 0
     for references in _references(archive, part):
-        for letters, number in references:
-            row, column = int(number), _column_number(letters)
+        for name, number in references:
+            row, column = int(number), _column_number(name)
             if row <= max_rows and column <= max_columns:
                 inside_rows, inside_columns = max(inside_rows, row), max(inside_columns, column)
     return rows, columns, inside_rows, inside_columns
@@ -332,7 +332,7 @@ def _last_filled_column(row: ElementTree.Element) -> int:
     return last
 
 
-def mark_uncalculated(sheets: list[Sheet], path: Path, kind: str) -> None:
+def mark_uncalculated(sheets: list[Sheet], path: Path, kind: str | None) -> None:
     """Formula cells that read blank because no value was saved with them, marked as such."""
     if kind != "xlsx" or not _has_formulas(path):
         return
@@ -347,7 +347,7 @@ def mark_uncalculated(sheets: list[Sheet], path: Path, kind: str) -> None:
             for r, row in enumerate(ws.iter_rows(max_row=len(sheet.rows), max_col=width)):
                 for cell in row:
                     value = getattr(cell, "value", None)
-                    if not (isinstance(value, str) and value.startswith("=")):
+                    if not (isinstance(value, str) and value.startswith("=")) or cell.column is None:
                         continue
                     c = cell.column - 1
                     if sheet and c < len(sheet.rows[r]) and is_blank(sheet.rows[r][c]):
@@ -373,7 +373,7 @@ def _has_formulas(path: Path) -> bool:
 _FORMULA = re.compile(rb"<(?:\w+:)?f[ >]")
 
 
-def repair_legacy_text(sheets: list[Sheet], path: Path, kind: str, relative: str) -> list[Problem]:
+def repair_legacy_text(sheets: list[Sheet], path: Path, kind: str | None, relative: str) -> list[Problem]:
     """TCVN3/VNI-typed cells turned into Unicode, by font where the format keeps fonts."""
     if not legacy.needs_repair(sheets):
         return []
@@ -407,7 +407,11 @@ def _fonts(path: Path, sheets: list[Sheet]) -> dict[tuple[str, int, int], str]:
             width = max(len(row) for row in read.rows)
             for r, row in enumerate(sheet.iter_rows(max_row=len(read.rows), max_col=width)):
                 for cell in row:
-                    if isinstance(getattr(cell, "value", None), str) and cell.font is not None:
+                    if (
+                        isinstance(getattr(cell, "value", None), str)
+                        and cell.font is not None
+                        and cell.column
+                    ):
                         fonts[(sheet.title, r, cell.column - 1)] = cell.font.name
     finally:
         book.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 
@@ -301,7 +301,7 @@ def _models_by_unit(result: RunResult, names: Labels) -> list[dict[str, Any]]:
                 "name": status.name,
                 "models": [
                     {key: names.value(key, record.get(key)) for key in record} | {"row": record["row"]}
-                    for record in mine.to_dict("records")
+                    for record in cast(list[dict[str, Any]], mine.to_dict("records"))  # (keys: column names)
                 ],
             }
         )
@@ -316,7 +316,7 @@ def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
             "unit": names.units[r["unit"]],
             "row": r["row"],
         }
-        for r in picked.to_dict("records")
+        for r in cast(list[dict[str, Any]], picked.to_dict("records"))  # (keys: column names)
     ]
     for m in chosen:  # what follows the name, the same words in every rendering
         m["details"] = " ".join(
