@@ -223,7 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _mailbox(commands, run: argparse.ArgumentParser, remind: argparse.ArgumentParser) -> None:
+def _mailbox(
+    commands: argparse._SubParsersAction, run: argparse.ArgumentParser, remind: argparse.ArgumentParser
+) -> None:
     """The Board's mailbox: ``fetch`` into the inbox, ``--to-mailbox`` for the drafts."""
     fetch = commands.add_parser(
         "fetch",

@@ -6,7 +6,9 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -16,7 +18,7 @@ from aggregator.config import Config
 from aggregator.intake import mailbox
 from aggregator.labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from aggregator.merging import register
-from aggregator.model import FileStatus, Submission
+from aggregator.model import FileOutcome, FileStatus, Submission
 from aggregator.outbox import swap as outbox
 from aggregator.outbox import verify
 from aggregator.outbox import write as outputs
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if getattr(args, "to_mailbox", False):
         mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the long run
 
-    def progress(outcomes, total):
+    def progress(outcomes: Iterable[FileOutcome], total: int) -> Iterable[FileOutcome]:
         return tqdm(
             outcomes,
             total=total,
@@ -134,7 +136,7 @@ def _print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def _problem_counts(outcomes) -> dict[str, int]:
+def _problem_counts(outcomes: list[FileOutcome]) -> dict[str, int]:
     found = [p for o in outcomes for p in o.problems]
     return {"errors": sum(p.is_error for p in found), "warnings": sum(not p.is_error for p in found)}
 
@@ -178,7 +180,8 @@ def make_templates(args: argparse.Namespace, config: Config) -> int:
 def check(args: argparse.Namespace, config: Config) -> int:
     """Problems of single files, for staff looking at one email; exit 1 if any has an error."""
     history = _read_history(args.outbox, args.year, args.period)
-    failed, report = False, []
+    failed = False
+    report: list[dict[str, Any]] = []  # one entry per file, for --json
     for entry in pipeline.check(config, args.files, args.year, args.period, history):
         outcome = entry.outcome
         if entry.kind == NOT_FOUND:
@@ -397,7 +400,7 @@ def fetch(args: argparse.Namespace, config: Config) -> int:
     """The units' emails from the Board's mailbox into the inbox, each once, nothing changed there."""
     settings = mailbox.load_settings(args.schemas)
 
-    def progress(items, total):
+    def progress(items: Iterable[Any], total: int) -> Iterable[Any]:
         return tqdm(
             items,
             total=total,

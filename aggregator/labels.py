@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aggregator.config import Config
 from aggregator.model import Period
 from aggregator.text import is_blank
+
+if TYPE_CHECKING:  # for the annotation only: the settings and the labels are independent layers
+    from aggregator.config import Config
 
 UNIT_STATUS = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Chưa gửi", "rejected": "Tệp bị loại"}
 FILE_STATUS = {

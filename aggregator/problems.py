@@ -3,10 +3,10 @@
 Every problem found in a file or a row becomes a ``Problem`` (``aggregator.model``) made here
 from a ``ProblemCode``; nothing stops at the first one. Tests assert on ``code``; users read
 ``message``. Each member carries, besides its severity and message template, the few words
-that name it in workbooks (``title``), what Board staff should do about it (``staff_hint``:
-the terminal summary and the manifest only, never the report or a unit's email), and whether
-it explains what became of an entry (``explains_fate``: shown beside the entry wherever its
-fate is listed, like the errors).
+that name it in workbooks (``heading``; ``title`` would hide ``str.title``), what Board staff
+should do about it (``staff_hint``: the terminal summary and the manifest only, never the
+report or a unit's email), and whether it explains what became of an entry (``explains_fate``:
+shown beside the entry wherever its fate is listed, like the errors).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class ProblemCode(StrEnum):
 
     severity: Severity
     template: str
-    title: str
+    heading: str
     staff_hint: str
     explains_fate: bool
     configurable: bool
@@ -47,10 +47,15 @@ class ProblemCode(StrEnum):
         member = str.__new__(cls, value)
         member._value_ = value
         member.severity, member.template = text.severity, text.message
-        member.title = text.title or ("Lỗi" if text.severity == Severity.ERROR else "Lưu ý")
+        member.heading = text.title or ("Lỗi" if text.severity == Severity.ERROR else "Lưu ý")
         member.staff_hint, member.explains_fate = text.staff_hint, text.explains_fate
         member.configurable = text.configurable
         return member
+
+    @classmethod
+    def of(cls, value: str) -> ProblemCode:
+        """The member whose value this is (ValueError for a code the catalogue does not have)."""
+        return cls(value)  # type: ignore[call-arg]  # a lookup by value: mypy reads the members' __new__
 
     # Files
     FILE_NOT_WORKBOOK = (
@@ -782,7 +787,7 @@ def make(
     **params: object,
 ) -> Problem:
     """A problem from the catalogue, its message filled from the parameters."""
-    code = ProblemCode(code)
+    code = ProblemCode.of(code)
     shown = "" if value is None else str(value)
     message = code.template.format(value=shown, column=column, sheet=sheet, **params)
     return Problem(

@@ -6,9 +6,11 @@ NFC, one tone placement for oa/oe/uy, ``Ð`` as ``Đ``, casefolded, spaces colla
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng (combining)
 # Old style puts the tone on the second vowel of a syllable-final oa/oe/uy ("hoà", "uỷ", "khoẻ");
@@ -58,6 +60,27 @@ def is_blank(value: object) -> bool:
     if isinstance(value, float) and value != value:  # NaN
         return True
     return isinstance(value, str) and not value.strip()
+
+
+def as_text(raw: Any) -> str:
+    """A cell as the text a person would see (whole floats without ".0")."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, dt.datetime):
+        return raw.strftime("%d/%m/%Y")
+    if isinstance(raw, dt.date):
+        return raw.strftime("%d/%m/%Y")
+    return nfc(raw)
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def safe_filename(text: str, limit: int = 60) -> str:

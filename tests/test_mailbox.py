@@ -29,9 +29,9 @@ from keyring.backends import null
 
 from aggregator import config as config_module
 from aggregator.cli import main
+from aggregator.clock import VIETNAM
 from aggregator.config import ConfigError
 from aggregator.intake import discover, mailbox
-from aggregator.intake.mail import VIETNAM
 from aggregator.merging import merge
 from aggregator.pipeline import aggregate
 

@@ -145,7 +145,7 @@ def test_a_long_wrong_value_is_shown_cut_to_200_characters(cfg):
 
 
 def test_dates_in_a_text_column_read_as_people_write_them():
-    """values.as_text: a date cell in a text column."""
+    """text.as_text: a date cell in a text column."""
     decision = ColumnReader(CFG.column("reward_decision"), CFG)
     assert decision.read(dt.datetime(2025, 6, 1, 0, 0)).value == "01/06/2025"
     assert decision.read(dt.date(2025, 6, 2)).value == "02/06/2025"

@@ -5,8 +5,9 @@ import dataclasses
 import pytest
 from builders import model
 
-from aggregator.checking.validate import RowValidator, column_letter
+from aggregator.checking.validate import RowValidator
 from aggregator.model import ListTable
+from aggregator.text import column_letter
 
 KEYS = {
     "Tên mô hình, điển hình": "name",

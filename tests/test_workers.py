@@ -9,6 +9,7 @@ import pytest
 from builders import model, workbook
 from test_email import message
 
+from aggregator import background
 from aggregator.cli import main
 from aggregator.model import FileStatus
 from aggregator.pipeline import FileProcessor, aggregate, collect, workers
@@ -144,11 +145,11 @@ def fail(path):
 
 
 def test_work_beside_the_run_is_waited_for_and_its_failure_raised(tmp_path):
-    finish = workers.in_background("tệp a", write_text, tmp_path / "a.txt", "xong")
+    finish = background.in_background("tệp a", write_text, tmp_path / "a.txt", "xong")
     finish()
     assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "xong"
-    with pytest.raises(workers.BackgroundFailed, match="ghi tệp b không xong"):
-        workers.in_background("tệp b", fail, tmp_path / "b.txt")()
+    with pytest.raises(background.BackgroundFailed, match="ghi tệp b không xong"):
+        background.in_background("tệp b", fail, tmp_path / "b.txt")()
 
 
 def test_a_failing_master_workbook_fails_the_run_and_leaves_the_last_outbox(
@@ -190,10 +191,11 @@ def test_where_processes_cannot_fork_they_are_spawned_with_the_same_result(
     # workbook is written in the run's own process
     alone = aggregate(cfg, inbox, 2026, "annual", jobs=1)
     monkeypatch.setattr(workers, "FORKS", False)
+    monkeypatch.setattr(background, "FORKS", False)
     spawned = aggregate(cfg, inbox, 2026, "annual", jobs=2)
     assert pools[-1] == 2
     assert fates(spawned) == fates(alone) and spawned.summary == alone.summary
-    finish = workers.in_background("tệp c", write_text, tmp_path / "c.txt", "ngay")
+    finish = background.in_background("tệp c", write_text, tmp_path / "c.txt", "ngay")
     assert (tmp_path / "c.txt").read_text(encoding="utf-8") == "ngay"  # done before it returns
     finish()
 

@@ -15,12 +15,12 @@ from typing import Any
 
 from aggregator import problems
 from aggregator.checking.names import Match, UnitMatcher
-from aggregator.checking.values import as_text, read_date, whole_number
+from aggregator.checking.values import read_date, whole_number
 from aggregator.config import Config
 from aggregator.labels import IDENTIFIED_BY
-from aggregator.model import Problem, WorkbookRead
+from aggregator.model import Period, Problem, WorkbookRead
 from aggregator.problems import ProblemCode
-from aggregator.text import Vocabulary, is_blank
+from aggregator.text import Vocabulary, as_text, is_blank
 
 _YEAR_IN_TEXT = re.compile(r"\b(19\d\d|20\d\d)\b")
 
@@ -30,7 +30,7 @@ class Identity:
     unit: str | None = None
     how: str = ""  # code | name | title | filename
     year: int | None = None
-    period: str | None = None
+    period: Period | None = None
     report_date: dt.date | None = None
     problems: list[Problem] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)  # how the unit was found, and near
@@ -248,9 +248,9 @@ def _period(identity: Identity, book: WorkbookRead, config: Config, relative: st
         identity.problems.append(
             problems.make(code, file=relative, expected=expected, column="Kỳ báo cáo", value=as_text(raw))
         )
-        identity.period = period
+        identity.period = Period(period)
         return
-    identity.period = str(found[0])
+    identity.period = Period(str(found[0]))  # one of the two: the settings are checked for it
     if identity.period != period:
         identity.problems.append(
             problems.make(ProblemCode.PERIOD_MISMATCH, file=relative, value=as_text(raw), expected=expected)

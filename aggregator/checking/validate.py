@@ -12,10 +12,10 @@ from typing import Any
 import pandas as pd
 
 from aggregator import problems
-from aggregator.checking.values import ColumnReader, as_text
+from aggregator.checking.values import ColumnReader
 from aggregator.config import Config
 from aggregator.model import ListTable, Problem
-from aggregator.text import is_blank, loose_key
+from aggregator.text import as_text, column_letter, is_blank, loose_key
 
 
 @dataclass
@@ -204,16 +204,6 @@ def records_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFram
 def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """One file's parsed rows as a frame, with the columns its rows have."""
     return records_frame(rows, list(rows[0]) if rows else RECORD_KEYS)
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _shown(value: Any) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from aggregator.config import Column, Config
 from aggregator.model import Uncalculated
-from aggregator.text import Vocabulary, is_blank, nfc
+from aggregator.text import Vocabulary, as_text, is_blank, nfc
 
 _LEADING_NUMBER = re.compile(
     r"^\s*(?:lĩnh vực|lv)?\s*(\d{1,2})(?:\s*[-.:)/–]\s*|\s*$|\s+)(.*)$", re.IGNORECASE
@@ -32,17 +32,6 @@ class Reading:
 
 
 BLANK = Reading()
-
-
-def as_text(raw: Any) -> str:
-    """A cell as the text a person would see (whole floats without ".0")."""
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    if isinstance(raw, dt.datetime):
-        return raw.strftime("%d/%m/%Y")
-    if isinstance(raw, dt.date):
-        return raw.strftime("%d/%m/%Y")
-    return nfc(raw)
 
 
 def whole_number(raw: Any) -> int | None:

@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from aggregator.clock import DEFAULT_ZONE, zone
 from aggregator.config import descriptors
 from aggregator.hashing import sha256
 from aggregator.problems import ProblemCode
@@ -104,7 +105,7 @@ class ReportSettings:
     signer: Signer
     recipients: tuple[str, ...]
     document_number: str = "…"  # left for the Board's office to fill in when it issues the report
-    time_zone: str = "Asia/Ho_Chi_Minh"  # file and email times are read on this clock
+    time_zone: str = DEFAULT_ZONE  # file and email times are read on this clock
     outstanding_models: int = 5  # models the report names as outstanding
     list_limit: int = 2000  # beyond this many models the report lists none (the master workbook does)
     chart_units_limit: int = 40  # beyond this many units the chart draws those with the most models
@@ -178,8 +179,6 @@ class Config:
     @cached_property
     def board_zone(self) -> dt.tzinfo:
         """The Board's time zone: file and email times are read on its clock."""
-        from aggregator.intake.discover import zone
-
         return zone(self.report.time_zone)
 
     def vocabulary(self, choices: list[Choice] | tuple[Choice, ...]) -> Vocabulary:
@@ -381,7 +380,7 @@ def _check_rules(config: Config) -> None:
                 f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không có "
                 "quy tắc nào tên như vậy (xem danh sách mã trong README)."
             )
-        if not ProblemCode(key).configurable:
+        if not ProblemCode.of(key).configurable:
             raise ConfigError(
                 f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không đổi được mức độ "
                 "của mục này (đây là giới hạn an toàn hoặc một sự việc chương trình ghi nhận, "

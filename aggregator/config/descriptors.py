@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -301,11 +302,12 @@ def explain(error: ValidationError) -> str:
     expected = value if isinstance(value, list) else [value]
     extra = ""
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}  # (a schema may be True)
+        allowed = set(schema.get("properties", {}))
         extra = ", ".join(sorted(str(k) for k in error.instance if k not in allowed))
     missing = ""
     if error.validator == "required" and isinstance(error.instance, dict):
-        missing = ", ".join(str(k) for k in value if k not in error.instance)
+        missing = ", ".join(str(k) for k in expected if k not in error.instance)
     return template.format(
         instance=error.instance,
         limit=value,

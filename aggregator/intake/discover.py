@@ -18,13 +18,12 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aggregator import problems
+from aggregator.clock import zone
 from aggregator.model import Candidate, CandidateKind, Ignored
 from aggregator.problems import ProblemCode
 
-DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # Files that operating systems and office suites leave behind: listed, never read.
 _JUNK_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
@@ -197,21 +196,12 @@ def _fingerprint(path: Path, relative: str, limits: dict[str, int], board: dt.tz
     return candidate
 
 
-def zone(name: str = DEFAULT_ZONE) -> dt.tzinfo:
-    """The Board's time zone by its name; Vietnam's fixed offset where the system has no
-    time zone database (Windows without tzdata)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.timezone(dt.timedelta(hours=7)) if name == DEFAULT_ZONE else dt.UTC
-
-
 def file_time(timestamp: float, board: dt.tzinfo | None = None) -> dt.datetime:
     """A file's time on the Board's clock (the configured time zone), never the machine's."""
     return dt.datetime.fromtimestamp(timestamp, board or zone()).replace(tzinfo=None, microsecond=0)
 
 
-def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
+def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> CandidateKind:
     if ignored_reason(path.name, top=False):
         return CandidateKind.JUNK
     refuse = candidate.problems.append
@@ -245,7 +235,7 @@ def _kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
     return CandidateKind.OTHER
 
 
-def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
+def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> CandidateKind:
     try:
         with zipfile.ZipFile(path) as archive:
             return _zip_contents(archive, candidate, limits)
@@ -256,12 +246,16 @@ def _zip_kind(path: Path, candidate: Candidate, limits: dict[str, int]) -> str:
         return CandidateKind.OTHER
 
 
-def _zip_contents(archive: zipfile.ZipFile, candidate: Candidate, limits: dict[str, int]) -> str:
+def _zip_contents(archive: zipfile.ZipFile, candidate: Candidate, limits: dict[str, int]) -> CandidateKind:
     infos = archive.infolist()
     names = {info.filename for info in infos}
     bomb = zip_bomb(infos, limits)
     if bomb:
-        candidate.problems.append(problems.make(ProblemCode.FILE_BOMB, file=candidate.relative, **bomb))
+        candidate.problems.append(
+            problems.make(
+                ProblemCode.FILE_BOMB, file=candidate.relative, size=bomb["size"], ratio=bomb["ratio"]
+            )
+        )
         return CandidateKind.OTHER
     declared = _declares_entities(archive, infos)
     if declared:
@@ -310,7 +304,7 @@ def _declares_entities(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -
     return None
 
 
-def _ole_kind(path: Path, candidate: Candidate) -> str:
+def _ole_kind(path: Path, candidate: Candidate) -> CandidateKind:
     """An OLE container is either a legacy .xls, an encrypted OOXML workbook, or Word/other."""
     with path.open("rb") as handle:
         body = handle.read(min(candidate.size, 4_000_000))

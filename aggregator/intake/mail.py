@@ -27,12 +27,12 @@ from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from aggregator import hashing, problems
+from aggregator.clock import VIETNAM
 from aggregator.intake import discover
 from aggregator.model import Candidate, CandidateKind, Problem, SavedEmail
 from aggregator.problems import ProblemCode
 
 EMAIL_SUFFIXES = (".eml",)
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line separators
 
 

@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from aggregator import problems
+from aggregator.clock import VIETNAM
 from aggregator.config import ConfigError, _check_structure, _read_yaml, descriptors
 from aggregator.intake.discover import WORKBOOK_SUFFIXES, megabytes
-from aggregator.intake.mail import VIETNAM, shown_name
+from aggregator.intake.mail import shown_name
 
 SETTINGS_FILE = "mailbox.yaml"
 SAVED_SUFFIXES = (*WORKBOOK_SUFFIXES, ".zip")
@@ -69,7 +70,7 @@ class Settings:
     timeout_seconds: int = 60
 
     @property
-    def hints(self) -> dict[str, str]:
+    def hints(self) -> dict[str, Any]:
         """What the password messages name: where staff put the password."""
         return {
             "user": self.user,
@@ -82,7 +83,7 @@ class Settings:
 class MailboxError(Exception):
     """A mailbox failure said in Vietnamese; ``exit_code`` 2 for settings, 1 for the rest."""
 
-    def __init__(self, code: str, exit_code: int = 1, **params: object):
+    def __init__(self, code: str, exit_code: int = 1, **params: Any):
         self.code, self.exit_code = code, exit_code
         super().__init__(problems.make(code, **params).message)
 
@@ -155,7 +156,7 @@ def connect(settings: Settings, secret: str) -> imaplib.IMAP4:
     if settings.security == "plain" and not is_loopback(settings.host):
         raise MailboxError("mailbox_plaintext_refused", exit_code=2, host=settings.host)
     context = _tls_context(settings)
-    where = {"host": settings.host, "port": settings.port}
+    where: dict[str, Any] = {"host": settings.host, "port": settings.port}
     try:
         if settings.security == "imaps":
             client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
@@ -344,7 +345,7 @@ def fetch(
     _open(client, settings.folder, "folder")
     day = since or settings.since
     criteria = f"{day.day:02d}-{_MONTHS[day.month - 1]}-{day.year}"
-    uids = _check(*client.uid("SEARCH", None, "SINCE", criteria), "SEARCH")[0].split()
+    uids = _check(*client.uid("SEARCH", "SINCE", criteria), "SEARCH")[0].split()
     known_ids, known_names = _known(inbox)
     result = FetchResult(found=len(uids))
     headers = [h for chunk in _chunks(uids) for h in _headers(client, chunk)]
@@ -498,8 +499,10 @@ def _carries_workbook(raw: bytes) -> bool | None:
                 continue
             if shown_name(name, n).lower().endswith(SAVED_SUFFIXES):
                 return True
-            payload = part.get_payload(decode=True) or b""
-            if payload[:4] == b"PK\x03\x04" or payload[:8] == bytes.fromhex("d0cf11e0a1b11ae1"):
+            payload = part.get_payload(decode=True)  # bytes, or None when there is nothing
+            if isinstance(payload, bytes) and (
+                payload[:4] == b"PK\x03\x04" or payload[:8] == bytes.fromhex("d0cf11e0a1b11ae1")
+            ):
                 return True  # a workbook or zip under another name: the run will tell
         return False
     except Exception:  # the run refuses it with its reason; the fetch goes on
@@ -553,7 +556,7 @@ def append_drafts(client: imaplib.IMAP4, settings: Settings, paths: list[Path]) 
 
 
 def _present_ids(client: imaplib.IMAP4) -> set[str]:
-    uids = _check(*client.uid("SEARCH", None, "ALL"), "SEARCH")[0].split()
+    uids = _check(*client.uid("SEARCH", "ALL"), "SEARCH")[0].split()
     return {h.message_id for chunk in _chunks(uids) for h in _headers(client, chunk) if h.message_id}
 
 

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from aggregator import model, problems
-from aggregator.checking.validate import column_letter
 from aggregator.config import Config
 from aggregator.merging.register import Entry, History, UnitHistory
 from aggregator.model import FileStatus, Period, Severity, UnitStatus
 from aggregator.problems import ProblemCode
-from aggregator.text import loose_key, nfc
+from aggregator.text import column_letter, loose_key, nfc
 
 STAGE_ORDER = {"discovered": 0, "replicated": 1, "honoured": 2}
 
@@ -67,8 +66,10 @@ def assign(statuses: list[UnitStatus], history: History, config: Config, tally: 
         for row in used.rows:
             if row["accepted"] and row.get("_code") is None:
                 key = (status.code, row["field"], _key(row))
-                code = mine.by_key.get(key[1:])
-                if code is None or code in claimed:
+                known = mine.by_key.get(key[1:])
+                if known is not None and known not in claimed:
+                    code = known
+                else:
                     salt = 0
                     code = make_code(*key)
                     while code in mine.codes or code in claimed:
@@ -128,7 +129,7 @@ def _match(rows: list[dict[str, Any]], mine: UnitHistory) -> dict[int, str]:
         if row["model_code"] in by_code:
             matched[i] = row["model_code"]
             used.add(row["model_code"])
-    by_key = {}
+    by_key: dict[tuple[int, str], str] = {}
     for e in mine.compared:
         if e.code not in used:
             by_key.setdefault((e.field, e.name_key), e.code)
@@ -175,7 +176,7 @@ class _Checker:
 
     def _problem(self, code: str, row: dict[str, Any], key: str, value: Any = "", **params: Any) -> bool:
         """Add a problem at the row's cell; True when it rejects the row."""
-        severity = self.config.rules.get(code) or ProblemCode(code).severity
+        severity = self.config.rules.get(code) or ProblemCode.of(code).severity
         if severity == "off":
             return False
         assert self.outcome is not None
@@ -200,7 +201,7 @@ class _Checker:
         owner = self.status.code if code in self.mine.codes else self.history.owner(code)
         if owner is None and not self.history.checks_codes:
             owner = self.status.code
-        failed = None
+        failed: tuple[str, dict[str, Any]] | None = None
         if owner is None:
             failed = ("model_code_unknown", {})
         elif owner != self.status.code:
@@ -361,7 +362,10 @@ class Tally:
                 counts["claimed_cont"] += row.get("status") == "continuing"
             else:
                 counts["claimed_new"] += row.get("status") == "new"
-                now, then = STAGE_ORDER.get(row.get("stage"), -1), STAGE_ORDER.get(entry.stage, -1)
+                now, then = (
+                    STAGE_ORDER.get(row.get("stage") or "", -1),
+                    STAGE_ORDER.get(entry.stage or "", -1),
+                )
                 if now > then >= 0:
                     counts["advanced"] += 1
                     if len(self.advanced) <= keep:

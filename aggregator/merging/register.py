@@ -31,7 +31,10 @@ DB_NAME = "so-mo-hinh.sqlite"
 PERIOD_FILE = "mo-hinh.jsonl"
 FORMAT = 1  # the period files' layout
 DB_FORMAT = 2  # the database's layout: another one is rebuilt
-PERIOD_RANK = {Period.HALF_YEAR: 0, Period.ANNUAL: 1}  # within a year, the half-year comes first
+PERIOD_RANK: dict[str, int] = {
+    Period.HALF_YEAR: 0,
+    Period.ANNUAL: 1,
+}  # within a year, the half-year comes first
 _FOLDER = re.compile(r"^(\d{4})(-6-thang)?$")
 
 # Stored per record, in this order (the period file's "columns" and the table's columns).
@@ -123,7 +126,7 @@ def rank(year: int, period: str) -> int:
 
 def period_folders(outbox: Path) -> dict[tuple[int, str], Path]:
     """The period folders of an outbox that carry a records file (archived runs are not)."""
-    found = {}
+    found: dict[tuple[int, str], Path] = {}
     if outbox.is_dir():
         for folder in sorted(outbox.iterdir()):
             match = _FOLDER.match(folder.name)
@@ -418,7 +421,8 @@ class History:
             connection.executemany("INSERT INTO now VALUES (?, ?, ?, ?, ?, ?, ?)", now)
             connection.execute("CREATE TEMP TABLE wanted (code TEXT PRIMARY KEY)")
             connection.execute("INSERT OR IGNORE INTO wanted SELECT code FROM now")
-            earlier, parameters = "", ()
+            earlier = ""
+            parameters: tuple[Any, ...] = ()
             if self.path is not None:
                 connection.execute(
                     "INSERT OR IGNORE INTO wanted SELECT code FROM main.models WHERE year = ? AND period = ?",

@@ -78,6 +78,8 @@ def build(
 
 
 def _unit(status: UnitStatus, pivot: pd.DataFrame) -> dict[str, Any]:
+    by_field = pivot.loc[status.code]
+    assert isinstance(by_field, pd.Series)  # one row: unit codes are unique
     return {
         "code": status.code,
         "name": status.name,
@@ -88,7 +90,7 @@ def _unit(status: UnitStatus, pivot: pd.DataFrame) -> dict[str, Any]:
         "models": status.models,
         "quota": status.quota,
         "meets_quota": status.meets_quota,
-        "by_field": {str(code): int(n) for code, n in pivot.loc[status.code].items()},
+        "by_field": {str(code): int(n) for code, n in by_field.items()},
         "rejected_rows": status.used.rows_invalid if status.used else 0,
     }
 

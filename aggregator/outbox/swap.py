@@ -19,6 +19,9 @@ from aggregator.model import Period
 LOCK_NAME = ".dang-chay.lock"
 ARCHIVE = "luu-tru"
 RUN_LOG = "run-log.jsonl"  # when each run happened: kept out of the outputs
+# In a run's folder, what `verify` reads without the renderers' libraries:
+MANIFEST = "manifest.json"
+CHECKSUMS = "SHA256SUMS"  # for `sha256sum -c` and `aggregate.py verify`
 
 
 class OutboxBusy(Exception):

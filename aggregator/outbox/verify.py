@@ -10,7 +10,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from aggregator.hashing import sha256
-from aggregator.outbox.write import CHECKSUMS, MANIFEST
+from aggregator.outbox.swap import CHECKSUMS, MANIFEST
 
 LATER = ("nhac-nho/",)  # written into a run's folder afterwards, by `remind`
 

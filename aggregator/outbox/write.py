@@ -14,11 +14,12 @@ import jsonschema
 
 from aggregator import __version__
 from aggregator import config as config_module
+from aggregator.background import in_background
 from aggregator.hashing import sha256
 from aggregator.labels import RECEIVED_SOURCE
 from aggregator.merging import register
 from aggregator.model import FileOutcome, FileStatus, RunResult
-from aggregator.pipeline import workers
+from aggregator.outbox.swap import CHECKSUMS, MANIFEST
 from aggregator.rendering import feedback, report, workbooks
 from aggregator.text import loose_key
 
@@ -27,8 +28,6 @@ REPORT_DOCX = "bao-cao-tong-hop.docx"
 MASTER = "tong-hop.xlsx"
 FEEDBACK = "phan-hoi"
 SUMMARY = "summary.json"
-MANIFEST = "manifest.json"
-CHECKSUMS = "SHA256SUMS"  # for `sha256sum -c` and `aggregate.py verify`
 
 
 def write(
@@ -47,7 +46,7 @@ def write(
     # first: its passing memory is free again before the master workbook's writer starts
     source = _register_source(result, folder)
     # the master workbook is the biggest single job: written beside the rest, on another CPU
-    master = workers.in_background(f"tệp tổng hợp {MASTER}", workbooks.write_master, result, folder / MASTER)
+    master = in_background(f"tệp tổng hợp {MASTER}", workbooks.write_master, result, folder / MASTER)
     try:
         jsonschema.validate(result.summary, result.config.summary_schema)
         written = [_json(folder / SUMMARY, result.summary), source]

@@ -23,7 +23,7 @@ from aggregator.config import Config
 from aggregator.intake import discover, mail
 from aggregator.merging import continuity, merge, register, summarise
 from aggregator.merging.register import DB_NAME, History
-from aggregator.model import Candidate, CandidateKind, FileOutcome, Ignored, RunResult, SavedEmail
+from aggregator.model import Candidate, CandidateKind, FileOutcome, Ignored, Period, RunResult, SavedEmail
 from aggregator.outbox import swap
 from aggregator.outbox import write as outputs
 from aggregator.pipeline import workers
@@ -140,7 +140,7 @@ def _log_run(outbox: Path, started: dt.datetime, folder: Path, summary: dict) ->
         "period": summary["period"],
         "models": summary["totals"]["models"],
         "files": summary["files"],
-        "manifest_sha256": hashing.sha256(folder / outputs.MANIFEST),
+        "manifest_sha256": hashing.sha256(folder / swap.MANIFEST),
     }
     with (outbox / swap.RUN_LOG).open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")
@@ -198,7 +198,7 @@ def aggregate(
     return RunResult(
         config=config,
         year=year,
-        period=period,
+        period=Period(period),
         deadline=deadline,
         outcomes=outcomes,
         statuses=statuses,

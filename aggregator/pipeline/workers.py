@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import faulthandler
-import gc
 import logging
 import multiprocessing
 import os
 import signal
 import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from aggregator import problems
+from aggregator.background import FORKS, end_with_parent
 from aggregator.intake import discover
 from aggregator.model import Candidate, FileOutcome
 from aggregator.problems import ProblemCode
@@ -36,8 +35,6 @@ Item = Path | Candidate  # a file in the inbox, or an attachment already taken o
 # Below this many files per worker, starting processes costs more than it saves. Measured:
 # a forked worker starts at once (8: the sample reads as fast either way); a spawned one
 # (Windows, macOS) imports pandas and the rest again, about a second, some 250 files' reading.
-# (macOS has fork but its system libraries are not safe across it: it spawns, like Windows)
-FORKS = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
 MIN_FILES_PER_WORKER = 8 if FORKS else 250
 
 Process = Callable[[Candidate], FileOutcome]
@@ -260,7 +257,7 @@ def _serve(
     """A worker: read the items it is given until told to stop (or its parent is gone)."""
     runs.close()  # the run's end of the pipe: with it closed here, a dead run means EOF here
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the run's to handle
-    _end_with_parent(parent)
+    end_with_parent(parent)
     _limit_memory(limits["max_worker_memory_bytes"])
     if not log.isEnabledFor(logging.DEBUG):  # a reader refused memory says so on stderr:
         _quiet()  # the run reports it as the file's refusal
@@ -308,60 +305,3 @@ def _limit_memory(extra: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (size + extra, resource.RLIM_INFINITY))
     except (OSError, ValueError):
         pass  # no limit where the system will not set one: the time limit still holds
-
-
-def _end_with_parent(parent: int | None = None) -> None:
-    """A child whose run was killed (by Task Manager, kill -9) ends too instead of lingering.
-
-    ``parent`` is the run's pid as the run saw it before starting the child: a run killed
-    while the child was starting must not leave the child watching its new parent."""
-    parent = parent or os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
-
-
-def _without_gc(function: Callable[..., None], *args: Any) -> None:
-    """A short-lived child: no cycle collection, so the pages it shares stay shared. Ctrl+C is
-    the run's to handle (it stops this child); a killed run takes this child with it."""
-    gc.disable()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _end_with_parent()
-    function(*args)
-
-
-class BackgroundFailed(RuntimeError):
-    pass
-
-
-def in_background(what: str, function: Callable[..., None], *args: Any) -> Callable[[bool], None]:
-    """Start ``function(*args)`` (making ``what``) in a forked process; returns ``finish``.
-
-    ``finish()`` waits and raises ``BackgroundFailed`` if the function failed; ``finish(False)``
-    stops it (when the run has already failed). Where processes cannot be forked (Windows),
-    the function runs here and now and ``finish`` has nothing to do.
-    """
-    if not FORKS:
-        function(*args)
-        return lambda wanted=True: None
-    process = multiprocessing.get_context("fork").Process(
-        target=_without_gc, args=(function, *args), daemon=True
-    )
-    gc.freeze()  # the collector must not touch (and so copy) every object the child shares
-    try:
-        process.start()
-    finally:
-        gc.unfreeze()
-
-    def finish(wanted: bool = True) -> None:
-        if not wanted:
-            process.terminate()
-        process.join()
-        if wanted and process.exitcode != 0:
-            raise BackgroundFailed(f"ghi {what} không xong (tiến trình ghi dừng với mã {process.exitcode})")
-
-    return finish

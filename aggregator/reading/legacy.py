@@ -414,7 +414,11 @@ def _fonts(path: Path, sheets: list[Sheet]) -> dict[tuple[str, int, int], str]:
             width = max(len(row) for row in read.rows)
             for r, row in enumerate(sheet.iter_rows(max_row=len(read.rows), max_col=width)):
                 for cell in row:
-                    if isinstance(getattr(cell, "value", None), str) and cell.font is not None:
+                    if (
+                        isinstance(getattr(cell, "value", None), str)
+                        and cell.font is not None
+                        and cell.column
+                    ):
                         fonts[(sheet.title, r, cell.column - 1)] = cell.font.name
     finally:
         book.close()

@@ -259,8 +259,8 @@ def _xml_extent(
         return rows, columns, rows, columns
     inside_rows = inside_columns = 0
     for references in _references(archive, part):
-        for letters, number in references:
-            row, column = int(number), _column_number(letters)
+        for name, number in references:
+            row, column = int(number), _column_number(name)
             if row <= max_rows and column <= max_columns:
                 inside_rows, inside_columns = max(inside_rows, row), max(inside_columns, column)
     return rows, columns, inside_rows, inside_columns
@@ -346,7 +346,7 @@ def mark_uncalculated(sheets: list[Sheet], path: Path, kind: CandidateKind | Non
             for r, row in enumerate(ws.iter_rows(max_row=len(sheet.rows), max_col=width)):
                 for cell in row:
                     value = getattr(cell, "value", None)
-                    if not (isinstance(value, str) and value.startswith("=")):
+                    if not (isinstance(value, str) and value.startswith("=")) or cell.column is None:
                         continue
                     c = cell.column - 1
                     if sheet and c < len(sheet.rows[r]) and is_blank(sheet.rows[r][c]):

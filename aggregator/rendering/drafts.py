@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from aggregator import labels
-from aggregator.intake.mail import VIETNAM
+from aggregator.clock import VIETNAM
 from aggregator.rendering.report import environment
 
 # opens the subject of a draft that has nowhere to go yet: staff fill in "To" before sending

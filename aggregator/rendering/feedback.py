@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xlsxwriter.worksheet import Worksheet
+
 from aggregator import labels
-from aggregator.checking.values import as_text
 from aggregator.labels import FILE_STATUS, SEVERITY
 from aggregator.model import CandidateKind, FileOutcome, FileStatus, ListTable, Problem, RunResult
 from aggregator.rendering import drafts
@@ -19,7 +20,7 @@ from aggregator.rendering.workbooks import (
     reasons_by_row,
     write_table,
 )
-from aggregator.text import safe_filename
+from aggregator.text import as_text, safe_filename
 
 
 @dataclass
@@ -153,7 +154,9 @@ def _sheet_name(source: str, used: set[str]) -> str:
     return name
 
 
-def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback, report_date: dt.date) -> None:
+def _summary(
+    sheet: Worksheet, styles: Styles, result: RunResult, feedback: Feedback, report_date: dt.date
+) -> None:
     period = result.config.period_label(result.period).lower()
     sheet.set_column(0, 0, 80)  # a portrait A4 page wide
     sheet.set_paper(9)
@@ -201,7 +204,9 @@ def _summary(sheet, styles: Styles, result: RunResult, feedback: Feedback, repor
         sheet.write_string(i, 0, text, style)
 
 
-def _rows(sheet, styles: Styles, result: RunResult, outcome: FileOutcome, table: ListTable) -> None:
+def _rows(
+    sheet: Worksheet, styles: Styles, result: RunResult, outcome: FileOutcome, table: ListTable
+) -> None:
     """The unit's rows where the unit had them: the header on its row, each value in its own
     column, so that a message's "Danh sách!J12" is cell J12 of this sheet too."""
     columns = sorted(

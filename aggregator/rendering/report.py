@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 
@@ -240,7 +240,7 @@ def _models_by_unit(result: RunResult, names: Labels) -> list[dict[str, Any]]:
                 "name": status.name,
                 "models": [
                     {key: names.value(key, record.get(key)) for key in record} | {"row": record["row"]}
-                    for record in mine.to_dict("records")
+                    for record in cast(list[dict[str, Any]], mine.to_dict("records"))  # (keys: column names)
                 ],
             }
         )
@@ -255,7 +255,7 @@ def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
             "unit": names.units[r["unit"]],
             "row": r["row"],
         }
-        for r in picked.to_dict("records")
+        for r in cast(list[dict[str, Any]], picked.to_dict("records"))  # (keys: column names)
     ]
     return chosen
 

@@ -7,6 +7,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
 from aggregator.config import Column, Config, Unit
 from aggregator.rendering.workbooks import Styles, fit_row, open_workbook, printable
 
@@ -176,7 +179,7 @@ def write_template(
     book.close()
 
 
-def _list_sheet(sheet, config: Config, year: int, period: str, unit: Unit | None) -> None:
+def _list_sheet(sheet: Worksheet, config: Config, year: int, period: str, unit: Unit | None) -> None:
     """The hidden sheet: template facts in A:B, the dropdown lists in D onwards."""
     for i, (key, value) in enumerate(
         [
@@ -205,7 +208,7 @@ def _dropdowns(config: Config) -> dict[str, list[str]]:
 
 
 def _listing(
-    sheet, styles: Styles, config: Config, year: int, period: str, unit: Unit | None, meta: str
+    sheet: Worksheet, styles: Styles, config: Config, year: int, period: str, unit: Unit | None, meta: str
 ) -> None:
     width = len(config.columns)
     sheet.merge_range(
@@ -234,7 +237,7 @@ def _listing(
     printable(sheet, _HEADER_ROW)  # landscape, one page wide, the header on every page
 
 
-def _validation(sheet, j: int, column: Column, config: Config, year: int, meta: str) -> None:
+def _validation(sheet: Worksheet, j: int, column: Column, config: Config, year: int, meta: str) -> None:
     first, last = _HEADER_ROW + 1, _HEADER_ROW + DATA_ROWS
     lists = list(_dropdowns(config))
     if column.key in lists:
@@ -331,7 +334,7 @@ PREFILLED = (
 )
 
 
-def _prefill(book, sheet, config: Config, models: list[dict[str, Any]]) -> None:
+def _prefill(book: Workbook, sheet: Worksheet, config: Config, models: list[dict[str, Any]]) -> None:
     """The unit's models of the latest earlier period, codes locked, the rest editable."""
     base = {"font_name": "Times New Roman", "font_size": 12, "border": 1, "valign": "top"}
     free = book.add_format({**base, "locked": False, "text_wrap": True})

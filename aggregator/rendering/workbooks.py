@@ -15,12 +15,12 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from aggregator.checking.values import as_text
 from aggregator.labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn, sort_key
 from aggregator.merging.summarise import pivot
 from aggregator.model import Problem, RunResult
+from aggregator.text import as_text
 
-SAFE = {
+SAFE: dict[str, Any] = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
     "strings_to_numbers": False,
@@ -305,7 +305,7 @@ def _problems(sheet: Worksheet, styles: Styles, found: list[Problem]) -> None:
     rows = [
         [
             SEVERITY[p.severity],
-            p.code.title,
+            p.code.heading,
             p.file,
             p.sheet,
             p.cell,
