@@ -22,9 +22,8 @@ from aggregator.model import FileOutcome, FileStatus, Submission
 from aggregator.outbox import swap as outbox
 from aggregator.outbox import verify
 from aggregator.outbox import write as outputs
-from aggregator.pipeline import aggregate, workers
+from aggregator.pipeline import aggregate, outreach, workers
 from aggregator.pipeline.single import EMAIL, EMPTY_FOLDER, NOT_FOUND, Checked
-from aggregator.rendering import drafts, template
 
 # no progress-bar monitor thread: the run forks worker processes, which want no other threads
 tqdm.monitor_interval = 0
@@ -108,17 +107,6 @@ def _busy(outbox_dir: Path) -> int:
     return 1
 
 
-def _synced(outbox_dir: Path) -> None:
-    """The register brought up to date when there are period folders (a run busy writing
-    holds the lock: then the register is read as it is)."""
-    if register.period_folders(outbox_dir):
-        try:
-            with outbox.locked(outbox_dir):
-                register.sync(outbox_dir)
-        except outbox.OutboxBusy:
-            pass
-
-
 def _read_history(outbox_dir: Path | None, year: int, period: str) -> register.History:
     """The register as it is (nothing written), and a damaged one said to staff."""
     history, warnings = pipeline.history_of(outbox_dir, year, period)
@@ -163,15 +151,12 @@ def _closing(summary: dict, folder: Path) -> None:
 
 def make_templates(args: argparse.Namespace, config: Config) -> int:
     """Standard workbooks for every unit, ready to send out."""
-    folder = args.outbox / "templates"
-    _synced(args.outbox)
-    source, models = register.latest_before(args.outbox, args.year, args.period)
-    written = template.write_all(config, folder, args.year, args.period, models)
-    print(f"Đã tạo {len(written)} biểu mẫu (mỗi đơn vị một tệp và một tệp trống) trong {folder}.")
-    if source:
+    made = outreach.templates(config, args.outbox, args.year, args.period)
+    print(f"Đã tạo {len(made.written)} biểu mẫu (mỗi đơn vị một tệp và một tệp trống) trong {made.folder}.")
+    if made.source:
         print(
-            f"Biểu mẫu của {len(models)} đơn vị đã điền sẵn {sum(map(len, models.values()))} "
-            f"mô hình, điển hình của kỳ {config.period_label(source[1]).lower()} {source[0]} "
+            f"Biểu mẫu của {len(made.models)} đơn vị đã điền sẵn {sum(map(len, made.models.values()))} "
+            f"mô hình, điển hình của kỳ {config.period_label(made.source[1]).lower()} {made.source[0]} "
             "(theo sổ theo dõi mô hình)."
         )
     return 0
@@ -331,47 +316,26 @@ def remind(args: argparse.Namespace, config: Config) -> int:
     """A ready-to-send reminder for each unit still missing, its own workbook attached."""
     if getattr(args, "to_mailbox", False):
         mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the drafts
-    _synced(args.outbox)
-    with outbox.scratch(args.outbox) as scratch:
-        result = aggregate(
-            config,
-            args.inbox,
-            args.year,
-            args.period,
-            jobs=_jobs(args),
-            outbox=args.outbox,
-            scratch=scratch,
-            history=_read_history(args.outbox, args.year, args.period),
-        )
-    waiting = [u for u in result.statuses if u.status in (Submission.MISSING, Submission.REJECTED)]
-    report_date = args.report_date or dt.date.today()
-    folder = args.outbox / outbox.folder_name(args.year, args.period) / "nhac-nho"
-    _, models = register.latest_before(args.outbox, args.year, args.period)  # pre-filled
-
-    unaddressed: list[str] = []
-
-    def build(target: Path) -> None:
-        unaddressed[:] = drafts.reminders(
-            config,
-            args.templates,
-            args.year,
-            args.period,
-            result.deadline,
-            waiting,
-            report_date,
-            target,
-            models,
-        )
-
-    outbox.replace_folder(folder, build)
-    print(
-        f"Đã soạn {len(waiting)} thư nhắc trong {folder}"
-        + (": " + ", ".join(u.name for u in waiting) + "." if waiting else ".")
+    done = outreach.reminders(
+        config,
+        args.inbox,
+        args.outbox,
+        args.templates,
+        args.year,
+        args.period,
+        args.report_date or dt.date.today(),
+        jobs=_jobs(args),
     )
-    if unaddressed:
-        print(f"  Chưa có địa chỉ người nhận (điền trước khi gửi): {', '.join(unaddressed)}.")
+    for warning in done.warnings:
+        print(warning, file=sys.stderr)
+    print(
+        f"Đã soạn {len(done.waiting)} thư nhắc trong {done.folder}"
+        + (": " + ", ".join(u.name for u in done.waiting) + "." if done.waiting else ".")
+    )
+    if done.unaddressed:
+        print(f"  Chưa có địa chỉ người nhận (điền trước khi gửi): {', '.join(done.unaddressed)}.")
     if getattr(args, "to_mailbox", False):
-        return to_mailbox(args, folder, "thư nhắc")
+        return to_mailbox(args, done.folder, "thư nhắc")
     return 0
 
 

@@ -60,10 +60,11 @@ def assign(statuses: list[UnitStatus], history: History, config: Config, tally: 
             continue
         checker = _Checker(status, history, mine, config)
         claimed: dict[str, dict[str, Any]] = {}
-        for row in used.rows:  # typed codes first: a typed code wins over a name match
+        parsed = [dict(row) for row in used.rows]  # validation's rows stay as it returned them
+        for row in parsed:  # typed codes first: a typed code wins over a name match
             if row["accepted"] and (code := normalise_code(row.get("model_code"))):
                 checker.typed(row, code, claimed)
-        for row in used.rows:
+        for row in parsed:
             if row["accepted"] and row.get("_code") is None:
                 key = (status.code, row["field"], _key(row))
                 known = mine.by_key.get(key[1:])
@@ -77,11 +78,11 @@ def assign(statuses: list[UnitStatus], history: History, config: Config, tally: 
                         code = make_code(*key, salt)
                 row["_code"] = code
                 claimed[code] = row
-        for row in used.rows:
+        for row in parsed:
             if "_code" in row:
                 row["model_code"] = row.pop("_code") if row["accepted"] else None
-        used.keep_rows(used.rows)
-        rows = [r for r in used.rows if r["accepted"]]
+        used.keep_rows(parsed)  # the file's rows now: with codes, and bad codes rejected
+        rows = [r for r in parsed if r["accepted"]]
         for row in rows:
             checker.across(row)
         matched = _match(rows, mine) if history.has_compared else {}

@@ -1,0 +1,89 @@
+"""What goes out to units before the report: standard workbooks and reminders, as library calls.
+
+Both read the register of models (brought up to date first when it can be: a run busy writing
+holds the lock, and then the register is read as it is), so a unit's workbook comes back
+pre-filled with its models of the latest earlier period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aggregator.config import Config
+from aggregator.merging import register
+from aggregator.model import Submission, UnitStatus
+from aggregator.outbox import swap
+from aggregator.pipeline.run import aggregate, history_of
+from aggregator.rendering import drafts, template
+
+TEMPLATES = "templates"  # outbox/templates/: the standard workbooks
+REMINDERS = "nhac-nho"  # outbox/<period folder>/nhac-nho/: the reminders
+
+
+@dataclass
+class Templates:
+    folder: Path
+    written: list[Path]
+    source: tuple[int, str] | None  # the period the workbooks are pre-filled from, if any
+    models: dict[str, list[Any]]  # unit -> its models of that period
+
+
+@dataclass
+class Reminders:
+    folder: Path
+    waiting: list[UnitStatus]  # the units reminded: nothing usable received yet
+    unaddressed: list[str] = field(default_factory=list)  # units with no registered address
+    warnings: list[str] = field(default_factory=list)  # a damaged register, for staff
+
+
+def templates(config: Config, outbox: Path, year: int, period: str) -> Templates:
+    """One standard workbook per unit and a blank one, into ``outbox/templates``."""
+    folder = outbox / TEMPLATES
+    sync_register(outbox)
+    source, models = register.latest_before(outbox, year, period)
+    return Templates(folder, template.write_all(config, folder, year, period, models), source, models)
+
+
+def reminders(
+    config: Config,
+    inbox: Path,
+    outbox: Path,
+    templates_dir: Path,
+    year: int,
+    period: str,
+    report_date: dt.date,
+    jobs: int = 1,
+) -> Reminders:
+    """A ready-to-send reminder for each unit with nothing usable yet, its workbook attached."""
+    sync_register(outbox)
+    history, warnings = history_of(outbox, year, period)
+    with swap.scratch(outbox) as scratch:
+        result = aggregate(
+            config, inbox, year, period, jobs=jobs, outbox=outbox, scratch=scratch, history=history
+        )
+    waiting = [u for u in result.statuses if u.status in (Submission.MISSING, Submission.REJECTED)]
+    folder = outbox / swap.folder_name(year, period) / REMINDERS
+    _, models = register.latest_before(outbox, year, period)  # pre-filled
+    done = Reminders(folder, waiting, warnings=warnings)
+
+    def build(target: Path) -> None:
+        done.unaddressed = drafts.reminders(
+            config, templates_dir, year, period, result.deadline, waiting, report_date, target, models
+        )
+
+    swap.replace_folder(folder, build)
+    return done
+
+
+def sync_register(outbox: Path) -> None:
+    """The register brought up to date when there are period folders (a run busy writing
+    holds the lock: then the register is read as it is)."""
+    if register.period_folders(outbox):
+        try:
+            with swap.locked(outbox):
+                register.sync(outbox)
+        except swap.OutboxBusy:
+            pass
