@@ -11,23 +11,18 @@ register have always held.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-if TYPE_CHECKING:  # types only: the model imports no stage
+from aggregator.problems import Problem
+
+if TYPE_CHECKING:  # types only
     import pandas as pd
 
     from aggregator.config import Config
-    from aggregator.merging.continuity import Comparison
-    from aggregator.merging.register import History
-    from aggregator.problems import ProblemCode
-
-
-class Severity(StrEnum):
-    ERROR = "error"  # the row or file is not counted
-    WARNING = "warning"  # counted; the unit is told
 
 
 class Period(StrEnum):
@@ -64,30 +59,6 @@ class Submission(StrEnum):
     LATE = "late"
     MISSING = "missing"  # nothing arrived
     REJECTED = "rejected"  # files arrived, none usable
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a file, a row or a cell, said in Vietnamese."""
-
-    code: ProblemCode  # made by aggregator.problems.make, from the one catalogue
-    severity: Severity
-    message: str
-    file: str = ""
-    sheet: str = ""
-    cell: str = ""
-    row: int | None = None
-    column: str = ""
-    value: str = ""
-    staff_hint: str = ""  # for Board staff only: see ProblemCode.staff_hint
-    technical: str = ""  # what failed, for an engineer (English, exception text); never shown first
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == Severity.ERROR
 
 
 @dataclass
@@ -267,6 +238,43 @@ class UnitStatus:
         return self.models >= self.quota
 
 
+class Entry(NamedTuple):
+    """One record of an earlier period, as the comparisons need it."""
+
+    year: int
+    period: str
+    code: str
+    unit: str
+    field: int
+    name: str
+    name_key: str
+    status: str | None
+    stage: str | None
+    replications: int | None
+    year_built: int | None
+
+
+@dataclass
+class Comparison:
+    """Model by model, how this period continues the compared one (for summary and report)."""
+
+    summary: dict[str, Any] | None
+    dropped: list[Entry]  # of units that reported this period
+    honoured: list[dict[str, Any]]  # records that reached the last stage this period
+    advanced: list[tuple[dict[str, Any], Entry]]
+
+
+class EarlierPeriods(Protocol):
+    """What the outputs read of the register of earlier periods (``merging.register.History``)."""
+
+    others: int  # periods besides this one
+    trend: dict[int, int]  # year -> models, of this kind of period, up to now
+
+    def periods_of(self, now: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+        """Every period each of these codes appears in, in time order, this one included."""
+        ...
+
+
 @dataclass
 class RunResult:
     """What one run found: files, units, records and figures, ready to be written."""
@@ -284,5 +292,5 @@ class RunResult:
     staff_notes: list[str] = field(default_factory=list)  # what staff should do: terminal, manifest
     ignored: list[Ignored] = field(default_factory=list)  # left alone by name
     # across periods: the register as it was before this run, and how this period continues it
-    history: History | None = None
+    history: EarlierPeriods | None = None
     comparison: Comparison | None = None

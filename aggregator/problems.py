@@ -12,11 +12,14 @@ shown beside the entry wherever its fate is listed, like the errors).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from aggregator.model import Problem, Severity
+
+class Severity(StrEnum):
+    ERROR = "error"  # the row or file is not counted
+    WARNING = "warning"  # counted; the unit is told
 
 
 class Text(NamedTuple):
@@ -771,6 +774,30 @@ class ProblemCode(StrEnum):
             configurable=True,
         ),
     )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file, a row or a cell, said in Vietnamese."""
+
+    code: ProblemCode  # made by ``make``, from the catalogue
+    severity: Severity
+    message: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    row: int | None = None
+    column: str = ""
+    value: str = ""
+    staff_hint: str = ""  # for Board staff only: see ProblemCode.staff_hint
+    technical: str = ""  # what failed, for an engineer (English, exception text); never shown first
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == Severity.ERROR
 
 
 def make(

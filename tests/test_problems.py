@@ -1,7 +1,7 @@
 import re
 
 from aggregator import problems
-from aggregator.model import Severity
+from aggregator.problems import Severity
 
 
 def test_every_template_fills_from_its_own_placeholders():

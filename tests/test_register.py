@@ -552,8 +552,8 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from aggregator.merging.continuity import compare  # noqa: E402
-from aggregator.merging.register import Entry, History  # noqa: E402
-from aggregator.model import UnitStatus  # noqa: E402
+from aggregator.merging.register import History  # noqa: E402
+from aggregator.model import Entry, UnitStatus  # noqa: E402
 
 UNITS = ["a", "b", "c"]
 NAMES = ["x", "y", "z", "w"]

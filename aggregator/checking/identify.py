@@ -18,8 +18,8 @@ from aggregator.checking.names import Match, UnitMatcher
 from aggregator.checking.values import read_date, whole_number
 from aggregator.config import Config
 from aggregator.labels import IDENTIFIED_BY
-from aggregator.model import Period, Problem, WorkbookRead
-from aggregator.problems import ProblemCode
+from aggregator.model import Period, WorkbookRead
+from aggregator.problems import Problem, ProblemCode
 from aggregator.text import Vocabulary, as_text, is_blank
 
 _YEAR_IN_TEXT = re.compile(r"\b(19\d\d|20\d\d)\b")

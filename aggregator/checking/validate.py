@@ -14,7 +14,8 @@ import pandas as pd
 from aggregator import problems
 from aggregator.checking.values import ColumnReader
 from aggregator.config import Config
-from aggregator.model import ListTable, Problem
+from aggregator.model import ListTable
+from aggregator.problems import Problem
 from aggregator.text import as_text, column_letter, is_blank, loose_key
 
 

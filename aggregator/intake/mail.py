@@ -29,8 +29,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from aggregator import hashing, problems
 from aggregator.clock import VIETNAM
 from aggregator.intake import discover
-from aggregator.model import Candidate, CandidateKind, Problem, SavedEmail
-from aggregator.problems import ProblemCode
+from aggregator.model import Candidate, CandidateKind, SavedEmail
+from aggregator.problems import Problem, ProblemCode
 
 EMAIL_SUFFIXES = (".eml",)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line separators

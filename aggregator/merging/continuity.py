@@ -11,14 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from aggregator import model, problems
+from aggregator import problems
 from aggregator.config import Config
-from aggregator.merging.register import Entry, History, UnitHistory
-from aggregator.model import FileStatus, Period, Severity, UnitStatus
-from aggregator.problems import ProblemCode
+from aggregator.merging.register import History, UnitHistory
+from aggregator.model import Comparison, EarlierPeriods, Entry, FileStatus, Period, UnitStatus
+from aggregator.problems import Problem, ProblemCode, Severity
 from aggregator.text import column_letter, loose_key, nfc
 
 STAGE_ORDER = {"discovered": 0, "replicated": 1, "honoured": 2}
@@ -172,7 +171,7 @@ class _Checker:
     def __init__(self, status: UnitStatus, history: History, mine: UnitHistory, config: Config):
         self.status, self.history, self.mine, self.config = status, history, mine, config
         self.outcome = status.used
-        self.found: list[model.Problem] = []
+        self.found: list[Problem] = []
         self.labels = {c.code: c.label for c in config.column("stage").choices}
 
     def _problem(self, code: str, row: dict[str, Any], key: str, value: Any = "", **params: Any) -> bool:
@@ -308,16 +307,6 @@ def _near(a: str, b: str, most: int = 2) -> bool:
 # -- the figures ----------------------------------------------------------------------------
 
 
-@dataclass
-class Comparison:
-    """Model by model, how this period continues the compared one (for summary and report)."""
-
-    summary: dict[str, Any] | None
-    dropped: list[Entry]  # of units that reported this period
-    honoured: list[dict[str, Any]]  # records that reached the last stage this period
-    advanced: list[tuple[dict[str, Any], Entry]]
-
-
 class Tally:
     """The comparison, counted one unit at a time; each list holds at most ``keep`` + 1
     items (a report lists no more than ``keep``), the counts are whole."""
@@ -434,7 +423,7 @@ def _brief(unit: str, row: dict[str, Any]) -> dict[str, Any]:
     return {"unit": unit, "name": row["name"], "model_code": row["model_code"], "stage": row.get("stage")}
 
 
-def history_rows(history: History, records: Any, year: int, period: str) -> Iterator[tuple[Any, ...]]:
+def history_rows(history: EarlierPeriods, records: Any, year: int, period: str) -> Iterator[tuple[Any, ...]]:
     """The master workbook's history: every code of this period or the compared one × every
     period it appears in, in time order (``records``: the run's accepted records frame)."""
     now = zip(

@@ -21,10 +21,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from aggregator.hashing import sha256
-from aggregator.model import Period
+from aggregator.model import Entry, Period
 
 log = logging.getLogger("aggregator")
 DB_NAME = "so-mo-hinh.sqlite"
@@ -101,22 +101,6 @@ INDEXES = """
 CREATE INDEX models_by_code ON models (code);  -- a model's periods (the history sheet)
 CREATE INDEX models_by_unit ON models (unit);  -- a unit's models, read one unit at a time
 """
-
-
-class Entry(NamedTuple):
-    """One record of an earlier period, as the comparisons need it."""
-
-    year: int
-    period: str
-    code: str
-    unit: str
-    field: int
-    name: str
-    name_key: str
-    status: str | None
-    stage: str | None
-    replications: int | None
-    year_built: int | None
 
 
 def rank(year: int, period: str) -> int:

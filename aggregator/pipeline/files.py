@@ -20,8 +20,8 @@ from aggregator.checking.identify import Identity, UnitMatcher, identify
 from aggregator.checking.validate import RowValidator, Validated
 from aggregator.config import Config
 from aggregator.intake import discover
-from aggregator.model import Candidate, CandidateKind, FileOutcome, FileStatus, Problem, WorkbookRead
-from aggregator.problems import ProblemCode
+from aggregator.model import Candidate, CandidateKind, FileOutcome, FileStatus, WorkbookRead
+from aggregator.problems import Problem, ProblemCode
 from aggregator.reading import legacy
 from aggregator.reading.load import ReadRefused, load_sheets, mark_uncalculated
 from aggregator.reading.locate import locate

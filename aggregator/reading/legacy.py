@@ -19,8 +19,8 @@ from pathlib import Path
 import openpyxl
 
 from aggregator import problems
-from aggregator.model import CandidateKind, Problem, Sheet
-from aggregator.problems import ProblemCode
+from aggregator.model import CandidateKind, Sheet
+from aggregator.problems import Problem, ProblemCode
 
 TCVN3 = "tcvn3"
 TCVN3_CAPS = "tcvn3_caps"  # .VnTimeH and friends: capitals-only fonts

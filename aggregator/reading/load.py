@@ -18,8 +18,8 @@ import openpyxl
 import python_calamine
 
 from aggregator import problems
-from aggregator.model import CandidateKind, Problem, Sheet, Uncalculated
-from aggregator.problems import ProblemCode
+from aggregator.model import CandidateKind, Sheet, Uncalculated
+from aggregator.problems import Problem, ProblemCode
 from aggregator.text import is_blank
 
 

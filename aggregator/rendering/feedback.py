@@ -10,7 +10,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from aggregator import labels
 from aggregator.labels import FILE_STATUS, SEVERITY
-from aggregator.model import CandidateKind, FileOutcome, FileStatus, ListTable, Problem, RunResult
+from aggregator.model import CandidateKind, FileOutcome, FileStatus, ListTable, RunResult
+from aggregator.problems import Problem
 from aggregator.rendering import drafts
 from aggregator.rendering.workbooks import (
     Styles,

@@ -17,7 +17,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from aggregator.labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn, sort_key
 from aggregator.merging.summarise import pivot
-from aggregator.model import Problem, RunResult
+from aggregator.model import RunResult
+from aggregator.problems import Problem
 from aggregator.text import as_text
 
 SAFE: dict[str, Any] = {
