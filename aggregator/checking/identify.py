@@ -1,4 +1,4 @@
-"""Stage 4: say which unit a workbook is from, and that it is this year's and this period's.
+"""Checking, step 3: say which unit a workbook is from, and that it is this year's and this period's.
 
 Units are found by code, then by name, alias or place (``names``: abbreviations such as HU,
 TU, ĐU and MTTQ expanded alike on both sides), then by the title rows, the sender's registered

@@ -1,4 +1,4 @@
-"""Stage 3: judge every row of a list table, collecting every problem as a record.
+"""Checking, step 2 (after ``values``): judge every row of a list table, collecting every problem as a record.
 
 An error rejects its row, a warning keeps it; the rest of the file counts either way.
 Rules beyond single columns take their severity from ``schemas/workbook.yaml`` (rules:).

@@ -1,4 +1,4 @@
-"""Stage 1: find every entry in the inbox, fingerprint it and tell what it really is.
+"""Intake: find every entry in the inbox, fingerprint it and tell what it really is.
 
 Nothing is opened by a spreadsheet library here: the type comes from the first bytes and,
 for zip containers, from the listing, which is also where zip bombs are refused. Links are

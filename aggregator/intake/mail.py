@@ -1,4 +1,4 @@
-"""Stage 1b: saved emails (.eml) and zips in the inbox, opened and what they hold taken as inputs.
+"""Intake: saved emails (.eml) and zips in the inbox, opened and what they hold taken as inputs.
 
 Attachment names are untrusted: each attachment is written under a generated name into a
 private temporary folder; its own name is only ever shown. Files inside zips (attached, or

@@ -1,4 +1,4 @@
-"""Stage 5: decide each file's fate and each unit's status; merge the accepted records.
+"""Merging: decide each file's fate and each unit's status; merge the accepted records.
 
 When a unit sent several acceptable files for the period, the latest one (report date, else
 modification time) is used and the others are superseded, kept in the audit trail.

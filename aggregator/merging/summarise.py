@@ -1,4 +1,4 @@
-"""Stage 6: the figures of the run, from accepted records only, as ``summary.json`` has them."""
+"""Summarising: the figures of the run, from accepted records only, as ``summary.json`` has them."""
 
 from __future__ import annotations
 

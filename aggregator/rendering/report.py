@@ -1,4 +1,4 @@
-"""Stage 7: the Board's report, rendered from Jinja templates in ``templates/``.
+"""Rendering: the Board's report, rendered from Jinja templates in ``templates/``.
 
 ``context`` builds one content model from a run: figures, names and lists, no sentences. Both
 renderings, HTML and Word, are fed the same model and say it in the same words, those of
