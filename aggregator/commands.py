@@ -167,7 +167,7 @@ def check(args: argparse.Namespace, config: Config) -> int:
     history = _read_history(args.outbox, args.year, args.period)
     failed = False
     report: list[dict[str, Any]] = []  # one entry per file, for --json
-    for entry in pipeline.check(config, args.files, args.year, args.period, history):
+    for entry in pipeline.check(config, args.files, args.year, args.period, history, args.outbox):
         outcome = entry.outcome
         if entry.kind == NOT_FOUND:
             failed = True
@@ -286,9 +286,9 @@ def status(args: argparse.Namespace, config: Config) -> int:
         args.year,
         args.period,
         jobs=_jobs(args),
-        outbox=getattr(args, "outbox", None),
+        outbox=args.outbox,
         as_of=today,
-        history=_read_history(getattr(args, "outbox", None), args.year, args.period),
+        history=_read_history(args.outbox, args.year, args.period),
     )
     left = (result.deadline - today).days
     period = config.period_label(args.period).lower()

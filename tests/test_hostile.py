@@ -165,6 +165,31 @@ def test_the_outbox_in_the_inbox_is_never_read(inbox, tmp_path, where):
     assert manifest["ignored"]
 
 
+@pytest.mark.parametrize("where", ["inside", "same"])
+def test_status_and_check_never_read_the_outbox_in_the_inbox_either(tmp_path, capsys, where):
+    """The run's drafts carry each unit's feedback workbook: read back as the unit's own file,
+    a unit whose file was refused would look as if it had sent a usable one."""
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "cam-lam.xlsx", [model("A")])
+    workbook(inbox / "ldld.xlsx", [model("D")], code="ldld", name=None, year=2025)  # refused: last year's
+    out = inbox / "ket-qua" if where == "inside" else inbox
+    args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026", "--report-date", "15/12/2026"]
+    assert main(args) == 0 and (out / "2026" / "phan-hoi" / "ldld.eml").is_file()
+    capsys.readouterr()
+    assert main(["status", "--inbox", str(inbox), "--outbox", str(out), "--year", "2026"]) == 0
+    ldld = next(line for line in capsys.readouterr().out.splitlines() if "Liên đoàn Lao động" in line)
+    assert "Tệp bị loại" in ldld
+    assert main(["check", str(inbox), "--outbox", str(out), "--year", "2026", "--json"]) == 1
+    checked = {
+        Path(f["file"]).relative_to(inbox).as_posix(): f["status"]
+        for f in json.loads(capsys.readouterr().out)
+    }
+    assert sorted(name for name, status in checked.items() if status != "ignored") == [
+        "cam-lam.xlsx",
+        "ldld.xlsx",
+    ]
+
+
 # --- emails -----------------------------------------------------------------------------------
 
 

@@ -40,9 +40,13 @@ class Checked:
     error: str = ""
 
 
-def check(config: Config, paths: list[Path], year: int, period: str, history: History) -> Iterator[Checked]:
-    """Every entry of every path, each read and judged as the run would."""
+def check(
+    config: Config, paths: list[Path], year: int, period: str, history: History, outbox: Path | None = None
+) -> Iterator[Checked]:
+    """Every entry of every path, each read and judged as the run would (a folder's ``outbox``,
+    if it holds it, left alone as the run leaves it)."""
     processor = FileProcessor(config, year, period)
+    own = outbox.resolve() if outbox is not None else None  # compared with the resolved folders
     with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
         for n, path in enumerate(paths):
             if not path.exists():
@@ -52,7 +56,7 @@ def check(config: Config, paths: list[Path], year: int, period: str, history: Hi
             folder = Path(workdir) / f"{n:05d}"
             folder.mkdir()
             items, emails, ignored = collect(
-                base, folder, config, paths=None if path.is_dir() else [path.resolve()]
+                base, folder, config, own, paths=None if path.is_dir() else [path.resolve()]
             )
             if not items and not emails and not ignored:
                 yield Checked(str(path), EMPTY_FOLDER)
