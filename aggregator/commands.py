@@ -23,7 +23,7 @@ from aggregator.outbox import swap as outbox
 from aggregator.outbox import verify
 from aggregator.outbox import write as outputs
 from aggregator.pipeline import aggregate, outreach, workers
-from aggregator.pipeline.single import EMAIL, EMPTY_FOLDER, NOT_FOUND, Checked
+from aggregator.pipeline.single import EMPTY_FOLDER, NOT_FOUND, Checked
 
 # no progress-bar monitor thread: the run forks worker processes, which want no other threads
 tqdm.monitor_interval = 0
@@ -176,9 +176,8 @@ def check(args: argparse.Namespace, config: Config) -> int:
             report.append(
                 {"file": entry.name, "status": FileStatus.IGNORED, "reason": entry.reason, "problems": []}
             )
-        elif entry.kind == EMAIL:
-            failed = failed or bool(entry.error)
-            report.append({"file": entry.name, "status": EMAIL, "error": entry.error or None, "problems": []})
+        elif entry.kind == EMPTY_FOLDER:
+            report.append({"file": entry.name, "status": EMPTY_FOLDER, "problems": []})
         elif outcome is not None:
             failed = failed or outcome.status == FileStatus.REJECTED or outcome.rows_invalid > 0
             report.append(
@@ -208,17 +207,13 @@ def _print_check(entry: Checked, config: Config) -> None:
     if entry.kind == EMPTY_FOLDER:
         print(f"{name}: thư mục không có tệp nào.")
         return
-    if entry.kind == EMAIL:
-        print(
-            f"{name}: "
-            + (f"thư không đọc được ({entry.error})." if entry.error else "thư không có tệp đính kèm.")
-        )
-        return
     if outcome is None:  # left alone by its name
         print(f"{name}: {FILE_STATUS[FileStatus.IGNORED].lower()} ({entry.reason}).")
         return
-    if outcome.status == FileStatus.IGNORED:
+    if outcome.status == FileStatus.IGNORED:  # (a saved email with nothing attached says so)
         print(f"{name}: {FILE_STATUS[FileStatus.IGNORED].lower()}.")
+        for p in outcome.problems:
+            print(f"  [{SEVERITY[p.severity]}] {p.message}")
         return
     unit = config.unit(outcome.unit).name if outcome.unit else "không rõ đơn vị"
     verdict = "BỊ LOẠI" if outcome.status == FileStatus.REJECTED else "dùng được"

@@ -21,23 +21,22 @@ from aggregator.pipeline import workers
 from aggregator.pipeline.files import FileProcessor
 from aggregator.pipeline.run import collect
 
-NOT_FOUND, EMPTY_FOLDER, EMAIL = "not_found", "empty_folder", "email"
+NOT_FOUND, EMPTY_FOLDER = "not_found", "empty_folder"
 
 
 @dataclass
 class Checked:
     """One entry of what was asked to be checked, in the order it was found.
 
-    ``kind``: ``NOT_FOUND`` (no such path), ``EMPTY_FOLDER``, ``EMAIL`` (a saved email that is
-    unreadable or holds no attachment: ``error`` says which), ``FileStatus.IGNORED`` for an
-    entry left alone by its name (``reason``), else the file's ``outcome``.
+    ``kind``: ``NOT_FOUND`` (no such path), ``EMPTY_FOLDER``, ``FileStatus.IGNORED`` for an
+    entry left alone by its name (``reason``), else the file's ``outcome`` (a saved email that
+    is unreadable or holds nothing has one too, its problem saying which).
     """
 
     name: str  # as staff gave it: the path, or the folder joined with the entry's own path
     kind: str
     outcome: FileOutcome | None = None
     reason: str = ""
-    error: str = ""
 
 
 def check(
@@ -63,9 +62,6 @@ def check(
             shown = _shown(path)
             for left in ignored:
                 yield Checked(shown(left.relative), FileStatus.IGNORED, reason=left.reason)
-            for record in emails:
-                if record.error or not record.attachments:
-                    yield Checked(shown(record.relative), EMAIL, error=record.error)
             for outcome in workers.process_all(
                 items, base, processor.process, config.limits, board=config.board_zone
             ):
