@@ -24,6 +24,7 @@ from aggregator.outbox import verify
 from aggregator.outbox import write as outputs
 from aggregator.pipeline import aggregate, outreach, workers
 from aggregator.pipeline.single import EMPTY_FOLDER, NOT_FOUND, Checked
+from aggregator.rendering import drafts
 
 # no progress-bar monitor thread: the run forks worker processes, which want no other threads
 tqdm.monitor_interval = 0
@@ -37,8 +38,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             file=sys.stderr,
         )
         return 2
-    if not (args.templates / "report.html.j2").is_file():
-        print(f"Không thấy mẫu báo cáo {args.templates / 'report.html.j2'}.", file=sys.stderr)
+    if not _has_templates(args.templates, outputs.TEMPLATES):
         return 2
     if getattr(args, "to_mailbox", False):
         mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the long run
@@ -88,6 +88,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if getattr(args, "to_mailbox", False):
         return to_mailbox(args, folder / outputs.FEEDBACK, "thư phản hồi")
     return 0
+
+
+def _has_templates(folder: Path, names: tuple[str, ...]) -> bool:
+    """Whether the templates folder holds every file the command renders from (said if not)."""
+    missing = [str(folder / name) for name in names if not (folder / name).is_file()]
+    if missing:
+        print(f"Không thấy mẫu {', '.join(missing)} (thư mục mẫu: --templates {folder}).", file=sys.stderr)
+    return not missing
 
 
 def _staff_notes(notes: list[str]) -> None:
@@ -309,6 +317,8 @@ def status(args: argparse.Namespace, config: Config) -> int:
 
 def remind(args: argparse.Namespace, config: Config) -> int:
     """A ready-to-send reminder for each unit still missing, its own workbook attached."""
+    if not _has_templates(args.templates, (drafts.REMINDER,)):
+        return 2
     if getattr(args, "to_mailbox", False):
         mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the drafts
     done = outreach.reminders(

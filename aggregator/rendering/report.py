@@ -21,6 +21,9 @@ from aggregator.model import RunResult
 from aggregator.rendering import report_continuity
 from aggregator.text import match_key
 
+# what the report is rendered from, in the templates folder (``--templates``)
+TEMPLATES = ("report.html.j2", "report-continuity.html.j2", "report-sentences.j2", "report.docx")
+
 
 def environment(templates: Path) -> jinja2.Environment:
     """Autoescaping, strict, with the Vietnamese number, date and sign filters (registered here only)."""
