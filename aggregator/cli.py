@@ -1,4 +1,6 @@
-"""The command line the Board's staff use: ``run`` (default), ``template`` and ``check``.
+"""The command line the Board's staff use: argument parsing, in Vietnamese, and the exit codes.
+
+The commands (``COMMANDS``; ``run`` when none is named) are carried out by ``commands``.
 
 Exit codes: 0 outputs written (rejections are reported, not fatal); 1 an unexpected failure,
 or for ``check`` a file with errors; 2 bad usage or a broken schema.

@@ -362,9 +362,6 @@ def rebuild_register(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-COMMANDS = {"run": run, "template": make_templates, "check": check, "status": status, "remind": remind}
-
-
 def fetch(args: argparse.Namespace, config: Config) -> int:
     """The units' emails from the Board's mailbox into the inbox, each once, nothing changed there."""
     settings = mailbox.load_settings(args.schemas)
@@ -454,5 +451,13 @@ def to_mailbox(args: argparse.Namespace, folder: Path, what: str) -> int:
     return 0
 
 
-COMMANDS["fetch"] = fetch
-COMMANDS["register"] = rebuild_register
+# the commands that load the schemas, by name (``verify`` loads none: ``cli`` calls ``verify_run``)
+COMMANDS = {
+    "run": run,
+    "template": make_templates,
+    "check": check,
+    "status": status,
+    "remind": remind,
+    "fetch": fetch,
+    "register": rebuild_register,
+}

@@ -28,7 +28,7 @@ _YEAR_IN_TEXT = re.compile(r"\b(19\d\d|20\d\d)\b")
 @dataclass
 class Identity:
     unit: str | None = None
-    how: str = ""  # code | name | title | filename
+    how: str = ""  # the first evidence: code | name | title | sender | filename
     year: int | None = None
     period: Period | None = None
     report_date: dt.date | None = None

@@ -1,7 +1,8 @@
 """Checking, step 2 (after ``values``): judge every row of a list table, collecting every problem as a record.
 
 An error rejects its row, a warning keeps it; the rest of the file counts either way.
-Rules beyond single columns take their severity from ``schemas/workbook.yaml`` (rules:).
+The judgement calls (a subject outside its field, a guessed choice, a duplicate…) take the
+severity ``schemas/workbook.yaml`` gives them (``rules:``), "off" included.
 """
 
 from __future__ import annotations

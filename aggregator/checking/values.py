@@ -1,4 +1,4 @@
-"""Typed readings of single cell values, as people really type them.
+"""Checking, step 1: typed readings of single cell values, as people really type them.
 
 Each reader takes one raw value and answers a ``Reading``: the parsed value, or the problem
 code (and its parameters) that says why it could not be read. Pure and cached by the caller.

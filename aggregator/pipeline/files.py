@@ -2,8 +2,8 @@
 
 Each stage is called with what the stages before it returned and returns its own result; the
 file's ``FileOutcome`` is assembled once, from those results, at the end. A file that cannot
-be read is rejected on its own, with what the stages that finished found: nothing a file holds
-stops the run.
+be read is rejected on its own, with what the stages found before it failed: nothing a file
+holds stops the run.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Reading many files at once: one process per CPU, each reading whole files.
 
-A file is read, identified and validated by one worker and comes back as a ``FileOutcome``;
+A file is read, validated and identified by one worker and comes back as a ``FileOutcome``;
 outcomes come back in inbox order, so the run's result does not depend on the number of
 workers. Each worker is given one file at a time: a worker that dies (out of memory, a crash
 in a reader library) or runs over the time limit takes no other file with it. Its file is
