@@ -801,7 +801,7 @@ class Problem:
 
 
 def make(
-    code: ProblemCode | str,
+    code: ProblemCode,
     *,
     severity: Severity | str | None = None,
     file: str = "",
@@ -814,7 +814,7 @@ def make(
     **params: object,
 ) -> Problem:
     """A problem from the catalogue, its message filled from the parameters."""
-    code = ProblemCode.of(code)
+    code = ProblemCode.of(code)  # (a code given by its value, as the tests may, works too)
     shown = "" if value is None else str(value)
     message = code.template.format(value=shown, column=column, sheet=sheet, **params)
     return Problem(

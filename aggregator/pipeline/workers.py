@@ -82,7 +82,10 @@ def _one(
     except Exception as exc:  # (fingerprint refuses what it knows; this is the rest)
         relative = item.relative if isinstance(item, Candidate) else item.relative_to(inbox).as_posix()
         candidate = discover.refused(
-            Path(str(item)), relative, "file_unreadable", detail=f"{type(exc).__name__}: {exc}"[:160]
+            Path(str(item)),
+            relative,
+            ProblemCode.FILE_UNREADABLE,
+            detail=f"{type(exc).__name__}: {exc}"[:160],
         )
     return process(candidate)
 
@@ -209,7 +212,7 @@ class _Supervisor:
             return None
         return None
 
-    def _refused(self, item: Item, code: str) -> FileOutcome:
+    def _refused(self, item: Item, code: ProblemCode) -> FileOutcome:
         candidate = (
             item
             if isinstance(item, Candidate)
@@ -218,22 +221,22 @@ class _Supervisor:
         outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
         limit = (
             f"{self.limits['max_seconds_per_file']}"
-            if code == "file_timeout"
+            if code == ProblemCode.FILE_TIMEOUT
             else discover.megabytes(self.limits["max_worker_memory_bytes"])
         )
         outcome.problems.append(problems.make(code, file=candidate.relative, limit=limit))
         return outcome
 
 
-def _death(exitcode: int | None, over_time: bool, limits: dict[str, int]) -> str:
+def _death(exitcode: int | None, over_time: bool, limits: dict[str, int]) -> ProblemCode:
     """Why a worker stopped: over time, out of memory (a reader aborts when refused memory),
     or a crash."""
     if over_time:
-        return "file_timeout"
+        return ProblemCode.FILE_TIMEOUT
     killed = {-getattr(signal, name, 0) for name in ("SIGABRT", "SIGKILL", "SIGSEGV")}
     if exitcode in killed and _LIMITS_MEMORY:
-        return "file_out_of_memory"
-    return "file_crashed_reader"
+        return ProblemCode.FILE_OUT_OF_MEMORY
+    return ProblemCode.FILE_CRASHED_READER
 
 
 def _name(item: Item, inbox: Path) -> str:
