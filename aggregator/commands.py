@@ -18,7 +18,7 @@ from aggregator.config import Config
 from aggregator.intake import mailbox
 from aggregator.labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from aggregator.merging import register
-from aggregator.model import FileOutcome, FileStatus, Submission
+from aggregator.model import FileOutcome, FileStatus, Period, Submission
 from aggregator.outbox import swap as outbox
 from aggregator.outbox import verify
 from aggregator.outbox import write as outputs
@@ -139,7 +139,7 @@ def _problem_counts(outcomes: list[FileOutcome]) -> dict[str, int]:
 
 def _closing(summary: dict, folder: Path) -> None:
     t, rows, files = summary["totals"], summary["rows"], summary["files"]
-    print(f"Đã tổng hợp kỳ {'năm' if summary['period'] == 'annual' else '6 tháng'} {summary['year']}:")
+    print(f"Đã tổng hợp kỳ {'năm' if summary['period'] == Period.ANNUAL else '6 tháng'} {summary['year']}:")
     print(
         f"  Đơn vị: {t['units_expected']} phải báo cáo; {t['units_on_time']} đúng hạn, "
         f"{t['units_late']} trễ hạn, {t['units_missing']} chưa gửi, "

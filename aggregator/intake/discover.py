@@ -41,11 +41,6 @@ _MAGIC = {
 }
 
 
-def find_files(inbox: Path) -> list[Path]:
-    """Every regular file below the inbox, in a stable order."""
-    return [e for e in walk(inbox).entries if isinstance(e, Path)]
-
-
 @dataclass
 class Walk:
     """What the inbox holds: files to read (paths), entries refused on sight (candidates),

@@ -42,7 +42,8 @@ class _Done:
     checked: Validated | None = None
     identity: Identity | None = None
     sender: list[Problem] = field(default_factory=list)  # an address the unit has not registered
-    dated: tuple[bool, list[Problem]] = (True, [])  # whether the report date is trusted, and why not
+    # whether the report date is trusted, and why not (its own list: a default is shared)
+    dated: tuple[bool, list[Problem]] = field(default_factory=lambda: (True, []))
     seconds: dict[str, float] = field(default_factory=dict)
 
 
