@@ -558,6 +558,26 @@ def test_an_implausible_report_date_is_not_trusted_for_lateness(inbox, tmp_path)
     assert status["mttq"] == status["hoi-nong-dan"] == "on_time"
 
 
+def test_check_of_a_folder_copied_whole_trusts_report_dates_as_the_run_does(tmp_path, capsys):
+    """Every file of a folder copied as a whole has the copy's time: no evidence against its
+    "Ngày báo cáo", for ``check`` as for the run."""
+    import datetime as dt
+    import os
+
+    box = tmp_path / "inbox"
+    workbook(box / "cam-lam.xlsx", [model("A")], report_date="01/12/2026")
+    workbook(box / "ldld.xlsx", [model("D")], code="ldld", name=None, report_date="02/12/2026")
+    workbook(box / "mttq.xlsx", [model("M")], code="mttq", name=None, report_date="03/12/2026")
+    copied = dt.datetime(2026, 11, 20, 9, tzinfo=VN).timestamp()
+    for path in box.iterdir():
+        os.utime(path, (copied, copied))
+    code, manifest, _ = run(box, tmp_path)
+    assert code == 0 and not any(f["problems"] for f in manifest["files"])
+    capsys.readouterr()
+    assert main(["check", str(box), "--outbox", str(tmp_path / "outbox"), "--year", "2026", "--json"]) == 0
+    assert [f["problems"] for f in json.loads(capsys.readouterr().out)] == [[], [], []]
+
+
 def test_status_never_calls_a_unit_late_before_the_deadline(tmp_path, capsys):
     import datetime as dt
 

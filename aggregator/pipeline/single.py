@@ -19,7 +19,7 @@ from aggregator.merging.register import History
 from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
 from aggregator.pipeline import workers
 from aggregator.pipeline.files import FileProcessor
-from aggregator.pipeline.run import collect
+from aggregator.pipeline.run import collect, file_times_tell
 
 NOT_FOUND, EMPTY_FOLDER = "not_found", "empty_folder"
 
@@ -57,6 +57,8 @@ def check(
             items, emails, ignored = collect(
                 base, folder, config, own, paths=None if path.is_dir() else [path.resolve()]
             )
+            # a folder copied whole says nothing by its files' times, for check as for the run
+            processor.file_times_tell = file_times_tell(items)
             if not items and not emails and not ignored:
                 yield Checked(str(path), EMPTY_FOLDER)
             shown = _shown(path)
