@@ -496,7 +496,7 @@ def test_a_reader_that_panics_costs_only_its_file(inbox, tmp_path, monkeypatch, 
         ({"max_worker_memory_bytes": 150_000_000}, "file_out_of_memory"),
     ],
 )
-def test_a_worker_over_its_time_or_memory_costs_only_its_file(inbox, tmp_path, limit, code):
+def test_a_worker_over_its_time_or_memory_costs_only_its_file(inbox, tmp_path, limit, code, caplog):
     # 2.9 million filled cells, allowed by the cell limits here: 1.9 million took 1.5-3 s and
     # 600 MB to read on the machine these tests were written on
     repeated_ods(inbox / "nang.ods", 29_000, 100)
@@ -508,6 +508,9 @@ def test_a_worker_over_its_time_or_memory_costs_only_its_file(inbox, tmp_path, l
     assert exit_code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
     entry = fate(manifest, "nang.ods")
     assert entry["status"] == "rejected" and codes(entry) == [code]
+    # staff see it at once, in Vietnamese: the file and what happened, never the code
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert said == [f"nang.ods: {entry['problems'][0]['message']}"]
 
 
 # --- counting right: dates and ties -----------------------------------------------------------

@@ -197,9 +197,9 @@ class _Supervisor:
             over = worker.process.is_alive()
             worker.stop()
             index, item = worker.tasks.popleft()
-            code = _death(worker.process.exitcode, over, self.limits)
-            log.warning("%s: %s", _name(item, self.inbox), code)
-            done[index] = self._refused(item, code)
+            refused = self._refused(item, _death(worker.process.exitcode, over, self.limits))
+            log.warning("%s: %s", _name(item, self.inbox), refused.problems[-1].message)  # staff read it
+            done[index] = refused
             todo.extend(reversed(worker.tasks))
             workers[n] = self._start()
 
