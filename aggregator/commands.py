@@ -240,6 +240,9 @@ def _print_check(entry: Checked, config: Config) -> None:
 
 def verify_run(args: argparse.Namespace) -> int:
     """Whether a run's inputs and outputs are unchanged since it was written."""
+    if not args.folder.is_dir():
+        print(f"Không thấy thư mục kết quả {args.folder}.", file=sys.stderr)
+        return 2
     try:
         verdict = verify.verify(args.folder, args.inbox)
     except verify.NotARun as not_a_run:

@@ -230,6 +230,11 @@ def test_bad_usage_exits_2(capsys):
     assert caught.value.code == 2 and "Lỗi cách dùng" in capsys.readouterr().err
 
 
+def test_verify_of_a_folder_that_is_not_there_says_so(tmp_path, capsys):
+    assert main(["verify", str(tmp_path / "khong-co")]) == 2
+    assert "Không thấy thư mục kết quả" in capsys.readouterr().err
+
+
 def test_missing_inbox_exits_2(tmp_path, capsys):
     assert run(tmp_path / "khong-co", tmp_path / "out") == 2
     assert "hộp thư đến" in capsys.readouterr().err
