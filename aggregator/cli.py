@@ -1,4 +1,6 @@
-"""The command line the Board's staff use: ``run`` (default), ``template`` and ``check``.
+"""The command line the Board's staff use: argument parsing, in Vietnamese, and the exit codes.
+
+The commands (``COMMANDS``; ``run`` when none is named) are carried out by ``commands``.
 
 Exit codes: 0 outputs written (rejections are reported, not fatal); 1 an unexpected failure,
 or for ``check`` a file with errors; 2 bad usage or a broken schema.
@@ -149,14 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="tệp bảng tính, thư đã lưu (.eml) hoặc thư mục cần kiểm tra",
     )
     _common(check, outbox=False)
-    check.add_argument(
-        "--outbox",
-        type=Path,
-        default=ROOT / "outbox",
-        metavar="THƯ_MỤC",
-        help="thư mục kết quả có sổ theo dõi mô hình để đối chiếu mã và các kỳ "
-        "trước, chỉ đọc (mặc định: outbox)",
-    )
+    _reads_outbox(check)
     status = commands.add_parser(
         "status",
         add_help=False,
@@ -165,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         "các đơn vị đã gửi, ngày gửi, đơn vị còn thiếu.",
     )
     _common(status, outbox=False)
+    _reads_outbox(status)
     remind = commands.add_parser(
         "remind",
         add_help=False,
@@ -318,6 +314,18 @@ def _common(parser: argparse.ArgumentParser, outbox: bool = True) -> None:
         help="thư mục cấu hình (mặc định: schemas)",
     )
     parser.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
+
+
+def _reads_outbox(parser: argparse.ArgumentParser) -> None:
+    """``check`` and ``status`` write nothing: the outbox is only read, for its register."""
+    parser.add_argument(
+        "--outbox",
+        type=Path,
+        default=ROOT / "outbox",
+        metavar="THƯ_MỤC",
+        help="thư mục kết quả, chỉ đọc: không bao giờ bị đọc như tệp đơn vị gửi; sổ theo dõi mô "
+        "hình trong đó dùng để đối chiếu mã và các kỳ trước (mặc định: outbox)",
+    )
 
 
 def _reads_inbox(parser: argparse.ArgumentParser) -> None:

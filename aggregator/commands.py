@@ -18,12 +18,13 @@ from aggregator.config import Config
 from aggregator.intake import mailbox
 from aggregator.labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from aggregator.merging import register
-from aggregator.model import FileOutcome, FileStatus, Submission
+from aggregator.model import FileOutcome, FileStatus, Period, Submission
 from aggregator.outbox import swap as outbox
 from aggregator.outbox import verify
 from aggregator.outbox import write as outputs
 from aggregator.pipeline import aggregate, outreach, workers
-from aggregator.pipeline.single import EMAIL, EMPTY_FOLDER, NOT_FOUND, Checked
+from aggregator.pipeline.single import EMPTY_FOLDER, NOT_FOUND, Checked
+from aggregator.rendering import drafts
 
 # no progress-bar monitor thread: the run forks worker processes, which want no other threads
 tqdm.monitor_interval = 0
@@ -37,8 +38,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             file=sys.stderr,
         )
         return 2
-    if not (args.templates / "report.html.j2").is_file():
-        print(f"Không thấy mẫu báo cáo {args.templates / 'report.html.j2'}.", file=sys.stderr)
+    if not _has_templates(args.templates, outputs.TEMPLATES):
         return 2
     if getattr(args, "to_mailbox", False):
         mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the long run
@@ -90,6 +90,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _has_templates(folder: Path, names: tuple[str, ...]) -> bool:
+    """Whether the templates folder holds every file the command renders from (said if not)."""
+    missing = [str(folder / name) for name in names if not (folder / name).is_file()]
+    if missing:
+        print(f"Không thấy mẫu {', '.join(missing)} (thư mục mẫu: --templates {folder}).", file=sys.stderr)
+    return not missing
+
+
 def _staff_notes(notes: list[str]) -> None:
     """What staff should do next: said here and in the manifest, never in the report."""
     if notes:
@@ -131,7 +139,7 @@ def _problem_counts(outcomes: list[FileOutcome]) -> dict[str, int]:
 
 def _closing(summary: dict, folder: Path) -> None:
     t, rows, files = summary["totals"], summary["rows"], summary["files"]
-    print(f"Đã tổng hợp kỳ {'năm' if summary['period'] == 'annual' else '6 tháng'} {summary['year']}:")
+    print(f"Đã tổng hợp kỳ {'năm' if summary['period'] == Period.ANNUAL else '6 tháng'} {summary['year']}:")
     print(
         f"  Đơn vị: {t['units_expected']} phải báo cáo; {t['units_on_time']} đúng hạn, "
         f"{t['units_late']} trễ hạn, {t['units_missing']} chưa gửi, "
@@ -167,7 +175,7 @@ def check(args: argparse.Namespace, config: Config) -> int:
     history = _read_history(args.outbox, args.year, args.period)
     failed = False
     report: list[dict[str, Any]] = []  # one entry per file, for --json
-    for entry in pipeline.check(config, args.files, args.year, args.period, history):
+    for entry in pipeline.check(config, args.files, args.year, args.period, history, args.outbox):
         outcome = entry.outcome
         if entry.kind == NOT_FOUND:
             failed = True
@@ -176,9 +184,8 @@ def check(args: argparse.Namespace, config: Config) -> int:
             report.append(
                 {"file": entry.name, "status": FileStatus.IGNORED, "reason": entry.reason, "problems": []}
             )
-        elif entry.kind == EMAIL:
-            failed = failed or bool(entry.error)
-            report.append({"file": entry.name, "status": EMAIL, "error": entry.error or None, "problems": []})
+        elif entry.kind == EMPTY_FOLDER:
+            report.append({"file": entry.name, "status": EMPTY_FOLDER, "problems": []})
         elif outcome is not None:
             failed = failed or outcome.status == FileStatus.REJECTED or outcome.rows_invalid > 0
             report.append(
@@ -208,17 +215,13 @@ def _print_check(entry: Checked, config: Config) -> None:
     if entry.kind == EMPTY_FOLDER:
         print(f"{name}: thư mục không có tệp nào.")
         return
-    if entry.kind == EMAIL:
-        print(
-            f"{name}: "
-            + (f"thư không đọc được ({entry.error})." if entry.error else "thư không có tệp đính kèm.")
-        )
-        return
     if outcome is None:  # left alone by its name
         print(f"{name}: {FILE_STATUS[FileStatus.IGNORED].lower()} ({entry.reason}).")
         return
-    if outcome.status == FileStatus.IGNORED:
+    if outcome.status == FileStatus.IGNORED:  # (a saved email with nothing attached says so)
         print(f"{name}: {FILE_STATUS[FileStatus.IGNORED].lower()}.")
+        for p in outcome.problems:
+            print(f"  [{SEVERITY[p.severity]}] {p.message}")
         return
     unit = config.unit(outcome.unit).name if outcome.unit else "không rõ đơn vị"
     verdict = "BỊ LOẠI" if outcome.status == FileStatus.REJECTED else "dùng được"
@@ -237,6 +240,9 @@ def _print_check(entry: Checked, config: Config) -> None:
 
 def verify_run(args: argparse.Namespace) -> int:
     """Whether a run's inputs and outputs are unchanged since it was written."""
+    if not args.folder.is_dir():
+        print(f"Không thấy thư mục kết quả {args.folder}.", file=sys.stderr)
+        return 2
     try:
         verdict = verify.verify(args.folder, args.inbox)
     except verify.NotARun as not_a_run:
@@ -286,9 +292,9 @@ def status(args: argparse.Namespace, config: Config) -> int:
         args.year,
         args.period,
         jobs=_jobs(args),
-        outbox=getattr(args, "outbox", None),
+        outbox=args.outbox,
         as_of=today,
-        history=_read_history(getattr(args, "outbox", None), args.year, args.period),
+        history=_read_history(args.outbox, args.year, args.period),
     )
     left = (result.deadline - today).days
     period = config.period_label(args.period).lower()
@@ -314,6 +320,8 @@ def status(args: argparse.Namespace, config: Config) -> int:
 
 def remind(args: argparse.Namespace, config: Config) -> int:
     """A ready-to-send reminder for each unit still missing, its own workbook attached."""
+    if not _has_templates(args.templates, (drafts.REMINDER,)):
+        return 2
     if getattr(args, "to_mailbox", False):
         mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the drafts
     done = outreach.reminders(
@@ -355,9 +363,6 @@ def rebuild_register(args: argparse.Namespace, config: Config) -> int:
         + (": " + ", ".join(held) + "." if held else ".")
     )
     return 0
-
-
-COMMANDS = {"run": run, "template": make_templates, "check": check, "status": status, "remind": remind}
 
 
 def fetch(args: argparse.Namespace, config: Config) -> int:
@@ -449,5 +454,13 @@ def to_mailbox(args: argparse.Namespace, folder: Path, what: str) -> int:
     return 0
 
 
-COMMANDS["fetch"] = fetch
-COMMANDS["register"] = rebuild_register
+# the commands that load the schemas, by name (``verify`` loads none: ``cli`` calls ``verify_run``)
+COMMANDS = {
+    "run": run,
+    "template": make_templates,
+    "check": check,
+    "status": status,
+    "remind": remind,
+    "fetch": fetch,
+    "register": rebuild_register,
+}

@@ -1,7 +1,7 @@
 """The one catalogue of problems: every code, its severity and its Vietnamese message.
 
-Every problem found in a file or a row becomes a ``Problem`` (``aggregator.model``) made here
-from a ``ProblemCode``; nothing stops at the first one. Tests assert on ``code``; users read
+Every problem found in a file or a row becomes a ``Problem`` (the record, at the bottom of this
+module) made by ``make`` from a ``ProblemCode``; nothing stops at the first one. Tests assert on ``code``; users read
 ``message``. Each member carries, besides its severity and message template, the few words
 that name it in workbooks (``heading``; ``title`` would hide ``str.title``), what Board staff
 should do about it (``staff_hint``: the terminal summary and the manifest only, never the
@@ -801,7 +801,7 @@ class Problem:
 
 
 def make(
-    code: ProblemCode | str,
+    code: ProblemCode,
     *,
     severity: Severity | str | None = None,
     file: str = "",
@@ -814,7 +814,7 @@ def make(
     **params: object,
 ) -> Problem:
     """A problem from the catalogue, its message filled from the parameters."""
-    code = ProblemCode.of(code)
+    code = ProblemCode.of(code)  # (a code given by its value, as the tests may, works too)
     shown = "" if value is None else str(value)
     message = code.template.format(value=shown, column=column, sheet=sheet, **params)
     return Problem(

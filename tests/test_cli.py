@@ -230,9 +230,28 @@ def test_bad_usage_exits_2(capsys):
     assert caught.value.code == 2 and "Lỗi cách dùng" in capsys.readouterr().err
 
 
+def test_verify_of_a_folder_that_is_not_there_says_so(tmp_path, capsys):
+    assert main(["verify", str(tmp_path / "khong-co")]) == 2
+    assert "Không thấy thư mục kết quả" in capsys.readouterr().err
+
+
 def test_missing_inbox_exits_2(tmp_path, capsys):
     assert run(tmp_path / "khong-co", tmp_path / "out") == 2
     assert "hộp thư đến" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["run", "remind"])
+def test_a_templates_folder_missing_a_file_is_said_before_reading(inbox, tmp_path, capsys, command):
+    """A set of templates made before report-sentences.j2 existed: named, exit 2, nothing read."""
+    own = tmp_path / "mau"
+    own.mkdir()
+    shutil.copy(ROOT / "templates" / "report.html.j2", own)
+    args = [command, "--inbox", str(inbox), "--outbox", str(tmp_path / "out"), "--templates", str(own)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    needed = "report-sentences.j2" if command == "run" else "nhac-nho.txt.j2"
+    assert needed in err and "Lỗi bất ngờ" not in err
+    assert not (tmp_path / "out" / "2026").exists()
 
 
 def test_check_prints_problems_and_exits_1_on_errors(inbox, capsys):

@@ -94,7 +94,7 @@ def test_every_file_is_found_recursively_in_a_stable_order(tmp_path):
     for name in ("b/2.xlsx", "a.pdf", "b/1.xlsx", "c/d/e.ods"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
-    found = [p.relative_to(tmp_path).as_posix() for p in discover.find_files(tmp_path)]
+    found = [e.relative_to(tmp_path).as_posix() for e in discover.walk(tmp_path).entries]
     assert found == ["a.pdf", "b/1.xlsx", "b/2.xlsx", "c/d/e.ods"]
 
 

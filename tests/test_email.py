@@ -370,6 +370,30 @@ def test_check_reads_a_saved_email_a_zip_and_a_folder_as_the_run_does(tmp_path, 
     assert ran["thu/ldld.eml › bao-cao.zip › ldld.xlsx"] == "accepted"
 
 
+def test_check_says_each_entry_once_and_a_zip_is_no_email(tmp_path, capsys):
+    """An email with nothing attached is one entry (its warning says why); a zip saved in the
+    inbox is no email "with no attachment"; an empty folder is said in --json too."""
+    a, _ = workbooks(tmp_path)
+    box = tmp_path / "in"
+    save(box / "trong.eml", message([]))
+    with zipfile.ZipFile(box / "tai-ve.zip", "w") as z:
+        z.writestr("cam-lam.xlsx", a)
+    (box / "rong").mkdir()
+    paths = [str(box / "trong.eml"), str(box / "tai-ve.zip"), str(box / "rong")]
+    assert main(["check", *paths, "--year", "2026", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert [Path(f["file"]).name for f in entries] == ["trong.eml", "tai-ve.zip › cam-lam.xlsx", "rong"]
+    said = {Path(f["file"]).name: f for f in entries}
+    assert [p["code"] for p in said["trong.eml"]["problems"]] == ["email_no_attachments"]
+    assert said["tai-ve.zip › cam-lam.xlsx"]["status"] == "accepted"
+    assert said["rong"]["status"] == "empty_folder"
+    assert main(["check", *paths, "--year", "2026"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert sum(line.startswith(str(box / "trong.eml")) for line in out) == 1
+    assert any("Thư không có tệp đính kèm" in line for line in out)
+    assert not any(line.startswith(f"{box / 'tai-ve.zip'}:") for line in out)
+
+
 def drafts_of(tmp_path, report_date):
     box, out = tmp_path / "in", tmp_path / f"out-{report_date.replace('/', '')}"
     if not box.exists():

@@ -165,6 +165,31 @@ def test_the_outbox_in_the_inbox_is_never_read(inbox, tmp_path, where):
     assert manifest["ignored"]
 
 
+@pytest.mark.parametrize("where", ["inside", "same"])
+def test_status_and_check_never_read_the_outbox_in_the_inbox_either(tmp_path, capsys, where):
+    """The run's drafts carry each unit's feedback workbook: read back as the unit's own file,
+    a unit whose file was refused would look as if it had sent a usable one."""
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "cam-lam.xlsx", [model("A")])
+    workbook(inbox / "ldld.xlsx", [model("D")], code="ldld", name=None, year=2025)  # refused: last year's
+    out = inbox / "ket-qua" if where == "inside" else inbox
+    args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026", "--report-date", "15/12/2026"]
+    assert main(args) == 0 and (out / "2026" / "phan-hoi" / "ldld.eml").is_file()
+    capsys.readouterr()
+    assert main(["status", "--inbox", str(inbox), "--outbox", str(out), "--year", "2026"]) == 0
+    ldld = next(line for line in capsys.readouterr().out.splitlines() if "Liên đoàn Lao động" in line)
+    assert "Tệp bị loại" in ldld
+    assert main(["check", str(inbox), "--outbox", str(out), "--year", "2026", "--json"]) == 1
+    checked = {
+        Path(f["file"]).relative_to(inbox).as_posix(): f["status"]
+        for f in json.loads(capsys.readouterr().out)
+    }
+    assert sorted(name for name, status in checked.items() if status != "ignored") == [
+        "cam-lam.xlsx",
+        "ldld.xlsx",
+    ]
+
+
 # --- emails -----------------------------------------------------------------------------------
 
 
@@ -471,7 +496,7 @@ def test_a_reader_that_panics_costs_only_its_file(inbox, tmp_path, monkeypatch, 
         ({"max_worker_memory_bytes": 150_000_000}, "file_out_of_memory"),
     ],
 )
-def test_a_worker_over_its_time_or_memory_costs_only_its_file(inbox, tmp_path, limit, code):
+def test_a_worker_over_its_time_or_memory_costs_only_its_file(inbox, tmp_path, limit, code, caplog):
     # 2.9 million filled cells, allowed by the cell limits here: 1.9 million took 1.5-3 s and
     # 600 MB to read on the machine these tests were written on
     repeated_ods(inbox / "nang.ods", 29_000, 100)
@@ -483,6 +508,9 @@ def test_a_worker_over_its_time_or_memory_costs_only_its_file(inbox, tmp_path, l
     assert exit_code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
     entry = fate(manifest, "nang.ods")
     assert entry["status"] == "rejected" and codes(entry) == [code]
+    # staff see it at once, in Vietnamese: the file and what happened, never the code
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert said == [f"nang.ods: {entry['problems'][0]['message']}"]
 
 
 # --- counting right: dates and ties -----------------------------------------------------------
@@ -531,6 +559,26 @@ def test_an_implausible_report_date_is_not_trusted_for_lateness(inbox, tmp_path)
         assert codes(entry) == ["report_date_untrusted"] and entry["received_source"] == "modified"
     status = {u["code"]: u["status"] for u in summary["units"]}
     assert status["mttq"] == status["hoi-nong-dan"] == "on_time"
+
+
+def test_check_of_a_folder_copied_whole_trusts_report_dates_as_the_run_does(tmp_path, capsys):
+    """Every file of a folder copied as a whole has the copy's time: no evidence against its
+    "Ngày báo cáo", for ``check`` as for the run."""
+    import datetime as dt
+    import os
+
+    box = tmp_path / "inbox"
+    workbook(box / "cam-lam.xlsx", [model("A")], report_date="01/12/2026")
+    workbook(box / "ldld.xlsx", [model("D")], code="ldld", name=None, report_date="02/12/2026")
+    workbook(box / "mttq.xlsx", [model("M")], code="mttq", name=None, report_date="03/12/2026")
+    copied = dt.datetime(2026, 11, 20, 9, tzinfo=VN).timestamp()
+    for path in box.iterdir():
+        os.utime(path, (copied, copied))
+    code, manifest, _ = run(box, tmp_path)
+    assert code == 0 and not any(f["problems"] for f in manifest["files"])
+    capsys.readouterr()
+    assert main(["check", str(box), "--outbox", str(tmp_path / "outbox"), "--year", "2026", "--json"]) == 0
+    assert [f["problems"] for f in json.loads(capsys.readouterr().out)] == [[], [], []]
 
 
 def test_status_never_calls_a_unit_late_before_the_deadline(tmp_path, capsys):

@@ -28,7 +28,7 @@ _YEAR_IN_TEXT = re.compile(r"\b(19\d\d|20\d\d)\b")
 @dataclass
 class Identity:
     unit: str | None = None
-    how: str = ""  # code | name | title | filename
+    how: str = ""  # the first evidence: code | name | title | sender | filename
     year: int | None = None
     period: Period | None = None
     report_date: dt.date | None = None
@@ -127,10 +127,10 @@ def _unit(
     identity.evidence["near"] = sorted(set(first["near"]) | set(first["units"]) - {unit})
     name = matcher.config.unit(unit).name
     flagged = {
-        "unmarked": "unit_by_loose_name",
-        "close": "unit_by_close_name",
-        "sender": "unit_by_sender",
-        "filename": "unit_by_filename",
+        "unmarked": ProblemCode.UNIT_BY_LOOSE_NAME,
+        "close": ProblemCode.UNIT_BY_CLOSE_NAME,
+        "sender": ProblemCode.UNIT_BY_SENDER,
+        "filename": ProblemCode.UNIT_BY_FILENAME,
     }.get(first["match"])
     if flagged:
         add(problems.make(flagged, file=relative, value=first["text"], unit=name))
@@ -244,7 +244,7 @@ def _period(identity: Identity, book: WorkbookRead, config: Config, relative: st
     text = _YEAR_IN_TEXT.sub("", as_text(raw)).strip(" -–")
     found = None if is_blank(raw) else vocabulary.lookup(text)
     if is_blank(raw) or found is None:
-        code = "period_assumed" if is_blank(raw) else "info_invalid"
+        code = ProblemCode.PERIOD_ASSUMED if is_blank(raw) else ProblemCode.INFO_INVALID
         identity.problems.append(
             problems.make(code, file=relative, expected=expected, column="Kỳ báo cáo", value=as_text(raw))
         )

@@ -1,7 +1,8 @@
 """Checking, step 2 (after ``values``): judge every row of a list table, collecting every problem as a record.
 
 An error rejects its row, a warning keeps it; the rest of the file counts either way.
-Rules beyond single columns take their severity from ``schemas/workbook.yaml`` (rules:).
+The judgement calls (a subject outside its field, a guessed choice, a duplicate…) take the
+severity ``schemas/workbook.yaml`` gives them (``rules:``), "off" included.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from aggregator import problems
 from aggregator.checking.values import ColumnReader
 from aggregator.config import Config
 from aggregator.model import ListTable
-from aggregator.problems import Problem
+from aggregator.problems import Problem, ProblemCode
 from aggregator.text import as_text, column_letter, is_blank, loose_key
 
 
@@ -81,7 +82,7 @@ class RowValidator:
             problems=found,
         )
 
-    def _problem(self, code: str, row: _Row, key: str = "", **params: Any) -> None:
+    def _problem(self, code: ProblemCode, row: _Row, key: str = "", **params: Any) -> None:
         severity = self.config.rules.get(code)
         if severity == "off":
             return
@@ -109,7 +110,7 @@ class RowValidator:
     def _row(self, row: _Row) -> _Row:
         raw = row.raw
         if self._is_totals(raw):
-            self._problem("totals_row", row, "name" if "name" in raw else "")
+            self._problem(ProblemCode.TOTALS_ROW, row, "name" if "name" in raw else "")
             return row
         for key, reader, required in self._columns:
             # (the reader itself cuts .xlsx text at the limit: reaching it means cut)
@@ -120,7 +121,7 @@ class RowValidator:
             if reading.code:
                 self._problem(reading.code, row, key, **reading.params)
             elif required and reading.value is None:
-                self._problem("required_missing", row, key)
+                self._problem(ProblemCode.REQUIRED_MISSING, row, key)
         self._rules(row)
         return row
 
@@ -128,7 +129,7 @@ class RowValidator:
         """A text longer than a workbook cell holds: cut, marked, and said (never silently)."""
         length = len(row.raw[key])
         self._problem(
-            "text_truncated",
+            ProblemCode.TEXT_TRUNCATED,
             row,
             key,
             length=f"{length:,}".replace(",", "."),
@@ -151,22 +152,26 @@ class RowValidator:
             if v["subject"] not in fld.subjects:
                 allowed = ", ".join(self.readers["subject"].label(s) for s in fld.subjects)
                 self._problem(
-                    "subject_not_allowed", row, "subject", field=f"{fld.code} ({fld.name})", allowed=allowed
+                    ProblemCode.SUBJECT_NOT_ALLOWED,
+                    row,
+                    "subject",
+                    field=f"{fld.code} ({fld.name})",
+                    allowed=allowed,
                 )
         built = v.get("year_built")
         if built is not None and built > self.year:
-            self._problem("year_after_report_year", row, "year_built", year=self.year)
+            self._problem(ProblemCode.YEAR_AFTER_REPORT_YEAR, row, "year_built", year=self.year)
         elif built is not None and v.get("status") == "new" and built != self.year:
-            self._problem("new_not_report_year", row, "year_built", year=self.year)
+            self._problem(ProblemCode.NEW_NOT_REPORT_YEAR, row, "year_built", year=self.year)
         unread = {p.column for p in row.problems}
         if (
             v.get("stage") == "replicated"
             and not v.get("replications")
             and self.config.column("replications").header not in unread
         ):
-            self._problem("replicated_without_places", row, "replications")
+            self._problem(ProblemCode.REPLICATED_WITHOUT_PLACES, row, "replications")
         if v.get("reward_form") and not v.get("reward_decision"):
-            self._problem("reward_without_decision", row, "reward_decision")
+            self._problem(ProblemCode.REWARD_WITHOUT_DECISION, row, "reward_decision")
 
     def _duplicates(self, rows: list[_Row]) -> None:
         """The same model (name and field, by matching key) listed again: the later is rejected."""
@@ -183,7 +188,7 @@ class RowValidator:
                     if earlier.sheet == row.sheet
                     else f'{earlier.number} trang "{earlier.sheet}"'
                 )
-                self._problem("duplicate_model", row, "name", first_row=where)
+                self._problem(ProblemCode.DUPLICATE_MODEL, row, "name", first_row=where)
             else:
                 first[key] = row
 

@@ -1,4 +1,4 @@
-"""Typed readings of single cell values, as people really type them.
+"""Checking, step 1: typed readings of single cell values, as people really type them.
 
 Each reader takes one raw value and answers a ``Reading``: the parsed value, or the problem
 code (and its parameters) that says why it could not be read. Pure and cached by the caller.
@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from aggregator.config import Column, Config
 from aggregator.model import Uncalculated
+from aggregator.problems import ProblemCode
 from aggregator.text import Vocabulary, as_text, is_blank, nfc
 
 _LEADING_NUMBER = re.compile(
@@ -27,7 +28,7 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 @dataclass(frozen=True)
 class Reading:
     value: Any = None
-    code: str = ""  # problem code, "" when read cleanly
+    code: ProblemCode | Literal[""] = ""  # why it could not be read cleanly; "" when it was
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -98,7 +99,7 @@ class ColumnReader:
 
     def _read(self, raw: Any) -> Reading:
         if isinstance(raw, Uncalculated):
-            return Reading(code="formula_without_value", params={"formula": str(raw)})
+            return Reading(code=ProblemCode.FORMULA_WITHOUT_VALUE, params={"formula": str(raw)})
         kind = self.column.type
         if kind in ("text", "integer"):
             return Reading(as_text(raw))
@@ -113,16 +114,18 @@ class ColumnReader:
     def _count(self, raw: Any) -> Reading:
         number = whole_number(raw)
         if number is None or number < 0:
-            return Reading(code="number_invalid", params={})
+            return Reading(code=ProblemCode.NUMBER_INVALID, params={})
         limit = self.config.limits["max_replications"]
         if number > limit:  # 1e300 typed in a cell is a whole number too
-            return Reading(code="number_too_large", params={"limit": f"{limit:,}".replace(",", ".")})
+            return Reading(
+                code=ProblemCode.NUMBER_TOO_LARGE, params={"limit": f"{limit:,}".replace(",", ".")}
+            )
         return Reading(number)
 
     def _year(self, raw: Any) -> Reading:
         year = raw.year if isinstance(raw, dt.date) else whole_number(raw)
         if year is None or not self.config.earliest_year <= year <= 2100:
-            return Reading(code="year_invalid")
+            return Reading(code=ProblemCode.YEAR_INVALID)
         return Reading(year)
 
     def _field(self, raw: Any) -> Reading:
@@ -137,7 +140,7 @@ class ColumnReader:
 
     def _field_error(self, raw: Any) -> Reading:
         allowed = ", ".join(f"{f.code} - {f.short}" for f in self.config.fields)
-        return Reading(code="field_invalid", params={"allowed": allowed})
+        return Reading(code=ProblemCode.FIELD_INVALID, params={"allowed": allowed})
 
     def _choice(self, raw: Any) -> Reading:
         assert self.vocabulary is not None
@@ -145,11 +148,11 @@ class ColumnReader:
         if found is None:
             if self.column.type == "field":
                 return self._field_error(raw)
-            return Reading(code="choice_invalid", params={"allowed": self.allowed()})
+            return Reading(code=ProblemCode.CHOICE_INVALID, params={"allowed": self.allowed()})
         code, how = found
         if how == "exact":
             return Reading(code)
-        return Reading(code, code="choice_guessed", params={"read_as": self.label(code)})
+        return Reading(code, code=ProblemCode.CHOICE_GUESSED, params={"read_as": self.label(code)})
 
     def allowed(self) -> str:
         choices = self.config.subjects if self.column.type == "subject" else self.column.choices

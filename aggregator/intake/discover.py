@@ -41,11 +41,6 @@ _MAGIC = {
 }
 
 
-def find_files(inbox: Path) -> list[Path]:
-    """Every regular file below the inbox, in a stable order."""
-    return [e for e in walk(inbox).entries if isinstance(e, Path)]
-
-
 @dataclass
 class Walk:
     """What the inbox holds: files to read (paths), entries refused on sight (candidates),
@@ -95,7 +90,7 @@ def _walk_folder(folder: Path, inbox: Path, skip: set[str], found: Walk) -> None
         except OSError:
             info = None
         found.entries.append(
-            refused(folder, relative, "folder_unreadable", info=info, detail=_os_detail(exc))
+            refused(folder, relative, ProblemCode.FOLDER_UNREADABLE, info=info, detail=_os_detail(exc))
         )
         return
     for name in names:
@@ -115,16 +110,16 @@ def _entry(path: Path, inbox: Path, skip: set[str], found: Walk) -> None:
     try:
         info = path.lstat()
     except OSError as exc:  # vanished since the listing
-        found.entries.append(refused(path, relative, "file_vanished", detail=_os_detail(exc)))
+        found.entries.append(refused(path, relative, ProblemCode.FILE_VANISHED, detail=_os_detail(exc)))
         return
     if skip and os.path.abspath(path) in skip:
         found.ignored.append(Ignored(shown(relative), "kết quả của chính chương trình này (thư mục outbox)"))
     elif stat_kinds.S_ISDIR(info.st_mode):
         _walk_folder(path, inbox, skip, found)
     elif stat_kinds.S_ISLNK(info.st_mode):
-        found.entries.append(refused(path, relative, "file_link", info=info))
+        found.entries.append(refused(path, relative, ProblemCode.FILE_LINK, info=info))
     elif not stat_kinds.S_ISREG(info.st_mode):
-        found.entries.append(refused(path, relative, "file_special", info=info))
+        found.entries.append(refused(path, relative, ProblemCode.FILE_SPECIAL, info=info))
     elif (reason := ignored_reason(path.name, path.parent == inbox)) is not None:
         found.ignored.append(Ignored(shown(relative), reason))
     else:
@@ -132,7 +127,7 @@ def _entry(path: Path, inbox: Path, skip: set[str], found: Walk) -> None:
 
 
 def refused(
-    path: Path, relative: str, code: str, info: os.stat_result | None = None, detail: str = ""
+    path: Path, relative: str, code: ProblemCode, info: os.stat_result | None = None, detail: str = ""
 ) -> Candidate:
     """A candidate refused before anything was read from it (never hashed, never opened)."""
     # (a file that vanished has no time of its own left: when it was found missing)
@@ -143,7 +138,7 @@ def refused(
         size=0,
         sha256="",
         modified=modified,
-        kind=CandidateKind.LINK if code == "file_link" else CandidateKind.OTHER,
+        kind=CandidateKind.LINK if code == ProblemCode.FILE_LINK else CandidateKind.OTHER,
     )
     candidate.problems.append(problems.make(code, file=candidate.relative, detail=detail))
     return candidate
@@ -165,7 +160,9 @@ def fingerprint(
     try:
         return _fingerprint(path, shown(relative), limits, board)
     except OSError as exc:
-        code = "file_vanished" if isinstance(exc, FileNotFoundError) else "file_unreadable"
+        code = (
+            ProblemCode.FILE_VANISHED if isinstance(exc, FileNotFoundError) else ProblemCode.FILE_UNREADABLE
+        )
         return refused(path, relative, code, detail=_os_detail(exc))
 
 
@@ -181,7 +178,7 @@ def _fingerprint(path: Path, relative: str, limits: dict[str, int], board: dt.tz
     with os.fdopen(fd, "rb") as handle:
         stat = os.fstat(handle.fileno())
         if not stat_kinds.S_ISREG(stat.st_mode):
-            return refused(path, relative, "file_special", info=stat)
+            return refused(path, relative, ProblemCode.FILE_SPECIAL, info=stat)
         digest = hashlib.sha256()
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)

@@ -92,7 +92,9 @@ def unpack(
         AttributeError,
         IndexError,
     ) as exc:  # a broken email is recorded, never fatal
-        code = "file_vanished" if isinstance(exc, FileNotFoundError) else "email_unreadable"
+        code = (
+            ProblemCode.FILE_VANISHED if isinstance(exc, FileNotFoundError) else ProblemCode.EMAIL_UNREADABLE
+        )
         problem = problems.make(code, file=relative, detail=_technical(exc)[:120], technical=_technical(exc))
         record.error = problem.message
         writer.found.append(writer.refusal(relative, problem, email=False))
@@ -121,7 +123,9 @@ def unpack_archive(
             writer.refusal(
                 relative,
                 problems.make(
-                    ProblemCode.FILE_VANISHED if isinstance(exc, FileNotFoundError) else "file_unreadable",
+                    ProblemCode.FILE_VANISHED
+                    if isinstance(exc, FileNotFoundError)
+                    else ProblemCode.FILE_UNREADABLE,
                     file=relative,
                     detail=_technical(exc)[:120],
                     technical=_technical(exc),
@@ -389,7 +393,7 @@ class _Attachments:
         if (
             candidate.kind == CandidateKind.OTHER
             and not _looks_like_workbook(name, data)
-            and not any(p.code == "file_bomb" for p in candidate.problems)
+            and not any(p.code == ProblemCode.FILE_BOMB for p in candidate.problems)
         ):
             candidate.kind, candidate.problems = CandidateKind.ATTACHMENT, []  # a cover letter, a scan
         return candidate

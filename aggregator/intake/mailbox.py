@@ -35,6 +35,7 @@ from aggregator.clock import VIETNAM
 from aggregator.config import ConfigError, _check_structure, _read_yaml, descriptors
 from aggregator.intake.discover import WORKBOOK_SUFFIXES, megabytes
 from aggregator.intake.mail import shown_name
+from aggregator.problems import ProblemCode
 
 SETTINGS_FILE = "mailbox.yaml"
 SAVED_SUFFIXES = (*WORKBOOK_SUFFIXES, ".zip")
@@ -83,7 +84,7 @@ class Settings:
 class MailboxError(Exception):
     """A mailbox failure said in Vietnamese; ``exit_code`` 2 for settings, 1 for the rest."""
 
-    def __init__(self, code: str, exit_code: int = 1, **params: Any):
+    def __init__(self, code: ProblemCode, exit_code: int = 1, **params: Any):
         self.code, self.exit_code = code, exit_code
         super().__init__(problems.make(code, **params).message)
 
@@ -139,7 +140,7 @@ def password(settings: Settings, prompt: Callable[[str], str] | None = None) -> 
         typed = prompt(f"Mật khẩu hộp thư {settings.user} (không hiện khi gõ): ")
         if typed:
             return typed
-    raise MailboxError("mailbox_no_password", exit_code=2, **settings.hints)
+    raise MailboxError(ProblemCode.MAILBOX_NO_PASSWORD, exit_code=2, **settings.hints)
 
 
 def is_loopback(host: str) -> bool:
@@ -154,7 +155,7 @@ def is_loopback(host: str) -> bool:
 def connect(settings: Settings, secret: str) -> imaplib.IMAP4:
     """A logged-in connection, the server's certificate verified (plaintext only to loopback)."""
     if settings.security == "plain" and not is_loopback(settings.host):
-        raise MailboxError("mailbox_plaintext_refused", exit_code=2, host=settings.host)
+        raise MailboxError(ProblemCode.MAILBOX_PLAINTEXT_REFUSED, exit_code=2, host=settings.host)
     context = _tls_context(settings)
     where: dict[str, Any] = {"host": settings.host, "port": settings.port}
     try:
@@ -167,14 +168,16 @@ def connect(settings: Settings, secret: str) -> imaplib.IMAP4:
             if settings.security == "starttls":
                 if "STARTTLS" not in client.capabilities:
                     client.shutdown()
-                    raise MailboxError("mailbox_tls_unavailable", host=settings.host)
+                    raise MailboxError(ProblemCode.MAILBOX_TLS_UNAVAILABLE, host=settings.host)
                 client.starttls(ssl_context=context)
     except ssl.SSLCertVerificationError as exc:
         raise MailboxError(
-            "mailbox_certificate", host=settings.host, detail=exc.verify_message or "chứng chỉ không hợp lệ"
+            ProblemCode.MAILBOX_CERTIFICATE,
+            host=settings.host,
+            detail=exc.verify_message or "chứng chỉ không hợp lệ",
         ) from None
     except (OSError, imaplib.IMAP4.error) as exc:
-        raise MailboxError("mailbox_unreachable", detail=_network_detail(exc), **where) from None
+        raise MailboxError(ProblemCode.MAILBOX_UNREACHABLE, detail=_network_detail(exc), **where) from None
     try:
         if secret.isascii():
             client.login(settings.user, secret)
@@ -183,20 +186,20 @@ def connect(settings: Settings, secret: str) -> imaplib.IMAP4:
             client.authenticate("PLAIN", lambda _: token)
     except imaplib.IMAP4.error:
         close(client)
-        raise MailboxError("mailbox_login_failed", **settings.hints) from None
+        raise MailboxError(ProblemCode.MAILBOX_LOGIN_FAILED, **settings.hints) from None
     except OSError as exc:
         close(client)
-        raise MailboxError("mailbox_unreachable", detail=_network_detail(exc), **where) from None
+        raise MailboxError(ProblemCode.MAILBOX_UNREACHABLE, detail=_network_detail(exc), **where) from None
     return client
 
 
 def _tls_context(settings: Settings) -> ssl.SSLContext:
     if settings.ca_file and not Path(settings.ca_file).is_file():
-        raise MailboxError("mailbox_ca_file_missing", exit_code=2, path=settings.ca_file)
+        raise MailboxError(ProblemCode.MAILBOX_CA_FILE_MISSING, exit_code=2, path=settings.ca_file)
     try:
         return ssl.create_default_context(cafile=settings.ca_file or None)
     except ssl.SSLError:
-        raise MailboxError("mailbox_ca_file_missing", exit_code=2, path=settings.ca_file) from None
+        raise MailboxError(ProblemCode.MAILBOX_CA_FILE_MISSING, exit_code=2, path=settings.ca_file) from None
 
 
 def _network_detail(exc: BaseException) -> str:
@@ -219,7 +222,7 @@ def close(client: imaplib.IMAP4) -> None:
 
 def _check(typ: str, data: Any, what: str) -> Any:
     if typ != "OK":
-        raise MailboxError("mailbox_failed", detail=f"{what}: {_text(data)}")
+        raise MailboxError(ProblemCode.MAILBOX_FAILED, detail=f"{what}: {_text(data)}")
     return data
 
 
@@ -290,7 +293,7 @@ def _open(client: imaplib.IMAP4, folder: str, key: str) -> None:
     typ, _ = client.select(encode_folder(folder), readonly=True)
     if typ != "OK":
         raise MailboxError(
-            "mailbox_folder_missing",
+            ProblemCode.MAILBOX_FOLDER_MISSING,
             folder=folder,
             key=key,
             folders=", ".join(folders(client)) or "(không có)",
@@ -548,8 +551,8 @@ def append_drafts(client: imaplib.IMAP4, settings: Settings, paths: list[Path]) 
         if typ != "OK":
             detail = _text(data)
             if re.search(r"OVERQUOTA|LIMIT|quota|too (big|large)|size", detail, re.IGNORECASE):
-                raise MailboxError("mailbox_quota", folder=settings.drafts_folder, detail=detail)
-            raise MailboxError("mailbox_failed", detail=f"APPEND: {detail}")
+                raise MailboxError(ProblemCode.MAILBOX_QUOTA, folder=settings.drafts_folder, detail=detail)
+            raise MailboxError(ProblemCode.MAILBOX_FAILED, detail=f"APPEND: {detail}")
         present.add(message_id)
         result.added.append(path.name)
     return result

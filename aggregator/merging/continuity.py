@@ -146,7 +146,7 @@ def _not_reported(
     status: UnitStatus, history: History, mine: UnitHistory, config: Config, continued: set[str]
 ) -> None:
     """A file-level warning for each model of the compared period this unit did not report."""
-    severity = config.rules.get("model_not_reported")
+    severity = config.rules.get(ProblemCode.MODEL_NOT_REPORTED)
     if severity == "off" or status.used is None or not history.has_compared:
         return
     against = period_text(*history.against)
@@ -174,9 +174,11 @@ class _Checker:
         self.found: list[Problem] = []
         self.labels = {c.code: c.label for c in config.column("stage").choices}
 
-    def _problem(self, code: str, row: dict[str, Any], key: str, value: Any = "", **params: Any) -> bool:
+    def _problem(
+        self, code: ProblemCode, row: dict[str, Any], key: str, value: Any = "", **params: Any
+    ) -> bool:
         """Add a problem at the row's cell; True when it rejects the row."""
-        severity = self.config.rules.get(code) or ProblemCode.of(code).severity
+        severity = self.config.rules.get(code) or code.severity
         if severity == "off":
             return False
         assert self.outcome is not None
@@ -201,12 +203,12 @@ class _Checker:
         owner = self.status.code if code in self.mine.codes else self.history.owner(code)
         if owner is None and not self.history.checks_codes:
             owner = self.status.code
-        failed: tuple[str, dict[str, Any]] | None = None
+        failed: tuple[ProblemCode, dict[str, Any]] | None = None
         if owner is None:
-            failed = ("model_code_unknown", {})
+            failed = (ProblemCode.MODEL_CODE_UNKNOWN, {})
         elif owner != self.status.code:
             failed = (
-                "model_code_other_unit",
+                ProblemCode.MODEL_CODE_OTHER_UNIT,
                 {
                     "owner": self.config.unit(owner).name
                     if owner in {u.code for u in self.config.units}
@@ -214,7 +216,7 @@ class _Checker:
                 },
             )
         elif code in claimed:
-            failed = ("model_code_duplicate", {"first_row": claimed[code]["row"]})
+            failed = (ProblemCode.MODEL_CODE_DUPLICATE, {"first_row": claimed[code]["row"]})
         if failed is None:
             row["_code"] = code
             claimed[code] = row
@@ -228,7 +230,7 @@ class _Checker:
         if row.get("status") == "new" and earlier is not None:
             since = mine.first_seen.get(row["model_code"], (earlier.year, earlier.period))
             self._problem(
-                "new_already_registered",
+                ProblemCode.NEW_ALREADY_REGISTERED,
                 row,
                 "status",
                 "Đăng ký mới",
@@ -238,7 +240,9 @@ class _Checker:
         # (a unit with no record in the register at all: nothing to say it continues)
         if row.get("status") == "continuing" and earlier is None and mine.latest:
             against = period_text(*history.against) if history.has_compared else "các kỳ trước"
-            self._problem("continuing_unmatched", row, "status", "Duy trì, phát huy", against=against)
+            self._problem(
+                ProblemCode.CONTINUING_UNMATCHED, row, "status", "Duy trì, phát huy", against=against
+            )
         if earlier is None:
             return
         against = period_text(earlier.year, earlier.period)
@@ -248,7 +252,7 @@ class _Checker:
             and STAGE_ORDER[row["stage"]] < STAGE_ORDER[earlier.stage]
         ):
             self._problem(
-                "stage_backwards",
+                ProblemCode.STAGE_BACKWARDS,
                 row,
                 "stage",
                 self.labels[row["stage"]],
@@ -257,11 +261,18 @@ class _Checker:
             )
         now, before = row.get("replications"), earlier.replications
         if now is not None and before is not None and now < before:
-            self._problem("replications_down", row, "replications", now, against=against, before=before)
+            self._problem(
+                ProblemCode.REPLICATIONS_DOWN, row, "replications", now, against=against, before=before
+            )
         built = row.get("year_built")
         if built is not None and earlier.year_built is not None and built != earlier.year_built:
             self._problem(
-                "year_built_changed", row, "year_built", built, against=against, before=earlier.year_built
+                ProblemCode.YEAR_BUILT_CHANGED,
+                row,
+                "year_built",
+                built,
+                against=against,
+                before=earlier.year_built,
             )
 
     def close_names(self, rows: list[dict[str, Any]], matched: dict[int, str]) -> None:
@@ -278,7 +289,7 @@ class _Checker:
             for entry in left:
                 if entry.field == row["field"] and len(key) > 6 and _near(key, entry.name_key):
                     self._problem(
-                        "model_name_close",
+                        ProblemCode.MODEL_NAME_CLOSE,
                         row,
                         "name",
                         row["name"],

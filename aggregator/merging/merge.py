@@ -1,7 +1,9 @@
-"""Merging: decide each file's fate and each unit's status; merge the accepted records.
+"""Merging: decide each file's fate and each unit's status (``resolve``); merge the accepted
+records of the files in use (``accepted_records``).
 
-When a unit sent several acceptable files for the period, the latest one (report date, else
-modification time) is used and the others are superseded, kept in the audit trail.
+When a unit sent several acceptable files for the period, the latest one received (the email's
+date, else the trusted report date, else the file's time) is used and the others are
+superseded, kept in the audit trail.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ REPORT_DOCX = "bao-cao-tong-hop.docx"
 MASTER = "tong-hop.xlsx"
 FEEDBACK = "phan-hoi"
 SUMMARY = "summary.json"
+TEMPLATES = (*report.TEMPLATES, feedback.TEMPLATE)  # what a run renders from ``--templates``
 
 
 def write(

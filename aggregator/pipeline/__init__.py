@@ -2,7 +2,8 @@
 
 ``run`` does the whole December job; ``aggregate`` runs the stages and returns data;
 ``FileProcessor`` is one file's stages, in order; ``collect`` lists the inbox's entries;
-``check`` reads single files exactly as the run reads them.
+``check`` reads single files exactly as the run reads them. (``outreach``: the standard
+workbooks and reminders that go out before the report.)
 """
 
 from aggregator.pipeline.files import FileProcessor

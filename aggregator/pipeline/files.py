@@ -2,8 +2,8 @@
 
 Each stage is called with what the stages before it returned and returns its own result; the
 file's ``FileOutcome`` is assembled once, from those results, at the end. A file that cannot
-be read is rejected on its own, with what the stages that finished found: nothing a file holds
-stops the run.
+be read is rejected on its own, with what the stages found before it failed: nothing a file
+holds stops the run.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class _Done:
     checked: Validated | None = None
     identity: Identity | None = None
     sender: list[Problem] = field(default_factory=list)  # an address the unit has not registered
-    dated: tuple[bool, list[Problem]] = (True, [])  # whether the report date is trusted, and why not
+    # whether the report date is trusted, and why not (its own list: a default is shared)
+    dated: tuple[bool, list[Problem]] = field(default_factory=lambda: (True, []))
     seconds: dict[str, float] = field(default_factory=dict)
 
 

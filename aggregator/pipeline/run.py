@@ -28,6 +28,7 @@ from aggregator.outbox import swap
 from aggregator.outbox import write as outputs
 from aggregator.pipeline import workers
 from aggregator.pipeline.files import FileProcessor
+from aggregator.problems import ProblemCode
 from aggregator.rendering import report
 
 # wraps the outcomes as they come, given how many are coming (a progress bar, or nothing)
@@ -237,7 +238,10 @@ def collect(
             technical = f"{type(exc).__name__}: {exc}"
             items.append(
                 discover.refused(
-                    entry, entry.relative_to(inbox).as_posix(), "file_unreadable", detail=technical[:160]
+                    entry,
+                    entry.relative_to(inbox).as_posix(),
+                    ProblemCode.FILE_UNREADABLE,
+                    detail=technical[:160],
                 )
             )
     return items, emails, found.ignored

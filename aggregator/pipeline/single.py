@@ -19,30 +19,33 @@ from aggregator.merging.register import History
 from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
 from aggregator.pipeline import workers
 from aggregator.pipeline.files import FileProcessor
-from aggregator.pipeline.run import collect
+from aggregator.pipeline.run import collect, file_times_tell
 
-NOT_FOUND, EMPTY_FOLDER, EMAIL = "not_found", "empty_folder", "email"
+NOT_FOUND, EMPTY_FOLDER = "not_found", "empty_folder"
 
 
 @dataclass
 class Checked:
     """One entry of what was asked to be checked, in the order it was found.
 
-    ``kind``: ``NOT_FOUND`` (no such path), ``EMPTY_FOLDER``, ``EMAIL`` (a saved email that is
-    unreadable or holds no attachment: ``error`` says which), ``FileStatus.IGNORED`` for an
-    entry left alone by its name (``reason``), else the file's ``outcome``.
+    ``kind``: ``NOT_FOUND`` (no such path), ``EMPTY_FOLDER``, ``FileStatus.IGNORED`` for an
+    entry left alone by its name (``reason``), else the file's ``outcome`` (a saved email that
+    is unreadable or holds nothing has one too, its problem saying which).
     """
 
     name: str  # as staff gave it: the path, or the folder joined with the entry's own path
     kind: str
     outcome: FileOutcome | None = None
     reason: str = ""
-    error: str = ""
 
 
-def check(config: Config, paths: list[Path], year: int, period: str, history: History) -> Iterator[Checked]:
-    """Every entry of every path, each read and judged as the run would."""
+def check(
+    config: Config, paths: list[Path], year: int, period: str, history: History, outbox: Path | None = None
+) -> Iterator[Checked]:
+    """Every entry of every path, each read and judged as the run would (a folder's ``outbox``,
+    if it holds it, left alone as the run leaves it)."""
     processor = FileProcessor(config, year, period)
+    own = outbox.resolve() if outbox is not None else None  # compared with the resolved folders
     with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
         for n, path in enumerate(paths):
             if not path.exists():
@@ -52,16 +55,15 @@ def check(config: Config, paths: list[Path], year: int, period: str, history: Hi
             folder = Path(workdir) / f"{n:05d}"
             folder.mkdir()
             items, emails, ignored = collect(
-                base, folder, config, paths=None if path.is_dir() else [path.resolve()]
+                base, folder, config, own, paths=None if path.is_dir() else [path.resolve()]
             )
+            # a folder copied whole says nothing by its files' times, for check as for the run
+            processor.file_times_tell = file_times_tell(items)
             if not items and not emails and not ignored:
                 yield Checked(str(path), EMPTY_FOLDER)
             shown = _shown(path)
             for left in ignored:
                 yield Checked(shown(left.relative), FileStatus.IGNORED, reason=left.reason)
-            for record in emails:
-                if record.error or not record.attachments:
-                    yield Checked(shown(record.relative), EMAIL, error=record.error)
             for outcome in workers.process_all(
                 items, base, processor.process, config.limits, board=config.board_zone
             ):

@@ -1,6 +1,6 @@
 """Reading many files at once: one process per CPU, each reading whole files.
 
-A file is read, identified and validated by one worker and comes back as a ``FileOutcome``;
+A file is read, validated and identified by one worker and comes back as a ``FileOutcome``;
 outcomes come back in inbox order, so the run's result does not depend on the number of
 workers. Each worker is given one file at a time: a worker that dies (out of memory, a crash
 in a reader library) or runs over the time limit takes no other file with it. Its file is
@@ -82,7 +82,10 @@ def _one(
     except Exception as exc:  # (fingerprint refuses what it knows; this is the rest)
         relative = item.relative if isinstance(item, Candidate) else item.relative_to(inbox).as_posix()
         candidate = discover.refused(
-            Path(str(item)), relative, "file_unreadable", detail=f"{type(exc).__name__}: {exc}"[:160]
+            Path(str(item)),
+            relative,
+            ProblemCode.FILE_UNREADABLE,
+            detail=f"{type(exc).__name__}: {exc}"[:160],
         )
     return process(candidate)
 
@@ -194,9 +197,9 @@ class _Supervisor:
             over = worker.process.is_alive()
             worker.stop()
             index, item = worker.tasks.popleft()
-            code = _death(worker.process.exitcode, over, self.limits)
-            log.warning("%s: %s", _name(item, self.inbox), code)
-            done[index] = self._refused(item, code)
+            refused = self._refused(item, _death(worker.process.exitcode, over, self.limits))
+            log.warning("%s: %s", _name(item, self.inbox), refused.problems[-1].message)  # staff read it
+            done[index] = refused
             todo.extend(reversed(worker.tasks))
             workers[n] = self._start()
 
@@ -209,7 +212,7 @@ class _Supervisor:
             return None
         return None
 
-    def _refused(self, item: Item, code: str) -> FileOutcome:
+    def _refused(self, item: Item, code: ProblemCode) -> FileOutcome:
         candidate = (
             item
             if isinstance(item, Candidate)
@@ -218,22 +221,22 @@ class _Supervisor:
         outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
         limit = (
             f"{self.limits['max_seconds_per_file']}"
-            if code == "file_timeout"
+            if code == ProblemCode.FILE_TIMEOUT
             else discover.megabytes(self.limits["max_worker_memory_bytes"])
         )
         outcome.problems.append(problems.make(code, file=candidate.relative, limit=limit))
         return outcome
 
 
-def _death(exitcode: int | None, over_time: bool, limits: dict[str, int]) -> str:
+def _death(exitcode: int | None, over_time: bool, limits: dict[str, int]) -> ProblemCode:
     """Why a worker stopped: over time, out of memory (a reader aborts when refused memory),
     or a crash."""
     if over_time:
-        return "file_timeout"
+        return ProblemCode.FILE_TIMEOUT
     killed = {-getattr(signal, name, 0) for name in ("SIGABRT", "SIGKILL", "SIGSEGV")}
     if exitcode in killed and _LIMITS_MEMORY:
-        return "file_out_of_memory"
-    return "file_crashed_reader"
+        return ProblemCode.FILE_OUT_OF_MEMORY
+    return ProblemCode.FILE_CRASHED_READER
 
 
 def _name(item: Item, inbox: Path) -> str:

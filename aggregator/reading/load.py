@@ -349,7 +349,7 @@ def mark_uncalculated(sheets: list[Sheet], path: Path, kind: CandidateKind | Non
                     if not (isinstance(value, str) and value.startswith("=")) or cell.column is None:
                         continue
                     c = cell.column - 1
-                    if sheet and c < len(sheet.rows[r]) and is_blank(sheet.rows[r][c]):
+                    if c < len(sheet.rows[r]) and is_blank(sheet.rows[r][c]):
                         sheet.rows[r][c] = Uncalculated(value)
     finally:
         book.close()

@@ -23,6 +23,7 @@ from aggregator.rendering.report import environment
 
 # opens the subject of a draft that has nowhere to go yet: staff fill in "To" before sending
 NO_ADDRESS = "[CHƯA CÓ ĐỊA CHỈ NGƯỜI NHẬN] "
+REMINDER = "nhac-nho.txt.j2"  # the reminder's text, in the templates folder
 
 
 def draft(
@@ -96,7 +97,7 @@ def reminders(
         template.write_template(config, attachment, year, period, unit, (models or {}).get(unit.code))
         text = body(
             templates,
-            "nhac-nho.txt.j2",
+            REMINDER,
             {
                 "unit": unit,
                 "header": config.report,

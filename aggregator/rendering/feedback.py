@@ -23,6 +23,8 @@ from aggregator.rendering.workbooks import (
 )
 from aggregator.text import as_text, safe_filename
 
+TEMPLATE = "phan-hoi.txt.j2"  # the draft email's text, in the templates folder
+
 
 @dataclass
 class Feedback:
@@ -101,7 +103,7 @@ def email(
     used = feedback.used
     text = drafts.body(
         templates,
-        "phan-hoi.txt.j2",
+        TEMPLATE,
         {
             "title": feedback.title,
             "header": header,

@@ -17,9 +17,12 @@ import jinja2
 from aggregator import labels
 from aggregator.labels import UNIT_STATUS, Labels
 from aggregator.merging.summarise import outstanding, pivot
-from aggregator.model import RunResult
+from aggregator.model import RunResult, Submission
 from aggregator.rendering import report_continuity
 from aggregator.text import match_key
+
+# what the report is rendered from, in the templates folder (``--templates``)
+TEMPLATES = ("report.html.j2", "report-continuity.html.j2", "report-sentences.j2", "report.docx")
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -112,7 +115,9 @@ def context(
     units = summary["units"]
     reporting = totals["units_on_time"] + totals["units_late"]
     by_status = {s: [u for u in units if u["status"] == s] for s in UNIT_STATUS}
-    below = [u for u in units if not u["meets_quota"] and u["status"] in ("on_time", "late")]
+    below = [
+        u for u in units if not u["meets_quota"] and u["status"] in (Submission.ON_TIME, Submission.LATE)
+    ]
     comparison = _comparison(summary, previous)
     listed = totals["models"] <= config.report.list_limit
     models = _models_by_unit(result, names) if listed else []

@@ -1,4 +1,5 @@
-"""Write the master workbook and the units' feedback workbooks (XlsxWriter).
+"""Write the master workbook; and the XlsxWriter helpers (styles, tables, print settings) that
+the feedback workbooks (``feedback``) and the standard workbook (``template``) share.
 
 Every string is written as a string (``strings_to_formulas`` off), so nothing a unit typed
 can become a formula or a link in a workbook we produce.
