@@ -34,6 +34,9 @@ class Text(NamedTuple):
     # another year or period, a sheet too large to read, a text cut at a cell's limit): a rule
     # naming one of those is refused when the schemas are loaded.
     configurable: bool = False
+    # whether ``rules:`` may make it an error: not for a problem found after the files' fates
+    # are decided (a model of last time not reported), which could reject nothing
+    may_reject: bool = True
 
 
 class ProblemCode(StrEnum):
@@ -45,6 +48,7 @@ class ProblemCode(StrEnum):
     staff_hint: str
     explains_fate: bool
     configurable: bool
+    may_reject: bool
 
     def __new__(cls, value: str, text: Text) -> ProblemCode:
         member = str.__new__(cls, value)
@@ -52,7 +56,7 @@ class ProblemCode(StrEnum):
         member.severity, member.template = text.severity, text.message
         member.heading = text.title or ("Lỗi" if text.severity == Severity.ERROR else "Lưu ý")
         member.staff_hint, member.explains_fate = text.staff_hint, text.explains_fate
-        member.configurable = text.configurable
+        member.configurable, member.may_reject = text.configurable, text.may_reject
         return member
 
     @classmethod
@@ -772,6 +776,7 @@ class ProblemCode(StrEnum):
             Severity.WARNING,
             'Mô hình "{value}" (mã {model}, lĩnh vực {field}) có trong báo cáo {against} nhưng không có trong báo cáo kỳ này. Nếu mô hình vẫn duy trì, đề nghị bổ sung; nếu đã dừng, ghi rõ để Ban theo dõi.',
             configurable=True,
+            may_reject=False,
         ),
     )
 

@@ -111,3 +111,13 @@ def test_file_rules_regrade_a_files_own_problems_and_leave_rows_alone():
 def test_the_readme_names_every_configurable_rule():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert [code for code in sorted(CONFIGURABLE) if f"`{code}`" not in readme] == []
+
+
+def test_a_model_not_reported_cannot_be_made_an_error(tmp_path, capsys):
+    """It is found after the files' fates are decided: an error there could reject nothing."""
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "cam-lam.xlsx", [model("A")])
+    assert run(inbox, tmp_path / "out", schemas_with(tmp_path, "model_not_reported: error")) == 2
+    err = capsys.readouterr().err
+    assert "workbook.yaml" in err and "rules.model_not_reported" in err and "warning" in err
+    assert run(inbox, tmp_path / "out", schemas_with(tmp_path / "off", "model_not_reported: off")) == 0

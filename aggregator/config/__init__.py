@@ -373,7 +373,8 @@ def _plain_off(book: Any) -> None:
 
 def _check_rules(config: Config) -> None:
     """A rule key that names no problem would silently do nothing, and one that names a safety
-    refusal or a fact must not be turned off: refuse either by name."""
+    refusal or a fact must not be turned off: refuse either by name (and an error that could
+    reject nothing)."""
     for key in config.rules:
         if key not in ProblemCode._value2member_map_:
             raise ConfigError(
@@ -385,6 +386,12 @@ def _check_rules(config: Config) -> None:
                 f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không đổi được mức độ "
                 "của mục này (đây là giới hạn an toàn hoặc một sự việc chương trình ghi nhận, "
                 "không phải quy tắc kiểm tra); xóa dòng này."
+            )
+        if config.rules[key] == "error" and not ProblemCode.of(key).may_reject:
+            raise ConfigError(
+                f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: chỉ đặt được warning "
+                "hoặc off (mục này được xét sau khi đã chọn tệp dùng để tổng hợp nên không loại "
+                "được tệp nào)."
             )
 
 
