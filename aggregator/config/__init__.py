@@ -194,10 +194,10 @@ def load(folder: Path | str) -> Config:
     folder = Path(folder)
     if not folder.is_dir():
         raise ConfigError(f"Không thấy thư mục cấu hình {folder}.")
-    raw = {name: _read_yaml(source(folder, f"{name}.yaml")) for name in descriptors.SCHEMAS}
+    raw = {name: read_yaml(source(folder, f"{name}.yaml")) for name in descriptors.SCHEMAS}
     _plain_off(raw["workbook"])
     for name, data in raw.items():
-        _check_structure(source(folder, f"{name}.yaml"), data, descriptors.SCHEMAS[name])
+        check_structure(source(folder, f"{name}.yaml"), data, descriptors.SCHEMAS[name])
     summary_path = source(folder, "summary.schema.json")
     summary_schema = _read_json(summary_path)
     config = _build(folder, raw, summary_schema)
@@ -223,7 +223,7 @@ def source(folder: Path, name: str) -> Path:
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
     if not path.is_file():
         raise ConfigError(f"Thiếu tệp cấu hình {path}.")
     try:
@@ -243,7 +243,7 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise ConfigError(f"Tệp {path} không phải JSON hợp lệ: {exc}.") from exc
 
 
-def _check_structure(path: Path, data: Any, schema: dict[str, Any]) -> None:
+def check_structure(path: Path, data: Any, schema: dict[str, Any]) -> None:
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:

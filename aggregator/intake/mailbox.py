@@ -32,7 +32,7 @@ from typing import Any
 
 from aggregator import problems
 from aggregator.clock import VIETNAM
-from aggregator.config import ConfigError, _check_structure, _read_yaml, descriptors
+from aggregator.config import ConfigError, check_structure, descriptors, read_yaml
 from aggregator.intake.discover import WORKBOOK_SUFFIXES, megabytes
 from aggregator.intake.mail import shown_name
 from aggregator.problems import ProblemCode
@@ -95,7 +95,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def load_settings(folder: Path | str) -> Settings:
     """Read and check ``schemas/mailbox.yaml`` (a ConfigError names the file and the key)."""
     path = Path(folder) / SETTINGS_FILE
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if isinstance(data, dict) and isinstance(data.get("since"), dt.date):
         data["since"] = data["since"].isoformat()  # an unquoted date in YAML is a date
     env = data.get("password_env") if isinstance(data, dict) else None
@@ -106,7 +106,7 @@ def load_settings(folder: Path | str) -> Settings:
             "không dấu, số, gạch dưới), ví dụ DIENHINH_MAIL_PASSWORD. Không ghi "
             "mật khẩu vào tệp này."
         )
-    _check_structure(path, data, descriptors.MAILBOX)
+    check_structure(path, data, descriptors.MAILBOX)
     try:
         since = dt.date.fromisoformat(data["since"])
     except ValueError:
