@@ -84,7 +84,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         )
     else:
         _closing(result.summary, folder)
-        _staff_notes(result.staff_notes)
+        _staff_notes(published.staff_notes)
     if getattr(args, "to_mailbox", False):
         return to_mailbox(args, folder / outputs.FEEDBACK, "thư phản hồi")
     return 0

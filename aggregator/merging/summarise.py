@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from aggregator import config as config_module
 from aggregator.config import Config
 from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
 
@@ -140,3 +142,58 @@ def pivot(summary: dict[str, Any]) -> dict[str, Any]:
         "totals": [f["models"] for f in summary["fields"]],
         "total": summary["totals"]["models"],
     }
+
+
+def staff_notes(config: Config, outcomes: list[FileOutcome]) -> list[str]:
+    """What Board staff should do, never printed in the report nor sent to a unit: a
+    placeholder number or signer, and each problem's staff hint once per file."""
+    notes = []
+    report = config.report
+    files = {
+        f"schemas/{name}": _shown(config_module.source(config.folder, name))
+        for name in ("units.yaml", "report.yaml")
+    }  # the files this run really used
+
+    def said(text: str) -> str:
+        for bundled, used in files.items():
+            text = text.replace(bundled, used)
+        return text
+
+    if _placeholder(report.document_number):
+        notes.append(
+            said(
+                "Số văn bản chưa có (schemas/report.yaml, mục document_number): điền "
+                "số trong bản Word trước khi trình ký."
+            )
+        )
+    signer = report.signer.name
+    if _placeholder(signer) or signer in PLACEHOLDER_NAMES:
+        notes.append(
+            said(
+                f'Người ký "{signer}" là tên mẫu: sửa schemas/report.yaml, mục '
+                "signer.name, rồi chạy lại (hoặc sửa trong bản Word)."
+            )
+        )
+    seen = set()
+    for outcome in outcomes:
+        for p in outcome.problems:
+            if p.staff_hint and (p.file, p.code) not in seen:
+                seen.add((p.file, p.code))
+                notes.append(f"{p.file}: {p.message} {said(p.staff_hint)}")
+    return notes
+
+
+def _shown(path: Path) -> str:
+    """A schema file's path as staff would type it: from here when below here."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# names the shipped schemas and Vietnamese forms use as stand-ins for a real person
+PLACEHOLDER_NAMES = {"Nguyễn Văn A", "Nguyễn Văn B", "Nguyễn Thị A", "Nguyễn Thị B"}
+
+
+def _placeholder(text: str) -> bool:
+    return not text.strip(" .…xX")

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import platform
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,6 @@ from typing import Any
 import jsonschema
 
 from aggregator import __version__
-from aggregator import config as config_module
 from aggregator.background import in_background
 from aggregator.hashing import sha256
 from aggregator.labels import RECEIVED_SOURCE
@@ -31,6 +31,14 @@ SUMMARY = "summary.json"
 TEMPLATES = (*report.TEMPLATES, feedback.TEMPLATE)  # what a run renders from ``--templates``
 
 
+@dataclass
+class Written:
+    """What writing the outputs left: the files, and what staff should do (also in the manifest)."""
+
+    files: list[Path]
+    staff_notes: list[str]
+
+
 def write(
     result: RunResult,
     folder: Path,
@@ -38,8 +46,8 @@ def write(
     report_date: dt.date,
     previous: dict[str, Any] | None = None,
     lap: Callable[[str], None] = lambda stage: None,
-) -> list[Path]:
-    """Every output of the run into ``folder``; returns the files written.
+) -> Written:
+    """Every output of the run into ``folder``; returns the files written and the notes for staff.
 
     ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
     """
@@ -53,20 +61,21 @@ def write(
         written = [_json(folder / SUMMARY, result.summary), source]
         written += _reports(folder, templates, model)
         lap("render")
-        written += _feedback(result, folder, templates, report_date)
-        result.staff_notes[:0] = staff_notes(result)
+        sent, unaddressed = _feedback(result, folder, templates, report_date)
+        written += sent
     except BaseException:
         master(False)
         raise
     master()
     written.append(folder / MASTER)
-    record = manifest(result, report_date)
+    notes = [*result.staff_notes, *unaddressed]
+    record = manifest(result, report_date, notes)
     record["outputs"] = [{"path": p.relative_to(folder).as_posix(), "sha256": sha256(p)} for p in written]
     written.append(_json(folder / MANIFEST, record))
     lines = [f"{sha256(p)}  {p.relative_to(folder).as_posix()}\n" for p in written]
     (folder / CHECKSUMS).write_text("".join(lines), encoding="utf-8")
     lap("write")
-    return [*written, folder / CHECKSUMS]
+    return Written([*written, folder / CHECKSUMS], notes)
 
 
 def _reports(folder: Path, templates: Path, model: dict[str, Any]) -> list[Path]:
@@ -75,9 +84,12 @@ def _reports(folder: Path, templates: Path, model: dict[str, Any]) -> list[Path]
     return [folder / REPORT_HTML, folder / REPORT_DOCX]
 
 
-def _feedback(result: RunResult, folder: Path, templates: Path, report_date: dt.date) -> list[Path]:
-    """A workbook and a ready-to-send draft for every unit (or unknown sender) with problems."""
-    written = []
+def _feedback(
+    result: RunResult, folder: Path, templates: Path, report_date: dt.date
+) -> tuple[list[Path], list[str]]:
+    """A workbook and a ready-to-send draft for every unit (or unknown sender) with problems;
+    and, for staff, each draft that has no address yet."""
+    written, unaddressed = [], []
     targets = feedback.targets(result)
     if targets:
         (folder / FEEDBACK).mkdir()
@@ -88,65 +100,11 @@ def _feedback(result: RunResult, folder: Path, templates: Path, report_date: dt.
         draft.write_bytes(feedback.email(result, target, path, templates, report_date))
         written += [path, draft]
         if not target.recipients:
-            result.staff_notes.append(
+            unaddressed.append(
                 f"Thư {FEEDBACK}/{draft.name} chưa có địa chỉ người nhận "
                 '(đơn vị chưa đăng ký địa chỉ): điền ô "Đến" trước khi gửi.'
             )
-    return written
-
-
-def staff_notes(result: RunResult) -> list[str]:
-    """What Board staff should do, never printed in the report nor sent to a unit."""
-    notes = []
-    report = result.config.report
-    files = {
-        f"schemas/{name}": _shown(config_module.source(result.config.folder, name))
-        for name in ("units.yaml", "report.yaml")
-    }  # the files this run really used
-
-    def said(text: str) -> str:
-        for bundled, used in files.items():
-            text = text.replace(bundled, used)
-        return text
-
-    if _placeholder(report.document_number):
-        notes.append(
-            said(
-                "Số văn bản chưa có (schemas/report.yaml, mục document_number): điền "
-                "số trong bản Word trước khi trình ký."
-            )
-        )
-    signer = report.signer.name
-    if _placeholder(signer) or signer in PLACEHOLDER_NAMES:
-        notes.append(
-            said(
-                f'Người ký "{signer}" là tên mẫu: sửa schemas/report.yaml, mục '
-                "signer.name, rồi chạy lại (hoặc sửa trong bản Word)."
-            )
-        )
-    seen = set()
-    for outcome in result.outcomes:
-        for p in outcome.problems:
-            if p.staff_hint and (p.file, p.code) not in seen:
-                seen.add((p.file, p.code))
-                notes.append(f"{p.file}: {p.message} {said(p.staff_hint)}")
-    return notes
-
-
-def _shown(path: Path) -> str:
-    """A schema file's path as staff would type it: from here when below here."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-# names the shipped schemas and Vietnamese forms use as stand-ins for a real person
-PLACEHOLDER_NAMES = {"Nguyễn Văn A", "Nguyễn Văn B", "Nguyễn Thị A", "Nguyễn Thị B"}
-
-
-def _placeholder(text: str) -> bool:
-    return not text.strip(" .…xX")
+    return written, unaddressed
 
 
 def _register_source(result: RunResult, folder: Path, chunk: int = 5000) -> Path:
@@ -185,7 +143,7 @@ def _json(path: Path, data: Any) -> Path:
     return path
 
 
-def manifest(result: RunResult, report_date: dt.date) -> dict[str, Any]:
+def manifest(result: RunResult, report_date: dt.date, staff_notes: list[str]) -> dict[str, Any]:
     """Every input file with its fate, and what produced this run."""
     return {
         "program": {
@@ -216,7 +174,7 @@ def manifest(result: RunResult, report_date: dt.date) -> dict[str, Any]:
             for e in result.emails
         ],
         "files": [_file(o, result) for o in result.outcomes],
-        "staff_notes": result.staff_notes,
+        "staff_notes": staff_notes,
         # entries left alone by their name (lock files, Thumbs.db, the inbox's README, this
         # program's own outputs): never hashed nor opened
         "ignored": [{"path": i.relative, "status": "ignored", "reason": i.reason} for i in result.ignored],

@@ -43,6 +43,7 @@ class Published:
     folder: Path
     result: RunResult
     warnings: list[str] = field(default_factory=list)
+    staff_notes: list[str] = field(default_factory=list)  # what to do before signing and sending
 
 
 def run(
@@ -84,14 +85,15 @@ def run(
     }
     previous = report.previous_summary(outbox, swap.folder_name(year - 1, period))
     warnings: list[str] = []
+    notes: list[str] = []
     folder = swap.publish(
         outbox,
         swap.folder_name(year, period),
-        lambda tmp: outputs.write(result, tmp, templates, report_date, previous),
+        lambda tmp: notes.extend(outputs.write(result, tmp, templates, report_date, previous).staff_notes),
         after=lambda: warnings.extend(_sync_published(outbox)),
     )
     _log_run(outbox, started, folder, result.summary)
-    return Published(folder, result, warnings)
+    return Published(folder, result, warnings, notes)
 
 
 def history_of(outbox: Path | None, year: int, period: str, sync: bool = False) -> tuple[History, list[str]]:
@@ -205,6 +207,7 @@ def aggregate(
         statuses=statuses,
         records=records,
         summary=summary,
+        staff_notes=summarise.staff_notes(config, outcomes),
         emails=emails,
         ignored=ignored,
         history=history,
