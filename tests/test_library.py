@@ -12,6 +12,7 @@ from aggregator import pipeline
 from aggregator.checking import identify as identify_module
 from aggregator.checking.validate import RowValidator
 from aggregator.intake.discover import fingerprint
+from aggregator.merging import merge
 from aggregator.model import FileStatus, Submission
 from aggregator.outbox import swap
 
@@ -95,3 +96,17 @@ def test_the_stages_results_are_not_changed_by_later_stages(cfg, tmp_path, monke
     outcome = pipeline.FileProcessor(cfg, 2026, "annual").process(fingerprint(path, tmp_path, cfg.limits))
     assert kept["result"].rows == kept["rows"] == outcome.rows
     assert [r["accepted"] for r in outcome.rows] == [True, False]
+
+
+def test_merging_decides_fates_on_new_outcomes_leaving_the_files_as_read(cfg, tmp_path):
+    first = workbook(tmp_path / "cam-lam.xlsx", [model("Dân vận khéo")], report_date="01/12/2026")
+    second = workbook(tmp_path / "cam-lam-sua.xlsx", [model("Dân vận khéo")], report_date="03/12/2026")
+    processor = pipeline.FileProcessor(cfg, 2026, "annual")
+    read = [processor.process(fingerprint(p, tmp_path, cfg.limits)) for p in (first, second)]
+    merged, statuses = merge.resolve(read, cfg, dt.date(2026, 12, 5))
+    assert [o.status for o in read] == [FileStatus.ACCEPTED, FileStatus.ACCEPTED]
+    assert [p.code for o in read for p in o.problems] == []
+    assert [o.status for o in merged] == [FileStatus.SUPERSEDED, FileStatus.ACCEPTED]
+    assert [p.code for p in merged[0].problems] == ["file_superseded"] and merged[1] is read[1]
+    cam_lam = next(s for s in statuses if s.code == "cam-lam")
+    assert cam_lam.used is merged[1] and cam_lam.files == merged and cam_lam.status == Submission.ON_TIME

@@ -9,6 +9,7 @@ superseded, kept in the audit trail.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -17,15 +18,22 @@ from aggregator import problems
 from aggregator.checking.validate import records_frame
 from aggregator.config import Config
 from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
-from aggregator.problems import ProblemCode
+from aggregator.problems import Problem, ProblemCode
 
 
-def resolve(outcomes: list[FileOutcome], config: Config, deadline: dt.date) -> list[UnitStatus]:
-    """Mark superseded files and give every unit of the registry its status, in order."""
-    by_unit: dict[str, list[FileOutcome]] = {}
-    for outcome in outcomes:
-        if outcome.unit is not None and outcome.status != FileStatus.IGNORED:
-            by_unit.setdefault(outcome.unit, []).append(outcome)
+def resolve(
+    outcomes: list[FileOutcome], config: Config, deadline: dt.date
+) -> tuple[list[FileOutcome], list[UnitStatus]]:
+    """Each file's fate and each unit's status, in registry order.
+
+    The outcomes come back in the same order: a file superseded or tied is a new outcome that
+    says so; every other is the file as its stages left it.
+    """
+    decided: dict[int, FileOutcome] = {}
+    for files in _by_unit(outcomes).values():
+        decided |= _supersede(sorted((f for f in files if f.status == FileStatus.ACCEPTED), key=_recency))
+    merged = [decided.get(id(o), o) for o in outcomes]
+    by_unit = _by_unit(merged)
     statuses = []
     for unit in config.units:
         files = by_unit.get(unit.code, [])
@@ -37,14 +45,23 @@ def resolve(outcomes: list[FileOutcome], config: Config, deadline: dt.date) -> l
             status=Submission.MISSING if not files else Submission.REJECTED,
             files=files,
         )
-        usable = sorted((f for f in files if f.status == FileStatus.ACCEPTED), key=_recency)
-        if usable:
-            _supersede(usable)
-            status.used = usable[-1]
+        usable = [f for f in files if f.status in (FileStatus.ACCEPTED, FileStatus.SUPERSEDED)]
+        in_use = [f for f in usable if f.status == FileStatus.ACCEPTED]
+        if in_use:
+            status.used = in_use[0]
             status.received = min(f.received for f in usable)
             status.status = Submission.ON_TIME if status.received <= deadline else Submission.LATE
         statuses.append(status)
-    return statuses
+    return merged, statuses
+
+
+def _by_unit(outcomes: list[FileOutcome]) -> dict[str, list[FileOutcome]]:
+    """The files credited to each unit, in inbox order (ignored entries are no unit's)."""
+    by_unit: dict[str, list[FileOutcome]] = {}
+    for outcome in outcomes:
+        if outcome.unit is not None and outcome.status != FileStatus.IGNORED:
+            by_unit.setdefault(outcome.unit, []).append(outcome)
+    return by_unit
 
 
 def _recency(outcome: FileOutcome) -> tuple[Any, ...]:
@@ -52,25 +69,37 @@ def _recency(outcome: FileOutcome) -> tuple[Any, ...]:
     return (outcome.received, sent, outcome.candidate.modified, outcome.candidate.relative)
 
 
-def _supersede(usable: list[FileOutcome]) -> None:
-    """The newest file is used. Two files equally new (same date and time by every source)
-    are a tie: the rule is the later path in sort order, and both files say so."""
+def _supersede(usable: list[FileOutcome]) -> dict[int, FileOutcome]:
+    """The newest file is used, the others superseded (by ``id`` of the file as read: the file
+    as merged). Two files equally new (same date and time by every source) are a tie: the rule
+    is the later path in sort order, and both files say so."""
+    if len(usable) < 2:
+        return {}
     newest = usable[-1]
-    if len(usable) > 1 and _recency(usable[-2])[:3] == _recency(newest)[:3]:
+    found: dict[int, list[Problem]] = {}
+    if _recency(usable[-2])[:3] == _recency(newest)[:3]:
         tied = usable[-2]
         for one, other in ((newest, tied), (tied, newest)):
-            one.problems.append(
+            found.setdefault(id(one), []).append(
                 problems.make(
                     ProblemCode.FILE_TIE, file=one.candidate.relative, other=other.candidate.relative
                 )
             )
     for older in usable[:-1]:
-        older.status = FileStatus.SUPERSEDED
-        older.problems.append(
+        found.setdefault(id(older), []).append(
             problems.make(
                 ProblemCode.FILE_SUPERSEDED, file=older.candidate.relative, newer=newest.candidate.relative
             )
         )
+    return {
+        id(o): replace(
+            o,
+            status=o.status if o is newest else FileStatus.SUPERSEDED,
+            problems=[*o.problems, *found[id(o)]],
+        )
+        for o in usable
+        if id(o) in found
+    }
 
 
 def accepted_records(statuses: list[UnitStatus], config: Config) -> pd.DataFrame:

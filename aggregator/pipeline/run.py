@@ -185,7 +185,7 @@ def aggregate(
         outcomes = list(progress(read, len(items)))
         lap("read")
     deadline = config.deadline(year, period)
-    statuses = merge.resolve(outcomes, config, deadline)
+    outcomes, statuses = merge.resolve(outcomes, config, deadline)
     history = history or History(year, period)
     tally = continuity.Tally(history, config.report.list_limit)
     continuity.assign(statuses, history, config, tally)  # one unit of the register at a time
