@@ -88,7 +88,7 @@ def test_a_file_that_fails_after_its_rows_were_read_counts_no_rows(tmp_path, cfg
 
     monkeypatch.setattr(files, "identify", crash)
     outcome = FileProcessor(cfg, 2026, "annual").process(candidate(path, cfg))
-    assert outcome.status == "rejected" and codes(outcome) == ["file_unreadable"]
+    assert outcome.status == "rejected" and [p.code for p in outcome.file_errors] == ["file_unreadable"]
     assert (outcome.rows, outcome.rows_read, outcome.rows_invalid, outcome.tables) == (None, 0, 0, [])
     assert outcome.contact == {} and outcome.assessment == {}
 
