@@ -246,3 +246,12 @@ def test_a_totals_row_points_at_its_name_cell(cfg):
         "Danh sách!B8",
         "Tên mô hình, điển hình",
     )
+
+
+def test_entries_left_alone_by_name_are_counted_as_ignored_only(tmp_path):
+    """summarise.build: the files by status, the entries never read (a lock file) among them."""
+    workbook(tmp_path / "cam-lam.xlsx", [model("A")])
+    (tmp_path / "~$cam-lam.xlsx").write_bytes(b"\x00" * 165)  # Excel's lock file beside it
+    (tmp_path / "scan.xlsx").write_bytes(b"%PDF-1.5 not a workbook")
+    summary = run(tmp_path).summary
+    assert summary["files"] == {"accepted": 1, "rejected": 1, "superseded": 0, "ignored": 1}

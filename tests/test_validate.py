@@ -157,3 +157,27 @@ def test_close_choice_is_kept_with_a_warning_far_choice_rejected(cfg):
 
 def test_column_letters():
     assert [column_letter(i) for i in (0, 2, 25, 26, 27)] == ["A", "C", "Z", "AA", "AB"]
+
+
+def test_a_text_as_long_as_a_cell_holds_is_cut_marked_and_said(cfg):
+    """A text that fills an Excel cell (32,767 characters) was cut by the workbook: it is cut
+    again to make room for the mark, kept, and a warning says so; one character less is whole."""
+    content = "Nội dung, cách làm"
+    full, shorter = "x" * 32_767, "y" * 32_766
+    records, problems, _ = check(cfg, model("A", **{content: full}), model("B", 2, **{content: shorter}))
+    assert problems == {7: ["text_truncated"]} and records["accepted"].tolist() == [True, True]
+    cut = records.loc[0, "content"]
+    assert len(cut) == 32_767 and cut.endswith("…[đã cắt bớt]") and cut.startswith("x" * 32_700)
+    assert records.loc[1, "content"] == shorter
+
+
+def test_a_totals_label_with_room_for_spaces_and_marks_is_a_totals_row(cfg):
+    """Up to twice the longest totals label plus ten characters (9 → 28) a cell can be one; a
+    longer cell is a model's name, judged as any other."""
+    longest = max(len(t) for t in cfg.totals_labels)
+    assert longest == 9
+    padded = "Tổng cộng:" + " " * 17 + "-"  # 28 characters
+    longer = "Tổng cộng:" + " " * 18 + "-"  # 29
+    for name, expected in ((padded, True), (longer, False)):
+        _, problems, _ = check(cfg, model(), {"Tên mô hình, điển hình": name, "Số nơi nhân rộng": 5})
+        assert ("totals_row" in problems.get(8, [])) is expected, name

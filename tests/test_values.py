@@ -99,3 +99,35 @@ def test_dates_as_cells_text_or_serials(raw):
 
 def test_impossible_dates_are_none():
     assert read_date("31/02/2026") is None and read_date("sáng nay") is None
+
+
+def test_excel_serial_numbers_are_dates_strictly_between_20000_and_80000():
+    assert read_date(20_001) == dt.date(1954, 10, 4) and read_date(79_999) == dt.date(2119, 1, 10)
+    assert read_date(20_000) is None and read_date(80_000) is None
+
+
+def test_a_number_that_is_no_date_serial_is_no_date():
+    """A year or a day typed alone in "Ngày báo cáo" reads as nothing, not as a failure."""
+    assert [read_date(raw) for raw in (2026, 5, 12.5, None)] == [None, None, None, None]
+
+
+def test_only_a_two_digit_year_is_completed_to_this_century():
+    assert read_date("03/12/99") == dt.date(2099, 12, 3)
+    assert read_date("03/12/100") == dt.date(100, 12, 3)  # three digits: taken as typed
+
+
+def test_free_text_is_kept_as_typed_in_nfc_and_trimmed():
+    performer = reader("performer")
+    decomposed = " Chi bo\u0323\u0302 tho\u0302n\u00a01 "  # decomposed marks, a no-break space
+    assert performer.read(decomposed).value == "Chi bộ thôn 1"
+
+
+def test_replications_up_to_the_limit_are_read_and_beyond_it_refused():
+    limit = CFG.limits["max_replications"]
+    replications = reader("replications")
+    assert (replications.read(limit).value, replications.read(limit).code) == (limit, "")
+    assert replications.read(limit + 1).code == "number_too_large"
+
+
+def test_a_field_typed_with_decomposed_marks_is_read_by_its_number():
+    assert reader("field").read("Li\u0303nh vu\u031b\u0323c 5").value == 5  # "Lĩnh vực 5", marks decomposed
