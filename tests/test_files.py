@@ -133,6 +133,15 @@ def test_the_contact_is_read_as_text_trimmed(tmp_path, cfg):
     assert outcome.contact == {"preparer": "Nguyễn Văn A", "phone": "0258 3822 111"}
 
 
+def test_a_phone_typed_as_a_number_is_shown_as_typed_not_as_a_float(tmp_path, cfg):
+    path = workbook(tmp_path / "cam-lam.xlsx", [model()])
+    book = openpyxl.load_workbook(path)
+    book["Thông tin"].append(["Điện thoại", 2583822111])  # Excel drops the leading 0 of a number
+    book.save(path)
+    outcome = FileProcessor(cfg, 2026, "annual").process(candidate(path, cfg))
+    assert outcome.contact["phone"] == "2583822111"
+
+
 def test_a_list_without_a_single_row_is_said_so(tmp_path, cfg):
     """_outcome: a list table with no model in it is a warning, the file is still the unit's."""
     path = workbook(tmp_path / "cam-lam.xlsx", [])

@@ -2,8 +2,8 @@
 
 Each stage is called with what the stages before it returned and returns its own result; the
 file's ``FileOutcome`` is assembled once, from those results, at the end. A file that cannot
-be read is rejected on its own, with what the stages found before it failed: nothing a file
-holds stops the run.
+be read is rejected on its own, with the file-level problems the stages found before it failed
+(its rows, and their problems, are not kept): nothing a file holds stops the run.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from aggregator.problems import Problem, ProblemCode
 from aggregator.reading import legacy
 from aggregator.reading.load import ReadRefused, load_sheets, mark_uncalculated
 from aggregator.reading.locate import locate
-from aggregator.text import nfc
+from aggregator.text import as_text
 
 log = logging.getLogger("aggregator")
 # entries whose own bytes are never read as a workbook (what they hold, if anything, comes apart)
@@ -130,7 +130,7 @@ class FileProcessor:
             found += [*identity.problems, *done.sender, *done.dated[1]]
         if failure is None and book is not None:
             outcome.assessment = book.assessment
-            outcome.contact = {k: nfc(book.info[k]) for k in CONTACT if k in book.info}
+            outcome.contact = {k: as_text(book.info[k]) for k in CONTACT if k in book.info}
             outcome.tables = book.tables
             if checked is not None:
                 found += checked.problems
