@@ -216,7 +216,7 @@ def _print_check(entry: Checked, config: Config) -> None:
         print(f"{name}: thư mục không có tệp nào.")
         return
     if outcome is None:  # left alone by its name
-        print(f"{name}: {FILE_STATUS[FileStatus.IGNORED].lower()} ({entry.reason}).")
+        print(f"{name}: bỏ qua, không đọc — {entry.reason}.")
         return
     if outcome.status == FileStatus.IGNORED:  # (a saved email with nothing attached says so)
         print(f"{name}: {FILE_STATUS[FileStatus.IGNORED].lower()}.")
