@@ -12,7 +12,8 @@ from aggregator import pipeline
 from aggregator.checking import identify as identify_module
 from aggregator.checking.validate import RowValidator
 from aggregator.intake.discover import fingerprint
-from aggregator.merging import merge
+from aggregator.merging import continuity, merge
+from aggregator.merging.register import History
 from aggregator.model import FileStatus, Submission
 from aggregator.outbox import swap
 
@@ -110,3 +111,17 @@ def test_merging_decides_fates_on_new_outcomes_leaving_the_files_as_read(cfg, tm
     assert [p.code for p in merged[0].problems] == ["file_superseded"] and merged[1] is read[1]
     cam_lam = next(s for s in statuses if s.code == "cam-lam")
     assert cam_lam.used is merged[1] and cam_lam.files == merged and cam_lam.status == Submission.ON_TIME
+
+
+def test_continuity_gives_codes_on_new_outcomes_leaving_the_merged_ones(cfg, tmp_path):
+    path = workbook(tmp_path / "cam-lam.xlsx", [model("Dân vận khéo"), model("Khuyến học", 5)])
+    read = [pipeline.FileProcessor(cfg, 2026, "annual").process(fingerprint(path, tmp_path, cfg.limits))]
+    merged, statuses = merge.resolve(read, cfg, dt.date(2026, 12, 5))
+    given = [dict(row) for row in merged[0].rows]
+    continued, by_file = continuity.assign(statuses, History(2026, "annual", checks_codes=False), cfg)
+    assert merged[0].rows == given and all(row.get("model_code") is None for row in given)
+    now = by_file[id(merged[0])]
+    assert [row["model_code"][:8] for row in now.rows] == ["cam-lam-", "cam-lam-"]
+    cam_lam = next(s for s in continued if s.code == "cam-lam")
+    assert cam_lam.used is now and cam_lam.files == [now]
+    assert next(s for s in statuses if s.code == "cam-lam").used is merged[0]

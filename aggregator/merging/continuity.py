@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from aggregator import problems
 from aggregator.config import Config
 from aggregator.merging.register import History, UnitHistory
-from aggregator.model import Comparison, EarlierPeriods, Entry, FileStatus, Period, UnitStatus
+from aggregator.model import Comparison, EarlierPeriods, Entry, FileOutcome, FileStatus, Period, UnitStatus
 from aggregator.problems import Problem, ProblemCode, Severity
 from aggregator.text import column_letter, loose_key, nfc
 
@@ -42,55 +43,81 @@ def period_text(year: int, period: str) -> str:
     return f"năm {year}" if period == Period.ANNUAL else f"6 tháng {year}"
 
 
-def assign(statuses: list[UnitStatus], history: History, config: Config, tally: Tally | None = None) -> None:
+def assign(
+    statuses: list[UnitStatus], history: History, config: Config, tally: Tally | None = None
+) -> tuple[list[UnitStatus], dict[int, FileOutcome]]:
     """Every accepted row of every unit's file in use gets ``model_code``; bad codes reject
     their row; cross-period warnings and the models not reported again are added; ``tally``
-    counts the comparison on the way (the register is read one unit at a time)."""
+    counts the comparison on the way (the register is read one unit at a time).
+
+    Returns the statuses with each file in use as continued, and those files by ``id`` of the
+    file as merged (the statuses and files given are left as they were).
+    """
+    continued: dict[int, FileOutcome] = {}
+    result = []
     for status in statuses:
         used = status.used
         if used is None or used.status != FileStatus.ACCEPTED:
+            result.append(status)
             continue
-        mine = history.unit(status.code)
-        accounted = _accounted(used, mine)
-        if not used.rows:
-            _not_reported(status, history, mine, config, accounted)
-            if tally is not None:
-                tally.add(status, [], mine)
-            continue
-        checker = _Checker(status, history, mine, config)
-        claimed: dict[str, dict[str, Any]] = {}
-        parsed = [dict(row) for row in used.rows]  # validation's rows stay as it returned them
-        for row in parsed:  # typed codes first: a typed code wins over a name match
-            if row["accepted"] and (code := normalise_code(row.get("model_code"))):
-                checker.typed(row, code, claimed)
-        for row in parsed:
-            if row["accepted"] and row.get("_code") is None:
-                key = (status.code, row["field"], _key(row))
-                known = mine.by_key.get(key[1:])
-                if known is not None and known not in claimed:
-                    code = known
-                else:
-                    salt = 0
-                    code = make_code(*key)
-                    while code in mine.codes or code in claimed:
-                        salt += 1
-                        code = make_code(*key, salt)
-                row["_code"] = code
-                claimed[code] = row
-        for row in parsed:
-            if "_code" in row:
-                row["model_code"] = row.pop("_code") if row["accepted"] else None
-        used.keep_rows(parsed)  # the file's rows now: with codes, and bad codes rejected
-        rows = [r for r in parsed if r["accepted"]]
-        for row in rows:
-            checker.across(row)
-        matched = _match(rows, mine) if history.has_compared else {}
-        if history.has_compared:
-            checker.close_names(rows, matched)
-            _not_reported(status, history, mine, config, set(matched.values()) | accounted)
+        now = _continue(status, used, history, config, tally)
+        continued[id(used)] = now
+        result.append(replace(status, used=now, files=[now if f is used else f for f in status.files]))
+    return result, continued
+
+
+def _continue(
+    status: UnitStatus, used: FileOutcome, history: History, config: Config, tally: Tally | None
+) -> FileOutcome:
+    """One unit's file in use, continued: its rows with codes, its cross-period problems."""
+    mine = history.unit(status.code)
+    accounted = _accounted(used, mine)
+    if not used.rows:
         if tally is not None:
-            tally.add(status, rows, mine, matched)
-        used.problems += checker.found
+            tally.add(status, [], mine)
+        return replace(
+            used, problems=[*used.problems, *_not_reported(used, history, mine, config, accounted)]
+        )
+    checker = _Checker(status, used, history, mine, config)
+    claimed: dict[str, dict[str, Any]] = {}
+    parsed = [dict(row) for row in used.rows]  # validation's rows stay as it returned them
+    for row in parsed:  # typed codes first: a typed code wins over a name match
+        if row["accepted"] and (code := normalise_code(row.get("model_code"))):
+            checker.typed(row, code, claimed)
+    for row in parsed:
+        if row["accepted"] and row.get("_code") is None:
+            key = (status.code, row["field"], _key(row))
+            known = mine.by_key.get(key[1:])
+            if known is not None and known not in claimed:
+                code = known
+            else:
+                salt = 0
+                code = make_code(*key)
+                while code in mine.codes or code in claimed:
+                    salt += 1
+                    code = make_code(*key, salt)
+            row["_code"] = code
+            claimed[code] = row
+    for row in parsed:
+        if "_code" in row:
+            row["model_code"] = row.pop("_code") if row["accepted"] else None
+    rows = [r for r in parsed if r["accepted"]]
+    for row in rows:
+        checker.across(row)
+    matched = _match(rows, mine) if history.has_compared else {}
+    not_reported = []
+    if history.has_compared:
+        checker.close_names(rows, matched)
+        not_reported = _not_reported(used, history, mine, config, set(matched.values()) | accounted)
+    if tally is not None:
+        tally.add(status, rows, mine, matched)
+    return replace(
+        used,
+        rows=parsed,  # the file's rows now: with codes, and bad codes rejected
+        rows_read=len(parsed),
+        rows_valid=len(rows),
+        problems=[*used.problems, *not_reported, *checker.found],
+    )
 
 
 def _accounted(used: Any, mine: UnitHistory) -> set[str]:
@@ -143,34 +170,36 @@ def _match(rows: list[dict[str, Any]], mine: UnitHistory) -> dict[int, str]:
 
 
 def _not_reported(
-    status: UnitStatus, history: History, mine: UnitHistory, config: Config, continued: set[str]
-) -> None:
+    used: FileOutcome, history: History, mine: UnitHistory, config: Config, continued: set[str]
+) -> list[Problem]:
     """A file-level warning for each model of the compared period this unit did not report."""
     severity = config.rules.get(ProblemCode.MODEL_NOT_REPORTED)
-    if severity == "off" or status.used is None or not history.has_compared:
-        return
+    if severity == "off" or not history.has_compared:
+        return []
     against = period_text(*history.against)
-    for entry in mine.compared:
-        if entry.code not in continued:
-            status.used.problems.append(
-                problems.make(
-                    ProblemCode.MODEL_NOT_REPORTED,
-                    severity=severity,
-                    file=status.used.candidate.relative,
-                    value=entry.name,
-                    model=entry.code,
-                    field=entry.field,
-                    against=against,
-                )
-            )
+    return [
+        problems.make(
+            ProblemCode.MODEL_NOT_REPORTED,
+            severity=severity,
+            file=used.candidate.relative,
+            value=entry.name,
+            model=entry.code,
+            field=entry.field,
+            against=against,
+        )
+        for entry in mine.compared
+        if entry.code not in continued
+    ]
 
 
 class _Checker:
     """The checks of one unit's rows against the register, collecting problems."""
 
-    def __init__(self, status: UnitStatus, history: History, mine: UnitHistory, config: Config):
+    def __init__(
+        self, status: UnitStatus, used: FileOutcome, history: History, mine: UnitHistory, config: Config
+    ):
         self.status, self.history, self.mine, self.config = status, history, mine, config
-        self.outcome = status.used
+        self.outcome = used
         self.found: list[Problem] = []
         self.labels = {c.code: c.label for c in config.column("stage").choices}
 
@@ -181,7 +210,6 @@ class _Checker:
         severity = self.config.rules.get(code) or code.severity
         if severity == "off":
             return False
-        assert self.outcome is not None
         columns = next((t.columns for t in self.outcome.tables if t.sheet == row["sheet"]), {})
         cell = f"{row['sheet']}!{column_letter(columns[key])}{row['row']}" if key in columns else ""
         self.found.append(

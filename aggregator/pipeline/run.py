@@ -188,7 +188,8 @@ def aggregate(
     outcomes, statuses = merge.resolve(outcomes, config, deadline)
     history = history or History(year, period)
     tally = continuity.Tally(history, config.report.list_limit)
-    continuity.assign(statuses, history, config, tally)  # one unit of the register at a time
+    statuses, continued = continuity.assign(statuses, history, config, tally)  # a unit at a time
+    outcomes = [continued.get(id(o), o) for o in outcomes]
     records = merge.accepted_records(statuses, config)
     comparison = tally.result(statuses)
     for outcome in outcomes:

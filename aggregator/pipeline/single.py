@@ -67,7 +67,7 @@ def check(
             for outcome in workers.process_all(
                 items, base, processor.process, config.limits, board=config.board_zone
             ):
-                against_register(outcome, history, config)
+                outcome = against_register(outcome, history, config)
                 yield Checked(shown(outcome.candidate.relative), outcome.status, outcome)
 
 
@@ -78,11 +78,11 @@ def _shown(path: Path) -> Callable[[str], str]:
     return lambda relative: str(path) + relative[len(path.name) :]
 
 
-def against_register(outcome: FileOutcome, history: History, config: Config) -> None:
+def against_register(outcome: FileOutcome, history: History, config: Config) -> FileOutcome:
     """One file checked against the register as if it were its unit's file in use: codes,
     cross-period warnings, models not reported again (no other period: nothing to check)."""
     if not history.others or outcome.status == FileStatus.IGNORED or outcome.unit is None:
-        return
+        return outcome
     unit = config.unit(outcome.unit)
     status = UnitStatus(
         code=unit.code,
@@ -93,4 +93,4 @@ def against_register(outcome: FileOutcome, history: History, config: Config) -> 
         used=outcome,
         files=[outcome],
     )
-    assign([status], history, config)
+    return assign([status], history, config)[1].get(id(outcome), outcome)
