@@ -18,7 +18,7 @@ from aggregator.config import Config
 from aggregator.intake import mailbox
 from aggregator.labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from aggregator.merging import register
-from aggregator.model import FileOutcome, FileStatus, Period, Submission
+from aggregator.model import FileOutcome, FileStatus, Period
 from aggregator.outbox import swap as outbox
 from aggregator.outbox import verify
 from aggregator.outbox import write as outputs
@@ -310,7 +310,7 @@ def status(args: argparse.Namespace, config: Config) -> int:
             f"{n:>3}  {unit.name:<{width}}  {UNIT_STATUS[unit.status]:<12}  "
             f"{date_vn(unit.received):<10}  {unit.models if unit.used else ''}"
         )
-    waiting = [u.name for u in result.statuses if u.status in (Submission.MISSING, Submission.REJECTED)]
+    waiting = [u.name for u in result.statuses if u.waiting]
     print(
         f"Còn {len(waiting)} đơn vị chưa có báo cáo dùng được"
         + (": " + ", ".join(waiting) + "." if waiting else ".")

@@ -234,6 +234,11 @@ class UnitStatus:
         return self.used.rows_valid if self.used else 0
 
     @property
+    def waiting(self) -> bool:
+        """Nothing usable received yet: missing, or every file it sent rejected."""
+        return self.status in (Submission.MISSING, Submission.REJECTED)
+
+    @property
     def meets_quota(self) -> bool:
         return self.models >= self.quota
 

@@ -225,6 +225,8 @@ def test_status_table_as_of_today(tmp_path, capsys):
 
 def test_reminders_for_missing_units_with_their_own_workbook(tmp_path, capsys):
     workbook(tmp_path / "in" / "a.xlsx", [model()])
+    # ldld sent only last year's file: rejected, so nothing usable yet, and it is reminded too
+    workbook(tmp_path / "in" / "ldld.xlsx", [model()], code="ldld", name=None, year=2025)
     out = tmp_path / "out"
     assert (
         main(
@@ -244,6 +246,7 @@ def test_reminders_for_missing_units_with_their_own_workbook(tmp_path, capsys):
     )
     drafts = sorted((out / "2026" / "nhac-nho").glob("*.eml"))
     assert len(drafts) == 20 and not (out / "2026" / "nhac-nho" / "cam-lam.eml").exists()
+    assert (out / "2026" / "nhac-nho" / "ldld.eml").exists()
     draft = parse(out / "2026" / "nhac-nho" / "khanh-son.eml")
     assert draft["To"] == "huyenuy@khanhson.khanhhoa.gov.vn"
     text = draft.get_body(("plain",)).get_content()

@@ -375,19 +375,21 @@ def _check_rules(config: Config) -> None:
     """A rule key that names no problem would silently do nothing, and one that names a safety
     refusal or a fact must not be turned off: refuse either by name (and an error that could
     reject nothing)."""
-    for key in config.rules:
-        if key not in ProblemCode._value2member_map_:
+    for key, level in config.rules.items():
+        try:
+            code = ProblemCode.of(key)
+        except ValueError:
             raise ConfigError(
                 f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không có "
                 "quy tắc nào tên như vậy (xem danh sách mã trong README)."
-            )
-        if not ProblemCode.of(key).configurable:
+            ) from None
+        if not code.configurable:
             raise ConfigError(
                 f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không đổi được mức độ "
                 "của mục này (đây là giới hạn an toàn hoặc một sự việc chương trình ghi nhận, "
                 "không phải quy tắc kiểm tra); xóa dòng này."
             )
-        if config.rules[key] == "error" and not ProblemCode.of(key).may_reject:
+        if level == "error" and not code.may_reject:
             raise ConfigError(
                 f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: chỉ đặt được warning "
                 "hoặc off (mục này được xét sau khi đã chọn tệp dùng để tổng hợp nên không loại "

@@ -42,8 +42,7 @@ class _Done:
     checked: Validated | None = None
     identity: Identity | None = None
     sender: list[Problem] = field(default_factory=list)  # an address the unit has not registered
-    # whether the report date is trusted, and why not (its own list: a default is shared)
-    dated: tuple[bool, list[Problem]] = field(default_factory=lambda: (True, []))
+    dated: list[Problem] = field(default_factory=list)  # why the report date is not trusted
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -126,8 +125,8 @@ class FileProcessor:
                 identity.period,
                 identity.report_date,
             )
-            outcome.report_date_trusted = done.dated[0]
-            found += [*identity.problems, *done.sender, *done.dated[1]]
+            outcome.report_date_trusted = not done.dated
+            found += [*identity.problems, *done.sender, *done.dated]
         if failure is None and book is not None:
             outcome.assessment = book.assessment
             outcome.contact = {k: as_text(book.info[k]) for k in CONTACT if k in book.info}
@@ -149,11 +148,11 @@ class FileProcessor:
             outcome.tables = [replace(t, typed=[]) for t in outcome.tables]
         return outcome
 
-    def _report_date(self, candidate: Candidate, typed: dt.date | None) -> tuple[bool, list[Problem]]:
+    def _report_date(self, candidate: Candidate, typed: dt.date | None) -> list[Problem]:
         """A "Ngày báo cáo" after the run's date, or over a day after the file's own time,
         is not trusted for lateness: a warning, and the next source of the date is used."""
         if typed is None:
-            return True, []
+            return []
         file_day = candidate.modified.date()
         why = (
             "sau ngày lập báo cáo tổng hợp"
@@ -163,9 +162,9 @@ class FileProcessor:
             else ""
         )
         if not why:
-            return True, []
+            return []
         used = "ngày gửi thư" if candidate.email_date else f"thời điểm lưu tệp ({file_day:%d/%m/%Y})"
-        return False, [
+        return [
             problems.make(
                 ProblemCode.REPORT_DATE_UNTRUSTED,
                 file=candidate.relative,

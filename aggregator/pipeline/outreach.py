@@ -14,7 +14,7 @@ from typing import Any
 
 from aggregator.config import Config
 from aggregator.merging import register
-from aggregator.model import Submission, UnitStatus
+from aggregator.model import UnitStatus
 from aggregator.outbox import swap
 from aggregator.pipeline.run import aggregate, history_of
 from aggregator.rendering import drafts, template
@@ -64,7 +64,7 @@ def reminders(
         result = aggregate(
             config, inbox, year, period, jobs=jobs, outbox=outbox, scratch=scratch, history=history
         )
-    waiting = [u for u in result.statuses if u.status in (Submission.MISSING, Submission.REJECTED)]
+    waiting = [u for u in result.statuses if u.waiting]
     folder = outbox / swap.folder_name(year, period) / REMINDERS
     _, models = register.latest_before(outbox, year, period)  # pre-filled
     done = Reminders(folder, waiting, warnings=warnings)

@@ -15,7 +15,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from aggregator import hashing
@@ -77,12 +77,13 @@ def run(
             as_of=report_date,
             history=history,
         )
-    result.options = {
+    options = {
         "inbox": str(inbox.resolve()),
         "outbox": str(outbox.resolve()),
         "schemas": str(config.folder.resolve()),
         "templates": str(templates.resolve()),
     }
+    result = replace(result, options=options)  # what the run was given, for the manifest
     previous = report.previous_summary(outbox, swap.folder_name(year - 1, period))
     warnings: list[str] = []
     notes: list[str] = []
