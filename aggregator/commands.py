@@ -381,9 +381,9 @@ def fetch(args: argparse.Namespace, config: Config) -> int:
         )
 
     try:
-        client = mailbox.session(settings)
+        client, reconnect = mailbox.sessions(settings)
         try:
-            result = mailbox.fetch(client, settings, args.inbox, args.since, progress)
+            result = mailbox.fetch(client, settings, args.inbox, args.since, progress, reconnect)
         finally:
             mailbox.close(client)
     except mailbox.MailboxError as exc:
@@ -422,7 +422,18 @@ def fetch(args: argparse.Namespace, config: Config) -> int:
         )
         for item in result.too_large:
             print(f'    - {item.date}  {item.sender}  "{item.subject}" ({item.note})')
-    return 0
+    if result.failed:
+        print(
+            f"  Chưa tải được (lỗi phía máy chủ thư; mở bằng webmail hoặc chạy lại fetch): "
+            f"{len(result.failed)} thư:"
+        )
+        for item in result.failed:
+            print(f'    - {item.date}  {item.sender}  "{item.subject}" (số {item.uid}): {item.note}')
+    if result.stopped is not None:
+        print(f"Lỗi hộp thư: {result.stopped}", file=sys.stderr)
+    if result.failed:
+        print(f"Lỗi hộp thư: {mailbox.incomplete(len(result.failed))}", file=sys.stderr)
+    return 1 if result.failed or result.stopped is not None else 0
 
 
 def to_mailbox(args: argparse.Namespace, folder: Path, what: str) -> int:

@@ -696,6 +696,63 @@ class ProblemCode(StrEnum):
             "Máy chủ thư báo lỗi: {detail}. Chạy lại sau ít phút; nếu vẫn lỗi, lưu thư vào inbox bằng tay như trước.",
         ),
     )
+    # the mailbox as a hostile peer: each failure said as the mailbox's, the fetch goes on
+    MAILBOX_STALLED = (
+        "mailbox_stalled",
+        Text(
+            Severity.ERROR,
+            "Máy chủ thư {host} không gửi gì trong {seconds} giây (mục timeout_seconds trong schemas/mailbox.yaml). Chạy lại lệnh fetch sau ít phút; thư đã lưu không bị lưu trùng.",
+        ),
+    )
+    MAILBOX_DEADLINE = (
+        "mailbox_deadline",
+        Text(
+            Severity.ERROR,
+            "Đã hết {seconds} giây dành cho hộp thư (mục deadline_seconds trong schemas/mailbox.yaml) mà máy chủ {host} chưa trả lời xong. Các thư đã lưu vẫn nguyên; chạy lại lệnh fetch để lấy tiếp.",
+        ),
+    )
+    MAILBOX_DROPPED = (
+        "mailbox_dropped",
+        Text(
+            Severity.ERROR,
+            "Máy chủ thư {host} ngắt kết nối giữa chừng. Chạy lại lệnh fetch sau ít phút; thư đã lưu không bị lưu trùng.",
+        ),
+    )
+    MAILBOX_BAD_ANSWER = (
+        "mailbox_bad_answer",
+        Text(
+            Severity.ERROR,
+            "Máy chủ thư {host} trả lời sai chuẩn IMAP ({detail}). Chạy lại lệnh fetch sau ít phút; nếu vẫn lỗi, báo bộ phận quản trị thư và lưu thư đó vào inbox bằng tay.",
+        ),
+    )
+    MAILBOX_ANSWER_WITHOUT_UID = (
+        "mailbox_answer_without_uid",
+        Text(
+            Severity.ERROR,
+            "Máy chủ thư trả lời mà không ghi số UID của thư, nên không biết câu trả lời thuộc thư nào; thư này chưa tải. Mở bằng webmail và lưu vào inbox bằng tay.",
+        ),
+    )
+    MAILBOX_MESSAGE_GONE = (
+        "mailbox_message_gone",
+        Text(
+            Severity.WARNING,
+            "Thư không còn trên máy chủ khi tải (đã bị xóa hoặc chuyển thư mục sau khi tìm); kiểm tra trong webmail.",
+        ),
+    )
+    MAILBOX_NOT_REACHED = (
+        "mailbox_not_reached",
+        Text(
+            Severity.ERROR,
+            "Chưa tải vì lệnh fetch đã dừng trước thư này; chạy lại lệnh fetch để lấy tiếp.",
+        ),
+    )
+    MAILBOX_INCOMPLETE = (
+        "mailbox_incomplete",
+        Text(
+            Severity.ERROR,
+            "{count} thư chưa tải được (danh sách ở trên, kèm lý do). Các thư đã lưu vào inbox vẫn nguyên. Chạy lại lệnh fetch sau ít phút để lấy tiếp; thư vẫn lỗi thì mở bằng webmail và lưu vào inbox bằng tay.",
+        ),
+    )
 
     # Across periods: the register of models (outbox/so-mo-hinh.sqlite)
     MODEL_CODE_UNKNOWN = (

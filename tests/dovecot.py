@@ -236,6 +236,7 @@ class Dovecot:
             "keyring_service": "dienhinh-test",
             "max_message_bytes": 5_000_000,
             "timeout_seconds": 10,
+            "deadline_seconds": 600,
         }
         data.update(overrides)
         (schemas / "mailbox.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

@@ -262,7 +262,7 @@ def test_fetch_saves_emails_with_workbooks_in_every_encoding_and_leaves_the_serv
     out = capsys.readouterr().out
     saved = sorted(p.name for p in inbox.iterdir())
     assert len(saved) == 6 and all(
-        re.fullmatch(r"thu-2026-12-\d\d-\d{4}-(raw-)?[0-9a-f]{12,16}\.eml", n) for n in saved
+        re.fullmatch(r"thu-2026-12-\d\d-\d{4}-[0-9a-f]{20}\.eml", n) for n in saved
     ), saved
     assert "Xin gia hạn nộp báo cáo" in out and "khanhson@khanhhoa.gov.vn" in out
     assert "Công văn kèm theo" in out and "cong-an@khanhhoa.gov.vn" in out

@@ -261,6 +261,7 @@ MAILBOX = {
         "keyring_service": {"type": "string"},
         "max_message_bytes": {"type": "integer", "minimum": 1},
         "timeout_seconds": {"type": "integer", "minimum": 1, "maximum": 3600},
+        "deadline_seconds": {"type": "integer", "minimum": 1, "maximum": 86400},
     },
     "additionalProperties": False,
 }

@@ -1,10 +1,12 @@
 """The Board's mailbox over IMAP: units' emails fetched into the inbox, drafts put into Drafts.
 
 Read-only where the units' mail is: the folder is opened with EXAMINE and read with
-``BODY.PEEK[]``, so nothing is deleted, moved or marked read. The only write is APPEND of our
-own drafts, with the ``\\Draft`` flag, each once (found again by its Message-ID). Nothing here
-sends mail. The password comes from an environment variable, the keyring or a hidden prompt;
-it is kept in memory only, never written or logged.
+``BODY.PEEK[]``, so nothing is deleted, moved or marked read. The server is a peer that may
+misbehave: every socket read has a timeout, the whole session a deadline, every answer a byte
+budget checked on the bytes actually read, and one message's bad answer costs that message
+only. The only write is APPEND of our own drafts, with the ``\\Draft`` flag, each once (found
+again by its Message-ID). Nothing here sends mail. The password comes from an environment
+variable, the keyring or a hidden prompt; it is kept in memory only, never written or logged.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import email
 import getpass
 import hashlib
 import imaplib
+import io
 import ipaddress
 import os
 import re
 import socket
 import ssl
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email import policy
@@ -68,7 +72,8 @@ class Settings:
     password_env: str = "DIENHINH_MAIL_PASSWORD"
     keyring_service: str = "dienhinh-mail"
     max_message_bytes: int = 50 * 1024 * 1024
-    timeout_seconds: int = 60
+    timeout_seconds: int = 60  # the longest wait for one read from the server
+    deadline_seconds: int = 1800  # the longest a whole fetch (or drafts) session may take
 
     @property
     def hints(self) -> dict[str, Any]:
@@ -86,7 +91,19 @@ class MailboxError(Exception):
 
     def __init__(self, code: ProblemCode, exit_code: int = 1, **params: Any):
         self.code, self.exit_code = code, exit_code
-        super().__init__(problems.make(code, **params).message)
+        super().__init__(problems.make(code, **{k: _scrub(v) for k, v in params.items()}).message)
+
+
+# what was sent to log in: never repeated, even when a server echoes it back in an answer
+_SECRETS: set[str] = set()
+
+
+def _scrub(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        value = value.replace(secret, "***")
+    return value
 
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -152,19 +169,126 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def connect(settings: Settings, secret: str) -> imaplib.IMAP4:
-    """A logged-in connection, the server's certificate verified (plaintext only to loopback)."""
+class Cut(Exception):
+    """The guard stopped reading: ``kind`` is "stalled", "deadline" or "too_large"."""
+
+    def __init__(self, kind: str, size: int = 0):
+        self.kind, self.size = kind, size
+        super().__init__(kind)
+
+
+@dataclass
+class Guard:
+    """What one session may spend: a timeout per read, a deadline, bytes per answer.
+
+    imaplib reads a literal with one ``read(size)`` of the size the server announces and keeps
+    every untagged line: neither is bounded. Here every read goes through ``_Reader`` (the
+    socket's timeout set to what is left of the deadline, each byte counted against the
+    answer's budget) and a literal larger than the command allows is refused before it is read.
+    """
+
+    timeout: float
+    deadline: float  # time.monotonic() when the session must end
+    literal: int = 1 << 20  # the largest literal the current command may receive
+    budget: int = 16 << 20  # bytes the current answer may still take
+
+    def expect(self, literal: int, total: int) -> None:
+        self.literal, self.budget = literal, total
+
+    def wait(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise Cut("deadline")
+        return min(self.timeout, left)
+
+
+class _Reader(io.RawIOBase):
+    """The socket as imaplib's file: each receive bounded in time and counted."""
+
+    def __init__(self, sock: socket.socket, guard: Guard):
+        self.sock, self.guard = sock, guard
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self.sock.settimeout(self.guard.wait())
+        view = memoryview(buffer)[: min(len(buffer), 65536)]
+        try:
+            count = self.sock.recv_into(view)
+        except TimeoutError:
+            self.guard.wait()  # the deadline, if that is what ran out
+            raise Cut("stalled") from None
+        self.guard.budget -= count
+        if self.guard.budget < 0:
+            raise Cut("too_large")
+        return count
+
+
+class _Guarded:
+    """Mixed into imaplib's classes: its reads go through the guard."""
+
+    guard: Guard
+    sock: socket.socket
+    file: Any
+
+    def _guard_file(self) -> None:
+        self.file = io.BufferedReader(_Reader(self.sock, self.guard), 65536)
+
+    def open(self, host: Any = "", port: Any = None, timeout: Any = None) -> None:
+        super().open(host, port, timeout)  # type: ignore[misc]
+        self._guard_file()
+
+    def read(self, size: int) -> bytes:
+        if size > self.guard.literal:  # refused before a byte of it is read
+            raise Cut("too_large", size)
+        data = self.file.read(size)
+        if len(data) < size:
+            raise imaplib.IMAP4.abort("socket error: EOF")
+        return bytes(data)
+
+    def send(self, data: Any) -> None:
+        self.sock.settimeout(self.guard.wait())
+        super().send(data)  # type: ignore[misc]
+
+    def starttls(self, ssl_context: Any = None) -> Any:
+        answer = super().starttls(ssl_context)  # type: ignore[misc]
+        self._guard_file()
+        return answer
+
+
+class _Plain(_Guarded, imaplib.IMAP4):
+    def __init__(self, host: str, port: int, guard: Guard):
+        self.guard = guard
+        super().__init__(host, port, timeout=guard.timeout)
+
+
+class _Tls(_Guarded, imaplib.IMAP4_SSL):
+    def __init__(self, host: str, port: int, guard: Guard, context: ssl.SSLContext):
+        self.guard = guard
+        super().__init__(host, port, ssl_context=context, timeout=guard.timeout)
+
+
+def connect(settings: Settings, secret: str, deadline: float | None = None) -> imaplib.IMAP4:
+    """A logged-in connection, the server's certificate verified (plaintext only to loopback).
+
+    ``deadline`` (a ``time.monotonic()`` value) is shared by the reconnections of one fetch.
+    """
     if settings.security == "plain" and not is_loopback(settings.host):
         raise MailboxError(ProblemCode.MAILBOX_PLAINTEXT_REFUSED, exit_code=2, host=settings.host)
     context = _tls_context(settings)
     where: dict[str, Any] = {"host": settings.host, "port": settings.port}
+    token = f"\0{settings.user}\0{secret}".encode()
+    _SECRETS.update({secret, base64.b64encode(token).decode()})
+    guard = Guard(
+        timeout=settings.timeout_seconds,
+        deadline=deadline if deadline is not None else time.monotonic() + settings.deadline_seconds,
+    )
     try:
         if settings.security == "imaps":
-            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                settings.host, settings.port, ssl_context=context, timeout=settings.timeout_seconds
-            )
+            client: imaplib.IMAP4 = _Tls(settings.host, settings.port, guard, context)
         else:
-            client = imaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout_seconds)
+            client = _Plain(settings.host, settings.port, guard)
             if settings.security == "starttls":
                 if "STARTTLS" not in client.capabilities:
                     client.shutdown()
@@ -176,21 +300,44 @@ def connect(settings: Settings, secret: str) -> imaplib.IMAP4:
             host=settings.host,
             detail=exc.verify_message or "chứng chỉ không hợp lệ",
         ) from None
+    except Cut as exc:
+        raise failure(exc, settings) from None
     except (OSError, imaplib.IMAP4.error) as exc:
         raise MailboxError(ProblemCode.MAILBOX_UNREACHABLE, detail=_network_detail(exc), **where) from None
     try:
         if secret.isascii():
             client.login(settings.user, secret)
         else:  # LOGIN is ASCII only; AUTHENTICATE PLAIN carries UTF-8
-            token = f"\0{settings.user}\0{secret}".encode()
             client.authenticate("PLAIN", lambda _: token)
+    except imaplib.IMAP4.abort as exc:
+        close(client)
+        raise failure(exc, settings) from None
     except imaplib.IMAP4.error:
         close(client)
         raise MailboxError(ProblemCode.MAILBOX_LOGIN_FAILED, **settings.hints) from None
-    except OSError as exc:
+    except (OSError, Cut) as exc:
         close(client)
-        raise MailboxError(ProblemCode.MAILBOX_UNREACHABLE, detail=_network_detail(exc), **where) from None
+        raise failure(exc, settings) from None
     return client
+
+
+def failure(exc: BaseException, settings: Settings) -> MailboxError:
+    """A failure met while talking to the server, said as the mailbox's problem."""
+    host = settings.host
+    if isinstance(exc, Cut) and exc.kind == "deadline":
+        return MailboxError(ProblemCode.MAILBOX_DEADLINE, seconds=settings.deadline_seconds, host=host)
+    if isinstance(exc, Cut) and exc.kind == "stalled":
+        return MailboxError(ProblemCode.MAILBOX_STALLED, seconds=settings.timeout_seconds, host=host)
+    if isinstance(exc, Cut):  # too much where a short answer was due
+        return MailboxError(ProblemCode.MAILBOX_BAD_ANSWER, host=host, detail="câu trả lời dài quá mức")
+    if isinstance(exc, MailboxError):
+        return exc
+    text = str(exc)
+    if isinstance(exc, OSError) or "EOF" in text or "socket error" in text:
+        return MailboxError(ProblemCode.MAILBOX_DROPPED, host=host)
+    if "got more than" in text:
+        return MailboxError(ProblemCode.MAILBOX_BAD_ANSWER, host=host, detail="một dòng dài quá mức")
+    return MailboxError(ProblemCode.MAILBOX_BAD_ANSWER, host=host, detail="một dòng không theo chuẩn IMAP")
 
 
 def _tls_context(settings: Settings) -> ssl.SSLContext:
@@ -215,9 +362,15 @@ def _network_detail(exc: BaseException) -> str:
 
 
 def close(client: imaplib.IMAP4) -> None:
-    """Log out; a connection already gone is fine."""
-    with contextlib.suppress(OSError, imaplib.IMAP4.error):
+    """Log out; a connection already gone (or a server that stalls) is fine."""
+    guard = getattr(client, "guard", None)
+    if guard is not None:  # a few seconds at most to say goodbye, whatever is left
+        guard.deadline = min(guard.deadline, time.monotonic() + 5)
+        guard.expect(literal=1 << 16, total=1 << 20)
+    with contextlib.suppress(OSError, imaplib.IMAP4.error, Cut, ValueError):
         client.logout()
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        client.sock.close()
 
 
 def _check(typ: str, data: Any, what: str) -> Any:
@@ -228,9 +381,8 @@ def _check(typ: str, data: Any, what: str) -> Any:
 
 def _text(data: Any) -> str:
     parts = data if isinstance(data, list) else [data]
-    return " ".join(p.decode("utf-8", "replace") if isinstance(p, bytes) else str(p) for p in parts if p)[
-        :200
-    ]
+    text = " ".join(p.decode("utf-8", "replace") if isinstance(p, bytes) else str(p) for p in parts if p)
+    return _scrub(_safe(text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,22 +458,33 @@ def _open(client: imaplib.IMAP4, folder: str, key: str) -> None:
 
 @dataclass
 class Listed:
-    """A message staff should look at themselves: who, what, when."""
+    """A message staff should look at themselves: who, what, when, and why."""
 
     sender: str
     subject: str
     date: str
     note: str = ""
+    uid: str = ""
+    code: str = ""  # a ProblemCode value when the message could not be fetched
 
 
 @dataclass
 class FetchResult:
+    """Every message found lands in exactly one list (``accounted == found``)."""
+
     found: int = 0
     saved: list[str] = field(default_factory=list)  # names written into the inbox
     already: int = 0
     without_workbook: list[Listed] = field(default_factory=list)
     too_large: list[Listed] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # saved as they came, for the run
+    failed: list[Listed] = field(default_factory=list)  # not fetched: the server's failure, said
+    stopped: MailboxError | None = None  # what ended the fetch before its last message
+
+    @property
+    def accounted(self) -> int:
+        lists = (self.saved, self.without_workbook, self.too_large, self.failed)
+        return self.already + sum(len(x) for x in lists)
 
 
 @dataclass
@@ -333,6 +496,95 @@ class _Header:
     sender: str
     subject: str
 
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        return (self.message_id, str(self.date), self.sender, self.subject)
+
+    def listed(self, note: str = "", code: str = "") -> Listed:
+        return Listed(self.sender, self.subject, _shown_date(self.date), note, self.uid, code)
+
+
+_HEAD_BYTES = 16384  # of the four header fields read per message: plenty, and bounded
+_RECONNECTIONS = 10  # new connections one fetch may make after failures
+_SLACK = 65536  # bytes an answer may take beyond its literal (its lines, an unsolicited word)
+
+
+class _Session:
+    """One fetch's connection to the folder, made again after a failure that broke it."""
+
+    def __init__(
+        self,
+        client: imaplib.IMAP4,
+        settings: Settings,
+        reconnect: Callable[[float | None], imaplib.IMAP4] | None,
+    ):
+        self.client, self.settings, self.reconnect = client, settings, reconnect
+        self.validity: Any = None
+        self.reconnections = 0
+
+    def open(self) -> None:
+        self._guard(literal=1 << 16, total=1 << 20)
+        _open(self.client, self.settings.folder, "folder")
+        validity = self.client.response("UIDVALIDITY")[1][0]
+        if self.validity is None:
+            self.validity = validity
+        elif validity != self.validity:  # the same UIDs would now name other messages
+            raise MailboxError(
+                ProblemCode.MAILBOX_BAD_ANSWER,
+                host=self.settings.host,
+                detail="thư mục đã được đánh số lại (UIDVALIDITY) giữa chừng",
+            )
+
+    def _guard(self, literal: int, total: int) -> None:
+        guard = getattr(self.client, "guard", None)
+        if isinstance(guard, Guard):
+            guard.expect(literal, total)
+
+    def call(self, literal: int, total: int, command: Callable[[imaplib.IMAP4], Any]) -> Any:
+        """Run one command; a failure that leaves the connection unusable gives a new one.
+
+        Raises ``_Lost`` (the cause, the connection renewed) for that message alone, or
+        ``MailboxError`` when the fetch cannot go on (deadline, no new connection).
+        """
+        self._guard(literal, total)
+        try:
+            return command(self.client)
+        except MailboxError:
+            raise
+        except Cut as exc:
+            if exc.kind == "deadline":
+                raise failure(exc, self.settings) from None
+            self.renew(exc)
+            raise _Lost(exc) from None
+        except imaplib.IMAP4.abort as exc:
+            self.renew(exc)
+            raise _Lost(exc) from None
+        except imaplib.IMAP4.error as exc:
+            if "got more than" in str(exc):  # a line past imaplib's limit: the rest unread
+                self.renew(exc)
+            raise _Lost(exc) from None
+        except OSError as exc:
+            self.renew(exc)
+            raise _Lost(exc) from None
+
+    def renew(self, cause: BaseException) -> None:
+        guard = getattr(self.client, "guard", None)
+        deadline = guard.deadline if isinstance(guard, Guard) else None
+        close(self.client)
+        if self.reconnect is None or self.reconnections >= _RECONNECTIONS:
+            raise failure(cause, self.settings)
+        self.reconnections += 1
+        self.client = self.reconnect(deadline)
+        self.open()
+
+
+class _Lost(Exception):
+    """One command failed (the connection renewed when it broke); ``cause`` says how."""
+
+    def __init__(self, cause: BaseException):
+        self.cause = cause
+        super().__init__(type(cause).__name__)
+
 
 def fetch(
     client: imaplib.IMAP4,
@@ -340,100 +592,262 @@ def fetch(
     inbox: Path,
     since: dt.date | None = None,
     progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
+    reconnect: Callable[[float | None], imaplib.IMAP4] | None = None,
 ) -> FetchResult:
-    """Save every message with a workbook or zip attached into ``inbox`` as ``.eml``, once."""
+    """Save every message with a workbook or zip attached into ``inbox`` as ``.eml``, once.
+
+    Every message found ends saved or listed with its reason. A failure that breaks the
+    connection costs the message being read; with ``reconnect`` (given the deadline, it returns
+    a new logged-in client) the fetch goes on with the next one. The messages saved stay saved.
+    """
     inbox.mkdir(parents=True, exist_ok=True)
     for leftover in inbox.glob(PARTIAL_PREFIX + "*"):  # from a fetch killed mid-write
         leftover.unlink()
-    _open(client, settings.folder, "folder")
+    link = _Session(client, settings, reconnect)
     day = since or settings.since
     criteria = f"{day.day:02d}-{_MONTHS[day.month - 1]}-{day.year}"
-    uids = _check(*client.uid("SEARCH", "SINCE", criteria), "SEARCH")[0].split()
-    known_ids, known_names = _known(inbox)
+    try:
+        link.open()
+        uids = [
+            u.decode("ascii", "replace")
+            for u in _check(*client.uid("SEARCH", "SINCE", criteria), "SEARCH")[0].split()
+        ]
+    except (Cut, OSError, imaplib.IMAP4.error) as exc:
+        raise failure(exc, settings) from None
+    uids = [u for u in dict.fromkeys(uids) if u.isdigit()]
+    known = _Known.scan(inbox, settings.max_message_bytes)
     result = FetchResult(found=len(uids))
-    headers = [h for chunk in _chunks(uids) for h in _headers(client, chunk)]
-    wanted = []
-    for header in headers:
-        # known by its Message-ID and its date: a mail program that gives every email the same
-        # Message-ID (some scanners do) cannot make a second report look already fetched
-        if header.message_id and (
-            (header.message_id, header.date) in known_ids
-            or _name(header.date, _id_hash(header.message_id)) in known_names
-        ):
-            result.already += 1
-        elif header.size > settings.max_message_bytes:
-            result.too_large.append(
-                Listed(header.sender, header.subject, _shown_date(header.date), note=megabytes(header.size))
-            )
-        else:
-            wanted.append(header)
-    for header in progress(wanted, len(wanted)) if progress else wanted:
-        raw = _body(client, header.uid)
-        if raw is not None:  # None: deleted on the server since the search
-            _keep(raw, header, inbox, known_names, result)
+    done: set[str] = set()
+
+    def fail(header: _Header, code: ProblemCode, **params: Any) -> None:
+        done.add(header.uid)
+        note = problems.make(code, **{k: _scrub(v) for k, v in params.items()}).message
+        result.failed.append(header.listed(note, code.value))
+
+    headers: dict[str, _Header] = {}
+    try:
+        for chunk in _chunks(uids):
+            found, lost = _all_headers(link, chunk)
+            headers.update(found)
+            for uid, (code, params) in lost.items():
+                fail(_unknown(uid), code, **params)
+        wanted = []
+        for uid in uids:
+            header = headers.get(uid)
+            if header is None:
+                continue
+            if known.announced(header):
+                done.add(uid)
+                result.already += 1
+            elif header.size > settings.max_message_bytes:  # said big: believed, and listed
+                done.add(uid)
+                result.too_large.append(header.listed(megabytes(header.size)))
+            else:
+                wanted.append(header)
+        for header in progress(wanted, len(wanted)) if progress else wanted:
+            _one_body(link, header, inbox, known, result, fail)
+            done.add(header.uid)
+    except MailboxError as exc:  # the fetch cannot go on: the rest listed, what is saved stays
+        result.stopped = exc
+        for uid in uids:
+            if uid not in done:
+                fail(headers.get(uid) or _unknown(uid), ProblemCode.MAILBOX_NOT_REACHED)
+    finally:
+        if link.client is not client:  # a connection made here is closed here
+            close(link.client)
     return result
 
 
-def _keep(raw: bytes, header: _Header, inbox: Path, known_names: set[str], result: FetchResult) -> None:
-    """Save one downloaded message if it carries a workbook (or cannot be read to tell)."""
-    name = _name(
-        header.date,
-        _id_hash(header.message_id) if header.message_id else "raw-" + hashlib.sha256(raw).hexdigest()[:12],
+def incomplete(count: int) -> str:
+    """What staff do when some messages could not be fetched."""
+    return problems.make(ProblemCode.MAILBOX_INCOMPLETE, count=count).message
+
+
+def _unknown(uid: str) -> _Header:
+    return _Header(uid, 0, "", None, "(không rõ người gửi)", f"(thư số {uid} trên máy chủ)")
+
+
+def _lost_reason(exc: _Lost, settings: Settings) -> tuple[ProblemCode, dict[str, Any]]:
+    cause = exc.cause
+    if (
+        isinstance(cause, imaplib.IMAP4.error)
+        and not isinstance(cause, imaplib.IMAP4.abort)
+        and "got more than" not in str(cause)
+    ):  # a BAD answer to this command: the server's word
+        return ProblemCode.MAILBOX_FAILED, {"detail": _safe(str(cause))}
+    said = failure(cause, settings)
+    params: dict[str, Any] = {"host": settings.host}
+    if said.code == ProblemCode.MAILBOX_STALLED:
+        params["seconds"] = settings.timeout_seconds
+    if said.code == ProblemCode.MAILBOX_BAD_ANSWER:
+        params["detail"] = str(said).split("(", 1)[-1].split(")", 1)[0]
+    return said.code, params
+
+
+def _all_headers(
+    link: _Session, uids: list[str]
+) -> tuple[dict[str, _Header], dict[str, tuple[ProblemCode, dict[str, Any]]]]:
+    """The headers of a batch; a batch that fails is asked again one message at a time."""
+    total = len(uids) * (_HEAD_BYTES + 1024) + _SLACK
+    why: tuple[ProblemCode, dict[str, Any]]
+    try:
+        typ, data = link.call(_HEAD_BYTES, total, lambda c: _fetch_headers(c, uids))
+    except _Lost as exc:
+        typ, data, why = "NO", [], _lost_reason(exc, link.settings)
+    else:
+        why = (ProblemCode.MAILBOX_FAILED, {"detail": "FETCH: " + _text(data)})
+    found: dict[str, _Header] = {}
+    if typ == "OK":
+        found, without_uid, unreadable = _headers(data, uids)
+        if unreadable:
+            why = (
+                ProblemCode.MAILBOX_BAD_ANSWER,
+                {"host": link.settings.host, "detail": "câu trả lời không đọc được"},
+            )
+        elif without_uid:
+            why = (ProblemCode.MAILBOX_ANSWER_WITHOUT_UID, {})
+        else:
+            why = (ProblemCode.MAILBOX_MESSAGE_GONE, {})
+    missing = [u for u in uids if u not in found]
+    lost: dict[str, tuple[ProblemCode, dict[str, Any]]] = {}
+    if len(uids) == 1:
+        return found, {u: why for u in missing}
+    for uid in missing:
+        more, gone = _all_headers(link, [uid])
+        found.update(more)
+        lost.update(gone)
+    return found, lost
+
+
+def _fetch_headers(client: imaplib.IMAP4, uids: list[str]) -> tuple[str, Any]:
+    return client.uid(
+        "FETCH", ",".join(uids), f"(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS ({_HEADERS})]<0.{_HEAD_BYTES}>)"
     )
-    if name in known_names:
+
+
+def _answers(data: Any) -> list[tuple[bytes, bytes | None]]:
+    """Each FETCH answer as (its words, its literal or None), the words after a literal joined."""
+    items = list(data or [])
+    answers: list[tuple[bytes, bytes | None]] = []
+    for n, item in enumerate(items):
+        if isinstance(item, tuple) and len(item) == 2 and all(isinstance(x, bytes) for x in item):
+            tail = items[n + 1] if n + 1 < len(items) and isinstance(items[n + 1], bytes) else b""
+            answers.append((item[0] + b" " + tail, item[1]))
+        elif isinstance(item, bytes) and not (n and isinstance(items[n - 1], tuple)):
+            answers.append((item, None))
+    return answers
+
+
+def _uid_of(words: bytes) -> str | None:
+    match = re.search(rb"\bUID (\d+)", words)
+    return match.group(1).decode() if match else None
+
+
+def _headers(data: Any, asked: list[str]) -> tuple[dict[str, _Header], int, int]:
+    """The headers answered for the messages asked; how many answers had no UID, or no sense."""
+    found: dict[str, _Header] = {}
+    without_uid = unreadable = 0
+    for words, literal in _answers(data):
+        uid = _uid_of(words)
+        if uid is None:
+            without_uid += literal is not None or b"RFC822.SIZE" in words
+            continue
+        if uid not in asked or uid in found:
+            continue
+        size = re.search(rb"RFC822\.SIZE (\d+)", words)
+        if literal is None or size is None:
+            unreadable += 1
+            continue
+        try:
+            parsed = BytesHeaderParser(policy=policy.default).parsebytes(literal)
+            found[uid] = _Header(
+                uid=uid,
+                size=int(size.group(1)),
+                message_id=_message_id(parsed),
+                date=_date(parsed),
+                sender=_sender(parsed),
+                subject=_subject(parsed),
+            )
+        except Exception:  # a header the parser cannot take: this answer has no sense
+            unreadable += 1
+    return found, without_uid, unreadable
+
+
+def _one_body(
+    link: _Session,
+    header: _Header,
+    inbox: Path,
+    known: _Known,
+    result: FetchResult,
+    fail: Callable[..., None],
+) -> None:
+    """Download one message, at most ``max_message_bytes`` and one byte, and keep it or list it."""
+    limit = link.settings.max_message_bytes
+    uid = header.uid
+    try:
+        typ, data = link.call(
+            limit + 1,
+            limit + 1 + _SLACK,
+            lambda c: c.uid("FETCH", uid, f"(UID BODY.PEEK[]<0.{limit + 1}>)"),
+        )
+    except _Lost as exc:
+        if isinstance(exc.cause, Cut) and exc.cause.kind == "too_large":
+            sent = f"định gửi {_size(exc.cause.size)}" if exc.cause.size else f"gửi hơn {_size(limit)}"
+            result.too_large.append(header.listed(f"máy chủ báo {_size(header.size)} rồi {sent}; đã ngắt"))
+            return
+        code, params = _lost_reason(exc, link.settings)
+        fail(header, code, **params)
+        return
+    if typ != "OK":
+        fail(header, ProblemCode.MAILBOX_FAILED, detail="FETCH: " + _text(data))
+        return
+    answers = _answers(data)
+    mine = [literal for words, literal in answers if _uid_of(words) == uid]
+    if mine and mine[0] is not None:
+        raw = mine[0]
+        if len(raw) > limit:  # counted on the bytes that came, whatever the server said before
+            result.too_large.append(
+                header.listed(f"máy chủ báo {_size(header.size)}, thật ra hơn {_size(limit)}")
+            )
+        else:
+            _keep(raw, header, inbox, known, result)
+    elif mine:
+        fail(
+            header,
+            ProblemCode.MAILBOX_BAD_ANSWER,
+            host=link.settings.host,
+            detail="câu trả lời không có nội dung thư",
+        )
+    elif any(_uid_of(words) is None and literal is not None for words, literal in answers):
+        fail(header, ProblemCode.MAILBOX_ANSWER_WITHOUT_UID)
+    else:
+        fail(header, ProblemCode.MAILBOX_MESSAGE_GONE)
+
+
+def _keep(raw: bytes, header: _Header, inbox: Path, known: _Known, result: FetchResult) -> None:
+    """Save one downloaded message if it carries a workbook (or cannot be read to tell)."""
+    facts = _facts(raw)
+    if known.holds(facts):
         result.already += 1
         return
     verdict = _carries_workbook(raw)
     if verdict is False:
-        result.without_workbook.append(Listed(header.sender, header.subject, _shown_date(header.date)))
+        result.without_workbook.append(header.listed())
         return
+    digest = hashlib.sha256(raw).hexdigest()
+    name = _name(header.date, digest[:20])
+    if (inbox / name).exists():  # another email under the short name: the whole hash then
+        name = _name(header.date, digest)
     _write_atomically(inbox / name, raw)
-    known_names.add(name)
+    known.add(facts)
     result.saved.append(name)
     if verdict is None:
         result.unreadable.append(name)
 
 
-def _chunks(uids: list[bytes]) -> Iterator[list[bytes]]:
+def _chunks(uids: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(uids), _BATCH):
         yield uids[start : start + _BATCH]
-
-
-def _headers(client: imaplib.IMAP4, uids: list[bytes]) -> list[_Header]:
-    typ, data = client.uid(
-        "FETCH", b",".join(uids).decode(), f"(RFC822.SIZE BODY.PEEK[HEADER.FIELDS ({_HEADERS})])"
-    )
-    _check(typ, data, "FETCH")
-    found = []
-    items = list(data)
-    for n, item in enumerate(items):
-        if not isinstance(item, tuple):
-            continue
-        meta = item[0] + (items[n + 1] if n + 1 < len(items) and isinstance(items[n + 1], bytes) else b"")
-        uid, size = re.search(rb"UID (\d+)", meta), re.search(rb"RFC822\.SIZE (\d+)", meta)
-        if not uid:
-            continue
-        parsed = BytesHeaderParser(policy=policy.default).parsebytes(item[1])
-        found.append(
-            _Header(
-                uid=uid.group(1).decode(),
-                size=int(size.group(1)) if size else 0,
-                message_id=_message_id(parsed),
-                date=_date(parsed),
-                sender=_safe(parseaddr(str(parsed.get("From", "")))[1]),
-                subject=_safe(str(parsed.get("Subject", ""))),
-            )
-        )
-    return found
-
-
-def _body(client: imaplib.IMAP4, uid: str) -> bytes | None:
-    typ, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
-    _check(typ, data, "FETCH")
-    for item in data:
-        if isinstance(item, tuple) and re.search(rb"UID " + uid.encode() + rb"\b", item[0]):
-            return item[1]
-    return None
 
 
 def _message_id(message: Any) -> str:
@@ -441,50 +855,113 @@ def _message_id(message: Any) -> str:
         value = str(message.get("Message-ID", "") or "")
     except Exception:  # a header too broken to parse counts as none
         return ""
-    return re.sub(r"\s+", "", value)
+    return _safe(re.sub(r"\s+", "", value))
+
+
+def _sender(message: Any) -> str:
+    try:
+        return _safe(parseaddr(str(message.get("From", "")))[1])
+    except Exception:
+        return ""
+
+
+def _subject(message: Any) -> str:
+    try:
+        return _safe(str(message.get("Subject", "")))
+    except Exception:
+        return ""
 
 
 def _date(message: Any) -> dt.datetime | None:
     try:
         date = parsedate_to_datetime(str(message.get("Date", "")))
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return date if date.tzinfo is None else date.astimezone(VIETNAM).replace(tzinfo=None)
+    try:
+        return date if date.tzinfo is None else date.astimezone(VIETNAM).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _safe(text: str) -> str:
-    return re.sub(r"[\x00-\x1f\x7f]", " ", text)[:200]
-
-
-def _id_hash(message_id: str) -> str:
-    return hashlib.sha256(message_id.encode("utf-8", "replace")).hexdigest()[:16]
+    return _scrub(re.sub(r"[\x00-\x1f\x7f]", " ", text))[:200]
 
 
 def _name(date: dt.datetime | None, digest: str) -> str:
-    """``thu-2026-11-28-0830-<hash>.eml``: sorted by date, the same name at every fetch."""
+    """``thu-2026-11-28-0830-<SHA-256 of the bytes>.eml``: sorted by date, one email one name."""
     return f"thu-{date:%Y-%m-%d-%H%M}-{digest}.eml" if date else f"thu-khong-ngay-{digest}.eml"
+
+
+def _size(count: int) -> str:
+    return f"{max(1, count // 1024)} KB" if count < 1_048_576 else megabytes(count)
 
 
 def _shown_date(date: dt.datetime | None) -> str:
     return f"{date:%d/%m/%Y %H:%M}" if date else "không rõ ngày"
 
 
-def _known(inbox: Path) -> tuple[set[tuple[str, dt.datetime | None]], set[str]]:
-    """Message-ID and date of the emails already in the inbox (fetched or saved by hand), names."""
-    ids: set[tuple[str, dt.datetime | None]] = set()
-    names: set[str] = set()
-    for path in inbox.rglob("*.eml"):
-        names.add(path.name)
-        try:
-            with path.open("rb") as handle:
-                head = handle.read(65536).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-            parsed = BytesHeaderParser(policy=policy.default).parsebytes(head)
-            found = _message_id(parsed)
-        except (OSError, ValueError):
-            continue
-        if found:
-            ids.add((found, _date(parsed)))
-    return ids, names
+@dataclass(frozen=True)
+class _Facts:
+    """What tells one email from another, however it was saved (line ends, added headers)."""
+
+    content: str  # SHA-256 of the bytes, line ends made LF
+    identity: tuple[str, str, str, str]  # Message-ID, date, sender, subject
+    body: str  # SHA-256 of what follows the headers, line ends made LF
+    size: int  # as an IMAP server counts it: line ends CRLF
+
+
+def _facts(raw: bytes) -> _Facts:
+    lf = raw.replace(b"\r\n", b"\n")
+    head, _, body = lf.partition(b"\n\n")
+    try:
+        parsed = BytesHeaderParser(policy=policy.default).parsebytes(head[:65536] + b"\n\n")
+        identity = (_message_id(parsed), str(_date(parsed)), _sender(parsed), _subject(parsed))
+    except Exception:  # headers past reading: known by its bytes only
+        identity = ("", "", "", "")
+    return _Facts(
+        content=hashlib.sha256(lf).hexdigest(),
+        identity=identity,
+        body=hashlib.sha256(body).hexdigest(),
+        size=len(lf) + lf.count(b"\n"),
+    )
+
+
+@dataclass
+class _Known:
+    """The emails already in the inbox, fetched (under any name, old ones too) or saved by hand."""
+
+    contents: set[str] = field(default_factory=set)
+    letters: set[tuple[tuple[str, str, str, str], str]] = field(default_factory=set)
+    sizes: dict[tuple[str, str, str, str], set[int]] = field(default_factory=dict)
+
+    @classmethod
+    def scan(cls, inbox: Path, limit: int) -> _Known:
+        known = cls()
+        for path in sorted(inbox.rglob("*.eml")):
+            try:
+                # CRLF counts twice LF: a file larger cannot be a message the fetch would take
+                if not path.is_file() or path.stat().st_size > 2 * limit + _SLACK:
+                    continue
+                known.add(_facts(path.read_bytes()))
+            except OSError:
+                continue
+        return known
+
+    def add(self, facts: _Facts) -> None:
+        self.contents.add(facts.content)
+        if facts.identity[0]:
+            self.letters.add((facts.identity, facts.body))
+            self.sizes.setdefault(facts.identity, set()).add(facts.size)
+
+    def holds(self, facts: _Facts) -> bool:
+        """The same bytes, or the same email saved by a mail program that added headers."""
+        return facts.content in self.contents or (
+            bool(facts.identity[0]) and (facts.identity, facts.body) in self.letters
+        )
+
+    def announced(self, header: _Header) -> bool:
+        """Known before downloading: Message-ID, date, sender, subject and size all the same."""
+        return bool(header.message_id) and header.size in self.sizes.get(header.identity, ())
 
 
 def _carries_workbook(raw: bytes) -> bool | None:
@@ -559,8 +1036,13 @@ def append_drafts(client: imaplib.IMAP4, settings: Settings, paths: list[Path]) 
 
 
 def _present_ids(client: imaplib.IMAP4) -> set[str]:
-    uids = _check(*client.uid("SEARCH", "ALL"), "SEARCH")[0].split()
-    return {h.message_id for chunk in _chunks(uids) for h in _headers(client, chunk) if h.message_id}
+    uids = [u.decode() for u in _check(*client.uid("SEARCH", "ALL"), "SEARCH")[0].split()]
+    present = set()
+    for chunk in _chunks(uids):
+        typ, data = _fetch_headers(client, chunk)
+        found, _, _ = _headers(_check(typ, data, "FETCH"), chunk)
+        present |= {h.message_id for h in found.values() if h.message_id}
+    return present
 
 
 def drafts_in(folder: Path) -> list[Path]:
@@ -570,3 +1052,11 @@ def drafts_in(folder: Path) -> list[Path]:
 def session(settings: Settings, prompt: Callable[[str], str] | None = None) -> imaplib.IMAP4:
     """Password found, connection made and logged in."""
     return connect(settings, password(settings, prompt))
+
+
+def sessions(
+    settings: Settings, prompt: Callable[[str], str] | None = None
+) -> tuple[imaplib.IMAP4, Callable[[float | None], imaplib.IMAP4]]:
+    """A logged-in connection, and how to make another within the same deadline (password asked once)."""
+    secret = password(settings, prompt)
+    return connect(settings, secret), lambda deadline: connect(settings, secret, deadline)
