@@ -8,7 +8,10 @@ failure is said as the mailbox's, in Vietnamese, with the README's exit code.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import socket
+import threading
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -245,3 +248,66 @@ def test_the_deadline_is_a_checked_setting(tmp_path):
     with pytest.raises(ConfigError, match="deadline_seconds"):
         mailbox.load_settings(schemas)
     assert main(["fetch", "--schemas", str(schemas), "--inbox", str(tmp_path / "i")]) == 2
+
+
+class Mute:
+    """A listener that answers a connection with ``first`` and then one byte every few tenths."""
+
+    def __init__(self, first: bytes = b"", drip: bytes = b""):
+        self.first, self.drip = first, drip
+        self.listener = socket.socket()
+        self.listener.bind((imap_fake.HOST, 0))
+        self.listener.listen(4)
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Mute:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+        self.listener.close()
+
+    def _run(self) -> None:
+        conns = []
+        for _ in range(600):  # a minute at most
+            if self.stop.is_set():
+                break
+            try:
+                conn, _ = self.listener.accept()
+                conns.append(conn)
+                conn.sendall(self.first)
+            except (TimeoutError, OSError):
+                pass
+            for conn in conns:
+                with contextlib.suppress(OSError):
+                    conn.sendall(self.drip)
+            self.stop.wait(0.1 if conns else 0)
+        for conn in conns:
+            conn.close()
+
+
+@pytest.mark.parametrize(
+    ("security", "first", "drip", "code"),
+    [
+        ("plain", b"", b"", "mailbox_stalled"),  # connected, then not a word
+        ("plain", b"* OK ", b"x", "mailbox_deadline"),  # a greeting that never ends
+        ("plain", b"HTTP/1.1 400 Bad Request\r\n", b"", "mailbox_bad_answer"),  # not IMAP
+        # a TLS record dripped: ssl bounds the whole handshake by the timeout
+        ("imaps", b"\x16\x03\x03\x40\x00", b"\x00", "mailbox_unreachable"),
+    ],
+)
+def test_a_server_that_stalls_drips_or_babbles_before_login_is_said(
+    tmp_path, password, security, first, drip, code
+):
+    with Mute(first, drip) as mute:
+        overrides = {"port": mute.port, "security": security, "deadline_seconds": 2}
+        schemas = settings_for(tmp_path / "schemas", imap_fake.Server([]), **overrides)
+        settings = mailbox.load_settings(schemas)
+        with pytest.raises(mailbox.MailboxError) as caught:
+            mailbox.sessions(settings)
+    assert caught.value.code == code and caught.value.exit_code == 1

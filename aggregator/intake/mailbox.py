@@ -252,6 +252,7 @@ class _Guarded:
         super().send(data)  # type: ignore[misc]
 
     def starttls(self, ssl_context: Any = None) -> Any:
+        self.sock.settimeout(self.guard.wait())  # ssl bounds a whole handshake by the timeout
         answer = super().starttls(ssl_context)  # type: ignore[misc]
         self._guard_file()
         return answer
@@ -267,6 +268,11 @@ class _Tls(_Guarded, imaplib.IMAP4_SSL):
     def __init__(self, host: str, port: int, guard: Guard, context: ssl.SSLContext):
         self.guard = guard
         super().__init__(host, port, ssl_context=context, timeout=guard.timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        sock = imaplib.IMAP4._create_socket(self, timeout)  # type: ignore[attr-defined]
+        sock.settimeout(self.guard.wait())  # ssl bounds a whole handshake by the timeout
+        return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
 
 
 def connect(settings: Settings, secret: str, deadline: float | None = None) -> imaplib.IMAP4:
@@ -302,8 +308,10 @@ def connect(settings: Settings, secret: str, deadline: float | None = None) -> i
         ) from None
     except Cut as exc:
         raise failure(exc, settings) from None
-    except (OSError, imaplib.IMAP4.error) as exc:
+    except OSError as exc:
         raise MailboxError(ProblemCode.MAILBOX_UNREACHABLE, detail=_network_detail(exc), **where) from None
+    except imaplib.IMAP4.error as exc:  # a greeting that is no greeting, a connection closed
+        raise failure(exc, settings) from None
     try:
         if secret.isascii():
             client.login(settings.user, secret)
