@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import email
+import hashlib
 import io
 import json
 import re
@@ -369,6 +370,23 @@ def test_two_reports_under_one_message_id_are_both_fetched(box):
     for _ in range(2):
         assert main(["fetch", "--schemas", str(box.schemas), "--inbox", str(inbox)]) == 0
         assert sorted(p.read_bytes() for p in files_in(inbox)) == sorted(map(crlf, [first, second]))
+
+
+def test_two_reports_under_one_message_id_in_one_minute_are_both_saved_under_their_hash(box):
+    """The same Message-ID and the same Date: told apart by their bytes, on a real server."""
+    same = {"message_id": "<scan@copier.local>", "date": "Tue, 01 Dec 2026 08:00:00 +0700"}
+    sent = [
+        bytes(message([("a.xlsx", book(box.tmp, "cam-lam", "Huyện ủy Cam Lâm"))], **same)),
+        bytes(message([("b.xlsx", book(box.tmp, "van-ninh", "Huyện ủy Vạn Ninh"))], **same)),
+    ]
+    box.append(sent)
+    inbox = box.tmp / "inbox"
+    for _ in range(2):
+        assert main(["fetch", "--schemas", str(box.schemas), "--inbox", str(inbox)]) == 0
+        assert sorted(p.read_bytes() for p in files_in(inbox)) == sorted(map(crlf, sent))
+    for path in files_in(inbox):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+        assert path.name == f"thu-2026-12-01-0800-{digest}.eml"
 
 
 def test_since_and_the_size_limit_choose_what_is_downloaded(box, capsys):

@@ -544,9 +544,7 @@ class _Session:
             )
 
     def _guard(self, literal: int, total: int) -> None:
-        guard = getattr(self.client, "guard", None)
-        if isinstance(guard, Guard):
-            guard.expect(literal, total)
+        _expect(self.client, literal, total)
 
     def call(self, literal: int, total: int, command: Callable[[imaplib.IMAP4], Any]) -> Any:
         """Run one command; a failure that leaves the connection unusable gives a new one.
@@ -586,6 +584,13 @@ class _Session:
         self.open()
 
 
+def _expect(client: imaplib.IMAP4, literal: int, total: int) -> None:
+    """What the next answer may take: its largest literal, all its bytes."""
+    guard = getattr(client, "guard", None)
+    if isinstance(guard, Guard):
+        guard.expect(literal, total)
+
+
 class _Lost(Exception):
     """One command failed (the connection renewed when it broke); ``cause`` says how."""
 
@@ -616,6 +621,7 @@ def fetch(
     criteria = f"{day.day:02d}-{_MONTHS[day.month - 1]}-{day.year}"
     try:
         link.open()
+        _expect(client, 0, 2 << 20)  # the UIDs found: one line, at most imaplib's 1 MB
         uids = [
             u.decode("ascii", "replace")
             for u in _check(*client.uid("SEARCH", "SINCE", criteria), "SEARCH")[0].split()
@@ -1032,6 +1038,7 @@ def append_drafts(client: imaplib.IMAP4, settings: Settings, paths: list[Path]) 
         if message_id and message_id in present:
             result.already.append(path.name)
             continue
+        _expect(client, 0, 1 << 20)  # an APPEND's answer is a few short lines
         typ, data = client.append(encode_folder(settings.drafts_folder), r"(\Draft)", None, raw)
         if typ != "OK":
             detail = _text(data)
@@ -1044,9 +1051,11 @@ def append_drafts(client: imaplib.IMAP4, settings: Settings, paths: list[Path]) 
 
 
 def _present_ids(client: imaplib.IMAP4) -> set[str]:
+    _expect(client, 0, 2 << 20)
     uids = [u.decode() for u in _check(*client.uid("SEARCH", "ALL"), "SEARCH")[0].split()]
     present = set()
     for chunk in _chunks(uids):
+        _expect(client, _HEAD_BYTES, len(chunk) * (_HEAD_BYTES + 1024) + _SLACK)
         typ, data = _fetch_headers(client, chunk)
         found, _, _ = _headers(_check(typ, data, "FETCH"), chunk)
         present |= {h.message_id for h in found.values() if h.message_id}
