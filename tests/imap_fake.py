@@ -177,6 +177,12 @@ class Server:
         )
         if mode in ("garbage", "drop", "drip"):
             return self._misbehave(conn, mode, start, header)
+        if mode == "unparseable":  # well-formed IMAP, but no size and no header in it
+            conn.sendall(b"* %d FETCH (UID %d BODY[HEADER.FIELDS (DATE)]<0> NIL)\r\n" % (seq, uid))
+            return True
+        if mode == "bye":  # the server says goodbye in the middle of an answer
+            conn.sendall(b"* BYE going down\r\n")
+            return False
         conn.sendall(start + header + b")\r\n")
         return True
 
@@ -215,6 +221,12 @@ class Server:
         no_uid = mode == "no_uid" or mail.mode == "no_uid_everywhere"
         label = b"" if no_uid else b"UID %d " % uid
         start = b"* %d FETCH (%sBODY[]<0> {%d}\r\n" % (seq, label, len(raw))
+        if mode == "unparseable":
+            conn.sendall(b"* %d FETCH (UID %d BODY[]<0> NIL)\r\n" % (seq, uid))
+            return True
+        if mode == "bye":
+            conn.sendall(b"* BYE going down\r\n")
+            return False
         if mode in ("garbage", "drop", "drip"):
             return self._misbehave(conn, mode, start, raw)
         conn.sendall(start + raw + b")\r\n")

@@ -180,7 +180,7 @@ def test_a_slow_drip_cannot_outlast_the_deadline(tmp_path, password):
 
 
 @pytest.mark.parametrize("phase", ["head", "body"])
-@pytest.mark.parametrize("mode", ["drop", "garbage", "no"])
+@pytest.mark.parametrize("mode", ["drop", "garbage", "no", "unparseable", "bye"])
 def test_a_dropped_connection_a_garbage_line_or_a_refusal_costs_that_message_only(
     tmp_path, password, mode, phase
 ):
@@ -193,7 +193,13 @@ def test_a_dropped_connection_a_garbage_line_or_a_refusal_costs_that_message_onl
         result = fetched(server, tmp_path, inbox)
         bad = str(server.uid(1))
     assert contents(inbox) == sorted(good)
-    expected = {"drop": "mailbox_dropped", "garbage": "mailbox_bad_answer", "no": "mailbox_failed"}[mode]
+    expected = {
+        "drop": "mailbox_dropped",
+        "garbage": "mailbox_bad_answer",
+        "no": "mailbox_failed",
+        "unparseable": "mailbox_bad_answer",
+        "bye": "mailbox_dropped",
+    }[mode]
     assert failed_codes(result) == {bad: expected} and result.stopped is None
 
 

@@ -563,8 +563,10 @@ class _Session:
             self.renew(exc)
             raise _Lost(exc) from None
         except imaplib.IMAP4.abort as exc:
-            self.renew(exc)
-            raise _Lost(exc) from None
+            hung_up = "BYE" in getattr(self.client, "untagged_responses", {})  # the server's goodbye
+            cause: BaseException = ConnectionAbortedError("BYE") if hung_up else exc
+            self.renew(cause)
+            raise _Lost(cause) from None
         except imaplib.IMAP4.error as exc:
             if "got more than" in str(exc):  # a line past imaplib's limit: the rest unread
                 self.renew(exc)
