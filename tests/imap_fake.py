@@ -177,6 +177,9 @@ class Server:
         )
         if mode in ("garbage", "drop", "drip"):
             return self._misbehave(conn, mode, start, header)
+        if mode == "no":  # the whole batch refused because of this one
+            conn.sendall(tag + b" NO [UNAVAILABLE] message cannot be read now\r\n")
+            return None
         if mode == "unparseable":  # well-formed IMAP, but no size and no header in it
             conn.sendall(b"* %d FETCH (UID %d BODY[HEADER.FIELDS (DATE)]<0> NIL)\r\n" % (seq, uid))
             return True

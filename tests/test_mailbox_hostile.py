@@ -184,8 +184,6 @@ def test_a_slow_drip_cannot_outlast_the_deadline(tmp_path, password):
 def test_a_dropped_connection_a_garbage_line_or_a_refusal_costs_that_message_only(
     tmp_path, password, mode, phase
 ):
-    if (mode, phase) == ("no", "head"):
-        pytest.skip("a NO for a batch is asked again one by one: the same as the body case")
     good = [mail(1), mail(3), mail(4)]
     mails = [imap_fake.Mail(good[0]), imap_fake.Mail(mail(2), mode, phase), *map(imap_fake.Mail, good[1:])]
     inbox = tmp_path / "inbox"
