@@ -11,6 +11,7 @@ import base64
 import contextlib
 import hashlib
 import socket
+import tempfile
 import threading
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,6 +19,8 @@ from pathlib import Path
 import imap_fake
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aggregator.cli import main
 from aggregator.intake import mailbox
@@ -315,3 +318,28 @@ def test_a_server_that_stalls_drips_or_babbles_before_login_is_said(
         with pytest.raises(mailbox.MailboxError) as caught:
             mailbox.sessions(settings)
     assert caught.value.code == code and caught.value.exit_code == 1
+
+
+# (mode, phase) pairs that misbehave, the good message twice, none that waits on a timeout
+FAST_MODES = [("", "body"), ("", "body")] + [
+    (mode, phase)
+    for mode in ("no_uid", "unparseable", "garbage", "drop", "no", "bye")
+    for phase in ("head", "body")
+]
+FAST_MODES += [("huge", "body"), ("flood", "body"), ("understated", "body")]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(FAST_MODES), max_size=8))
+def test_whatever_the_server_does_every_message_is_saved_or_listed_and_the_good_ones_saved(password, plan):
+    mails = [
+        imap_fake.Mail(mail(n, size=1_500_000 if mode == "understated" else 3000), mode, phase)
+        for n, (mode, phase) in enumerate(plan)
+    ]
+    with tempfile.TemporaryDirectory() as folder, imap_fake.Server(mails) as server:
+        tmp = Path(folder)
+        result = fetched(server, tmp, tmp / "inbox")  # accounted == found, checked there
+        good = sorted(m.raw for m in mails if not m.mode)
+        if result.stopped is None:  # (more failures than new connections allowed: it stops)
+            assert contents(tmp / "inbox") == good
+        assert all(item.note and item.code for item in result.failed)
