@@ -661,7 +661,12 @@ def fetch(
             else:
                 wanted.append(header)
         for header in progress(wanted, len(wanted)) if progress else wanted:
-            _one_body(link, header, inbox, known, result, fail)
+            try:
+                _one_body(link, header, inbox, known, result, fail)
+            except MailboxError as exc:  # the message being read when the fetch had to stop
+                done.add(header.uid)
+                result.failed.append(header.listed(str(exc), exc.code.value))
+                raise
             done.add(header.uid)
     except MailboxError as exc:  # the fetch cannot go on: the rest listed, what is saved stays
         result.stopped = exc
