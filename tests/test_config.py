@@ -6,7 +6,7 @@ import yaml
 
 from aggregator import config
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMAS = config.BUNDLED  # the shipped schemas, copied by conftest
 
 
 def copy_schemas(tmp_path: Path) -> Path:

@@ -183,7 +183,7 @@ def test_a_sender_in_other_capitals_is_the_registered_one(tmp_path, cfg):
 
 def test_a_registered_address_in_capitals_matches_a_lower_case_sender(tmp_path):
     schemas = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", schemas)
+    shutil.copytree(config.BUNDLED, schemas)
     units = schemas / "units.yaml"
     text = units.read_text(encoding="utf-8")
     assert text.count("huyenuy@camlam.khanhhoa.gov.vn") == 1

@@ -10,6 +10,7 @@ import docx
 import pytest
 from builders import SOFFICE, convert
 
+from aggregator import config as config_module
 from aggregator import labels
 from aggregator.cli import main
 
@@ -347,7 +348,7 @@ def test_beyond_the_limits_reports_point_to_the_master_workbook_and_chart_the_to
     from builders import model, workbook
 
     schemas = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", schemas)
+    shutil.copytree(config_module.BUNDLED, schemas)
     path = schemas / "report.yaml"
     path.write_text(
         path.read_text(encoding="utf-8")

@@ -23,7 +23,16 @@ from aggregator.config import Config
 from aggregator.intake import discover, mail
 from aggregator.merging import continuity, merge, register, summarise
 from aggregator.merging.register import DB_NAME, History
-from aggregator.model import Candidate, CandidateKind, FileOutcome, Ignored, Period, RunResult, SavedEmail
+from aggregator.model import (
+    SAMPLE_MARKER,
+    Candidate,
+    CandidateKind,
+    FileOutcome,
+    Ignored,
+    Period,
+    RunResult,
+    SavedEmail,
+)
 from aggregator.outbox import swap
 from aggregator.outbox import write as outputs
 from aggregator.pipeline import workers
@@ -212,6 +221,7 @@ def aggregate(
         staff_notes=summarise.staff_notes(config, outcomes),
         emails=emails,
         ignored=ignored,
+        sample=any(i.relative == SAMPLE_MARKER for i in ignored),
         history=history,
         comparison=comparison,
     )
