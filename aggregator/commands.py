@@ -332,8 +332,9 @@ def status(args: argparse.Namespace, config: Config) -> int:
         )
     waiting = [u.name for u in result.statuses if u.waiting]
     print(
-        f"Còn {len(waiting)} đơn vị chưa có báo cáo dùng được"
-        + (": " + ", ".join(waiting) + "." if waiting else ".")
+        f"Còn {len(waiting)} đơn vị chưa có báo cáo dùng được: " + ", ".join(waiting) + "."
+        if waiting
+        else "Mọi đơn vị đã có báo cáo dùng được."  # never "Còn 0 đơn vị"
     )
     return 0
 

@@ -382,7 +382,8 @@ def test_an_empty_inbox_says_no_unit_reported(tmp_path):
     assert run(tmp_path / "in", tmp_path / "out") == 0
     html = (tmp_path / "out" / "2026" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
     assert "Chưa có đơn vị nào gửi báo cáo dùng được" in html
-    assert "đều đạt số lượng" not in html and "0,0%" in html
+    assert "đều đạt số lượng" not in html and "Chưa có đơn vị nào gửi báo cáo hợp lệ." in html
+    assert not re.search(r"\b0 đơn vị", html)  # never "0 đơn vị gửi đúng hạn"
 
 
 def test_the_master_workbook_names_problems_in_vietnamese(inbox, tmp_path):

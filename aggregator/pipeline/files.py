@@ -49,9 +49,18 @@ class _Done:
 class FileProcessor:
     """The per-file stages for one year and period: one call of ``process`` per inbox entry."""
 
-    def __init__(self, config: Config, year: int, period: str, as_of: dt.date | None = None):
+    def __init__(
+        self,
+        config: Config,
+        year: int,
+        period: str,
+        as_of: dt.date | None = None,
+        late_stays_late: bool = False,
+    ):
         self.config, self.year, self.period, self.as_of = config, year, period, as_of
-        self.deadline = config.deadline(year, period)
+        # the report's date (``run``) never carries a file received after the deadline before
+        # it; "today" (``status``) does: a date after today is the clock's error, not lateness
+        self.deadline = config.deadline(year, period) if late_stays_late else None
         # whether the inbox files' own times say when each was saved (see run.file_times_tell)
         self.file_times_tell = True
         self.matcher = UnitMatcher(config)
