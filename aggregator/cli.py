@@ -130,6 +130,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NGÀY",
         help="ngày ghi trên báo cáo, dạng dd/mm/yyyy (mặc định: hôm nay)",
     )
+    run.add_argument(
+        "--so",
+        dest="document_number",
+        default=None,
+        metavar="SỐ",
+        help="số văn bản của báo cáo, ví dụ --so 123: ghi ở đầu báo cáo và dưới tên mỗi phụ lục, "
+        "bản Word và HTML (mặc định: document_number trong schemas/report.yaml)",
+    )
+    run.add_argument(
+        "--nguoi-ky",
+        dest="signer",
+        default=None,
+        metavar="HỌ_TÊN",
+        help='họ tên người ký báo cáo, ví dụ --nguoi-ky "Trần Thị Bích" (mặc định: signer.name '
+        "trong schemas/report.yaml)",
+    )
     template = commands.add_parser(
         "template",
         add_help=False,
@@ -238,7 +254,7 @@ def _mailbox(
     fetch.add_argument(
         "--schemas",
         type=Path,
-        default=ROOT / "schemas",
+        default=config_module.BUNDLED,
         metavar="THƯ_MỤC",
         help="thư mục cấu hình (mặc định: schemas)",
     )
@@ -309,7 +325,7 @@ def _common(parser: argparse.ArgumentParser, outbox: bool = True) -> None:
     parser.add_argument(
         "--schemas",
         type=Path,
-        default=ROOT / "schemas",
+        default=config_module.BUNDLED,
         metavar="THƯ_MỤC",
         help="thư mục cấu hình (mặc định: schemas)",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 2
     if getattr(args, "to_mailbox", False):
         mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the long run
+    config = signed_by(config, args)
 
     def progress(outcomes: Iterable[FileOutcome], total: int) -> Iterable[FileOutcome]:
         return tqdm(
@@ -88,6 +90,24 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if getattr(args, "to_mailbox", False):
         return to_mailbox(args, folder / outputs.FEEDBACK, "thư phản hồi")
     return 0
+
+
+def signed_by(config: Config, args: argparse.Namespace) -> Config:
+    """The document number and the signer given on the command line (``--so``, ``--nguoi-ky``)
+    in place of report.yaml's: entered once, they reach every place the report prints them."""
+    number = (getattr(args, "document_number", None) or "").strip()
+    name = " ".join((getattr(args, "signer", None) or "").split())
+    if not number and not name:
+        return config
+    report = config.report
+    return dataclasses.replace(
+        config,
+        report=dataclasses.replace(
+            report,
+            document_number=number or report.document_number,
+            signer=dataclasses.replace(report.signer, name=name or report.signer.name),
+        ),
+    )
 
 
 def _has_templates(folder: Path, names: tuple[str, ...]) -> bool:
@@ -312,8 +332,9 @@ def status(args: argparse.Namespace, config: Config) -> int:
         )
     waiting = [u.name for u in result.statuses if u.waiting]
     print(
-        f"Còn {len(waiting)} đơn vị chưa có báo cáo dùng được"
-        + (": " + ", ".join(waiting) + "." if waiting else ".")
+        f"Còn {len(waiting)} đơn vị chưa có báo cáo dùng được: " + ", ".join(waiting) + "."
+        if waiting
+        else "Mọi đơn vị đã có báo cáo dùng được."  # never "Còn 0 đơn vị"
     )
     return 0
 

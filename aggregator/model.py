@@ -79,6 +79,11 @@ class Candidate:
     bundled: bool = False  # its email carried other workbooks too: the sender speaks for none
 
 
+# A file of this name at the top of an inbox marks its files as sample data (examples/inbox):
+# the report made from it says plainly that it is a sample, never the Board's own.
+SAMPLE_MARKER = "du-lieu-mau.txt"
+
+
 @dataclass
 class Ignored:
     """An inbox entry recognised by its name alone and never opened: why, in Vietnamese."""
@@ -171,18 +176,35 @@ class FileOutcome:
     # not used as the date received
     report_date_trusted: bool = True
     as_of: dt.date | None = None  # the run's report date: nothing is received after it
+    deadline: dt.date | None = None  # the period's: the run's date never carries a file across it
 
     @property
     def received(self) -> dt.date:
         """The email's date, else the report date in the workbook, else the file's time
-        (never later than the run's own date: a file is not received in the future)."""
+        (never later than the run's own date: a file is not received in the future), unless
+        that would put a file received after the deadline before it: a late file stays late
+        (``received_after``, warned of)."""
+        found = self.received_found
+        if self.as_of is None or found <= self.as_of:
+            return found
+        if self.deadline is not None and self.as_of <= self.deadline < found:
+            return found
+        return self.as_of
+
+    @property
+    def received_found(self) -> dt.date:
+        """The date its source gives, before the run's own date bounds it."""
         if self.candidate.email_date:
-            found = self.candidate.email_date.date()
-        elif self.report_date and self.report_date_trusted:
-            found = self.report_date
-        else:
-            found = self.candidate.modified.date()
-        return min(found, self.as_of) if self.as_of else found
+            return self.candidate.email_date.date()
+        if self.report_date and self.report_date_trusted:
+            return self.report_date
+        return self.candidate.modified.date()
+
+    @property
+    def received_after(self) -> bool:
+        """Received after the run's own date: a contradiction (a report dated before a file
+        it counts), said to staff and on the file."""
+        return self.as_of is not None and self.received_found > self.as_of
 
     @property
     def received_source(self) -> str:
@@ -296,6 +318,7 @@ class RunResult:
     emails: list[SavedEmail] = field(default_factory=list)
     staff_notes: list[str] = field(default_factory=list)  # what staff should do: terminal, manifest
     ignored: list[Ignored] = field(default_factory=list)  # left alone by name
+    sample: bool = False  # the inbox is marked as sample data (SAMPLE_MARKER): the report says so
     # across periods: the register as it was before this run, and how this period continues it
     history: EarlierPeriods | None = None
     comparison: Comparison | None = None

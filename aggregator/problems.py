@@ -485,6 +485,16 @@ class ProblemCode(StrEnum):
             configurable=True,
         ),
     )
+    RECEIVED_AFTER_REPORT_DATE = (
+        "received_after_report_date",
+        Text(
+            Severity.WARNING,
+            "Tệp được nhận ngày {value}, sau ngày lập báo cáo tổng hợp ({report_date}); ngày nhận thực tế vẫn được dùng để xét đúng hạn.",
+            title="Nhận sau ngày lập báo cáo",
+            staff_hint="Ngày lập báo cáo (--report-date) sớm hơn ngày nhận tệp này: kiểm tra lại ngày lập báo cáo (và đồng hồ của máy), rồi chạy lại.",
+            explains_fate=True,
+        ),
+    )
     FILE_TIE = (
         "file_tie",
         Text(

@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aggregator import config as config_module  # noqa: E402
+from aggregator.model import SAMPLE_MARKER  # noqa: E402
 from aggregator.rendering import template  # noqa: E402
 
 YEAR = 2026
@@ -425,7 +426,17 @@ def _start(out: Path, schemas: Path, seed: int) -> tuple[config_module.Config, r
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    # the mark that makes every report from this inbox say it is a sample (model.SAMPLE_MARKER)
+    (out / SAMPLE_MARKER).write_text(SAMPLE_NOTE, encoding="utf-8")
     return cfg, random.Random(seed)
+
+
+SAMPLE_NOTE = (
+    "Thư mục này là hộp thư MẪU: các tệp trong đó là dữ liệu minh họa, không phải báo cáo\n"
+    "thật của đơn vị nào. Tệp du-lieu-mau.txt này đánh dấu điều đó: báo cáo tổng hợp từ thư\n"
+    'mục này in dòng "BẢN MẪU — dữ liệu minh họa" ở đầu báo cáo.\n'
+    "Đừng chép tệp này vào inbox/ thật của Ban.\n"
+)
 
 
 def make(out: Path) -> None:

@@ -219,6 +219,9 @@ def build(path: Path) -> None:
     style.font.name, style.font.size = FONT, Pt(14)
     page_number_footer(section)
     tag(document, "{%p import 'report-sentences.j2' as say %}")  # the sentences, shared with the HTML
+    tag(document, "{%p if sample %}")  # made from a sample inbox: never taken for the Board's report
+    para(document, "{{ say.sample_banner() }}", 16, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
+    tag(document, "{%p endif %}")
 
     masthead = document.add_table(rows=1, cols=2)
     _no_borders(masthead)
@@ -251,14 +254,7 @@ def build(path: Path) -> None:
     )
 
     heading(document, "I. TÌNH HÌNH THỰC HIỆN CHẾ ĐỘ BÁO CÁO")
-    para(
-        document,
-        "Có {{ totals.units_expected }} đơn vị phải báo cáo (hạn gửi đến hết ngày "
-        "{{ deadline | date }}). Đã có {{ totals.units_on_time + totals.units_late }} "
-        "đơn vị gửi báo cáo hợp lệ (đạt {{ rates.reporting }}), trong đó "
-        "{{ totals.units_on_time }} đơn vị gửi đúng hạn (đạt {{ rates.on_time }}) và "
-        "{{ totals.units_late }} đơn vị gửi trễ hạn.",
-    )
+    para(document, "{{ say.implementation(totals, rates, deadline) }}")
     tag(document, "{%p if units_by_status.late %}")
     para(document, "Các đơn vị gửi trễ hạn: {{ say.units(units_by_status.late, dated=true) }}.")
     tag(document, "{%p endif %}")
@@ -294,6 +290,9 @@ def build(path: Path) -> None:
     para(document, "3. Việc thực hiện chỉ tiêu", bold=True, italic=True, indent=False)
     para(document, "{{ say.quota(below_quota, totals) }}")
     para(document, "4. Một số mô hình, điển hình tiêu biểu", bold=True, italic=True, indent=False)
+    tag(document, "{%p if outstanding %}")
+    para(document, "{{ say.outstanding_rule(outstanding_count, outstanding_rule) }}")
+    tag(document, "{%p endif %}")
     tag(document, "{%p for m in outstanding %}")
     p = para(document)
     _font(p.add_run("- "), 14)
@@ -308,6 +307,9 @@ def build(path: Path) -> None:
     para(document, "5. Mô hình, điển hình qua các kỳ báo cáo", bold=True, italic=True, indent=False)
     tag(document, "{%p if continuity.compared %}")
     para(document, "{{ say.continuity(continuity) }}")
+    tag(document, "{%p if continuity.declared.differs %}")
+    para(document, "{{ say.declared(continuity.declared) }}")
+    tag(document, "{%p endif %}")
     tag(document, "{%p if continuity.listed and continuity.advanced %}")
     para(document, "Các mô hình, điển hình lên giai đoạn cao hơn:")
     data_table(
@@ -358,10 +360,14 @@ def build(path: Path) -> None:
     tag(document, "{%p endif %}")
 
     for key, title, none in (
+        ("highlights", "6. Kết quả nổi bật các đơn vị nêu", "Các đơn vị không nêu kết quả nổi bật."),
         ("difficulties", "III. KHÓ KHĂN, VƯỚNG MẮC", "Các đơn vị không nêu khó khăn, vướng mắc."),
         ("proposals", "IV. ĐỀ XUẤT, KIẾN NGHỊ", "Các đơn vị không có đề xuất, kiến nghị."),
     ):
-        heading(document, title)
+        if key == "highlights":  # a part of section II, answered as III and IV are
+            para(document, title, bold=True, italic=True, indent=False)
+        else:
+            heading(document, title)
         tag(document, f"{{%p for v in voices.{key} %}}")
         tag(document, "{%p if v.heading %}")
         keep_with_next(para(document, "{{ v.text }}", italic=True, indent=False, space_after=2))

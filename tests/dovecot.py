@@ -221,7 +221,8 @@ class Dovecot:
 
     def settings(self, schemas: Path, user: str, **overrides: object) -> Path:
         """A schemas folder like the real one, its mailbox.yaml pointing at this server."""
-        source = Path(__file__).resolve().parents[1] / "schemas"
+        from aggregator.config import BUNDLED as source  # the shipped schemas (conftest)
+
         shutil.copytree(source, schemas, dirs_exist_ok=True)
         data = {
             "host": HOST,

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from builders import model, workbook
 
+from aggregator import config as config_module
 from aggregator.cli import main
 from aggregator.outbox import swap as outbox
 
@@ -160,6 +161,8 @@ def test_a_run_killed_at_random_moments_never_leaves_a_half_written_report(tmp_p
         "2026",
         "--report-date",
         "15/12/2026",
+        "--schemas",
+        str(config_module.BUNDLED),
     ]
     rng = random.Random(5)
     for _ in range(6):

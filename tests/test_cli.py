@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from builders import model, workbook
 
+from aggregator import config as config_module
 from aggregator.cli import COMMANDS, build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,7 +88,7 @@ def test_the_december_run(inbox, tmp_path, capsys):
     contract = json.loads(
         (ROOT.parent / "shared/contracts/summary.schema.json").read_text()
         if (ROOT.parent / "shared").exists()
-        else (ROOT / "schemas/summary.schema.json").read_text()
+        else (config_module.BUNDLED / "summary.schema.json").read_text()
     )
     jsonschema.validate(summary, contract)
 
@@ -216,7 +217,7 @@ def test_half_year_run_writes_its_own_folder(tmp_path):
 
 def test_broken_schema_exits_2_with_a_vietnamese_message(inbox, tmp_path, capsys):
     schemas = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", schemas)
+    shutil.copytree(config_module.BUNDLED, schemas)
     text = (schemas / "units.yaml").read_text(encoding="utf-8").replace("quota: 3", "quota: ba", 1)
     (schemas / "units.yaml").write_text(text, encoding="utf-8")
     assert run(inbox, tmp_path / "out", "--schemas", str(schemas)) == 2
@@ -284,7 +285,7 @@ def test_template_writes_a_workbook_per_unit_that_reads_back(tmp_path):
 )
 def test_the_standard_workbook_takes_the_subjects_of_each_field_from_fields_yaml(tmp_path, subjects, said):
     schemas = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", schemas)
+    shutil.copytree(config_module.BUNDLED, schemas)
     path = schemas / "fields.yaml"
     text = path.read_text(encoding="utf-8")
     eleven = text.index("  - code: 11")
@@ -381,7 +382,8 @@ def test_an_empty_inbox_says_no_unit_reported(tmp_path):
     assert run(tmp_path / "in", tmp_path / "out") == 0
     html = (tmp_path / "out" / "2026" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
     assert "Chưa có đơn vị nào gửi báo cáo dùng được" in html
-    assert "đều đạt số lượng" not in html and "0,0%" in html
+    assert "đều đạt số lượng" not in html and "Chưa có đơn vị nào gửi báo cáo hợp lệ." in html
+    assert not re.search(r"\b0 đơn vị", html)  # never "0 đơn vị gửi đúng hạn"
 
 
 def test_the_master_workbook_names_problems_in_vietnamese(inbox, tmp_path):
@@ -394,7 +396,7 @@ def test_the_master_workbook_names_problems_in_vietnamese(inbox, tmp_path):
 
 def test_a_real_signer_and_number_are_not_warned_about(tmp_path, capsys):
     schemas = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", schemas)
+    shutil.copytree(config_module.BUNDLED, schemas)
     text = (schemas / "report.yaml").read_text(encoding="utf-8")
     text = text.replace("name: Nguyễn Văn A", "name: Trần Thị Bích").replace(
         'document_number: "…"', 'document_number: "125"'

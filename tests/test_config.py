@@ -6,7 +6,7 @@ import yaml
 
 from aggregator import config
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMAS = config.BUNDLED  # the shipped schemas, copied by conftest
 
 
 def copy_schemas(tmp_path: Path) -> Path:
@@ -122,11 +122,19 @@ def test_report_settings_are_typed_with_their_defaults_in_one_place(tmp_path):
     from aggregator.config import descriptors
 
     folder = copy_schemas(tmp_path)
-    optional = ("document_number", "time_zone", "outstanding_models", "list_limit", "chart_units_limit")
+    optional = (
+        "document_number",
+        "time_zone",
+        "outstanding_models",
+        "outstanding_criteria",
+        "list_limit",
+        "chart_units_limit",
+    )
     edit(folder, "report", lambda d: [d.pop(key) for key in optional] + [d["signer"].pop("head_title")])
     report = config.load(folder).report
     assert (report.document_number, report.time_zone) == ("…", "Asia/Ho_Chi_Minh")
     assert (report.outstanding_models, report.list_limit, report.chart_units_limit) == (5, 2000, 40)
+    assert report.outstanding_criteria == ("honoured", "reward_decision", "replications", "rewarded")
     assert report.signer.head_title == "TRƯỞNG BAN" and report.board.symbol == "BTGDVTU"
     # the descriptor checks what the dataclass holds: the same keys, required where no default
     properties = descriptors.REPORT["properties"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from builders import model, workbook
 
+from aggregator import config as config_module
 from aggregator.cli import main
 from aggregator.pipeline import aggregate
 
@@ -447,7 +448,8 @@ def test_feedback_drafts_ask_to_resend_only_when_rows_were_lost(tmp_path, capsys
     assert drafts[unknown]["Subject"].startswith("[CHƯA CÓ ĐỊA CHỈ NGƯỜI NHẬN]")
     out = capsys.readouterr().out
     assert f"Thư phan-hoi/{unknown}.eml chưa có địa chỉ người nhận" in out
-    assert "bổ sung vào schemas/units.yaml" in out  # the staff hint, in the terminal
+    # the staff hint, in the terminal, naming the file this run used (the tests' copy of schemas/)
+    assert f"bổ sung vào {config_module.BUNDLED / 'units.yaml'}" in out
     assert 'Người ký "Nguyễn Văn A" là tên mẫu' in out and "Số văn bản chưa có" in out
     assert any("units.yaml" in n for n in manifest["staff_notes"])
     before, _ = drafts_of(tmp_path, "01/12/2026")  # a draft dated before the deadline

@@ -55,7 +55,7 @@ def test_the_later_report_date_wins_even_when_its_file_is_older(tmp_path, cfg):
 # --- summarise: which models the report holds up, and in which order ------------------------
 
 
-def test_outstanding_models_are_honoured_then_most_replicated_then_rewarded(tmp_path, cfg):
+def test_outstanding_models_are_honoured_then_rewarded_by_decision_then_most_replicated(tmp_path, cfg):
     reward = {
         "Hình thức khen thưởng": "Bằng khen của UBND tỉnh",
         "Số, ngày quyết định khen thưởng": "123/QĐ-UBND ngày 01/6/2025",
@@ -82,8 +82,10 @@ def test_outstanding_models_are_honoured_then_most_replicated_then_rewarded(tmp_
     result = run(tmp_path, cfg)
     assert len(result.records) == 7 and cfg.report.outstanding_models == 5
     named = [m["name"] for m in context(result, dt.date(2026, 12, 10))["outstanding"]]
+    # report.yaml's criteria: honoured, a reward with its decision, replications, any reward;
     # ties go by unit code (cam-lam before ldld), then by row
-    assert named == ["Tôn vinh, một nơi", "Nhiều nơi", "Khen thưởng, ba nơi", "Ba nơi", "Ba nơi, đơn vị sau"]
+    assert cfg.report.outstanding_criteria == ("honoured", "reward_decision", "replications", "rewarded")
+    assert named == ["Tôn vinh, một nơi", "Khen thưởng, ba nơi", "Nhiều nơi", "Ba nơi", "Ba nơi, đơn vị sau"]
 
 
 # --- legacy: text already in Unicode is never "converted" ----------------------------------
@@ -183,7 +185,7 @@ def test_a_sender_in_other_capitals_is_the_registered_one(tmp_path, cfg):
 
 def test_a_registered_address_in_capitals_matches_a_lower_case_sender(tmp_path):
     schemas = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", schemas)
+    shutil.copytree(config.BUNDLED, schemas)
     units = schemas / "units.yaml"
     text = units.read_text(encoding="utf-8")
     assert text.count("huyenuy@camlam.khanhhoa.gov.vn") == 1

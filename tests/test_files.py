@@ -63,7 +63,8 @@ def test_a_report_date_is_trusted_up_to_the_runs_date_and_a_day_after_the_files_
         trusted[name] = (outcome.report_date_trusted, codes(outcome))
     assert trusted == {
         "on-the-day.xlsx": (True, []),
-        "after-the-run.xlsx": (False, ["report_date_untrusted"]),
+        # saved after the run's date too: a contradiction, said
+        "after-the-run.xlsx": (False, ["report_date_untrusted", "received_after_report_date"]),
         "next-day.xlsx": (True, []),
         "two-days.xlsx": (False, ["report_date_untrusted"]),
     }

@@ -19,6 +19,7 @@ import pytest
 from builders import model, repeated_ods, saved_on_date, workbook
 from test_email import message, save
 
+from aggregator import config as config_module
 from aggregator import hashing
 from aggregator.cli import main
 
@@ -364,7 +365,7 @@ def limited_schemas(tmp_path, **limits):
     import yaml
 
     folder = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", folder)
+    shutil.copytree(config_module.BUNDLED, folder)
     book = yaml.safe_load((folder / "workbook.yaml").read_text(encoding="utf-8"))
     book["limits"].update(limits)
     (folder / "workbook.yaml").write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")

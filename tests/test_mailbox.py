@@ -818,7 +818,7 @@ def test_a_password_written_where_the_variable_name_goes_is_never_echoed(tmp_pat
     from aggregator.config import ConfigError
     from aggregator.intake import mailbox as mailbox_module
 
-    data = yaml.safe_load((ROOT / "schemas" / "mailbox.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((config_module.BUNDLED / "mailbox.yaml").read_text(encoding="utf-8"))
     data["password_env"] = "Mk@2026!bimat"
     (tmp_path / "mailbox.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
     with pytest.raises(ConfigError) as caught:

@@ -4,7 +4,6 @@ Each test names the mutants it kills, as ``module:number`` in ``tools/mutate.py 
 """
 
 import datetime as dt
-from pathlib import Path
 
 from builders import model, workbook
 from test_email import message, save
@@ -17,7 +16,7 @@ from aggregator.merging import summarise
 from aggregator.model import ListTable
 from aggregator.pipeline import aggregate
 
-CFG = config.load(Path(__file__).resolve().parents[1] / "schemas")
+CFG = config.load(config.BUNDLED)
 
 
 def run(inbox):

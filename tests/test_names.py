@@ -350,12 +350,12 @@ def test_every_plain_way_of_writing_every_unit_is_that_unit():
 
 def test_the_preset_folder_can_be_copied_over_schemas(tmp_path):
     folder = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", folder)
+    shutil.copytree(config_module.BUNDLED, folder)
     shutil.copy(PRESET / "units.yaml", folder / "units.yaml")
     assert len(config_module.load(folder).units) == 71
 
 
-_PLAN_CFG = config_module.load(ROOT / "schemas")
+_PLAN_CFG = config_module.load(config_module.BUNDLED)
 _PLAN_MATCHER = UnitMatcher(_PLAN_CFG)
 
 

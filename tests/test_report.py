@@ -10,6 +10,7 @@ import docx
 import pytest
 from builders import SOFFICE, convert
 
+from aggregator import config as config_module
 from aggregator import labels
 from aggregator.cli import main
 
@@ -347,7 +348,7 @@ def test_beyond_the_limits_reports_point_to_the_master_workbook_and_chart_the_to
     from builders import model, workbook
 
     schemas = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", schemas)
+    shutil.copytree(config_module.BUNDLED, schemas)
     path = schemas / "report.yaml"
     path.write_text(
         path.read_text(encoding="utf-8")
@@ -377,12 +378,15 @@ def test_beyond_the_limits_reports_point_to_the_master_workbook_and_chart_the_to
     assert "Danh sách 3 mô hình, điển hình ở tệp tổng hợp tong-hop.xlsx" in text
     appendix = text[text.index("Phụ lục 2") : text.index("Phụ lục 3")]
     assert "Mô hình A" not in appendix  # no list; every unit still in the summary tables
-    assert "Biểu đồ 2. Số mô hình, điển hình theo đơn vị (2 đơn vị có nhiều mô hình, điển hình nhất)" in text
+    caption = (
+        "Biểu đồ 2. Số mô hình, điển hình theo đơn vị (2 đơn vị có mô hình, điển hình; 19 đơn vị chưa có)"
+    )
+    assert caption in text
     html = normal((folder / "bao-cao-tong-hop.html").read_text(encoding="utf-8"))
     assert "Danh sách 3 mô hình, điển hình ở tệp tổng hợp tong-hop.xlsx" in html
     appendix = html[html.index("Phụ lục 2") : html.index("Phụ lục 3")]
     assert "Mô hình A" not in appendix and "Huyện ủy Khánh Sơn" in html
-    assert "Biểu đồ 2. Số mô hình, điển hình theo đơn vị (2 đơn vị có nhiều mô hình, điển hình nhất)" in html
+    assert caption in html
     chart = html[html.index('aria-label="Số mô hình, điển hình theo đơn vị') :]
     chart = chart[: chart.index("</svg>")]
     assert chart.count("<rect") == 2 and "Huyện ủy Cam Lâm" in chart and "Khánh Sơn" not in chart

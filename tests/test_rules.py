@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def schemas_with(tmp_path: Path, *lines: str) -> Path:
     """A copy of the schemas with ``lines`` written under ``rules:`` as staff would type them."""
     folder = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", folder)
+    shutil.copytree(config.BUNDLED, folder)
     path = folder / "workbook.yaml"
     text = path.read_text(encoding="utf-8")
     for line in lines:
@@ -91,7 +91,7 @@ def test_a_safety_refusal_or_a_fact_in_the_rules_exits_2_naming_file_and_key(tmp
 
 
 def test_every_configurable_rule_is_in_the_catalogue_and_in_the_shipped_rules():
-    shipped = config.load(ROOT / "schemas").rules
+    shipped = config.load(config.BUNDLED).rules
     assert set(shipped) == CONFIGURABLE
     # the shipped severities are the catalogue's own: listing a rule changes nothing
     assert all(shipped[code] == problems.ProblemCode(code).severity for code in shipped)

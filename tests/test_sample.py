@@ -17,9 +17,11 @@ def test_sample_inbox_figures(cfg):
     assert len(fate) == 24 and [e.relative for e in result.emails] == [
         "Báo cáo mô hình điển hình năm 2026 - Tỉnh đoàn.eml"
     ]
-    assert [i.relative for i in result.ignored] == [  # an Excel lock file, never opened
-        "nha-trang/~$Thanh uy Nha Trang - bao cao mo hinh 2026 (sua lai).xlsx"
+    assert [i.relative for i in result.ignored] == [  # the sample's mark; an Excel lock file, never opened
+        "du-lieu-mau.txt",
+        "nha-trang/~$Thanh uy Nha Trang - bao cao mo hinh 2026 (sua lai).xlsx",
     ]
+    assert result.sample
     letter = fate["Báo cáo mô hình điển hình năm 2026 - Tỉnh đoàn.eml › Công văn gửi kèm.pdf"]
     assert letter.status == "ignored"
     tinh_doan = next(u for u in result.statuses if u.code == "tinh-doan")

@@ -1,13 +1,12 @@
 import datetime as dt
 import unicodedata
-from pathlib import Path
 
 import pytest
 
 from aggregator import config
 from aggregator.checking.values import ColumnReader, read_date
 
-CFG = config.load(Path(__file__).resolve().parents[1] / "schemas")
+CFG = config.load(config.BUNDLED)
 
 
 def reader(key):

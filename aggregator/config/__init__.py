@@ -107,6 +107,8 @@ class ReportSettings:
     document_number: str = "…"  # left for the Board's office to fill in when it issues the report
     time_zone: str = DEFAULT_ZONE  # file and email times are read on this clock
     outstanding_models: int = 5  # models the report names as outstanding
+    # what they are chosen by, first first (descriptors.OUTSTANDING_CRITERIA); ties: unit, row
+    outstanding_criteria: tuple[str, ...] = ("honoured", "reward_decision", "replications", "rewarded")
     list_limit: int = 2000  # beyond this many models the report lists none (the master workbook does)
     chart_units_limit: int = 40  # beyond this many units the chart draws those with the most models
 
@@ -121,6 +123,11 @@ class ReportSettings:
                 "subject": dict(raw["subject"]),
                 "deadlines": dict(raw["deadlines"]),
                 "recipients": tuple(raw["recipients"]),
+                **(
+                    {"outstanding_criteria": tuple(raw["outstanding_criteria"])}
+                    if "outstanding_criteria" in raw
+                    else {}
+                ),
             }
         )
 

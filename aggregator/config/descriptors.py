@@ -183,6 +183,17 @@ WORKBOOK = {
     "additionalProperties": False,
 }
 
+# What the report's outstanding models (II.4) may be chosen by, in the order report.yaml
+# lists them, and how the report says each (one sentence says how they were chosen).
+OUTSTANDING_CRITERIA = {
+    "honoured": 'đã đạt giai đoạn "Biểu dương, tôn vinh"',
+    "reward_decision": "được khen thưởng có số, ngày quyết định",
+    "rewarded": "được khen thưởng",
+    "replications": "được nhân rộng ở nhiều nơi hơn",
+    "rated_good": 'được đơn vị đánh giá "Tốt"',
+    "publicised": "đã được tuyên truyền trên báo chí",
+}
+
 REPORT = {
     "type": "object",
     "required": [
@@ -236,6 +247,12 @@ REPORT = {
         },
         "recipients": {"type": "array", "minItems": 1, "items": _TEXT},
         "outstanding_models": {"type": "integer", "minimum": 0},
+        "outstanding_criteria": {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"enum": list(OUTSTANDING_CRITERIA)},
+        },
         "list_limit": {"type": "integer", "minimum": 0},
         "chart_units_limit": {"type": "integer", "minimum": 1},
         "time_zone": _TEXT,

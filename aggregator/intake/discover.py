@@ -21,7 +21,7 @@ from pathlib import Path
 
 from aggregator import problems
 from aggregator.clock import zone
-from aggregator.model import Candidate, CandidateKind, Ignored
+from aggregator.model import SAMPLE_MARKER, Candidate, CandidateKind, Ignored
 from aggregator.problems import ProblemCode
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -64,6 +64,8 @@ def ignored_reason(name: str, top: bool) -> str | None:
         return "tệp hệ thống do Windows/macOS tạo"
     if top and lower in _INBOX_NOTES:
         return "tệp hướng dẫn của thư mục inbox"
+    if top and lower == SAMPLE_MARKER:
+        return "tệp đánh dấu hộp thư mẫu: báo cáo ghi rõ là bản mẫu, dữ liệu minh họa"
     return None
 
 

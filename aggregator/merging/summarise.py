@@ -113,21 +113,32 @@ def _rows(outcomes: list[FileOutcome]) -> dict[str, int]:
     return {"read": sum(rows.values()), **rows}
 
 
-def outstanding(records: pd.DataFrame, limit: int) -> pd.DataFrame:
-    """The models the report holds up: honoured first, then most replicated, then rewarded."""
+def outstanding(
+    records: pd.DataFrame,
+    limit: int,
+    criteria: tuple[str, ...] = ("honoured", "reward_decision", "replications", "rewarded"),
+) -> pd.DataFrame:
+    """The models the report holds up, ranked by ``criteria`` (report.yaml
+    ``outstanding_criteria``, first first), ties by unit and row."""
     if records.empty or limit == 0:
         return records.head(0)
-    ranked = records.assign(
-        _honoured=records["stage"] == "honoured",
-        _places=pd.to_numeric(records["replications"]).fillna(0),
-        _rewarded=records["reward_form"].notna(),
+
+    def filled(key: str) -> pd.Series:
+        return records[key].notna() & (records[key].astype(str).str.strip() != "")
+
+    measures = {
+        "honoured": lambda: records["stage"] == "honoured",
+        "reward_decision": lambda: filled("reward_decision"),
+        "rewarded": lambda: filled("reward_form") | filled("reward_decision"),
+        "replications": lambda: pd.to_numeric(records["replications"]).fillna(0),
+        "rated_good": lambda: records["rating"] == "good",
+        "publicised": lambda: records["publicised"] == "yes",
+    }
+    ranks = {f"_by_{key}": measures[key]() for key in criteria}
+    ranked = records.assign(**ranks).sort_values(
+        [*ranks, "unit", "row"], ascending=[*(False for _ in ranks), True, True], kind="stable"
     )
-    ranked = ranked.sort_values(
-        ["_honoured", "_places", "_rewarded", "unit", "row"],
-        ascending=[False, False, False, True, True],
-        kind="stable",
-    )
-    return ranked.head(limit).drop(columns=["_honoured", "_places", "_rewarded"])
+    return ranked.head(limit).drop(columns=list(ranks))
 
 
 def pivot(summary: dict[str, Any]) -> dict[str, Any]:
@@ -162,16 +173,17 @@ def staff_notes(config: Config, outcomes: list[FileOutcome]) -> list[str]:
     if _placeholder(report.document_number):
         notes.append(
             said(
-                "Số văn bản chưa có (schemas/report.yaml, mục document_number): điền "
-                "số trong bản Word trước khi trình ký."
+                "Số văn bản chưa có: chạy lại với --so SỐ (ví dụ --so 123), hoặc điền "
+                "mục document_number trong schemas/report.yaml; số được ghi ở đầu báo cáo và "
+                "dưới tên mỗi phụ lục, cả bản Word và HTML, không phải gõ lại trong Word."
             )
         )
     signer = report.signer.name
     if _placeholder(signer) or signer in PLACEHOLDER_NAMES:
         notes.append(
             said(
-                f'Người ký "{signer}" là tên mẫu: sửa schemas/report.yaml, mục '
-                "signer.name, rồi chạy lại (hoặc sửa trong bản Word)."
+                f'Người ký "{signer}" là tên mẫu: chạy lại với --nguoi-ky "Họ và tên", hoặc '
+                "sửa schemas/report.yaml, mục signer.name (và signer.title), rồi chạy lại."
             )
         )
     seen = set()

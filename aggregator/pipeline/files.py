@@ -49,8 +49,18 @@ class _Done:
 class FileProcessor:
     """The per-file stages for one year and period: one call of ``process`` per inbox entry."""
 
-    def __init__(self, config: Config, year: int, period: str, as_of: dt.date | None = None):
+    def __init__(
+        self,
+        config: Config,
+        year: int,
+        period: str,
+        as_of: dt.date | None = None,
+        late_stays_late: bool = False,
+    ):
         self.config, self.year, self.period, self.as_of = config, year, period, as_of
+        # the report's date (``run``) never carries a file received after the deadline before
+        # it; "today" (``status``) does: a date after today is the clock's error, not lateness
+        self.deadline = config.deadline(year, period) if late_stays_late else None
         # whether the inbox files' own times say when each was saved (see run.file_times_tell)
         self.file_times_tell = True
         self.matcher = UnitMatcher(config)
@@ -59,10 +69,16 @@ class FileProcessor:
     def process(self, candidate: Candidate) -> FileOutcome:
         if candidate.kind in NOT_READ:
             return FileOutcome(
-                candidate, FileStatus.IGNORED, problems=list(candidate.problems), as_of=self.as_of
+                candidate,
+                FileStatus.IGNORED,
+                problems=list(candidate.problems),
+                as_of=self.as_of,
+                deadline=self.deadline,
             )
         if candidate.problems:  # refused on sight (intake): never opened
-            return FileOutcome(candidate, problems=list(candidate.problems), as_of=self.as_of)
+            return FileOutcome(
+                candidate, problems=list(candidate.problems), as_of=self.as_of, deadline=self.deadline
+            )
         done = _Done()
         failure = None
         try:
@@ -113,7 +129,7 @@ class FileProcessor:
         order the stages found them), then its rows'."""
         book, identity, checked = done.book, done.identity, done.checked
         found = [*done.found, *(book.problems if book else [])]
-        outcome = FileOutcome(candidate, as_of=self.as_of, seconds=done.seconds)
+        outcome = FileOutcome(candidate, as_of=self.as_of, deadline=self.deadline, seconds=done.seconds)
         if identity is not None:
             outcome.unit, outcome.identified_by, outcome.identification = (
                 identity.unit,
@@ -142,6 +158,15 @@ class FileProcessor:
                 outcome.keep_rows(checked.rows)
         if failure is not None:
             found.append(failure)
+        if outcome.received_after and self.as_of is not None:
+            found.append(
+                problems.make(
+                    ProblemCode.RECEIVED_AFTER_REPORT_DATE,
+                    file=candidate.relative,
+                    value=f"{outcome.received_found:%d/%m/%Y}",
+                    report_date=f"{self.as_of:%d/%m/%Y}",
+                )
+            )
         outcome.problems = problems.with_rules(found, self.config.rules)
         outcome.status = FileStatus.REJECTED if outcome.file_errors else FileStatus.ACCEPTED
         if not outcome.problems:  # nothing to show the unit: the rows as typed are not needed

@@ -23,7 +23,16 @@ from aggregator.config import Config
 from aggregator.intake import discover, mail
 from aggregator.merging import continuity, merge, register, summarise
 from aggregator.merging.register import DB_NAME, History
-from aggregator.model import Candidate, CandidateKind, FileOutcome, Ignored, Period, RunResult, SavedEmail
+from aggregator.model import (
+    SAMPLE_MARKER,
+    Candidate,
+    CandidateKind,
+    FileOutcome,
+    Ignored,
+    Period,
+    RunResult,
+    SavedEmail,
+)
 from aggregator.outbox import swap
 from aggregator.outbox import write as outputs
 from aggregator.pipeline import workers
@@ -76,6 +85,7 @@ def run(
             scratch=scratch,
             as_of=report_date,
             history=history,
+            late_stays_late=True,
         )
     options = {
         "inbox": str(inbox.resolve()),
@@ -162,6 +172,7 @@ def aggregate(
     scratch: Path | None = None,
     as_of: dt.date | None = None,
     history: History | None = None,
+    late_stays_late: bool = False,
 ) -> RunResult:
     """The stages on the whole inbox for one year and period, and what they found (nothing is
     written: ``run`` writes).
@@ -174,10 +185,12 @@ def aggregate(
     ``lap`` is told as each stage ends: discover, read (and validate), merge, summarise.
     ``outbox``, when it is inside the inbox (or is it), is never read as input. Attachments
     are unpacked into ``scratch`` (the run's own temporary folder), else a system one.
-    ``as_of`` is the run's report date: no file counts as received after it.
+    ``as_of`` is the run's report date: no file counts as received after it, unless that
+    would make a file received after the deadline on time (``late_stays_late``: the report's
+    run; a file received after ``as_of`` is warned of either way).
     ``history`` is the register of earlier periods (none: every model counts as new).
     """
-    processor = FileProcessor(config, year, period, as_of)
+    processor = FileProcessor(config, year, period, as_of, late_stays_late)
     with tempfile.TemporaryDirectory(prefix="dienhinh-", dir=scratch) as workdir:
         items, emails, ignored = collect(inbox, Path(workdir), config, outbox)
         processor.file_times_tell = file_times_tell(items)
@@ -212,6 +225,7 @@ def aggregate(
         staff_notes=summarise.staff_notes(config, outcomes),
         emails=emails,
         ignored=ignored,
+        sample=any(i.relative == SAMPLE_MARKER for i in ignored),
         history=history,
         comparison=comparison,
     )

@@ -169,8 +169,8 @@ def _summary(
         (f"PHẢN HỒI VỀ BÁO CÁO MÔ HÌNH, ĐIỂN HÌNH KỲ {period.upper()} {result.year}", styles.title),
         (f"Gửi: {feedback.title}", styles.text),
         (
-            "Ban đã nhận và kiểm tra tệp báo cáo của đơn vị. Ô tô đỏ là lỗi làm dòng đó không được "
-            "tính; ô tô vàng là điểm cần lưu ý."
+            "Ban đã nhận và kiểm tra tệp báo cáo của đơn vị. Ô màu đỏ là lỗi làm dòng đó không được "
+            "tính; ô màu vàng là điểm cần lưu ý."
             + (
                 f" Đề nghị đơn vị sửa ở đúng các ô đó trong tệp gốc và gửi lại cả tệp "
                 f"{resend_deadline(result.deadline, report_date)}."
@@ -260,7 +260,7 @@ def _rows(
     sheet.freeze_panes(top + 1, 0)
     last = max((int(raw["row"]) for raw in table.typed), default=top + 1)
     sheet.autofilter(top, 0, last - 1, extra + 1)
-    printable(sheet, top)
+    printable(sheet, top, span, keep_columns=min(at.get("name", -1) + 1, 3))  # through the name
 
 
 def _marks(found: list[Problem], keys: dict[str, str]) -> dict[tuple[int, str], Problem]:

@@ -15,6 +15,7 @@ from typing import Any, cast
 import jinja2
 
 from aggregator import labels
+from aggregator.config.descriptors import OUTSTANDING_CRITERIA
 from aggregator.labels import UNIT_STATUS, Labels
 from aggregator.merging.summarise import outstanding, pivot
 from aggregator.model import RunResult, Submission
@@ -124,6 +125,7 @@ def context(
     charts, chart_captions = _charts(summary, config)
     across = report_continuity.context(result)  # models across periods, and the trend chart
     charts.update(across.pop("charts"))
+    across["continuity"]["declared"] = _declared(result, across["continuity"])
     return {
         "document_number": config.report.document_number,
         "period_phrase": labels.period_phrase(result.period),
@@ -161,7 +163,9 @@ def context(
         "models_by_unit": models,
         "outstanding": _outstanding(result, names),
         "outstanding_count": config.report.outstanding_models,
+        "outstanding_rule": [OUTSTANDING_CRITERIA[c] for c in config.report.outstanding_criteria],
         "voices": _voices(result),
+        "sample": result.sample,
         "files": [{**f, "n": n} for n, f in enumerate(_files(result, names), start=1)],
         "comparison": comparison,
         "field_table": _field_table(summary, config, comparison),
@@ -217,9 +221,18 @@ def _charts(summary: dict[str, Any], config: Any) -> tuple[dict[str, Any], dict[
     units = summary["units"]
     limit = config.report.chart_units_limit
     caption = "Số mô hình, điển hình theo đơn vị"
-    if len(units) > limit:
-        units = sorted(units, key=lambda u: (-u["models"], labels.sort_key(u["name"])))[:limit]
-        caption += f" ({limit} đơn vị có nhiều mô hình, điển hình nhất)"
+    if len(units) > limit:  # the units with the most: never a unit with none
+        having = [u for u in units if u["models"]]
+        units = sorted(having, key=lambda u: (-u["models"], labels.sort_key(u["name"])))[:limit]
+        if len(having) > limit:
+            caption += f" ({labels.number_vn(limit)} đơn vị có nhiều mô hình, điển hình nhất)"
+        else:
+            caption += (
+                f" ({labels.number_vn(len(having))} đơn vị có mô hình, điển hình; "
+                f"{labels.number_vn(len(summary['units']) - len(having))} đơn vị chưa có)"
+                if having
+                else " (chưa đơn vị nào có mô hình, điển hình)"
+            )
     captions = {"fields": "Số mô hình, điển hình theo lĩnh vực", "units": caption}
     drawn = {
         "fields": charts.bars(
@@ -253,7 +266,8 @@ def _models_by_unit(result: RunResult, names: Labels) -> list[dict[str, Any]]:
 
 
 def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
-    picked = outstanding(result.records, result.config.report.outstanding_models)
+    report = result.config.report
+    picked = outstanding(result.records, report.outstanding_models, report.outstanding_criteria)
     chosen = [
         {
             **{k: names.value(k, v) for k, v in r.items() if k not in ("unit", "row")},
@@ -262,18 +276,62 @@ def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
         }
         for r in cast(list[dict[str, Any]], picked.to_dict("records"))  # (keys: column names)
     ]
+    for m in chosen:  # each said as a sentence of its own, whatever the unit typed
+        for key in ("content", "results"):
+            m[key] = _sentence(m.get(key))
+        form, decision = (_text(m.get(k)) for k in ("reward_form", "reward_decision"))
+        m["reward"] = _sentence(
+            f"Được khen thưởng: {form}" + (f" (quyết định {decision})" if decision else "")
+            if form
+            else f"Được khen thưởng theo quyết định {decision}"
+            if decision
+            else ""
+        )
     return chosen
 
 
+def _text(value: Any) -> str:
+    return "" if value is None or value != value else str(value).strip()  # (NaN: no value)
+
+
+def _sentence(value: Any) -> str:
+    """Text the unit typed as one sentence: capital first, a full stop last (none if empty)."""
+    text = " ".join(_text(value).split())
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", "…")) else text.rstrip(";:,") + "."
+
+
+def _declared(result: RunResult, section: dict[str, Any]) -> dict[str, Any]:
+    """II.1 counts new and continuing models as units declared them ("Tình trạng"); II.5 as the
+    register finds them. When they differ, by how much and why: the rows declared otherwise,
+    which the feedback and the master workbook list (unless ``rules:`` turned them off)."""
+    totals, figures = result.summary["totals"], section.get("figures") or {}
+    if not section.get("compared"):
+        return {"differs": False}
+    rules = result.config.rules
+    return {
+        "differs": totals["new"] != figures["new"] or totals["continuing"] != figures["matched"],
+        "new": totals["new"],
+        "continuing": totals["continuing"],
+        "continuing_unmatched": figures["claimed_continuing_unmatched"],
+        "new_matched": figures["claimed_new_matched"],
+        "listed": rules.get("continuing_unmatched", "warning") != "off"
+        and rules.get("new_already_registered", "warning") != "off",
+    }
+
+
 def _voices(result: RunResult) -> dict[str, list[dict[str, Any]]]:
-    """Sections III and IV as staff write them: each statement once, the units that made it after.
+    """The units' own answers (results in II.6, difficulties in III, proposals in IV) as staff
+    write them: each statement once, the units that made it after.
 
     Statements that are the same, or nearly (matching key, close spelling), are merged; those
     several units made come first, then the rest by unit group (the unit after its statement,
     unless the group heading already names it). Lines: ``{"heading": bool, "text": str, "units":
     [names]}``, said by the templates (a heading as it is, a statement with its units after).
     """
-    voices: dict[str, list[dict[str, Any]]] = {}
+    voices: dict[str, list[dict[str, Any]]] = {key: [] for key in ("highlights", *CLOSE_MERGED)}
     groups = result.config.groups
     for label in result.config.assessment:
         said: list[dict[str, Any]] = []  # {"text", "key", "units": [UnitStatus]}
@@ -281,7 +339,11 @@ def _voices(result: RunResult) -> dict[str, list[dict[str, Any]]]:
         for status in result.statuses:
             text = status.used.assessment.get(label.key) if status.used else None
             for statement in _statements(text or ""):
-                same = _same_statement(said, by_key, statement)
+                same = (
+                    _same_statement(said, by_key, statement)
+                    if label.key in CLOSE_MERGED
+                    else by_key.get(_statement_key(statement))
+                )
                 if same is None:
                     said.append({"text": statement, "key": _statement_key(statement), "units": [status]})
                     by_key.setdefault(said[-1]["key"], said[-1])
@@ -305,6 +367,11 @@ def _voices(result: RunResult) -> dict[str, list[dict[str, Any]]]:
                 ]
         voices[label.key] = lines
     return voices
+
+
+# answers whose statements spelled a letter or two apart are merged too; the others (the
+# results, long and many) only when the same words: a look-up, never a pass over the rest
+CLOSE_MERGED = ("difficulties", "proposals")
 
 
 def _statements(text: str) -> list[str]:

@@ -8,6 +8,7 @@ can become a formula or a link in a workbook we produce.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -115,6 +116,7 @@ def write_table(
     rows: Iterable[Sequence[Any]],
     widths: list[int] | None = None,
     plain: bool = False,
+    keep_columns: int = 1,
 ) -> int:
     """A bordered table with a frozen header and a filter; returns the next free row.
 
@@ -136,16 +138,32 @@ def write_table(
         sheet.set_column(j, j, width)
     sheet.freeze_panes(top + 1, 0)
     sheet.autofilter(top, 0, max(i, top + 1), len(headers) - 1)
-    printable(sheet, top)
+    printable(sheet, top, widths, keep_columns)
     return i + 1
 
 
-def printable(sheet: Worksheet, header_row: int = 0) -> None:
-    """A4 landscape, one page wide, the header repeated on every printed page."""
+# An A4 landscape page, within narrow margins, holds about this many units of column width
+# printed at 70 %: the smallest scale still read comfortably on paper.
+READABLE_PAGE_WIDTH = 200
+
+
+def printable(
+    sheet: Worksheet, header_row: int = 0, widths: Sequence[float] = (), keep_columns: int = 1
+) -> None:
+    """A4 landscape, fitted to the width of as few pages as keep the text readable (one page
+    when the columns allow; never the whole sheet squeezed onto one page: as many pages down
+    as it takes), the header row repeated on every page and, when a row runs over more than
+    one page across, its first ``keep_columns`` columns too; gridlines and page numbers printed."""
+    across = max(1, math.ceil(sum(widths) / READABLE_PAGE_WIDTH))
     sheet.set_paper(9)
     sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    sheet.fit_to_pages(across, 0)
     sheet.repeat_rows(header_row)
+    if across > 1 and keep_columns:
+        sheet.repeat_columns(0, keep_columns - 1)
+    sheet.hide_gridlines(0)  # printed too
+    sheet.set_footer("&CTrang &P/&N")
 
 
 def _write_plain(sheet: Worksheet, top: int, rows: Iterable[Sequence[Any]]) -> int:
@@ -214,7 +232,7 @@ def _records(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels
         records["sha256"],
     ]
     widths = [6, 24, *[c.width for c in columns], 30, 12, 7, 20]
-    write_table(sheet, styles, 0, headers, zip(*values, strict=True), widths, plain=True)
+    write_table(sheet, styles, 0, headers, zip(*values, strict=True), widths, plain=True, keep_columns=2)
 
 
 def _labelled(values: Iterable[Any], key: str, labels: Labels) -> list[Any]:
