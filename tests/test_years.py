@@ -28,7 +28,9 @@ def schemas(tmp_path):
 
 
 def first_year(inbox: Path, tmp_path: Path) -> None:
-    """December 2025: three units report, one of them in a saved email."""
+    """December 2025: three units report, one of them in a saved email; an empty file too."""
+    inbox.mkdir(parents=True)
+    (inbox / "rong-2025.xlsx").write_bytes(b"")
     workbook(
         inbox / "cam-lam-2025.xlsx", [model("Dân vận khéo", year=2024)], year=2025, report_date="02/12/2025"
     )
@@ -61,6 +63,7 @@ def second_year(inbox: Path) -> None:
     """December 2026, same inbox: two units report again; Khánh Sơn sends nothing; Hội CCB sends
     its 2025 file, never sent before (a mistake to explain to it)."""
     workbook(inbox / "cam-lam-2026.xlsx", [model("Dân vận khéo", year=2024)], report_date="02/12/2026")
+    (inbox / "rong-2026.xlsx").write_bytes(b"")  # every empty file is alike: still refused
     workbook(
         inbox / "ldld-2026.xlsx",
         [model("Công nhân giỏi", 2, "Cá nhân", year=2023)],
@@ -116,7 +119,10 @@ def test_last_years_files_are_left_alone_and_a_silent_unit_is_missing(tmp_path, 
         "cam-lam-2026.xlsx",
         "hoi-ccb.xlsx",
         "ldld-2026.xlsx",
+        "rong-2025.xlsx",
+        "rong-2026.xlsx",
     ]
+    assert {f["status"] for f in record["files"] if f["path"].startswith("rong")} == {"rejected"}
     assert record["emails"] == []
     figures = summary(out / "2026")
     units = {u["code"]: u["status"] for u in figures["units"]}
@@ -186,10 +192,7 @@ def test_a_rerun_reads_its_own_files_and_a_third_year_still_knows_the_first(tmp_
     }
     assert not [i for i in again["ignored"] if i.get("earlier")]
     # that re-run read this year's files too (refused them as 2026's): they stay 2026's
-    assert {f["path"] for f in again["files"] if f["status"] == "rejected"} == {
-        "cam-lam-2026.xlsx",
-        "ldld-2026.xlsx",
-    }
+    assert {f["path"] for f in again["files"] if f["year"] == 2026} == {"cam-lam-2026.xlsx", "ldld-2026.xlsx"}
     assert cli("--year", "2026", "--report-date", "15/12/2026", *common) == 0
     units = {u["code"]: u["status"] for u in summary(out / "2026")["units"]}
     assert units["cam-lam"] == units["ldld"] == "on_time" and units["khanh-son"] == "missing"
@@ -201,7 +204,7 @@ def test_a_rerun_reads_its_own_files_and_a_third_year_still_knows_the_first(tmp_
     reasons = {e["path"]: (e["reason"], e["earlier"]) for e in record["ignored"]}
     assert reasons["cam-lam-2025.xlsx"] == ("đã tổng hợp ở kỳ năm 2025", "2025")  # known through 2026
     assert reasons["cam-lam-2026.xlsx"] == ("đã tổng hợp ở kỳ năm 2026", "2026")
-    assert record["files"] == []
+    assert [f["path"] for f in record["files"]] == ["rong-2025.xlsx", "rong-2026.xlsx"]  # empty: refused
     assert summary(out / "2027")["totals"]["units_rejected"] == 0
 
 

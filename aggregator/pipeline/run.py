@@ -200,9 +200,10 @@ def _listed(path: Path, when: tuple[int, str]) -> list[tuple[str, int, str | Non
         digest, size, earlier = entry.get("sha256"), entry.get("size"), entry.get("earlier")
         if entry["path"].split(CONTAINED)[0] in later:
             continue
-        if isinstance(digest, str) and len(digest) == 64 and isinstance(size, int):
+        if isinstance(digest, str) and len(digest) == 64 and isinstance(size, int) and size > 0:
             listed.append((digest, size, earlier if isinstance(earlier, str) else None))
-        # (else refused on sight, never hashed, or left alone by its name)
+        # (else refused on sight, never hashed, or left alone by its name; or empty: every empty
+        # file is the same, and one sent this year is refused as empty, as always)
     return listed
 
 
