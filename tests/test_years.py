@@ -242,7 +242,7 @@ def test_the_registry_chosen_once_serves_every_command(tmp_path, schemas, capsys
     said = capsys.readouterr().out
     assert "71 đơn vị" in said and "không cần thêm --schemas" in said
     chosen = (schemas / "units.yaml").read_text(encoding="utf-8")
-    assert chosen.startswith("#> Danh sách đơn vị đang dùng, chép từ ")
+    assert chosen.startswith("#> Danh sách đơn vị đang dùng: chép từ ")
     assert chosen.endswith((PRESET / "units.yaml").read_text(encoding="utf-8"))  # the list as it was
     [kept] = (schemas / "cu").glob("units-*.yaml")  # the plan's 21 units, kept
     assert kept.read_bytes() == (ROOT / "schemas" / "units.yaml").read_bytes()

@@ -52,7 +52,7 @@ def use(chosen: Path, schemas: Path, today: dt.date) -> Chosen:
             f"Tệp {source} không phải văn bản UTF-8: lưu lại dạng UTF-8 rồi chạy lại."
         ) from None
     units = _checked(source, body)
-    origin = shown(source)
+    origin = re.sub(r"[\x00-\x1f\x7f]", "?", shown(source))  # one line in the header, whatever the name
     target = schemas / UNITS_FILE
     if target.is_file() and _body(target.read_text(encoding="utf-8", errors="replace")) == body:
         return Chosen(target, origin, units, None, unchanged=True)
@@ -63,10 +63,11 @@ def use(chosen: Path, schemas: Path, today: dt.date) -> Chosen:
         backup = schemas / BACKUPS / f"units-{dt.datetime.now():%Y%m%d-%H%M%S}.yaml"
         shutil.copy2(target, backup)
     header = (
-        f"{HEADER}Danh sách đơn vị đang dùng, chép từ {origin} ngày {today:%d/%m/%Y} bằng lệnh\n"
+        f"{HEADER}Danh sách đơn vị đang dùng: chép từ {origin} ngày {today:%d/%m/%Y} bằng lệnh\n"
         f'{HEADER}"python aggregate.py registry use {origin}". Mọi lệnh dùng tệp này, không cần\n'
-        f"{HEADER}thêm --schemas. Sửa thẳng tại đây (địa chỉ thư, cách viết tên khác…); chọn danh\n"
-        f"{HEADER}sách khác: chạy lại lệnh trên với tệp khác (tệp này được giữ trong schemas/{BACKUPS}/).\n"
+        f"{HEADER}thêm --schemas. Sửa thẳng tại đây (địa chỉ thư, cách viết tên khác…). Chọn danh\n"
+        f"{HEADER}sách khác: chạy lại lệnh trên với đường dẫn khác; tệp này khi đó được giữ lại\n"
+        f"{HEADER}trong schemas/{BACKUPS}/.\n"
         f"origin: {json.dumps(origin, ensure_ascii=False)}\n"
     )
     handle, temporary = tempfile.mkstemp(prefix=".units-", suffix=".yaml", dir=schemas)
