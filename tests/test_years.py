@@ -138,6 +138,12 @@ def test_last_years_files_are_left_alone_and_a_silent_unit_is_missing(tmp_path, 
     report = (out / "2026" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
     assert "Khánh Sơn" in report and "cam-lam-2025.xlsx" not in report
     assert "1 có tệp bị loại" in said and "3 bỏ qua" in said
+    # an auditor's check re-hashes the entries left alone too
+    assert cli("verify", out / "2026") == 0
+    with (inbox / "khanh-son-2025.xlsx").open("ab") as changed:
+        changed.write(b"\0")
+    assert cli("verify", out / "2026") == 1
+    assert "Đã thay đổi: khanh-son-2025.xlsx" in capsys.readouterr().out
 
 
 def test_status_remind_and_check_judge_the_inbox_as_the_run_does(tmp_path, schemas, capsys):
