@@ -22,7 +22,7 @@ from aggregator import config as config_module
 from aggregator.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ("run", "template", "check", "verify", "status", "remind", "fetch", "register")
+COMMANDS = ("run", "template", "check", "verify", "status", "remind", "fetch", "register", "registry")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
@@ -232,7 +232,44 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
     _mailbox(commands, run, remind)
     _add_register(commands)
+    _add_registry(commands)
     return parser
+
+
+def _add_registry(commands: argparse._SubParsersAction) -> None:
+    registry = commands.add_parser(
+        "registry",
+        add_help=False,
+        help="chọn danh sách đơn vị báo cáo một lần cho mọi lệnh",
+        description='Danh sách đơn vị báo cáo mà mọi lệnh dùng (schemas/units.yaml). "use DANH_SÁCH": '
+        "chép danh sách đó (thư mục có tệp units.yaml, ví dụ presets/khanh-hoa-2025, hoặc "
+        "chính tệp) vào schemas/units.yaml, sau khi kiểm tra; danh sách cũ được giữ trong "
+        'schemas/cu/. Từ đó mọi lệnh dùng danh sách này, không cần thêm --schemas. "show": '
+        "xem danh sách đang dùng.",
+    )
+    registry.add_argument("-h", "--help", action="help", help="xem hướng dẫn này rồi thoát")
+    registry.add_argument(
+        "action",
+        choices=["use", "show"],
+        metavar="use|show",
+        help="use: chọn danh sách; show: xem danh sách đang dùng",
+    )
+    registry.add_argument(
+        "list",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="DANH_SÁCH",
+        help="với use: thư mục có tệp units.yaml (ví dụ presets/khanh-hoa-2025) hoặc tệp units.yaml",
+    )
+    registry.add_argument(
+        "--schemas",
+        type=Path,
+        default=ROOT / "schemas",
+        metavar="THƯ_MỤC",
+        help="thư mục cấu hình nhận danh sách (mặc định: schemas)",
+    )
+    registry.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
 
 
 def _mailbox(
@@ -388,6 +425,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.command == "verify":
             return commands.verify_run(args)
+        if args.command == "registry" and args.action == "use":  # the list in use may be the broken one
+            if args.list is None:
+                parser.error(
+                    "registry use cần đường dẫn danh sách, ví dụ: registry use presets/khanh-hoa-2025"
+                )
+            return commands.use_registry(args)
         config = config_module.load(args.schemas)
         return commands.COMMANDS[args.command](args, config)
     except ConfigError as exc:

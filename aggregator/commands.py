@@ -13,9 +13,10 @@ from typing import Any
 
 from tqdm import tqdm
 
+from aggregator import config as config_module
 from aggregator import pipeline
 from aggregator.checking.identify import describe
-from aggregator.config import Config
+from aggregator.config import Config, registry
 from aggregator.intake import mailbox
 from aggregator.labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from aggregator.merging import register
@@ -42,7 +43,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if not _has_templates(args.templates, outputs.TEMPLATES):
         return 2
     if getattr(args, "to_mailbox", False):
-        mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the long run
+        mailbox.load_settings(
+            _holding(args.schemas, mailbox.SETTINGS_FILE)
+        )  # a broken mailbox.yaml said before the long run
     config = signed_by(config, args)
 
     def progress(outcomes: Iterable[FileOutcome], total: int) -> Iterable[FileOutcome]:
@@ -85,7 +88,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             }
         )
     else:
-        _closing(result.summary, folder)
+        _closing(result.summary, folder, config)
         _staff_notes(published.staff_notes)
     if getattr(args, "to_mailbox", False):
         return to_mailbox(args, folder / outputs.FEEDBACK, "thư phản hồi")
@@ -116,6 +119,42 @@ def _has_templates(folder: Path, names: tuple[str, ...]) -> bool:
     if missing:
         print(f"Không thấy mẫu {', '.join(missing)} (thư mục mẫu: --templates {folder}).", file=sys.stderr)
     return not missing
+
+
+def _holding(schemas: Path, name: str) -> Path:
+    """The settings folder that holds ``name``: the one given, else the bundled ``schemas/``
+    (a folder given with ``--schemas`` needs only the files it changes)."""
+    return config_module.source(schemas, name).parent
+
+
+def registry_line(config: Config) -> str:
+    """Which unit list a command uses, and how many units: said by every run and by status."""
+    origin = f", chép từ {config.units_origin}" if config.units_origin else ""
+    return f"Danh sách đơn vị: {registry.shown(config.units_file)}{origin} ({len(config.units)} đơn vị)."
+
+
+def use_registry(args: argparse.Namespace) -> int:
+    """The unit list every command uses, chosen once: copied into the settings folder."""
+    chosen = registry.use(args.list, args.schemas, dt.date.today())
+    if chosen.unchanged:
+        print(f"Danh sách {chosen.origin} ({chosen.units} đơn vị) đã là danh sách đang dùng ({chosen.path}).")
+        return 0
+    print(
+        f"Đã chọn danh sách đơn vị {chosen.origin} ({chosen.units} đơn vị): chép vào "
+        f"{registry.shown(chosen.path)}."
+    )
+    print(
+        "  Từ nay mọi lệnh (run, status, remind, check, template, fetch, register) dùng danh "
+        "sách này, không cần thêm --schemas."
+    )
+    if chosen.backup is not None:
+        print(f"  Danh sách trước được giữ ở {registry.shown(chosen.backup)}.")
+    return 0
+
+
+def show_registry(args: argparse.Namespace, config: Config) -> int:
+    print(registry_line(config))
+    return 0
 
 
 def _staff_notes(notes: list[str]) -> None:
@@ -157,9 +196,10 @@ def _problem_counts(outcomes: list[FileOutcome]) -> dict[str, int]:
     return {"errors": sum(p.is_error for p in found), "warnings": sum(not p.is_error for p in found)}
 
 
-def _closing(summary: dict, folder: Path) -> None:
+def _closing(summary: dict, folder: Path, config: Config) -> None:
     t, rows, files = summary["totals"], summary["rows"], summary["files"]
     print(f"Đã tổng hợp kỳ {'năm' if summary['period'] == Period.ANNUAL else '6 tháng'} {summary['year']}:")
+    print(f"  {registry_line(config)}")
     print(
         f"  Đơn vị: {t['units_expected']} phải báo cáo; {t['units_on_time']} đúng hạn, "
         f"{t['units_late']} trễ hạn, {t['units_missing']} chưa gửi, "
@@ -181,6 +221,7 @@ def make_templates(args: argparse.Namespace, config: Config) -> int:
     """Standard workbooks for every unit, ready to send out."""
     made = outreach.templates(config, args.outbox, args.year, args.period)
     print(f"Đã tạo {len(made.written)} biểu mẫu (mỗi đơn vị một tệp và một tệp trống) trong {made.folder}.")
+    print(f"  {registry_line(config)}")
     if made.source:
         print(
             f"Biểu mẫu của {len(made.models)} đơn vị đã điền sẵn {sum(map(len, made.models.values()))} "
@@ -323,6 +364,7 @@ def status(args: argparse.Namespace, config: Config) -> int:
         f"(hạn {date_vn(result.deadline)}, "
         + (f"còn {left} ngày)" if left >= 0 else f"đã quá hạn {-left} ngày)")
     )
+    print(registry_line(config))
     width = max(len(u.name) for u in result.statuses)
     print(f"{'TT':>3}  {'Đơn vị':<{width}}  {'Tình trạng':<12}  {'Ngày nhận':<10}  Số mô hình")
     for n, unit in enumerate(result.statuses, start=1):
@@ -336,6 +378,9 @@ def status(args: argparse.Namespace, config: Config) -> int:
         if waiting
         else "Mọi đơn vị đã có báo cáo dùng được."  # never "Còn 0 đơn vị"
     )
+    earlier = sum(bool(i.earlier) for i in result.ignored)
+    if earlier:
+        print(f"Bỏ qua {earlier} tệp đã tổng hợp ở các kỳ trước (cứ để trong inbox, không cần xóa).")
     return 0
 
 
@@ -344,7 +389,9 @@ def remind(args: argparse.Namespace, config: Config) -> int:
     if not _has_templates(args.templates, (drafts.REMINDER,)):
         return 2
     if getattr(args, "to_mailbox", False):
-        mailbox.load_settings(args.schemas)  # a broken mailbox.yaml said before the drafts
+        mailbox.load_settings(
+            _holding(args.schemas, mailbox.SETTINGS_FILE)
+        )  # a broken mailbox.yaml said before the drafts
     done = outreach.reminders(
         config,
         args.inbox,
@@ -388,7 +435,7 @@ def rebuild_register(args: argparse.Namespace, config: Config) -> int:
 
 def fetch(args: argparse.Namespace, config: Config) -> int:
     """The units' emails from the Board's mailbox into the inbox, each once, nothing changed there."""
-    settings = mailbox.load_settings(args.schemas)
+    settings = mailbox.load_settings(_holding(args.schemas, mailbox.SETTINGS_FILE))
 
     def progress(items: Iterable[Any], total: int) -> Iterable[Any]:
         return tqdm(
@@ -464,7 +511,7 @@ def to_mailbox(args: argparse.Namespace, folder: Path, what: str) -> int:
     if not paths:
         print(f"Không có {what} nào để đặt vào hộp thư.", file=said)
         return 0
-    settings = mailbox.load_settings(args.schemas)
+    settings = mailbox.load_settings(_holding(args.schemas, mailbox.SETTINGS_FILE))
     try:
         client = mailbox.session(settings)
         try:
@@ -495,4 +542,5 @@ COMMANDS = {
     "remind": remind,
     "fetch": fetch,
     "register": rebuild_register,
+    "registry": show_registry,  # (``use`` is called by ``cli`` before the settings are loaded)
 }

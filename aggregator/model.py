@@ -86,10 +86,14 @@ SAMPLE_MARKER = "du-lieu-mau.txt"
 
 @dataclass
 class Ignored:
-    """An inbox entry recognised by its name alone and never opened: why, in Vietnamese."""
+    """An inbox entry left alone, never opened: recognised by its name, or by its SHA-256 as an
+    input of an earlier period (``earlier``: that period's folder); why, in Vietnamese."""
 
     relative: str
     reason: str
+    sha256: str = ""  # only for an entry known by its hash
+    size: int = 0
+    earlier: str = ""  # the earlier period folder whose manifest lists it, e.g. "2025"
 
 
 @dataclass

@@ -158,6 +158,12 @@ class Config:
     hashes: dict[str, str] = field(default_factory=dict)
     organisations: list[str] = field(default_factory=list)  # words naming the organisation
     levels: dict[str, list[str]] = field(default_factory=dict)  # level: its abbreviations
+    units_origin: str = ""  # the list units.yaml was copied from by ``registry use``, if it was
+
+    @property
+    def units_file(self) -> Path:
+        """The registry this configuration uses: its folder's units.yaml, else the bundled one."""
+        return source(self.folder, UNITS_FILE)
 
     def unit(self, code: str) -> Unit:
         return self._units_by_code[code]
@@ -217,6 +223,7 @@ def load(folder: Path | str) -> Config:
 
 
 BUNDLED = Path(__file__).resolve().parents[2] / "schemas"
+UNITS_FILE = "units.yaml"  # the registry: the reporting units
 
 
 def source(folder: Path, name: str) -> Path:
@@ -292,6 +299,7 @@ def _build(folder: Path, raw: dict[str, Any], summary_schema: dict[str, Any]) ->
         summary_schema=summary_schema,
         organisations=list(units_raw.get("matching", {}).get("organisations", [])),
         levels={k: list(v or []) for k, v in units_raw.get("matching", {}).get("levels", {}).items()},
+        units_origin=str(units_raw.get("origin", "")),
     )
 
 

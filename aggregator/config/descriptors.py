@@ -42,6 +42,7 @@ UNITS = {
     "type": "object",
     "required": ["groups", "units"],
     "properties": {
+        "origin": _TEXT,  # the list this one was copied from (written by ``registry use``)
         "groups": {
             "type": "array",
             "minItems": 1,

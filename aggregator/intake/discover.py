@@ -128,6 +128,67 @@ def _entry(path: Path, inbox: Path, skip: set[str], found: Walk) -> None:
         found.entries.append(path)
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What earlier periods already took in (their manifests): SHA-256 → (the period folder,
+    the period in words, e.g. ("2025", "kỳ năm 2025")), and the sizes of those entries (only
+    a file of one of these sizes can be one of them, so only such a file is hashed to ask)."""
+
+    periods: dict[str, tuple[str, str]] = field(default_factory=dict)
+    sizes: frozenset[int] = frozenset()
+
+
+def set_aside(found: Walk, inbox: Path, seen: Seen) -> Walk:
+    """The inbox entries an earlier period already took in, left alone with their reason.
+
+    The one rule ``run``, ``status``, ``remind`` and ``check`` share: staff keep every year's
+    files in one inbox, and a file (a saved email, a zip, a workbook) whose SHA-256 an earlier
+    period's manifest lists is no report of this period, nor a unit's mistake: it gets no
+    outcome, so it makes no unit rejected and reaches no feedback, reminder or report. A file
+    never seen before is read as always (last year's file sent by mistake is refused and
+    explained). Files inside an entry are not asked: a new email is read whole.
+    """
+    if not seen.periods:
+        return found
+    kept: list[Path | Candidate] = []
+    for entry in found.entries:
+        known = _known(entry, seen) if isinstance(entry, Path) else None
+        if known is None or not isinstance(entry, Path):
+            kept.append(entry)
+            continue
+        digest, size, (folder, words) = known
+        relative = shown(entry.relative_to(inbox).as_posix())
+        found.ignored.append(Ignored(relative, f"đã tổng hợp ở {words}", digest, size, folder))
+    found.entries = kept
+    return found
+
+
+def _known(path: Path, seen: Seen) -> tuple[str, int, tuple[str, str]] | None:
+    """The entry's hash, size and earlier period if an earlier period took it in; else None
+    (and for a file that cannot be read now: the run's own reading refuses it as always)."""
+    try:
+        size = path.lstat().st_size
+        if size not in seen.sizes:
+            return None
+        fd = os.open(
+            path,
+            os.O_RDONLY
+            | getattr(os, "O_NONBLOCK", 0)
+            | getattr(os, "O_NOFOLLOW", 0)
+            | getattr(os, "O_BINARY", 0),
+        )
+        with os.fdopen(fd, "rb") as handle:
+            if not stat_kinds.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            digest = hashlib.sha256()
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    found = seen.periods.get(digest.hexdigest())
+    return None if found is None else (digest.hexdigest(), size, found)
+
+
 def refused(
     path: Path, relative: str, code: ProblemCode, info: os.stat_result | None = None, detail: str = ""
 ) -> Candidate:

@@ -68,6 +68,9 @@ def _verdict(folder: Path, inbox: Path | None, record: dict[str, Any], sums: lis
         if entry.get("email") or " › " in entry["path"] or not entry["sha256"]:
             continue  # inside an email or a zip: checked through its hash; or never read
         _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
+    for entry in record.get("ignored", []):
+        if entry.get("sha256"):  # left alone as an earlier period's input: known by its hash
+            _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
     summed = set()
     for line in sums:
         expected, _, name = line.partition("  ")

@@ -18,7 +18,7 @@ from aggregator.background import in_background
 from aggregator.hashing import sha256
 from aggregator.labels import RECEIVED_SOURCE
 from aggregator.merging import register
-from aggregator.model import FileOutcome, FileStatus, RunResult
+from aggregator.model import FileOutcome, FileStatus, Ignored, RunResult
 from aggregator.outbox.swap import CHECKSUMS, MANIFEST
 from aggregator.rendering import feedback, report, workbooks
 from aggregator.text import loose_key
@@ -160,6 +160,11 @@ def manifest(result: RunResult, report_date: dt.date, staff_notes: list[str]) ->
             **result.options,
         },
         "schemas": result.config.hashes,
+        "registry": {  # the unit list this run used
+            "file": str(result.config.units_file.resolve()),
+            "origin": result.config.units_origin or None,
+            "units": len(result.config.units),
+        },
         "emails": [
             {
                 "path": e.relative,
@@ -176,9 +181,17 @@ def manifest(result: RunResult, report_date: dt.date, staff_notes: list[str]) ->
         "files": [_file(o, result) for o in result.outcomes],
         "staff_notes": staff_notes,
         # entries left alone by their name (lock files, Thumbs.db, the inbox's README, this
-        # program's own outputs): never hashed nor opened
-        "ignored": [{"path": i.relative, "status": "ignored", "reason": i.reason} for i in result.ignored],
+        # program's own outputs): never hashed nor opened; or by their SHA-256, taken in by an
+        # earlier period (its folder in ``earlier``): never opened
+        "ignored": [_ignored(i) for i in result.ignored],
     }
+
+
+def _ignored(entry: Ignored) -> dict[str, Any]:
+    listed: dict[str, Any] = {"path": entry.relative, "status": "ignored", "reason": entry.reason}
+    if entry.sha256:
+        listed.update(sha256=entry.sha256, size=entry.size, earlier=entry.earlier)
+    return listed
 
 
 def _file(outcome: FileOutcome, result: RunResult) -> dict[str, Any]:

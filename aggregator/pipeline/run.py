@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
@@ -22,7 +24,7 @@ from aggregator import hashing
 from aggregator.config import Config
 from aggregator.intake import discover, mail
 from aggregator.merging import continuity, merge, register, summarise
-from aggregator.merging.register import DB_NAME, History
+from aggregator.merging.register import DB_NAME, PERIOD_RANK, History
 from aggregator.model import (
     SAMPLE_MARKER,
     Candidate,
@@ -39,6 +41,8 @@ from aggregator.pipeline import workers
 from aggregator.pipeline.files import FileProcessor
 from aggregator.problems import ProblemCode
 from aggregator.rendering import report
+
+log = logging.getLogger("aggregator")
 
 # wraps the outcomes as they come, given how many are coming (a progress bar, or nothing)
 Progress = Callable[[Iterable[FileOutcome], int], Iterable[FileOutcome]]
@@ -130,6 +134,89 @@ def history_of(outbox: Path | None, year: int, period: str, sync: bool = False) 
         ]
 
 
+_PERIOD_FOLDER = re.compile(r"(\d{4})(-6-thang)?")
+CONTAINED = " › "  # between a saved email's (or zip's) path and a file it holds, in a manifest
+
+
+def earlier_inputs(outbox: Path | None, year: int, period: str) -> discover.Seen:
+    """What the period folders of the outbox before this period took in: the SHA-256 of every
+    entry their manifests list (files, saved emails and zips, and entries they left alone as
+    taken in before them). Archived runs (``luu-tru/``) are not asked, nor this period's own
+    folder: a re-run reads its files again, and what it read as its own stays its own. A file
+    an earlier period read as a later period's (an earlier year re-run after this year's files
+    came in) is not that period's, nor is the email or zip it came in. A damaged manifest is
+    said to staff and passed over: its files are read as new."""
+    periods: dict[str, tuple[str, str]] = {}
+    sizes: set[int] = set()
+    now = register.rank(year, period)
+    listing = sorted(outbox.iterdir()) if outbox is not None and outbox.is_dir() else []
+    folders = [(when, f) for f in listing if (when := _period_of(f.name)) and register.rank(*when) < now]
+    for when, folder in sorted(folders, key=lambda found: register.rank(*found[0])):
+        if not (folder / swap.MANIFEST).is_file():
+            continue  # no run there (a reminders folder alone has no manifest)
+        try:
+            listed = _listed(folder / swap.MANIFEST, when)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            log.warning(
+                "Tệp %s bị hỏng, không đọc được: các tệp đã tổng hợp ở kỳ đó (nếu còn trong "
+                'inbox) được đọc lại như tệp mới. Chạy lại kỳ đó ("python aggregate.py --year '
+                '%s%s") để ghi lại tệp này.',
+                folder / swap.MANIFEST,
+                when[0],
+                " --period half_year" if when[1] == Period.HALF_YEAR else "",
+            )
+            continue
+        for digest, size, first in listed:
+            first_when = _period_of(first) if first else None
+            source = (first, first_when) if first and first_when else (folder.name, when)
+            periods.setdefault(digest, (source[0], _in_words(*source[1])))
+            sizes.add(size)
+    own = outbox / swap.folder_name(year, period) / swap.MANIFEST if outbox is not None else None
+    if periods and own is not None and own.is_file():
+        try:
+            for digest, _, first in _listed(own, (year, period)):
+                if first is None:
+                    periods.pop(digest, None)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            pass  # this period's own record, about to be written again
+    return discover.Seen(periods, frozenset(sizes))
+
+
+def _period_of(name: str) -> tuple[int, str] | None:
+    """The year and period of a period folder's name ("2025", "2025-6-thang"), else None."""
+    match = _PERIOD_FOLDER.fullmatch(name)
+    return (int(match[1]), Period.HALF_YEAR if match[2] else Period.ANNUAL) if match else None
+
+
+def _in_words(year: int, period: str) -> str:
+    return f"kỳ {'6 tháng ' if period == Period.HALF_YEAR else ''}năm {year}"
+
+
+def _listed(path: Path, when: tuple[int, str]) -> list[tuple[str, int, str | None]]:
+    """Each entry a manifest's period took in: its SHA-256, its size, and the earlier period
+    folder that first took it in when the manifest left it alone as such (else None). Files it
+    read as a later period's, and their emails and zips, are not its own."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    files, emails, ignored = data["files"], data.get("emails", []), data.get("ignored", [])
+    later = set()
+    for entry in files:
+        year, its = entry.get("year"), entry.get("period")
+        if isinstance(year, int) and register.rank(
+            year, its if its in PERIOD_RANK else when[1]
+        ) > register.rank(*when):
+            later.add(entry["path"].split(CONTAINED)[0])  # the inbox entry it came in
+    listed = []
+    for entry in [*files, *emails, *ignored]:
+        digest, size, earlier = entry.get("sha256"), entry.get("size"), entry.get("earlier")
+        if entry["path"].split(CONTAINED)[0] in later:
+            continue
+        if isinstance(digest, str) and len(digest) == 64 and isinstance(size, int) and size > 0:
+            listed.append((digest, size, earlier if isinstance(earlier, str) else None))
+        # (else refused on sight, never hashed, or left alone by its name; or empty: every empty
+        # file is the same, and one sent this year is refused as empty, as always)
+    return listed
+
+
 def _sync_published(outbox: Path) -> list[str]:
     """The register brought up to date with a run just published. It is only a cache of the
     period folders: a failure here costs no output, and staff are told how to rebuild it."""
@@ -189,10 +276,13 @@ def aggregate(
     would make a file received after the deadline on time (``late_stays_late``: the report's
     run; a file received after ``as_of`` is warned of either way).
     ``history`` is the register of earlier periods (none: every model counts as new).
+    With an ``outbox``, the inbox entries its earlier periods took in are left alone
+    (``discover.set_aside``): one inbox serves every year.
     """
     processor = FileProcessor(config, year, period, as_of, late_stays_late)
+    seen = earlier_inputs(outbox, year, period)
     with tempfile.TemporaryDirectory(prefix="dienhinh-", dir=scratch) as workdir:
-        items, emails, ignored = collect(inbox, Path(workdir), config, outbox)
+        items, emails, ignored = collect(inbox, Path(workdir), config, outbox, seen=seen)
         processor.file_times_tell = file_times_tell(items)
         lap("discover")
         read = workers.process_all(items, inbox, processor.process, config.limits, jobs, config.board_zone)
@@ -232,13 +322,19 @@ def aggregate(
 
 
 def collect(
-    inbox: Path, workdir: Path, config: Config, outbox: Path | None = None, paths: list[Path] | None = None
+    inbox: Path,
+    workdir: Path,
+    config: Config,
+    outbox: Path | None = None,
+    paths: list[Path] | None = None,
+    seen: discover.Seen | None = None,
 ) -> tuple[list[workers.Item], list[SavedEmail], list[Ignored]]:
     """Every entry to read, in inbox order: saved emails and zips give what they hold in their
     place; entries refused on sight come as candidates, so every entry has a fate.
 
     ``paths`` (entries below ``inbox``) instead of the whole inbox: ``check`` reads single files
-    the way the run reads them, so the two always agree.
+    the way the run reads them, so the two always agree. ``seen``: what earlier periods took
+    in (``earlier_inputs``), left alone.
     """
     items: list[workers.Item] = []
     emails: list[SavedEmail] = []
@@ -247,6 +343,7 @@ def collect(
         if paths is None
         else discover.walk_paths(paths, inbox)
     )
+    found = discover.set_aside(found, inbox, seen or discover.Seen())
     for entry in found.entries:
         if isinstance(entry, Candidate):
             items.append(entry)

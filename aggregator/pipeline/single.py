@@ -19,7 +19,7 @@ from aggregator.merging.register import History
 from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
 from aggregator.pipeline import workers
 from aggregator.pipeline.files import FileProcessor
-from aggregator.pipeline.run import collect, file_times_tell
+from aggregator.pipeline.run import collect, earlier_inputs, file_times_tell
 
 NOT_FOUND, EMPTY_FOLDER = "not_found", "empty_folder"
 
@@ -46,6 +46,7 @@ def check(
     if it holds it, left alone as the run leaves it)."""
     processor = FileProcessor(config, year, period)
     own = outbox.resolve() if outbox is not None else None  # compared with the resolved folders
+    seen = earlier_inputs(outbox, year, period)  # left alone as the run leaves them
     with tempfile.TemporaryDirectory(prefix="dienhinh-") as workdir:
         for n, path in enumerate(paths):
             if not path.exists():
@@ -55,7 +56,7 @@ def check(
             folder = Path(workdir) / f"{n:05d}"
             folder.mkdir()
             items, emails, ignored = collect(
-                base, folder, config, own, paths=None if path.is_dir() else [path.resolve()]
+                base, folder, config, own, paths=None if path.is_dir() else [path.resolve()], seen=seen
             )
             # a folder copied whole says nothing by its files' times, for check as for the run
             processor.file_times_tell = file_times_tell(items)
