@@ -254,8 +254,10 @@ def test_reminders_for_missing_units_with_their_own_workbook(tmp_path, capsys):
     [attached] = list(draft.iter_attachments())
     saved = tmp_path / attached.get_filename()
     saved.write_bytes(attached.get_content())
-    assert main(["check", str(saved), "--year", "2026", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out.split("\n", 1)[1])[0]["unit"] == "khanh-son"
+    # the unit's own workbook, identified as its own; sent back as it is, it is no report yet
+    assert main(["check", str(saved), "--year", "2026", "--json"]) == 1
+    [checked] = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert checked["unit"] == "khanh-son" and [p["code"] for p in checked["problems"]] == ["no_rows"]
     assert (
         main(
             [
@@ -446,7 +448,10 @@ def test_feedback_drafts_ask_to_resend_only_when_rows_were_lost(tmp_path, capsys
     assert "schemas" not in text and "chạy lại" not in text and "units.yaml" not in text
     assert drafts[unknown]["Subject"].startswith("[CHƯA CÓ ĐỊA CHỈ NGƯỜI NHẬN]")
     out = capsys.readouterr().out
-    assert f"Thư phan-hoi/{unknown}.eml chưa có địa chỉ người nhận" in out
+    assert (
+        "1 thư chưa có địa chỉ người nhận (đơn vị chưa đăng ký địa chỉ và không gửi báo cáo "
+        f"qua thư): phan-hoi/{unknown}.eml." in out
+    )
     assert "bổ sung vào schemas/units.yaml" in out  # the staff hint, in the terminal
     assert 'Người ký "Nguyễn Văn A" là tên mẫu' in out and "Số văn bản chưa có" in out
     assert any("units.yaml" in n for n in manifest["staff_notes"])
