@@ -87,8 +87,10 @@ def test_feedback_drafts_go_to_the_reports_sender_and_name_the_unit(tmp_path, ca
     notes = json.loads((out / "2026" / "manifest.json").read_text(encoding="utf-8"))["staff_notes"]
     nowhere = [n for n in notes if "chưa có địa chỉ người nhận" in n]
     assert nowhere == [
-        "3 thư chưa có địa chỉ người nhận (đơn vị chưa đăng ký địa chỉ và không gửi báo cáo qua thư): "
-        "phan-hoi/bac-nha-trang.eml, phan-hoi/tay-nha-trang.eml, phan-hoi/nam-nha-trang.eml. "
+        "3 thư chưa có địa chỉ người nhận (chưa đăng ký địa chỉ, báo cáo không gửi qua thư): "
+        "Đảng ủy phường Bắc Nha Trang (phan-hoi/bac-nha-trang.eml), "
+        "Đảng ủy phường Tây Nha Trang (phan-hoi/tay-nha-trang.eml), "
+        "Đảng ủy phường Nam Nha Trang (phan-hoi/nam-nha-trang.eml). "
         'Điền ô "Đến" trước khi gửi.'
     ]
     [sent] = [n for n in notes if "đã gửi đến địa chỉ" in n]

@@ -449,8 +449,8 @@ def test_feedback_drafts_ask_to_resend_only_when_rows_were_lost(tmp_path, capsys
     assert drafts[unknown]["Subject"].startswith("[CHƯA CÓ ĐỊA CHỈ NGƯỜI NHẬN]")
     out = capsys.readouterr().out
     assert (
-        "1 thư chưa có địa chỉ người nhận (đơn vị chưa đăng ký địa chỉ và không gửi báo cáo "
-        f"qua thư): phan-hoi/{unknown}.eml." in out
+        "1 thư chưa có địa chỉ người nhận (chưa đăng ký địa chỉ, báo cáo không gửi qua thư): "
+        f"phan-hoi/{unknown}.eml." in out
     )
     assert "bổ sung vào schemas/units.yaml" in out  # the staff hint, in the terminal
     assert 'Người ký "Nguyễn Văn A" là tên mẫu' in out and "Số văn bản chưa có" in out

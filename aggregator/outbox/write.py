@@ -100,8 +100,9 @@ def _feedback(
         draft = path.with_suffix(".eml")
         draft.write_bytes(feedback.email(result, target, path, templates, report_date))
         written += [path, draft]
-        if not target.recipients:
-            nowhere.append(f"{FEEDBACK}/{draft.name}")
+        if not target.recipients:  # a unit by its name, a file of no known unit by its draft
+            where = f"{FEEDBACK}/{draft.name}"
+            nowhere.append(where if target.unknown else f"{target.title} ({where})")
         elif target.sender:
             from_sender.append(f"{target.title} ({target.sender})")
     notes = []
@@ -113,8 +114,8 @@ def _feedback(
         )
     if nowhere:
         notes.append(
-            f"{len(nowhere)} thư chưa có địa chỉ người nhận (đơn vị chưa đăng ký địa chỉ và không "
-            f'gửi báo cáo qua thư): {", ".join(nowhere)}. Điền ô "Đến" trước khi gửi.'
+            f"{len(nowhere)} thư chưa có địa chỉ người nhận (chưa đăng ký địa chỉ, báo cáo không "
+            f'gửi qua thư): {", ".join(nowhere)}. Điền ô "Đến" trước khi gửi.'
         )
     return written, notes
 

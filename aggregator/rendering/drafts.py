@@ -55,7 +55,7 @@ def address(unit: Any, files: list[Any]) -> Address:
     then the latest email): an email that carried several units' workbooks speaks for none."""
     if unit.emails:
         return Address(list(unit.emails))
-    mailed = [f for f in files if f.candidate.sender and not f.candidate.bundled]
+    mailed = [f for f in files if "@" in (f.candidate.sender or "") and not f.candidate.bundled]
     used = [f for f in mailed if f.status == "accepted"]
     latest = sorted(
         mailed,
