@@ -408,8 +408,16 @@ def remind(args: argparse.Namespace, config: Config) -> int:
         f"Đã soạn {len(done.waiting)} thư nhắc trong {done.folder}"
         + (": " + ", ".join(u.name for u in done.waiting) + "." if done.waiting else ".")
     )
+    if done.from_sender:
+        print(
+            "  Gửi đến địa chỉ đơn vị đã dùng để gửi báo cáo (chưa đăng ký; nên bổ sung vào mục "
+            f"emails của danh sách đơn vị): {', '.join(done.from_sender)}."
+        )
     if done.unaddressed:
-        print(f"  Chưa có địa chỉ người nhận (điền trước khi gửi): {', '.join(done.unaddressed)}.")
+        print(
+            f'  Chưa có địa chỉ người nhận của {len(done.unaddressed)} đơn vị (điền ô "Đến" '
+            f"trước khi gửi): {', '.join(done.unaddressed)}."
+        )
     if getattr(args, "to_mailbox", False):
         return to_mailbox(args, done.folder, "thư nhắc")
     return 0

@@ -139,6 +139,8 @@ class ListTable:
     count: int = 0  # data rows read (kept when the rows themselves are let go)
     # model codes of rows emptied of their model on purpose (pre-filled workbook: "stopped")
     stopped: list[str] = field(default_factory=list)
+    # sheet rows under the header that are no rows of the list: totals, the signature block
+    left_out: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.count = self.count or len(self.typed)

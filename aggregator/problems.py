@@ -320,13 +320,13 @@ class ProblemCode(StrEnum):
             configurable=True,
         ),
     )
+    # a fact, not a judgement: a workbook with no model row is not a report (the unit has not reported)
     NO_ROWS = (
         "no_rows",
         Text(
-            Severity.WARNING,
-            "Bảng danh sách không có dòng mô hình, điển hình nào.",
-            title="Không có dòng nào",
-            configurable=True,
+            Severity.ERROR,
+            'Bảng danh sách không có dòng mô hình, điển hình nào (biểu mẫu còn để trống): tệp này chưa phải là báo cáo, không được tổng hợp. Báo cáo cần ghi mỗi mô hình, điển hình của đơn vị một dòng ở trang "Danh sách".',
+            title="Chưa có danh sách mô hình",
         ),
     )
 
@@ -622,10 +622,6 @@ class ProblemCode(StrEnum):
             title="Mô hình trùng",
             configurable=True,
         ),
-    )
-    TOTALS_ROW = (
-        "totals_row",
-        Text(Severity.ERROR, "Dòng tổng cộng, không phải một mô hình; không tính.", title="Dòng tổng cộng"),
     )
 
     # The Board's mailbox (fetch, drafts into the mailbox): said at the command line, never stored

@@ -4,10 +4,13 @@
 What it holds, so the figures of a run can be checked by hand:
 - 15 units fill the standard workbook on time, mostly cleanly;
 - 2 units send late (08/12 and 10/12/2026): dien-khanh and hoi-phu-nu;
-- 2 units never send: khanh-son and hoi-ccb;
+- 1 unit never sends: hoi-ccb;
 - nha-trang sends a first file with mistakes, then a corrected one (the first is superseded);
 - a few rows with errors: a household field given to a person, a model built next year, a
-  blank content, field 12, a repeated model, a totals row at the bottom;
+  blank content, field 12, a repeated model, a totals row at the bottom (no row: it ends the list);
+- van-ninh signs under its list, as units do: a totals row, then place and date, "Nơi nhận",
+  "T/M BAN THƯỜNG VỤ", "PHÓ BÍ THƯ", the signer's name, in columns B, J, M and N (no rows);
+- khanh-son sends the standard workbook back empty (04/12): no report, the unit has not reported;
 - one file built by hand (no Thông tin sheet, title rows, moved columns, fields typed as
   names, dates as text, old tone placement "Thị uỷ Ninh Hoà");
 - one file from a unit that is not in the registry (Đảng ủy Khu kinh tế Vân Phong);
@@ -540,7 +543,33 @@ def make(out: Path) -> None:
     old = out / "cam-ranh-bao-cao-2025.xlsx"
     template.write_template(cfg, old, YEAR - 1, "annual", cfg.unit("cam-ranh"))
     fill(old, cfg, "cam-ranh", rows_for(rng, 3), "02/12/2025", ("", "", ""))
+    # (below: nothing random, so the files above stay what they were)
+    sign(out / f"van-ninh-bao-cao-mo-hinh-{YEAR}.xlsx", cfg, "Vạn Ninh, ngày 03 tháng 12 năm 2026")
+    empty = out / f"khanh-son-bao-cao-mo-hinh-{YEAR}.xlsx"  # the standard workbook sent back empty
+    template.write_template(cfg, empty, YEAR, "annual", cfg.unit("khanh-son"))
+    fill(empty, cfg, "khanh-son", [], "04/12/2026", ("", "", ""))
     _office_formats(out)
+
+
+def sign(path: Path, cfg, place_date: str) -> None:
+    """A totals row and the signature block under the list, where units put them (B, J, M, N)."""
+    book = openpyxl.load_workbook(path)
+    listing = book[cfg.sheets["list"]]
+    last = max(c.row for row in listing.iter_rows(min_row=6) for c in row if c.value is not None)
+    block = [
+        {2: "Tổng cộng", 13: 9},
+        {},
+        {14: place_date},
+        {2: "Nơi nhận:", 14: "T/M BAN THƯỜNG VỤ"},
+        {2: "- Ban Tuyên giáo và Dân vận Tỉnh ủy;", 14: "PHÓ BÍ THƯ"},
+        {2: "- Lưu VP.", 10: "(Ký tên, đóng dấu)"},
+        {},
+        {14: "Nguyễn Văn Hùng"},
+    ]
+    for i, cells in enumerate(block, start=last + 1):
+        for column, value in cells.items():
+            listing.cell(i, column, value)
+    book.save(path)
 
 
 def as_email(workbook_path: Path, sender: str, date: str) -> Path:

@@ -36,7 +36,7 @@ def inbox(tmp_path):
                 **{"Hình thức khen thưởng": "Bằng khen", "Số, ngày quyết định khen thưởng": "QĐ 5"},
             ),
             model("D", 3, "Cá nhân"),  # rejected: subject not allowed
-            {"Tên mô hình, điển hình": "Tổng cộng"},  # rejected: totals row
+            {"Tên mô hình, điển hình": "Tổng cộng"},  # no row: a totals row ends the list
         ],
         report_date="02/12/2026",
         assessment={"Khó khăn, vướng mắc": "Thiếu kinh phí <b>nhân rộng</b>."},
@@ -107,12 +107,12 @@ def test_the_december_run(inbox, tmp_path, capsys):
     assert totals["replications"] == 3 + 0 + 1 + 4 + 2 + 0
     assert totals["rewarded"] == 1
     assert totals["units_below_quota"] == 20  # only cam-lam has 3
-    assert summary["rows"] == {"read": 9, "accepted": 6, "rejected": 2, "superseded": 1}
+    assert summary["rows"] == {"read": 8, "accepted": 6, "rejected": 1, "superseded": 1}
     assert summary["files"] == {"accepted": 3, "rejected": 2, "superseded": 1, "ignored": 1}
     units = {u["code"]: u for u in summary["units"]}
     assert units["ldld"]["received"] == "2026-12-01" and units["ldld"]["status"] == "on_time"
     assert units["hoi-nong-dan"]["status"] == "late"
-    assert units["cam-lam"]["by_field"]["3"] == 1 and units["cam-lam"]["rejected_rows"] == 2
+    assert units["cam-lam"]["by_field"]["3"] == 1 and units["cam-lam"]["rejected_rows"] == 1
     assert units["cam-lam"]["meets_quota"] and not units["ldld"]["meets_quota"]
     fields = {f["code"]: f for f in summary["fields"]}
     assert fields[2]["models"] == 1 and fields[2]["by_subject"]["individual"] == 1
@@ -149,7 +149,7 @@ def test_master_workbook_traces_every_record_and_keeps_text_inert(inbox, tmp_pat
     assert (first["Tệp nguồn"], first["Trang"], first["Dòng"]) == ("cam-lam.xlsx", "Danh sách", 4)
     rejected = book["Dòng bị loại"]
     reasons = [r[6].value for r in rejected.iter_rows(min_row=2)]
-    assert len(reasons) == 2 and any("Danh sách!D7" in r for r in reasons)
+    assert len(reasons) == 1 and any("Danh sách!D7" in r for r in reasons)
     pivot = book["Đơn vị x lĩnh vực"]
     assert pivot.cell(pivot.max_row, 1).value == "Tổng cộng"
     assert pivot.cell(pivot.max_row, pivot.max_column).value == 6
@@ -262,7 +262,7 @@ def test_check_prints_problems_and_exits_1_on_errors(inbox, capsys):
     assert main(["check", str(inbox / "ldld-v2.xlsx"), "--year", "2026"]) == 0
 
 
-def test_template_writes_a_workbook_per_unit_that_reads_back(tmp_path):
+def test_template_writes_a_workbook_per_unit_that_reads_back(tmp_path, capsys):
     assert main(["template", "--outbox", str(tmp_path), "--year", "2026"]) == 0
     folder = tmp_path / "templates"
     assert len(list(folder.glob("*.xlsx"))) == 22
@@ -273,7 +273,10 @@ def test_template_writes_a_workbook_per_unit_that_reads_back(tmp_path):
     validated = {str(dv.sqref).split(":")[0][0] for dv in listing.data_validations.dataValidation}
     assert {"C", "D", "H", "I", "L", "P", "G", "M"} <= validated
     assert [c.value for c in listing[5]][1] == "Tên mô hình, điển hình (*)"
-    assert main(["check", str(folder / "bieu-mau-cam-lam.xlsx"), "--year", "2026"]) == 0
+    # the standard workbook sent back empty is no report: check says so, as for an error
+    assert main(["check", str(folder / "bieu-mau-cam-lam.xlsx"), "--year", "2026"]) == 1
+    out = capsys.readouterr().out
+    assert "không có dòng mô hình, điển hình nào" in out and "chưa phải là báo cáo" in out
 
 
 @pytest.mark.parametrize(

@@ -255,8 +255,10 @@ def test_reminders_for_missing_units_with_their_own_workbook(tmp_path, capsys):
     [attached] = list(draft.iter_attachments())
     saved = tmp_path / attached.get_filename()
     saved.write_bytes(attached.get_content())
-    assert main(["check", str(saved), "--year", "2026", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out.split("\n", 1)[1])[0]["unit"] == "khanh-son"
+    # the unit's own workbook, identified as its own; sent back as it is, it is no report yet
+    assert main(["check", str(saved), "--year", "2026", "--json"]) == 1
+    [checked] = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert checked["unit"] == "khanh-son" and [p["code"] for p in checked["problems"]] == ["no_rows"]
     assert (
         main(
             [
@@ -447,7 +449,10 @@ def test_feedback_drafts_ask_to_resend_only_when_rows_were_lost(tmp_path, capsys
     assert "schemas" not in text and "chạy lại" not in text and "units.yaml" not in text
     assert drafts[unknown]["Subject"].startswith("[CHƯA CÓ ĐỊA CHỈ NGƯỜI NHẬN]")
     out = capsys.readouterr().out
-    assert f"Thư phan-hoi/{unknown}.eml chưa có địa chỉ người nhận" in out
+    assert (
+        "1 thư chưa có địa chỉ người nhận (chưa đăng ký địa chỉ, báo cáo không gửi qua thư): "
+        f"phan-hoi/{unknown}.eml." in out
+    )
     # the staff hint, in the terminal, naming the file this run used (the tests' copy of schemas/)
     assert f"bổ sung vào {config_module.BUNDLED / 'units.yaml'}" in out
     assert 'Người ký "Nguyễn Văn A" là tên mẫu' in out and "Số văn bản chưa có" in out

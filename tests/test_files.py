@@ -144,11 +144,12 @@ def test_a_phone_typed_as_a_number_is_shown_as_typed_not_as_a_float(tmp_path, cf
 
 
 def test_a_list_without_a_single_row_is_said_so(tmp_path, cfg):
-    """_outcome: a list table with no model in it is a warning, the file is still the unit's."""
+    """_outcome: a list table with no model in it is no report: the file is rejected, and it
+    is still the unit's (its feedback asks for the list)."""
     path = workbook(tmp_path / "cam-lam.xlsx", [])
     outcome = FileProcessor(cfg, 2026, "annual").process(candidate(path, cfg))
-    assert (outcome.status, outcome.unit, outcome.rows_read) == ("accepted", "cam-lam", 0)
-    assert codes(outcome) == ["no_rows"]
+    assert (outcome.status, outcome.unit, outcome.rows_read) == ("rejected", "cam-lam", 0)
+    assert codes(outcome) == ["no_rows"] and outcome.file_errors == outcome.problems
 
 
 def test_rows_as_typed_are_kept_only_for_a_file_with_something_to_show(tmp_path, cfg):

@@ -236,17 +236,6 @@ def test_an_email_and_a_loose_file_on_the_same_day_the_email_is_later(tmp_path):
     assert unit(result.summary, "cam-lam")["received"] == "2026-12-03"
 
 
-def test_a_totals_row_points_at_its_name_cell(cfg):
-    """validate._row: the totals row's problem names the cell that says so."""
-    _, _, found = check(cfg, model(), {"Tên mô hình, điển hình": "Tổng cộng", "Số nơi nhân rộng": 5})
-    [problem] = found
-    assert (problem.code, problem.cell, problem.column) == (
-        "totals_row",
-        "Danh sách!B8",
-        "Tên mô hình, điển hình",
-    )
-
-
 def test_entries_left_alone_by_name_are_counted_as_ignored_only(tmp_path):
     """summarise.build: the files by status, the entries never read (a lock file) among them."""
     workbook(tmp_path / "cam-lam.xlsx", [model("A")])

@@ -56,9 +56,6 @@ class RowValidator:
         self.year = year
         self.readers = {c.key: ColumnReader(c, config) for c in config.columns}
         self._columns = [(c.key, self.readers[c.key], c.required) for c in config.columns]
-        self.totals = {loose_key(t) for t in config.totals_labels}
-        # a cell longer than any totals label, with room for spaces and marks, is not one
-        self._totals_length = 2 * max((len(t) for t in config.totals_labels), default=0) + 10
 
     def validate(self, tables: list[ListTable], file: str) -> Validated:
         """Every row of every list sheet of one file, judged as one list."""
@@ -109,9 +106,6 @@ class RowValidator:
 
     def _row(self, row: _Row) -> _Row:
         raw = row.raw
-        if self._is_totals(raw):
-            self._problem(ProblemCode.TOTALS_ROW, row, "name" if "name" in raw else "")
-            return row
         for key, reader, required in self._columns:
             # (the reader itself cuts .xlsx text at the limit: reaching it means cut)
             if isinstance(raw.get(key), str) and len(raw[key]) >= EXCEL_CELL_CHARS:
@@ -137,13 +131,6 @@ class RowValidator:
             marker=TRUNCATED.strip(),
         )
         row.raw[key] = row.raw[key][: EXCEL_CELL_CHARS - len(TRUNCATED)] + TRUNCATED
-
-    def _is_totals(self, raw: dict[str, Any]) -> bool:
-        texts = [raw.get(k) for k in ("seq", "name", "field", "performer")]
-        return any(
-            isinstance(t, str) and len(t) <= self._totals_length and loose_key(t) in self.totals
-            for t in texts
-        )
 
     def _rules(self, row: _Row) -> None:
         v = row.values

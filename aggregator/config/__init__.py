@@ -150,6 +150,7 @@ class Config:
     sheets: dict[str, str]
     rules: dict[str, str]
     totals_labels: list[str]
+    signature: dict[str, list[str]]  # what a signature block under the list is written with
     earliest_year: int
     limits: dict[str, int]
     template_version: str
@@ -292,6 +293,7 @@ def _build(folder: Path, raw: dict[str, Any], summary_schema: dict[str, Any]) ->
         sheets=dict(book["sheets"]),
         rules=dict(book["rules"]),
         totals_labels=list(book["totals_labels"]),
+        signature={k: list(v) for k, v in book["signature"].items()},
         earliest_year=int(book["earliest_year"]),
         limits=dict(book["limits"]),
         template_version=str(book["template_version"]),

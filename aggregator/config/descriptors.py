@@ -123,6 +123,7 @@ WORKBOOK = {
         "columns",
         "rules",
         "totals_labels",
+        "signature",
         "earliest_year",
         "limits",
     ],
@@ -158,6 +159,12 @@ WORKBOOK = {
         },
         "rules": {"type": "object", "additionalProperties": {"enum": ["error", "warning", "off"]}},
         "totals_labels": _TEXTS,
+        "signature": {
+            "type": "object",
+            "required": ["starts", "titles", "surnames"],
+            "properties": {"starts": _TEXTS, "titles": _TEXTS, "surnames": _TEXTS},
+            "additionalProperties": False,
+        },
         "earliest_year": {"type": "integer", "minimum": 1800},
         "limits": {
             "type": "object",

@@ -89,7 +89,8 @@ def _feedback(
 ) -> tuple[list[Path], list[str]]:
     """A workbook and a ready-to-send draft for every unit (or unknown sender) with problems;
     and, for staff, each draft that has no address yet."""
-    written, unaddressed = [], []
+    written: list[Path] = []
+    nowhere, from_sender = [], []
     targets = feedback.targets(result)
     if targets:
         (folder / FEEDBACK).mkdir()
@@ -99,12 +100,24 @@ def _feedback(
         draft = path.with_suffix(".eml")
         draft.write_bytes(feedback.email(result, target, path, templates, report_date))
         written += [path, draft]
-        if not target.recipients:
-            unaddressed.append(
-                f"Thư {FEEDBACK}/{draft.name} chưa có địa chỉ người nhận "
-                '(đơn vị chưa đăng ký địa chỉ): điền ô "Đến" trước khi gửi.'
-            )
-    return written, unaddressed
+        if not target.recipients:  # a unit by its name, a file of no known unit by its draft
+            where = f"{FEEDBACK}/{draft.name}"
+            nowhere.append(where if target.unknown else f"{target.title} ({where})")
+        elif target.sender:
+            from_sender.append(f"{target.title} ({target.sender})")
+    notes = []
+    if from_sender:  # once for all the drafts, not once per draft
+        notes.append(
+            f"Thư phản hồi cho {len(from_sender)} đơn vị chưa đăng ký địa chỉ thư đã gửi đến địa chỉ "
+            f"đơn vị dùng để gửi báo cáo: {', '.join(from_sender)}. Nên bổ sung các địa chỉ này "
+            "vào mục emails của đơn vị trong danh sách đơn vị (units.yaml)."
+        )
+    if nowhere:
+        notes.append(
+            f"{len(nowhere)} thư chưa có địa chỉ người nhận (chưa đăng ký địa chỉ, báo cáo không "
+            f'gửi qua thư): {", ".join(nowhere)}. Điền ô "Đến" trước khi gửi.'
+        )
+    return written, notes
 
 
 def _register_source(result: RunResult, folder: Path, chunk: int = 5000) -> Path:
@@ -218,7 +231,11 @@ def _file(outcome: FileOutcome, result: RunResult) -> dict[str, Any]:
         "received": outcome.received.isoformat() if outcome.status != FileStatus.IGNORED else None,
         "received_source": outcome.received_source,
         "received_source_text": RECEIVED_SOURCE[outcome.received_source],
-        "sheets": [{"name": t.sheet, "header_row": t.header_row, "rows": t.count} for t in outcome.tables],
+        # left_out: the sheet rows under the header that are no rows (totals, a signature block)
+        "sheets": [
+            {"name": t.sheet, "header_row": t.header_row, "rows": t.count, "left_out": t.left_out}
+            for t in outcome.tables
+        ],
         "rows_read": outcome.rows_read,
         "rows_valid": outcome.rows_valid,
         "rows_invalid": outcome.rows_invalid,

@@ -35,7 +35,9 @@ class Templates:
 class Reminders:
     folder: Path
     waiting: list[UnitStatus]  # the units reminded: nothing usable received yet
-    unaddressed: list[str] = field(default_factory=list)  # units with no registered address
+    unaddressed: list[str] = field(default_factory=list)  # units with no address at all
+    # units with no registered address, written to the address their report came from
+    from_sender: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # a damaged register, for staff
 
 
@@ -70,7 +72,7 @@ def reminders(
     done = Reminders(folder, waiting, warnings=warnings)
 
     def build(target: Path) -> None:
-        done.unaddressed = drafts.reminders(
+        done.unaddressed, done.from_sender = drafts.reminders(
             config, templates_dir, year, period, result.deadline, waiting, report_date, target, models
         )
 

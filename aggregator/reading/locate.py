@@ -3,12 +3,18 @@
 The list sheet is found by its header texts, not by name or position; columns are mapped by
 header, so moved, extra or renamed columns and added title rows still read right. Values stay
 as the cells hold them; parsing them is the validator's job.
+
+Where the list ends is decided here, and only here (``ListEnd``): a totals row ("Tổng cộng") and
+the signature block under the list (place and date, "T/M …", titles, a signer's name, "Nơi
+nhận"), in any column, are not rows of the list. They are never judged, never counted and
+never put to the unit; blank rows in the middle of the list end nothing.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from typing import Any
 
 from aggregator import problems
@@ -18,6 +24,9 @@ from aggregator.problems import ProblemCode
 from aggregator.text import is_blank, loose_key, nfc
 
 _NUMBERING = re.compile(r"^\(?\d{1,2}\)?$")
+# "Vạn Ninh, ngày 06 tháng 12 năm 2026", "ngày … tháng … năm 2026" (a loose key: no punctuation)
+_PLACE_DATE = re.compile(r"(?:^|\s)ngày(?:\s+\d{1,2})?\s+tháng(?:\s+\d{1,2})?\s+năm(?:\s+\d{4})?$")
+_NAME_WORD = re.compile(r"^[^\W\d_]+$")
 
 
 def locate(sheets: list[Sheet], config: Config, relative: str) -> WorkbookRead:
@@ -57,14 +66,10 @@ def locate(sheets: list[Sheet], config: Config, relative: str) -> WorkbookRead:
             )
             continue
         stopped: list[str] = []
+        left_out: list[int] = []
+        rows = table_below(sheet.rows, last, mapping, stopped, ListEnd.of(config), left_out)
         result.tables.append(
-            ListTable(
-                sheet.name,
-                last + 1,
-                mapping,
-                table_below(sheet.rows, last, mapping, stopped),
-                stopped=stopped,
-            )
+            ListTable(sheet.name, last + 1, mapping, rows, stopped=stopped, left_out=left_out)
         )
     listed = {t.sheet for t in result.tables}
     skipped = {loose_key(config.sheets["guide"]), loose_key(config.sheets["meta"])}
@@ -189,13 +194,33 @@ def map_header(line: list[Any], spellings: HeaderSpellings) -> dict[str, int]:
 
 
 def table_below(
-    rows: list[list[Any]], header: int, mapping: dict[str, int], stopped: list[str] | None = None
+    rows: list[list[Any]],
+    header: int,
+    mapping: dict[str, int],
+    stopped: list[str] | None = None,
+    end: ListEnd | None = None,
+    left_out: list[int] | None = None,
 ) -> list[dict[str, Any]]:
     """The data rows under the header: one per non-blank line, with its sheet row number.
 
     A row holding only a model code is a model the unit says has stopped (the pre-filled
-    workbook's instruction): not a row, its code noted in ``stopped``.
+    workbook's instruction): not a row, its code noted in ``stopped``. Totals rows and the
+    signature block under the list (``end``) are not rows: their sheet row numbers go to
+    ``left_out``.
     """
+    records = _rows_below(rows, header, mapping, stopped)
+    if end is None:
+        return records
+    kept = end.rows_of_the_list(records, rows)
+    if left_out is not None:
+        taken = {r["row"] for r in kept}
+        left_out += [r["row"] for r in records if r["row"] not in taken]
+    return kept
+
+
+def _rows_below(
+    rows: list[list[Any]], header: int, mapping: dict[str, int], stopped: list[str] | None
+) -> list[dict[str, Any]]:
     records = []
     for i in range(header + 1, len(rows)):
         row = rows[i]
@@ -210,6 +235,103 @@ def table_below(
         values["row"] = i + 1
         records.append(values)
     return records
+
+
+# a row with this many of the list's cells filled (number and code aside) is a model's row,
+# whatever it says: a signature block fills one or two cells a row
+_MODEL_CELLS = 4
+
+
+class ListEnd:
+    """Where a unit's list ends: the one owner of the rule (see the module's docstring).
+
+    A totals row is left out wherever it is: its number or name cell says "Tổng cộng" (a model
+    is never named so), or, in a row too sparse to be a model, any cell does. The signature
+    block is the tail of the list after its last model-like row, from the first row that opens
+    a signature (place and date, a phrase of ``signature.starts``, a title alone, a signer's
+    name alone) to the end: sparse rows before that opening stay rows of the list (a model's
+    row half filled is the unit's to complete), and so does a model named after a person
+    ("Gương Nguyễn Văn Hùng" with its columns filled is model-like).
+    """
+
+    def __init__(self, totals: list[str], starts: list[str], titles: list[str], surnames: list[str]):
+        self.totals = {loose_key(t) for t in totals}
+        # a cell longer than any totals label, with room for spaces and marks, is not one
+        self.totals_length = 2 * max((len(t) for t in totals), default=0) + 10
+        self.starts = tuple(k for k in (loose_key(t) for t in starts) if k)
+        self.titles = {loose_key(t) for t in titles}
+        self.surnames = {loose_key(t) for t in surnames}
+
+    @staticmethod
+    def of(config: Config) -> ListEnd:
+        sign = config.signature
+        return _list_end(
+            tuple(config.totals_labels), tuple(sign["starts"]), tuple(sign["titles"]), tuple(sign["surnames"])
+        )
+
+    def rows_of_the_list(self, records: list[dict[str, Any]], sheet: list[list[Any]]) -> list[dict[str, Any]]:
+        """The records that are rows of the list (``sheet``: every cell of each row, any column)."""
+
+        def cells(i: int) -> list[Any]:  # looked at only for the rows that need it
+            return [v for v in sheet[records[i]["row"] - 1] if not is_blank(v)]
+
+        model_like = [self._model_like(r) for r in records]
+        kept = [r for i, r in enumerate(records) if not self.is_totals(r, partial(cells, i), model_like[i])]
+        last = max((i for i, like in enumerate(model_like) if like), default=-1)
+        opening = next((i for i in range(last + 1, len(records)) if self.opens_signature(cells(i))), None)
+        if opening is None:
+            return kept
+        block = {r["row"] for r in records[opening:]}
+        return [r for r in kept if r["row"] not in block]
+
+    @staticmethod
+    def _model_like(record: dict[str, Any]) -> bool:
+        filled = [k for k, v in record.items() if k not in ("seq", "model_code", "row") and not is_blank(v)]
+        return len(filled) >= _MODEL_CELLS
+
+    def is_totals(self, record: dict[str, Any], cells: Callable[[], list[Any]], model_like: bool) -> bool:
+        """ "Tổng cộng" in the number or name cell, or in any cell (``cells()``: the row's, any
+        column) of a row too sparse to be a model."""
+        if any(self._totals_cell(record.get(k)) for k in ("seq", "name")):
+            return True
+        return not model_like and any(self._totals_cell(v) for v in cells())
+
+    def _totals_cell(self, value: Any) -> bool:
+        if not isinstance(value, str) or len(value) > self.totals_length:
+            return False
+        words = loose_key(value).split(" ")
+        # the label alone, or followed by a figure: "Tổng cộng: 12", "TỔNG CỘNG: 3 mô hình"
+        end = next((i for i, w in enumerate(words) if w.isdigit()), len(words))
+        return " ".join(words[:end]) in self.totals
+
+    def opens_signature(self, cells: list[Any]) -> bool:
+        """A row that begins a signature block: place and date, "T/M …", a title, a name alone."""
+        texts = [loose_key(v) for v in cells if isinstance(v, str)]
+        if any(self._signature_text(t) for t in texts):
+            return True
+        words = [v for v in cells if not isinstance(v, int | float)]  # a number beside it aside
+        return len(words) == 1 and isinstance(words[0], str) and self.is_signer(words[0])
+
+    def _signature_text(self, key: str) -> bool:
+        if not key or len(key) > 120:
+            return False
+        if key in self.titles or _PLACE_DATE.search(key):
+            return True
+        return any(key == s or key.startswith(s + " ") for s in self.starts)
+
+    def is_signer(self, text: str) -> bool:
+        """A person's name alone: two to five words, each capitalised, the first a surname."""
+        words = nfc(text).split()
+        if not 2 <= len(words) <= 5 or not all(_NAME_WORD.match(w) and w[0].isupper() for w in words):
+            return False
+        return loose_key(words[0]) in self.surnames
+
+
+@lru_cache(maxsize=8)
+def _list_end(
+    totals: tuple[str, ...], starts: tuple[str, ...], titles: tuple[str, ...], surnames: tuple[str, ...]
+) -> ListEnd:
+    return ListEnd(list(totals), list(starts), list(titles), list(surnames))
 
 
 def _is_numbering(row: list[Any]) -> bool:

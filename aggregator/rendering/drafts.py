@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import mimetypes
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import lru_cache
@@ -19,11 +20,54 @@ import jinja2
 
 from aggregator import labels
 from aggregator.clock import VIETNAM
+from aggregator.problems import ProblemCode
 from aggregator.rendering.report import environment
 
 # opens the subject of a draft that has nowhere to go yet: staff fill in "To" before sending
 NO_ADDRESS = "[CHƯA CÓ ĐỊA CHỈ NGƯỜI NHẬN] "
 REMINDER = "nhac-nho.txt.j2"  # the reminder's text, in the templates folder
+# the last line of a draft sent to the address a unit's report came from (none registered)
+FROM_SENDER = (
+    "Ghi chú: thư này gửi đến địa chỉ {sender}, là địa chỉ đơn vị đã dùng để gửi báo cáo, vì "
+    "đơn vị chưa đăng ký địa chỉ thư điện tử với Ban."
+)
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a unit's draft goes: its registered addresses, else the address its identified
+    report came from (then ``sender`` is that address, and the draft says so)."""
+
+    recipients: list[str]
+    sender: str = ""
+
+    @property
+    def note(self) -> str:
+        return FROM_SENDER.format(sender=self.sender) if self.sender else ""
+
+    def signed(self, text: str) -> str:
+        """The body with the note on how it was addressed, if any, as its last line."""
+        return f"{text.rstrip()}\n\n{self.note}\n" if self.sender else text
+
+
+def address(unit: Any, files: list[Any]) -> Address:
+    """The unit's registered addresses, else the sender of its report (the file in use first,
+    then the latest email): an email that carried several units' workbooks speaks for none."""
+    if unit.emails:
+        return Address(list(unit.emails))
+    mailed = [f for f in files if "@" in (f.candidate.sender or "") and not f.candidate.bundled]
+    used = [f for f in mailed if f.status == "accepted"]
+    latest = sorted(
+        mailed,
+        key=lambda f: (f.candidate.email_date is not None, f.candidate.email_date or 0, f.candidate.relative),
+    )
+    found = used or latest[::-1]
+    return Address([found[0].candidate.sender], found[0].candidate.sender) if found else Address([])
+
+
+def subject(unit_name: str, text: str) -> str:
+    """A draft's subject naming whom it is for, so that staff and the unit tell them apart."""
+    return f"[{unit_name}] {text}"
 
 
 def draft(
@@ -55,6 +99,11 @@ def draft(
     return bytes(message)
 
 
+def is_empty(outcome: Any) -> bool:
+    """A file rejected for holding no model row (the standard workbook sent back empty)."""
+    return any(p.code == ProblemCode.NO_ROWS for p in outcome.file_errors)
+
+
 def body(templates: Path, name: str, context: dict[str, Any]) -> str:
     """A plain-text body from ``templates/<name>`` (text: no HTML escaping, strict variables)."""
     try:
@@ -81,18 +130,20 @@ def reminders(
     report_date: dt.date,
     target: Path,
     models: dict[str, list[Any]] | None = None,
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """A reminder draft per unit still waited for, its own standard workbook attached
     (pre-filled with its ``models`` of the latest earlier period, when the register has them).
 
-    Returns the drafts written with no address (the unit has none registered).
+    Returns the units written to with no address at all, and those written to the address
+    their report came from (no address registered).
     """
-    unaddressed = []
+    unaddressed, from_sender = [], []
     from aggregator.rendering import template
 
-    subject = f"Đề nghị gửi báo cáo mô hình, điển hình kỳ {config.period_label(period).lower()} {year}"
+    topic = f"Đề nghị gửi báo cáo mô hình, điển hình {labels.period_phrase(period)} {year}"
     for status in waiting:
         unit = config.unit(status.code)
+        to = address(unit, status.files)
         attachment = target / f"bieu-mau-{unit.code}.xlsx"
         template.write_template(config, attachment, year, period, unit, (models or {}).get(unit.code))
         text = body(
@@ -106,19 +157,22 @@ def reminders(
                 "deadline": deadline,
                 "overdue": report_date > deadline,
                 "status": status.status,
+                "empty": any(is_empty(f) for f in status.files),
             },
         )
         (target / f"{unit.code}.eml").write_bytes(
             draft(
                 config.report.board.email,
-                list(unit.emails),
-                subject,
-                text,
+                to.recipients,
+                subject(unit.name, topic),
+                to.signed(text),
                 [(attachment.name, attachment.read_bytes())],
                 report_date,
             )
         )
         attachment.unlink()
-        if not unit.emails:
-            unaddressed.append(f"{unit.code}.eml")
-    return unaddressed
+        if not to.recipients:
+            unaddressed.append(unit.name)
+        elif to.sender:
+            from_sender.append(f"{unit.name} ({to.sender})")
+    return unaddressed, from_sender

@@ -13,6 +13,7 @@ from aggregator.labels import FILE_STATUS, SEVERITY
 from aggregator.model import CandidateKind, FileOutcome, FileStatus, ListTable, RunResult
 from aggregator.problems import Problem
 from aggregator.rendering import drafts
+from aggregator.rendering.drafts import is_empty
 from aggregator.rendering.workbooks import (
     Styles,
     fit_row,
@@ -24,6 +25,18 @@ from aggregator.rendering.workbooks import (
 from aggregator.text import as_text, safe_filename
 
 TEMPLATE = "phan-hoi.txt.j2"  # the draft email's text, in the templates folder
+UNKNOWN_SUBJECT = "Tệp chưa rõ đơn vị"  # names a draft about a file matched to no unit
+# what a unit whose only files held no model row is asked (the letter's own words are its template's)
+ASK_FOR_THE_LIST = (
+    "Tệp để trống chưa được tính là đơn vị đã báo cáo. Đề nghị đơn vị điền danh sách các mô hình, "
+    'điển hình của đơn vị vào biểu mẫu (mỗi mô hình, điển hình một dòng ở trang "Danh sách") và '
+    "gửi lại"
+)
+
+
+def not_replacing(used: str) -> str:
+    """Said of an empty file sent after a usable one: the usable one still counts."""
+    return f'Tệp này để trống nên không thay cho tệp "{used}"; báo cáo vẫn dùng tệp "{used}".'
 
 
 @dataclass
@@ -36,15 +49,20 @@ class Feedback:
     recipients: list[str] = field(default_factory=list)
     used: FileOutcome | None = None  # the unit's file the report counts, if any
     unknown: bool = False  # a file no reporting unit could be matched to
+    # the address its report came from, when the unit has none registered (the draft says so)
+    sender: str = ""
 
     @property
     def resend(self) -> bool:
         """Only rows not counted, or no usable file at all, call for a new file."""
-        if self.used is not None:  # a totals row left out loses no model
-            return any(
-                p.is_error and p.row is not None and p.code != "totals_row" for p in self.used.problems
-            )
+        if self.used is not None:
+            return any(p.is_error and p.row is not None for p in self.used.problems)
         return any(o.status == FileStatus.REJECTED for o in self.outcomes)
+
+    @property
+    def empty(self) -> bool:
+        """No usable file, and one of them was the list left empty: the unit is asked for its list."""
+        return self.used is None and any(is_empty(o) for o in self.outcomes)
 
 
 def targets(result: RunResult) -> list[Feedback]:
@@ -53,8 +71,12 @@ def targets(result: RunResult) -> list[Feedback]:
     for status in result.statuses:
         files = [o for o in status.files if o.status != FileStatus.SUPERSEDED and o.problems]
         if files:
-            emails = list(result.config.unit(status.code).emails)
-            found.append(Feedback(f"{status.code}.xlsx", status.name, files, emails, used=status.used))
+            to = drafts.address(result.config.unit(status.code), status.files)
+            found.append(
+                Feedback(
+                    f"{status.code}.xlsx", status.name, files, to.recipients, status.used, sender=to.sender
+                )
+            )
     unidentified = (
         o
         for o in result.outcomes
@@ -96,6 +118,7 @@ def email(
             "rows_valid": o.rows_valid,
             "rows_invalid": o.rows_invalid,
             "used": o is feedback.used,
+            "empty": is_empty(o),
             "problems": o.problems,
         }
         for o in feedback.outcomes
@@ -113,18 +136,19 @@ def email(
             "deadline": result.deadline,
             "overdue": report_date > result.deadline,
             "resend": feedback.resend,
+            "empty": feedback.empty,
             "resend_by": resend_deadline(result.deadline, report_date),
             "unknown": feedback.unknown,
             "used": {"name": _file_name(used), "models": used.rows_counted} if used else None,
             "attachment": workbook.name,
         },
     )
-    period = result.config.period_label(result.period).lower()
+    topic = f"Phản hồi báo cáo mô hình, điển hình {labels.period_phrase(result.period)} {result.year}"
     return drafts.draft(
         header.board.email,
         feedback.recipients,
-        f"Phản hồi báo cáo mô hình, điển hình kỳ {period} {result.year}",
-        text,
+        drafts.subject(UNKNOWN_SUBJECT if feedback.unknown else feedback.title, topic),
+        drafts.Address(feedback.recipients, feedback.sender).signed(text),
         [(workbook.name, workbook.read_bytes())],
         report_date,
     )
@@ -172,7 +196,9 @@ def _summary(
             "Ban đã nhận và kiểm tra tệp báo cáo của đơn vị. Ô màu đỏ là lỗi làm dòng đó không được "
             "tính; ô màu vàng là điểm cần lưu ý."
             + (
-                f" Đề nghị đơn vị sửa ở đúng các ô đó trong tệp gốc và gửi lại cả tệp "
+                f" {ASK_FOR_THE_LIST} {resend_deadline(result.deadline, report_date)}."
+                if feedback.empty
+                else f" Đề nghị đơn vị sửa ở đúng các ô đó trong tệp gốc và gửi lại cả tệp "
                 f"{resend_deadline(result.deadline, report_date)}."
                 if feedback.resend
                 else " Đơn vị không cần gửi lại tệp."
@@ -202,6 +228,8 @@ def _summary(
             )
         )
         lines += [(f"• {p.message}", styles.text) for p in outcome.problems if p.row is None]
+        if used is not None and is_empty(outcome):
+            lines.append((f"• {not_replacing(_file_name(used))}", styles.text))
     for i, (text, style) in enumerate(lines):
         fit_row(sheet, i, [text], [80], bold=style is styles.title)
         sheet.write_string(i, 0, text, style)
