@@ -265,7 +265,7 @@ def _add_registry(commands: argparse._SubParsersAction) -> None:
     registry.add_argument(
         "--schemas",
         type=Path,
-        default=ROOT / "schemas",
+        default=config_module.BUNDLED,
         metavar="THƯ_MỤC",
         help="thư mục cấu hình nhận danh sách (mặc định: schemas)",
     )
