@@ -44,7 +44,8 @@ def templates(config: Config, outbox: Path, year: int, period: str) -> Templates
     folder = outbox / TEMPLATES
     sync_register(outbox)
     source, models = register.latest_before(outbox, year, period)
-    return Templates(folder, template.write_all(config, folder, year, period, models), source, models)
+    written = template.write_all(config, folder, year, period, models, source)
+    return Templates(folder, written, source, models)
 
 
 def reminders(
