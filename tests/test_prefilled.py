@@ -67,7 +67,12 @@ CAM_LAM_2025 = [
         5,
         year=2022,
         places=2,
-        **{REWARD: "Bằng khen UBND tỉnh", DECISION: "QĐ 301/QĐ-UBND, 10/10/2024", PRESS: "Có"},
+        **{
+            REWARD: "Bằng khen UBND tỉnh",
+            DECISION: "QĐ 301/QĐ-UBND, 10/10/2024",
+            PRESS: "Có",
+            "Ghi chú": '=HYPERLINK("http://x.invalid") <b>đậm</b>',  # inert: carried as text
+        },
     ),
     every("Người tốt việc tốt Nguyễn Văn B", 11, "Cá nhân", year=2024, stage="Biểu dương, tôn vinh", places=3)
     | {PRESS: "Có"},
@@ -101,6 +106,12 @@ def listed(path: Path) -> list[dict[str, object]]:
     top = next(i for i, r in enumerate(rows) if CODE in r)
     header = [str(h).replace(" (*)", "") if h else "" for h in rows[top]]
     return [dict(zip(header, r, strict=True)) for r in rows[top + 1 :] if any(r)]
+
+
+def guide_of(path: Path) -> str:
+    return "\n".join(
+        r[0] for r in openpyxl.load_workbook(path)["Hướng dẫn"].iter_rows(values_only=True) if r[0]
+    )
 
 
 def problems(outbox: Path, year: int) -> dict[str, list[tuple[str, object]]]:
@@ -165,10 +176,11 @@ def test_the_prefilled_workbook_carries_every_column(year_one, cfg):
     sheet = openpyxl.load_workbook(path)["Danh sách"]
     assert sheet.protection.sheet
     header = [str(c.value) for c in sheet[5]]
+    notes = [sheet.cell(r, header.index("Ghi chú") + 1) for r in range(6, 10)]
+    assert all(c.data_type == "s" for c in notes)  # text, never a formula
     assert sheet.cell(6, header.index(CODE) + 1).protection.locked
     assert not sheet.cell(6, header.index("Nội dung, cách làm (*)") + 1).protection.locked
-    guide = [r[0] for r in openpyxl.load_workbook(path)["Hướng dẫn"].iter_rows(values_only=True) if r[0]]
-    text = "\n".join(guide)
+    text = guide_of(path)
     assert "đã báo cáo kỳ năm 2025" in text
     for header_text in ("Giai đoạn", "Số nơi nhân rộng", REWARD, DECISION, PRESS):
         assert f'"{header_text}"' in text
@@ -281,10 +293,24 @@ def test_an_older_register_without_the_new_columns_prefills_blanks_and_says_so(y
     for row in rows_now:
         assert row["Nội dung, cách làm"] is None and row[REWARD] is None and row[PRESS] is None
         assert row["Đánh giá"] in ("Tốt", "Khá") and row[CODE]  # what was kept is carried
-    guide = "\n".join(
-        r[0] for r in openpyxl.load_workbook(path)["Hướng dẫn"].iter_rows(values_only=True) if r[0]
-    )
-    assert "Cột bắt buộc còn trống ở dòng điền sẵn (Nội dung, cách làm)" in guide
+    assert "Cột bắt buộc còn trống ở dòng điền sẵn (Nội dung, cách làm)" in guide_of(path)
+
+
+def test_status_and_check_read_a_register_of_the_earlier_layout_as_it_is(year_one, tmp_path, capsys):
+    """Before the next run rebuilds it, a register written by the earlier version (no reward or
+    press columns) is read as it is by the commands that write nothing."""
+    outbox, _ = year_one
+    with sqlite3.connect(outbox / register.DB_NAME) as db:
+        for column in ("reward_form", "reward_decision", "publicised"):
+            db.execute(f"ALTER TABLE models DROP COLUMN {column}")
+        db.execute("UPDATE register_info SET value = '2' WHERE key = 'format'")
+    box = tmp_path / "inbox-2026"
+    box.mkdir()
+    (box / "cam-lam.xlsx").write_bytes((outbox / "templates" / "bieu-mau-cam-lam.xlsx").read_bytes())
+    args = ["--outbox", str(outbox), "--year", "2026"]
+    assert main(["status", "--inbox", str(box), *args]) == 0
+    assert main(["check", str(box / "cam-lam.xlsx"), *args]) == 0
+    assert "Huyện ủy Cam Lâm" in capsys.readouterr().out
 
 
 @pytest.mark.skipif(not SOFFICE, reason="LibreOffice (installed by .ci/run)")
@@ -310,3 +336,47 @@ def test_the_prefilled_workbook_saved_by_libreoffice_is_a_valid_report(year_one,
     assert problems(outbox, 2026) == {"cam-lam.xlsx": []}
     assert (summary["totals"]["rewarded_this_period"], summary["totals"]["publicised_this_period"]) == (0, 0)
     assert swap.folder_name(2026, "annual") == "2026"
+
+
+def test_the_annual_report_counts_the_rewards_first_reported_in_its_half_year(year_one, tmp_path):
+    """2026 half-year: ldld reports a new reward. 2026 annual: the workbook pre-filled from the
+    half-year, sent back unchanged, carries it. The half-year is no earlier year: the annual
+    report counts it as this year's; 2025's rewards stay carried."""
+    outbox, _ = year_one
+    args = ["--outbox", str(outbox), "--year", "2026"]
+    assert main(["template", *args, "--period", "half_year"]) == 0
+    half = tmp_path / "inbox-2026-6-thang"
+    half.mkdir()
+    path = half / "ldld.xlsx"
+    path.write_bytes((outbox / "templates" / "bieu-mau-ldld.xlsx").read_bytes())
+    book = openpyxl.load_workbook(path)
+    sheet = book["Danh sách"]
+    header = {str(c.value).replace(" (*)", ""): c.column for c in sheet[5] if c.value}
+    row = next(
+        r for r in (6, 7) if sheet.cell(r, header["Tên mô hình, điển hình"]).value == "Sáng kiến công nhân"
+    )
+    sheet.cell(row, header[REWARD]).value = "Huân chương Lao động hạng Ba"
+    sheet.cell(row, header[DECISION]).value = "QĐ 999/QĐ-CTN ngày 01/6/2026"
+    book.save(path)
+    saved_on_date(path, "20/06/2026")
+    run_args = ["--inbox", str(half), *args, "--period", "half_year", "--report-date", "30/06/2026"]
+    assert main([*run_args, "--jobs", "1"]) == 0
+    totals = json.loads((outbox / "2026-6-thang" / "summary.json").read_text(encoding="utf-8"))["totals"]
+    assert (totals["rewarded"], totals["rewarded_this_period"]) == (1, 1)
+
+    assert main(["template", *args]) == 0  # pre-filled from the half-year now
+    box = tmp_path / "inbox-2026"
+    box.mkdir()
+    for unit in ("cam-lam", "ldld"):
+        (box / f"{unit}.xlsx").write_bytes((outbox / "templates" / f"bieu-mau-{unit}.xlsx").read_bytes())
+        saved_on_date(box / f"{unit}.xlsx", "01/12/2026")
+    rows = {r["Tên mô hình, điển hình"]: r for r in listed(box / "ldld.xlsx")}
+    assert rows["Sáng kiến công nhân"][REWARD] == "Huân chương Lao động hạng Ba"
+    # each unit's workbook from its own latest period: cam-lam sent nothing at the half-year
+    assert len(listed(box / "cam-lam.xlsx")) == len(CAM_LAM_2025)
+    assert "đã báo cáo kỳ 6 tháng 2026" in guide_of(box / "ldld.xlsx")
+    assert "đã báo cáo kỳ năm 2025" in guide_of(box / "cam-lam.xlsx")
+    totals = run(box, outbox, 2026)["totals"]
+    # cam-lam's pre-filled workbook came from 2025 (it sent nothing at the half-year)
+    assert (totals["rewarded"], totals["rewarded_this_period"]) == (3, 1)
+    assert (totals["publicised"], totals["publicised_this_period"]) == (4, 0)

@@ -403,12 +403,16 @@ class History:
             connection.execute("CREATE TEMP TABLE wanted (code TEXT PRIMARY KEY)")
             connection.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((c,) for c in codes))
             found: dict[str, list[tuple[Any, Any, Any]]] = {}
-            for code, *said in connection.execute(
-                "SELECT m.code, m.reward_form, m.reward_decision, m.publicised FROM main.models m "
-                "JOIN wanted USING (code) WHERE m.year < ? ORDER BY m.code, m.year, m.period",
-                (self.year,),
-            ):
-                found.setdefault(code, []).append((said[0], said[1], said[2]))
+            try:
+                rows = connection.execute(
+                    "SELECT m.code, m.reward_form, m.reward_decision, m.publicised FROM main.models m "
+                    "JOIN wanted USING (code) WHERE m.year < ? ORDER BY m.code, m.year, m.period",
+                    (self.year,),
+                ).fetchall()
+            except sqlite3.OperationalError:  # a register of an earlier layout, read as it is
+                return {}  # (status, check): nothing to tell by; the next run rebuilds it
+            for code, form, decision, publicised in rows:
+                found.setdefault(code, []).append((form, decision, publicised))
             return found
         finally:
             connection.close()
@@ -473,27 +477,31 @@ def history(path: Path | None, year: int, period: str) -> History:
 def latest_before(
     outbox: Path, year: int, period: str
 ) -> tuple[tuple[int, str] | None, dict[str, list[dict[str, Any]]]]:
-    """The latest period before this one in the register, and its records by unit."""
+    """Each unit's records of its latest period before this one (a unit that sent nothing to
+    the half-year review keeps its models of the year before), by unit; and the latest of
+    those periods. Each record carries its ``year`` and ``period``."""
     path = outbox / DB_NAME
     if not path.exists():
         return None, {}
     connection = sqlite3.connect(str(path))
     connection.row_factory = sqlite3.Row
+    here = rank(year, period)
     try:
-        periods = [
-            (y, p)
-            for y, p in connection.execute("SELECT year, period FROM periods")
-            if rank(y, p) < rank(year, period)
-        ]
-        if not periods:
-            return None, {}
-        chosen = max(periods, key=lambda k: rank(*k))
         rows = connection.execute(
-            "SELECT * FROM models WHERE year = ? AND period = ? ORDER BY unit, field, name_key", chosen
+            "WITH ranked AS (SELECT *, year * 2 + (period = 'annual') AS _rank FROM models "
+            "WHERE year * 2 + (period = 'annual') < ?), "
+            "latest AS (SELECT unit, max(_rank) AS _rank FROM ranked GROUP BY unit) "
+            "SELECT ranked.* FROM ranked JOIN latest USING (unit, _rank) ORDER BY unit, field, name_key",
+            (here,),
         ).fetchall()
     finally:
         connection.close()
     by_unit: dict[str, list[dict[str, Any]]] = {}
+    chosen: tuple[int, str] | None = None
     for row in rows:
-        by_unit.setdefault(row["unit"], []).append(dict(row))
+        record = dict(row)
+        del record["_rank"]
+        by_unit.setdefault(row["unit"], []).append(record)
+        if chosen is None or rank(row["year"], row["period"]) > rank(*chosen):
+            chosen = (row["year"], row["period"])
     return chosen, by_unit

@@ -27,8 +27,8 @@ REMINDERS = "nhac-nho"  # outbox/<period folder>/nhac-nho/: the reminders
 class Templates:
     folder: Path
     written: list[Path]
-    source: tuple[int, str] | None  # the period the workbooks are pre-filled from, if any
-    models: dict[str, list[Any]]  # unit -> its models of that period
+    source: tuple[int, str] | None  # the latest period the workbooks are pre-filled from, if any
+    models: dict[str, list[Any]]  # unit -> its models of its latest earlier period
 
 
 @dataclass
@@ -44,8 +44,7 @@ def templates(config: Config, outbox: Path, year: int, period: str) -> Templates
     folder = outbox / TEMPLATES
     sync_register(outbox)
     source, models = register.latest_before(outbox, year, period)
-    written = template.write_all(config, folder, year, period, models, source)
-    return Templates(folder, written, source, models)
+    return Templates(folder, template.write_all(config, folder, year, period, models), source, models)
 
 
 def reminders(

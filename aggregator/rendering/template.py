@@ -69,13 +69,11 @@ def write_template(
     period: str,
     unit: Unit | None = None,
     models: list[dict[str, Any]] | None = None,
-    source: tuple[int, str] | None = None,
 ) -> None:
     """One standard workbook; with a unit, its code and name filled in and locked.
 
-    ``models`` (the unit's models of the latest earlier period ``source``, from the register)
-    pre-fill the list: every column, codes locked, everything else editable, room left for new
-    rows.
+    ``models`` (the unit's models of its latest earlier period, from the register) pre-fill the
+    list: every column, codes locked, everything else editable, room left for new rows.
     """
     book = open_workbook(path)
     styles = Styles(book)
@@ -114,7 +112,7 @@ def write_template(
     guide.set_column(0, 0, 80)  # the width of a portrait A4 page, in 12 pt Times New Roman
     guide.set_paper(9)
     guide.fit_to_pages(1, 0)
-    lines = guide_lines(config, year, period) + (prefilled_guide(config, models, source) if models else [])
+    lines = guide_lines(config, year, period) + (prefilled_guide(config, models) if models else [])
     for i, line in enumerate(lines):
         fit_row(guide, i, [line], [80], bold=i == 0)
         guide.write_string(i, 0, line, styles.title if i == 0 else styles.text)
@@ -297,31 +295,30 @@ def write_all(
     year: int,
     period: str,
     models: dict[str, list[dict[str, Any]]] | None = None,
-    source: tuple[int, str] | None = None,
 ) -> list[Path]:
-    """A workbook per unit of the registry (pre-filled with its ``models`` of ``source``), plus a
-    blank one."""
+    """A workbook per unit of the registry (pre-filled with its ``models``), plus a blank one."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for unit in config.units:
         path = folder / f"bieu-mau-{unit.code}.xlsx"
-        write_template(config, path, year, period, unit, (models or {}).get(unit.code), source)
+        write_template(config, path, year, period, unit, (models or {}).get(unit.code))
         written.append(path)
     blank = folder / "bieu-mau-trong.xlsx"
     write_template(config, blank, year, period)
     return [*written, blank]
 
 
-def prefilled_guide(
-    config: Config, models: list[dict[str, Any]], source: tuple[int, str] | None
-) -> list[str]:
-    """The instructions of a pre-filled workbook: what it carries, and which columns to update
-    each year (the headers as workbook.yaml gives them)."""
+def prefilled_guide(config: Config, models: list[dict[str, Any]]) -> list[str]:
+    """The instructions of a pre-filled workbook: what it carries (from which period), and which
+    columns to update each year (the headers as workbook.yaml gives them)."""
     header = {c.key: f'"{c.header}"' for c in config.columns}
     status = config.column("status")
     continuing = next((c.label for c in status.choices if c.code == "continuing"), "Duy trì, phát huy")
     yes = next((c.label for c in config.column("publicised").choices if c.code == "yes"), "Có")
-    when = f"kỳ {config.period_label(source[1]).lower()} {source[0]}" if source else "kỳ trước"
+    source = {(m.get("year"), m.get("period")) for m in models}
+    when = "kỳ trước"  # a unit's records come from one period, its latest
+    if len(source) == 1 and (known := source.pop())[1] in {p.code for p in config.periods}:
+        when = f"kỳ {config.period_label(known[1]).lower()} {known[0]}"
     lines = [
         "",
         f'BIỂU MẪU ĐÃ ĐIỀN SẴN: trang "{config.sheets["list"]}" đã ghi đủ mọi cột của các mô hình, '
