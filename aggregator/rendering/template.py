@@ -371,9 +371,10 @@ def _prefill(book: Workbook, sheet: Worksheet, config: Config, models: list[dict
     for j, column in enumerate(columns):
         sheet.set_column(j, j, column.width, code if column.key == "model_code" else free)
     for i, model in enumerate(models, start=_HEADER_ROW + 1):
-        for j, column in enumerate(columns):
+        values = [i - _HEADER_ROW if c.key == "seq" else _shown(config, c, model) for c in columns]
+        fit_row(sheet, i, ["" if v is None else v for v in values], [c.width for c in columns])
+        for j, (column, value) in enumerate(zip(columns, values, strict=True)):
             style = code if column.key == "model_code" else free
-            value = i - _HEADER_ROW if column.key == "seq" else _shown(config, column, model)
             if value is None or value == "":
                 sheet.write_blank(i, j, None, style)
             elif isinstance(value, int):
