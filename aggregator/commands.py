@@ -223,10 +223,15 @@ def make_templates(args: argparse.Namespace, config: Config) -> int:
     print(f"Đã tạo {len(made.written)} biểu mẫu (mỗi đơn vị một tệp và một tệp trống) trong {made.folder}.")
     print(f"  {registry_line(config)}")
     if made.source:
+        periods = {(m["year"], m["period"]) for models in made.models.values() for m in models[:1]}
+        said = (
+            f"của kỳ {config.period_label(made.source[1]).lower()} {made.source[0]}"
+            if len(periods) == 1
+            else "của kỳ gần nhất mỗi đơn vị đã báo cáo"
+        )
         print(
             f"Biểu mẫu của {len(made.models)} đơn vị đã điền sẵn {sum(map(len, made.models.values()))} "
-            f"mô hình, điển hình của kỳ {config.period_label(made.source[1]).lower()} {made.source[0]} "
-            "(theo sổ theo dõi mô hình)."
+            f"mô hình, điển hình {said} (theo sổ theo dõi mô hình)."
         )
     return 0
 

@@ -68,8 +68,8 @@ def expected_lines(summary):
         f"Đăng ký mới {t['new']} mô hình",
         f"duy trì, phát huy {t['continuing']}",
         f"nhân rộng tại {t['replications']} nơi",
-        f"{t['rewarded']} mô hình, điển hình được khen",
-        f"{t['publicised']} mô hình, điển hình đã được tuyên truyền",
+        f"{t['rewarded_this_period']} mô hình, điển hình được khen thưởng",
+        f"{t['publicised_this_period']} mô hình, điển hình được tuyên truyền trên báo chí",
         "Huyện ủy Diên Khánh (ngày 08/12/2026)",
         "Huyện ủy Khánh Sơn",
     ]

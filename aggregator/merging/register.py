@@ -30,34 +30,48 @@ log = logging.getLogger("aggregator")
 DB_NAME = "so-mo-hinh.sqlite"
 PERIOD_FILE = "mo-hinh.jsonl"
 FORMAT = 1  # the period files' layout
-DB_FORMAT = 2  # the database's layout: another one is rebuilt
+DB_FORMAT = 3  # the database's layout: another one is rebuilt
 PERIOD_RANK: dict[str, int] = {
     Period.HALF_YEAR: 0,
     Period.ANNUAL: 1,
 }  # within a year, the half-year comes first
 _FOLDER = re.compile(r"^(\d{4})(-6-thang)?$")
 
-# Stored per record, in this order (the period file's "columns" and the table's columns).
-COLUMNS = [
-    "code",
-    "unit",
-    "field",
-    "name",
-    "name_key",
-    "subject",
-    "performer",
-    "location",
-    "year_built",
-    "status",
-    "stage",
-    "rating",
-    "replications",
-    "file",
-    "sheet",
-    "row",
-]
+# What the register keeps of each record, declared once: the period file's "columns", the
+# models table's columns (in this order) and what a pre-filled workbook carries back. Every column
+# of the standard workbook is kept, under its key in workbook.yaml (``model_code`` is ``code``),
+# then the name's matching key and the record's source. (key, SQL type, what it holds)
+RECORD: tuple[tuple[str, str, str], ...] = (
+    ("code", "TEXT NOT NULL", "Mã mô hình: stable across periods (unit code + 6 letters)"),
+    ("unit", "TEXT NOT NULL", "Mã đơn vị (schemas/units.yaml)"),
+    ("seq", "TEXT", "STT, as the unit typed it"),
+    ("name", "TEXT NOT NULL", "Tên mô hình, điển hình, as the unit wrote it"),
+    ("field", "INTEGER NOT NULL", "Lĩnh vực 1-11"),
+    ("subject", "TEXT", "Đối tượng: collective | individual | household"),
+    ("performer", "TEXT", "Tập thể, cá nhân thực hiện"),
+    ("location", "TEXT", "Địa bàn, cơ quan, đơn vị"),
+    ("year_built", "INTEGER", "Năm xây dựng"),
+    ("status", "TEXT", "Tình trạng: new (Đăng ký mới) | continuing (Duy trì, phát huy)"),
+    ("stage", "TEXT", "Giai đoạn: discovered | replicated | honoured"),
+    ("content", "TEXT", "Nội dung, cách làm"),
+    ("results", "TEXT", "Hiệu quả đạt được"),
+    ("rating", "TEXT", "Đánh giá: good | fair | average"),
+    ("replications", "INTEGER", "Số nơi nhân rộng"),
+    ("reward_form", "TEXT", "Hình thức khen thưởng"),
+    ("reward_decision", "TEXT", "Số, ngày quyết định khen thưởng"),
+    ("publicised", "TEXT", "Đã tuyên truyền trên báo chí: yes | no"),
+    ("note", "TEXT", "Ghi chú"),
+    ("name_key", "TEXT NOT NULL", "the name's matching key (case, tone marks, spacing)"),
+    ("file", "TEXT", "source file of the record, as in the period's manifest"),
+    ("sheet", "TEXT", "its sheet"),
+    ("row", "INTEGER", "its row"),
+)
+COLUMNS = [key for key, _, _ in RECORD]
+WORKBOOK_KEY = {"code": "model_code"}  # a register column -> its workbook column, where they differ
+REGISTER_KEY = {w: r for r, w in WORKBOOK_KEY.items()}  # and back
+_RECORD_SQL = "\n".join(f"    {key:<15} {kind + ',':<17} -- {comment}" for key, kind, comment in RECORD)
 
-SCHEMA = """
+SCHEMA = f"""
 -- Sổ theo dõi mô hình qua các kỳ (the register of models across periods).
 -- Derived from the period folders of outbox/ (each folder's mo-hinh.jsonl); safe to delete.
 CREATE TABLE register_info (
@@ -73,26 +87,12 @@ CREATE TABLE periods (
     models        INTEGER NOT NULL,          -- accepted records of the period
     PRIMARY KEY (year, period)
 ) WITHOUT ROWID;
--- One row per accepted record (mô hình, điển hình) of a period, with its model code.
+-- One row per accepted record (mô hình, điển hình) of a period, with its model code: every
+-- column of the unit's row (a period file of an older layout leaves the columns it lacks empty).
 CREATE TABLE models (
-    year         INTEGER NOT NULL,
-    period       TEXT NOT NULL,
-    code         TEXT NOT NULL,   -- Mã mô hình: stable across periods (unit code + 6 letters)
-    unit         TEXT NOT NULL,   -- Mã đơn vị (schemas/units.yaml)
-    field        INTEGER NOT NULL,  -- Lĩnh vực 1-11
-    name         TEXT NOT NULL,   -- Tên mô hình, điển hình, as the unit wrote it
-    name_key     TEXT NOT NULL,   -- the name's matching key (case, tone marks, spacing)
-    subject      TEXT,            -- collective | individual | household
-    performer    TEXT,            -- Tập thể, cá nhân thực hiện
-    location     TEXT,            -- Địa bàn, cơ quan, đơn vị
-    year_built   INTEGER,         -- Năm xây dựng
-    status       TEXT,            -- new (Đăng ký mới) | continuing (Duy trì, phát huy)
-    stage        TEXT,            -- discovered | replicated | honoured
-    rating       TEXT,            -- good | fair | average
-    replications INTEGER,         -- Số nơi nhân rộng
-    file         TEXT,            -- source file of the record, as in the period's manifest
-    sheet        TEXT,
-    row          INTEGER,
+    year            INTEGER NOT NULL,
+    period          TEXT NOT NULL,
+{_RECORD_SQL}
     PRIMARY KEY (year, period, code),
     FOREIGN KEY (year, period) REFERENCES periods (year, period) ON DELETE CASCADE
 ) WITHOUT ROWID;
@@ -392,6 +392,31 @@ class History:
             connection.close()
         return row[0] if row else None
 
+    def earlier_years(self, codes: Iterable[str]) -> dict[str, list[tuple[Any, Any, Any]]]:
+        """(reward_form, reward_decision, publicised) of each of these codes in every period of
+        an earlier year: what tells this period's rewards and press coverage from carried ones
+        (``summarise.this_period``). Without a register, nothing."""
+        if self.path is None:
+            return {}
+        connection = sqlite3.connect(str(self.path))
+        try:
+            connection.execute("CREATE TEMP TABLE wanted (code TEXT PRIMARY KEY)")
+            connection.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((c,) for c in codes))
+            found: dict[str, list[tuple[Any, Any, Any]]] = {}
+            try:
+                rows = connection.execute(
+                    "SELECT m.code, m.reward_form, m.reward_decision, m.publicised FROM main.models m "
+                    "JOIN wanted USING (code) WHERE m.year < ? ORDER BY m.code, m.year, m.period",
+                    (self.year,),
+                ).fetchall()
+            except sqlite3.OperationalError:  # a register of an earlier layout, read as it is
+                return {}  # (status, check): nothing to tell by; the next run rebuilds it
+            for code, form, decision, publicised in rows:
+                found.setdefault(code, []).append((form, decision, publicised))
+            return found
+        finally:
+            connection.close()
+
     def periods_of(self, now: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
         """(code, unit, name, year, period, stage, replications) of every code in ``now`` (this
         period's records, as such tuples) or of the compared period, in every period, ordered
@@ -452,27 +477,31 @@ def history(path: Path | None, year: int, period: str) -> History:
 def latest_before(
     outbox: Path, year: int, period: str
 ) -> tuple[tuple[int, str] | None, dict[str, list[dict[str, Any]]]]:
-    """The latest period before this one in the register, and its records by unit."""
+    """Each unit's records of its latest period before this one (a unit that sent nothing to
+    the half-year review keeps its models of the year before), by unit; and the latest of
+    those periods. Each record carries its ``year`` and ``period``."""
     path = outbox / DB_NAME
     if not path.exists():
         return None, {}
     connection = sqlite3.connect(str(path))
     connection.row_factory = sqlite3.Row
+    here = rank(year, period)
     try:
-        periods = [
-            (y, p)
-            for y, p in connection.execute("SELECT year, period FROM periods")
-            if rank(y, p) < rank(year, period)
-        ]
-        if not periods:
-            return None, {}
-        chosen = max(periods, key=lambda k: rank(*k))
         rows = connection.execute(
-            "SELECT * FROM models WHERE year = ? AND period = ? ORDER BY unit, field, name_key", chosen
+            "WITH ranked AS (SELECT *, year * 2 + (period = 'annual') AS _rank FROM models "
+            "WHERE year * 2 + (period = 'annual') < ?), "
+            "latest AS (SELECT unit, max(_rank) AS _rank FROM ranked GROUP BY unit) "
+            "SELECT ranked.* FROM ranked JOIN latest USING (unit, _rank) ORDER BY unit, field, name_key",
+            (here,),
         ).fetchall()
     finally:
         connection.close()
     by_unit: dict[str, list[dict[str, Any]]] = {}
+    chosen: tuple[int, str] | None = None
     for row in rows:
-        by_unit.setdefault(row["unit"], []).append(dict(row))
+        record = dict(row)
+        del record["_rank"]
+        by_unit.setdefault(row["unit"], []).append(record)
+        if chosen is None or rank(row["year"], row["period"]) > rank(*chosen):
+            chosen = (row["year"], row["period"])
     return chosen, by_unit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pandas as pd
 from aggregator import config as config_module
 from aggregator.config import Config
 from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
+from aggregator.text import is_blank, loose_key
 
 
 def unit_by_field(records: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -36,17 +38,20 @@ def build(
     records: pd.DataFrame,
     ignored: int = 0,
     continuity: dict[str, Any] | None = None,
+    earlier: Mapping[str, Sequence[tuple[Any, Any, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The summary of one run: the contract's keys, plus a few extra for people.
 
     ``ignored``: inbox entries left alone by their name (never read, still counted);
-    ``continuity``: how this period continues the register's earlier ones (None: no register).
+    ``continuity``: how this period continues the register's earlier ones (None: no register);
+    ``earlier``: each model's reward and press coverage in earlier years (``this_period``).
     """
     pivot = unit_by_field(records, config)
     subjects = [s.code for s in config.subjects]
     stages = [c.code for c in config.column("stage").choices]
     status_codes = {c.code: int((records["status"] == c.code).sum()) for c in config.column("status").choices}
     by_status = {s: sum(1 for u in statuses if u.status == s) for s in Submission}
+    rewarded, publicised = this_period(records, earlier or {})
     return {
         "year": year,
         "period": period,
@@ -67,7 +72,9 @@ def build(
             "continuing": status_codes.get("continuing", 0),
             "replications": int(pd.to_numeric(records["replications"]).fillna(0).sum()),
             "rewarded": int(records["reward_form"].notna().sum()),
+            "rewarded_this_period": rewarded,
             "publicised": int((records["publicised"] == "yes").sum()),
+            "publicised_this_period": publicised,
         },
         "rows": _rows(outcomes),
         "files": {
@@ -77,6 +84,45 @@ def build(
         },
         "continuity": continuity,
     }
+
+
+def this_period(
+    records: pd.DataFrame, earlier: Mapping[str, Sequence[tuple[Any, Any, Any]]]
+) -> tuple[int, int]:
+    """The records rewarded this period and publicised this period: each reward and each press
+    coverage counts once, in the period it is first reported.
+
+    A record's reward (its form) is carried, not this period's, when the same model (its code)
+    reported the same reward in a period of an earlier year: the same form, and the same
+    decision or a decision on one side only (by matching key, punctuation aside; a decision
+    filled in later is the same reward). A record's "Có" in the press column is carried when
+    the same model said "Có" in a period of an earlier year. ``earlier``: code -> (form,
+    decision, publicised) of each earlier-year record (``register.History.earlier_years``).
+    """
+    if records.empty:
+        return 0, 0
+    rewarded = publicised = 0
+    for code, form, decision, press in zip(
+        records["model_code"].tolist(),
+        records["reward_form"].tolist(),
+        records["reward_decision"].tolist(),
+        records["publicised"].tolist(),
+        strict=True,
+    ):
+        before = earlier.get(code, ())
+        if not is_blank(form):
+            key, said = loose_key(str(form)), _key(decision)
+            rewarded += not any(
+                not is_blank(f) and loose_key(str(f)) == key and (not said or not _key(d) or _key(d) == said)
+                for f, d, _ in before
+            )
+        if press == "yes":
+            publicised += not any(p == "yes" for _, _, p in before)
+    return rewarded, publicised
+
+
+def _key(value: Any) -> str:
+    return "" if is_blank(value) else loose_key(str(value))
 
 
 def _unit(status: UnitStatus, pivot: pd.DataFrame) -> dict[str, Any]:

@@ -133,8 +133,12 @@ def _register_source(result: RunResult, folder: Path, chunk: int = 5000) -> Path
                 if "name_key" in part
                 else [loose_key(n) for n in part["name"].tolist()]
             )
-            columns = {"code": part["model_code"].tolist(), "name_key": keys}
-            values = [columns[c] if c in columns else part[c].tolist() for c in register.COLUMNS]
+            columns = {"name_key": keys}
+            values = [
+                columns[c] if c in columns else part[k].tolist() if k in part else [None] * len(part)
+                for c in register.COLUMNS
+                for k in [register.WORKBOOK_KEY.get(c, c)]
+            ]  # every column the register keeps; one the workbook lacks, empty
             yield from _whole((list(row) for row in zip(*values, strict=True)), floats)
 
     return register.write_period_file(folder / register.PERIOD_FILE, result.year, result.period, rows())

@@ -27,8 +27,8 @@ REMINDERS = "nhac-nho"  # outbox/<period folder>/nhac-nho/: the reminders
 class Templates:
     folder: Path
     written: list[Path]
-    source: tuple[int, str] | None  # the period the workbooks are pre-filled from, if any
-    models: dict[str, list[Any]]  # unit -> its models of that period
+    source: tuple[int, str] | None  # the latest period the workbooks are pre-filled from, if any
+    models: dict[str, list[Any]]  # unit -> its models of its latest earlier period
 
 
 @dataclass

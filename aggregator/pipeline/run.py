@@ -300,7 +300,15 @@ def aggregate(
         outcome.compact()
     lap("merge")
     summary = summarise.build(
-        config, year, period, statuses, outcomes, records, ignored=len(ignored), continuity=comparison.summary
+        config,
+        year,
+        period,
+        statuses,
+        outcomes,
+        records,
+        ignored=len(ignored),
+        continuity=comparison.summary,
+        earlier=history.earlier_years(records["model_code"].tolist()),
     )
     lap("summarise")
     return RunResult(

@@ -11,6 +11,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from aggregator.config import Column, Config, Unit
+from aggregator.merging import register
 from aggregator.rendering.workbooks import Styles, fit_row, open_workbook, printable
 
 DATA_ROWS = 300
@@ -71,8 +72,8 @@ def write_template(
 ) -> None:
     """One standard workbook; with a unit, its code and name filled in and locked.
 
-    ``models`` (the unit's models of the latest earlier period, from the register) pre-fill
-    the list: codes locked, everything else editable, room left for new rows.
+    ``models`` (the unit's models of its latest earlier period, from the register) pre-fill the
+    list: every column, codes locked, everything else editable, room left for new rows.
     """
     book = open_workbook(path)
     styles = Styles(book)
@@ -111,7 +112,7 @@ def write_template(
     guide.set_column(0, 0, 80)  # the width of a portrait A4 page, in 12 pt Times New Roman
     guide.set_paper(9)
     guide.fit_to_pages(1, 0)
-    lines = guide_lines(config, year, period) + (PREFILLED_GUIDE if models else [])
+    lines = guide_lines(config, year, period) + (prefilled_guide(config, models) if models else [])
     for i, line in enumerate(lines):
         fit_row(guide, i, [line], [80], bold=i == 0)
         guide.write_string(i, 0, line, styles.title if i == 0 else styles.text)
@@ -307,66 +308,74 @@ def write_all(
     return [*written, blank]
 
 
-PREFILLED_GUIDE = [
-    "",
-    "BIỂU MẪU ĐÃ ĐIỀN SẴN: các dòng trong trang danh sách là mô hình, điển hình đơn vị đã báo cáo kỳ "
-    'trước, mỗi dòng có "Mã mô hình" (ô khóa, không sửa được).',
-    "   Mô hình còn duy trì: giữ dòng, cập nhật giai đoạn, số nơi nhân rộng, đánh giá; điền nội dung, "
-    "cách làm và hiệu quả đạt được kỳ này. Đổi tên mô hình thì cứ sửa tên, mã vẫn giữ nguyên.",
-    "   Mô hình đã dừng: xóa nội dung các ô của dòng đó (ô mã giữ nguyên), Ban sẽ ghi nhận mô hình "
-    "không còn báo cáo.",
-    "   Mô hình mới: ghi vào các dòng trống bên dưới, để trống ô mã (chương trình tự cấp mã).",
-]
+def prefilled_guide(config: Config, models: list[dict[str, Any]]) -> list[str]:
+    """The instructions of a pre-filled workbook: what it carries (from which period), and which
+    columns to update each year (the headers as workbook.yaml gives them)."""
+    header = {c.key: f'"{c.header}"' for c in config.columns}
+    status = config.column("status")
+    continuing = next((c.label for c in status.choices if c.code == "continuing"), "Duy trì, phát huy")
+    yes = next((c.label for c in config.column("publicised").choices if c.code == "yes"), "Có")
+    source = {(m.get("year"), m.get("period")) for m in models}
+    when = "kỳ trước"  # a unit's records come from one period, its latest
+    if len(source) == 1 and (known := source.pop())[1] in {p.code for p in config.periods}:
+        when = f"kỳ {config.period_label(known[1]).lower()} {known[0]}"
+    lines = [
+        "",
+        f'BIỂU MẪU ĐÃ ĐIỀN SẴN: trang "{config.sheets["list"]}" đã ghi đủ mọi cột của các mô hình, '
+        f"điển hình đơn vị đã báo cáo {when}. Mỗi dòng có {header['model_code']} (ô khóa, không sửa "
+        f'được); {header["status"]} đã ghi "{continuing}".',
+        "   Mô hình không có gì thay đổi thì giữ nguyên dòng. Gửi lại biểu mẫu nguyên như vậy vẫn là "
+        "báo cáo hợp lệ: các mô hình được tính là tiếp tục duy trì.",
+        "   Mỗi năm, với mỗi mô hình còn duy trì, cập nhật các cột:",
+        f"   - {header['stage']}: chọn giai đoạn mới khi mô hình đã lên giai đoạn cao hơn;",
+        f"   - {header['replications']}: tổng số nơi đã nhân rộng đến nay;",
+        f"   - {header['reward_form']} và {header['reward_decision']}: khi mô hình được khen thưởng "
+        "mới, ghi khen thưởng mới và số, ngày quyết định; không có khen thưởng mới thì giữ nguyên;",
+        f'   - {header["publicised"]}: chọn "{yes}" khi mô hình đã được báo chí đưa tin.',
+        "   Khen thưởng và tuyên truyền trên báo chí đã báo cáo ở các năm trước chỉ được Ban tính một "
+        "lần, ở năm báo cáo đầu tiên, không tính lại: cứ giữ nguyên các ô đó.",
+        "   Các cột khác (nội dung, cách làm, hiệu quả đạt được, đánh giá, ghi chú…) sửa lại nếu kỳ này "
+        "có thay đổi. Đổi tên mô hình thì cứ sửa tên, mã vẫn giữ nguyên.",
+        "   Mô hình đã dừng: xóa nội dung các ô của dòng đó (ô mã giữ nguyên), Ban sẽ ghi nhận mô hình "
+        "không còn báo cáo.",
+        "   Mô hình mới: ghi vào các dòng trống bên dưới, để trống ô mã (chương trình tự cấp mã).",
+    ]
+    empty = [
+        c.header
+        for c in config.columns
+        if c.required
+        and any(_blank(m.get(register.REGISTER_KEY.get(c.key, c.key), _MISSING)) for m in models)
+    ]  # the register of an older layout kept no such column
+    if empty:
+        lines.append(
+            f"   Cột bắt buộc còn trống ở dòng điền sẵn ({'; '.join(empty)}): Ban chưa lưu được cột "
+            "này từ kỳ trước, đơn vị điền trước khi gửi."
+        )
+    return lines
 
-# What a pre-filled row carries from the register (key -> how it is written)
-PREFILLED = (
-    "model_code",
-    "name",
-    "field",
-    "subject",
-    "performer",
-    "location",
-    "year_built",
-    "status",
-    "stage",
-    "replications",
-    "rating",
-)
+
+_MISSING = object()
+
+
+def _blank(value: Any) -> bool:
+    return value is _MISSING or value is None or (isinstance(value, str) and not value.strip())
 
 
 def _prefill(book: Workbook, sheet: Worksheet, config: Config, models: list[dict[str, Any]]) -> None:
-    """The unit's models of the latest earlier period, codes locked, the rest editable."""
+    """The unit's models of the latest earlier period, every column as the register keeps it:
+    codes locked, the rest editable, the status "continuing"."""
     base = {"font_name": "Times New Roman", "font_size": 12, "border": 1, "valign": "top"}
     free = book.add_format({**base, "locked": False, "text_wrap": True})
     code = book.add_format({**base, "locked": True, "bg_color": "#EDEDED"})
-    labels = {
-        key: {c.code: c.label for c in config.column(key).choices} for key in ("status", "stage", "rating")
-    }
-    subjects = {s.code: s.label for s in config.subjects}
-    fields = {f.code: f"{f.code} - {f.name}" for f in config.fields}
     columns = list(config.columns)
     for j, column in enumerate(columns):
         sheet.set_column(j, j, column.width, code if column.key == "model_code" else free)
     for i, model in enumerate(models, start=_HEADER_ROW + 1):
-        values = {
-            "model_code": model["code"],
-            "name": model["name"],
-            "field": fields.get(model["field"], model["field"]),
-            "subject": subjects.get(model["subject"], ""),
-            "performer": model["performer"],
-            "location": model["location"],
-            "year_built": model["year_built"],
-            "status": labels["status"].get("continuing", "Duy trì, phát huy"),
-            "stage": labels["stage"].get(model["stage"], ""),
-            "replications": model["replications"],
-            "rating": labels["rating"].get(model["rating"], ""),
-        }
-        for j, column in enumerate(columns):
-            value = values.get(column.key) if column.key in PREFILLED else None
+        values = [i - _HEADER_ROW if c.key == "seq" else _shown(config, c, model) for c in columns]
+        fit_row(sheet, i, ["" if v is None else v for v in values], [c.width for c in columns])
+        for j, (column, value) in enumerate(zip(columns, values, strict=True)):
             style = code if column.key == "model_code" else free
-            if column.key == "seq":
-                sheet.write_number(i, j, i - _HEADER_ROW, free)
-            elif value is None or value == "":
+            if value is None or value == "":
                 sheet.write_blank(i, j, None, style)
             elif isinstance(value, int):
                 sheet.write_number(i, j, value, style)
@@ -385,3 +394,21 @@ def _prefill(book: Workbook, sheet: Worksheet, config: Config, models: list[dict
             "autofilter": True,
         },
     )
+
+
+def _shown(config: Config, column: Column, model: dict[str, Any]) -> Any:
+    """One cell of a pre-filled row, as the unit would have picked or typed it: a field, a
+    subject or a choice by its label (an unknown code left blank: nothing false is said), the
+    status "continuing", anything else as kept."""
+    value = model.get(register.REGISTER_KEY.get(column.key, column.key))
+    if column.key == "status":
+        value = "continuing"
+    if value is None:
+        return None
+    if column.type == "field":
+        return next((f"{f.code} - {f.name}" for f in config.fields if f.code == value), None)
+    if column.type == "subject":
+        return next((s.label for s in config.subjects if s.code == value), None)
+    if column.type == "choice":
+        return next((c.label for c in column.choices if c.code == value), None)
+    return value
