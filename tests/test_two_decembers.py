@@ -134,7 +134,7 @@ def december_2026(project: Path) -> None:
         "nam-nha-trang",
         [
             model("Hũ gạo khuyến học", 5, year=2021, places=6),
-            model("Sân chơi cho em", 5, year=2025, places=1),
+            model("Sân chơi cho em", 5, year=2026, status="Đăng ký mới", places=1),
         ],
         2026,
         "04/12/2026",
