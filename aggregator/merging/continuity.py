@@ -37,7 +37,7 @@ def make_code(unit: str, field: int, name_key: str, salt: int = 0) -> str:
     code already taken, ``salt`` counts up until the code is free.
     """
     text = f"{unit}|{field}|{name_key}|{salt}".encode()
-    letters = base64.b32encode(hashlib.sha256(text).digest()).decode().lower()
+    letters = base64.b32encode(hashlib.sha256(text).digest()[:5]).decode().lower()  # 6 letters: 30 bits
     return f"{unit}-{letters[:6]}"
 
 
@@ -146,9 +146,9 @@ def _accounted(
     by_key = {(e.field, e.name_key): e.code for e in mine.compared}
     found = {code for t in used.tables for c in t.stopped if (code := normalise_code(c)) in compared}
     for row in rows:
-        if row["accepted"]:
+        if row["accepted"] and (checker is None or id(row) not in checker.set_aside):
             continue
-        code = normalise_code(row.get("model_code"))
+        code = (checker.set_aside.get(id(row)) if checker else None) or normalise_code(row.get("model_code"))
         if (
             isinstance(row.get("field"), int)
             and isinstance(row.get("name"), str)
@@ -248,6 +248,7 @@ class _Checker:
         self.found: list[Problem] = []
         self.labels = {c.code: c.label for c in config.column("stage").choices}
         self.comparisons = 0  # of two texts, for close spellings: at most COMPARISONS_PER_FILE
+        self.set_aside: dict[int, str] = {}  # by ``id``, rows whose code was said, not taken
 
     def _problem(
         self, code: ProblemCode, row: dict[str, Any], key: str, value: Any = "", **params: Any
@@ -294,6 +295,8 @@ class _Checker:
             claimed[code] = row
         elif self._problem(failed[0], row, "model_code", row.get("model_code"), **failed[1]):
             row["accepted"] = False
+        else:  # said, and the row taken by its name: the code set aside
+            self.set_aside[id(row)] = code
 
     def _conflict(self, row: dict[str, Any], code: str) -> tuple[ProblemCode, dict[str, Any]] | None:
         """A code is not a licence: a row whose code's model has another field and another
@@ -351,7 +354,12 @@ class _Checker:
                 since=period_text(*since),
             )
         # (a unit with no record in the register at all: nothing to say it continues)
-        if row.get("status") == "continuing" and earlier is None and mine.latest:
+        if (
+            row.get("status") == "continuing"
+            and earlier is None
+            and mine.latest
+            and id(row) not in self.set_aside  # its code said already: one cause, one problem
+        ):
             against = period_text(*history.against) if history.has_compared else "các kỳ trước"
             self._problem(
                 ProblemCode.CONTINUING_UNMATCHED, row, "status", "Duy trì, phát huy", against=against
@@ -397,6 +405,8 @@ class _Checker:
             return
         index = _Names(left)
         for i, row in enumerate(rows):
+            if self.comparisons >= COMPARISONS_PER_FILE:
+                break  # the file's budget spent: no further proposal
             if i in matched:
                 continue
             key = _key(row)
@@ -461,32 +471,23 @@ def _common(a: str, b: str) -> int:
 
 
 def _near(a: str, b: str, most: int = 2) -> bool:
-    """Whether two keys are at most ``most`` letters apart (and not the same): what they begin
-    and end with in common set aside, then the distance within a band of ``most`` either side
-    of the diagonal (work in proportion to the length, not its square)."""
-    if a == b or abs(len(a) - len(b)) > most:
-        return False
+    """Whether two keys are at most ``most`` letters apart (and not the same)."""
+    return a != b and abs(len(a) - len(b)) <= most and _within(a, b, most)
+
+
+def _within(a: str, b: str, most: int) -> bool:
+    """At most ``most`` edits apart: what both begin and end with set aside (compared by
+    halves, never letter by letter), then each way of editing the first letter that differs.
+    At most 3 ** ``most`` tries, whatever the length."""
     start = _common(a, b)
     a, b = a[start:], b[start:]
     end = _common(a[::-1], b[::-1])
     a, b = a[: len(a) - end], b[: len(b) - end]
-    far = most + 1
-    previous = {j: j for j in range(min(len(b), most) + 1)}
-    for i in range(1, len(a) + 1):
-        current = {}
-        for j in range(max(0, i - most), min(len(b), i + most) + 1):
-            if j == 0:
-                current[j] = i
-                continue
-            current[j] = min(
-                previous.get(j, far) + 1,
-                current.get(j - 1, far) + 1,
-                previous.get(j - 1, far) + (a[i - 1] != b[j - 1]),
-            )
-        if min(current.values()) > most:
-            return False
-        previous = current
-    return previous.get(len(b), far) <= most
+    if not a or not b:
+        return max(len(a), len(b)) <= most
+    if most == 0:
+        return False
+    return _within(a[1:], b[1:], most - 1) or _within(a[1:], b, most - 1) or _within(a, b[1:], most - 1)
 
 
 # -- the figures ----------------------------------------------------------------------------
