@@ -295,6 +295,7 @@ class Comparison:
     dropped: list[Entry]  # of units that reported this period
     honoured: list[dict[str, Any]]  # records that reached the last stage this period
     advanced: list[tuple[dict[str, Any], Entry]]
+    between: int = 0  # of those continuing none, records of a period since the compared one
 
 
 class EarlierPeriods(Protocol):

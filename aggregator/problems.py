@@ -785,6 +785,14 @@ class ProblemCode(StrEnum):
             configurable=True,
         ),
     )
+    MODEL_CODE_CONFLICT = (
+        "model_code_conflict",
+        Text(
+            Severity.ERROR,
+            'Mã mô hình "{value}" là mã của mô hình "{before}" (lĩnh vực {before_field}, báo cáo {against}), nhưng dòng này ghi mô hình "{name}" (lĩnh vực {field}){other}. Có thể danh sách đã được sắp xếp lại mà cột "Mã mô hình" không đi theo: ghi lại đúng mã của từng mô hình (mô hình mới thì để trống ô mã) rồi gửi lại.',
+            configurable=True,
+        ),
+    )
     CONTINUING_UNMATCHED = (
         "continuing_unmatched",
         Text(

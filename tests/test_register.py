@@ -365,7 +365,7 @@ def test_report_section_on_continuity(three_years):
     outbox, _, (_, c25, _) = three_years
     html = (outbox / "2026" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
     section = html[html.index("5. Mô hình, điển hình qua các kỳ báo cáo") : html.index("III. KHÓ")]
-    assert "So với kỳ báo cáo năm 2025: duy trì, phát huy 2 mô hình" in section
+    assert "So với kỳ báo cáo năm 2025: 2 mô hình, điển hình đã có trong báo cáo năm 2025" in section
     assert "Huyện ủy Cam Lâm (1)" in section
     assert "Khuyến học, khuyến tài" in section and c25["Khuyến học, khuyến tài"] in section
     assert "qua các năm" in section and "<svg" in section  # 2024, 2025, 2026
@@ -376,7 +376,7 @@ def test_report_section_on_continuity(three_years):
     )
     assert "lên giai đoạn cao hơn" in earlier
     text = "\n".join(p.text for p in docx.Document(outbox / "2026" / "bao-cao-tong-hop.docx").paragraphs)
-    assert "So với kỳ báo cáo năm 2025: duy trì, phát huy 2 mô hình" in text
+    assert "So với kỳ báo cáo năm 2025: 2 mô hình, điển hình đã có trong báo cáo năm 2025" in text
     cells = [
         c.text
         for t in docx.Document(outbox / "2026" / "bao-cao-tong-hop.docx").tables

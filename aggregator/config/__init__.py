@@ -36,6 +36,7 @@ class Unit:
     quota: int
     aliases: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
+    formerly: tuple[tuple[str, str], ...] = ()  # (code, name) of units it succeeds: their models are its
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,7 @@ def _unit(u: dict[str, Any]) -> Unit:
         quota=u.get("quota", 3),
         aliases=tuple(u.get("aliases", [])),
         emails=tuple(u.get("emails", [])),
+        formerly=tuple((f["code"], f["name"]) for f in u.get("formerly", [])),
     )
 
 
@@ -347,6 +349,7 @@ def _check_references(config: Config) -> None:
                 f"Tệp {folder / 'units.yaml'}, mục units.{i}.group: nhóm "
                 f'"{unit.group}" không có trong groups.'
             )
+    _check_formerly(config)
     _unique([f.code for f in config.fields], folder / "fields.yaml", "fields.code")
     subject_codes = {s.code for s in config.subjects}
     for i, fld in enumerate(config.fields):
@@ -377,6 +380,29 @@ def _check_references(config: Config) -> None:
             raise ConfigError(
                 f'Tệp {folder / "report.yaml"}, mục deadlines.{period}: cần dạng "tháng-ngày", ví dụ "12-05".'
             ) from exc
+
+
+def _check_formerly(config: Config) -> None:
+    """A unit of an earlier registry has one successor, and is not a unit of this one: else the
+    register could not tell whose its models are."""
+    path = config.folder / "units.yaml"
+    now = {(u.code, match_key(u.name)): u.code for u in config.units}
+    claimed: dict[tuple[str, str], str] = {}
+    for i, unit in enumerate(config.units):
+        for j, (code, name) in enumerate(unit.formerly):
+            key = (code, match_key(name))
+            where = f"Tệp {path}, mục units.{i}.formerly.{j}"
+            if now.get(key, unit.code) != unit.code:
+                raise ConfigError(
+                    f'{where}: "{name}" ({code}) vẫn là một đơn vị trong danh sách; chỉ ghi ở '
+                    "formerly những đơn vị đã thôi báo cáo (đổi tên, sáp nhập)."
+                )
+            if claimed.setdefault(key, unit.code) != unit.code:
+                raise ConfigError(
+                    f'{where}: "{name}" ({code}) đã ghi ở formerly của đơn vị {claimed[key]}; '
+                    "mỗi đơn vị cũ chỉ có một đơn vị nhận các mô hình của nó (khi chia tách, ghi "
+                    "ở đơn vị giữ các mô hình đó)."
+                )
 
 
 def _plain_off(book: Any) -> None:

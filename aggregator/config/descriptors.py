@@ -79,6 +79,20 @@ UNITS = {
                         "type": "array",
                         "items": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
                     },
+                    # the units of an earlier registry this one succeeds (renamed, merged into
+                    # it): it inherits their models in the register
+                    "formerly": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["code", "name"],
+                            "properties": {
+                                "code": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
+                                "name": _TEXT,
+                            },
+                            "additionalProperties": False,
+                        },
+                    },
                 },
                 "additionalProperties": False,
             },

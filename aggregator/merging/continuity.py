@@ -12,16 +12,22 @@ import base64
 import hashlib
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from aggregator import problems
-from aggregator.config import Config
-from aggregator.merging.register import History, UnitHistory
+from aggregator.config import Config, source
+from aggregator.merging.register import History, UnitHistory, rank
 from aggregator.model import Comparison, EarlierPeriods, Entry, FileOutcome, FileStatus, Period, UnitStatus
 from aggregator.problems import Problem, ProblemCode, Severity
 from aggregator.text import column_letter, loose_key, nfc
 
 STAGE_ORDER = {"discovered": 0, "replicated": 1, "honoured": 2}
+# Close spellings are looked for among names of 7 to CLOSE_MAX letters (a model's name is a few
+# words; a longer text is not a name to propose), each through an index, and a file's rows make
+# at most COMPARISONS_PER_FILE comparisons of two texts: the cost of a file is bounded.
+CLOSE_MIN, CLOSE_MAX = 7, 160
+COMPARISONS_PER_FILE = 5000
 
 
 def make_code(unit: str, field: int, name_key: str, salt: int = 0) -> str:
@@ -31,7 +37,7 @@ def make_code(unit: str, field: int, name_key: str, salt: int = 0) -> str:
     code already taken, ``salt`` counts up until the code is free.
     """
     text = f"{unit}|{field}|{name_key}|{salt}".encode()
-    letters = base64.b32encode(hashlib.sha256(text).digest()).decode().lower()
+    letters = base64.b32encode(hashlib.sha256(text).digest()[:5]).decode().lower()  # 6 letters: 30 bits
     return f"{unit}-{letters[:6]}"
 
 
@@ -53,6 +59,8 @@ def assign(
     Returns the statuses with each file in use as continued, and those files by ``id`` of the
     file as merged (the statuses and files given are left as they were).
     """
+    if history.identities is None:  # whose each record is, by this registry
+        history = history.with_units(config.units)
     continued: dict[int, FileOutcome] = {}
     result = []
     for status in statuses:
@@ -71,10 +79,10 @@ def _continue(
 ) -> FileOutcome:
     """One unit's file in use, continued: its rows with codes, its cross-period problems."""
     mine = history.unit(status.code)
-    accounted = _accounted(used, mine)
     if not used.rows:
         if tally is not None:
             tally.add(status, [], mine)
+        accounted = _accounted(used, [], mine)
         return replace(
             used, problems=[*used.problems, *_not_reported(used, history, mine, config, accounted)]
         )
@@ -93,7 +101,7 @@ def _continue(
             else:
                 salt = 0
                 code = make_code(*key)
-                while code in mine.codes or code in claimed:
+                while code in mine.codes or code in claimed or code in mine.taken:
                     salt += 1
                     code = make_code(*key, salt)
             row["_code"] = code
@@ -108,6 +116,8 @@ def _continue(
     not_reported = []
     if history.has_compared:
         checker.close_names(rows, matched)
+        # after the code checks: a row rejected for its code speaks of its model all the same
+        accounted = _accounted(used, parsed, mine, set(matched.values()), checker)
         not_reported = _not_reported(used, history, mine, config, set(matched.values()) | accounted)
     if tally is not None:
         tally.add(status, rows, mine, matched)
@@ -120,25 +130,37 @@ def _continue(
     )
 
 
-def _accounted(used: Any, mine: UnitHistory) -> set[str]:
+def _accounted(
+    used: Any,
+    rows: list[dict[str, Any]],
+    mine: UnitHistory,
+    continued: set[str] = frozenset(),  # type: ignore[assignment]  # never changed
+    checker: _Checker | None = None,
+) -> set[str]:
     """Codes of the compared period's models that this file speaks of although no accepted row
     continues them: a row emptied to its code (the unit says the model stopped), or a row
-    rejected with its own reason. Neither is asked about again as "not reported"."""
+    rejected, with its own reason or for its code (by the code it carries, by its name, or by
+    a code one or two letters off one of them). None is asked about again as "not reported":
+    one cause, one problem."""
     compared = {e.code for e in mine.compared}
     by_key = {(e.field, e.name_key): e.code for e in mine.compared}
     found = {code for t in used.tables for c in t.stopped if (code := normalise_code(c)) in compared}
-    for row in used.rows or []:
-        if row["accepted"]:
+    for row in rows:
+        if row["accepted"] and (checker is None or id(row) not in checker.set_aside):
             continue
-        code = normalise_code(row.get("model_code"))
-        if code in compared:
-            found.add(code)
-        elif (
+        code = (checker.set_aside.get(id(row)) if checker else None) or normalise_code(row.get("model_code"))
+        if (
             isinstance(row.get("field"), int)
             and isinstance(row.get("name"), str)
             and (known := by_key.get((row["field"], _key(row)))) is not None
         ):
             found.add(known)
+        if code in compared:
+            found.add(code)
+        elif code and checker is not None and len(code) <= CLOSE_MAX:  # a code mistyped
+            left = sorted(compared - continued - found)
+            if (near := checker.first_near(code, left)) is not None:
+                found.add(near)
     return found
 
 
@@ -167,6 +189,29 @@ def _match(rows: list[dict[str, Any]], mine: UnitHistory) -> dict[int, str]:
         if code is not None:
             matched[i] = code
     return matched
+
+
+def staff_notes(history: History, config: Config) -> list[str]:
+    """For staff: records of the compared period under a code that today's registry gives a
+    unit of another name, no successor named. They are not that unit's; a rename must be said
+    in ``units.yaml`` (``formerly``) for the unit to keep its models."""
+    if not history.has_compared:
+        return []
+    history = history if history.identities is not None else history.with_units(config.units)
+    path = source(config.folder, "units.yaml")
+    try:
+        shown = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        shown = str(path)
+    against = period_text(*history.against)
+    return [
+        f'Sổ theo dõi mô hình có {n} mô hình của báo cáo {against} ghi mã đơn vị "{code}" khi mã '
+        f'này là của "{then}"; nay mã "{code}" là của "{config.unit(code).name}", nên các mô hình '
+        "đó không được coi là của đơn vị này (không so sánh, không điền sẵn, không nhắc). Nếu là "
+        f"cùng một đơn vị chỉ đổi tên, thêm vào {shown}, ở đơn vị {code}: "
+        f'formerly: [{{code: {code}, name: "{then}"}}] rồi chạy lại.'
+        for code, then, n in history.reused()
+    ]
 
 
 def _not_reported(
@@ -202,6 +247,8 @@ class _Checker:
         self.outcome = used
         self.found: list[Problem] = []
         self.labels = {c.code: c.label for c in config.column("stage").choices}
+        self.comparisons = 0  # of two texts, for close spellings: at most COMPARISONS_PER_FILE
+        self.set_aside: dict[int, str] = {}  # by ``id``, rows whose code was said, not taken
 
     def _problem(
         self, code: ProblemCode, row: dict[str, Any], key: str, value: Any = "", **params: Any
@@ -228,28 +275,69 @@ class _Checker:
         return severity == Severity.ERROR
 
     def typed(self, row: dict[str, Any], code: str, claimed: dict[str, dict[str, Any]]) -> None:
-        owner = self.status.code if code in self.mine.codes else self.history.owner(code)
-        if owner is None and not self.history.checks_codes:
-            owner = self.status.code
+        mine = code in self.mine.codes
+        owner = None if mine else self.history.owner(code)
         failed: tuple[ProblemCode, dict[str, Any]] | None = None
-        if owner is None:
+        if mine or (owner is None and not self.history.checks_codes):
+            pass  # its own (or, with no register at hand, taken as typed)
+        elif owner is None:
             failed = (ProblemCode.MODEL_CODE_UNKNOWN, {})
-        elif owner != self.status.code:
-            failed = (
-                ProblemCode.MODEL_CODE_OTHER_UNIT,
-                {
-                    "owner": self.config.unit(owner).name
-                    if owner in {u.code for u in self.config.units}
-                    else owner
-                },
-            )
-        elif code in claimed:
+        elif owner.code is None:  # a unit no longer in the registry (its code now another's)
+            failed = (ProblemCode.MODEL_CODE_OTHER_UNIT, {"owner": f"{owner.name} (đơn vị trước đây)"})
+        elif owner.code != self.status.code:
+            failed = (ProblemCode.MODEL_CODE_OTHER_UNIT, {"owner": owner.name})
+        if failed is None and code in claimed:
             failed = (ProblemCode.MODEL_CODE_DUPLICATE, {"first_row": claimed[code]["row"]})
+        if failed is None and mine:
+            failed = self._conflict(row, code)
         if failed is None:
             row["_code"] = code
             claimed[code] = row
         elif self._problem(failed[0], row, "model_code", row.get("model_code"), **failed[1]):
             row["accepted"] = False
+        else:  # said, and the row taken by its name: the code set aside
+            self.set_aside[id(row)] = code
+
+    def _conflict(self, row: dict[str, Any], code: str) -> tuple[ProblemCode, dict[str, Any]] | None:
+        """A code is not a licence: a row whose code's model has another field and another
+        name, or whose field and name are another model's of the unit, is not that model (a
+        list sorted without its code column, a code copied onto the wrong row)."""
+        earlier = self.mine.nearest.get(code)
+        if earlier is None or not isinstance(row.get("field"), int) or not isinstance(row.get("name"), str):
+            return None
+        key = _key(row)
+        other = self.mine.by_key.get((row["field"], key))
+        if other is not None and other != code:
+            said = f", tên và lĩnh vực của mô hình mã {other}"
+        elif (
+            earlier.field != row["field"] and key != earlier.name_key and not self.near(key, earlier.name_key)
+        ):
+            said = ""
+        else:
+            return None
+        return (
+            ProblemCode.MODEL_CODE_CONFLICT,
+            {
+                "before": earlier.name,
+                "before_field": earlier.field,
+                "against": period_text(earlier.year, earlier.period),
+                "name": row["name"],
+                "field": row["field"],
+                "other": said,
+            },
+        )
+
+    def near(self, a: str, b: str) -> bool:
+        """Two texts at most two letters apart, counted against the file's budget (a text over
+        CLOSE_MAX letters, or past the budget: not near)."""
+        if len(a) > CLOSE_MAX or len(b) > CLOSE_MAX or self.comparisons >= COMPARISONS_PER_FILE:
+            return False
+        self.comparisons += 1
+        return _near(a, b)
+
+    def first_near(self, text: str, candidates: list[str]) -> str | None:
+        """The first of ``candidates`` (in their order) at most two letters off ``text``."""
+        return next((c for c in candidates if abs(len(c) - len(text)) <= 2 and self.near(text, c)), None)
 
     def across(self, row: dict[str, Any]) -> None:
         """Cross-period warnings against the model's latest earlier record."""
@@ -266,7 +354,12 @@ class _Checker:
                 since=period_text(*since),
             )
         # (a unit with no record in the register at all: nothing to say it continues)
-        if row.get("status") == "continuing" and earlier is None and mine.latest:
+        if (
+            row.get("status") == "continuing"
+            and earlier is None
+            and mine.latest
+            and id(row) not in self.set_aside  # its code said already: one cause, one problem
+        ):
             against = period_text(*history.against) if history.has_compared else "các kỳ trước"
             self._problem(
                 ProblemCode.CONTINUING_UNMATCHED, row, "status", "Duy trì, phát huy", against=against
@@ -305,42 +398,96 @@ class _Checker:
 
     def close_names(self, rows: list[dict[str, Any]], matched: dict[int, str]) -> None:
         """A new record whose name is one or two letters off an unmatched earlier one: said,
-        never merged."""
+        never merged. Each name is compared only with the earlier names the index gives it."""
         done = set(matched.values())
         left = [e for e in self.mine.compared if e.code not in done]
         if not left:
             return
+        index = _Names(left)
         for i, row in enumerate(rows):
+            if self.comparisons >= COMPARISONS_PER_FILE:
+                break  # the file's budget spent: no further proposal
             if i in matched:
                 continue
             key = _key(row)
-            for entry in left:
-                if entry.field == row["field"] and len(key) > 6 and _near(key, entry.name_key):
-                    self._problem(
-                        ProblemCode.MODEL_NAME_CLOSE,
-                        row,
-                        "name",
-                        row["name"],
-                        before=entry.name,
-                        model=entry.code,
-                        against=period_text(*self.history.against),
-                    )
-                    break
+            entry = next((e for e in index.candidates(row["field"], key) if self.near(key, e.name_key)), None)
+            if entry is not None:
+                self._problem(
+                    ProblemCode.MODEL_NAME_CLOSE,
+                    row,
+                    "name",
+                    row["name"],
+                    before=entry.name,
+                    model=entry.code,
+                    against=period_text(*self.history.against),
+                )
+
+
+def _thirds(length: int) -> list[tuple[int, int]]:
+    """A text of ``length`` letters cut in three pieces: (start, end) of each."""
+    a, b = length // 3, 2 * length // 3
+    return [(0, a), (a, b), (b, length)]
+
+
+class _Names:
+    """One unit's earlier names by pieces. A name at most two letters off another keeps one of
+    the other's three pieces whole, at most two places from where it was: a name is compared
+    only with the earlier names one of whose pieces it holds there (of its field, and of a
+    length within two of its own)."""
+
+    def __init__(self, entries: list[Entry]):
+        self.order = {e.code: i for i, e in enumerate(entries)}
+        self.pieces: dict[tuple[int, int, int, str], list[Entry]] = {}
+        for entry in entries:
+            key = entry.name_key
+            if CLOSE_MIN - 2 <= len(key) <= CLOSE_MAX + 2:
+                for t, (a, b) in enumerate(_thirds(len(key))):
+                    self.pieces.setdefault((entry.field, len(key), t, key[a:b]), []).append(entry)
+
+    def candidates(self, field: Any, key: str) -> list[Entry]:
+        """The earlier names ``key`` may be one or two letters off, in the order given."""
+        n = len(key)
+        if not CLOSE_MIN <= n <= CLOSE_MAX:
+            return []
+        found: dict[str, Entry] = {}
+        for length in range(max(n - 2, CLOSE_MIN - 2), n + 3):
+            for t, (a, b) in enumerate(_thirds(length)):
+                for start in range(max(a - 2, 0), min(a + 2, n - (b - a)) + 1):
+                    for entry in self.pieces.get((field, length, t, key[start : start + b - a]), ()):
+                        found.setdefault(entry.code, entry)
+        return sorted(found.values(), key=lambda e: self.order[e.code])
+
+
+def _common(a: str, b: str) -> int:
+    """How many letters ``a`` and ``b`` begin with in common (compared by halves)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _near(a: str, b: str, most: int = 2) -> bool:
     """Whether two keys are at most ``most`` letters apart (and not the same)."""
-    if a == b or abs(len(a) - len(b)) > most:
+    return a != b and abs(len(a) - len(b)) <= most and _within(a, b, most)
+
+
+def _within(a: str, b: str, most: int) -> bool:
+    """At most ``most`` edits apart: what both begin and end with set aside (compared by
+    halves, never letter by letter), then each way of editing the first letter that differs.
+    At most 3 ** ``most`` tries, whatever the length."""
+    start = _common(a, b)
+    a, b = a[start:], b[start:]
+    end = _common(a[::-1], b[::-1])
+    a, b = a[: len(a) - end], b[: len(b) - end]
+    if not a or not b:
+        return max(len(a), len(b)) <= most
+    if most == 0:
         return False
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, start=1):
-        current = [i]
-        for j, y in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        if min(current) > most:
-            return False
-        previous = current
-    return previous[-1] <= most
+    return _within(a[1:], b[1:], most - 1) or _within(a[1:], b, most - 1) or _within(a, b[1:], most - 1)
 
 
 # -- the figures ----------------------------------------------------------------------------
@@ -366,6 +513,7 @@ class Tally:
                 "change",
                 "claimed_cont",
                 "claimed_new",
+                "between",
             ),
             0,
         )
@@ -385,10 +533,13 @@ class Tally:
             pairs = _match(rows, mine) if self.history.has_compared else {}
         counts["models"] += len(rows)
         counts["matched"] += len(pairs)
+        since = rank(*self.history.against)
         for i, row in enumerate(rows):
             entry = entries[pairs[i]] if i in pairs else None
             if entry is None:
                 counts["claimed_cont"] += row.get("status") == "continuing"
+                earlier = mine.latest.get(row.get("model_code") or "")
+                counts["between"] += earlier is not None and rank(earlier.year, earlier.period) > since
             else:
                 counts["claimed_new"] += row.get("status") == "new"
                 now, then = (
@@ -424,7 +575,7 @@ class Tally:
         if not history.has_compared:
             return Comparison(None, [], self.honoured, [])
         reporting = set(self.per_unit)
-        not_reported = sum(n for unit, n in history.compared_counts.items() if unit not in reporting)
+        not_reported = history.not_reported(reporting)
         year, period = history.against
         block = {
             "against": {"year": year, "period": period},
@@ -442,7 +593,7 @@ class Tally:
                 for s in statuses
             ],
         }
-        return Comparison(block, self.dropped, self.honoured, self.advanced)
+        return Comparison(block, self.dropped, self.honoured, self.advanced, counts["between"])
 
 
 def compare(statuses: list[UnitStatus], history: History, keep: int = 2000) -> Comparison:

@@ -124,6 +124,7 @@ def _register_source(result: RunResult, folder: Path, chunk: int = 5000) -> Path
     """The period's accepted records with their codes: what the register is built from."""
     records = result.records
     floats = [i for i, c in enumerate(register.COLUMNS) if c in records and records[c].dtype.kind == "f"]
+    names = {u.code: u.name for u in result.config.units}
 
     def rows() -> Any:
         for start in range(0, len(records), chunk):  # a slice at a time: little memory
@@ -133,7 +134,10 @@ def _register_source(result: RunResult, folder: Path, chunk: int = 5000) -> Path
                 if "name_key" in part
                 else [loose_key(n) for n in part["name"].tolist()]
             )
-            columns = {"name_key": keys}
+            columns = {
+                "name_key": keys,
+                "unit_name": [names.get(u, u) for u in part["unit"].tolist()],  # who the code meant
+            }
             values = [
                 columns[c] if c in columns else part[k].tolist() if k in part else [None] * len(part)
                 for c in register.COLUMNS

@@ -45,7 +45,7 @@ def templates(config: Config, outbox: Path, year: int, period: str) -> Templates
     """One standard workbook per unit and a blank one, into ``outbox/templates``."""
     folder = outbox / TEMPLATES
     sync_register(outbox)
-    source, models = register.latest_before(outbox, year, period)
+    source, models = register.latest_before(outbox, year, period, config.units)
     return Templates(folder, template.write_all(config, folder, year, period, models), source, models)
 
 
@@ -68,7 +68,7 @@ def reminders(
         )
     waiting = [u for u in result.statuses if u.waiting]
     folder = outbox / swap.folder_name(year, period) / REMINDERS
-    _, models = register.latest_before(outbox, year, period)  # pre-filled
+    _, models = register.latest_before(outbox, year, period, config.units)  # pre-filled
     done = Reminders(folder, waiting, warnings=warnings)
 
     def build(target: Path) -> None:

@@ -290,7 +290,7 @@ def aggregate(
         lap("read")
     deadline = config.deadline(year, period)
     outcomes, statuses = merge.resolve(outcomes, config, deadline)
-    history = history or History(year, period)
+    history = (history or History(year, period)).with_units(config.units)  # whose each record is
     tally = continuity.Tally(history, config.report.list_limit)
     statuses, continued = continuity.assign(statuses, history, config, tally)  # a unit at a time
     outcomes = [continued.get(id(o), o) for o in outcomes]
@@ -320,7 +320,7 @@ def aggregate(
         statuses=statuses,
         records=records,
         summary=summary,
-        staff_notes=summarise.staff_notes(config, outcomes),
+        staff_notes=[*summarise.staff_notes(config, outcomes), *continuity.staff_notes(history, config)],
         emails=emails,
         ignored=ignored,
         sample=any(i.relative == SAMPLE_MARKER for i in ignored),

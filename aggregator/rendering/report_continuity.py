@@ -24,6 +24,8 @@ def context(result: RunResult) -> dict[str, Any]:
         "compared": block is not None,
         "against": "",  # the period compared with, as the report names it
         "figures": {},  # the summary's continuity block: matched, new, dropped, …
+        "between": 0,  # of the new ones, models already in the period between (a half-year)
+        "between_period": "",  # that period, as the report names it
         "dropped_groups": [],
         "dropped_rows": [],
         "dropped_count": 0,
@@ -36,6 +38,9 @@ def context(result: RunResult) -> dict[str, Any]:
     if block is not None and comparison is not None:
         section["against"] = period_text(block["against"]["year"], block["against"]["period"])
         section["figures"] = block
+        section["between"] = comparison.between
+        after = block["against"]["year"] * 2 + (block["against"]["period"] == Period.ANNUAL) + 1
+        section["between_period"] = period_text(after // 2, Period.ANNUAL if after % 2 else Period.HALF_YEAR)
         dropped = sorted(comparison.dropped, key=lambda e: (order.get(e.unit, 1 << 30), e.field, e.name_key))
         section["dropped_count"] = block["dropped"]
         section["listed"] = block["dropped"] <= limit and block["advanced"] <= limit
