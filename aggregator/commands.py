@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sqlite3
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -357,6 +358,15 @@ def rebuild_register(args: argparse.Namespace, config: Config) -> int:
             path = register.rebuild(args.outbox)
     except outbox.OutboxBusy:
         return _busy(args.outbox)
+    except (OSError, sqlite3.Error) as exc:
+        where = args.outbox / register.DB_NAME
+        print(
+            f"Không ghi được sổ theo dõi mô hình {where} ({type(exc).__name__}: {exc}). Kiểm tra: "
+            f"tên đó không phải một thư mục, thư mục {args.outbox} cho phép ghi, không chương trình "
+            f"nào đang mở sổ; rồi chạy lại lệnh này. Các lần tổng hợp vẫn chạy được (dùng bản tạm).",
+            file=sys.stderr,
+        )
+        return 1
     held = register.periods_held(path)  # what the register holds: damaged folders left out
     print(
         f"Đã lập lại sổ theo dõi mô hình {path} từ {len(held)} kỳ báo cáo"
