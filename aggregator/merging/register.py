@@ -22,6 +22,7 @@ staff are told.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import hashlib
 import json
@@ -331,6 +332,8 @@ def refresh(outbox: Path, write: bool = True) -> tuple[Path, list[str]]:
     path = outbox / DB_NAME
     folders = period_folders(outbox)
     expected = {key: sha256(folder / PERIOD_FILE) for key, folder in folders.items()}
+    if write:
+        _clear_leftovers(outbox)
     if _current(path, expected):
         return path, []
     if write:
@@ -457,7 +460,8 @@ def _clear_leftovers(outbox: Path) -> None:
     for leftover in [*outbox.glob(f".{DB_NAME}.dang-ghi-*"), *outbox.glob(f".{SEAL}.dang-ghi-*")]:
         pid = leftover.name.rsplit("-", 1)[-1]
         if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
-            leftover.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only outbox: left for a later run
+                leftover.unlink(missing_ok=True)
 
 
 def _running(pid: int) -> bool:
