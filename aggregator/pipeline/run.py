@@ -10,8 +10,6 @@ chooses the exit code.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
@@ -86,13 +84,18 @@ def run(
     result = replace(result, options=options)  # what the run was given, for the manifest
     previous = report.previous_summary(outbox, swap.folder_name(year - 1, period))
     notes: list[str] = []
+    name = swap.folder_name(year, period)
+
+    def build(tmp: Path) -> None:
+        notes.extend(outputs.write(result, tmp, templates, report_date, previous).staff_notes)
+        _log_run(outbox, started, tmp, name, result.summary)  # logged before it takes its name
+
     folder = swap.publish(
         outbox,
-        swap.folder_name(year, period),
-        lambda tmp: notes.extend(outputs.write(result, tmp, templates, report_date, previous).staff_notes),
+        name,
+        build,
         after=lambda: warnings.extend(w for w in _sync_published(outbox) if w not in warnings),
     )
-    _log_run(outbox, started, folder, result.summary)
     return Published(folder, result, warnings, notes)
 
 
@@ -132,20 +135,23 @@ def _sync_published(outbox: Path) -> list[str]:
         ]
 
 
-def _log_run(outbox: Path, started: dt.datetime, folder: Path, summary: dict) -> None:
-    """One line per finished run: the only place that holds clock time."""
-    entry = {
-        "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "folder": folder.name,
-        "year": summary["year"],
-        "period": summary["period"],
-        "models": summary["totals"]["models"],
-        "files": summary["files"],
-        "manifest_sha256": hashing.sha256(folder / swap.MANIFEST),
-    }
-    with (outbox / swap.RUN_LOG).open("a", encoding="utf-8") as log:
-        log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+def _log_run(outbox: Path, started: dt.datetime, folder: Path, name: str, summary: dict) -> None:
+    """One line per finished run: the only place that holds clock time, and the hashes of the
+    manifest and SHA256SUMS that ``verify`` holds the folder to."""
+    swap.append_log(
+        outbox,
+        {
+            "started": started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "folder": name,
+            "year": summary["year"],
+            "period": summary["period"],
+            "models": summary["totals"]["models"],
+            "files": summary["files"],
+            "manifest_sha256": hashing.sha256(folder / swap.MANIFEST),
+            "sums_sha256": hashing.sha256(folder / swap.CHECKSUMS),
+        },
+    )
 
 
 def aggregate(
@@ -296,23 +302,4 @@ def file_times_tell(items: list[workers.Item]) -> bool:
 
 def _own_outputs(inbox: Path, outbox: Path | None) -> tuple[Path, ...]:
     """The folders of this program's outputs found in the inbox: never read as input."""
-    if outbox is None:
-        return ()
-    inbox, outbox = Path(os.path.abspath(inbox)), Path(os.path.abspath(outbox))
-    if outbox != inbox and inbox in outbox.parents:
-        return (outbox,)
-    if outbox == inbox:  # run folders (a manifest and its sums), the archive, temp folders
-        own = [
-            p
-            for p in inbox.iterdir()
-            if p.is_dir()
-            and not p.is_symlink()
-            and (
-                (p / "manifest.json").is_file()
-                or p.name in (swap.ARCHIVE, "templates")
-                or p.name.startswith(".")
-            )
-        ]
-        register_files = [p for p in inbox.glob(f"{DB_NAME}*") if p.is_file()]
-        return (*own, *register_files, inbox / swap.RUN_LOG, inbox / swap.LOCK_NAME)
-    return ()
+    return swap.own_outputs(inbox, outbox)
