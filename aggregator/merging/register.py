@@ -184,7 +184,7 @@ def record_schema() -> tuple[tuple[str, str, bool], ...]:
         }
     finally:
         connection.close()
-    return tuple((c, *declared[c]) for c in COLUMNS)
+    return tuple((c, *declared.get(c, ("", False))) for c in COLUMNS)
 
 
 _INT64 = (-(1 << 63), (1 << 63) - 1)
@@ -266,6 +266,8 @@ def _period_file(
             if not isinstance(value, list) or len(value) != len(columns):
                 raise Damaged(number, f"cần {len(columns)} giá trị theo tiêu đề")
             row = [value[i] if i is not None else None for i in where]
+            if fmt == OLD_FORMAT:  # its writer wrote a blank text as NaN
+                row = [None if type(v) is float and v != v else v for v in row]
             for (name, kind, required), item in zip(schema, row, strict=True):
                 if (fault := _fault(item, kind, required)) is not None:
                     raise Damaged(number, f"cột {name}: {fault}")
@@ -282,10 +284,10 @@ def _period_file(
     if fmt == FORMAT:
         if trailer is None:
             raise Damaged(number + 1, "thiếu dòng cuối ghi số bản ghi: tệp bị cắt ngắn")
-        if trailer.get("records") != len(codes) or trailer.get("sha256") != digest.hexdigest():
-            raise Damaged(
-                number, f"có {len(codes)} bản ghi, không khớp dòng cuối (ghi {trailer.get('records')})"
-            )
+        if trailer.get("records") != len(codes):
+            raise Damaged(number, f"có {len(codes)} bản ghi, dòng cuối ghi {trailer.get('records')}")
+        if trailer.get("sha256") != digest.hexdigest():
+            raise Damaged(number, "nội dung khác mã SHA-256 ghi ở dòng cuối (tệp đã bị sửa)")
     elif vouched != whole.hexdigest():
         raise Damaged(0, "tệp định dạng cũ (không ghi số bản ghi) không khớp SHA256SUMS của thư mục")
 

@@ -121,7 +121,10 @@ def _added(inbox: Path, record: dict[str, Any], seen: set[str]) -> list[str]:
     if not inbox.is_dir():
         return []
     outbox = record["run"].get("outbox")
-    walked = discover.walk(inbox, skip=own_outputs(inbox, Path(outbox) if outbox else None))
+    try:
+        walked = discover.walk(inbox, skip=own_outputs(inbox, Path(outbox) if outbox else None))
+    except OSError as exc:  # an inbox that cannot be listed: nothing proves no report was added
+        return [f"(không liệt kê được thư mục đầu vào: {type(exc).__name__})"]
     names = [
         e.relative if isinstance(e, Candidate) else discover.shown(e.relative_to(inbox).as_posix())
         for e in walked.entries
