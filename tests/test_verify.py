@@ -184,3 +184,12 @@ def test_an_archived_run_still_verifies(done, capsys):
     [archived] = (out / swap.ARCHIVE).iterdir()
     assert verify(archived, capsys)[0] == 0
     assert verify(out / "2026", capsys)[0] == 0
+
+
+def test_a_run_log_line_cut_by_a_killed_writer_costs_the_next_run_nothing(done, capsys):
+    inbox, out, folder = done
+    with (out / swap.RUN_LOG).open("a", encoding="utf-8") as log:
+        log.write('{"started": "2026-12-15T10:00:00+07:00", "fold')  # killed mid-line
+    assert run(inbox, out) == 0
+    capsys.readouterr()
+    assert verify(folder, capsys)[0] == 0

@@ -173,8 +173,11 @@ def _built_beside(folder: Path, build: Callable[[Path], object]) -> Path:
 def append_log(outbox: Path, entry: dict[str, object]) -> None:
     """One line in the run log (when a run or a later step happened, and the hashes of the
     manifest and SHA256SUMS it left: what ``verify`` holds them to)."""
-    with (outbox / RUN_LOG).open("a", encoding="utf-8") as log:
-        log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    with (outbox / RUN_LOG).open("ab+") as log:
+        if log.tell() and (log.seek(-1, os.SEEK_END), log.read(1))[1] != b"\n":
+            line = b"\n" + line  # a line cut by a killed writer stays apart from this one
+        log.write(line)
 
 
 def own_outputs(inbox: Path, outbox: Path | None) -> tuple[Path, ...]:

@@ -235,6 +235,8 @@ def seal_later(folder: Path, part: str, started: dt.datetime) -> str | None:
     Returns the new hash (None: no run in this folder, nothing to seal). Call it holding the
     outbox lock."""
     sums, manifest = folder / CHECKSUMS, folder / MANIFEST
+    for leftover in folder.glob(f".{CHECKSUMS}.dang-ghi-*"):  # a killed remind's
+        leftover.unlink(missing_ok=True)
     if not (sums.is_file() and manifest.is_file()):
         return None
     kept = [
@@ -246,8 +248,7 @@ def seal_later(folder: Path, part: str, started: dt.datetime) -> str | None:
     kept += [f"{sha256(p)}  {p.relative_to(folder).as_posix()}\n" for p in added]
     temporary = folder / f".{CHECKSUMS}.dang-ghi-{os.getpid()}"
     temporary.write_text("".join(kept), encoding="utf-8")
-    os.replace(temporary, sums)
-    digest = sha256(sums)
+    digest = sha256(temporary)
     record = json.loads(manifest.read_text(encoding="utf-8"))["run"]
     swap.append_log(
         folder.parent,
@@ -261,5 +262,6 @@ def seal_later(folder: Path, part: str, started: dt.datetime) -> str | None:
             "manifest_sha256": sha256(manifest),
             "sums_sha256": digest,
         },
-    )
+    )  # logged first: killed before the rename, the old SHA256SUMS is still a logged one
+    os.replace(temporary, sums)
     return digest
