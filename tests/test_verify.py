@@ -190,6 +190,7 @@ def test_a_run_log_line_cut_by_a_killed_writer_costs_the_next_run_nothing(done, 
     inbox, out, folder = done
     with (out / swap.RUN_LOG).open("a", encoding="utf-8") as log:
         log.write('{"started": "2026-12-15T10:00:00+07:00", "fold')  # killed mid-line
+    workbook(inbox / "c.xlsx", [model("Mô hình mới")], code="cam-ranh", name=None)  # a new manifest
     assert run(inbox, out) == 0
     capsys.readouterr()
     assert verify(folder, capsys)[0] == 0
