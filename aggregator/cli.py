@@ -229,6 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="THƯ_MỤC",
         help="thư mục đầu vào nếu đã chuyển chỗ (mặc định: như ghi trong manifest)",
     )
+    verify.add_argument(
+        "--run-log",
+        type=Path,
+        default=None,
+        metavar="TỆP",
+        help="nhật ký chạy run-log.jsonl nếu đã chuyển chỗ (mặc định: trong thư mục outbox)",
+    )
     verify.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
     _mailbox(commands, run, remind)
     _add_register(commands)

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import sqlite3
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,7 @@ from aggregator import config as config_module
 from aggregator import pipeline
 from aggregator.checking.identify import describe
 from aggregator.config import Config, registry
+from aggregator.hashing import sha256
 from aggregator.intake import mailbox
 from aggregator.labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from aggregator.merging import register
@@ -85,11 +87,16 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 "outputs": sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()),
                 **{k: result.summary[k] for k in ("totals", "rows", "files")},
                 "problems": _problem_counts(result.outcomes),
+                "manifest_sha256": sha256(folder / outbox.MANIFEST),
             }
         )
     else:
         _closing(result.summary, folder, config)
         _staff_notes(published.staff_notes)
+        print(
+            f"Mã SHA-256 của {folder / outbox.MANIFEST} (ghi lại vào sổ, để sau này đối chiếu bằng "
+            f"lệnh verify): {sha256(folder / outbox.MANIFEST)}"
+        )
     if getattr(args, "to_mailbox", False):
         return to_mailbox(args, folder / outputs.FEEDBACK, "thư phản hồi")
     return 0
@@ -310,7 +317,7 @@ def verify_run(args: argparse.Namespace) -> int:
         print(f"Không thấy thư mục kết quả {args.folder}.", file=sys.stderr)
         return 2
     try:
-        verdict = verify.verify(args.folder, args.inbox)
+        verdict = verify.verify(args.folder, args.inbox, args.run_log)
     except verify.NotARun as not_a_run:
         print(
             f"{args.folder} không phải thư mục kết quả của một lần tổng hợp ("
@@ -330,11 +337,34 @@ def verify_run(args: argparse.Namespace) -> int:
             print(f"  Không còn: {name}")
     for names, label in (
         (verdict.unlisted, "Tệp lạ (không có trong manifest.json và SHA256SUMS)"),
-        (verdict.unsummed, "Tệp kết quả có trong manifest.json nhưng thiếu trong SHA256SUMS"),
+        (
+            verdict.unsummed,
+            "Tệp kết quả có trong manifest.json nhưng thiếu trong SHA256SUMS (hoặc ghi mã khác)",
+        ),
         (verdict.outside, "Đường dẫn trỏ ra ngoài thư mục (bị từ chối)"),
+        (verdict.added, "Tệp mới trong thư mục đầu vào từ sau lần tổng hợp (chạy lại sẽ xét tệp này)"),
     ):
         for name in names:
             print(f"  {label}: {name}")
+    print(f"Mã SHA-256 của manifest.json: {verdict.manifest_sha256}")
+    if verdict.log is None:
+        print(
+            "  Không thấy nhật ký chạy run-log.jsonl (chỉ định bằng --run-log): không chứng minh "
+            "được manifest.json và SHA256SUMS chưa bị viết lại cùng nhau."
+        )
+    elif verdict.manifest_logged is None:
+        print(f"  manifest.json KHÔNG khớp lần chạy nào trong nhật ký {verdict.log}: đã bị viết lại.")
+    else:
+        print(f"  Khớp nhật ký chạy {verdict.log} (lần chạy lúc {verdict.manifest_logged}).")
+        if verdict.sums_logged is False:
+            print(
+                "  SHA256SUMS KHÔNG khớp nhật ký chạy: đã bị viết lại sau lần chạy (hoặc lần soạn thư nhắc)."
+            )
+        elif verdict.sums_logged is None:
+            print(
+                "  Nhật ký (phiên bản cũ) không ghi mã SHA256SUMS: tệp này chỉ được đối chiếu "
+                "với manifest.json."
+            )
     touched = any(verdict.changed.values()) or any(verdict.missing.values())
     print(
         "Mọi tệp còn nguyên như lúc tổng hợp."
@@ -397,16 +427,19 @@ def remind(args: argparse.Namespace, config: Config) -> int:
         mailbox.load_settings(
             _holding(args.schemas, mailbox.SETTINGS_FILE)
         )  # a broken mailbox.yaml said before the drafts
-    done = outreach.reminders(
-        config,
-        args.inbox,
-        args.outbox,
-        args.templates,
-        args.year,
-        args.period,
-        args.report_date or dt.date.today(),
-        jobs=_jobs(args),
-    )
+    try:
+        done = outreach.reminders(
+            config,
+            args.inbox,
+            args.outbox,
+            args.templates,
+            args.year,
+            args.period,
+            args.report_date or dt.date.today(),
+            jobs=_jobs(args),
+        )
+    except outbox.OutboxBusy:
+        return _busy(args.outbox)
     for warning in done.warnings:
         print(warning, file=sys.stderr)
     print(
@@ -438,6 +471,15 @@ def rebuild_register(args: argparse.Namespace, config: Config) -> int:
             path = register.rebuild(args.outbox)
     except outbox.OutboxBusy:
         return _busy(args.outbox)
+    except (OSError, sqlite3.Error) as exc:
+        where = args.outbox / register.DB_NAME
+        print(
+            f"Không ghi được sổ theo dõi mô hình {where} ({type(exc).__name__}: {exc}). Kiểm tra: "
+            f"tên đó không phải một thư mục, thư mục {args.outbox} cho phép ghi, không chương trình "
+            f"nào đang mở sổ; rồi chạy lại lệnh này. Các lần tổng hợp vẫn chạy được (dùng bản tạm).",
+            file=sys.stderr,
+        )
+        return 1
     held = register.periods_held(path)  # what the register holds: damaged folders left out
     print(
         f"Đã lập lại sổ theo dõi mô hình {path} từ {len(held)} kỳ báo cáo"

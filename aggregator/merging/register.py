@@ -2,24 +2,39 @@
 period folders.
 
 Each period folder holds its accepted records with their model codes (``mo-hinh.jsonl``, listed
-in its ``SHA256SUMS``); that file is the source of truth. The database ``so-mo-hinh.sqlite`` is
-a cache of every period folder's file, brought up to date by ``sync`` (a changed or new folder
-replaces its period, a vanished one is removed; archived runs in ``luu-tru/`` are not period
-folders). Deleting it loses nothing: ``rebuild`` writes it again, the same, from the folders.
-Writers hold the outbox lock and write in one SQLite transaction; a rebuild writes a temporary
-file and renames it into place, so a reader never sees half a register.
+in its ``SHA256SUMS``); that file is the source of truth, and untrusted input: every record is
+checked against the ``models`` table's declaration, and the file's last line holds its record
+count and the hash of the lines above, so a file cut short is seen. A damaged period is left
+out whole, said with its file and line. The database ``so-mo-hinh.sqlite`` is a cache of every
+period folder's file: ``sync`` (every run) checks it cheaply (its own hash against the seal
+``so-mo-hinh.sqlite.sha256`` written beside it, and the period files' hashes against its
+``periods`` table) and writes it afresh when anything differs, whatever a person did to it
+(archived runs in ``luu-tru/`` are not period folders). Deleting it loses nothing.
+
+It is never written in place: a new register is built in a temporary file (journal in memory,
+so no journal of its own can outlive a crash), any journal or WAL left beside the old one is
+removed (SQLite would roll it into whatever file carries the name), and the new file is renamed
+into place. A register that cannot be written there (a folder in its way, a read-only outbox,
+a file held by another program) is built in a temporary folder for this process instead, and
+staff are told.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
+import hashlib
 import json
 import logging
+import math
 import os
 import re
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,8 +45,12 @@ from aggregator.text import match_key
 log = logging.getLogger("aggregator")
 DB_NAME = "so-mo-hinh.sqlite"
 PERIOD_FILE = "mo-hinh.jsonl"
-FORMAT = 1  # the period files' layout
-DB_FORMAT = 4  # the database's layout: another one is rebuilt
+SEAL = f"{DB_NAME}.sha256"  # the register's SHA-256 as last written here (``sha256sum -c``)
+FORMAT = 2  # the period files' layout: 2 ends with a line of the record count and hash
+OLD_FORMAT = 1  # no last line: trusted only when the folder's SHA256SUMS vouches for it
+CHECKSUMS = "SHA256SUMS"  # the period folder's sums (outbox.swap.CHECKSUMS)
+DB_FORMAT = 5  # the database's layout: another one is rebuilt
+JOURNALS = ("-journal", "-wal", "-shm")  # SQLite's files beside a database: never outlive it
 PERIOD_RANK: dict[str, int] = {
     Period.HALF_YEAR: 0,
     Period.ANNUAL: 1,
@@ -128,38 +147,167 @@ def period_folders(outbox: Path) -> dict[tuple[int, str], Path]:
 # -- the period file ------------------------------------------------------------------------
 
 
+class Damaged(ValueError):
+    """A period file that cannot be trusted whole: the line (1 = the header) and why."""
+
+    def __init__(self, line: int, why: str):
+        super().__init__(f"dòng {line}: {why}" if line else why)
+        self.line = line
+        self.why = why
+
+
 def write_period_file(path: Path, year: int, period: str, rows: Iterable[list[Any]]) -> Path:
-    """A period's accepted records: a header line, then one JSON array per record."""
-    with path.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.write(
-            json.dumps(
-                {"format": FORMAT, "year": year, "period": period, "columns": COLUMNS}, ensure_ascii=False
-            )
-            + "\n"
-        )
-        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        handle.writelines(encode(row) + "\n" for row in rows)
+    """A period's accepted records: a header line, one JSON array per record, and a last line
+    with the record count and the SHA-256 of every line above it."""
+    digest = hashlib.sha256()
+    count = 0
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    header = {"format": FORMAT, "year": year, "period": period, "columns": COLUMNS}
+    with path.open("wb") as handle:
+
+        def put(line: str) -> None:
+            data = (line + "\n").encode("utf-8")
+            digest.update(data)
+            handle.write(data)
+
+        put(json.dumps(header, ensure_ascii=False))
+        for row in rows:  # a blank read as a float (NaN) is no value: null
+            put(encode([None if type(v) is float and v != v else v for v in row]))
+            count += 1
+        handle.write((json.dumps({"records": count, "sha256": digest.hexdigest()}) + "\n").encode("utf-8"))
     return path
 
 
-def _period_file(path: Path, chunk: int = 5000) -> tuple[dict[str, Any], Iterator[list[Any]]]:
-    """The header, and the records in chunks (each parsed in one call: fast, and a whole
-    period is never held at once)."""
-    with path.open(encoding="utf-8") as handle:
-        header = json.loads(handle.readline())
-    columns = header["columns"]
-    where = None if columns == COLUMNS else [columns.index(c) if c in columns else None for c in COLUMNS]
+@functools.cache
+def record_schema() -> tuple[tuple[str, str, bool], ...]:
+    """(column, declared type, required) of a period record: read from the ``models`` table's
+    declaration itself, so a column added there is checked with no second list to keep."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.executescript(SCHEMA)
+        declared = {
+            r[1]: (str(r[2]).upper(), bool(r[3])) for r in connection.execute("PRAGMA table_info(models)")
+        }
+    finally:
+        connection.close()
+    return tuple((c, *declared.get(c, ("", False))) for c in COLUMNS)
 
-    def chunks() -> Iterator[list[Any]]:
-        with path.open(encoding="utf-8") as handle:
-            handle.readline()  # the header, read above
-            while lines := [line for line in islice(handle, chunk) if line.strip()]:
-                rows = json.loads("[" + ",".join(lines) + "]")
-                if where is not None:  # a file of another layout: by name, missing ones empty
-                    rows = [[r[i] if i is not None else None for i in where] for r in rows]
+
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+_WHAT = {"INTEGER": "một số nguyên", "TEXT": "một đoạn chữ", "REAL": "một số"}
+
+
+def _fault(value: Any, kind: str, required: bool) -> str | None:
+    """What is wrong with one value of a record for its declared column, or None."""
+    if value is None:
+        return "thiếu giá trị" if required else None
+    if kind == "INTEGER":
+        ok = type(value) is int and _INT64[0] <= value <= _INT64[1]
+    elif kind == "TEXT":
+        ok = type(value) is str
+        if ok:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "chữ có ký tự không hợp lệ"
+    elif kind == "REAL":
+        ok = type(value) in (int, float) and math.isfinite(value) and abs(value) < 1e300
+    else:
+        ok = type(value) in (str, int)
+    return None if ok else f"cần {_WHAT.get(kind, 'một giá trị')}, gặp {json.dumps(value)[:40]}"
+
+
+def _period_file(
+    path: Path, key: tuple[int, str], vouched: str | None = None, chunk: int = 5000
+) -> Iterator[list[list[Any]]]:
+    """The records of a period file, in chunks, each record checked against the declared
+    columns. Raises ``Damaged`` (which line, why) at the first fault, and at the end when the
+    file is shorter or longer than its last line says: the caller drops what it took.
+
+    ``vouched``: the file's SHA-256 as the folder's SHA256SUMS gives it, for a file of the
+    old layout (no last line): taken only when it matches.
+    """
+    schema = record_schema()
+    digest = hashlib.sha256()
+    whole = hashlib.sha256()
+    with path.open("rb") as handle:
+        first = handle.readline()
+        digest.update(first)
+        whole.update(first)
+        try:
+            header = json.loads(first)
+            columns = header["columns"]
+            fmt = header.get("format")
+            if not isinstance(columns, list) or not all(type(c) is str for c in columns):
+                raise TypeError("columns")
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise Damaged(1, "dòng đầu không phải tiêu đề của tệp mô hình") from exc
+        if fmt not in (FORMAT, OLD_FORMAT) or (header.get("year"), header.get("period")) != key:
+            raise Damaged(
+                1, f"tiêu đề ghi năm {header.get('year')}, kỳ {header.get('period')}, định dạng {fmt}"
+            )
+        where = [columns.index(c) if c in columns else None for c in COLUMNS]
+        missing = [c for (c, _, required), i in zip(schema, where, strict=True) if required and i is None]
+        if missing:
+            raise Damaged(1, f"thiếu cột {', '.join(missing)}")
+        codes: set[str] = set()
+        rows: list[list[Any]] = []
+        trailer: dict[str, Any] | None = None
+        number = 1
+        for line in handle:
+            number += 1
+            whole.update(line)
+            if trailer is not None:
+                raise Damaged(number, "còn dòng sau dòng cuối ghi số bản ghi")
+            if not line.endswith(b"\n"):
+                raise Damaged(number, "dòng bị cắt dở (không có dấu xuống dòng)")
+            try:
+                value = json.loads(line)
+            except ValueError as exc:
+                raise Damaged(number, "không đọc được (JSON hỏng)") from exc
+            if isinstance(value, dict) and fmt == FORMAT:
+                trailer = value
+                continue
+            digest.update(line)
+            if not isinstance(value, list) or len(value) != len(columns):
+                raise Damaged(number, f"cần {len(columns)} giá trị theo tiêu đề")
+            row = [value[i] if i is not None else None for i in where]
+            if fmt == OLD_FORMAT:  # its writer wrote a blank text as NaN
+                row = [None if type(v) is float and v != v else v for v in row]
+            for (name, kind, required), item in zip(schema, row, strict=True):
+                if (fault := _fault(item, kind, required)) is not None:
+                    raise Damaged(number, f"cột {name}: {fault}")
+            code = str(row[0])  # required: checked above
+            if code in codes:
+                raise Damaged(number, f"mã {code} ghi hai lần")
+            codes.add(code)
+            rows.append(row)
+            if len(rows) >= chunk:
                 yield rows
+                rows = []
+        if rows:
+            yield rows
+    if fmt == FORMAT:
+        if trailer is None:
+            raise Damaged(number + 1, "thiếu dòng cuối ghi số bản ghi: tệp bị cắt ngắn")
+        if trailer.get("records") != len(codes):
+            raise Damaged(number, f"có {len(codes)} bản ghi, dòng cuối ghi {trailer.get('records')}")
+        if trailer.get("sha256") != digest.hexdigest():
+            raise Damaged(number, "nội dung khác mã SHA-256 ghi ở dòng cuối (tệp đã bị sửa)")
+    elif vouched != whole.hexdigest():
+        raise Damaged(0, "tệp định dạng cũ (không ghi số bản ghi) không khớp SHA256SUMS của thư mục")
 
-    return header, chunks()
+
+def _vouched(folder: Path) -> str | None:
+    """The period file's SHA-256 as its folder's SHA256SUMS gives it, if it does."""
+    try:
+        for line in (folder / CHECKSUMS).read_text(encoding="utf-8").splitlines():
+            expected, _, name = line.partition("  ")
+            if name == PERIOD_FILE:
+                return expected
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 # -- the database ---------------------------------------------------------------------------
@@ -173,23 +321,191 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def sync(outbox: Path) -> Path:
-    """Bring the register up to date with the period folders; returns its path.
+    """Bring the register up to date with the period folders; returns the path of a register
+    that matches them (a temporary one when the outbox's cannot be written). What staff must
+    know is logged. Call it holding the outbox lock."""
+    path, notices = refresh(outbox)
+    for notice in notices:
+        log.warning(notice)
+    return path
 
-    Call it holding the outbox lock. A missing or unreadable register is rebuilt.
+
+def refresh(outbox: Path, write: bool = True) -> tuple[Path, list[str]]:
+    """The register that matches the period folders, and what staff must know.
+
+    The outbox's own register when it is whole and current (cheap: hashes, no rows read);
+    else, with ``write``, written afresh there; when that fails, or without ``write``
+    (``check`` and ``status`` write nothing), one built in a temporary folder of this process.
     """
     path = outbox / DB_NAME
-    if not path.exists():
-        return rebuild(outbox)
+    folders = period_folders(outbox)
+    expected = {key: sha256(folder / PERIOD_FILE) for key, folder in folders.items()}
+    if write:
+        _clear_leftovers(outbox)
+    if _current(path, expected):
+        return path, []
+    if write:
+        try:
+            return path, _build(path, folders)
+        except (OSError, sqlite3.Error) as exc:
+            why = _unwritable(path, exc)
+        notices = [
+            f"Không ghi được sổ theo dõi mô hình {path} ({why}). Lần này chương trình dùng một bản "
+            f"tạm dựng lại từ các thư mục kết quả, số liệu vẫn đúng. Gỡ chỗ vướng rồi chạy: "
+            f"python aggregate.py register rebuild --outbox {outbox}"
+        ]
+    else:
+        notices = (
+            [
+                f"Sổ theo dõi mô hình {path} không khớp các thư mục kết quả (bị sửa, hỏng hoặc "
+                f"chưa cập nhật): lần này đọc từ các thư mục kết quả. Lần chạy tổng hợp sau tự "
+                f"lập lại sổ, hoặc chạy: python aggregate.py register rebuild --outbox {outbox}"
+            ]
+            if os.path.lexists(path)
+            else []
+        )
+    stand_in, said = _stand_in(outbox, folders, expected)
+    return stand_in, [*notices, *said]
+
+
+def rebuild(outbox: Path) -> Path:
+    """Write the register afresh from the period folders, then swap it in (raises when it
+    cannot be written there); the damaged period files are logged."""
+    path = outbox / DB_NAME
+    for notice in _build(path, period_folders(outbox)):
+        log.warning(notice)
+    return path
+
+
+def _unwritable(path: Path, exc: BaseException) -> str:
+    if path.is_dir() and not path.is_symlink():
+        return "tên của sổ đang là một thư mục"
+    if isinstance(exc, PermissionError):
+        return "không có quyền ghi, hoặc tệp đang mở trong chương trình khác"
+    return f"{type(exc).__name__}: {exc}"[:160]
+
+
+def _current(path: Path, expected: dict[tuple[int, str], str]) -> bool:
+    """Whether the register is the one last written here (its seal) and holds exactly the
+    period files as they are now; any doubt is a no."""
     try:
-        connection = connect(path)
+        if path.is_symlink() or not path.is_file():
+            return False
+        if any(os.path.lexists(f"{path}{s}") for s in JOURNALS):
+            return False  # someone's transaction left open or killed: its pages may be in the file
+        seal = (path.parent / SEAL).read_text(encoding="utf-8").split()
+        if not seal or seal[0] != sha256(path):
+            return False
+        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=1)
         try:
             _check_format(connection)
-            _update(connection, period_folders(outbox))
+            known = {
+                (y, p): sha
+                for y, p, sha in connection.execute("SELECT year, period, source_sha256 FROM periods")
+            }
         finally:
             connection.close()
-    except sqlite3.DatabaseError:
-        return rebuild(outbox)
-    return path
+    except (OSError, ValueError, sqlite3.Error):
+        return False
+    return known == expected
+
+
+def _build(path: Path, folders: dict[tuple[int, str], Path]) -> list[str]:
+    """A new register at ``path``: built in a temporary file beside it, stale journals beside
+    the old one removed, renamed into place, then sealed. Returns the damaged periods said."""
+    outbox = path.parent
+    _clear_leftovers(outbox)
+    temporary = outbox / f".{DB_NAME}.dang-ghi-{os.getpid()}"
+    try:
+        temporary.unlink(missing_ok=True)
+        notices = _write_new(temporary, folders)
+        with open(temporary, "rb+") as handle:  # on disk before it takes the register's name
+            os.fsync(handle.fileno())
+        for suffix in JOURNALS:  # SQLite would apply an old journal or WAL to the new file
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.replace(temporary, path)
+        _fsync_folder(outbox)
+        seal = outbox / f".{SEAL}.dang-ghi-{os.getpid()}"
+        seal.write_text(f"{sha256(path)}  {DB_NAME}\n", encoding="utf-8")
+        os.replace(seal, outbox / SEAL)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        (outbox / f".{SEAL}.dang-ghi-{os.getpid()}").unlink(missing_ok=True)
+        raise
+    return notices
+
+
+def _write_new(target: Path, folders: dict[tuple[int, str], Path]) -> list[str]:
+    connection = connect(target)
+    try:  # a file no one else sees yet: journal in memory, no waiting for the disk till the end
+        connection.execute("PRAGMA journal_mode = MEMORY")
+        connection.execute("PRAGMA synchronous = OFF")
+        connection.executescript(SCHEMA)
+        connection.execute("INSERT INTO register_info VALUES ('format', ?)", (str(DB_FORMAT),))
+        notices = _update(connection, folders)
+        connection.executescript(INDEXES)  # faster built once, after the rows
+    finally:
+        connection.close()
+    return notices
+
+
+def _fsync_folder(folder: Path) -> None:
+    """The rename on disk too (where the system allows a folder to be synced)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _clear_leftovers(outbox: Path) -> None:
+    """Temporary registers and seals of writers that were killed."""
+    for leftover in [*outbox.glob(f".{DB_NAME}.dang-ghi-*"), *outbox.glob(f".{SEAL}.dang-ghi-*")]:
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            with contextlib.suppress(OSError):  # a read-only outbox: left for a later run
+                leftover.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+_STAND_INS: dict[str, tuple[dict[tuple[int, str], str], Path, list[str]]] = {}
+
+
+def _stand_in(
+    outbox: Path, folders: dict[tuple[int, str], Path], expected: dict[tuple[int, str], str]
+) -> tuple[Path, list[str]]:
+    """A register built from the period folders in a temporary folder of this process (removed
+    when it ends), built once for the same period files."""
+    key = os.path.abspath(outbox)
+    known = _STAND_INS.get(key)
+    if known is not None and known[0] == expected and known[1].is_file():
+        return known[1], known[2]
+    folder = Path(tempfile.mkdtemp(prefix="so-mo-hinh-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / DB_NAME
+    said = _write_new(path, folders)
+    _STAND_INS[key] = (expected, path, said)
+    return path, said
+
+
+def _check_format(connection: sqlite3.Connection) -> None:
+    row = connection.execute("SELECT value FROM register_info WHERE key = 'format'").fetchone()
+    if row is None or row[0] != str(DB_FORMAT):
+        raise sqlite3.DatabaseError("register of another format")
 
 
 def periods_held(path: Path) -> list[str]:
@@ -201,97 +517,51 @@ def periods_held(path: Path) -> list[str]:
         connection.close()
 
 
-def rebuild(outbox: Path) -> Path:
-    """Write the register afresh from the period folders, then swap it in."""
-    path = outbox / DB_NAME
-    temporary = outbox / f".{DB_NAME}.dang-ghi-{os.getpid()}"
-    temporary.unlink(missing_ok=True)
-    try:
-        connection = connect(temporary)
-        try:  # a file no one else sees yet: journal in memory, no waiting for the disk till the end
-            connection.execute("PRAGMA journal_mode = MEMORY")
-            connection.execute("PRAGMA synchronous = OFF")
-            connection.executescript(SCHEMA)
-            connection.execute("INSERT INTO register_info VALUES ('format', ?)", (str(DB_FORMAT),))
-            _update(connection, period_folders(outbox))
-            connection.executescript(INDEXES)  # faster built once, after the rows
-        finally:
-            connection.close()
-        with open(temporary, "rb+") as handle:  # on disk before it takes the register's name
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _check_format(connection: sqlite3.Connection) -> None:
-    row = connection.execute("SELECT value FROM register_info WHERE key = 'format'").fetchone()
-    if row is None or row[0] != str(DB_FORMAT):
-        raise sqlite3.DatabaseError("register of another format")
-
-
-def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]) -> None:
-    """One transaction: every changed or new folder replaces its period; vanished ones go."""
+def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]) -> list[str]:
+    """One transaction: every period folder's records, each period whole or not at all; the
+    damaged ones said (file, line, why)."""
+    notices = []
     connection.execute("BEGIN IMMEDIATE")
     try:
-        known = {
-            (y, p): sha for y, p, sha in connection.execute("SELECT year, period, source_sha256 FROM periods")
-        }
-        for key in sorted(set(known) - set(folders)):
-            connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
         for key, folder in sorted(folders.items()):
             source = folder / PERIOD_FILE
-            digest = sha256(source)
-            if known.get(key) != digest:
-                connection.execute("SAVEPOINT period")
-                try:
-                    _replace_period(connection, key, folder.name, source, digest)
-                except (
-                    ValueError,
-                    KeyError,
-                    TypeError,
-                    IndexError,
-                    AttributeError,
-                    sqlite3.IntegrityError,
-                    sqlite3.InterfaceError,
-                ) as exc:
-                    # a damaged period file leaves its period out; the run goes on
-                    connection.execute("ROLLBACK TO period")
-                    connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
-                    log.warning(
-                        "Bỏ qua %s khi lập sổ theo dõi mô hình: tệp hỏng hoặc đã bị sửa "
-                        "(%s). Chạy lại kỳ %s để ghi lại tệp này.",
-                        source,
-                        f"{type(exc).__name__}: {exc}"[:160],
-                        folder.name,
-                    )
-                connection.execute("RELEASE period")
+            connection.execute("SAVEPOINT period")
+            try:
+                _replace_period(connection, key, folder, source)
+            except (OSError, Damaged) as exc:
+                # a damaged period file leaves its whole period out; the run goes on
+                connection.execute("ROLLBACK TO period")
+                connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
+                where = f" ở dòng {exc.line}" if isinstance(exc, Damaged) and exc.line else ""
+                why = exc.why if isinstance(exc, Damaged) else f"không đọc được: {type(exc).__name__}"
+                notices.append(
+                    f"Bỏ qua kỳ {folder.name} khi lập sổ theo dõi mô hình: tệp {source} hỏng "
+                    f"hoặc đã bị sửa{where} ({why}). Cả kỳ này không vào sổ, các kỳ khác vẫn "
+                    f"dùng. Chạy lại kỳ {folder.name} để ghi lại tệp."
+                )
+            connection.execute("RELEASE period")
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+    return notices
 
 
-def _replace_period(
-    connection: sqlite3.Connection, key: tuple[int, str], folder: str, source: Path, digest: str
-) -> None:
+def _replace_period(connection: sqlite3.Connection, key: tuple[int, str], folder: Path, source: Path) -> None:
     year, period = key
-    header, chunks = _period_file(source)
-    if (header.get("format"), header.get("year"), header.get("period")) != (FORMAT, *key):
-        # a file of another period or layout copied here: not this period's
-        raise ValueError(f"header {header.get('year')} {header.get('period')} format {header.get('format')}")
+    digest = sha256(source)
     connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
-    connection.execute("INSERT INTO periods VALUES (?, ?, ?, ?, 0)", (year, period, folder, digest))
+    connection.execute("INSERT INTO periods VALUES (?, ?, ?, ?, 0)", (year, period, folder.name, digest))
     marks = ", ".join("?" * (len(COLUMNS) + 2))
     insert = f"INSERT INTO models (year, period, {', '.join(COLUMNS)}) VALUES ({marks})"
     count = 0
-    names = None if "unit_name" in header["columns"] else _names_then(source.parent)
+    names: dict[str, str] | None = None
     unit, unit_name = COLUMNS.index("unit"), COLUMNS.index("unit_name")
-    for rows in chunks:
-        if names is not None:  # a file written before names were: the names of its summary
-            for r in rows:
+    for rows in _period_file(source, key, _vouched(folder)):
+        for r in rows:
+            if r[unit_name] is None:  # a file written before names were: the names of its summary
+                if names is None:
+                    names = _names_then(source.parent)
                 r[unit_name] = names.get(r[unit])
         connection.executemany(insert, ([year, period, *r] for r in rows))
         count += len(rows)
@@ -606,10 +876,11 @@ def latest_before(
     the half-year review keeps its models of the year before), by unit; and the latest of
     those periods. Each record carries its ``year`` and ``period``. By today's unit when
     ``units`` (the registry) is given, so a code reused by another unit pre-fills nothing of
-    the unit that bore it then."""
-    path = outbox / DB_NAME
-    if not path.exists():
+    the unit that bore it then. The register is read as the period folders give it: never one
+    edited or damaged."""
+    if not period_folders(outbox):
         return None, {}
+    path = refresh(outbox, write=False)[0]
     identities = Identities.of(units) if units is not None else None
     connection = sqlite3.connect(str(path))
     connection.row_factory = sqlite3.Row

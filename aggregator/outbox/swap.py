@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from aggregator.merging.register import DB_NAME
 from aggregator.model import Period
 
 LOCK_NAME = ".dang-chay.lock"
@@ -166,3 +168,33 @@ def _built_beside(folder: Path, build: Callable[[Path], object]) -> Path:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     return temporary
+
+
+def append_log(outbox: Path, entry: dict[str, object]) -> None:
+    """One line in the run log (when a run or a later step happened, and the hashes of the
+    manifest and SHA256SUMS it left: what ``verify`` holds them to)."""
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    with (outbox / RUN_LOG).open("ab+") as log:
+        if log.tell() and (log.seek(-1, os.SEEK_END), log.read(1))[1] != b"\n":
+            line = b"\n" + line  # a line cut by a killed writer stays apart from this one
+        log.write(line)
+
+
+def own_outputs(inbox: Path, outbox: Path | None) -> tuple[Path, ...]:
+    """The folders and files of this program's outputs found in the inbox: never read as input."""
+    if outbox is None:
+        return ()
+    inbox, outbox = Path(os.path.abspath(inbox)), Path(os.path.abspath(outbox))
+    if outbox != inbox and inbox in outbox.parents:
+        return (outbox,)
+    if outbox == inbox:  # run folders (a manifest and its sums), the archive, temp folders
+        own = [
+            p
+            for p in inbox.iterdir()
+            if p.is_dir()
+            and not p.is_symlink()
+            and ((p / MANIFEST).is_file() or p.name in (ARCHIVE, "templates") or p.name.startswith("."))
+        ]
+        register_files = [p for p in inbox.glob(f"{DB_NAME}*") if p.is_file()]
+        return (*own, *register_files, inbox / RUN_LOG, inbox / LOCK_NAME)
+    return ()

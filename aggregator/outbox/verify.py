@@ -1,4 +1,11 @@
-"""Check, for an auditor, that a run's inputs and outputs are still what the run saw and wrote."""
+"""Check, for an auditor, that a run's inputs and outputs are still what the run saw and wrote.
+
+Every file of a run's folder is named in ``SHA256SUMS`` (the reminders ``remind`` adds later
+too: it rewrites SHA256SUMS and logs its new hash); the inputs are named in ``manifest.json``,
+each by its exact name; the manifest's and SHA256SUMS's hashes are held to the run log
+(``outbox/run-log.jsonl``), so the two rewritten together are seen; and the inbox is listed
+again, so a report added since the run (one a re-run would read) is seen.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +17,9 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from aggregator.hashing import sha256
-from aggregator.outbox.swap import CHECKSUMS, MANIFEST
-
-LATER = ("nhac-nho/",)  # written into a run's folder afterwards, by `remind`
+from aggregator.intake import discover
+from aggregator.model import Candidate
+from aggregator.outbox.swap import CHECKSUMS, MANIFEST, RUN_LOG, own_outputs
 
 
 class NotARun(Exception):
@@ -32,28 +39,38 @@ class Verdict:
     changed: dict[str, list[str]] = field(default_factory=lambda: {"inputs": [], "outputs": []})
     missing: dict[str, list[str]] = field(default_factory=lambda: {"inputs": [], "outputs": []})
     unlisted: list[str] = field(default_factory=list)  # in the folder, named nowhere
-    unsummed: list[str] = field(default_factory=list)  # in the manifest, not in SHA256SUMS
+    unsummed: list[str] = field(default_factory=list)  # in the manifest, not (so) in SHA256SUMS
     outside: list[str] = field(default_factory=list)  # names that lead out of their folder
+    added: list[str] = field(default_factory=list)  # in the inbox now, not seen by the run
+    log: Path | None = None  # the run log the hashes were held to
+    manifest_logged: str | None = None  # when the run that wrote this manifest started
+    sums_logged: bool | None = None  # SHA256SUMS as a logged run or remind left it (None: not logged)
+    manifest_sha256: str = ""
 
     @property
     def intact(self) -> bool:
         return (
             not any(self.changed.values())
             and not any(self.missing.values())
-            and not (self.unlisted or self.unsummed or self.outside)
+            and not (self.unlisted or self.unsummed or self.outside or self.added)
+            and self.manifest_logged is not None
+            and self.sums_logged is not False
         )
 
 
-def verify(folder: Path, inbox: Path | None = None) -> Verdict:
+def verify(folder: Path, inbox: Path | None = None, run_log: Path | None = None) -> Verdict:
     """Re-hash the inputs named in the manifest and the outputs named in SHA256SUMS, and
-    check both ways: every file of the folder is named, every output named is summed."""
+    check both ways: every file of the folder is named, every output named is summed, every
+    entry of the inbox was seen by the run; and both files' hashes against the run log."""
     try:
         record = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         sums = (folder / CHECKSUMS).read_text(encoding="utf-8").splitlines()
     except (OSError, ValueError) as exc:
         raise NotARun(folder) from exc
     try:
-        return _verdict(folder, inbox, record, sums)
+        verdict = _verdict(folder, inbox, record, sums)
+        _held_to_log(verdict, folder, record, run_log)
+        return verdict
     except (KeyError, TypeError, AttributeError) as exc:
         raise NotARun(folder, f"manifest.json thiếu mục hoặc sai dạng ({exc})") from exc
 
@@ -61,32 +78,93 @@ def verify(folder: Path, inbox: Path | None = None) -> Verdict:
 def _verdict(folder: Path, inbox: Path | None, record: dict[str, Any], sums: list[str]) -> Verdict:
     verdict = Verdict()
     inbox = inbox or Path(record["run"]["inbox"])
+    seen = set()
     for entry in record.get("emails", []):
+        seen.add(entry["path"])
         if entry["sha256"]:  # "": refused before it was read (too big, vanished)
             _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
     for entry in record["files"]:
-        if entry.get("email") or " › " in entry["path"] or not entry["sha256"]:
-            continue  # inside an email or a zip: checked through its hash; or never read
-        _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
+        if entry.get("email") or entry.get("attachment"):
+            continue  # inside an email or a zip: checked through its container's hash
+        seen.add(entry["path"])
+        if entry["sha256"]:  # "": never read (refused on sight)
+            _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
     for entry in record.get("ignored", []):
         if entry.get("sha256"):  # left alone as an earlier period's input: known by its hash
             _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
-    summed = set()
+    seen.update(i["path"] for i in record.get("ignored", []))
+    verdict.added = _added(inbox, record, seen)
+    summed: dict[str, str] = {}
     for line in sums:
         expected, _, name = line.partition("  ")
-        summed.add(name)
+        summed[name] = expected
+    named = {o["path"]: o["sha256"] for o in record.get("outputs", [])}
+    for name, expected in named.items():  # the manifest (held to the run log) says
         _judge(verdict, "outputs", name, folder, expected)
-    named = {o["path"] for o in record.get("outputs", [])}
-    verdict.unsummed = sorted(named - summed - {MANIFEST})
-    known = summed | named | {CHECKSUMS}
+    for name, expected in summed.items():  # the manifest itself, and files added later
+        if name not in named:
+            _judge(verdict, "outputs", name, folder, expected)
+    verdict.unsummed = sorted(n for n, h in named.items() if summed.get(n) != h)
+    known = set(summed) | set(named) | {CHECKSUMS}
     verdict.unlisted = sorted(
         name
         for name in (
-            p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()
+            discover.shown(p.relative_to(folder).as_posix())
+            for p in folder.rglob("*")
+            if p.is_file() or p.is_symlink()
         )
-        if name not in known and not name.startswith(LATER)
+        if name not in known
     )
     return verdict
+
+
+def _added(inbox: Path, record: dict[str, Any], seen: set[str]) -> list[str]:
+    """Entries of the inbox the run did not see (a re-run would read them): every entry it
+    would take, by its exact name; those left alone by name are not reports."""
+    if not inbox.is_dir():
+        return []
+    outbox = record["run"].get("outbox")
+    try:
+        walked = discover.walk(inbox, skip=own_outputs(inbox, Path(outbox) if outbox else None))
+    except OSError as exc:  # an inbox that cannot be listed: nothing proves no report was added
+        return [f"(không liệt kê được thư mục đầu vào: {type(exc).__name__})"]
+    names = [
+        e.relative if isinstance(e, Candidate) else discover.shown(e.relative_to(inbox).as_posix())
+        for e in walked.entries
+    ]
+    return sorted(n for n in names if n not in seen)
+
+
+def _held_to_log(verdict: Verdict, folder: Path, record: dict[str, Any], run_log: Path | None) -> None:
+    """The manifest's and SHA256SUMS's hashes against the run log's lines for this period."""
+    verdict.manifest_sha256 = sha256(folder / MANIFEST)
+    places = [run_log] if run_log else [folder.parent / RUN_LOG, folder.parent.parent / RUN_LOG]
+    if not run_log and record["run"].get("outbox"):
+        places.append(Path(record["run"]["outbox"]) / RUN_LOG)
+    found = next((p for p in places if p.is_file()), None)
+    if found is None:
+        return
+    verdict.log = found
+    entries = []
+    for line in found.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and (entry.get("year"), entry.get("period")) == (
+            record["run"]["year"],
+            record["run"]["period"],
+        ):
+            entries.append(entry)
+    ours = [e for e in entries if e.get("manifest_sha256") == verdict.manifest_sha256]
+    if not ours:
+        return
+    verdict.manifest_logged = str(
+        next((e.get("started") for e in ours if "event" not in e), ours[0].get("started"))
+    )
+    logged_sums = {e["sums_sha256"] for e in ours if "sums_sha256" in e}
+    if logged_sums:  # runs of earlier versions logged the manifest only
+        verdict.sums_logged = sha256(folder / CHECKSUMS) in logged_sums
 
 
 def _judge(verdict: Verdict, kind: str, name: str, base: Path, expected: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from aggregator.hashing import sha256
 from aggregator.labels import RECEIVED_SOURCE
 from aggregator.merging import register
 from aggregator.model import FileOutcome, FileStatus, Ignored, RunResult
+from aggregator.outbox import swap
 from aggregator.outbox.swap import CHECKSUMS, MANIFEST
 from aggregator.rendering import feedback, report, workbooks
 from aggregator.text import loose_key
@@ -262,3 +264,42 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[name] = "?"
     return found
+
+
+def seal_later(folder: Path, part: str, started: dt.datetime) -> str | None:
+    """A run's folder given files after the run (``part``, e.g. the reminders of ``remind``):
+    SHA256SUMS lists them too, in place of that part's earlier lines, and the run log records
+    the new SHA256SUMS hash beside the manifest's, so ``verify`` holds the part to them.
+    Returns the new hash (None: no run in this folder, nothing to seal). Call it holding the
+    outbox lock."""
+    sums, manifest = folder / CHECKSUMS, folder / MANIFEST
+    for leftover in folder.glob(f".{CHECKSUMS}.dang-ghi-*"):  # a killed remind's
+        leftover.unlink(missing_ok=True)
+    if not (sums.is_file() and manifest.is_file()):
+        return None
+    kept = [
+        line
+        for line in sums.read_text(encoding="utf-8").splitlines(keepends=True)
+        if not line.partition("  ")[2].startswith(f"{part}/")
+    ]
+    added = sorted(p for p in (folder / part).rglob("*") if p.is_file() and not p.is_symlink())
+    kept += [f"{sha256(p)}  {p.relative_to(folder).as_posix()}\n" for p in added]
+    temporary = folder / f".{CHECKSUMS}.dang-ghi-{os.getpid()}"
+    temporary.write_text("".join(kept), encoding="utf-8")
+    digest = sha256(temporary)
+    record = json.loads(manifest.read_text(encoding="utf-8"))["run"]
+    swap.append_log(
+        folder.parent,
+        {
+            "event": part,
+            "started": started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "folder": folder.name,
+            "year": record["year"],
+            "period": record["period"],
+            "manifest_sha256": sha256(manifest),
+            "sums_sha256": digest,
+        },
+    )  # logged first: killed before the rename, the old SHA256SUMS is still a logged one
+    os.replace(temporary, sums)
+    return digest

@@ -16,6 +16,7 @@ from aggregator.config import Config
 from aggregator.merging import register
 from aggregator.model import UnitStatus
 from aggregator.outbox import swap
+from aggregator.outbox import write as outputs
 from aggregator.pipeline.run import aggregate, history_of
 from aggregator.rendering import drafts, template
 
@@ -76,7 +77,10 @@ def reminders(
             config, templates_dir, year, period, result.deadline, waiting, report_date, target, models
         )
 
-    swap.replace_folder(folder, build)
+    started = dt.datetime.now().astimezone()
+    with swap.locked(outbox):  # a run's folder: its SHA256SUMS and the run log follow
+        swap.replace_folder(folder, build)
+        outputs.seal_later(folder.parent, REMINDERS, started)
     return done
 
 

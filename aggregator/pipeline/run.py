@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 import sqlite3
 import tempfile
@@ -76,7 +75,7 @@ def run(
     Raises ``swap.OutboxBusy`` when another run holds the outbox.
     """
     started = dt.datetime.now().astimezone()
-    history = history_of(outbox, year, period, sync=True)[0]
+    history, warnings = history_of(outbox, year, period, sync=True)
     with swap.scratch(outbox) as scratch:
         result = aggregate(
             config,
@@ -99,15 +98,19 @@ def run(
     }
     result = replace(result, options=options)  # what the run was given, for the manifest
     previous = report.previous_summary(outbox, swap.folder_name(year - 1, period))
-    warnings: list[str] = []
     notes: list[str] = []
+    name = swap.folder_name(year, period)
+
+    def build(tmp: Path) -> None:
+        notes.extend(outputs.write(result, tmp, templates, report_date, previous).staff_notes)
+        _log_run(outbox, started, tmp, name, result.summary)  # logged before it takes its name
+
     folder = swap.publish(
         outbox,
-        swap.folder_name(year, period),
-        lambda tmp: notes.extend(outputs.write(result, tmp, templates, report_date, previous).staff_notes),
-        after=lambda: warnings.extend(_sync_published(outbox)),
+        name,
+        build,
+        after=lambda: warnings.extend(w for w in _sync_published(outbox) if w not in warnings),
     )
-    _log_run(outbox, started, folder, result.summary)
     return Published(folder, result, warnings, notes)
 
 
@@ -119,17 +122,17 @@ def history_of(outbox: Path | None, year: int, period: str, sync: bool = False) 
         return History(year, period, checks_codes=False), []
     if sync:
         with swap.locked(outbox):
-            path = register.sync(outbox)
-        return register.history(path if path.exists() else None, year, period), []
-    path = outbox / DB_NAME  # read as it is (status, check: they write nothing)
-    if not path.exists():  # nothing to judge typed codes by: taken as typed
+            path, notices = register.refresh(outbox)
+        return register.history(path, year, period), notices
+    if not register.period_folders(outbox):  # nothing to judge typed codes by: taken as typed
         return History(year, period, checks_codes=False), []
-    try:
-        return register.history(path, year, period), []
-    except sqlite3.DatabaseError:  # damaged or busy: the files are still read, alone
+    try:  # read as it is when it matches the period folders, else from them (nothing written)
+        path, notices = register.refresh(outbox, write=False)
+        return register.history(path, year, period), notices
+    except (OSError, sqlite3.Error):  # unreadable folders: the files are still read, alone
         return History(year, period, checks_codes=False), [
-            f"Không đọc được sổ theo dõi mô hình {path}: không đối chiếu mã mô hình và các kỳ "
-            f'trước. Dựng lại sổ bằng lệnh "python aggregate.py register rebuild --outbox '
+            f"Không đọc được sổ theo dõi mô hình {outbox / DB_NAME}: không đối chiếu mã mô hình "
+            f'và các kỳ trước. Dựng lại sổ bằng lệnh "python aggregate.py register rebuild --outbox '
             f'{outbox}".'
         ]
 
@@ -221,30 +224,32 @@ def _sync_published(outbox: Path) -> list[str]:
     """The register brought up to date with a run just published. It is only a cache of the
     period folders: a failure here costs no output, and staff are told how to rebuild it."""
     try:
-        register.sync(outbox)
+        return register.refresh(outbox)[1]
     except (OSError, sqlite3.Error) as exc:
         return [
             f"Lưu ý: chưa cập nhật được sổ theo dõi mô hình ({type(exc).__name__}); kết quả "
             f"kỳ này đã ghi đầy đủ. Chạy: python aggregate.py register rebuild --outbox "
             f"{outbox}"
         ]
-    return []
 
 
-def _log_run(outbox: Path, started: dt.datetime, folder: Path, summary: dict) -> None:
-    """One line per finished run: the only place that holds clock time."""
-    entry = {
-        "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "folder": folder.name,
-        "year": summary["year"],
-        "period": summary["period"],
-        "models": summary["totals"]["models"],
-        "files": summary["files"],
-        "manifest_sha256": hashing.sha256(folder / swap.MANIFEST),
-    }
-    with (outbox / swap.RUN_LOG).open("a", encoding="utf-8") as log:
-        log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+def _log_run(outbox: Path, started: dt.datetime, folder: Path, name: str, summary: dict) -> None:
+    """One line per finished run: the only place that holds clock time, and the hashes of the
+    manifest and SHA256SUMS that ``verify`` holds the folder to."""
+    swap.append_log(
+        outbox,
+        {
+            "started": started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "folder": name,
+            "year": summary["year"],
+            "period": summary["period"],
+            "models": summary["totals"]["models"],
+            "files": summary["files"],
+            "manifest_sha256": hashing.sha256(folder / swap.MANIFEST),
+            "sums_sha256": hashing.sha256(folder / swap.CHECKSUMS),
+        },
+    )
 
 
 def aggregate(
@@ -417,23 +422,4 @@ def file_times_tell(items: list[workers.Item]) -> bool:
 
 def _own_outputs(inbox: Path, outbox: Path | None) -> tuple[Path, ...]:
     """The folders of this program's outputs found in the inbox: never read as input."""
-    if outbox is None:
-        return ()
-    inbox, outbox = Path(os.path.abspath(inbox)), Path(os.path.abspath(outbox))
-    if outbox != inbox and inbox in outbox.parents:
-        return (outbox,)
-    if outbox == inbox:  # run folders (a manifest and its sums), the archive, temp folders
-        own = [
-            p
-            for p in inbox.iterdir()
-            if p.is_dir()
-            and not p.is_symlink()
-            and (
-                (p / "manifest.json").is_file()
-                or p.name in (swap.ARCHIVE, "templates")
-                or p.name.startswith(".")
-            )
-        ]
-        register_files = [p for p in inbox.glob(f"{DB_NAME}*") if p.is_file()]
-        return (*own, *register_files, inbox / swap.RUN_LOG, inbox / swap.LOCK_NAME)
-    return ()
+    return swap.own_outputs(inbox, outbox)
