@@ -275,16 +275,11 @@ def test_an_older_register_without_the_new_columns_prefills_blanks_and_says_so(y
     source = outbox / "2025" / register.PERIOD_FILE
     lines = source.read_text(encoding="utf-8").splitlines()
     header = json.loads(lines[0])
-    rows = [json.loads(line) for line in lines[1:]]
+    rows = [json.loads(line) for line in lines[1:-1]]  # the last line: the count and the hash
     keep = [header["columns"].index(c) for c in old]
-    source.write_text(
-        "\n".join(
-            [json.dumps({**header, "columns": old}, ensure_ascii=False)]
-            + [json.dumps([r[i] for i in keep], ensure_ascii=False) for r in rows]
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    with pytest.MonkeyPatch.context() as earlier:  # the writer of the earlier layout
+        earlier.setattr(register, "COLUMNS", old)
+        register.write_period_file(source, 2025, "annual", ([r[i] for i in keep] for r in rows))
     (outbox / register.DB_NAME).unlink()
     assert main(["template", "--outbox", str(outbox), "--year", "2026"]) == 0
     path = outbox / "templates" / "bieu-mau-cam-lam.xlsx"

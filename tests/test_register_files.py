@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -153,16 +154,15 @@ def test_the_record_check_follows_the_declared_columns(tmp_path, monkeypatch):
     monkeypatch.setattr(
         register,
         "SCHEMA",
-        register.SCHEMA.replace(
-            "    row          INTEGER,", "    row          INTEGER,\n    press INTEGER NOT NULL,"
-        ),
+        re.sub(r"(?m)^(\s+row\s+INTEGER,.*)$", r"\1\n    press INTEGER NOT NULL,", register.SCHEMA),
     )
     register.record_schema.cache_clear()
     try:
         assert register.record_schema()[-1] == ("press", "INTEGER", True)
         folder = tmp_path / "2025"
         folder.mkdir()
-        good = ["m-1", "u", 1, "A", "a", None, None, None, None, None, None, None, None, None, None, None, 3]
+        known = {"code": "m-1", "unit": "u", "field": 1, "name": "A", "name_key": "a", "press": 3}
+        good = [known.get(c) for c in register.COLUMNS]
         register.write_period_file(folder / register.PERIOD_FILE, 2025, "annual", [good, [*good[:-1], "ba"]])
         with pytest.raises(register.Damaged) as caught:
             [r for r in register._period_file(folder / register.PERIOD_FILE, (2025, "annual"))]
