@@ -99,6 +99,11 @@ def _feedback(
         draft = path.with_suffix(".eml")
         draft.write_bytes(feedback.email(result, target, path, templates, report_date))
         written += [path, draft]
+        if not feedback.attachable(result, path):
+            unaddressed.append(
+                f"Tệp {FEEDBACK}/{path.name} quá lớn để gửi kèm thư nên thư {draft.name} không đính "
+                "kèm nó: gửi tệp cho đơn vị theo cách khác (ổ chia sẻ, đĩa, chia nhỏ)."
+            )
         if not target.recipients:
             unaddressed.append(
                 f"Thư {FEEDBACK}/{draft.name} chưa có địa chỉ người nhận "

@@ -24,6 +24,12 @@ from aggregator.rendering.workbooks import (
 from aggregator.text import as_text, safe_filename
 
 TEMPLATE = "phan-hoi.txt.j2"  # the draft email's text, in the templates folder
+# A draft stays under every mail server's limit (``max_draft_bytes``, 5 MB unless set): its body
+# lists the first problems, the attachment all of them; an attachment that would not fit is
+# left out, and the body and the staff say so.
+MAX_DRAFT_BYTES = 5_000_000
+BODY_PROBLEMS = 30  # problems listed in a draft's body, all files together
+BODY_ALLOWANCE = 1_000_000  # room kept for the body and headers beside the attachment
 
 
 @dataclass
@@ -83,23 +89,41 @@ def _file_name(outcome: FileOutcome) -> str:
     return (c.attachment or c.path.name) if c.email else c.relative
 
 
+def max_draft_bytes(result: RunResult) -> int:
+    return int(result.config.limits.get("max_draft_bytes", MAX_DRAFT_BYTES))
+
+
+def attachable(result: RunResult, workbook: Path) -> bool:
+    """The feedback workbook fits in its draft: base64 (4/3, and a line end every 76) beside
+    the body, under ``max_draft_bytes``."""
+    encoded = (workbook.stat().st_size + 2) // 3 * 4 * 77 // 76
+    return encoded + BODY_ALLOWANCE <= max_draft_bytes(result)
+
+
 def email(
     result: RunResult, feedback: Feedback, workbook: Path, templates: Path, report_date: dt.date
 ) -> bytes:
-    """A ready-to-send draft to the unit: the problems in the body, the workbook attached."""
+    """A ready-to-send draft to the unit: the first problems in the body, the workbook with
+    every one attached (or, too big to mail, left out and said so)."""
     header = result.config.report
-    files = [
-        {
-            "name": _file_name(o),
-            "status": FILE_STATUS[o.status],
-            "rows_read": o.rows_read,
-            "rows_valid": o.rows_valid,
-            "rows_invalid": o.rows_invalid,
-            "used": o is feedback.used,
-            "problems": o.problems,
-        }
-        for o in feedback.outcomes
-    ]
+    budget, files = BODY_PROBLEMS, []
+    for o in feedback.outcomes:
+        shown = o.problems[:budget]
+        budget -= len(shown)
+        files.append(
+            {
+                "name": _file_name(o),
+                "status": FILE_STATUS[o.status],
+                "rows_read": o.rows_read,
+                "rows_valid": o.rows_valid,
+                "rows_invalid": o.rows_invalid,
+                "used": o is feedback.used,
+                "problems": shown,
+                "more": len(o.problems) - len(shown),
+            }
+        )
+    attached = attachable(result, workbook)
+    size = workbook.stat().st_size
     used = feedback.used
     text = drafts.body(
         templates,
@@ -117,6 +141,8 @@ def email(
             "unknown": feedback.unknown,
             "used": {"name": _file_name(used), "models": used.rows_counted} if used else None,
             "attachment": workbook.name,
+            "attached": attached,
+            "size": f"{size / 1_000_000:.1f}".replace(".", ","),
         },
     )
     period = result.config.period_label(result.period).lower()
@@ -125,7 +151,7 @@ def email(
         feedback.recipients,
         f"Phản hồi báo cáo mô hình, điển hình kỳ {period} {result.year}",
         text,
-        [(workbook.name, workbook.read_bytes())],
+        [(workbook.name, workbook.read_bytes())] if attached else [],
         report_date,
     )
 
