@@ -25,6 +25,22 @@ from aggregator.model import Candidate, CandidateKind, Ignored
 from aggregator.problems import ProblemCode
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+# The container rule, in one place: a zip is an archive to unpack (in the inbox, attached, or in
+# another zip) only when neither its name nor its parts say it is a document. A name with a
+# workbook's (or an office document's) extension is that document: read whole, or refused
+# whole, never unpacked into entries, whatever its parts are called ("xl\\workbook.xml", "../x").
+DOCUMENT_SUFFIXES = (
+    *WORKBOOK_SUFFIXES,
+    *(".xlsb", ".xltx", ".xltm", ".ots", ".fods", ".docx", ".docm", ".odt", ".pptx", ".odp"),
+)
+_DOCUMENT_PARTS = {
+    "xl/workbook.xml",
+    "xl/workbook.bin",
+    "content.xml",
+    "word/document.xml",
+    "mimetype",
+    "[content_types].xml",
+}
 # Files that operating systems and office suites leave behind: listed, never read.
 _JUNK_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 # The inbox's own instructions for staff, at its top level: listed, never read.
@@ -53,6 +69,13 @@ class Walk:
 def shown(relative: str) -> str:
     """A path fit to show and to write to JSON: bytes that are not UTF-8 as \\xNN escapes."""
     return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def is_archive(name: str, parts: list[str] | set[str]) -> bool:
+    """Whether a zip called ``name`` holding ``parts`` is unpacked as an archive (the one rule)."""
+    if name.lower().rstrip(" .").endswith(DOCUMENT_SUFFIXES):
+        return False
+    return not {p.replace("\\", "/").lstrip("/").lower() for p in parts} & _DOCUMENT_PARTS
 
 
 def ignored_reason(name: str, top: bool) -> str | None:
