@@ -178,3 +178,12 @@ def test_an_attachment_too_big_to_mail_is_left_out_and_said(tmp_path, capsys):
     assert "quá lớn để gửi kèm thư này" in body and 'tệp "cam-lam.xlsx" Ban gửi riêng' in body
     notes = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["staff_notes"]
     assert any("phan-hoi/cam-lam.xlsx quá lớn để gửi kèm thư" in n for n in notes)
+
+
+def test_a_problem_message_is_cut_in_the_body_and_whole_in_the_attachment(tmp_path):
+    long_name = "Khu Vân Phong " * 2000  # 28,000 characters typed as the unit's name
+    workbook(tmp_path / "in" / "dai.xlsx", [model("A")], code=None, name=long_name)
+    assert run_with(tmp_path / "in", tmp_path / "out") == 0
+    [draft] = (tmp_path / "out" / "2026" / "phan-hoi").glob("khong-ro-don-vi-*.eml")
+    body = parse(draft).get_body(("plain",)).get_content()
+    assert len(body) < 10_000 and "Khu Vân Phong Khu Vân Phong" in body and "…" in body

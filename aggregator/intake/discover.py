@@ -66,9 +66,28 @@ class Walk:
     ignored: list[Ignored] = field(default_factory=list)
 
 
-def shown(relative: str) -> str:
-    """A path fit to show and to write to JSON: bytes that are not UTF-8 as \\xNN escapes."""
-    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+# What a name may not carry raw into any output: bytes that are not UTF-8 (surrogates here),
+# control characters, bidirectional and invisible format marks (a right-to-left override makes
+# "xslx.exe" read as "exe.xlsx"), and "›", which separates a container from what it holds.
+_MARKS = "\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff"
+_UNSAFE = re.compile(f"[{_MARKS}\u203a]")  # in a name, as the file system or a sender gave it
+_UNSAFE_COMPOSED = re.compile(f"[{_MARKS}]")  # in a path we made of names already shown
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as the file system gave it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
+def shown(relative: str, composed: bool = False) -> str:
+    """A name fit to show and to write anywhere (JSON, workbooks, reports, emails): bytes that
+    are not UTF-8 as \\xNN, control characters, invisible or bidirectional marks and "›" as
+    \\xNN or \\uNNNN, never raw. Reversible: ``verify`` finds the file again by its bytes.
+
+    ``composed``: a path made of names already shown ("thu.eml › a.xlsx"), its "›" ours."""
+    return (_UNSAFE_COMPOSED if composed else _UNSAFE).sub(_escape, relative)
 
 
 def is_archive(name: str, parts: list[str] | set[str]) -> bool:
@@ -150,14 +169,19 @@ def _entry(path: Path, inbox: Path, skip: set[str], found: Walk) -> None:
 
 
 def refused(
-    path: Path, relative: str, code: ProblemCode, info: os.stat_result | None = None, detail: str = ""
+    path: Path,
+    relative: str,
+    code: ProblemCode,
+    info: os.stat_result | None = None,
+    detail: str = "",
+    composed: bool = False,
 ) -> Candidate:
     """A candidate refused before anything was read from it (never hashed, never opened)."""
     # (a file that vanished has no time of its own left: when it was found missing)
     modified = file_time(info.st_mtime if info else time.time())
     candidate = Candidate(
         path=path,
-        relative=shown(relative),
+        relative=shown(relative, composed),
         size=0,
         sha256="",
         modified=modified,
@@ -179,14 +203,15 @@ def fingerprint(
     board: dt.tzinfo | None = None,
 ) -> Candidate:
     """Hash, size, time and real type of one file; any failure a refusal of this file alone."""
+    composed = relative is not None
     relative = relative or path.relative_to(inbox).as_posix()
     try:
-        return _fingerprint(path, shown(relative), limits, board)
+        return _fingerprint(path, shown(relative, composed), limits, board)
     except OSError as exc:
         code = (
             ProblemCode.FILE_VANISHED if isinstance(exc, FileNotFoundError) else ProblemCode.FILE_UNREADABLE
         )
-        return refused(path, relative, code, detail=_os_detail(exc))
+        return refused(path, relative, code, detail=_os_detail(exc), composed=composed)
 
 
 def _fingerprint(path: Path, relative: str, limits: dict[str, int], board: dt.tzinfo | None) -> Candidate:
@@ -201,7 +226,7 @@ def _fingerprint(path: Path, relative: str, limits: dict[str, int], board: dt.tz
     with os.fdopen(fd, "rb") as handle:
         stat = os.fstat(handle.fileno())
         if not stat_kinds.S_ISREG(stat.st_mode):
-            return refused(path, relative, ProblemCode.FILE_SPECIAL, info=stat)
+            return refused(path, relative, ProblemCode.FILE_SPECIAL, info=stat, composed=True)
         digest = hashlib.sha256()
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)

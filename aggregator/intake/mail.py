@@ -44,7 +44,7 @@ def shown_name(raw: str | None, n: int) -> str:
     """An attachment name fit to show: last path component, no control characters."""
     name = _CONTROL.sub("", raw or "")
     name = PureWindowsPath(PurePosixPath(name).name).name.strip(" .")
-    return name[:120] or f"tệp đính kèm {n}"
+    return discover.shown(name[:120]) or f"tệp đính kèm {n}"  # marks and "›" escaped
 
 
 def unpack(

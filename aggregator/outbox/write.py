@@ -97,9 +97,10 @@ def _feedback(
         path = folder / FEEDBACK / target.name
         feedback.write(result, target, path, report_date)
         draft = path.with_suffix(".eml")
-        draft.write_bytes(feedback.email(result, target, path, templates, report_date))
+        data, attached = feedback.email(result, target, path, templates, report_date)
+        draft.write_bytes(data)
         written += [path, draft]
-        if not feedback.attachable(result, path):
+        if not attached:
             unaddressed.append(
                 f"Tệp {FEEDBACK}/{path.name} quá lớn để gửi kèm thư nên thư {draft.name} không đính "
                 "kèm nó: gửi tệp cho đơn vị theo cách khác (ổ chia sẻ, đĩa, chia nhỏ)."

@@ -104,6 +104,7 @@ def _one(
             relative,
             ProblemCode.FILE_UNREADABLE,
             detail=f"{type(exc).__name__}: {exc}"[:160],
+            composed=isinstance(item, Candidate),
         )
     return process(candidate)
 

@@ -30,6 +30,7 @@ TEMPLATE = "phan-hoi.txt.j2"  # the draft email's text, in the templates folder
 MAX_DRAFT_BYTES = 5_000_000
 BODY_PROBLEMS = 30  # problems listed in a draft's body, all files together
 BODY_ALLOWANCE = 1_000_000  # room kept for the body and headers beside the attachment
+BODY_MESSAGE_CHARS = 500  # a problem's message in the body (a name typed 30,000 long, cut)
 
 
 @dataclass
@@ -86,7 +87,7 @@ def resend_deadline(deadline: dt.date, on: dt.date) -> str:
 
 def _file_name(outcome: FileOutcome) -> str:
     c = outcome.candidate
-    return (c.attachment or c.path.name) if c.email else c.relative
+    return (c.attachment or c.relative.rsplit("/", 1)[-1]) if c.email else c.relative  # shown, never raw
 
 
 def max_draft_bytes(result: RunResult) -> int:
@@ -102,13 +103,33 @@ def attachable(result: RunResult, workbook: Path) -> bool:
 
 def email(
     result: RunResult, feedback: Feedback, workbook: Path, templates: Path, report_date: dt.date
-) -> bytes:
+) -> tuple[bytes, bool]:
     """A ready-to-send draft to the unit: the first problems in the body, the workbook with
-    every one attached (or, too big to mail, left out and said so)."""
+    every one attached (or, too big to mail, left out and said so); and whether it is attached."""
+    draft = _email(result, feedback, workbook, templates, report_date, attachable(result, workbook))
+    if len(draft) <= max_draft_bytes(result):
+        return draft, attachable(result, workbook)
+    return _email(result, feedback, workbook, templates, report_date, False), False  # a body beyond all
+
+
+def _email(
+    result: RunResult,
+    feedback: Feedback,
+    workbook: Path,
+    templates: Path,
+    report_date: dt.date,
+    attached: bool,
+) -> bytes:
     header = result.config.report
     budget, files = BODY_PROBLEMS, []
     for o in feedback.outcomes:
-        shown = o.problems[:budget]
+        shown = [
+            {
+                "cell": p.cell,
+                "message": p.message[:BODY_MESSAGE_CHARS] + "…" * (len(p.message) > BODY_MESSAGE_CHARS),
+            }
+            for p in o.problems[:budget]
+        ]
         budget -= len(shown)
         files.append(
             {
@@ -122,7 +143,6 @@ def email(
                 "more": len(o.problems) - len(shown),
             }
         )
-    attached = attachable(result, workbook)
     size = workbook.stat().st_size
     used = feedback.used
     text = drafts.body(
