@@ -107,3 +107,15 @@ def test_any_name_reaches_every_output_escaped(tmp_path_factory, names, capsys):
             assert raw is None, (
                 f"{where}: {raw.group()!r} raw in {text[max(0, raw.start() - 60) : raw.end() + 60]!r}"
             )
+
+
+def test_a_senders_address_and_subject_are_shown_escaped_too(tmp_path):
+    inbox = tmp_path / "inbox"
+    source = workbook(tmp_path / "src.xlsx", [model("A")], code="ldld", name=None)
+    mail = message([("LĐLĐ.xlsx", source.read_bytes())], sender="ldld\u202e@khanhhoa.gov.vn")
+    mail.replace_header("Subject", "Báo cáo \u202efdp.exe")
+    save(inbox / "thu.eml", mail)
+    out = tmp_path / "outbox"
+    assert main(["--inbox", str(inbox), "--outbox", str(out), "--year", "2026"]) == 0
+    text = (out / "2026" / "manifest.json").read_text(encoding="utf-8")
+    assert "\u202e" not in text and "\\\\u202efdp.exe" in text

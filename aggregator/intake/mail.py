@@ -174,8 +174,9 @@ def _read_bounded(path: Path, limit: int) -> bytes:
 
 
 def _headers(record: SavedEmail, message: EmailMessage, board: dt.tzinfo | None) -> None:
-    record.sender = _CONTROL.sub("", parseaddr(_header(message, "From"))[1].lower()).replace(" ", "")[:200]
-    record.subject = _CONTROL.sub(" ", _header(message, "Subject"))[:200]
+    sender = _CONTROL.sub("", parseaddr(_header(message, "From"))[1].lower()).replace(" ", "")[:200]
+    record.sender = discover.shown(sender)  # invisible and right-to-left marks escaped, as in names
+    record.subject = discover.shown(_CONTROL.sub(" ", _header(message, "Subject"))[:200])
     try:
         date = parsedate_to_datetime(_header(message, "Date"))
         # the Board's clock (its time zone, Vietnam's by default), whatever the machine's
