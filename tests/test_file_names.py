@@ -37,6 +37,7 @@ HOSTILE = [
     "thu.eml › mttq".encode(),  # the container separator, and a unit's code
     "\u200bcam-lam\u2066".encode(),  # invisible marks around a unit's code
     b"line\nbreak\r",
+    b"a\\x41 \\",  # backslashes, one as if an escape
     b"bao cao cam-lam \xe1",  # names a unit: the evidence carries the name
     b"\xff\xfe\x00".replace(b"\x00", b"") + "\u0085".encode(),
 ]
@@ -100,7 +101,7 @@ def test_any_name_reaches_every_output_escaped(tmp_path_factory, names, capsys):
     outputs = {"check --json": [capsys.readouterr().out]}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         outputs[path.relative_to(folder).as_posix()] = texts_of(path)
-    assert any(k.startswith("phan-hoi/khong-ro-don-vi") for k in outputs)
+    assert any(k.startswith("phan-hoi/") and k.endswith(".eml") for k in outputs)
     for where, texts in outputs.items():
         for text in texts:
             raw = RAW.search(text)

@@ -70,7 +70,9 @@ class Walk:
 # control characters, bidirectional and invisible format marks (a right-to-left override makes
 # "xslx.exe" read as "exe.xlsx"), and "›", which separates a container from what it holds.
 _MARKS = "\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff"
-_UNSAFE = re.compile(f"[{_MARKS}\u203a]")  # in a name, as the file system or a sender gave it
+# in a name, as the file system or a sender gave it: a backslash too (a Windows separator, and
+# the escapes' own mark: "\\x41" typed in a name stays itself)
+_UNSAFE = re.compile(f"[{_MARKS}\u203a\\\\]")
 _UNSAFE_COMPOSED = re.compile(f"[{_MARKS}]")  # in a path we made of names already shown
 
 
@@ -84,7 +86,8 @@ def _escape(match: re.Match[str]) -> str:
 def shown(relative: str, composed: bool = False) -> str:
     """A name fit to show and to write anywhere (JSON, workbooks, reports, emails): bytes that
     are not UTF-8 as \\xNN, control characters, invisible or bidirectional marks and "›" as
-    \\xNN or \\uNNNN, never raw. Reversible: ``verify`` finds the file again by its bytes.
+    \\xNN or \\uNNNN, never raw (a backslash as \\x5c). Reversible: ``verify`` finds the file
+    again by its bytes.
 
     ``composed``: a path made of names already shown ("thu.eml › a.xlsx"), its "›" ours."""
     return (_UNSAFE_COMPOSED if composed else _UNSAFE).sub(_escape, relative)
