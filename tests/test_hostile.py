@@ -22,6 +22,7 @@ from test_email import message, save
 from aggregator import config as config_module
 from aggregator import hashing
 from aggregator.cli import main
+from aggregator.pipeline.workers import start_method
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,6 +82,13 @@ def fate(manifest, path):
 
 def codes(entry):
     return [p["code"] for p in entry["problems"]]
+
+
+# CI runs this file under AGGREGATOR_START_METHOD=spawn too (as on Windows and macOS): a reader
+# patched in this process reaches forked workers only, spawned ones import it afresh
+FORKED_ONLY = pytest.mark.skipif(
+    start_method() != "fork", reason="a patched reader reaches forked workers only"
+)
 
 
 # --- the file system -----------------------------------------------------------------------
@@ -465,6 +473,7 @@ class Panic(BaseException):
         raise TypeError("cannot pickle a panic")
 
 
+@FORKED_ONLY
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_reader_that_panics_costs_only_its_file(inbox, tmp_path, monkeypatch, jobs):
     from aggregator.pipeline import workers
@@ -512,6 +521,43 @@ def test_a_worker_over_its_time_or_memory_costs_only_its_file(inbox, tmp_path, l
     # staff see it at once, in Vietnamese: the file and what happened, never the code
     said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert said == [f"nang.ods: {entry['problems'][0]['message']}"]
+
+
+@pytest.mark.parametrize("kind", ["spawn", "fork"])
+def test_where_the_system_keeps_no_memory_limit_the_watchdog_does(inbox, tmp_path, monkeypatch, kind):
+    # Windows and macOS have no RLIMIT_AS: the run itself watches each worker's memory
+    from aggregator.pipeline import workers
+
+    if kind not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip(f"no {kind} here")
+    monkeypatch.setattr(workers, "_LIMITS_MEMORY", False)  # as on Windows and macOS
+    monkeypatch.setenv(workers.START_METHOD_VARIABLE, kind)
+    repeated_ods(inbox / "nang.ods", 29_000, 100)
+    (inbox / "sau.xlsx").write_bytes(good_bytes(tmp_path))  # read after it, by a new worker
+    schemas = limited_schemas(
+        tmp_path,
+        max_cells_per_sheet=3_000_000,
+        max_cells_per_workbook=3_000_000,
+        max_worker_memory_bytes=150_000_000,
+    )
+    exit_code, manifest, summary = run(inbox, tmp_path, "--jobs", "1", schemas=schemas)
+    assert exit_code == 0 and models_of(summary) == {**GOOD, "hoi-nong-dan": 1}
+    entry = fate(manifest, "nang.ods")
+    assert entry["status"] == "rejected" and codes(entry) == ["file_out_of_memory"]
+
+
+def test_a_very_long_unit_name_costs_little(inbox, tmp_path):
+    # a 6 KB workbook whose unit name is 2,000 characters once took 7.5 GB to identify (every
+    # spelling two letters off was listed): now it is read within a small memory limit
+    long_name = "Đảng ủy " + "xã Phước Hậu " * 154
+    workbook(inbox / "dai.xlsx", [model("Dài")], code=None, name=long_name[:2000])
+    workbook(inbox / "phay.xlsx", [model("Phẩy")], code=None, name="Khu Vân Phong, " * 140)
+    schemas = limited_schemas(tmp_path, max_worker_memory_bytes=200_000_000)
+    exit_code, manifest, summary = run(inbox, tmp_path, "--jobs", "1", schemas=schemas)
+    assert exit_code == 0 and models_of(summary) == GOOD
+    for name in ("dai.xlsx", "phay.xlsx"):
+        entry = fate(manifest, name)
+        assert entry["status"] == "rejected" and codes(entry)[0].startswith("unit_"), codes(entry)
 
 
 # --- counting right: dates and ties -----------------------------------------------------------
@@ -870,6 +916,7 @@ def test_a_folder_copied_as_a_whole_says_nothing_against_the_dates_typed(inbox, 
     assert next(u for u in summary["units"] if u["code"] == "hoi-nong-dan")["status"] == "late"
 
 
+@FORKED_ONLY
 def test_check_of_a_file_whose_reader_panics_says_so_and_exits_1(tmp_path, monkeypatch, capsys):
     from aggregator.reading import load as read
 
@@ -881,5 +928,42 @@ def test_check_of_a_file_whose_reader_panics_says_so_and_exits_1(tmp_path, monke
     monkeypatch.setattr(read.python_calamine, "CalamineWorkbook", Panicking)
     path = tmp_path / "panic.xls"
     shutil.copy(ROOT / "tests/data/saved-by-libreoffice.xls", path)
-    assert main(["check", str(path)]) == 1  # in this process: no worker to take the panic
+    assert main(["check", str(path)]) == 1  # its worker's answer cannot cross back: said so
     assert "Không mở được tệp" in capsys.readouterr().out
+
+
+# --- a workbook's name means a workbook -------------------------------------------------------
+
+
+def zip_of(parts):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(zipfile.ZipInfo(name, (2026, 12, 1, 8, 0, 0)), data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xlsm", ".xlsb", ".ods", ".XLSX"])
+def test_a_workbook_extension_is_read_or_refused_whole_never_unpacked(inbox, tmp_path, suffix):
+    # its parts are good workbooks, named as no workbook names its parts: unpacked, each
+    # would become an entry of its own (and be counted)
+    good = good_bytes(tmp_path)
+    odd = zip_of({"a.xlsx": good, "sub\\b.xlsx": good, "../c.xlsx": good, "xl\\sheet.xml": b"<x/>"})
+    (inbox / f"gia{suffix}").write_bytes(odd)
+    save(inbox / "thu.eml", message([(f"dinh-kem{suffix}", odd)]))
+    (inbox / "nen.zip").write_bytes(zip_of({f"trong{suffix}": odd}))
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == GOOD
+    paths = [f["path"] for f in manifest["files"]]
+    for whole in (f"gia{suffix}", f"thu.eml › dinh-kem{suffix}", f"nen.zip › trong{suffix}"):
+        assert fate(manifest, whole)["status"] == "rejected"
+        assert not [p for p in paths if p.startswith(f"{whole} › ")], paths
+
+
+def test_the_container_rule_is_one_function():
+    from aggregator.intake import discover
+
+    assert discover.is_archive("nen.zip", ["a.xlsx", "b/c.xlsx"])
+    assert not discover.is_archive("nen.zip", ["XL\\Workbook.xml"])  # a workbook, by its parts
+    for name in ("a.xlsx", "a.XLSM", "a.xlsb", "a.ods", "a.xlsx. ", "a.docx"):
+        assert not discover.is_archive(name, ["a.xlsx"])  # a document, by its name

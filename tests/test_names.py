@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aggregator import config as config_module
-from aggregator.checking.identify import identify
+from aggregator.checking.identify import describe, identify
 from aggregator.checking.names import UnitMatcher
 from aggregator.model import WorkbookRead
 from aggregator.reading.load import load_sheets
@@ -405,3 +405,90 @@ def test_a_whole_workbook_is_its_unit_or_refused_never_another(case, titled, nam
     assert found.unit in (code, None), (text, found.unit, found.evidence)
     if found.unit is None:
         assert found.problems and found.problems[0].is_error
+
+
+# -- letterheads: the body above, then the unit --------------------------------------------
+
+LETTERHEADS = [
+    (["ỦY BAN MTTQ VIỆT NAM TỈNH", "HỘI NÔNG DÂN TỈNH"], "hoi-nong-dan", "mttq"),
+    (["ĐẢNG ỦY QUÂN SỰ TỈNH", "ĐẢNG ỦY BỘ ĐỘI BIÊN PHÒNG TỈNH"], "bien-phong", "quan-su"),
+    (["TỈNH ỦY KHÁNH HÒA", "HUYỆN ỦY CAM LÂM", "*"], "cam-lam", None),
+]
+
+
+@pytest.mark.parametrize("lines,unit,superior", LETTERHEADS)
+@pytest.mark.parametrize("info", ["code", "name", "none"])
+def test_a_letterhead_naming_the_superior_body_identifies_the_unit(
+    tmp_path, cfg, lines, unit, superior, info
+):
+    typed = {"code": {"code": unit, "name": None}, "name": {"code": None, "name": cfg.unit(unit).name}}
+    found = who(tmp_path, cfg, title_rows=lines, **typed.get(info, {"info_sheet": False}))
+    assert (found.unit, codes(found)) == (unit, [])
+    above = found.evidence.get("above", [])
+    assert [u for e in above for u in e["units"]] == ([superior] if superior else [])
+    assert all(e["source"] != "title" or e["units"] == [unit] for e in found.evidence["evidence"])
+    if superior:
+        assert "cơ quan cấp trên ở tiêu đề" in describe(found.evidence, cfg)
+
+
+@pytest.mark.parametrize(
+    "lines,unit",
+    [
+        (["ĐẢNG BỘ TỈNH KHÁNH HÒA", "ĐẢNG ỦY XÃ PHƯỚC HẬU"], "phuoc-hau"),
+        (["TỈNH ỦY KHÁNH HÒA", "ĐẢNG ỦY XÃ CAM LÂM"], "cam-lam"),
+        (["ĐẢNG ỦY QUÂN SỰ TỈNH", "ĐẢNG ỦY BỘ ĐỘI BIÊN PHÒNG TỈNH"], "bien-phong"),
+        (["ỦY BAN MTTQ VIỆT NAM TỈNH", "ĐẢNG ỦY PHƯỜNG NHA TRANG"], "nha-trang"),
+    ],
+)
+def test_letterheads_of_the_2025_registry_identify_the_unit(tmp_path, cfg2025, lines, unit):
+    for info in ({"code": unit, "name": None}, {"code": None, "name": None, "info_sheet": False}):
+        found = who(tmp_path, cfg2025, title_rows=lines, **info)
+        assert (found.unit, codes(found)) == (unit, [])
+
+
+def test_peers_still_conflict_whatever_the_letterhead(tmp_path, cfg):
+    # the information sheet names one unit, the title's own (lowest) row a peer: rejected
+    found = who(
+        tmp_path,
+        cfg,
+        code="hoi-nong-dan",
+        name=None,
+        title_rows=["ỦY BAN MTTQ VIỆT NAM TỈNH", "LIÊN ĐOÀN LAO ĐỘNG TỈNH"],
+    )
+    assert found.unit is None and codes(found) == ["unit_evidence_conflict"]
+    assert "Liên đoàn Lao động tỉnh" in found.problems[0].message
+    # the code names the superior body, the letterhead's lowest row the unit under it: which
+    # unit reports is not clear, so it is said, never guessed
+    found = who(
+        tmp_path, cfg, code="mttq", name=None, title_rows=["ỦY BAN MTTQ VIỆT NAM TỈNH", "HỘI NÔNG DÂN TỈNH"]
+    )
+    assert found.unit is None and codes(found) == ["unit_evidence_conflict"]
+    # a sender registered for another unit is a peer too
+    found = who(
+        tmp_path,
+        cfg,
+        code="hoi-nong-dan",
+        name=None,
+        title_rows=["ỦY BAN MTTQ VIỆT NAM TỈNH", "HỘI NÔNG DÂN TỈNH"],
+        sender="mttq@khanhhoa.gov.vn",
+    )
+    assert found.unit is None and codes(found) == ["unit_evidence_conflict"]
+
+
+def test_a_run_credits_a_letterheaded_file_and_the_manifest_keeps_the_superior_row(tmp_path):
+    import json
+
+    from aggregator.cli import main
+
+    workbook(
+        tmp_path / "inbox" / "hnd.xlsx",
+        [model("Mô hình của Hội")],
+        code="hoi-nong-dan",
+        name=None,
+        title_rows=["ỦY BAN MTTQ VIỆT NAM TỈNH", "HỘI NÔNG DÂN TỈNH", "BÁO CÁO MÔ HÌNH, ĐIỂN HÌNH"],
+    )
+    out = tmp_path / "outbox"
+    assert main(["--inbox", str(tmp_path / "inbox"), "--outbox", str(out), "--year", "2026"]) == 0
+    [entry] = json.loads((out / "2026" / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert entry["status"] == "accepted" and entry["unit"] == "hoi-nong-dan"
+    assert entry["identification"]["above"] == [{"text": "ỦY BAN MTTQ VIỆT NAM TỈNH", "units": ["mttq"]}]

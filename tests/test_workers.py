@@ -80,6 +80,7 @@ def pools(monkeypatch):
 
     monkeypatch.setattr(workers._Supervisor, "run", counted)
     monkeypatch.setattr(workers, "MIN_FILES_PER_WORKER", 8)
+    monkeypatch.setattr(workers, "MIN_FILES_PER_SPAWNED_WORKER", 8)
     return started
 
 
@@ -92,7 +93,7 @@ def fates(result):
 
 def test_two_workers_give_exactly_what_one_process_gives(cfg, inbox, pools):
     alone = aggregate(cfg, inbox, 2026, "annual", jobs=1)
-    assert pools == ([1] if workers.FORKS else [])  # one worker where processes fork
+    assert pools == [1]  # one worker, wherever the test runs (forked or spawned)
     shared = aggregate(cfg, inbox, 2026, "annual", jobs=2)
     assert pools[-1] == 2  # the files really were read by two worker processes
     assert fates(shared) == fates(alone)
@@ -190,10 +191,13 @@ def test_where_processes_cannot_fork_they_are_spawned_with_the_same_result(
     # Windows and macOS: workers start afresh and get the config by pickling; the master
     # workbook is written in the run's own process
     alone = aggregate(cfg, inbox, 2026, "annual", jobs=1)
-    monkeypatch.setattr(workers, "FORKS", False)
+    monkeypatch.setenv(workers.START_METHOD_VARIABLE, "spawn")
     monkeypatch.setattr(background, "FORKS", False)
     spawned = aggregate(cfg, inbox, 2026, "annual", jobs=2)
     assert pools[-1] == 2
+    # one job or a few files: still a spawned worker, never the run's own process
+    single = aggregate(cfg, inbox, 2026, "annual", jobs=1)
+    assert pools[-1] == 1 and fates(single) == fates(alone)
     assert fates(spawned) == fates(alone) and spawned.summary == alone.summary
     finish = background.in_background("tệp c", write_text, tmp_path / "c.txt", "ngay")
     assert (tmp_path / "c.txt").read_text(encoding="utf-8") == "ngay"  # done before it returns

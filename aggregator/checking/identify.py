@@ -4,6 +4,13 @@ Units are found by code, then by name, alias or place (``names``: abbreviations 
 TU, ĐU and MTTQ expanded alike on both sides), then by the title rows, the sender's registered
 address and last by the file's name, each fallback flagged. Every piece of evidence is heard:
 when two disagree the file is rejected, and the manifest keeps them all.
+
+A letterhead names the body above the unit, then the unit ("ỦY BAN MTTQ VIỆT NAM TỈNH" over
+"HỘI NÔNG DÂN TỈNH", "TỈNH ỦY KHÁNH HÒA" over "HUYỆN ỦY CAM LÂM"): of the title rows that name
+a unit, the one agreeing with the code or the typed name speaks for the title, else the lowest
+(the most specific). The rows above it naming other units are the superior bodies, kept in the
+manifest (``above``) and never a conflict. A conflict is between peers: the information sheet
+and the title's own unit, the sender, the file's name.
 """
 
 from __future__ import annotations
@@ -78,15 +85,16 @@ def _unit(
     typed = None if is_blank(raw_name) else matcher.match(as_text(raw_name))
     if typed is not None and typed.units:
         said.append(_said("name", as_text(raw_name), typed))
-    for line in book.title:
-        found = _in_title(matcher, line)
-        if len(found.units) == 1:
-            said.append(_said("title", line, found))
+    titled = [(line, found) for line in book.title if len((found := _in_title(matcher, line)).units) == 1]
+    above = _letterhead(titled, {u for e in said for u in e["units"]})
+    said += [_said("title", line, found) for line, found in titled if (line, found) not in above]
     if registered := matcher.by_sender(sender):
         said.append(_said("sender", str(sender), Match(tuple(sorted(registered)), "sender")))
     if in_name := matcher.in_filename(stem):
         said.append(_said("filename", stem, Match(tuple(sorted(in_name)), "filename")))
     identity.evidence = {"evidence": said, "near": []}
+    if above:
+        identity.evidence["above"] = [{"text": line, "units": list(found.units)} for line, found in above]
     if code is None and typed is not None and not typed.units:  # typed, and fits no unit
         identity.evidence["near"] = list(typed.near)
         shown = as_text(raw_name)
@@ -145,6 +153,18 @@ def _said(source: str, text: str, found: Match) -> dict[str, Any]:
         "match": found.how,
         "near": list(found.near),
     }
+
+
+def _letterhead(titled: list[tuple[str, Match]], typed: set[str]) -> list[tuple[str, Match]]:
+    """The title rows naming a body above the unit the title speaks for: the unit is the row
+    agreeing with the code or typed name, else the lowest one; the rows above it naming
+    other units are its superiors (a row below it naming another unit is no superior)."""
+    if not titled:
+        return []
+    agreeing = [n for n, (_, found) in enumerate(titled) if typed & set(found.units)]
+    unit = agreeing[-1] if agreeing else len(titled) - 1
+    own = set(titled[unit][1].units)
+    return [t for t in titled[:unit] if not own & set(t[1].units)]
 
 
 def _in_title(matcher: UnitMatcher, line: str) -> Match:
@@ -207,6 +227,11 @@ def describe(evidence: dict[str, Any], config: Config) -> str:
         for e in said
     ]
     line = "; ".join(parts) if parts else "không có căn cứ nào khớp một đơn vị trong danh sách"
+    above = evidence.get("above") or []
+    if above:
+        line += "; cơ quan cấp trên ở tiêu đề (không tính là mâu thuẫn): " + ", ".join(
+            f'"{e["text"]}"' for e in above
+        )
     near = evidence.get("near") or []
     if near:
         line += "; gần giống: " + ", ".join(config.unit(c).name for c in near)

@@ -17,6 +17,7 @@ from aggregator.config import Config
 from aggregator.text import _distance, loose_key, nfc, strip_marks
 
 _MAX_PLACE_TOKENS = 8  # longest place, in words, looked for inside a file name
+_MAX_COMMAS = 3  # parts of a name cut at commas ("xã ..., huyện ..., tỉnh ...") looked at
 _MEMO_LIMIT = 50_000  # texts remembered (a run sees a few per file)
 
 
@@ -110,6 +111,7 @@ class UnitMatcher:
         self._unmarked_places: dict[str, list[_Entry]] = {}
         self._inside: dict[str, set[str]] = {}  # a run of words -> units whose place holds it
         self._close: dict[str, set[str]] | None = None  # built when first needed
+        self._longest = 0  # the longest place known, in characters
         self._parsed: dict[str, list[Parsed]] = {}
         self._senders: dict[str, set[str]] = {}
         self._in_names: dict[str, set[str]] = {}  # unmarked keys spelled out in file names
@@ -133,6 +135,7 @@ class UnitMatcher:
             entry = _Entry(code, parsed.level, parsed.org)
             bare = strip_marks(parsed.place)
             self._places.setdefault(parsed.place, []).append(entry)
+            self._longest = max(self._longest, len(parsed.place))
             self._unmarked_places.setdefault(bare, []).append(entry)
             self._in_names.setdefault(bare, set()).add(code)
             words = parsed.place.split()
@@ -217,7 +220,7 @@ class UnitMatcher:
             self._matched[text, close] = self._match(text, close)
         return self._matched[text, close]
 
-    def _match(self, text: str, close: bool) -> Match:
+    def _match(self, text: str, close: bool, depth: int = 0) -> Match:
         key = self.canonical(text)
         if not key:
             return Match()
@@ -242,9 +245,9 @@ class UnitMatcher:
             if found.units:
                 return found
         near |= self._containing(readings[0].place)
-        if "," in text:  # "Đảng ủy xã Phước Hậu, huyện Ninh Phước": the unit, then where it is
-            head, tail = text.split(",", 1)
-            found, other = self._match(head, close), self._match(tail, False)
+        if "," in text and depth < _MAX_COMMAS:  # "Đảng ủy xã Phước Hậu, huyện Ninh Phước":
+            head, tail = text.split(",", 1)  # the unit, then where it is
+            found, other = self._match(head, close, depth + 1), self._match(tail, False, depth + 1)
             if found.units and not other.units:
                 return found
             near |= set(found.units) | set(other.units)  # two units named: neither is a guess
@@ -271,8 +274,8 @@ class UnitMatcher:
         """A place one or two letters off, accepted only when a single unit is that close."""
         place = reading.place
         reach = _reach(place)
-        if not reach:
-            return Match()
+        if not reach or len(place) > self._longest + reach:  # no place is within reach:
+            return Match()  # (its deletions would cost the square of its length to list)
         if self._close is None:  # a place with letters deleted -> the places it comes from
             self._close = {}
             for known_place in self._places:

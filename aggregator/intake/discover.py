@@ -25,6 +25,22 @@ from aggregator.model import SAMPLE_MARKER, Candidate, CandidateKind, Ignored
 from aggregator.problems import ProblemCode
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+# The container rule, in one place: a zip is an archive to unpack (in the inbox, attached, or in
+# another zip) only when neither its name nor its parts say it is a document. A name with a
+# workbook's (or an office document's) extension is that document: read whole, or refused
+# whole, never unpacked into entries, whatever its parts are called ("xl\\workbook.xml", "../x").
+DOCUMENT_SUFFIXES = (
+    *WORKBOOK_SUFFIXES,
+    *(".xlsb", ".xltx", ".xltm", ".ots", ".fods", ".docx", ".docm", ".odt", ".pptx", ".odp"),
+)
+_DOCUMENT_PARTS = {
+    "xl/workbook.xml",
+    "xl/workbook.bin",
+    "content.xml",
+    "word/document.xml",
+    "mimetype",
+    "[content_types].xml",
+}
 # Files that operating systems and office suites leave behind: listed, never read.
 _JUNK_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 # The inbox's own instructions for staff, at its top level: listed, never read.
@@ -50,9 +66,38 @@ class Walk:
     ignored: list[Ignored] = field(default_factory=list)
 
 
-def shown(relative: str) -> str:
-    """A path fit to show and to write to JSON: bytes that are not UTF-8 as \\xNN escapes."""
-    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+# What a name may not carry raw into any output: bytes that are not UTF-8 (surrogates here),
+# control characters, bidirectional and invisible format marks (a right-to-left override makes
+# "xslx.exe" read as "exe.xlsx"), and "›", which separates a container from what it holds.
+_MARKS = "\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff"
+# in a name, as the file system or a sender gave it: a backslash too (a Windows separator, and
+# the escapes' own mark: "\\x41" typed in a name stays itself)
+_UNSAFE = re.compile(f"[{_MARKS}\u203a\\\\]")
+_UNSAFE_COMPOSED = re.compile(f"[{_MARKS}]")  # in a path we made of names already shown
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as the file system gave it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
+def shown(relative: str, composed: bool = False) -> str:
+    """A name fit to show and to write anywhere (JSON, workbooks, reports, emails): bytes that
+    are not UTF-8 as \\xNN, control characters, invisible or bidirectional marks and "›" as
+    \\xNN or \\uNNNN, never raw (a backslash as \\x5c). Reversible: ``verify`` finds the file
+    again by its bytes.
+
+    ``composed``: a path made of names already shown ("thu.eml › a.xlsx"), its "›" ours."""
+    return (_UNSAFE_COMPOSED if composed else _UNSAFE).sub(_escape, relative)
+
+
+def is_archive(name: str, parts: list[str] | set[str]) -> bool:
+    """Whether a zip called ``name`` holding ``parts`` is unpacked as an archive (the one rule)."""
+    if name.lower().rstrip(" .").endswith(DOCUMENT_SUFFIXES):
+        return False
+    return not {p.replace("\\", "/").lstrip("/").lower() for p in parts} & _DOCUMENT_PARTS
 
 
 def ignored_reason(name: str, top: bool) -> str | None:
@@ -190,14 +235,19 @@ def _known(path: Path, seen: Seen) -> tuple[str, int, tuple[str, str]] | None:
 
 
 def refused(
-    path: Path, relative: str, code: ProblemCode, info: os.stat_result | None = None, detail: str = ""
+    path: Path,
+    relative: str,
+    code: ProblemCode,
+    info: os.stat_result | None = None,
+    detail: str = "",
+    composed: bool = False,
 ) -> Candidate:
     """A candidate refused before anything was read from it (never hashed, never opened)."""
     # (a file that vanished has no time of its own left: when it was found missing)
     modified = file_time(info.st_mtime if info else time.time())
     candidate = Candidate(
         path=path,
-        relative=shown(relative),
+        relative=shown(relative, composed),
         size=0,
         sha256="",
         modified=modified,
@@ -219,14 +269,15 @@ def fingerprint(
     board: dt.tzinfo | None = None,
 ) -> Candidate:
     """Hash, size, time and real type of one file; any failure a refusal of this file alone."""
+    composed = relative is not None
     relative = relative or path.relative_to(inbox).as_posix()
     try:
-        return _fingerprint(path, shown(relative), limits, board)
+        return _fingerprint(path, shown(relative, composed), limits, board)
     except OSError as exc:
         code = (
             ProblemCode.FILE_VANISHED if isinstance(exc, FileNotFoundError) else ProblemCode.FILE_UNREADABLE
         )
-        return refused(path, relative, code, detail=_os_detail(exc))
+        return refused(path, relative, code, detail=_os_detail(exc), composed=composed)
 
 
 def _fingerprint(path: Path, relative: str, limits: dict[str, int], board: dt.tzinfo | None) -> Candidate:
@@ -241,7 +292,7 @@ def _fingerprint(path: Path, relative: str, limits: dict[str, int], board: dt.tz
     with os.fdopen(fd, "rb") as handle:
         stat = os.fstat(handle.fileno())
         if not stat_kinds.S_ISREG(stat.st_mode):
-            return refused(path, relative, ProblemCode.FILE_SPECIAL, info=stat)
+            return refused(path, relative, ProblemCode.FILE_SPECIAL, info=stat, composed=True)
         digest = hashlib.sha256()
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)

@@ -44,7 +44,7 @@ def shown_name(raw: str | None, n: int) -> str:
     """An attachment name fit to show: last path component, no control characters."""
     name = _CONTROL.sub("", raw or "")
     name = PureWindowsPath(PurePosixPath(name).name).name.strip(" .")
-    return name[:120] or f"tệp đính kèm {n}"
+    return discover.shown(name[:120]) or f"tệp đính kèm {n}"  # marks and "›" escaped
 
 
 def unpack(
@@ -143,7 +143,7 @@ def is_plain_zip(path: Path) -> bool:
             if handle.read(4) != b"PK\x03\x04":
                 return False
         with zipfile.ZipFile(path) as archive:
-            return _plain_names(set(archive.namelist()))
+            return discover.is_archive(path.name, archive.namelist())
     except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, EOFError):
         return False
 
@@ -174,8 +174,9 @@ def _read_bounded(path: Path, limit: int) -> bytes:
 
 
 def _headers(record: SavedEmail, message: EmailMessage, board: dt.tzinfo | None) -> None:
-    record.sender = _CONTROL.sub("", parseaddr(_header(message, "From"))[1].lower()).replace(" ", "")[:200]
-    record.subject = _CONTROL.sub(" ", _header(message, "Subject"))[:200]
+    sender = _CONTROL.sub("", parseaddr(_header(message, "From"))[1].lower()).replace(" ", "")[:200]
+    record.sender = discover.shown(sender)  # invisible and right-to-left marks escaped, as in names
+    record.subject = discover.shown(_CONTROL.sub(" ", _header(message, "Subject"))[:200])
     try:
         date = parsedate_to_datetime(_header(message, "Date"))
         # the Board's clock (its time zone, Vietnam's by default), whatever the machine's
@@ -305,7 +306,7 @@ class _Attachments:
         if name.lower().endswith(EMAIL_SUFFIXES) and depth <= self.limits["max_nesting_depth"]:
             self._nested_email(where, data, depth)
         else:
-            self.add(where, data, depth)
+            self.add(where, data, depth, name)
 
     def _nested_email(self, where: str, data: bytes, depth: int) -> None:
         try:
@@ -325,8 +326,8 @@ class _Attachments:
                 )
             )
 
-    def add(self, where: str, data: bytes, depth: int) -> None:
-        if _plain_zip(data):
+    def add(self, where: str, data: bytes, depth: int, name: str = "") -> None:
+        if _plain_zip(data, name or where):
             if depth > self.limits["max_nesting_depth"]:
                 self.found.append(
                     self.refusal(
@@ -497,17 +498,14 @@ def _looks_like_workbook(name: str, data: bytes) -> bool:
     return name.lower().endswith(discover.WORKBOOK_SUFFIXES) or data[:4] == b"PK\x03\x04"
 
 
-def _plain_names(names: set[str]) -> bool:
-    return not ({"xl/workbook.xml", "xl/workbook.bin", "content.xml", "word/document.xml"} & names)
-
-
-def _plain_zip(data: bytes) -> bool:
-    """A zip archive that is not itself a workbook or another office document."""
-    if data[:4] != b"PK\x03\x04":
+def _plain_zip(data: bytes, name: str) -> bool:
+    """A zip archive that is not itself a workbook or another office document (by its name
+    or its parts: ``discover.is_archive``)."""
+    if data[:4] != b"PK\x03\x04" or not discover.is_archive(name, []):
         return False
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
+            names = archive.namelist()
     except (zipfile.BadZipFile, ValueError, EOFError, OSError, RuntimeError):
         return False
-    return _plain_names(names)
+    return discover.is_archive(name, names)

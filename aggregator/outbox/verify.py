@@ -167,13 +167,21 @@ def _held_to_log(verdict: Verdict, folder: Path, record: dict[str, Any], run_log
         verdict.sums_logged = sha256(folder / CHECKSUMS) in logged_sums
 
 
+_ESCAPE = re.compile(r"\\(?:x([0-9a-f]{2})|u([0-9a-f]{4}))")  # how discover.shown escapes a name
+
+
+def _byte(match: re.Match[str]) -> str:
+    """One escape undone: \\xNN a byte (as the file system decodes it), \\uNNNN a character."""
+    if match.group(1):
+        return os.fsdecode(bytes([int(match.group(1), 16)]))
+    return chr(int(match.group(2), 16))
+
+
 def _judge(verdict: Verdict, kind: str, name: str, base: Path, expected: str) -> None:
     path = base / name
-    if "\\x" in name and not path.exists():  # a name that is not UTF-8, listed escaped
-        path = base / os.fsdecode(
-            re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), name.encode("utf-8"))
-        )
-    if PurePath(name).is_absolute() or ".." in PurePath(name).parts or "\\" in name.replace("\\x", ""):
+    if _ESCAPE.search(name) and not path.exists():  # a name listed escaped (discover.shown)
+        path = base / _ESCAPE.sub(_byte, name)
+    if PurePath(name).is_absolute() or ".." in PurePath(name).parts or "\\" in _ESCAPE.sub("", name):
         verdict.outside.append(name)
     elif not path.is_file() or path.is_symlink():
         verdict.missing[kind].append(name)

@@ -92,7 +92,7 @@ def _feedback(
     """A workbook and a ready-to-send draft for every unit (or unknown sender) with problems;
     and, for staff, each draft that has no address yet."""
     written: list[Path] = []
-    nowhere, from_sender = [], []
+    nowhere, from_sender, too_big = [], [], []
     targets = feedback.targets(result)
     if targets:
         (folder / FEEDBACK).mkdir()
@@ -100,14 +100,22 @@ def _feedback(
         path = folder / FEEDBACK / target.name
         feedback.write(result, target, path, report_date)
         draft = path.with_suffix(".eml")
-        draft.write_bytes(feedback.email(result, target, path, templates, report_date))
+        data, attached = feedback.email(result, target, path, templates, report_date)
+        draft.write_bytes(data)
         written += [path, draft]
+        if not attached:  # once per draft: its own file to send another way
+            too_big.append(f"{FEEDBACK}/{path.name}")
         if not target.recipients:  # a unit by its name, a file of no known unit by its draft
             where = f"{FEEDBACK}/{draft.name}"
             nowhere.append(where if target.unknown else f"{target.title} ({where})")
         elif target.sender:
             from_sender.append(f"{target.title} ({target.sender})")
     notes = []
+    if too_big:
+        notes.append(
+            f"{len(too_big)} tệp phản hồi quá lớn để gửi kèm thư nên thư không đính kèm: "
+            f"{', '.join(too_big)}. Gửi các tệp này cho đơn vị theo cách khác (ổ chia sẻ, đĩa, chia nhỏ)."
+        )
     if from_sender:  # once for all the drafts, not once per draft
         notes.append(
             f"Thư phản hồi cho {len(from_sender)} đơn vị chưa đăng ký địa chỉ thư đã gửi đến địa chỉ "

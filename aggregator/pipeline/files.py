@@ -221,5 +221,5 @@ class FileProcessor:
 def _stem(candidate: Candidate) -> str:
     """The file's name as the unit gave it: an attachment's own, not the name we saved it as."""
     if candidate.attachment:
-        return PurePosixPath(candidate.attachment.split("›")[-1].strip()).stem
-    return candidate.path.stem
+        return PurePosixPath(candidate.attachment.split(" › ")[-1].strip()).stem
+    return discover.shown(candidate.path.stem)  # the evidence is written: never the raw bytes

@@ -5,6 +5,12 @@ outcomes come back in inbox order, so the run's result does not depend on the nu
 workers. Each worker is given one file at a time: a worker that dies (out of memory, a crash
 in a reader library) or runs over the time limit takes no other file with it. Its file is
 refused on its own and a fresh worker takes its place.
+
+This holds on every platform. Where processes are spawned (Windows, macOS; or anywhere with
+``AGGREGATOR_START_METHOD=spawn``, as CI runs the hostile tests) a worker is started too, even
+for one file: a second of start-up, which is not counted against the file's time. The memory
+limit is the system's (RLIMIT_AS, Linux) and, everywhere, a watchdog here that polls each
+worker's resident memory and stops one that grew past ``max_worker_memory_bytes``.
 """
 
 from __future__ import annotations
@@ -27,15 +33,20 @@ from aggregator import problems
 from aggregator.background import FORKS, end_with_parent
 from aggregator.intake import discover
 from aggregator.model import Candidate, FileOutcome
+from aggregator.pipeline.resident import resident
 from aggregator.problems import ProblemCode
 
 log = logging.getLogger("aggregator")
 
 Item = Path | Candidate  # a file in the inbox, or an attachment already taken out
-# Below this many files per worker, starting processes costs more than it saves. Measured:
+# Below this many files per worker, starting more processes costs more than it saves. Measured:
 # a forked worker starts at once (8: the sample reads as fast either way); a spawned one
 # (Windows, macOS) imports pandas and the rest again, about a second, some 250 files' reading.
-MIN_FILES_PER_WORKER = 8 if FORKS else 250
+MIN_FILES_PER_WORKER = 8
+MIN_FILES_PER_SPAWNED_WORKER = 250
+START_METHOD_VARIABLE = "AGGREGATOR_START_METHOD"  # fork | spawn | forkserver, for tests and CI
+WATCH_SECONDS = 0.05  # how often the supervisor looks at its workers' memory
+STARTUP_SECONDS = 120.0  # a worker not ready by then takes its first file down with it
 
 Process = Callable[[Candidate], FileOutcome]
 
@@ -45,6 +56,14 @@ def cpu_count() -> int:
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return os.cpu_count() or 1
+
+
+def start_method() -> str:
+    """How workers are started: the platform's way, unless the environment asks another."""
+    wanted = os.environ.get(START_METHOD_VARIABLE, "").strip().lower()
+    if wanted in multiprocessing.get_all_start_methods():
+        return wanted
+    return "fork" if FORKS else "spawn"
 
 
 def process_all(
@@ -57,18 +76,17 @@ def process_all(
 ) -> Iterator[FileOutcome]:
     """Every item read by ``process`` (fingerprinted first when it is a path), in order.
 
-    Where processes fork, every file is read in a worker process, even with one job: a file
-    that takes longer than ``max_seconds_per_file`` is abandoned and its worker replaced, and
-    each worker may grow by at most ``max_worker_memory_bytes``. A file costs only itself.
+    Every file is read in a worker process, even with one job, however processes are started:
+    a file that takes longer than ``max_seconds_per_file`` is abandoned and its worker
+    replaced, and each worker may grow by at most ``max_worker_memory_bytes``. A file costs
+    only itself.
     """
-    workers = min(jobs, len(items) // MIN_FILES_PER_WORKER)
     if not items:
         return
-    if not FORKS and workers <= 1:  # spawning costs a second: small inboxes are read here
-        for item in items:
-            yield _one(process, inbox, limits, board, item)
-        return
-    yield from _Supervisor(items, inbox, process, limits, board, max(1, workers)).run()
+    method = start_method()
+    per_worker = MIN_FILES_PER_WORKER if method == "fork" else MIN_FILES_PER_SPAWNED_WORKER
+    workers = min(jobs, len(items) // per_worker)
+    yield from _Supervisor(items, inbox, process, limits, board, max(1, workers), method).run()
 
 
 def _one(
@@ -86,39 +104,63 @@ def _one(
             relative,
             ProblemCode.FILE_UNREADABLE,
             detail=f"{type(exc).__name__}: {exc}"[:160],
+            composed=isinstance(item, Candidate),
         )
     return process(candidate)
 
 
 class _Worker:
-    """One reading process, the items given to it (read in order, the first one now), and
-    when the one it is reading must be done by."""
+    """One reading process, the items given to it (read in order, the first one now), when
+    the one it is reading must be done by, and the memory it held when it was ready."""
 
     DEPTH = 2  # items handed over at once: the next is there as soon as one is done
 
     def __init__(
-        self, context: Any, process: Process, inbox: Path, limits: dict[str, int], board: dt.tzinfo | None
+        self,
+        context: Any,
+        process: Process,
+        inbox: Path,
+        limits: dict[str, int],
+        board: dt.tzinfo | None,
+        address_limit: bool,
     ):
         self.connection, theirs = context.Pipe()
         self.process = context.Process(
             target=_serve,
             daemon=True,
-            args=(theirs, self.connection, process, inbox, limits, board, os.getpid()),
+            args=(theirs, self.connection, process, inbox, limits, board, os.getpid(), address_limit),
         )
         self.process.start()
         theirs.close()
         self.tasks: deque[tuple[int, Item]] = deque()
         self.deadline = 0.0
+        self.ready = False  # started, its imports done: its files' time counts from then
+        self.baseline: int | None = None  # resident bytes when ready (None: not measurable)
+        self.started = time.monotonic()
 
     def give(self, task: tuple[int, Item], seconds: float) -> None:
         if not self.tasks:
-            self.deadline = time.monotonic() + seconds
+            # a worker still starting (a spawned one imports everything again) is given time
+            self.deadline = time.monotonic() + seconds + (0.0 if self.ready else STARTUP_SECONDS)
         self.tasks.append(task)
         try:
             self.connection.send(task)
         except BaseException:
             self.tasks.pop()
             raise
+
+    def now_ready(self, baseline: int | None, seconds: float) -> None:
+        """The worker said it is ready: the file it holds has its whole time from now."""
+        self.ready, self.baseline = True, baseline
+        if self.tasks:
+            self.deadline = time.monotonic() + seconds
+
+    def over_memory(self, limit: int) -> bool:
+        """It grew by more than ``limit`` bytes since it was ready (the watchdog's test)."""
+        if not self.ready or self.baseline is None:
+            return False
+        now = resident(self.process.pid)
+        return now is not None and now - self.baseline > limit
 
     def finished(self, seconds: float) -> int:
         """The item being read came back: the next one's time starts now."""
@@ -145,14 +187,16 @@ class _Supervisor:
         limits: dict[str, int],
         board: dt.tzinfo | None,
         count: int,
+        method: str = "fork",
     ):
         self.items, self.inbox, self.process = items, inbox, process
         self.limits, self.board, self.count = limits, board, count
-        self.context = multiprocessing.get_context("fork" if FORKS else "spawn")
+        self.context = multiprocessing.get_context(method)
         self.seconds = float(limits["max_seconds_per_file"])
+        self.memory = int(limits["max_worker_memory_bytes"])
 
     def _start(self) -> _Worker:
-        return _Worker(self.context, self.process, self.inbox, self.limits, self.board)
+        return _Worker(self.context, self.process, self.inbox, self.limits, self.board, _LIMITS_MEMORY)
 
     def run(self) -> Iterator[FileOutcome]:
         todo = list(enumerate(self.items))[::-1]  # a stack: the next item last
@@ -187,27 +231,37 @@ class _Supervisor:
         if not busy:  # (every worker had to be replaced before it took its item)
             return
         soonest = min(w.deadline for w in busy) - time.monotonic()
-        wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout=max(0.0, soonest))
+        wait(
+            [w.connection for w in busy] + [w.process.sentinel for w in busy],
+            timeout=min(max(0.0, soonest), WATCH_SECONDS),
+        )
         for n, worker in enumerate(workers):
             while worker.tasks and (outcome := self._answer(worker)) is not None:
                 done[worker.finished(self.seconds)] = outcome
-            if not worker.tasks or (worker.process.is_alive() and time.monotonic() < worker.deadline):
+            if not worker.tasks:
                 continue
-            # dead, or over time: the item it was reading alone is refused
+            swollen = worker.process.is_alive() and worker.over_memory(self.memory)
+            if not swollen and worker.process.is_alive() and time.monotonic() < worker.deadline:
+                continue
+            # dead, over time or over memory: the item it was reading alone is refused
             over = worker.process.is_alive()
             worker.stop()
             index, item = worker.tasks.popleft()
-            refused = self._refused(item, _death(worker.process.exitcode, over, self.limits))
+            why = ProblemCode.FILE_OUT_OF_MEMORY if swollen else _death(worker.process.exitcode, over)
+            refused = self._refused(item, why)
             log.warning("%s: %s", _name(item, self.inbox), refused.problems[-1].message)  # staff read it
             done[index] = refused
             todo.extend(reversed(worker.tasks))
             workers[n] = self._start()
 
-    @staticmethod
-    def _answer(worker: _Worker) -> FileOutcome | None:
+    def _answer(self, worker: _Worker) -> FileOutcome | None:
         try:
-            if worker.connection.poll():
-                return worker.connection.recv()
+            while worker.connection.poll():
+                answer = worker.connection.recv()
+                if isinstance(answer, tuple) and answer and answer[0] == _READY:
+                    worker.now_ready(answer[1], self.seconds)
+                    continue
+                return answer  # a FileOutcome, as _serve sends
         except (EOFError, OSError):
             return None
         return None
@@ -228,7 +282,7 @@ class _Supervisor:
         return outcome
 
 
-def _death(exitcode: int | None, over_time: bool, limits: dict[str, int]) -> ProblemCode:
+def _death(exitcode: int | None, over_time: bool) -> ProblemCode:
     """Why a worker stopped: over time, out of memory (a reader aborts when refused memory),
     or a crash."""
     if over_time:
@@ -246,6 +300,7 @@ def _name(item: Item, inbox: Path) -> str:
 
 
 _LIMITS_MEMORY = sys.platform.startswith("linux")  # RLIMIT_AS is kept by Linux only
+_READY = "ready"  # a worker's first word: started, with its resident bytes
 
 
 def _serve(
@@ -256,14 +311,20 @@ def _serve(
     limits: dict[str, int],
     board: dt.tzinfo | None,
     parent: int,
+    address_limit: bool = True,
 ) -> None:
     """A worker: read the items it is given until told to stop (or its parent is gone)."""
     runs.close()  # the run's end of the pipe: with it closed here, a dead run means EOF here
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the run's to handle
     end_with_parent(parent)
-    _limit_memory(limits["max_worker_memory_bytes"])
+    if address_limit:
+        _limit_memory(limits["max_worker_memory_bytes"])
     if not log.isEnabledFor(logging.DEBUG):  # a reader refused memory says so on stderr:
         _quiet()  # the run reports it as the file's refusal
+    try:
+        connection.send((_READY, resident(os.getpid())))
+    except (OSError, ValueError):
+        return
     while True:
         try:
             index, item = connection.recv()

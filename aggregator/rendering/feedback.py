@@ -39,6 +39,15 @@ def not_replacing(used: str) -> str:
     return f'Tệp này để trống nên không thay cho tệp "{used}"; báo cáo vẫn dùng tệp "{used}".'
 
 
+# A draft stays under every mail server's limit (``max_draft_bytes``, 5 MB unless set): its body
+# lists the first problems, the attachment all of them; an attachment that would not fit is
+# left out, and the body and the staff say so.
+MAX_DRAFT_BYTES = 5_000_000
+BODY_PROBLEMS = 30  # problems listed in a draft's body, all files together
+BODY_ALLOWANCE = 1_000_000  # room kept for the body and headers beside the attachment
+BODY_MESSAGE_CHARS = 500  # a problem's message in the body (a name typed 30,000 long, cut)
+
+
 @dataclass
 class Feedback:
     """Who a feedback workbook is for and which of their files it covers."""
@@ -102,27 +111,64 @@ def resend_deadline(deadline: dt.date, on: dt.date) -> str:
 
 def _file_name(outcome: FileOutcome) -> str:
     c = outcome.candidate
-    return (c.attachment or c.path.name) if c.email else c.relative
+    return (c.attachment or c.relative.rsplit("/", 1)[-1]) if c.email else c.relative  # shown, never raw
+
+
+def max_draft_bytes(result: RunResult) -> int:
+    return int(result.config.limits.get("max_draft_bytes", MAX_DRAFT_BYTES))
+
+
+def attachable(result: RunResult, workbook: Path) -> bool:
+    """The feedback workbook fits in its draft: base64 (4/3, and a line end every 76) beside
+    the body, under ``max_draft_bytes``."""
+    encoded = (workbook.stat().st_size + 2) // 3 * 4 * 77 // 76
+    return encoded + BODY_ALLOWANCE <= max_draft_bytes(result)
 
 
 def email(
     result: RunResult, feedback: Feedback, workbook: Path, templates: Path, report_date: dt.date
+) -> tuple[bytes, bool]:
+    """A ready-to-send draft to the unit: the first problems in the body, the workbook with
+    every one attached (or, too big to mail, left out and said so); and whether it is attached."""
+    draft = _email(result, feedback, workbook, templates, report_date, attachable(result, workbook))
+    if len(draft) <= max_draft_bytes(result):
+        return draft, attachable(result, workbook)
+    return _email(result, feedback, workbook, templates, report_date, False), False  # a body beyond all
+
+
+def _email(
+    result: RunResult,
+    feedback: Feedback,
+    workbook: Path,
+    templates: Path,
+    report_date: dt.date,
+    attached: bool,
 ) -> bytes:
-    """A ready-to-send draft to the unit: the problems in the body, the workbook attached."""
     header = result.config.report
-    files = [
-        {
-            "name": _file_name(o),
-            "status": FILE_STATUS[o.status],
-            "rows_read": o.rows_read,
-            "rows_valid": o.rows_valid,
-            "rows_invalid": o.rows_invalid,
-            "used": o is feedback.used,
-            "empty": is_empty(o),
-            "problems": o.problems,
-        }
-        for o in feedback.outcomes
-    ]
+    budget, files = BODY_PROBLEMS, []
+    for o in feedback.outcomes:
+        shown = [
+            {
+                "cell": p.cell,
+                "message": p.message[:BODY_MESSAGE_CHARS] + "…" * (len(p.message) > BODY_MESSAGE_CHARS),
+            }
+            for p in o.problems[:budget]
+        ]
+        budget -= len(shown)
+        files.append(
+            {
+                "name": _file_name(o),
+                "status": FILE_STATUS[o.status],
+                "rows_read": o.rows_read,
+                "rows_valid": o.rows_valid,
+                "rows_invalid": o.rows_invalid,
+                "used": o is feedback.used,
+                "empty": is_empty(o),
+                "problems": shown,
+                "more": len(o.problems) - len(shown),
+            }
+        )
+    size = workbook.stat().st_size
     used = feedback.used
     text = drafts.body(
         templates,
@@ -141,6 +187,8 @@ def email(
             "unknown": feedback.unknown,
             "used": {"name": _file_name(used), "models": used.rows_counted} if used else None,
             "attachment": workbook.name,
+            "attached": attached,
+            "size": f"{size / 1_000_000:.1f}".replace(".", ","),
         },
     )
     topic = f"Phản hồi báo cáo mô hình, điển hình {labels.period_phrase(result.period)} {result.year}"
@@ -149,7 +197,7 @@ def email(
         feedback.recipients,
         drafts.subject(UNKNOWN_SUBJECT if feedback.unknown else feedback.title, topic),
         drafts.Address(feedback.recipients, feedback.sender).signed(text),
-        [(workbook.name, workbook.read_bytes())],
+        [(workbook.name, workbook.read_bytes())] if attached else [],
         report_date,
     )
 
