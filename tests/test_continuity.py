@@ -119,7 +119,7 @@ def test_the_commune_is_not_prefilled_with_the_districts_models(tmp_path):
     _, by_unit = register.latest_before(outbox, 2026, "annual", preset.units)
     assert "cam-lam" not in by_unit
     assert [m["code"] for m in by_unit["mttq"]] == [c25["Sáng kiến công nhân"]]  # formerly: ldld
-    _, plan = register.latest_before(outbox, 2026, "annual", config_module.load(ROOT / "schemas").units)
+    _, plan = register.latest_before(outbox, 2026, "annual", config_module.load(config_module.BUNDLED).units)
     assert sorted(m["code"] for m in plan["cam-lam"]) == sorted(
         [c25["Khuyến học"], c25["Dân vận khéo ở thôn"]]
     )
@@ -164,7 +164,7 @@ def test_a_successor_the_registry_names_inherits_the_models(tmp_path):
 def test_a_formerly_that_cannot_hold_stops_with_the_file_and_key(tmp_path, capsys, formerly, says):
     import yaml
 
-    units = yaml.safe_load((ROOT / "schemas" / "units.yaml").read_text(encoding="utf-8"))
+    units = yaml.safe_load((config_module.BUNDLED / "units.yaml").read_text(encoding="utf-8"))
     units["units"][0]["formerly"] = formerly
     (tmp_path / "units.yaml").write_text(yaml.safe_dump(units, allow_unicode=True), encoding="utf-8")
     with pytest.raises(config_module.ConfigError) as raised:
@@ -296,7 +296,7 @@ def test_the_conflict_rule_set_to_warning_counts_the_row_by_its_name(tmp_path, c
     import shutil
 
     schemas = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", schemas)
+    shutil.copytree(config_module.BUNDLED, schemas)
     book = schemas / "workbook.yaml"
     book.write_text(
         book.read_text(encoding="utf-8").replace(

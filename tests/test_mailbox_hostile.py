@@ -22,6 +22,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aggregator import config
 from aggregator.cli import main
 from aggregator.intake import mailbox
 
@@ -45,7 +46,7 @@ def mail(n: int, message_id: str | None = None, date: str | None = None, size: i
 
 def settings_for(folder: Path, server: imap_fake.Server, **overrides: object) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    data = yaml.safe_load((ROOT / "schemas" / "mailbox.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((config.BUNDLED / "mailbox.yaml").read_text(encoding="utf-8"))
     data.update(
         host=imap_fake.HOST,
         port=server.port,

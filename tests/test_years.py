@@ -14,6 +14,7 @@ import pytest
 from builders import model, workbook
 from test_email import message, save
 
+from aggregator import config
 from aggregator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def schemas(tmp_path):
     """The settings as shipped, copied: the tests never read the Board's own ``schemas/``."""
     folder = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", folder)
+    shutil.copytree(config.BUNDLED, folder)  # the tests' copy of the shipped settings
     return folder
 
 
@@ -169,6 +170,8 @@ def test_status_remind_and_check_judge_the_inbox_as_the_run_does(tmp_path, schem
     hoi_ccb = parse((reminders / "hoi-ccb.eml").read_bytes()).get_body(("plain",)).get_content()
     assert "chưa dùng được" not in khanh_son and "Kính gửi: Huyện ủy Khánh Sơn" in khanh_son
     assert "chưa dùng được" in hoi_ccb
+    # the reason is said in the reminder itself: no feedback has gone out before a reminder
+    assert "phản hồi" not in hoi_ccb and "2025" in hoi_ccb.split("chưa dùng được", 1)[1]
     assert not (reminders / "cam-lam.eml").exists()
 
     capsys.readouterr()
@@ -251,7 +254,7 @@ def test_the_registry_chosen_once_serves_every_command(tmp_path, schemas, capsys
     assert chosen.startswith("#> Danh sách đơn vị đang dùng: chép từ ")
     assert chosen.endswith((PRESET / "units.yaml").read_text(encoding="utf-8"))  # the list as it was
     [kept] = (schemas / "cu").glob("units-*.yaml")  # the plan's 21 units, kept
-    assert kept.read_bytes() == (ROOT / "schemas" / "units.yaml").read_bytes()
+    assert kept.read_bytes() == (config.BUNDLED / "units.yaml").read_bytes()
     # chosen again: nothing written, nothing kept twice
     assert cli("registry", "use", PRESET / "units.yaml", "--schemas", schemas) == 0
     assert "đã là danh sách đang dùng" in capsys.readouterr().out

@@ -104,6 +104,20 @@ def is_empty(outcome: Any) -> bool:
     return any(p.code == ProblemCode.NO_ROWS for p in outcome.file_errors)
 
 
+def refusals(files: list[Any], most: int = 3) -> list[str]:
+    """Why each refused file of a unit could not be used, said in the reminder itself: a
+    reminder goes out before any feedback, so it never points to one ("the feedback sent")."""
+    said = []
+    for f in files:
+        if f.status != "rejected" or is_empty(f):
+            continue
+        c = f.candidate
+        name = (c.attachment or c.relative.rsplit("/", 1)[-1]) if c.email else c.relative
+        reasons = [p.message for p in f.problems if p.severity == "error"][:most]
+        said.append(f'Tệp "{name}": ' + (" ".join(reasons) if reasons else "không dùng được."))
+    return said
+
+
 def body(templates: Path, name: str, context: dict[str, Any]) -> str:
     """A plain-text body from ``templates/<name>`` (text: no HTML escaping, strict variables)."""
     try:
@@ -158,6 +172,7 @@ def reminders(
                 "overdue": report_date > deadline,
                 "status": status.status,
                 "empty": any(is_empty(f) for f in status.files),
+                "reasons": refusals(status.files),
             },
         )
         (target / f"{unit.code}.eml").write_bytes(
