@@ -177,7 +177,7 @@ def test_an_attachment_too_big_to_mail_is_left_out_and_said(tmp_path, capsys):
     body = message.get_body(("plain",)).get_content()
     assert "quá lớn để gửi kèm thư này" in body and 'tệp "cam-lam.xlsx" Ban gửi riêng' in body
     notes = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["staff_notes"]
-    assert any("phan-hoi/cam-lam.xlsx quá lớn để gửi kèm thư" in n for n in notes)
+    assert any("quá lớn để gửi kèm thư nên thư không đính kèm: phan-hoi/cam-lam.xlsx." in n for n in notes)
 
 
 def test_a_problem_message_is_cut_in_the_body_and_whole_in_the_attachment(tmp_path):
