@@ -128,3 +128,24 @@ def test_reminders_go_to_the_reports_sender_and_name_the_unit(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert printed.count("Chưa có địa chỉ người nhận") == 1
     assert "Đảng ủy phường Cam Ranh (dangu@camranh.vn)" in printed
+
+
+def test_every_subject_keeps_its_spaces_in_a_strict_mail_reader():
+    """RFC 2047 readers ignore whitespace between encoded words: every space of a subject is
+    kept inside a word, for every unit name of the 2025 preset, addressed or not."""
+    import datetime as dt
+    from email.header import decode_header, make_header
+
+    import yaml
+
+    from aggregator.rendering.drafts import NO_ADDRESS, draft
+
+    units = yaml.safe_load((ROOT / "presets" / "khanh-hoa-2025" / "units.yaml").read_text(encoding="utf-8"))
+    for unit in units["units"]:
+        for to in (["vp@example.vn"], []):
+            text = f"[{unit['name']}] Đề nghị gửi báo cáo mô hình, điển hình năm 2026"
+            raw = draft("bantg@example.vn", to, text, "x", [], dt.date(2026, 12, 6)).decode("ascii")
+            head = raw.split("\n\n", 1)[0]
+            folded = head.split("Subject: ", 1)[1].split("\nDate:", 1)[0]
+            assert str(make_header(decode_header(folded))) == (text if to else NO_ADDRESS + text)
+            assert max(len(line) for line in head.splitlines()) <= 78

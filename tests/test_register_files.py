@@ -6,6 +6,7 @@ written afresh whatever a person did to it, never a stale journal applied to a n
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -234,6 +235,62 @@ def test_a_register_edited_by_hand_changes_no_figure(built, outbox, change):
     again = run(outbox.parent / "inbox-2026", outbox, 2026)  # re-run: same figures
     assert again["continuity"] == third["continuity"]
     assert register.dump(outbox / register.DB_NAME) == before  # written afresh
+
+
+def seal(outbox: Path) -> None:
+    """What a forger adds to a hand edit: the register's seal written to match."""
+    path = outbox / register.DB_NAME
+    (outbox / register.SEAL).write_text(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  x\n")
+
+
+SEALED_EDITS = {
+    "a column lost": ("ALTER TABLE models DROP COLUMN name",),
+    "a text for a number": ("UPDATE models SET replications = 'nhiều' WHERE year = 2025",),
+    "a table lost": ("DROP TABLE models",),
+    "rows deleted": ("DELETE FROM models WHERE year = 2025 AND unit = 'cam-lam'",),
+}
+
+
+@pytest.mark.parametrize("change", SEALED_EDITS, ids=list(SEALED_EDITS))
+def test_a_register_edited_with_its_seal_rewritten_is_still_checked(built, outbox, change, capsys):
+    """The seal is not the only guard: the tables as declared, every value of its type and each
+    period's row count are checked on every run, in one SQL pass; any doubt, written afresh."""
+    _, third, before = built
+    edit(outbox, *SEALED_EDITS[change])
+    seal(outbox)
+    args = ["--inbox", str(outbox.parent / "inbox-2026"), "--outbox", str(outbox), "--year", "2026"]
+    assert main(["status", *args]) == 0
+    assert main(["template", "--outbox", str(outbox), "--year", "2027"]) == 0
+    assert "Lỗi bất ngờ" not in capsys.readouterr().err
+    again = run(outbox.parent / "inbox-2026", outbox, 2026)
+    assert again["continuity"] == third["continuity"]
+    assert register.dump(outbox / register.DB_NAME) == before
+
+
+@pytest.mark.parametrize("how", ["deleted", "a folder"])
+def test_a_period_file_gone_is_said_not_dropped_silently(outbox, how, capsys, caplog):
+    source = outbox / "2025" / register.PERIOD_FILE
+    source.unlink()
+    if how == "a folder":
+        source.mkdir()
+    assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
+    assert "từ 2 kỳ báo cáo: 2024, 2026." in capsys.readouterr().out
+    notice = next(r.getMessage() for r in caplog.records if "Bỏ qua kỳ 2025" in r.getMessage())
+    assert "không còn tệp này" in notice and str(source) in notice
+
+
+def test_a_period_file_rewritten_with_its_last_line_recomputed_is_held_to_the_folders_sums(
+    outbox, capsys, caplog
+):
+    """Its own last line can be recomputed; the folder's SHA256SUMS (held to the run log by
+    verify) still gives the hash the run wrote."""
+    lines = lines_of(outbox, 2025)
+    kept = [record(lines, n) for n in range(2, len(lines) - 1)]  # the first record dropped
+    register.write_period_file(outbox / "2025" / register.PERIOD_FILE, 2025, "annual", kept)
+    assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
+    notice = next(r.getMessage() for r in caplog.records if "Bỏ qua kỳ 2025" in r.getMessage())
+    assert "SHA256SUMS" in notice
+    assert periods(outbox) == [2024, 2026]
 
 
 def test_check_reads_the_period_folders_past_an_edited_register(outbox, capsys):

@@ -134,14 +134,31 @@ def rank(year: int, period: str) -> int:
 
 
 def period_folders(outbox: Path) -> dict[tuple[int, str], Path]:
-    """The period folders of an outbox that carry a records file (archived runs are not)."""
+    """The period folders of an outbox (archived runs are not): those that carry a records
+    file, and those whose records file is gone (a run's folder, its manifest there): a period
+    that went missing is said, never dropped without a word."""
     found: dict[tuple[int, str], Path] = {}
     if outbox.is_dir():
         for folder in sorted(outbox.iterdir()):
             match = _FOLDER.match(folder.name)
-            if match and (folder / PERIOD_FILE).is_file():
+            if match and (
+                (folder / PERIOD_FILE).is_file() or (folder / PERIOD_FILE).exists() or _ran(folder)
+            ):
                 found[(int(match[1]), Period.HALF_YEAR if match[2] else Period.ANNUAL)] = folder
     return found
+
+
+def _ran(folder: Path) -> bool:
+    """A run of this version wrote the folder: its SHA256SUMS names a records file."""
+    return _vouched(folder) is not None
+
+
+def _digest(source: Path) -> str:
+    """A period file's SHA-256; "" when there is no file to read (gone, or a folder)."""
+    try:
+        return sha256(source) if source.is_file() else ""
+    except OSError:
+        return ""
 
 
 # -- the period file ------------------------------------------------------------------------
@@ -296,6 +313,8 @@ def _period_file(
             raise Damaged(number, "nội dung khác mã SHA-256 ghi ở dòng cuối (tệp đã bị sửa)")
     elif vouched != whole.hexdigest():
         raise Damaged(0, "tệp định dạng cũ (không ghi số bản ghi) không khớp SHA256SUMS của thư mục")
+    if vouched is not None and vouched != whole.hexdigest():  # its last line rewritten to match
+        raise Damaged(0, "nội dung khác mã SHA-256 ghi trong SHA256SUMS của thư mục (tệp đã bị sửa)")
 
 
 def _vouched(folder: Path) -> str | None:
@@ -339,7 +358,7 @@ def refresh(outbox: Path, write: bool = True) -> tuple[Path, list[str]]:
     """
     path = outbox / DB_NAME
     folders = period_folders(outbox)
-    expected = {key: sha256(folder / PERIOD_FILE) for key, folder in folders.items()}
+    expected = {key: _digest(folder / PERIOD_FILE) for key, folder in folders.items()}
     if write:
         _clear_leftovers(outbox)
     if _current(path, expected):
@@ -399,6 +418,8 @@ def _current(path: Path, expected: dict[tuple[int, str], str]) -> bool:
         connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=1)
         try:
             _check_format(connection)
+            if not _whole(connection):
+                return False
             known = {
                 (y, p): sha
                 for y, p, sha in connection.execute("SELECT year, period, source_sha256 FROM periods")
@@ -408,6 +429,36 @@ def _current(path: Path, expected: dict[tuple[int, str], str]) -> bool:
     except (OSError, ValueError, sqlite3.Error):
         return False
     return known == expected
+
+
+def _whole(connection: sqlite3.Connection) -> bool:
+    """The register's tables as declared, every value of its declared type, and as many rows
+    per period as the period says: a register edited by hand (its seal rewritten too) is not
+    taken on trust. One pass over the rows, no Python per row."""
+    declared = sqlite3.connect(":memory:")
+    try:
+        declared.executescript(SCHEMA)
+        want = {
+            t: declared.execute(f"PRAGMA table_info({t})").fetchall()
+            for t in ("register_info", "periods", "models")
+        }
+    finally:
+        declared.close()
+    if any(connection.execute(f"PRAGMA table_info({t})").fetchall() != w for t, w in want.items()):
+        return False
+    kinds = {"INTEGER": "'integer'", "TEXT": "'text'", "REAL": "'real', 'integer'"}
+    nullable = ", 'null'"
+    wrong = " OR ".join(
+        f'typeof("{column}") NOT IN ({kinds.get(kind, repr(kind.lower()))}{"" if required else nullable})'
+        for column, kind, required in record_schema()
+    )
+    if connection.execute(f"SELECT 1 FROM models WHERE {wrong} LIMIT 1").fetchone():
+        return False
+    counted = connection.execute(
+        "SELECT count(*) FROM periods p WHERE models != "
+        "(SELECT count(*) FROM models m WHERE m.year = p.year AND m.period = p.period)"
+    ).fetchone()[0]
+    return counted == 0
 
 
 def _build(path: Path, folders: dict[tuple[int, str], Path]) -> list[str]:
@@ -533,7 +584,13 @@ def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]
                 connection.execute("ROLLBACK TO period")
                 connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
                 where = f" ở dòng {exc.line}" if isinstance(exc, Damaged) and exc.line else ""
-                why = exc.why if isinstance(exc, Damaged) else f"không đọc được: {type(exc).__name__}"
+                why = (
+                    exc.why
+                    if isinstance(exc, Damaged)
+                    else "không còn tệp này (đã bị xóa, chuyển đi hoặc thay bằng một thư mục)"
+                    if not source.is_file()
+                    else f"không đọc được: {type(exc).__name__}"
+                )
                 notices.append(
                     f"Bỏ qua kỳ {folder.name} khi lập sổ theo dõi mô hình: tệp {source} hỏng "
                     f"hoặc đã bị sửa{where} ({why}). Cả kỳ này không vào sổ, các kỳ khác vẫn "

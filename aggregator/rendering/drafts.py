@@ -6,6 +6,7 @@ from a plain-text Jinja template in ``templates/``; names of attachments are our
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import mimetypes
@@ -70,6 +71,23 @@ def subject(unit_name: str, text: str) -> str:
     return f"[{unit_name}] {text}"
 
 
+def encoded_words(text: str, most: int = 39) -> str:
+    """A header's text as RFC 2047 encoded words of at most ``most`` bytes, one a line of at
+    most 78 characters (so the policy never refolds it), each keeping its own spaces: Python's
+    folding leaves a space between two encoded words, where mail programs drop it ("gửibáo")."""
+    if text.isascii():
+        return text
+    words, chunk = [], b""
+    for character in text:
+        data = character.encode("utf-8")
+        if len(chunk) + len(data) > most:
+            words.append(chunk)
+            chunk = b""
+        chunk += data
+    words.append(chunk)
+    return "\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
+
+
 def draft(
     sender: str,
     recipients: list[str],
@@ -82,7 +100,7 @@ def draft(
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(recipients)
-    message["Subject"] = subject if recipients else NO_ADDRESS + subject
+    message.set_raw("Subject", encoded_words(subject if recipients else NO_ADDRESS + subject))
     message["Date"] = format_datetime(dt.datetime.combine(date, dt.time(8, 0), tzinfo=VIETNAM))
     message["X-Unsent"] = "1"
     message.set_content(body, cte="quoted-printable")
