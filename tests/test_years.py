@@ -329,3 +329,27 @@ def manifest_hash(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_last_years_file_never_seen_is_refused_for_its_year_alone(tmp_path, schemas):
+    """A unit sends last year's file again by mistake (re-saved, so no manifest knows it): it is
+    refused as last year's, and the unit is told that alone, never asked to correct last year's
+    rows against this year's rules ("Đăng ký mới" built in 2025, replicated in no place)."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    workbook(
+        inbox / "ldld-gui-lai.xlsx",
+        [model("Tổ công đoàn mẫu", 2, year=2025, status="Đăng ký mới", places=0)],
+        code="ldld",
+        name=None,
+        year=2025,
+        report_date="01/12/2025",
+    )
+    args = ["--inbox", inbox, "--outbox", out, "--schemas", schemas, "--year", "2026"]
+    assert cli(*args, "--report-date", "15/12/2026") == 0
+    [entry] = manifest(out / "2026")["files"]
+    assert entry["status"] == "rejected"
+    assert [p["code"] for p in entry["problems"]] == ["year_mismatch"]
+    parse = BytesParser(policy=policy.default).parsebytes
+    letter = parse((out / "2026" / "phan-hoi" / "ldld.eml").read_bytes()).get_body(("plain",)).get_content()
+    assert "báo cáo năm 2025, không phải năm 2026" in letter
+    assert "Đăng ký mới" not in letter and "nhân rộng" not in letter

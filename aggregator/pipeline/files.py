@@ -147,7 +147,14 @@ class FileProcessor:
             outcome.assessment = book.assessment
             outcome.contact = {k: as_text(book.info[k]) for k in CONTACT if k in book.info}
             outcome.tables = book.tables
-            if checked is not None:
+            # another period's report: its rows were never meant for this period's rules, and
+            # the unit is told only that (never to correct last year's rows for this year)
+            other_period = identity is not None and any(
+                p.code in (ProblemCode.YEAR_MISMATCH, ProblemCode.PERIOD_MISMATCH) for p in identity.problems
+            )
+            if checked is not None and other_period:
+                outcome.keep_rows(checked.rows)
+            elif checked is not None:
                 found += checked.problems
                 if not checked.rows:
                     found.append(
