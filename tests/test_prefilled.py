@@ -16,6 +16,7 @@ import pytest
 from builders import HEADERS, SOFFICE, convert, model, saved_on_date, workbook
 from hypothesis import given
 from hypothesis import strategies as st
+from test_continuity import resum
 
 from aggregator.cli import main
 from aggregator.merging import register, summarise
@@ -280,6 +281,7 @@ def test_an_older_register_without_the_new_columns_prefills_blanks_and_says_so(y
     with pytest.MonkeyPatch.context() as earlier:  # the writer of the earlier layout
         earlier.setattr(register, "COLUMNS", old)
         register.write_period_file(source, 2025, "annual", ([r[i] for i in keep] for r in rows))
+    resum(source)
     (outbox / register.DB_NAME).unlink()
     assert main(["template", "--outbox", str(outbox), "--year", "2026"]) == 0
     path = outbox / "templates" / "bieu-mau-cam-lam.xlsx"
