@@ -249,3 +249,36 @@ def test_the_suite_reads_its_own_copy_of_the_shipped_schemas():
     assert config_module.BUNDLED != ROOT / "schemas"
     assert build_parser().parse_args(["run"]).schemas == config_module.BUNDLED
     assert (config_module.BUNDLED / "report.yaml").is_file()
+
+
+def test_outstanding_ties_follow_the_registrys_order_as_the_report_says():
+    """ "ngang nhau thì theo đơn vị": the units in the registry's (the report's) order, not their
+    codes' alphabetical one."""
+    import pandas as pd
+
+    from aggregator.merging.summarise import outstanding
+
+    tied = {"stage": "honoured", "reward_form": "Bằng khen", "reward_decision": "12/QĐ", "replications": 3}
+    records = pd.DataFrame(
+        [
+            {
+                "unit": "mttq",
+                "row": 5,
+                "name": "Phụ nữ khởi nghiệp",
+                "rating": None,
+                "publicised": None,
+                **tied,
+            },
+            {
+                "unit": "nha-trang",
+                "row": 9,
+                "name": "Dân vận khéo",
+                "rating": None,
+                "publicised": None,
+                **tied,
+            },
+        ]
+    )
+    picked = outstanding(records, 2, units=["ubnd-tinh", "nha-trang", "mttq"])
+    assert picked["unit"].tolist() == ["nha-trang", "mttq"]
+    assert outstanding(records, 2)["unit"].tolist() == ["mttq", "nha-trang"]  # no registry: by code

@@ -163,9 +163,11 @@ def outstanding(
     records: pd.DataFrame,
     limit: int,
     criteria: tuple[str, ...] = ("honoured", "reward_decision", "replications", "rewarded"),
+    units: Sequence[str] = (),
 ) -> pd.DataFrame:
     """The models the report holds up, ranked by ``criteria`` (report.yaml
-    ``outstanding_criteria``, first first), ties by unit and row."""
+    ``outstanding_criteria``, first first), ties by unit (in the registry's order, the report's
+    own: ``units``, codes) and row."""
     if records.empty or limit == 0:
         return records.head(0)
 
@@ -181,8 +183,10 @@ def outstanding(
         "publicised": lambda: records["publicised"] == "yes",
     }
     ranks = {f"_by_{key}": measures[key]() for key in criteria}
+    order = {code: i for i, code in enumerate(units)}
+    ranks["_unit"] = records["unit"].map(lambda code: (order.get(code, len(order)), code))
     ranked = records.assign(**ranks).sort_values(
-        [*ranks, "unit", "row"], ascending=[*(False for _ in ranks), True, True], kind="stable"
+        [*ranks, "row"], ascending=[*(False for _ in criteria), True, True], kind="stable"
     )
     return ranked.head(limit).drop(columns=list(ranks))
 

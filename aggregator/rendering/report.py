@@ -267,7 +267,12 @@ def _models_by_unit(result: RunResult, names: Labels) -> list[dict[str, Any]]:
 
 def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
     report = result.config.report
-    picked = outstanding(result.records, report.outstanding_models, report.outstanding_criteria)
+    picked = outstanding(
+        result.records,
+        report.outstanding_models,
+        report.outstanding_criteria,
+        [u.code for u in result.config.units],
+    )
     chosen = [
         {
             **{k: names.value(k, v) for k, v in r.items() if k not in ("unit", "row")},
