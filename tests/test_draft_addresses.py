@@ -149,3 +149,34 @@ def test_every_subject_keeps_its_spaces_in_a_strict_mail_reader():
             folded = head.split("Subject: ", 1)[1].split("\nDate:", 1)[0]
             assert str(make_header(decode_header(folded))) == (text if to else NO_ADDRESS + text)
             assert max(len(line) for line in head.splitlines()) <= 78
+
+
+def test_a_reminder_goes_to_the_address_last_years_report_came_from(tmp_path, capsys):
+    """December 2026, nothing sent yet: a unit with no registered address is reminded at the
+    address its 2025 report was mailed from; a unit whose report came in another's email, and
+    one that reported by hand, have none."""
+    src, box, out = tmp_path / "src", tmp_path / "inbox-2025", tmp_path / "outbox"
+    sent = workbook(
+        src / "nt.xlsx", [model("A")], code="nha-trang", name="Đảng ủy phường Nha Trang", year=2025
+    )
+    save(box / "nha-trang.eml", message([("bao-cao.xlsx", sent.read_bytes())], sender="vanphong@nhatrang.vn"))
+    one = workbook(
+        src / "1.xlsx", [model("E")], code="tay-nha-trang", name="Đảng ủy phường Tây Nha Trang", year=2025
+    )
+    two = workbook(
+        src / "2.xlsx", [model("F")], code="nam-nha-trang", name="Đảng ủy phường Nam Nha Trang", year=2025
+    )
+    save(
+        box / "chuyen-tiep.eml",
+        message([("1.xlsx", one.read_bytes()), ("2.xlsx", two.read_bytes())], sender="vanthu@tinh.vn"),
+    )
+    common = ["--outbox", str(out), "--schemas", str(PRESET)]
+    assert main(["--inbox", str(box), *common, "--year", "2025", "--report-date", "15/12/2025"]) == 0
+    (tmp_path / "inbox-2026").mkdir()
+    argv = ["remind", "--inbox", str(tmp_path / "inbox-2026"), *common, "--year", "2026"]
+    assert main([*argv, "--report-date", "01/12/2026"]) == 0
+    folder = out / "2026" / "nhac-nho"
+    nha_trang = parse(folder / "nha-trang.eml")
+    assert nha_trang["To"] == "vanphong@nhatrang.vn"
+    assert "Ghi chú: thư này gửi đến địa chỉ vanphong@nhatrang.vn" in body(nha_trang)
+    assert not parse(folder / "tay-nha-trang.eml")["To"]  # the sender of two units' email: neither's

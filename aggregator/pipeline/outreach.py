@@ -8,6 +8,7 @@ pre-filled with its models of the latest earlier period.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,10 +72,11 @@ def reminders(
     folder = outbox / swap.folder_name(year, period) / REMINDERS
     _, models = register.latest_before(outbox, year, period, config.units)  # pre-filled
     done = Reminders(folder, waiting, warnings=warnings)
+    known = earlier_senders(outbox, year, period)
 
     def build(target: Path) -> None:
         done.unaddressed, done.from_sender = drafts.reminders(
-            config, templates_dir, year, period, result.deadline, waiting, report_date, target, models
+            config, templates_dir, year, period, result.deadline, waiting, report_date, target, models, known
         )
 
     started = dt.datetime.now().astimezone()
@@ -82,6 +84,36 @@ def reminders(
         swap.replace_folder(folder, build)
         outputs.seal_later(folder.parent, REMINDERS, started)
     return done
+
+
+def earlier_senders(outbox: Path, year: int, period: str) -> dict[str, str]:
+    """The address each unit's latest report of an earlier period was mailed from, as that
+    period's manifest has it: the best one to remind a unit with no registered address that
+    has sent nothing yet this time. An email that carried several units' workbooks speaks for
+    none; a damaged manifest gives nothing."""
+    now = register.rank(year, period)
+    found: dict[str, str] = {}
+    earlier = [(key, f) for key, f in register.period_folders(outbox).items() if register.rank(*key) < now]
+    for _, folder in sorted(earlier, key=lambda item: register.rank(*item[0])):
+        try:
+            files = json.loads((folder / swap.MANIFEST).read_text(encoding="utf-8"))["files"]
+            units_of: dict[str, set[str]] = {}
+            for f in files:
+                if f.get("email") and f.get("unit"):
+                    units_of.setdefault(f["email"], set()).add(f["unit"])
+            for f in files:
+                sender, unit = f.get("sender"), f.get("unit")
+                if (
+                    f.get("status") == "accepted"
+                    and isinstance(unit, str)
+                    and isinstance(sender, str)
+                    and "@" in sender
+                    and len(units_of.get(f.get("email") or "", {unit})) == 1
+                ):
+                    found[unit] = sender
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            continue
+    return found
 
 
 def sync_register(outbox: Path) -> None:

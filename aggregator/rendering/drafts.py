@@ -51,9 +51,10 @@ class Address:
         return f"{text.rstrip()}\n\n{self.note}\n" if self.sender else text
 
 
-def address(unit: Any, files: list[Any]) -> Address:
+def address(unit: Any, files: list[Any], earlier: str | None = None) -> Address:
     """The unit's registered addresses, else the sender of its report (the file in use first,
-    then the latest email): an email that carried several units' workbooks speaks for none."""
+    then the latest email; else ``earlier``, the address its report of an earlier period came
+    from): an email that carried several units' workbooks speaks for none."""
     if unit.emails:
         return Address(list(unit.emails))
     mailed = [f for f in files if "@" in (f.candidate.sender or "") and not f.candidate.bundled]
@@ -63,7 +64,9 @@ def address(unit: Any, files: list[Any]) -> Address:
         key=lambda f: (f.candidate.email_date is not None, f.candidate.email_date or 0, f.candidate.relative),
     )
     found = used or latest[::-1]
-    return Address([found[0].candidate.sender], found[0].candidate.sender) if found else Address([])
+    if found:
+        return Address([found[0].candidate.sender], found[0].candidate.sender)
+    return Address([earlier], earlier) if earlier else Address([])
 
 
 def subject(unit_name: str, text: str) -> str:
@@ -162,6 +165,7 @@ def reminders(
     report_date: dt.date,
     target: Path,
     models: dict[str, list[Any]] | None = None,
+    known: dict[str, str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """A reminder draft per unit still waited for, its own standard workbook attached
     (pre-filled with its ``models`` of the latest earlier period, when the register has them).
@@ -175,7 +179,7 @@ def reminders(
     topic = f"Đề nghị gửi báo cáo mô hình, điển hình {labels.period_phrase(period)} {year}"
     for status in waiting:
         unit = config.unit(status.code)
-        to = address(unit, status.files)
+        to = address(unit, status.files, (known or {}).get(unit.code))
         attachment = target / f"bieu-mau-{unit.code}.xlsx"
         template.write_template(config, attachment, year, period, unit, (models or {}).get(unit.code))
         text = body(
