@@ -222,6 +222,8 @@ def test_two_decembers_in_one_inbox(project, capsys):
     empty = body(draft(reminders / "bac-cam-ranh.eml"))
     assert "chưa có mô hình" in empty or "danh sách" in empty
     assert not (reminders / "nha-trang.eml").exists()
+    # its attachment is its pre-filled workbook, and the reminder says so
+    assert "đã điền sẵn 1 mô hình, điển hình đơn vị đã báo cáo kỳ trước" in body(silent)
     capsys.readouterr()
 
     # The December job.

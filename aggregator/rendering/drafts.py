@@ -195,6 +195,7 @@ def reminders(
                 "status": status.status,
                 "empty": any(is_empty(f) for f in status.files),
                 "reasons": refusals(status.files),
+                "prefilled": len((models or {}).get(unit.code) or []),
             },
         )
         (target / f"{unit.code}.eml").write_bytes(
