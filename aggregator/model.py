@@ -186,14 +186,13 @@ class FileOutcome:
 
     @property
     def received(self) -> dt.date:
-        """The email's date, else the report date in the workbook, else the file's time
-        (never later than the run's own date: a file is not received in the future), unless
-        that would put a file received after the deadline before it: a late file stays late
-        (``received_after``, warned of)."""
+        """The email's date, else the report date in the workbook, else the file's time. In
+        the report's run (``deadline`` set) that date stands even after the run's own date: the
+        contradiction is warned of (``received_after``) and the report shows the date found, so
+        a late file stays late and is dated as it came. Elsewhere (``status``, as of today) a
+        date in the future is a clock's error: today."""
         found = self.received_found
-        if self.as_of is None or found <= self.as_of:
-            return found
-        if self.deadline is not None and self.as_of <= self.deadline < found:
+        if self.as_of is None or found <= self.as_of or self.deadline is not None:
             return found
         return self.as_of
 

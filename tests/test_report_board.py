@@ -201,10 +201,17 @@ def test_a_file_received_after_the_report_date_is_said_and_stays_late(tmp_path, 
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     cam_lam = next(u for u in summary["units"] if u["code"] == "cam-lam")
     assert cam_lam["status"] == "late"
+    assert cam_lam["received"] == "2026-12-10"  # as it came, as the warning says: never the report's date
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     [entry] = [f for f in manifest["files"] if f["path"] == "cam-lam.xlsx"]
     assert "received_after_report_date" in [p["code"] for p in entry["problems"]]
     assert "cam-lam.xlsx: Tệp được nhận ngày 10/12/2026, sau ngày lập báo cáo tổng hợp (04/12/2026)" in out
+    # the report dated after the deadline, the file later still: shown as it came (10/12), not 06/12
+    assert main([*args, "--report-date", "06/12/2026"]) == 0
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert next(u["received"] for u in summary["units"] if u["code"] == "cam-lam") == "2026-12-10"
+    assert "Huyện ủy Cam Lâm (ngày 10/12/2026)" in html_text(folder / "bao-cao-tong-hop.html")
+    capsys.readouterr()
     # dated after it, the same file is simply on time as received
     workbook(tmp_path / "in" / "cam-lam.xlsx", [model()], report_date="03/12/2026")
     assert main([*args, "--report-date", "04/12/2026"]) == 0
