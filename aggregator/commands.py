@@ -365,7 +365,12 @@ def verify_run(args: argparse.Namespace) -> int:
                 "  Nhật ký (phiên bản cũ) không ghi mã SHA256SUMS: tệp này chỉ được đối chiếu "
                 "với manifest.json."
             )
-    touched = any(verdict.changed.values()) or any(verdict.missing.values())
+    touched = (
+        any(verdict.changed.values())
+        or any(verdict.missing.values())
+        # the manifest or the sums rewritten since the run, as its log tells
+        or (verdict.log is not None and (verdict.manifest_logged is None or verdict.sums_logged is False))
+    )
     print(
         "Mọi tệp còn nguyên như lúc tổng hợp."
         if verdict.intact

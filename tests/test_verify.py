@@ -151,6 +151,7 @@ def test_manifest_and_sums_rewritten_together_are_caught_by_the_run_log(done, ca
     code, said = verify(folder, capsys)
     assert code == 1 and "manifest.json KHÔNG khớp lần chạy nào" in said
     assert "ĐÃ THAY ĐỔI" not in said.splitlines()[0]  # every file matches its (forged) sums
+    assert said.rstrip().endswith("CÓ TỆP ĐÃ THAY ĐỔI HOẶC MẤT SAU LẦN TỔNG HỢP NÀY.")  # never "CÒN NGUYÊN"
 
 
 def test_an_output_and_its_sums_line_rewritten_are_held_to_the_manifest(done, capsys):
