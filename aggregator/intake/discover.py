@@ -18,6 +18,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from aggregator import problems
 from aggregator.clock import zone
@@ -208,6 +209,17 @@ def set_aside(found: Walk, inbox: Path, seen: Seen) -> Walk:
     return found
 
 
+# read-only; never blocks on a FIFO put where a file was, never follows a link put there since
+SAFE_OPEN = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
+def open_safely(path: Path) -> BinaryIO:
+    """An inbox file opened for reading as it is now (callers check it is a regular file)."""
+    return os.fdopen(os.open(path, SAFE_OPEN), "rb")
+
+
 def _known(path: Path, seen: Seen) -> tuple[str, int, tuple[str, str]] | None:
     """The entry's hash, size and earlier period if an earlier period took it in; else None
     (and for a file that cannot be read now: the run's own reading refuses it as always)."""
@@ -215,14 +227,7 @@ def _known(path: Path, seen: Seen) -> tuple[str, int, tuple[str, str]] | None:
         size = path.lstat().st_size
         if size not in seen.sizes:
             return None
-        fd = os.open(
-            path,
-            os.O_RDONLY
-            | getattr(os, "O_NONBLOCK", 0)
-            | getattr(os, "O_NOFOLLOW", 0)
-            | getattr(os, "O_BINARY", 0),
-        )
-        with os.fdopen(fd, "rb") as handle:
+        with open_safely(path) as handle:
             if not stat_kinds.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return None
             digest = hashlib.sha256()
@@ -282,14 +287,7 @@ def fingerprint(
 
 def _fingerprint(path: Path, relative: str, limits: dict[str, int], board: dt.tzinfo | None) -> Candidate:
     # never blocks on a FIFO put where a file was, never follows a link put there since
-    fd = os.open(
-        path,
-        os.O_RDONLY
-        | getattr(os, "O_NONBLOCK", 0)
-        | getattr(os, "O_NOFOLLOW", 0)
-        | getattr(os, "O_BINARY", 0),
-    )
-    with os.fdopen(fd, "rb") as handle:
+    with open_safely(path) as handle:
         stat = os.fstat(handle.fileno())
         if not stat_kinds.S_ISREG(stat.st_mode):
             return refused(path, relative, ProblemCode.FILE_SPECIAL, info=stat, composed=True)

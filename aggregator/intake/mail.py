@@ -160,14 +160,7 @@ def _technical(exc: BaseException) -> str:
 
 def _read_bounded(path: Path, limit: int) -> bytes:
     """At most ``limit`` + 1 bytes of a regular file (never blocks on a FIFO put there)."""
-    fd = os.open(
-        path,
-        os.O_RDONLY
-        | getattr(os, "O_NONBLOCK", 0)
-        | getattr(os, "O_NOFOLLOW", 0)
-        | getattr(os, "O_BINARY", 0),
-    )
-    with os.fdopen(fd, "rb") as handle:
+    with discover.open_safely(path) as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise OSError("not a regular file")
         return handle.read(limit + 1)
