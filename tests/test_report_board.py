@@ -249,6 +249,18 @@ def test_the_quick_start_sample_run_writes_to_a_folder_of_its_own():
     block = readme.split("## Quick start", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
     commands = block.strip().splitlines()
     assert len(commands) == 2 and "--inbox examples/inbox --outbox outbox-mau " in commands[0]
+    assert "--schemas presets/ke-hoach-235 " in commands[0]  # the sample's own list, whatever staff chose
+
+
+def test_the_plans_list_as_a_preset_is_the_shipped_one():
+    """presets/ke-hoach-235 (the sample's list, and the way back to it) holds the units the
+    program ships in schemas/units.yaml: the two never drift apart."""
+    plan = config_module.load(ROOT / "presets" / "ke-hoach-235")
+    shipped = config_module.load(config_module.BUNDLED)
+    assert [(u.code, u.name, u.group, u.quota) for u in plan.units] == [
+        (u.code, u.name, u.group, u.quota) for u in shipped.units
+    ]
+    assert len(plan.units) == 21
 
 
 def test_the_suite_reads_its_own_copy_of_the_shipped_schemas():

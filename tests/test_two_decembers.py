@@ -264,3 +264,18 @@ def test_two_decembers_in_one_inbox(project, capsys):
     report = (project / "outbox" / "2026" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
     assert " 0 đơn vị" not in report
     assert "Bắc Cam Ranh" in report
+
+
+def test_the_quick_start_sample_keeps_its_own_list_after_the_board_chose_another(project, capsys):
+    """The sample inbox is written for the plan's 21 units: after ``registry use`` it still
+    runs on them (the Quick start names their preset), never on the Board's own list."""
+    assert command("registry", "use", "presets/khanh-hoa-2025") == 0
+    shutil.copytree(ROOT / "examples" / "inbox", project / "examples" / "inbox")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = readme.split("## Quick start", 1)[1].split("```bash\n", 1)[1].splitlines()[0]
+    words = first.split("aggregate.py ", 1)[1].split()
+    capsys.readouterr()
+    assert command(*words) == 0
+    facts = json.loads((project / "outbox-mau" / "2026" / "summary.json").read_text(encoding="utf-8"))
+    totals = facts["totals"]
+    assert (totals["units_expected"], totals["units_on_time"], totals["models"]) == (21, 17, 85)
