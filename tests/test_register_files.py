@@ -90,6 +90,11 @@ DAMAGES = {
     "a number for a text": with_value("stage", 2),
     "a fraction for an integer": with_value("row", 7.5),
     "a lone surrogate": with_value("name", "\ud800"),
+    "a text over a cell": with_value("note", "x" * 32_768),
+    "a line over any record's bound": lambda lines: (
+        [*lines[:2], '["' + "x" * (register.MAX_LINE + 10) + '"]\n', *lines[3:]],
+        3,
+    ),
     "a short record": lambda lines: ([*lines[:2], json.dumps(record(lines, 2)[:-1]) + "\n", *lines[3:]], 3),
     "two records on one line": lambda lines: (
         [*lines[:2], lines[2].rstrip("\n") + "," + lines[3], *lines[4:]],
@@ -506,3 +511,16 @@ def test_a_register_that_lost_a_column_stops_no_command(outbox, tmp_path, capsys
     empty.mkdir()
     assert "điền sẵn" in _every_command(outbox, empty, capsys)  # pre-filled from the folders
     assert "Lỗi bất ngờ" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "damage, why",
+    [("a text over a cell", "quá sức chứa một ô"), ("a line over any record's bound", "dòng dài quá")],
+)
+def test_an_oversized_record_is_refused_by_its_size_before_it_costs_memory(outbox, damage, why, caplog):
+    """No record the writer makes holds more than a cell's text per column: a bigger one (a
+    300 MB note typed into the file) is refused on its size, its line never parsed whole."""
+    damaged, _ = DAMAGES[damage](lines_of(outbox, 2025))
+    put(outbox, 2025, damaged)
+    assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
+    assert any(why in r.getMessage() for r in caplog.records if "Bỏ qua kỳ 2025" in r.getMessage())

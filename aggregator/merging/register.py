@@ -211,6 +211,9 @@ def record_schema() -> tuple[tuple[str, str, bool], ...]:
 
 
 _INT64 = (-(1 << 63), (1 << 63) - 1)
+CELL_CHARS = 32_767  # what one worksheet cell holds: validation cuts longer text, so no record has more
+# a record line's bound: every column at a full cell, each character escaped (\uXXXX), with room
+MAX_LINE = 8_000_000
 _WHAT = {"INTEGER": "một số nguyên", "TEXT": "một đoạn chữ", "REAL": "một số"}
 
 
@@ -222,6 +225,8 @@ def _fault(value: Any, kind: str, required: bool) -> str | None:
         ok = type(value) is int and _INT64[0] <= value <= _INT64[1]
     elif kind == "TEXT":
         ok = type(value) is str
+        if ok and len(value) > CELL_CHARS:
+            return f"chữ dài {len(value)} ký tự, quá sức chứa một ô ({CELL_CHARS})"
         if ok:
             try:
                 value.encode("utf-8")
@@ -248,7 +253,7 @@ def _period_file(
     digest = hashlib.sha256()
     whole = hashlib.sha256()
     with path.open("rb") as handle:
-        first = handle.readline()
+        first = handle.readline(MAX_LINE + 1)
         digest.update(first)
         whole.update(first)
         try:
@@ -271,8 +276,10 @@ def _period_file(
         rows: list[list[Any]] = []
         trailer: dict[str, Any] | None = None
         number = 1
-        for line in handle:
+        for line in iter(lambda: handle.readline(MAX_LINE + 1), b""):
             number += 1
+            if len(line) > MAX_LINE:  # no record the writer makes is this long: never parsed
+                raise Damaged(number, f"dòng dài quá {MAX_LINE // 1_000_000} MB")
             whole.update(line)
             if trailer is not None:
                 raise Damaged(number, "còn dòng sau dòng cuối ghi số bản ghi")
