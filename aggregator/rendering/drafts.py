@@ -125,6 +125,13 @@ def is_empty(outcome: Any) -> bool:
     return any(p.code == ProblemCode.NO_ROWS for p in outcome.file_errors)
 
 
+def shown_name(outcome: Any) -> str:
+    """A file as a unit knows it: an attachment by its own name, a file by its inbox path
+    (both escaped by intake: shown, never raw)."""
+    c = outcome.candidate
+    return (c.attachment or c.relative.rsplit("/", 1)[-1]) if c.email else c.relative
+
+
 def refusals(files: list[Any], most: int = 3) -> list[str]:
     """Why each refused file of a unit could not be used, said in the reminder itself: a
     reminder goes out before any feedback, so it never points to one ("the feedback sent")."""
@@ -132,10 +139,8 @@ def refusals(files: list[Any], most: int = 3) -> list[str]:
     for f in files:
         if f.status != "rejected" or is_empty(f):
             continue
-        c = f.candidate
-        name = (c.attachment or c.relative.rsplit("/", 1)[-1]) if c.email else c.relative
         reasons = [p.message for p in f.problems if p.severity == "error"][:most]
-        said.append(f'Tệp "{name}": ' + (" ".join(reasons) if reasons else "không dùng được."))
+        said.append(f'Tệp "{shown_name(f)}": ' + (" ".join(reasons) if reasons else "không dùng được."))
     return said
 
 

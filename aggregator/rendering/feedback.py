@@ -13,7 +13,7 @@ from aggregator.labels import FILE_STATUS, SEVERITY
 from aggregator.model import CandidateKind, FileOutcome, FileStatus, ListTable, RunResult
 from aggregator.problems import Problem
 from aggregator.rendering import drafts
-from aggregator.rendering.drafts import is_empty
+from aggregator.rendering.drafts import is_empty, shown_name
 from aggregator.rendering.workbooks import (
     Styles,
     fit_row,
@@ -109,11 +109,6 @@ def resend_deadline(deadline: dt.date, on: dt.date) -> str:
     return f"sớm nhất có thể (hạn gửi là đến hết ngày {labels.date_vn(deadline)})"
 
 
-def _file_name(outcome: FileOutcome) -> str:
-    c = outcome.candidate
-    return (c.attachment or c.relative.rsplit("/", 1)[-1]) if c.email else c.relative  # shown, never raw
-
-
 def max_draft_bytes(result: RunResult) -> int:
     return int(result.config.limits.get("max_draft_bytes", MAX_DRAFT_BYTES))
 
@@ -157,7 +152,7 @@ def _email(
         budget -= len(shown)
         files.append(
             {
-                "name": _file_name(o),
+                "name": shown_name(o),
                 "status": FILE_STATUS[o.status],
                 "rows_read": o.rows_read,
                 "rows_valid": o.rows_valid,
@@ -185,7 +180,7 @@ def _email(
             "empty": feedback.empty,
             "resend_by": resend_deadline(result.deadline, report_date),
             "unknown": feedback.unknown,
-            "used": {"name": _file_name(used), "models": used.rows_counted} if used else None,
+            "used": {"name": shown_name(used), "models": used.rows_counted} if used else None,
             "attachment": workbook.name,
             "attached": attached,
             "size": f"{size / 1_000_000:.1f}".replace(".", ","),
@@ -255,7 +250,7 @@ def _summary(
         ),
         (
             (
-                f"Tệp được dùng để tổng hợp: {_file_name(used)} ({used.rows_counted} mô hình, điển "
+                f"Tệp được dùng để tổng hợp: {shown_name(used)} ({used.rows_counted} mô hình, điển "
                 "hình được tính)."
                 if used
                 else "Chưa có tệp nào của đơn vị dùng được để tổng hợp."
@@ -277,7 +272,7 @@ def _summary(
         )
         lines += [(f"• {p.message}", styles.text) for p in outcome.problems if p.row is None]
         if used is not None and is_empty(outcome):
-            lines.append((f"• {not_replacing(_file_name(used))}", styles.text))
+            lines.append((f"• {not_replacing(shown_name(used))}", styles.text))
     for i, (text, style) in enumerate(lines):
         fit_row(sheet, i, [text], [80], bold=style is styles.title)
         sheet.write_string(i, 0, text, style)
