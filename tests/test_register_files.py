@@ -162,6 +162,7 @@ def test_the_record_check_follows_the_declared_columns(tmp_path, monkeypatch):
         "SCHEMA",
         re.sub(r"(?m)^(\s+row\s+INTEGER,.*)$", r"\1\n    press INTEGER NOT NULL,", register.SCHEMA),
     )
+    register.declared.cache_clear()
     register.record_schema.cache_clear()
     try:
         assert register.record_schema()[-1] == ("press", "INTEGER", True)
@@ -174,6 +175,7 @@ def test_the_record_check_follows_the_declared_columns(tmp_path, monkeypatch):
             [r for r in register._period_file(folder / register.PERIOD_FILE, (2025, "annual"))]
         assert (caught.value.line, "press" in caught.value.why) == (3, True)
     finally:
+        register.declared.cache_clear()
         register.record_schema.cache_clear()
 
 

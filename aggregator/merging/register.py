@@ -196,18 +196,26 @@ def write_period_file(path: Path, year: int, period: str, rows: Iterable[list[An
 
 
 @functools.cache
-def record_schema() -> tuple[tuple[str, str, bool], ...]:
-    """(column, declared type, required) of a period record: read from the ``models`` table's
-    declaration itself, so a column added there is checked with no second list to keep."""
+def declared() -> dict[str, list[tuple[Any, ...]]]:
+    """``PRAGMA table_info`` of each table as ``SCHEMA`` declares it: what a register's own
+    tables are held to, and what a period record is checked against."""
     connection = sqlite3.connect(":memory:")
     try:
         connection.executescript(SCHEMA)
-        declared = {
-            r[1]: (str(r[2]).upper(), bool(r[3])) for r in connection.execute("PRAGMA table_info(models)")
+        return {
+            t: connection.execute(f"PRAGMA table_info({t})").fetchall()
+            for t in ("register_info", "periods", "models")
         }
     finally:
         connection.close()
-    return tuple((c, *declared.get(c, ("", False))) for c in COLUMNS)
+
+
+@functools.cache
+def record_schema() -> tuple[tuple[str, str, bool], ...]:
+    """(column, declared type, required) of a period record: read from the ``models`` table's
+    declaration itself, so a column added there is checked with no second list to keep."""
+    columns = {r[1]: (str(r[2]).upper(), bool(r[3])) for r in declared()["models"]}
+    return tuple((c, *columns.get(c, ("", False))) for c in COLUMNS)
 
 
 _INT64 = (-(1 << 63), (1 << 63) - 1)
@@ -442,16 +450,7 @@ def _whole(connection: sqlite3.Connection) -> bool:
     """The register's tables as declared, every value of its declared type, and as many rows
     per period as the period says: a register edited by hand (its seal rewritten too) is not
     taken on trust. One pass over the rows, no Python per row."""
-    declared = sqlite3.connect(":memory:")
-    try:
-        declared.executescript(SCHEMA)
-        want = {
-            t: declared.execute(f"PRAGMA table_info({t})").fetchall()
-            for t in ("register_info", "periods", "models")
-        }
-    finally:
-        declared.close()
-    if any(connection.execute(f"PRAGMA table_info({t})").fetchall() != w for t, w in want.items()):
+    if any(connection.execute(f"PRAGMA table_info({t})").fetchall() != w for t, w in declared().items()):
         return False
     kinds = {"INTEGER": "'integer'", "TEXT": "'text'", "REAL": "'real', 'integer'"}
     nullable = ", 'null'"
