@@ -12,11 +12,10 @@ import base64
 import hashlib
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from aggregator import problems
-from aggregator.config import Config, source
+from aggregator.config import Config, registry
 from aggregator.merging.register import History, UnitHistory, rank
 from aggregator.model import Comparison, EarlierPeriods, Entry, FileOutcome, FileStatus, Period, UnitStatus
 from aggregator.problems import Problem, ProblemCode, Severity
@@ -145,6 +144,7 @@ def _accounted(
     compared = {e.code for e in mine.compared}
     by_key = {(e.field, e.name_key): e.code for e in mine.compared}
     found = {code for t in used.tables for c in t.stopped if (code := normalise_code(c)) in compared}
+    pool = sorted(compared - continued)  # once: what a mistyped code may stand for
     for row in rows:
         if row["accepted"] and (checker is None or id(row) not in checker.set_aside):
             continue
@@ -157,10 +157,13 @@ def _accounted(
             found.add(known)
         if code in compared:
             found.add(code)
-        elif code and checker is not None and len(code) <= CLOSE_MAX:  # a code mistyped
-            left = sorted(compared - continued - found)
-            if (near := checker.first_near(code, left)) is not None:
-                found.add(near)
+        elif (
+            code
+            and checker is not None
+            and len(code) <= CLOSE_MAX  # a code mistyped
+            and (near := checker.first_near(code, [c for c in pool if c not in found])) is not None
+        ):
+            found.add(near)
     return found
 
 
@@ -198,11 +201,7 @@ def staff_notes(history: History, config: Config) -> list[str]:
     if not history.has_compared:
         return []
     history = history if history.identities is not None else history.with_units(config.units)
-    path = source(config.folder, "units.yaml")
-    try:
-        shown = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        shown = str(path)
+    shown = registry.shown(config.units_file)
     against = period_text(*history.against)
     return [
         f'Sổ theo dõi mô hình có {n} mô hình của báo cáo {against} ghi mã đơn vị "{code}" khi mã '

@@ -141,9 +141,7 @@ def period_folders(outbox: Path) -> dict[tuple[int, str], Path]:
     if outbox.is_dir():
         for folder in sorted(outbox.iterdir()):
             match = _FOLDER.match(folder.name)
-            if match and (
-                (folder / PERIOD_FILE).is_file() or (folder / PERIOD_FILE).exists() or _ran(folder)
-            ):
+            if match and ((folder / PERIOD_FILE).exists() or _ran(folder)):
                 found[(int(match[1]), Period.HALF_YEAR if match[2] else Period.ANNUAL)] = folder
     return found
 

@@ -125,9 +125,10 @@ def email(
 ) -> tuple[bytes, bool]:
     """A ready-to-send draft to the unit: the first problems in the body, the workbook with
     every one attached (or, too big to mail, left out and said so); and whether it is attached."""
-    draft = _email(result, feedback, workbook, templates, report_date, attachable(result, workbook))
+    attached = attachable(result, workbook)
+    draft = _email(result, feedback, workbook, templates, report_date, attached)
     if len(draft) <= max_draft_bytes(result):
-        return draft, attachable(result, workbook)
+        return draft, attached
     return _email(result, feedback, workbook, templates, report_date, False), False  # a body beyond all
 
 
