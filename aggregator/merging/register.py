@@ -133,6 +133,12 @@ def rank(year: int, period: str) -> int:
     return year * 2 + PERIOD_RANK[period]
 
 
+def period_of(name: str) -> tuple[int, str] | None:
+    """The year and period a period folder's name says ("2025", "2025-6-thang"), else None."""
+    match = _FOLDER.fullmatch(name)
+    return (int(match[1]), Period.HALF_YEAR if match[2] else Period.ANNUAL) if match else None
+
+
 def period_folders(outbox: Path) -> dict[tuple[int, str], Path]:
     """The period folders of an outbox (archived runs are not): those that carry a records
     file, and those whose records file is gone (a run's folder, its manifest there): a period
@@ -140,9 +146,9 @@ def period_folders(outbox: Path) -> dict[tuple[int, str], Path]:
     found: dict[tuple[int, str], Path] = {}
     if outbox.is_dir():
         for folder in sorted(outbox.iterdir()):
-            match = _FOLDER.match(folder.name)
-            if match and ((folder / PERIOD_FILE).exists() or _ran(folder)):
-                found[(int(match[1]), Period.HALF_YEAR if match[2] else Period.ANNUAL)] = folder
+            when = period_of(folder.name)
+            if when and ((folder / PERIOD_FILE).exists() or _ran(folder)):
+                found[when] = folder
     return found
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
@@ -137,7 +136,6 @@ def history_of(outbox: Path | None, year: int, period: str, sync: bool = False) 
         ]
 
 
-_PERIOD_FOLDER = re.compile(r"(\d{4})(-6-thang)?")
 CONTAINED = " › "  # between a saved email's (or zip's) path and a file it holds, in a manifest
 
 
@@ -153,7 +151,9 @@ def earlier_inputs(outbox: Path | None, year: int, period: str) -> discover.Seen
     sizes: set[int] = set()
     now = register.rank(year, period)
     listing = sorted(outbox.iterdir()) if outbox is not None and outbox.is_dir() else []
-    folders = [(when, f) for f in listing if (when := _period_of(f.name)) and register.rank(*when) < now]
+    folders = [
+        (when, f) for f in listing if (when := register.period_of(f.name)) and register.rank(*when) < now
+    ]
     for when, folder in sorted(folders, key=lambda found: register.rank(*found[0])):
         if not (folder / swap.MANIFEST).is_file():
             continue  # no run there (a reminders folder alone has no manifest)
@@ -170,7 +170,7 @@ def earlier_inputs(outbox: Path | None, year: int, period: str) -> discover.Seen
             )
             continue
         for digest, size, first in listed:
-            first_when = _period_of(first) if first else None
+            first_when = register.period_of(first) if first else None
             source = (first, first_when) if first and first_when else (folder.name, when)
             periods.setdefault(digest, (source[0], _in_words(*source[1])))
             sizes.add(size)
@@ -183,12 +183,6 @@ def earlier_inputs(outbox: Path | None, year: int, period: str) -> discover.Seen
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             pass  # this period's own record, about to be written again
     return discover.Seen(periods, frozenset(sizes))
-
-
-def _period_of(name: str) -> tuple[int, str] | None:
-    """The year and period of a period folder's name ("2025", "2025-6-thang"), else None."""
-    match = _PERIOD_FOLDER.fullmatch(name)
-    return (int(match[1]), Period.HALF_YEAR if match[2] else Period.ANNUAL) if match else None
 
 
 def _in_words(year: int, period: str) -> str:
