@@ -526,3 +526,12 @@ def test_an_oversized_record_is_refused_by_its_size_before_it_costs_memory(outbo
     put(outbox, 2025, damaged)
     assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
     assert any(why in r.getMessage() for r in caplog.records if "Bỏ qua kỳ 2025" in r.getMessage())
+
+
+def test_the_period_order_in_sql_is_the_period_order_in_python():
+    """``RANK_SQL`` orders the models table's rows as ``rank`` orders periods: one rule."""
+    db = sqlite3.connect(":memory:")
+    for year in (2024, 2025):
+        for period in ("half_year", "annual"):
+            query = f"SELECT {register.RANK_SQL} FROM (SELECT ? AS year, ? AS period)"
+            assert db.execute(query, (year, period)).fetchone()[0] == register.rank(year, period)

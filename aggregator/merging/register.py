@@ -133,6 +133,9 @@ def rank(year: int, period: str) -> int:
     return year * 2 + PERIOD_RANK[period]
 
 
+RANK_SQL = "year * 2 + (period = 'annual')"  # ``rank`` of a row of the models table, in SQL
+
+
 def period_of(name: str) -> tuple[int, str] | None:
     """The year and period a period folder's name says ("2025", "2025-6-thang"), else None."""
     match = _FOLDER.fullmatch(name)
@@ -660,7 +663,7 @@ def dump(path: Path) -> str:
 
 _FIELDS = (
     "SELECT year, period, code, unit, field, name, name_key, status, stage, "
-    "replications, year_built, year * 2 + (period = 'annual') AS rank, unit_name FROM models "
+    f"replications, year_built, {RANK_SQL} AS rank, unit_name FROM models "
 )
 
 
@@ -781,9 +784,7 @@ class History:
         """One unit's records of the other periods (its predecessors' included)."""
         codes = self.identities.codes.get(code, (code,)) if self.identities else (code,)
         if self.path is None:
-            rows: Any = [
-                (*e, e.year * 2 + PERIOD_RANK[e.period], None) for e in self.compared or [] if e.unit in codes
-            ]
+            rows: Any = [(*e, rank(e.year, e.period), None) for e in self.compared or [] if e.unit in codes]
             return self._unit(code, rows)
         connection = sqlite3.connect(str(self.path))
         try:
@@ -832,7 +833,7 @@ class History:
         try:
             row = connection.execute(
                 "SELECT unit, unit_name FROM models WHERE code = ? AND NOT (year = ? AND period = ?) "
-                "ORDER BY year * 2 + (period = 'annual') DESC LIMIT 1",
+                f"ORDER BY {RANK_SQL} DESC LIMIT 1",
                 (code, self.year, self.period),
             ).fetchone()
         finally:
@@ -899,8 +900,7 @@ class History:
                 )
                 parameters = (self.year, self.period)
             for row in connection.execute(
-                f"SELECT * FROM ({earlier}SELECT *, NULL, 0 FROM now) "
-                "ORDER BY unit, code, year * 2 + (period = 'annual')",
+                f"SELECT * FROM ({earlier}SELECT *, NULL, 0 FROM now) ORDER BY unit, code, {RANK_SQL}",
                 parameters,
             ):
                 unit = row[1]
@@ -954,8 +954,7 @@ def latest_before(
     here = rank(year, period)
     try:
         rows = connection.execute(
-            "WITH ranked AS (SELECT *, year * 2 + (period = 'annual') AS _rank FROM models "
-            "WHERE year * 2 + (period = 'annual') < ?), "
+            f"WITH ranked AS (SELECT *, {RANK_SQL} AS _rank FROM models WHERE {RANK_SQL} < ?), "
             "latest AS (SELECT unit, max(_rank) AS _rank FROM ranked GROUP BY unit) "
             "SELECT ranked.* FROM ranked JOIN latest USING (unit, _rank) ORDER BY unit, field, name_key",
             (here,),
