@@ -300,7 +300,7 @@ def test_a_broken_list_is_refused_and_nothing_written(tmp_path, schemas, capsys)
 
 
 def test_a_partial_settings_folder_takes_each_file_it_lacks_from_schemas(tmp_path, capsys):
-    from aggregator import commands
+    from aggregator.commands import common
     from aggregator.config import BUNDLED
     from aggregator.intake import mailbox
 
@@ -308,10 +308,10 @@ def test_a_partial_settings_folder_takes_each_file_it_lacks_from_schemas(tmp_pat
     partial.mkdir()
     shutil.copy(PRESET / "units.yaml", partial / "units.yaml")
     # the mailbox settings, absent here, are the bundled ones (fetch and --to-mailbox stopped)
-    assert commands._holding(partial, mailbox.SETTINGS_FILE) == BUNDLED
-    assert mailbox.load_settings(commands._holding(partial, mailbox.SETTINGS_FILE)).folder
+    assert common.holding(partial, mailbox.SETTINGS_FILE) == BUNDLED
+    assert mailbox.load_settings(common.holding(partial, mailbox.SETTINGS_FILE)).folder
     (partial / "mailbox.yaml").write_bytes((BUNDLED / "mailbox.yaml").read_bytes())
-    assert commands._holding(partial, mailbox.SETTINGS_FILE) == partial
+    assert common.holding(partial, mailbox.SETTINGS_FILE) == partial
     inbox, out = tmp_path / "inbox", tmp_path / "outbox"
     workbook(inbox / "ninh-hoa.xlsx", [model()], code="ninh-hoa", name="Đảng ủy phường Ninh Hòa")
     args = ["--inbox", inbox, "--outbox", out, "--year", "2026", "--report-date", "07/12/2026"]
