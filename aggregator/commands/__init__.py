@@ -15,19 +15,20 @@ usage that argparse cannot see (said like argparse's own errors, exit 2).
 How to add a command, say ``review`` (``--from``, ``--to``, ``--outbox``, ``--period``,
 ``--schemas``):
 
-1. Options: an option that exists already is taken from its builder in ``options``
-   (``o.outbox()``, ``o.period()``, ``o.schemas()``); a new one gets one builder there,
-   returning ``Option(("--from",), {"dest": "first", "type": ..., "metavar": ..., "help": "..."},
-   default)``. Never ``add_argument`` anywhere else: a test fails if an option string is
-   declared twice.
-2. Its typed options: a frozen dataclass in ``options`` whose fields are the options' ``dest``
-   names, built on a base (``Configured`` gives ``schemas``, ``WithOutbox`` ``outbox``,
-   ``ForPeriod`` both and ``year``, ``period``): ``class ReviewOptions(Configured, WithOutbox):
-   first: ...; to: ...; period: str``. A test checks the fields match the parser's options.
-3. Its handler: ``def review(given: ReviewOptions) -> int`` in the module of its group (or a new
-   one), importing what it needs at the top; nothing else reads the parsed arguments.
+1. Its options: one that exists is taken from its builder in ``options`` (``o.outbox()``,
+   ``o.period()``, ``o.schemas()``, ``o.debug()``); a new one gets one new builder there, e.g.
+   ``def since_period() -> Option: return Option(("--from",), {"dest": "earlier", "metavar":
+   "KỲ", "help": "..."}, lambda program: None)`` (``from`` is a Python word: name its ``dest``).
+   Never ``add_argument`` elsewhere: a test fails if an option string is declared twice.
+2. Its typed options: a frozen dataclass in ``typed`` whose fields are exactly its options'
+   ``dest`` names, on the bases it shares (``Configured``: ``schemas``; ``WithOutbox``:
+   ``outbox``; ``ReadsInbox``: ``inbox``, ``jobs``; ``ForPeriod``: those two and ``year``,
+   ``period``): ``class ReviewOptions(Configured, WithOutbox): earlier: str; later: str;
+   period: str``. A test checks fields and options match, and the handler's annotation.
+3. Its handler: ``def review(given: ReviewOptions) -> int`` in its group's module (or a new
+   one), loading the settings itself with ``config.load(given.schemas)``.
 4. One entry in ``table.TABLE``: ``Command("review", "<dòng trợ giúp>", "<mô tả>",
-   (o.from_(), o.to(), o.outbox(), o.period(), o.schemas(), o.debug()), o.ReviewOptions,
-   "review:review")``. Its place in the table is its place in ``--help``; README names it
-   (a test checks every command has Vietnamese help and is in the README).
+   (o.since_period(), o.until_period(), o.outbox(), o.period(), o.schemas(), o.debug()),
+   typed.ReviewOptions, "review:review")``. Its place in the table is its place in ``--help``;
+   the README must name it (``tests/test_cli.py`` checks).
 """

@@ -45,9 +45,17 @@ class ForPeriod(Configured, WithOutbox):
 
 
 @dataclass(frozen=True)
-class RunOptions(ForPeriod):
+class ReadsInbox(Options):
+    """A command reading the units' files in the inbox, with worker processes."""
+
     inbox: Path
     jobs: int | None
+
+
+@dataclass(frozen=True)
+class RunOptions(ForPeriod, ReadsInbox):
+    """What ``run`` is given."""
+
     templates: Path
     report_date: dt.date | None
     document_number: str | None
@@ -58,25 +66,26 @@ class RunOptions(ForPeriod):
 
 @dataclass(frozen=True)
 class TemplateOptions(ForPeriod):
-    pass
+    """What ``template`` is given."""
 
 
 @dataclass(frozen=True)
 class CheckOptions(ForPeriod):
+    """What ``check`` is given."""
+
     files: Sequence[Path]
     json: bool
 
 
 @dataclass(frozen=True)
-class StatusOptions(ForPeriod):
-    inbox: Path
-    jobs: int | None
+class StatusOptions(ForPeriod, ReadsInbox):
+    """What ``status`` is given."""
 
 
 @dataclass(frozen=True)
-class RemindOptions(ForPeriod):
-    inbox: Path
-    jobs: int | None
+class RemindOptions(ForPeriod, ReadsInbox):
+    """What ``remind`` is given."""
+
     templates: Path
     report_date: dt.date | None
     to_mailbox: bool
@@ -84,6 +93,8 @@ class RemindOptions(ForPeriod):
 
 @dataclass(frozen=True)
 class VerifyOptions(Options):
+    """What ``verify`` is given."""
+
     folder: Path
     inbox: Path | None
     run_log: Path | None
@@ -91,17 +102,23 @@ class VerifyOptions(Options):
 
 @dataclass(frozen=True)
 class FetchOptions(Configured):
+    """What ``fetch`` is given."""
+
     inbox: Path
     since: dt.date | None
 
 
 @dataclass(frozen=True)
 class RegisterOptions(ForPeriod):
+    """What ``register`` is given."""
+
     action: str
 
 
 @dataclass(frozen=True)
 class RegistryOptions(Configured):
+    """What ``registry`` is given."""
+
     action: str
     list: Path | None
 
