@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from aggregator import cli
+from aggregator import config as config_module
 from aggregator.commands import options as o
 from aggregator.commands import typed
 from aggregator.commands.table import TABLE, Command
@@ -153,7 +154,7 @@ def test_a_command_added_to_the_table_is_parsed_listed_and_dispatched(monkeypatc
         period: str
 
     def review(given: ReviewOptions) -> int:
-        print(f"review {given.period} {given.outbox.name} {given.schemas == o._settings(cli.ROOT)}")
+        print(f"review {given.period} {given.outbox.name} {given.schemas == config_module.BUNDLED}")
         return 3
 
     module = types.ModuleType("aggregator.commands.review_for_test")

@@ -31,7 +31,8 @@ class Option:
 
     flags: tuple[str, ...]
     keywords: Mapping[str, Any] = field(default_factory=dict)
-    # read when the parser is built, given the program's folder (tests move it, and the settings)
+    # read when the parser is built, given the program's folder (tests move it, and the settings);
+    # None: argparse's own (None, or False for a flag)
     default: Callable[[Path], Any] | None = None
 
 
@@ -130,7 +131,7 @@ def outbox(read_only: bool = False) -> Option:
 def inbox(
     said: str = "thư mục chứa các tệp đơn vị gửi (mặc định: inbox)", beside_program: bool = True
 ) -> Option:
-    default = _beside("inbox") if beside_program else (lambda program: None)
+    default = _beside("inbox") if beside_program else None
     return Option(("--inbox",), {"type": Path, "metavar": FOLDER, "help": said}, default)
 
 
@@ -142,7 +143,6 @@ def jobs() -> Option:
             "metavar": "SỐ",
             "help": "số tiến trình đọc tệp cùng lúc (mặc định: số nhân CPU của máy)",
         },
-        lambda program: None,
     )
 
 
@@ -162,7 +162,6 @@ def report_date(on: str) -> Option:
             "metavar": "NGÀY",
             "help": f"ngày ghi trên {on}, dạng dd/mm/yyyy (mặc định: hôm nay)",
         },
-        lambda program: None,
     )
 
 
@@ -175,7 +174,6 @@ def document_number() -> Option:
             "help": "số văn bản của báo cáo, ví dụ --so 123: ghi ở đầu báo cáo và dưới tên mỗi phụ "
             "lục, bản Word và HTML (mặc định: document_number trong schemas/report.yaml)",
         },
-        lambda program: None,
     )
 
 
@@ -188,7 +186,6 @@ def signer() -> Option:
             "help": 'họ tên người ký báo cáo, ví dụ --nguoi-ky "Trần Thị Bích" (mặc định: signer.name '
             "trong schemas/report.yaml)",
         },
-        lambda program: None,
     )
 
 
@@ -218,7 +215,6 @@ def since() -> Option:
             "help": "chỉ lấy thư nhận từ ngày này, dạng dd/mm/yyyy (mặc định: mục since trong "
             "schemas/mailbox.yaml)",
         },
-        lambda program: None,
     )
 
 
@@ -230,7 +226,6 @@ def run_log() -> Option:
             "metavar": "TỆP",
             "help": "nhật ký chạy run-log.jsonl nếu đã chuyển chỗ (mặc định: trong thư mục outbox)",
         },
-        lambda program: None,
     )
 
 
@@ -278,7 +273,6 @@ def unit_list() -> Option:
             "metavar": "DANH_SÁCH",
             "help": "với use: thư mục có tệp units.yaml (ví dụ presets/khanh-hoa-2025) hoặc tệp units.yaml",
         },
-        lambda program: None,
     )
 
 
