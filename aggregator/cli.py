@@ -73,6 +73,7 @@ def _translate(message: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser, from the command table: one subcommand per entry, its options in the table's order."""
     parser = _Parser(
         prog="aggregate.py",
         add_help=False,
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add(parser: argparse.ArgumentParser, option: Option) -> None:
+    """An option added as its builder declared it, its default read now (the program may have moved)."""
     default = {} if option.default is None else {"default": option.default(ROOT)}
     parser.add_argument(*option.flags, **option.keywords, **default)
 
@@ -113,6 +115,7 @@ def _handler(command: Command) -> Callable[[Options], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """One command line carried out: parsed, made the command's typed options, handed to its handler."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0] not in (*(c.name for c in TABLE), "-h", "--help"):
         args_list.insert(0, _default().name)
