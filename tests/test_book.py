@@ -8,10 +8,11 @@ a note are planted in the units' workbooks: none of them may reach any output.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
-import fcntl
 import datetime as dt
+import fcntl
 import html.parser
 import io
 import json
@@ -431,7 +432,10 @@ class _Browser:
         # the child's ends above 9, so that making them fds 3 and 4 cannot overwrite one another
         to_chrome_r, from_chrome_w = (_above_nine(fd) for fd in (to_chrome_r, from_chrome_w))
         # a trampoline makes them fds 3 and 4, where --remote-debugging-pipe expects them
-        trampoline = "import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); os.execv(sys.argv[3], sys.argv[3:])"
+        trampoline = (
+            "import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
+            "os.execv(sys.argv[3], sys.argv[3:])"
+        )
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -496,10 +500,8 @@ class _Browser:
         raise AssertionError("the page never finished loading")
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(AssertionError):  # it may close its pipe before it answers
             self.call("Browser.close")
-        except AssertionError:
-            pass
         self.process.wait(timeout=30)
         os.close(self._to_chrome)
         os.close(self._from_chrome)
@@ -527,7 +529,8 @@ CONTRAST = """(() => {
     return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
   const back = e => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
       if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; };
-  const seen = ['h1', 'header p', 'nav a', 'label', 'p', 'dt', 'dd', 'h2', 'h3', 'button', 'select', 'input', 'footer p'];
+  const seen = ['h1', 'header p', 'nav a', 'label', 'p', 'dt', 'dd', 'h2', 'h3', 'button', 'select',
+    'input', 'footer p'];
   return seen.flatMap(s => Array.from(document.querySelectorAll(s)).slice(0, 3).map(e => {
     const a = lum(rgb(getComputedStyle(e).color)), b = lum(back(e));
     return [s, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]; }));
@@ -616,7 +619,8 @@ def test_libreoffice_opens_the_booklet_with_the_models_and_their_figures(written
         "Giai đoạn: Giới thiệu, nhân rộng, nhân rộng ở 5 nơi",
         f"Khen thưởng: Bằng khen của Liên đoàn Lao động tỉnh, {DECISION} (2024)",
         "Quá trình: 2024: Phát hiện, bồi dưỡng; 2026 (6 tháng): Giới thiệu, nhân rộng, 3 nơi nhân rộng",
-        "Quá trình: 2024: Giới thiệu, nhân rộng, 2 nơi nhân rộng; 2025: Biểu dương, tôn vinh, 2 nơi nhân rộng",
+        "Quá trình: 2024: Giới thiệu, nhân rộng, 2 nơi nhân rộng; "
+        "2025: Biểu dương, tôn vinh, 2 nơi nhân rộng",
         f"Hiệu quả đạt được: {FORMULA}",
         f"Nội dung, cách làm: {IMG}",
     ):
