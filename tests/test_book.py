@@ -633,6 +633,12 @@ def test_libreoffice_opens_the_booklet_with_the_models_and_their_figures(written
     assert body.count("<w:instrText") == 0 and "HYPERLINK" in body
     with zipfile.ZipFile(folder / "so-tay-mo-hinh.docx") as docx:
         footers = [docx.read(n).decode() for n in docx.namelist() if n.startswith("word/footer")]
-    assert any(">PAGE<" in f for f in footers)
-    fonts = set(re.findall(r'w:ascii="([^"]+)"', body))
-    assert fonts == {"Times New Roman"}
+        assert any(">PAGE<" in f for f in footers)
+        styles = docx.read("word/styles.xml").decode("utf-8")
+    # Times New Roman everywhere: the defaults, the Normal style, and no run in another font
+    defaults = re.search(r"<w:docDefaults>.*?</w:docDefaults>", styles, re.S).group()
+    normal = re.search(r'<w:style [^>]*w:styleId="Normal".*?</w:style>', styles, re.S).group()
+    for part in (defaults, normal):
+        assert re.findall(r'w:ascii="([^"]+)"', part) == ["Times New Roman"] and "Theme" not in part
+    assert 'w:val="vi-VN"' in defaults
+    assert set(re.findall(r'w:ascii="([^"]+)"', body)) <= {"Times New Roman"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from aggregator.rendering.report import _pin_zip_times
 
@@ -28,18 +28,20 @@ def write(book: Mapping[str, Any], path: Path) -> Path:
     style = document.styles["Normal"]
     style.font.name, style.font.size = FONT, Pt(12)
     _east_asian(style.element)
+    _defaults(document)
     section = document.sections[0]
     section.page_width, section.page_height = Mm(148), Mm(210)
     section.top_margin = section.bottom_margin = Mm(15)
     section.left_margin = section.right_margin = Mm(15)
     section.different_first_page_header_footer = True  # the cover has no page number
     _page_numbers(section)
+    styles = _styles(document)
     _cover(document, book)
-    _contents(document, book)
+    _contents(document, book, styles)
     for group in book["fields"]:
         _heading(document, f"LĨNH VỰC {group['code']}. {group['name'].upper()}", page_break=True)
         for entry in group["entries"]:
-            _entry(document, entry)
+            _entry(document, entry, styles)
     stamp = dt.datetime.fromisoformat(book["date"]) if book["date"] else dt.datetime(book["to"], 1, 1)
     properties = document.core_properties
     properties.created = properties.modified = properties.last_printed = stamp
@@ -51,12 +53,106 @@ def write(book: Mapping[str, Any], path: Path) -> Path:
     return path
 
 
+# the paragraph styles of the many paragraphs (entries, contents): a style once, not its
+# formatting on every paragraph (python-docx takes a thousandth of a second per property)
+class _Style(NamedTuple):
+    id: str  # ASCII, as Word's style identifiers are
+    name: str  # as Word lists it
+    size: float
+    bold: bool
+    justify: bool
+    before: float  # points above
+    after: float  # points below
+    keep: bool  # kept on the page of the next paragraph
+
+
+STYLES = {
+    "title": _Style("SoTayTenMoHinh", "Sổ tay - tên mô hình", 13, True, False, 10, 4, True),
+    "line": _Style("SoTayDong", "Sổ tay - dòng", 12, False, True, 0, 2, True),
+    "last": _Style("SoTayDongCuoi", "Sổ tay - dòng cuối", 12, False, True, 0, 2, False),
+    "field": _Style("SoTayMucLucLinhVuc", "Sổ tay - mục lục lĩnh vực", 12, True, False, 4, 2, True),
+    "contents": _Style("SoTayMucLuc", "Sổ tay - mục lục", 11, False, False, 0, 1, False),
+}
+
+
+def _styles(document: Any) -> dict[str, Any]:
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    made = {}
+    for key, spec in STYLES.items():
+        style = document.styles.add_style(spec.name, WD_STYLE_TYPE.PARAGRAPH)
+        style.style_id = spec.id
+        style.base_style = document.styles["Normal"]
+        style.font.size, style.font.bold = Pt(spec.size), spec.bold
+        layout = style.paragraph_format
+        layout.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY if spec.justify else WD_ALIGN_PARAGRAPH.LEFT
+        layout.space_before, layout.space_after = Pt(spec.before), Pt(spec.after)
+        layout.keep_with_next = spec.keep
+        made[key] = style
+    made["end"] = document.element.body.sectPr  # where paragraphs go: before the section settings
+    return made
+
+
+def _styled(end: Any, style: Any, text: str = "", label: str = "") -> None:
+    """A paragraph in one of ``STYLES`` at the body's end: a bold label, then the text (its lines
+    as breaks).
+
+    Written as XML elements (lxml's, which escape every text): python-docx's builders search
+    the body's children for the place of each element, and a book of thousands of paragraphs took minutes.
+    """
+    paragraph = _child(end.getparent(), "w:p")
+    end.addprevious(paragraph)  # before ``end``, the body's section settings, its last child
+    _child(_child(paragraph, "w:pPr"), "w:pStyle", style.style_id)
+    if label:
+        run = _child(paragraph, "w:r")
+        _child(_child(run, "w:rPr"), "w:b")
+        _child(run, "w:t", label)
+    if text:
+        run = _child(paragraph, "w:r")
+        for n, line in enumerate(text.split("\n")):
+            if n:
+                _child(run, "w:br")
+            _child(run, "w:t", line)
+
+
+def _child(parent: Any, tag: str, value: str | None = None) -> Any:
+    """A new last child of ``parent``; a w:t holds ``value`` as its text, another tag as w:val."""
+    from docx.oxml.ns import qn
+
+    element = parent.makeelement(qn(tag), {})
+    parent.append(element)
+    if value is not None and tag == "w:t":
+        element.text = value
+        element.set(qn("xml:space"), "preserve")
+    elif value is not None:
+        element.set(qn("w:val"), value)
+    return element
+
+
 def _east_asian(element: Any) -> None:
     from docx.oxml.ns import qn
 
     fonts = element.get_or_add_rPr().get_or_add_rFonts()
     for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attribute), FONT)
+
+
+def _defaults(document: Any) -> None:
+    """The document's defaults in Times New Roman and Vietnamese (the blank document's are the
+    theme's fonts and American English): a paragraph Word adds later is in the book's type."""
+    from docx.oxml.ns import qn
+
+    defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    fonts = defaults.find(qn("w:rFonts"))
+    for attribute in list(fonts.attrib):
+        del fonts.attrib[attribute]
+    for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attribute), FONT)
+    language = defaults.find(qn("w:lang"))
+    for attribute in ("w:val", "w:eastAsia"):
+        language.set(qn(attribute), "vi-VN")
 
 
 def _para(
@@ -97,6 +193,8 @@ def _run(
     italic: bool = False,
     underline: bool = False,
 ) -> Any:
+    """A run in the Normal style's font, carrying only what differs from it (thousands of
+    entries: python-docx takes a thousandth of a second per property set)."""
     from docx.shared import Pt
 
     run = paragraph.add_run()
@@ -104,9 +202,14 @@ def _run(
         if n:
             run.add_break()
         run.add_text(line)
-    run.font.name, run.font.size = FONT, Pt(size)
-    run.bold, run.italic, run.underline = bold, italic, underline
-    _east_asian(run._element)
+    if size != 12:
+        run.font.size = Pt(size)
+    if bold:
+        run.bold = True
+    if italic:
+        run.italic = True
+    if underline:
+        run.underline = True
     return run
 
 
@@ -160,7 +263,7 @@ def _heading(document: Any, text: str, *, page_break: bool = False) -> None:
     paragraph.paragraph_format.keep_with_next = True
 
 
-def _contents(document: Any, book: Mapping[str, Any]) -> None:
+def _contents(document: Any, book: Mapping[str, Any], styles: dict[str, Any]) -> None:
     """The introduction (how the models were chosen) and the contents, field by field."""
     _heading(document, "LỜI GIỚI THIỆU", page_break=True)
     chosen = (
@@ -177,25 +280,18 @@ def _contents(document: Any, book: Mapping[str, Any]) -> None:
     if not book["fields"]:
         _para(document, "Không có mô hình nào đạt tiêu chí chọn trong giai đoạn này.", italic=True)
     for group in book["fields"]:
-        _para(
-            document, f"Lĩnh vực {group['code']}. {group['name']}", bold=True, align="left", after=2, before=4
-        )
+        _styled(styles["end"], styles["field"], f"Lĩnh vực {group['code']}. {group['name']}")
         for entry in group["entries"]:
-            _para(
-                document,
+            _styled(
+                styles["end"],
+                styles["contents"],
                 f"{entry['number']}. {entry['name']} ({entry['unit_name']})",
-                size=11,
-                align="left",
-                after=1,
             )
 
 
-def _entry(document: Any, entry: Mapping[str, Any]) -> None:
-    """One model: its name, then what the unit wrote about it, line by line."""
-    title = _para(
-        document, f"{entry['number']}. {entry['name']}", size=13, bold=True, align="left", after=4, before=10
-    )
-    title.paragraph_format.keep_with_next = True
+def _entry(document: Any, entry: Mapping[str, Any], styles: dict[str, Any]) -> None:
+    """One model: its name, then what the unit wrote about it, line by line, kept together."""
+    _styled(styles["end"], styles["title"], f"{entry['number']}. {entry['name']}")
     lines = [
         ("Đơn vị báo cáo", entry["unit_name"]),
         ("Tập thể, cá nhân thực hiện", entry["performer"]),
@@ -211,13 +307,12 @@ def _entry(document: Any, entry: Mapping[str, Any]) -> None:
         ("Khen thưởng", entry["honours_line"]),
         ("Quá trình", entry["history_line"]),
     ]
-    for label, text in lines:
-        if not text:
-            continue
-        first, *more = text.split("\n")
-        paragraph = _para(document, after=2)
-        _run(paragraph, f"{label}: ", bold=True)
-        _run(paragraph, first)
-        for line in more:
-            paragraph = _para(document, line, after=2)
-        paragraph.paragraph_format.keep_with_next = label != "Quá trình"
+    paragraphs = [
+        (label if n == 0 else "", line)
+        for label, text in lines
+        if text
+        for n, line in enumerate(text.split("\n"))
+    ]
+    for n, (label, line) in enumerate(paragraphs):
+        style = styles["last"] if n == len(paragraphs) - 1 else styles["line"]
+        _styled(styles["end"], style, line, f"{label}: " if label else "")
