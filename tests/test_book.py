@@ -642,3 +642,73 @@ def test_libreoffice_opens_the_booklet_with_the_models_and_their_figures(written
         assert re.findall(r'w:ascii="([^"]+)"', part) == ["Times New Roman"] and "Theme" not in part
     assert 'w:val="vi-VN"' in defaults
     assert set(re.findall(r'w:ascii="([^"]+)"', body)) <= {"Times New Roman"}
+
+
+# --- any text a unit may write ----------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ODD = st.text(
+    st.one_of(
+        st.characters(),
+        st.sampled_from(["<", ">", "&", '"', "'", "=", "+", "-", "@", "\t", "\n", "\r", "đ", "Đ", "\u0301"]),
+    ),
+    max_size=30,
+)
+
+
+def _row(code: str, year: int, **text: str) -> dict:
+    row = {c: None for c in register.COLUMNS} | {"year": year, "period": "annual", "code": code}
+    row |= {"unit": "cam-lam", "field": 5, "subject": "collective", "stage": "honoured", "replications": 1}
+    return row | text
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=_ODD, content=_ODD, results=_ODD, performer=_ODD, decision=_ODD)
+def test_any_text_comes_out_the_same_in_every_format_and_stays_text(
+    cfg, tmp_path_factory, name, content, results, performer, decision
+):
+    folder = tmp_path_factory.mktemp("odd")
+    text = {"name": name or "x", "content": content, "results": results, "performer": performer}
+    rows = [_row("cam-lam-aaaaaa", 2025, reward_form="Bằng khen", reward_decision=decision, **text)]
+    book.write(rows, [2025], cfg, folder)
+    document = json.loads((folder / "du-lieu-mo/so-tay-mo-hinh.json").read_text(encoding="utf-8"))
+    (entry,) = document["entries"]
+    for key, value in text.items():
+        assert entry[key] == book._text(value)  # NFC, lines as \n, no character XML refuses
+    schema = json.loads((folder / "du-lieu-mo/so-tay-mo-hinh.schema.json").read_text(encoding="utf-8"))
+    titles = {spec["title"]: key for key, spec in schema["$defs"]["entry"]["properties"].items()}
+    raw = (folder / "du-lieu-mo/so-tay-mo-hinh.csv").read_text(encoding="utf-8-sig")
+    (row,) = csv.DictReader(io.StringIO(raw, newline=""))
+    assert {titles[t]: (v[1:] if v.startswith("'") else v) for t, v in row.items()} == {
+        k: _cell(k, v) for k, v in entry.items()
+    }
+    assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values())
+    page = (folder / "so-tay/index.html").read_text(encoding="utf-8")
+    block = page.split('<script type="application/json" id="du-lieu-so-tay">', 1)[1].split("</script>", 1)[0]
+    assert not {"<", ">", "&"} & set(block) and json.loads(block)["entries"][0]["content"] == entry["content"]
+    outline = _Outline()
+    outline.feed(page)
+    assert "img" not in {t for t, _ in outline.tags} and [
+        a.get("src") for t, a in outline.tags if t == "script"
+    ] == [
+        None,
+        "so-tay.js",
+    ]
+    with zipfile.ZipFile(folder / "so-tay-mo-hinh.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    assert "<w:instrText" not in body
+
+
+def test_a_span_with_no_model_chosen_still_makes_a_book(cfg, tmp_path):
+    rows = [_row("cam-lam-aaaaaa", 2025, name="Một năm", stage="discovered", replications=0)]
+    assert len(book.write(rows, [2024, 2025], cfg, tmp_path)) == 7
+    assert (
+        json.loads((tmp_path / "du-lieu-mo/so-tay-mo-hinh.json").read_text(encoding="utf-8"))["entries"] == []
+    )
+    assert (tmp_path / "du-lieu-mo/so-tay-mo-hinh.csv").read_bytes().count(b"\r\n") == 1  # the header
+    with zipfile.ZipFile(tmp_path / "so-tay-mo-hinh.docx") as docx:
+        assert "Không có mô hình nào đạt tiêu chí chọn" in docx.read("word/document.xml").decode("utf-8")
+    page = (tmp_path / "so-tay/index.html").read_text(encoding="utf-8")
+    assert "Có 0 mô hình, điển hình." in page and "<article" not in page

@@ -60,7 +60,7 @@ CATALOGUE = "so-tay"  # the portal's folder: index.html and its own style and sc
 OPEN_DATA = "du-lieu-mo"
 STEM = "so-tay-mo-hinh"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")  # a CSV cell Excel would read as a formula
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # no XML may carry these
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")  # XML carries none
 
 
 def write(
