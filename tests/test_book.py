@@ -584,10 +584,20 @@ def test_chromium_searches_with_and_without_diacritics_and_filters(written, tmp_
         )
         ratios = browser.evaluate(CONTRAST)
         assert ratios and all(ratio >= 4.5 for _, ratio in ratios), ratios
+        # typed for real, key by key through the browser's input: the same search
+        browser.evaluate("document.getElementById('tim-kiem').reset()")
+        browser.evaluate("document.getElementById('tu-khoa').focus()")
+        browser.call("Input.insertText", session=True, text="sang kien")
+        assert browser.evaluate(VISIBLE) == ["Sáng kiến công nhân"]
         errors = [
             e for e in browser.events if e.get("method") in ("Runtime.exceptionThrown", "Log.entryAdded")
         ]
         assert errors == []
+        # without its script the page lists every entry and offers no search that could not work
+        browser.call("Emulation.setScriptExecutionDisabled", session=True, value=True)
+        browser.open((folder / "so-tay/index.html").as_uri())
+        assert browser.evaluate("document.getElementById('tim-kiem').hidden") is True
+        assert browser.evaluate(VISIBLE) == names
     finally:
         browser.close()
 

@@ -116,9 +116,9 @@ def contents(
         {"code": f.code, "name": f.name, "entries": [e for e in entries if e["field"] == f.code]}
         for f in config.fields
     ]
-    units = sorted(
-        {(e["unit"], e["unit_name"]) for e in entries}, key=lambda u: (order.get(u[0], len(order)), u)
-    )
+    known = {u.code: u.name for u in config.units}
+    named = {e["unit"]: known.get(e["unit"], e["unit_name"]) for e in reversed(entries)}  # one name a unit
+    units = sorted(named.items(), key=lambda u: (order.get(u[0], len(order)), u))
     return {
         "title": settings.title,
         "subtitle": settings.subtitle,
