@@ -722,3 +722,36 @@ def test_a_span_with_no_model_chosen_still_makes_a_book(cfg, tmp_path):
         assert "Không có mô hình nào đạt tiêu chí chọn" in docx.read("word/document.xml").decode("utf-8")
     page = (tmp_path / "so-tay/index.html").read_text(encoding="utf-8")
     assert "Có 0 mô hình, điển hình." in page and "<article" not in page
+
+
+def test_a_reward_said_again_is_one_reward_and_a_decision_filled_in_later_is_its_own(cfg):
+    rows = [
+        _row("cam-lam-aaaaaa", 2024, name="Khuyến học", reward_form="Bằng khen của UBND tỉnh"),
+        _row(
+            "cam-lam-aaaaaa",
+            2025,
+            name="Khuyến học",
+            reward_form="Bằng khen của UBND tỉnh.",
+            reward_decision="QĐ 5",
+        ),
+        _row(
+            "cam-lam-aaaaaa",
+            2026,
+            name="Khuyến học",
+            reward_form="Bằng khen của UBND tỉnh",
+            reward_decision="QĐ 5",
+        ),
+        _row("cam-lam-aaaaaa", 2026, name="Khuyến học", reward_form="Giấy khen", period="half_year"),
+    ]
+    (entry,) = book.contents(rows, [2024, 2025, 2026], cfg)["entries"]
+    assert entry["honours"] == [
+        {"year": 2024, "form": "Bằng khen của UBND tỉnh", "decision": "QĐ 5"},
+        {"year": 2026, "form": "Giấy khen", "decision": ""},
+    ]
+    assert entry["honours_line"] == "Bằng khen của UBND tỉnh, QĐ 5 (2024); Giấy khen (2026)"
+    assert [(h["year"], h["period"]) for h in entry["history"]] == [
+        (2024, "annual"),
+        (2025, "annual"),
+        (2026, "half_year"),
+        (2026, "annual"),
+    ]

@@ -26,7 +26,7 @@ from markupsafe import Markup
 from aggregator import labels
 from aggregator.merging.register import rank
 from aggregator.rendering import book_docx
-from aggregator.text import is_blank, match_key, nfc
+from aggregator.text import is_blank, loose_key, nfc
 
 if TYPE_CHECKING:  # for the annotation only
     from aggregator.config import Config
@@ -163,11 +163,8 @@ def _entry(history: list[dict[str, Any]], config: Config) -> dict[str, Any]:
     honours: list[dict[str, Any]] = []
     for row in history:
         form, decision = _text(row["reward_form"]), _text(row["reward_decision"])
-        if (form or decision) and not any(
-            match_key(h["form"]) == match_key(form) and match_key(h["decision"]) == match_key(decision)
-            for h in honours
-        ):
-            honours.append({"year": int(row["year"]), "form": form, "decision": decision})
+        if form or decision:
+            _honour(honours, int(row["year"]), form, decision)
     return {
         "code": _text(latest["code"]),
         "name": _text(latest["name"]),
@@ -196,6 +193,18 @@ def _entry(history: list[dict[str, Any]], config: Config) -> dict[str, Any]:
         "years": sorted({int(row["year"]) for row in history}),
         "honoured": any(row["stage"] == "honoured" for row in history),
     }
+
+
+def _honour(honours: list[dict[str, Any]], year: int, form: str, decision: str) -> None:
+    """A reward added to a model's list unless it is one already there: the same form and the
+    same decision, or a decision on one side only (filled in later), as the report counts it."""
+    for known in honours:
+        if loose_key(known["form"]) != loose_key(form):
+            continue
+        if loose_key(known["decision"]) == loose_key(decision) or not (known["decision"] and decision):
+            known["decision"] = known["decision"] or decision
+            return
+    honours.append({"year": year, "form": form, "decision": decision})
 
 
 def _text(value: Any) -> str:
