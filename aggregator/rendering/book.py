@@ -112,9 +112,14 @@ def contents(
     for number, entry in enumerate(entries, start=1):
         entry.update(number=number, history_line=history_line(entry), honours_line=honours_line(entry))
     first, last = min(years), max(years)
+    names = {f.code: f.name for f in config.fields}  # and a field fields.yaml no longer has, by its code
     fields = [
-        {"code": f.code, "name": f.name, "entries": [e for e in entries if e["field"] == f.code]}
-        for f in config.fields
+        {
+            "code": code,
+            "name": names.get(code, f"Lĩnh vực {code}"),
+            "entries": [e for e in entries if e["field"] == code],
+        }
+        for code in sorted({*names, *(e["field"] for e in entries)})
     ]
     known = {u.code: u.name for u in config.units}
     named = {e["unit"]: known.get(e["unit"], e["unit_name"]) for e in reversed(entries)}  # one name a unit
@@ -171,7 +176,7 @@ def _entry(history: list[dict[str, Any]], config: Config) -> dict[str, Any]:
         "unit": _text(latest["unit"]),
         "unit_name": _text(latest["unit_name"]) or known.get(latest["unit"], "") or _text(latest["unit"]),
         "field": int(latest["field"]),
-        "field_name": fields.get(int(latest["field"]), ""),
+        "field_name": fields.get(int(latest["field"]), f"Lĩnh vực {latest['field']}"),
         "subject": subjects.get(latest["subject"], _text(latest["subject"])),
         "performer": _text(latest["performer"]),
         "location": _text(latest["location"]),
