@@ -17,6 +17,7 @@ import yaml
 
 from aggregator.clock import DEFAULT_ZONE, zone
 from aggregator.config import descriptors
+from aggregator.config.book import Book, parse_book
 from aggregator.hashing import sha256
 from aggregator.problems import ProblemCode
 from aggregator.text import Vocabulary, loose_key, match_key
@@ -112,6 +113,7 @@ class ReportSettings:
     outstanding_criteria: tuple[str, ...] = ("honoured", "reward_decision", "replications", "rewarded")
     list_limit: int = 2000  # beyond this many models the report lists none (the master workbook does)
     chart_units_limit: int = 40  # beyond this many units the chart draws those with the most models
+    book: Book = Book()  # the book of models: which it publishes (config/book.py)
 
     @classmethod
     def from_yaml(cls, raw: dict[str, Any]) -> ReportSettings:
@@ -129,6 +131,7 @@ class ReportSettings:
                     if "outstanding_criteria" in raw
                     else {}
                 ),
+                **({"book": parse_book(raw["book"])} if "book" in raw else {}),
             }
         )
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
+from aggregator.config import book
+
 # Columns the pipeline computes with; a workbook.yaml without them cannot be used.
 REQUIRED_COLUMNS = (
     "name",
@@ -278,6 +280,7 @@ REPORT = {
         "list_limit": {"type": "integer", "minimum": 0},
         "chart_units_limit": {"type": "integer", "minimum": 1},
         "time_zone": _TEXT,
+        "book": book.SCHEMA,  # the book of models: what it publishes (config/book.py)
     },
     "additionalProperties": False,
 }
@@ -320,6 +323,7 @@ _EXPLAIN = {
     "minimum": "giá trị {instance!r} nhỏ hơn mức tối thiểu {limit}",
     "maximum": "giá trị {instance!r} lớn hơn mức tối đa {limit}",
     "minItems": "danh sách cần ít nhất {limit} mục",
+    "minProperties": "cần ít nhất {limit} mục",
     "minLength": "không được để trống",
     "pattern": "giá trị {instance!r} viết sai dạng",
     "additionalProperties": "có mục không được phép: {extra}",
