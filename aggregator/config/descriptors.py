@@ -136,6 +136,7 @@ WORKBOOK = {
         "assessment",
         "columns",
         "rules",
+        "meanings",
         "totals_labels",
         "signature",
         "earliest_year",
@@ -172,6 +173,17 @@ WORKBOOK = {
             },
         },
         "rules": {"type": "object", "additionalProperties": {"enum": ["error", "warning", "off"]}},
+        # what the codes of the status and stage columns mean (checked against their choices)
+        "meanings": {
+            "type": "object",
+            "required": ["new", "continuing", "stages"],
+            "properties": {
+                "new": _TEXT,
+                "continuing": _TEXT,
+                "stages": {"type": "array", "minItems": 1, "items": _TEXT},
+            },
+            "additionalProperties": False,
+        },
         "totals_labels": _TEXTS,
         "signature": {
             "type": "object",
@@ -206,7 +218,9 @@ WORKBOOK = {
 }
 
 # What the report's outstanding models (II.4) may be chosen by, in the order report.yaml
-# lists them, and how the report says each (one sentence says how they were chosen).
+# lists them, and how the report says each (one sentence says how they were chosen). The names
+# are report.yaml's words, not codes of the workbook: "honoured" is "at the last stage of
+# workbook.yaml's meanings.stages", whatever that stage's code is.
 OUTSTANDING_CRITERIA = {
     "honoured": 'đã đạt giai đoạn "Biểu dương, tôn vinh"',
     "reward_decision": "được khen thưởng có số, ngày quyết định",
@@ -215,6 +229,8 @@ OUTSTANDING_CRITERIA = {
     "rated_good": 'được đơn vị đánh giá "Tốt"',
     "publicised": "đã được tuyên truyền trên báo chí",
 }
+# The criteria when report.yaml names none.
+DEFAULT_OUTSTANDING = ("honoured", "reward_decision", "replications", "rewarded")
 
 REPORT = {
     "type": "object",

@@ -272,6 +272,7 @@ def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
         report.outstanding_models,
         report.outstanding_criteria,
         [u.code for u in result.config.units],
+        honoured=result.config.codes.honoured,
     )
     chosen = [
         {
