@@ -79,17 +79,21 @@ def _rename_honoured_in_choices(d: dict) -> None:
         (lambda d: d.pop("meanings"), "(gốc)", "meanings"),
     ],
 )
-@pytest.mark.parametrize("command", [[], ["check"], ["template"]])
+@pytest.mark.parametrize("command", ["run", "check", "status", "template"])
 def test_a_renamed_code_stops_every_command_naming_file_and_key(
     tmp_path, capsys, change, key, named, command
 ):
     folder = copy_schemas(tmp_path)
     edit_workbook(folder, change)
-    (tmp_path / "inbox").mkdir()
-    places = ["--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "out")]
-    if command == ["template"]:
-        places = ["--outbox", str(tmp_path / "out")]
-    assert main([*command, *places, "--schemas", str(folder), "--year", "2026"]) == 2
+    workbook(tmp_path / "inbox" / "cam-lam.xlsx", [model()])
+    inbox, outbox = ["--inbox", str(tmp_path / "inbox")], ["--outbox", str(tmp_path / "out")]
+    places = {
+        "run": [*inbox, *outbox],
+        "check": [str(tmp_path / "inbox")],
+        "status": inbox,
+        "template": outbox,
+    }[command]
+    assert main([command, *places, "--schemas", str(folder), "--year", "2026"]) == 2
     err = capsys.readouterr().err
     assert f"{folder / 'workbook.yaml'}, mục {key}" in err and named in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -102,12 +106,7 @@ def test_codes_renamed_on_both_sides_are_counted_by_their_new_names(tmp_path):
     def rename(d: dict) -> None:
         choice(d, "status", "new")["code"] = "moi"
         choice(d, "status", "continuing")["code"] = "duy_tri"
-        choice(d, "stage", "honoured")["code"] = "ton_vinh"
-        d["meanings"] = {
-            "new": "moi",
-            "continuing": "duy_tri",
-            "stages": ["discovered", "replicated", "ton_vinh"],
-        }
+        d["meanings"].update(new="moi", continuing="duy_tri")
 
     edit_workbook(folder, rename)
     rows = [
@@ -120,7 +119,7 @@ def test_codes_renamed_on_both_sides_are_counted_by_their_new_names(tmp_path):
     assert main([*args, "--year", "2026", "--report-date", "15/12/2026", "--jobs", "1"]) == 0
     totals = json.loads((tmp_path / "out" / "2026" / "summary.json").read_text(encoding="utf-8"))["totals"]
     assert (totals["models"], totals["new"], totals["continuing"]) == (3, 2, 1)
-    assert totals["by_stage"] == {"discovered": 0, "replicated": 2, "ton_vinh": 1}
+    assert totals["by_stage"] == {"discovered": 0, "replicated": 2, "honoured": 1}
 
 
 def _four_stages(d: dict) -> None:
