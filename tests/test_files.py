@@ -13,7 +13,7 @@ from builders import model, workbook
 
 from aggregator import problems
 from aggregator.intake import discover
-from aggregator.merging.register import History
+from aggregator.merging.register_history import History
 from aggregator.pipeline import FileProcessor, files, single
 from aggregator.problems import ProblemCode
 

@@ -12,7 +12,7 @@ from aggregator.checking import identify as identify_module
 from aggregator.checking.validate import RowValidator
 from aggregator.intake.discover import fingerprint
 from aggregator.merging import continuity, merge
-from aggregator.merging.register import History
+from aggregator.merging.register_history import History
 from aggregator.model import FileStatus, Submission
 from aggregator.outbox import swap
 

@@ -11,7 +11,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from aggregator.config import Column, Config, Unit
-from aggregator.merging import register
+from aggregator.merging import register_tables
 from aggregator.rendering.workbooks import Styles, fit_row, open_workbook, printable
 
 DATA_ROWS = 300
@@ -344,7 +344,7 @@ def prefilled_guide(config: Config, models: list[dict[str, Any]]) -> list[str]:
         c.header
         for c in config.columns
         if c.required
-        and any(_blank(m.get(register.REGISTER_KEY.get(c.key, c.key), _MISSING)) for m in models)
+        and any(_blank(m.get(register_tables.REGISTER_KEY.get(c.key, c.key), _MISSING)) for m in models)
     ]  # the register of an older layout kept no such column
     if empty:
         lines.append(
@@ -400,7 +400,7 @@ def _shown(config: Config, column: Column, model: dict[str, Any]) -> Any:
     """One cell of a pre-filled row, as the unit would have picked or typed it: a field, a
     subject or a choice by its label (an unknown code left blank: nothing false is said), the
     status continuing (``config.codes.continuing``), anything else as kept."""
-    value = model.get(register.REGISTER_KEY.get(column.key, column.key))
+    value = model.get(register_tables.REGISTER_KEY.get(column.key, column.key))
     if column.key == "status":
         value = config.codes.continuing
     if value is None:
