@@ -76,7 +76,6 @@ def _rename_honoured_in_choices(d: dict) -> None:
         (lambda d: d["meanings"]["stages"].append("discovered"), "meanings.stages", '"discovered"'),
         (lambda d: d["meanings"].update(continuing="new"), "meanings.continuing", '"new"'),
         (lambda d: d["meanings"].pop("stages"), "meanings", "stages"),
-        (lambda d: d.pop("meanings"), "(gốc)", "meanings"),
     ],
 )
 @pytest.mark.parametrize("command", ["run", "check", "status", "template"])
@@ -120,6 +119,15 @@ def test_codes_renamed_on_both_sides_are_counted_by_their_new_names(tmp_path):
     totals = json.loads((tmp_path / "out" / "2026" / "summary.json").read_text(encoding="utf-8"))["totals"]
     assert (totals["models"], totals["new"], totals["continuing"]) == (3, 2, 1)
     assert totals["by_stage"] == {"discovered": 0, "replicated": 2, "honoured": 1}
+
+
+def test_a_workbook_yaml_written_before_meanings_means_what_the_bundled_one_says(tmp_path, capsys):
+    folder = copy_schemas(tmp_path)
+    edit_workbook(folder, lambda d: d.pop("meanings"))
+    assert config.load(folder).codes == config.load(config.BUNDLED).codes
+    edit_workbook(folder, _rename_new_in_choices)  # and its choices are still held to them
+    with pytest.raises(config.ConfigError, match="workbook.yaml, mục meanings.new"):
+        config.load(folder)
 
 
 def _four_stages(d: dict) -> None:

@@ -229,6 +229,7 @@ def load(folder: Path | str) -> Config:
         raise ConfigError(f"Không thấy thư mục cấu hình {folder}.")
     raw = {name: read_yaml(source(folder, f"{name}.yaml")) for name in descriptors.SCHEMAS}
     _plain_off(raw["workbook"])
+    _bundled_meanings(raw["workbook"])
     for name, data in raw.items():
         check_structure(source(folder, f"{name}.yaml"), data, descriptors.SCHEMAS[name])
     summary_path = source(folder, "summary.schema.json")
@@ -359,6 +360,15 @@ def _column(c: dict[str, Any]) -> Column:
         choices=tuple(_choice(x) for x in c.get("choices", [])),
         width=int(c.get("width", 14)),
     )
+
+
+def _bundled_meanings(book: Any) -> None:
+    """A workbook.yaml written before ``meanings`` existed (a Board's own copy) means what the
+    bundled one says; its choices are still checked against them."""
+    if isinstance(book, dict) and "meanings" not in book:
+        bundled = read_yaml(BUNDLED / "workbook.yaml")
+        if isinstance(bundled, dict) and "meanings" in bundled:
+            book["meanings"] = bundled["meanings"]
 
 
 def _plain_off(book: Any) -> None:
