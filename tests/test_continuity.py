@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from aggregator import config as config_module
 from aggregator.cli import main
-from aggregator.merging import continuity, register_files, register_history, register_store, register_tables
+from aggregator.merging import continuity, register_files, register_reading, register_store, register_tables
 from aggregator.merging.continuity import _Names, _near, make_code
-from aggregator.merging.register_history import History
+from aggregator.merging.register_reading import OtherPeriods
 from aggregator.model import Entry, FileOutcome, FileStatus, UnitStatus
 from aggregator.text import loose_key
 
@@ -117,10 +117,10 @@ def test_the_commune_is_not_prefilled_with_the_districts_models(tmp_path):
     outbox = tmp_path / "outbox"
     c25 = district_2025(tmp_path, outbox)
     preset = config_module.load(PRESET)
-    _, by_unit = register_history.latest_before(outbox, 2026, "annual", preset.units)
+    _, by_unit = register_reading.latest_before(outbox, 2026, "annual", preset.units)
     assert "cam-lam" not in by_unit
     assert [m["code"] for m in by_unit["mttq"]] == [c25["Sáng kiến công nhân"]]  # formerly: ldld
-    _, plan = register_history.latest_before(
+    _, plan = register_reading.latest_before(
         outbox, 2026, "annual", config_module.load(config_module.BUNDLED).units
     )
     assert sorted(m["code"] for m in plan["cam-lam"]) == sorted(
@@ -448,7 +448,7 @@ def _letters(i: int) -> str:
     return "".join("abcdefghijklmnopqrstuvwxyz"[i // 26**k % 26] for k in range(4))
 
 
-def _renamed(n: int, register_size: int, length: int, alike: bool = True) -> tuple[History, UnitStatus]:
+def _renamed(n: int, register_size: int, length: int, alike: bool = True) -> tuple[OtherPeriods, UnitStatus]:
     """A unit with ``register_size`` models of long names that differ only at the end, and a file
     of ``n`` models of the same length, each at least three letters off every one of them (the
     worst case: a scan compares every pair to the end); ``alike=False``: names unlike theirs."""
@@ -473,7 +473,7 @@ def _renamed(n: int, register_size: int, length: int, alike: bool = True) -> tup
         for i in range(n)
     ]
     used = FileOutcome(candidate=SimpleNamespace(relative="x.xlsx"), status=FileStatus.ACCEPTED, rows=rows)
-    history = History(2026, "annual", compared=compared)
+    history = OtherPeriods(2026, "annual", compared=compared)
     return history, UnitStatus("cam-lam", "Huyện ủy Cam Lâm", "g", 3, "on_time", used=used, files=[used])
 
 

@@ -14,7 +14,7 @@ from builders import HEADERS, SOFFICE, convert, model, workbook
 
 from aggregator import periods
 from aggregator.cli import main
-from aggregator.merging import register_files, register_history, register_store, register_tables
+from aggregator.merging import register_files, register_reading, register_store, register_tables
 from aggregator.merging.continuity import _near, make_code
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -552,7 +552,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from aggregator.merging.continuity import compare  # noqa: E402
-from aggregator.merging.register_history import History  # noqa: E402
+from aggregator.merging.register_reading import OtherPeriods  # noqa: E402
 from aggregator.model import Entry, UnitStatus  # noqa: E402
 
 UNITS = ["a", "b", "c"]
@@ -589,7 +589,7 @@ def test_continuity_identities(before, now, reporting):
         Entry(2025, "annual", f"{u}-{i}", u, f, n, n, "continuing", s, r, 2020)
         for i, (u, f, n, s, r) in enumerate(before)
     ]
-    history = History(2026, "annual", compared=compared)
+    history = OtherPeriods(2026, "annual", compared=compared)
     rows, used = [], set()
     for n, (how, pick, unit, stage, places, status) in enumerate(now):
         if how != "fresh" and compared:
@@ -941,8 +941,8 @@ def test_check_with_a_damaged_register_says_so_and_checks_alone(tmp_path, capsys
 def test_the_trend_of_a_rerun_period_stops_at_its_year(three_years):
     outbox, _, _ = three_years
     path = outbox / register_tables.DB_NAME
-    assert register_history.history(path, 2024, "annual").trend == {}
-    assert sorted(register_history.history(path, 2026, "annual").trend) == [2024, 2025]
+    assert register_reading.other_periods(path, 2024, "annual").trend == {}
+    assert sorted(register_reading.other_periods(path, 2026, "annual").trend) == [2024, 2025]
 
 
 def test_a_period_file_copied_into_another_periods_folder_is_left_out(three_years, capsys):

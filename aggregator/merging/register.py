@@ -7,8 +7,8 @@ Its parts, each one job:
   SQLite tables);
 - ``register_files``: the period folders and their records files, written and read back checked;
 - ``register_store``: the SQLite file, kept current with the period folders, built afresh, sealed;
-- ``register_history``: reading it for a run (one unit's earlier records, whose a code is, the
-  latest period before a run).
+- ``register_reading``: reading it for a run (``OtherPeriods``: the periods besides the one run,
+  one unit's records at a time; whose a code is; the latest period before a run).
 
 The period order and the folders' names are ``aggregator.periods``'.
 """
@@ -24,13 +24,13 @@ from aggregator.merging.register_files import (
     period_folders,
     write_period_file,
 )
-from aggregator.merging.register_history import (
-    History,
+from aggregator.merging.register_reading import (
     Identities,
+    OtherPeriods,
     Owner,
-    UnitHistory,
-    history,
+    UnitRecords,
     latest_before,
+    other_periods,
 )
 from aggregator.merging.register_store import SEAL, connect, dump, periods_held, rebuild, refresh, sync
 from aggregator.merging.register_tables import (
@@ -47,6 +47,12 @@ from aggregator.merging.register_tables import (
 from aggregator.periods import ORDER as PERIOD_RANK
 from aggregator.periods import RANK_SQL, rank
 from aggregator.periods import parse_folder as period_of
+
+# The names continuity, the pipeline, the commands and the model still say (each now one name
+# in register_reading): the coordinator renames them there, then these three go.
+History = OtherPeriods
+UnitHistory = UnitRecords
+history = other_periods
 
 __all__ = [
     "CHECKSUMS",
@@ -66,13 +72,16 @@ __all__ = [
     "Damaged",
     "History",
     "Identities",
+    "OtherPeriods",
     "Owner",
     "UnitHistory",
+    "UnitRecords",
     "connect",
     "declared",
     "dump",
     "history",
     "latest_before",
+    "other_periods",
     "period_folders",
     "period_of",
     "periods_held",

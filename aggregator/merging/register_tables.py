@@ -81,7 +81,7 @@ CREATE TABLE models (
 ) WITHOUT ROWID;
 """
 INDEXES = """
-CREATE INDEX models_by_code ON models (code);  -- a model's periods (the history sheet)
+CREATE INDEX models_by_code ON models (code);  -- a model's periods (the timeline sheet, Lịch sử mô hình)
 CREATE INDEX models_by_unit ON models (unit);  -- a unit's models, read one unit at a time
 """
 

@@ -98,7 +98,7 @@ def this_period(
     decision or a decision on one side only (by matching key, punctuation aside; a decision
     filled in later is the same reward). A record's "Có" in the press column is carried when
     the same model said "Có" in a period of an earlier year. ``earlier``: code -> (form,
-    decision, publicised) of each earlier-year record (``register.History.earlier_years``).
+    decision, publicised) of each earlier-year record (``register_reading.OtherPeriods.earlier_years``).
     """
     if records.empty:
         return 0, 0

@@ -1,6 +1,6 @@
 """Reading the register for a run: a unit's earlier records, whose a code is, the latest period.
 
-A run never holds every earlier record at once: ``History.unit`` reads one unit at a time. Which
+A run never holds every earlier record at once: ``OtherPeriods.unit`` reads one unit at a time. Which
 unit of today's registry a record belongs to is told by its code and its name then
 (``Identities``), so a code reused by another unit inherits nothing.
 """
@@ -66,7 +66,7 @@ class Identities:
 
 
 @dataclass
-class UnitHistory:
+class UnitRecords:
     """One unit's records in the other periods of the register, as a run needs them."""
 
     by_key: dict[tuple[int, str], str] = field(default_factory=dict)  # nearest period first
@@ -79,7 +79,7 @@ class UnitHistory:
 
 
 @dataclass
-class History:
+class OtherPeriods:
     """What the register says before one period is (re)run: that period itself left out.
 
     Read one unit at a time (``unit``): a run never holds every earlier record at once.
@@ -109,7 +109,7 @@ class History:
     def against(self) -> tuple[int, str]:
         return self.year - 1, self.period
 
-    def with_units(self, units: Iterable[Any]) -> History:
+    def with_units(self, units: Iterable[Any]) -> OtherPeriods:
         """The same register read with this registry's units: whose each record is."""
         return replace(self, identities=Identities.of(units))
 
@@ -138,7 +138,7 @@ class History:
             if name is not None and unit in self.identities.names and self.owner_now(unit, name) is None
         )
 
-    def unit(self, code: str) -> UnitHistory:
+    def unit(self, code: str) -> UnitRecords:
         """One unit's records of the other periods (its predecessors' included)."""
         codes = self.identities.codes.get(code, (code,)) if self.identities else (code,)
         if self.path is None:
@@ -159,8 +159,8 @@ class History:
         finally:
             connection.close()
 
-    def _unit(self, code: str, rows: Any) -> UnitHistory:
-        found = UnitHistory()
+    def _unit(self, code: str, rows: Any) -> UnitRecords:
+        found = UnitRecords()
         here, against = rank(self.year, self.period), self.against
         for row in rows:  # nearest period first
             entry = Entry._make(row[:11])
@@ -269,9 +269,9 @@ class History:
             connection.close()
 
 
-def history(path: Path | None, year: int, period: str) -> History:
+def other_periods(path: Path | None, year: int, period: str) -> OtherPeriods:
     """The register's outline for a run of ``year`` and ``period`` (nothing, if none)."""
-    found = History(year, period, path)
+    found = OtherPeriods(year, period, path)
     if path is None or not path.exists():
         found.path = None
         return found
