@@ -167,3 +167,16 @@ def test_the_stage_order_decides_what_advanced_means(tmp_path):
     assert (block["matched"], block["advanced"], block["regressed"]) == (1, 1, 0)
     manifest = json.loads((out / "2026" / "manifest.json").read_text(encoding="utf-8"))
     assert "stage_backwards" not in [p["code"] for f in manifest["files"] for p in f["problems"]]
+
+
+def test_the_report_names_the_honour_stage_by_its_label(tmp_path):
+    """The outstanding models' rule says the last stage as workbook.yaml labels it."""
+    folder = copy_schemas(tmp_path)
+    edit_workbook(folder, lambda d: choice(d, "stage", "honoured").update(label="Tôn vinh điển hình"))
+    rows = [model("Một", 1, stage="Tôn vinh điển hình"), model("Hai", 2)]
+    workbook(tmp_path / "inbox" / "cam-lam.xlsx", rows)
+    args = ["--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "out"), "--schemas", str(folder)]
+    assert main([*args, "--year", "2026", "--report-date", "15/12/2026", "--jobs", "1"]) == 0
+    html = (tmp_path / "out" / "2026" / "bao-cao-tong-hop.html").read_text(encoding="utf-8")
+    assert "đã đạt giai đoạn &#34;Tôn vinh điển hình&#34;; được khen thưởng có số" in html
+    assert "đã đạt giai đoạn &#34;Biểu dương, tôn vinh&#34;" not in html

@@ -220,9 +220,9 @@ WORKBOOK = {
 # What the report's outstanding models (II.4) may be chosen by, in the order report.yaml
 # lists them, and how the report says each (one sentence says how they were chosen). The names
 # are report.yaml's words, not codes of the workbook: "honoured" is "at the last stage of
-# workbook.yaml's meanings.stages", whatever that stage's code is.
+# workbook.yaml's meanings.stages", whatever that stage's code is; {honoured} is its label.
 OUTSTANDING_CRITERIA = {
-    "honoured": 'đã đạt giai đoạn "Biểu dương, tôn vinh"',
+    "honoured": 'đã đạt giai đoạn "{honoured}"',
     "reward_decision": "được khen thưởng có số, ngày quyết định",
     "rewarded": "được khen thưởng",
     "replications": "được nhân rộng ở nhiều nơi hơn",
