@@ -6,7 +6,7 @@ import datetime as dt
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from aggregator.model import Period
+from aggregator import periods
 from aggregator.text import is_blank
 
 if TYPE_CHECKING:  # for the annotation only: the settings and the labels are independent layers
@@ -37,7 +37,7 @@ RECEIVED_SOURCE = {
 
 def period_phrase(period: str) -> str:
     """How the text of a report or letter names the period: "năm" or "6 tháng đầu năm"."""
-    return "năm" if period == Period.ANNUAL else "6 tháng đầu năm"
+    return periods.phrase(period)
 
 
 def date_vn(value: dt.date | str | None) -> str:

@@ -8,7 +8,7 @@
    and after, reading it, giving codes and checking rows, the comparison, the history rows,
    writing ``mo-hinh.jsonl``) against the whole run. Then runs ``aggregate.py`` end to end,
    year two and a first year, with the peak memory of all their processes.
-2. Copies that period file into five years of period folders and times ``register.rebuild``.
+2. Copies that period file into five years of period folders and times ``register_store.rebuild``.
 
     python benchmarks/bench_register.py                 # 2,000 workbooks of 30 models
     python benchmarks/bench_register.py --size 200 --years 5
@@ -35,7 +35,13 @@ _spec.loader.exec_module(bench)
 
 from aggregator import cli
 from aggregator import config as config_module
-from aggregator.merging import continuity, register
+from aggregator.merging import (
+    continuity,
+    register,  # the facade: the run calls register.sync and .history
+    register_files,
+    register_store,
+    register_tables,
+)
 from aggregator.outbox import write as outputs
 
 SPENT: dict[str, float] = defaultdict(float)
@@ -125,7 +131,7 @@ def main() -> None:
                 ),
                 encoding="utf-8",
             )
-        register.sync(out)  # as the previous year's run left it
+        register_store.sync(out)  # as the previous year's run left it
         instrument()
         with contextlib.redirect_stdout(None):
             total = run(inbox, out, schemas, args.jobs)
@@ -151,17 +157,17 @@ def main() -> None:
             seconds, peak = _end_to_end(inbox, schemas, target, args.jobs, code)
             print(f"aggregate.py end to end, {label}: {seconds:.1f} s, peak {peak:.0f} MB (all processes)")
 
-        source = out / "2026" / register.PERIOD_FILE
+        source = out / "2026" / register_files.PERIOD_FILE
         archive = folder / "years"
         archive.mkdir()
         for year in range(2026 - args.years + 1, 2027):
             target = archive / str(year)
             target.mkdir()
-            _copy_period_file(source, target / register.PERIOD_FILE, year)
+            _copy_period_file(source, target / register_files.PERIOD_FILE, year)
         best = min(_rebuild(archive) for _ in range(3))
-        with register.connect(archive / register.DB_NAME) as db:
+        with register_store.connect(archive / register_tables.DB_NAME) as db:
             count = db.execute("SELECT count(*) FROM models").fetchone()[0]
-        size = (archive / register.DB_NAME).stat().st_size / 1e6
+        size = (archive / register_tables.DB_NAME).stat().st_size / 1e6
         print(f"Rebuild from {args.years} years ({count} records): {best:.2f} s (best of 3), {size:.0f} MB")
 
 
@@ -193,9 +199,9 @@ def _end_to_end(inbox: Path, schemas: Path, out: Path, jobs: int, code: Path = R
 
 
 def _rebuild(outbox: Path) -> float:
-    (outbox / register.DB_NAME).unlink(missing_ok=True)
+    (outbox / register_tables.DB_NAME).unlink(missing_ok=True)
     started = time.perf_counter()
-    register.rebuild(outbox)
+    register_store.rebuild(outbox)
     return time.perf_counter() - started
 
 
@@ -203,7 +209,7 @@ def _as_previous_year(out: Path, name: str, year: int) -> None:
     """Turn a run's folder into the previous year's period folder (the register follows)."""
     target = out / str(year)
     (out / name).rename(target)
-    _copy_period_file(target / register.PERIOD_FILE, target / register.PERIOD_FILE, year)
+    _copy_period_file(target / register_files.PERIOD_FILE, target / register_files.PERIOD_FILE, year)
 
 
 def _copy_period_file(source: Path, target: Path, year: int) -> None:

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from aggregator import config as config_module
 from aggregator.cli import main
-from aggregator.merging import continuity, register
+from aggregator.merging import continuity, register_files, register_reading, register_store, register_tables
 from aggregator.merging.continuity import _Names, _near, make_code
-from aggregator.merging.register import History
+from aggregator.merging.register_reading import OtherPeriods
 from aggregator.model import Entry, FileOutcome, FileStatus, UnitStatus
 from aggregator.text import loose_key
 
@@ -37,7 +37,7 @@ def run(inbox: Path, outbox: Path, year: int, *extra: str) -> dict:
 
 
 def codes_of(outbox: Path, year: int) -> dict[str, str]:
-    with sqlite3.connect(outbox / register.DB_NAME) as db:
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:
         return dict(db.execute("SELECT name, code FROM models WHERE year = ? AND period = 'annual'", (year,)))
 
 
@@ -104,7 +104,7 @@ def test_a_code_reused_by_another_unit_inherits_none_of_its_models(tmp_path):
     # its "Khuyến học" gets a code of its own, never the district's
     c26 = codes_of(outbox, 2026)
     assert c26["Khuyến học"] == make_code("cam-lam", 5, loose_key("Khuyến học"), 1) != c25["Khuyến học"]
-    with sqlite3.connect(outbox / register.DB_NAME) as db:
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:
         assert db.execute(
             "SELECT year, unit, unit_name FROM models WHERE name = 'Khuyến học' ORDER BY year"
         ).fetchall() == [(2025, "cam-lam", "Huyện ủy Cam Lâm"), (2026, "cam-lam", "Đảng ủy xã Cam Lâm")]
@@ -117,10 +117,12 @@ def test_the_commune_is_not_prefilled_with_the_districts_models(tmp_path):
     outbox = tmp_path / "outbox"
     c25 = district_2025(tmp_path, outbox)
     preset = config_module.load(PRESET)
-    _, by_unit = register.latest_before(outbox, 2026, "annual", preset.units)
+    _, by_unit = register_reading.latest_before(outbox, 2026, "annual", preset.units)
     assert "cam-lam" not in by_unit
     assert [m["code"] for m in by_unit["mttq"]] == [c25["Sáng kiến công nhân"]]  # formerly: ldld
-    _, plan = register.latest_before(outbox, 2026, "annual", config_module.load(config_module.BUNDLED).units)
+    _, plan = register_reading.latest_before(
+        outbox, 2026, "annual", config_module.load(config_module.BUNDLED).units
+    )
     assert sorted(m["code"] for m in plan["cam-lam"]) == sorted(
         [c25["Khuyến học"], c25["Dân vận khéo ở thôn"]]
     )
@@ -199,7 +201,7 @@ def resum(source: Path) -> None:
 def test_a_period_file_written_before_names_takes_them_from_its_summary(tmp_path, monkeypatch):
     outbox = tmp_path / "outbox"
     district_2025(tmp_path, outbox)
-    source = outbox / "2025" / register.PERIOD_FILE
+    source = outbox / "2025" / register_files.PERIOD_FILE
     lines = source.read_text(encoding="utf-8").splitlines()
     header = json.loads(lines[0])
     at = header["columns"].index("unit_name")
@@ -207,11 +209,13 @@ def test_a_period_file_written_before_names_takes_them_from_its_summary(tmp_path
     for row in rows:
         row.pop(at)
     with monkeypatch.context() as before_names:  # the writer of a version without the column
-        before_names.setattr(register, "COLUMNS", [c for c in register.COLUMNS if c != "unit_name"])
-        register.write_period_file(source, 2025, "annual", rows)
+        before_names.setattr(
+            register_tables, "COLUMNS", [c for c in register_tables.COLUMNS if c != "unit_name"]
+        )
+        register_files.write_period_file(source, 2025, "annual", rows)
     resum(source)
-    register.rebuild(outbox)
-    with sqlite3.connect(outbox / register.DB_NAME) as db:
+    register_store.rebuild(outbox)
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:
         assert sorted(db.execute("SELECT unit, unit_name FROM models")) == [
             ("cam-lam", "Huyện ủy Cam Lâm"),
             ("cam-lam", "Huyện ủy Cam Lâm"),
@@ -444,7 +448,7 @@ def _letters(i: int) -> str:
     return "".join("abcdefghijklmnopqrstuvwxyz"[i // 26**k % 26] for k in range(4))
 
 
-def _renamed(n: int, register_size: int, length: int, alike: bool = True) -> tuple[History, UnitStatus]:
+def _renamed(n: int, register_size: int, length: int, alike: bool = True) -> tuple[OtherPeriods, UnitStatus]:
     """A unit with ``register_size`` models of long names that differ only at the end, and a file
     of ``n`` models of the same length, each at least three letters off every one of them (the
     worst case: a scan compares every pair to the end); ``alike=False``: names unlike theirs."""
@@ -469,7 +473,7 @@ def _renamed(n: int, register_size: int, length: int, alike: bool = True) -> tup
         for i in range(n)
     ]
     used = FileOutcome(candidate=SimpleNamespace(relative="x.xlsx"), status=FileStatus.ACCEPTED, rows=rows)
-    history = History(2026, "annual", compared=compared)
+    history = OtherPeriods(2026, "annual", compared=compared)
     return history, UnitStatus("cam-lam", "Huyện ủy Cam Lâm", "g", 3, "on_time", used=used, files=[used])
 
 

@@ -13,7 +13,7 @@ from builders import model, workbook
 
 from aggregator import problems
 from aggregator.intake import discover
-from aggregator.merging.register import History
+from aggregator.merging.register_reading import OtherPeriods
 from aggregator.pipeline import FileProcessor, files, single
 from aggregator.problems import ProblemCode
 
@@ -74,7 +74,7 @@ def test_check_on_its_own_does_not_trust_a_date_typed_well_after_the_file_was_sa
     """FileProcessor.file_times_tell: true unless a run finds its inbox copied as one folder;
     ``check`` reads single files and keeps it."""
     path = saved_on(workbook(tmp_path / "cam-lam.xlsx", [model()], report_date="09/12/2026"), 1, 12)
-    [checked] = single.check(cfg, [path], 2026, "annual", History(2026, "annual"))
+    [checked] = single.check(cfg, [path], 2026, "annual", OtherPeriods(2026, "annual"))
     assert checked.outcome is not None and checked.outcome.status == "accepted"
     assert codes(checked.outcome) == ["report_date_untrusted"]
     assert checked.outcome.received == dt.date(2026, 12, 1)

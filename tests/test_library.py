@@ -12,7 +12,7 @@ from aggregator.checking import identify as identify_module
 from aggregator.checking.validate import RowValidator
 from aggregator.intake.discover import fingerprint
 from aggregator.merging import continuity, merge
-from aggregator.merging.register import History
+from aggregator.merging.register_reading import OtherPeriods
 from aggregator.model import FileStatus, Submission
 from aggregator.outbox import swap
 
@@ -116,7 +116,7 @@ def test_continuity_gives_codes_on_new_outcomes_leaving_the_merged_ones(cfg, tmp
     read = [pipeline.FileProcessor(cfg, 2026, "annual").process(fingerprint(path, tmp_path, cfg.limits))]
     merged, statuses = merge.resolve(read, cfg, dt.date(2026, 12, 5))
     given = [dict(row) for row in merged[0].rows]
-    continued, by_file = continuity.assign(statuses, History(2026, "annual", checks_codes=False), cfg)
+    continued, by_file = continuity.assign(statuses, OtherPeriods(2026, "annual", checks_codes=False), cfg)
     assert merged[0].rows == given and all(row.get("model_code") is None for row in given)
     now = by_file[id(merged[0])]
     assert [row["model_code"][:8] for row in now.rows] == ["cam-lam-", "cam-lam-"]

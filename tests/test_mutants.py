@@ -187,9 +187,9 @@ def test_a_single_outstanding_model_is_the_first_ranked(tmp_path):
     """summarise.outstanding: any limit gives that many, the best first; 0 gives none."""
     workbook(tmp_path / "cam-lam.xlsx", [model("A", places=1), model("B", 2, places=4)])
     records = run(tmp_path).records
-    assert summarise.outstanding(records, 1)["name"].tolist() == ["B"]
-    assert summarise.outstanding(records, 0).empty
-    assert summarise.outstanding(records.head(0), 3).empty
+    assert summarise.outstanding(records, 1, honoured="honoured")["name"].tolist() == ["B"]
+    assert summarise.outstanding(records, 0, honoured="honoured").empty
+    assert summarise.outstanding(records.head(0), 3, honoured="honoured").empty
 
 
 def test_a_model_without_places_ranks_below_one_with_a_place(tmp_path):
@@ -200,7 +200,7 @@ def test_a_model_without_places_ranks_below_one_with_a_place(tmp_path):
     )
     records = run(tmp_path).records
     assert records["replications"].isna().tolist() == [True, False]
-    assert summarise.outstanding(records, 1)["name"].tolist() == ["B"]
+    assert summarise.outstanding(records, 1, honoured="honoured")["name"].tolist() == ["B"]
 
 
 def test_the_pivot_every_rendering_draws(tmp_path):
@@ -219,7 +219,7 @@ def test_equal_models_of_one_unit_keep_their_row_order(tmp_path):
         tmp_path / "cam-lam.xlsx", [model("A", places=3), model("B", 2, places=3), model("C", 4, places=1)]
     )
     records = run(tmp_path).records
-    assert summarise.outstanding(records, 2)["name"].tolist() == ["A", "B"]
+    assert summarise.outstanding(records, 2, honoured="honoured")["name"].tolist() == ["A", "B"]
 
 
 def test_an_email_and_a_loose_file_on_the_same_day_the_email_is_later(tmp_path):

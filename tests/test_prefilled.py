@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from test_continuity import resum
 
 from aggregator.cli import main
-from aggregator.merging import register, summarise
+from aggregator.merging import register_files, register_tables, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "Mã mô hình"
@@ -136,13 +136,15 @@ def year_one(tmp_path):
 def test_the_register_keeps_every_column(year_one, cfg):
     outbox, summary = year_one
     # one declaration: every column of the standard workbook is a column of the register
-    assert {register.WORKBOOK_KEY.get(c, c) for c in register.COLUMNS} >= {c.key for c in cfg.columns}
-    lines = (outbox / "2025" / register.PERIOD_FILE).read_text(encoding="utf-8").splitlines()
-    assert json.loads(lines[0])["columns"] == register.COLUMNS
-    with sqlite3.connect(outbox / register.DB_NAME) as db:
+    assert {register_tables.WORKBOOK_KEY.get(c, c) for c in register_tables.COLUMNS} >= {
+        c.key for c in cfg.columns
+    }
+    lines = (outbox / "2025" / register_files.PERIOD_FILE).read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[0])["columns"] == register_tables.COLUMNS
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:
         db.row_factory = sqlite3.Row
         kept = {r["name"]: dict(r) for r in db.execute("SELECT * FROM models WHERE year = 2025")}
-    assert list(next(iter(kept.values())))[2:] == register.COLUMNS
+    assert list(next(iter(kept.values())))[2:] == register_tables.COLUMNS
     first = kept["Dân vận khéo ở thôn"]
     assert {k: first[k] for k in ("content", "results", "rating", "location", "note")} == {
         "content": "Cách làm của Dân vận khéo ở thôn.",
@@ -241,7 +243,7 @@ def test_sent_back_unchanged_and_updated_counted_by_hand(year_one, tmp_path):
     assert "không tính lại 2 mô hình, điển hình có khen thưởng đã báo cáo" in html
     assert "1 mô hình, điển hình được tuyên truyền trên báo chí" in html
     assert "không tính lại 4 mô hình, điển hình đã được tuyên truyền" in html
-    with sqlite3.connect(outbox / register.DB_NAME) as db:
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:
         kept = dict(db.execute("SELECT name, year_built FROM models WHERE year = 2026 AND unit = 'cam-lam'"))
     assert kept["Bếp ăn tình thương"] == 2025  # the year built kept
 
@@ -270,19 +272,19 @@ def test_an_older_register_without_the_new_columns_prefills_blanks_and_says_so(y
     outbox, _ = year_one
     old = [
         c
-        for c in register.COLUMNS
+        for c in register_tables.COLUMNS
         if c not in ("seq", "content", "results", "reward_form", "reward_decision", "publicised", "note")
     ]
-    source = outbox / "2025" / register.PERIOD_FILE
+    source = outbox / "2025" / register_files.PERIOD_FILE
     lines = source.read_text(encoding="utf-8").splitlines()
     header = json.loads(lines[0])
     rows = [json.loads(line) for line in lines[1:-1]]  # the last line: the count and the hash
     keep = [header["columns"].index(c) for c in old]
     with pytest.MonkeyPatch.context() as earlier:  # the writer of the earlier layout
-        earlier.setattr(register, "COLUMNS", old)
-        register.write_period_file(source, 2025, "annual", ([r[i] for i in keep] for r in rows))
+        earlier.setattr(register_tables, "COLUMNS", old)
+        register_files.write_period_file(source, 2025, "annual", ([r[i] for i in keep] for r in rows))
     resum(source)
-    (outbox / register.DB_NAME).unlink()
+    (outbox / register_tables.DB_NAME).unlink()
     assert main(["template", "--outbox", str(outbox), "--year", "2026"]) == 0
     path = outbox / "templates" / "bieu-mau-cam-lam.xlsx"
     rows_now = listed(path)
@@ -297,7 +299,7 @@ def test_status_and_check_read_a_register_of_the_earlier_layout_as_it_is(year_on
     """Before the next run rebuilds it, a register written by the earlier version (no reward or
     press columns) is read as it is by the commands that write nothing."""
     outbox, _ = year_one
-    with sqlite3.connect(outbox / register.DB_NAME) as db:
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:
         for column in ("reward_form", "reward_decision", "publicised"):
             db.execute(f"ALTER TABLE models DROP COLUMN {column}")
         db.execute("UPDATE register_info SET value = '2' WHERE key = 'format'")

@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 from builders import HEADERS, SOFFICE, convert, model, workbook
 
+from aggregator import periods
 from aggregator.cli import main
-from aggregator.merging import register
+from aggregator.merging import register_files, register_reading, register_store, register_tables
 from aggregator.merging.continuity import _near, make_code
-from aggregator.outbox import swap as outbox_module
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "Mã mô hình"
@@ -41,7 +41,7 @@ def run(inbox: Path, outbox: Path, year: int, *extra: str) -> dict:
         )
         == 0
     )
-    folder = outbox / outbox_module.folder_name(year, "half_year" if "half_year" in extra else "annual")
+    folder = outbox / periods.folder_name(year, "half_year" if "half_year" in extra else "annual")
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     schema = json.loads((ROOT / "schemas/summary.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(summary, schema)
@@ -50,7 +50,7 @@ def run(inbox: Path, outbox: Path, year: int, *extra: str) -> dict:
 
 def codes_of(outbox: Path, year: int, period: str = "annual") -> dict[str, str]:
     """name -> code of one period, from the register."""
-    with sqlite3.connect(outbox / register.DB_NAME) as db:
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:
         return dict(db.execute("SELECT name, code FROM models WHERE year = ? AND period = ?", (year, period)))
 
 
@@ -266,7 +266,7 @@ def test_third_year_counted_by_hand(three_years):
 
 def test_the_register_tables(three_years):
     outbox, summaries, _ = three_years
-    with sqlite3.connect(outbox / register.DB_NAME) as db:
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:
         periods = db.execute("SELECT year, period, folder, models FROM periods ORDER BY year").fetchall()
         assert periods == [
             (2024, "annual", "2024", 5),
@@ -278,27 +278,27 @@ def test_the_register_tables(three_years):
 
 def test_rerun_replaces_the_period_and_archives_are_not_in_it(three_years, tmp_path):
     outbox, (_, second, _), (c24, c25, _) = three_years
-    dumped = register.dump(outbox / register.DB_NAME)
+    dumped = register_store.dump(outbox / register_tables.DB_NAME)
     again = run(tmp_path / "inbox-2025", outbox, 2025)
     assert again["continuity"] == second["continuity"]
     assert codes_of(outbox, 2025) == c25
     assert list((outbox / "luu-tru").iterdir())  # the earlier 2025 run, archived
-    with sqlite3.connect(outbox / register.DB_NAME) as db:
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:
         assert db.execute("SELECT count(*) FROM models WHERE year = 2025").fetchone() == (3,)
-    assert register.dump(outbox / register.DB_NAME) == dumped
+    assert register_store.dump(outbox / register_tables.DB_NAME) == dumped
 
 
 def test_rebuild_gives_the_same_register(three_years, capsys):
     outbox, _, _ = three_years
-    path = outbox / register.DB_NAME
-    before = register.dump(path)
+    path = outbox / register_tables.DB_NAME
+    before = register_store.dump(path)
     path.unlink()
     assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
     assert "3 kỳ" in capsys.readouterr().out
-    assert register.dump(path) == before
+    assert register_store.dump(path) == before
     path.write_bytes(b"not a database")  # unreadable: the next sync writes it again
-    register.sync(outbox)
-    assert register.dump(path) == before
+    register_store.sync(outbox)
+    assert register_store.dump(path) == before
 
 
 def test_a_deleted_period_folder_leaves_the_register(three_years):
@@ -306,8 +306,8 @@ def test_a_deleted_period_folder_leaves_the_register(three_years):
     import shutil
 
     shutil.rmtree(outbox / "2026")
-    register.sync(outbox)
-    with sqlite3.connect(outbox / register.DB_NAME) as db:
+    register_store.sync(outbox)
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:
         assert [y for (y,) in db.execute("SELECT year FROM periods ORDER BY year")] == [2024, 2025]
 
 
@@ -442,7 +442,7 @@ def test_prefilled_round_trip(tmp_path, capsys):
     run(box, outbox, 2025)
     c25 = codes_of(outbox, 2025)
 
-    (outbox / register.DB_NAME).unlink()  # the template command brings it back first
+    (outbox / register_tables.DB_NAME).unlink()  # the template command brings it back first
     assert main(["template", "--outbox", str(outbox), "--year", "2026"]) == 0
     assert "điền sẵn 5 mô hình" in capsys.readouterr().out
     path = outbox / "templates" / "bieu-mau-cam-lam.xlsx"
@@ -552,7 +552,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from aggregator.merging.continuity import compare  # noqa: E402
-from aggregator.merging.register import History  # noqa: E402
+from aggregator.merging.register_reading import OtherPeriods  # noqa: E402
 from aggregator.model import Entry, UnitStatus  # noqa: E402
 
 UNITS = ["a", "b", "c"]
@@ -589,7 +589,7 @@ def test_continuity_identities(before, now, reporting):
         Entry(2025, "annual", f"{u}-{i}", u, f, n, n, "continuing", s, r, 2020)
         for i, (u, f, n, s, r) in enumerate(before)
     ]
-    history = History(2026, "annual", compared=compared)
+    history = OtherPeriods(2026, "annual", compared=compared)
     rows, used = [], set()
     for n, (how, pick, unit, stage, places, status) in enumerate(now):
         if how != "fresh" and compared:
@@ -649,7 +649,7 @@ def test_continuity_identities(before, now, reporting):
 
 def _churn(outbox: str, times: int) -> None:
     for n in range(times):
-        (register.rebuild if n % 2 else register.sync)(Path(outbox))
+        (register_store.rebuild if n % 2 else register_store.sync)(Path(outbox))
 
 
 def test_two_writers_at_once_leave_a_whole_register(three_years):
@@ -657,8 +657,8 @@ def test_two_writers_at_once_leave_a_whole_register(three_years):
     import multiprocessing
 
     outbox, _, _ = three_years
-    before = register.dump(outbox / register.DB_NAME)
-    (outbox / register.DB_NAME).unlink()
+    before = register_store.dump(outbox / register_tables.DB_NAME)
+    (outbox / register_tables.DB_NAME).unlink()
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_churn, args=(str(outbox), 6)) for _ in range(2)]
     for worker in workers:
@@ -666,7 +666,7 @@ def test_two_writers_at_once_leave_a_whole_register(three_years):
     for worker in workers:
         worker.join(120)
         assert worker.exitcode == 0
-    assert register.dump(outbox / register.DB_NAME) == before
+    assert register_store.dump(outbox / register_tables.DB_NAME) == before
     assert not list(outbox.glob(".*dang-ghi*"))
 
 
@@ -674,7 +674,7 @@ def test_a_run_refuses_while_another_holds_the_outbox(three_years, tmp_path, cap
     import os
 
     outbox, _, _ = three_years
-    before = register.dump(outbox / register.DB_NAME)
+    before = register_store.dump(outbox / register_tables.DB_NAME)
     (outbox / ".dang-chay.lock").write_text(str(os.getppid()))
     assert (
         main(
@@ -692,7 +692,7 @@ def test_a_run_refuses_while_another_holds_the_outbox(three_years, tmp_path, cap
         == 1
     )
     assert "Đang có một lần chạy khác" in capsys.readouterr().err
-    assert register.dump(outbox / register.DB_NAME) == before
+    assert register_store.dump(outbox / register_tables.DB_NAME) == before
 
 
 @pytest.mark.skipif(not SOFFICE, reason="LibreOffice (installed by .ci/run)")
@@ -768,7 +768,7 @@ def test_the_register_opens_in_the_sqlite3_program(three_years):
         [
             "sqlite3",
             "-readonly",
-            str(outbox / register.DB_NAME),
+            str(outbox / register_tables.DB_NAME),
             "SELECT year, count(*) FROM models GROUP BY year ORDER BY year;",
             f"SELECT group_concat(year) FROM models WHERE code = '{c26['Dân vận khéo ở thôn']}';",
             ".schema periods",
@@ -783,13 +783,13 @@ def test_the_register_opens_in_the_sqlite3_program(three_years):
 
 def test_a_damaged_period_file_is_left_out_and_runs_go_on(three_years, tmp_path, caplog, capsys):
     outbox, _, (_, c25, _) = three_years
-    (outbox / "2024" / register.PERIOD_FILE).write_text(
+    (outbox / "2024" / register_files.PERIOD_FILE).write_text(
         '{"format": 1, "columns": []}\n[1, 2\n', encoding="utf-8"
     )
     assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
     assert "Bỏ qua" in caplog.text
     assert "từ 2 kỳ báo cáo: 2025, 2026." in capsys.readouterr().out  # what it holds
-    with sqlite3.connect(outbox / register.DB_NAME) as db:
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:
         assert [y for (y,) in db.execute("SELECT year FROM periods ORDER BY year")] == [2025, 2026]
     again = run(tmp_path / "inbox-2025", outbox, 2025)  # compared with 2024: not in the register
     assert again["continuity"] is None
@@ -894,12 +894,12 @@ def test_check_applies_the_register_as_the_run_does(tmp_path, capsys):
         report_date="01/12/2026",
         headers=WITH_CODE,
     )
-    before = register.dump(outbox / register.DB_NAME), _listing(outbox)
+    before = register_store.dump(outbox / register_tables.DB_NAME), _listing(outbox)
 
     capsys.readouterr()
     assert main(["check", "--json", "--year", "2026", "--outbox", str(outbox), str(path)]) == 1
     [checked] = json.loads(capsys.readouterr().out)
-    assert (register.dump(outbox / register.DB_NAME), _listing(outbox)) == before
+    assert (register_store.dump(outbox / register_tables.DB_NAME), _listing(outbox)) == before
     found = [(p["code"], p["value"]) for p in checked["problems"]]
     assert ("model_code_other_unit", c24["Sáng kiến công nhân"]) in found
     assert ("stage_backwards", "Phát hiện, bồi dưỡng") in found
@@ -930,25 +930,25 @@ def test_check_applies_the_register_as_the_run_does(tmp_path, capsys):
 def test_check_with_a_damaged_register_says_so_and_checks_alone(tmp_path, capsys):
     outbox = tmp_path / "outbox"
     outbox.mkdir()
-    (outbox / register.DB_NAME).write_bytes(b"not a register")
+    (outbox / register_tables.DB_NAME).write_bytes(b"not a register")
     path = workbook(tmp_path / "cam-lam.xlsx", [model(**{CODE: "ldld-aaaaaa"})], headers=WITH_CODE)
     assert main(["check", "--year", "2026", "--outbox", str(outbox), str(path)]) == 0
     said = capsys.readouterr()
     assert "1 hợp lệ, 0 có lỗi" in said.out  # no period folder: nothing to judge codes by
-    assert (outbox / register.DB_NAME).read_bytes() == b"not a register"  # check writes nothing
+    assert (outbox / register_tables.DB_NAME).read_bytes() == b"not a register"  # check writes nothing
 
 
 def test_the_trend_of_a_rerun_period_stops_at_its_year(three_years):
     outbox, _, _ = three_years
-    path = outbox / register.DB_NAME
-    assert register.history(path, 2024, "annual").trend == {}
-    assert sorted(register.history(path, 2026, "annual").trend) == [2024, 2025]
+    path = outbox / register_tables.DB_NAME
+    assert register_reading.other_periods(path, 2024, "annual").trend == {}
+    assert sorted(register_reading.other_periods(path, 2026, "annual").trend) == [2024, 2025]
 
 
 def test_a_period_file_copied_into_another_periods_folder_is_left_out(three_years, capsys):
     outbox, _, _ = three_years
-    (outbox / "2024" / register.PERIOD_FILE).write_bytes(
-        (outbox / "2025" / register.PERIOD_FILE).read_bytes()
+    (outbox / "2024" / register_files.PERIOD_FILE).write_bytes(
+        (outbox / "2025" / register_files.PERIOD_FILE).read_bytes()
     )
     assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
     assert "từ 2 kỳ báo cáo: 2025, 2026." in capsys.readouterr().out

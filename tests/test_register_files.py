@@ -22,7 +22,9 @@ import pytest
 from test_register import codes_of, inbox_2024, inbox_2025, inbox_2026, run
 
 from aggregator.cli import main
-from aggregator.merging import register
+from aggregator.hashing import sha256
+from aggregator.merging import register_files, register_store, register_tables
+from aggregator.periods import RANK_SQL, rank
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,7 +37,7 @@ def built(tmp_path_factory):
     run(inbox_2024(root), outbox, 2024)
     run(inbox_2025(root, codes_of(outbox, 2024)["Khuyến học"]), outbox, 2025)
     third = run(inbox_2026(root, codes_of(outbox, 2024), codes_of(outbox, 2025)), outbox, 2026)
-    return root, third, register.dump(outbox / register.DB_NAME)
+    return root, third, register_store.dump(outbox / register_tables.DB_NAME)
 
 
 @pytest.fixture
@@ -48,16 +50,20 @@ def outbox(built, tmp_path):
 
 
 def periods(outbox: Path) -> list[int]:
-    with sqlite3.connect(outbox / register.DB_NAME) as db:
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:
         return [y for (y,) in db.execute("SELECT year FROM periods ORDER BY year")]
 
 
 def lines_of(outbox: Path, year: int) -> list[str]:
-    return (outbox / str(year) / register.PERIOD_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
+    return (
+        (outbox / str(year) / register_files.PERIOD_FILE)
+        .read_text(encoding="utf-8")
+        .splitlines(keepends=True)
+    )
 
 
 def put(outbox: Path, year: int, lines: list[str]) -> None:
-    (outbox / str(year) / register.PERIOD_FILE).write_text("".join(lines), encoding="utf-8")
+    (outbox / str(year) / register_files.PERIOD_FILE).write_text("".join(lines), encoding="utf-8")
 
 
 def record(lines: list[str], n: int = 1) -> list:
@@ -65,7 +71,7 @@ def record(lines: list[str], n: int = 1) -> list:
 
 
 def column(name: str) -> int:
-    return register.COLUMNS.index(name)
+    return register_tables.COLUMNS.index(name)
 
 
 def with_value(name: str, value: object):
@@ -92,7 +98,7 @@ DAMAGES = {
     "a lone surrogate": with_value("name", "\ud800"),
     "a text over a cell": with_value("note", "x" * 32_768),
     "a line over any record's bound": lambda lines: (
-        [*lines[:2], '["' + "x" * (register.MAX_LINE + 10) + '"]\n', *lines[3:]],
+        [*lines[:2], '["' + "x" * (register_files.MAX_LINE + 10) + '"]\n', *lines[3:]],
         3,
     ),
     "a short record": lambda lines: ([*lines[:2], json.dumps(record(lines, 2)[:-1]) + "\n", *lines[3:]], 3),
@@ -129,9 +135,9 @@ def test_a_damaged_period_file_is_left_out_whole_and_said_with_its_line(outbox, 
     assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
     assert "từ 2 kỳ báo cáo: 2024, 2026." in capsys.readouterr().out
     notice = next(r.getMessage() for r in caplog.records if "Bỏ qua kỳ 2025" in r.getMessage())
-    assert str(outbox / "2025" / register.PERIOD_FILE) in notice
+    assert str(outbox / "2025" / register_files.PERIOD_FILE) in notice
     assert f"ở dòng {line} " in notice
-    with sqlite3.connect(outbox / register.DB_NAME) as db:  # never half-loaded
+    with sqlite3.connect(outbox / register_tables.DB_NAME) as db:  # never half-loaded
         assert db.execute("SELECT count(*) FROM models WHERE year = 2025").fetchone() == (0,)
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
@@ -153,30 +159,32 @@ def test_runs_go_on_past_a_damaged_record(outbox, value, capsys):
 
 def test_the_record_check_follows_the_declared_columns(tmp_path, monkeypatch):
     """A column added to the declaration is checked with no second list to keep."""
-    schema = register.record_schema()
-    assert [c for c, _, _ in schema] == register.COLUMNS
+    schema = register_tables.record_schema()
+    assert [c for c, _, _ in schema] == register_tables.COLUMNS
     assert dict((c, (t, r)) for c, t, r in schema)["field"] == ("INTEGER", True)
-    monkeypatch.setattr(register, "COLUMNS", [*register.COLUMNS, "press"])
+    monkeypatch.setattr(register_tables, "COLUMNS", [*register_tables.COLUMNS, "press"])
     monkeypatch.setattr(
-        register,
+        register_tables,
         "SCHEMA",
-        re.sub(r"(?m)^(\s+row\s+INTEGER,.*)$", r"\1\n    press INTEGER NOT NULL,", register.SCHEMA),
+        re.sub(r"(?m)^(\s+row\s+INTEGER,.*)$", r"\1\n    press INTEGER NOT NULL,", register_tables.SCHEMA),
     )
-    register.declared.cache_clear()
-    register.record_schema.cache_clear()
+    register_tables.declared.cache_clear()
+    register_tables.record_schema.cache_clear()
     try:
-        assert register.record_schema()[-1] == ("press", "INTEGER", True)
+        assert register_tables.record_schema()[-1] == ("press", "INTEGER", True)
         folder = tmp_path / "2025"
         folder.mkdir()
         known = {"code": "m-1", "unit": "u", "field": 1, "name": "A", "name_key": "a", "press": 3}
-        good = [known.get(c) for c in register.COLUMNS]
-        register.write_period_file(folder / register.PERIOD_FILE, 2025, "annual", [good, [*good[:-1], "ba"]])
-        with pytest.raises(register.Damaged) as caught:
-            [r for r in register._period_file(folder / register.PERIOD_FILE, (2025, "annual"))]
+        good = [known.get(c) for c in register_tables.COLUMNS]
+        register_files.write_period_file(
+            folder / register_files.PERIOD_FILE, 2025, "annual", [good, [*good[:-1], "ba"]]
+        )
+        with pytest.raises(register_files.Damaged) as caught:
+            [r for r in register_files._period_file(folder / register_files.PERIOD_FILE, (2025, "annual"))]
         assert (caught.value.line, "press" in caught.value.why) == (3, True)
     finally:
-        register.declared.cache_clear()
-        register.record_schema.cache_clear()
+        register_tables.declared.cache_clear()
+        register_tables.record_schema.cache_clear()
 
 
 def test_a_period_file_of_the_old_layout_is_read_as_its_sums_vouch(outbox, capsys):
@@ -190,7 +198,7 @@ def test_a_period_file_of_the_old_layout_is_read_as_its_sums_vouch(outbox, capsy
     old[1] = old[1].replace("null", "NaN", 1)  # as the old writer wrote a blank text
     put(outbox, 2025, old)
     sums = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-    digest = register.sha256(folder / register.PERIOD_FILE)
+    digest = sha256(folder / register_files.PERIOD_FILE)
     (folder / "SHA256SUMS").write_text(
         "".join(f"{digest}  mo-hinh.jsonl\n" if s.endswith("  mo-hinh.jsonl") else s + "\n" for s in sums),
         encoding="utf-8",
@@ -206,7 +214,7 @@ def test_a_period_file_of_the_old_layout_is_read_as_its_sums_vouch(outbox, capsy
 def test_the_written_file_ends_with_its_count_and_hash(outbox):
     import hashlib
 
-    raw = (outbox / "2025" / register.PERIOD_FILE).read_bytes()
+    raw = (outbox / "2025" / register_files.PERIOD_FILE).read_bytes()
     *body, last = raw.splitlines(keepends=True)
     trailer = json.loads(last)
     assert trailer == {"records": len(body) - 1, "sha256": hashlib.sha256(b"".join(body)).hexdigest()}
@@ -217,7 +225,7 @@ def test_the_written_file_ends_with_its_count_and_hash(outbox):
 
 def edit(outbox: Path, *statements: str) -> None:
     """As a person would with a SQLite tool (the real library, committed)."""
-    db = sqlite3.connect(outbox / register.DB_NAME)
+    db = sqlite3.connect(outbox / register_tables.DB_NAME)
     try:
         for statement in statements:
             db.execute(statement)
@@ -241,13 +249,13 @@ def test_a_register_edited_by_hand_changes_no_figure(built, outbox, change):
     edit(outbox, *EDITS[change])
     again = run(outbox.parent / "inbox-2026", outbox, 2026)  # re-run: same figures
     assert again["continuity"] == third["continuity"]
-    assert register.dump(outbox / register.DB_NAME) == before  # written afresh
+    assert register_store.dump(outbox / register_tables.DB_NAME) == before  # written afresh
 
 
 def seal(outbox: Path) -> None:
     """What a forger adds to a hand edit: the register's seal written to match."""
-    path = outbox / register.DB_NAME
-    (outbox / register.SEAL).write_text(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  x\n")
+    path = outbox / register_tables.DB_NAME
+    (outbox / register_store.SEAL).write_text(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  x\n")
 
 
 SEALED_EDITS = {
@@ -271,12 +279,12 @@ def test_a_register_edited_with_its_seal_rewritten_is_still_checked(built, outbo
     assert "Lỗi bất ngờ" not in capsys.readouterr().err
     again = run(outbox.parent / "inbox-2026", outbox, 2026)
     assert again["continuity"] == third["continuity"]
-    assert register.dump(outbox / register.DB_NAME) == before
+    assert register_store.dump(outbox / register_tables.DB_NAME) == before
 
 
 @pytest.mark.parametrize("how", ["deleted", "a folder"])
 def test_a_period_file_gone_is_said_not_dropped_silently(outbox, how, capsys, caplog):
-    source = outbox / "2025" / register.PERIOD_FILE
+    source = outbox / "2025" / register_files.PERIOD_FILE
     source.unlink()
     if how == "a folder":
         source.mkdir()
@@ -293,7 +301,7 @@ def test_a_period_file_rewritten_with_its_last_line_recomputed_is_held_to_the_fo
     verify) still gives the hash the run wrote."""
     lines = lines_of(outbox, 2025)
     kept = [record(lines, n) for n in range(2, len(lines) - 1)]  # the first record dropped
-    register.write_period_file(outbox / "2025" / register.PERIOD_FILE, 2025, "annual", kept)
+    register_files.write_period_file(outbox / "2025" / register_files.PERIOD_FILE, 2025, "annual", kept)
     assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
     notice = next(r.getMessage() for r in caplog.records if "Bỏ qua kỳ 2025" in r.getMessage())
     assert "SHA256SUMS" in notice
@@ -303,13 +311,13 @@ def test_a_period_file_rewritten_with_its_last_line_recomputed_is_held_to_the_fo
 def test_check_reads_the_period_folders_past_an_edited_register(outbox, capsys):
     """check and status write nothing: they read a register built from the folders instead."""
     edit(outbox, "DELETE FROM models")
-    edited = (outbox / register.DB_NAME).read_bytes()
+    edited = (outbox / register_tables.DB_NAME).read_bytes()
     workbook = next((outbox.parent / "inbox-2026").glob("*.xlsx"))
     assert main(["check", "--year", "2026", "--outbox", str(outbox), str(workbook)]) == 0
     said = capsys.readouterr()
     assert "không khớp các thư mục kết quả" in said.err
     assert "model_code_unknown" not in said.out and "không có trong sổ" not in said.out
-    assert (outbox / register.DB_NAME).read_bytes() == edited
+    assert (outbox / register_tables.DB_NAME).read_bytes() == edited
 
 
 def _every_command(outbox: Path, tmp_path: Path, capsys) -> str:
@@ -336,8 +344,8 @@ def _every_command(outbox: Path, tmp_path: Path, capsys) -> str:
 
 def test_a_folder_at_the_registers_path_costs_a_notice_only(built, outbox, tmp_path, capsys):
     _, third, _ = built
-    (outbox / register.DB_NAME).unlink()
-    (outbox / register.DB_NAME).mkdir()
+    (outbox / register_tables.DB_NAME).unlink()
+    (outbox / register_tables.DB_NAME).mkdir()
     again = run(outbox.parent / "inbox-2026", outbox, 2026)
     said = capsys.readouterr().err
     assert "Không ghi được sổ theo dõi mô hình" in said and "là một thư mục" in said
@@ -345,7 +353,7 @@ def test_a_folder_at_the_registers_path_costs_a_notice_only(built, outbox, tmp_p
     empty = tmp_path / "empty"
     empty.mkdir()
     assert "điền sẵn" in _every_command(outbox, empty, capsys)
-    assert (outbox / register.DB_NAME).is_dir()
+    assert (outbox / register_tables.DB_NAME).is_dir()
     assert main(["register", "rebuild", "--outbox", str(outbox)]) == 1
     assert "Không ghi được sổ theo dõi mô hình" in capsys.readouterr().err
 
@@ -353,10 +361,10 @@ def test_a_folder_at_the_registers_path_costs_a_notice_only(built, outbox, tmp_p
 def test_a_read_only_register_is_replaced_not_written(built, outbox):
     _, third, before = built
     edit(outbox, "DELETE FROM models WHERE year = 2024")
-    (outbox / register.DB_NAME).chmod(0o444)
+    (outbox / register_tables.DB_NAME).chmod(0o444)
     again = run(outbox.parent / "inbox-2026", outbox, 2026)
     assert again["continuity"] == third["continuity"]
-    assert register.dump(outbox / register.DB_NAME) == before
+    assert register_store.dump(outbox / register_tables.DB_NAME) == before
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through read-only folders")
@@ -383,7 +391,7 @@ def test_a_register_locked_by_another_program_costs_nothing(built, outbox, capsy
             "import sqlite3, sys, time; db = sqlite3.connect(sys.argv[1], isolation_level=None); "
             "db.execute('BEGIN EXCLUSIVE'); db.execute('DELETE FROM periods'); print('held', flush=True); "
             "time.sleep(600)",
-            str(outbox / register.DB_NAME),
+            str(outbox / register_tables.DB_NAME),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -395,7 +403,7 @@ def test_a_register_locked_by_another_program_costs_nothing(built, outbox, capsy
     finally:
         holder.kill()
         holder.wait()
-    assert register.dump(outbox / register.DB_NAME) == before
+    assert register_store.dump(outbox / register_tables.DB_NAME) == before
 
 
 # -- killed writers ---------------------------------------------------------------------------
@@ -424,14 +432,14 @@ FOREIGN = textwrap.dedent(
 @pytest.mark.parametrize("mode", ["DELETE", "WAL"])
 def test_a_writer_killed_mid_transaction_leaves_nothing_to_the_rebuilt_register(outbox, mode, capsys):
     """The old hot journal (or WAL) of a killed writer is never applied to the new register."""
-    path = outbox / register.DB_NAME
+    path = outbox / register_tables.DB_NAME
     killed = subprocess.run([sys.executable, "-c", FOREIGN, str(path), mode])
     assert killed.returncode == -signal.SIGKILL
     left = Path(f"{path}{'-wal' if mode == 'WAL' else '-journal'}")
     assert left.is_file() and left.stat().st_size > 0  # a hot journal / a WAL with a commit
     shutil.rmtree(outbox / "2024")  # a period deleted since: it must not come back
     assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
-    expected = register.dump(path)
+    expected = register_store.dump(path)
     for mode_now in ("DELETE", "WAL", "DELETE"):  # opened again, by a tool that turns WAL on too
         with sqlite3.connect(path) as db:
             db.execute(f"PRAGMA journal_mode = {mode_now}")
@@ -440,7 +448,7 @@ def test_a_writer_killed_mid_transaction_leaves_nothing_to_the_rebuilt_register(
             assert db.execute("SELECT count(*) FROM models WHERE year = 2025").fetchone()[0] > 0
             assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'notes'").fetchone() == (0,)
         db.close()
-    assert register.dump(path) == expected
+    assert register_store.dump(path) == expected
     capsys.readouterr()
     run(outbox.parent / "inbox-2026", outbox, 2026)  # no period file taken for damaged
     assert "Bỏ qua" not in capsys.readouterr().err
@@ -451,7 +459,7 @@ WRITER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from aggregator.merging import register
+    from aggregator.merging import register_store
 
     stop, steps = int(sys.argv[2]), [0]
 
@@ -466,14 +474,14 @@ WRITER = textwrap.dedent(
             return call(*args, **kwargs)
         return wrapped
 
-    connect = register.connect
+    connect = register_store.connect
     def traced(path):
         connection = connect(path)
         connection.set_trace_callback(lambda statement: step())
         return connection
-    register.connect = traced
+    register_store.connect = traced
     os.replace, os.fsync, os.unlink = stepping(os.replace), stepping(os.fsync), stepping(os.unlink)
-    register.sync(Path(sys.argv[1]))
+    register_store.sync(Path(sys.argv[1]))
     print("done", steps[0])
     """
 )
@@ -497,11 +505,11 @@ def test_a_register_writer_killed_at_every_step_leaves_a_whole_register(built, o
             assert done.stdout.startswith("done")
             break
         assert done.returncode == -signal.SIGKILL, done.stderr
-        path = register.sync(outbox)
-        assert path == outbox / register.DB_NAME
+        path = register_store.sync(outbox)
+        assert path == outbox / register_tables.DB_NAME
         with sqlite3.connect(path) as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert register.dump(path) == before, f"killed at step {stop}"
+        assert register_store.dump(path) == before, f"killed at step {stop}"
         assert not list(outbox.glob(".*dang-ghi*")), f"killed at step {stop}"
         stop += 1
     assert stop > 20  # every statement of the rebuild was a kill point
@@ -533,5 +541,5 @@ def test_the_period_order_in_sql_is_the_period_order_in_python():
     db = sqlite3.connect(":memory:")
     for year in (2024, 2025):
         for period in ("half_year", "annual"):
-            query = f"SELECT {register.RANK_SQL} FROM (SELECT ? AS year, ? AS period)"
-            assert db.execute(query, (year, period)).fetchone()[0] == register.rank(year, period)
+            query = f"SELECT {RANK_SQL} FROM (SELECT ? AS year, ? AS period)"
+            assert db.execute(query, (year, period)).fetchone()[0] == rank(year, period)

@@ -298,6 +298,9 @@ def test_outstanding_ties_follow_the_registrys_order_as_the_report_says():
             },
         ]
     )
-    picked = outstanding(records, 2, units=["ubnd-tinh", "nha-trang", "mttq"])
+    picked = outstanding(records, 2, units=["ubnd-tinh", "nha-trang", "mttq"], honoured="honoured")
     assert picked["unit"].tolist() == ["nha-trang", "mttq"]
-    assert outstanding(records, 2)["unit"].tolist() == ["mttq", "nha-trang"]  # no registry: by code
+    assert outstanding(records, 2, honoured="honoured")["unit"].tolist() == [
+        "mttq",
+        "nha-trang",
+    ]  # no registry: by code

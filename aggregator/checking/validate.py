@@ -148,7 +148,7 @@ class RowValidator:
         built = v.get("year_built")
         if built is not None and built > self.year:
             self._problem(ProblemCode.YEAR_AFTER_REPORT_YEAR, row, "year_built", year=self.year)
-        elif built is not None and v.get("status") == "new" and built != self.year:
+        elif built is not None and v.get("status") == self.config.codes.new and built != self.year:
             self._problem(ProblemCode.NEW_NOT_REPORT_YEAR, row, "year_built", year=self.year)
         unread = {p.column for p in row.problems}
         if (

@@ -16,17 +16,13 @@ import jsonschema
 import yaml
 
 from aggregator.clock import DEFAULT_ZONE, zone
-from aggregator.config import descriptors
+from aggregator.config import checks, descriptors
 from aggregator.config.book import Book, parse_book
+from aggregator.config.checks import PERIODS, ConfigError
 from aggregator.hashing import sha256
-from aggregator.problems import ProblemCode
-from aggregator.text import Vocabulary, loose_key, match_key
+from aggregator.text import Vocabulary
 
-PERIODS = ("annual", "half_year")
-
-
-class ConfigError(Exception):
-    """A schema file that cannot be used; the message is for Board staff."""
+__all__ = ["PERIODS", "ConfigError", "Config", "Codes", "load"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +71,27 @@ class Label:
 
 
 @dataclass(frozen=True)
+class Codes:
+    """What the codes of the status and stage columns mean (workbook.yaml ``meanings``): the one
+    place the program learns which status is new or continuing and the order of the stages."""
+
+    new: str  # the status of a model registered this period ("Đăng ký mới")
+    continuing: str  # the status of a model carried on from earlier periods ("Duy trì, phát huy")
+    stages: tuple[str, ...]  # the stages, lowest first
+    honoured: str = field(init=False)  # the last stage: the model is held up ("Biểu dương, tôn vinh")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "honoured", self.stages[-1])
+
+    def stage_rank(self, code: str | None) -> int | None:
+        """Where a stage stands in the order (0 the lowest); None for no stage or an unknown one."""
+        try:
+            return self.stages.index(code) if code is not None else None
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
 class Board:
     name: str  # in capitals, at the top left of the report
     full_name: str
@@ -110,7 +127,7 @@ class ReportSettings:
     time_zone: str = DEFAULT_ZONE  # file and email times are read on this clock
     outstanding_models: int = 5  # models the report names as outstanding
     # what they are chosen by, first first (descriptors.OUTSTANDING_CRITERIA); ties: unit, row
-    outstanding_criteria: tuple[str, ...] = ("honoured", "reward_decision", "replications", "rewarded")
+    outstanding_criteria: tuple[str, ...] = descriptors.DEFAULT_OUTSTANDING
     list_limit: int = 2000  # beyond this many models the report lists none (the master workbook does)
     chart_units_limit: int = 40  # beyond this many units the chart draws those with the most models
     book: Book = Book()  # the book of models: which it publishes (config/book.py)
@@ -160,6 +177,7 @@ class Config:
     template_version: str
     report: ReportSettings
     summary_schema: dict[str, Any]
+    codes: Codes  # what the status and stage codes mean
     hashes: dict[str, str] = field(default_factory=dict)
     organisations: list[str] = field(default_factory=list)  # words naming the organisation
     levels: dict[str, list[str]] = field(default_factory=dict)  # level: its abbreviations
@@ -214,12 +232,13 @@ def load(folder: Path | str) -> Config:
         raise ConfigError(f"Không thấy thư mục cấu hình {folder}.")
     raw = {name: read_yaml(source(folder, f"{name}.yaml")) for name in descriptors.SCHEMAS}
     _plain_off(raw["workbook"])
+    _bundled_meanings(raw["workbook"])
     for name, data in raw.items():
         check_structure(source(folder, f"{name}.yaml"), data, descriptors.SCHEMAS[name])
     summary_path = source(folder, "summary.schema.json")
     summary_schema = _read_json(summary_path)
     config = _build(folder, raw, summary_schema)
-    _check_references(config)
+    checks.references(config)
     config.hashes = {p.name: sha256(p) for p in sorted(folder.glob("*")) if p.is_file()}
     for name in [*(f"{n}.yaml" for n in descriptors.SCHEMAS), "summary.schema.json"]:
         if name not in config.hashes and source(folder, name).is_file():
@@ -303,6 +322,11 @@ def _build(folder: Path, raw: dict[str, Any], summary_schema: dict[str, Any]) ->
         template_version=str(book["template_version"]),
         report=ReportSettings.from_yaml(report),
         summary_schema=summary_schema,
+        codes=Codes(
+            new=str(book["meanings"]["new"]),
+            continuing=str(book["meanings"]["continuing"]),
+            stages=tuple(str(s) for s in book["meanings"]["stages"]),
+        ),
         organisations=list(units_raw.get("matching", {}).get("organisations", [])),
         levels={k: list(v or []) for k, v in units_raw.get("matching", {}).get("levels", {}).items()},
         units_origin=str(units_raw.get("origin", "")),
@@ -341,71 +365,13 @@ def _column(c: dict[str, Any]) -> Column:
     )
 
 
-def _check_references(config: Config) -> None:
-    """Cross-file checks JSON Schema cannot express: unique codes and known references."""
-    folder = config.folder
-    _unique([u.code for u in config.units], folder / "units.yaml", "units.code")
-    _unique([match_key(u.name) for u in config.units], folder / "units.yaml", "units.name")
-    for i, unit in enumerate(config.units):
-        if unit.group not in config.groups:
-            raise ConfigError(
-                f"Tệp {folder / 'units.yaml'}, mục units.{i}.group: nhóm "
-                f'"{unit.group}" không có trong groups.'
-            )
-    _check_formerly(config)
-    _unique([f.code for f in config.fields], folder / "fields.yaml", "fields.code")
-    subject_codes = {s.code for s in config.subjects}
-    for i, fld in enumerate(config.fields):
-        for subject in fld.subjects:
-            if subject not in subject_codes:
-                raise ConfigError(
-                    f"Tệp {folder / 'fields.yaml'}, mục fields.{i}.subjects: đối "
-                    f'tượng "{subject}" không có trong subjects.'
-                )
-    if sorted(f.code for f in config.fields) != list(range(1, len(config.fields) + 1)):
-        raise ConfigError(f"Tệp {folder / 'fields.yaml'}, mục fields.code: mã lĩnh vực phải liên tiếp từ 1.")
-    _check_rules(config)
-    _unique([c.key for c in config.columns], folder / "workbook.yaml", "columns.key")
-    _unique([loose_key(c.header) for c in config.columns], folder / "workbook.yaml", "columns.header")
-    for key in descriptors.REQUIRED_COLUMNS:
-        if key not in {c.key for c in config.columns}:
-            raise ConfigError(
-                f'Tệp {folder / "workbook.yaml"}, mục columns: thiếu cột "{key}" mà chương trình cần.'
-            )
-    if {p.code for p in config.periods} != set(PERIODS):
-        raise ConfigError(
-            f"Tệp {folder / 'workbook.yaml'}, mục periods: phải có đúng hai kỳ annual và half_year."
-        )
-    for period in PERIODS:
-        try:
-            config.deadline(2000, period)
-        except (KeyError, ValueError) as exc:
-            raise ConfigError(
-                f'Tệp {folder / "report.yaml"}, mục deadlines.{period}: cần dạng "tháng-ngày", ví dụ "12-05".'
-            ) from exc
-
-
-def _check_formerly(config: Config) -> None:
-    """A unit of an earlier registry has one successor, and is not a unit of this one: else the
-    register could not tell whose its models are."""
-    path = config.folder / "units.yaml"
-    now = {(u.code, match_key(u.name)): u.code for u in config.units}
-    claimed: dict[tuple[str, str], str] = {}
-    for i, unit in enumerate(config.units):
-        for j, (code, name) in enumerate(unit.formerly):
-            key = (code, match_key(name))
-            where = f"Tệp {path}, mục units.{i}.formerly.{j}"
-            if now.get(key, unit.code) != unit.code:
-                raise ConfigError(
-                    f'{where}: "{name}" ({code}) vẫn là một đơn vị trong danh sách; chỉ ghi ở '
-                    "formerly những đơn vị đã thôi báo cáo (đổi tên, sáp nhập)."
-                )
-            if claimed.setdefault(key, unit.code) != unit.code:
-                raise ConfigError(
-                    f'{where}: "{name}" ({code}) đã ghi ở formerly của đơn vị {claimed[key]}; '
-                    "mỗi đơn vị cũ chỉ có một đơn vị nhận các mô hình của nó (khi chia tách, ghi "
-                    "ở đơn vị giữ các mô hình đó)."
-                )
+def _bundled_meanings(book: Any) -> None:
+    """A workbook.yaml written before ``meanings`` existed (a Board's own copy) means what the
+    bundled one says; its choices are still checked against them."""
+    if isinstance(book, dict) and "meanings" not in book:
+        bundled = read_yaml(BUNDLED / "workbook.yaml")
+        if isinstance(bundled, dict) and "meanings" in bundled:
+            book["meanings"] = bundled["meanings"]
 
 
 def _plain_off(book: Any) -> None:
@@ -415,37 +381,3 @@ def _plain_off(book: Any) -> None:
         for key, value in rules.items():
             if value is False:
                 rules[key] = "off"
-
-
-def _check_rules(config: Config) -> None:
-    """A rule key that names no problem would silently do nothing, and one that names a safety
-    refusal or a fact must not be turned off: refuse either by name (and an error that could
-    reject nothing)."""
-    for key, level in config.rules.items():
-        try:
-            code = ProblemCode.of(key)
-        except ValueError:
-            raise ConfigError(
-                f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không có "
-                "quy tắc nào tên như vậy (xem danh sách mã trong README)."
-            ) from None
-        if not code.configurable:
-            raise ConfigError(
-                f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: không đổi được mức độ "
-                "của mục này (đây là giới hạn an toàn hoặc một sự việc chương trình ghi nhận, "
-                "không phải quy tắc kiểm tra); xóa dòng này."
-            )
-        if level == "error" and not code.may_reject:
-            raise ConfigError(
-                f"Tệp {config.folder / 'workbook.yaml'}, mục rules.{key}: chỉ đặt được warning "
-                "hoặc off (mục này được xét sau khi đã chọn tệp dùng để tổng hợp nên không loại "
-                "được tệp nào)."
-            )
-
-
-def _unique(values: list[Any], path: Path, where: str) -> None:
-    seen: set[Any] = set()
-    for value in values:
-        if value in seen:
-            raise ConfigError(f'Tệp {path}, mục {where}: giá trị "{value}" bị trùng.')
-        seen.add(value)

@@ -138,6 +138,7 @@ WORKBOOK = {
         "assessment",
         "columns",
         "rules",
+        "meanings",
         "totals_labels",
         "signature",
         "earliest_year",
@@ -174,6 +175,17 @@ WORKBOOK = {
             },
         },
         "rules": {"type": "object", "additionalProperties": {"enum": ["error", "warning", "off"]}},
+        # what the codes of the status and stage columns mean (checked against their choices)
+        "meanings": {
+            "type": "object",
+            "required": ["new", "continuing", "stages"],
+            "properties": {
+                "new": _TEXT,
+                "continuing": _TEXT,
+                "stages": {"type": "array", "minItems": 1, "items": _TEXT},
+            },
+            "additionalProperties": False,
+        },
         "totals_labels": _TEXTS,
         "signature": {
             "type": "object",
@@ -208,15 +220,19 @@ WORKBOOK = {
 }
 
 # What the report's outstanding models (II.4) may be chosen by, in the order report.yaml
-# lists them, and how the report says each (one sentence says how they were chosen).
+# lists them, and how the report says each (one sentence says how they were chosen). The names
+# are report.yaml's words, not codes of the workbook: "honoured" is "at the last stage of
+# workbook.yaml's meanings.stages", whatever that stage's code is; {honoured} is its label.
 OUTSTANDING_CRITERIA = {
-    "honoured": 'đã đạt giai đoạn "Biểu dương, tôn vinh"',
+    "honoured": 'đã đạt giai đoạn "{honoured}"',
     "reward_decision": "được khen thưởng có số, ngày quyết định",
     "rewarded": "được khen thưởng",
     "replications": "được nhân rộng ở nhiều nơi hơn",
     "rated_good": 'được đơn vị đánh giá "Tốt"',
     "publicised": "đã được tuyên truyền trên báo chí",
 }
+# The criteria when report.yaml names none.
+DEFAULT_OUTSTANDING = ("honoured", "reward_decision", "replications", "rewarded")
 
 REPORT = {
     "type": "object",

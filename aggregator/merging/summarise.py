@@ -10,6 +10,7 @@ import pandas as pd
 
 from aggregator import config as config_module
 from aggregator.config import Config
+from aggregator.config.descriptors import DEFAULT_OUTSTANDING
 from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
 from aggregator.text import is_blank, loose_key
 
@@ -68,8 +69,8 @@ def build(
             "units_below_quota": sum(1 for u in statuses if not u.meets_quota),
             "by_subject": _counts(records["subject"], subjects),
             "by_stage": _counts(records["stage"], stages),
-            "new": status_codes.get("new", 0),
-            "continuing": status_codes.get("continuing", 0),
+            "new": status_codes.get(config.codes.new, 0),
+            "continuing": status_codes.get(config.codes.continuing, 0),
             "replications": int(pd.to_numeric(records["replications"]).fillna(0).sum()),
             "rewarded": int(records["reward_form"].notna().sum()),
             "rewarded_this_period": rewarded,
@@ -97,7 +98,7 @@ def this_period(
     decision or a decision on one side only (by matching key, punctuation aside; a decision
     filled in later is the same reward). A record's "Có" in the press column is carried when
     the same model said "Có" in a period of an earlier year. ``earlier``: code -> (form,
-    decision, publicised) of each earlier-year record (``register.History.earlier_years``).
+    decision, publicised) of each earlier-year record (``register_reading.OtherPeriods.earlier_years``).
     """
     if records.empty:
         return 0, 0
@@ -162,12 +163,14 @@ def _rows(outcomes: list[FileOutcome]) -> dict[str, int]:
 def outstanding(
     records: pd.DataFrame,
     limit: int,
-    criteria: tuple[str, ...] = ("honoured", "reward_decision", "replications", "rewarded"),
+    criteria: tuple[str, ...] = DEFAULT_OUTSTANDING,
     units: Sequence[str] = (),
+    *,
+    honoured: str,
 ) -> pd.DataFrame:
     """The models the report holds up, ranked by ``criteria`` (report.yaml
     ``outstanding_criteria``, first first), ties by unit (in the registry's order, the report's
-    own: ``units``, codes) and row."""
+    own: ``units``, codes) and row. ``honoured``: the last stage's code (``config.codes``)."""
     if records.empty or limit == 0:
         return records.head(0)
 
@@ -175,7 +178,7 @@ def outstanding(
         return records[key].notna() & (records[key].astype(str).str.strip() != "")
 
     measures = {
-        "honoured": lambda: records["stage"] == "honoured",
+        "honoured": lambda: records["stage"] == honoured,
         "reward_decision": lambda: filled("reward_decision"),
         "rewarded": lambda: filled("reward_form") | filled("reward_decision"),
         "replications": lambda: pd.to_numeric(records["replications"]).fillna(0),

@@ -15,8 +15,8 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from aggregator.merging.register import DB_NAME
-from aggregator.model import Period
+from aggregator.merging.register_tables import DB_NAME
+from aggregator.periods import folder_name  # noqa: F401 (pipeline.run and .outreach call swap.folder_name)
 
 LOCK_NAME = ".dang-chay.lock"
 ARCHIVE = "luu-tru"
@@ -28,10 +28,6 @@ CHECKSUMS = "SHA256SUMS"  # for `sha256sum -c` and `aggregate.py verify`
 
 class OutboxBusy(Exception):
     """Another run is writing to the same outbox."""
-
-
-def folder_name(year: int, period: str) -> str:
-    return str(year) if period == Period.ANNUAL else f"{year}-6-thang"
 
 
 def publish(

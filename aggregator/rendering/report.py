@@ -163,7 +163,10 @@ def context(
         "models_by_unit": models,
         "outstanding": _outstanding(result, names),
         "outstanding_count": config.report.outstanding_models,
-        "outstanding_rule": [OUTSTANDING_CRITERIA[c] for c in config.report.outstanding_criteria],
+        "outstanding_rule": [
+            OUTSTANDING_CRITERIA[c].format(honoured=names.value("stage", config.codes.honoured))
+            for c in config.report.outstanding_criteria
+        ],
         "voices": _voices(result),
         "sample": result.sample,
         "files": [{**f, "n": n} for n, f in enumerate(_files(result, names), start=1)],
@@ -272,6 +275,7 @@ def _outstanding(result: RunResult, names: Labels) -> list[dict[str, Any]]:
         report.outstanding_models,
         report.outstanding_criteria,
         [u.code for u in result.config.units],
+        honoured=result.config.codes.honoured,
     )
     chosen = [
         {

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from aggregator import periods
 from aggregator.labels import Labels
-from aggregator.merging.continuity import period_text
-from aggregator.model import Period, RunResult
+from aggregator.model import RunResult
 from aggregator.rendering import charts
 
 
@@ -36,11 +36,12 @@ def context(result: RunResult) -> dict[str, Any]:
         "trend_caption": "",
     }
     if block is not None and comparison is not None:
-        section["against"] = period_text(block["against"]["year"], block["against"]["period"])
+        section["against"] = periods.in_words(block["against"]["year"], block["against"]["period"])
         section["figures"] = block
         section["between"] = comparison.between
-        after = block["against"]["year"] * 2 + (block["against"]["period"] == Period.ANNUAL) + 1
-        section["between_period"] = period_text(after // 2, Period.ANNUAL if after % 2 else Period.HALF_YEAR)
+        section["between_period"] = periods.in_words(
+            *periods.following(block["against"]["year"], block["against"]["period"])
+        )
         dropped = sorted(comparison.dropped, key=lambda e: (order.get(e.unit, 1 << 30), e.field, e.name_key))
         section["dropped_count"] = block["dropped"]
         section["listed"] = block["dropped"] <= limit and block["advanced"] <= limit
@@ -80,8 +81,7 @@ def context(result: RunResult) -> dict[str, Any]:
     trend = dict(history.trend) if history else {}
     trend[result.year] = result.summary["totals"]["models"]
     if len(trend) >= 2:
-        kind = "năm" if result.period == Period.ANNUAL else "6 tháng"
-        caption = f"Số mô hình, điển hình qua các năm (kỳ báo cáo {kind})"
+        caption = f"Số mô hình, điển hình qua các năm (kỳ báo cáo {periods.kind_words(result.period)})"
         years = sorted(trend)
         drawn["trend"] = charts.bars(caption, [str(y) for y in years], [trend[y] for y in years])
         section["trend"], section["trend_caption"] = True, caption

@@ -11,7 +11,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from aggregator.config import Column, Config, Unit
-from aggregator.merging import register
+from aggregator.merging import register_tables
 from aggregator.rendering.workbooks import Styles, fit_row, open_workbook, printable
 
 DATA_ROWS = 300
@@ -23,7 +23,7 @@ def guide_lines(config: Config, year: int, period: str) -> list[str]:
     workbook.yaml give them."""
     sheets = config.sheets
     fields = "; ".join(f"{f.code} - {f.name}" for f in config.fields)
-    new = next((c.label for c in config.column("status").choices if c.code == "new"), "Đăng ký mới")
+    new = next(c.label for c in config.column("status").choices if c.code == config.codes.new)
     return [
         f"HƯỚNG DẪN ĐIỀN BIỂU MẪU BÁO CÁO MÔ HÌNH, ĐIỂN HÌNH ({config.period_label(period).upper()} {year})",
         "",
@@ -313,7 +313,7 @@ def prefilled_guide(config: Config, models: list[dict[str, Any]]) -> list[str]:
     columns to update each year (the headers as workbook.yaml gives them)."""
     header = {c.key: f'"{c.header}"' for c in config.columns}
     status = config.column("status")
-    continuing = next((c.label for c in status.choices if c.code == "continuing"), "Duy trì, phát huy")
+    continuing = next(c.label for c in status.choices if c.code == config.codes.continuing)
     yes = next((c.label for c in config.column("publicised").choices if c.code == "yes"), "Có")
     source = {(m.get("year"), m.get("period")) for m in models}
     when = "kỳ trước"  # a unit's records come from one period, its latest
@@ -344,7 +344,7 @@ def prefilled_guide(config: Config, models: list[dict[str, Any]]) -> list[str]:
         c.header
         for c in config.columns
         if c.required
-        and any(_blank(m.get(register.REGISTER_KEY.get(c.key, c.key), _MISSING)) for m in models)
+        and any(_blank(m.get(register_tables.REGISTER_KEY.get(c.key, c.key), _MISSING)) for m in models)
     ]  # the register of an older layout kept no such column
     if empty:
         lines.append(
@@ -363,7 +363,7 @@ def _blank(value: Any) -> bool:
 
 def _prefill(book: Workbook, sheet: Worksheet, config: Config, models: list[dict[str, Any]]) -> None:
     """The unit's models of the latest earlier period, every column as the register keeps it:
-    codes locked, the rest editable, the status "continuing"."""
+    codes locked, the rest editable, the status continuing (``config.codes``)."""
     base = {"font_name": "Times New Roman", "font_size": 12, "border": 1, "valign": "top"}
     free = book.add_format({**base, "locked": False, "text_wrap": True})
     code = book.add_format({**base, "locked": True, "bg_color": "#EDEDED"})
@@ -399,10 +399,10 @@ def _prefill(book: Workbook, sheet: Worksheet, config: Config, models: list[dict
 def _shown(config: Config, column: Column, model: dict[str, Any]) -> Any:
     """One cell of a pre-filled row, as the unit would have picked or typed it: a field, a
     subject or a choice by its label (an unknown code left blank: nothing false is said), the
-    status "continuing", anything else as kept."""
-    value = model.get(register.REGISTER_KEY.get(column.key, column.key))
+    status continuing (``config.codes.continuing``), anything else as kept."""
+    value = model.get(register_tables.REGISTER_KEY.get(column.key, column.key))
     if column.key == "status":
-        value = "continuing"
+        value = config.codes.continuing
     if value is None:
         return None
     if column.type == "field":
