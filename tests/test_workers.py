@@ -123,7 +123,7 @@ def test_a_worker_that_dies_costs_only_the_file_it_was_reading(cfg, inbox, pools
     deadly = kill_on("khanh-son.xlsx")
 
     outcomes = list(
-        workers.process_all(items, inbox, lambda c: deadly(c, processor.process), cfg.limits, jobs=2)
+        workers.process_all(items, lambda c: deadly(c, processor.process), cfg.limits, jobs=2)
     )
 
     assert [o.candidate.relative for o in outcomes] == [

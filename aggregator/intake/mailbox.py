@@ -36,9 +36,10 @@ from typing import Any
 from aggregator import problems
 from aggregator.clock import VIETNAM
 from aggregator.config import ConfigError, check_structure, descriptors, read_yaml
-from aggregator.intake.discover import WORKBOOK_SUFFIXES, megabytes
+from aggregator.intake.discover import megabytes
 from aggregator.intake.imap_guard import Cut, Guard, Plain, Tls
 from aggregator.intake.mail import shown_name
+from aggregator.intake.sniff import WORKBOOK_SUFFIXES
 from aggregator.problems import ProblemCode
 
 SETTINGS_FILE = "mailbox.yaml"

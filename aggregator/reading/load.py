@@ -62,6 +62,9 @@ def load_sheets(
         raise
     except python_calamine.PasswordError as exc:
         raise ReadRefused(problems.make(ProblemCode.FILE_ENCRYPTED, file=relative)) from exc
+    except FileNotFoundError as exc:  # gone since intake read it (deleted, or saved over)
+        gone = problems.make(ProblemCode.FILE_VANISHED, file=relative, detail="không còn tồn tại")
+        raise ReadRefused(gone) from exc
     except (
         python_calamine.CalamineError,
         OSError,
