@@ -8,17 +8,15 @@ are made fit to show here (``shown``), once, for every output.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import re
 import stat as stat_kinds
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aggregator import problems
-from aggregator.clock import zone
-from aggregator.model import SAMPLE_MARKER, Candidate, CandidateKind, Ignored
+from aggregator.intake.shown import megabytes as megabytes  # (for the stages that say a size)
+from aggregator.intake.shown import shown
+from aggregator.intake.sniff import os_detail, refused
+from aggregator.model import SAMPLE_MARKER, Candidate, Ignored
 from aggregator.problems import ProblemCode
 
 # Files that operating systems and office suites leave behind: listed, never read.
@@ -34,33 +32,6 @@ class Walk:
 
     entries: list[Path | Candidate] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
-
-
-# What a name may not carry raw into any output: bytes that are not UTF-8 (surrogates here),
-# control characters, bidirectional and invisible format marks (a right-to-left override makes
-# "xslx.exe" read as "exe.xlsx"), and "›", which separates a container from what it holds.
-_MARKS = "\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff"
-# in a name, as the file system or a sender gave it: a backslash too (a Windows separator, and
-# the escapes' own mark: "\\x41" typed in a name stays itself)
-_UNSAFE = re.compile(f"[{_MARKS}\u203a\\\\]")
-_UNSAFE_COMPOSED = re.compile(f"[{_MARKS}]")  # in a path we made of names already shown
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as the file system gave it
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
-
-
-def shown(relative: str, composed: bool = False) -> str:
-    """A name fit to show and to write anywhere (JSON, workbooks, reports, emails): bytes that
-    are not UTF-8 as \\xNN, control characters, invisible or bidirectional marks and "›" as
-    \\xNN or \\uNNNN, never raw (a backslash as \\x5c). Reversible: ``verify`` finds the file
-    again by its bytes.
-
-    ``composed``: a path made of names already shown ("thu.eml › a.xlsx"), its "›" ours."""
-    return (_UNSAFE_COMPOSED if composed else _UNSAFE).sub(_escape, relative)
 
 
 def ignored_reason(name: str, top: bool) -> str | None:
@@ -105,7 +76,7 @@ def _walk_folder(folder: Path, inbox: Path, skip: set[str], found: Walk) -> None
                 relative,
                 ProblemCode.FOLDER_UNREADABLE,
                 mtime=info.st_mtime if info else None,
-                detail=_os_detail(exc),
+                detail=os_detail(exc),
             )
         )
         return
@@ -126,7 +97,7 @@ def _entry(path: Path, inbox: Path, skip: set[str], found: Walk) -> None:
     try:
         info = path.lstat()
     except OSError as exc:  # vanished since the listing
-        found.entries.append(refused(path, relative, ProblemCode.FILE_VANISHED, detail=_os_detail(exc)))
+        found.entries.append(refused(path, relative, ProblemCode.FILE_VANISHED, detail=os_detail(exc)))
         return
     if skip and os.path.abspath(path) in skip:
         found.ignored.append(Ignored(shown(relative), "kết quả của chính chương trình này (thư mục outbox)"))
@@ -150,44 +121,3 @@ class Seen:
 
     periods: dict[str, tuple[str, str]] = field(default_factory=dict)
     sizes: frozenset[int] = frozenset()
-
-
-def refused(
-    path: Path,
-    relative: str,
-    code: ProblemCode,
-    mtime: float | None = None,
-    detail: str = "",
-    composed: bool = False,
-) -> Candidate:
-    """An entry refused before anything was read from it (never hashed, never opened)."""
-    # (a file that vanished has no time of its own left: when it was found missing)
-    relative = shown(relative, composed)
-    return Candidate(
-        path=path,
-        relative=relative,
-        size=0,
-        sha256="",
-        modified=file_time(time.time() if mtime is None else mtime),
-        kind=CandidateKind.LINK if code == ProblemCode.FILE_LINK else CandidateKind.OTHER,
-        problems=(problems.make(code, file=relative, detail=detail),),
-    )
-
-
-def refused_unread(path: Path, relative: str, exc: OSError) -> Candidate:
-    """An inbox file that could not be opened (gone since the listing, or not readable)."""
-    code = ProblemCode.FILE_VANISHED if isinstance(exc, FileNotFoundError) else ProblemCode.FILE_UNREADABLE
-    return refused(path, relative, code, detail=_os_detail(exc))
-
-
-def _os_detail(exc: OSError) -> str:
-    return {13: "không có quyền đọc", 2: "không còn tồn tại"}.get(exc.errno or 0, exc.strerror or str(exc))
-
-
-def file_time(timestamp: float, board: dt.tzinfo | None = None) -> dt.datetime:
-    """A file's time on the Board's clock (the configured time zone), never the machine's."""
-    return dt.datetime.fromtimestamp(timestamp, board or zone()).replace(tzinfo=None, microsecond=0)
-
-
-def megabytes(size: int) -> str:
-    return f"{size / 1_048_576:.1f} MB".replace(".", ",")

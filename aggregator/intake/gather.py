@@ -15,11 +15,13 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from aggregator.intake import discover, mail, sniff, unpack
+from aggregator.intake import discover, sniff, unpack
+from aggregator.intake.shown import shown
 from aggregator.model import Candidate, CandidateKind, Ignored, SavedEmail
 from aggregator.problems import ProblemCode
 
 _NOT_BOOKS = (CandidateKind.JUNK, CandidateKind.ATTACHMENT)  # what an email holds besides workbooks
+_NONE_SEEN = discover.Seen()  # (no outbox: nothing taken in before)
 COPIED_WITHIN = 120  # seconds: inbox files all saved within this were copied as one folder
 
 
@@ -41,7 +43,7 @@ def collect(
     Attachments are written into ``workdir``, each container in a folder of its own.
     """
     found = discover.walk(inbox, skip=skip) if paths is None else discover.walk_paths(paths, inbox)
-    taking = _Taking(inbox, workdir, limits, board, seen or discover.Seen())
+    taking = _Taking(inbox, workdir, limits, board, seen or _NONE_SEEN)
     for entry in found.entries:
         if isinstance(entry, Candidate):
             taking.entries.append(entry)
@@ -52,7 +54,7 @@ def collect(
             technical = f"{type(exc).__name__}: {exc}"
             relative = entry.relative_to(inbox).as_posix()
             taking.entries.append(
-                discover.refused(entry, relative, ProblemCode.FILE_UNREADABLE, detail=technical[:160])
+                sniff.refused(entry, relative, ProblemCode.FILE_UNREADABLE, detail=technical[:160])
             )
     return taking.entries, taking.emails, [*found.ignored, *taking.earlier]
 
@@ -79,29 +81,21 @@ class _Taking:
     def take(self, path: Path) -> None:
         """One inbox file, opened once: left alone, unpacked, or an entry as it is."""
         relative = path.relative_to(self.inbox).as_posix()
-        email = mail.is_email(path)
-        try:
-            read = sniff.read_once(path, self.limits["max_email_bytes" if email else "max_file_bytes"])
-        except OSError as exc:
-            if email:
-                self._email(read=exc, relative=relative)
-            else:
-                self.entries.append(discover.refused_unread(path, relative, exc))
+        look = sniff.look(path, relative, self.limits, self.board)
+        read = look.read
+        if isinstance(read, sniff.Read) and read.regular and self._taken_before(read, relative):
             return
-        if read.regular and self._taken_before(read, relative):
-            return
-        if email:
+        if look.email:
             self._email(read, relative)
-            return
-        whole = read.regular and read.size <= self.limits["max_file_bytes"]  # (else refused as it is)
-        zipped = sniff.open_zip(path.name, read.data) if whole else None
-        if zipped is not None and zipped.kind == sniff.ZipKind.ARCHIVE:
+        elif look.entry is not None:
+            self.entries.append(look.entry)
+        elif isinstance(read, sniff.Read) and look.zipped is not None:
             folder = Path(tempfile.mkdtemp(prefix="nen-", dir=self.workdir))
-            record, inside = unpack.unpack_archive(read, zipped, relative, folder, self.limits, self.board)
+            record, inside = unpack.unpack_archive(
+                read, look.zipped, relative, folder, self.limits, self.board
+            )
             self.emails.append(record)  # the zip's own hash: what its files are checked through
             self.entries += inside
-            return
-        self.entries.append(sniff.judged(path, relative, read, self.limits, self.board, zipped))
 
     def _taken_before(self, read: sniff.Read, relative: str) -> bool:
         """Whether an earlier period's manifest lists this file (by its SHA-256): then it is
@@ -111,7 +105,7 @@ class _Taking:
             return False
         folder, words = known
         self.earlier.append(
-            Ignored(discover.shown(relative), f"đã tổng hợp ở {words}", read.sha256, read.size, folder)
+            Ignored(shown(relative), f"đã tổng hợp ở {words}", read.sha256, read.size, folder)
         )
         return True
 

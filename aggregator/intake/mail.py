@@ -12,21 +12,31 @@ from __future__ import annotations
 import datetime as dt
 import email
 import re
+from dataclasses import dataclass
 from email import errors, header, policy
 from email.message import EmailMessage, Message
 from email.utils import parseaddr, parsedate_to_datetime
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import PurePosixPath, PureWindowsPath
 
 from aggregator import problems
 from aggregator.clock import VIETNAM
-from aggregator.intake import discover
+from aggregator.intake.shown import shown
 from aggregator.model import SavedEmail
 from aggregator.problems import Problem, ProblemCode
 
-EMAIL_SUFFIXES = (".eml",)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line separators
 _NO_BOUNDARY = (errors.NoBoundaryInMultipartDefect, errors.StartBoundaryNotFoundDefect)
 _EARLIEST = dt.datetime(1990, 1, 1)
+
+
+@dataclass(frozen=True)
+class Attached:
+    """One attachment as the email gave it: its name fit to show, and its bytes (or why they
+    could not be decoded)."""
+
+    name: str
+    payload: bytes = b""
+    error: Exception | None = None
 
 
 class Refused(Exception):
@@ -37,20 +47,39 @@ class Refused(Exception):
         self.problem = problem
 
 
-def is_email(path: Path) -> bool:
-    return path.suffix.lower() in EMAIL_SUFFIXES
-
-
 def shown_name(raw: str | None, n: int) -> str:
     """An attachment name fit to show: last path component, no control characters."""
     name = _CONTROL.sub("", raw or "")
     name = PureWindowsPath(PurePosixPath(name).name).name.strip(" .")
-    return discover.shown(name[:120]) or f"tệp đính kèm {n}"  # marks and "›" escaped
+    return shown(name[:120]) or f"tệp đính kèm {n}"  # marks and "›" escaped
 
 
 def technical(exc: BaseException) -> str:
     """What failed, for an engineer (the exception's type and text)."""
     return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def attachments_of(
+    relative: str, data: bytes, limits: dict[str, int], record: SavedEmail | None, board: dt.tzinfo | None
+) -> list[Attached]:
+    """What an email holds, in order, once it passed its checks (``Refused`` if it did not);
+    for the saved email itself (``record``), its headers and attachment names are noted."""
+    message = parse(relative, data, limits)
+    if record is not None:
+        read_headers(record, message, board)
+    check_structure(message, relative, limits)
+    found = []
+    for n, part in enumerate(attachments(message), start=1):
+        name = shown_name(filename(part), n)
+        if record is not None:
+            record.attachments.append(name)
+        try:
+            payload = part.get_payload(decode=True) or b""
+        except Exception as exc:  # a payload the email library cannot decode
+            found.append(Attached(name, error=exc))
+            continue
+        found.append(Attached(name, payload if isinstance(payload, bytes) else b""))
+    return found
 
 
 def parse(relative: str, data: bytes, limits: dict[str, int]) -> EmailMessage:
@@ -81,8 +110,8 @@ def check_structure(message: EmailMessage, relative: str, limits: dict[str, int]
 def read_headers(record: SavedEmail, message: EmailMessage, board: dt.tzinfo | None) -> None:
     """Who sent the email, its subject and its date (on the Board's clock), into ``record``."""
     sender = _CONTROL.sub("", parseaddr(_header(message, "From"))[1].lower()).replace(" ", "")[:200]
-    record.sender = discover.shown(sender)  # invisible and right-to-left marks escaped, as in names
-    record.subject = discover.shown(_CONTROL.sub(" ", _header(message, "Subject"))[:200])
+    record.sender = shown(sender)  # invisible and right-to-left marks escaped, as in names
+    record.subject = shown(_CONTROL.sub(" ", _header(message, "Subject"))[:200])
     try:
         date = parsedate_to_datetime(_header(message, "Date"))
         # the Board's clock (its time zone, Vietnam's by default), whatever the machine's

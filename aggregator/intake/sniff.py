@@ -15,17 +15,19 @@ import io
 import os
 import re
 import stat as stat_kinds
+import time
 import zipfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
 from aggregator import problems
-from aggregator.intake import discover
+from aggregator.intake.shown import file_time, megabytes, shown
 from aggregator.model import Candidate, CandidateKind
 from aggregator.problems import Problem, ProblemCode
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+EMAIL_SUFFIXES = (".eml",)  # a saved email is known by its name, then parsed without trust
 # A name with a workbook's (or an office document's) extension is that document: read whole,
 # or refused whole, never unpacked into entries, whatever its parts are called.
 DOCUMENT_SUFFIXES = (
@@ -138,13 +140,65 @@ def read_once(path: Path, limit: int) -> Read:
     return Read(data, stat.st_size, digest.hexdigest(), stat.st_mtime, archive=archive)
 
 
+def is_email(path: Path) -> bool:
+    return path.suffix.lower() in EMAIL_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Look:
+    """One inbox file looked at once: its read (or the error the open met), and what it is: a
+    saved email, a plain zip to unpack (``zipped``, open), or an entry as it is (``entry``)."""
+
+    read: Read | OSError
+    email: bool = False
+    zipped: Zip | None = None
+    entry: Candidate | None = None
+
+
+def look(path: Path, relative: str, limits: dict[str, int], board: dt.tzinfo | None) -> Look:
+    """An inbox file opened once, hashed, and judged from that read: an email is left to be
+    parsed, a zip is judged by the container rule (once), anything else becomes its entry."""
+    email = is_email(path)
+    try:
+        read = read_once(path, limits["max_email_bytes" if email else "max_file_bytes"])
+    except OSError as exc:
+        return Look(exc, email, entry=None if email else refused_unread(path, relative, exc))
+    if email:
+        return Look(read, email=True)
+    whole = read.regular and read.size <= limits["max_file_bytes"]  # (else refused as it is)
+    zipped = open_zip(path.name, read.data) if whole else None
+    if zipped is not None and zipped.kind == ZipKind.ARCHIVE:
+        return Look(read, zipped=zipped)
+    return Look(read, entry=judged(path, relative, read, limits, board, zipped))
+
+
+@dataclass(frozen=True)
+class Judged:
+    """Bytes taken out of an email or a zip, judged once: a plain zip to unpack (``kind`` None,
+    ``zipped`` open), or what they are as an entry, and why they are refused if they are."""
+
+    zipped: Zip | None
+    kind: CandidateKind | None
+    problems: tuple[Problem, ...] = ()
+
+
+def judge_bytes(
+    name: str, data: bytes, relative: str, suffix: str, limits: dict[str, int], zipped: Zip | None = None
+) -> Judged:
+    """A file taken out of a container judged from its bytes, a zip opened only once."""
+    zipped = zipped or open_zip(name, data)
+    if zipped is not None and zipped.archive is not None and zipped.kind == ZipKind.ARCHIVE:
+        return Judged(zipped, None)
+    return Judged(zipped, *sniff(data, len(data), relative, suffix, limits, zipped))
+
+
 def fingerprint(path: Path, inbox: Path, limits: dict[str, int], board: dt.tzinfo | None = None) -> Candidate:
     """One file below the inbox read once and judged as itself; any failure its refusal alone."""
     relative = path.relative_to(inbox).as_posix()
     try:
         read = read_once(path, limits["max_file_bytes"])
     except OSError as exc:
-        return discover.refused_unread(path, relative, exc)
+        return refused_unread(path, relative, exc)
     return judged(path, relative, read, limits, board)
 
 
@@ -158,15 +212,15 @@ def judged(
 ) -> Candidate:
     """The entry for an inbox file read once (``relative`` as found, shown here)."""
     if not read.regular:  # a FIFO or device put where the file was, since the listing
-        return discover.refused(path, relative, ProblemCode.FILE_SPECIAL, mtime=read.mtime)
-    shown = discover.shown(relative)
-    kind, found = sniff(read.data, read.size, shown, path.suffix, limits, zipped)
+        return refused(path, relative, ProblemCode.FILE_SPECIAL, mtime=read.mtime)
+    named = shown(relative)
+    kind, found = sniff(read.data, read.size, named, path.suffix, limits, zipped)
     return Candidate(
         path=path,
-        relative=shown,
+        relative=named,
         size=read.size,
         sha256=read.sha256,
-        modified=discover.file_time(read.mtime, board),
+        modified=file_time(read.mtime, board),
         kind=kind,
         problems=found,
         own_time=None if read.archive else read.mtime,
@@ -181,7 +235,7 @@ def sniff(
     if size == 0:
         return CandidateKind.OTHER, (problems.make(ProblemCode.FILE_EMPTY, file=relative),)
     if size > limits["max_file_bytes"]:
-        size_text, limit = discover.megabytes(size), discover.megabytes(limits["max_file_bytes"])
+        size_text, limit = megabytes(size), megabytes(limits["max_file_bytes"])
         return CandidateKind.OTHER, (
             problems.make(ProblemCode.FILE_TOO_LARGE, file=relative, size=size_text, limit=limit),
         )
@@ -242,7 +296,7 @@ def zip_bomb(infos: list[zipfile.ZipInfo], limits: dict[str, int]) -> dict[str, 
         default=0.0,
     )
     if total > limits["max_uncompressed_bytes"] or worst > limits["max_compression_ratio"]:
-        return {"size": discover.megabytes(total), "ratio": f"{worst:.0f}:1"}
+        return {"size": megabytes(total), "ratio": f"{worst:.0f}:1"}
     return None
 
 
@@ -274,3 +328,36 @@ def _ole_kind(body: bytes, relative: str) -> tuple[CandidateKind, tuple[Problem,
         return CandidateKind.OTHER, (problems.make(ProblemCode.FILE_OUTLOOK_MSG, file=relative),)
     detail = "tài liệu Word (.doc)" if "WordDocument".encode("utf-16-le") in body else "tệp OLE"
     return CandidateKind.OTHER, (problems.make(ProblemCode.FILE_NOT_WORKBOOK, file=relative, detail=detail),)
+
+
+def refused(
+    path: Path,
+    relative: str,
+    code: ProblemCode,
+    mtime: float | None = None,
+    detail: str = "",
+    composed: bool = False,
+) -> Candidate:
+    """An entry refused before anything was read from it (never hashed, never opened)."""
+    # (a file that vanished has no time of its own left: when it was found missing)
+    relative = shown(relative, composed)
+    return Candidate(
+        path=path,
+        relative=relative,
+        size=0,
+        sha256="",
+        modified=file_time(time.time() if mtime is None else mtime),
+        kind=CandidateKind.LINK if code == ProblemCode.FILE_LINK else CandidateKind.OTHER,
+        problems=(problems.make(code, file=relative, detail=detail),),
+    )
+
+
+def refused_unread(path: Path, relative: str, exc: OSError) -> Candidate:
+    """An inbox file that could not be opened (gone since the listing, or not readable)."""
+    code = ProblemCode.FILE_VANISHED if isinstance(exc, FileNotFoundError) else ProblemCode.FILE_UNREADABLE
+    return refused(path, relative, code, detail=os_detail(exc))
+
+
+def os_detail(exc: OSError) -> str:
+    """Why a file could not be opened, as staff read it."""
+    return {13: "không có quyền đọc", 2: "không còn tồn tại"}.get(exc.errno or 0, exc.strerror or str(exc))

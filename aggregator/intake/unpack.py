@@ -22,7 +22,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from aggregator import problems
-from aggregator.intake import discover, mail, sniff
+from aggregator.intake import mail, sniff
+from aggregator.intake.shown import file_time, megabytes, shown
 from aggregator.model import Candidate, CandidateKind, SavedEmail
 from aggregator.problems import Problem, ProblemCode
 
@@ -50,7 +51,7 @@ def unpack_email(
     Whatever the email holds, this returns: a failure becomes the email's ``error`` and a
     refused entry in its place, so it has a fate like any file.
     """
-    relative = discover.shown(relative)
+    relative = shown(relative)
     record = SavedEmail(relative=relative, sha256="", size=0)
     writer = Unpacker(record, workdir, limits, board)
     try:
@@ -59,9 +60,9 @@ def unpack_email(
         if not read.regular:
             raise OSError("not a regular file")
         record.sha256, record.size = read.sha256, read.size  # hashed whole, even when too large
-        record.saved = discover.file_time(read.mtime, board)
+        record.saved = file_time(read.mtime, board)
         if read.size > limits["max_email_bytes"]:  # never parsed
-            size, limit = discover.megabytes(read.size), discover.megabytes(limits["max_email_bytes"])
+            size, limit = megabytes(read.size), megabytes(limits["max_email_bytes"])
             raise mail.Refused(
                 problems.make(ProblemCode.EMAIL_TOO_LARGE, file=relative, size=size, limit=limit)
             )
@@ -96,10 +97,10 @@ def unpack_archive(
     """A plain zip saved straight into the inbox ("download all attachments"), read like a zip
     attached to an email: its record (hash and size, which its files are checked through) and
     an entry for every file inside, to the same depth, from the one read of it."""
-    relative = discover.shown(relative)
+    relative = shown(relative)
     record = SavedEmail(relative=relative, sha256=read.sha256, size=read.size)
     writer = Unpacker(record, workdir, limits, board)
-    writer.archive_time = discover.file_time(read.mtime, board)
+    writer.archive_time = file_time(read.mtime, board)
     try:
         writer.add(relative, read.data, depth=1, zipped=zipped)
     except OSError as exc:  # the private folder could not be written
@@ -127,33 +128,21 @@ class Unpacker:
         self.archive_time: dt.datetime | None = None  # a zip in the inbox: its own time
 
     def email(self, relative: str, data: bytes, depth: int, top: bool = False) -> None:
-        message = mail.parse(relative, data, self.limits)
-        if top:
-            mail.read_headers(self.record, message, self.board)
-        mail.check_structure(message, relative, self.limits)
-        for n, part in enumerate(mail.attachments(message), start=1):
-            name = mail.shown_name(mail.filename(part), n)
-            if top:
-                self.record.attachments.append(name)
-            where = f"{relative}{CONTAINED}{name}"
-            try:
-                payload = part.get_payload(decode=True) or b""
-                payload = payload if isinstance(payload, bytes) else b""
-            except Exception as exc:  # a payload the email library cannot decode
+        record = self.record if top else None
+        for attached in mail.attachments_of(relative, data, self.limits, record, self.board):
+            where = f"{relative}{CONTAINED}{attached.name}"
+            if attached.error is not None:
+                said = mail.technical(attached.error)
                 problem = problems.make(
-                    ProblemCode.MEMBER_CORRUPT,
-                    file=where,
-                    detail="không giải mã được",
-                    technical=mail.technical(exc),
+                    ProblemCode.MEMBER_CORRUPT, file=where, detail="không giải mã được", technical=said
                 )
                 self.found.append(self.refusal(where, problem))
-                continue
-            if self._spend(where, len(payload)):
-                self._take(where, name, payload, depth + 1)
+            elif self._spend(where, len(attached.payload)):
+                self._take(where, attached.name, attached.payload, depth + 1)
 
     def _take(self, where: str, name: str, data: bytes, depth: int) -> None:
         """What a container holds: an email opened in turn (within the depth), else a file."""
-        if name.lower().endswith(mail.EMAIL_SUFFIXES) and depth <= self.limits["max_nesting_depth"]:
+        if name.lower().endswith(sniff.EMAIL_SUFFIXES) and depth <= self.limits["max_nesting_depth"]:
             self._nested_email(where, data, depth)
         else:
             self.add(where, data, depth, name)
@@ -174,23 +163,27 @@ class Unpacker:
         self, where: str, data: bytes, depth: int, name: str = "", zipped: sniff.Zip | None = None
     ) -> None:
         """A file taken out: a plain zip unpacked in turn (within the depth), else an entry;
-        a zip is opened and judged once (``zipped``, when its container already did)."""
-        zipped = zipped or sniff.open_zip(name or where, data)
-        if zipped is None or zipped.archive is None or zipped.kind != sniff.ZipKind.ARCHIVE:
-            self.found.append(self._entry(where, data, zipped))
+        judged once from its bytes (a zip opened once: ``zipped``, when its container did)."""
+        leaf = where.rsplit(CONTAINED, 1)[-1]
+        suffix = PurePosixPath(leaf).suffix.lower()
+        suffix = suffix if suffix in sniff.WORKBOOK_SUFFIXES else ".bin"
+        relative = shown(where, composed=True)
+        judged = sniff.judge_bytes(name or where, data, relative, suffix, self.limits, zipped)
+        if judged.kind is not None:
+            self.found.append(self._entry(where, data, leaf, suffix, judged.kind, judged.problems))
         elif depth > self.limits["max_nesting_depth"]:
             limit = self.limits["max_nesting_depth"]
             self.found.append(
                 self.refusal(where, problems.make(ProblemCode.NESTED_TOO_DEEP, file=where, limit=limit))
             )
-        else:
-            self._zip(where, data, zipped, depth)
+        elif judged.zipped is not None:
+            self._zip(where, data, judged.zipped, depth)
 
     def _spend(self, where: str, size: int) -> bool:
         """Whether ``size`` more bytes may be taken out; a refusal in its place if not."""
         if size > self.budget:
             self.budget = -1
-            limit = discover.megabytes(self.limits["max_unpacked_bytes"])
+            limit = megabytes(self.limits["max_unpacked_bytes"])
             problem = problems.make(ProblemCode.EMAIL_UNPACKED_TOO_LARGE, file=where, limit=limit)
             self.found.append(self.refusal(where, problem))
             return False
@@ -223,24 +216,21 @@ class Unpacker:
             )
         return origin
 
-    def _entry(self, where: str, data: bytes, zipped: sniff.Zip | None) -> Candidate:
-        """A file taken out, written under a generated name and judged from its bytes."""
-        name = where.rsplit(CONTAINED, 1)[-1]
-        suffix = PurePosixPath(name).suffix.lower()
-        suffix = suffix if suffix in sniff.WORKBOOK_SUFFIXES else ".bin"
+    def _entry(
+        self, where: str, data: bytes, leaf: str, suffix: str, kind: CandidateKind, found: tuple[Problem, ...]
+    ) -> Candidate:
+        """A file taken out, written under a generated name, as its bytes were judged."""
         safe = self.workdir / f"{next(self._count):05d}{suffix}"
         safe.write_bytes(data)
-        relative = discover.shown(where, composed=True)
-        kind, found = sniff.sniff(data, len(data), relative, suffix, self.limits, zipped)
         if (
             kind == CandidateKind.OTHER
-            and not _looks_like_workbook(name, data)
+            and not _looks_like_workbook(leaf, data)
             and not any(p.code == ProblemCode.FILE_BOMB for p in found)
         ):
             kind, found = CandidateKind.ATTACHMENT, ()  # a cover letter, a scan
         return Candidate(
             path=safe,
-            relative=relative,
+            relative=shown(where, composed=True),
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
             modified=self._sent(),
@@ -258,8 +248,12 @@ class Unpacker:
                 problem = problems.make(ProblemCode.TOO_MANY_PARTS, file=where, count=len(infos), limit=limit)
                 self.found.append(self.refusal(where, problem))
                 return
-            if sniff.zip_bomb(infos, self.limits):
-                self.found.append(self._entry(where, data, zipped))  # refused there as a bomb
+            if sniff.zip_bomb(infos, self.limits):  # refused as a document would be: as a bomb
+                relative = shown(where, composed=True)
+                kind, found = sniff.sniff(data, len(data), relative, ".bin", self.limits, zipped)
+                self.found.append(
+                    self._entry(where, data, where.rsplit(CONTAINED, 1)[-1], ".bin", kind, found)
+                )
                 return
             for n, info in enumerate(infos, start=1):
                 member = f"{where}{CONTAINED}{mail.shown_name(info.filename, n)}"

@@ -31,7 +31,7 @@ from typing import Any
 
 from aggregator import problems
 from aggregator.background import FORKS, end_with_parent
-from aggregator.intake import discover
+from aggregator.intake.shown import megabytes
 from aggregator.model import Candidate, FileOutcome
 from aggregator.pipeline.resident import resident
 from aggregator.problems import ProblemCode
@@ -241,7 +241,7 @@ class _Supervisor:
         limit = (
             f"{self.limits['max_seconds_per_file']}"
             if code == ProblemCode.FILE_TIMEOUT
-            else discover.megabytes(self.limits["max_worker_memory_bytes"])
+            else megabytes(self.limits["max_worker_memory_bytes"])
         )
         outcome.problems.append(problems.make(code, file=candidate.relative, limit=limit))
         return outcome

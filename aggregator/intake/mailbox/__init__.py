@@ -7,7 +7,6 @@ marked read), ``drafts`` (the only write: APPEND of our own drafts, each once), 
 between them. Nothing here sends mail.
 """
 
-from aggregator.intake.discover import megabytes
 from aggregator.intake.mailbox.connection import (
     SETTINGS_FILE,
     MailboxError,
@@ -25,6 +24,7 @@ from aggregator.intake.mailbox.drafts import AppendResult, append_drafts, drafts
 from aggregator.intake.mailbox.fetch import FetchResult, fetch, incomplete
 from aggregator.intake.mailbox.listing import Listed
 from aggregator.intake.mailbox.saved import PARTIAL_PREFIX
+from aggregator.intake.shown import megabytes
 
 __all__ = [
     "PARTIAL_PREFIX",
