@@ -2,8 +2,7 @@
 
 Nothing is read here: links are listed and never followed, special files (FIFOs, devices)
 never opened, lock files and the inbox's own README known by name; whatever fails for one
-entry (permissions, a file that vanished) is that entry's refusal, never the run's end. Names
-are made fit to show here (``shown``), once, for every output.
+entry (permissions, a file that vanished) is that entry's refusal, never the run's end.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Intake in one pass: the inbox's entries, each inbox file opened once, handed on as one list.
 
-The listing (``discover``) names the entries; each file is then read once (``sniff.read_once``):
-hashed, its type sniffed and, if it is a zip, judged by the container rule, all from that read.
+The listing (``discover``) names the entries; each file is then looked at once (``sniff.look``):
+hashed, its type sniffed and, if it is a zip, judged by the container rule, all from one read.
 A file an earlier period took in is left alone by that hash; a saved email or a plain zip gives
 what it holds in its place (``unpack``); anything else is an entry as it is. What comes out is
 one list of frozen entries in inbox order, each with its stable path as the manifest shows it,
