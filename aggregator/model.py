@@ -61,22 +61,23 @@ class Submission(StrEnum):
     REJECTED = "rejected"  # files arrived, none usable
 
 
-@dataclass
+@dataclass(frozen=True)
 class Candidate:
-    """One file found in the inbox, before anyone reads it."""
+    """One inbox entry (a file, or one an email or zip held) as intake found it, read once."""
 
     path: Path
-    relative: str
+    relative: str  # its stable path, as the manifest shows it
     size: int
     sha256: str
     modified: dt.datetime
-    kind: CandidateKind | None = None  # None until its bytes are looked at
-    problems: list[Problem] = field(default_factory=list)
+    kind: CandidateKind = CandidateKind.OTHER  # from its bytes
+    problems: tuple[Problem, ...] = ()  # why it is refused on sight (never read)
     email: str | None = None  # the saved email it came attached to (inbox-relative)
     email_date: dt.datetime | None = None
     sender: str | None = None
     attachment: str | None = None  # the attachment's name as sent: displayed, never a path
     bundled: bool = False  # its email carried other workbooks too: the sender speaks for none
+    own_time: float | None = None  # an inbox file read as itself: its time, as the disk keeps it
 
 
 # A file of this name at the top of an inbox marks its files as sample data (examples/inbox):

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from builders import model, workbook
 
-from aggregator.intake import discover
+from aggregator.intake import discover, sniff
 
 LIMITS = {
     "max_file_bytes": 5_000_000,
@@ -19,7 +19,7 @@ LIMITS = {
 
 
 def kind(path):
-    found = discover.fingerprint(path, path.parent, LIMITS)
+    found = sniff.fingerprint(path, path.parent, LIMITS)
     return found.kind, [p.code for p in found.problems]
 
 
@@ -52,7 +52,7 @@ def test_word_document_is_named_as_such(tmp_path):
         archive.writestr("word/document.xml", "<w/>")
     path = tmp_path / "cong-van.docx"
     path.write_bytes(buffer.getvalue())
-    found = discover.fingerprint(path, tmp_path, LIMITS)
+    found = sniff.fingerprint(path, tmp_path, LIMITS)
     assert "Word" in found.problems[0].message
 
 
@@ -74,7 +74,7 @@ def ole(path, stream):
 
 def test_password_protected_workbook(tmp_path):
     # An encrypted OOXML file is an OLE container holding an "EncryptedPackage" stream.
-    found = discover.fingerprint(ole(tmp_path / "khoa.xlsx", "EncryptedPackage"), tmp_path, LIMITS)
+    found = sniff.fingerprint(ole(tmp_path / "khoa.xlsx", "EncryptedPackage"), tmp_path, LIMITS)
     assert found.problems[0].code == "file_encrypted" and "mật khẩu" in found.problems[0].message
 
 
@@ -84,10 +84,13 @@ def test_too_large(tmp_path):
     assert kind(path) == ("other", ["file_too_large"])
 
 
-def test_office_leftovers_are_junk(tmp_path):
-    for name in ("~$bao cao.xlsx", "Thumbs.db", ".~lock.bao cao.xlsx#"):
+def test_office_leftovers_are_left_alone_by_name_wherever_they_are(tmp_path):
+    names = ("~$bao cao.xlsx", "Thumbs.db", ".~lock.bao cao.xlsx#", "sub/~$x.xlsx", "sub/desktop.ini")
+    for name in names:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
-        assert kind(tmp_path / name) == ("junk", [])
+    found = discover.walk(tmp_path)
+    assert found.entries == [] and sorted(i.relative for i in found.ignored) == sorted(names)
 
 
 def test_every_file_is_found_recursively_in_a_stable_order(tmp_path):
@@ -142,5 +145,5 @@ def test_many_parts_each_under_the_ratio_but_too_big_in_all(tmp_path):
 
 
 def test_an_outlook_msg_says_how_to_save_it_instead(tmp_path):
-    found = discover.fingerprint(ole(tmp_path / "thu.msg", "__substg1.0_0037001F"), tmp_path, LIMITS)
+    found = sniff.fingerprint(ole(tmp_path / "thu.msg", "__substg1.0_0037001F"), tmp_path, LIMITS)
     assert [p.code for p in found.problems] == ["file_outlook_msg"] and ".eml" in found.problems[0].staff_hint

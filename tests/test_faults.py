@@ -17,7 +17,7 @@ from test_email import message, save
 from test_legacy_workbooks import tcvn3
 
 from aggregator import config
-from aggregator.intake import discover
+from aggregator.intake import sniff
 from aggregator.pipeline import aggregate
 from aggregator.reading import legacy
 from aggregator.rendering.report import context
@@ -145,7 +145,7 @@ def test_a_workbook_with_an_absurdly_compressed_part_is_refused(tmp_path, cfg):
     limits = cfg.limits
     assert path.stat().st_size < limits["max_file_bytes"]
     assert limits["max_uncompressed_bytes"] > 4_000_000  # the total alone would pass
-    found = discover.fingerprint(path, inbox, limits)
+    found = sniff.fingerprint(path, inbox, limits)
     assert (found.kind, [p.code for p in found.problems]) == ("other", ["file_bomb"])
     result = run(inbox, cfg)
     assert fates(result) == {"bom.xlsx": "rejected"}

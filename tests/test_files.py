@@ -12,7 +12,7 @@ import openpyxl
 from builders import model, workbook
 
 from aggregator import problems
-from aggregator.intake import discover
+from aggregator.intake import discover, sniff
 from aggregator.merging.register_reading import OtherPeriods
 from aggregator.pipeline import FileProcessor, files, single
 from aggregator.problems import ProblemCode
@@ -21,7 +21,7 @@ VN = dt.timezone(dt.timedelta(hours=7))
 
 
 def candidate(path, cfg):
-    return discover.fingerprint(path, path.parent, cfg.limits, board=cfg.board_zone)
+    return sniff.fingerprint(path, path.parent, cfg.limits, board=cfg.board_zone)
 
 
 def saved_on(path, day, month):

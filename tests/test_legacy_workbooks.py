@@ -7,14 +7,14 @@ from builders import model, workbook
 from openpyxl.styles import Font
 
 from aggregator.pipeline import aggregate
-from aggregator.reading import legacy
+from aggregator.reading import legacy, legacy_tables
 
-_TO_TCVN3 = {v: k for k, v in legacy._TCVN3.items() if len(k) == 1 and ord(k) >= 0xA0}
+_TO_TCVN3 = {v: k for k, v in legacy_tables.TCVN3_LETTERS.items() if len(k) == 1 and ord(k) >= 0xA0}
 _TO_VNI = {}
 for base in "aAeEoOuUyYiI":
-    for mark in legacy._VNI_MARKS:
+    for mark in legacy_tables.VNI_MARKS:
         _TO_VNI.setdefault(legacy.decode_vni(base + mark), base + mark)
-for single, letter in legacy._VNI_LETTERS.items():
+for single, letter in legacy_tables.VNI_LETTERS.items():
     _TO_VNI.setdefault(letter, single)
 for horn in "ơƠưƯ":
     for mark in "øùûõïØÙÛÕÏ":

@@ -10,7 +10,7 @@ from builders import model, workbook
 from aggregator import pipeline
 from aggregator.checking import identify as identify_module
 from aggregator.checking.validate import RowValidator
-from aggregator.intake.discover import fingerprint
+from aggregator.intake.sniff import fingerprint
 from aggregator.merging import continuity, merge
 from aggregator.merging.register_reading import OtherPeriods
 from aggregator.model import FileStatus, Submission

@@ -9,7 +9,7 @@ not a report (``no_rows``, an error of the whole file).
 import pytest
 from builders import HEADERS, model, workbook
 
-from aggregator.intake import discover
+from aggregator.intake import sniff
 from aggregator.pipeline import FileProcessor
 from aggregator.reading.locate import ListEnd
 
@@ -41,7 +41,7 @@ PERSON = model(
 
 
 def process(path, cfg):
-    found = discover.fingerprint(path, path.parent, cfg.limits, board=cfg.board_zone)
+    found = sniff.fingerprint(path, path.parent, cfg.limits, board=cfg.board_zone)
     return FileProcessor(cfg, 2026, "annual").process(found)
 
 

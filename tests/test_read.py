@@ -137,7 +137,7 @@ def test_assessment_answers_are_read(tmp_path, cfg):
 def test_formulas_read_by_their_cached_values_and_flagged_without_one(tmp_path, cfg):
     import xlsxwriter
 
-    from aggregator.intake.discover import fingerprint
+    from aggregator.intake.sniff import fingerprint
     from aggregator.pipeline import FileProcessor
 
     path = workbook(tmp_path / "src.xlsx", [model("A", places=None), model("B", places=None)])
@@ -177,7 +177,7 @@ def test_formulas_read_by_their_cached_values_and_flagged_without_one(tmp_path, 
 def test_a_list_split_over_two_sheets_is_read_whole(tmp_path, cfg):
     import openpyxl
 
-    from aggregator.intake.discover import fingerprint
+    from aggregator.intake.sniff import fingerprint
     from aggregator.pipeline import FileProcessor
 
     path = workbook(tmp_path / "a.xlsx", [model("A"), model("B", 5)], list_sheet="Mô hình")

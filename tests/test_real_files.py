@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from builders import model, records, saved_on_date, workbook
 
-from aggregator.intake.discover import fingerprint
+from aggregator.intake.sniff import fingerprint
 from aggregator.pipeline import FileProcessor
 
 DATA = Path(__file__).resolve().parent / "data"

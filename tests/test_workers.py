@@ -122,9 +122,7 @@ def test_a_worker_that_dies_costs_only_the_file_it_was_reading(cfg, inbox, pools
     items, _, _ = collect(inbox, work, cfg)
     deadly = kill_on("khanh-son.xlsx")
 
-    outcomes = list(
-        workers.process_all(items, inbox, lambda c: deadly(c, processor.process), cfg.limits, jobs=2)
-    )
+    outcomes = list(workers.process_all(items, lambda c: deadly(c, processor.process), cfg.limits, jobs=2))
 
     assert [o.candidate.relative for o in outcomes] == [
         item.name if isinstance(item, Path) else item.relative for item in items

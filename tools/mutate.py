@@ -68,7 +68,8 @@ MODULES = [
     "aggregator/merging/summarise.py",
     # the file rules: the catalogue's lookup, a problem made at its severity, the Board's
     # severities applied; the rules' keys checked when loading
-    "aggregator/problems.py::ProblemCode.of,make,with_rules",
+    "aggregator/problems_catalogue.py::ProblemCode.of",
+    "aggregator/problems.py::make,with_rules",
     "aggregator/config/__init__.py::_check_rules,_plain_off",
     # one file's stages in order and its outcome assembled (where the file rules apply)
     "aggregator/pipeline/files.py",
@@ -90,6 +91,11 @@ TESTS = [
 ]
 # Modules the tests above do not cover well enough on their own: their tests, quickest first.
 TESTS_FOR = {
+    "aggregator/problems_catalogue.py": [
+        "tests/test_problems.py",
+        "tests/test_rules.py",
+        "tests/test_config.py",
+    ],
     "aggregator/problems.py": [
         "tests/test_problems.py",
         "tests/test_rules.py",

@@ -20,13 +20,11 @@ from pathlib import Path
 
 from aggregator import hashing
 from aggregator.config import Config
-from aggregator.intake import discover, mail
+from aggregator.intake import discover, gather
 from aggregator.merging import continuity, merge, register, summarise
 from aggregator.merging.register import DB_NAME, PERIOD_RANK, History
 from aggregator.model import (
     SAMPLE_MARKER,
-    Candidate,
-    CandidateKind,
     FileOutcome,
     Ignored,
     Period,
@@ -37,7 +35,6 @@ from aggregator.outbox import swap
 from aggregator.outbox import write as outputs
 from aggregator.pipeline import workers
 from aggregator.pipeline.files import FileProcessor
-from aggregator.problems import ProblemCode
 from aggregator.rendering import report
 
 log = logging.getLogger("aggregator")
@@ -276,7 +273,7 @@ def aggregate(
     run; a file received after ``as_of`` is warned of either way).
     ``history`` is the register of earlier periods (none: every model counts as new).
     With an ``outbox``, the inbox entries its earlier periods took in are left alone
-    (``discover.set_aside``): one inbox serves every year.
+    (``gather.collect``): one inbox serves every year.
     """
     processor = FileProcessor(config, year, period, as_of, late_stays_late)
     seen = earlier_inputs(outbox, year, period)
@@ -284,7 +281,7 @@ def aggregate(
         items, emails, ignored = collect(inbox, Path(workdir), config, outbox, seen=seen)
         processor.file_times_tell = file_times_tell(items)
         lap("discover")
-        read = workers.process_all(items, inbox, processor.process, config.limits, jobs, config.board_zone)
+        read = workers.process_all(items, processor.process, config.limits, jobs)
         outcomes = list(progress(read, len(items)))
         lap("read")
     deadline = config.deadline(year, period)
@@ -343,75 +340,11 @@ def collect(
     the way the run reads them, so the two always agree. ``seen``: what earlier periods took
     in (``earlier_inputs``), left alone.
     """
-    items: list[workers.Item] = []
-    emails: list[SavedEmail] = []
-    found = (
-        discover.walk(inbox, skip=_own_outputs(inbox, outbox))
-        if paths is None
-        else discover.walk_paths(paths, inbox)
-    )
-    found = discover.set_aside(found, inbox, seen or discover.Seen())
-    for entry in found.entries:
-        if isinstance(entry, Candidate):
-            items.append(entry)
-            continue
-        try:
-            items += _unpacked(entry, inbox, workdir, config, emails)
-        except Exception as exc:  # one entry never stops the run
-            technical = f"{type(exc).__name__}: {exc}"
-            items.append(
-                discover.refused(
-                    entry,
-                    entry.relative_to(inbox).as_posix(),
-                    ProblemCode.FILE_UNREADABLE,
-                    detail=technical[:160],
-                )
-            )
-    return items, emails, found.ignored
+    skip = _own_outputs(inbox, outbox)
+    return gather.collect(inbox, workdir, config.limits, config.board_zone, skip, paths, seen)
 
 
-def _unpacked(
-    path: Path, inbox: Path, workdir: Path, config: Config, emails: list[SavedEmail]
-) -> list[workers.Item]:
-    """A saved email's attachments, a zip's files (each container in a folder of its own),
-    or the file itself."""
-    if mail.is_email(path):
-        folder = workdir / f"thu-{len(emails) + 1:05d}"
-        folder.mkdir()
-        record, attached = mail.unpack(path, inbox, folder, config.limits, config.board_zone)
-        emails.append(record)
-        books = [
-            c
-            for c in attached
-            if isinstance(c, Candidate) and c.kind not in (CandidateKind.JUNK, CandidateKind.ATTACHMENT)
-        ]
-        for candidate in books if len(books) > 1 else []:
-            candidate.bundled = True  # one email, several units' workbooks: no sender evidence
-        return list(attached)
-    if mail.is_plain_zip(path):
-        folder = Path(tempfile.mkdtemp(prefix="nen-", dir=workdir))
-        record, inside = mail.unpack_archive(path, inbox, folder, config.limits, config.board_zone)
-        if record.sha256:
-            emails.append(record)  # the zip's own hash: what its files are checked through
-        return list(inside)
-    return [path]
-
-
-COPIED_WITHIN = 120  # seconds: inbox files all saved within this were copied as one folder
-
-
-def file_times_tell(items: list[workers.Item]) -> bool:
-    """Whether the inbox files' own times say when each was saved. A folder copied as a whole
-    (a checkout, an unzipped download, a copy that does not keep times) gives every file the
-    time of the copy: then a file's time is no evidence against its "Ngày báo cáo"."""
-    times = []
-    for item in items:
-        if isinstance(item, Path):
-            try:
-                times.append(item.stat().st_mtime)
-            except OSError:
-                continue
-    return len(times) < 3 or max(times) - min(times) > COPIED_WITHIN
+file_times_tell = gather.file_times_tell
 
 
 def _own_outputs(inbox: Path, outbox: Path | None) -> tuple[Path, ...]:

@@ -65,9 +65,7 @@ def check(
             shown = _shown(path)
             for left in ignored:
                 yield Checked(shown(left.relative), FileStatus.IGNORED, reason=left.reason)
-            for outcome in workers.process_all(
-                items, base, processor.process, config.limits, board=config.board_zone
-            ):
+            for outcome in workers.process_all(items, processor.process, config.limits):
                 outcome = against_register(outcome, history, config)
                 yield Checked(shown(outcome.candidate.relative), outcome.status, outcome)
 

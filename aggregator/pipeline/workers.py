@@ -1,6 +1,8 @@
 """Reading many files at once: one process per CPU, each reading whole files.
 
-A file is read, validated and identified by one worker and comes back as a ``FileOutcome``;
+Intake hands over one list of entries, each already opened once, hashed and sniffed
+(``intake.gather``); a file is read, validated and identified by one worker and comes back as
+a ``FileOutcome``;
 outcomes come back in inbox order, so the run's result does not depend on the number of
 workers. Each worker is given one file at a time: a worker that dies (out of memory, a crash
 in a reader library) or runs over the time limit takes no other file with it. Its file is
@@ -15,7 +17,6 @@ worker's resident memory and stops one that grew past ``max_worker_memory_bytes`
 
 from __future__ import annotations
 
-import datetime as dt
 import faulthandler
 import logging
 import multiprocessing
@@ -26,19 +27,18 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import wait
-from pathlib import Path
 from typing import Any
 
 from aggregator import problems
 from aggregator.background import FORKS, end_with_parent
-from aggregator.intake import discover
+from aggregator.intake.shown import megabytes
 from aggregator.model import Candidate, FileOutcome
 from aggregator.pipeline.resident import resident
 from aggregator.problems import ProblemCode
 
 log = logging.getLogger("aggregator")
 
-Item = Path | Candidate  # a file in the inbox, or an attachment already taken out
+Item = Candidate  # an inbox entry as intake found it (a file, or one an email or zip held)
 # Below this many files per worker, starting more processes costs more than it saves. Measured:
 # a forked worker starts at once (8: the sample reads as fast either way); a spawned one
 # (Windows, macOS) imports pandas and the rest again, about a second, some 250 files' reading.
@@ -67,14 +67,9 @@ def start_method() -> str:
 
 
 def process_all(
-    items: list[Item],
-    inbox: Path,
-    process: Process,
-    limits: dict[str, int],
-    jobs: int = 1,
-    board: dt.tzinfo | None = None,
+    items: list[Item], process: Process, limits: dict[str, int], jobs: int = 1
 ) -> Iterator[FileOutcome]:
-    """Every item read by ``process`` (fingerprinted first when it is a path), in order.
+    """Every entry read by ``process``, in order.
 
     Every file is read in a worker process, even with one job, however processes are started:
     a file that takes longer than ``max_seconds_per_file`` is abandoned and its worker
@@ -86,27 +81,7 @@ def process_all(
     method = start_method()
     per_worker = MIN_FILES_PER_WORKER if method == "fork" else MIN_FILES_PER_SPAWNED_WORKER
     workers = min(jobs, len(items) // per_worker)
-    yield from _Supervisor(items, inbox, process, limits, board, max(1, workers), method).run()
-
-
-def _one(
-    process: Process, inbox: Path, limits: dict[str, int], board: dt.tzinfo | None, item: Item
-) -> FileOutcome:
-    """One item read, whatever it holds: a failure outside ``process`` is its refusal too."""
-    try:
-        candidate = (
-            item if isinstance(item, Candidate) else discover.fingerprint(item, inbox, limits, board=board)
-        )
-    except Exception as exc:  # (fingerprint refuses what it knows; this is the rest)
-        relative = item.relative if isinstance(item, Candidate) else item.relative_to(inbox).as_posix()
-        candidate = discover.refused(
-            Path(str(item)),
-            relative,
-            ProblemCode.FILE_UNREADABLE,
-            detail=f"{type(exc).__name__}: {exc}"[:160],
-            composed=isinstance(item, Candidate),
-        )
-    return process(candidate)
+    yield from _Supervisor(items, process, limits, max(1, workers), method).run()
 
 
 class _Worker:
@@ -119,16 +94,14 @@ class _Worker:
         self,
         context: Any,
         process: Process,
-        inbox: Path,
         limits: dict[str, int],
-        board: dt.tzinfo | None,
         address_limit: bool,
     ):
         self.connection, theirs = context.Pipe()
         self.process = context.Process(
             target=_serve,
             daemon=True,
-            args=(theirs, self.connection, process, inbox, limits, board, os.getpid(), address_limit),
+            args=(theirs, self.connection, process, limits, os.getpid(), address_limit),
         )
         self.process.start()
         theirs.close()
@@ -182,21 +155,18 @@ class _Supervisor:
     def __init__(
         self,
         items: list[Item],
-        inbox: Path,
         process: Process,
         limits: dict[str, int],
-        board: dt.tzinfo | None,
         count: int,
         method: str = "fork",
     ):
-        self.items, self.inbox, self.process = items, inbox, process
-        self.limits, self.board, self.count = limits, board, count
+        self.items, self.process, self.limits, self.count = items, process, limits, count
         self.context = multiprocessing.get_context(method)
         self.seconds = float(limits["max_seconds_per_file"])
         self.memory = int(limits["max_worker_memory_bytes"])
 
     def _start(self) -> _Worker:
-        return _Worker(self.context, self.process, self.inbox, self.limits, self.board, _LIMITS_MEMORY)
+        return _Worker(self.context, self.process, self.limits, _LIMITS_MEMORY)
 
     def run(self) -> Iterator[FileOutcome]:
         todo = list(enumerate(self.items))[::-1]  # a stack: the next item last
@@ -249,7 +219,7 @@ class _Supervisor:
             index, item = worker.tasks.popleft()
             why = ProblemCode.FILE_OUT_OF_MEMORY if swollen else _death(worker.process.exitcode, over)
             refused = self._refused(item, why)
-            log.warning("%s: %s", _name(item, self.inbox), refused.problems[-1].message)  # staff read it
+            log.warning("%s: %s", item.relative, refused.problems[-1].message)  # staff read it
             done[index] = refused
             todo.extend(reversed(worker.tasks))
             workers[n] = self._start()
@@ -266,17 +236,12 @@ class _Supervisor:
             return None
         return None
 
-    def _refused(self, item: Item, code: ProblemCode) -> FileOutcome:
-        candidate = (
-            item
-            if isinstance(item, Candidate)
-            else discover.fingerprint(item, self.inbox, self.limits, board=self.board)
-        )
+    def _refused(self, candidate: Item, code: ProblemCode) -> FileOutcome:
         outcome = FileOutcome(candidate=candidate, problems=list(candidate.problems))
         limit = (
             f"{self.limits['max_seconds_per_file']}"
             if code == ProblemCode.FILE_TIMEOUT
-            else discover.megabytes(self.limits["max_worker_memory_bytes"])
+            else megabytes(self.limits["max_worker_memory_bytes"])
         )
         outcome.problems.append(problems.make(code, file=candidate.relative, limit=limit))
         return outcome
@@ -293,12 +258,6 @@ def _death(exitcode: int | None, over_time: bool) -> ProblemCode:
     return ProblemCode.FILE_CRASHED_READER
 
 
-def _name(item: Item, inbox: Path) -> str:
-    return (
-        item.relative if isinstance(item, Candidate) else discover.shown(item.relative_to(inbox).as_posix())
-    )
-
-
 _LIMITS_MEMORY = sys.platform.startswith("linux")  # RLIMIT_AS is kept by Linux only
 _READY = "ready"  # a worker's first word: started, with its resident bytes
 
@@ -307,9 +266,7 @@ def _serve(
     connection: Any,
     runs: Any,
     process: Process,
-    inbox: Path,
     limits: dict[str, int],
-    board: dt.tzinfo | None,
     parent: int,
     address_limit: bool = True,
 ) -> None:
@@ -330,7 +287,7 @@ def _serve(
             index, item = connection.recv()
         except (EOFError, OSError):
             return
-        outcome = _one(process, inbox, limits, board, item)
+        outcome = process(item)
         try:
             connection.send(outcome)
         except Exception as exc:  # an outcome that cannot cross back: its refusal does

@@ -21,192 +21,25 @@ import openpyxl
 from aggregator import problems
 from aggregator.model import CandidateKind, Sheet
 from aggregator.problems import Problem, ProblemCode
+from aggregator.reading.legacy_tables import (
+    BREVE,
+    BREVE_BASES,
+    CIRC,
+    CIRC_BASES,
+    CP1252,
+    TCVN3_LETTERS,
+    TONE_BASES,
+    VNI_LETTERS,
+    VNI_MARKS,
+)
 
 TCVN3 = "tcvn3"
 TCVN3_CAPS = "tcvn3_caps"  # .VnTimeH and friends: capitals-only fonts
 VNI = "vni"
 
-# TCVN 5712:1993 (the ABC/VN3 letters, plus the VN1 capitals glibc also knows), byte -> letter.
-_TCVN3_BYTES = {
-    0xB5: "à",
-    0xB6: "ả",
-    0xB7: "ã",
-    0xB8: "á",
-    0xB9: "ạ",
-    0xA8: "ă",
-    0xBB: "ằ",
-    0xBC: "ẳ",
-    0xBD: "ẵ",
-    0xBE: "ắ",
-    0xC6: "ặ",
-    0xA9: "â",
-    0xC7: "ầ",
-    0xC8: "ẩ",
-    0xC9: "ẫ",
-    0xCA: "ấ",
-    0xCB: "ậ",
-    0xAE: "đ",
-    0xCC: "è",
-    0xCE: "ẻ",
-    0xCF: "ẽ",
-    0xD0: "é",
-    0xD1: "ẹ",
-    0xAA: "ê",
-    0xD2: "ề",
-    0xD3: "ể",
-    0xD4: "ễ",
-    0xD5: "ế",
-    0xD6: "ệ",
-    0xD7: "ì",
-    0xD8: "ỉ",
-    0xDC: "ĩ",
-    0xDD: "í",
-    0xDE: "ị",
-    0xDF: "ò",
-    0xE1: "ỏ",
-    0xE2: "õ",
-    0xE3: "ó",
-    0xE4: "ọ",
-    0xAB: "ô",
-    0xE5: "ồ",
-    0xE6: "ổ",
-    0xE7: "ỗ",
-    0xE8: "ố",
-    0xE9: "ộ",
-    0xAC: "ơ",
-    0xEA: "ờ",
-    0xEB: "ở",
-    0xEC: "ỡ",
-    0xED: "ớ",
-    0xEE: "ợ",
-    0xEF: "ù",
-    0xF1: "ủ",
-    0xF2: "ũ",
-    0xF3: "ú",
-    0xF4: "ụ",
-    0xAD: "ư",
-    0xF5: "ừ",
-    0xF6: "ử",
-    0xF7: "ữ",
-    0xF8: "ứ",
-    0xF9: "ự",
-    0xFA: "ỳ",
-    0xFB: "ỷ",
-    0xFC: "ỹ",
-    0xFD: "ý",
-    0xFE: "ỵ",
-    0xA1: "Ă",
-    0xA2: "Â",
-    0xA3: "Ê",
-    0xA4: "Ô",
-    0xA5: "Ơ",
-    0xA6: "Ư",
-    0xA7: "Đ",
-    0x80: "À",
-    0x81: "Ả",
-    0x82: "Ã",
-    0x83: "Á",
-    0x84: "Ạ",
-    0x85: "Ặ",
-    0x86: "Ậ",
-    0x87: "È",
-    0x88: "Ẻ",
-    0x89: "Ẽ",
-    0x8A: "É",
-    0x8B: "Ẹ",
-    0x8C: "Ệ",
-    0x8D: "Ì",
-    0x8E: "Ỉ",
-    0x8F: "Ĩ",
-    0x90: "Í",
-    0x91: "Ị",
-    0x92: "Ò",
-    0x93: "Ỏ",
-    0x94: "Õ",
-    0x95: "Ó",
-    0x96: "Ọ",
-    0x97: "Ộ",
-    0x98: "Ờ",
-    0x99: "Ở",
-    0x9A: "Ỡ",
-    0x9B: "Ớ",
-    0x9C: "Ợ",
-    0x9D: "Ù",
-    0x9E: "Ủ",
-    0x9F: "Ũ",
-    0xAF: "Ằ",
-    0xBA: "Ẳ",
-    0xBF: "Ẵ",
-    0xC0: "Ắ",
-    0xC1: "Ầ",
-    0xC2: "Ẩ",
-    0xC3: "Ẫ",
-    0xC4: "Ấ",
-    0xC5: "Ề",
-    0xCD: "Ể",
-    0xD9: "Ễ",
-    0xDA: "Ế",
-    0xDB: "Ồ",
-    0xE0: "Ổ",
-    0xF0: "Ỗ",
-    0xFF: "Ố",
-}
-# A byte 0x80–0x9F typed on Windows is stored as its cp1252 character.
-_CP1252 = {
-    bytes([b]).decode("cp1252"): b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
-}
-_TCVN3 = {chr(b): letter for b, letter in _TCVN3_BYTES.items()}
-_TCVN3.update({ch: _TCVN3_BYTES[b] for ch, b in _CP1252.items() if b in _TCVN3_BYTES})
-
-# VNI-Windows: a base letter followed by a mark byte; a few letters are single bytes.
-_GRAVE, _ACUTE, _HOOK, _TILDE, _DOT = "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"
-_CIRC, _BREVE, _HORN = "\u0302", "\u0306", "\u031b"
-_VNI_MARKS = {
-    "ø": _GRAVE,
-    "ù": _ACUTE,
-    "û": _HOOK,
-    "õ": _TILDE,
-    "ï": _DOT,
-    "â": _CIRC,
-    "á": _CIRC + _ACUTE,
-    "à": _CIRC + _GRAVE,
-    "å": _CIRC + _HOOK,
-    "ã": _CIRC + _TILDE,
-    "ä": _CIRC + _DOT,
-    "ê": _BREVE,
-    "é": _BREVE + _ACUTE,
-    "è": _BREVE + _GRAVE,
-    "ú": _BREVE + _HOOK,
-    "ü": _BREVE + _TILDE,
-    "ë": _BREVE + _DOT,
-}
-_VNI_MARKS.update({k.upper(): v for k, v in list(_VNI_MARKS.items())})
-_VNI_LETTERS = {
-    "ñ": "đ",
-    "Ñ": "Đ",
-    "ô": "ơ",
-    "Ô": "Ơ",
-    "ö": "ư",
-    "Ö": "Ư",
-    "ì": "ì",
-    "í": "í",
-    "æ": "ỉ",
-    "ó": "ĩ",
-    "ò": "ị",
-    "Ì": "Ì",
-    "Í": "Í",
-    "Æ": "Ỉ",
-    "Ó": "Ĩ",
-    "Ò": "Ị",
-    "î": "ỵ",
-    "Î": "Ỵ",
-}
-_BREVE_BASES, _CIRC_BASES = set("aA"), set("aAeEoO")
-_TONE_BASES = set("aAeEoOuUyYơƠưƯ")
-
 _VIET_LATIN1 = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
 # Characters a Unicode Vietnamese text does not use but legacy text is full of.
-MARKERS = (set(_TCVN3) | set(_VNI_MARKS) | set(_VNI_LETTERS)) - _VIET_LATIN1
+MARKERS = (set(TCVN3_LETTERS) | set(VNI_MARKS) | set(VNI_LETTERS)) - _VIET_LATIN1
 _INITIALS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
 # Vowel clusters: "open" ones may take a final consonant; "closed" ones end in a glide, take
 # no final and never carry the tone on that glide ("tàu", never "taù").
@@ -221,7 +54,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 # A character beyond what a legacy font can store (past Latin-1, not a cp1252 look-alike).
-_BEYOND_LEGACY = re.compile("[^\x00-\xff" + re.escape("".join(_CP1252)) + "]")
+_BEYOND_LEGACY = re.compile("[^\x00-\xff" + re.escape("".join(CP1252)) + "]")
 
 
 def is_unicode_vietnamese(text: str) -> bool:
@@ -230,17 +63,17 @@ def is_unicode_vietnamese(text: str) -> bool:
 
 
 def decode_tcvn3(text: str, capitals: bool = False) -> str:
-    decoded = "".join(_TCVN3.get(ch, ch) for ch in text)
+    decoded = "".join(TCVN3_LETTERS.get(ch, ch) for ch in text)
     return decoded.upper() if capitals else decoded
 
 
 def decode_vni(text: str) -> str:
     out: list[str] = []
     for ch in text:
-        if ch in _VNI_MARKS and out and _takes(out[-1], _VNI_MARKS[ch]):
-            out[-1] = unicodedata.normalize("NFC", out[-1] + _VNI_MARKS[ch])
+        if ch in VNI_MARKS and out and _takes(out[-1], VNI_MARKS[ch]):
+            out[-1] = unicodedata.normalize("NFC", out[-1] + VNI_MARKS[ch])
         else:
-            out.append(_VNI_LETTERS.get(ch, ch))
+            out.append(VNI_LETTERS.get(ch, ch))
     return "".join(out)
 
 
@@ -250,11 +83,11 @@ def _takes(base: str, marks: str) -> bool:
     existing = unicodedata.normalize("NFD", base)[1:]
     if any(m in _TONES for m in existing):
         return False
-    if _BREVE in marks:
-        return letter in _BREVE_BASES and not existing
-    if _CIRC in marks:
-        return letter in _CIRC_BASES and not existing
-    return letter in _TONE_BASES or unicodedata.normalize("NFC", base) in "ơƠưƯ"
+    if BREVE in marks:
+        return letter in BREVE_BASES and not existing
+    if CIRC in marks:
+        return letter in CIRC_BASES and not existing
+    return letter in TONE_BASES or unicodedata.normalize("NFC", base) in "ơƠưƯ"
 
 
 def syllable_share(text: str) -> float:

@@ -18,6 +18,7 @@ import openpyxl
 import python_calamine
 
 from aggregator import problems
+from aggregator.intake.sniff import ZipKind, zip_kind
 from aggregator.model import CandidateKind, Sheet, Uncalculated
 from aggregator.problems import Problem, ProblemCode
 from aggregator.text import is_blank
@@ -62,6 +63,9 @@ def load_sheets(
         raise
     except python_calamine.PasswordError as exc:
         raise ReadRefused(problems.make(ProblemCode.FILE_ENCRYPTED, file=relative)) from exc
+    except FileNotFoundError as exc:  # gone since intake read it (deleted, or saved over)
+        gone = problems.make(ProblemCode.FILE_VANISHED, file=relative, detail="không còn tồn tại")
+        raise ReadRefused(gone) from exc
     except (
         python_calamine.CalamineError,
         OSError,
@@ -194,14 +198,13 @@ def _part_of_sheet(path: Path, name: str, rows: int, columns: int) -> list[list[
 
 
 def _kind_of(path: Path) -> CandidateKind:
+    """A workbook's kind when no entry says it (a library caller): by the one container rule."""
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
+            kind = zip_kind(".xlsx", archive.namelist())  # read whole, as a workbook
     except (zipfile.BadZipFile, OSError):
         return CandidateKind.OTHER
-    if "xl/workbook.xml" in names:
-        return CandidateKind.XLSX
-    return CandidateKind.ODS if "content.xml" in names else CandidateKind.OTHER
+    return CandidateKind(kind.value) if kind in (ZipKind.XLSX, ZipKind.ODS) else CandidateKind.OTHER
 
 
 def sheet_extents(
