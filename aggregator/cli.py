@@ -22,7 +22,18 @@ from aggregator import config as config_module
 from aggregator.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ("run", "template", "check", "verify", "status", "remind", "fetch", "register", "registry")
+COMMANDS = (
+    "run",
+    "template",
+    "check",
+    "verify",
+    "status",
+    "remind",
+    "fetch",
+    "register",
+    "registry",
+    "review",
+)
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
@@ -237,6 +248,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="nhật ký chạy run-log.jsonl nếu đã chuyển chỗ (mặc định: trong thư mục outbox)",
     )
     verify.add_argument("--debug", action="store_true", help="in chi tiết khi có lỗi bất ngờ")
+    review = commands.add_parser(
+        "review",
+        add_help=False,
+        help="báo cáo tổng kết nhiều năm từ sổ theo dõi mô hình, vào outbox/tong-ket-<từ>-<đến>",
+        description="Viết báo cáo tổng kết các năm --from đến --to từ sổ theo dõi mô hình (Word và "
+        "HTML, biểu đồ, phụ lục từng mô hình qua các kỳ) vào outbox/tong-ket-<từ>-<đến>/. Năm chưa "
+        "có trong sổ được nêu tên; không năm nào có thì trả mã 2, không ghi gì.",
+    )
+    review.add_argument("-h", "--help", action="help", help="xem hướng dẫn này rồi thoát")
+    for flag, dest, said in (("--from", "year_from", "năm đầu"), ("--to", "year_to", "năm cuối")):
+        review.add_argument(
+            flag, dest=dest, type=_year, required=True, metavar="NĂM", help=f"{said} của giai đoạn"
+        )
+    shared = ("outbox", "period", "schemas", "templates", "report_date", "document_number", "signer", "debug")
+    for action in [a for a in run._actions if a.dest in shared]:  # as the December report's
+        review._add_action(action)
     _mailbox(commands, run, remind)
     _add_register(commands)
     _add_registry(commands)

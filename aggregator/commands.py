@@ -593,6 +593,18 @@ def to_mailbox(args: argparse.Namespace, folder: Path, what: str) -> int:
     return 0
 
 
+def review(args: argparse.Namespace, config: Config) -> int:
+    """The review of several years, from the register (``pipeline.review.command``)."""
+    from aggregator.pipeline import review as reviewing
+
+    when = args.report_date or dt.date.today()
+    options = reviewing.Options(args.outbox, args.year_from, args.year_to, args.period, args.templates, when)
+    try:
+        return reviewing.command(signed_by(config, args), options)
+    except outbox.OutboxBusy:
+        return _busy(args.outbox)
+
+
 # the commands that load the schemas, by name (``verify`` loads none: ``cli`` calls ``verify_run``)
 COMMANDS = {
     "run": run,
@@ -603,4 +615,5 @@ COMMANDS = {
     "fetch": fetch,
     "register": rebuild_register,
     "registry": show_registry,  # (``use`` is called by ``cli`` before the settings are loaded)
+    "review": review,
 }

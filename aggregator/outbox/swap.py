@@ -34,6 +34,14 @@ def folder_name(year: int, period: str) -> str:
     return str(year) if period == Period.ANNUAL else f"{year}-6-thang"
 
 
+REVIEW = "review"  # a review's manifest says it ("run": {"kind": ...}), and so does its line in the log
+
+
+def review_folder_name(year_from: int, year_to: int, period: str) -> str:
+    """A review's folder: ``tong-ket-2024-2026`` (half-year periods: ``…-6-thang``)."""
+    return f"tong-ket-{year_from}-{year_to}" + ("" if period == Period.ANNUAL else "-6-thang")
+
+
 def publish(
     outbox: Path, name: str, build: Callable[[Path], object], after: Callable[[], object] = lambda: None
 ) -> Path:
