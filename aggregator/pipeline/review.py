@@ -18,7 +18,7 @@ from typing import Any
 
 from aggregator import hashing
 from aggregator.config import Config
-from aggregator.merging import register
+from aggregator.merging import register, summarise
 from aggregator.merging.review import NothingHeld, Span, load_span
 from aggregator.outbox import swap
 from aggregator.outbox import write as outputs
@@ -52,6 +52,7 @@ class Reviewed:
     folder: Path
     span: Span
     warnings: list[str] = field(default_factory=list)
+    staff_notes: list[str] = field(default_factory=list)  # what to do before signing
 
 
 def review(config: Config, options: Options) -> Reviewed:
@@ -66,13 +67,14 @@ def review(config: Config, options: Options) -> Reviewed:
         notices = register.refresh(options.outbox)[1]  # brought up to date, as a run does
         span = load_span(options.outbox, config, options.year_from, options.year_to, options.period)
         warnings = list(dict.fromkeys([*notices, *span.notices]))
+        notes = summarise.staff_notes(config, [])  # a placeholder number or signer
         written = _write_outputs(staging, span, config, options)
-        outputs.seal(staging, written, _manifest(span, config, options, warnings))
+        outputs.seal(staging, written, _manifest(span, config, options, [*warnings, *notes]))
         _log(options, started, staging, name, span)  # logged before the folder takes its name
-        found.update(span=span, warnings=warnings)
+        found.update(span=span, warnings=warnings, notes=notes)
 
     folder = swap.publish(options.outbox, name, build)
-    return Reviewed(folder, found["span"], found["warnings"])
+    return Reviewed(folder, found["span"], found["warnings"], found["notes"])
 
 
 def _write_outputs(staging: Path, span: Span, config: Config, options: Options) -> list[Path]:
@@ -161,6 +163,8 @@ def said(done: Reviewed) -> list[str]:
     lines += [
         f"  Báo cáo (Word, để sửa và ký): {done.folder / DOCX}",
         f"  Báo cáo (xem, in): {done.folder / HTML}",
+        *(["Việc cần làm trước khi trình ký:"] if done.staff_notes else []),
+        *(f"  - {note}" for note in done.staff_notes),
         f"Mã SHA-256 của {done.folder / swap.MANIFEST} (ghi lại vào sổ, để sau này đối chiếu bằng lệnh "
         f"verify): {hashing.sha256(done.folder / swap.MANIFEST)}",
     ]
