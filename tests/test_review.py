@@ -272,3 +272,15 @@ def test_unit_text_stays_inert(outbox):
         xml = book.read("word/document.xml").decode("utf-8")
     assert "<script" not in xml and "&lt;script&gt;alert(1)&lt;/script&gt;" in xml
     assert "calc" not in "".join(xml.split("<w:instrText")[1:])  # no field made of it
+
+
+def test_the_subject_line_is_a_setting(outbox, tmp_path, cfg):
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    text = (cfg.folder / "report.yaml").read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.strip().startswith("review:"))
+    edited = text.replace(line, "  review: Sơ kết giữa nhiệm kỳ {year_from}–{year_to}")
+    (schemas / "report.yaml").write_text(edited, encoding="utf-8")
+    assert review(outbox, 2025, 2026, "--schemas", str(schemas), "--report-date", "20/12/2026") == 0
+    html = (outbox / "tong-ket-2025-2026" / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
+    assert '<div class="subject">Sơ kết giữa nhiệm kỳ 2025–2026</div>' in html

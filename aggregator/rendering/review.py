@@ -98,7 +98,7 @@ def context(span: Span, config: Config, report_date: dt.date) -> dict[str, Any]:
         "header": config.report,
         "document_number": config.report.document_number,
         "report_date": report_date,
-        "subject_line": subject.format(year_from=span.year_from, year_to=span.year_to),
+        "subject_line": subject.format(year_from=span.year_from, year_to=span.year_to, year=span.year_to),
         "review": figures,
         "charts": drawn,
         "chart_captions": captions,
