@@ -234,6 +234,11 @@ def test_a_missing_year_is_named_and_none_held_is_exit_2(outbox, tmp_path, capsy
     ]
     # with 2025 gone, the models of both years held: A, D, H again; B and C only in 2024
     assert "Có 3 mô hình, điển hình được báo cáo ở tất cả các năm có số liệu (2024, 2026)" in html
+    capsys.readouterr()
+    assert main(["verify", str(folder)]) == 0
+    shutil.copytree(outbox / "2025", copy / "2025")  # the year run since: a re-run would count it
+    assert main(["verify", str(folder)]) == 1
+    assert "2025/mo-hinh.jsonl" in capsys.readouterr().out
     assert review(copy, 2019, 2021) == 2
     assert "chưa có số liệu năm nào từ 2019 đến 2021" in capsys.readouterr().err
     assert not (copy / "tong-ket-2019-2021").exists()
