@@ -27,10 +27,12 @@ from pathlib import Path
 import pytest
 from builders import SOFFICE, convert, model, workbook
 
+from aggregator import config as config_module
 from aggregator.cli import main
 from aggregator.merging import register
 from aggregator.merging.review import load_span
 
+ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = "=cmd|' /C calc'!A0 <script>alert(1)</script>"
 NEW, KEEP = "Đăng ký mới", "Duy trì, phát huy"
 D1 = ("Bằng khen của UBND tỉnh", "Quyết định 12/QĐ-UBND ngày 01/3/2024")
@@ -289,3 +291,20 @@ def test_the_subject_line_is_a_setting(outbox, tmp_path, cfg):
     assert review(outbox, 2025, 2026, "--schemas", str(schemas), "--report-date", "20/12/2026") == 0
     html = (outbox / "tong-ket-2025-2026" / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
     assert '<div class="subject">Sơ kết giữa nhiệm kỳ 2025–2026</div>' in html
+
+
+def test_units_of_another_registry_are_named_as_recorded(outbox):
+    """With the 2025 registry, cam-lam and nha-trang are communes and wards of the same codes
+    but other names: the district's and the city's models are of units no longer in the
+    registry, listed under their names then, with no quota; today's units of those codes have
+    none (the register's rule, register.Identities)."""
+    preset = config_module.load(ROOT / "presets" / "khanh-hoa-2025")
+    span = load_span(outbox, preset, 2024, 2026, "annual")
+    gone = {u.name: u for u in span.units if u.code is None}
+    assert set(gone) == {"Huyện ủy Cam Lâm", "Thành ủy Nha Trang"}
+    assert gone["Huyện ủy Cam Lâm"].counts == ((2024, 3), (2025, 3), (2026, 2))
+    assert gone["Huyện ủy Cam Lâm"].quota is None and gone["Huyện ủy Cam Lâm"].shortfalls == ()
+    today = {u.code: u for u in span.units if u.code}
+    assert today["cam-lam"].total == 0 and today["nha-trang"].total == 0
+    assert {m.unit for m in span.models} == {"Huyện ủy Cam Lâm", "Thành ủy Nha Trang"}
+    assert span.units[-2:] == (gone["Huyện ủy Cam Lâm"], gone["Thành ủy Nha Trang"])  # after today's
