@@ -308,3 +308,17 @@ def test_units_of_another_registry_are_named_as_recorded(outbox):
     assert today["cam-lam"].total == 0 and today["nha-trang"].total == 0
     assert {m.unit for m in span.models} == {"Huyện ủy Cam Lâm", "Thành ủy Nha Trang"}
     assert span.units[-2:] == (gone["Huyện ủy Cam Lâm"], gone["Thành ủy Nha Trang"])  # after today's
+
+
+def test_lists_longer_than_the_limit_are_counted_not_listed(outbox, tmp_path, cfg):
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    text = (cfg.folder / "report.yaml").read_text(encoding="utf-8")
+    (schemas / "report.yaml").write_text(text.replace("list_limit: 2000", "list_limit: 2"), encoding="utf-8")
+    assert review(outbox, 2024, 2026, "--schemas", str(schemas), "--report-date", "21/12/2026") == 0
+    html = (outbox / "tong-ket-2024-2026" / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
+    # 3 maintained and 4 advanced: more than 2, counted; 2 honoured: listed; 7 models: no appendix
+    assert "(2024, 2025, 2026). Danh sách nhiều hơn mức liệt kê trong báo cáo (2 mô hình" in html
+    assert "lần báo cáo cuối trong giai đoạn). Danh sách nhiều hơn mức liệt kê" in html
+    assert "<td>Dân vận khéo ở thôn</td>" not in html and "<td>Khuyến học</td>" in html
+    assert "Giai đoạn có 7 mô hình, điển hình, nhiều hơn mức liệt kê trong báo cáo (2," in html

@@ -33,7 +33,8 @@ def context(span: Span, config: Config, report_date: dt.date) -> dict[str, Any]:
     stages = [(c.code, c.label) for c in config.column("stage").choices]
     stage_label = dict(stages)
     held = list(span.years_held)
-    listed = span.total_models <= config.report.list_limit
+    limit = config.report.list_limit
+    listed = span.total_models <= limit
     drawn, captions = _charts(span, config)
     subject = config.report.subject.get("review", SUBJECT)
     figures = {
@@ -73,16 +74,23 @@ def context(span: Span, config: Config, report_date: dt.date) -> dict[str, Any]:
         "replication_change": (span.years[-1].replications - span.years[0].replications)
         if len(held) > 1
         else 0,
-        "maintained": [_model(m, stage_label) for m in span.maintained],
+        # each list in the report when it has no more than list_limit models (as the December
+        # report's); beyond, its count only, and where the list is
+        "counts": {
+            "maintained": len(span.maintained),
+            "advanced": len(span.advanced),
+            "honoured": len(span.honoured),
+        },
+        "maintained": [_model(m, stage_label) for m in _upto(span.maintained, limit)],
         "advanced": [
             {
                 **_model(a.model, stage_label),
                 "before": stage_label.get(a.before, a.before),
                 "after": stage_label.get(a.after, a.after),
             }
-            for a in span.advanced
+            for a in _upto(span.advanced, limit)
         ],
-        "honoured": [_honoured(m) for m in span.honoured],
+        "honoured": [_honoured(m) for m in _upto(span.honoured, limit)],
         "unit_table": _unit_table(span),
         "below_quota": [  # units with models, below the quota in some year; then those with none
             {"name": u.name, "shortfalls": [(y, n, u.quota) for y, n in u.shortfalls]}
@@ -110,6 +118,11 @@ def render(templates: Path, model: dict[str, Any], folder: Path, html: str, docx
     (folder / html).write_text(report.render_html(templates, model, HTML), encoding="utf-8")
     report.render_docx(templates, model, folder / docx, DOCX)
     return [folder / html, folder / docx]
+
+
+def _upto(items: tuple[Any, ...], limit: int) -> tuple[Any, ...]:
+    """All of them when they are no more than ``limit``, else none (the count is said)."""
+    return items if len(items) <= limit else ()
 
 
 def _model(m: ModelHistory, stage_label: dict[str, str]) -> dict[str, Any]:
