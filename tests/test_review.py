@@ -30,7 +30,7 @@ from builders import SOFFICE, convert, model, workbook
 from aggregator import config as config_module
 from aggregator.cli import main
 from aggregator.merging import register
-from aggregator.merging.review import load_span
+from aggregator.merging.review import Appearance, ModelHistory, load_span
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = "=cmd|' /C calc'!A0 <script>alert(1)</script>"
@@ -322,3 +322,27 @@ def test_lists_longer_than_the_limit_are_counted_not_listed(outbox, tmp_path, cf
     assert "lần báo cáo cuối trong giai đoạn). Danh sách nhiều hơn mức liệt kê" in html
     assert "<td>Dân vận khéo ở thôn</td>" not in html and "<td>Khuyến học</td>" in html
     assert "Giai đoạn có 7 mô hình, điển hình, nhiều hơn mức liệt kê trong báo cáo (2," in html
+
+
+def test_each_reward_once_in_the_first_year_it_was_reported():
+    def seen(year, form, decision):
+        return Appearance(year, "M", "honoured", 1, form, decision)
+
+    model = ModelHistory(
+        "x-aaaaaa",
+        "Đơn vị",
+        "x",
+        "M",
+        1,
+        (
+            seen(2024, "Bằng khen", None),
+            seen(2025, "bằng  khen", "QĐ 12/QĐ-UBND"),  # its decision filled in later: the same
+            seen(2026, "Bằng khen", "QĐ 99/QĐ-UBND"),  # another decision: another reward
+        ),
+    )
+    assert [(r.year, r.form, r.decision) for r in model.rewards()] == [
+        (2024, "Bằng khen", "QĐ 12/QĐ-UBND"),  # first reported in 2024, its decision from 2025
+        (2026, "Bằng khen", "QĐ 99/QĐ-UBND"),
+    ]
+    alone = ModelHistory("y", "Đơn vị", "y", "M", 1, (seen(2024, None, "QĐ 5"), seen(2025, "", "qđ 5")))
+    assert [(r.year, r.decision) for r in alone.rewards()] == [(2024, "QĐ 5")]

@@ -20,7 +20,7 @@ from aggregator.config import Config
 from aggregator.merging import register
 from aggregator.merging.continuity import STAGE_ORDER
 from aggregator.merging.summarise import same_reward
-from aggregator.text import is_blank
+from aggregator.text import is_blank, loose_key
 
 HONOURED = "honoured"  # the last stage (STAGE_ORDER)
 
@@ -99,8 +99,9 @@ class ModelHistory:
         return tuple(p.year for p in self.periods)
 
     def rewards(self) -> tuple[Reward, ...]:
-        """Each reward once, in the first year it was reported (the December report's rule:
-        the same form with the same decision, or a decision on one side only, is the same)."""
+        """Each reward once, in the first year it was reported: the same form with the same
+        decision, or with a decision on one side only, is the same reward (the December
+        report's rule), and a decision filled in later is kept with it."""
         found: list[Reward] = []
         for p in self.periods:
             if is_blank(p.reward_form) and is_blank(p.reward_decision):
@@ -108,8 +109,22 @@ class ModelHistory:
             form, decision = (
                 str(v).strip() if not is_blank(v) else "" for v in (p.reward_form, p.reward_decision)
             )
-            if not any(same_reward(form, decision, r.form, r.decision) for r in found):
+            same = next(
+                (
+                    i
+                    for i, r in enumerate(found)
+                    if (
+                        same_reward(form, decision, r.form, r.decision)
+                        if form
+                        else not r.form and loose_key(decision) == loose_key(r.decision)  # a decision alone
+                    )
+                ),
+                None,
+            )
+            if same is None:
                 found.append(Reward(p.year, form, decision))
+            elif decision and not found[same].decision:
+                found[same] = Reward(found[same].year, found[same].form, decision)
         return tuple(found)
 
 
