@@ -245,6 +245,8 @@ def test_a_missing_year_is_named_and_none_held_is_exit_2(outbox, tmp_path, capsy
     assert "chưa có số liệu năm nào từ 2019 đến 2021" in capsys.readouterr().err
     assert not (copy / "tong-ket-2019-2021").exists()
     assert review(copy, 2026, 2024) == 2
+    assert review(tmp_path / "chua-co", 2024, 2026) == 2
+    assert not (tmp_path / "chua-co").exists()  # nothing made
 
 
 @pytest.mark.skipif(not SOFFICE, reason="LibreOffice (installed by .ci/run)")

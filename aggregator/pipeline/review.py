@@ -61,6 +61,11 @@ def review(config: Config, options: Options) -> Reviewed:
     ``swap.OutboxBusy`` when another run holds the outbox."""
     started = dt.datetime.now().astimezone()
     name = swap.review_folder_name(options.year_from, options.year_to, options.period)
+    if not any(
+        period == options.period and options.year_from <= year <= options.year_to
+        for year, period in register.period_folders(options.outbox)
+    ):  # said before the outbox is locked, or even made
+        raise NothingHeld(f"{options.year_from}-{options.year_to}")
     found: dict[str, Any] = {}
 
     def build(staging: Path) -> None:  # holding the outbox lock
