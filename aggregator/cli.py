@@ -22,18 +22,8 @@ from aggregator import config as config_module
 from aggregator.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = (
-    "run",
-    "template",
-    "check",
-    "verify",
-    "status",
-    "remind",
-    "fetch",
-    "register",
-    "registry",
-    "review",
-)
+COMMANDS: tuple[str, ...] = ("run", "template", "check", "verify", "status", "remind", "fetch", "register")
+COMMANDS += ("registry", "review")  # review: the review of several years (aggregator/pipeline/review.py)
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
@@ -252,14 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
         "review",
         add_help=False,
         help="báo cáo tổng kết nhiều năm từ sổ theo dõi mô hình, vào outbox/tong-ket-<từ>-<đến>",
-        description="Viết báo cáo tổng kết các năm --from đến --to từ sổ theo dõi mô hình (Word và "
-        "HTML, biểu đồ, phụ lục từng mô hình qua các kỳ) vào outbox/tong-ket-<từ>-<đến>/. Năm chưa "
-        "có trong sổ được nêu tên; không năm nào có thì trả mã 2, không ghi gì.",
+        description="Báo cáo tổng kết các năm --from đến --to từ sổ theo dõi mô hình (Word, HTML) vào "
+        "outbox/tong-ket-<từ>-<đến>/. Năm chưa có trong sổ được nêu tên; không năm nào có: mã 2.",
     )
     review.add_argument("-h", "--help", action="help", help="xem hướng dẫn này rồi thoát")
-    for flag, dest, said in (("--from", "year_from", "năm đầu"), ("--to", "year_to", "năm cuối")):
+    for flag, said in (("--from", "năm đầu của giai đoạn"), ("--to", "năm cuối")):
         review.add_argument(
-            flag, dest=dest, type=_year, required=True, metavar="NĂM", help=f"{said} của giai đoạn"
+            flag, dest=f"year_{flag[2:]}", type=_year, required=True, metavar="NĂM", help=said
         )
     shared = ("outbox", "period", "schemas", "templates", "report_date", "document_number", "signer", "debug")
     for action in [a for a in run._actions if a.dest in shared]:  # as the December report's
