@@ -248,7 +248,7 @@ def test_a_missing_year_is_named_and_none_held_is_exit_2(outbox, tmp_path, capsy
     assert main(["verify", str(folder)]) == 1
     assert "2025/mo-hinh.jsonl" in capsys.readouterr().out
     assert review(copy, 2019, 2021) == 2
-    assert "chưa có số liệu năm nào từ 2019 đến 2021" in capsys.readouterr().err
+    assert "chưa có số liệu kỳ năm của năm nào từ 2019 đến 2021" in capsys.readouterr().err
     assert not (copy / "tong-ket-2019-2021").exists()
     assert review(copy, 2026, 2024) == 2
     assert review(tmp_path / "chua-co", 2024, 2026) == 2
@@ -410,3 +410,26 @@ def test_the_figures_add_up_and_render_whatever_the_register_holds(cfg, tmp_path
     html = report.render_html(ROOT / "templates", model, rendering.HTML)
     assert "<script" not in html.split("</style>")[1]
     assert all(f"Năm {y}: chưa có dữ liệu trong sổ mô hình" in html for y in span.years_missing)
+
+
+def test_half_year_periods_are_reviewed_apart(tmp_path, capsys):
+    box = tmp_path / "outbox"
+    for year, places in ((2025, 1), (2026, 4)):
+        inbox = tmp_path / f"h{year}"
+        workbook(
+            inbox / "a.xlsx",
+            [_m("Khuyến học", 5, "r", places)],
+            year=year,
+            period="6 tháng",
+            report_date=f"01/06/{year}",
+        )
+        args = ["--inbox", str(inbox), "--outbox", str(box), "--year", str(year), "--period", "half_year"]
+        assert main([*args, "--report-date", f"15/06/{year}", "--jobs", "1"]) == 0
+    capsys.readouterr()
+    assert review(box, 2025, 2026) == 2  # no annual period
+    assert "Có số liệu kỳ 6 tháng các năm 2025, 2026: thêm --period half_year" in capsys.readouterr().err
+    assert review(box, 2025, 2026, "--period", "half_year", "--report-date", "20/06/2026") == 0
+    html = (box / "tong-ket-2025-2026-6-thang" / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
+    assert "có số liệu kỳ 6 tháng của 2 năm (2025, 2026)" in html
+    assert "Có 1 mô hình, điển hình được báo cáo ở tất cả các năm có số liệu (2025, 2026)" in html
+    assert "năm 2026 so với năm 2025: tăng 3 nơi" in html

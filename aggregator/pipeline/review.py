@@ -20,6 +20,7 @@ from aggregator import hashing
 from aggregator.config import Config
 from aggregator.merging import register, summarise
 from aggregator.merging.review import NothingHeld, Span, load_span
+from aggregator.model import Period
 from aggregator.outbox import swap
 from aggregator.outbox import write as outputs
 from aggregator.rendering import review as rendering
@@ -176,12 +177,24 @@ def said(done: Reviewed) -> list[str]:
     return lines
 
 
-def nothing_held(year_from: int, year_to: int, outbox: Path) -> str:
-    """Why a review wrote nothing: no year of its span in the register."""
+def nothing_held(year_from: int, year_to: int, outbox: Path, period: str) -> str:
+    """Why a review wrote nothing: no year of its span in the register (for this period kind;
+    the other kind's, if the outbox has them, pointed to)."""
+    kind, other = ("năm", Period.HALF_YEAR) if period == Period.ANNUAL else ("6 tháng", Period.ANNUAL)
+    others = sorted(y for y, p in register.period_folders(outbox) if p == other and year_from <= y <= year_to)
+    hint = (
+        f" Có số liệu kỳ {'6 tháng' if other == Period.HALF_YEAR else 'năm'} các năm "
+        f"{', '.join(map(str, others))}: thêm --period {other} để tổng kết các kỳ đó."
+        if others
+        else ""
+    )
+    run = f"python aggregate.py --year {year_from}" + (
+        "" if period == Period.ANNUAL else " --period half_year"
+    )
     return (
-        f"Sổ theo dõi mô hình ({outbox / register.DB_NAME}) chưa có số liệu năm nào từ {year_from} đến "
-        f"{year_to}: chưa tổng hợp kỳ báo cáo nào của các năm này vào {outbox}. Tổng hợp từng năm trước "
-        f'("python aggregate.py --year {year_from}" …), rồi chạy lại lệnh review. Không ghi tệp nào.'
+        f"Sổ theo dõi mô hình ({outbox / register.DB_NAME}) chưa có số liệu kỳ {kind} của năm nào từ "
+        f"{year_from} đến {year_to}: chưa tổng hợp kỳ báo cáo nào của các năm này vào {outbox}. "
+        f'Tổng hợp từng năm trước ("{run}" …), rồi chạy lại lệnh review. Không ghi tệp nào.{hint}'
     )
 
 
@@ -202,7 +215,9 @@ def command(config: Config, options: Options) -> int:
     try:
         done = review(config, options)
     except NothingHeld:
-        print(nothing_held(options.year_from, options.year_to, options.outbox), file=sys.stderr)
+        print(
+            nothing_held(options.year_from, options.year_to, options.outbox, options.period), file=sys.stderr
+        )
         return 2
     for warning in done.warnings:
         print(warning, file=sys.stderr)
