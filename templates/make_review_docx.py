@@ -72,6 +72,9 @@ def build(path: Path) -> None:
     page_number_footer(section)
     tag(document, "{%p import 'review-sentences.j2' as say %}")
     tag(document, "{%p set r = review %}")
+    tag(document, "{%p if sample %}")  # a period read was made from a sample inbox
+    para(document, "{{ say.sample_banner() }}", 16, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
+    tag(document, "{%p endif %}")
     centre = WD_ALIGN_PARAGRAPH.CENTER
     masthead(document)
     para(document, "{{ say.opening(header, r) }}")

@@ -275,7 +275,7 @@ def test_unit_text_stays_inert(outbox):
     assert review(outbox, 2024, 2026, "--report-date", "20/12/2026") == 0
     folder = outbox / "tong-ket-2024-2026"
     html = (folder / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
-    assert "<script" not in html
+    assert "<script" not in html and 'class="sample"' not in html  # the Board's own data: no banner
     assert "=cmd|&#39; /C calc&#39;!A0 &lt;script&gt;alert(1)&lt;/script&gt;" in html
     with zipfile.ZipFile(folder / "bao-cao-tong-ket.docx") as book:
         xml = book.read("word/document.xml").decode("utf-8")
@@ -347,3 +347,16 @@ def test_half_year_periods_are_reviewed_apart(tmp_path, capsys):
     assert "có số liệu kỳ 6 tháng của 2 năm (2025, 2026)" in html
     assert "Có 1 mô hình, điển hình được báo cáo ở tất cả các năm có số liệu (2025, 2026)" in html
     assert "năm 2026 so với năm 2025: tăng 3 nơi" in html
+
+
+def test_a_review_of_sample_data_says_so(tmp_path):
+    box = tmp_path / "outbox-mau"
+    schemas = ["--schemas", str(ROOT / "presets" / "ke-hoach-235")]
+    args = ["--inbox", str(ROOT / "examples" / "inbox"), "--outbox", str(box), "--year", "2026", *schemas]
+    assert main([*args, "--report-date", "15/12/2026", "--jobs", "1"]) == 0
+    assert review(box, 2026, 2026, *schemas, "--report-date", "20/12/2026") == 0
+    folder = box / "tong-ket-2026-2026"
+    html = (folder / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
+    assert '<div class="sample">BẢN MẪU — dữ liệu minh họa, không phải báo cáo của Ban</div>' in html
+    with zipfile.ZipFile(folder / "bao-cao-tong-ket.docx") as book:
+        assert "BẢN MẪU — dữ liệu minh họa" in book.read("word/document.xml").decode("utf-8")

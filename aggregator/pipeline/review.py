@@ -11,6 +11,7 @@ report date: the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from aggregator import hashing
 from aggregator.config import Config
 from aggregator.merging import register, summarise
 from aggregator.merging.review import NothingHeld, Span, load_span
-from aggregator.model import Period
+from aggregator.model import SAMPLE_MARKER, Period
 from aggregator.outbox import swap
 from aggregator.outbox import write as outputs
 from aggregator.rendering import review as rendering
@@ -30,7 +31,18 @@ DOCX = "bao-cao-tong-ket.docx"
 CHARTS = "bieu-do"  # each chart of the report also as a file of its own (SVG and PNG)
 TEMPLATES = rendering.TEMPLATES  # what the review renders from ``--templates``
 
-__all__ = ["HTML", "DOCX", "NothingHeld", "Reviewed", "review"]
+__all__ = [
+    "CHARTS",
+    "DOCX",
+    "HTML",
+    "NothingHeld",
+    "Options",
+    "Reviewed",
+    "command",
+    "nothing_held",
+    "review",
+    "said",
+]
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,7 @@ def review(config: Config, options: Options) -> Reviewed:
 def _write_outputs(staging: Path, span: Span, config: Config, options: Options) -> list[Path]:
     """Every file of the review into the staging folder (the manifest and sums come after):
     the report in HTML and Word, and its charts. One more writer of files is one more line."""
-    model = rendering.context(span, config, options.report_date)
+    model = rendering.context(span, config, options.report_date, _sample(options.outbox, span))
     written = rendering.render(options.templates, model, staging, HTML, DOCX)
     (staging / CHARTS).mkdir()
     for key, chart in sorted(model["charts"].items()):
@@ -95,6 +107,19 @@ def _write_outputs(staging: Path, span: Span, config: Config, options: Options) 
             path.write_bytes(data)
             written.append(path)
     return written
+
+
+def _sample(outbox: Path, span: Span) -> bool:
+    """Whether a period read was run on sample data (its manifest left the sample marker alone):
+    the review then says at its top that it is a sample, as that period's report did."""
+    for source in span.sources:
+        try:
+            record = json.loads((outbox / source.folder / swap.MANIFEST).read_text(encoding="utf-8"))
+            if any(i.get("path") == SAMPLE_MARKER for i in record.get("ignored", [])):
+                return True
+        except (OSError, ValueError, AttributeError):
+            continue  # no manifest to tell: taken as the Board's data
+    return False
 
 
 def _manifest(span: Span, config: Config, options: Options, notes: list[str]) -> dict[str, Any]:

@@ -28,8 +28,9 @@ SUBJECT = (
 )  # report.yaml's ``subject.review`` says otherwise
 
 
-def context(span: Span, config: Config, report_date: dt.date) -> dict[str, Any]:
-    """Everything a review template may print, computed once."""
+def context(span: Span, config: Config, report_date: dt.date, sample: bool = False) -> dict[str, Any]:
+    """Everything a review template may print, computed once; ``sample``: a period read was made
+    from sample data, and the review says so at its top."""
     stages = [(c.code, c.label) for c in config.column("stage").choices]
     stage_label = dict(stages)
     held = list(span.years_held)
@@ -108,6 +109,7 @@ def context(span: Span, config: Config, report_date: dt.date) -> dict[str, Any]:
         "report_date": report_date,
         "subject_line": subject.format(year_from=span.year_from, year_to=span.year_to, year=span.year_to),
         "review": figures,
+        "sample": sample,
         "charts": drawn,
         "chart_captions": captions,
     }
