@@ -122,7 +122,9 @@ def same_reward(form: Any, decision: Any, other_form: Any, other_decision: Any) 
     decision or a decision on one side only (by matching key, punctuation aside)."""
     said, other = _key(decision), _key(other_decision)
     return (
-        bool(_key(other_form)) and _key(form) == _key(other_form) and (not said or not other or said == other)
+        not is_blank(other_form)
+        and _key(form) == _key(other_form)
+        and (not said or not other or said == other)
     )
 
 
