@@ -31,6 +31,11 @@ def folder_name(year: int, period: str) -> str:
     return str(year) if period == Period.ANNUAL else f"{year}{HALF_YEAR_SUFFIX}"
 
 
+def review_folder_name(year_from: int, year_to: int, period: str) -> str:
+    """A review's folder: ``tong-ket-2024-2026`` (of half-years: ``tong-ket-2024-2026-6-thang``)."""
+    return f"tong-ket-{year_from}-{year_to}" + ("" if period == Period.ANNUAL else HALF_YEAR_SUFFIX)
+
+
 def parse_folder(name: str) -> tuple[int, str] | None:
     """The year and period a folder's name says ("2025", "2025-6-thang"), else None."""
     match = _FOLDER.fullmatch(name)

@@ -208,26 +208,15 @@ def page_number_footer(section):
         run._element.append(element)
 
 
-def build(path: Path) -> None:
-    document = Document()
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
-    style = document.styles["Normal"]
-    style.font.name, style.font.size = FONT, Pt(14)
-    page_number_footer(section)
-    tag(document, "{%p import 'report-sentences.j2' as say %}")  # the sentences, shared with the HTML
-    tag(document, "{%p if sample %}")  # made from a sample inbox: never taken for the Board's report
-    para(document, "{{ say.sample_banner() }}", 16, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
-    tag(document, "{%p endif %}")
-
-    masthead = document.add_table(rows=1, cols=2)
-    _no_borders(masthead)
-    set_widths(masthead, [80, 85])
-    left, right = masthead.rows[0].cells
+def masthead(document):
+    """The Party format's head (Hướng dẫn 36-HD/VPTW): the issuing board and number on the
+    left, the Party line, place and date on the right; then the title and the subject line.
+    Shared with the review's template (make_review_docx.py)."""
     centre = WD_ALIGN_PARAGRAPH.CENTER
+    table = document.add_table(rows=1, cols=2)
+    _no_borders(table)
+    set_widths(table, [80, 85])
+    left, right = table.rows[0].cells
     left.paragraphs[0].alignment = centre
     left.paragraphs[0].paragraph_format.space_after = Pt(0)
     right.paragraphs[0].paragraph_format.space_after = Pt(0)
@@ -245,6 +234,58 @@ def build(path: Path) -> None:
     para(document, "{{ header.title }}", 16, bold=True, align=centre, space_after=0)
     para(document, "{{ subject_line }}", 14, bold=True, align=centre, space_after=0)
     para(document, "-----", 14, align=centre, space_after=12)
+
+
+def closing(document):
+    """The Party format's close: "Nơi nhận:" and its list on the left, the signature block on
+    the right, kept on one page. Shared with the review's template (make_review_docx.py)."""
+    centre = WD_ALIGN_PARAGRAPH.CENTER
+    footer = document.add_table(rows=1, cols=2)
+    _no_borders(footer)
+    set_widths(footer, [85, 80])
+    recipients, sign = footer.rows[0].cells
+    _cant_split(footer.rows[0])  # the signature block never broken across two pages
+    # Hướng dẫn 36-HD/VPTW: "Nơi nhận:" 14 pt upright, underlined; the recipients 12 pt
+    _font(recipients.paragraphs[0].add_run("Nơi nhận:"), 14, underline=True)
+    tag(recipients, "{%p for r in header.recipients %}")
+    para(
+        recipients,
+        "- {{ r }}{{ ',' if not loop.last else '.' }}",
+        12,
+        indent=False,
+        align=WD_ALIGN_PARAGRAPH.LEFT,
+        space_after=0,
+    )
+    tag(recipients, "{%p endfor %}")
+    sign.paragraphs[0].alignment = centre
+    _font(
+        sign.paragraphs[0].add_run(
+            "{% if header.signer.on_behalf %}{{ say.sign_for(header.signer) }}{% endif %}"
+        ),
+        14,
+        bold=True,
+    )
+    para(sign, "{{ header.signer.title }}", 14, bold=True, align=centre, space_after=60)
+    para(sign, "{{ header.signer.name }}", 14, bold=True, align=centre)
+
+
+def build(path: Path) -> None:
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    style = document.styles["Normal"]
+    style.font.name, style.font.size = FONT, Pt(14)
+    page_number_footer(section)
+    tag(document, "{%p import 'report-sentences.j2' as say %}")  # the sentences, shared with the HTML
+    tag(document, "{%p if sample %}")  # made from a sample inbox: never taken for the Board's report
+    para(document, "{{ say.sample_banner() }}", 16, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
+    tag(document, "{%p endif %}")
+
+    centre = WD_ALIGN_PARAGRAPH.CENTER
+    masthead(document)
     para(
         document,
         "Thực hiện {{ header.plan }} về xây dựng và nhân rộng các mô hình, điển hình "
@@ -379,33 +420,7 @@ def build(path: Path) -> None:
         para(document, none)
         tag(document, "{%p endif %}")
 
-    footer = document.add_table(rows=1, cols=2)
-    _no_borders(footer)
-    set_widths(footer, [85, 80])
-    recipients, sign = footer.rows[0].cells
-    _cant_split(footer.rows[0])  # the signature block never broken across two pages
-    # Hướng dẫn 36-HD/VPTW: "Nơi nhận:" 14 pt upright, underlined; the recipients 12 pt
-    _font(recipients.paragraphs[0].add_run("Nơi nhận:"), 14, underline=True)
-    tag(recipients, "{%p for r in header.recipients %}")
-    para(
-        recipients,
-        "- {{ r }}{{ ',' if not loop.last else '.' }}",
-        12,
-        indent=False,
-        align=WD_ALIGN_PARAGRAPH.LEFT,
-        space_after=0,
-    )
-    tag(recipients, "{%p endfor %}")
-    sign.paragraphs[0].alignment = centre
-    _font(
-        sign.paragraphs[0].add_run(
-            "{% if header.signer.on_behalf %}{{ say.sign_for(header.signer) }}{% endif %}"
-        ),
-        14,
-        bold=True,
-    )
-    para(sign, "{{ header.signer.title }}", 14, bold=True, align=centre, space_after=60)
-    para(sign, "{{ header.signer.name }}", 14, bold=True, align=centre)
+    closing(document)
 
     appendix_title(document, "Phụ lục 1", "SỐ MÔ HÌNH, ĐIỂN HÌNH THEO ĐƠN VỊ VÀ LĨNH VỰC")
     # a column per field, however many the schemas list: {%tc for %} repeats the middle cell

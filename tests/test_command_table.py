@@ -161,7 +161,7 @@ def test_a_command_added_to_the_table_is_parsed_listed_and_dispatched(monkeypatc
     module.review = review  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, module.__name__, module)
     entry = Command(
-        "review",
+        "preview",
         "xem lại mô hình giữa hai kỳ",
         "Đối chiếu mô hình giữa hai kỳ báo cáo.",
         (o.outbox(), o.period(), o.schemas(), o.debug()),
@@ -169,13 +169,13 @@ def test_a_command_added_to_the_table_is_parsed_listed_and_dispatched(monkeypatc
         "review_for_test:review",
     )
     monkeypatch.setattr(cli, "TABLE", (*TABLE, entry))
-    assert cli.main(["review", "--outbox", str(tmp_path / "ra"), "--period", "half_year"]) == 3
+    assert cli.main(["preview", "--outbox", str(tmp_path / "ra"), "--period", "half_year"]) == 3
     assert capsys.readouterr().out == "review half_year ra True\n"
     with pytest.raises(SystemExit):
         cli.main(["--help"])
-    assert "review" in capsys.readouterr().out
+    assert "preview" in capsys.readouterr().out
     with pytest.raises(SystemExit) as caught:
-        cli.main(["review", "--inbox", "x"])
+        cli.main(["preview", "--inbox", "x"])
     assert caught.value.code == 2 and "tham số không hiểu được: --inbox x" in capsys.readouterr().err
 
 

@@ -276,6 +276,32 @@ def unit_list() -> Option:
     )
 
 
+def year_from() -> Option:
+    return Option(
+        ("--from",),
+        {
+            "dest": "year_from",
+            "type": _year,
+            "required": True,
+            "metavar": "NĂM",
+            "help": "năm đầu của giai đoạn",
+        },
+    )
+
+
+def year_to() -> Option:
+    return Option(
+        ("--to",),
+        {
+            "dest": "year_to",
+            "type": _year,
+            "required": True,
+            "metavar": "NĂM",
+            "help": "năm cuối của giai đoạn",
+        },
+    )
+
+
 def for_a_period() -> tuple[Option, ...]:
     """What every command about one period of reports takes, in this order."""
     return (year(), period(), schemas(), debug())

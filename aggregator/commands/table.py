@@ -107,6 +107,27 @@ TABLE = (
         "audit:verify_run",
     ),
     Command(
+        "review",
+        "báo cáo tổng kết nhiều năm từ sổ theo dõi mô hình, vào outbox/tong-ket-<từ>-<đến>",
+        "Báo cáo tổng kết các năm --from đến --to từ sổ theo dõi mô hình (Word, HTML) và sổ tay mô "
+        "hình, điển hình (Word, trang HTML, dữ liệu mở) vào outbox/tong-ket-<từ>-<đến>/. Năm chưa "
+        "có trong sổ được nêu tên; không năm nào có: mã 2.",
+        (
+            o.year_from(),
+            o.year_to(),
+            o.outbox(),
+            o.period(),
+            o.schemas(),
+            o.templates(of="mẫu báo cáo Jinja"),
+            o.report_date(on="báo cáo"),
+            o.document_number(),
+            o.signer(),
+            o.debug(),
+        ),
+        typed.ReviewOptions,
+        "review:review",
+    ),
+    Command(
         "fetch",
         "lấy thư báo cáo từ hộp thư của Ban (IMAP) vào inbox",
         "Đọc thư mục hộp thư ghi trong schemas/mailbox.yaml (chỉ đọc: không xóa, không chuyển, "

@@ -123,6 +123,19 @@ class RegistryOptions(Configured):
     list: Path | None
 
 
+@dataclass(frozen=True)
+class ReviewOptions(Configured, WithOutbox):
+    """What ``review`` is given."""
+
+    year_from: int
+    year_to: int
+    period: str
+    templates: Path
+    report_date: dt.date | None
+    document_number: str | None
+    signer: str | None
+
+
 Kind = TypeVar("Kind", bound=Options)
 
 

@@ -112,14 +112,21 @@ def this_period(
     ):
         before = earlier.get(code, ())
         if not is_blank(form):
-            key, said = loose_key(str(form)), _key(decision)
-            rewarded += not any(
-                not is_blank(f) and loose_key(str(f)) == key and (not said or not _key(d) or _key(d) == said)
-                for f, d, _ in before
-            )
+            rewarded += not any(same_reward(form, decision, f, d) for f, d, _ in before)
         if press == "yes":
             publicised += not any(p == "yes" for _, _, p in before)
     return rewarded, publicised
+
+
+def same_reward(form: Any, decision: Any, other_form: Any, other_decision: Any) -> bool:
+    """Whether two reports of a reward are the same reward: the same form, and the same
+    decision or a decision on one side only (by matching key, punctuation aside)."""
+    said, other = _key(decision), _key(other_decision)
+    return (
+        not is_blank(other_form)
+        and _key(form) == _key(other_form)
+        and (not said or not other or said == other)
+    )
 
 
 def _key(value: Any) -> str:

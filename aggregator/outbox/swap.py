@@ -30,6 +30,9 @@ class OutboxBusy(Exception):
     """Another run is writing to the same outbox."""
 
 
+REVIEW = "review"  # a review's manifest says it ("run": {"kind": ...}), and so does its line in the log
+
+
 def publish(
     outbox: Path, name: str, build: Callable[[Path], object], after: Callable[[], object] = lambda: None
 ) -> Path:

@@ -18,8 +18,9 @@ from typing import Any
 
 from aggregator.hashing import sha256
 from aggregator.intake import discover
+from aggregator.merging import register
 from aggregator.model import Candidate
-from aggregator.outbox.swap import CHECKSUMS, MANIFEST, RUN_LOG, own_outputs
+from aggregator.outbox.swap import CHECKSUMS, MANIFEST, REVIEW, RUN_LOG, own_outputs
 
 
 class NotARun(Exception):
@@ -77,23 +78,10 @@ def verify(folder: Path, inbox: Path | None = None, run_log: Path | None = None)
 
 def _verdict(folder: Path, inbox: Path | None, record: dict[str, Any], sums: list[str]) -> Verdict:
     verdict = Verdict()
-    inbox = inbox or Path(record["run"]["inbox"])
-    seen = set()
-    for entry in record.get("emails", []):
-        seen.add(entry["path"])
-        if entry["sha256"]:  # "": refused before it was read (too big, vanished)
-            _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
-    for entry in record["files"]:
-        if entry.get("email") or entry.get("attachment"):
-            continue  # inside an email or a zip: checked through its container's hash
-        seen.add(entry["path"])
-        if entry["sha256"]:  # "": never read (refused on sight)
-            _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
-    for entry in record.get("ignored", []):
-        if entry.get("sha256"):  # left alone as an earlier period's input: known by its hash
-            _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
-    seen.update(i["path"] for i in record.get("ignored", []))
-    verdict.added = _added(inbox, record, seen)
+    if record["run"].get("kind") == REVIEW:
+        _review_inputs(verdict, folder, record)
+    else:
+        _run_inputs(verdict, inbox or Path(record["run"]["inbox"]), record)
     summed: dict[str, str] = {}
     for line in sums:
         expected, _, name = line.partition("  ")
@@ -116,6 +104,44 @@ def _verdict(folder: Path, inbox: Path | None, record: dict[str, Any], sums: lis
         if name not in known
     )
     return verdict
+
+
+def _review_inputs(verdict: Verdict, folder: Path, record: dict[str, Any]) -> None:
+    """A review's inputs: the period files of the register it was made from, in the outbox
+    (the folder's parent); and the period files of its span the outbox holds now that it did
+    not read (a year run since: a re-run of the review would count it)."""
+    outbox = folder.parent
+    for entry in record["inputs"]:
+        _judge(verdict, "inputs", entry["path"], outbox, entry["sha256"])
+    read = {entry["path"] for entry in record["inputs"]}
+    run = record["run"]
+    verdict.added = sorted(
+        f"{path.name}/{register.PERIOD_FILE}"
+        for (year, period), path in register.period_folders(outbox).items()
+        if period == run["period"]
+        and run["year_from"] <= year <= run["year_to"]
+        and f"{path.name}/{register.PERIOD_FILE}" not in read
+    )
+
+
+def _run_inputs(verdict: Verdict, inbox: Path, record: dict[str, Any]) -> None:
+    """A run's inputs: every entry of the inbox its manifest names, and the entries added since."""
+    seen = set()
+    for entry in record.get("emails", []):
+        seen.add(entry["path"])
+        if entry["sha256"]:  # "": refused before it was read (too big, vanished)
+            _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
+    for entry in record["files"]:
+        if entry.get("email") or entry.get("attachment"):
+            continue  # inside an email or a zip: checked through its container's hash
+        seen.add(entry["path"])
+        if entry["sha256"]:  # "": never read (refused on sight)
+            _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
+    for entry in record.get("ignored", []):
+        if entry.get("sha256"):  # left alone as an earlier period's input: known by its hash
+            _judge(verdict, "inputs", entry["path"], inbox, entry["sha256"])
+    seen.update(i["path"] for i in record.get("ignored", []))
+    verdict.added = _added(inbox, record, seen)
 
 
 def _added(inbox: Path, record: dict[str, Any], seen: set[str]) -> list[str]:
@@ -151,10 +177,7 @@ def _held_to_log(verdict: Verdict, folder: Path, record: dict[str, Any], run_log
             entry = json.loads(line)
         except ValueError:
             continue
-        if isinstance(entry, dict) and (entry.get("year"), entry.get("period")) == (
-            record["run"]["year"],
-            record["run"]["period"],
-        ):
+        if isinstance(entry, dict) and _of_run(entry) == _of_run(record["run"]):
             entries.append(entry)
     ours = [e for e in entries if e.get("manifest_sha256") == verdict.manifest_sha256]
     if not ours:
@@ -165,6 +188,14 @@ def _held_to_log(verdict: Verdict, folder: Path, record: dict[str, Any], run_log
     logged_sums = {e["sums_sha256"] for e in ours if "sums_sha256" in e}
     if logged_sums:  # runs of earlier versions logged the manifest only
         verdict.sums_logged = sha256(folder / CHECKSUMS) in logged_sums
+
+
+def _of_run(run: dict[str, Any]) -> tuple[Any, ...]:
+    """Which run a manifest's ``run`` or a log line is of: a period (year, period), or a review
+    (its span and period)."""
+    if run.get("kind") == REVIEW:
+        return (REVIEW, run.get("year_from"), run.get("year_to"), run.get("period"))
+    return (run.get("year"), run.get("period"))
 
 
 _ESCAPE = re.compile(r"\\(?:x([0-9a-f]{2})|u([0-9a-f]{4}))")  # how discover.shown escapes a name

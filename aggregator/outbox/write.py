@@ -71,13 +71,19 @@ def write(
     master()
     written.append(folder / MASTER)
     notes = [*result.staff_notes, *unaddressed]
-    record = manifest(result, report_date, notes)
+    written = seal(folder, written, manifest(result, report_date, notes))
+    lap("write")
+    return Written(written, notes)
+
+
+def seal(folder: Path, written: list[Path], record: dict[str, Any]) -> list[Path]:
+    """The manifest (``record`` with every output and its SHA-256) and SHA256SUMS (every output,
+    the manifest included) of a folder of outputs; returns every file, these two last."""
     record["outputs"] = [{"path": p.relative_to(folder).as_posix(), "sha256": sha256(p)} for p in written]
-    written.append(_json(folder / MANIFEST, record))
+    written = [*written, _json(folder / MANIFEST, record)]
     lines = [f"{sha256(p)}  {p.relative_to(folder).as_posix()}\n" for p in written]
     (folder / CHECKSUMS).write_text("".join(lines), encoding="utf-8")
-    lap("write")
-    return Written([*written, folder / CHECKSUMS], notes)
+    return [*written, folder / CHECKSUMS]
 
 
 def _reports(folder: Path, templates: Path, model: dict[str, Any]) -> list[Path]:
@@ -177,12 +183,7 @@ def _json(path: Path, data: Any) -> Path:
 def manifest(result: RunResult, report_date: dt.date, staff_notes: list[str]) -> dict[str, Any]:
     """Every input file with its fate, and what produced this run."""
     return {
-        "program": {
-            "name": "dienhinh-aggregator",
-            "version": __version__,
-            "python": platform.python_version(),
-            "libraries": _versions(),
-        },
+        "program": program(),
         "run": {
             "year": result.year,
             "period": result.period,
@@ -215,6 +216,16 @@ def manifest(result: RunResult, report_date: dt.date, staff_notes: list[str]) ->
         # program's own outputs): never hashed nor opened; or by their SHA-256, taken in by an
         # earlier period (its folder in ``earlier``): never opened
         "ignored": [_ignored(i) for i in result.ignored],
+    }
+
+
+def program() -> dict[str, Any]:
+    """What produced a folder of outputs: this program's version, Python's, the libraries'."""
+    return {
+        "name": "dienhinh-aggregator",
+        "version": __version__,
+        "python": platform.python_version(),
+        "libraries": _versions(),
     }
 
 

@@ -23,7 +23,13 @@ from aggregator.rendering import report_continuity
 from aggregator.text import match_key
 
 # what the report is rendered from, in the templates folder (``--templates``)
-TEMPLATES = ("report.html.j2", "report-continuity.html.j2", "report-sentences.j2", "report.docx")
+TEMPLATES = (
+    "report.html.j2",
+    "report-continuity.html.j2",
+    "report-sentences.j2",
+    "party.html.j2",
+    "report.docx",
+)
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -50,23 +56,24 @@ def signed(change: int) -> str:
     return f"{change:+d}" if change else "0"
 
 
-def render_html(templates: Path, model: dict[str, Any]) -> str:
-    """The printable A4 report: charts inline as SVG."""
+def render_html(templates: Path, model: dict[str, Any], template: str = "report.html.j2") -> str:
+    """The printable A4 report (or another of ``template``): charts inline as SVG."""
     from markupsafe import Markup
 
     # our own SVG, drawn from numbers: charts.py escapes the labels it writes into it
     charts = {f"chart_{k}": Markup(c.svg) for k, c in model["charts"].items()}
-    return environment(templates).get_template("report.html.j2").render(**model, **charts)
+    return environment(templates).get_template(template).render(**model, **charts)
 
 
-def render_docx(templates: Path, model: dict[str, Any], path: Path) -> None:
-    """The Word report staff edit and sign: docxtpl, autoescaped, charts as images."""
+def render_docx(templates: Path, model: dict[str, Any], path: Path, template: str = "report.docx") -> None:
+    """The Word report staff edit and sign (or another of ``template``): docxtpl, autoescaped,
+    charts as images."""
     import io
 
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
 
-    document = DocxTemplate(str(templates / "report.docx"))
+    document = DocxTemplate(str(templates / template))
     charts = {
         f"chart_{k}": InlineImage(document, io.BytesIO(c.png), width=Mm(150))
         for k, c in model["charts"].items()
