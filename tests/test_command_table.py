@@ -122,7 +122,7 @@ def test_each_handler_takes_its_commands_typed_options_and_returns_the_exit_code
 
 def test_the_table_names_each_command_once_and_one_default():
     names = [c.name for c in TABLE]
-    assert len(names) == len(set(names)) == 9
+    assert len(names) == len(set(names)) == 10
     assert [c.name for c in TABLE if c.default] == ["run"]
     top = cli.build_parser().format_help()
     # the list in --help is the table, in its order

@@ -171,7 +171,11 @@ def test_the_command_writes_the_folder_and_verify_holds_it(outbox, capsys):
         "bao-cao-tong-ket.docx",
         "bao-cao-tong-ket.html",
         *[f"bieu-do/{k}.{s}" for k in ("fields", "replications", "years") for s in ("png", "svg")],
+        # the book of models, written by the same command
+        *[f"du-lieu-mo/so-tay-mo-hinh.{s}" for s in ("csv", "json", "schema.json")],
         "manifest.json",
+        "so-tay-mo-hinh.docx",
+        *[f"so-tay/{n}" for n in ("index.html", "so-tay.css", "so-tay.js")],
     ]
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert [i["path"] for i in manifest["inputs"]] == [f"{y}/mo-hinh.jsonl" for y in (2024, 2025, 2026)]

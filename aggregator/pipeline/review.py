@@ -98,7 +98,8 @@ def review(config: Config, options: Options) -> Reviewed:
 
 def _write_outputs(staging: Path, span: Span, config: Config, options: Options) -> list[Path]:
     """Every file of the review into the staging folder (the manifest and sums come after):
-    the report in HTML and Word, its charts, and the book of models. One more writer of files is one more line."""
+    the report in HTML and Word, its charts, and the book of models. One more writer of files is
+    one more line."""
     model = rendering.context(span, config, options.report_date, _sample(options.outbox, span))
     written = rendering.render(options.templates, model, staging, HTML, DOCX)
     (staging / CHARTS).mkdir()
