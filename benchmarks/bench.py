@@ -35,7 +35,10 @@ import xlsxwriter
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+# the code measured: this checkout, or another one named by BENCH_CODE (the same workload on
+# both, e.g. BENCH_CODE=/path/to/main for the code before a change)
+CODE = Path(os.environ.get("BENCH_CODE") or ROOT).resolve()
+sys.path[:0] = [str(CODE), str(ROOT / "benchmarks")]
 
 from aggregator import config as config_module
 from aggregator.model import RunResult
@@ -80,7 +83,7 @@ BAD_WORKBOOKS = 0.15  # share of workbooks with one or two rows a rule rejects
 def make_registry(folder: Path, size: int) -> Path:
     """A copy of the schemas with ``size`` units (the 70-unit province scaled further)."""
     target = folder / "schemas"
-    shutil.copytree(ROOT / "schemas", target)
+    shutil.copytree(CODE / "schemas", target)
     units = yaml.safe_load((target / "units.yaml").read_text(encoding="utf-8"))
     units["units"] = [
         {"code": f"dv-{i:05d}", "name": f"Đảng ủy đơn vị số {i}", "group": "truc-thuoc", "quota": 3}
@@ -247,7 +250,7 @@ def run_pipeline(cfg, inbox: Path, folder: Path, jobs: int) -> tuple[dict[str, f
     outbox_swap.publish(
         folder / "outbox",
         "2026",
-        lambda out: outputs.write(result, out, ROOT / "templates", dt.date(2026, 12, 15), lap=lap),
+        lambda out: outputs.write(result, out, CODE / "templates", dt.date(2026, 12, 15), lap=lap),
     )
     lap("write")  # the swap into place
     return lap.times, result
@@ -273,7 +276,7 @@ def make_real(folder: Path, schemas: Path, size: int, rows: int, jobs: int) -> t
     (folder / "previous").mkdir()
     before = make_inbox(folder / "previous", cfg, size, rows, year=YEAR - 1, statements=True)
     run_module.run(
-        cfg, before, outbox, YEAR - 1, "annual", ROOT / "templates", dt.date(YEAR - 1, 12, 15), jobs=jobs
+        cfg, before, outbox, YEAR - 1, "annual", CODE / "templates", dt.date(YEAR - 1, 12, 15), jobs=jobs
     )
     made = outreach.templates(cfg, outbox, YEAR, "annual")
     (folder / "current").mkdir()
@@ -309,7 +312,7 @@ def run_real(cfg, inbox: Path, outbox: Path, jobs: int) -> tuple[dict[str, float
     outbox_swap.publish(
         outbox,
         outbox_swap.folder_name(YEAR, "annual"),
-        lambda out: outputs.write(result, out, ROOT / "templates", REPORT_DATE, previous, lap=lap),
+        lambda out: outputs.write(result, out, CODE / "templates", REPORT_DATE, previous, lap=lap),
     )
     lap("write")  # the swap into place
     run_module._sync_published(outbox)  # the register takes the period in
@@ -348,7 +351,7 @@ def end_to_end(inbox: Path, schemas: Path, folder: Path, jobs: int) -> tuple[flo
     child = subprocess.Popen(
         [
             sys.executable,
-            str(ROOT / "aggregate.py"),
+            str(CODE / "aggregate.py"),
             "run",
             "--inbox",
             str(inbox),
