@@ -97,7 +97,8 @@ def make_inbox(
     folder: Path, cfg, size: int, rows: int, seed: int = 7, year: int = 2026, statements: bool = False
 ) -> Path:
     """``size`` workbooks of ``rows`` models; with ``statements``, each unit's answers on the
-    assessment sheet too (``statements.py``: its own, and some shared with other units)."""
+    assessment sheet too (``statements.py``: its own, and some shared with other units). For a
+    ``year`` before 2026, the same lists without the models new in 2026."""
     rng = random.Random(seed)
     said = random.Random(seed + 1)  # its own stream: the models stay those of the plain inbox
     inbox = folder / "inbox"
@@ -125,8 +126,13 @@ def make_inbox(
             if rng.random() < BAD_WORKBOOKS
             else set()
         )
+        listed = 0
         for r in range(rows):
-            sheet.write_row(3 + r, 0, _model(rng, allowed, i, r, bad=r in bad, year=year))
+            row = _model(rng, allowed, i, r, bad=r in bad)
+            if year < 2026 and row[6] == 2026:  # a model new this year: not in last year's list
+                continue
+            sheet.write_row(3 + listed, 0, [listed + 1, *row[1:]])
+            listed += 1
         if statements:
             answers = book.add_worksheet(cfg.sheets["assessment"])
             for r, label in enumerate(cfg.assessment):
@@ -144,9 +150,7 @@ def saved(year: int) -> float:
 SAVED = saved(2026)
 
 
-def _model(
-    rng: random.Random, allowed: dict[int, list[str]], unit: int, r: int, bad: bool, year: int = 2026
-) -> list:
+def _model(rng: random.Random, allowed: dict[int, list[str]], unit: int, r: int, bad: bool) -> list:
     field = rng.choice(list(allowed))
     subject = rng.choice(allowed[field])
     if bad:  # a subject the field does not allow: the row is rejected
@@ -160,7 +164,7 @@ def _model(
         subject,
         rng.choice(PERFORMERS),
         rng.choice(PLACES),
-        year if new else rng.randint(2019, year - 1),
+        2026 if new else rng.randint(2019, 2025),
         "Đăng ký mới" if new else "Duy trì, phát huy",
         "Giới thiệu, nhân rộng" if replicated else "Phát hiện, bồi dưỡng",
         "Cách làm hay, hiệu quả, được nhân dân đồng tình hưởng ứng.",
@@ -260,17 +264,8 @@ def make_real(folder: Path, schemas: Path, size: int, rows: int, jobs: int) -> t
     """The shape of real work: last year run first into the outbox (so the register holds it:
     codes, continuity, cross-period checks, the history sheet), then this year's inbox, where
     every unit writes its statements and every other unit returns last year's pre-filled
-    workbook (``aggregate.py template --year``) instead of a list of its own."""
-    # units listing last year's models again say "Duy trì, phát huy" once they see their codes;
-    # the synthetic lists are last year's sent again, so the warning on "Đăng ký mới" for a
-    # registered model (a third of the rows) is off, as in bench_register.py
-    rules = schemas / "workbook.yaml"
-    rules.write_text(
-        rules.read_text(encoding="utf-8").replace(
-            "new_already_registered: warning", 'new_already_registered: "off"'
-        ),
-        encoding="utf-8",
-    )
+    workbook (``aggregate.py template --year``) instead of a list of its own. Last year's lists
+    are this year's without the models new this year, so the other models continue by name."""
     cfg = config_module.load(schemas)
     outbox = folder / "outbox"
     (folder / "previous").mkdir()
