@@ -18,28 +18,39 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import importlib
 import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import python_calamine
 import xlsxwriter
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# the code measured: this checkout, or another one named by BENCH_CODE (the same workload on
+# both, e.g. BENCH_CODE=/path/to/main for the code before a change)
+CODE = Path(os.environ.get("BENCH_CODE") or ROOT).resolve()
+sys.path[:0] = [str(CODE), str(ROOT / "benchmarks")]
 
 from aggregator import config as config_module
 from aggregator.model import RunResult
-from aggregator.outbox import swap as outbox
+from aggregator.outbox import swap as outbox_swap
 from aggregator.outbox import write as outputs
-from aggregator.pipeline import aggregate, workers
+from aggregator.pipeline import aggregate, outreach, workers
+from aggregator.rendering import report
+
+run_module = importlib.import_module("aggregator.pipeline.run")  # (the package's run is a function)
+from statements import answers as unit_answers
 
 NAMES = [
     "Dân vận khéo",
@@ -65,14 +76,16 @@ PERFORMERS = [
     "Tổ dân phố số 5",
 ]
 PLACES = ["Xã Ninh Ích", "Phường Vĩnh Hòa", "Xã Cam Thành Bắc", "Thị trấn Tô Hạp"]
-STAGES = ["discover", "read", "validate", "merge", "summarise", "render", "write"]
+STAGES = ["discover", "read", "validate", "merge", "summarise", "render", "write", "register"]
+YEAR = 2026
+REPORT_DATE = dt.date(YEAR, 12, 15)
 BAD_WORKBOOKS = 0.15  # share of workbooks with one or two rows a rule rejects
 
 
 def make_registry(folder: Path, size: int) -> Path:
     """A copy of the schemas with ``size`` units (the 70-unit province scaled further)."""
     target = folder / "schemas"
-    shutil.copytree(ROOT / "schemas", target)
+    shutil.copytree(CODE / "schemas", target)
     units = yaml.safe_load((target / "units.yaml").read_text(encoding="utf-8"))
     units["units"] = [
         {"code": f"dv-{i:05d}", "name": f"Đảng ủy đơn vị số {i}", "group": "truc-thuoc", "quota": 3}
@@ -82,8 +95,14 @@ def make_registry(folder: Path, size: int) -> Path:
     return target
 
 
-def make_inbox(folder: Path, cfg, size: int, rows: int, seed: int = 7) -> Path:
+def make_inbox(
+    folder: Path, cfg, size: int, rows: int, seed: int = 7, year: int = 2026, statements: bool = False
+) -> Path:
+    """``size`` workbooks of ``rows`` models; with ``statements``, each unit's answers on the
+    assessment sheet too (``statements.py``: its own, and some shared with other units). For a
+    ``year`` before 2026, the same lists without the models new in 2026."""
     rng = random.Random(seed)
+    said = random.Random(seed + 1)  # its own stream: the models stay those of the plain inbox
     inbox = folder / "inbox"
     inbox.mkdir()
     headers = [c.header for c in cfg.columns]
@@ -95,9 +114,9 @@ def make_inbox(folder: Path, cfg, size: int, rows: int, seed: int = 7) -> Path:
         for r, (label, value) in enumerate(
             [
                 ("Mã đơn vị", f"dv-{i:05d}"),
-                ("Năm báo cáo", 2026),
+                ("Năm báo cáo", year),
                 ("Kỳ báo cáo", "Năm"),
-                ("Ngày báo cáo", "03/12/2026"),
+                ("Ngày báo cáo", f"03/12/{year}"),
             ]
         ):
             info.write_row(r, 0, [label, value])
@@ -109,15 +128,28 @@ def make_inbox(folder: Path, cfg, size: int, rows: int, seed: int = 7) -> Path:
             if rng.random() < BAD_WORKBOOKS
             else set()
         )
+        listed = 0
         for r in range(rows):
-            sheet.write_row(3 + r, 0, _model(rng, allowed, i, r, bad=r in bad))
+            row = _model(rng, allowed, i, r, bad=r in bad)
+            if year < 2026 and row[6] == 2026:  # a model new this year: not in last year's list
+                continue
+            sheet.write_row(3 + listed, 0, [listed + 1, *row[1:]])
+            listed += 1
+        if statements:
+            answers = book.add_worksheet(cfg.sheets["assessment"])
+            for r, label in enumerate(cfg.assessment):
+                answers.write_row(r, 0, [label.label, unit_answers(said, i)])
         book.close()
         # saved on the day it is dated (a "Ngày báo cáo" after the file's time is not trusted)
-        os.utime(inbox / f"dv-{i:05d}.xlsx", (SAVED, SAVED))
+        os.utime(inbox / f"dv-{i:05d}.xlsx", (saved(year), saved(year)))
     return inbox
 
 
-SAVED = dt.datetime(2026, 12, 3, 12, tzinfo=dt.timezone(dt.timedelta(hours=7))).timestamp()
+def saved(year: int) -> float:
+    return dt.datetime(year, 12, 3, 12, tzinfo=dt.timezone(dt.timedelta(hours=7))).timestamp()
+
+
+SAVED = saved(2026)
 
 
 def _model(rng: random.Random, allowed: dict[int, list[str]], unit: int, r: int, bad: bool) -> list:
@@ -220,18 +252,99 @@ def run_pipeline(cfg, inbox: Path, folder: Path, jobs: int) -> tuple[dict[str, f
     """``pipeline.aggregate`` and ``outputs.write``, as the run command calls them, timed."""
     lap = Laps()
     result = aggregate(cfg, inbox, 2026, "annual", jobs=jobs, lap=lap)
-    # read and validate run together in the workers: split their wall time as the workers did
+    _split_read(lap, result)
+    outbox_swap.publish(
+        folder / "outbox",
+        "2026",
+        lambda out: outputs.write(result, out, CODE / "templates", dt.date(2026, 12, 15), lap=lap),
+    )
+    lap("write")  # the swap into place
+    return lap.times, result
+
+
+def make_real(folder: Path, schemas: Path, size: int, rows: int, jobs: int) -> tuple[Path, Path]:
+    """The shape of real work: last year run first into the outbox (so the register holds it:
+    codes, continuity, cross-period checks, the history sheet), then this year's inbox, where
+    every unit writes its statements and every other unit returns last year's pre-filled
+    workbook (``aggregate.py template --year``) instead of a list of its own. Last year's lists
+    are this year's without the models new this year, so the other models continue by name."""
+    cfg = config_module.load(schemas)
+    outbox = folder / "outbox"
+    (folder / "previous").mkdir()
+    before = make_inbox(folder / "previous", cfg, size, rows, year=YEAR - 1, statements=True)
+    run_module.run(
+        cfg, before, outbox, YEAR - 1, "annual", CODE / "templates", dt.date(YEAR - 1, 12, 15), jobs=jobs
+    )
+    made = outreach.templates(cfg, outbox, YEAR, "annual")
+    (folder / "current").mkdir()
+    inbox = make_inbox(folder / "current", cfg, size, rows, year=YEAR, statements=True)
+    for i in range(1, size, 2):
+        target = inbox / f"dv-{i:05d}.xlsx"
+        shutil.copyfile(made.folder / f"bieu-mau-dv-{i:05d}.xlsx", target)
+        os.utime(target, (saved(YEAR), saved(YEAR)))
+    return inbox, outbox
+
+
+WAITED: list[float] = []  # how long the run waited for the master workbook's process, each run
+
+
+def _waited_for(start: Callable[..., Any]) -> Callable[..., Any]:
+    """``in_background`` whose ``finish`` times its wait (what the run waits for at the end)."""
+
+    def started(what: str, function: Callable[..., None], *args: Any) -> Callable[..., None]:
+        finish = start(what, function, *args)
+
+        def timed(wanted: bool = True) -> None:
+            clock = time.perf_counter()
+            finish(wanted)
+            WAITED.append(time.perf_counter() - clock)
+
+        return timed
+
+    return started
+
+
+outputs.in_background = _waited_for(outputs.in_background)
+
+
+def run_real(cfg, inbox: Path, outbox: Path, jobs: int) -> tuple[dict[str, float], RunResult]:
+    """``pipeline.run`` as the run command calls it, with the register, timed stage by stage."""
+    lap = Laps()
+    history, _ = run_module.history_of(outbox, YEAR, "annual", sync=True)
+    lap("register")
+    with outbox_swap.scratch(outbox) as scratch:
+        result = aggregate(
+            cfg,
+            inbox,
+            YEAR,
+            "annual",
+            jobs=jobs,
+            lap=lap,
+            outbox=outbox,
+            scratch=scratch,
+            as_of=REPORT_DATE,
+            history=history,
+            late_stays_late=True,
+        )
+    _split_read(lap, result)
+    previous = report.previous_summary(outbox, outbox_swap.folder_name(YEAR - 1, "annual"))
+    outbox_swap.publish(
+        outbox,
+        outbox_swap.folder_name(YEAR, "annual"),
+        lambda out: outputs.write(result, out, CODE / "templates", REPORT_DATE, previous, lap=lap),
+    )
+    lap("write")  # the swap into place
+    run_module._sync_published(outbox)  # the register takes the period in
+    lap("register")
+    return lap.times, result
+
+
+def _split_read(lap: Laps, result: RunResult) -> None:
+    """Read and validate run together in the workers: their wall time split as the workers did."""
     spent = {s: sum(o.seconds.get(s, 0.0) for o in result.outcomes) for s in ("read", "validate")}
     share = spent["read"] / max(spent["read"] + spent["validate"], 1e-9)
     both = lap.times.pop("read")
     lap.times |= {"read": both * share, "validate": both * (1 - share)}
-    outbox.publish(
-        folder / "outbox",
-        "2026",
-        lambda out: outputs.write(result, out, ROOT / "templates", dt.date(2026, 12, 15), lap=lap),
-    )
-    lap("write")  # the swap into place
-    return lap.times, result
 
 
 def floor(inbox: Path, records: int, columns: int, folder: Path) -> float:
@@ -257,7 +370,7 @@ def end_to_end(inbox: Path, schemas: Path, folder: Path, jobs: int) -> tuple[flo
     child = subprocess.Popen(
         [
             sys.executable,
-            str(ROOT / "aggregate.py"),
+            str(CODE / "aggregate.py"),
             "run",
             "--inbox",
             str(inbox),
@@ -280,49 +393,63 @@ def end_to_end(inbox: Path, schemas: Path, folder: Path, jobs: int) -> tuple[flo
     return time.perf_counter() - started, watch.peak_mb()
 
 
-def measure(size: int, rows: int, jobs: int, cli: bool, repeat: int) -> dict[str, float]:
-    """Figures for one size: of ``repeat`` runs, the fastest pipeline (with its stages), the
-    fastest floor and the fastest command; the highest memory."""
+def measure(size: int, rows: int, jobs: int, cli: bool, repeat: int, shape: str = "real") -> dict[str, float]:
+    """Figures for one size: of ``repeat`` runs, the median of each stage, of the total, of the
+    floor and of the command; the highest memory."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         schemas = make_registry(folder, size)
+        if shape == "real":
+            inbox, outbox = make_real(folder, schemas, size, rows, jobs)
         cfg = config_module.load(schemas)
-        inbox = make_inbox(folder, cfg, size, rows)
+        if shape != "real":
+            inbox = make_inbox(folder, cfg, size, rows)
         runs, floors, commands = [], [], []
         for n in range(repeat):
             here = folder / f"run-{n}"
             here.mkdir()
             watch = MemoryWatch(os.getpid())
-            figures, result = run_pipeline(cfg, inbox, here, jobs)
+            if shape == "real":
+                figures, result = run_real(cfg, inbox, outbox, jobs)
+            else:
+                figures, result = run_pipeline(cfg, inbox, here, jobs)
             figures["memory"] = watch.peak_mb()
-            figures["total"] = sum(figures[s] for s in STAGES)
+            figures["waited"] = WAITED[-1] if WAITED else float("nan")
+            figures["total"] = sum(figures.get(s, 0.0) for s in STAGES)
             runs.append(figures)
             models = len(result.records)
             del result  # the next run's memory must not include this one's
             gc.collect()
             # the records sheet: STT, unit, every column but STT, file, sheet, row, SHA-256
             floors.append(floor(inbox, models, len(cfg.columns) + 5, here))
-            commands.append(end_to_end(inbox, schemas, here, jobs) if cli else (float("nan"), float("nan")))
-        best = min(runs, key=lambda f: f["total"])
+            commands.append(
+                end_to_end(inbox, schemas, here, jobs) if cli and shape != "real" else (float("nan"),) * 2
+            )
         return {
-            **best,
+            **{s: statistics.median(f.get(s, 0.0) for f in runs) for s in [*STAGES, "total", "waited"]},
             "models": models,
-            "floor": min(floors),
+            "floor": statistics.median(floors),
+            "ratio": statistics.median(f["total"] / fl for f, fl in zip(runs, floors, strict=True)),
             "memory": max(f["memory"] for f in runs),
-            "cli": min(c[0] for c in commands),
+            "cli": statistics.median(c[0] for c in commands),
             "cli_memory": max(c[1] for c in commands),
         }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[21, 200, 2000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2000, 20000])
     parser.add_argument("--rows", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=workers.cpu_count())
-    parser.add_argument("--cli", action="store_true", help="also run aggregate.py end to end on each inbox")
     parser.add_argument(
-        "--repeat", type=int, default=1, help="runs per size; the table keeps the fastest of each measure"
+        "--shape",
+        choices=["real", "plain"],
+        default="real",
+        help="real: last year in the register, statements, half the units pre-filled; "
+        "plain: this year's standard workbooks alone, into an empty outbox",
     )
+    parser.add_argument("--cli", action="store_true", help="also run aggregate.py end to end (plain shape)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size; the table gives their medians")
     parser.add_argument("--watch", nargs=2, help=argparse.SUPPRESS)  # the memory sampler
     args = parser.parse_args()
     if args.watch:
@@ -330,27 +457,36 @@ def main() -> None:
         return
     print(
         f"| workbooks | models | {' | '.join(STAGES)} | total | floor | total ÷ floor "
-        "| s per workbook since last size | peak MB, all processes | peak RSS main (MB) "
+        "| of write: waiting for the master workbook | peak MB, all processes (PSS) | peak RSS main (MB) "
         "| aggregate.py end to end (s) | its peak MB, all processes |"
     )
     print("|" + "---|" * (len(STAGES) + 10))
-    previous = None
+    measured = []
     for size in sorted(args.sizes):
-        f = measure(size, args.rows, args.jobs, args.cli, args.repeat)
-        slope = (f["total"] - previous[1]) / (size - previous[0]) if previous else f["total"] / size
-        previous = (size, f["total"])
+        f = measure(size, args.rows, args.jobs, args.cli, args.repeat, args.shape)
+        measured.append((size, f))
         main_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         cells = " | ".join(f"{f[s]:.2f}" for s in STAGES)
         print(
             f"| {size} | {int(f['models'])} | {cells} | {f['total']:.2f} | {f['floor']:.2f} "
-            f"| {f['total'] / f['floor']:.2f} | {slope:.4f} | {f['memory']:.0f} "
+            f"| {f['ratio']:.2f} | {f['waited']:.2f} | {f['memory']:.0f} "
             f"| {main_mb:.0f} | {f['cli']:.2f} | {f['cli_memory']:.0f} |",
             flush=True,
         )
+    if len(measured) > 1:
+        print("\nSlope between sizes (time ratio ÷ size ratio; 1.00 = linear):\n")
+        print(f"| sizes | {' | '.join(STAGES)} | total | floor |")
+        print("|" + "---|" * (len(STAGES) + 3))
+        for (n1, f1), (n2, f2) in zip(measured, measured[1:], strict=False):
+            slopes = [
+                f"{(f2[k] / f1[k]) / (n2 / n1):.2f}" if f1[k] > 0.005 else "–"
+                for k in [*STAGES, "total", "floor"]
+            ]
+            print(f"| {n1} → {n2} | {' | '.join(slopes)} |")
     print(
-        f"\n{args.jobs} reading process(es), {args.rows} models per workbook, fastest of "
-        f"{args.repeat} run(s) per size; Python "
-        f"{sys.version.split()[0]}; {dt.date.today():%Y-%m-%d}."
+        f"\n{args.shape} shape, {args.jobs} reading process(es), {args.rows} models per workbook, "
+        f"median of {args.repeat} run(s) per size; Python {sys.version.split()[0]}; "
+        f"{dt.date.today():%Y-%m-%d}; load average {os.getloadavg()[0]:.1f}."
     )
 
 

@@ -48,6 +48,11 @@ def build(
     ``earlier``: each model's reward and press coverage in earlier years (``this_period``).
     """
     pivot = unit_by_field(records, config)
+    # each unit's row read from the whole table at once (not a pandas look-up per unit)
+    by_unit = {
+        code: dict(zip(pivot.columns, row, strict=True))
+        for code, row in zip(pivot.index, pivot.to_numpy().tolist(), strict=True)
+    }
     subjects = [s.code for s in config.subjects]
     stages = [c.code for c in config.column("stage").choices]
     status_codes = {c.code: int((records["status"] == c.code).sum()) for c in config.column("status").choices}
@@ -57,7 +62,7 @@ def build(
         "year": year,
         "period": period,
         "deadline": config.deadline(year, period).isoformat(),
-        "units": [_unit(u, pivot) for u in statuses],
+        "units": [_unit(u, by_unit[u.code]) for u in statuses],
         "fields": [_field(f.code, f.name, records, subjects) for f in config.fields],
         "totals": {
             "models": len(records),
@@ -133,9 +138,7 @@ def _key(value: Any) -> str:
     return "" if is_blank(value) else loose_key(str(value))
 
 
-def _unit(status: UnitStatus, pivot: pd.DataFrame) -> dict[str, Any]:
-    by_field = pivot.loc[status.code]
-    assert isinstance(by_field, pd.Series)  # one row: unit codes are unique
+def _unit(status: UnitStatus, by_field: dict[Any, int]) -> dict[str, Any]:
     return {
         "code": status.code,
         "name": status.name,
