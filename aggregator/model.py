@@ -2,8 +2,8 @@
 
 Every stage takes and returns these types; none of them does any work beyond small views of
 its own fields. The stages, in order: intake (``Candidate``, ``SavedEmail``, ``Ignored``) →
-reading (``Sheet``, ``ListTable``, ``WorkbookRead``) → checking (``Problem``) → merging
-(``FileOutcome``, ``UnitStatus``) → the run (``RunResult``), which rendering and the outbox
+reading (``Sheet``, ``ListTable``, ``WorkbookRead``) → checking (``Problem``, ``Record``) →
+merging (``FileOutcome``, ``UnitStatus``) → the run (``RunResult``), which rendering and the outbox
 take. The Enums are ``str`` Enums: their values are what ``summary.json``, the manifest and the
 register have always held.
 """
@@ -11,12 +11,14 @@ register have always held.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from aggregator.config.descriptors import REQUIRED_COLUMNS
 from aggregator.problems import Problem
 
 if TYPE_CHECKING:  # types only
@@ -146,6 +148,148 @@ class ListTable:
         self.count = self.count or len(self.typed)
 
 
+# -- the record ----------------------------------------------------------------------------
+# A record, declared once: where it was read (SOURCE), whether it counts, the value of each
+# column workbook.yaml declares (data: ``RecordColumns``, in the declared order) and the name's
+# matching key. Merging adds its LINEAGE (whose, from which file); every writer derives its
+# columns from these (``frame_columns``): the records frame, the master workbook, the register.
+SOURCE = ("sheet", "row")  # where in its file (the file itself: ``Record.file``)
+LINEAGE = ("unit", "file", "sha256")  # whose record, and the file it came from, by name and hash
+MATCH_KEY = "name_key"  # the name's matching key (case, tone marks, spacing): names are matched by it
+# the columns the rules read by name (``Record``'s typed accessors): workbook.yaml must declare
+# each (config.descriptors.REQUIRED_COLUMNS), and ``model_code``, which continuity gives
+TYPED = (*REQUIRED_COLUMNS, "model_code")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordColumns:
+    """A record's columns: workbook.yaml's keys, in its order (one per configuration, shared by
+    every record read with it)."""
+
+    keys: tuple[str, ...]
+    at: Mapping[str, int]  # key -> its place in ``Record.values``
+
+    @classmethod
+    def of(cls, keys: Iterable[str]) -> RecordColumns:
+        keys = tuple(keys)
+        missing = [k for k in TYPED if k not in keys]
+        if missing:
+            raise ValueError(f"a record needs the columns {missing}")
+        return cls(keys, MappingProxyType({k: i for i, k in enumerate(keys)}))
+
+    def __reduce__(self) -> tuple[Any, ...]:  # (a mapping proxy does not pickle: its keys do)
+        return (RecordColumns.of, (self.keys,))
+
+
+def frame_columns(columns: RecordColumns) -> list[str]:
+    """The columns of the merged records (frame, master workbook, register source), in order."""
+    return [*LINEAGE, *SOURCE, *columns.keys, MATCH_KEY]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One data row of a unit's list, as validation judged it, built once: every later stage
+    that changes it (continuity gives its code, or rejects it for one) makes a new one."""
+
+    columns: RecordColumns
+    values: tuple[Any, ...]  # the parsed value of each column, aligned with ``columns.keys``
+    file: str  # the inbox-relative path of its file
+    sheet: str
+    row: int  # 1-based, as the sheet numbers it
+    accepted: bool  # no error: it counts
+    name_key: str = ""  # set on rows with no error (the register matches names by it)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A column's value, or one of the record's own fields, by name."""
+        at = self.columns.at.get(key)
+        if at is not None:
+            return self.values[at]
+        if key in _OWN:
+            return getattr(self, key)
+        return default
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.columns.at and key not in _OWN:
+            raise KeyError(key)
+        return self.get(key)
+
+    def as_row(self) -> dict[str, Any]:
+        """The record as one row of a frame: its place, whether it counts, its values, its key."""
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "accepted": self.accepted,
+            **dict(zip(self.columns.keys, self.values, strict=True)),
+            MATCH_KEY: self.name_key,
+        }
+
+    def coded(self, code: str | None) -> Record:
+        """The same record under a model code (continuity's)."""
+        values = list(self.values)
+        values[self.columns.at["model_code"]] = code
+        return replace(self, values=tuple(values))
+
+    def rejected(self) -> Record:
+        """The same record, no longer counted (its code is another model's)."""
+        return replace(self, accepted=False)
+
+    # the columns the rules read, typed (``TYPED``); any other by ``get``
+    @property
+    def name(self) -> str | None:
+        return self.values[self.columns.at["name"]]
+
+    @property
+    def field(self) -> int | None:
+        return self.values[self.columns.at["field"]]
+
+    @property
+    def subject(self) -> str | None:
+        return self.values[self.columns.at["subject"]]
+
+    @property
+    def performer(self) -> str | None:
+        return self.values[self.columns.at["performer"]]
+
+    @property
+    def year_built(self) -> int | None:
+        return self.values[self.columns.at["year_built"]]
+
+    @property
+    def status(self) -> str | None:
+        return self.values[self.columns.at["status"]]
+
+    @property
+    def stage(self) -> str | None:
+        return self.values[self.columns.at["stage"]]
+
+    @property
+    def content(self) -> str | None:
+        return self.values[self.columns.at["content"]]
+
+    @property
+    def replications(self) -> int | None:
+        return self.values[self.columns.at["replications"]]
+
+    @property
+    def reward_form(self) -> str | None:
+        return self.values[self.columns.at["reward_form"]]
+
+    @property
+    def reward_decision(self) -> str | None:
+        return self.values[self.columns.at["reward_decision"]]
+
+    @property
+    def publicised(self) -> str | None:
+        return self.values[self.columns.at["publicised"]]
+
+    @property
+    def model_code(self) -> str | None:
+        return self.values[self.columns.at["model_code"]]
+
+
+_OWN = frozenset({"file", "sheet", "row", "accepted", MATCH_KEY})
+
+
 @dataclass
 class WorkbookRead:
     """What one workbook holds, located but not yet judged."""
@@ -171,7 +315,7 @@ class FileOutcome:
     period: Period | None = None
     report_date: dt.date | None = None
     tables: list[ListTable] = field(default_factory=list)  # the rows as typed, per sheet
-    rows: list[dict[str, Any]] | None = None  # every data row read, parsed, with "accepted"
+    rows: tuple[Record, ...] | None = None  # every data row read, as validation judged it
     rows_read: int = 0
     rows_valid: int = 0  # rows with no error (counted only if this file is the one used)
     problems: list[Problem] = field(default_factory=list)
@@ -217,20 +361,24 @@ class FileOutcome:
             return "email"
         return "report_date" if self.report_date and self.report_date_trusted else "modified"
 
-    def keep_rows(self, rows: list[dict[str, Any]]) -> None:
-        self.rows = rows
-        self.rows_read = len(rows)
-        self.rows_valid = sum(1 for r in rows if r["accepted"])
+    @staticmethod
+    def counts(rows: tuple[Record, ...]) -> dict[str, Any]:
+        """The fields a file's rows set: the rows, how many were read, how many count."""
+        return {"rows": rows, "rows_read": len(rows), "rows_valid": sum(1 for r in rows if r.accepted)}
 
-    def compact(self) -> None:
-        """Let go of the parsed rows of a file with nothing to fix: only their counts are needed.
+    def compacted(self) -> FileOutcome:
+        """The outcome without the parsed rows of a file with nothing to fix: only their counts
+        are needed (the outcome itself is left as it was).
 
         The feedback workbooks and the list of rejected rows show rows again, and only for
         files with problems; the accepted records of the file in use are already merged. (The
         rows as typed of such a file are let go as soon as it is read: ``FileProcessor``.)
         """
-        if not self.problems or (self.rows_invalid == 0 and not any(t.typed for t in self.tables)):
-            self.rows = None  # (warnings found later, across periods, need no rows shown)
+        if self.rows is not None and (
+            not self.problems or (self.rows_invalid == 0 and not any(t.typed for t in self.tables))
+        ):
+            return replace(self, rows=None)  # (warnings found later, across periods, need no rows shown)
+        return self
 
     @property
     def rows_invalid(self) -> int:

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeGuard
 
 from aggregator import hashing
 from aggregator.config import Config
@@ -32,6 +33,7 @@ from aggregator.model import (
     Period,
     RunResult,
     SavedEmail,
+    UnitStatus,
 )
 from aggregator.outbox import swap
 from aggregator.outbox import write as outputs
@@ -278,11 +280,10 @@ def aggregate(
     With an ``outbox``, the inbox entries its earlier periods took in are left alone
     (``discover.set_aside``): one inbox serves every year.
     """
-    processor = FileProcessor(config, year, period, as_of, late_stays_late)
     seen = earlier_inputs(outbox, year, period)
     with tempfile.TemporaryDirectory(prefix="dienhinh-", dir=scratch) as workdir:
         items, emails, ignored = collect(inbox, Path(workdir), config, outbox, seen=seen)
-        processor.file_times_tell = file_times_tell(items)
+        processor = FileProcessor(config, year, period, as_of, late_stays_late, file_times_tell(items))
         lap("discover")
         read = workers.process_all(items, inbox, processor.process, config.limits, jobs, config.board_zone)
         outcomes = list(progress(read, len(items)))
@@ -292,11 +293,10 @@ def aggregate(
     history = (history or History(year, period)).with_units(config.units)  # whose each record is
     tally = continuity.Tally(history, config.report.list_limit)
     statuses, continued = continuity.assign(statuses, history, config, tally)  # a unit at a time
-    outcomes = [continued.get(id(o), o) for o in outcomes]
+    outcomes = [continued.get(o.candidate.relative, o) for o in outcomes]
     records = merge.accepted_records(statuses, config)
     comparison = tally.result(statuses)
-    for outcome in outcomes:
-        outcome.compact()
+    outcomes, statuses = compacted(outcomes, statuses)
     lap("merge")
     summary = summarise.build(
         config,
@@ -328,6 +328,22 @@ def aggregate(
     )
 
 
+def compacted(
+    outcomes: list[FileOutcome], statuses: list[UnitStatus]
+) -> tuple[list[FileOutcome], list[UnitStatus]]:
+    """The outcomes once merged, without the parsed rows no output shows again, and the unit
+    statuses holding those same outcomes (by the entry's path)."""
+    compact = {o.candidate.relative: o.compacted() for o in outcomes}
+    return [compact[o.candidate.relative] for o in outcomes], [
+        replace(
+            s,
+            used=None if s.used is None else compact[s.used.candidate.relative],
+            files=[compact[f.candidate.relative] for f in s.files],
+        )
+        for s in statuses
+    ]
+
+
 def collect(
     inbox: Path,
     workdir: Path,
@@ -356,45 +372,49 @@ def collect(
             items.append(entry)
             continue
         try:
-            items += _unpacked(entry, inbox, workdir, config, emails)
+            held, record = _unpacked(entry, inbox, workdir, config, len(emails) + 1)
         except Exception as exc:  # one entry never stops the run
             technical = f"{type(exc).__name__}: {exc}"
-            items.append(
-                discover.refused(
-                    entry,
-                    entry.relative_to(inbox).as_posix(),
-                    ProblemCode.FILE_UNREADABLE,
-                    detail=technical[:160],
-                )
+            held, record = (
+                [
+                    discover.refused(
+                        entry,
+                        entry.relative_to(inbox).as_posix(),
+                        ProblemCode.FILE_UNREADABLE,
+                        detail=technical[:160],
+                    )
+                ],
+                None,
             )
+        items += held
+        if record is not None:
+            emails.append(record)
     return items, emails, found.ignored
 
 
 def _unpacked(
-    path: Path, inbox: Path, workdir: Path, config: Config, emails: list[SavedEmail]
-) -> list[workers.Item]:
+    path: Path, inbox: Path, workdir: Path, config: Config, number: int
+) -> tuple[list[workers.Item], SavedEmail | None]:
     """A saved email's attachments, a zip's files (each container in a folder of its own),
-    or the file itself."""
+    or the file itself; and the saved email (or zip) they came in, ``number``-th of the run."""
     if mail.is_email(path):
-        folder = workdir / f"thu-{len(emails) + 1:05d}"
+        folder = workdir / f"thu-{number:05d}"
         folder.mkdir()
         record, attached = mail.unpack(path, inbox, folder, config.limits, config.board_zone)
-        emails.append(record)
-        books = [
-            c
-            for c in attached
-            if isinstance(c, Candidate) and c.kind not in (CandidateKind.JUNK, CandidateKind.ATTACHMENT)
-        ]
-        for candidate in books if len(books) > 1 else []:
-            candidate.bundled = True  # one email, several units' workbooks: no sender evidence
-        return list(attached)
+        books = sum(1 for c in attached if _is_book(c))
+        # one email, several units' workbooks: no sender evidence for any of them
+        return [replace(c, bundled=True) if books > 1 and _is_book(c) else c for c in attached], record
     if mail.is_plain_zip(path):
         folder = Path(tempfile.mkdtemp(prefix="nen-", dir=workdir))
         record, inside = mail.unpack_archive(path, inbox, folder, config.limits, config.board_zone)
-        if record.sha256:
-            emails.append(record)  # the zip's own hash: what its files are checked through
-        return list(inside)
-    return [path]
+        # the zip's own hash: what its files are checked through
+        return list(inside), record if record.sha256 else None
+    return [path], None
+
+
+def _is_book(item: object) -> TypeGuard[Candidate]:
+    """A workbook an email carried (not a cover letter, not a system file)."""
+    return isinstance(item, Candidate) and item.kind not in (CandidateKind.JUNK, CandidateKind.ATTACHMENT)
 
 
 COPIED_WITHIN = 120  # seconds: inbox files all saved within this were copied as one folder

@@ -59,14 +59,14 @@ def check(
                 base, folder, config, own, paths=None if path.is_dir() else [path.resolve()], seen=seen
             )
             # a folder copied whole says nothing by its files' times, for check as for the run
-            processor.file_times_tell = file_times_tell(items)
+            reading = processor.telling(file_times_tell(items))
             if not items and not emails and not ignored:
                 yield Checked(str(path), EMPTY_FOLDER)
             shown = _shown(path)
             for left in ignored:
                 yield Checked(shown(left.relative), FileStatus.IGNORED, reason=left.reason)
             for outcome in workers.process_all(
-                items, base, processor.process, config.limits, board=config.board_zone
+                items, base, reading.process, config.limits, board=config.board_zone
             ):
                 outcome = against_register(outcome, history, config)
                 yield Checked(shown(outcome.candidate.relative), outcome.status, outcome)
@@ -94,4 +94,4 @@ def against_register(outcome: FileOutcome, history: History, config: Config) -> 
         used=outcome,
         files=[outcome],
     )
-    return assign([status], history, config)[1].get(id(outcome), outcome)
+    return assign([status], history, config)[1].get(outcome.candidate.relative, outcome)

@@ -292,7 +292,7 @@ def _rows(
     top = table.header_row - 1
     mine = [p for p in outcome.problems if p.sheet == table.sheet]
     marks = _marks(mine, {c.header: c.key for c in columns})
-    valid = {r["row"]: r["accepted"] for r in outcome.rows or [] if r["sheet"] == table.sheet}
+    valid = {r.row: r.accepted for r in outcome.rows or () if r.sheet == table.sheet}
     notes = reasons_by_row(mine, errors_only=False)
     if top > 0:
         sheet.write_string(

@@ -295,8 +295,8 @@ def _rejected(sheet: Worksheet, styles: Styles, result: RunResult, labels: Label
             continue
         reasons = reasons_by_row(outcome.problems)
         names = {(t.sheet, raw["row"]): raw.get("name") for t in outcome.tables for raw in t.typed}
-        for record in (r for r in outcome.rows if not r["accepted"]):
-            where = (record["sheet"], int(record["row"]))
+        for record in (r for r in outcome.rows if not r.accepted):
+            where = (record.sheet, record.row)
             rows.append(
                 [
                     labels.units.get(outcome.unit or "", ""),
