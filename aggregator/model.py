@@ -24,7 +24,7 @@ from aggregator.problems import Problem
 if TYPE_CHECKING:  # types only
     import pandas as pd
 
-    from aggregator.config import Config
+    from aggregator.config import Column, Config
 
 
 class Period(StrEnum):
@@ -156,9 +156,9 @@ class ListTable:
 SOURCE = ("sheet", "row")  # where in its file (the file itself: ``Record.file``)
 LINEAGE = ("unit", "file", "sha256")  # whose record, and the file it came from, by name and hash
 MATCH_KEY = "name_key"  # the name's matching key (case, tone marks, spacing): names are matched by it
-# the columns the rules read by name (``Record``'s typed accessors): workbook.yaml must declare
-# each (config.descriptors.REQUIRED_COLUMNS), and ``model_code``, which continuity gives
-TYPED = (*REQUIRED_COLUMNS, "model_code")
+# the columns the rules read by name: ``Record``'s typed accessors, which workbook.yaml must
+# declare (declared in config.descriptors, the layer both the configuration and the model read)
+TYPED = REQUIRED_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +177,19 @@ class RecordColumns:
             raise ValueError(f"a record needs the columns {missing}")
         return cls(keys, MappingProxyType({k: i for i, k in enumerate(keys)}))
 
+    @classmethod
+    def of_config(cls, config: Config) -> RecordColumns:
+        return cls.of(c.key for c in config.columns)
+
     def __reduce__(self) -> tuple[Any, ...]:  # (a mapping proxy does not pickle: its keys do)
         return (RecordColumns.of, (self.keys,))
+
+
+def record_columns(config: Config) -> list[Column]:
+    """The record's columns as workbook.yaml declares them, in its order: what every workbook
+    that lays out records (the standard, pre-filled and feedback workbooks, the master
+    workbook) lays out."""
+    return [config.column(key) for key in RecordColumns.of_config(config).keys]
 
 
 def frame_columns(columns: RecordColumns) -> list[str]:

@@ -59,7 +59,7 @@ class RowValidator:
         self.year = year
         self.readers = {c.key: ColumnReader(c, config) for c in config.columns}
         self._columns = [(c.key, self.readers[c.key], c.required) for c in config.columns]
-        self.record_columns = RecordColumns.of(c.key for c in config.columns)
+        self.record_columns = RecordColumns.of_config(config)
 
     def validate(self, tables: list[ListTable], file: str) -> Validated:
         """Every row of every list sheet of one file, judged as one list (the tables given are

@@ -7,7 +7,8 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-# Columns the pipeline computes with; a workbook.yaml without them cannot be used.
+# Columns the pipeline computes with (``model.Record``'s typed accessors, one each); a
+# workbook.yaml without them cannot be used.
 REQUIRED_COLUMNS = (
     "name",
     "field",
@@ -21,6 +22,7 @@ REQUIRED_COLUMNS = (
     "reward_form",
     "reward_decision",
     "publicised",
+    "model_code",  # continuity gives every record its code
 )
 
 _TEXT = {"type": "string", "minLength": 1}

@@ -109,7 +109,7 @@ def _supersede(usable: list[FileOutcome]) -> dict[str, FileOutcome]:
 def accepted_records(statuses: list[UnitStatus], config: Config) -> pd.DataFrame:
     """Every accepted record of every unit's file in use, with its lineage (the columns as
     ``model.frame_columns`` declares them)."""
-    columns = frame_columns(RecordColumns.of(c.key for c in config.columns))
+    columns = frame_columns(RecordColumns.of_config(config))
     rows = []
     for status in statuses:
         used = status.used
