@@ -27,6 +27,7 @@ from aggregator.model import (
     frame_columns,
     record_columns,
 )
+from aggregator.model.record import _Typed
 from aggregator.pipeline import workers
 from aggregator.pipeline.files import FileProcessor
 from aggregator.pipeline.run import aggregate, collect, compacted, file_times_tell, history_of
@@ -61,7 +62,7 @@ def test_a_record_is_frozen_and_holds_no_dict(cfg):
 
 
 def test_the_typed_accessors_are_the_columns_workbook_yaml_must_declare(cfg):
-    typed = {name for name, value in vars(Record).items() if isinstance(value, property)}
+    typed = {name for name, value in vars(Record).items() if isinstance(value, _Typed)}
     assert typed == set(TYPED) == set(descriptors.REQUIRED_COLUMNS)
     assert set(TYPED) <= set(RecordColumns.of_config(cfg).keys)
     with pytest.raises(ValueError, match="model_code"):

@@ -11,20 +11,26 @@ register have always held.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from aggregator.config.descriptors import REQUIRED_COLUMNS
+from aggregator.model.record import LINEAGE as LINEAGE  # the record, from its own module
+from aggregator.model.record import MATCH_KEY as MATCH_KEY
+from aggregator.model.record import SOURCE as SOURCE
+from aggregator.model.record import TYPED as TYPED
+from aggregator.model.record import Record as Record
+from aggregator.model.record import RecordColumns as RecordColumns
+from aggregator.model.record import frame_columns as frame_columns
+from aggregator.model.record import record_columns as record_columns
 from aggregator.problems import Problem
 
 if TYPE_CHECKING:  # types only
     import pandas as pd
 
-    from aggregator.config import Column, Config
+    from aggregator.config import Config
 
 
 class Period(StrEnum):
@@ -146,159 +152,6 @@ class ListTable:
 
     def __post_init__(self) -> None:
         self.count = self.count or len(self.typed)
-
-
-# -- the record ----------------------------------------------------------------------------
-# A record, declared once: where it was read (SOURCE), whether it counts, the value of each
-# column workbook.yaml declares (data: ``RecordColumns``, in the declared order) and the name's
-# matching key. Merging adds its LINEAGE (whose, from which file); every writer derives its
-# columns from these (``frame_columns``): the records frame, the master workbook, the register.
-SOURCE = ("sheet", "row")  # where in its file (the file itself: ``Record.file``)
-LINEAGE = ("unit", "file", "sha256")  # whose record, and the file it came from, by name and hash
-MATCH_KEY = "name_key"  # the name's matching key (case, tone marks, spacing): names are matched by it
-# the columns the rules read by name: ``Record``'s typed accessors, which workbook.yaml must
-# declare (declared in config.descriptors, the layer both the configuration and the model read)
-TYPED = REQUIRED_COLUMNS
-
-
-@dataclass(frozen=True, slots=True)
-class RecordColumns:
-    """A record's columns: workbook.yaml's keys, in its order (one per configuration, shared by
-    every record read with it)."""
-
-    keys: tuple[str, ...]
-    at: Mapping[str, int]  # key -> its place in ``Record.values``
-
-    @classmethod
-    def of(cls, keys: Iterable[str]) -> RecordColumns:
-        keys = tuple(keys)
-        missing = [k for k in TYPED if k not in keys]
-        if missing:
-            raise ValueError(f"a record needs the columns {missing}")
-        return cls(keys, MappingProxyType({k: i for i, k in enumerate(keys)}))
-
-    @classmethod
-    def of_config(cls, config: Config) -> RecordColumns:
-        return cls.of(c.key for c in config.columns)
-
-    def __reduce__(self) -> tuple[Any, ...]:  # (a mapping proxy does not pickle: its keys do)
-        return (RecordColumns.of, (self.keys,))
-
-
-def record_columns(config: Config) -> list[Column]:
-    """The record's columns as workbook.yaml declares them, in its order: what every workbook
-    that lays out records (the standard, pre-filled and feedback workbooks, the master
-    workbook) lays out."""
-    return [config.column(key) for key in RecordColumns.of_config(config).keys]
-
-
-def frame_columns(columns: RecordColumns) -> list[str]:
-    """The columns of the merged records (frame, master workbook, register source), in order."""
-    return [*LINEAGE, *SOURCE, *columns.keys, MATCH_KEY]
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One data row of a unit's list, as validation judged it, built once: every later stage
-    that changes it (continuity gives its code, or rejects it for one) makes a new one."""
-
-    columns: RecordColumns
-    values: tuple[Any, ...]  # the parsed value of each column, aligned with ``columns.keys``
-    file: str  # the inbox-relative path of its file
-    sheet: str
-    row: int  # 1-based, as the sheet numbers it
-    accepted: bool  # no error: it counts
-    name_key: str = ""  # set on rows with no error (the register matches names by it)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """A column's value, or one of the record's own fields, by name."""
-        at = self.columns.at.get(key)
-        if at is not None:
-            return self.values[at]
-        if key in _OWN:
-            return getattr(self, key)
-        return default
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in self.columns.at and key not in _OWN:
-            raise KeyError(key)
-        return self.get(key)
-
-    def as_row(self) -> dict[str, Any]:
-        """The record as one row of a frame: its place, whether it counts, its values, its key."""
-        return {
-            "sheet": self.sheet,
-            "row": self.row,
-            "accepted": self.accepted,
-            **dict(zip(self.columns.keys, self.values, strict=True)),
-            MATCH_KEY: self.name_key,
-        }
-
-    def coded(self, code: str | None) -> Record:
-        """The same record under a model code (continuity's)."""
-        values = list(self.values)
-        values[self.columns.at["model_code"]] = code
-        return replace(self, values=tuple(values))
-
-    def rejected(self) -> Record:
-        """The same record, no longer counted (its code is another model's)."""
-        return replace(self, accepted=False)
-
-    # the columns the rules read, typed (``TYPED``); any other by ``get``
-    @property
-    def name(self) -> str | None:
-        return self.values[self.columns.at["name"]]
-
-    @property
-    def field(self) -> int | None:
-        return self.values[self.columns.at["field"]]
-
-    @property
-    def subject(self) -> str | None:
-        return self.values[self.columns.at["subject"]]
-
-    @property
-    def performer(self) -> str | None:
-        return self.values[self.columns.at["performer"]]
-
-    @property
-    def year_built(self) -> int | None:
-        return self.values[self.columns.at["year_built"]]
-
-    @property
-    def status(self) -> str | None:
-        return self.values[self.columns.at["status"]]
-
-    @property
-    def stage(self) -> str | None:
-        return self.values[self.columns.at["stage"]]
-
-    @property
-    def content(self) -> str | None:
-        return self.values[self.columns.at["content"]]
-
-    @property
-    def replications(self) -> int | None:
-        return self.values[self.columns.at["replications"]]
-
-    @property
-    def reward_form(self) -> str | None:
-        return self.values[self.columns.at["reward_form"]]
-
-    @property
-    def reward_decision(self) -> str | None:
-        return self.values[self.columns.at["reward_decision"]]
-
-    @property
-    def publicised(self) -> str | None:
-        return self.values[self.columns.at["publicised"]]
-
-    @property
-    def model_code(self) -> str | None:
-        return self.values[self.columns.at["model_code"]]
-
-
-_OWN = frozenset({"file", "sheet", "row", "accepted", MATCH_KEY})
 
 
 @dataclass
