@@ -492,7 +492,7 @@ def test_close_spelling_makes_a_bounded_number_of_comparisons(cfg, monkeypatch, 
     42,000 comparisons, each to the end of both names; the file makes at most its budget."""
     counted = _comparisons(monkeypatch)
     history, status = _renamed(cfg, 2000, 21, length)  # 21: the budget runs out within a row
-    [done], _ = continuity.assign([status], history, cfg)
+    _, [done] = continuity.assign([status.used], [status], history, cfg)
     assert len(counted) == continuity_names.COMPARISONS_PER_FILE
     assert not [p for p in done.used.problems if p.code == "model_name_close"]
 
@@ -500,14 +500,14 @@ def test_close_spelling_makes_a_bounded_number_of_comparisons(cfg, monkeypatch, 
 def test_names_unlike_any_earlier_one_are_compared_with_none(cfg, monkeypatch):
     counted = _comparisons(monkeypatch)
     history, status = _renamed(cfg, 2000, 20, 60, alike=False)
-    continuity.assign([status], history, cfg)
+    continuity.assign([status.used], [status], history, cfg)
     assert counted == []  # the index gives them no candidate
 
 
 def test_a_text_longer_than_a_name_is_never_compared(cfg, monkeypatch):
     counted = _comparisons(monkeypatch)
     history, status = _renamed(cfg, 300, 20, 20_000)
-    continuity.assign([status], history, cfg)
+    continuity.assign([status.used], [status], history, cfg)
     assert counted == []
 
 
@@ -542,7 +542,7 @@ def test_close_spelling_proposes_as_before(cfg):
         },
     ]
     history, status = _renamed(cfg, 0, 3, 60, rows=rows)
-    [done], _ = continuity.assign([status], history, cfg)
+    _, [done] = continuity.assign([status.used], [status], history, cfg)
     close = [(p.row, p.value) for p in done.used.problems if p.code == "model_name_close"]
     assert close == [(4, f"{stem}1101")]
     [said] = [p for p in done.used.problems if p.code == "model_name_close"]

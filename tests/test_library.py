@@ -116,10 +116,10 @@ def test_continuity_gives_codes_on_new_outcomes_leaving_the_merged_ones(cfg, tmp
     read = [pipeline.FileProcessor(cfg, 2026, "annual").process(fingerprint(path, tmp_path, cfg.limits))]
     merged, statuses = merge.resolve(read, cfg, dt.date(2026, 12, 5))
     given = [row.as_row() for row in merged[0].rows]
-    continued, by_file = continuity.assign(statuses, History(2026, "annual", checks_codes=False), cfg)
+    files, continued = continuity.assign(merged, statuses, History(2026, "annual", checks_codes=False), cfg)
     assert [row.as_row() for row in merged[0].rows] == given
     assert all(row.get("model_code") is None for row in given)
-    now = by_file[merged[0].candidate.relative]
+    [now] = files
     assert [row["model_code"][:8] for row in now.rows] == ["cam-lam-", "cam-lam-"]
     cam_lam = next(s for s in continued if s.code == "cam-lam")
     assert cam_lam.used is now and cam_lam.files == [now]

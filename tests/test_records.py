@@ -122,14 +122,14 @@ def test_no_stage_changes_what_it_was_given(cfg, tmp_path):
     merged_before, statuses_before = _frozen_copy(merged), _frozen_copy(statuses)
     history = history.with_units(cfg.units)
     tally = continuity.Tally(history)
-    continued_statuses, continued = continuity.assign(statuses, history, cfg, tally)
+    outcomes, continued_statuses = continuity.assign(merged, statuses, history, cfg, tally)
     assert (merged, statuses) == (merged_before, statuses_before)
-    assert continued and all(path in {o.candidate.relative for o in merged} for path in continued)
-    now = continued["cam-lam.xlsx"]
+    assert len(outcomes) == len(merged) and [o.candidate for o in outcomes] == [o.candidate for o in merged]
+    at = next(i for i, o in enumerate(merged) if o.candidate.relative == "cam-lam.xlsx")
+    now, given = outcomes[at], merged[at]
     assert all(r.model_code for r in now.rows if r.accepted)  # the new rows have codes...
-    given = next(o for o in merged if o.candidate.relative == "cam-lam.xlsx")
     assert [r.model_code for r in given.rows] != [r.model_code for r in now.rows]  # ...the given ones not
-    outcomes = [continued.get(o.candidate.relative, o) for o in merged]
+    assert next(s for s in continued_statuses if s.code == "cam-lam").used is now
 
     outcomes_before, continued_before = _frozen_copy(outcomes), _frozen_copy(continued_statuses)
     small, small_statuses = compacted(outcomes, continued_statuses)
@@ -188,3 +188,43 @@ def test_every_writer_lays_out_the_declared_columns(cfg, tmp_path):
         "file",
         *SOURCE,
     ]
+
+
+def test_two_attachments_of_one_name_keep_their_own_outcomes(cfg, tmp_path):
+    """Entries may share a path (one email, two attachments named alike): each file keeps its
+    own fate, rows and codes through merging, continuity and compaction."""
+    from email.message import EmailMessage
+
+    first = workbook(tmp_path / "a.xlsx", [model("Dân vận khéo")])
+    second = workbook(
+        tmp_path / "b.xlsx", [model("Bếp ăn tình thương", year=2025)], code="khanh-vinh", name=None
+    )
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "vp@example.vn", "ban@example.vn", "Báo cáo"
+    message["Date"] = "Tue, 01 Dec 2026 10:00:00 +0700"
+    message.set_content("Xin gửi báo cáo.")
+    for path in (first, second):
+        message.add_attachment(
+            path.read_bytes(),
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename="bao-cao.xlsx",
+        )
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "thu.eml").write_bytes(bytes(message))
+    result = aggregate(cfg, inbox, 2026, "annual")
+    books = [o for o in result.outcomes if o.candidate.relative.endswith("bao-cao.xlsx")]
+    assert [o.candidate.relative for o in books] == ["thu.eml › bao-cao.xlsx"] * 2
+    assert [(o.unit, o.status, o.rows_valid) for o in books] == [
+        ("cam-lam", FileStatus.ACCEPTED, 1),
+        ("khanh-vinh", FileStatus.ACCEPTED, 1),
+    ]
+    assert sorted(zip(result.records["unit"], result.records["name"], strict=True)) == [
+        ("cam-lam", "Dân vận khéo"),
+        ("khanh-vinh", "Bếp ăn tình thương"),
+    ]
+    assert all(
+        code.startswith(unit)
+        for unit, code in zip(result.records["unit"], result.records["model_code"], strict=True)
+    )

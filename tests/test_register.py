@@ -650,7 +650,7 @@ def test_continuity_identities(cfg, before, now, reporting):
         for u in UNITS
     ]
     tally = continuity.Tally(history)
-    continued, _ = continuity.assign(statuses, history, cfg, tally)
+    _, continued = continuity.assign([s.used for s in statuses if s.used], statuses, history, cfg, tally)
     block = tally.result(continued).summary
     assert block["matched"] + block["new"] == len(rows)
     assert block["matched"] + block["dropped"] + block["not_reported"] == len(compared)

@@ -6,7 +6,7 @@ rejects its row like any other error. Takes the register's ``History`` as data; 
 the outbox. The parts: ``continuity_checks`` (a unit's rows against the register),
 ``continuity_names`` (close spellings), ``continuity_tally`` (the figures), ``continuity_codes``
 (the status and stage codes it reads). Nothing given is changed: the files and statuses it
-continues come back new, by the entry's path.
+continues come back new, in their places.
 """
 
 from __future__ import annotations
@@ -41,28 +41,36 @@ def make_code(unit: str, field: int, name_key: str, salt: int = 0) -> str:
 
 
 def assign(
-    statuses: list[UnitStatus], history: History, config: Config, tally: Tally | None = None
-) -> tuple[list[UnitStatus], dict[str, FileOutcome]]:
+    outcomes: list[FileOutcome],
+    statuses: list[UnitStatus],
+    history: History,
+    config: Config,
+    tally: Tally | None = None,
+) -> tuple[list[FileOutcome], list[UnitStatus]]:
     """Every accepted row of every unit's file in use gets its model code; bad codes reject
     their row; cross-period warnings and the models not reported again are added; ``tally``
     counts the comparison on the way (the register is read one unit at a time).
 
-    Returns the statuses with each file in use as continued, and those files by their entry's
-    path (``candidate.relative``). The statuses and files given are left as they were.
+    Returns the outcomes (``merge.resolve``'s), one for one and in their order, each file in
+    use as continued; and the statuses holding those files. What is given is left as it was.
     """
     if history.identities is None:  # whose each record is, by this registry
         history = history.with_units(config.units)
-    continued: dict[str, FileOutcome] = {}
     result = []
+    now = list(outcomes)
     for status in statuses:
         used = status.used
         if used is None or used.status != FileStatus.ACCEPTED:
             result.append(status)
             continue
-        now = _continue(status, used, history, config, tally)
-        continued[used.candidate.relative] = now
-        result.append(replace(status, used=now, files=[now if f is used else f for f in status.files]))
-    return result, continued
+        continued = _continue(status, used, history, config, tally)
+        # the file's place among the outcomes: the very file merging decided (two entries may
+        # share a path)
+        now = [continued if o is used else o for o in now]
+        result.append(
+            replace(status, used=continued, files=[continued if f is used else f for f in status.files])
+        )
+    return now, result
 
 
 def _continue(

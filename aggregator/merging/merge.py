@@ -25,15 +25,20 @@ def resolve(
 ) -> tuple[list[FileOutcome], list[UnitStatus]]:
     """Each file's fate and each unit's status, in registry order.
 
-    The outcomes come back in the same order: a file superseded or tied is a new outcome that
-    says so; every other is the file as its stages left it (those given are left as they were).
+    The outcomes come back in the same order, one for one: a file superseded or tied is a new
+    outcome that says so; every other is the file as its stages left it (those given are left
+    as they were). Files are told apart by their place in the list: two entries may share a
+    path (two attachments of one name in one email).
     """
-    decided: dict[str, FileOutcome] = {}  # by the entry's path
-    for files in _by_unit(outcomes).values():
-        decided |= _supersede(sorted((f for f in files if f.status == FileStatus.ACCEPTED), key=_recency))
-    merged = [decided.get(o.candidate.relative, o) for o in outcomes]
+    decided: dict[int, FileOutcome] = {}  # by the file's place in ``outcomes``
+    for places in _by_unit(outcomes).values():
+        usable = [i for i in places if outcomes[i].status == FileStatus.ACCEPTED]
+        decided |= _supersede(outcomes, sorted(usable, key=lambda i: _recency(outcomes[i])))
+    merged = [decided.get(i, o) for i, o in enumerate(outcomes)]
     by_unit = _by_unit(merged)
-    return merged, [_status(unit, by_unit.get(unit.code, []), deadline) for unit in config.units]
+    return merged, [
+        _status(unit, [merged[i] for i in by_unit.get(unit.code, [])], deadline) for unit in config.units
+    ]
 
 
 def _status(unit: Any, files: list[FileOutcome], deadline: dt.date) -> UnitStatus:
@@ -59,12 +64,13 @@ def _status(unit: Any, files: list[FileOutcome], deadline: dt.date) -> UnitStatu
     )
 
 
-def _by_unit(outcomes: list[FileOutcome]) -> dict[str, list[FileOutcome]]:
-    """The files credited to each unit, in inbox order (ignored entries are no unit's)."""
-    by_unit: dict[str, list[FileOutcome]] = {}
-    for outcome in outcomes:
+def _by_unit(outcomes: list[FileOutcome]) -> dict[str, list[int]]:
+    """The places of the files credited to each unit, in inbox order (ignored entries are no
+    unit's)."""
+    by_unit: dict[str, list[int]] = {}
+    for i, outcome in enumerate(outcomes):
         if outcome.unit is not None and outcome.status != FileStatus.IGNORED:
-            by_unit.setdefault(outcome.unit, []).append(outcome)
+            by_unit.setdefault(outcome.unit, []).append(i)
     return by_unit
 
 
@@ -73,36 +79,41 @@ def _recency(outcome: FileOutcome) -> tuple[Any, ...]:
     return (outcome.received, sent, outcome.candidate.modified, outcome.candidate.relative)
 
 
-def _supersede(usable: list[FileOutcome]) -> dict[str, FileOutcome]:
-    """The newest file is used, the others superseded: the files decided anew, by their entry's
-    path. Two files equally new (same date and time by every source) are a tie: the rule is the
-    later path in sort order, and both files say so."""
+def _supersede(outcomes: list[FileOutcome], usable: list[int]) -> dict[int, FileOutcome]:
+    """The newest file is used, the others superseded: the files decided anew, by their place
+    (``usable``: the places of a unit's acceptable files, oldest first). Two files equally new
+    (same date and time by every source) are a tie: the rule is the later path in sort order,
+    and both files say so."""
     if len(usable) < 2:
         return {}
     newest = usable[-1]
-    found: dict[str, list[Problem]] = {}
-    if _recency(usable[-2])[:3] == _recency(newest)[:3]:
+    found: dict[int, list[Problem]] = {}
+    if _recency(outcomes[usable[-2]])[:3] == _recency(outcomes[newest])[:3]:
         tied = usable[-2]
         for one, other in ((newest, tied), (tied, newest)):
-            found.setdefault(one.candidate.relative, []).append(
+            found.setdefault(one, []).append(
                 problems.make(
-                    ProblemCode.FILE_TIE, file=one.candidate.relative, other=other.candidate.relative
+                    ProblemCode.FILE_TIE,
+                    file=outcomes[one].candidate.relative,
+                    other=outcomes[other].candidate.relative,
                 )
             )
     for older in usable[:-1]:
-        found.setdefault(older.candidate.relative, []).append(
+        found.setdefault(older, []).append(
             problems.make(
-                ProblemCode.FILE_SUPERSEDED, file=older.candidate.relative, newer=newest.candidate.relative
+                ProblemCode.FILE_SUPERSEDED,
+                file=outcomes[older].candidate.relative,
+                newer=outcomes[newest].candidate.relative,
             )
         )
     return {
-        o.candidate.relative: replace(
-            o,
-            status=o.status if o is newest else FileStatus.SUPERSEDED,
-            problems=[*o.problems, *found[o.candidate.relative]],
+        i: replace(
+            outcomes[i],
+            status=outcomes[i].status if i == newest else FileStatus.SUPERSEDED,
+            problems=[*outcomes[i].problems, *found[i]],
         )
-        for o in usable
-        if o.candidate.relative in found
+        for i in usable
+        if i in found
     }
 
 

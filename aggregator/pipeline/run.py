@@ -292,8 +292,7 @@ def aggregate(
     outcomes, statuses = merge.resolve(outcomes, config, deadline)
     history = (history or History(year, period)).with_units(config.units)  # whose each record is
     tally = continuity.Tally(history, config.report.list_limit)
-    statuses, continued = continuity.assign(statuses, history, config, tally)  # a unit at a time
-    outcomes = [continued.get(o.candidate.relative, o) for o in outcomes]
+    outcomes, statuses = continuity.assign(outcomes, statuses, history, config, tally)  # a unit at a time
     records = merge.accepted_records(statuses, config)
     comparison = tally.result(statuses)
     outcomes, statuses = compacted(outcomes, statuses)
@@ -331,15 +330,16 @@ def aggregate(
 def compacted(
     outcomes: list[FileOutcome], statuses: list[UnitStatus]
 ) -> tuple[list[FileOutcome], list[UnitStatus]]:
-    """The outcomes once merged, without the parsed rows no output shows again, and the unit
-    statuses holding those same outcomes (by the entry's path)."""
-    compact = {o.candidate.relative: o.compacted() for o in outcomes}
-    return [compact[o.candidate.relative] for o in outcomes], [
-        replace(
-            s,
-            used=None if s.used is None else compact[s.used.candidate.relative],
-            files=[compact[f.candidate.relative] for f in s.files],
-        )
+    """The outcomes once merged, without the parsed rows no output shows again, in their order,
+    and the unit statuses holding those same outcomes (what is given is left as it was)."""
+    small = [o.compacted() for o in outcomes]
+    pairs = list(zip(outcomes, small, strict=True))
+
+    def same(file: FileOutcome) -> FileOutcome:  # the file's compacted self (two may share a path)
+        return next(now for was, now in pairs if was is file)
+
+    return small, [
+        replace(s, used=None if s.used is None else same(s.used), files=[same(f) for f in s.files])
         for s in statuses
     ]
 

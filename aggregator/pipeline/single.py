@@ -94,4 +94,4 @@ def against_register(outcome: FileOutcome, history: History, config: Config) -> 
         used=outcome,
         files=[outcome],
     )
-    return assign([status], history, config)[1].get(outcome.candidate.relative, outcome)
+    return assign([outcome], [status], history, config)[0][0]
