@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 
 from aggregator.checking.validate import rows_frame
-from aggregator.model import FileOutcome, ListTable
+from aggregator.model import FileOutcome, ListTable, Record, RecordColumns
 
 HEADERS = [
     "STT",
@@ -197,3 +197,21 @@ def frame(table: ListTable) -> pd.DataFrame:
 def records(outcome: FileOutcome) -> pd.DataFrame | None:
     """One file's parsed rows as a frame, with "accepted"; None once they were let go."""
     return None if outcome.rows is None else rows_frame(outcome.rows)
+
+
+def record_rows(cfg: Any, rows: list[dict[str, Any]], file: str = "x.xlsx") -> tuple[Record, ...]:
+    """Records as validation builds them, from dicts of the columns they have (the others
+    empty): "sheet", "row", "accepted" and "name_key" beside the column keys."""
+    columns = RecordColumns.of(c.key for c in cfg.columns)
+    return tuple(
+        Record(
+            columns,
+            tuple(row.get(key) for key in columns.keys),
+            file,
+            row.get("sheet", "Danh sách"),
+            row["row"],
+            row.get("accepted", True),
+            row.get("name_key", ""),
+        )
+        for row in rows
+    )

@@ -11,14 +11,23 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
-from builders import HEADERS, model, workbook
+from builders import HEADERS, model, record_rows, workbook
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aggregator import config as config_module
 from aggregator.cli import main
-from aggregator.merging import continuity, register_files, register_reading, register_store, register_tables
-from aggregator.merging.continuity import _Names, _near, make_code
+from aggregator.merging import (
+    continuity,
+    continuity_names,
+    register_files,
+    register_reading,
+    register_store,
+    register_tables,
+)
+from aggregator.merging.continuity import make_code
+from aggregator.merging.continuity_names import Names as _Names
+from aggregator.merging.continuity_names import near as _near
 from aggregator.merging.register_reading import OtherPeriods
 from aggregator.model import Entry, FileOutcome, FileStatus, UnitStatus
 from aggregator.text import loose_key
@@ -437,7 +446,7 @@ def test_the_index_gives_every_name_two_letters_off(names, key):
         Entry(2025, "annual", f"u-{i}", "u", 1, n, n, None, None, None, None) for i, n in enumerate(names)
     ]
     given_ = {e.code for e in _Names(entries).candidates(1, key)}
-    if 7 <= len(key) <= continuity.CLOSE_MAX:
+    if 7 <= len(key) <= continuity_names.CLOSE_MAX:
         assert {e.code for e in entries if _levenshtein(key, e.name_key) <= 2} <= given_
     else:
         assert given_ == set()
@@ -448,7 +457,9 @@ def _letters(i: int) -> str:
     return "".join("abcdefghijklmnopqrstuvwxyz"[i // 26**k % 26] for k in range(4))
 
 
-def _renamed(n: int, register_size: int, length: int, alike: bool = True) -> tuple[OtherPeriods, UnitStatus]:
+def _renamed(
+    cfg, n: int, register_size: int, length: int, alike: bool = True, rows: list | None = None
+) -> tuple[OtherPeriods, UnitStatus]:
     """A unit with ``register_size`` models of long names that differ only at the end, and a file
     of ``n`` models of the same length, each at least three letters off every one of them (the
     worst case: a scan compares every pair to the end); ``alike=False``: names unlike theirs."""
@@ -460,7 +471,7 @@ def _renamed(n: int, register_size: int, length: int, alike: bool = True) -> tup
         for i in range(register_size)
     ]
     other = "phong trào toàn dân đoàn kết " + "y" * max(0, length - 33)
-    rows = [
+    rows = rows or [
         {
             "sheet": "Danh sách",
             "row": 4 + i,
@@ -472,15 +483,17 @@ def _renamed(n: int, register_size: int, length: int, alike: bool = True) -> tup
         }
         for i in range(n)
     ]
-    used = FileOutcome(candidate=SimpleNamespace(relative="x.xlsx"), status=FileStatus.ACCEPTED, rows=rows)
+    used = FileOutcome(
+        candidate=SimpleNamespace(relative="x.xlsx"), status=FileStatus.ACCEPTED, rows=record_rows(cfg, rows)
+    )
     history = OtherPeriods(2026, "annual", compared=compared)
     return history, UnitStatus("cam-lam", "Huyện ủy Cam Lâm", "g", 3, "on_time", used=used, files=[used])
 
 
 def _comparisons(monkeypatch) -> list[int]:
     counted: list[int] = []
-    real = continuity._near
-    monkeypatch.setattr(continuity, "_near", lambda a, b, most=2: counted.append(1) or real(a, b, most))
+    real = continuity_names.near
+    monkeypatch.setattr(continuity_names, "near", lambda a, b, most=2: counted.append(1) or real(a, b, most))
     return counted
 
 
@@ -489,32 +502,31 @@ def test_close_spelling_makes_a_bounded_number_of_comparisons(cfg, monkeypatch, 
     """2,000 renamed rows against 21 earlier names alike but for their end: a scan would make
     42,000 comparisons, each to the end of both names; the file makes at most its budget."""
     counted = _comparisons(monkeypatch)
-    history, status = _renamed(2000, 21, length)  # 21: the budget runs out within a row
-    [done], _ = continuity.assign([status], history, cfg)
-    assert len(counted) == continuity.COMPARISONS_PER_FILE
+    history, status = _renamed(cfg, 2000, 21, length)  # 21: the budget runs out within a row
+    _, [done] = continuity.assign([status.used], [status], history, cfg)
+    assert len(counted) == continuity_names.COMPARISONS_PER_FILE
     assert not [p for p in done.used.problems if p.code == "model_name_close"]
 
 
 def test_names_unlike_any_earlier_one_are_compared_with_none(cfg, monkeypatch):
     counted = _comparisons(monkeypatch)
-    history, status = _renamed(2000, 20, 60, alike=False)
-    continuity.assign([status], history, cfg)
+    history, status = _renamed(cfg, 2000, 20, 60, alike=False)
+    continuity.assign([status.used], [status], history, cfg)
     assert counted == []  # the index gives them no candidate
 
 
 def test_a_text_longer_than_a_name_is_never_compared(cfg, monkeypatch):
     counted = _comparisons(monkeypatch)
-    history, status = _renamed(300, 20, 20_000)
-    continuity.assign([status], history, cfg)
+    history, status = _renamed(cfg, 300, 20, 20_000)
+    continuity.assign([status.used], [status], history, cfg)
     assert counted == []
 
 
 def test_close_spelling_proposes_as_before(cfg):
     """The index changes what is compared, never what is found: one letter off, same field."""
-    history, status = _renamed(0, 3, 60)
+    history, _ = _renamed(cfg, 0, 3, 60)
     stem = history.compared[0].name[:-4]
-    assert status.used.rows is not None
-    status.used.rows[:] = [
+    rows = [
         {
             "sheet": "Danh sách",
             "row": 4,
@@ -540,7 +552,8 @@ def test_close_spelling_proposes_as_before(cfg):
             "status": "new",
         },
     ]
-    [done], _ = continuity.assign([status], history, cfg)
+    history, status = _renamed(cfg, 0, 3, 60, rows=rows)
+    _, [done] = continuity.assign([status.used], [status], history, cfg)
     close = [(p.row, p.value) for p in done.used.problems if p.code == "model_name_close"]
     assert close == [(4, f"{stem}1101")]
     [said] = [p for p in done.used.problems if p.code == "model_name_close"]

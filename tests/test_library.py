@@ -88,13 +88,13 @@ def test_the_stages_results_are_not_changed_by_later_stages(cfg, tmp_path, monke
 
     def keeping(self, *args, **kwargs):
         kept["result"] = result = validate(self, *args, **kwargs)
-        kept["rows"] = [dict(row) for row in result.rows]
+        kept["rows"] = [row.as_row() for row in result.rows]
         return result
 
     monkeypatch.setattr(RowValidator, "validate", keeping)
     outcome = pipeline.FileProcessor(cfg, 2026, "annual").process(fingerprint(path, tmp_path, cfg.limits))
-    assert kept["result"].rows == kept["rows"] == outcome.rows
-    assert [r["accepted"] for r in outcome.rows] == [True, False]
+    assert kept["result"].rows == outcome.rows and [r.as_row() for r in outcome.rows] == kept["rows"]
+    assert [r.accepted for r in outcome.rows] == [True, False]
 
 
 def test_merging_decides_fates_on_new_outcomes_leaving_the_files_as_read(cfg, tmp_path):
@@ -115,10 +115,13 @@ def test_continuity_gives_codes_on_new_outcomes_leaving_the_merged_ones(cfg, tmp
     path = workbook(tmp_path / "cam-lam.xlsx", [model("Dân vận khéo"), model("Khuyến học", 5)])
     read = [pipeline.FileProcessor(cfg, 2026, "annual").process(fingerprint(path, tmp_path, cfg.limits))]
     merged, statuses = merge.resolve(read, cfg, dt.date(2026, 12, 5))
-    given = [dict(row) for row in merged[0].rows]
-    continued, by_file = continuity.assign(statuses, OtherPeriods(2026, "annual", checks_codes=False), cfg)
-    assert merged[0].rows == given and all(row.get("model_code") is None for row in given)
-    now = by_file[id(merged[0])]
+    given = [row.as_row() for row in merged[0].rows]
+    files, continued = continuity.assign(
+        merged, statuses, OtherPeriods(2026, "annual", checks_codes=False), cfg
+    )
+    assert [row.as_row() for row in merged[0].rows] == given
+    assert all(row.get("model_code") is None for row in given)
+    [now] = files
     assert [row["model_code"][:8] for row in now.rows] == ["cam-lam-", "cam-lam-"]
     cam_lam = next(s for s in continued if s.code == "cam-lam")
     assert cam_lam.used is now and cam_lam.files == [now]

@@ -15,7 +15,8 @@ from builders import HEADERS, SOFFICE, convert, model, workbook
 from aggregator import periods
 from aggregator.cli import main
 from aggregator.merging import register_files, register_reading, register_store, register_tables
-from aggregator.merging.continuity import _near, make_code
+from aggregator.merging.continuity import make_code
+from aggregator.merging.continuity_names import near as _near
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "Mã mô hình"
@@ -548,12 +549,14 @@ def test_remind_attaches_the_prefilled_workbook(three_years, tmp_path):
 
 from types import SimpleNamespace  # noqa: E402
 
+from builders import record_rows  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from aggregator.merging.continuity import compare  # noqa: E402
+from aggregator.merging import continuity  # noqa: E402
 from aggregator.merging.register_reading import OtherPeriods  # noqa: E402
-from aggregator.model import Entry, UnitStatus  # noqa: E402
+from aggregator.model import Entry, FileOutcome, FileStatus, UnitStatus  # noqa: E402
+from aggregator.text import loose_key  # noqa: E402
 
 UNITS = ["a", "b", "c"]
 NAMES = ["x", "y", "z", "w"]
@@ -584,12 +587,15 @@ choices = st.lists(
 
 @settings(max_examples=150, deadline=None)
 @given(entries, choices, st.sets(st.sampled_from(UNITS)))
-def test_continuity_identities(before, now, reporting):
+def test_continuity_identities(cfg, before, now, reporting):
+    """The figures as the run makes them (``continuity.assign`` counting into a ``Tally``), for
+    any register and any period: rows continue a model by its code or by its name, or are new."""
     compared = [
-        Entry(2025, "annual", f"{u}-{i}", u, f, n, n, "continuing", s, r, 2020)
+        Entry(2025, "annual", f"{u}-{i}", u, f, n, loose_key(n), "continuing", s, r, 2020)
         for i, (u, f, n, s, r) in enumerate(before)
     ]
-    history = OtherPeriods(2026, "annual", compared=compared)
+    registry = [SimpleNamespace(code=u, name=f"Đơn vị {u}", formerly=()) for u in UNITS]
+    history = OtherPeriods(2026, "annual", compared=compared).with_units(registry)
     rows, used = [], set()
     for n, (how, pick, unit, stage, places, status) in enumerate(now):
         if how != "fresh" and compared:
@@ -597,11 +603,10 @@ def test_continuity_identities(before, now, reporting):
             if entry.unit not in reporting or entry.code in used:
                 continue
             used.add(entry.code)
-            code = entry.code if how == "code" else f"new-{n}"
             rows.append(
                 {
                     "unit": entry.unit,
-                    "model_code": code,
+                    "model_code": entry.code if how == "code" else None,  # else matched by its name
                     "field": entry.field,
                     "name": entry.name if how == "key" else f"renamed {n}",
                     "status": status,
@@ -614,7 +619,7 @@ def test_continuity_identities(before, now, reporting):
             rows.append(
                 {
                     "unit": unit,
-                    "model_code": f"new-{n}",
+                    "model_code": None,
                     "field": 1 + pick % 2,
                     "name": NAMES[pick % len(NAMES)],
                     "status": status,
@@ -622,6 +627,17 @@ def test_continuity_identities(before, now, reporting):
                     "replications": places,
                 }
             )
+
+    def used_file(unit: str) -> FileOutcome:
+        mine = [
+            {**r, "row": 6 + i, "name_key": loose_key(r["name"])}
+            for i, r in enumerate(rows)
+            if r["unit"] == unit
+        ]
+        return FileOutcome(
+            SimpleNamespace(relative=f"{unit}.xlsx"), FileStatus.ACCEPTED, unit, rows=record_rows(cfg, mine)
+        )
+
     statuses = [
         UnitStatus(
             u,
@@ -629,15 +645,13 @@ def test_continuity_identities(before, now, reporting):
             "g",
             3,
             "on_time" if u in reporting else "missing",
-            used=SimpleNamespace(
-                status="accepted", rows=[{**r, "accepted": True} for r in rows if r["unit"] == u]
-            )
-            if u in reporting
-            else None,
+            used=used_file(u) if u in reporting else None,
         )
         for u in UNITS
     ]
-    block = compare(statuses, history).summary
+    tally = continuity.Tally(history, cfg.codes)
+    _, continued = continuity.assign([s.used for s in statuses if s.used], statuses, history, cfg, tally)
+    block = tally.result(continued).summary
     assert block["matched"] + block["new"] == len(rows)
     assert block["matched"] + block["dropped"] + block["not_reported"] == len(compared)
     assert sum(u["matched"] for u in block["by_unit"]) == block["matched"]
@@ -645,6 +659,8 @@ def test_continuity_identities(before, now, reporting):
     assert sum(u["dropped"] for u in block["by_unit"]) == block["dropped"]
     assert block["advanced"] + block["regressed"] <= block["matched"]
     assert block["not_reported"] == sum(1 for e in compared if e.unit not in reporting)
+    # every row typed with a compared code, or named as a compared model, continues it
+    assert block["matched"] >= sum(1 for r in rows if r["model_code"] is not None)
 
 
 def _churn(outbox: str, times: int) -> None:

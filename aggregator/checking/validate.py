@@ -7,7 +7,7 @@ severity ``schemas/workbook.yaml`` gives them (``rules:``), "off" included.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -15,17 +15,19 @@ import pandas as pd
 from aggregator import problems
 from aggregator.checking.values import ColumnReader
 from aggregator.config import Config
-from aggregator.model import ListTable
+from aggregator.model import ListTable, Record, RecordColumns
 from aggregator.problems import Problem, ProblemCode
 from aggregator.text import as_text, column_letter, is_blank, loose_key
 
 
-@dataclass
+@dataclass(frozen=True)
 class Validated:
-    """Parsed rows (accepted or not) and the problems found in them."""
+    """Parsed rows (accepted or not), the problems found in them, and the tables as judged
+    (a text too long for a cell cut and marked, as the unit is shown it)."""
 
-    rows: list[dict[str, Any]]  # sheet, row, accepted, and the parsed value of every column
+    rows: tuple[Record, ...]
     problems: list[Problem] = field(default_factory=list)
+    tables: list[ListTable] = field(default_factory=list)
 
     @property
     def records(self) -> pd.DataFrame:
@@ -39,9 +41,10 @@ class _Row:
     columns: dict[str, int]
     number: int
     values: dict[str, Any]
-    raw: dict[str, Any]
+    raw: dict[str, Any]  # the row as typed (a copy, once a text in it is cut)
     problems: list[Problem] = field(default_factory=list)
     name_key: str = ""
+    cut: bool = False  # a text of it cut: ``raw`` is a copy, the table's row as it was
 
     @property
     def has_error(self) -> bool:
@@ -56,28 +59,35 @@ class RowValidator:
         self.year = year
         self.readers = {c.key: ColumnReader(c, config) for c in config.columns}
         self._columns = [(c.key, self.readers[c.key], c.required) for c in config.columns]
+        self.record_columns = RecordColumns.of_config(config)
 
     def validate(self, tables: list[ListTable], file: str) -> Validated:
-        """Every row of every list sheet of one file, judged as one list."""
+        """Every row of every list sheet of one file, judged as one list (the tables given are
+        left as they were)."""
         self._file = file
         rows = [
             self._row(_Row(t.sheet, t.columns, int(raw["row"]), {}, raw)) for t in tables for raw in t.typed
         ]
         self._duplicates(rows)
         found = [p for row in rows for p in row.problems]
-        return Validated(
-            rows=[
-                {
-                    "sheet": r.sheet,
-                    "row": r.number,
-                    "accepted": not r.has_error,
-                    **{key: r.values.get(key) for key, _, _ in self._columns},
-                    "name_key": r.name_key,
-                }  # the register matches names by it
-                for r in rows
-            ],
-            problems=found,
+        keys, columns = [key for key, _, _ in self._columns], self.record_columns
+        records = tuple(
+            Record(
+                columns,
+                tuple(r.values.get(key) for key in keys),
+                file,
+                r.sheet,
+                r.number,
+                not r.has_error,
+                r.name_key,
+            )
+            for r in rows
         )
+        judged = list(tables)
+        if any(r.cut for r in rows):  # the rows come table by table, in order
+            taken = iter(rows)
+            judged = [replace(t, typed=[next(taken).raw for _ in t.typed]) for t in tables]
+        return Validated(records, found, judged)
 
     def _problem(self, code: ProblemCode, row: _Row, key: str = "", **params: Any) -> None:
         severity = self.config.rules.get(code)
@@ -105,12 +115,11 @@ class RowValidator:
         )
 
     def _row(self, row: _Row) -> _Row:
-        raw = row.raw
         for key, reader, required in self._columns:
             # (the reader itself cuts .xlsx text at the limit: reaching it means cut)
-            if isinstance(raw.get(key), str) and len(raw[key]) >= EXCEL_CELL_CHARS:
+            if isinstance(row.raw.get(key), str) and len(row.raw[key]) >= EXCEL_CELL_CHARS:
                 self._truncate(row, key)
-            reading = reader.read(raw.get(key))
+            reading = reader.read(row.raw.get(key))
             row.values[key] = reading.value
             if reading.code:
                 self._problem(reading.code, row, key, **reading.params)
@@ -130,7 +139,8 @@ class RowValidator:
             limit=f"{EXCEL_CELL_CHARS:,}".replace(",", "."),
             marker=TRUNCATED.strip(),
         )
-        row.raw[key] = row.raw[key][: EXCEL_CELL_CHARS - len(TRUNCATED)] + TRUNCATED
+        row.raw = {**row.raw, key: row.raw[key][: EXCEL_CELL_CHARS - len(TRUNCATED)] + TRUNCATED}
+        row.cut = True
 
     def _rules(self, row: _Row) -> None:
         v = row.values
@@ -194,9 +204,10 @@ def records_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFram
     return frame.astype(types)
 
 
-def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """One file's parsed rows as a frame, with the columns its rows have."""
-    return records_frame(rows, list(rows[0]) if rows else RECORD_KEYS)
+def rows_frame(rows: tuple[Record, ...] | list[Record]) -> pd.DataFrame:
+    """One file's parsed rows as a frame: their place, whether each counts, their values."""
+    dicts = [r.as_row() for r in rows]
+    return records_frame(dicts, list(dicts[0]) if dicts else RECORD_KEYS)
 
 
 def _shown(value: Any) -> str:

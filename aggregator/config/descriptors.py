@@ -9,7 +9,8 @@ from jsonschema.exceptions import ValidationError
 
 from aggregator.config import book
 
-# Columns the pipeline computes with; a workbook.yaml without them cannot be used.
+# Columns the pipeline computes with (``model.Record``'s typed accessors, one each); a
+# workbook.yaml without them cannot be used.
 REQUIRED_COLUMNS = (
     "name",
     "field",
@@ -23,6 +24,7 @@ REQUIRED_COLUMNS = (
     "reward_form",
     "reward_decision",
     "publicised",
+    "model_code",  # continuity gives every record its code
 )
 
 _TEXT = {"type": "string", "minLength": 1}

@@ -2,8 +2,11 @@
 register, and count what continued, advanced, was dropped and grew.
 
 Runs between deciding each unit's file (``merge.resolve``) and merging the records: a bad code
-rejects its row like any other error. Takes the register's ``History`` as data; never opens
-the outbox.
+rejects its row like any other error. Takes the register's ``OtherPeriods`` as data; never opens
+the outbox. The parts: ``continuity_checks`` (a unit's rows against the register),
+``continuity_names`` (close spellings), ``continuity_tally`` (the figures); the status and
+stage codes it reads are workbook.yaml's ``meanings`` (``config.codes``). Nothing given is changed: the files and statuses it
+continues come back new, in their places.
 """
 
 from __future__ import annotations
@@ -16,17 +19,15 @@ from typing import Any
 
 from aggregator import problems
 from aggregator.config import Config, registry
-from aggregator.merging.register import History, UnitHistory, rank
-from aggregator.model import Comparison, EarlierPeriods, Entry, FileOutcome, FileStatus, Period, UnitStatus
-from aggregator.problems import Problem, ProblemCode, Severity
-from aggregator.text import column_letter, loose_key, nfc
+from aggregator.merging.continuity_checks import Checker, key_of, normalise_code
+from aggregator.merging.continuity_names import CLOSE_MAX
+from aggregator.merging.continuity_tally import Tally, match
+from aggregator.merging.register_reading import OtherPeriods, UnitRecords
+from aggregator.model import EarlierPeriods, FileOutcome, FileStatus, Record, UnitStatus
+from aggregator.periods import in_words
+from aggregator.problems import Problem, ProblemCode
 
-STAGE_ORDER = {"discovered": 0, "replicated": 1, "honoured": 2}
-# Close spellings are looked for among names of 7 to CLOSE_MAX letters (a model's name is a few
-# words; a longer text is not a name to propose), each through an index, and a file's rows make
-# at most COMPARISONS_PER_FILE comparisons of two texts: the cost of a file is bounded.
-CLOSE_MIN, CLOSE_MAX = 7, 160
-COMPARISONS_PER_FILE = 5000
+__all__ = ["Tally", "assign", "history_rows", "make_code", "normalise_code", "staff_notes"]
 
 
 def make_code(unit: str, field: int, name_key: str, salt: int = 0) -> str:
@@ -40,78 +41,75 @@ def make_code(unit: str, field: int, name_key: str, salt: int = 0) -> str:
     return f"{unit}-{letters[:6]}"
 
 
-def normalise_code(value: Any) -> str:
-    return nfc(value).lower().replace(" ", "") if value is not None else ""
-
-
-def period_text(year: int, period: str) -> str:
-    return f"năm {year}" if period == Period.ANNUAL else f"6 tháng {year}"
-
-
 def assign(
-    statuses: list[UnitStatus], history: History, config: Config, tally: Tally | None = None
-) -> tuple[list[UnitStatus], dict[int, FileOutcome]]:
-    """Every accepted row of every unit's file in use gets ``model_code``; bad codes reject
+    outcomes: list[FileOutcome],
+    statuses: list[UnitStatus],
+    history: OtherPeriods,
+    config: Config,
+    tally: Tally | None = None,
+) -> tuple[list[FileOutcome], list[UnitStatus]]:
+    """Every accepted row of every unit's file in use gets its model code; bad codes reject
     their row; cross-period warnings and the models not reported again are added; ``tally``
     counts the comparison on the way (the register is read one unit at a time).
 
-    Returns the statuses with each file in use as continued, and those files by ``id`` of the
-    file as merged (the statuses and files given are left as they were).
+    Returns the outcomes (``merge.resolve``'s), one for one and in their order, each file in
+    use as continued; and the statuses holding those files. What is given is left as it was.
     """
     if history.identities is None:  # whose each record is, by this registry
         history = history.with_units(config.units)
-    continued: dict[int, FileOutcome] = {}
     result = []
+    now = list(outcomes)
     for status in statuses:
         used = status.used
         if used is None or used.status != FileStatus.ACCEPTED:
             result.append(status)
             continue
-        now = _continue(status, used, history, config, tally)
-        continued[id(used)] = now
-        result.append(replace(status, used=now, files=[now if f is used else f for f in status.files]))
-    return result, continued
+        continued = _continue(status, used, history, config, tally)
+        # the file's place among the outcomes: the very file merging decided (two entries may
+        # share a path)
+        now = [continued if o is used else o for o in now]
+        result.append(
+            replace(status, used=continued, files=[continued if f is used else f for f in status.files])
+        )
+    return now, result
 
 
 def _continue(
-    status: UnitStatus, used: FileOutcome, history: History, config: Config, tally: Tally | None
+    status: UnitStatus, used: FileOutcome, history: OtherPeriods, config: Config, tally: Tally | None
 ) -> FileOutcome:
     """One unit's file in use, continued: its rows with codes, its cross-period problems."""
     mine = history.unit(status.code)
     if not used.rows:
         if tally is not None:
             tally.add(status, [], mine)
-        accounted = _accounted(used, [], mine)
+        accounted = _accounted(used, (), mine)
         return replace(
             used, problems=[*used.problems, *_not_reported(used, history, mine, config, accounted)]
         )
-    checker = _Checker(status, used, history, mine, config)
-    claimed: dict[str, dict[str, Any]] = {}
-    parsed = [dict(row) for row in used.rows]  # validation's rows stay as it returned them
-    for row in parsed:  # typed codes first: a typed code wins over a name match
-        if row["accepted"] and (code := normalise_code(row.get("model_code"))):
-            checker.typed(row, code, claimed)
-    for row in parsed:
-        if row["accepted"] and row.get("_code") is None:
-            key = (status.code, row["field"], _key(row))
-            known = mine.by_key.get(key[1:])
-            if known is not None and known not in claimed:
-                code = known
-            else:
-                salt = 0
-                code = make_code(*key)
-                while code in mine.codes or code in claimed or code in mine.taken:
-                    salt += 1
-                    code = make_code(*key, salt)
-            row["_code"] = code
+    checker = Checker(status, used, history, mine, config)
+    given = used.rows
+    codes: dict[int, str] = {}  # by the row's place in the file: the code it is given
+    claimed: dict[str, Record] = {}
+    for at, row in enumerate(given):  # typed codes first: a typed code wins over a name match
+        if (
+            row.accepted
+            and (code := normalise_code(row.model_code))
+            and checker.typed(at, row, code, claimed)
+        ):
+            codes[at], claimed[code] = code, row
+    for at, row in enumerate(given):
+        if row.accepted and at not in codes and at not in checker.rejected:
+            codes[at] = code = _code_by_name(status.code, row, mine, claimed)
             claimed[code] = row
-    for row in parsed:
-        if "_code" in row:
-            row["model_code"] = row.pop("_code") if row["accepted"] else None
-    rows = [r for r in parsed if r["accepted"]]
-    for row in rows:
-        checker.across(row)
-    matched = _match(rows, mine) if history.has_compared else {}
+    parsed = tuple(
+        row.coded(codes[at]) if at in codes else row.rejected() if at in checker.rejected else row
+        for at, row in enumerate(given)
+    )
+    rows = [row for row in parsed if row.accepted]
+    for at, row in enumerate(parsed):
+        if row.accepted:
+            checker.across(at, row)
+    matched = match(rows, mine) if history.has_compared else {}
     not_reported = []
     if history.has_compared:
         checker.close_names(rows, matched)
@@ -122,19 +120,32 @@ def _continue(
         tally.add(status, rows, mine, matched)
     return replace(
         used,
-        rows=parsed,  # the file's rows now: with codes, and bad codes rejected
-        rows_read=len(parsed),
-        rows_valid=len(rows),
+        **FileOutcome.counts(parsed),  # the file's rows now: with codes, and bad codes rejected
         problems=[*used.problems, *not_reported, *checker.found],
     )
 
 
+def _code_by_name(unit: str, row: Record, mine: UnitRecords, claimed: dict[str, Record]) -> str:
+    """The code of the unit's earlier model of the row's field and name, unless taken; else a
+    new one, free of every code the unit has or had."""
+    key = (unit, row.field, key_of(row))
+    known = mine.by_key.get(key[1:])  # type: ignore[arg-type]  # an accepted row has its field
+    if known is not None and known not in claimed:
+        return known
+    salt = 0
+    code = make_code(*key)  # type: ignore[arg-type]
+    while code in mine.codes or code in claimed or code in mine.taken:
+        salt += 1
+        code = make_code(*key, salt)  # type: ignore[arg-type]
+    return code
+
+
 def _accounted(
-    used: Any,
-    rows: list[dict[str, Any]],
-    mine: UnitHistory,
+    used: FileOutcome,
+    rows: tuple[Record, ...],
+    mine: UnitRecords,
     continued: set[str] = frozenset(),  # type: ignore[assignment]  # never changed
-    checker: _Checker | None = None,
+    checker: Checker | None = None,
 ) -> set[str]:
     """Codes of the compared period's models that this file speaks of although no accepted row
     continues them: a row emptied to its code (the unit says the model stopped), or a row
@@ -145,14 +156,14 @@ def _accounted(
     by_key = {(e.field, e.name_key): e.code for e in mine.compared}
     found = {code for t in used.tables for c in t.stopped if (code := normalise_code(c)) in compared}
     pool = sorted(compared - continued)  # once: what a mistyped code may stand for
-    for row in rows:
-        if row["accepted"] and (checker is None or id(row) not in checker.set_aside):
+    for at, row in enumerate(rows):
+        if row.accepted and (checker is None or at not in checker.set_aside):
             continue
-        code = (checker.set_aside.get(id(row)) if checker else None) or normalise_code(row.get("model_code"))
+        code = (checker.set_aside.get(at) if checker else None) or normalise_code(row.model_code)
         if (
-            isinstance(row.get("field"), int)
-            and isinstance(row.get("name"), str)
-            and (known := by_key.get((row["field"], _key(row)))) is not None
+            isinstance(row.field, int)
+            and isinstance(row.name, str)
+            and (known := by_key.get((row.field, key_of(row)))) is not None
         ):
             found.add(known)
         if code in compared:
@@ -167,34 +178,7 @@ def _accounted(
     return found
 
 
-def _key(row: dict[str, Any]) -> str:
-    """The row's name matching key, as the validator computed it (else computed here)."""
-    return row.get("name_key") or loose_key(row["name"])
-
-
-def _match(rows: list[dict[str, Any]], mine: UnitHistory) -> dict[int, str]:
-    """Row index -> code of the compared record it continues: by code, else by name key."""
-    by_code = {e.code: e for e in mine.compared}
-    matched: dict[int, str] = {}
-    used: set[str] = set()
-    for i, row in enumerate(rows):
-        if row["model_code"] in by_code:
-            matched[i] = row["model_code"]
-            used.add(row["model_code"])
-    by_key: dict[tuple[int, str], str] = {}
-    for e in mine.compared:
-        if e.code not in used:
-            by_key.setdefault((e.field, e.name_key), e.code)
-    for i, row in enumerate(rows):
-        if i in matched:
-            continue
-        code = by_key.pop((row["field"], _key(row)), None)
-        if code is not None:
-            matched[i] = code
-    return matched
-
-
-def staff_notes(history: History, config: Config) -> list[str]:
+def staff_notes(history: OtherPeriods, config: Config) -> list[str]:
     """For staff: records of the compared period under a code that today's registry gives a
     unit of another name, no successor named. They are not that unit's; a rename must be said
     in ``units.yaml`` (``formerly``) for the unit to keep its models."""
@@ -202,7 +186,7 @@ def staff_notes(history: History, config: Config) -> list[str]:
         return []
     history = history if history.identities is not None else history.with_units(config.units)
     shown = registry.shown(config.units_file)
-    against = period_text(*history.against)
+    against = in_words(*history.against)
     return [
         f'Sổ theo dõi mô hình có {n} mô hình của báo cáo {against} ghi mã đơn vị "{code}" khi mã '
         f'này là của "{then}"; nay mã "{code}" là của "{config.unit(code).name}", nên các mô hình '
@@ -214,13 +198,13 @@ def staff_notes(history: History, config: Config) -> list[str]:
 
 
 def _not_reported(
-    used: FileOutcome, history: History, mine: UnitHistory, config: Config, continued: set[str]
+    used: FileOutcome, history: OtherPeriods, mine: UnitRecords, config: Config, continued: set[str]
 ) -> list[Problem]:
     """A file-level warning for each model of the compared period this unit did not report."""
     severity = config.rules.get(ProblemCode.MODEL_NOT_REPORTED)
     if severity == "off" or not history.has_compared:
         return []
-    against = period_text(*history.against)
+    against = in_words(*history.against)
     return [
         problems.make(
             ProblemCode.MODEL_NOT_REPORTED,
@@ -234,382 +218,6 @@ def _not_reported(
         for entry in mine.compared
         if entry.code not in continued
     ]
-
-
-class _Checker:
-    """The checks of one unit's rows against the register, collecting problems."""
-
-    def __init__(
-        self, status: UnitStatus, used: FileOutcome, history: History, mine: UnitHistory, config: Config
-    ):
-        self.status, self.history, self.mine, self.config = status, history, mine, config
-        self.outcome = used
-        self.found: list[Problem] = []
-        self.labels = {c.code: c.label for c in config.column("stage").choices}
-        self.comparisons = 0  # of two texts, for close spellings: at most COMPARISONS_PER_FILE
-        self.set_aside: dict[int, str] = {}  # by ``id``, rows whose code was said, not taken
-
-    def _problem(
-        self, code: ProblemCode, row: dict[str, Any], key: str, value: Any = "", **params: Any
-    ) -> bool:
-        """Add a problem at the row's cell; True when it rejects the row."""
-        severity = self.config.rules.get(code) or code.severity
-        if severity == "off":
-            return False
-        columns = next((t.columns for t in self.outcome.tables if t.sheet == row["sheet"]), {})
-        cell = f"{row['sheet']}!{column_letter(columns[key])}{row['row']}" if key in columns else ""
-        self.found.append(
-            problems.make(
-                code,
-                severity=severity,
-                file=self.outcome.candidate.relative,
-                sheet=row["sheet"],
-                cell=cell,
-                row=row["row"],
-                column=self.config.column(key).header,
-                value=value,
-                **params,
-            )
-        )
-        return severity == Severity.ERROR
-
-    def typed(self, row: dict[str, Any], code: str, claimed: dict[str, dict[str, Any]]) -> None:
-        mine = code in self.mine.codes
-        owner = None if mine else self.history.owner(code)
-        failed: tuple[ProblemCode, dict[str, Any]] | None = None
-        if mine or (owner is None and not self.history.checks_codes):
-            pass  # its own (or, with no register at hand, taken as typed)
-        elif owner is None:
-            failed = (ProblemCode.MODEL_CODE_UNKNOWN, {})
-        elif owner.code is None:  # a unit no longer in the registry (its code now another's)
-            failed = (ProblemCode.MODEL_CODE_OTHER_UNIT, {"owner": f"{owner.name} (đơn vị trước đây)"})
-        elif owner.code != self.status.code:
-            failed = (ProblemCode.MODEL_CODE_OTHER_UNIT, {"owner": owner.name})
-        if failed is None and code in claimed:
-            failed = (ProblemCode.MODEL_CODE_DUPLICATE, {"first_row": claimed[code]["row"]})
-        if failed is None and mine:
-            failed = self._conflict(row, code)
-        if failed is None:
-            row["_code"] = code
-            claimed[code] = row
-        elif self._problem(failed[0], row, "model_code", row.get("model_code"), **failed[1]):
-            row["accepted"] = False
-        else:  # said, and the row taken by its name: the code set aside
-            self.set_aside[id(row)] = code
-
-    def _conflict(self, row: dict[str, Any], code: str) -> tuple[ProblemCode, dict[str, Any]] | None:
-        """A code is not a licence: a row whose code's model has another field and another
-        name, or whose field and name are another model's of the unit, is not that model (a
-        list sorted without its code column, a code copied onto the wrong row)."""
-        earlier = self.mine.nearest.get(code)
-        if earlier is None or not isinstance(row.get("field"), int) or not isinstance(row.get("name"), str):
-            return None
-        key = _key(row)
-        other = self.mine.by_key.get((row["field"], key))
-        if other is not None and other != code:
-            said = f", tên và lĩnh vực của mô hình mã {other}"
-        elif (
-            earlier.field != row["field"] and key != earlier.name_key and not self.near(key, earlier.name_key)
-        ):
-            said = ""
-        else:
-            return None
-        return (
-            ProblemCode.MODEL_CODE_CONFLICT,
-            {
-                "before": earlier.name,
-                "before_field": earlier.field,
-                "against": period_text(earlier.year, earlier.period),
-                "name": row["name"],
-                "field": row["field"],
-                "other": said,
-            },
-        )
-
-    def near(self, a: str, b: str) -> bool:
-        """Two texts at most two letters apart, counted against the file's budget (a text over
-        CLOSE_MAX letters, or past the budget: not near)."""
-        if len(a) > CLOSE_MAX or len(b) > CLOSE_MAX or self.comparisons >= COMPARISONS_PER_FILE:
-            return False
-        self.comparisons += 1
-        return _near(a, b)
-
-    def first_near(self, text: str, candidates: list[str]) -> str | None:
-        """The first of ``candidates`` (in their order) at most two letters off ``text``."""
-        return next((c for c in candidates if abs(len(c) - len(text)) <= 2 and self.near(text, c)), None)
-
-    def across(self, row: dict[str, Any]) -> None:
-        """Cross-period warnings against the model's latest earlier record."""
-        history, mine = self.history, self.mine
-        earlier = mine.latest.get(row["model_code"])
-        if row.get("status") == "new" and earlier is not None:
-            since = mine.first_seen.get(row["model_code"], (earlier.year, earlier.period))
-            self._problem(
-                ProblemCode.NEW_ALREADY_REGISTERED,
-                row,
-                "status",
-                "Đăng ký mới",
-                model=row["model_code"],
-                since=period_text(*since),
-            )
-        # (a unit with no record in the register at all: nothing to say it continues)
-        if (
-            row.get("status") == "continuing"
-            and earlier is None
-            and mine.latest
-            and id(row) not in self.set_aside  # its code said already: one cause, one problem
-        ):
-            against = period_text(*history.against) if history.has_compared else "các kỳ trước"
-            self._problem(
-                ProblemCode.CONTINUING_UNMATCHED, row, "status", "Duy trì, phát huy", against=against
-            )
-        if earlier is None:
-            return
-        against = period_text(earlier.year, earlier.period)
-        if (
-            row.get("stage") in STAGE_ORDER
-            and earlier.stage in STAGE_ORDER
-            and STAGE_ORDER[row["stage"]] < STAGE_ORDER[earlier.stage]
-        ):
-            self._problem(
-                ProblemCode.STAGE_BACKWARDS,
-                row,
-                "stage",
-                self.labels[row["stage"]],
-                against=against,
-                before=self.labels.get(earlier.stage, earlier.stage),
-            )
-        now, before = row.get("replications"), earlier.replications
-        if now is not None and before is not None and now < before:
-            self._problem(
-                ProblemCode.REPLICATIONS_DOWN, row, "replications", now, against=against, before=before
-            )
-        built = row.get("year_built")
-        if built is not None and earlier.year_built is not None and built != earlier.year_built:
-            self._problem(
-                ProblemCode.YEAR_BUILT_CHANGED,
-                row,
-                "year_built",
-                built,
-                against=against,
-                before=earlier.year_built,
-            )
-
-    def close_names(self, rows: list[dict[str, Any]], matched: dict[int, str]) -> None:
-        """A new record whose name is one or two letters off an unmatched earlier one: said,
-        never merged. Each name is compared only with the earlier names the index gives it."""
-        done = set(matched.values())
-        left = [e for e in self.mine.compared if e.code not in done]
-        if not left:
-            return
-        index = _Names(left)
-        for i, row in enumerate(rows):
-            if self.comparisons >= COMPARISONS_PER_FILE:
-                break  # the file's budget spent: no further proposal
-            if i in matched:
-                continue
-            key = _key(row)
-            entry = next((e for e in index.candidates(row["field"], key) if self.near(key, e.name_key)), None)
-            if entry is not None:
-                self._problem(
-                    ProblemCode.MODEL_NAME_CLOSE,
-                    row,
-                    "name",
-                    row["name"],
-                    before=entry.name,
-                    model=entry.code,
-                    against=period_text(*self.history.against),
-                )
-
-
-def _thirds(length: int) -> list[tuple[int, int]]:
-    """A text of ``length`` letters cut in three pieces: (start, end) of each."""
-    a, b = length // 3, 2 * length // 3
-    return [(0, a), (a, b), (b, length)]
-
-
-class _Names:
-    """One unit's earlier names by pieces. A name at most two letters off another keeps one of
-    the other's three pieces whole, at most two places from where it was: a name is compared
-    only with the earlier names one of whose pieces it holds there (of its field, and of a
-    length within two of its own)."""
-
-    def __init__(self, entries: list[Entry]):
-        self.order = {e.code: i for i, e in enumerate(entries)}
-        self.pieces: dict[tuple[int, int, int, str], list[Entry]] = {}
-        for entry in entries:
-            key = entry.name_key
-            if CLOSE_MIN - 2 <= len(key) <= CLOSE_MAX + 2:
-                for t, (a, b) in enumerate(_thirds(len(key))):
-                    self.pieces.setdefault((entry.field, len(key), t, key[a:b]), []).append(entry)
-
-    def candidates(self, field: Any, key: str) -> list[Entry]:
-        """The earlier names ``key`` may be one or two letters off, in the order given."""
-        n = len(key)
-        if not CLOSE_MIN <= n <= CLOSE_MAX:
-            return []
-        found: dict[str, Entry] = {}
-        for length in range(max(n - 2, CLOSE_MIN - 2), n + 3):
-            for t, (a, b) in enumerate(_thirds(length)):
-                for start in range(max(a - 2, 0), min(a + 2, n - (b - a)) + 1):
-                    for entry in self.pieces.get((field, length, t, key[start : start + b - a]), ()):
-                        found.setdefault(entry.code, entry)
-        return sorted(found.values(), key=lambda e: self.order[e.code])
-
-
-def _common(a: str, b: str) -> int:
-    """How many letters ``a`` and ``b`` begin with in common (compared by halves)."""
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[:middle] == b[:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _near(a: str, b: str, most: int = 2) -> bool:
-    """Whether two keys are at most ``most`` letters apart (and not the same)."""
-    return a != b and abs(len(a) - len(b)) <= most and _within(a, b, most)
-
-
-def _within(a: str, b: str, most: int) -> bool:
-    """At most ``most`` edits apart: what both begin and end with set aside (compared by
-    halves, never letter by letter), then each way of editing the first letter that differs.
-    At most 3 ** ``most`` tries, whatever the length."""
-    start = _common(a, b)
-    a, b = a[start:], b[start:]
-    end = _common(a[::-1], b[::-1])
-    a, b = a[: len(a) - end], b[: len(b) - end]
-    if not a or not b:
-        return max(len(a), len(b)) <= most
-    if most == 0:
-        return False
-    return _within(a[1:], b[1:], most - 1) or _within(a[1:], b, most - 1) or _within(a, b[1:], most - 1)
-
-
-# -- the figures ----------------------------------------------------------------------------
-
-
-class Tally:
-    """The comparison, counted one unit at a time; each list holds at most ``keep`` + 1
-    items (a report lists no more than ``keep``), the counts are whole."""
-
-    def __init__(self, history: History, keep: int = 2000):
-        self.history, self.keep = history, keep
-        self.per_unit: dict[str, dict[str, Any]] = {}
-        self.advanced: list[tuple[dict[str, Any], Entry]] = []
-        self.honoured: list[dict[str, Any]] = []
-        self.dropped: list[Entry] = []
-        self.counts = dict.fromkeys(
-            (
-                "matched",
-                "models",
-                "dropped",
-                "advanced",
-                "regressed",
-                "change",
-                "claimed_cont",
-                "claimed_new",
-                "between",
-            ),
-            0,
-        )
-
-    def add(
-        self,
-        status: UnitStatus,
-        rows: list[dict[str, Any]],
-        mine: UnitHistory,
-        pairs: dict[int, str] | None = None,
-    ) -> None:
-        """One reporting unit's accepted rows (with their codes) against its records then;
-        ``pairs``: the rows' matches, when the caller has made them already."""
-        counts, keep = self.counts, self.keep
-        entries = {e.code: e for e in mine.compared}
-        if pairs is None:
-            pairs = _match(rows, mine) if self.history.has_compared else {}
-        counts["models"] += len(rows)
-        counts["matched"] += len(pairs)
-        since = rank(*self.history.against)
-        for i, row in enumerate(rows):
-            entry = entries[pairs[i]] if i in pairs else None
-            if entry is None:
-                counts["claimed_cont"] += row.get("status") == "continuing"
-                earlier = mine.latest.get(row.get("model_code") or "")
-                counts["between"] += earlier is not None and rank(earlier.year, earlier.period) > since
-            else:
-                counts["claimed_new"] += row.get("status") == "new"
-                now, then = (
-                    STAGE_ORDER.get(row.get("stage") or "", -1),
-                    STAGE_ORDER.get(entry.stage or "", -1),
-                )
-                if now > then >= 0:
-                    counts["advanced"] += 1
-                    if len(self.advanced) <= keep:
-                        self.advanced.append((_brief(status.code, row), entry))
-                elif then > now >= 0:
-                    counts["regressed"] += 1
-                counts["change"] += (row.get("replications") or 0) - (entry.replications or 0)
-            if (
-                row.get("stage") == "honoured"
-                and (entry is None or entry.stage != "honoured")
-                and len(self.honoured) <= keep
-            ):
-                self.honoured.append(_brief(status.code, row))
-        continued = set(pairs.values())
-        gone = [e for e in mine.compared if e.code not in continued]
-        counts["dropped"] += len(gone)
-        self.dropped += gone[: max(0, keep + 1 - len(self.dropped))]
-        self.per_unit[status.code] = {
-            "code": status.code,
-            "matched": len(pairs),
-            "new": len(rows) - len(pairs),
-            "dropped": len(gone),
-        }
-
-    def result(self, statuses: list[UnitStatus]) -> Comparison:
-        history, counts = self.history, self.counts
-        if not history.has_compared:
-            return Comparison(None, [], self.honoured, [])
-        reporting = set(self.per_unit)
-        not_reported = history.not_reported(reporting)
-        year, period = history.against
-        block = {
-            "against": {"year": year, "period": period},
-            "matched": counts["matched"],
-            "new": counts["models"] - counts["matched"],
-            "dropped": counts["dropped"],
-            "not_reported": not_reported,
-            "advanced": counts["advanced"],
-            "regressed": counts["regressed"],
-            "replications_change": int(counts["change"]),
-            "claimed_continuing_unmatched": counts["claimed_cont"],
-            "claimed_new_matched": counts["claimed_new"],
-            "by_unit": [
-                self.per_unit.get(s.code, {"code": s.code, "matched": 0, "new": 0, "dropped": 0})
-                for s in statuses
-            ],
-        }
-        return Comparison(block, self.dropped, self.honoured, self.advanced, counts["between"])
-
-
-def compare(statuses: list[UnitStatus], history: History, keep: int = 2000) -> Comparison:
-    """The contract's ``continuity`` block (None without a compared period) and its lists,
-    from the accepted rows (with codes) of every unit's file in use."""
-    tally = Tally(history, keep)
-    for status in statuses:
-        used = status.used
-        if used is not None and used.status == FileStatus.ACCEPTED:
-            rows = [r for r in used.rows or [] if r["accepted"]]
-            tally.add(status, rows, history.unit(status.code))
-    return tally.result(statuses)
-
-
-def _brief(unit: str, row: dict[str, Any]) -> dict[str, Any]:
-    """What the report says of a record (a small copy: the row itself may be let go)."""
-    return {"unit": unit, "name": row["name"], "model_code": row["model_code"], "stage": row.get("stage")}
 
 
 def history_rows(history: EarlierPeriods, records: Any, year: int, period: str) -> Iterator[tuple[Any, ...]]:

@@ -15,9 +15,8 @@ from typing import Any
 import pandas as pd
 
 from aggregator import problems
-from aggregator.checking.validate import records_frame
 from aggregator.config import Config
-from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
+from aggregator.model import FileOutcome, FileStatus, RecordColumns, Submission, UnitStatus, frame_columns
 from aggregator.problems import Problem, ProblemCode
 
 
@@ -26,41 +25,52 @@ def resolve(
 ) -> tuple[list[FileOutcome], list[UnitStatus]]:
     """Each file's fate and each unit's status, in registry order.
 
-    The outcomes come back in the same order: a file superseded or tied is a new outcome that
-    says so; every other is the file as its stages left it.
+    The outcomes come back in the same order, one for one: a file superseded or tied is a new
+    outcome that says so; every other is the file as its stages left it (those given are left
+    as they were). Files are told apart by their place in the list: two entries may share a
+    path (two attachments of one name in one email).
     """
-    decided: dict[int, FileOutcome] = {}
-    for files in _by_unit(outcomes).values():
-        decided |= _supersede(sorted((f for f in files if f.status == FileStatus.ACCEPTED), key=_recency))
-    merged = [decided.get(id(o), o) for o in outcomes]
+    decided: dict[int, FileOutcome] = {}  # by the file's place in ``outcomes``
+    for places in _by_unit(outcomes).values():
+        usable = [i for i in places if outcomes[i].status == FileStatus.ACCEPTED]
+        decided |= _supersede(outcomes, sorted(usable, key=lambda i: _recency(outcomes[i])))
+    merged = [decided.get(i, o) for i, o in enumerate(outcomes)]
     by_unit = _by_unit(merged)
-    statuses = []
-    for unit in config.units:
-        files = by_unit.get(unit.code, [])
-        status = UnitStatus(
-            code=unit.code,
-            name=unit.name,
-            group=unit.group,
-            quota=unit.quota,
-            status=Submission.MISSING if not files else Submission.REJECTED,
-            files=files,
-        )
-        usable = [f for f in files if f.status in (FileStatus.ACCEPTED, FileStatus.SUPERSEDED)]
-        in_use = [f for f in usable if f.status == FileStatus.ACCEPTED]
-        if in_use:
-            status.used = in_use[0]
-            status.received = min(f.received for f in usable)
-            status.status = Submission.ON_TIME if status.received <= deadline else Submission.LATE
-        statuses.append(status)
-    return merged, statuses
+    return merged, [
+        _status(unit, [merged[i] for i in by_unit.get(unit.code, [])], deadline) for unit in config.units
+    ]
 
 
-def _by_unit(outcomes: list[FileOutcome]) -> dict[str, list[FileOutcome]]:
-    """The files credited to each unit, in inbox order (ignored entries are no unit's)."""
-    by_unit: dict[str, list[FileOutcome]] = {}
-    for outcome in outcomes:
+def _status(unit: Any, files: list[FileOutcome], deadline: dt.date) -> UnitStatus:
+    """A unit's standing: the file it uses, when its first usable file came, on time or late."""
+    usable = [f for f in files if f.status in (FileStatus.ACCEPTED, FileStatus.SUPERSEDED)]
+    in_use = [f for f in usable if f.status == FileStatus.ACCEPTED]
+    received = min(f.received for f in usable) if in_use else None
+    return UnitStatus(
+        code=unit.code,
+        name=unit.name,
+        group=unit.group,
+        quota=unit.quota,
+        status=Submission.MISSING
+        if not files
+        else Submission.REJECTED
+        if received is None
+        else Submission.ON_TIME
+        if received <= deadline
+        else Submission.LATE,
+        received=received,
+        used=in_use[0] if in_use else None,
+        files=files,
+    )
+
+
+def _by_unit(outcomes: list[FileOutcome]) -> dict[str, list[int]]:
+    """The places of the files credited to each unit, in inbox order (ignored entries are no
+    unit's)."""
+    by_unit: dict[str, list[int]] = {}
+    for i, outcome in enumerate(outcomes):
         if outcome.unit is not None and outcome.status != FileStatus.IGNORED:
-            by_unit.setdefault(outcome.unit, []).append(outcome)
+            by_unit.setdefault(outcome.unit, []).append(i)
     return by_unit
 
 
@@ -69,48 +79,54 @@ def _recency(outcome: FileOutcome) -> tuple[Any, ...]:
     return (outcome.received, sent, outcome.candidate.modified, outcome.candidate.relative)
 
 
-def _supersede(usable: list[FileOutcome]) -> dict[int, FileOutcome]:
-    """The newest file is used, the others superseded (by ``id`` of the file as read: the file
-    as merged). Two files equally new (same date and time by every source) are a tie: the rule
-    is the later path in sort order, and both files say so."""
+def _supersede(outcomes: list[FileOutcome], usable: list[int]) -> dict[int, FileOutcome]:
+    """The newest file is used, the others superseded: the files decided anew, by their place
+    (``usable``: the places of a unit's acceptable files, oldest first). Two files equally new
+    (same date and time by every source) are a tie: the rule is the later path in sort order,
+    and both files say so."""
     if len(usable) < 2:
         return {}
     newest = usable[-1]
     found: dict[int, list[Problem]] = {}
-    if _recency(usable[-2])[:3] == _recency(newest)[:3]:
+    if _recency(outcomes[usable[-2]])[:3] == _recency(outcomes[newest])[:3]:
         tied = usable[-2]
         for one, other in ((newest, tied), (tied, newest)):
-            found.setdefault(id(one), []).append(
+            found.setdefault(one, []).append(
                 problems.make(
-                    ProblemCode.FILE_TIE, file=one.candidate.relative, other=other.candidate.relative
+                    ProblemCode.FILE_TIE,
+                    file=outcomes[one].candidate.relative,
+                    other=outcomes[other].candidate.relative,
                 )
             )
     for older in usable[:-1]:
-        found.setdefault(id(older), []).append(
+        found.setdefault(older, []).append(
             problems.make(
-                ProblemCode.FILE_SUPERSEDED, file=older.candidate.relative, newer=newest.candidate.relative
+                ProblemCode.FILE_SUPERSEDED,
+                file=outcomes[older].candidate.relative,
+                newer=outcomes[newest].candidate.relative,
             )
         )
     return {
-        id(o): replace(
-            o,
-            status=o.status if o is newest else FileStatus.SUPERSEDED,
-            problems=[*o.problems, *found[id(o)]],
+        i: replace(
+            outcomes[i],
+            status=outcomes[i].status if i == newest else FileStatus.SUPERSEDED,
+            problems=[*outcomes[i].problems, *found[i]],
         )
-        for o in usable
-        if id(o) in found
+        for i in usable
+        if i in found
     }
 
 
 def accepted_records(statuses: list[UnitStatus], config: Config) -> pd.DataFrame:
-    """Every accepted record of every unit's file in use, with its lineage."""
-    keys = [c.key for c in config.columns]
-    columns = ["unit", "file", "sha256", "sheet", "row", *keys, "name_key"]
+    """Every accepted record of every unit's file in use, with its lineage (the columns as
+    ``model.frame_columns`` declares them)."""
+    columns = frame_columns(RecordColumns.of_config(config))
     rows = []
     for status in statuses:
         used = status.used
         if used is None or not used.rows:
             continue
-        lineage = {"unit": status.code, "file": used.candidate.relative, "sha256": used.candidate.sha256}
-        rows += [lineage | row for row in used.rows if row["accepted"]]
-    return records_frame(rows, columns)
+        lineage = (status.code, used.candidate.relative, used.candidate.sha256)
+        rows += [(*lineage, r.sheet, r.row, *r.values, r.name_key) for r in used.rows if r.accepted]
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    return frame.astype({"row": int})

@@ -18,11 +18,8 @@ from typing import Any
 
 from aggregator.config import Config
 from aggregator.merging import register
-from aggregator.merging.continuity import STAGE_ORDER
 from aggregator.merging.summarise import same_reward
 from aggregator.text import is_blank, loose_key
-
-HONOURED = "honoured"  # the last stage (STAGE_ORDER)
 
 
 class NothingHeld(Exception):
@@ -237,7 +234,7 @@ def _figures(
 ) -> Span:
     identities = register.Identities.of(config.units)
     order = {u.code: i for i, u in enumerate(config.units)}
-    stages = [c.code for c in config.column("stage").choices]
+    stages = list(config.codes.stages)  # in their order (workbook.yaml's meanings)
     fields = [f.code for f in config.fields]
     owners: dict[str, tuple[str | None, str]] = {}  # code -> (today's unit, name shown)
     by_code: dict[str, list[dict[str, Any]]] = {}
@@ -253,11 +250,13 @@ def _figures(
         )
     )
     years = tuple(_year(y, [r for r in rows if r["year"] == y], fields, stages, first_year) for y in held)
-    rank = {s: STAGE_ORDER.get(s, i) for i, s in enumerate(stages)}
+    rank = config.codes.stage_rank
     advanced = tuple(
         Advance(m, str(m.first.stage), str(m.last.stage))
         for m in models
-        if m.first.stage in rank and m.last.stage in rank and rank[m.last.stage] > rank[m.first.stage]
+        if (first := rank(m.first.stage)) is not None
+        and (last := rank(m.last.stage)) is not None
+        and last > first
     )
     return Span(
         year_from=year_from,
@@ -272,7 +271,7 @@ def _figures(
         models=models,
         maintained=tuple(m for m in models if len(held) > 1 and m.years == held),
         advanced=advanced,
-        honoured=tuple(m for m in models if any(p.stage == HONOURED for p in m.periods)),
+        honoured=tuple(m for m in models if any(p.stage == config.codes.honoured for p in m.periods)),
         units=_units(config, models, held),
         rows=rows,
     )
@@ -303,7 +302,7 @@ def _year(
         continuing=len(rows) - new,
         replications=sum(places),
         replicated=sum(1 for p in places if p > 0),
-        honoured=sum(1 for r in rows if r["stage"] == HONOURED),
+        honoured=sum(1 for r in rows if r["stage"] == stages[-1]),  # the honour stage: the last
     )
 
 

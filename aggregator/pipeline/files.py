@@ -8,12 +8,14 @@ be read is rejected on its own, with the file-level problems the stages found be
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import time
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
+from typing import Any
 
 from aggregator import problems
 from aggregator.checking.identify import Identity, UnitMatcher, identify
@@ -33,9 +35,10 @@ NOT_READ = (CandidateKind.JUNK, CandidateKind.ATTACHMENT, CandidateKind.LINK, Ca
 CONTACT = ("preparer", "phone", "email")  # the unit's contact, from its information sheet
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Done:
-    """What the stages of one file returned so far (a stage that failed leaves the rest unset)."""
+    """What the stages of one file returned (a stage that failed leaves the rest unset, and
+    ``failure`` says why)."""
 
     found: list[Problem] = field(default_factory=list)  # loading's and legacy text's problems
     book: WorkbookRead | None = None
@@ -44,6 +47,7 @@ class _Done:
     sender: list[Problem] = field(default_factory=list)  # an address the unit has not registered
     dated: list[Problem] = field(default_factory=list)  # why the report date is not trusted
     seconds: dict[str, float] = field(default_factory=dict)
+    failure: Problem | None = None
 
 
 class FileProcessor:
@@ -56,15 +60,23 @@ class FileProcessor:
         period: str,
         as_of: dt.date | None = None,
         late_stays_late: bool = False,
+        file_times_tell: bool = True,
     ):
         self.config, self.year, self.period, self.as_of = config, year, period, as_of
         # the report's date (``run``) never carries a file received after the deadline before
         # it; "today" (``status``) does: a date after today is the clock's error, not lateness
         self.deadline = config.deadline(year, period) if late_stays_late else None
         # whether the inbox files' own times say when each was saved (see run.file_times_tell)
-        self.file_times_tell = True
+        self.file_times_tell = file_times_tell
         self.matcher = UnitMatcher(config)
         self.validator = RowValidator(config, year)
+
+    def telling(self, file_times_tell: bool) -> FileProcessor:
+        """The same stages for files whose own times say (or do not say) when each was saved
+        (this processor is left as it is)."""
+        other = copy.copy(self)
+        other.file_times_tell = file_times_tell
+        return other
 
     def process(self, candidate: Candidate) -> FileOutcome:
         if candidate.kind in NOT_READ:
@@ -79,10 +91,33 @@ class FileProcessor:
             return FileOutcome(
                 candidate, problems=list(candidate.problems), as_of=self.as_of, deadline=self.deadline
             )
-        done = _Done()
-        failure = None
+        return self._outcome(candidate, self._stages(candidate))
+
+    def _stages(self, candidate: Candidate) -> _Done:
+        """The stages, in order, each given what the ones before it returned; a failure ends
+        them, and what they returned before it is kept with it."""
+        path, relative, kind = candidate.path, candidate.relative, candidate.kind
+        found: list[Problem] = []
+        seconds: dict[str, float] = {}
+        book, checked, identity = None, None, None
         try:
-            self._stages(candidate, done)
+            started = time.perf_counter()
+            sheets = load_sheets(path, relative, self.config.limits, found=found, kind=kind)
+            mark_uncalculated(sheets, path, kind)
+            found += legacy.repair_sheets(sheets, path, kind, relative)
+            book = locate(sheets, self.config, relative)
+            seconds["read"] = time.perf_counter() - started
+            if book.tables:
+                checked = self.validator.validate(book.tables, relative)
+                seconds["validate"] = time.perf_counter() - started - seconds["read"]
+            sender = None if candidate.bundled else candidate.sender
+            identity = identify(
+                book, self.matcher, relative, _stem(candidate), self.year, self.period, sender=sender
+            )
+            senders = self._sender_problems(candidate, identity.unit)
+            dated = self._report_date(candidate, identity.report_date)
+            seconds["identify"] = time.perf_counter() - started - sum(seconds.values())
+            return _Done(found, book, checked, identity, senders, dated, seconds)
         except ReadRefused as refused:
             failure = refused.problem
         except (KeyboardInterrupt, SystemExit):
@@ -90,71 +125,46 @@ class FileProcessor:
         except MemoryError:
             limit = discover.megabytes(self.config.limits["max_worker_memory_bytes"])
             failure = problems.make(
-                ProblemCode.FILE_OUT_OF_MEMORY, file=candidate.relative, technical="MemoryError", limit=limit
+                ProblemCode.FILE_OUT_OF_MEMORY, file=relative, technical="MemoryError", limit=limit
             )
         except BaseException as exc:  # a file must never stop the run: record it and go on
             # (BaseException: a reader that panics raises PanicException, which is one)
-            log.debug("unexpected error in %s\n%s", candidate.relative, traceback.format_exc())
+            log.debug("unexpected error in %s\n%s", relative, traceback.format_exc())
             technical = f"{type(exc).__name__}: {exc}"
             failure = problems.make(
-                ProblemCode.FILE_UNREADABLE,
-                file=candidate.relative,
-                detail=technical[:160],
-                technical=technical,
+                ProblemCode.FILE_UNREADABLE, file=relative, detail=technical[:160], technical=technical
             )
-        return self._outcome(candidate, done, failure)
+        return _Done(found, book, checked, identity, seconds=seconds, failure=failure)
 
-    def _stages(self, candidate: Candidate, done: _Done) -> None:
-        """The stages, in order, each given what the ones before it returned."""
-        path, relative, kind = candidate.path, candidate.relative, candidate.kind
-        started = time.perf_counter()
-        sheets = load_sheets(path, relative, self.config.limits, found=done.found, kind=kind)
-        mark_uncalculated(sheets, path, kind)
-        done.found += legacy.repair_sheets(sheets, path, kind, relative)
-        done.book = book = locate(sheets, self.config, relative)
-        done.seconds["read"] = time.perf_counter() - started
-        if book.tables:
-            done.checked = self.validator.validate(book.tables, relative)
-            done.seconds["validate"] = time.perf_counter() - started - done.seconds["read"]
-        sender = None if candidate.bundled else candidate.sender
-        done.identity = identity = identify(
-            book, self.matcher, relative, _stem(candidate), self.year, self.period, sender=sender
-        )
-        done.sender = self._sender_problems(candidate, identity.unit)
-        done.dated = self._report_date(candidate, identity.report_date)
-        done.seconds["identify"] = time.perf_counter() - started - sum(done.seconds.values())
-
-    def _outcome(self, candidate: Candidate, done: _Done, failure: Problem | None) -> FileOutcome:
+    def _outcome(self, candidate: Candidate, done: _Done) -> FileOutcome:
         """The file's outcome from the stages' results: its problems file-level first (in the
         order the stages found them), then its rows'."""
-        book, identity, checked = done.book, done.identity, done.checked
+        book, identity, checked, failure = done.book, done.identity, done.checked, done.failure
         found = [*done.found, *(book.problems if book else [])]
-        outcome = FileOutcome(candidate, as_of=self.as_of, deadline=self.deadline, seconds=done.seconds)
+        known: dict[str, Any] = {}
         if identity is not None:
-            outcome.unit, outcome.identified_by, outcome.identification = (
-                identity.unit,
-                identity.how,
-                identity.evidence,
-            )
-            outcome.year, outcome.period, outcome.report_date = (
-                identity.year,
-                identity.period,
-                identity.report_date,
-            )
-            outcome.report_date_trusted = not done.dated
+            known |= {
+                "unit": identity.unit,
+                "identified_by": identity.how,
+                "identification": identity.evidence,
+                "year": identity.year,
+                "period": identity.period,
+                "report_date": identity.report_date,
+                "report_date_trusted": not done.dated,
+            }
             found += [*identity.problems, *done.sender, *done.dated]
         if failure is None and book is not None:
-            outcome.assessment = book.assessment
-            outcome.contact = {k: as_text(book.info[k]) for k in CONTACT if k in book.info}
-            outcome.tables = book.tables
+            known |= {
+                "assessment": book.assessment,
+                "contact": {k: as_text(book.info[k]) for k in CONTACT if k in book.info},
+                "tables": checked.tables if checked is not None else book.tables,
+            }
             # another period's report: its rows were never meant for this period's rules, and
             # the unit is told only that (never to correct last year's rows for this year)
             other_period = identity is not None and any(
                 p.code in (ProblemCode.YEAR_MISMATCH, ProblemCode.PERIOD_MISMATCH) for p in identity.problems
             )
-            if checked is not None and other_period:
-                outcome.keep_rows(checked.rows)
-            elif checked is not None:
+            if checked is not None and not other_period:
                 found += checked.problems
                 if not checked.rows:
                     found.append(
@@ -162,23 +172,28 @@ class FileProcessor:
                             ProblemCode.NO_ROWS, file=candidate.relative, sheet=book.tables[0].sheet
                         )
                     )
-                outcome.keep_rows(checked.rows)
+            if checked is not None:
+                known |= FileOutcome.counts(checked.rows)
         if failure is not None:
             found.append(failure)
-        if outcome.received_after and self.as_of is not None:
+        read = FileOutcome(candidate, as_of=self.as_of, deadline=self.deadline, seconds=done.seconds, **known)
+        if read.received_after and self.as_of is not None:
             found.append(
                 problems.make(
                     ProblemCode.RECEIVED_AFTER_REPORT_DATE,
                     file=candidate.relative,
-                    value=f"{outcome.received_found:%d/%m/%Y}",
+                    value=f"{read.received_found:%d/%m/%Y}",
                     report_date=f"{self.as_of:%d/%m/%Y}",
                 )
             )
-        outcome.problems = problems.with_rules(found, self.config.rules)
-        outcome.status = FileStatus.REJECTED if outcome.file_errors else FileStatus.ACCEPTED
-        if not outcome.problems:  # nothing to show the unit: the rows as typed are not needed
-            outcome.tables = [replace(t, typed=[]) for t in outcome.tables]
-        return outcome
+        judged = problems.with_rules(found, self.config.rules)
+        status = (
+            FileStatus.REJECTED if any(p.is_error and p.row is None for p in judged) else FileStatus.ACCEPTED
+        )
+        tables = read.tables
+        if not judged:  # nothing to show the unit: the rows as typed are not needed
+            tables = [replace(t, typed=[]) for t in tables]
+        return replace(read, status=status, problems=judged, tables=tables)
 
     def _report_date(self, candidate: Candidate, typed: dt.date | None) -> list[Problem]:
         """A "Ngày báo cáo" after the run's date, or over a day after the file's own time,

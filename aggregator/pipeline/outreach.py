@@ -71,19 +71,31 @@ def reminders(
     waiting = [u for u in result.statuses if u.waiting]
     folder = outbox / swap.folder_name(year, period) / REMINDERS
     _, models = register.latest_before(outbox, year, period, config.units)  # pre-filled
-    done = Reminders(folder, waiting, warnings=warnings)
     known = earlier_senders(outbox, year, period)
+    written: list[tuple[list[str], list[str]]] = []  # what the folder's build returned
 
     def build(target: Path) -> None:
-        done.unaddressed, done.from_sender = drafts.reminders(
-            config, templates_dir, year, period, result.deadline, waiting, report_date, target, models, known
+        written.append(
+            drafts.reminders(
+                config,
+                templates_dir,
+                year,
+                period,
+                result.deadline,
+                waiting,
+                report_date,
+                target,
+                models,
+                known,
+            )
         )
 
     started = dt.datetime.now().astimezone()
     with swap.locked(outbox):  # a run's folder: its SHA256SUMS and the run log follow
         swap.replace_folder(folder, build)
         outputs.seal_later(folder.parent, REMINDERS, started)
-    return done
+    unaddressed, from_sender = written[-1]
+    return Reminders(folder, waiting, unaddressed, from_sender, warnings)
 
 
 def earlier_senders(outbox: Path, year: int, period: str) -> dict[str, str]:

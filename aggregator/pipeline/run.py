@@ -30,6 +30,7 @@ from aggregator.model import (
     Period,
     RunResult,
     SavedEmail,
+    UnitStatus,
 )
 from aggregator.outbox import swap
 from aggregator.outbox import write as outputs
@@ -275,11 +276,10 @@ def aggregate(
     With an ``outbox``, the inbox entries its earlier periods took in are left alone
     (``gather.collect``): one inbox serves every year.
     """
-    processor = FileProcessor(config, year, period, as_of, late_stays_late)
     seen = earlier_inputs(outbox, year, period)
     with tempfile.TemporaryDirectory(prefix="dienhinh-", dir=scratch) as workdir:
         items, emails, ignored = collect(inbox, Path(workdir), config, outbox, seen=seen)
-        processor.file_times_tell = file_times_tell(items)
+        processor = FileProcessor(config, year, period, as_of, late_stays_late, file_times_tell(items))
         lap("discover")
         read = workers.process_all(items, processor.process, config.limits, jobs)
         outcomes = list(progress(read, len(items)))
@@ -287,13 +287,11 @@ def aggregate(
     deadline = config.deadline(year, period)
     outcomes, statuses = merge.resolve(outcomes, config, deadline)
     history = (history or History(year, period)).with_units(config.units)  # whose each record is
-    tally = continuity.Tally(history, config.report.list_limit)
-    statuses, continued = continuity.assign(statuses, history, config, tally)  # a unit at a time
-    outcomes = [continued.get(id(o), o) for o in outcomes]
+    tally = continuity.Tally(history, config.codes, config.report.list_limit)
+    outcomes, statuses = continuity.assign(outcomes, statuses, history, config, tally)  # a unit at a time
     records = merge.accepted_records(statuses, config)
     comparison = tally.result(statuses)
-    for outcome in outcomes:
-        outcome.compact()
+    outcomes, statuses = compacted(outcomes, statuses)
     lap("merge")
     summary = summarise.build(
         config,
@@ -323,6 +321,23 @@ def aggregate(
         history=history,
         comparison=comparison,
     )
+
+
+def compacted(
+    outcomes: list[FileOutcome], statuses: list[UnitStatus]
+) -> tuple[list[FileOutcome], list[UnitStatus]]:
+    """The outcomes once merged, without the parsed rows no output shows again, in their order,
+    and the unit statuses holding those same outcomes (what is given is left as it was)."""
+    small = [o.compacted() for o in outcomes]
+    pairs = list(zip(outcomes, small, strict=True))
+
+    def same(file: FileOutcome) -> FileOutcome:  # the file's compacted self (two may share a path)
+        return next(now for was, now in pairs if was is file)
+
+    return small, [
+        replace(s, used=None if s.used is None else same(s.used), files=[same(f) for f in s.files])
+        for s in statuses
+    ]
 
 
 def collect(

@@ -59,13 +59,13 @@ def check(
                 base, folder, config, own, paths=None if path.is_dir() else [path.resolve()], seen=seen
             )
             # a folder copied whole says nothing by its files' times, for check as for the run
-            processor.file_times_tell = file_times_tell(items)
+            reading = processor.telling(file_times_tell(items))
             if not items and not emails and not ignored:
                 yield Checked(str(path), EMPTY_FOLDER)
             shown = _shown(path)
             for left in ignored:
                 yield Checked(shown(left.relative), FileStatus.IGNORED, reason=left.reason)
-            for outcome in workers.process_all(items, processor.process, config.limits):
+            for outcome in workers.process_all(items, reading.process, config.limits):
                 outcome = against_register(outcome, history, config)
                 yield Checked(shown(outcome.candidate.relative), outcome.status, outcome)
 
@@ -92,4 +92,4 @@ def against_register(outcome: FileOutcome, history: History, config: Config) -> 
         used=outcome,
         files=[outcome],
     )
-    return assign([status], history, config)[1].get(id(outcome), outcome)
+    return assign([outcome], [status], history, config)[0][0]

@@ -10,7 +10,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from aggregator import labels
 from aggregator.labels import FILE_STATUS, SEVERITY
-from aggregator.model import CandidateKind, FileOutcome, FileStatus, ListTable, RunResult
+from aggregator.model import CandidateKind, FileOutcome, FileStatus, ListTable, RunResult, record_columns
 from aggregator.problems import Problem
 from aggregator.rendering import drafts
 from aggregator.rendering.drafts import is_empty, shown_name
@@ -285,14 +285,15 @@ def _rows(
     """The unit's rows where the unit had them: the header on its row, each value in its own
     column, so that a message's "Danh sách!J12" is cell J12 of this sheet too."""
     columns = sorted(
-        (c for c in result.config.columns if c.key in table.columns), key=lambda c: table.columns[c.key]
+        (c for c in record_columns(result.config) if c.key in table.columns),
+        key=lambda c: table.columns[c.key],
     )
     at = {c.key: table.columns[c.key] for c in columns}
     extra = max(at.values(), default=-1) + 1  # the Board's two columns, after the unit's
     top = table.header_row - 1
     mine = [p for p in outcome.problems if p.sheet == table.sheet]
     marks = _marks(mine, {c.header: c.key for c in columns})
-    valid = {r["row"]: r["accepted"] for r in outcome.rows or [] if r["sheet"] == table.sheet}
+    valid = {r.row: r.accepted for r in outcome.rows or () if r.sheet == table.sheet}
     notes = reasons_by_row(mine, errors_only=False)
     if top > 0:
         sheet.write_string(

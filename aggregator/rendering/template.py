@@ -12,6 +12,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from aggregator.config import Column, Config, Unit
 from aggregator.merging import register_tables
+from aggregator.model import record_columns
 from aggregator.rendering.workbooks import Styles, fit_row, open_workbook, printable
 
 DATA_ROWS = 300
@@ -211,7 +212,8 @@ def _dropdowns(config: Config) -> dict[str, list[str]]:
 def _listing(
     sheet: Worksheet, styles: Styles, config: Config, year: int, period: str, unit: Unit | None, meta: str
 ) -> None:
-    width = len(config.columns)
+    columns = record_columns(config)
+    width = len(columns)
     sheet.merge_range(
         0,
         0,
@@ -222,7 +224,7 @@ def _listing(
     )
     sheet.merge_range(1, 0, 1, width - 1, f"Kỳ báo cáo: {config.period_label(period)} {year}", styles.text)
     sheet.merge_range(2, 0, 2, width - 1, f"Đơn vị: {unit.name if unit else ''}", styles.text)
-    for j, column in enumerate(config.columns):
+    for j, column in enumerate(columns):
         label = column.header + (" (*)" if column.required else "")
         sheet.write_string(_HEADER_ROW, j, label, styles.header)
         sheet.set_column(j, j, column.width, styles.cell)
@@ -230,8 +232,8 @@ def _listing(
     fit_row(
         sheet,
         _HEADER_ROW,
-        [c.header + " (*)" for c in config.columns],
-        [c.width for c in config.columns],
+        [c.header + " (*)" for c in columns],
+        [c.width for c in columns],
         bold=True,
     )
     sheet.freeze_panes(_HEADER_ROW + 1, 2)
@@ -367,7 +369,7 @@ def _prefill(book: Workbook, sheet: Worksheet, config: Config, models: list[dict
     base = {"font_name": "Times New Roman", "font_size": 12, "border": 1, "valign": "top"}
     free = book.add_format({**base, "locked": False, "text_wrap": True})
     code = book.add_format({**base, "locked": True, "bg_color": "#EDEDED"})
-    columns = list(config.columns)
+    columns = record_columns(config)
     for j, column in enumerate(columns):
         sheet.set_column(j, j, column.width, code if column.key == "model_code" else free)
     for i, model in enumerate(models, start=_HEADER_ROW + 1):

@@ -17,9 +17,10 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from aggregator.config import Column, Config
 from aggregator.labels import FILE_STATUS, IDENTIFIED_BY, SEVERITY, UNIT_STATUS, Labels, date_vn, sort_key
 from aggregator.merging.summarise import pivot
-from aggregator.model import RunResult
+from aggregator.model import RecordColumns, RunResult, frame_columns, record_columns
 from aggregator.problems import Problem
 from aggregator.text import as_text
 
@@ -214,24 +215,34 @@ def write_master(result: RunResult, path: Path) -> None:
     book.close()
 
 
-def _record_columns(result: RunResult) -> list[Any]:
-    return [c for c in result.config.columns if c.key != "seq"]
+# the records sheet: its own numbering, whose, the record's columns (its "STT" aside: numbered
+# anew), then where each came from (``model.frame_columns`` less the name's matching key)
+LINEAGE_SHOWN = {
+    "file": ("Tệp nguồn", 30),
+    "sheet": ("Trang", 12),
+    "row": ("Dòng", 7),
+    "sha256": ("SHA-256 của tệp", 20),
+}
+
+
+def record_headers(config: Config) -> tuple[list[Column], list[str]]:
+    """The record's columns the records sheet shows, and the lineage after them, in order."""
+    declared = frame_columns(RecordColumns.of_config(config))
+    columns = [c for c in record_columns(config) if c.key != "seq"]
+    return columns, [k for k in LINEAGE_SHOWN if k in declared]
 
 
 def _records(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
-    columns = _record_columns(result)
-    headers = ["STT", "Đơn vị", *[c.header for c in columns], "Tệp nguồn", "Trang", "Dòng", "SHA-256 của tệp"]
+    columns, lineage = record_headers(result.config)
+    headers = ["STT", "Đơn vị", *[c.header for c in columns], *[LINEAGE_SHOWN[k][0] for k in lineage]]
     records = result.records
     values = [
         range(1, len(records) + 1),
         [labels.units[u] for u in records["unit"]],
         *[_labelled(records[c.key], c.key, labels) for c in columns],
-        records["file"],
-        records["sheet"],
-        records["row"].tolist(),
-        records["sha256"],
+        *[records[k].tolist() if k == "row" else records[k] for k in lineage],
     ]
-    widths = [6, 24, *[c.width for c in columns], 30, 12, 7, 20]
+    widths = [6, 24, *[c.width for c in columns], *[LINEAGE_SHOWN[k][1] for k in lineage]]
     write_table(sheet, styles, 0, headers, zip(*values, strict=True), widths, plain=True, keep_columns=2)
 
 
@@ -295,8 +306,8 @@ def _rejected(sheet: Worksheet, styles: Styles, result: RunResult, labels: Label
             continue
         reasons = reasons_by_row(outcome.problems)
         names = {(t.sheet, raw["row"]): raw.get("name") for t in outcome.tables for raw in t.typed}
-        for record in (r for r in outcome.rows if not r["accepted"]):
-            where = (record["sheet"], int(record["row"]))
+        for record in (r for r in outcome.rows if not r.accepted):
+            where = (record.sheet, record.row)
             rows.append(
                 [
                     labels.units.get(outcome.unit or "", ""),

@@ -2,8 +2,8 @@
 
 Every stage takes and returns these types; none of them does any work beyond small views of
 its own fields. The stages, in order: intake (``Candidate``, ``SavedEmail``, ``Ignored``) →
-reading (``Sheet``, ``ListTable``, ``WorkbookRead``) → checking (``Problem``) → merging
-(``FileOutcome``, ``UnitStatus``) → the run (``RunResult``), which rendering and the outbox
+reading (``Sheet``, ``ListTable``, ``WorkbookRead``) → checking (``Problem``, ``Record``) →
+merging (``FileOutcome``, ``UnitStatus``) → the run (``RunResult``), which rendering and the outbox
 take. The Enums are ``str`` Enums: their values are what ``summary.json``, the manifest and the
 register have always held.
 """
@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from aggregator.model.record import LINEAGE as LINEAGE  # the record, from its own module
+from aggregator.model.record import MATCH_KEY as MATCH_KEY
+from aggregator.model.record import SOURCE as SOURCE
+from aggregator.model.record import TYPED as TYPED
+from aggregator.model.record import Record as Record
+from aggregator.model.record import RecordColumns as RecordColumns
+from aggregator.model.record import frame_columns as frame_columns
+from aggregator.model.record import record_columns as record_columns
 from aggregator.problems import Problem
 
 if TYPE_CHECKING:  # types only
@@ -172,7 +180,7 @@ class FileOutcome:
     period: Period | None = None
     report_date: dt.date | None = None
     tables: list[ListTable] = field(default_factory=list)  # the rows as typed, per sheet
-    rows: list[dict[str, Any]] | None = None  # every data row read, parsed, with "accepted"
+    rows: tuple[Record, ...] | None = None  # every data row read, as validation judged it
     rows_read: int = 0
     rows_valid: int = 0  # rows with no error (counted only if this file is the one used)
     problems: list[Problem] = field(default_factory=list)
@@ -218,20 +226,24 @@ class FileOutcome:
             return "email"
         return "report_date" if self.report_date and self.report_date_trusted else "modified"
 
-    def keep_rows(self, rows: list[dict[str, Any]]) -> None:
-        self.rows = rows
-        self.rows_read = len(rows)
-        self.rows_valid = sum(1 for r in rows if r["accepted"])
+    @staticmethod
+    def counts(rows: tuple[Record, ...]) -> dict[str, Any]:
+        """The fields a file's rows set: the rows, how many were read, how many count."""
+        return {"rows": rows, "rows_read": len(rows), "rows_valid": sum(1 for r in rows if r.accepted)}
 
-    def compact(self) -> None:
-        """Let go of the parsed rows of a file with nothing to fix: only their counts are needed.
+    def compacted(self) -> FileOutcome:
+        """The outcome without the parsed rows of a file with nothing to fix: only their counts
+        are needed (the outcome itself is left as it was).
 
         The feedback workbooks and the list of rejected rows show rows again, and only for
         files with problems; the accepted records of the file in use are already merged. (The
         rows as typed of such a file are let go as soon as it is read: ``FileProcessor``.)
         """
-        if not self.problems or (self.rows_invalid == 0 and not any(t.typed for t in self.tables)):
-            self.rows = None  # (warnings found later, across periods, need no rows shown)
+        if self.rows is not None and (
+            not self.problems or (self.rows_invalid == 0 and not any(t.typed for t in self.tables))
+        ):
+            return replace(self, rows=None)  # (warnings found later, across periods, need no rows shown)
+        return self
 
     @property
     def rows_invalid(self) -> int:
