@@ -109,7 +109,7 @@ def test_no_stage_changes_what_it_was_given(cfg, tmp_path):
     processor = FileProcessor(cfg, 2026, "annual", dt.date(2026, 12, 15), True, file_times_tell(items))
     tables_given = []
     read = []
-    for outcome in workers.process_all(items, inbox, processor.process, cfg.limits):
+    for outcome in workers.process_all(items, processor.process, cfg.limits):
         read.append(outcome)
         tables_given.append(_frozen_copy(outcome.tables))
     assert any(o.rows for o in read) and any(not r.accepted for o in read for r in o.rows or ())
