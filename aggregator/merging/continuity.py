@@ -5,8 +5,8 @@ Runs between deciding each unit's file (``merge.resolve``) and merging the recor
 rejects its row like any other error. Takes the register's ``OtherPeriods`` as data; never opens
 the outbox. The parts: ``continuity_checks`` (a unit's rows against the register),
 ``continuity_names`` (close spellings), ``continuity_tally`` (the figures); the status and
-stage codes it reads are workbook.yaml's ``meanings`` (``config.codes``). Nothing given is changed: the files and statuses it
-continues come back new, in their places.
+stage codes it reads are workbook.yaml's ``meanings`` (``config.codes``). Nothing given is
+changed: the files and statuses it continues come back new, in their places.
 """
 
 from __future__ import annotations
@@ -58,20 +58,17 @@ def assign(
     if history.identities is None:  # whose each record is, by this registry
         history = history.with_units(config.units)
     result = []
-    now = list(outcomes)
+    continued_as: dict[FileOutcome, FileOutcome] = {}  # the very file merging decided, continued
     for status in statuses:
         used = status.used
         if used is None or used.status != FileStatus.ACCEPTED:
             result.append(status)
             continue
-        continued = _continue(status, used, history, config, tally)
-        # the file's place among the outcomes: the very file merging decided (two entries may
-        # share a path)
-        now = [continued if o is used else o for o in now]
+        continued = continued_as[used] = _continue(status, used, history, config, tally)
         result.append(
             replace(status, used=continued, files=[continued if f is used else f for f in status.files])
         )
-    return now, result
+    return [continued_as.get(o, o) for o in outcomes], result
 
 
 def _continue(

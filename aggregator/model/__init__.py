@@ -169,7 +169,14 @@ class WorkbookRead:
 
 @dataclass
 class FileOutcome:
-    """Everything the run learnt about one input file, and what became of it."""
+    """Everything the run learnt about one input file, and what became of it.
+
+    Compared by what it holds, found in a dict by which file it is: two entries may share a
+    path (one email, two attachments named alike), so a stage that gives back a new outcome for
+    a file finds that file's place by the object itself, in one look-up, never by a scan.
+    """
+
+    __hash__ = object.__hash__
 
     candidate: Candidate
     status: FileStatus = FileStatus.REJECTED

@@ -329,13 +329,9 @@ def compacted(
     """The outcomes once merged, without the parsed rows no output shows again, in their order,
     and the unit statuses holding those same outcomes (what is given is left as it was)."""
     small = [o.compacted() for o in outcomes]
-    pairs = list(zip(outcomes, small, strict=True))
-
-    def same(file: FileOutcome) -> FileOutcome:  # the file's compacted self (two may share a path)
-        return next(now for was, now in pairs if was is file)
-
+    same = dict(zip(outcomes, small, strict=True))  # each file's compacted self, by the file itself
     return small, [
-        replace(s, used=None if s.used is None else same(s.used), files=[same(f) for f in s.files])
+        replace(s, used=None if s.used is None else same[s.used], files=[same[f] for f in s.files])
         for s in statuses
     ]
 
