@@ -11,6 +11,7 @@ fires on the wrong row, the wrong unit or every continued model fails here.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -124,6 +125,8 @@ def test_the_codes_carry_over_by_unit_and_name(periods):
     for name in ("Dân vận khéo ở thôn", "Đường hoa nông thôn"):
         assert code[("cam-lam", name)] != code[("ldld", name)]  # the same name, another unit's model
     assert len(set(code.values())) == len(code) == 15  # 12 of cam-lam, 3 of ldld
+    # a code: its unit's code and six letters of base 32 (a hash of field and name)
+    assert [c for (unit, _), c in code.items() if not re.fullmatch(rf"{unit}-[a-z2-7]{{6}}", c)] == []
 
 
 def test_each_warning_of_the_second_period_on_its_row(periods):

@@ -109,11 +109,32 @@ _ACROSS = [
 TESTS_FOR = {
     **{f"aggregator/**/continuity{tail}": _ACROSS for tail in FAMILY},
     **{
-        f"aggregator/**/register{tail}": [*_ACROSS, "tests/test_register_files.py", "tests/test_register.py"]
+        f"aggregator/**/register{tail}": [
+            *_ACROSS,
+            "tests/test_register_files.py",
+            # the three-year runs (each test runs its three periods again: the ones that count)
+            *(
+                f"tests/test_register.py::test_{name}"
+                for name in (
+                    "second_year_counted_by_hand",
+                    "third_year_counted_by_hand",
+                    "the_register_tables",
+                    "rerun_replaces_the_period_and_archives_are_not_in_it",
+                    "rebuild_gives_the_same_register",
+                    "a_deleted_period_folder_leaves_the_register",
+                    "half_year_compares_with_half_year",
+                    "annual_compares_with_last_annual_past_a_half_year",
+                    "check_applies_the_register_as_the_run_does",
+                    "the_trend_of_a_rerun_period_stops_at_its_year",
+                    "a_period_file_copied_into_another_periods_folder_is_left_out",
+                )
+            ),
+        ]
         for tail in FAMILY
     },
     **{
         f"aggregator/**/{stem}{tail}": [
+            "tests/test_mutants_across.py",
             "tests/test_identify.py",
             "tests/test_files.py",
             "tests/test_names.py",
