@@ -73,3 +73,42 @@ def test_a_registry_with_no_words_to_ignore_or_shorten_still_finds_names(tmp_pat
     matcher = UnitMatcher(config.load(tmp_path / "schemas"))
     found = matcher.match("Huyện ủy Cam Lâm")
     assert (found.units, found.how) == (("cam-lam",), "name")
+
+
+def test_an_email_refused_whole_is_its_own_entry_not_an_attachment(tmp_path):
+    """mail:21: an email refused unopened (over the size limit) is listed as itself: no
+    email, attachment or sender of an attachment; its record says why."""
+    from test_email import message, save
+    from test_hostile import fate, good_bytes, limited_schemas, run
+
+    box = tmp_path / "inbox"
+    workbook(box / "cam-lam.xlsx", [model("A")])
+    save(box / "to.eml", message([("bc.xlsx", good_bytes(tmp_path) * 4)]))
+    code, manifest, _ = run(box, tmp_path, schemas=limited_schemas(tmp_path, max_email_bytes=20_000))
+    assert code == 0
+    entry = fate(manifest, "to.eml")
+    assert [entry[k] for k in ("email", "attachment", "sender", "email_date", "status")] == [
+        None,
+        None,
+        None,
+        None,
+        "rejected",
+    ]
+    assert [p["code"] for p in entry["problems"]] == ["email_too_large"]
+    [record] = manifest["emails"]
+    assert (record["path"], record["attachments"]) == ("to.eml", [])
+    assert record["error"] == entry["problems"][0]["message"]
+
+
+def test_a_broken_zip_in_the_inbox_is_one_unreadable_file_not_an_archive(tmp_path):
+    """mail:45: a file that begins like a zip and is not one is not taken for an archive of
+    attachments (no record among the emails and archives): it is one unreadable file."""
+    from test_hostile import fate, run
+
+    box = tmp_path / "inbox"
+    workbook(box / "cam-lam.xlsx", [model("A")])
+    (box / "hong.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    code, manifest, summary = run(box, tmp_path)
+    assert code == 0 and manifest["emails"] == []
+    entry = fate(manifest, "hong.zip")
+    assert (entry["type"], [p["code"] for p in entry["problems"]]) == ("other", ["file_unreadable"])
