@@ -145,9 +145,23 @@ TESTS_FOR = {
     },
     **{
         f"aggregator/**/mail{tail}": [
+            "tests/test_mutants_across.py",
             "tests/test_discover.py",
             "tests/test_email.py",
             "tests/test_file_names.py",
+            # hostile emails and zips: refused whole, by part, bounded
+            *(
+                f"tests/test_hostile.py::test_{name}"
+                for name in (
+                    "a_password_protected_zip_in_an_email_is_refused_alone",
+                    "zip_members_with_unsupported_compression_or_corrupt_data_are_refused",
+                    "a_zip_in_the_inbox_is_read_like_an_attachment_to_a_stated_depth",
+                    "absurd_email_headers_are_sanitised_and_distrusted",
+                    "multipart_without_boundary_or_nested_too_deep_is_refused",
+                    "what_one_email_unpacks_is_bounded",
+                    "an_email_or_zip_of_too_many_parts_is_refused_before_it_is_parsed",
+                )
+            ),
         ]
         for tail in FAMILY
     },
