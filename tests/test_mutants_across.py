@@ -112,3 +112,23 @@ def test_a_broken_zip_in_the_inbox_is_one_unreadable_file_not_an_archive(tmp_pat
     assert code == 0 and manifest["emails"] == []
     entry = fate(manifest, "hong.zip")
     assert (entry["type"], [p["code"] for p in entry["problems"]]) == ("other", ["file_unreadable"])
+
+
+def test_a_member_of_an_unknown_compression_is_refused_by_its_method_before_reading(tmp_path):
+    """mail:172: a zip member packed by a method the tool cannot unpack (99: AES) is refused
+    from its header, saying the method, never handed to the inflater."""
+    import struct
+
+    from test_email import message, save
+    from test_hostile import fate, good_bytes, run, zipped
+
+    odd = bytearray(zipped([("la.xlsx", good_bytes(tmp_path))]))
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        struct.pack_into("<H", odd, odd.find(signature) + offset, 99)
+    box = tmp_path / "inbox"
+    workbook(box / "cam-lam.xlsx", [model("A")])
+    save(box / "thu.eml", message([("a.zip", bytes(odd))]))
+    code, manifest, _ = run(box, tmp_path)
+    assert code == 0
+    [problem] = fate(manifest, "thu.eml › a.zip › la.xlsx")["problems"]
+    assert problem["code"] == "member_unsupported" and "phương thức nén số 99" in problem["message"]
