@@ -132,3 +132,46 @@ def test_a_member_of_an_unknown_compression_is_refused_by_its_method_before_read
     assert code == 0
     [problem] = fate(manifest, "thu.eml › a.zip › la.xlsx")["problems"]
     assert problem["code"] == "member_unsupported" and "phương thức nén số 99" in problem["message"]
+
+
+def test_a_period_record_holds_any_64_bit_integer_and_nothing_past_it(tmp_path, caplog):
+    """register:45-50: a count at either end of the 64-bit range is a record's (SQLite holds
+    it); one past either end leaves the period file out."""
+    import hashlib
+    import json
+    import sqlite3
+
+    from aggregator.cli import main
+    from aggregator.merging import register
+
+    outbox = tmp_path / "outbox"
+    workbook(
+        tmp_path / "in" / "cam-lam.xlsx", [model("A"), model("B", 5)], year=2025, report_date="01/12/2025"
+    )
+    args = ["--inbox", str(tmp_path / "in"), "--outbox", str(outbox), "--year", "2025", "--jobs", "1"]
+    assert main([*args, "--report-date", "15/12/2025"]) == 0
+    source = outbox / "2025" / register.PERIOD_FILE
+    lines = source.read_text(encoding="utf-8").splitlines()
+    at = json.loads(lines[0])["columns"].index("replications")
+    rows = [json.loads(line) for line in lines[1:-1]]  # the last line: the count and the hash
+
+    def written(low: int, high: int) -> list[int]:
+        rows[0][at], rows[1][at] = low, high
+        register.write_period_file(source, 2025, "annual", rows)
+        sums = source.parent / "SHA256SUMS"  # the folder's sums, as its run would have them
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()
+        sums.write_text(
+            "".join(
+                f"{digest}  {source.name}\n" if line.endswith(f"  {source.name}") else line + "\n"
+                for line in sums.read_text(encoding="utf-8").splitlines()
+            ),
+            encoding="utf-8",
+        )
+        assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
+        with sqlite3.connect(outbox / register.DB_NAME) as db:
+            return sorted(n for (n,) in db.execute("SELECT replications FROM models WHERE year = 2025"))
+
+    assert written(-(1 << 63), (1 << 63) - 1) == [-(1 << 63), (1 << 63) - 1]
+    assert written(-(1 << 63) - 1, 0) == []
+    assert "cột replications: cần một số nguyên, gặp -9223372036854775809" in caplog.text
+    assert written(0, 1 << 63) == []

@@ -111,6 +111,7 @@ TESTS_FOR = {
     **{
         f"aggregator/**/register{tail}": [
             *_ACROSS,
+            "tests/test_mutants_across.py",
             "tests/test_register_files.py",
             # the three-year runs (each test runs its three periods again: the ones that count)
             *(
