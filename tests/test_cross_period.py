@@ -16,7 +16,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from builders import model, workbook
+from builders import HEADERS, model, workbook
 
 from aggregator.cli import main
 from aggregator.merging import register
@@ -266,3 +266,59 @@ def test_the_third_period_counted(periods):
     by_unit = {u["code"]: u for u in summary["continuity"]["by_unit"]}
     assert by_unit["cam-lam"] == {"code": "cam-lam", "matched": 6, "new": 4, "dropped": 2}
     assert by_unit["ldld"] == {"code": "ldld", "matched": 1, "new": 2, "dropped": 0}
+
+
+def test_a_code_typed_twice_a_rule_turned_off_and_a_file_of_no_rows(tmp_path):
+    """The second row typed with a code already used is refused at its code's cell, naming the
+    first row; a cross-period rule set to "off" says nothing; a file that lists no model is
+    refused for that alone (its unit's earlier models are not asked about)."""
+    import shutil
+
+    from aggregator import config
+
+    outbox = tmp_path / "outbox"
+    workbook(
+        tmp_path / "2025" / "cam-lam.xlsx",
+        [model("Dân vận khéo ở thôn", 1, places=2), model("Khuyến học khuyến tài", 5, places=3)],
+        year=2025,
+        report_date="01/12/2025",
+    )
+    workbook(
+        tmp_path / "2025" / "ldld.xlsx",
+        [model("Sáng kiến công nhân", 2, "Cá nhân", year=2020, places=3)],
+        code="ldld",
+        name=None,
+        year=2025,
+        report_date="01/12/2025",
+    )
+    run(tmp_path / "2025", outbox, 2025)
+    code = codes(outbox)
+    schemas = tmp_path / "schemas"
+    shutil.copytree(config.BUNDLED, schemas)
+    rules = schemas / "workbook.yaml"
+    rules.write_text(
+        rules.read_text(encoding="utf-8").replace("stage_backwards: warning", "stage_backwards: off"),
+        encoding="utf-8",
+    )
+    typed = {"Mã mô hình": code["cam-lam", "Dân vận khéo ở thôn"]}
+    workbook(
+        tmp_path / "2026" / "cam-lam.xlsx",
+        [
+            model("Dân vận khéo ở thôn", 1, stage=FOUND, places=2, **typed),  # 4: lowered, not said
+            model("Khuyến học khuyến tài", 5, places=3),
+            model("Nhà văn hóa sạch đẹp", 8, places=2, **typed),  # 6: the same code again
+        ],
+        year=2026,
+        report_date="01/12/2026",
+        headers=[*HEADERS, "Mã mô hình"],
+    )
+    workbook(tmp_path / "2026" / "ldld.xlsx", [], code="ldld", name=None, year=2026, report_date="01/12/2026")
+    args = ["--inbox", str(tmp_path / "2026"), "--outbox", str(outbox), "--year", "2026"]
+    assert main([*args, "--report-date", "15/12/2026", "--jobs", "1", "--schemas", str(schemas)]) == 0
+    found = [(f, c, cell, v) for f, c, cell, v, _ in problems(outbox, 2026)]
+    assert found == [
+        ("cam-lam.xlsx", "model_code_duplicate", "Danh sách!R6", code["cam-lam", "Dân vận khéo ở thôn"]),
+        ("ldld.xlsx", "no_rows", "", ""),  # refused whole: its models are not asked about
+    ]
+    [duplicate] = [m for _, c, _, _, m in problems(outbox, 2026) if c == "model_code_duplicate"]
+    assert "đã ghi ở dòng 4" in duplicate
