@@ -322,3 +322,24 @@ def test_a_code_typed_twice_a_rule_turned_off_and_a_file_of_no_rows(tmp_path):
     ]
     [duplicate] = [m for _, c, _, _, m in problems(outbox, 2026) if c == "model_code_duplicate"]
     assert "đã ghi ở dòng 4" in duplicate
+
+
+def test_a_typed_code_with_no_register_at_hand_is_taken_as_typed_by_check(tmp_path, capsys):
+    """``check`` with no register at hand judges no code: the row is valid, nothing said. A
+    run's first period has a register, empty: a typed code is unknown there, and refused."""
+    path = workbook(
+        tmp_path / "in" / "cam-lam.xlsx",
+        [model("Dân vận khéo ở thôn", 1, **{"Mã mô hình": "Cam-Lam-ABC DEF"}), model("Khuyến học", 5)],
+        year=2025,
+        report_date="01/12/2025",
+        headers=[*HEADERS, "Mã mô hình"],
+    )
+    capsys.readouterr()
+    assert main(["check", "--json", "--year", "2025", "--outbox", str(tmp_path / "none"), str(path)]) == 0
+    [checked] = json.loads(capsys.readouterr().out)
+    assert (checked["rows_valid"], checked["problems"]) == (2, [])
+    outbox = tmp_path / "outbox"
+    run(path.parent, outbox, 2025)
+    assert [(c, cell, v) for _, c, cell, v, _ in problems(outbox, 2025)] == [
+        ("model_code_unknown", "Danh sách!R4", "Cam-Lam-ABC DEF")
+    ]
