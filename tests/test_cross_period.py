@@ -329,7 +329,11 @@ def test_a_typed_code_with_no_register_at_hand_is_taken_as_typed_by_check(tmp_pa
     run's first period has a register, empty: a typed code is unknown there, and refused."""
     path = workbook(
         tmp_path / "in" / "cam-lam.xlsx",
-        [model("Dân vận khéo ở thôn", 1, **{"Mã mô hình": "Cam-Lam-ABC DEF"}), model("Khuyến học", 5)],
+        [
+            model("Dân vận khéo ở thôn", 1, **{"Mã mô hình": "Cam-Lam-ABC DEF"}),
+            model("Khuyến học", 5, **{"Mã mô hình": "mã tự đặt"}),  # no unit's code at all
+            model("Bếp ăn", 10, **{"Mã mô hình": "ldld-abcdef"}),  # another unit's, by its form
+        ],
         year=2025,
         report_date="01/12/2025",
         headers=[*HEADERS, "Mã mô hình"],
@@ -337,7 +341,7 @@ def test_a_typed_code_with_no_register_at_hand_is_taken_as_typed_by_check(tmp_pa
     capsys.readouterr()
     assert main(["check", "--json", "--year", "2025", "--outbox", str(tmp_path / "none"), str(path)]) == 0
     [checked] = json.loads(capsys.readouterr().out)
-    assert (checked["rows_valid"], checked["problems"]) == (2, [])
+    assert (checked["rows_valid"], checked["problems"]) == (3, [])
     outbox = tmp_path / "outbox"
     run(path.parent, outbox, 2025)
     assert [(c, cell, v) for _, c, cell, v, _ in problems(outbox, 2025)] == [
