@@ -345,5 +345,6 @@ def test_a_typed_code_with_no_register_at_hand_is_taken_as_typed_by_check(tmp_pa
     outbox = tmp_path / "outbox"
     run(path.parent, outbox, 2025)
     assert [(c, cell, v) for _, c, cell, v, _ in problems(outbox, 2025)] == [
-        ("model_code_unknown", "Danh sách!R4", "Cam-Lam-ABC DEF")
+        ("model_code_unknown", f"Danh sách!R{row}", typed)
+        for row, typed in ((4, "Cam-Lam-ABC DEF"), (5, "mã tự đặt"), (6, "ldld-abcdef"))
     ]
