@@ -266,6 +266,10 @@ def test_the_third_period_counted(periods):
     by_unit = {u["code"]: u for u in summary["continuity"]["by_unit"]}
     assert by_unit["cam-lam"] == {"code": "cam-lam", "matched": 6, "new": 4, "dropped": 2}
     assert by_unit["ldld"] == {"code": "ldld", "matched": 1, "new": 2, "dropped": 0}
+    silent = [u for code, u in by_unit.items() if code not in ("cam-lam", "ldld")]
+    assert len(silent) == 19 and silent == [
+        {"code": u["code"], "matched": 0, "new": 0, "dropped": 0} for u in silent
+    ]
 
 
 def test_a_code_typed_twice_a_rule_turned_off_and_a_file_of_no_rows(tmp_path):
