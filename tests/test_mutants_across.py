@@ -175,3 +175,28 @@ def test_a_period_record_holds_any_64_bit_integer_and_nothing_past_it(tmp_path, 
     assert written(-(1 << 63) - 1, 0) == []
     assert "cột replications: cần một số nguyên, gặp -9223372036854775809" in caplog.text
     assert written(0, 1 << 63) == []
+
+
+def test_an_email_past_its_unpacking_budget_says_the_limit_in_megabytes(tmp_path):
+    """mail:123: the limit of what one email may unpack is said as a person reads it."""
+    from test_email import message, save
+    from test_hostile import good_bytes, limited_schemas, run, zipped
+
+    from aggregator.intake import discover
+
+    box = tmp_path / "inbox"
+    workbook(box / "cam-lam.xlsx", [model("A")])
+    good = good_bytes(tmp_path)
+    save(box / "nhieu.eml", message([(f"bc{n}.zip", zipped([(f"bc{n}.xlsx", good)])) for n in range(5)]))
+    code, manifest, _ = run(box, tmp_path, schemas=limited_schemas(tmp_path, max_unpacked_bytes=30_000))
+    assert code == 0
+    said = {
+        p["message"]
+        for f in manifest["files"]
+        for p in f["problems"]
+        if p["code"] == "email_unpacked_too_large"
+    }
+    assert said == {
+        "Các tệp đính kèm của thư giải nén ra quá lớn (vượt "
+        f"{discover.megabytes(30_000)}); các phần còn lại không được mở. Đề nghị đơn vị gửi riêng từng tệp."
+    }
