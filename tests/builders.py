@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import zipfile
@@ -215,3 +216,41 @@ def record_rows(cfg: Any, rows: list[dict[str, Any]], file: str = "x.xlsx") -> t
         )
         for row in rows
     )
+
+
+VBA_PROJECT_TYPE = "application/vnd.ms-office.vbaProject"
+MACRO_WORKBOOK_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+def with_macro(path: Path, source: str) -> Path:
+    """The workbook at ``path`` (an .xlsx as ``workbook`` writes it) made macro-enabled, in
+    place: an ``xl/vbaProject.bin`` (a real OLE compound file, ``ole.vba_project``) whose one
+    module holds ``source``, declared in [Content_Types].xml and related to the workbook, and
+    the workbook's content type that of an .xlsm. Its modified time is kept."""
+    from ole import vba_project
+
+    times = path.stat()
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    types = types.replace(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", MACRO_WORKBOOK_TYPE
+    )
+    assert MACRO_WORKBOOK_TYPE in types
+    types = types.replace(
+        "<Default ", f'<Default Extension="bin" ContentType="{VBA_PROJECT_TYPE}"/><Default ', 1
+    )
+    parts["[Content_Types].xml"] = types.encode("utf-8")
+    rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
+    rels = rels.replace(
+        "</Relationships>",
+        '<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" '
+        'Target="vbaProject.bin"/></Relationships>',
+    )
+    parts["xl/_rels/workbook.xml.rels"] = rels.encode("utf-8")
+    parts["xl/vbaProject.bin"] = vba_project(source)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+    return path

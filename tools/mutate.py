@@ -31,6 +31,7 @@ afterwards, and ``kill PID`` stops a run cleanly, putting the module back)::
 
     .venv/bin/python tools/mutate.py --list                  # how many mutants, per module
     .venv/bin/python tools/mutate.py --sample 150 --seed 12  # run a sample of them
+    .venv/bin/python tools/mutate.py --per-module 20 --seed 5  # the same number of each module
     .venv/bin/python tools/mutate.py --only merge.py:3 summarise.py:17   # re-run chosen ones
     .venv/bin/python tools/mutate.py --modules aggregator/problems.py::with_rules --list
 
@@ -48,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import fnmatch
 import json
 import os
 import random
@@ -59,6 +61,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# A module named in the default set by its stem survives a split: ``continuity.py``, or
+# ``continuity_*.py`` beside it, or a package ``continuity/`` in its place (globs, anywhere
+# under aggregator/); a pattern that matches nothing is left out.
+FAMILY = (".py", "_*.py", "/*.py")
 MODULES = [
     # the row rules
     "aggregator/checking/validate.py",
@@ -73,6 +79,12 @@ MODULES = [
     "aggregator/config/__init__.py::_check_rules,_plain_off",
     # one file's stages in order and its outcome assembled (where the file rules apply)
     "aggregator/pipeline/files.py",
+    # models across periods: codes, cross-period warnings, the register read and written
+    *(f"aggregator/**/{stem}{tail}" for stem in ("continuity", "register") for tail in FAMILY),
+    # which unit a workbook is from, and unit names understood
+    *(f"aggregator/**/{stem}{tail}" for stem in ("identify", "names") for tail in FAMILY),
+    # saved emails and zips opened
+    *(f"aggregator/**/mail{tail}" for tail in FAMILY),
 ]
 # Fast tests that exercise those modules (the slow LibreOffice/Chromium ones are left out);
 # the quickest first, so that -x stops a killed mutant early.
@@ -89,13 +101,77 @@ TESTS = [
     # two files equally new: a tie, said so on both
     "tests/test_hostile.py::test_two_files_equally_new_are_a_tie_said_so_and_settled_by_the_rule",
 ]
-# Modules the tests above do not cover well enough on their own: their tests, quickest first.
+# Modules the tests above do not cover well enough on their own: their tests, quickest first
+# (a key may be a glob, as in MODULES: the first key that matches a module gives its tests).
+_ACROSS = [
+    "tests/test_cross_period.py",
+    "tests/test_continuity.py",
+]
 TESTS_FOR = {
     "aggregator/problems_catalogue.py": [
         "tests/test_problems.py",
         "tests/test_rules.py",
         "tests/test_config.py",
     ],
+    **{f"aggregator/**/continuity{tail}": _ACROSS for tail in FAMILY},
+    **{
+        f"aggregator/**/register{tail}": [
+            *_ACROSS,
+            "tests/test_mutants_across.py",
+            "tests/test_register_files.py",
+            # the three-year runs (each test runs its three periods again: the ones that count)
+            *(
+                f"tests/test_register.py::test_{name}"
+                for name in (
+                    "second_year_counted_by_hand",
+                    "third_year_counted_by_hand",
+                    "the_register_tables",
+                    "rerun_replaces_the_period_and_archives_are_not_in_it",
+                    "rebuild_gives_the_same_register",
+                    "a_deleted_period_folder_leaves_the_register",
+                    "half_year_compares_with_half_year",
+                    "annual_compares_with_last_annual_past_a_half_year",
+                    "check_applies_the_register_as_the_run_does",
+                    "the_trend_of_a_rerun_period_stops_at_its_year",
+                    "a_period_file_copied_into_another_periods_folder_is_left_out",
+                )
+            ),
+        ]
+        for tail in FAMILY
+    },
+    **{
+        f"aggregator/**/{stem}{tail}": [
+            "tests/test_mutants_across.py",
+            "tests/test_identify.py",
+            "tests/test_files.py",
+            "tests/test_names.py",
+            "tests/test_library.py",
+        ]
+        for stem in ("identify", "names")
+        for tail in FAMILY
+    },
+    **{
+        f"aggregator/**/mail{tail}": [
+            "tests/test_mutants_across.py",
+            "tests/test_discover.py",
+            "tests/test_email.py",
+            "tests/test_file_names.py",
+            # hostile emails and zips: refused whole, by part, bounded
+            *(
+                f"tests/test_hostile.py::test_{name}"
+                for name in (
+                    "a_password_protected_zip_in_an_email_is_refused_alone",
+                    "zip_members_with_unsupported_compression_or_corrupt_data_are_refused",
+                    "a_zip_in_the_inbox_is_read_like_an_attachment_to_a_stated_depth",
+                    "absurd_email_headers_are_sanitised_and_distrusted",
+                    "multipart_without_boundary_or_nested_too_deep_is_refused",
+                    "what_one_email_unpacks_is_bounded",
+                    "an_email_or_zip_of_too_many_parts_is_refused_before_it_is_parsed",
+                )
+            ),
+        ]
+        for tail in FAMILY
+    },
     "aggregator/problems.py": [
         "tests/test_problems.py",
         "tests/test_rules.py",
@@ -305,6 +381,26 @@ def _sites(tree: ast.Module) -> list[tuple[ast.AST, int, str, str]]:
     return visitor.sites
 
 
+def expand(specs: list[str]) -> list[str]:
+    """The specs with each glob replaced by the modules it matches (in order, each once)."""
+    found: list[str] = []
+    for spec in specs:
+        module, sep, names = spec.partition("::")
+        if any(c in module for c in "*?["):
+            found += [f"{p.relative_to(ROOT).as_posix()}{sep}{names}" for p in sorted(ROOT.glob(module))]
+        else:
+            found.append(spec)
+    return list(dict.fromkeys(found))
+
+
+def tests_of(module: str) -> list[str]:
+    """The tests of a module: its own in TESTS_FOR (by name, else by the first glob that
+    matches it), else TESTS."""
+    if module in TESTS_FOR:
+        return TESTS_FOR[module]
+    return next((t for key, t in TESTS_FOR.items() if fnmatch.fnmatchcase(module, key)), TESTS)
+
+
 def mutants(spec: str) -> list[Mutant]:
     """The mutants of ``module.py``, or of the named parts of it: ``module.py::name,name``."""
     module, _, names = spec.partition("::")
@@ -391,7 +487,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", nargs="+", default=MODULES, help="module.py or module.py::name,name")
     parser.add_argument("--tests", nargs="+", default=[], help="for every module (default: TESTS_FOR)")
-    parser.add_argument("--sample", type=int, default=0, help="at most this many, spread by module")
+    parser.add_argument("--sample", type=int, default=0, help="at most this many in all, at random")
+    parser.add_argument("--per-module", type=int, default=0, help="at most this many of each module")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--only", nargs="+", default=[], help="module.py:number ...")
     parser.add_argument("--timeout", type=float, default=0, help="per mutant (default 3× clean)")
@@ -401,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     # ``kill PID`` stops the run cleanly: the module being mutated is put back (``finally``)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
-    by_spec = {spec: mutants(spec) for spec in args.modules}
+    by_spec = {spec: mutants(spec) for spec in expand(args.modules)}
     everything = [m for found in by_spec.values() for m in found]
     if args.list:
         for spec, found in by_spec.items():
@@ -411,11 +508,20 @@ def main(argv: list[str] | None = None) -> int:
     chosen = everything
     if args.only:
         chosen = [m for m in everything if m.name in set(args.only)]
-    elif args.sample and args.sample < len(everything):
-        chosen = sorted(random.Random(args.seed).sample(everything, args.sample), key=everything.index)
+    else:
+        if args.per_module:
+            draw = random.Random(args.seed)
+            chosen = [
+                m
+                for found in by_spec.values()
+                for m in (found if len(found) <= args.per_module else draw.sample(found, args.per_module))
+            ]
+            chosen.sort(key=everything.index)
+        if args.sample and args.sample < len(chosen):
+            chosen = sorted(random.Random(args.seed).sample(chosen, args.sample), key=everything.index)
 
     def tests_for(module: str) -> tuple[str, ...]:
-        tests = args.tests or TESTS_FOR.get(module, TESTS)
+        tests = args.tests or tests_of(module)
         return tuple(t for t in tests if (ROOT / t.partition("::")[0]).exists())
 
     timeouts = {}
