@@ -11,7 +11,7 @@ from builders import model, workbook
 
 from aggregator import config
 from aggregator.checking.names import UnitMatcher
-from aggregator.intake.discover import fingerprint
+from aggregator.intake.sniff import fingerprint
 from aggregator.pipeline import FileProcessor
 
 BUNDLED = config.load(config.BUNDLED)
