@@ -189,7 +189,9 @@ def test_the_command_writes_the_folder_and_verify_holds_it(outbox, capsys):
     )  # registry order
     assert "Có 3 mô hình, điển hình được báo cáo ở tất cả các năm" in html
     assert "Có 4 mô hình, điển hình lên giai đoạn cao hơn" in html
-    assert f"{D1[0]} (quyết định {D1[1]}), năm 2024<br>{D2[0]} (quyết định {D2[1]}), năm 2026" in html
+    # the unit wrote "Quyết định 12/…": said once, not "quyết định Quyết định 12/…"
+    assert f"{D1[0]} (quyết định 12/QĐ-UBND ngày 01/3/2024), năm 2024<br>{D2[0]} (quyết định 789/" in html
+    assert "định Quyết định" not in html
     capsys.readouterr()
     assert main(["verify", str(folder)]) == 0
     assert "Mọi tệp còn nguyên" in capsys.readouterr().out
@@ -265,7 +267,7 @@ def test_libreoffice_reads_the_word_review_with_the_registers_figures(outbox, tm
         "năm 2024: 5 mô hình, điển hình (5 lần đầu có trong sổ, 0 đã có từ trước)",
         "năm 2025: 10 nơi (3 mô hình, điển hình đã được nhân rộng)",
         "năm 2026 so với năm 2024: tăng 5 nơi",
-        f"{D1[0]} (quyết định {D1[1]}), năm 2024; {D2[0]} (quyết định {D2[1]}), năm 2026",
+        f"{D1[0]} (quyết định 12/QĐ-UBND ngày 01/3/2024), năm 2024; {D2[0]} (quyết định 789/QĐ-TTg",
         "Huyện ủy Cam Lâm (2026: 2/3)",
         "Nơi nhận:",
         "K/T TRƯỞNG BAN",
