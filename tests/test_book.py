@@ -338,11 +338,19 @@ def _cell(key: str, value) -> str:
     if key == "history":
         return "; ".join(
             f"{h['year']}{' (6 tháng)' if h['period'] == 'half_year' else ''}: {h['stage']}"
-            + (f", {h['replications']} nơi nhân rộng" if h["replications"] else "")
+            + (f" ({h['replications']} nơi nhân rộng)" if h["replications"] else "")
             for h in value
         )
-    if key in ("years", "chosen_by"):
+    if key == "years":
         return ", ".join(str(v) for v in value)
+    if key == "chosen_by":
+        names = {
+            "honoured": "Biểu dương, tôn vinh",
+            "reward_decision": "Khen thưởng có quyết định",
+            "replications": "Nhân rộng nhiều nơi",
+            "years": "Duy trì nhiều năm",
+        }
+        return "; ".join(names[v] for v in value)
     return str(value)
 
 
@@ -359,6 +367,12 @@ def test_csv_read_back_equals_the_json_and_the_json_meets_its_schema(written):
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert list(rows[0]) == [spec["title"] for spec in columns.values()]
     assert rows[0]["Tên mô hình, điển hình"] == "Dân vận khéo ở thôn"
+    # Excel's reader sees the criteria in Vietnamese, never the JSON's keys
+    assert rows[1]["Tiêu chí được chọn"] == "Khen thưởng có quyết định; Nhân rộng nhiều nơi"
+    assert (
+        rows[4]["Quá trình"]
+        == "2024: Phát hiện, bồi dưỡng; 2026 (6 tháng): Giới thiệu, nhân rộng (3 nơi nhân rộng)"
+    )
     assert len(rows) == len(document["entries"]) == 5
     for row, entry in zip(rows, document["entries"], strict=True):
         back = {titles[t]: (v[1:] if v.startswith("'") else v) for t, v in row.items()}
@@ -626,11 +640,11 @@ def test_libreoffice_opens_the_booklet_with_the_models_and_their_figures(written
         "LĨNH VỰC 4. QUỐC PHÒNG - AN NINH",
         "3. Camera an ninh tổ dân phố",
         "Đơn vị báo cáo: Thành ủy Nha Trang",
-        "Giai đoạn: Giới thiệu, nhân rộng, nhân rộng ở 5 nơi",
+        "Giai đoạn: Giới thiệu, nhân rộng (5 nơi nhân rộng)",
         f"Khen thưởng: Bằng khen của Liên đoàn Lao động tỉnh, {DECISION} (2024)",
-        "Quá trình: 2024: Phát hiện, bồi dưỡng; 2026 (6 tháng): Giới thiệu, nhân rộng, 3 nơi nhân rộng",
-        "Quá trình: 2024: Giới thiệu, nhân rộng, 2 nơi nhân rộng; "
-        "2025: Biểu dương, tôn vinh, 2 nơi nhân rộng",
+        "Quá trình: 2024: Phát hiện, bồi dưỡng; 2026 (6 tháng): Giới thiệu, nhân rộng (3 nơi nhân rộng)",
+        "Quá trình: 2024: Giới thiệu, nhân rộng (2 nơi nhân rộng); "
+        "2025: Biểu dương, tôn vinh (2 nơi nhân rộng)",
         f"Hiệu quả đạt được: {FORMULA}",
         f"Nội dung, cách làm: {IMG}",
     ):

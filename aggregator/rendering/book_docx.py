@@ -300,7 +300,7 @@ def _entry(document: Any, entry: Mapping[str, Any], styles: dict[str, Any]) -> N
         ("Năm xây dựng", "" if entry["year_built"] is None else str(entry["year_built"])),
         (
             "Giai đoạn",
-            entry["stage"] + (f", nhân rộng ở {entry['replications']} nơi" if entry["replications"] else ""),
+            entry["stage_line"],
         ),
         ("Nội dung, cách làm", entry["content"]),
         ("Hiệu quả đạt được", entry["results"]),
