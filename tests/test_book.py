@@ -619,6 +619,27 @@ def test_chromium_searches_with_and_without_diacritics_and_filters(written, tmp_
 # --- the booklet, opened by LibreOffice -------------------------------------------------------
 
 
+@pytest.mark.skipif(
+    CHROMIUM is None or shutil.which("pdftotext") is None, reason="Chromium or pdftotext is not installed"
+)
+def test_the_catalogue_printed_as_staff_print_it_carries_no_browser_header_or_path(written, tmp_path):
+    folder = written[0]
+    pdf = tmp_path / "so-tay.pdf"
+    subprocess.run(  # Chromium's own header and footer left on, as a user's Ctrl+P has them
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+        + [f"--user-data-dir={tmp_path / 'profile'}", f"--print-to-pdf={pdf}"]
+        + [(folder / "so-tay/index.html").as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Khuyến học, khuyến tài" in text and "Đường hoa nông thôn mới" in text
+    assert "file:" not in text and "index.html" not in text and str(tmp_path) not in text
+    pages = [p.split() for p in text.split("\f") if p.strip()]
+    assert [p[-1] for p in pages] == [str(n) for n in range(1, len(pages) + 1)]  # the page number only
+
+
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed")
 def test_libreoffice_opens_the_booklet_with_the_models_and_their_figures(written, tmp_path):
     folder, _, document = written
