@@ -790,3 +790,23 @@ def test_a_reward_said_again_is_one_reward_and_a_decision_filled_in_later_is_its
         (2026, "half_year"),
         (2026, "annual"),
     ]
+
+
+def test_a_direction_control_cannot_turn_round_what_follows_a_units_text(cfg, tmp_path):
+    """An open right-to-left override (U+202E) at the end of a name would show "(Huyện ủy Cam
+    Lâm)" after it backwards in the contents: the book publishes the name without it."""
+    name = "Khuyến học\u202e"
+    book.write(
+        [_row("cam-lam-aaaaaa", 2025, name=name, content="Cách\u2067 làm\u200f")], [2025], cfg, tmp_path
+    )
+    document = json.loads((tmp_path / "du-lieu-mo/so-tay-mo-hinh.json").read_text(encoding="utf-8"))
+    assert [(e["name"], e["content"]) for e in document["entries"]] == [("Khuyến học", "Cách làm")]
+    page = (tmp_path / "so-tay/index.html").read_text(encoding="utf-8")
+    csv_text = (tmp_path / "du-lieu-mo/so-tay-mo-hinh.csv").read_text(encoding="utf-8-sig")
+    with zipfile.ZipFile(tmp_path / "so-tay-mo-hinh.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    for text in (page, csv_text, body):
+        assert not any(
+            c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+        )
+    assert "Khuyến học (Huyện ủy Cam Lâm)" in re.sub(r"<[^>]+>", "", body)

@@ -19,8 +19,10 @@ each model continues by its unit, field and name):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -366,3 +368,22 @@ def test_a_review_of_sample_data_says_so(tmp_path):
     assert '<div class="sample">BẢN MẪU — dữ liệu minh họa, không phải báo cáo của Ban</div>' in html
     with zipfile.ZipFile(folder / "bao-cao-tong-ket.docx") as book:
         assert "BẢN MẪU — dữ liệu minh họa" in book.read("word/document.xml").decode("utf-8")
+
+
+def test_a_direction_control_in_a_units_text_cannot_turn_round_what_follows(tmp_path):
+    """A name ending in an open right-to-left override (U+202E) would show the model's code
+    after it backwards in the appendix ("Tên (mã)"): the review prints the name without it."""
+    box = tmp_path / "outbox"
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "a.xlsx", [_m("Khuyến học\u202e", 5, "r", 3)], year=2026, report_date="01/12/2026")
+    _run(inbox, box, 2026)
+    with contextlib.closing(sqlite3.connect(box / "so-mo-hinh.sqlite")) as db:
+        assert db.execute("SELECT name FROM models").fetchall() == [("Khuyến học\u202e",)]  # kept there
+    assert review(box, 2026, 2026, "--report-date", "20/12/2026") == 0
+    folder = box / "tong-ket-2026-2026"
+    html = (folder / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
+    with zipfile.ZipFile(folder / "bao-cao-tong-ket.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    for text in (html, body):
+        assert not any(c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert "Khuyến học (cam-lam-" in html

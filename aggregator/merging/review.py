@@ -20,7 +20,7 @@ from aggregator.config import Config
 from aggregator.merging import register
 from aggregator.merging.continuity import STAGE_ORDER
 from aggregator.merging.summarise import same_reward
-from aggregator.text import is_blank, loose_key
+from aggregator.text import is_blank, loose_key, without_direction
 
 HONOURED = "honoured"  # the last stage (STAGE_ORDER)
 
@@ -201,7 +201,7 @@ def load_span(outbox: Path, config: Config, year_from: int, year_to: int, period
             )
         )
         rows = tuple(
-            dict(row)
+            {k: without_direction(v) if isinstance(v, str) else v for k, v in dict(row).items()}
             for row in connection.execute(
                 "SELECT * FROM models WHERE period = ? AND year BETWEEN ? AND ? ORDER BY year, unit, code",
                 (period, year_from, year_to),

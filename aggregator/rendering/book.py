@@ -27,7 +27,7 @@ from aggregator import labels
 from aggregator.config.book import LABELS
 from aggregator.merging.register import rank
 from aggregator.rendering import book_docx
-from aggregator.text import is_blank, loose_key, nfc
+from aggregator.text import is_blank, loose_key, nfc, without_direction
 
 if TYPE_CHECKING:  # for the annotation only
     from aggregator.config import Config
@@ -222,7 +222,7 @@ def _text(value: Any) -> str:
     """A unit's text as it wrote it (NFC), lines kept, with no character XML cannot carry."""
     if value is None or is_blank(value):
         return ""
-    return _CONTROL.sub("", nfc(str(value)).replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL.sub("", without_direction(nfc(str(value))).replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _number(value: Any) -> int | None:
