@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 import sqlite3
 import zipfile
@@ -237,6 +238,7 @@ def test_a_missing_year_is_named_and_none_held_is_exit_2(outbox, tmp_path, capsy
     folder = copy / "tong-ket-2023-2026"
     html = (folder / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
     assert "Năm 2023: chưa có dữ liệu trong sổ mô hình" in html and "Năm 2025: chưa có dữ liệu" in html
+    assert "(chưa tổng hợp kỳ năm 2025)" in html and "bị hỏng" not in html  # not run: nothing damaged
     assert "có số liệu kỳ năm của 2 năm (2024, 2026), chưa có số liệu của 2 năm (2023, 2025)" in html
     assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["run"]["years_missing"] == [
         2023,
@@ -387,3 +389,29 @@ def test_a_direction_control_in_a_units_text_cannot_turn_round_what_follows(tmp_
     for text in (html, body):
         assert not any(c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
     assert "Khuyến học (cam-lam-" in html
+
+
+def test_a_year_whose_period_file_is_damaged_is_named_damaged_not_merely_missing(outbox, tmp_path, capsys):
+    copy = tmp_path / "outbox"
+    shutil.copytree(outbox, copy)
+    with (copy / "2025" / "mo-hinh.jsonl").open("a", encoding="utf-8") as damaged:
+        damaged.write('["sửa tay"]\n')  # the register leaves the whole period out
+    capsys.readouterr()
+    assert review(copy, 2023, 2026, "--report-date", "20/12/2026") == 0
+    out = capsys.readouterr().out
+    assert "  Năm 2023: chưa có dữ liệu trong sổ mô hình (không tính trong báo cáo).\n" in out
+    assert (
+        "  Năm 2025: chưa có dữ liệu trong sổ mô hình (không tính trong báo cáo): kết quả kỳ này có trong "
+        "thư mục kết quả nhưng bị hỏng hoặc đã bị sửa; chạy lại kỳ đó rồi tổng kết lại.\n"
+    ) in out
+    folder = copy / "tong-ket-2023-2026"
+    html = (folder / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
+    assert (
+        "Năm 2025: chưa có dữ liệu trong sổ mô hình (kết quả kỳ năm 2025 có trong thư mục kết quả nhưng "
+        "bị hỏng hoặc đã bị sửa nên không vào sổ; cần chạy lại kỳ này); các số liệu của báo cáo "
+        "không gồm năm này."
+    ) in html
+    assert "Năm 2023: chưa có dữ liệu trong sổ mô hình (chưa tổng hợp kỳ năm 2023);" in html
+    with zipfile.ZipFile(folder / "bao-cao-tong-ket.docx") as docx:
+        body = re.sub(r"<[^>]+>", "", docx.read("word/document.xml").decode("utf-8"))
+    assert "kết quả kỳ năm 2025 có trong thư mục kết quả nhưng bị hỏng hoặc đã bị sửa" in body

@@ -196,7 +196,14 @@ def said(done: Reviewed) -> list[str]:
         f"{span.total_models} mô hình, điển hình khác nhau."
     ]
     lines += [
-        f"  Năm {y}: chưa có dữ liệu trong sổ mô hình (không tính trong báo cáo)." for y in span.years_missing
+        f"  Năm {y}: chưa có dữ liệu trong sổ mô hình (không tính trong báo cáo)"
+        + (
+            ": kết quả kỳ này có trong thư mục kết quả nhưng bị hỏng hoặc đã bị sửa;"
+            " chạy lại kỳ đó rồi tổng kết lại."
+            if y in span.years_damaged
+            else "."
+        )
+        for y in span.years_missing
     ]
     lines += [
         f"  Báo cáo (Word, để sửa và ký): {done.folder / DOCX}",

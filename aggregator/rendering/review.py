@@ -45,6 +45,7 @@ def context(span: Span, config: Config, report_date: dt.date, sample: bool = Fal
         "years_asked": list(span.years_asked),
         "years_held": held,
         "years_missing": list(span.years_missing),
+        "years_damaged": list(span.years_damaged),
         "sources": [
             {
                 "n": n,
