@@ -810,3 +810,25 @@ def test_a_direction_control_cannot_turn_round_what_follows_a_units_text(cfg, tm
             c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
         )
     assert "Khuyến học (Huyện ủy Cam Lâm)" in re.sub(r"<[^>]+>", "", body)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def test_chromium_finds_words_a_zero_width_character_splits(cfg, tmp_path):
+    """Text pasted from the web or Word carries invisible characters (zero-width space, joiner,
+    soft hyphen, BOM): the search reads past them, in the entry and in what is typed."""
+    rows = [
+        _row("cam-lam-aaaaaa", 2025, name="Câu lạc bộ\u200b dưỡng\u200dsinh", content="Tập luyện."),
+        _row("cam-lam-bbbbbb", 2025, name="Nhà văn hoá thôn", content="Sinh hoạt\u00ad cộng đồng\ufeff."),
+    ]
+    book.write(rows, [2025], cfg, tmp_path / "sach")
+    browser = _Browser(tmp_path / "profile")
+    try:
+        browser.open((tmp_path / "sach/so-tay/index.html").as_uri())
+        club, house = "Câu lạc bộ\u200b dưỡng\u200dsinh", "Nhà văn hoá thôn"
+        assert browser.evaluate(_set("tu-khoa", "cau lac bo duong sinh")) == [club]
+        assert browser.evaluate(_set("tu-khoa", "Câu lạc bộ dưỡng sinh")) == [club]
+        assert browser.evaluate(_set("tu-khoa", "dưỡng\u200b sinh")) == [club]  # typed with one too
+        assert browser.evaluate(_set("tu-khoa", "sinh hoat cong dong")) == [house]
+        assert browser.evaluate(_set("tu-khoa", "văn hòa")) == [house]  # new tone placement, old text
+    finally:
+        browser.close()
