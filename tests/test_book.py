@@ -832,3 +832,20 @@ def test_chromium_finds_words_a_zero_width_character_splits(cfg, tmp_path):
         assert browser.evaluate(_set("tu-khoa", "văn hòa")) == [house]  # new tone placement, old text
     finally:
         browser.close()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def test_a_long_unbroken_word_does_not_widen_the_catalogue_past_the_screen(cfg, tmp_path):
+    """A link pasted into a name or a text (no space to break at) made the page scroll sideways."""
+    link = "https://khanhhoa.gov.vn/tintuc/" + "danvankheothonhonroxacamhaitay" * 5
+    rows = [_row("cam-lam-aaaaaa", 2025, name=f"Dân vận khéo {link}", content=f"Xem {link}.")]
+    book.write(rows, [2025], cfg, tmp_path / "sach")
+    browser = _Browser(tmp_path / "profile")
+    try:
+        browser.open((tmp_path / "sach/so-tay/index.html").as_uri())
+        width = browser.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert width[0] <= width[1], width
+    finally:
+        browser.close()

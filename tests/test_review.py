@@ -24,6 +24,7 @@ import json
 import re
 import shutil
 import sqlite3
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -415,3 +416,63 @@ def test_a_year_whose_period_file_is_damaged_is_named_damaged_not_merely_missing
     with zipfile.ZipFile(folder / "bao-cao-tong-ket.docx") as docx:
         body = re.sub(r"<[^>]+>", "", docx.read("word/document.xml").decode("utf-8"))
     assert "kết quả kỳ năm 2025 có trong thư mục kết quả nhưng bị hỏng hoặc đã bị sửa" in body
+
+
+def test_no_two_tables_of_the_word_review_touch(outbox, tmp_path):
+    """Two tables with nothing between are one table to Word and LibreOffice: the first one's
+    header would be repeated over the second's rows on the next page."""
+    assert review(outbox, 2024, 2026, "--report-date", "20/12/2026") == 0
+    with zipfile.ZipFile(outbox / "tong-ket-2024-2026" / "bao-cao-tong-ket.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    assert body.count("<w:tbl>") >= 5
+    assert "</w:tbl><w:tbl>" not in re.sub(r"\s+", "", body)
+
+
+def test_every_table_of_the_word_review_fits_between_the_margins(outbox, tmp_path):
+    """A column a year, and the lists' eight columns, ran past the right margin (180 and 194 mm
+    in 165): on paper the last column met the paper's edge. Each table is shrunk to fit."""
+    assert review(outbox, 2022, 2026, "--report-date", "20/12/2026") == 0
+    with zipfile.ZipFile(outbox / "tong-ket-2022-2026" / "bao-cao-tong-ket.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    margins = body.split("<w:pgMar", 1)[1].split("/>", 1)[0]
+    side = {k: int(v) for k, v in re.findall(r'w:(left|right)="(\d+)"', margins)}
+    room = int(re.search(r'<w:pgSz w:w="(\d+)"', body).group(1)) - side["left"] - side["right"]
+    grids = [
+        sum(int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)"', grid))
+        for grid in re.findall(r"<w:tblGrid>(.*?)</w:tblGrid>", body, re.S)
+    ]
+    assert len(grids) >= 8 and max(grids) <= room, (grids, room)
+    assert room - max(grids) < 20  # shrunk to the margin, not further
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(not CHROMIUM or not shutil.which("pdftotext"), reason="Chromium or pdftotext")
+def test_a_long_unbroken_name_stays_between_the_margins_when_printed(tmp_path):
+    """A name holding a long link (no space to break at) widened the table past the right
+    margin of the printed page; every word printed stays inside the A4 page's text box."""
+    link = "https://khanhhoa.gov.vn/tintuc/danvankheo_thonhonro_xacamhaitay_2026?id=1234567890"
+    box, inbox = tmp_path / "outbox", tmp_path / "inbox"
+    workbook(inbox / "a.xlsx", [_m(f"Dân vận khéo {link}", 1, "r", 3)], year=2025, report_date="01/12/2025")
+    _run(inbox, box, 2025)
+    workbook(inbox / "a.xlsx", [_m(f"Dân vận khéo {link}", 1, "r", 4)], year=2026, report_date="01/12/2026")
+    _run(inbox, box, 2026)
+    assert review(box, 2025, 2026, "--report-date", "20/12/2026") == 0
+    pdf = tmp_path / "tong-ket.pdf"
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+        + [f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}"]
+        + [(box / "tong-ket-2025-2026" / "bao-cao-tong-ket.html").as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True)
+    words = re.findall(
+        r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)</word>', boxes.stdout
+    )
+    assert any("khanhhoa" in w for *_, w in words)
+    right = 595.28 - 15 / 25.4 * 72  # A4 less the right margin of 15 mm, in points
+    beyond = [(float(x), w) for _, x, w in words if float(x) > right + 1]
+    assert not beyond, beyond
