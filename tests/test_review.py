@@ -174,7 +174,11 @@ def test_the_command_writes_the_folder_and_verify_holds_it(outbox, capsys):
         "SHA256SUMS",
         "bao-cao-tong-ket.docx",
         "bao-cao-tong-ket.html",
-        *[f"bieu-do/{k}.{s}" for k in ("fields", "replications", "years") for s in ("png", "svg")],
+        *[
+            f"bieu-do/bieu-do-{k}.{s}"  # numbered as in the report, named in Vietnamese
+            for k in ("1-mo-hinh-qua-cac-nam", "2-mo-hinh-theo-linh-vuc", "3-noi-nhan-rong-qua-cac-nam")
+            for s in ("png", "svg")
+        ],
         # the book of models, written by the same command
         *[f"du-lieu-mo/so-tay-mo-hinh.{s}" for s in ("csv", "json", "schema.json")],
         "manifest.json",

@@ -30,6 +30,12 @@ from aggregator.rendering import review as rendering
 HTML = "bao-cao-tong-ket.html"
 DOCX = "bao-cao-tong-ket.docx"
 CHARTS = "bieu-do"  # each chart of the report also as a file of its own (SVG and PNG)
+# its file's name: its number in the report ("Biểu đồ 1. …") and what it shows, in Vietnamese
+CHART_FILES = {
+    "years": "bieu-do-1-mo-hinh-qua-cac-nam",
+    "fields": "bieu-do-2-mo-hinh-theo-linh-vuc",
+    "replications": "bieu-do-3-noi-nhan-rong-qua-cac-nam",
+}
 TEMPLATES = (*rendering.TEMPLATES, *book.TEMPLATES)  # what the review renders from ``--templates``
 
 __all__ = [
@@ -105,7 +111,7 @@ def _write_outputs(staging: Path, span: Span, config: Config, options: Options) 
     (staging / CHARTS).mkdir()
     for key, chart in sorted(model["charts"].items()):
         for suffix, data in ((".svg", chart.svg.encode("utf-8")), (".png", chart.png)):
-            path = staging / CHARTS / f"{key}{suffix}"
+            path = staging / CHARTS / f"{CHART_FILES[key]}{suffix}"
             path.write_bytes(data)
             written.append(path)
     # the book of models, for the press and the portal (so-tay-mo-hinh.docx, so-tay/, du-lieu-mo/)
