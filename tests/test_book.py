@@ -644,9 +644,16 @@ def test_the_catalogue_printed_as_staff_print_it_carries_no_browser_header_or_pa
 def test_libreoffice_opens_the_booklet_with_the_models_and_their_figures(written, tmp_path):
     folder, _, document = written
     pdf = convert(folder / "so-tay-mo-hinh.docx", "pdf", tmp_path, tmp_path / "profile")
-    text = " ".join(
-        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode().split()
-    )
+    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    text = " ".join(raw.split())
+    # the contents give each entry's page: the page LibreOffice laid its title on
+    pages = [" ".join(page.split()) for page in raw.split("\f")]
+    contents = next(n for n, page in enumerate(pages) if "MỤC LỤC" in page)
+    for number, entry in enumerate(document["entries"], start=1):
+        title = f"{number}. {entry['name']}"
+        page = next(n + 1 for n, words in enumerate(pages) if n > contents and title in words)
+        line = re.escape(f"{title} ({entry['unit_name']})") + r" ?\.{3,} ?" + str(page) + " "
+        assert re.search(line, pages[contents]), (title, page)
     for part in (
         "TỈNH ỦY KHÁNH HÒA",
         "BAN TUYÊN GIÁO VÀ DÂN VẬN",
@@ -674,8 +681,16 @@ def test_libreoffice_opens_the_booklet_with_the_models_and_their_figures(written
         assert name not in text
     with zipfile.ZipFile(folder / "so-tay-mo-hinh.docx") as docx:
         body = docx.read("word/document.xml").decode("utf-8")
-    # the only field is the page number: a unit's =HYPERLINK stays a text
-    assert body.count("<w:instrText") == 0 and "HYPERLINK" in body
+        settings_xml = docx.read("word/settings.xml").decode("utf-8")
+    # Word fills the page numbers as it opens the booklet; the element where CT_Settings has it
+    assert re.search(r'<w:updateFields w:val="true"/>\s*<w:compat>', settings_xml)
+    # the only fields are the contents' page numbers, each of an entry's bookmark: a unit's
+    # =HYPERLINK stays a text
+    fields = re.findall(r"<w:instrText[^>]*>([^<]*)</w:instrText>", body)
+    assert fields == [f" PAGEREF mh{n} \\h " for n in range(1, 6)] and "HYPERLINK" in body
+    assert re.findall(r'<w:bookmarkStart w:id="\d+" w:name="([^"]+)"/>', body) == [
+        f"mh{n}" for n in range(1, 6)
+    ]
     with zipfile.ZipFile(folder / "so-tay-mo-hinh.docx") as docx:
         footers = [docx.read(n).decode() for n in docx.namelist() if n.startswith("word/footer")]
         assert any(">PAGE<" in f for f in footers)
@@ -743,7 +758,7 @@ def test_any_text_comes_out_the_same_in_every_format_and_stays_text(
     ]
     with zipfile.ZipFile(folder / "so-tay-mo-hinh.docx") as docx:
         body = docx.read("word/document.xml").decode("utf-8")
-    assert "<w:instrText" not in body
+    assert re.findall(r"<w:instrText[^>]*>([^<]*)</w:instrText>", body) == [" PAGEREF mh1 \\h "]
 
 
 def test_a_span_with_no_model_chosen_still_makes_a_book(cfg, tmp_path):
