@@ -20,7 +20,9 @@ each model continues by its unit, field and name):
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -480,3 +482,26 @@ def test_a_long_unbroken_name_stays_between_the_margins_when_printed(tmp_path):
     right = 595.28 - 15 / 25.4 * 72  # A4 less the right margin of 15 mm, in points
     beyond = [(float(x), w) for _, x, w in words if float(x) > right + 1]
     assert not beyond, beyond
+
+
+def test_an_outbox_that_cannot_be_written_is_said_in_vietnamese(outbox, monkeypatch, capsys):
+    """A read-only share (or a full disk) ended in "Lỗi bất ngờ: OSError: [Errno 30] Read-only
+    file system: …", in English; the folder of the last review stays as it was."""
+    from aggregator.outbox import swap
+
+    folder = outbox / "tong-ket-2024-2026"
+    assert review(outbox, 2024, 2026, "--report-date", "20/12/2026") == 0
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    def read_only(lock):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(lock.path))
+
+    monkeypatch.setattr(swap._Lock, "__enter__", read_only)
+    capsys.readouterr()
+    assert review(outbox, 2024, 2026, "--report-date", "21/12/2026") == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"Không ghi được {outbox / '.dang-chay.lock'}: ổ đĩa, thư mục chỉ cho đọc. Kết quả chỉ được thay "
+        "khi đã ghi xong, nên outbox vẫn là kết quả đầy đủ gần nhất.\n"
+    )
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
