@@ -505,3 +505,15 @@ def test_an_outbox_that_cannot_be_written_is_said_in_vietnamese(outbox, monkeypa
         "khi đã ghi xong, nên outbox vẫn là kết quả đầy đủ gần nhất.\n"
     )
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+def test_a_review_dated_before_its_last_year_is_flagged(outbox, capsys):
+    capsys.readouterr()
+    assert review(outbox, 2024, 2026, "--report-date", "01/01/2020") == 0
+    note = (
+        "  - Ngày lập báo cáo (01/01/2020) sớm hơn năm cuối của giai đoạn (2026): kiểm tra lại "
+        "--report-date (và đồng hồ của máy), rồi chạy lại.\n"
+    )
+    assert note in capsys.readouterr().out
+    assert review(outbox, 2024, 2026, "--report-date", "05/01/2026") == 0  # early in the last year: fine
+    assert "sớm hơn năm cuối" not in capsys.readouterr().out

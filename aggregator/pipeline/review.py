@@ -93,6 +93,11 @@ def review(config: Config, options: Options) -> Reviewed:
         span = load_span(options.outbox, config, options.year_from, options.year_to, options.period)
         warnings = list(dict.fromkeys([*notices, *span.notices]))
         notes = summarise.staff_notes(config, [])  # a placeholder number or signer
+        if options.report_date.year < options.year_to:  # a review dated before its last year
+            notes.append(
+                f"Ngày lập báo cáo ({options.report_date:%d/%m/%Y}) sớm hơn năm cuối của giai đoạn "
+                f"({options.year_to}): kiểm tra lại --report-date (và đồng hồ của máy), rồi chạy lại."
+            )
         written = _write_outputs(staging, span, config, options)
         outputs.seal(staging, written, _manifest(span, config, options, [*warnings, *notes]))
         _log(options, started, staging, name, span)  # logged before the folder takes its name
