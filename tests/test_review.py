@@ -193,6 +193,7 @@ def test_the_command_writes_the_folder_and_verify_holds_it(outbox, capsys):
     assert sorted(register.period_folders(outbox)) == [(y, "annual") for y in (2024, 2025, 2026)]  # no period
     html = (folder / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
     assert "đã báo cáo 7 mô hình, điển hình khác nhau" in html
+    assert "từ sổ theo dõi mô hình (tổng hợp từ báo cáo kỳ năm của các đơn vị qua từng năm) như sau:" in html
     assert "năm 2026 so với năm 2024: tăng 5 nơi" in html
     assert (
         "Thành ủy Nha Trang (2024: 2/3; 2025: 2/3), Huyện ủy Cam Lâm (2026: 2/3)." in html
