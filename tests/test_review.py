@@ -508,13 +508,17 @@ def test_an_outbox_that_cannot_be_written_is_said_in_vietnamese(outbox, monkeypa
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
 
 
-def test_a_review_dated_before_its_last_year_is_flagged(outbox, capsys):
+def test_a_span_reaching_past_the_report_date_or_turned_round_is_refused(outbox, capsys):
     capsys.readouterr()
-    assert review(outbox, 2024, 2026, "--report-date", "01/01/2020") == 0
-    note = (
-        "  - Ngày lập báo cáo (01/01/2020) sớm hơn năm cuối của giai đoạn (2026): kiểm tra lại "
-        "--report-date (và đồng hồ của máy), rồi chạy lại.\n"
+    assert review(outbox, 2024, 2100, "--report-date", "20/12/2026") == 2
+    assert capsys.readouterr().err == (
+        "Lỗi cách dùng: năm cuối của giai đoạn (--to 2100) sau năm lập báo cáo (2026, theo --report-date "
+        "hoặc hôm nay): chỉ tổng kết được những năm đã qua hoặc đang diễn ra. Không ghi tệp nào.\n"
     )
-    assert note in capsys.readouterr().out
-    assert review(outbox, 2024, 2026, "--report-date", "05/01/2026") == 0  # early in the last year: fine
-    assert "sớm hơn năm cuối" not in capsys.readouterr().out
+    assert not (outbox / "tong-ket-2024-2100").exists()
+    assert review(outbox, 2024, 2027, "--report-date", "02/01/2027") == 0  # the year under way: fine
+    capsys.readouterr()
+    assert review(outbox, 2026, 2024) == 2
+    assert capsys.readouterr().err == (
+        "Lỗi cách dùng: năm cuối (--to 2024) trước năm đầu (--from 2026) của giai đoạn: đổi chỗ hai năm.\n"
+    )

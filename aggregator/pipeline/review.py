@@ -93,11 +93,6 @@ def review(config: Config, options: Options) -> Reviewed:
         span = load_span(options.outbox, config, options.year_from, options.year_to, options.period)
         warnings = list(dict.fromkeys([*notices, *span.notices]))
         notes = summarise.staff_notes(config, [])  # a placeholder number or signer
-        if options.report_date.year < options.year_to:  # a review dated before its last year
-            notes.append(
-                f"Ngày lập báo cáo ({options.report_date:%d/%m/%Y}) sớm hơn năm cuối của giai đoạn "
-                f"({options.year_to}): kiểm tra lại --report-date (và đồng hồ của máy), rồi chạy lại."
-            )
         written = _write_outputs(staging, span, config, options)
         outputs.seal(staging, written, _manifest(span, config, options, [*warnings, *notes]))
         _log(options, started, staging, name, span)  # logged before the folder takes its name
@@ -253,7 +248,19 @@ def command(config: Config, options: Options) -> int:
     exit code (0 written, even with years missing; 2 bad span, templates missing, or no year
     held). Raises ``swap.OutboxBusy`` when another run holds the outbox."""
     if options.year_to < options.year_from:
-        print(f"Lỗi cách dùng: --to {options.year_to} trước --from {options.year_from}.", file=sys.stderr)
+        print(
+            f"Lỗi cách dùng: năm cuối (--to {options.year_to}) trước năm đầu (--from {options.year_from}) "
+            "của giai đoạn: đổi chỗ hai năm.",
+            file=sys.stderr,
+        )
+        return 2
+    if options.year_to > options.report_date.year:  # "--to 2100": a review of years to come
+        print(
+            f"Lỗi cách dùng: năm cuối của giai đoạn (--to {options.year_to}) sau năm lập báo cáo "
+            f"({options.report_date.year}, theo --report-date hoặc hôm nay): chỉ tổng kết được những "
+            "năm đã qua hoặc đang diễn ra. Không ghi tệp nào.",
+            file=sys.stderr,
+        )
         return 2
     missing = [str(options.templates / n) for n in TEMPLATES if not (options.templates / n).is_file()]
     if missing:
