@@ -223,7 +223,7 @@ def _grid_from_cells(document: Any) -> None:
             for column, width in zip(columns, widths, strict=True):
                 column.set(qn("w:w"), width.get(qn("w:w")))
         total = sum(int(c.get(qn("w:w"), 0)) for c in columns)
-        if total > room:  # a column a year (or wide cells) past the right margin: all shrunk alike
+        if total > room + 57:  # past the right margin by over 1 mm (not rounding): all shrunk alike
             for node in [*columns, *table.iter(qn("w:tcW"))]:
                 node.set(qn("w:w"), str(int(node.get(qn("w:w"), 0)) * room // total))
 
