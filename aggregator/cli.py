@@ -12,6 +12,7 @@ or for ``check`` a file with errors; 2 bad usage or a broken schema.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import os
@@ -25,6 +26,13 @@ from aggregator.commands.options import Option, UsageError, help_option
 from aggregator.commands.table import TABLE, Command
 from aggregator.commands.typed import Options, WithOutbox, given
 from aggregator.config import ConfigError
+
+KEPT = "Kết quả chỉ được thay khi đã ghi xong, nên outbox vẫn là kết quả đầy đủ gần nhất."
+CANNOT_WRITE = {
+    errno.EROFS: "ổ đĩa, thư mục chỉ cho đọc",
+    errno.EACCES: "không có quyền ghi",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+}
 
 ROOT = Path(__file__).resolve().parents[1]  # the program's folder: inbox/, outbox/, templates/
 
@@ -152,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if options.debug:
             traceback.print_exc()
+        if isinstance(exc, OSError) and exc.errno in CANNOT_WRITE:  # a read-only or full outbox
+            where = f" {exc.filename}" if exc.filename else ""
+            print(f"Không ghi được{where}: {CANNOT_WRITE[exc.errno]}. {KEPT}", file=sys.stderr)
+            return 1
         print(
             f"Lỗi bất ngờ: {type(exc).__name__}: {exc}. Kết quả chỉ được thay khi đã ghi xong, "
             "nên outbox vẫn là kết quả đầy đủ gần nhất. Chạy lại với --debug và gửi nội dung "

@@ -19,6 +19,14 @@ _OLD_OA_OE = re.compile(rf"([oO])([aAeE])([{_TONES}])(?![^\W\d_])")
 _OLD_UY = re.compile(rf"(?<![qQ])([uU])([yY])([{_TONES}])(?![^\W\d_])")
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s]|_")
+# invisible direction controls (embeddings, overrides, isolates, marks): Vietnamese has no use
+# for them, and one left open turns round what follows on the line ("Tên (mã)" shown "(ãm) nêT")
+_DIRECTION = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_direction(text: str) -> str:
+    """Text with no invisible direction control: it reads as it shows, whatever follows it."""
+    return _DIRECTION.sub("", text)
 
 
 def nfc(value: object) -> str:

@@ -8,9 +8,11 @@
   if (!block || !form || !String.prototype.normalize) { return; }
   var data = JSON.parse(block.textContent);
 
-  // chữ không dấu, chữ thường: "Đường" và "duong" cùng thành "duong"
+  // chữ không dấu, chữ thường: "Đường" và "duong" cùng thành "duong"; bỏ các ký tự vô hình
+  // (khoảng trắng, nối độ rộng 0, gạch nối mềm, BOM) mà chữ dán từ web, từ Word hay mang theo
   function fold(text) {
-    return String(text).normalize('NFD').replace(/[\u0300-\u036f]/g, '')
+    return String(text).replace(/[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]/g, '')
+      .normalize('NFD').replace(/[\u0300-\u036f]/g, '')
       .replace(/đ/g, 'd').replace(/Đ/g, 'd').toLowerCase().replace(/\s+/g, ' ').trim();
   }
 

@@ -89,6 +89,9 @@ def build(path: Path) -> None:
     para(document, "1. Mô hình, điển hình qua các năm và theo lĩnh vực", bold=True, italic=True, indent=False)
     para(document, "{{ say.overview(r) }}")
     cells_table(document, "field_table", [10, 70, 20], total=True)
+    # a paragraph between: two tables side by side are one table to Word and LibreOffice (the
+    # first one's header repeated over the second's rows on the next page)
+    para(document, "", 6, indent=False, space_after=0)
     cells_table(document, "stage_table", [18, 25, 22], size=10)
     para(document, "{{ chart_years }}", align=centre, space_after=0)
     para(document, "Biểu đồ 1. {{ chart_captions.years }}", 12, italic=True, align=centre, space_after=6)

@@ -338,11 +338,19 @@ def _cell(key: str, value) -> str:
     if key == "history":
         return "; ".join(
             f"{h['year']}{' (6 tháng)' if h['period'] == 'half_year' else ''}: {h['stage']}"
-            + (f", {h['replications']} nơi nhân rộng" if h["replications"] else "")
+            + (f" ({h['replications']} nơi nhân rộng)" if h["replications"] else "")
             for h in value
         )
-    if key in ("years", "chosen_by"):
+    if key == "years":
         return ", ".join(str(v) for v in value)
+    if key == "chosen_by":
+        names = {
+            "honoured": "Biểu dương, tôn vinh",
+            "reward_decision": "Khen thưởng có quyết định",
+            "replications": "Nhân rộng nhiều nơi",
+            "years": "Duy trì nhiều năm",
+        }
+        return "; ".join(names[v] for v in value)
     return str(value)
 
 
@@ -359,6 +367,12 @@ def test_csv_read_back_equals_the_json_and_the_json_meets_its_schema(written):
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert list(rows[0]) == [spec["title"] for spec in columns.values()]
     assert rows[0]["Tên mô hình, điển hình"] == "Dân vận khéo ở thôn"
+    # Excel's reader sees the criteria in Vietnamese, never the JSON's keys
+    assert rows[1]["Tiêu chí được chọn"] == "Khen thưởng có quyết định; Nhân rộng nhiều nơi"
+    assert (
+        rows[4]["Quá trình"]
+        == "2024: Phát hiện, bồi dưỡng; 2026 (6 tháng): Giới thiệu, nhân rộng (3 nơi nhân rộng)"
+    )
     assert len(rows) == len(document["entries"]) == 5
     for row, entry in zip(rows, document["entries"], strict=True):
         back = {titles[t]: (v[1:] if v.startswith("'") else v) for t, v in row.items()}
@@ -605,13 +619,41 @@ def test_chromium_searches_with_and_without_diacritics_and_filters(written, tmp_
 # --- the booklet, opened by LibreOffice -------------------------------------------------------
 
 
+@pytest.mark.skipif(
+    CHROMIUM is None or shutil.which("pdftotext") is None, reason="Chromium or pdftotext is not installed"
+)
+def test_the_catalogue_printed_as_staff_print_it_carries_no_browser_header_or_path(written, tmp_path):
+    folder = written[0]
+    pdf = tmp_path / "so-tay.pdf"
+    subprocess.run(  # Chromium's own header and footer left on, as a user's Ctrl+P has them
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+        + [f"--user-data-dir={tmp_path / 'profile'}", f"--print-to-pdf={pdf}"]
+        + [(folder / "so-tay/index.html").as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Khuyến học, khuyến tài" in text and "Đường hoa nông thôn mới" in text
+    assert "file:" not in text and "index.html" not in text and str(tmp_path) not in text
+    pages = [p.split() for p in text.split("\f") if p.strip()]
+    assert [p[-1] for p in pages] == [str(n) for n in range(1, len(pages) + 1)]  # the page number only
+
+
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed")
 def test_libreoffice_opens_the_booklet_with_the_models_and_their_figures(written, tmp_path):
     folder, _, document = written
     pdf = convert(folder / "so-tay-mo-hinh.docx", "pdf", tmp_path, tmp_path / "profile")
-    text = " ".join(
-        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode().split()
-    )
+    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    text = " ".join(raw.split())
+    # the contents give each entry's page: the page LibreOffice laid its title on
+    pages = [" ".join(page.split()) for page in raw.split("\f")]
+    contents = next(n for n, page in enumerate(pages) if "MỤC LỤC" in page)
+    for number, entry in enumerate(document["entries"], start=1):
+        title = f"{number}. {entry['name']}"
+        page = next(n + 1 for n, words in enumerate(pages) if n > contents and title in words)
+        line = re.escape(f"{title} ({entry['unit_name']})") + r" ?\.{3,} ?" + str(page) + " "
+        assert re.search(line, pages[contents]), (title, page)
     for part in (
         "TỈNH ỦY KHÁNH HÒA",
         "BAN TUYÊN GIÁO VÀ DÂN VẬN",
@@ -626,11 +668,11 @@ def test_libreoffice_opens_the_booklet_with_the_models_and_their_figures(written
         "LĨNH VỰC 4. QUỐC PHÒNG - AN NINH",
         "3. Camera an ninh tổ dân phố",
         "Đơn vị báo cáo: Thành ủy Nha Trang",
-        "Giai đoạn: Giới thiệu, nhân rộng, nhân rộng ở 5 nơi",
+        "Giai đoạn: Giới thiệu, nhân rộng (5 nơi nhân rộng)",
         f"Khen thưởng: Bằng khen của Liên đoàn Lao động tỉnh, {DECISION} (2024)",
-        "Quá trình: 2024: Phát hiện, bồi dưỡng; 2026 (6 tháng): Giới thiệu, nhân rộng, 3 nơi nhân rộng",
-        "Quá trình: 2024: Giới thiệu, nhân rộng, 2 nơi nhân rộng; "
-        "2025: Biểu dương, tôn vinh, 2 nơi nhân rộng",
+        "Quá trình: 2024: Phát hiện, bồi dưỡng; 2026 (6 tháng): Giới thiệu, nhân rộng (3 nơi nhân rộng)",
+        "Quá trình: 2024: Giới thiệu, nhân rộng (2 nơi nhân rộng); "
+        "2025: Biểu dương, tôn vinh (2 nơi nhân rộng)",
         f"Hiệu quả đạt được: {FORMULA}",
         f"Nội dung, cách làm: {IMG}",
     ):
@@ -639,8 +681,16 @@ def test_libreoffice_opens_the_booklet_with_the_models_and_their_figures(written
         assert name not in text
     with zipfile.ZipFile(folder / "so-tay-mo-hinh.docx") as docx:
         body = docx.read("word/document.xml").decode("utf-8")
-    # the only field is the page number: a unit's =HYPERLINK stays a text
-    assert body.count("<w:instrText") == 0 and "HYPERLINK" in body
+        settings_xml = docx.read("word/settings.xml").decode("utf-8")
+    # Word fills the page numbers as it opens the booklet; the element where CT_Settings has it
+    assert re.search(r'<w:updateFields w:val="true"/>\s*<w:compat>', settings_xml)
+    # the only fields are the contents' page numbers, each of an entry's bookmark: a unit's
+    # =HYPERLINK stays a text
+    fields = re.findall(r"<w:instrText[^>]*>([^<]*)</w:instrText>", body)
+    assert fields == [f" PAGEREF mh{n} \\h " for n in range(1, 6)] and "HYPERLINK" in body
+    assert re.findall(r'<w:bookmarkStart w:id="\d+" w:name="([^"]+)"/>', body) == [
+        f"mh{n}" for n in range(1, 6)
+    ]
     with zipfile.ZipFile(folder / "so-tay-mo-hinh.docx") as docx:
         footers = [docx.read(n).decode() for n in docx.namelist() if n.startswith("word/footer")]
         assert any(">PAGE<" in f for f in footers)
@@ -708,7 +758,7 @@ def test_any_text_comes_out_the_same_in_every_format_and_stays_text(
     ]
     with zipfile.ZipFile(folder / "so-tay-mo-hinh.docx") as docx:
         body = docx.read("word/document.xml").decode("utf-8")
-    assert "<w:instrText" not in body
+    assert re.findall(r"<w:instrText[^>]*>([^<]*)</w:instrText>", body) == [" PAGEREF mh1 \\h "]
 
 
 def test_a_span_with_no_model_chosen_still_makes_a_book(cfg, tmp_path):
@@ -755,3 +805,62 @@ def test_a_reward_said_again_is_one_reward_and_a_decision_filled_in_later_is_its
         (2026, "half_year"),
         (2026, "annual"),
     ]
+
+
+def test_a_direction_control_cannot_turn_round_what_follows_a_units_text(cfg, tmp_path):
+    """An open right-to-left override (U+202E) at the end of a name would show "(Huyện ủy Cam
+    Lâm)" after it backwards in the contents: the book publishes the name without it."""
+    name = "Khuyến học\u202e"
+    book.write(
+        [_row("cam-lam-aaaaaa", 2025, name=name, content="Cách\u2067 làm\u200f")], [2025], cfg, tmp_path
+    )
+    document = json.loads((tmp_path / "du-lieu-mo/so-tay-mo-hinh.json").read_text(encoding="utf-8"))
+    assert [(e["name"], e["content"]) for e in document["entries"]] == [("Khuyến học", "Cách làm")]
+    page = (tmp_path / "so-tay/index.html").read_text(encoding="utf-8")
+    csv_text = (tmp_path / "du-lieu-mo/so-tay-mo-hinh.csv").read_text(encoding="utf-8-sig")
+    with zipfile.ZipFile(tmp_path / "so-tay-mo-hinh.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    for text in (page, csv_text, body):
+        assert not any(
+            c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+        )
+    assert "Khuyến học (Huyện ủy Cam Lâm)" in re.sub(r"<[^>]+>", "", body)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def test_chromium_finds_words_a_zero_width_character_splits(cfg, tmp_path):
+    """Text pasted from the web or Word carries invisible characters (zero-width space, joiner,
+    soft hyphen, BOM): the search reads past them, in the entry and in what is typed."""
+    rows = [
+        _row("cam-lam-aaaaaa", 2025, name="Câu lạc bộ\u200b dưỡng\u200dsinh", content="Tập luyện."),
+        _row("cam-lam-bbbbbb", 2025, name="Nhà văn hoá thôn", content="Sinh hoạt\u00ad cộng đồng\ufeff."),
+    ]
+    book.write(rows, [2025], cfg, tmp_path / "sach")
+    browser = _Browser(tmp_path / "profile")
+    try:
+        browser.open((tmp_path / "sach/so-tay/index.html").as_uri())
+        club, house = "Câu lạc bộ\u200b dưỡng\u200dsinh", "Nhà văn hoá thôn"
+        assert browser.evaluate(_set("tu-khoa", "cau lac bo duong sinh")) == [club]
+        assert browser.evaluate(_set("tu-khoa", "Câu lạc bộ dưỡng sinh")) == [club]
+        assert browser.evaluate(_set("tu-khoa", "dưỡng\u200b sinh")) == [club]  # typed with one too
+        assert browser.evaluate(_set("tu-khoa", "sinh hoat cong dong")) == [house]
+        assert browser.evaluate(_set("tu-khoa", "văn hòa")) == [house]  # new tone placement, old text
+    finally:
+        browser.close()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def test_a_long_unbroken_word_does_not_widen_the_catalogue_past_the_screen(cfg, tmp_path):
+    """A link pasted into a name or a text (no space to break at) made the page scroll sideways."""
+    link = "https://khanhhoa.gov.vn/tintuc/" + "danvankheothonhonroxacamhaitay" * 5
+    rows = [_row("cam-lam-aaaaaa", 2025, name=f"Dân vận khéo {link}", content=f"Xem {link}.")]
+    book.write(rows, [2025], cfg, tmp_path / "sach")
+    browser = _Browser(tmp_path / "profile")
+    try:
+        browser.open((tmp_path / "sach/so-tay/index.html").as_uri())
+        width = browser.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert width[0] <= width[1], width
+    finally:
+        browser.close()

@@ -19,8 +19,14 @@ each model continues by its unit, field and name):
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
+import re
 import shutil
+import sqlite3
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -170,7 +176,11 @@ def test_the_command_writes_the_folder_and_verify_holds_it(outbox, capsys):
         "SHA256SUMS",
         "bao-cao-tong-ket.docx",
         "bao-cao-tong-ket.html",
-        *[f"bieu-do/{k}.{s}" for k in ("fields", "replications", "years") for s in ("png", "svg")],
+        *[
+            f"bieu-do/bieu-do-{k}.{s}"  # numbered as in the report, named in Vietnamese
+            for k in ("1-mo-hinh-qua-cac-nam", "2-mo-hinh-theo-linh-vuc", "3-noi-nhan-rong-qua-cac-nam")
+            for s in ("png", "svg")
+        ],
         # the book of models, written by the same command
         *[f"du-lieu-mo/so-tay-mo-hinh.{s}" for s in ("csv", "json", "schema.json")],
         "manifest.json",
@@ -183,13 +193,16 @@ def test_the_command_writes_the_folder_and_verify_holds_it(outbox, capsys):
     assert sorted(register.period_folders(outbox)) == [(y, "annual") for y in (2024, 2025, 2026)]  # no period
     html = (folder / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
     assert "đã báo cáo 7 mô hình, điển hình khác nhau" in html
+    assert "từ sổ theo dõi mô hình (tổng hợp từ báo cáo kỳ năm của các đơn vị qua từng năm) như sau:" in html
     assert "năm 2026 so với năm 2024: tăng 5 nơi" in html
     assert (
         "Thành ủy Nha Trang (2024: 2/3; 2025: 2/3), Huyện ủy Cam Lâm (2026: 2/3)." in html
     )  # registry order
     assert "Có 3 mô hình, điển hình được báo cáo ở tất cả các năm" in html
     assert "Có 4 mô hình, điển hình lên giai đoạn cao hơn" in html
-    assert f"{D1[0]} (quyết định {D1[1]}), năm 2024<br>{D2[0]} (quyết định {D2[1]}), năm 2026" in html
+    # the unit wrote "Quyết định 12/…": said once, not "quyết định Quyết định 12/…"
+    assert f"{D1[0]} (quyết định 12/QĐ-UBND ngày 01/3/2024), năm 2024<br>{D2[0]} (quyết định 789/" in html
+    assert "định Quyết định" not in html
     capsys.readouterr()
     assert main(["verify", str(folder)]) == 0
     assert "Mọi tệp còn nguyên" in capsys.readouterr().out
@@ -233,6 +246,7 @@ def test_a_missing_year_is_named_and_none_held_is_exit_2(outbox, tmp_path, capsy
     folder = copy / "tong-ket-2023-2026"
     html = (folder / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
     assert "Năm 2023: chưa có dữ liệu trong sổ mô hình" in html and "Năm 2025: chưa có dữ liệu" in html
+    assert "(chưa tổng hợp kỳ năm 2025)" in html and "bị hỏng" not in html  # not run: nothing damaged
     assert "có số liệu kỳ năm của 2 năm (2024, 2026), chưa có số liệu của 2 năm (2023, 2025)" in html
     assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["run"]["years_missing"] == [
         2023,
@@ -265,7 +279,7 @@ def test_libreoffice_reads_the_word_review_with_the_registers_figures(outbox, tm
         "năm 2024: 5 mô hình, điển hình (5 lần đầu có trong sổ, 0 đã có từ trước)",
         "năm 2025: 10 nơi (3 mô hình, điển hình đã được nhân rộng)",
         "năm 2026 so với năm 2024: tăng 5 nơi",
-        f"{D1[0]} (quyết định {D1[1]}), năm 2024; {D2[0]} (quyết định {D2[1]}), năm 2026",
+        f"{D1[0]} (quyết định 12/QĐ-UBND ngày 01/3/2024), năm 2024; {D2[0]} (quyết định 789/QĐ-TTg",
         "Huyện ủy Cam Lâm (2026: 2/3)",
         "Nơi nhận:",
         "K/T TRƯỞNG BAN",
@@ -364,3 +378,147 @@ def test_a_review_of_sample_data_says_so(tmp_path):
     assert '<div class="sample">BẢN MẪU — dữ liệu minh họa, không phải báo cáo của Ban</div>' in html
     with zipfile.ZipFile(folder / "bao-cao-tong-ket.docx") as book:
         assert "BẢN MẪU — dữ liệu minh họa" in book.read("word/document.xml").decode("utf-8")
+
+
+def test_a_direction_control_in_a_units_text_cannot_turn_round_what_follows(tmp_path):
+    """A name ending in an open right-to-left override (U+202E) would show the model's code
+    after it backwards in the appendix ("Tên (mã)"): the review prints the name without it."""
+    box = tmp_path / "outbox"
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "a.xlsx", [_m("Khuyến học\u202e", 5, "r", 3)], year=2026, report_date="01/12/2026")
+    _run(inbox, box, 2026)
+    with contextlib.closing(sqlite3.connect(box / "so-mo-hinh.sqlite")) as db:
+        assert db.execute("SELECT name FROM models").fetchall() == [("Khuyến học\u202e",)]  # kept there
+    assert review(box, 2026, 2026, "--report-date", "20/12/2026") == 0
+    folder = box / "tong-ket-2026-2026"
+    html = (folder / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
+    with zipfile.ZipFile(folder / "bao-cao-tong-ket.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    for text in (html, body):
+        assert not any(c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert "Khuyến học (cam-lam-" in html
+
+
+def test_a_year_whose_period_file_is_damaged_is_named_damaged_not_merely_missing(outbox, tmp_path, capsys):
+    copy = tmp_path / "outbox"
+    shutil.copytree(outbox, copy)
+    with (copy / "2025" / "mo-hinh.jsonl").open("a", encoding="utf-8") as damaged:
+        damaged.write('["sửa tay"]\n')  # the register leaves the whole period out
+    capsys.readouterr()
+    assert review(copy, 2023, 2026, "--report-date", "20/12/2026") == 0
+    out = capsys.readouterr().out
+    assert "  Năm 2023: chưa có dữ liệu trong sổ mô hình (không tính trong báo cáo).\n" in out
+    assert (
+        "  Năm 2025: chưa có dữ liệu trong sổ mô hình (không tính trong báo cáo): kết quả kỳ này có trong "
+        "thư mục kết quả nhưng bị hỏng hoặc đã bị sửa; chạy lại kỳ đó rồi tổng kết lại.\n"
+    ) in out
+    folder = copy / "tong-ket-2023-2026"
+    html = (folder / "bao-cao-tong-ket.html").read_text(encoding="utf-8")
+    assert (
+        "Năm 2025: chưa có dữ liệu trong sổ mô hình (kết quả kỳ năm 2025 có trong thư mục kết quả nhưng "
+        "bị hỏng hoặc đã bị sửa nên không vào sổ; cần chạy lại kỳ này); các số liệu của báo cáo "
+        "không gồm năm này."
+    ) in html
+    assert "Năm 2023: chưa có dữ liệu trong sổ mô hình (chưa tổng hợp kỳ năm 2023);" in html
+    with zipfile.ZipFile(folder / "bao-cao-tong-ket.docx") as docx:
+        body = re.sub(r"<[^>]+>", "", docx.read("word/document.xml").decode("utf-8"))
+    assert "kết quả kỳ năm 2025 có trong thư mục kết quả nhưng bị hỏng hoặc đã bị sửa" in body
+
+
+def test_no_two_tables_of_the_word_review_touch(outbox, tmp_path):
+    """Two tables with nothing between are one table to Word and LibreOffice: the first one's
+    header would be repeated over the second's rows on the next page."""
+    assert review(outbox, 2024, 2026, "--report-date", "20/12/2026") == 0
+    with zipfile.ZipFile(outbox / "tong-ket-2024-2026" / "bao-cao-tong-ket.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    assert body.count("<w:tbl>") >= 5
+    assert "</w:tbl><w:tbl>" not in re.sub(r"\s+", "", body)
+
+
+def test_every_table_of_the_word_review_fits_between_the_margins(outbox, tmp_path):
+    """A column a year, and the lists' eight columns, ran past the right margin (180 and 194 mm
+    in 165): on paper the last column met the paper's edge. Each table is shrunk to fit."""
+    assert review(outbox, 2022, 2026, "--report-date", "20/12/2026") == 0
+    with zipfile.ZipFile(outbox / "tong-ket-2022-2026" / "bao-cao-tong-ket.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    margins = body.split("<w:pgMar", 1)[1].split("/>", 1)[0]
+    side = {k: int(v) for k, v in re.findall(r'w:(left|right)="(\d+)"', margins)}
+    room = int(re.search(r'<w:pgSz w:w="(\d+)"', body).group(1)) - side["left"] - side["right"]
+    grids = [
+        sum(int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)"', grid))
+        for grid in re.findall(r"<w:tblGrid>(.*?)</w:tblGrid>", body, re.S)
+    ]
+    assert len(grids) >= 8 and max(grids) <= room, (grids, room)
+    assert room - max(grids) < 20  # shrunk to the margin, not further
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(not CHROMIUM or not shutil.which("pdftotext"), reason="Chromium or pdftotext")
+def test_a_long_unbroken_name_stays_between_the_margins_when_printed(tmp_path):
+    """A name holding a long link (no space to break at) widened the table past the right
+    margin of the printed page; every word printed stays inside the A4 page's text box."""
+    link = "https://khanhhoa.gov.vn/tintuc/danvankheo_thonhonro_xacamhaitay_2026?id=1234567890"
+    box, inbox = tmp_path / "outbox", tmp_path / "inbox"
+    workbook(inbox / "a.xlsx", [_m(f"Dân vận khéo {link}", 1, "r", 3)], year=2025, report_date="01/12/2025")
+    _run(inbox, box, 2025)
+    workbook(inbox / "a.xlsx", [_m(f"Dân vận khéo {link}", 1, "r", 4)], year=2026, report_date="01/12/2026")
+    _run(inbox, box, 2026)
+    assert review(box, 2025, 2026, "--report-date", "20/12/2026") == 0
+    pdf = tmp_path / "tong-ket.pdf"
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+        + [f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}"]
+        + [(box / "tong-ket-2025-2026" / "bao-cao-tong-ket.html").as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True)
+    words = re.findall(
+        r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)</word>', boxes.stdout
+    )
+    assert any("khanhhoa" in w for *_, w in words)
+    right = 595.28 - 15 / 25.4 * 72  # A4 less the right margin of 15 mm, in points
+    beyond = [(float(x), w) for _, x, w in words if float(x) > right + 1]
+    assert not beyond, beyond
+
+
+def test_an_outbox_that_cannot_be_written_is_said_in_vietnamese(outbox, monkeypatch, capsys):
+    """A read-only share (or a full disk) ended in "Lỗi bất ngờ: OSError: [Errno 30] Read-only
+    file system: …", in English; the folder of the last review stays as it was."""
+    from aggregator.outbox import swap
+
+    folder = outbox / "tong-ket-2024-2026"
+    assert review(outbox, 2024, 2026, "--report-date", "20/12/2026") == 0
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    def read_only(lock):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(lock.path))
+
+    monkeypatch.setattr(swap._Lock, "__enter__", read_only)
+    capsys.readouterr()
+    assert review(outbox, 2024, 2026, "--report-date", "21/12/2026") == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"Không ghi được {outbox / '.dang-chay.lock'}: ổ đĩa, thư mục chỉ cho đọc. Kết quả chỉ được thay "
+        "khi đã ghi xong, nên outbox vẫn là kết quả đầy đủ gần nhất.\n"
+    )
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+def test_a_span_reaching_past_the_report_date_or_turned_round_is_refused(outbox, capsys):
+    capsys.readouterr()
+    assert review(outbox, 2024, 2100, "--report-date", "20/12/2026") == 2
+    assert capsys.readouterr().err == (
+        "Lỗi cách dùng: năm cuối của giai đoạn (--to 2100) sau năm lập báo cáo (2026, theo --report-date "
+        "hoặc hôm nay): chỉ tổng kết được những năm đã qua hoặc đang diễn ra. Không ghi tệp nào.\n"
+    )
+    assert not (outbox / "tong-ket-2024-2100").exists()
+    assert review(outbox, 2024, 2027, "--report-date", "02/01/2027") == 0  # the year under way: fine
+    capsys.readouterr()
+    assert review(outbox, 2026, 2024) == 2
+    assert capsys.readouterr().err == (
+        "Lỗi cách dùng: năm cuối (--to 2024) trước năm đầu (--from 2026) của giai đoạn: đổi chỗ hai năm.\n"
+    )

@@ -96,3 +96,11 @@ def test_the_figures_add_up_and_render_whatever_the_register_holds(cfg, tmp_path
     html = report.render_html(ROOT / "templates", model, rendering.HTML)
     assert "<script" not in html.split("</style>")[1]
     assert all(f"Năm {y}: chưa có dữ liệu trong sổ mô hình" in html for y in span.years_missing)
+
+
+def test_a_decision_is_named_once_whatever_the_unit_wrote():
+    assert rendering.decision("12/QĐ-UBND ngày 01/3/2024") == "quyết định 12/QĐ-UBND ngày 01/3/2024"
+    assert rendering.decision("Quyết định 12/QĐ-UBND") == "quyết định 12/QĐ-UBND"
+    assert rendering.decision("quyết định số 45-QĐ/HU") == "quyết định số 45-QĐ/HU"
+    assert rendering.decision("QĐ 2024/QĐ-UBND") == "QĐ 2024/QĐ-UBND"
+    assert rendering.decision("Quyết 3") == "quyết định Quyết 3"  # not the word: named as before

@@ -18,6 +18,14 @@ CRITERIA = {
     "years": "được duy trì, báo cáo ít nhất {n} năm",
 }
 
+# each criterion's short name, for the open data's CSV cell "Tiêu chí được chọn"
+LABELS = {
+    "honoured": "Biểu dương, tôn vinh",
+    "reward_decision": "Khen thưởng có quyết định",
+    "replications": "Nhân rộng nhiều nơi",
+    "years": "Duy trì nhiều năm",
+}
+
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {

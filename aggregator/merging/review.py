@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from aggregator.config import Config
 from aggregator.merging import register
 from aggregator.merging.summarise import same_reward
-from aggregator.text import is_blank, loose_key
+from aggregator.text import is_blank, loose_key, without_direction
 
 
 class NothingHeld(Exception):
@@ -168,6 +168,9 @@ class Span:
     honoured: tuple[ModelHistory, ...]  # at the last stage in some year of the span
     units: tuple[UnitRecord, ...]  # today's registry in its order, then units no longer in it
     rows: tuple[Mapping[str, Any], ...]  # the register's models rows of the span, by column name
+    # of the years missing, those whose period folder is in the outbox but its records file was
+    # left out of the register (damaged or altered): to be re-run, not merely not run yet
+    years_damaged: tuple[int, ...] = ()
 
     @property
     def below_quota(self) -> tuple[UnitRecord, ...]:
@@ -198,7 +201,7 @@ def load_span(outbox: Path, config: Config, year_from: int, year_to: int, period
             )
         )
         rows = tuple(
-            dict(row)
+            {k: without_direction(v) if isinstance(v, str) else v for k, v in dict(row).items()}
             for row in connection.execute(
                 "SELECT * FROM models WHERE period = ? AND year BETWEEN ? AND ? ORDER BY year, unit, code",
                 (period, year_from, year_to),
@@ -217,7 +220,9 @@ def load_span(outbox: Path, config: Config, year_from: int, year_to: int, period
     held = tuple(s.year for s in sources)
     if not held:
         raise NothingHeld(", ".join(map(str, asked)))
-    return _figures(config, year_from, year_to, period, asked, held, sources, tuple(notices), rows, earlier)
+    span = _figures(config, year_from, year_to, period, asked, held, sources, tuple(notices), rows, earlier)
+    folders = register.period_folders(outbox)
+    return replace(span, years_damaged=tuple(y for y in span.years_missing if (y, period) in folders))
 
 
 def _figures(

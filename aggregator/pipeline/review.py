@@ -30,6 +30,12 @@ from aggregator.rendering import review as rendering
 HTML = "bao-cao-tong-ket.html"
 DOCX = "bao-cao-tong-ket.docx"
 CHARTS = "bieu-do"  # each chart of the report also as a file of its own (SVG and PNG)
+# its file's name: its number in the report ("Biểu đồ 1. …") and what it shows, in Vietnamese
+CHART_FILES = {
+    "years": "bieu-do-1-mo-hinh-qua-cac-nam",
+    "fields": "bieu-do-2-mo-hinh-theo-linh-vuc",
+    "replications": "bieu-do-3-noi-nhan-rong-qua-cac-nam",
+}
 TEMPLATES = (*rendering.TEMPLATES, *book.TEMPLATES)  # what the review renders from ``--templates``
 
 __all__ = [
@@ -105,7 +111,7 @@ def _write_outputs(staging: Path, span: Span, config: Config, options: Options) 
     (staging / CHARTS).mkdir()
     for key, chart in sorted(model["charts"].items()):
         for suffix, data in ((".svg", chart.svg.encode("utf-8")), (".png", chart.png)):
-            path = staging / CHARTS / f"{key}{suffix}"
+            path = staging / CHARTS / f"{CHART_FILES[key]}{suffix}"
             path.write_bytes(data)
             written.append(path)
     # the book of models, for the press and the portal (so-tay-mo-hinh.docx, so-tay/, du-lieu-mo/)
@@ -196,7 +202,14 @@ def said(done: Reviewed) -> list[str]:
         f"{span.total_models} mô hình, điển hình khác nhau."
     ]
     lines += [
-        f"  Năm {y}: chưa có dữ liệu trong sổ mô hình (không tính trong báo cáo)." for y in span.years_missing
+        f"  Năm {y}: chưa có dữ liệu trong sổ mô hình (không tính trong báo cáo)"
+        + (
+            ": kết quả kỳ này có trong thư mục kết quả nhưng bị hỏng hoặc đã bị sửa;"
+            " chạy lại kỳ đó rồi tổng kết lại."
+            if y in span.years_damaged
+            else "."
+        )
+        for y in span.years_missing
     ]
     lines += [
         f"  Báo cáo (Word, để sửa và ký): {done.folder / DOCX}",
@@ -235,7 +248,19 @@ def command(config: Config, options: Options) -> int:
     exit code (0 written, even with years missing; 2 bad span, templates missing, or no year
     held). Raises ``swap.OutboxBusy`` when another run holds the outbox."""
     if options.year_to < options.year_from:
-        print(f"Lỗi cách dùng: --to {options.year_to} trước --from {options.year_from}.", file=sys.stderr)
+        print(
+            f"Lỗi cách dùng: năm cuối (--to {options.year_to}) trước năm đầu (--from {options.year_from}) "
+            "của giai đoạn: đổi chỗ hai năm.",
+            file=sys.stderr,
+        )
+        return 2
+    if options.year_to > options.report_date.year:  # "--to 2100": a review of years to come
+        print(
+            f"Lỗi cách dùng: năm cuối của giai đoạn (--to {options.year_to}) sau năm lập báo cáo "
+            f"({options.report_date.year}, theo --report-date hoặc hôm nay): chỉ tổng kết được những "
+            "năm đã qua hoặc đang diễn ra. Không ghi tệp nào.",
+            file=sys.stderr,
+        )
         return 2
     missing = [str(options.templates / n) for n in TEMPLATES if not (options.templates / n).is_file()]
     if missing:

@@ -24,9 +24,10 @@ import jinja2
 from markupsafe import Markup
 
 from aggregator import labels
+from aggregator.config.book import LABELS
 from aggregator.merging.register import rank
 from aggregator.rendering import book_docx
-from aggregator.text import is_blank, loose_key, nfc
+from aggregator.text import is_blank, loose_key, nfc, without_direction
 
 if TYPE_CHECKING:  # for the annotation only
     from aggregator.config import Config
@@ -110,7 +111,12 @@ def contents(
         )
     )
     for number, entry in enumerate(entries, start=1):
-        entry.update(number=number, history_line=history_line(entry), honours_line=honours_line(entry))
+        entry.update(
+            number=number,
+            stage_line=stage_line(entry),
+            history_line=history_line(entry),
+            honours_line=honours_line(entry),
+        )
     first, last = min(years), max(years)
     names = {f.code: f.name for f in config.fields}  # and a field fields.yaml no longer has, by its code
     fields = [
@@ -216,20 +222,29 @@ def _text(value: Any) -> str:
     """A unit's text as it wrote it (NFC), lines kept, with no character XML cannot carry."""
     if value is None or is_blank(value):
         return ""
-    return _CONTROL.sub("", nfc(str(value)).replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL.sub("", without_direction(nfc(str(value))).replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _number(value: Any) -> int | None:
     return None if value is None or is_blank(value) else int(value)
 
 
+def _places(count: int | None) -> str:
+    # in brackets: a stage's name has its own comma ("Giới thiệu, nhân rộng")
+    return f" ({count} nơi nhân rộng)" if count else ""
+
+
+def stage_line(entry: Mapping[str, Any]) -> str:
+    """The model's stage now and its places: "Giới thiệu, nhân rộng (3 nơi nhân rộng)"."""
+    return f"{entry['stage']}{_places(entry['replications'])}"
+
+
 def history_line(entry: Mapping[str, Any]) -> str:
-    """The model's periods in one line: "2024: Phát hiện, bồi dưỡng; 2025: …, 3 nơi"."""
+    """The model's periods in one line: "2024: Phát hiện, bồi dưỡng; 2025: … (3 nơi nhân rộng)"."""
     parts = []
     for step in entry["history"]:
         when = f"{step['year']}" + (" (6 tháng)" if step["period"] == "half_year" else "")
-        places = f", {step['replications']} nơi nhân rộng" if step["replications"] else ""
-        parts.append(f"{when}: {step['stage']}{places}")
+        parts.append(f"{when}: {step['stage']}{_places(step['replications'])}")
     return "; ".join(parts)
 
 
@@ -278,8 +293,10 @@ def csv_cells(entry: Mapping[str, Any]) -> dict[str, str | int]:
             cells[key] = honours_line(entry)
         elif key == "history":
             cells[key] = history_line(entry)
-        elif key in ("years", "chosen_by"):
+        elif key == "years":
             cells[key] = ", ".join(str(v) for v in value)
+        elif key == "chosen_by":  # in Vietnamese for Excel's readers; the JSON keeps the keys
+            cells[key] = "; ".join(LABELS[v] for v in value)
         else:
             cells[key] = "" if value is None else value
     return cells

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from aggregator.rendering.report import _pin_zip_times
 
 FONT = "Times New Roman"
+TEXT_WIDTH_MM = 118  # A5 (148 mm wide) less margins of 15 mm
 
 
 def write(book: Mapping[str, Any], path: Path) -> Path:
@@ -32,7 +33,7 @@ def write(book: Mapping[str, Any], path: Path) -> Path:
     section = document.sections[0]
     section.page_width, section.page_height = Mm(148), Mm(210)
     section.top_margin = section.bottom_margin = Mm(15)
-    section.left_margin = section.right_margin = Mm(15)
+    section.left_margin = section.right_margin = Mm((148 - TEXT_WIDTH_MM) // 2)
     section.different_first_page_header_footer = True  # the cover has no page number
     _page_numbers(section)
     styles = _styles(document)
@@ -48,6 +49,7 @@ def write(book: Mapping[str, Any], path: Path) -> Path:
     properties.author = properties.last_modified_by = ""
     properties.title = f"{book['title']} {book['span']}"
     properties.revision = 1
+    _update_fields(document.settings.element)
     document.save(str(path))
     _pin_zip_times(path)
     return path
@@ -77,8 +79,8 @@ STYLES = {
 
 def _styles(document: Any) -> dict[str, Any]:
     from docx.enum.style import WD_STYLE_TYPE
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+    from docx.shared import Mm, Pt
 
     made = {}
     for key, spec in STYLES.items():
@@ -90,12 +92,14 @@ def _styles(document: Any) -> dict[str, Any]:
         layout.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY if spec.justify else WD_ALIGN_PARAGRAPH.LEFT
         layout.space_before, layout.space_after = Pt(spec.before), Pt(spec.after)
         layout.keep_with_next = spec.keep
+        if key == "contents":  # the page number at the right margin, dots before it
+            layout.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
         made[key] = style
     made["end"] = document.element.body.sectPr  # where paragraphs go: before the section settings
     return made
 
 
-def _styled(end: Any, style: Any, text: str = "", label: str = "") -> None:
+def _styled(end: Any, style: Any, text: str = "", label: str = "") -> Any:
     """A paragraph in one of ``STYLES`` at the body's end: a bold label, then the text (its lines
     as breaks).
 
@@ -115,6 +119,51 @@ def _styled(end: Any, style: Any, text: str = "", label: str = "") -> None:
             if n:
                 _child(run, "w:br")
             _child(run, "w:t", line)
+    return paragraph
+
+
+# what comes after w:updateFields in the settings (CT_Settings is a sequence: Word wants its order)
+_AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids")
+
+
+def _update_fields(settings: Any) -> None:
+    """Word fills the contents' page numbers (PAGEREF fields) as it opens the booklet."""
+    update = _child(settings, "w:updateFields", "true")
+    later = [c for c in settings if c.tag.rsplit("}", 1)[-1] in _AFTER_UPDATE_FIELDS]
+    if later:
+        later[0].addprevious(update)
+
+
+def _bookmark(paragraph: Any, number: int) -> None:
+    """The paragraph marked ``mh<number>``, for the contents' page number (PAGEREF)."""
+    from docx.oxml.ns import qn
+
+    start = _child(paragraph, "w:bookmarkStart")
+    start.set(qn("w:id"), str(number))
+    start.set(qn("w:name"), f"mh{number}")
+    paragraph.find(qn("w:pPr")).addnext(start)
+    _child(paragraph, "w:bookmarkEnd").set(qn("w:id"), str(number))
+
+
+def _page_of(paragraph: Any, number: int) -> None:
+    """A tab (dots to the right margin), then the page of bookmark ``mh<number>``: a PAGEREF
+    field, computed by LibreOffice as it lays out and by Word when it opens the booklet."""
+    from docx.oxml.ns import qn
+
+    _child(_child(paragraph, "w:r"), "w:tab")
+    for kind, text in (
+        ("begin", None),
+        (None, f" PAGEREF mh{number} \\h "),
+        ("separate", None),
+        ("end", None),
+    ):
+        run = _child(paragraph, "w:r")
+        if kind:
+            _child(run, "w:fldChar").set(qn("w:fldCharType"), kind)
+        else:
+            instruction = _child(run, "w:instrText")
+            instruction.text = text
+            instruction.set(qn("xml:space"), "preserve")
 
 
 def _child(parent: Any, tag: str, value: str | None = None) -> Any:
@@ -282,16 +331,17 @@ def _contents(document: Any, book: Mapping[str, Any], styles: dict[str, Any]) ->
     for group in book["fields"]:
         _styled(styles["end"], styles["field"], f"Lĩnh vực {group['code']}. {group['name']}")
         for entry in group["entries"]:
-            _styled(
+            line = _styled(
                 styles["end"],
                 styles["contents"],
                 f"{entry['number']}. {entry['name']} ({entry['unit_name']})",
             )
+            _page_of(line, entry["number"])
 
 
 def _entry(document: Any, entry: Mapping[str, Any], styles: dict[str, Any]) -> None:
     """One model: its name, then what the unit wrote about it, line by line, kept together."""
-    _styled(styles["end"], styles["title"], f"{entry['number']}. {entry['name']}")
+    _bookmark(_styled(styles["end"], styles["title"], f"{entry['number']}. {entry['name']}"), entry["number"])
     lines = [
         ("Đơn vị báo cáo", entry["unit_name"]),
         ("Tập thể, cá nhân thực hiện", entry["performer"]),
@@ -300,7 +350,7 @@ def _entry(document: Any, entry: Mapping[str, Any], styles: dict[str, Any]) -> N
         ("Năm xây dựng", "" if entry["year_built"] is None else str(entry["year_built"])),
         (
             "Giai đoạn",
-            entry["stage"] + (f", nhân rộng ở {entry['replications']} nơi" if entry["replications"] else ""),
+            entry["stage_line"],
         ),
         ("Nội dung, cách làm", entry["content"]),
         ("Hiệu quả đạt được", entry["results"]),

@@ -214,6 +214,7 @@ def _grid_from_cells(document: Any) -> None:
     """
     from docx.oxml.ns import qn
 
+    room = min(s.page_width - s.left_margin - s.right_margin for s in document.sections) // 635  # twips
     for table in document.element.body.iter(qn("w:tbl")):
         first = table.find(qn("w:tr"))  # the XML itself: python-docx's rows build every cell
         grid = table.find(qn("w:tblGrid"))
@@ -224,6 +225,10 @@ def _grid_from_cells(document: Any) -> None:
         if widths and None not in widths and len(widths) == len(columns):
             for column, width in zip(columns, widths, strict=True):
                 column.set(qn("w:w"), width.get(qn("w:w")))
+        total = sum(int(c.get(qn("w:w"), 0)) for c in columns)
+        if total > room + 57:  # past the right margin by over 1 mm (not rounding): all shrunk alike
+            for node in [*columns, *table.iter(qn("w:tcW"))]:
+                node.set(qn("w:w"), str(int(node.get(qn("w:w"), 0)) * room // total))
 
 
 def _charts(summary: dict[str, Any], config: Any) -> tuple[dict[str, Any], dict[str, str]]:

@@ -45,6 +45,7 @@ def context(span: Span, config: Config, report_date: dt.date, sample: bool = Fal
         "years_asked": list(span.years_asked),
         "years_held": held,
         "years_missing": list(span.years_missing),
+        "years_damaged": list(span.years_damaged),
         "sources": [
             {
                 "n": n,
@@ -144,10 +145,19 @@ def _model(m: ModelHistory, stage_label: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def decision(text: str) -> str:
+    """A reward's decision as a sentence names it: "quyết định 45-QĐ/HU …", never "quyết định
+    Quyết định …" when the unit wrote the word (or "QĐ") itself."""
+    said = text.lstrip()
+    if said.casefold().startswith(("quyết định", "qđ")):
+        return said[0].lower() + said[1:] if said[:1] == "Q" and said[1:2] != "Đ" else said
+    return f"quyết định {text}"
+
+
 def _honoured(m: ModelHistory) -> dict[str, Any]:
     year = next(p.year for p in m.periods if p.stage == "honoured")
     rewards = [
-        (r.form or "Khen thưởng") + (f" (quyết định {r.decision})" if r.decision else "") + f", năm {r.year}"
+        (r.form or "Khen thưởng") + (f" ({decision(r.decision)})" if r.decision else "") + f", năm {r.year}"
         for r in m.rewards()
     ]
     return {
