@@ -95,8 +95,8 @@ def contents(
     order = {u.code: n for n, u in enumerate(config.units)}
     entries = []
     for code in sorted(periods):
-        history = sorted(periods[code], key=lambda r: rank(int(r["year"]), str(r["period"])))
-        entry = _entry(history, config)
+        timeline = sorted(periods[code], key=lambda r: rank(int(r["year"]), str(r["period"])))
+        entry = _entry(timeline, config)
         entry["chosen_by"] = chosen_by(entry, settings)
         if entry["chosen_by"]:
             entries.append(entry)
@@ -110,7 +110,7 @@ def contents(
         )
     )
     for number, entry in enumerate(entries, start=1):
-        entry.update(number=number, history_line=history_line(entry), honours_line=honours_line(entry))
+        entry.update(number=number, timeline_line=timeline_line(entry), honours_line=honours_line(entry))
     first, last = min(years), max(years)
     names = {f.code: f.name for f in config.fields}  # and a field fields.yaml no longer has, by its code
     fields = [
@@ -158,15 +158,16 @@ def chosen_by(entry: Mapping[str, Any], settings: Any) -> list[str]:
     return [key for key, ok in met.items() if ok]
 
 
-def _entry(history: list[dict[str, Any]], config: Config) -> dict[str, Any]:
-    """One model: its latest period's words, its honours and its history across the span."""
-    latest = history[-1]
+def _entry(timeline: list[dict[str, Any]], config: Config) -> dict[str, Any]:
+    """One model: its latest period's words, its honours and its timeline across the span
+    (the open data's "history")."""
+    latest = timeline[-1]
     stage = {c.code: c.label for c in config.column("stage").choices}
     subjects = {s.code: s.label for s in config.subjects}
     fields = {f.code: f.name for f in config.fields}
     known = {u.code: u.name for u in config.units}
     honours: list[dict[str, Any]] = []
-    for row in history:
+    for row in timeline:
         form, decision = _text(row["reward_form"]), _text(row["reward_decision"])
         if form or decision:
             _honour(honours, int(row["year"]), form, decision)
@@ -193,10 +194,10 @@ def _entry(history: list[dict[str, Any]], config: Config) -> dict[str, Any]:
                 "stage": stage.get(row["stage"], _text(row["stage"])),
                 "replications": _number(row["replications"]),
             }
-            for row in history
+            for row in timeline
         ],
-        "years": sorted({int(row["year"]) for row in history}),
-        "honoured": any(row["stage"] == "honoured" for row in history),
+        "years": sorted({int(row["year"]) for row in timeline}),
+        "honoured": any(row["stage"] == "honoured" for row in timeline),
     }
 
 
@@ -223,7 +224,7 @@ def _number(value: Any) -> int | None:
     return None if value is None or is_blank(value) else int(value)
 
 
-def history_line(entry: Mapping[str, Any]) -> str:
+def timeline_line(entry: Mapping[str, Any]) -> str:
     """The model's periods in one line: "2024: Phát hiện, bồi dưỡng; 2025: …, 3 nơi"."""
     parts = []
     for step in entry["history"]:
@@ -277,7 +278,7 @@ def csv_cells(entry: Mapping[str, Any]) -> dict[str, str | int]:
         if key == "honours":
             cells[key] = honours_line(entry)
         elif key == "history":
-            cells[key] = history_line(entry)
+            cells[key] = timeline_line(entry)
         elif key in ("years", "chosen_by"):
             cells[key] = ", ".join(str(v) for v in value)
         else:

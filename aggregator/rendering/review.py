@@ -100,7 +100,7 @@ def context(span: Span, config: Config, report_date: dt.date, sample: bool = Fal
         ],
         "without_models": [u.name for u in span.below_quota if not u.total],
         "list_models": listed,
-        "history": _history_table(span, stage_label) if listed else {"headers": [], "rows": []},
+        "timeline": _timeline_table(span, stage_label) if listed else {"headers": [], "rows": []},
         "list_limit": config.report.list_limit,
     }
     return {
@@ -230,7 +230,7 @@ def _unit_table(span: Span) -> dict[str, Any]:
     }
 
 
-def _history_table(span: Span, stage_label: dict[str, str]) -> dict[str, Any]:
+def _timeline_table(span: Span, stage_label: dict[str, str]) -> dict[str, Any]:
     """The appendix: every model, then one cell per year held (its stage and places, or "—")."""
     rows = []
     for i, m in enumerate(span.models, start=1):

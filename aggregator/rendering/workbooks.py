@@ -211,7 +211,7 @@ def write_master(result: RunResult, path: Path) -> None:
     _rejected(book.add_worksheet("Dòng bị loại"), styles, result, labels)
     _problems(book.add_worksheet("Lỗi và lưu ý"), styles, [p for o in result.outcomes for p in o.problems])
     _files(book.add_worksheet("Tệp nhận được"), styles, result, labels)
-    _history(book.add_worksheet("Lịch sử mô hình"), styles, result, labels)
+    _timeline(book.add_worksheet("Lịch sử mô hình"), styles, result, labels)
     book.close()
 
 
@@ -385,7 +385,7 @@ def _files(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) 
     write_table(sheet, styles, 0, headers, rows, [34, 18, 26, 12, 11, 8, 8, 8, 12, 20, 60])
 
 
-def _history(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
+def _timeline(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels) -> None:
     """Every model of this period or the one compared with, period by period (the register)."""
     headers = [
         "Mã mô hình",
@@ -395,10 +395,10 @@ def _history(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels
         "Giai đoạn",
         "Số nơi nhân rộng",
     ]
-    from aggregator.merging.continuity import history_rows  # read here, in the master workbook's own process
+    from aggregator.merging.continuity import timeline_rows  # read here, in the master workbook's own process
 
     period = {p.code: p.label for p in result.config.periods}
-    if result.history is None or not result.history.others:  # one period: the records sheet
+    if result.other_periods is None or not result.other_periods.others:  # one period: the records sheet
         sheet.write_string(
             0,
             0,
@@ -407,7 +407,7 @@ def _history(sheet: Worksheet, styles: Styles, result: RunResult, labels: Labels
             styles.text,
         )
         return
-    found = history_rows(result.history, result.records, result.year, result.period)
+    found = timeline_rows(result.other_periods, result.records, result.year, result.period)
     rows = [
         [
             code,
