@@ -13,7 +13,7 @@ from xlsxwriter.worksheet import Worksheet
 from aggregator.config import Column, Config, Unit
 from aggregator.merging import register_tables
 from aggregator.model import record_columns
-from aggregator.rendering.workbooks import Styles, fit_row, open_workbook, printable
+from aggregator.rendering.sheets import Styles, fit_row, open_workbook, printable
 
 DATA_ROWS = 300
 _HEADER_ROW = 4  # 0-based: two title lines, a unit line, a blank line, then the header
