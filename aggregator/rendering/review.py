@@ -15,7 +15,7 @@ from typing import Any
 
 from aggregator import labels
 from aggregator.config import Config
-from aggregator.merging.review import ModelHistory, Span
+from aggregator.merging.review import ModelTimeline, Span
 from aggregator.rendering import charts, report
 
 HTML = "review.html.j2"
@@ -127,7 +127,7 @@ def _upto(items: tuple[Any, ...], limit: int) -> tuple[Any, ...]:
     return items if len(items) <= limit else ()
 
 
-def _model(m: ModelHistory, stage_label: dict[str, str]) -> dict[str, Any]:
+def _model(m: ModelTimeline, stage_label: dict[str, str]) -> dict[str, Any]:
     first, last = m.first, m.last
     return {
         "code": m.code,
@@ -144,7 +144,7 @@ def _model(m: ModelHistory, stage_label: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _honoured(m: ModelHistory) -> dict[str, Any]:
+def _honoured(m: ModelTimeline) -> dict[str, Any]:
     year = next(p.year for p in m.periods if p.stage == "honoured")
     rewards = [
         (r.form or "Khen thưởng") + (f" (quyết định {r.decision})" if r.decision else "") + f", năm {r.year}"
