@@ -100,7 +100,7 @@ def context(span: Span, config: Config, report_date: dt.date, sample: bool = Fal
         ],
         "without_models": [u.name for u in span.below_quota if not u.total],
         "list_models": listed,
-        "timeline": _timeline_table(span, stage_label) if listed else {"headers": [], "rows": []},
+        "history": _timeline_table(span, stage_label) if listed else {"headers": [], "rows": []},
         "list_limit": config.report.list_limit,
     }
     return {
