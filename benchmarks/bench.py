@@ -264,7 +264,7 @@ def run_pipeline(cfg, inbox: Path, folder: Path, jobs: int) -> tuple[dict[str, f
 
 def make_real(folder: Path, schemas: Path, size: int, rows: int, jobs: int) -> tuple[Path, Path]:
     """The shape of real work: last year run first into the outbox (so the register holds it:
-    codes, continuity, cross-period checks, the history sheet), then this year's inbox, where
+    codes, continuity, cross-period checks, the timeline sheet), then this year's inbox, where
     every unit writes its statements and every other unit returns last year's pre-filled
     workbook (``aggregate.py template --year``) instead of a list of its own. Last year's lists
     are this year's without the models new this year, so the other models continue by name."""
@@ -310,7 +310,7 @@ outputs.in_background = _waited_for(outputs.in_background)
 def run_real(cfg, inbox: Path, outbox: Path, jobs: int) -> tuple[dict[str, float], RunResult]:
     """``pipeline.run`` as the run command calls it, with the register, timed stage by stage."""
     lap = Laps()
-    history, _ = run_module.history_of(outbox, YEAR, "annual", sync=True)
+    other_periods, _ = run_module.other_periods_of(outbox, YEAR, "annual", sync=True)
     lap("register")
     with outbox_swap.scratch(outbox) as scratch:
         result = aggregate(
@@ -323,7 +323,7 @@ def run_real(cfg, inbox: Path, outbox: Path, jobs: int) -> tuple[dict[str, float
             outbox=outbox,
             scratch=scratch,
             as_of=REPORT_DATE,
-            history=history,
+            other_periods=other_periods,
             late_stays_late=True,
         )
     _split_read(lap, result)

@@ -5,7 +5,7 @@
    previous year, then runs it again as this year, so every model continues one in the
    register (the year-two run, the costliest case: every record is compared). Times every
    piece of work the register adds inside that run (bringing the register up to date before
-   and after, reading it, giving codes and checking rows, the comparison, the history rows,
+   and after, reading it, giving codes and checking rows, the comparison, the timeline rows,
    writing ``mo-hinh.jsonl``) against the whole run. Then runs ``aggregate.py`` end to end,
    year two and a first year, with the peak memory of all their processes.
 2. Copies that period file into five years of period folders and times ``register_store.rebuild``.
@@ -37,7 +37,7 @@ from aggregator import cli
 from aggregator import config as config_module
 from aggregator.merging import (
     continuity,
-    register,  # the facade: the run calls register.sync and .history
+    register,  # the facade: the run calls register.sync and .other_periods
     register_files,
     register_store,
     register_tables,
@@ -64,10 +64,10 @@ def _timed(module, name: str, label: str) -> None:
 def instrument() -> None:
     """Time each piece of register work where the run calls it."""
     _timed(register, "sync", "sync (before and after)")
-    _timed(register, "history", "read the register")
+    _timed(register, "other_periods", "read the register")
     _timed(continuity, "assign", "codes and cross-period checks")
     _timed(continuity, "compare", "continuity figures")
-    _timed(continuity, "history_rows", "history rows")
+    _timed(continuity, "timeline_rows", "timeline rows")
     _timed(outputs, "_register_source", "write mo-hinh.jsonl")
 
 

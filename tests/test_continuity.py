@@ -486,8 +486,10 @@ def _renamed(
     used = FileOutcome(
         candidate=SimpleNamespace(relative="x.xlsx"), status=FileStatus.ACCEPTED, rows=record_rows(cfg, rows)
     )
-    history = OtherPeriods(2026, "annual", compared=compared)
-    return history, UnitStatus("cam-lam", "Huyện ủy Cam Lâm", "g", 3, "on_time", used=used, files=[used])
+    other_periods = OtherPeriods(2026, "annual", compared=compared)
+    return other_periods, UnitStatus(
+        "cam-lam", "Huyện ủy Cam Lâm", "g", 3, "on_time", used=used, files=[used]
+    )
 
 
 def _comparisons(monkeypatch) -> list[int]:
@@ -502,30 +504,30 @@ def test_close_spelling_makes_a_bounded_number_of_comparisons(cfg, monkeypatch, 
     """2,000 renamed rows against 21 earlier names alike but for their end: a scan would make
     42,000 comparisons, each to the end of both names; the file makes at most its budget."""
     counted = _comparisons(monkeypatch)
-    history, status = _renamed(cfg, 2000, 21, length)  # 21: the budget runs out within a row
-    _, [done] = continuity.assign([status.used], [status], history, cfg)
+    other_periods, status = _renamed(cfg, 2000, 21, length)  # 21: the budget runs out within a row
+    _, [done] = continuity.assign([status.used], [status], other_periods, cfg)
     assert len(counted) == continuity_names.COMPARISONS_PER_FILE
     assert not [p for p in done.used.problems if p.code == "model_name_close"]
 
 
 def test_names_unlike_any_earlier_one_are_compared_with_none(cfg, monkeypatch):
     counted = _comparisons(monkeypatch)
-    history, status = _renamed(cfg, 2000, 20, 60, alike=False)
-    continuity.assign([status.used], [status], history, cfg)
+    other_periods, status = _renamed(cfg, 2000, 20, 60, alike=False)
+    continuity.assign([status.used], [status], other_periods, cfg)
     assert counted == []  # the index gives them no candidate
 
 
 def test_a_text_longer_than_a_name_is_never_compared(cfg, monkeypatch):
     counted = _comparisons(monkeypatch)
-    history, status = _renamed(cfg, 300, 20, 20_000)
-    continuity.assign([status.used], [status], history, cfg)
+    other_periods, status = _renamed(cfg, 300, 20, 20_000)
+    continuity.assign([status.used], [status], other_periods, cfg)
     assert counted == []
 
 
 def test_close_spelling_proposes_as_before(cfg):
     """The index changes what is compared, never what is found: one letter off, same field."""
-    history, _ = _renamed(cfg, 0, 3, 60)
-    stem = history.compared[0].name[:-4]
+    other_periods, _ = _renamed(cfg, 0, 3, 60)
+    stem = other_periods.compared[0].name[:-4]
     rows = [
         {
             "sheet": "Danh sách",
@@ -552,8 +554,8 @@ def test_close_spelling_proposes_as_before(cfg):
             "status": "new",
         },
     ]
-    history, status = _renamed(cfg, 0, 3, 60, rows=rows)
-    _, [done] = continuity.assign([status.used], [status], history, cfg)
+    other_periods, status = _renamed(cfg, 0, 3, 60, rows=rows)
+    _, [done] = continuity.assign([status.used], [status], other_periods, cfg)
     close = [(p.row, p.value) for p in done.used.problems if p.code == "model_name_close"]
     assert close == [(4, f"{stem}1101")]
     [said] = [p for p in done.used.problems if p.code == "model_name_close"]

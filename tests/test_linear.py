@@ -10,7 +10,7 @@ import pytest
 
 from aggregator import config as config_module
 from aggregator.model import Submission, UnitStatus
-from aggregator.rendering import report
+from aggregator.rendering import statements as merging
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -49,10 +49,10 @@ def _voices_by_scan(result):
         said, by_key = [], {}
         for status in result.statuses:
             text = status.used.assessment.get(label.key) if status.used else None
-            for statement in report._statements(text or ""):
-                key = report._statement_key(statement)
+            for statement in merging.split(text or ""):
+                key = merging.key_of(statement)
                 same = by_key.get(key)
-                if same is None and label.key in report.CLOSE_MERGED:
+                if same is None and label.key in merging.CLOSE_MERGED:
                     for earlier in said:
                         if abs(len(earlier["key"]) - len(key)) <= max(2, len(key) // 10):
                             similar = SequenceMatcher(None, earlier["key"], key)
@@ -91,7 +91,7 @@ def _voices_by_scan(result):
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_index_merges_exactly_as_the_scan_of_everything_said(cfg, seed):
     result = _result(cfg, 400, seed=seed, typos=0.3)
-    voices = report._voices(result)
+    voices = merging.voices(result)
     assert voices == _voices_by_scan(result)
     # the data holds what must be merged: the same words, other case, a letter off
     difficulties = voices["difficulties"]
@@ -101,7 +101,7 @@ def test_the_index_merges_exactly_as_the_scan_of_everything_said(cfg, seed):
 
 
 def test_a_misspelled_statement_joins_the_first_made_not_a_later_one():
-    said = report.Said(close=True)
+    said = merging.Said(close=True)
     units = [
         UnitStatus(code=f"u{i}", name=f"Đơn vị {i}", group="g", quota=1, status=Submission.ON_TIME)
         for i in range(4)
@@ -126,13 +126,13 @@ def _comparisons(monkeypatch, cfg, units: int) -> tuple[int, int]:
             counted.append(a)
             super().set_seq1(a)
 
-    monkeypatch.setattr(report, "SequenceMatcher", Counted)
+    monkeypatch.setattr(merging, "SequenceMatcher", Counted)
     result = _result(cfg, units, typos=0.3)
     said = 0
     for label in cfg.assessment:
-        merged = report.Said(close=True)
+        merged = merging.Said(close=True)
         for status in result.statuses:
-            for statement in report._statements(status.used.assessment[label.key]):
+            for statement in merging.split(status.used.assessment[label.key]):
                 merged.add(statement, status)
                 said += 1
     return len([a for a in counted if a]), said  # (the matcher starts with an empty one)
@@ -143,5 +143,5 @@ def test_merging_n_statements_makes_a_number_of_comparisons_linear_in_n(monkeypa
     large, said_large = _comparisons(monkeypatch, cfg, 2000)
     assert said_large == pytest.approx(10 * said_small, rel=0.1)
     # at most CANDIDATES comparisons a statement, whatever was said before it
-    assert large <= report.Said.CANDIDATES * said_large
+    assert large <= merging.Said.CANDIDATES * said_large
     assert small > 0 and large / small <= 11  # ten times the statements: about ten times the comparisons

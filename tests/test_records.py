@@ -30,7 +30,7 @@ from aggregator.model import (
 from aggregator.model.record import _Typed
 from aggregator.pipeline import workers
 from aggregator.pipeline.files import FileProcessor
-from aggregator.pipeline.run import aggregate, collect, compacted, file_times_tell, history_of
+from aggregator.pipeline.run import aggregate, collect, compacted, file_times_tell, other_periods_of
 from aggregator.rendering import feedback, template
 from aggregator.rendering.workbooks import write_master
 
@@ -102,7 +102,7 @@ def test_no_stage_changes_what_it_was_given(cfg, tmp_path):
         name=None,
         report_date="01/12/2026",
     )
-    history, _ = history_of(outbox, 2026, "annual")
+    other_periods, _ = other_periods_of(outbox, 2026, "annual")
     work = tmp_path / "work"
     work.mkdir()
     items, _, _ = collect(inbox, work, cfg)
@@ -120,9 +120,9 @@ def test_no_stage_changes_what_it_was_given(cfg, tmp_path):
     assert {o.status for o in merged} >= {FileStatus.ACCEPTED, FileStatus.SUPERSEDED}
 
     merged_before, statuses_before = _frozen_copy(merged), _frozen_copy(statuses)
-    history = history.with_units(cfg.units)
-    tally = continuity.Tally(history, cfg.codes)
-    outcomes, continued_statuses = continuity.assign(merged, statuses, history, cfg, tally)
+    other_periods = other_periods.with_units(cfg.units)
+    tally = continuity.Tally(other_periods, cfg.codes)
+    outcomes, continued_statuses = continuity.assign(merged, statuses, other_periods, cfg, tally)
     assert (merged, statuses) == (merged_before, statuses_before)
     assert len(outcomes) == len(merged) and [o.candidate for o in outcomes] == [o.candidate for o in merged]
     at = next(i for i, o in enumerate(merged) if o.candidate.relative == "cam-lam.xlsx")

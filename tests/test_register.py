@@ -312,15 +312,15 @@ def test_a_deleted_period_folder_leaves_the_register(three_years):
         assert [y for (y,) in db.execute("SELECT year FROM periods ORDER BY year")] == [2024, 2025]
 
 
-def test_master_workbook_has_codes_and_history(three_years):
+def test_master_workbook_has_codes_and_timeline(three_years):
     outbox, _, (_, _, c26) = three_years
     book = openpyxl.load_workbook(outbox / "2026" / "tong-hop.xlsx", read_only=True)
     records = list(book["Mô hình, điển hình"].iter_rows(values_only=True))
     column = records[0].index(CODE)
     assert sorted(r[column] for r in records[1:]) == sorted(c26.values())
-    history = list(book["Lịch sử mô hình"].iter_rows(values_only=True))
+    timeline = list(book["Lịch sử mô hình"].iter_rows(values_only=True))
     code = c26["Dân vận khéo ở thôn"]
-    mine = [r for r in history[1:] if r[0] == code]
+    mine = [r for r in timeline[1:] if r[0] == code]
     assert [r[3] for r in mine] == ["Năm 2024", "Năm 2025", "Năm 2026"]
     assert [r[5] for r in mine] == [1, 3, 1]
 
@@ -595,7 +595,7 @@ def test_continuity_identities(cfg, before, now, reporting):
         for i, (u, f, n, s, r) in enumerate(before)
     ]
     registry = [SimpleNamespace(code=u, name=f"Đơn vị {u}", formerly=()) for u in UNITS]
-    history = OtherPeriods(2026, "annual", compared=compared).with_units(registry)
+    other_periods = OtherPeriods(2026, "annual", compared=compared).with_units(registry)
     rows, used = [], set()
     for n, (how, pick, unit, stage, places, status) in enumerate(now):
         if how != "fresh" and compared:
@@ -649,8 +649,10 @@ def test_continuity_identities(cfg, before, now, reporting):
         )
         for u in UNITS
     ]
-    tally = continuity.Tally(history, cfg.codes)
-    _, continued = continuity.assign([s.used for s in statuses if s.used], statuses, history, cfg, tally)
+    tally = continuity.Tally(other_periods, cfg.codes)
+    _, continued = continuity.assign(
+        [s.used for s in statuses if s.used], statuses, other_periods, cfg, tally
+    )
     block = tally.result(continued).summary
     assert block["matched"] + block["new"] == len(rows)
     assert block["matched"] + block["dropped"] + block["not_reported"] == len(compared)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from aggregator.merging import register
 from aggregator.merging import review as review_figures
-from aggregator.merging.review import Appearance, ModelHistory
+from aggregator.merging.review import Appearance, ModelTimeline
 from aggregator.rendering import report
 from aggregator.rendering import review as rendering
 
@@ -22,7 +22,7 @@ def test_each_reward_once_in_the_first_year_it_was_reported():
     def seen(year, form, decision):
         return Appearance(year, "M", "honoured", 1, form, decision)
 
-    model = ModelHistory(
+    model = ModelTimeline(
         "x-aaaaaa",
         "Đơn vị",
         "x",
@@ -38,7 +38,7 @@ def test_each_reward_once_in_the_first_year_it_was_reported():
         (2024, "Bằng khen", "QĐ 12/QĐ-UBND"),  # first reported in 2024, its decision from 2025
         (2026, "Bằng khen", "QĐ 99/QĐ-UBND"),
     ]
-    alone = ModelHistory("y", "Đơn vị", "y", "M", 1, (seen(2024, None, "QĐ 5"), seen(2025, "", "qđ 5")))
+    alone = ModelTimeline("y", "Đơn vị", "y", "M", 1, (seen(2024, None, "QĐ 5"), seen(2025, "", "qđ 5")))
     assert [(r.year, r.decision) for r in alone.rewards()] == [(2024, "QĐ 5")]
 
 

@@ -50,12 +50,12 @@ def busy(outbox_dir: Path) -> int:
     return 1
 
 
-def read_history(outbox_dir: Path | None, year: int, period: str) -> register.History:
+def read_other_periods(outbox_dir: Path | None, year: int, period: str) -> register.OtherPeriods:
     """The register as it is (nothing written), and a damaged one said to staff."""
-    history, warnings = pipeline.history_of(outbox_dir, year, period)
+    other_periods, warnings = pipeline.other_periods_of(outbox_dir, year, period)
     for warning in warnings:
         print(warning, file=sys.stderr)
-    return history
+    return other_periods
 
 
 def jobs(asked: int | None) -> int:

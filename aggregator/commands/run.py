@@ -18,7 +18,7 @@ from aggregator.commands.common import (
     jobs,
     print_json,
     progress,
-    read_history,
+    read_other_periods,
     registry_line,
 )
 from aggregator.commands.imap import to_mailbox
@@ -145,10 +145,12 @@ def _closing(summary: dict, folder: Path, config: Config) -> None:
 def check(given: CheckOptions) -> int:
     """Problems of single files, for staff looking at one email; exit 1 if any has an error."""
     config = config_module.load(given.schemas)
-    history = read_history(given.outbox, given.year, given.period)
+    other_periods = read_other_periods(given.outbox, given.year, given.period)
     failed = False
     report: list[dict[str, Any]] = []  # one entry per file, for --json
-    for entry in pipeline.check(config, list(given.files), given.year, given.period, history, given.outbox):
+    for entry in pipeline.check(
+        config, list(given.files), given.year, given.period, other_periods, given.outbox
+    ):
         outcome = entry.outcome
         if entry.kind == NOT_FOUND:
             failed = True
@@ -226,7 +228,7 @@ def status(given: StatusOptions) -> int:
         jobs=jobs(given.jobs),
         outbox=given.outbox,
         as_of=today,
-        history=read_history(given.outbox, given.year, given.period),
+        other_periods=read_other_periods(given.outbox, given.year, given.period),
     )
     left = (result.deadline - today).days
     period = config.period_label(given.period).lower()

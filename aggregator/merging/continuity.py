@@ -23,11 +23,11 @@ from aggregator.merging.continuity_checks import Checker, key_of, normalise_code
 from aggregator.merging.continuity_names import CLOSE_MAX
 from aggregator.merging.continuity_tally import Tally, match
 from aggregator.merging.register_reading import OtherPeriods, UnitRecords
-from aggregator.model import EarlierPeriods, FileOutcome, FileStatus, Record, UnitStatus
+from aggregator.model import FileOutcome, FileStatus, OtherPeriodsView, Record, UnitStatus
 from aggregator.periods import in_words
 from aggregator.problems import Problem, ProblemCode
 
-__all__ = ["Tally", "assign", "history_rows", "make_code", "normalise_code", "staff_notes"]
+__all__ = ["Tally", "assign", "make_code", "normalise_code", "staff_notes", "timeline_rows"]
 
 
 def make_code(unit: str, field: int, name_key: str, salt: int = 0) -> str:
@@ -44,7 +44,7 @@ def make_code(unit: str, field: int, name_key: str, salt: int = 0) -> str:
 def assign(
     outcomes: list[FileOutcome],
     statuses: list[UnitStatus],
-    history: OtherPeriods,
+    other_periods: OtherPeriods,
     config: Config,
     tally: Tally | None = None,
 ) -> tuple[list[FileOutcome], list[UnitStatus]]:
@@ -55,8 +55,8 @@ def assign(
     Returns the outcomes (``merge.resolve``'s), one for one and in their order, each file in
     use as continued; and the statuses holding those files. What is given is left as it was.
     """
-    if history.identities is None:  # whose each record is, by this registry
-        history = history.with_units(config.units)
+    if other_periods.identities is None:  # whose each record is, by this registry
+        other_periods = other_periods.with_units(config.units)
     result = []
     continued_as: dict[FileOutcome, FileOutcome] = {}  # the very file merging decided, continued
     for status in statuses:
@@ -64,7 +64,7 @@ def assign(
         if used is None or used.status != FileStatus.ACCEPTED:
             result.append(status)
             continue
-        continued = continued_as[used] = _continue(status, used, history, config, tally)
+        continued = continued_as[used] = _continue(status, used, other_periods, config, tally)
         result.append(
             replace(status, used=continued, files=[continued if f is used else f for f in status.files])
         )
@@ -72,18 +72,18 @@ def assign(
 
 
 def _continue(
-    status: UnitStatus, used: FileOutcome, history: OtherPeriods, config: Config, tally: Tally | None
+    status: UnitStatus, used: FileOutcome, other_periods: OtherPeriods, config: Config, tally: Tally | None
 ) -> FileOutcome:
     """One unit's file in use, continued: its rows with codes, its cross-period problems."""
-    mine = history.unit(status.code)
+    mine = other_periods.unit(status.code)
     if not used.rows:
         if tally is not None:
             tally.add(status, [], mine)
         accounted = _accounted(used, (), mine)
         return replace(
-            used, problems=[*used.problems, *_not_reported(used, history, mine, config, accounted)]
+            used, problems=[*used.problems, *_not_reported(used, other_periods, mine, config, accounted)]
         )
-    checker = Checker(status, used, history, mine, config)
+    checker = Checker(status, used, other_periods, mine, config)
     given = used.rows
     codes: dict[int, str] = {}  # by the row's place in the file: the code it is given
     claimed: dict[str, Record] = {}
@@ -106,13 +106,13 @@ def _continue(
     for at, row in enumerate(parsed):
         if row.accepted:
             checker.across(at, row)
-    matched = match(rows, mine) if history.has_compared else {}
+    matched = match(rows, mine) if other_periods.has_compared else {}
     not_reported = []
-    if history.has_compared:
+    if other_periods.has_compared:
         checker.close_names(rows, matched)
         # after the code checks: a row rejected for its code speaks of its model all the same
         accounted = _accounted(used, parsed, mine, set(matched.values()), checker)
-        not_reported = _not_reported(used, history, mine, config, set(matched.values()) | accounted)
+        not_reported = _not_reported(used, other_periods, mine, config, set(matched.values()) | accounted)
     if tally is not None:
         tally.add(status, rows, mine, matched)
     return replace(
@@ -175,33 +175,35 @@ def _accounted(
     return found
 
 
-def staff_notes(history: OtherPeriods, config: Config) -> list[str]:
+def staff_notes(other_periods: OtherPeriods, config: Config) -> list[str]:
     """For staff: records of the compared period under a code that today's registry gives a
     unit of another name, no successor named. They are not that unit's; a rename must be said
     in ``units.yaml`` (``formerly``) for the unit to keep its models."""
-    if not history.has_compared:
+    if not other_periods.has_compared:
         return []
-    history = history if history.identities is not None else history.with_units(config.units)
+    other_periods = (
+        other_periods if other_periods.identities is not None else other_periods.with_units(config.units)
+    )
     shown = registry.shown(config.units_file)
-    against = in_words(*history.against)
+    against = in_words(*other_periods.against)
     return [
         f'Sổ theo dõi mô hình có {n} mô hình của báo cáo {against} ghi mã đơn vị "{code}" khi mã '
         f'này là của "{then}"; nay mã "{code}" là của "{config.unit(code).name}", nên các mô hình '
         "đó không được coi là của đơn vị này (không so sánh, không điền sẵn, không nhắc). Nếu là "
         f"cùng một đơn vị chỉ đổi tên, thêm vào {shown}, ở đơn vị {code}: "
         f'formerly: [{{code: {code}, name: "{then}"}}] rồi chạy lại.'
-        for code, then, n in history.reused()
+        for code, then, n in other_periods.reused()
     ]
 
 
 def _not_reported(
-    used: FileOutcome, history: OtherPeriods, mine: UnitRecords, config: Config, continued: set[str]
+    used: FileOutcome, other_periods: OtherPeriods, mine: UnitRecords, config: Config, continued: set[str]
 ) -> list[Problem]:
     """A file-level warning for each model of the compared period this unit did not report."""
     severity = config.rules.get(ProblemCode.MODEL_NOT_REPORTED)
-    if severity == "off" or not history.has_compared:
+    if severity == "off" or not other_periods.has_compared:
         return []
-    against = in_words(*history.against)
+    against = in_words(*other_periods.against)
     return [
         problems.make(
             ProblemCode.MODEL_NOT_REPORTED,
@@ -217,9 +219,12 @@ def _not_reported(
     ]
 
 
-def history_rows(history: EarlierPeriods, records: Any, year: int, period: str) -> Iterator[tuple[Any, ...]]:
-    """The master workbook's history: every code of this period or the compared one × every
-    period it appears in, in time order (``records``: the run's accepted records frame)."""
+def timeline_rows(
+    other_periods: OtherPeriodsView, records: Any, year: int, period: str
+) -> Iterator[tuple[Any, ...]]:
+    """The master workbook's timeline ("Lịch sử mô hình"): every code of this period or the
+    compared one × every period it appears in, in time order (``records``: the run's accepted
+    records frame)."""
     now = zip(
         records["model_code"].tolist(),
         records["unit"].tolist(),
@@ -230,7 +235,7 @@ def history_rows(history: EarlierPeriods, records: Any, year: int, period: str) 
         [_whole(v) for v in records["replications"].tolist()],
         strict=True,
     )
-    return history.periods_of(now)
+    return other_periods.periods_of(now)
 
 
 def _whole(value: Any) -> int | None:

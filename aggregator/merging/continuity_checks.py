@@ -33,9 +33,14 @@ class Checker:
     """The checks of one unit's rows against the register, collecting problems."""
 
     def __init__(
-        self, status: UnitStatus, used: FileOutcome, history: OtherPeriods, mine: UnitRecords, config: Config
+        self,
+        status: UnitStatus,
+        used: FileOutcome,
+        other_periods: OtherPeriods,
+        mine: UnitRecords,
+        config: Config,
     ):
-        self.status, self.history, self.mine, self.config = status, history, mine, config
+        self.status, self.other_periods, self.mine, self.config = status, other_periods, mine, config
         self.outcome = used
         self.found: list[Problem] = []
         self.labels = {c.code: c.label for c in config.column("stage").choices}
@@ -71,9 +76,9 @@ class Checker:
         """A typed code judged: True when the row takes it; else the row is rejected for it, or
         its code set aside (said, and the row taken by its name)."""
         mine = code in self.mine.codes
-        owner = None if mine else self.history.owner(code)
+        owner = None if mine else self.other_periods.owner(code)
         failed: tuple[ProblemCode, dict[str, Any]] | None = None
-        if mine or (owner is None and not self.history.checks_codes):
+        if mine or (owner is None and not self.other_periods.checks_codes):
             pass  # its own (or, with no register at hand, taken as typed)
         elif owner is None:
             failed = (ProblemCode.MODEL_CODE_UNKNOWN, {})
@@ -138,7 +143,7 @@ class Checker:
 
     def across(self, at: int, row: Record) -> None:
         """Cross-period warnings against the model's latest earlier record."""
-        history, mine = self.history, self.mine
+        other_periods, mine = self.other_periods, self.mine
         code = row.model_code or ""
         earlier = mine.latest.get(code)
         if row.status == self.config.codes.new and earlier is not None:
@@ -158,7 +163,7 @@ class Checker:
             and mine.latest
             and at not in self.set_aside  # its code said already: one cause, one problem
         ):
-            against = in_words(*history.against) if history.has_compared else "các kỳ trước"
+            against = in_words(*other_periods.against) if other_periods.has_compared else "các kỳ trước"
             self._problem(
                 ProblemCode.CONTINUING_UNMATCHED, row, "status", "Duy trì, phát huy", against=against
             )
@@ -217,5 +222,5 @@ class Checker:
                     row.name,
                     before=entry.name,
                     model=entry.code,
-                    against=in_words(*self.history.against),
+                    against=in_words(*self.other_periods.against),
                 )

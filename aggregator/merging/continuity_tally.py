@@ -38,8 +38,8 @@ class Tally:
     """The comparison, counted one unit at a time; each list holds at most ``keep`` + 1
     items (a report lists no more than ``keep``), the counts are whole."""
 
-    def __init__(self, history: OtherPeriods, codes: Codes, keep: int = 2000):
-        self.history, self.codes, self.keep = history, codes, keep
+    def __init__(self, other_periods: OtherPeriods, codes: Codes, keep: int = 2000):
+        self.other_periods, self.codes, self.keep = other_periods, codes, keep
         self.per_unit: dict[str, dict[str, Any]] = {}
         self.advanced: list[tuple[dict[str, Any], Entry]] = []
         self.honoured: list[dict[str, Any]] = []
@@ -71,10 +71,10 @@ class Tally:
         counts, keep = self.counts, self.keep
         entries = {e.code: e for e in mine.compared}
         if pairs is None:
-            pairs = match(rows, mine) if self.history.has_compared else {}
+            pairs = match(rows, mine) if self.other_periods.has_compared else {}
         counts["models"] += len(rows)
         counts["matched"] += len(pairs)
-        since = rank(*self.history.against)
+        since = rank(*self.other_periods.against)
         for i, row in enumerate(rows):
             entry = entries[pairs[i]] if i in pairs else None
             if entry is None:
@@ -110,12 +110,12 @@ class Tally:
         }
 
     def result(self, statuses: list[UnitStatus]) -> Comparison:
-        history, counts = self.history, self.counts
-        if not history.has_compared:
+        other_periods, counts = self.other_periods, self.counts
+        if not other_periods.has_compared:
             return Comparison(None, [], self.honoured, [])
         reporting = set(self.per_unit)
-        not_reported = history.not_reported(reporting)
-        year, period = history.against
+        not_reported = other_periods.not_reported(reporting)
+        year, period = other_periods.against
         block = {
             "against": {"year": year, "period": period},
             "matched": counts["matched"],

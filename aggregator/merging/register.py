@@ -48,12 +48,6 @@ from aggregator.periods import ORDER as PERIOD_RANK
 from aggregator.periods import RANK_SQL, rank
 from aggregator.periods import parse_folder as period_of
 
-# The names continuity, the pipeline, the commands and the model still say (each now one name
-# in register_reading): the coordinator renames them there, then these three go.
-History = OtherPeriods
-UnitHistory = UnitRecords
-history = other_periods
-
 __all__ = [
     "CHECKSUMS",
     "COLUMNS",
@@ -70,16 +64,13 @@ __all__ = [
     "SEAL",
     "WORKBOOK_KEY",
     "Damaged",
-    "History",
     "Identities",
     "OtherPeriods",
     "Owner",
-    "UnitHistory",
     "UnitRecords",
     "connect",
     "declared",
     "dump",
-    "history",
     "latest_before",
     "other_periods",
     "period_folders",

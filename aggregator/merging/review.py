@@ -73,7 +73,7 @@ class Reward:
 
 
 @dataclass(frozen=True)
-class ModelHistory:
+class ModelTimeline:
     """A model of the span (one code), period by period."""
 
     code: str
@@ -129,7 +129,7 @@ class ModelHistory:
 class Advance:
     """A model at a higher stage at its last report of the span than at its first."""
 
-    model: ModelHistory
+    model: ModelTimeline
     before: str  # stage code at its first report of the span
     after: str  # at its last
 
@@ -162,10 +162,10 @@ class Span:
     sources: tuple[Source, ...]
     notices: tuple[str, ...]  # what the register said (a damaged period file left out)
     years: tuple[YearFigures, ...]  # one per year held
-    models: tuple[ModelHistory, ...]  # every model of the span: the appendix
-    maintained: tuple[ModelHistory, ...]  # reported in every year held (two or more)
+    models: tuple[ModelTimeline, ...]  # every model of the span: the appendix
+    maintained: tuple[ModelTimeline, ...]  # reported in every year held (two or more)
     advanced: tuple[Advance, ...]
-    honoured: tuple[ModelHistory, ...]  # at the last stage in some year of the span
+    honoured: tuple[ModelTimeline, ...]  # at the last stage in some year of the span
     units: tuple[UnitRecord, ...]  # today's registry in its order, then units no longer in it
     rows: tuple[Mapping[str, Any], ...]  # the register's models rows of the span, by column name
     # of the years missing, those whose period folder is in the outbox but its records file was
@@ -250,7 +250,7 @@ def _figures(
         owners[row["code"]] = (owner, name)  # the latest record's (rows in time order)
     models = tuple(
         sorted(
-            (_history(code, mine, owners[code]) for code, mine in by_code.items()),
+            (_timeline(code, mine, owners[code]) for code, mine in by_code.items()),
             key=lambda m: (order.get(m.unit_code or "", len(order)), m.unit, m.field, m.name, m.code),
         )
     )
@@ -282,7 +282,7 @@ def _figures(
     )
 
 
-def _history(code: str, rows: list[dict[str, Any]], owner: tuple[str | None, str]) -> ModelHistory:
+def _timeline(code: str, rows: list[dict[str, Any]], owner: tuple[str | None, str]) -> ModelTimeline:
     periods = tuple(
         Appearance(
             r["year"], r["name"], r["stage"], r["replications"], r["reward_form"], r["reward_decision"]
@@ -290,7 +290,7 @@ def _history(code: str, rows: list[dict[str, Any]], owner: tuple[str | None, str
         for r in sorted(rows, key=lambda r: r["year"])
     )
     last = max(rows, key=lambda r: r["year"])
-    return ModelHistory(code, owner[1], owner[0], last["name"], last["field"], periods)
+    return ModelTimeline(code, owner[1], owner[0], last["name"], last["field"], periods)
 
 
 def _year(
@@ -311,7 +311,9 @@ def _year(
     )
 
 
-def _units(config: Config, models: tuple[ModelHistory, ...], held: tuple[int, ...]) -> tuple[UnitRecord, ...]:
+def _units(
+    config: Config, models: tuple[ModelTimeline, ...], held: tuple[int, ...]
+) -> tuple[UnitRecord, ...]:
     """Today's units in the registry's order, each with its models per year held and the
     years below its quota; then the units no longer in the registry that had models."""
     counts: dict[tuple[str | None, str], dict[int, int]] = {}

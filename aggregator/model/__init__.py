@@ -317,8 +317,8 @@ class Comparison:
     between: int = 0  # of those continuing none, records of a period since the compared one
 
 
-class EarlierPeriods(Protocol):
-    """What the outputs read of the register of earlier periods (``merging.register.History``)."""
+class OtherPeriodsView(Protocol):
+    """What the outputs read of the register of earlier periods (``register_reading.OtherPeriods``)."""
 
     others: int  # periods besides this one
     trend: dict[int, int]  # year -> models, of this kind of period, up to now
@@ -346,5 +346,5 @@ class RunResult:
     ignored: list[Ignored] = field(default_factory=list)  # left alone by name
     sample: bool = False  # the inbox is marked as sample data (SAMPLE_MARKER): the report says so
     # across periods: the register as it was before this run, and how this period continues it
-    history: EarlierPeriods | None = None
+    other_periods: OtherPeriodsView | None = None
     comparison: Comparison | None = None

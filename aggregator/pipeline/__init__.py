@@ -7,7 +7,7 @@ workbooks and reminders that go out before the report.)
 """
 
 from aggregator.pipeline.files import FileProcessor
-from aggregator.pipeline.run import Published, aggregate, collect, history_of, run
+from aggregator.pipeline.run import Published, aggregate, collect, other_periods_of, run
 from aggregator.pipeline.single import check
 
-__all__ = ["FileProcessor", "check", "Published", "aggregate", "collect", "history_of", "run"]
+__all__ = ["FileProcessor", "check", "Published", "aggregate", "collect", "other_periods_of", "run"]

@@ -18,7 +18,7 @@ from aggregator.merging import register
 from aggregator.model import UnitStatus
 from aggregator.outbox import swap
 from aggregator.outbox import write as outputs
-from aggregator.pipeline.run import aggregate, history_of
+from aggregator.pipeline.run import aggregate, other_periods_of
 from aggregator.rendering import drafts, template
 
 TEMPLATES = "templates"  # outbox/templates/: the standard workbooks
@@ -63,10 +63,17 @@ def reminders(
 ) -> Reminders:
     """A ready-to-send reminder for each unit with nothing usable yet, its workbook attached."""
     sync_register(outbox)
-    history, warnings = history_of(outbox, year, period)
+    other_periods, warnings = other_periods_of(outbox, year, period)
     with swap.scratch(outbox) as scratch:
         result = aggregate(
-            config, inbox, year, period, jobs=jobs, outbox=outbox, scratch=scratch, history=history
+            config,
+            inbox,
+            year,
+            period,
+            jobs=jobs,
+            outbox=outbox,
+            scratch=scratch,
+            other_periods=other_periods,
         )
     waiting = [u for u in result.statuses if u.waiting]
     folder = outbox / swap.folder_name(year, period) / REMINDERS

@@ -22,7 +22,7 @@ from aggregator import hashing
 from aggregator.config import Config
 from aggregator.intake import discover, gather
 from aggregator.merging import continuity, merge, register, summarise
-from aggregator.merging.register import DB_NAME, PERIOD_RANK, History
+from aggregator.merging.register import DB_NAME, PERIOD_RANK, OtherPeriods
 from aggregator.model import (
     SAMPLE_MARKER,
     FileOutcome,
@@ -72,7 +72,7 @@ def run(
     Raises ``swap.OutboxBusy`` when another run holds the outbox.
     """
     started = dt.datetime.now().astimezone()
-    history, warnings = history_of(outbox, year, period, sync=True)
+    other_periods, warnings = other_periods_of(outbox, year, period, sync=True)
     with swap.scratch(outbox) as scratch:
         result = aggregate(
             config,
@@ -84,7 +84,7 @@ def run(
             outbox=outbox,
             scratch=scratch,
             as_of=report_date,
-            history=history,
+            other_periods=other_periods,
             late_stays_late=True,
         )
     options = {
@@ -111,23 +111,25 @@ def run(
     return Published(folder, result, warnings, notes)
 
 
-def history_of(outbox: Path | None, year: int, period: str, sync: bool = False) -> tuple[History, list[str]]:
+def other_periods_of(
+    outbox: Path | None, year: int, period: str, sync: bool = False
+) -> tuple[OtherPeriods, list[str]]:
     """The register of earlier periods, brought up to date with the period folders first
     (``sync``, holding the outbox lock) or read as it is; without an outbox, codes as typed.
     With it, what staff must know (a damaged register: the files are read alone)."""
     if outbox is None:
-        return History(year, period, checks_codes=False), []
+        return OtherPeriods(year, period, checks_codes=False), []
     if sync:
         with swap.locked(outbox):
             path, notices = register.refresh(outbox)
-        return register.history(path, year, period), notices
+        return register.other_periods(path, year, period), notices
     if not register.period_folders(outbox):  # nothing to judge typed codes by: taken as typed
-        return History(year, period, checks_codes=False), []
+        return OtherPeriods(year, period, checks_codes=False), []
     try:  # read as it is when it matches the period folders, else from them (nothing written)
         path, notices = register.refresh(outbox, write=False)
-        return register.history(path, year, period), notices
+        return register.other_periods(path, year, period), notices
     except (OSError, sqlite3.Error):  # unreadable folders: the files are still read, alone
-        return History(year, period, checks_codes=False), [
+        return OtherPeriods(year, period, checks_codes=False), [
             f"Không đọc được sổ theo dõi mô hình {outbox / DB_NAME}: không đối chiếu mã mô hình "
             f'và các kỳ trước. Dựng lại sổ bằng lệnh "python aggregate.py register rebuild --outbox '
             f'{outbox}".'
@@ -255,7 +257,7 @@ def aggregate(
     outbox: Path | None = None,
     scratch: Path | None = None,
     as_of: dt.date | None = None,
-    history: History | None = None,
+    other_periods: OtherPeriods | None = None,
     late_stays_late: bool = False,
 ) -> RunResult:
     """The stages on the whole inbox for one year and period, and what they found (nothing is
@@ -272,7 +274,7 @@ def aggregate(
     ``as_of`` is the run's report date: no file counts as received after it, unless that
     would make a file received after the deadline on time (``late_stays_late``: the report's
     run; a file received after ``as_of`` is warned of either way).
-    ``history`` is the register of earlier periods (none: every model counts as new).
+    ``other_periods`` is the register of earlier periods (none: every model counts as new).
     With an ``outbox``, the inbox entries its earlier periods took in are left alone
     (``gather.collect``): one inbox serves every year.
     """
@@ -286,9 +288,13 @@ def aggregate(
         lap("read")
     deadline = config.deadline(year, period)
     outcomes, statuses = merge.resolve(outcomes, config, deadline)
-    history = (history or History(year, period)).with_units(config.units)  # whose each record is
-    tally = continuity.Tally(history, config.codes, config.report.list_limit)
-    outcomes, statuses = continuity.assign(outcomes, statuses, history, config, tally)  # a unit at a time
+    other_periods = (other_periods or OtherPeriods(year, period)).with_units(
+        config.units
+    )  # whose each record is
+    tally = continuity.Tally(other_periods, config.codes, config.report.list_limit)
+    outcomes, statuses = continuity.assign(
+        outcomes, statuses, other_periods, config, tally
+    )  # a unit at a time
     records = merge.accepted_records(statuses, config)
     comparison = tally.result(statuses)
     outcomes, statuses = compacted(outcomes, statuses)
@@ -302,7 +308,7 @@ def aggregate(
         records,
         ignored=len(ignored),
         continuity=comparison.summary,
-        earlier=history.earlier_years(records["model_code"].tolist()),
+        earlier=other_periods.earlier_years(records["model_code"].tolist()),
     )
     lap("summarise")
     return RunResult(
@@ -314,11 +320,14 @@ def aggregate(
         statuses=statuses,
         records=records,
         summary=summary,
-        staff_notes=[*summarise.staff_notes(config, outcomes), *continuity.staff_notes(history, config)],
+        staff_notes=[
+            *summarise.staff_notes(config, outcomes),
+            *continuity.staff_notes(other_periods, config),
+        ],
         emails=emails,
         ignored=ignored,
         sample=any(i.relative == SAMPLE_MARKER for i in ignored),
-        history=history,
+        other_periods=other_periods,
         comparison=comparison,
     )
 

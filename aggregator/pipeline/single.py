@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aggregator.config import Config
 from aggregator.merging.continuity import assign
-from aggregator.merging.register import History
+from aggregator.merging.register import OtherPeriods
 from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
 from aggregator.pipeline import workers
 from aggregator.pipeline.files import FileProcessor
@@ -40,7 +40,12 @@ class Checked:
 
 
 def check(
-    config: Config, paths: list[Path], year: int, period: str, history: History, outbox: Path | None = None
+    config: Config,
+    paths: list[Path],
+    year: int,
+    period: str,
+    other_periods: OtherPeriods,
+    outbox: Path | None = None,
 ) -> Iterator[Checked]:
     """Every entry of every path, each read and judged as the run would (a folder's ``outbox``,
     if it holds it, left alone as the run leaves it)."""
@@ -66,7 +71,7 @@ def check(
             for left in ignored:
                 yield Checked(shown(left.relative), FileStatus.IGNORED, reason=left.reason)
             for outcome in workers.process_all(items, reading.process, config.limits):
-                outcome = against_register(outcome, history, config)
+                outcome = against_register(outcome, other_periods, config)
                 yield Checked(shown(outcome.candidate.relative), outcome.status, outcome)
 
 
@@ -77,10 +82,10 @@ def _shown(path: Path) -> Callable[[str], str]:
     return lambda relative: str(path) + relative[len(path.name) :]
 
 
-def against_register(outcome: FileOutcome, history: History, config: Config) -> FileOutcome:
+def against_register(outcome: FileOutcome, other_periods: OtherPeriods, config: Config) -> FileOutcome:
     """One file checked against the register as if it were its unit's file in use: codes,
     cross-period warnings, models not reported again (no other period: nothing to check)."""
-    if not history.others or outcome.status == FileStatus.IGNORED or outcome.unit is None:
+    if not other_periods.others or outcome.status == FileStatus.IGNORED or outcome.unit is None:
         return outcome
     unit = config.unit(outcome.unit)
     status = UnitStatus(
@@ -92,4 +97,4 @@ def against_register(outcome: FileOutcome, history: History, config: Config) -> 
         used=outcome,
         files=[outcome],
     )
-    return assign([outcome], [status], history, config)[0][0]
+    return assign([outcome], [status], other_periods, config)[0][0]

@@ -96,8 +96,8 @@ def contents(
     order = {u.code: n for n, u in enumerate(config.units)}
     entries = []
     for code in sorted(periods):
-        history = sorted(periods[code], key=lambda r: rank(int(r["year"]), str(r["period"])))
-        entry = _entry(history, config)
+        timeline = sorted(periods[code], key=lambda r: rank(int(r["year"]), str(r["period"])))
+        entry = _entry(timeline, config)
         entry["chosen_by"] = chosen_by(entry, settings)
         if entry["chosen_by"]:
             entries.append(entry)
@@ -114,7 +114,7 @@ def contents(
         entry.update(
             number=number,
             stage_line=stage_line(entry),
-            history_line=history_line(entry),
+            timeline_line=timeline_line(entry),
             honours_line=honours_line(entry),
         )
     first, last = min(years), max(years)
@@ -164,15 +164,16 @@ def chosen_by(entry: Mapping[str, Any], settings: Any) -> list[str]:
     return [key for key, ok in met.items() if ok]
 
 
-def _entry(history: list[dict[str, Any]], config: Config) -> dict[str, Any]:
-    """One model: its latest period's words, its honours and its history across the span."""
-    latest = history[-1]
+def _entry(timeline: list[dict[str, Any]], config: Config) -> dict[str, Any]:
+    """One model: its latest period's words, its honours and its timeline across the span
+    (the open data's "history")."""
+    latest = timeline[-1]
     stage = {c.code: c.label for c in config.column("stage").choices}
     subjects = {s.code: s.label for s in config.subjects}
     fields = {f.code: f.name for f in config.fields}
     known = {u.code: u.name for u in config.units}
     honours: list[dict[str, Any]] = []
-    for row in history:
+    for row in timeline:
         form, decision = _text(row["reward_form"]), _text(row["reward_decision"])
         if form or decision:
             _honour(honours, int(row["year"]), form, decision)
@@ -199,10 +200,10 @@ def _entry(history: list[dict[str, Any]], config: Config) -> dict[str, Any]:
                 "stage": stage.get(row["stage"], _text(row["stage"])),
                 "replications": _number(row["replications"]),
             }
-            for row in history
+            for row in timeline
         ],
-        "years": sorted({int(row["year"]) for row in history}),
-        "honoured": any(row["stage"] == "honoured" for row in history),
+        "years": sorted({int(row["year"]) for row in timeline}),
+        "honoured": any(row["stage"] == config.codes.honoured for row in timeline),
     }
 
 
@@ -239,7 +240,7 @@ def stage_line(entry: Mapping[str, Any]) -> str:
     return f"{entry['stage']}{_places(entry['replications'])}"
 
 
-def history_line(entry: Mapping[str, Any]) -> str:
+def timeline_line(entry: Mapping[str, Any]) -> str:
     """The model's periods in one line: "2024: Phát hiện, bồi dưỡng; 2025: … (3 nơi nhân rộng)"."""
     parts = []
     for step in entry["history"]:
@@ -292,7 +293,7 @@ def csv_cells(entry: Mapping[str, Any]) -> dict[str, str | int]:
         if key == "honours":
             cells[key] = honours_line(entry)
         elif key == "history":
-            cells[key] = history_line(entry)
+            cells[key] = timeline_line(entry)
         elif key == "years":
             cells[key] = ", ".join(str(v) for v in value)
         elif key == "chosen_by":  # in Vietnamese for Excel's readers; the JSON keeps the keys

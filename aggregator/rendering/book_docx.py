@@ -355,7 +355,7 @@ def _entry(document: Any, entry: Mapping[str, Any], styles: dict[str, Any]) -> N
         ("Nội dung, cách làm", entry["content"]),
         ("Hiệu quả đạt được", entry["results"]),
         ("Khen thưởng", entry["honours_line"]),
-        ("Quá trình", entry["history_line"]),
+        ("Quá trình", entry["timeline_line"]),
     ]
     paragraphs = [
         (label if n == 0 else "", line)

@@ -14,14 +14,8 @@ from aggregator.model import CandidateKind, FileOutcome, FileStatus, ListTable, 
 from aggregator.problems import Problem
 from aggregator.rendering import drafts
 from aggregator.rendering.drafts import is_empty, shown_name
-from aggregator.rendering.workbooks import (
-    Styles,
-    fit_row,
-    open_workbook,
-    printable,
-    reasons_by_row,
-    write_table,
-)
+from aggregator.rendering.sheets import Styles, fit_row, open_workbook, printable, write_table
+from aggregator.rendering.workbooks import reasons_by_row
 from aggregator.text import as_text, safe_filename
 
 TEMPLATE = "phan-hoi.txt.j2"  # the draft email's text, in the templates folder

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
-from dataclasses import dataclass
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,9 +18,8 @@ from aggregator import labels
 from aggregator.config.descriptors import OUTSTANDING_CRITERIA
 from aggregator.labels import UNIT_STATUS, Labels
 from aggregator.merging.summarise import outstanding, pivot
-from aggregator.model import RunResult, Submission, UnitStatus
-from aggregator.rendering import report_continuity
-from aggregator.text import match_key
+from aggregator.model import RunResult, Submission
+from aggregator.rendering import report_continuity, statements
 
 # what the report is rendered from, in the templates folder (``--templates``)
 TEMPLATES = (
@@ -177,7 +173,7 @@ def context(
             OUTSTANDING_CRITERIA[c].format(honoured=names.value("stage", config.codes.honoured))
             for c in config.report.outstanding_criteria
         ],
-        "voices": _voices(result),
+        "voices": statements.voices(result),
         "sample": result.sample,
         "files": [{**f, "n": n} for n, f in enumerate(_files(result, names), start=1)],
         "comparison": comparison,
@@ -344,153 +340,6 @@ def _declared(result: RunResult, section: dict[str, Any]) -> dict[str, Any]:
         "listed": rules.get("continuing_unmatched", "warning") != "off"
         and rules.get("new_already_registered", "warning") != "off",
     }
-
-
-def _voices(result: RunResult) -> dict[str, list[dict[str, Any]]]:
-    """The units' own answers (results in II.6, difficulties in III, proposals in IV) as staff
-    write them: each statement once, the units that made it after.
-
-    Statements that are the same, or nearly (matching key, close spelling), are merged; those
-    several units made come first, then the rest by unit group (the unit after its statement,
-    unless the group heading already names it). Lines: ``{"heading": bool, "text": str, "units":
-    [names]}``, said by the templates (a heading as it is, a statement with its units after).
-    """
-    voices: dict[str, list[dict[str, Any]]] = {key: [] for key in ("highlights", *CLOSE_MERGED)}
-    groups = result.config.groups
-    for label in result.config.assessment:
-        said = Said(close=label.key in CLOSE_MERGED)
-        for status in result.statuses:
-            text = status.used.assessment.get(label.key) if status.used else None
-            for statement in _statements(text or ""):
-                said.add(statement, status)
-        lines = [
-            {"heading": False, "text": s.text, "units": [u.name for u in s.units]}
-            for s in sorted((s for s in said.made if len(s.units) > 1), key=lambda s: -len(s.units))
-        ]
-        alone: dict[str, list[Statement]] = {}  # by unit group, in the order made
-        for s in said.made:
-            if len(s.units) == 1:
-                alone.setdefault(s.units[0].group, []).append(s)
-        for group, name in groups.items():
-            if own := alone.get(group):
-                lines.append({"heading": True, "text": name, "units": []})
-                lines += [
-                    {
-                        "heading": False,
-                        "text": s.text,
-                        "units": [] if s.units[0].name == name else [s.units[0].name],
-                    }
-                    for s in own
-                ]
-        voices[label.key] = lines
-    return voices
-
-
-# answers whose statements spelled a letter or two apart are merged too; the others (the
-# results, long and many) only when the same words
-CLOSE_MERGED = ("difficulties", "proposals")
-
-
-def _statements(text: str) -> list[str]:
-    """A unit's answer as separate statements: one a line, bullets dropped."""
-    found = []
-    for line in text.splitlines():
-        line = line.strip().lstrip("-–•+*").strip()
-        if line:
-            line = line[0].upper() + line[1:]  # a statement opens a sentence in the report
-            found.append(line if line.endswith((".", "!", "?", ";", ":")) else line + ".")
-    return found
-
-
-def _statement_key(text: str) -> str:
-    return match_key(text).rstrip(" .;:!?")
-
-
-@dataclass(slots=True)
-class Statement:
-    """One statement as first made, its matching key, and the units that made it, in order."""
-
-    text: str
-    key: str
-    units: list[UnitStatus]
-    codes: set[str]
-
-
-class Said:
-    """The statements made so far under one heading, found again in time that does not grow
-    with how much was said: the same words through a dict of matching keys; a spelling a
-    letter or two apart (``close``) through an index of the keys' pairs of words, from
-    which at most ``CANDIDATES`` statements, those sharing the most of its rarest pairs, are
-    compared by the ratio of ``SequenceMatcher``: never every statement made so far."""
-
-    # the postings read for one statement: its rarest pairs of words first, as many as fit
-    BUDGET = 256
-    CANDIDATES = 8
-    # the pairs read that a spelling a letter or two apart may lack: two a letter changed,
-    # dropped or added (three if it joins or splits words), for up to three letters
-    LOST = 8
-
-    def __init__(self, close: bool) -> None:
-        self.close = close
-        self.made: list[Statement] = []
-        self.by_key: dict[str, Statement] = {}
-        self.postings: dict[str, list[int]] = {}  # a pair of words → the statements having it
-
-    def add(self, text: str, status: UnitStatus) -> None:
-        """``status`` made ``text``: a new statement, or one more unit for the same."""
-        key = _statement_key(text)
-        same = self.by_key.get(key)
-        if same is None and self.close:
-            same = self._spelled_close(key)
-        if same is None:
-            self.by_key[key] = made = Statement(text, key, [status], {status.code})
-            if self.close:
-                for gram in _grams(key):
-                    self.postings.setdefault(gram, []).append(len(self.made))
-            self.made.append(made)
-        elif status.code not in same.codes:
-            same.units.append(status)
-            same.codes.add(status.code)
-
-    def _spelled_close(self, key: str) -> Statement | None:
-        """The first statement made spelled a letter or two apart, as a scan of every statement
-        would find it: among those sharing enough of ``key``'s rarer pairs of words."""
-        having = {g: p for g in _grams(key) if (p := self.postings.get(g))}
-        shared: Counter[int] = Counter()
-        read = pairs = 0
-        for gram in sorted(having, key=lambda g: (len(having[g]), g)):  # rarest first
-            read += len(having[gram])
-            if read > self.BUDGET:
-                break
-            pairs += 1
-            shared.update(having[gram])
-        needed = max(pairs - self.LOST, (pairs + 1) // 2)
-        slack = max(2, len(key) // 10)
-        near = [
-            n
-            for n, count in shared.items()
-            if count >= needed and abs(len(self.made[n].key) - len(key)) <= slack
-        ]
-        if not near:
-            return None
-        # those sharing the most, compared in the order made: the first close one is the answer
-        best = sorted(sorted(near, key=lambda n: (-shared[n], n))[: self.CANDIDATES])
-        similar = SequenceMatcher(None, "", key)  # what it learns of the key, learnt once
-        for n in best:
-            similar.set_seq1(self.made[n].key)
-            if (
-                similar.real_quick_ratio() >= 0.93
-                and similar.quick_ratio() >= 0.93
-                and similar.ratio() >= 0.93
-            ):
-                return self.made[n]
-        return None
-
-
-def _grams(key: str) -> set[str]:
-    """The pairs of words next to each other in a key, its first and last word marked."""
-    words = ["", *key.split(" "), ""]
-    return {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
 
 
 def _files(result: RunResult, names: Labels) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from aggregator.rendering import charts
 def context(result: RunResult) -> dict[str, Any]:
     """``continuity`` for the templates, and the trend chart (in ``charts``) when there are
     at least two years of this period kind."""
-    config, comparison, history = result.config, result.comparison, result.history
+    config, comparison, other_periods = result.config, result.comparison, result.other_periods
     names = Labels(config)
     block = comparison.summary if comparison else None
     limit = config.report.list_limit
@@ -78,7 +78,7 @@ def context(result: RunResult) -> dict[str, Any]:
             for r in comparison.honoured
         ]
     drawn = {}
-    trend = dict(history.trend) if history else {}
+    trend = dict(other_periods.trend) if other_periods else {}
     trend[result.year] = result.summary["totals"]["models"]
     if len(trend) >= 2:
         caption = f"Số mô hình, điển hình qua các năm (kỳ báo cáo {periods.kind_words(result.period)})"

@@ -15,7 +15,7 @@ from typing import Any
 
 from aggregator import labels
 from aggregator.config import Config
-from aggregator.merging.review import ModelHistory, Span
+from aggregator.merging.review import ModelTimeline, Span
 from aggregator.rendering import charts, report
 
 HTML = "review.html.j2"
@@ -92,7 +92,7 @@ def context(span: Span, config: Config, report_date: dt.date, sample: bool = Fal
             }
             for a in _upto(span.advanced, limit)
         ],
-        "honoured": [_honoured(m) for m in _upto(span.honoured, limit)],
+        "honoured": [_honoured(m, config.codes.honoured) for m in _upto(span.honoured, limit)],
         "unit_table": _unit_table(span),
         "below_quota": [  # units with models, below the quota in some year; then those with none
             {"name": u.name, "shortfalls": [(y, n, u.quota) for y, n in u.shortfalls]}
@@ -101,7 +101,7 @@ def context(span: Span, config: Config, report_date: dt.date, sample: bool = Fal
         ],
         "without_models": [u.name for u in span.below_quota if not u.total],
         "list_models": listed,
-        "history": _history_table(span, stage_label) if listed else {"headers": [], "rows": []},
+        "history": _timeline_table(span, stage_label) if listed else {"headers": [], "rows": []},
         "list_limit": config.report.list_limit,
     }
     return {
@@ -128,7 +128,7 @@ def _upto(items: tuple[Any, ...], limit: int) -> tuple[Any, ...]:
     return items if len(items) <= limit else ()
 
 
-def _model(m: ModelHistory, stage_label: dict[str, str]) -> dict[str, Any]:
+def _model(m: ModelTimeline, stage_label: dict[str, str]) -> dict[str, Any]:
     first, last = m.first, m.last
     return {
         "code": m.code,
@@ -154,8 +154,8 @@ def decision(text: str) -> str:
     return f"quyết định {text}"
 
 
-def _honoured(m: ModelHistory) -> dict[str, Any]:
-    year = next(p.year for p in m.periods if p.stage == "honoured")
+def _honoured(m: ModelTimeline, honour_stage: str) -> dict[str, Any]:
+    year = next(p.year for p in m.periods if p.stage == honour_stage)
     rewards = [
         (r.form or "Khen thưởng") + (f" ({decision(r.decision)})" if r.decision else "") + f", năm {r.year}"
         for r in m.rewards()
@@ -240,7 +240,7 @@ def _unit_table(span: Span) -> dict[str, Any]:
     }
 
 
-def _history_table(span: Span, stage_label: dict[str, str]) -> dict[str, Any]:
+def _timeline_table(span: Span, stage_label: dict[str, str]) -> dict[str, Any]:
     """The appendix: every model, then one cell per year held (its stage and places, or "—")."""
     rows = []
     for i, m in enumerate(span.models, start=1):
