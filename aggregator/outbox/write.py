@@ -53,12 +53,13 @@ def write(
 
     ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
     """
-    model = report.context(result, report_date, previous)
     # first: its passing memory is free again before the master workbook's writer starts
     source = _register_source(result, folder)
-    # the master workbook is the biggest single job: written beside the rest, on another CPU
+    # the master workbook is the biggest single job and the last to end: written beside the
+    # rest, on another CPU, started before the report's content is built
     master = in_background(f"tệp tổng hợp {MASTER}", workbooks.write_master, result, folder / MASTER)
     try:
+        model = report.context(result, report_date, previous)
         jsonschema.validate(result.summary, result.config.summary_schema)
         written = [_json(folder / SUMMARY, result.summary), source]
         written += _reports(folder, templates, model)

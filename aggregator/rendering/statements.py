@@ -123,8 +123,9 @@ class Said:
             same.codes.add(status.code)
 
     def _spelled_close(self, key: str) -> Statement | None:
-        """The first statement made spelled a letter or two apart, as a scan of every statement
-        would find it: among those sharing enough of ``key``'s rarer pairs of words."""
+        """The first statement made spelled a letter or two apart, looked for only among those
+        sharing enough of ``key``'s rarer pairs of words (a statement all of whose pairs are
+        common to hundreds of others finds none: the bound that keeps it linear)."""
         having = {g: p for g in _grams(key) if (p := self.postings.get(g))}
         shared: Counter[int] = Counter()
         read = pairs = 0
