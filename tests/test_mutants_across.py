@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from builders import model, workbook
 
 from aggregator import config
-from aggregator.checking.names import UnitMatcher
+from aggregator.checking.names import Match, UnitMatcher
 from aggregator.intake.sniff import fingerprint
 from aggregator.pipeline import FileProcessor
 
@@ -200,3 +201,64 @@ def test_an_email_past_its_unpacking_budget_says_the_limit_in_megabytes(tmp_path
         "Các tệp đính kèm của thư giải nén ra quá lớn (vượt "
         f"{discover.megabytes(30_000)}); các phần còn lại không được mở. Đề nghị đơn vị gửi riêng từng tệp."
     }
+
+
+# --- pins2: the survivors of runs 1 and 2 listed in tools/README.md, one test each ---
+
+PRESET_2025 = Path(__file__).resolve().parents[1] / "presets" / "khanh-hoa-2025"
+
+
+def bundled_with(tmp_path, extra):
+    """The bundled registry with more units."""
+    import shutil
+
+    import yaml
+
+    shutil.copytree(config.BUNDLED, tmp_path / "schemas")
+    units_file = tmp_path / "schemas" / "units.yaml"
+    units = yaml.safe_load(units_file.read_text(encoding="utf-8"))
+    units["units"] += extra
+    units_file.write_text(yaml.safe_dump(units, allow_unicode=True), encoding="utf-8")
+    return config.load(tmp_path / "schemas")
+
+
+def test_a_whole_name_without_marks_picks_its_unit_where_the_place_fits_two(tmp_path):
+    """names.py, UnitMatcher._index: the index of whole names without marks keyed by the
+    marked name (``strip_marks(key)`` -> ``key``). "Huyện Cam Lâm" and "Huyện ủy Cam Lâm"
+    share a place that both fit; only the whole name typed without marks tells them apart."""
+    cfg = bundled_with(tmp_path, [{"code": "huyen-cam-lam", "name": "Huyện Cam Lâm", "group": "cap-huyen"}])
+    found = UnitMatcher(cfg).match("Huyen Cam Lam")
+    assert (found.units, found.how) == (("huyen-cam-lam",), "unmarked")
+
+
+def test_a_one_word_place_names_the_units_whose_place_holds_that_word():
+    """names.py, UnitMatcher._index: the runs of words inside a place start at two words
+    (``range(i + 1, …)`` -> ``range(i + 2, …)``). "Xã Hòa" fits no unit; Ninh Hòa, whose
+    place holds the word, came close."""
+    assert UnitMatcher(BUNDLED).match("Xã Hòa") == Match(near=("ninh-hoa",))
+
+
+def test_a_name_with_two_commas_is_read_from_its_first_part():
+    """names.py, UnitMatcher._match: ``text.split(",", 1)`` -> ``split(",", 2)`` (a name with
+    two commas would raise). The unit, then where it is: the first part names the unit."""
+    found = UnitMatcher(BUNDLED).match("Huyện ủy Cam Lâm, Bến Gỗ, Suối Tre")
+    assert (found.units, found.how) == (("cam-lam",), "name")
+
+
+def test_three_commas_are_followed_before_a_name_is_taken_from_its_first_part():
+    """names.py, UnitMatcher._match: the comma depth starts at 1, not 0 (one comma level fewer
+    followed). Three commas are followed: the second and third parts name two other units,
+    which cancel each other out, so the first part's unit stands."""
+    found = UnitMatcher(BUNDLED).match("Huyện ủy Cam Lâm, Huyện ủy Khánh Sơn, Huyện ủy Khánh Vĩnh, Bến Gỗ")
+    assert (found.units, found.how, found.near) == (("cam-lam",), "name", ())
+
+
+def test_a_place_typed_without_marks_under_the_wrong_level_names_the_unit_that_came_close():
+    """names.py, UnitMatcher._fitting (run 2): the units that only came close taken from the
+    fitting ones (``e not in fits`` -> ``e in fits``). "Xa Ba Ngoi": the place is Ba Ngòi's,
+    the level (xã) is not its level (phường), so it is not found but named as near."""
+    cfg = config.load(PRESET_2025)
+    found = UnitMatcher(cfg).match("Xa Ba Ngoi")
+    assert found.units == ()
+    assert found.near == tuple(u.code for u in cfg.units if u.name == "Đảng ủy phường Ba Ngòi")
+    assert found.near
