@@ -262,3 +262,33 @@ def test_a_place_typed_without_marks_under_the_wrong_level_names_the_unit_that_c
     assert found.units == ()
     assert found.near == tuple(u.code for u in cfg.units if u.name == "Đảng ủy phường Ba Ngòi")
     assert found.near
+
+
+def test_an_unreadable_email_says_the_first_120_characters_of_what_failed(tmp_path):
+    """mail (now intake/unpack.py), unpack_email: an unreadable email's detail cut at 121
+    characters, not 120. The message shows the first 120; the technical text keeps it all."""
+    from aggregator.intake.unpack import unpack_email
+
+    failed = OSError(5, "Input/output error", "/hop-thu/" + "a" * 150 + ".eml")
+    record, found = unpack_email(failed, "hop-thu/thu.eml", tmp_path, BUNDLED.limits, None)
+    said = f"OSError: [Errno 5] Input/output error: '/hop-thu/{'a' * 150}.eml'"
+    [problem] = found[0].problems
+    assert (problem.code, problem.technical) == ("email_unreadable", said)
+    assert problem.message == record.error == f"Không đọc được thư ({said[:120]})."
+
+
+def test_the_index_of_earlier_names_gives_only_names_within_two_letters_of_length():
+    """continuity (now merging/continuity_names.py), Names.candidates: the lengths looked up
+    end at ``n + 3`` (exclusive), not ``n + 4``. A name three letters longer is never a
+    candidate, though it holds the same pieces: each one would cost a comparison of the file's
+    budget. Names of every length within two that share a piece are given, in order."""
+    from aggregator.merging.continuity_names import Names
+    from aggregator.model import Entry
+
+    key = "abcdefghi"
+    names = ["abcdefg", "abcdefgh", key + "x", key + "xy", key + "xyz", key + "xyzw", "zzzzzzzzz"]
+    entries = [
+        Entry(2025, "annual", f"u-{i}", "u", 1, n, n, None, None, None, None) for i, n in enumerate(names)
+    ]
+    given = [e.name_key for e in Names(entries).candidates(1, key)]
+    assert given == ["abcdefg", "abcdefgh", "abcdefghix", "abcdefghixy"]
