@@ -292,3 +292,21 @@ def test_the_index_of_earlier_names_gives_only_names_within_two_letters_of_lengt
     ]
     given = [e.name_key for e in Names(entries).candidates(1, key)]
     assert given == ["abcdefg", "abcdefgh", "abcdefghix", "abcdefghixy"]
+
+
+def test_a_register_that_cannot_be_written_is_a_folder_only_when_it_is_one(tmp_path):
+    """register (now merging/register_store.py), _unwritable: ``is_dir() and not is_symlink()``
+    -> ``or``. Here the register is not there at all, and what blocks its writing is a folder
+    on its temporary file's name: the notice gives that error, not "the register is a folder"."""
+    import os
+
+    from aggregator.merging.register_store import DB_NAME, refresh
+
+    outbox = tmp_path / "outbox"
+    blocking = outbox / f".{DB_NAME}.dang-ghi-{os.getpid()}"
+    blocking.mkdir(parents=True)
+    stand_in, [notice] = refresh(outbox)
+    assert stand_in != outbox / DB_NAME and not (outbox / DB_NAME).exists()
+    assert "tên của sổ đang là một thư mục" not in notice
+    said = f"IsADirectoryError: [Errno 21] Is a directory: '{blocking}'"
+    assert f"Không ghi được sổ theo dõi mô hình {outbox / DB_NAME} ({said[:160]})." in notice
