@@ -36,7 +36,7 @@ def test_the_benchmark_runs_the_shape_of_real_work_and_prints_stages_and_slopes(
     slopes = _table(blocks[2].splitlines())
     assert [s["sizes"] for s in slopes] == ["3 → 6"]
     total = float(rows[1]["total"]) / float(rows[0]["total"]) / 2
-    assert abs(float(slopes[0]["total"]) - total) < 0.01
+    assert abs(float(slopes[0]["total"]) - total) < 0.05  # (from the totals as printed, rounded)
     assert blocks[3].startswith("real shape, ")
 
 
