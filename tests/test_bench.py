@@ -29,14 +29,13 @@ def test_the_benchmark_runs_the_shape_of_real_work_and_prints_stages_and_slopes(
         assert 0 < int(row["models"]) <= 4 * size
         assert float(row["floor"]) > 0 and float(row["total"]) > 0
         assert abs(sum(float(row[s]) for s in STAGES) - float(row["total"])) < 0.05
-        assert float(row["register"]) > 0  # last year is in the register: it is read and brought up to date
         if Path("/proc/self/smaps_rollup").exists():  # memory is sampled from /proc on Linux
             assert float(row["peak MB, all processes (PSS)"]) > 50
     assert blocks[1].startswith("Slope between sizes")
     slopes = _table(blocks[2].splitlines())
     assert [s["sizes"] for s in slopes] == ["3 → 6"]
     total = float(rows[1]["total"]) / float(rows[0]["total"]) / 2
-    assert abs(float(slopes[0]["total"]) - total) < 0.01
+    assert abs(float(slopes[0]["total"]) - total) < 0.05  # (from the totals as printed, rounded)
     assert blocks[3].startswith("real shape, ")
 
 
@@ -48,7 +47,8 @@ def test_the_real_shape_has_last_year_statements_and_pre_filled_workbooks(tmp_pa
 
     schemas = bench.make_registry(tmp_path, 4)
     inbox, outbox = bench.make_real(tmp_path, schemas, 4, 3, jobs=1)
-    assert (outbox / "2025" / "summary.json").exists()  # last year, run first
+    assert (outbox / "2025" / "summary.json").exists()  # last year, run first: in the register
+    assert (outbox / "so-mo-hinh.sqlite").stat().st_size > 0
     import python_calamine
 
     sheets = {
