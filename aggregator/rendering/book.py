@@ -20,13 +20,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 from markupsafe import Markup
 
 from aggregator import labels
 from aggregator.config.book import LABELS
 from aggregator.merging.register import rank
 from aggregator.rendering import book_docx
+from aggregator.rendering.report import environment
 from aggregator.text import is_blank, loose_key, nfc, without_direction
 
 if TYPE_CHECKING:  # for the annotation only
@@ -346,13 +346,7 @@ def catalogue(book: Mapping[str, Any], templates: Path, folder: Path) -> list[Pa
     """so-tay/: index.html, its style and its script, nothing fetched from elsewhere."""
     target = folder / CATALOGUE
     target.mkdir(parents=True, exist_ok=True)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = environment(templates)  # the report's: autoescaping, strict
     data = {
         "entries": [
             {k: e[k] for k in ("code", "name", "unit", "unit_name", "field", "field_name", "performer")}
