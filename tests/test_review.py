@@ -170,6 +170,8 @@ def test_the_command_writes_the_folder_and_verify_holds_it(outbox, capsys):
     assert review(outbox, 2024, 2026, "--report-date", "20/12/2026") == 0
     said = capsys.readouterr().out
     assert "có số liệu các năm 2024, 2025, 2026; 7 mô hình" in said and "chưa có dữ liệu" not in said
+    # staff are told where the book of models is, as well as the report
+    assert "Sổ tay mô hình, điển hình (Word, để in): " in said and "so-tay/index.html" in said
     folder = outbox / "tong-ket-2024-2026"
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert files == [

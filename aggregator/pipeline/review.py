@@ -198,7 +198,8 @@ def said(done: Reviewed) -> list[str]:
     span = done.span
     lines = [
         f"Đã tổng kết giai đoạn {span.year_from} - {span.year_to} từ sổ theo dõi mô hình: "
-        f"có số liệu các năm {', '.join(map(str, span.years_held))}; "
+        f"có số liệu {'các năm' if len(span.years_held) > 1 else 'năm'} "
+        f"{', '.join(map(str, span.years_held))}; "
         f"{span.total_models} mô hình, điển hình khác nhau."
     ]
     lines += [
@@ -214,6 +215,9 @@ def said(done: Reviewed) -> list[str]:
     lines += [
         f"  Báo cáo (Word, để sửa và ký): {done.folder / DOCX}",
         f"  Báo cáo (xem, in): {done.folder / HTML}",
+        f"  Sổ tay mô hình, điển hình (Word, để in): {done.folder / book.DOCX}",
+        f"  Sổ tay cho cổng thông tin (mở bằng trình duyệt): {done.folder / book.CATALOGUE / 'index.html'}",
+        f"  Dữ liệu mở (CSV, JSON): {done.folder / book.OPEN_DATA}",
         *(["Việc cần làm trước khi trình ký:"] if done.staff_notes else []),
         *(f"  - {note}" for note in done.staff_notes),
         f"Mã SHA-256 của {done.folder / swap.MANIFEST} (ghi lại vào sổ, để sau này đối chiếu bằng lệnh "
