@@ -84,6 +84,9 @@ def process_all(
     yield from _Supervisor(items, process, limits, max(1, workers), method).run()
 
 
+IDLE_EXIT_SECONDS = 2.0  # an idle worker told to stop has this long to exit before it is killed
+
+
 class _Worker:
     """One reading process, the items given to it (read in order, the first one now), when
     the one it is reading must be done by, and the memory it held when it was ready."""
@@ -142,6 +145,12 @@ class _Worker:
         return index
 
     def stop(self) -> None:
+        """End it: an idle worker by closing its pipe (it returns and exits as a process should,
+        what it holds written out), one still reading (over time, over memory) or slow to go,
+        killed."""
+        if not self.tasks and self.process.is_alive():
+            self.connection.close()
+            self.process.join(timeout=IDLE_EXIT_SECONDS)
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
