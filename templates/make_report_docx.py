@@ -269,7 +269,9 @@ def closing(document):
     para(sign, "{{ header.signer.name }}", 14, bold=True, align=centre)
 
 
-def build(path: Path) -> None:
+def a4_document():
+    """A Party document's page: A4 portrait, margins 20/20/30/15 mm, Times New Roman 14, the
+    page number in the footer (the December report's and the review's)."""
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -279,6 +281,11 @@ def build(path: Path) -> None:
     style = document.styles["Normal"]
     style.font.name, style.font.size = FONT, Pt(14)
     page_number_footer(section)
+    return document
+
+
+def build(path: Path) -> None:
+    document = a4_document()
     tag(document, "{%p import 'report-sentences.j2' as say %}")  # the sentences, shared with the HTML
     tag(document, "{%p if sample %}")  # made from a sample inbox: never taken for the Board's report
     para(document, "{{ say.sample_banner() }}", 16, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)

@@ -12,23 +12,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm, Pt
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from make_report_docx import (  # noqa: E402  (beside this script)
-    FONT,
+    a4_document,
     appendix_title,
     closing,
     data_table,
     heading,
     masthead,
     monospace_column,
-    page_number_footer,
     para,
     tag,
 )
@@ -61,15 +57,7 @@ def cells_table(document, table, widths, fixed=2, total=False, size=11):
 
 
 def build(path: Path) -> None:
-    document = Document()
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
-    style = document.styles["Normal"]
-    style.font.name, style.font.size = FONT, Pt(14)
-    page_number_footer(section)
+    document = a4_document()
     tag(document, "{%p import 'review-sentences.j2' as say %}")
     tag(document, "{%p set r = review %}")
     tag(document, "{%p if sample %}")  # a period read was made from a sample inbox
