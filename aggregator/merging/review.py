@@ -243,8 +243,10 @@ def _figures(
     fields = [f.code for f in config.fields]
     owners: dict[str, tuple[str | None, str]] = {}  # code -> (today's unit, name shown)
     by_code: dict[str, list[dict[str, Any]]] = {}
+    by_year: dict[int, list[dict[str, Any]]] = {}  # each row read once, not once a year held
     for row in rows:
         by_code.setdefault(row["code"], []).append(row)
+        by_year.setdefault(row["year"], []).append(row)
         owner = identities.owner(row["unit"], row["unit_name"])
         name = identities.names[owner] if owner else (row["unit_name"] or row["unit"])
         owners[row["code"]] = (owner, name)  # the latest record's (rows in time order)
@@ -254,7 +256,7 @@ def _figures(
             key=lambda m: (order.get(m.unit_code or "", len(order)), m.unit, m.field, m.name, m.code),
         )
     )
-    years = tuple(_year(y, [r for r in rows if r["year"] == y], fields, stages, first_year) for y in held)
+    years = tuple(_year(y, by_year.get(y, []), fields, stages, first_year) for y in held)
     rank = config.codes.stage_rank
     advanced = tuple(
         Advance(m, str(m.first.stage), str(m.last.stage))
