@@ -265,3 +265,24 @@ def test_a_killed_run_takes_its_reading_processes_with_it(tmp_path, inbox):
         and Path(f"/proc/{p}/stat").read_text().split(")")[1].split()[0] != "Z"
     ]
     assert alive == []
+
+
+def test_idle_workers_end_by_themselves_at_the_end_of_the_run(cfg, inbox, pools, monkeypatch):
+    """Every worker forked after another holds a copy of the run's end of that one's pipe: the
+    run closes all of them before waiting, so each sees its pipe close and exits (none killed,
+    none waited for until a timeout)."""
+    ended = []
+    real_stop = workers._Worker.stop
+
+    def noted(self, *args):
+        real_stop(self, *args)
+        ended.append(self.process.exitcode)
+
+    monkeypatch.setattr(workers._Worker, "stop", noted)
+    monkeypatch.setattr(workers, "IDLE_EXIT_SECONDS", 60.0)  # a kill would be a wait of a minute
+    processor = FileProcessor(cfg, 2026, "annual")
+    work = inbox.parent / "work"
+    work.mkdir()
+    items, _, _ = collect(inbox, work, cfg)
+    list(workers.process_all(items, processor.process, cfg.limits, jobs=3))
+    assert pools == [2] and ended == [0, 0]  # two workers, both ended by their pipe closing

@@ -144,13 +144,20 @@ class _Worker:
         self.deadline = time.monotonic() + seconds
         return index
 
-    def stop(self) -> None:
-        """End it: an idle worker by closing its pipe (it returns and exits as a process should,
-        what it holds written out), one still reading (over time, over memory) or slow to go,
-        killed."""
+    def let_go(self) -> None:
+        """Tell an idle worker to end: its pipe closes (it returns and exits as a process
+        should, what it holds written out)."""
         if not self.tasks and self.process.is_alive():
             self.connection.close()
-            self.process.join(timeout=IDLE_EXIT_SECONDS)
+
+    def stop(self, deadline: float | None = None) -> None:
+        """End it: an idle worker by closing its pipe, waiting until ``deadline`` (by default
+        ``IDLE_EXIT_SECONDS`` from now) for it to go; one still reading (over time, over
+        memory) or slow to go, killed."""
+        if not self.tasks and self.process.is_alive():
+            self.let_go()
+            wait_until = time.monotonic() + IDLE_EXIT_SECONDS if deadline is None else deadline
+            self.process.join(timeout=max(0.0, wait_until - time.monotonic()))
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
@@ -200,8 +207,13 @@ class _Supervisor:
                     yield done.pop(following)
                     following += 1
         finally:
+            # every pipe first: a worker forked after another holds a copy of the run's end of
+            # that one's pipe, so the earlier one sees its pipe close only once the later is gone
             for worker in workers:
-                worker.stop()
+                worker.let_go()
+            deadline = time.monotonic() + IDLE_EXIT_SECONDS
+            for worker in workers:
+                worker.stop(deadline)
 
     def _collect(
         self, workers: list[_Worker], done: dict[int, FileOutcome], todo: list[tuple[int, Item]]
