@@ -364,8 +364,14 @@ def floor(inbox: Path, records: int, columns: int, folder: Path) -> float:
     return time.perf_counter() - started
 
 
-def end_to_end(inbox: Path, schemas: Path, folder: Path, jobs: int) -> tuple[float, float]:
-    """`aggregate.py` as staff run it, interpreter start included: seconds and peak MB."""
+def end_to_end(
+    inbox: Path, schemas: Path, folder: Path, jobs: int, outbox: Path | None = None
+) -> tuple[float, float]:
+    """`aggregate.py` as staff run it, interpreter start included: seconds and peak MB (of its
+    whole process tree, nothing of the benchmark's). With ``outbox``, into a copy of it (the
+    real shape: last year's outbox, its register holding that period), else an empty one."""
+    if outbox is not None:
+        shutil.copytree(outbox, folder / "outbox-cli")
     started = time.perf_counter()
     child = subprocess.Popen(
         [
@@ -401,6 +407,8 @@ def measure(size: int, rows: int, jobs: int, cli: bool, repeat: int, shape: str 
         schemas = make_registry(folder, size)
         if shape == "real":
             inbox, outbox = make_real(folder, schemas, size, rows, jobs)
+            last_year = folder / "outbox-last-year"  # as it was before this year's runs
+            shutil.copytree(outbox, last_year)
         cfg = config_module.load(schemas)
         if shape != "real":
             inbox = make_inbox(folder, cfg, size, rows)
@@ -422,9 +430,12 @@ def measure(size: int, rows: int, jobs: int, cli: bool, repeat: int, shape: str 
             gc.collect()
             # the records sheet: STT, unit, every column but STT, file, sheet, row, SHA-256
             floors.append(floor(inbox, models, len(cfg.columns) + 5, here))
-            commands.append(
-                end_to_end(inbox, schemas, here, jobs) if cli and shape != "real" else (float("nan"),) * 2
-            )
+            if cli:
+                before = last_year if shape == "real" else None
+                commands.append(end_to_end(inbox, schemas, here, jobs, before))
+                shutil.rmtree(here / "outbox-cli")
+            else:
+                commands.append((float("nan"),) * 2)
         return {
             **{s: statistics.median(f.get(s, 0.0) for f in runs) for s in [*STAGES, "total", "waited"]},
             "models": models,
@@ -448,7 +459,12 @@ def main() -> None:
         help="real: last year in the register, statements, half the units pre-filled; "
         "plain: this year's standard workbooks alone, into an empty outbox",
     )
-    parser.add_argument("--cli", action="store_true", help="also run aggregate.py end to end (plain shape)")
+    parser.add_argument(
+        "--cli",
+        action="store_true",
+        help="also run aggregate.py end to end as staff run it (its own time and memory; real "
+        "shape: into a copy of last year's outbox)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the table gives their medians")
     parser.add_argument("--watch", nargs=2, help=argparse.SUPPRESS)  # the memory sampler
     args = parser.parse_args()
