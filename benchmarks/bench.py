@@ -399,25 +399,31 @@ def end_to_end(
     return time.perf_counter() - started, watch.peak_mb()
 
 
-def measure(size: int, rows: int, jobs: int, cli: bool, repeat: int, shape: str = "real") -> dict[str, float]:
+def measure(
+    size: int,
+    rows: int,
+    jobs: int,
+    cli: bool,
+    repeat: int,
+    shape: str = "real",
+    keep: Path | None = None,
+) -> dict[str, float]:
     """Figures for one size: of ``repeat`` runs, the median of each stage, of the total, of the
-    floor and of the command; the highest memory."""
+    floor and of the command; the highest memory. With ``keep``, the inboxes made (and, in the
+    real shape, last year's outbox) are kept in a folder of it and used again next time."""
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        schemas = make_registry(folder, size)
-        if shape == "real":
-            inbox, outbox = make_real(folder, schemas, size, rows, jobs)
-            last_year = folder / "outbox-last-year"  # as it was before this year's runs
-            shutil.copytree(outbox, last_year)
+        folder = Path(tmp) if keep is None else keep / f"{shape}-{size}x{rows}"
+        inbox, last_year = made(folder, shape, size, rows, jobs)
+        schemas = folder / "schemas"
         cfg = config_module.load(schemas)
-        if shape != "real":
-            inbox = make_inbox(folder, cfg, size, rows)
         runs, floors, commands = [], [], []
         for n in range(repeat):
-            here = folder / f"run-{n}"
+            here = Path(tmp) / f"run-{n}"
             here.mkdir()
             watch = MemoryWatch(os.getpid())
             if shape == "real":
+                outbox = here / "outbox"  # every run from last year's outbox as it was
+                shutil.copytree(last_year, outbox)
                 figures, result = run_real(cfg, inbox, outbox, jobs)
             else:
                 figures, result = run_pipeline(cfg, inbox, here, jobs)
@@ -433,9 +439,9 @@ def measure(size: int, rows: int, jobs: int, cli: bool, repeat: int, shape: str 
             if cli:
                 before = last_year if shape == "real" else None
                 commands.append(end_to_end(inbox, schemas, here, jobs, before))
-                shutil.rmtree(here / "outbox-cli")
             else:
                 commands.append((float("nan"),) * 2)
+            shutil.rmtree(here)
         return {
             **{s: statistics.median(f.get(s, 0.0) for f in runs) for s in [*STAGES, "total", "waited"]},
             "models": models,
@@ -445,6 +451,32 @@ def measure(size: int, rows: int, jobs: int, cli: bool, repeat: int, shape: str 
             "cli": statistics.median(c[0] for c in commands),
             "cli_memory": max(c[1] for c in commands),
         }
+
+
+def made(folder: Path, shape: str, size: int, rows: int, jobs: int) -> tuple[Path, Path | None]:
+    """The workload in ``folder``, made unless a finished one is there: this year's inbox and,
+    in the real shape, last year's outbox (its register holding that period)."""
+    ready = folder / "ready"
+    last_year = folder / "outbox-last-year" if shape == "real" else None
+    inbox = folder / ("current" if shape == "real" else ".") / "inbox"
+    if ready.exists():
+        return inbox, last_year
+    if folder.exists() and keep_made(folder):
+        shutil.rmtree(folder)  # a half-made one (interrupted)
+    folder.mkdir(parents=True, exist_ok=True)
+    schemas = make_registry(folder, size)
+    if shape == "real":
+        inbox, outbox = make_real(folder, schemas, size, rows, jobs)
+        outbox.rename(last_year)
+    else:
+        inbox = make_inbox(folder, config_module.load(schemas), size, rows)
+    ready.touch()
+    return inbox, last_year
+
+
+def keep_made(folder: Path) -> bool:
+    """A folder the benchmark made (safe to clear), not a user's folder named by mistake."""
+    return {p.name for p in folder.iterdir()} <= {"schemas", "previous", "current", "inbox", "outbox"}
 
 
 def main() -> None:
@@ -466,6 +498,11 @@ def main() -> None:
         "shape: into a copy of last year's outbox)",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the table gives their medians")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the inboxes made (and last year's outbox) in this folder, and use them again",
+    )
     parser.add_argument("--watch", nargs=2, help=argparse.SUPPRESS)  # the memory sampler
     args = parser.parse_args()
     if args.watch:
@@ -479,7 +516,7 @@ def main() -> None:
     print("|" + "---|" * (len(STAGES) + 10))
     measured = []
     for size in sorted(args.sizes):
-        f = measure(size, args.rows, args.jobs, args.cli, args.repeat, args.shape)
+        f = measure(size, args.rows, args.jobs, args.cli, args.repeat, args.shape, args.keep)
         measured.append((size, f))
         main_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         cells = " | ".join(f"{f[s]:.2f}" for s in STAGES)
