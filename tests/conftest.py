@@ -67,6 +67,10 @@ SCHEMAS = Path(tempfile.mkdtemp(prefix="schemas-shipped-"))
 atexit.register(shutil.rmtree, SCHEMAS, ignore_errors=True)
 _SCHEMAS_NOTE = _shipped_schemas(SCHEMAS)
 config.BUNDLED = SCHEMAS
+# compiled templates kept in a folder of the session's, not the user's cache (rendering/compiled.py)
+if "AGGREGATOR_CACHE_DIR" not in os.environ:
+    os.environ["AGGREGATOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="aggregator-cache-")
+    atexit.register(shutil.rmtree, os.environ["AGGREGATOR_CACHE_DIR"], ignore_errors=True)
 
 
 def pytest_report_header(config):

@@ -8,9 +8,7 @@ severity ``schemas/workbook.yaml`` gives them (``rules:``), "off" included.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from aggregator import problems
 from aggregator.checking.values import ColumnReader
@@ -18,6 +16,9 @@ from aggregator.config import Config
 from aggregator.model import ListTable, Record, RecordColumns
 from aggregator.problems import Problem, ProblemCode
 from aggregator.text import as_text, column_letter, is_blank, loose_key
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,8 @@ TRUNCATED = " …[đã cắt bớt]"
 
 def records_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     """Parsed rows as one frame: "row" whole numbers, "accepted" booleans, values as read."""
+    import pandas as pd  # here: a reading worker never makes a frame
+
     frame = pd.DataFrame.from_records(rows, columns=columns)
     types = {k: t for k, t in (("row", int), ("accepted", bool)) if k in frame}
     return frame.astype(types)

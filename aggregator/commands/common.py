@@ -8,17 +8,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from aggregator import config as config_module
 from aggregator import pipeline
 from aggregator.config import Config, registry
 from aggregator.merging import register
 from aggregator.outbox import swap as outbox
 from aggregator.pipeline import workers
-
-# no progress-bar monitor thread: the run forks worker processes, which want no other threads
-tqdm.monitor_interval = 0
 
 
 def registry_line(config: Config) -> str:
@@ -71,14 +66,12 @@ def progress(desc: str, unit: str) -> Callable[[Iterable[Any], int], Iterable[An
     """A progress bar on the terminal (none when stderr is not one), for a long loop."""
 
     def bar(items: Iterable[Any], total: int) -> Iterable[Any]:
-        return tqdm(
-            items,
-            total=total,
-            desc=desc,
-            unit=unit,
-            file=sys.stderr,
-            leave=False,
-            disable=not sys.stderr.isatty(),
-        )
+        if not sys.stderr.isatty():
+            return items
+        from tqdm import tqdm  # here: only a terminal shows a bar
+
+        # no progress-bar monitor thread: the run forks worker processes, which want no other threads
+        tqdm.monitor_interval = 0
+        return tqdm(items, total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)
 
     return bar

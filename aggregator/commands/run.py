@@ -21,11 +21,9 @@ from aggregator.commands.common import (
     read_other_periods,
     registry_line,
 )
-from aggregator.commands.imap import to_mailbox
 from aggregator.commands.typed import CheckOptions, RunOptions, StatusOptions
 from aggregator.config import Config
 from aggregator.hashing import sha256
-from aggregator.intake import mailbox
 from aggregator.labels import FILE_STATUS, SEVERITY, UNIT_STATUS, date_vn
 from aggregator.model import FileOutcome, FileStatus, Period
 from aggregator.outbox import swap as outbox
@@ -47,6 +45,8 @@ def run(given: RunOptions) -> int:
     if not has_templates(given.templates, outputs.TEMPLATES):
         return 2
     if given.to_mailbox:  # a broken mailbox.yaml said before the long run
+        from aggregator.intake import mailbox  # (here: most runs send no email)
+
         mailbox.load_settings(holding(given.schemas, mailbox.SETTINGS_FILE))
     config = signed_by(config, given.document_number, given.signer)
     try:
@@ -86,6 +86,8 @@ def run(given: RunOptions) -> int:
             f"lệnh verify): {sha256(folder / outbox.MANIFEST)}"
         )
     if given.to_mailbox:
+        from aggregator.commands.imap import to_mailbox
+
         return to_mailbox(folder / outputs.FEEDBACK, "thư phản hồi", given.schemas, json=given.json)
     return 0
 

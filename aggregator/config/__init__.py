@@ -12,7 +12,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from aggregator.clock import DEFAULT_ZONE, zone
@@ -282,6 +281,8 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def check_structure(path: Path, data: Any, schema: dict[str, Any]) -> None:
+    import jsonschema  # here: ``--help`` and a usage error load no settings
+
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:

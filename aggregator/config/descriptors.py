@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from aggregator.config import book
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 # Columns the pipeline computes with (``model.Record``'s typed accessors, one each); a
 # workbook.yaml without them cannot be used.

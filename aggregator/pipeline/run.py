@@ -21,7 +21,7 @@ from pathlib import Path
 from aggregator import hashing
 from aggregator.config import Config
 from aggregator.intake import discover, gather
-from aggregator.merging import continuity, merge, register, summarise
+from aggregator.merging import continuity, register
 from aggregator.merging.register import DB_NAME, PERIOD_RANK, OtherPeriods
 from aggregator.model import (
     SAMPLE_MARKER,
@@ -33,10 +33,8 @@ from aggregator.model import (
     UnitStatus,
 )
 from aggregator.outbox import swap
-from aggregator.outbox import write as outputs
 from aggregator.pipeline import workers
 from aggregator.pipeline.files import FileProcessor
-from aggregator.rendering import report
 
 log = logging.getLogger("aggregator")
 
@@ -71,6 +69,10 @@ def run(
 
     Raises ``swap.OutboxBusy`` when another run holds the outbox.
     """
+    # the renderers imported here, not with the package: a spawned reading worker needs none
+    from aggregator.outbox import write as outputs
+    from aggregator.rendering import report
+
     started = dt.datetime.now().astimezone()
     other_periods, warnings = other_periods_of(outbox, year, period, sync=True)
     with swap.scratch(outbox) as scratch:
@@ -278,6 +280,8 @@ def aggregate(
     With an ``outbox``, the inbox entries its earlier periods took in are left alone
     (``gather.collect``): one inbox serves every year.
     """
+    from aggregator.merging import merge, summarise  # (pandas: the run's, never a worker's)
+
     seen = earlier_inputs(outbox, year, period)
     with tempfile.TemporaryDirectory(prefix="dienhinh-", dir=scratch) as workdir:
         items, emails, ignored = collect(inbox, Path(workdir), config, outbox, seen=seen)

@@ -16,8 +16,6 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-import openpyxl
-
 from aggregator import problems
 from aggregator.model import CandidateKind, Sheet
 from aggregator.problems import Problem, ProblemCode
@@ -234,6 +232,8 @@ def repair_sheets(
 
 def _fonts(path: Path, sheets: list[Sheet]) -> dict[tuple[str, int, int], str]:
     """Font names of the text cells of an OOXML workbook (openpyxl, read-only)."""
+    import openpyxl  # here: only a workbook with legacy text needs it
+
     fonts: dict[tuple[str, int, int], str] = {}
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)

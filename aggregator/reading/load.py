@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-import openpyxl
 import python_calamine
 
 from aggregator import problems
@@ -185,6 +184,8 @@ def _count(number: int) -> str:
 
 def _part_of_sheet(path: Path, name: str, rows: int, columns: int) -> list[list[Any]]:
     """The top-left ``rows`` × ``columns`` of one .xlsx sheet, streamed (openpyxl)."""
+    import openpyxl  # here: most files never need it, and a worker imports it once, if at all
+
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         return [
@@ -338,6 +339,8 @@ def mark_uncalculated(sheets: list[Sheet], path: Path, kind: CandidateKind | Non
     """Formula cells that read blank because no value was saved with them, marked as such."""
     if kind != CandidateKind.XLSX or not _has_formulas(path):
         return
+    import openpyxl  # here: only a workbook with formulas needs it
+
     by_name = {sheet.name: sheet for sheet in sheets}
     book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:

@@ -19,7 +19,7 @@ from aggregator.config.descriptors import OUTSTANDING_CRITERIA
 from aggregator.labels import UNIT_STATUS, Labels
 from aggregator.merging.summarise import outstanding, pivot
 from aggregator.model import RunResult, Submission
-from aggregator.rendering import report_continuity, statements
+from aggregator.rendering import compiled, report_continuity, statements
 
 # what the report is rendered from, in the templates folder (``--templates``)
 TEMPLATES = (
@@ -32,9 +32,11 @@ TEMPLATES = (
 
 
 def environment(templates: Path) -> jinja2.Environment:
-    """Autoescaping, strict, with the Vietnamese number, date and sign filters (registered here only)."""
-    env = jinja2.Environment(
+    """Autoescaping, strict, with the Vietnamese number, date and sign filters (registered here
+    only); templates compiled once, then kept (``compiled``)."""
+    env = compiled.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
+        bytecode_cache=compiled.cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
