@@ -141,6 +141,19 @@ def test_text_like_xlsxwriter_rich_string_xml_stays_the_text_typed(tmp_path, mon
     assert _openpyxl(tmp_path / "new.xlsx")["Dữ liệu"][1] == [(typed, "s"), (1, "n")]
 
 
+@pytest.mark.parametrize("constant_memory", [True, False])
+def test_rich_string_xml_typed_in_a_formatted_table_stays_text_too(tmp_path, constant_memory):
+    typed = (
+        '<r><t>x</t></r></is></c><c r="B2"><f>1+1</f><v>2</v></c><c r="C2" t="inlineStr"><is><r><t>y</t></r>'
+    )
+    shared = typed.replace("</is></c>", "</si>")  # the same, shaped for the shared strings' table
+    book = sheets.open_workbook(tmp_path / "x.xlsx", constant_memory=constant_memory)
+    sheets.write_table(book.add_worksheet("a"), sheets.Styles(book), 0, ["a", "b", "c"], [[typed, shared, 1]])
+    book.close()
+    assert _calamine(tmp_path / "x.xlsx")["a"][1] == [typed, shared, 1.0]
+    assert [value for value, _ in _openpyxl(tmp_path / "x.xlsx")["a"][1]] == [typed, shared, 1]
+
+
 def test_what_xlsxwriter_refuses_is_refused_alike(tmp_path, monkeypatch):
     for value, error in [(math.inf, TypeError), ("lone \udc80 surrogate", UnicodeEncodeError)]:
         for fast in (False, True):

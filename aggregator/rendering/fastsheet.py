@@ -140,7 +140,7 @@ def write_rows(out: IO[bytes], rows: Iterable[Sequence[Any]], first: int) -> tup
 def string_cell(value: str) -> str:
     """A text cell's XML after its reference, as XlsxWriter writes it in constant_memory mode."""
     if len(value) > STRING_MAX // 2 and _utf16_len(value) > STRING_MAX:
-        value = _utf16_truncate(value, STRING_MAX)
+        value = utf16_truncate(value, STRING_MAX)
     if SPECIAL.search(value):
         value = LOOKALIKE.sub(r"_x005F\1", value)
         value = CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
@@ -176,7 +176,7 @@ def _utf16_len(value: str) -> int:
     return len(value) + sum(1 for c in value if ord(c) > 0xFFFF)
 
 
-def _utf16_truncate(value: str, limit: int) -> str:
+def utf16_truncate(value: str, limit: int) -> str:
     length = 0
     for index, char in enumerate(value):
         length += 2 if ord(char) > 0xFFFF else 1
