@@ -2,8 +2,9 @@
 
 The master workbook (``workbooks``), the feedback workbooks (``feedback``) and the standard and
 pre-filled workbooks (``template``, ``prefilled``) are written through these. Every string is
-written as a string (``strings_to_formulas`` off), so nothing a unit typed can become a formula
-or a link in a workbook we produce.
+written as a string (``strings_to_formulas`` off, and text shaped like XlsxWriter's rich-string
+XML escaped: ``_write_text``), so nothing a unit typed can become a formula or a link in a
+workbook we produce. The big plain tables' rows are written by ``fastsheet``.
 """
 
 from __future__ import annotations
@@ -199,7 +200,7 @@ def _write(sheet: Worksheet, i: int, j: int, value: Any, styles: Any) -> None:
     elif isinstance(value, dt.date):
         sheet.write_datetime(i, j, dt.datetime.combine(value, dt.time()), styles.date)
     else:
-        sheet.write_string(i, j, str(value), styles.cell)
+        _write_text(sheet, i, j, str(value), styles.cell)
 
 
 def _write_text(sheet: Worksheet, i: int, j: int, value: str, cell_format: Any) -> None:
