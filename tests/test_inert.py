@@ -14,6 +14,10 @@ HOSTILE = [
     "\r=1",
     "=cmd|' /C calc'!A0",
 ]
+# text shaped like XlsxWriter's rich-string XML, which it would copy raw into the sheet: the
+# inline shape (sheets written row by row) and the shared-strings shape (the others)
+RICH = '<r><t>x</t></r></is></c><c r="B2"><f>1+1</f><v>2</v></c><c r="C2" t="inlineStr"><is><r><t>y</t></r>'
+HOSTILE += [RICH, RICH.replace("</is></c>", "</si>")]
 
 
 def test_formula_like_text_is_written_as_text_everywhere(tmp_path):
@@ -31,6 +35,7 @@ def test_formula_like_text_is_written_as_text_everywhere(tmp_path):
         assert cells and all(c.data_type == "s" for c in cells), path.name
         seen = {c.value for c in cells}
         assert "+1+2" in seen and "@SUM(A1:A2)" in seen, path.name
+        assert set(HOSTILE[-2:]) <= seen, path.name  # the rich-string shapes, as typed
 
 
 def test_feedback_file_names_never_come_from_unit_text(tmp_path):

@@ -52,11 +52,31 @@ class PlainRows:
     columns: tuple[int, int] | None
 
 
+class SafeSheet(Worksheet):
+    """A worksheet that writes every string as text, however it is written (``write``,
+    ``write_row``, ``write_string``). XlsxWriter copies a string shaped like its rich-string XML
+    (``<r>…</r>``) raw into the sheet, where a unit's text could close the cell and open a
+    formula: such a text is written as a rich string of three escaped runs instead (the same
+    text read back)."""
+
+    def _write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> Any:
+        if not (string.startswith("<r>") and string.endswith("</r>")):
+            return super()._write_string(row, col, string, cell_format)
+        if len(string) > STRING_MAX // 2 and _utf16_len(string) > STRING_MAX:
+            string = utf16_truncate(string, STRING_MAX)  # as XlsxWriter truncates any text
+        if cell_format is None:
+            return self.write_rich_string(row, col, "<", "r", string[2:])
+        runs = (cell_format, "<", cell_format, "r", cell_format, string[2:], cell_format)
+        return self.write_rich_string(row, col, *runs)
+
+
 class Book(xlsxwriter.Workbook):
-    """An XlsxWriter workbook whose plain tables' rows are written by ``write_rows``."""
+    """An XlsxWriter workbook whose sheets write strings as text (``SafeSheet``) and whose
+    plain tables' rows are written by ``write_rows``."""
 
     def __init__(self, filename: str, options: dict[str, Any]):
         super().__init__(filename, options)
+        self.worksheet_class = SafeSheet
         self.plain: dict[int, PlainRows] = {}  # by the sheet's index
 
     def plain_rows(self, sheet: Worksheet, top: int, rows: Iterable[Sequence[Any]]) -> int:

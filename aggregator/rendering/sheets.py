@@ -3,7 +3,7 @@
 The master workbook (``workbooks``), the feedback workbooks (``feedback``) and the standard and
 pre-filled workbooks (``template``, ``prefilled``) are written through these. Every string is
 written as a string (``strings_to_formulas`` off, and text shaped like XlsxWriter's rich-string
-XML escaped: ``_write_text``), so nothing a unit typed can become a formula or a link in a
+XML escaped: ``fastsheet.SafeSheet``), so nothing a unit typed can become a formula or a link in a
 workbook we produce. The big plain tables' rows are written by ``fastsheet``.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from aggregator.rendering.fastsheet import STRING_MAX, Book, utf16_truncate
+from aggregator.rendering.fastsheet import Book
 
 SAFE: dict[str, Any] = {
     "strings_to_formulas": False,
@@ -190,7 +190,7 @@ def _write_plain(sheet: Worksheet, top: int, rows: Iterable[Sequence[Any]]) -> i
 
 def _write(sheet: Worksheet, i: int, j: int, value: Any, styles: Any) -> None:
     if isinstance(value, str):
-        _write_text(sheet, i, j, value, styles.cell)
+        sheet.write_string(i, j, value, styles.cell)
     elif value is None or (isinstance(value, float) and value != value):
         sheet.write_blank(i, j, None, styles.cell)
     elif isinstance(value, bool):
@@ -200,18 +200,4 @@ def _write(sheet: Worksheet, i: int, j: int, value: Any, styles: Any) -> None:
     elif isinstance(value, dt.date):
         sheet.write_datetime(i, j, dt.datetime.combine(value, dt.time()), styles.date)
     else:
-        _write_text(sheet, i, j, str(value), styles.cell)
-
-
-def _write_text(sheet: Worksheet, i: int, j: int, value: str, cell_format: Any) -> None:
-    """Text as typed. XlsxWriter copies a string shaped like its rich-string XML (``<r>…</r>``)
-    raw into the sheet, where it could close the cell and open a formula: such a text is
-    written as a rich string of three runs instead, each escaped (the same text read back)."""
-    if len(value) > STRING_MAX // 2:
-        value = utf16_truncate(value, STRING_MAX)
-    if not (value.startswith("<r>") and value.endswith("</r>")):
-        sheet.write_string(i, j, value, cell_format)
-    elif cell_format is None:
-        sheet.write_rich_string(i, j, "<", "r", value[2:])
-    else:
-        sheet.write_rich_string(i, j, cell_format, "<", cell_format, "r", cell_format, value[2:], cell_format)
+        sheet.write_string(i, j, str(value), styles.cell)
