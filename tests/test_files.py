@@ -101,7 +101,7 @@ def test_a_failure_shows_the_first_160_characters_and_keeps_more_for_the_enginee
     def crash(*args, **kwargs):
         raise RuntimeError("x" * 600)
 
-    monkeypatch.setattr(files, "load_sheets", crash)
+    monkeypatch.setattr(files, "load_book", crash)
     [problem] = FileProcessor(cfg, 2026, "annual").process(candidate(path, cfg)).problems
     technical = "RuntimeError: " + "x" * 600
     expected = problems.make(ProblemCode.FILE_UNREADABLE, file="cam-lam.xlsx", detail=technical[:160])
@@ -116,7 +116,7 @@ def test_a_file_out_of_memory_is_told_its_limit_in_megabytes(tmp_path, cfg, monk
     def exhausted(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(files, "load_sheets", exhausted)
+    monkeypatch.setattr(files, "load_book", exhausted)
     [problem] = FileProcessor(cfg, 2026, "annual").process(candidate(path, cfg)).problems
     limit = discover.megabytes(cfg.limits["max_worker_memory_bytes"])
     expected = problems.make(ProblemCode.FILE_OUT_OF_MEMORY, file="cam-lam.xlsx", limit=limit)
