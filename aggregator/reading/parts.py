@@ -134,11 +134,13 @@ def _stream(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_REF = re.compile(rb"\sr=\"([A-Z]{0,3})([0-9]{1,9})\"")
-# the same references when the whitespace before each is a space (searched for much faster)
-_SPACED_REF = re.compile(rb" r=\"([A-Z]{0,3})([0-9]{1,9})\"")
-_OTHER_SPACES = (b'\tr="', b'\nr="', b'\rr="', b'\x0br="', b'\x0cr="')
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*[0-9]*:?([A-Z]{0,3})([0-9]{1,9})\"")
+# a cell's or row's reference, ``\sr="A12"``: written with its literal first, which the regex
+# engine searches for fast, and the whitespace before it looked behind for
+_REF = re.compile(rb'r="(?<=\sr=")([A-Z]{0,3})([0-9]{1,9})"')
+# the declared used range, ``<dimension ref="A1:R29"``: "dimension" searched for first, then
+# what is before it checked to be "<" or "<prefix:" (``_dimensions``)
+_DIMENSION = re.compile(rb'dimension\s+ref="[A-Z]*[0-9]*:?([A-Z]{0,3})([0-9]{1,9})"')
+_TAG_START = re.compile(rb"<(?:\w+:)?")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[ >]")
 
 Blocks = Callable[[str], Iterator[bytes]]
@@ -191,10 +193,19 @@ def _references(blocks: Iterator[bytes]) -> Iterator[list[tuple[bytes, bytes]]]:
     tail = b""
     for block in blocks:
         text = tail + block
-        spaced = not any(other in text for other in _OTHER_SPACES)
-        cells = (_SPACED_REF if spaced else _REF).findall(text)
-        yield cells + _DIMENSION.findall(text) if b"dimension" in text else cells
+        yield _REF.findall(text) + _dimensions(text)
         tail = text[-80:]
+
+
+def _dimensions(text: bytes) -> list[tuple[bytes, bytes]]:
+    """The declared used ranges in ``text``, as a "<" or "<prefix:" right before the word
+    "dimension" and its ``ref`` would be found in one pattern."""
+    found = []
+    for match in _DIMENSION.finditer(text):
+        start = text.rfind(b"<", 0, match.start())
+        if start >= 0 and _TAG_START.fullmatch(text, start, match.start()):
+            found.append((match[1], match[2]))
+    return found
 
 
 def _column_number(letters: bytes) -> int:
