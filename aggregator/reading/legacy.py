@@ -201,10 +201,7 @@ def repair(sheets: list, fonts: dict[tuple[str, int, int], str]) -> Counter[str]
 def needs_repair(sheets: list) -> bool:
     """Whether any cell carries legacy marker characters and no Unicode Vietnamese."""
     return any(
-        isinstance(v, str)
-        and not v.isascii()
-        and not is_unicode_vietnamese(v)
-        and any(ch in MARKERS for ch in v)
+        isinstance(v, str) and not v.isascii() and not MARKERS.isdisjoint(v) and not is_unicode_vietnamese(v)
         for sheet in sheets
         for row in sheet.rows
         for v in row
