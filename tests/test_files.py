@@ -167,3 +167,17 @@ def test_rows_as_typed_are_kept_only_for_a_file_with_something_to_show(tmp_path,
         outcome = processor.process(candidate(path, cfg))
         typed[path.name] = (codes(outcome), [len(t.typed) for t in outcome.tables])
     assert typed == {"cam-lam.xlsx": ([], [0]), "ldld.xlsx": (["choice_guessed"], [2])}
+
+
+def test_an_outcome_crosses_back_from_its_worker_whole(tmp_path, cfg):
+    """What a worker sends back (pickled) is read back equal: its rows, fields in order."""
+    import pickle
+
+    path = workbook(tmp_path / "cam-lam.xlsx", [model("A"), model("B", 5)])
+    outcome = FileProcessor(cfg, 2026, "annual").process(candidate(path, cfg))
+    assert outcome.rows and len(outcome.rows) == 2
+    back = pickle.loads(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == outcome and back.rows == outcome.rows
+    assert [r.get("name") for r in back.rows] == ["A", "B"] and back.rows[0].columns.at == outcome.rows[
+        0
+    ].columns.at
