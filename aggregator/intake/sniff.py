@@ -5,6 +5,8 @@ zip containers, from the listing, which is also where zip bombs are refused. An 
 opened once (``read_once``): hashed, sniffed and, if it is a zip, listed from that one read; an
 attachment is judged from the bytes the email or zip gave. Whether a zip is an archive to unpack
 or a document to read whole is decided by one rule (``zip_kind``), and only once per zip.
+A workbook's XML prologues (a DTD or entities declared) are judged where it is read, in a
+worker, from its one opening there (``reading.parts``); any other document's, here.
 """
 
 from __future__ import annotations
