@@ -7,6 +7,8 @@ import pytest
 from builders import model, workbook
 
 from aggregator.intake import discover, sniff
+from aggregator.model import CandidateKind
+from aggregator.reading import parts
 
 LIMITS = {
     "max_file_bytes": 5_000_000,
@@ -19,7 +21,13 @@ LIMITS = {
 
 
 def kind(path):
+    """What intake says a file is, and, for a workbook, what reading it says (a workbook's XML
+    parts are judged where it is read, before any parser sees them)."""
     found = sniff.fingerprint(path, path.parent, LIMITS)
+    if found.kind in (CandidateKind.XLSX, CandidateKind.ODS) and not found.problems:
+        refused = parts.scan(found.path.read_bytes(), found.kind, LIMITS, found.relative).refused
+        if refused is not None:
+            return CandidateKind.OTHER, [refused.code]
     return found.kind, [p.code for p in found.problems]
 
 
@@ -147,3 +155,20 @@ def test_many_parts_each_under_the_ratio_but_too_big_in_all(tmp_path):
 def test_an_outlook_msg_says_how_to_save_it_instead(tmp_path):
     found = sniff.fingerprint(ole(tmp_path / "thu.msg", "__substg1.0_0037001F"), tmp_path, LIMITS)
     assert [p.code for p in found.problems] == ["file_outlook_msg"] and ".eml" in found.problems[0].staff_hint
+
+
+def test_a_workbook_whose_part_fails_its_crc_is_refused_as_a_broken_zip(tmp_path):
+    """The parts' prologues are read where the workbook is read: a part that does not match its
+    CRC is refused there as intake said it, a broken zip, before any parser sees it."""
+    path = workbook(tmp_path / "base.xlsx", [model()])
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/workbook.xml")
+    data[info.header_offset + 14] ^= 0xFF  # the CRC the local header keeps is not checked...
+    crc = data.rfind(info.CRC.to_bytes(4, "little"))  # ...the central directory's is
+    data[crc] ^= 0xFF
+    (tmp_path / "hong.xlsx").write_bytes(bytes(data))
+    found = sniff.fingerprint(tmp_path / "hong.xlsx", tmp_path, LIMITS)
+    refused = parts.scan(bytes(data), found.kind, LIMITS, found.relative).refused
+    assert refused is not None and refused.code == "file_unreadable"
+    assert "tệp nén hỏng: Bad CRC-32 for file 'xl/workbook.xml'" in refused.message

@@ -101,7 +101,7 @@ def test_a_failure_shows_the_first_160_characters_and_keeps_more_for_the_enginee
     def crash(*args, **kwargs):
         raise RuntimeError("x" * 600)
 
-    monkeypatch.setattr(files, "load_sheets", crash)
+    monkeypatch.setattr(files, "load_book", crash)
     [problem] = FileProcessor(cfg, 2026, "annual").process(candidate(path, cfg)).problems
     technical = "RuntimeError: " + "x" * 600
     expected = problems.make(ProblemCode.FILE_UNREADABLE, file="cam-lam.xlsx", detail=technical[:160])
@@ -116,7 +116,7 @@ def test_a_file_out_of_memory_is_told_its_limit_in_megabytes(tmp_path, cfg, monk
     def exhausted(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(files, "load_sheets", exhausted)
+    monkeypatch.setattr(files, "load_book", exhausted)
     [problem] = FileProcessor(cfg, 2026, "annual").process(candidate(path, cfg)).problems
     limit = discover.megabytes(cfg.limits["max_worker_memory_bytes"])
     expected = problems.make(ProblemCode.FILE_OUT_OF_MEMORY, file="cam-lam.xlsx", limit=limit)
@@ -167,3 +167,17 @@ def test_rows_as_typed_are_kept_only_for_a_file_with_something_to_show(tmp_path,
         outcome = processor.process(candidate(path, cfg))
         typed[path.name] = (codes(outcome), [len(t.typed) for t in outcome.tables])
     assert typed == {"cam-lam.xlsx": ([], [0]), "ldld.xlsx": (["choice_guessed"], [2])}
+
+
+def test_an_outcome_crosses_back_from_its_worker_whole(tmp_path, cfg):
+    """What a worker sends back (pickled) is read back equal: its rows, fields in order."""
+    import pickle
+
+    path = workbook(tmp_path / "cam-lam.xlsx", [model("A"), model("B", 5)])
+    outcome = FileProcessor(cfg, 2026, "annual").process(candidate(path, cfg))
+    assert outcome.rows and len(outcome.rows) == 2
+    back = pickle.loads(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == outcome and back.rows == outcome.rows
+    assert [r.get("name") for r in back.rows] == ["A", "B"] and back.rows[0].columns.at == outcome.rows[
+        0
+    ].columns.at

@@ -390,6 +390,55 @@ def test_a_tiny_ods_that_expands_to_billions_of_cells_is_refused_before_reading(
     assert codes(fate(manifest, "bom.ods")) == ["sheet_too_large"]
 
 
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10) for i in range(1, 10))
+    + b"]>"
+)
+
+
+def with_part(data, name, transform):
+    """A zip's bytes with one part changed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for info in src.infolist():
+            part = src.read(info.filename)
+            zipped.writestr(info, transform(part) if info.filename == name else part)
+    return out.getvalue()
+
+
+def test_a_workbook_declaring_entities_is_refused_through_the_run_wherever_it_came(inbox, tmp_path):
+    """A workbook's XML parts are judged where it is read, before any parser: one that declares
+    entities is refused as no workbook, in the inbox, attached, or in a zip, and the rest read."""
+    good = good_bytes(tmp_path)
+    laughs = with_part(good, "xl/worksheets/sheet2.xml", lambda data: LAUGHS + data.split(b"?>", 1)[-1])
+    padded = with_part(good, "xl/workbook.xml", lambda data: b"<!--" + b" " * 70_000 + b"-->" + data)
+    (inbox / "lol.xlsx").write_bytes(laughs)
+    (inbox / "dem.xlsx").write_bytes(padded)
+    save(inbox / "thu.eml", message([("lol.xlsx", laughs)]))
+    (inbox / "nen.zip").write_bytes(zip_of({"lol.xlsx": laughs}))
+    repeated_ods(tmp_path / "src" / "bang.ods", 3, 3)
+    ods = (tmp_path / "src" / "bang.ods").read_bytes()
+    (inbox / "lol.ods").write_bytes(
+        with_part(ods, "content.xml", lambda data: LAUGHS + data.split(b"?>", 1)[-1])
+    )
+    code, manifest, summary = run(inbox, tmp_path)
+    assert code == 0 and models_of(summary) == GOOD
+    parts = {
+        "lol.xlsx": "xl/worksheets/sheet2.xml",
+        "dem.xlsx": "xl/workbook.xml",
+        "thu.eml › lol.xlsx": "xl/worksheets/sheet2.xml",
+        "nen.zip › lol.xlsx": "xl/worksheets/sheet2.xml",
+        "lol.ods": "content.xml",
+    }
+    for path, part in parts.items():
+        entry = fate(manifest, path)
+        assert (entry["status"], entry["type"], codes(entry)) == ("rejected", "other", ["file_xml_entities"])
+        assert (
+            f"({part})" in entry["problems"][0]["message"] and "bất thường" in entry["problems"][0]["message"]
+        )
+
+
 def test_a_huge_used_range_or_a_far_cell_does_not_get_a_good_file_refused(inbox, tmp_path):
     import openpyxl
 
@@ -481,12 +530,15 @@ def test_a_reader_that_panics_costs_only_its_file(inbox, tmp_path, monkeypatch, 
 
     real = read.python_calamine.CalamineWorkbook
 
+    panic = (ROOT / "tests/data/saved-by-libreoffice.xls").read_bytes()
+
     class Panicking:
         @staticmethod
         def from_filelike(handle):
-            if handle.name.endswith("panic.xls"):
+            data = handle.read()  # (the file's bytes, as read once for every check of it)
+            if data == panic:
                 raise Panic("index out of bounds")
-            return real.from_filelike(handle)
+            return real.from_filelike(io.BytesIO(data))
 
     monkeypatch.setattr(read.python_calamine, "CalamineWorkbook", Panicking)
     monkeypatch.setattr(workers, "MIN_FILES_PER_WORKER", 1)

@@ -117,10 +117,12 @@ class RowValidator:
 
     def _row(self, row: _Row) -> _Row:
         for key, reader, required in self._columns:
+            value = row.raw.get(key)
             # (the reader itself cuts .xlsx text at the limit: reaching it means cut)
-            if isinstance(row.raw.get(key), str) and len(row.raw[key]) >= EXCEL_CELL_CHARS:
+            if isinstance(value, str) and len(value) >= EXCEL_CELL_CHARS:
                 self._truncate(row, key)
-            reading = reader.read(row.raw.get(key))
+                value = row.raw[key]
+            reading = reader.read(value)
             row.values[key] = reading.value
             if reading.code:
                 self._problem(reading.code, row, key, **reading.params)

@@ -5,6 +5,8 @@ zip containers, from the listing, which is also where zip bombs are refused. An 
 opened once (``read_once``): hashed, sniffed and, if it is a zip, listed from that one read; an
 attachment is judged from the bytes the email or zip gave. Whether a zip is an archive to unpack
 or a document to read whole is decided by one rule (``zip_kind``), and only once per zip.
+A workbook's XML prologues (a DTD or entities declared) are judged where it is read, in a
+worker, from its one opening there (``reading.parts``); any other document's, here.
 """
 
 from __future__ import annotations
@@ -276,12 +278,15 @@ def _zip_contents(
         return CandidateKind.OTHER, (
             problems.make(ProblemCode.FILE_BOMB, file=relative, size=bomb["size"], ratio=bomb["ratio"]),
         )
-    declared = _declares_entities(archive, infos)
-    if declared:
-        return CandidateKind.OTHER, (
-            problems.make(ProblemCode.FILE_XML_ENTITIES, file=relative, part=declared),
-        )
     kind = zip_kind(".xlsx", [info.filename for info in infos])  # a document, by its bytes here
+    if kind in (ZipKind.XLSX, ZipKind.ODS) and not any(map(_unusual, infos)):
+        # its parts' prologues are judged where it is read, before any parser sees them, from
+        # the one opening of it there (``reading.parts``): a workbook declaring entities is
+        # refused there, as here, and intake does not decompress every part of every file
+        return CandidateKind(kind.value), ()
+    declared = declares_entities(archive, infos)
+    if declared:
+        return CandidateKind.OTHER, (entities_refused(relative, declared),)
     if kind in (ZipKind.XLSX, ZipKind.ODS):
         return CandidateKind(kind.value), ()
     detail = "tài liệu Word" if kind == ZipKind.WORD else "tệp nén .zip"
@@ -300,22 +305,41 @@ def zip_bomb(infos: list[zipfile.ZipInfo], limits: dict[str, int]) -> dict[str, 
     return None
 
 
-_PROLOGUE = 65536
+PROLOGUE = 65536  # bytes of an XML part read to find its prologue (a longer one is refused)
+XML_PARTS = (".xml", ".rels", ".vml")  # the parts whose prologue is judged
 _ROOT = re.compile(rb"<[A-Za-z_]")
 
 
-def _declares_entities(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> str | None:
+def declares_entities(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> str | None:
     """The first XML part whose prologue declares a DTD or entities (no office file does)."""
     for info in infos:
-        if not info.filename.endswith((".xml", ".rels", ".vml")):
+        if not info.filename.endswith(XML_PARTS):
             continue
         with archive.open(info) as part:
-            head = part.read(_PROLOGUE)
-        root = _ROOT.search(head)
-        prologue = head if root is None else head[: root.start()]
-        if b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue or (root is None and len(head) == _PROLOGUE):
+            head = part.read(PROLOGUE)
+        if head_declares(head):
             return info.filename
     return None
+
+
+def _unusual(info: zipfile.ZipInfo) -> bool:
+    """An XML part neither stored nor deflated, or encrypted or patched: its prologue is judged
+    here (where zipfile may refuse to read it), not left to the reader."""
+    plain = info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and not info.flag_bits & 0x61
+    return info.filename.endswith(XML_PARTS) and not plain
+
+
+def head_declares(head: bytes) -> bool:
+    """Whether an XML part's first ``PROLOGUE`` bytes declare a DTD or entities before its root
+    element, or hold no root element at all (a prologue padded past what is read)."""
+    root = _ROOT.search(head)
+    prologue = head if root is None else head[: root.start()]
+    return b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue or (root is None and len(head) == PROLOGUE)
+
+
+def entities_refused(relative: str, part: str) -> Problem:
+    """The refusal of a document one of whose XML parts declares entities."""
+    return problems.make(ProblemCode.FILE_XML_ENTITIES, file=relative, part=part)
 
 
 def _ole_kind(body: bytes, relative: str) -> tuple[CandidateKind, tuple[Problem, ...]]:

@@ -97,6 +97,12 @@ class Record:
     accepted: bool  # no error: it counts
     name_key: str = ""  # set on rows with no error (the register matches names by it)
 
+    def __reduce__(self) -> tuple[Any, ...]:  # (its fields in order: what a worker sends back)
+        return (
+            Record,
+            (self.columns, self.values, self.file, self.sheet, self.row, self.accepted, self.name_key),
+        )
+
     def get(self, key: str, default: Any = None) -> Any:
         """A column's value, or one of the record's own fields, by name."""
         at = self.columns.at.get(key)

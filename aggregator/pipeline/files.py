@@ -25,7 +25,7 @@ from aggregator.intake import discover
 from aggregator.model import Candidate, CandidateKind, FileOutcome, FileStatus, WorkbookRead
 from aggregator.problems import Problem, ProblemCode
 from aggregator.reading import legacy
-from aggregator.reading.load import ReadRefused, load_sheets, mark_uncalculated
+from aggregator.reading.load import ReadRefused, RefusedOnSight, load_book, mark_uncalculated
 from aggregator.reading.locate import locate
 from aggregator.text import as_text
 
@@ -91,7 +91,10 @@ class FileProcessor:
             return FileOutcome(
                 candidate, problems=list(candidate.problems), as_of=self.as_of, deadline=self.deadline
             )
-        return self._outcome(candidate, self._stages(candidate))
+        try:
+            return self._outcome(candidate, self._stages(candidate))
+        except RefusedOnSight as sight:  # no workbook after all: refused as intake would
+            return self.process(replace(candidate, kind=CandidateKind.OTHER, problems=(sight.problem,)))
 
     def _stages(self, candidate: Candidate) -> _Done:
         """The stages, in order, each given what the ones before it returned; a failure ends
@@ -102,8 +105,9 @@ class FileProcessor:
         book, checked, identity = None, None, None
         try:
             started = time.perf_counter()
-            sheets = load_sheets(path, relative, self.config.limits, found=found, kind=kind)
-            mark_uncalculated(sheets, path, kind)
+            loaded = load_book(path, relative, self.config.limits, found=found, kind=kind)
+            sheets = loaded.sheets
+            mark_uncalculated(sheets, path, kind, loaded.formulas)
             found += legacy.repair_sheets(sheets, path, kind, relative)
             book = locate(sheets, self.config, relative)
             seconds["read"] = time.perf_counter() - started
@@ -118,6 +122,8 @@ class FileProcessor:
             dated = self._report_date(candidate, identity.report_date)
             seconds["identify"] = time.perf_counter() - started - sum(seconds.values())
             return _Done(found, book, checked, identity, senders, dated, seconds)
+        except RefusedOnSight:
+            raise
         except ReadRefused as refused:
             failure = refused.problem
         except (KeyboardInterrupt, SystemExit):

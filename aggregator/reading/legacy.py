@@ -38,6 +38,7 @@ VNI = "vni"
 _VIET_LATIN1 = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
 # Characters a Unicode Vietnamese text does not use but legacy text is full of.
 MARKERS = (set(TCVN3_LETTERS) | set(VNI_MARKS) | set(VNI_LETTERS)) - _VIET_LATIN1
+_MARKER = re.compile("[" + re.escape("".join(sorted(MARKERS))) + "]")
 _INITIALS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
 # Vowel clusters: "open" ones may take a final consonant; "closed" ones end in a glide, take
 # no final and never carry the tone on that glide ("tàu", never "taù").
@@ -198,15 +199,13 @@ def repair(sheets: list, fonts: dict[tuple[str, int, int], str]) -> Counter[str]
 
 def needs_repair(sheets: list) -> bool:
     """Whether any cell carries legacy marker characters and no Unicode Vietnamese."""
-    return any(
-        isinstance(v, str)
-        and not v.isascii()
-        and not is_unicode_vietnamese(v)
-        and any(ch in MARKERS for ch in v)
-        for sheet in sheets
-        for row in sheet.rows
-        for v in row
-    )
+    for sheet in sheets:
+        texts = [v for row in sheet.rows for v in row if isinstance(v, str)]
+        if _MARKER.search("".join(texts)) is None:  # no marker in the sheet: no such cell in it
+            continue
+        if any(not v.isascii() and not is_unicode_vietnamese(v) and _MARKER.search(v) for v in texts):
+            return True
+    return False
 
 
 def repair_sheets(

@@ -7,9 +7,9 @@ stay as the cells hold them.
 
 from __future__ import annotations
 
-import re
+import io
 import zipfile
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -20,6 +20,7 @@ from aggregator import problems
 from aggregator.intake.sniff import ZipKind, zip_kind
 from aggregator.model import CandidateKind, Sheet, Uncalculated
 from aggregator.problems import Problem, ProblemCode
+from aggregator.reading import parts
 from aggregator.text import is_blank
 
 
@@ -31,6 +32,20 @@ class ReadRefused(Exception):
         self.problem = problem
 
 
+class RefusedOnSight(ReadRefused):
+    """The workbook is no workbook after all: an XML part declares a DTD or entities, or its
+    zip breaks when its parts are looked at. Refused before any parser saw it, as intake would
+    refuse it on sight (``problem`` says why)."""
+
+
+@dataclass(frozen=True)
+class Book:
+    """A workbook's sheets as loaded, and whether any sheet holds a formula (.xlsx)."""
+
+    sheets: list[Sheet]
+    formulas: bool = False
+
+
 def load_sheets(
     path: Path,
     relative: str,
@@ -38,8 +53,21 @@ def load_sheets(
     found: list[Problem] | None = None,
     kind: CandidateKind | None = None,
 ) -> list[Sheet]:
-    """Every sheet's cell values (cached values of formulas), within the size limits.
+    """Every sheet's cell values (cached values of formulas), within the size limits."""
+    return load_book(path, relative, limits, found, kind).sheets
 
+
+def load_book(
+    path: Path,
+    relative: str,
+    limits: dict[str, int],
+    found: list[Problem] | None = None,
+    kind: CandidateKind | None = None,
+) -> Book:
+    """Every sheet's cell values (cached values of formulas), within the size limits, from one
+    read of the file and one opening of its zip.
+
+    A workbook one of whose XML parts declares entities is refused first (``RefusedOnSight``).
     Sizes are checked before the reader allocates anything: for .xlsx and .ods from the
     sheets' own XML (the cells actually there and the declared "used range"). A sheet too
     big to read whole is read in part (.xlsx) or skipped, with a warning in ``found``.
@@ -47,17 +75,21 @@ def load_sheets(
     found = [] if found is None else found
     try:
         kind = kind or _kind_of(path)
-        extents = sheet_extents(path, limits, kind)
+        with path.open("rb") as handle:
+            data = handle.read()
+        scanned = parts.scan(data, kind, limits, relative)
+        if scanned.refused is not None:
+            raise RefusedOnSight(scanned.refused)
+        extents = scanned.extents
         if extents and kind == CandidateKind.ODS:  # the reader expands every table at open
             _refuse_oversized(extents, relative, limits)
-        with path.open("rb") as handle:
-            book = python_calamine.CalamineWorkbook.from_filelike(handle)
-            budget = _Budget(limits)
-            sheets = [
-                _load_sheet(book, meta, path, kind, relative, limits, extents, budget, found)
-                for meta in book.sheets_metadata
-            ]
-            return [sheet for sheet in sheets if sheet is not None]
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        budget = _Budget(limits)
+        sheets = [
+            _load_sheet(book, meta, path, kind, relative, limits, extents, budget, found)
+            for meta in book.sheets_metadata
+        ]
+        return Book([sheet for sheet in sheets if sheet is not None], scanned.formulas)
     except ReadRefused:
         raise
     except python_calamine.PasswordError as exc:
@@ -214,130 +246,19 @@ def sheet_extents(
     """Rows × columns each sheet would take in the reader, from its XML, read as a stream
     (for .xlsx, then rows × columns of the cells within the row and column limits);
     {} for formats not read this way (.xls, .xlsb)."""
-    kind = kind or _kind_of(path)
-    if kind not in (CandidateKind.XLSX, CandidateKind.ODS):
-        return {}
-    with zipfile.ZipFile(path) as archive:
-        if kind == CandidateKind.XLSX:
-            return _xlsx_extents(archive, limits["max_rows"], limits["max_columns"])
-        return _ods_extents(archive)
+    return parts.scan(path.read_bytes(), kind or _kind_of(path), limits).extents
 
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_REF = re.compile(rb"\sr=\"([A-Z]{0,3})([0-9]{1,9})\"")
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*[0-9]*:?([A-Z]{0,3})([0-9]{1,9})\"")
-
-
-def _xlsx_extents(archive: zipfile.ZipFile, max_rows: int, max_columns: int) -> dict[str, tuple[int, ...]]:
-    try:  # (an .xlsb keeps its sheets in binary parts: not measured here)
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except KeyError:
-        return {}
-    targets = {r.get("Id"): str(r.get("Target", "")) for r in rels.iter(f"{_RELS}Relationship")}
-    names = set(archive.namelist())
-    extents: dict[str, tuple[int, ...]] = {}
-    for sheet in workbook.iter(f"{_MAIN}sheet"):
-        target = targets.get(sheet.get(_REL_ID), "")
-        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        if part in names:
-            extents[str(sheet.get("name"))] = _xml_extent(archive, part, max_rows, max_columns)
-    return extents
-
-
-def _xml_extent(
-    archive: zipfile.ZipFile, part: str, max_rows: int, max_columns: int
-) -> tuple[int, int, int, int]:
-    """The largest of the declared used range and the cells' own references, streamed; then
-    the extent of the cells within ``max_rows`` × ``max_columns`` (a second pass, only for a
-    sheet that goes beyond them)."""
-    rows = columns = 0
-    for references in _references(archive, part):
-        if references:
-            letters, numbers = zip(*references, strict=True)
-            rows = max(rows, max(map(int, set(numbers))))
-            columns = max(columns, max(map(_column_number, set(letters))))
-    if rows <= max_rows and columns <= max_columns:
-        return rows, columns, rows, columns
-    inside_rows = inside_columns = 0
-    for references in _references(archive, part):
-        for name, number in references:
-            row, column = int(number), _column_number(name)
-            if row <= max_rows and column <= max_columns:
-                inside_rows, inside_columns = max(inside_rows, row), max(inside_columns, column)
-    return rows, columns, inside_rows, inside_columns
-
-
-def _references(archive: zipfile.ZipFile, part: str) -> Iterator[list[tuple[bytes, bytes]]]:
-    """The (column letters, row number) of every cell and row reference and of the declared
-    used range, block by block."""
-    tail = b""
-    with archive.open(part) as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            text = tail + block
-            yield _REF.findall(text) + _DIMENSION.findall(text)
-            tail = text[-80:]
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - 64
-    return number
-
-
-_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-
-
-def _ods_extents(archive: zipfile.ZipFile) -> dict[str, tuple[int, ...]]:
-    """Rows × columns of each table with repeated rows and cells expanded (as the reader does)
-    up to the last cell that holds something."""
-    extents: dict[str, tuple[int, ...]] = {}
-    name, row, rows, columns = "", 0, 0, 0
-    with archive.open("content.xml") as stream:
-        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
-            tag = element.tag
-            if event == "start":
-                if tag == f"{_TABLE}table":
-                    name, row, rows, columns = str(element.get(f"{_TABLE}name")), 0, 0, 0
-                continue
-            if tag == f"{_TABLE}table-row":
-                repeat = _repeat(element, "number-rows-repeated")
-                last = _last_filled_column(element)
-                row += repeat
-                if last:
-                    rows, columns = row, max(columns, last)
-                element.clear()
-            elif tag == f"{_TABLE}table":
-                extents[name] = (rows, columns)
-                element.clear()
-    return extents
-
-
-def _repeat(element: ElementTree.Element, attribute: str) -> int:
-    try:
-        return max(1, int(element.get(f"{_TABLE}{attribute}", "1")))
-    except ValueError:
-        return 1
-
-
-def _last_filled_column(row: ElementTree.Element) -> int:
-    column = last = 0
-    for cell in row:
-        if cell.tag not in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
-            continue
-        column += _repeat(cell, "number-columns-repeated")
-        if len(cell) or cell.get(f"{_OFFICE}value-type"):
-            last = column
-    return last
-
-
-def mark_uncalculated(sheets: list[Sheet], path: Path, kind: CandidateKind | None) -> None:
-    """Formula cells that read blank because no value was saved with them, marked as such."""
-    if kind != CandidateKind.XLSX or not _has_formulas(path):
+def mark_uncalculated(
+    sheets: list[Sheet], path: Path, kind: CandidateKind | None, formulas: bool | None = None
+) -> None:
+    """Formula cells that read blank because no value was saved with them, marked as such
+    (``formulas``: whether any sheet holds one, when ``load_book`` has said)."""
+    if kind != CandidateKind.XLSX:
+        return
+    if formulas is None:
+        formulas = parts.has_formulas(path.read_bytes())
+    if not formulas:
         return
     import openpyxl  # here: only a workbook with formulas needs it
 
@@ -359,20 +280,3 @@ def mark_uncalculated(sheets: list[Sheet], path: Path, kind: CandidateKind | Non
                         sheet.rows[r][c] = Uncalculated(value)
     finally:
         book.close()
-
-
-def _has_formulas(path: Path) -> bool:
-    """Whether any sheet holds a formula (read as a stream: a sheet may be very large)."""
-    with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                with archive.open(name) as part:
-                    tail = b""
-                    for block in iter(lambda: part.read(1 << 20), b""):
-                        if _FORMULA.search(tail + block):
-                            return True
-                        tail = block[-8:]
-    return False
-
-
-_FORMULA = re.compile(rb"<(?:\w+:)?f[ >]")

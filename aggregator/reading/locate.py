@@ -241,6 +241,7 @@ def _rows_below(
 # a row with this many of the list's cells filled (number and code aside) is a model's row,
 # whatever it says: a signature block fills one or two cells a row
 _MODEL_CELLS = 4
+_NOT_MODEL_CELLS = frozenset(("seq", "model_code", "row"))
 
 
 class ListEnd:
@@ -287,8 +288,13 @@ class ListEnd:
 
     @staticmethod
     def _model_like(record: dict[str, Any]) -> bool:
-        filled = [k for k, v in record.items() if k not in ("seq", "model_code", "row") and not is_blank(v)]
-        return len(filled) >= _MODEL_CELLS
+        filled = 0
+        for key, value in record.items():
+            if key not in _NOT_MODEL_CELLS and not is_blank(value):
+                filled += 1
+                if filled >= _MODEL_CELLS:  # (enough seen: the rest of the row is not looked at)
+                    return True
+        return False
 
     def is_totals(self, record: dict[str, Any], cells: Callable[[], list[Any]], model_like: bool) -> bool:
         """ "Tổng cộng" in the number or name cell, or in any cell (``cells()``: the row's, any
