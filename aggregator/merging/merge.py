@@ -9,6 +9,7 @@ superseded, kept in the audit trail.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +17,17 @@ import pandas as pd
 
 from aggregator import problems
 from aggregator.config import Config
-from aggregator.model import FileOutcome, FileStatus, RecordColumns, Submission, UnitStatus, frame_columns
+from aggregator.model import (
+    LINEAGE,
+    MATCH_KEY,
+    FileOutcome,
+    FileStatus,
+    Record,
+    RecordColumns,
+    Submission,
+    UnitStatus,
+    frame_columns,
+)
 from aggregator.problems import Problem, ProblemCode
 
 
@@ -119,14 +130,40 @@ def _supersede(outcomes: list[FileOutcome], usable: list[int]) -> dict[int, File
 
 def accepted_records(statuses: list[UnitStatus], config: Config) -> pd.DataFrame:
     """Every accepted record of every unit's file in use, with its lineage (the columns as
-    ``model.frame_columns`` declares them)."""
+    ``model.frame_columns`` declares them).
+
+    Built a column at a time, straight from the records (no table of rows: it would stay
+    behind the frame as a block of its own), each column holding every repeated text once
+    (``shared``): each unit's file brings its own copy of the same texts, read apart."""
+    keys = RecordColumns.of_config(config).keys
     columns = frame_columns(RecordColumns.of_config(config))
-    rows = []
+    records: list[Record] = []
+    lineage: list[list[str]] = [[], [], []]  # unit, file, sha256: one per record
     for status in statuses:
         used = status.used
         if used is None or not used.rows:
             continue
-        lineage = (status.code, used.candidate.relative, used.candidate.sha256)
-        rows += [(*lineage, r.sheet, r.row, *r.values, r.name_key) for r in used.rows if r.accepted]
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    return frame.astype({"row": int})
+        mine = [r for r in used.rows if r.accepted]
+        records += mine
+        for values, value in zip(
+            lineage, (status.code, used.candidate.relative, used.candidate.sha256), strict=True
+        ):
+            values += [value] * len(mine)
+    if not records:  # (no values to tell a column's type: every column as objects)
+        return pd.DataFrame.from_records([], columns=columns).astype({"row": int})
+    cells = {
+        **dict(zip(LINEAGE, lineage, strict=True)),
+        "sheet": shared(r.sheet for r in records),
+        "row": [r.row for r in records],
+        **{key: shared(r.values[i] for r in records) for i, key in enumerate(keys)},
+        MATCH_KEY: [r.name_key for r in records],
+    }
+    return pd.DataFrame({key: cells[key] for key in columns}).astype({"row": int})
+
+
+def shared(values: Iterable[Any]) -> list[Any]:
+    """The values, each text that repeats held once: equal texts become the same object (the
+    first met). Other values are kept as they are (1, 1.0 and True are equal keys, not the
+    same value)."""
+    seen: dict[str, str] = {}
+    return [seen.setdefault(value, value) if type(value) is str else value for value in values]

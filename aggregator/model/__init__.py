@@ -25,6 +25,7 @@ from aggregator.model.record import Record as Record
 from aggregator.model.record import RecordColumns as RecordColumns
 from aggregator.model.record import frame_columns as frame_columns
 from aggregator.model.record import record_columns as record_columns
+from aggregator.model.record import shared_texts
 from aggregator.problems import Problem
 
 if TYPE_CHECKING:  # types only
@@ -232,6 +233,15 @@ class FileOutcome:
         if self.candidate.email_date:
             return "email"
         return "report_date" if self.report_date and self.report_date_trusted else "modified"
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Its fields as they travel between processes (a reading worker sends it to the run),
+        the rows' repeated texts each once (``shared_texts``): pickled once, read back as one
+        object (the outcome itself is left as it was)."""
+        state = dict(self.__dict__)
+        if self.rows:
+            state["rows"] = shared_texts(self.rows)
+        return state
 
     @staticmethod
     def counts(rows: tuple[Record, ...]) -> dict[str, Any]:

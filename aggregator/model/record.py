@@ -154,3 +154,26 @@ class Record:
 
 
 _OWN = frozenset({"file", "sheet", "row", "accepted", MATCH_KEY})
+
+
+def shared_texts(rows: Iterable[Record]) -> tuple[Record, ...]:
+    """The same records, each text that repeats among them held once (equal texts become the
+    first one met): a unit's rows repeat the same performer, place, stage..., and a copy of
+    each would otherwise be kept, and sent between processes, once per row."""
+    seen: dict[str, str] = {}
+
+    def once(value: Any) -> Any:
+        return seen.setdefault(value, value) if type(value) is str else value
+
+    return tuple(
+        Record(
+            r.columns,
+            tuple(map(once, r.values)),
+            once(r.file),
+            once(r.sheet),
+            r.row,
+            r.accepted,
+            once(r.name_key),
+        )
+        for r in rows
+    )
