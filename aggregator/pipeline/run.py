@@ -97,17 +97,25 @@ def run(
     previous = report.previous_summary(outbox, swap.folder_name(year - 1, period))
     notes: list[str] = []
     name = swap.folder_name(year, period)
+    ahead = register.Ahead(outbox, (year, period), name)  # the register with this period, made ready
 
     def build(tmp: Path) -> None:
-        notes.extend(outputs.write(result, tmp, templates, report_date, previous).staff_notes)
+        def lap(stage: str) -> None:  # the period file is written before the reports are rendered
+            if stage == "render":
+                ahead.start(tmp / register.PERIOD_FILE)
+
+        notes.extend(outputs.write(result, tmp, templates, report_date, previous, lap).staff_notes)
         _log_run(outbox, started, tmp, name, result.summary)  # logged before it takes its name
 
-    folder = swap.publish(
-        outbox,
-        name,
-        build,
-        after=lambda: warnings.extend(w for w in _sync_published(outbox) if w not in warnings),
-    )
+    try:
+        folder = swap.publish(
+            outbox,
+            name,
+            build,
+            after=lambda: warnings.extend(w for w in _sync_published(outbox, ahead) if w not in warnings),
+        )
+    finally:
+        ahead.discard()
     return Published(folder, result, warnings, notes)
 
 
@@ -214,10 +222,14 @@ def _listed(path: Path, when: tuple[int, str]) -> list[tuple[str, int, str | Non
     return listed
 
 
-def _sync_published(outbox: Path) -> list[str]:
-    """The register brought up to date with a run just published. It is only a cache of the
-    period folders: a failure here costs no output, and staff are told how to rebuild it."""
+def _sync_published(outbox: Path, ahead: register.Ahead | None = None) -> list[str]:
+    """The register brought up to date with a run just published: the one made ready ``ahead``
+    when every period file is what it was made from, else refreshed from the period folders.
+    It is only a cache of them: a failure here costs no output, and staff are told how to
+    rebuild it."""
     try:
+        if ahead is not None and ahead.swap_in():
+            return []
         return register.refresh(outbox)[1]
     except (OSError, sqlite3.Error) as exc:
         return [
