@@ -70,7 +70,9 @@ class Ahead:
             log.debug("register not made ready ahead: %s", exc)
             self.path.unlink(missing_ok=True)
 
-    def _wait(self) -> _Ready | None:
+    def wait(self) -> _Ready | None:
+        """The copy done with (call it before the temporary folder is renamed: on Windows a
+        folder with a file open in it cannot be); what it made ready, if anything."""
         if self._thread is not None:
             self._thread.join()
         return self._ready
@@ -78,7 +80,7 @@ class Ahead:
     def swap_in(self) -> bool:
         """After the publish, holding the lock: the copy becomes the register, sealed, when
         every period file is what it was built from. False, and nothing changed, otherwise."""
-        ready = self._wait()
+        ready = self.wait()
         self._ready = None  # taken once
         try:
             if ready is None or not _still(self.outbox, self.key, self.name, ready):
@@ -94,7 +96,7 @@ class Ahead:
 
     def discard(self) -> None:
         """The copy removed, if it was not swapped in (the run failed, or it was refused)."""
-        self._wait()
+        self.wait()
         self._ready = None
         self.path.unlink(missing_ok=True)
 

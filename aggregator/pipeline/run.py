@@ -106,6 +106,7 @@ def run(
 
         notes.extend(outputs.write(result, tmp, templates, report_date, previous, lap).staff_notes)
         _log_run(outbox, started, tmp, name, result.summary)  # logged before it takes its name
+        ahead.wait()  # its period file closed before the folder is renamed
 
     try:
         folder = swap.publish(
