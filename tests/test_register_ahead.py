@@ -17,6 +17,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_register import codes_of, inbox_2024, inbox_2025, inbox_2026, run
 
 from aggregator.cli import main
@@ -272,3 +274,50 @@ def test_a_run_killed_at_every_step_leaves_a_register_the_next_run_repairs(built
         assert not list(outbox.glob(".*dang-ghi*")), f"killed at step {stop}"
         stop += 1
     assert stop > 15  # every statement of the copy's update was a kill point
+
+
+# -- the values of a period file checked a column at a time ---------------------------------
+
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(1 << 65), max_value=1 << 65),
+    st.sampled_from([0, 1, 2025, (1 << 63) - 1, -(1 << 63), 1 << 63]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.sampled_from(["", "\ud800", "x" * register_files.CELL_CHARS, "x" * (register_files.CELL_CHARS + 1)]),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    changes=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=7), st.sampled_from(register_tables.COLUMNS), VALUES),
+        max_size=4,
+    ),
+)
+def test_the_values_checked_a_column_at_a_time_find_what_each_value_checked_finds(changes):
+    """The fast check (a column at a time) and ``_fault`` (a value at a time) agree: the same
+    first fault, on the same line, with the same words; none when ``_fault`` finds none."""
+    valid = dict.fromkeys(register_tables.COLUMNS)
+    valid.update(code="mã-1", unit="u", name="Tên", field=3, name_key="ten", row=4)
+    rows = [list(valid.values()) for _ in range(8)]
+    for at, name, value in changes:  # a few values changed, anywhere
+        rows[at][register_tables.COLUMNS.index(name)] = value
+    schema = register_tables.record_schema()
+    expected = next(
+        (
+            (number, f"cột {name}: {fault}")
+            for number, row in enumerate(rows, 7)
+            for (name, kind, required), item in zip(schema, row, strict=True)
+            if (fault := register_files._fault(item, kind, required)) is not None
+        ),
+        None,
+    )
+    try:
+        register_files._check(rows, 7)
+        found = None
+    except register_files.Damaged as exc:
+        found = (exc.line, exc.why)
+    assert found == expected
