@@ -96,28 +96,40 @@ def run(
     result = replace(result, options=options)  # what the run was given, for the manifest
     previous = report.previous_summary(outbox, swap.folder_name(year - 1, period))
     notes: list[str] = []
+
+    def write(tmp: Path, lap: Callable[[str], None]) -> None:
+        notes.extend(outputs.write(result, tmp, templates, report_date, previous, lap).staff_notes)
+        _log_run(outbox, started, tmp, swap.folder_name(year, period), result.summary)  # before its name
+
+    folder, said = publish(outbox, year, period, write)
+    warnings.extend(w for w in said if w not in warnings)
+    return Published(folder, result, warnings, notes)
+
+
+def publish(
+    outbox: Path, year: int, period: str, write: Callable[[Path, Callable[[str], None]], object]
+) -> tuple[Path, list[str]]:
+    """The period's outputs, written by ``write(folder, lap)`` into the run's temporary folder,
+    swapped in whole (``swap.publish``), and the register brought up to date with them: made
+    ready while they are written (from ``lap("render")``: the period file is written by then),
+    swapped in after. Returns the period's folder and what staff must know of the register."""
     name = swap.folder_name(year, period)
-    ahead = register.Ahead(outbox, (year, period), name)  # the register with this period, made ready
+    ahead = register.Ahead(outbox, (year, period), name)
+    said: list[str] = []
 
     def build(tmp: Path) -> None:
-        def lap(stage: str) -> None:  # the period file is written before the reports are rendered
+        def lap(stage: str) -> None:
             if stage == "render":
                 ahead.start(tmp / register.PERIOD_FILE)
 
-        notes.extend(outputs.write(result, tmp, templates, report_date, previous, lap).staff_notes)
-        _log_run(outbox, started, tmp, name, result.summary)  # logged before it takes its name
+        write(tmp, lap)
         ahead.wait()  # its period file closed before the folder is renamed
 
     try:
-        folder = swap.publish(
-            outbox,
-            name,
-            build,
-            after=lambda: warnings.extend(w for w in _sync_published(outbox, ahead) if w not in warnings),
-        )
+        folder = swap.publish(outbox, name, build, after=lambda: said.extend(_sync_published(outbox, ahead)))
     finally:
         ahead.discard()
-    return Published(folder, result, warnings, notes)
+    return folder, said
 
 
 def other_periods_of(
