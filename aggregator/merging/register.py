@@ -1,4 +1,4 @@
-"""The register of models across periods, as the rest of the package calls it: one name for four modules.
+"""The register of models across periods, as the rest of the package calls it: one name for five modules.
 
 The register is a SQLite database in ``outbox/`` derived from the period folders' records files.
 Its parts, each one job:
@@ -7,6 +7,7 @@ Its parts, each one job:
   SQLite tables);
 - ``register_files``: the period folders and their records files, written and read back checked;
 - ``register_store``: the SQLite file, kept current with the period folders, built afresh, sealed;
+- ``register_ahead``: a run's period put in a copy of it while the run writes, swapped in after;
 - ``register_reading``: reading it for a run (``OtherPeriods``: the periods besides the one run,
   one unit's records at a time; whose a code is; the latest period before a run).
 
@@ -15,6 +16,7 @@ The period order and the folders' names are ``aggregator.periods``'.
 
 from __future__ import annotations
 
+from aggregator.merging.register_ahead import Ahead
 from aggregator.merging.register_files import (
     CHECKSUMS,
     FORMAT,
@@ -49,6 +51,7 @@ from aggregator.periods import RANK_SQL, rank
 from aggregator.periods import parse_folder as period_of
 
 __all__ = [
+    "Ahead",
     "CHECKSUMS",
     "COLUMNS",
     "DB_FORMAT",

@@ -115,6 +115,55 @@ def _fault(value: Any, kind: str, required: bool) -> str | None:
     return None if ok else f"cần {_WHAT.get(kind, 'một giá trị')}, gặp {json.dumps(value)[:40]}"
 
 
+_decode = json.JSONDecoder().decode
+
+
+def _utf8(line: bytes) -> bool:
+    """Whether ``json.loads`` reads the line as UTF-8 (its first two bytes not zero, no BOM)."""
+    return len(line) > 1 and line[0] == 0x5B and line[1] != 0  # "["
+
+
+def _check(rows: list[list[Any]], first: int) -> None:
+    """Raises ``Damaged`` at the first fault of a value in ``rows`` (the first on line
+    ``first``) as ``_fault`` finds it. A column at a time first, in C: rows with no fault, the
+    most, never reach ``_fault``."""
+    if not rows:
+        return
+    schema = tables.record_schema()
+    for (_, kind, required), values in zip(schema, zip(*rows, strict=True), strict=True):
+        if not _fine(values, kind, required):
+            break
+    else:
+        return
+    for number, row in enumerate(rows, first):
+        for (name, kind, required), item in zip(schema, row, strict=True):
+            if (fault := _fault(item, kind, required)) is not None:
+                raise Damaged(number, f"cột {name}: {fault}")
+
+
+_NONE = type(None)
+
+
+def _fine(values: tuple[Any, ...], kind: str, required: bool) -> bool:
+    """Whether no value of a column has a fault (``_fault``); False when in doubt."""
+    kinds = set(map(type, values))
+    if not required:
+        kinds.discard(_NONE)
+    if kind == "TEXT" and kinds <= {str}:
+        texts = list(filter(None, values))  # (None and "" dropped: neither is at fault)
+        if max(map(len, texts), default=0) > CELL_CHARS:
+            return False
+        try:
+            "".join(texts).encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if kind == "INTEGER" and kinds <= {int}:
+        numbers = list(filter(None, values))
+        return _INT64[0] <= min(numbers, default=0) and max(numbers, default=0) <= _INT64[1]
+    return all(_fault(v, kind, required) is None for v in values)
+
+
 def _period_file(
     path: Path, key: tuple[int, str], vouched: str | None = None, chunk: int = 5000
 ) -> Iterator[list[list[Any]]]:
@@ -152,39 +201,48 @@ def _period_file(
         rows: list[list[Any]] = []
         trailer: dict[str, Any] | None = None
         number = 1
-        for line in iter(lambda: handle.readline(MAX_LINE + 1), b""):
-            number += 1
-            if len(line) > MAX_LINE:  # no record the writer makes is this long: never parsed
-                raise Damaged(number, f"dòng dài quá {MAX_LINE // 1_000_000} MB")
-            whole.update(line)
-            if trailer is not None:
-                raise Damaged(number, "còn dòng sau dòng cuối ghi số bản ghi")
-            if not line.endswith(b"\n"):
-                raise Damaged(number, "dòng bị cắt dở (không có dấu xuống dòng)")
-            try:
-                value = json.loads(line)
-            except ValueError as exc:
-                raise Damaged(number, "không đọc được (JSON hỏng)") from exc
-            if isinstance(value, dict) and fmt == FORMAT:
-                trailer = value
-                continue
-            digest.update(line)
-            if not isinstance(value, list) or len(value) != len(columns):
-                raise Damaged(number, f"cần {len(columns)} giá trị theo tiêu đề")
-            row = [value[i] if i is not None else None for i in where]
-            if fmt == OLD_FORMAT:  # its writer wrote a blank text as NaN
-                row = [None if type(v) is float and v != v else v for v in row]
-            for (name, kind, required), item in zip(schema, row, strict=True):
-                if (fault := _fault(item, kind, required)) is not None:
-                    raise Damaged(number, f"cột {name}: {fault}")
-            code = str(row[0])  # required: checked above
-            if code in codes:
-                raise Damaged(number, f"mã {code} ghi hai lần")
-            codes.add(code)
-            rows.append(row)
-            if len(rows) >= chunk:
-                yield rows
-                rows = []
+        start = 2
+        same = where == list(range(len(columns)))  # the writer's own columns, in its order
+        try:
+            for line in iter(lambda: handle.readline(MAX_LINE + 1), b""):
+                number += 1
+                if len(line) > MAX_LINE:  # no record the writer makes is this long: never parsed
+                    raise Damaged(number, f"dòng dài quá {MAX_LINE // 1_000_000} MB")
+                whole.update(line)
+                if trailer is not None:
+                    raise Damaged(number, "còn dòng sau dòng cuối ghi số bản ghi")
+                if not line.endswith(b"\n"):
+                    raise Damaged(number, "dòng bị cắt dở (không có dấu xuống dòng)")
+                try:  # (json.loads itself, without guessing the encoding of a line that is UTF-8)
+                    value = (
+                        _decode(line.decode("utf-8", "surrogatepass")) if _utf8(line) else json.loads(line)
+                    )
+                except ValueError as exc:
+                    raise Damaged(number, "không đọc được (JSON hỏng)") from exc
+                if isinstance(value, dict) and fmt == FORMAT:
+                    trailer = value
+                    continue
+                digest.update(line)
+                if not isinstance(value, list) or len(value) != len(columns):
+                    raise Damaged(number, f"cần {len(columns)} giá trị theo tiêu đề")
+                row = value if same else [value[i] if i is not None else None for i in where]
+                if fmt == OLD_FORMAT:  # its writer wrote a blank text as NaN
+                    row = [None if type(v) is float and v != v else v for v in row]
+                if not rows:
+                    start = number  # the line of the chunk's first record
+                rows.append(row)  # its values checked with the rest of its chunk (``_check``)
+                code = str(row[0])
+                if code in codes:
+                    raise Damaged(number, f"mã {code} ghi hai lần")
+                codes.add(code)
+                if len(rows) >= chunk:
+                    _check(rows, start)
+                    yield rows
+                    rows = []
+        except Damaged:  # a fault in a value of an earlier record is said first, as it comes first
+            _check(rows, start)
+            raise
+        _check(rows, start)
         if rows:
             yield rows
     if fmt == FORMAT:

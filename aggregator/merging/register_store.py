@@ -24,6 +24,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from aggregator.hashing import sha256
@@ -115,9 +116,12 @@ def _unwritable(path: Path, exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:160]
 
 
-def _current(path: Path, expected: dict[tuple[int, str], str]) -> bool:
+def _current(
+    path: Path, expected: dict[tuple[int, str], str], besides: tuple[int, str] | None = None
+) -> bool:
     """Whether the register is the one last written here (its seal) and holds exactly the
-    period files as they are now; any doubt is a no."""
+    period files as they are now; any doubt is a no. ``besides``: a period whatever it holds
+    of is not asked about (about to be replaced)."""
     try:
         if path.is_symlink() or not path.is_file():
             return False
@@ -139,6 +143,8 @@ def _current(path: Path, expected: dict[tuple[int, str], str]) -> bool:
             connection.close()
     except (OSError, ValueError, sqlite3.Error):
         return False
+    if besides is not None:
+        known.pop(besides, None)
     return known == expected
 
 
@@ -172,20 +178,29 @@ def _build(path: Path, folders: dict[tuple[int, str], Path]) -> list[str]:
     try:
         temporary.unlink(missing_ok=True)
         notices = _write_new(temporary, folders)
+        install(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return notices
+
+
+def install(temporary: Path, path: Path, digest: str | None = None) -> None:
+    """A register written in full at ``temporary`` takes the name ``path`` and is sealed: on
+    disk first, stale journals beside the old one removed. ``digest``: its SHA-256, when known."""
+    outbox = path.parent
+    seal = outbox / f".{SEAL}.dang-ghi-{os.getpid()}"
+    try:
         with open(temporary, "rb+") as handle:  # on disk before it takes the register's name
             os.fsync(handle.fileno())
         for suffix in JOURNALS:  # SQLite would apply an old journal or WAL to the new file
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.replace(temporary, path)
         _fsync_folder(outbox)
-        seal = outbox / f".{SEAL}.dang-ghi-{os.getpid()}"
-        seal.write_text(f"{sha256(path)}  {DB_NAME}\n", encoding="utf-8")
+        seal.write_text(f"{digest or sha256(path)}  {DB_NAME}\n", encoding="utf-8")
         os.replace(seal, outbox / SEAL)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        (outbox / f".{SEAL}.dang-ghi-{os.getpid()}").unlink(missing_ok=True)
-        raise
-    return notices
+    finally:
+        seal.unlink(missing_ok=True)
 
 
 def _write_new(target: Path, folders: dict[tuple[int, str], Path]) -> list[str]:
@@ -280,7 +295,7 @@ def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]
             source = folder / PERIOD_FILE
             connection.execute("SAVEPOINT period")
             try:
-                _replace_period(connection, key, folder, source)
+                _replace_period(connection, key, folder.name, source, _vouched(folder))
             except (OSError, Damaged) as exc:
                 # a damaged period file leaves its whole period out; the run goes on
                 connection.execute("ROLLBACK TO period")
@@ -306,26 +321,37 @@ def _update(connection: sqlite3.Connection, folders: dict[tuple[int, str], Path]
     return notices
 
 
-def _replace_period(connection: sqlite3.Connection, key: tuple[int, str], folder: Path, source: Path) -> None:
+def _replace_period(
+    connection: sqlite3.Connection,
+    key: tuple[int, str],
+    name: str,
+    source: Path,
+    vouched: str | None,
+    names_then: Callable[[Path], dict[str, str]] | None = None,
+) -> str:
+    """The period's records in place of any the register held for it, read from ``source``
+    checked (raises ``Damaged``); returns the SHA-256 of the file it read. ``name``: its
+    folder's name; ``names_then``: the units' names a record written without one takes."""
     year, period = key
     digest = sha256(source)
     connection.execute("DELETE FROM periods WHERE year = ? AND period = ?", key)
-    connection.execute("INSERT INTO periods VALUES (?, ?, ?, ?, 0)", (year, period, folder.name, digest))
+    connection.execute("INSERT INTO periods VALUES (?, ?, ?, ?, 0)", (year, period, name, digest))
     columns = tables.COLUMNS
     marks = ", ".join("?" * (len(columns) + 2))
     insert = f"INSERT INTO models (year, period, {', '.join(columns)}) VALUES ({marks})"
     count = 0
     names: dict[str, str] | None = None
     unit, unit_name = columns.index("unit"), columns.index("unit_name")
-    for rows in _period_file(source, key, _vouched(folder)):
+    for rows in _period_file(source, key, vouched):
         for r in rows:
             if r[unit_name] is None:  # a file written before names were: the names of its summary
                 if names is None:
-                    names = _names_then(source.parent)
+                    names = (names_then or _names_then)(source.parent)
                 r[unit_name] = names.get(r[unit])
         connection.executemany(insert, ([year, period, *r] for r in rows))
         count += len(rows)
     connection.execute("UPDATE periods SET models = ? WHERE year = ? AND period = ?", (count, year, period))
+    return digest
 
 
 def _names_then(folder: Path) -> dict[str, str]:

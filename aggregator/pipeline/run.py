@@ -98,19 +98,40 @@ def run(
     result = replace(result, options=options)  # what the run was given, for the manifest
     previous = report.previous_summary(outbox, swap.folder_name(year - 1, period))
     notes: list[str] = []
+
+    def write(tmp: Path, lap: Callable[[str], None]) -> None:
+        notes.extend(outputs.write(result, tmp, templates, report_date, previous, lap).staff_notes)
+        _log_run(outbox, started, tmp, swap.folder_name(year, period), result.summary)  # before its name
+
+    folder, said = publish(outbox, year, period, write)
+    warnings.extend(w for w in said if w not in warnings)
+    return Published(folder, result, warnings, notes)
+
+
+def publish(
+    outbox: Path, year: int, period: str, write: Callable[[Path, Callable[[str], None]], object]
+) -> tuple[Path, list[str]]:
+    """The period's outputs, written by ``write(folder, lap)`` into the run's temporary folder,
+    swapped in whole (``swap.publish``), and the register brought up to date with them: made
+    ready while they are written (from ``lap("render")``: the period file is written by then),
+    swapped in after. Returns the period's folder and what staff must know of the register."""
     name = swap.folder_name(year, period)
+    ahead = register.Ahead(outbox, (year, period), name)
+    said: list[str] = []
 
     def build(tmp: Path) -> None:
-        notes.extend(outputs.write(result, tmp, templates, report_date, previous).staff_notes)
-        _log_run(outbox, started, tmp, name, result.summary)  # logged before it takes its name
+        def lap(stage: str) -> None:
+            if stage == "render":
+                ahead.start(tmp / register.PERIOD_FILE)
 
-    folder = swap.publish(
-        outbox,
-        name,
-        build,
-        after=lambda: warnings.extend(w for w in _sync_published(outbox) if w not in warnings),
-    )
-    return Published(folder, result, warnings, notes)
+        write(tmp, lap)
+        ahead.wait()  # its period file closed before the folder is renamed
+
+    try:
+        folder = swap.publish(outbox, name, build, after=lambda: said.extend(_sync_published(outbox, ahead)))
+    finally:
+        ahead.discard()
+    return folder, said
 
 
 def other_periods_of(
@@ -216,10 +237,14 @@ def _listed(path: Path, when: tuple[int, str]) -> list[tuple[str, int, str | Non
     return listed
 
 
-def _sync_published(outbox: Path) -> list[str]:
-    """The register brought up to date with a run just published. It is only a cache of the
-    period folders: a failure here costs no output, and staff are told how to rebuild it."""
+def _sync_published(outbox: Path, ahead: register.Ahead | None = None) -> list[str]:
+    """The register brought up to date with a run just published: the one made ready ``ahead``
+    when every period file is what it was made from, else refreshed from the period folders.
+    It is only a cache of them: a failure here costs no output, and staff are told how to
+    rebuild it."""
     try:
+        if ahead is not None and ahead.swap_in():
+            return []
         return register.refresh(outbox)[1]
     except (OSError, sqlite3.Error) as exc:
         return [
