@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -41,6 +42,17 @@ class Written:
     staff_notes: list[str]
 
 
+@dataclass
+class _Beside:
+    """What the process beside the run wrote: the period file, the feedback files and drafts,
+    the SHA-256 of each (hashed as written, not read again to seal), and the notes for staff."""
+
+    source: Path
+    feedback: list[Path]
+    notes: list[str]
+    digests: dict[Path, str]
+
+
 def write(
     result: RunResult,
     folder: Path,
@@ -53,36 +65,72 @@ def write(
 
     ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
     """
-    # first: its passing memory is free again before the master workbook's writer starts
-    source = _register_source(result, folder)
-    # the master workbook is the biggest single job and the last to end: written beside the
-    # rest, on another CPU, started before the report's content is built
-    master = in_background(f"tệp tổng hợp {MASTER}", workbooks.write_master, result, folder / MASTER)
+    # two processes beside the run, on the other CPU, while this one builds and renders the
+    # report: the master workbook; and the summary's check, the period file and the feedback,
+    # about as much work as the report's. A failure in either fails the run (nothing published).
+    master = in_background(f"tệp tổng hợp {MASTER}", _master, result, folder / MASTER)
     try:
-        model = report.context(result, report_date, previous)
-        jsonschema.validate(result.summary, result.config.summary_schema)
-        written = [_json(folder / SUMMARY, result.summary), source]
-        written += _reports(folder, templates, model)
-        lap("render")
-        sent, unaddressed = _feedback(result, folder, templates, report_date)
-        written += sent
+        beside = in_background(
+            f"tệp {register.PERIOD_FILE} và các tệp phản hồi",
+            _beside,
+            result,
+            folder,
+            templates,
+            report_date,
+        )
     except BaseException:
         master(False)
         raise
-    master()
-    written.append(folder / MASTER)
-    notes = [*result.staff_notes, *unaddressed]
-    written = seal(folder, written, manifest(result, report_date, notes))
+    try:
+        try:
+            model = report.context(result, report_date, previous)
+            summary = _json(folder / SUMMARY, result.summary)
+            reports = _reports(folder, templates, model)
+            lap("render")
+        except BaseException:
+            beside(False)
+            raise
+        done: _Beside = beside()
+    except BaseException:
+        master(False)
+        raise
+    digests = {**done.digests, folder / MASTER: master()}
+    written = [summary, done.source, *reports, *done.feedback, folder / MASTER]
+    notes = [*result.staff_notes, *done.notes]
+    written = seal(folder, written, manifest(result, report_date, notes), digests)
     lap("write")
     return Written(written, notes)
 
 
-def seal(folder: Path, written: list[Path], record: dict[str, Any]) -> list[Path]:
+def _master(result: RunResult, path: Path) -> str:
+    """The master workbook, and its SHA-256."""
+    workbooks.write_master(result, path)
+    return sha256(path)
+
+
+def _beside(result: RunResult, folder: Path, templates: Path, report_date: dt.date) -> _Beside:
+    """The summary checked against its contract, the period file, the feedback."""
+    jsonschema.validate(result.summary, result.config.summary_schema)
+    source = _register_source(result, folder)
+    digests = {source: sha256(source)}
+    sent, notes = _feedback(result, folder, templates, report_date, digests)
+    return _Beside(source, sent, notes, digests)
+
+
+def seal(
+    folder: Path, written: list[Path], record: dict[str, Any], digests: dict[Path, str] | None = None
+) -> list[Path]:
     """The manifest (``record`` with every output and its SHA-256) and SHA256SUMS (every output,
-    the manifest included) of a folder of outputs; returns every file, these two last."""
-    record["outputs"] = [{"path": p.relative_to(folder).as_posix(), "sha256": sha256(p)} for p in written]
+    the manifest included) of a folder of outputs; returns every file, these two last.
+    ``digests``: the SHA-256 of outputs already known (hashed as they were written)."""
+    known = dict(digests or {})
+    for path in written:
+        if path not in known:
+            known[path] = sha256(path)
+    record["outputs"] = [{"path": p.relative_to(folder).as_posix(), "sha256": known[p]} for p in written]
     written = [*written, _json(folder / MANIFEST, record)]
-    lines = [f"{sha256(p)}  {p.relative_to(folder).as_posix()}\n" for p in written]
+    known[folder / MANIFEST] = sha256(folder / MANIFEST)
+    lines = [f"{known[p]}  {p.relative_to(folder).as_posix()}\n" for p in written]
     (folder / CHECKSUMS).write_text("".join(lines), encoding="utf-8")
     return [*written, folder / CHECKSUMS]
 
@@ -94,10 +142,10 @@ def _reports(folder: Path, templates: Path, model: dict[str, Any]) -> list[Path]
 
 
 def _feedback(
-    result: RunResult, folder: Path, templates: Path, report_date: dt.date
+    result: RunResult, folder: Path, templates: Path, report_date: dt.date, digests: dict[Path, str]
 ) -> tuple[list[Path], list[str]]:
     """A workbook and a ready-to-send draft for every unit (or unknown sender) with problems;
-    and, for staff, each draft that has no address yet."""
+    and, for staff, each draft that has no address yet. Each file's SHA-256 into ``digests``."""
     written: list[Path] = []
     nowhere, from_sender, too_big = [], [], []
     targets = feedback.targets(result)
@@ -109,6 +157,7 @@ def _feedback(
         draft = path.with_suffix(".eml")
         data, attached = feedback.email(result, target, path, templates, report_date)
         draft.write_bytes(data)
+        digests[path], digests[draft] = sha256(path), hashlib.sha256(data).hexdigest()
         written += [path, draft]
         if not attached:  # once per draft: its own file to send another way
             too_big.append(f"{FEEDBACK}/{path.name}")
