@@ -51,14 +51,15 @@ def in_background(what: str, function: Callable[..., Any], *args: Any) -> Finish
         writer.close()  # the child's end: only the child holds it now
 
     def finish(wanted: bool = True) -> Any:
-        value = None
+        value, stop = None, True
         try:
             if wanted:
                 value = _returned(reader, process)
-            else:
+            stop = not wanted
+        finally:  # not wanted, or the wait interrupted (Ctrl+C): the child is stopped too
+            if stop:
                 process.terminate()
             process.join()
-        finally:
             reader.close()
         if wanted and process.exitcode != 0:
             raise BackgroundFailed(f"ghi {what} không xong (tiến trình ghi dừng với mã {process.exitcode})")

@@ -3,6 +3,7 @@ only its own file, and the master workbook written beside the rest fails the run
 
 import dataclasses
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,24 @@ def test_work_beside_the_run_is_waited_for_and_its_failure_raised(tmp_path):
     assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "xong"
     with pytest.raises(background.BackgroundFailed, match="ghi tệp b không xong"):
         background.in_background("tệp b", fail, tmp_path / "b.txt")()
+
+
+def write_later(path):
+    time.sleep(1)
+    path.write_text("muộn", encoding="utf-8")
+
+
+@pytest.mark.skipif(not background.FORKS, reason="work beside the run needs a forked process")
+def test_a_wait_interrupted_stops_the_work_beside_the_run(tmp_path, monkeypatch):
+    def interrupted(reader, process):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(background, "_returned", interrupted)
+    finish = background.in_background("tệp d", write_later, tmp_path / "d.txt")
+    with pytest.raises(KeyboardInterrupt):
+        finish()
+    time.sleep(2)
+    assert not (tmp_path / "d.txt").exists()  # stopped, not left writing into the run's folder
 
 
 def test_a_failing_master_workbook_fails_the_run_and_leaves_the_last_outbox(
