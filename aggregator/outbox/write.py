@@ -44,13 +44,12 @@ class Written:
 
 @dataclass
 class _Beside:
-    """What the process beside the run wrote: the period file, the feedback files and drafts,
-    the SHA-256 of each (hashed as written, not read again to seal), and the notes for staff."""
+    """What a process beside the run wrote, the SHA-256 of each file (hashed as written, not
+    read again to seal), and the notes for staff."""
 
-    source: Path
-    feedback: list[Path]
-    notes: list[str]
+    files: list[Path]
     digests: dict[Path, str]
+    notes: list[str]
 
 
 def write(
@@ -66,17 +65,12 @@ def write(
     ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
     """
     # two processes beside the run, on the other CPU, while this one builds and renders the
-    # report: the master workbook; and the summary's check, the period file and the feedback,
-    # about as much work as the report's. A failure in either fails the run (nothing published).
-    master = in_background(f"tệp tổng hợp {MASTER}", _master, result, folder / MASTER)
+    # report: the period file and the master workbook (both go through every record); the
+    # summary's check and the feedback. A failure in either fails the run (nothing published).
+    master = in_background(f"tệp tổng hợp {MASTER} và tệp {register.PERIOD_FILE}", _master, result, folder)
     try:
         beside = in_background(
-            f"tệp {register.PERIOD_FILE} và các tệp phản hồi",
-            _beside,
-            result,
-            folder,
-            templates,
-            report_date,
+            f"các tệp phản hồi ({FEEDBACK})", _beside, result, folder, templates, report_date
         )
     except BaseException:
         master(False)
@@ -90,31 +84,34 @@ def write(
         except BaseException:
             beside(False)
             raise
-        done: _Beside = beside()
+        sent: _Beside = beside()
     except BaseException:
         master(False)
         raise
-    digests = {**done.digests, folder / MASTER: master()}
-    written = [summary, done.source, *reports, *done.feedback, folder / MASTER]
-    notes = [*result.staff_notes, *done.notes]
-    written = seal(folder, written, manifest(result, report_date, notes), digests)
+    made: _Beside = master()
+    source, book = made.files
+    written = [summary, source, *reports, *sent.files, book]
+    notes = [*result.staff_notes, *sent.notes]
+    written = seal(folder, written, manifest(result, report_date, notes), made.digests | sent.digests)
     lap("write")
     return Written(written, notes)
 
 
-def _master(result: RunResult, path: Path) -> str:
-    """The master workbook, and its SHA-256."""
-    workbooks.write_master(result, path)
-    return sha256(path)
+def _master(result: RunResult, folder: Path) -> _Beside:
+    """The period file (first: its passing memory is free again before the master workbook is
+    written), the master workbook."""
+    source = _register_source(result, folder)
+    workbooks.write_master(result, folder / MASTER)
+    files = [source, folder / MASTER]
+    return _Beside(files, {p: sha256(p) for p in files}, [])
 
 
 def _beside(result: RunResult, folder: Path, templates: Path, report_date: dt.date) -> _Beside:
-    """The summary checked against its contract, the period file, the feedback."""
+    """The summary checked against its contract, then the feedback."""
     jsonschema.validate(result.summary, result.config.summary_schema)
-    source = _register_source(result, folder)
-    digests = {source: sha256(source)}
+    digests: dict[Path, str] = {}
     sent, notes = _feedback(result, folder, templates, report_date, digests)
-    return _Beside(source, sent, notes, digests)
+    return _Beside(sent, digests, notes)
 
 
 def seal(
