@@ -182,7 +182,10 @@ def test_a_failing_master_workbook_fails_the_run_and_leaves_the_last_outbox(
 
     monkeypatch.setattr(workbooks, "write_master", fail)
     assert main(args) == 1
-    assert "ghi tệp tổng hợp tong-hop.xlsx và tệp mo-hinh.jsonl không xong" in capsys.readouterr().err
+    assert (
+        "ghi tệp tổng hợp tong-hop.xlsx, tệp mo-hinh.jsonl và các tệp phản hồi không xong"
+        in capsys.readouterr().err
+    )
     assert sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()) == before
 
 
@@ -207,7 +210,10 @@ def test_a_failing_feedback_process_fails_the_run_and_leaves_the_last_outbox(
     real = feedback.write
     monkeypatch.setattr(feedback, "write", half)
     assert main([*args, "--report-date", "20/12/2026"]) == 1
-    assert "ghi các tệp phản hồi (phan-hoi) không xong" in capsys.readouterr().err
+    assert (
+        "ghi tệp tổng hợp tong-hop.xlsx, tệp mo-hinh.jsonl và các tệp phản hồi không xong"
+        in capsys.readouterr().err
+    )
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     after.pop(Path("run-log.jsonl"), None), before.pop(Path("run-log.jsonl"), None)
     assert after == before  # nothing half-written published, no leftover beside it
@@ -218,7 +224,7 @@ def outputs(folder):
 
 
 def test_the_same_outputs_written_beside_the_run_or_in_it(tmp_path, inbox, monkeypatch):
-    # forked: the master workbook and the feedback in processes of their own; where processes
+    # forked: the master workbook and the feedback in a process of their own; where processes
     # cannot fork (Windows, macOS): all in the run's own process, one after the other
     out = tmp_path / "out"
     args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026", "--report-date", "15/12/2026"]

@@ -45,7 +45,7 @@ class Written:
 
 @dataclass
 class _Beside:
-    """What a process beside the run wrote, the SHA-256 of each file (hashed as written, not
+    """What the process beside the run wrote, the SHA-256 of each file (hashed as written, not
     read again to seal), and the notes for staff."""
 
     files: list[Path]
@@ -65,59 +65,50 @@ def write(
 
     ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
     """
-    # two processes beside the run, on the other CPU, while this one builds and renders the
-    # report: the period file and the master workbook (both go through every record); the
-    # summary's check and the feedback. A failure in either fails the run (nothing published).
-    master = in_background(f"tệp tổng hợp {MASTER} và tệp {register.PERIOD_FILE}", _master, result, folder)
+    # one process beside the run, on the other CPU, while this one builds and renders the
+    # report: the summary's check, the period file, the master workbook and the feedback, about
+    # as much work as the report's once the master workbook is cheap. One process, not one each:
+    # a page the run and a process beside it both touch is copied once per process (a third
+    # process for the feedback took the peak PSS from 556 to 643 MB). Its failure fails the run.
+    targets = feedback.targets(result)  # found here: the process beside touches only theirs
+    beside = in_background(
+        f"tệp tổng hợp {MASTER}, tệp {register.PERIOD_FILE} và các tệp phản hồi",
+        _beside,
+        result,
+        targets,
+        folder,
+        templates,
+        report_date,
+    )
     try:
-        # who gets feedback found here: the process beside the run touches only their files
-        # (each object it touches is a page copied out of those it shares)
-        targets = feedback.targets(result)
-        beside = in_background(
-            f"các tệp phản hồi ({FEEDBACK})", _beside, result, targets, folder, templates, report_date
-        )
+        model = report.context(result, report_date, previous)
+        summary = _json(folder / SUMMARY, result.summary)
+        reports = _reports(folder, templates, model)
+        lap("render")
     except BaseException:
-        master(False)
+        beside(False)
         raise
-    try:
-        try:
-            model = report.context(result, report_date, previous)
-            summary = _json(folder / SUMMARY, result.summary)
-            reports = _reports(folder, templates, model)
-            lap("render")
-        except BaseException:
-            beside(False)
-            raise
-        sent: _Beside = beside()
-    except BaseException:
-        master(False)
-        raise
-    made: _Beside = master()
-    source, book = made.files
-    written = [summary, source, *reports, *sent.files, book]
-    notes = [*result.staff_notes, *sent.notes]
-    written = seal(folder, written, manifest(result, report_date, notes), made.digests | sent.digests)
+    done: _Beside = beside()
+    source, book, *sent = done.files
+    written = [summary, source, *reports, *sent, book]
+    notes = [*result.staff_notes, *done.notes]
+    written = seal(folder, written, manifest(result, report_date, notes), done.digests)
     lap("write")
     return Written(written, notes)
-
-
-def _master(result: RunResult, folder: Path) -> _Beside:
-    """The period file (first: its passing memory is free again before the master workbook is
-    written), the master workbook."""
-    source = _register_source(result, folder)
-    workbooks.write_master(result, folder / MASTER)
-    files = [source, folder / MASTER]
-    return _Beside(files, {p: sha256(p) for p in files}, [])
 
 
 def _beside(
     result: RunResult, targets: list[feedback.Feedback], folder: Path, templates: Path, report_date: dt.date
 ) -> _Beside:
-    """The summary checked against its contract, then the feedback."""
+    """The summary checked against its contract; the period file (first: its passing memory is
+    free again before the master workbook is written), the master workbook, the feedback: the
+    files, their SHA-256 and the notes for staff."""
     jsonschema.validate(result.summary, result.config.summary_schema)
-    digests: dict[Path, str] = {}
+    source = _register_source(result, folder)
+    workbooks.write_master(result, folder / MASTER)
+    digests = {source: sha256(source), folder / MASTER: sha256(folder / MASTER)}
     sent, notes = _feedback(result, targets, folder, templates, report_date, digests)
-    return _Beside(sent, digests, notes)
+    return _Beside([source, folder / MASTER, *sent], digests, notes)
 
 
 def seal(
