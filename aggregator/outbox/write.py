@@ -65,8 +65,8 @@ def write(
 
     ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
     """
-    # one process beside the run, on the other CPU, while this one builds and renders the
-    # report: the summary's check, the period file, the master workbook and the feedback, about
+    # one process beside the run, on the other CPU, while this one checks the summary and builds
+    # and renders the report: the period file, the master workbook and the feedback, about
     # as much work as the report's once the master workbook is cheap. One process, not one each:
     # a page the run and a process beside it both touch is copied once per process (a third
     # process for the feedback took the peak PSS from 556 to 643 MB). Its failure fails the run.
@@ -81,6 +81,7 @@ def write(
         report_date,
     )
     try:
+        jsonschema.validate(result.summary, result.config.summary_schema)
         model = report.context(result, report_date, previous)
         summary = _json(folder / SUMMARY, result.summary)
         reports = _reports(folder, templates, model)
@@ -100,10 +101,8 @@ def write(
 def _beside(
     result: RunResult, targets: list[feedback.Feedback], folder: Path, templates: Path, report_date: dt.date
 ) -> _Beside:
-    """The summary checked against its contract; the period file (first: its passing memory is
-    free again before the master workbook is written), the master workbook, the feedback: the
-    files, their SHA-256 and the notes for staff."""
-    jsonschema.validate(result.summary, result.config.summary_schema)
+    """The period file (first: its passing memory is free again before the master workbook is
+    written), the master workbook, the feedback: the files, their SHA-256, the notes for staff."""
     source = _register_source(result, folder)
     workbooks.write_master(result, folder / MASTER)
     digests = {source: sha256(source), folder / MASTER: sha256(folder / MASTER)}
