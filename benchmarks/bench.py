@@ -291,13 +291,14 @@ WAITED: list[float] = []  # how long the run waited for the master workbook's pr
 def _waited_for(start: Callable[..., Any]) -> Callable[..., Any]:
     """``in_background`` whose ``finish`` times its wait (what the run waits for at the end)."""
 
-    def started(what: str, function: Callable[..., None], *args: Any) -> Callable[..., None]:
+    def started(what: str, function: Callable[..., Any], *args: Any) -> Callable[..., Any]:
         finish = start(what, function, *args)
 
-        def timed(wanted: bool = True) -> None:
+        def timed(wanted: bool = True) -> Any:
             clock = time.perf_counter()
-            finish(wanted)
+            value = finish(wanted)  # what the work returned: the run needs it
             WAITED.append(time.perf_counter() - clock)
+            return value
 
         return timed
 

@@ -3,6 +3,7 @@ only its own file, and the master workbook written beside the rest fails the run
 
 import dataclasses
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,7 @@ def test_a_worker_that_dies_costs_only_the_file_it_was_reading(cfg, inbox, pools
 
 def write_text(path, text):
     path.write_text(text, encoding="utf-8")
+    return f"{path.name}: {text}"
 
 
 def fail(path):
@@ -145,10 +147,28 @@ def fail(path):
 
 def test_work_beside_the_run_is_waited_for_and_its_failure_raised(tmp_path):
     finish = background.in_background("tệp a", write_text, tmp_path / "a.txt", "xong")
-    finish()
+    assert finish() == "a.txt: xong"  # what it returned comes back to the run
     assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "xong"
     with pytest.raises(background.BackgroundFailed, match="ghi tệp b không xong"):
         background.in_background("tệp b", fail, tmp_path / "b.txt")()
+
+
+def write_later(path):
+    time.sleep(1)
+    path.write_text("muộn", encoding="utf-8")
+
+
+@pytest.mark.skipif(not background.FORKS, reason="work beside the run needs a forked process")
+def test_a_wait_interrupted_stops_the_work_beside_the_run(tmp_path, monkeypatch):
+    def interrupted(reader, process):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(background, "_returned", interrupted)
+    finish = background.in_background("tệp d", write_later, tmp_path / "d.txt")
+    with pytest.raises(KeyboardInterrupt):
+        finish()
+    time.sleep(2)
+    assert not (tmp_path / "d.txt").exists()  # stopped, not left writing into the run's folder
 
 
 def test_a_failing_master_workbook_fails_the_run_and_leaves_the_last_outbox(
@@ -162,8 +182,63 @@ def test_a_failing_master_workbook_fails_the_run_and_leaves_the_last_outbox(
 
     monkeypatch.setattr(workbooks, "write_master", fail)
     assert main(args) == 1
-    assert "ghi tệp tổng hợp tong-hop.xlsx không xong" in capsys.readouterr().err
+    assert (
+        "ghi tệp tổng hợp tong-hop.xlsx, tệp mo-hinh.jsonl và các tệp phản hồi không xong"
+        in capsys.readouterr().err
+    )
     assert sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()) == before
+
+
+def test_a_failing_feedback_process_fails_the_run_and_leaves_the_last_outbox(
+    tmp_path, inbox, monkeypatch, capsys
+):
+    out = tmp_path / "out"
+    args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026"]
+    assert main(args) == 0
+    assert any((out / "2026" / "phan-hoi").iterdir())  # this inbox has feedback to write
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    from aggregator.rendering import feedback
+
+    written = []
+
+    def half(result, target, path, report_date):  # the second workbook fails half-way
+        if written:
+            path.write_bytes(b"PK\x03\x04 half")
+            raise OSError("đĩa hỏng")
+        written.append(real(result, target, path, report_date))
+
+    real = feedback.write
+    monkeypatch.setattr(feedback, "write", half)
+    assert main([*args, "--report-date", "20/12/2026"]) == 1
+    assert (
+        "ghi tệp tổng hợp tong-hop.xlsx, tệp mo-hinh.jsonl và các tệp phản hồi không xong"
+        in capsys.readouterr().err
+    )
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    after.pop(Path("run-log.jsonl"), None), before.pop(Path("run-log.jsonl"), None)
+    assert after == before  # nothing half-written published, no leftover beside it
+
+
+def outputs(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_the_same_outputs_written_beside_the_run_or_in_it(tmp_path, inbox, monkeypatch):
+    # forked: the master workbook and the feedback in a process of their own; where processes
+    # cannot fork (Windows, macOS): all in the run's own process, one after the other
+    out = tmp_path / "out"
+    args = ["--inbox", str(inbox), "--outbox", str(out), "--year", "2026", "--report-date", "15/12/2026"]
+    assert main(args) == 0
+    forked = outputs(out / "2026")
+    out.rename(tmp_path / "forked")
+    monkeypatch.setenv(workers.START_METHOD_VARIABLE, "spawn")
+    monkeypatch.setattr(background, "FORKS", False)
+    assert main(args) == 0
+    alone = outputs(out / "2026")
+    assert any(name.startswith("phan-hoi/") and name.endswith(".eml") for name in forked)
+    assert {"tong-hop.xlsx", "mo-hinh.jsonl", "manifest.json", "SHA256SUMS"} <= set(forked)
+    assert forked.keys() == alone.keys()
+    assert [name for name in forked if forked[name] != alone[name]] == []
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "hai"])

@@ -116,8 +116,11 @@ def draft(
         message.set_boundary(f"=_dienhinh_{digest.hexdigest()[:40]}")
     # a Message-ID from the content: the same draft is found again in the mailbox's Drafts folder
     domain = sender.rpartition("@")[2].strip(" >") or "dienhinh.invalid"
-    message["Message-ID"] = f"<{hashlib.sha256(bytes(message)).hexdigest()[:32]}@{domain}>"
-    return bytes(message)
+    data = bytes(message)
+    message["Message-ID"] = f"<{hashlib.sha256(data).hexdigest()[:32]}@{domain}>"
+    # the header added last, its folded line put after the others: the message not made again
+    head, _, rest = data.partition(b"\n\n")
+    return head + b"\n" + message.policy.fold_binary(*list(message.raw_items())[-1]) + b"\n" + rest
 
 
 def is_empty(outcome: Any) -> bool:

@@ -313,17 +313,18 @@ def _rows(
         row = int(raw["row"])
         cells = [""] * (extra + 2)
         for column in columns:
-            cells[at[column.key]] = as_text(raw.get(column.key))
+            cells[at[column.key]] = as_text(raw.get(column.key))  # each value made text once
         cells[extra + 1] = "\n".join(notes.get((table.sheet, row), []))
         fit_row(sheet, row - 1, cells, span)
         for column in columns:
+            j = at[column.key]
             problem = marks.get((row, column.key))
             style = styles.cell if problem is None else (styles.error if problem.is_error else styles.warning)
-            sheet.write_string(row - 1, at[column.key], as_text(raw.get(column.key)), style)
+            sheet.write_string(row - 1, j, cells[j], style)
             if problem is not None:
-                sheet.write_comment(row - 1, at[column.key], problem.message, {"x_scale": 2.5, "y_scale": 2})
+                sheet.write_comment(row - 1, j, problem.message, {"x_scale": 2.5, "y_scale": 2})
         sheet.write_string(row - 1, extra, "Hợp lệ" if valid.get(row) else "Bị loại", styles.cell)
-        sheet.write_string(row - 1, extra + 1, "\n".join(notes.get((table.sheet, row), [])), styles.cell)
+        sheet.write_string(row - 1, extra + 1, cells[extra + 1], styles.cell)
     sheet.freeze_panes(top + 1, 0)
     last = max((int(raw["row"]) for raw in table.typed), default=top + 1)
     sheet.autofilter(top, 0, last - 1, extra + 1)
