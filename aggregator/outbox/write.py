@@ -63,16 +63,21 @@ def write(
 ) -> Written:
     """Every output of the run into ``folder``; returns the files written and the notes for staff.
 
-    ``lap`` is told when the reports are rendered ("render") and when all is written ("write").
+    ``lap`` is told when the period file is written ("period": the register can take it in
+    from then), when the reports are rendered ("render") and when all is written ("write").
     """
-    # one process beside the run, on the other CPU, while this one checks the summary and builds
-    # and renders the report: the period file, the master workbook and the feedback, about
-    # as much work as the report's once the master workbook is cheap. One process, not one each:
-    # a page the run and a process beside it both touch is copied once per process (a third
-    # process for the feedback took the peak PSS from 556 to 643 MB). Its failure fails the run.
+    # the period file first, here: the register is made ready from it while the rest is
+    # written (``lap("period")``, once the process beside has started), and the records' pages
+    # it touches are touched before the fork, so they are not copied into the process beside.
+    # Then one process beside the run, on the other CPU, while this one checks the summary and
+    # builds and renders the report: the master workbook and the feedback, about as much work
+    # as the report's. One process, not one each: a page the run and a process beside it both
+    # touch is copied once per process (a third process for the feedback took the peak PSS
+    # from 556 to 643 MB). Its failure fails the run.
+    source = _register_source(result, folder)
     targets = feedback.targets(result)  # found here: the process beside touches only theirs
     beside = in_background(
-        f"tệp tổng hợp {MASTER}, tệp {register.PERIOD_FILE} và các tệp phản hồi",
+        f"tệp tổng hợp {MASTER} và các tệp phản hồi",
         _beside,
         result,
         targets,
@@ -81,6 +86,7 @@ def write(
         report_date,
     )
     try:
+        lap("period")  # after the fork: a thread started before it could leave a lock held there
         jsonschema.validate(result.summary, result.config.summary_schema)
         model = report.context(result, report_date, previous)
         summary = _json(folder / SUMMARY, result.summary)
@@ -90,7 +96,7 @@ def write(
         beside(False)
         raise
     done: _Beside = beside()
-    source, book, *sent = done.files
+    book, *sent = done.files
     written = [summary, source, *reports, *sent, book]
     notes = [*result.staff_notes, *done.notes]
     written = seal(folder, written, manifest(result, report_date, notes), done.digests)
@@ -101,13 +107,11 @@ def write(
 def _beside(
     result: RunResult, targets: list[feedback.Feedback], folder: Path, templates: Path, report_date: dt.date
 ) -> _Beside:
-    """The period file (first: its passing memory is free again before the master workbook is
-    written), the master workbook, the feedback: the files, their SHA-256, the notes for staff."""
-    source = _register_source(result, folder)
+    """The master workbook, then the feedback: the files, their SHA-256, the notes for staff."""
     workbooks.write_master(result, folder / MASTER)
-    digests = {source: sha256(source), folder / MASTER: sha256(folder / MASTER)}
+    digests = {folder / MASTER: sha256(folder / MASTER)}
     sent, notes = _feedback(result, targets, folder, templates, report_date, digests)
-    return _Beside([source, folder / MASTER, *sent], digests, notes)
+    return _Beside([folder / MASTER, *sent], digests, notes)
 
 
 def seal(

@@ -113,7 +113,7 @@ def publish(
 ) -> tuple[Path, list[str]]:
     """The period's outputs, written by ``write(folder, lap)`` into the run's temporary folder,
     swapped in whole (``swap.publish``), and the register brought up to date with them: made
-    ready while they are written (from ``lap("render")``: the period file is written by then),
+    ready while they are written (from ``lap("period")``: the period file is written then),
     swapped in after. Returns the period's folder and what staff must know of the register."""
     name = swap.folder_name(year, period)
     ahead = register.Ahead(outbox, (year, period), name)
@@ -121,7 +121,7 @@ def publish(
 
     def build(tmp: Path) -> None:
         def lap(stage: str) -> None:
-            if stage == "render":
+            if stage == "period":
                 ahead.start(tmp / register.PERIOD_FILE)
 
         write(tmp, lap)
