@@ -106,7 +106,7 @@ class Said:
         self.made: list[Statement] = []
         self.by_key: dict[str, Statement] = {}
         self.postings: dict[str, list[int]] = {}  # a pair of words → the statements having it
-        self.letters: list[Counter[str]] = []  # each statement's key's letters, counted (``close``)
+        self.letters: list[Counter[str] | None] = []  # each key's letters, counted when first needed
 
     def add(self, text: str, status: UnitStatus) -> None:
         """``status`` made ``text``: a new statement, or one more unit for the same."""
@@ -120,7 +120,7 @@ class Said:
             if self.close:
                 for gram in grams:
                     self.postings.setdefault(gram, []).append(len(self.made))
-                self.letters.append(Counter(key))
+                self.letters.append(None)
             self.made.append(made)
         elif status.code not in same.codes:
             same.units.append(status)
@@ -150,14 +150,20 @@ class Said:
             return None
         # those sharing the most, compared in the order made: the first close one is the answer
         best = sorted(heapq.nsmallest(self.CANDIDATES, near, key=lambda n: (-shared[n], n)))
-        letters, similar = Counter(key), None
+        letters: Counter[str] | None = None
+        similar = None
         for n in best:
             other = made[n].key
             # SequenceMatcher's real_quick_ratio and quick_ratio, from the lengths and the letters
             # counted once: the matcher is made, and learns the key, only for what passes them
             if _ratio(min(len(other), length), len(other) + length) < 0.93:
                 continue
-            if _ratio((self.letters[n] & letters).total(), len(other) + length) < 0.93:
+            theirs = self.letters[n]
+            if theirs is None:
+                theirs = self.letters[n] = Counter(other)
+            if letters is None:
+                letters = Counter(key)
+            if _ratio((theirs & letters).total(), len(other) + length) < 0.93:
                 continue
             if similar is None:
                 similar = SequenceMatcher(None, "", key)
