@@ -185,6 +185,14 @@ def save(document: Template, path: Path) -> None:
     PackageWriter._write_pkg_rels(entries, package.rels)
     PackageWriter._write_parts(entries, package.parts)
     write_zip(path, entries.items)
+    release(document)
+
+
+def release(document: Template) -> None:
+    """The rendered document's XML let go now, not at the collector's next full collection:
+    python-docx's package and parts refer to each other, the XML only through these."""
+    document.docx._element = document.docx._part._element = None
+    document.docx._Document__body = None
 
 
 class _Entries:
