@@ -17,6 +17,7 @@ _TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
 # we move it to the first ("hòa", "ủy", "khỏe"). "qu" + y keeps it on y ("quý").
 _OLD_OA_OE = re.compile(rf"([oO])([aAeE])([{_TONES}])(?![^\W\d_])")
 _OLD_UY = re.compile(rf"(?<![qQ])([uU])([yY])([{_TONES}])(?![^\W\d_])")
+_OLD_ANY = re.compile(rf"[oOuU][aAeEyY][{_TONES}]")  # what either needs: rare, so looked for first
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s]|_")
 # invisible direction controls (embeddings, overrides, isolates, marks): Vietnamese has no use
@@ -42,10 +43,11 @@ def nfc(value: object) -> str:
 def match_key(value: str) -> str:
     """The key two spellings of the same words share (case, tone placement, spacing)."""
     text = unicodedata.normalize("NFD", nfc(value))
-    text = _OLD_OA_OE.sub(r"\1\3\2", text)
-    text = _OLD_UY.sub(r"\1\3\2", text)
+    if _OLD_ANY.search(text):
+        text = _OLD_OA_OE.sub(r"\1\3\2", text)
+        text = _OLD_UY.sub(r"\1\3\2", text)
     text = unicodedata.normalize("NFC", text).casefold()
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())  # spaces collapsed (str.split's spaces are the regex's \s)
 
 
 @lru_cache(maxsize=65536)

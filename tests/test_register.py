@@ -970,3 +970,18 @@ def test_a_period_file_copied_into_another_periods_folder_is_left_out(three_year
     )
     assert main(["register", "rebuild", "--outbox", str(outbox)]) == 0
     assert "từ 2 kỳ báo cáo: 2025, 2026." in capsys.readouterr().out
+
+
+def test_units_read_in_turn_through_one_connection_are_those_read_one_by_one(three_years, monkeypatch):
+    outbox, _, _ = three_years
+    path = outbox / register_tables.DB_NAME
+    others = register_reading.other_periods(path, 2026, "annual")
+    with sqlite3.connect(str(path)) as connection:
+        codes = [u for (u,) in connection.execute("SELECT DISTINCT unit FROM models ORDER BY unit")]
+    alone = [others.unit(code) for code in codes]
+    assert len(codes) > 1 and any(u.compared for u in alone)
+    opened = []
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: opened.append(a) or connect(*a, **k))
+    assert list(others.units(codes)) == alone
+    assert len(opened) == 1  # the register opened once for every unit, not once a unit

@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from aggregator import problems
+from aggregator.collector import on_new_objects
 from aggregator.config import Config, registry
 from aggregator.merging.continuity_checks import Checker, key_of, normalise_code
 from aggregator.merging.continuity_names import CLOSE_MAX
@@ -41,6 +42,7 @@ def make_code(unit: str, field: int, name_key: str, salt: int = 0) -> str:
     return f"{unit}-{letters[:6]}"
 
 
+@on_new_objects
 def assign(
     outcomes: list[FileOutcome],
     statuses: list[UnitStatus],
@@ -59,23 +61,34 @@ def assign(
         other_periods = other_periods.with_units(config.units)
     result = []
     continued_as: dict[FileOutcome, FileOutcome] = {}  # the very file merging decided, continued
-    for status in statuses:
-        used = status.used
-        if used is None or used.status != FileStatus.ACCEPTED:
-            result.append(status)
-            continue
-        continued = continued_as[used] = _continue(status, used, other_periods, config, tally)
-        result.append(
-            replace(status, used=continued, files=[continued if f is used else f for f in status.files])
-        )
+    reporting = [s for s in statuses if s.used is not None and s.used.status == FileStatus.ACCEPTED]
+    records = other_periods.units(s.code for s in reporting)  # read a unit at a time, in this order
+    try:
+        for status in statuses:
+            used = status.used
+            if used is None or used.status != FileStatus.ACCEPTED:
+                result.append(status)
+                continue
+            mine = next(records)
+            continued = continued_as[used] = _continue(status, used, other_periods, mine, config, tally)
+            result.append(
+                replace(status, used=continued, files=[continued if f is used else f for f in status.files])
+            )
+    finally:
+        records.close()  # the register closed
     return [continued_as.get(o, o) for o in outcomes], result
 
 
 def _continue(
-    status: UnitStatus, used: FileOutcome, other_periods: OtherPeriods, config: Config, tally: Tally | None
+    status: UnitStatus,
+    used: FileOutcome,
+    other_periods: OtherPeriods,
+    mine: UnitRecords,
+    config: Config,
+    tally: Tally | None,
 ) -> FileOutcome:
-    """One unit's file in use, continued: its rows with codes, its cross-period problems."""
-    mine = other_periods.unit(status.code)
+    """One unit's file in use, continued: its rows with codes, its cross-period problems
+    (``mine``: the unit's records in the register)."""
     if not used.rows:
         if tally is not None:
             tally.add(status, [], mine)

@@ -8,7 +8,7 @@ unit of today's registry a record belongs to is told by its code and its name th
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -138,13 +138,22 @@ class OtherPeriods:
             if name is not None and unit in self.identities.names and self.owner_now(unit, name) is None
         )
 
-    def unit(self, code: str) -> UnitRecords:
+    def units(self, codes: Iterable[str]) -> Generator[UnitRecords, None, None]:
+        """``unit`` of each code in turn, the register opened once for them all."""
+        connection = None if self.path is None else sqlite3.connect(str(self.path))
+        try:
+            yield from (self.unit(code, connection) for code in codes)
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def unit(self, code: str, opened: sqlite3.Connection | None = None) -> UnitRecords:
         """One unit's records of the other periods (its predecessors' included)."""
         codes = self.identities.codes.get(code, (code,)) if self.identities else (code,)
         if self.path is None:
             rows: Any = [(*e, rank(e.year, e.period), None) for e in self.compared or [] if e.unit in codes]
             return self._unit(code, rows)
-        connection = sqlite3.connect(str(self.path))
+        connection = opened or sqlite3.connect(str(self.path))
         try:
             here = rank(self.year, self.period)
             marks = ", ".join("?" * len(codes))
@@ -157,7 +166,8 @@ class OtherPeriods:
                 ),
             )
         finally:
-            connection.close()
+            if connection is not opened:
+                connection.close()
 
     def _unit(self, code: str, rows: Any) -> UnitRecords:
         found = UnitRecords()

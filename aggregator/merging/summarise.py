@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,20 +10,19 @@ from typing import Any
 import pandas as pd
 
 from aggregator import config as config_module
+from aggregator.collector import on_new_objects
 from aggregator.config import Config
 from aggregator.config.descriptors import DEFAULT_OUTSTANDING
 from aggregator.model import FileOutcome, FileStatus, Submission, UnitStatus
 from aggregator.text import is_blank, loose_key
 
 
-def unit_by_field(records: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """Models per unit (rows, registry order) and field (columns 1–11), zeros included."""
+def unit_by_field(records: pd.DataFrame, config: Config) -> dict[str, dict[int, int]]:
+    """Models per unit (registry order) and field (1–11, in order), zeros included: the rows
+    counted in one pass (not a table grouped by pandas, one group at a time)."""
+    counted = Counter(zip(records["unit"].tolist(), records["field"].tolist(), strict=True))
     codes = [f.code for f in config.fields]
-    units = [u.code for u in config.units]
-    if records.empty:
-        return pd.DataFrame(0, index=units, columns=codes)
-    table = pd.crosstab(records["unit"], records["field"])
-    return table.reindex(index=units, columns=codes, fill_value=0).astype(int)
+    return {u.code: {code: counted.get((u.code, code), 0) for code in codes} for u in config.units}
 
 
 def _counts(series: pd.Series, codes: list[str]) -> dict[str, int]:
@@ -30,6 +30,7 @@ def _counts(series: pd.Series, codes: list[str]) -> dict[str, int]:
     return {code: int(counted.get(code, 0)) for code in codes}
 
 
+@on_new_objects
 def build(
     config: Config,
     year: int,
@@ -47,12 +48,7 @@ def build(
     ``continuity``: how this period continues the register's earlier ones (None: no register);
     ``earlier``: each model's reward and press coverage in earlier years (``this_period``).
     """
-    pivot = unit_by_field(records, config)
-    # each unit's row read from the whole table at once (not a pandas look-up per unit)
-    by_unit = {
-        code: dict(zip(pivot.columns, row, strict=True))
-        for code, row in zip(pivot.index, pivot.to_numpy().tolist(), strict=True)
-    }
+    by_unit = unit_by_field(records, config)
     subjects = [s.code for s in config.subjects]
     stages = [c.code for c in config.column("stage").choices]
     status_codes = {c.code: int((records["status"] == c.code).sum()) for c in config.column("status").choices}
@@ -63,7 +59,7 @@ def build(
         "period": period,
         "deadline": config.deadline(year, period).isoformat(),
         "units": [_unit(u, by_unit[u.code]) for u in statuses],
-        "fields": [_field(f.code, f.name, records, subjects) for f in config.fields],
+        "fields": _fields(config, records, subjects),
         "totals": {
             "models": len(records),
             "units_expected": len(statuses),
@@ -154,9 +150,20 @@ def _unit(status: UnitStatus, by_field: dict[Any, int]) -> dict[str, Any]:
     }
 
 
-def _field(code: int, name: str, records: pd.DataFrame, subjects: list[str]) -> dict[str, Any]:
-    mine = records[records["field"] == code]
-    return {"code": code, "name": name, "models": len(mine), "by_subject": _counts(mine["subject"], subjects)}
+def _fields(config: Config, records: pd.DataFrame, subjects: list[str]) -> list[dict[str, Any]]:
+    """Each field's models, and by subject: the rows counted in one pass."""
+    fields = records["field"].tolist()
+    models = Counter(fields)
+    by_subject = Counter(zip(fields, records["subject"].tolist(), strict=True))
+    return [
+        {
+            "code": f.code,
+            "name": f.name,
+            "models": models.get(f.code, 0),
+            "by_subject": {s: by_subject.get((f.code, s), 0) for s in subjects},
+        }
+        for f in config.fields
+    ]
 
 
 def _rows(outcomes: list[FileOutcome]) -> dict[str, int]:

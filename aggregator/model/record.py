@@ -131,7 +131,10 @@ class Record:
         """The same record under a model code (continuity's)."""
         values = list(self.values)
         values[self.columns.at["model_code"]] = code
-        return replace(self, values=tuple(values))
+        # (every field given, not ``replace``: its look at the fields costs more than the rest)
+        return Record(
+            self.columns, tuple(values), self.file, self.sheet, self.row, self.accepted, self.name_key
+        )
 
     def rejected(self) -> Record:
         """The same record, no longer counted (its code is another model's)."""

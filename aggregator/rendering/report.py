@@ -15,6 +15,7 @@ from typing import Any, cast
 import jinja2
 
 from aggregator import labels
+from aggregator.collector import on_new_objects
 from aggregator.config.descriptors import OUTSTANDING_CRITERIA
 from aggregator.labels import UNIT_STATUS, Labels
 from aggregator.merging.summarise import outstanding, pivot
@@ -57,6 +58,7 @@ def signed(change: int) -> str:
     return f"{change:+d}" if change else "0"
 
 
+@on_new_objects
 def render_html(templates: Path, model: dict[str, Any], template: str = "report.html.j2") -> str:
     """The printable A4 report (or another of ``template``): charts inline as SVG."""
     from markupsafe import Markup
@@ -66,15 +68,18 @@ def render_html(templates: Path, model: dict[str, Any], template: str = "report.
     return environment(templates).get_template(template).render(**model, **charts)
 
 
+@on_new_objects
 def render_docx(templates: Path, model: dict[str, Any], path: Path, template: str = "report.docx") -> None:
     """The Word report staff edit and sign (or another of ``template``): docxtpl, autoescaped,
     charts as images."""
     import io
 
     from docx.shared import Mm
-    from docxtpl import DocxTemplate, InlineImage
+    from docxtpl import InlineImage
 
-    document = DocxTemplate(str(templates / template))
+    from aggregator.rendering import docx_render
+
+    document = docx_render.Template(str(templates / template))
     charts = {
         f"chart_{k}": InlineImage(document, io.BytesIO(c.png), width=Mm(150))
         for k, c in model["charts"].items()
@@ -86,23 +91,14 @@ def render_docx(templates: Path, model: dict[str, Any], path: Path, template: st
     properties.created = properties.modified = properties.last_printed = stamp
     properties.author = properties.last_modified_by = ""
     properties.revision = 1
-    document.save(str(path))
-    _pin_zip_times(path)
+    docx_render.save(document, path)  # zipped once, entry times fixed
 
 
 def _pin_zip_times(path: Path) -> None:
     """Rewrite a zip container with fixed entry times, so the same report gives the same bytes."""
-    import zipfile
+    from aggregator.rendering import docx_render
 
-    with zipfile.ZipFile(path) as source:
-        entries = [(info.filename, source.read(info)) for info in source.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, data in entries:
-            target.writestr(
-                zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)),
-                data,
-                compress_type=zipfile.ZIP_DEFLATED,
-            )
+    docx_render.pin_zip_times(path)
 
 
 def previous_summary(outbox: Path, folder: str) -> dict[str, Any] | None:
@@ -114,6 +110,7 @@ def previous_summary(outbox: Path, folder: str) -> dict[str, Any] | None:
         return None
 
 
+@on_new_objects
 def context(
     result: RunResult, report_date: dt.date, previous: dict[str, Any] | None = None
 ) -> dict[str, Any]:

@@ -7,6 +7,7 @@ found through an index of its pairs of words rather than a scan of every stateme
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -105,57 +106,76 @@ class Said:
         self.made: list[Statement] = []
         self.by_key: dict[str, Statement] = {}
         self.postings: dict[str, list[int]] = {}  # a pair of words → the statements having it
+        self.letters: list[Counter[str] | None] = []  # each key's letters, counted when first needed
 
     def add(self, text: str, status: UnitStatus) -> None:
         """``status`` made ``text``: a new statement, or one more unit for the same."""
         key = key_of(text)
         same = self.by_key.get(key)
         if same is None and self.close:
-            same = self._spelled_close(key)
+            grams = _grams(key)
+            same = self._spelled_close(key, grams)
         if same is None:
             self.by_key[key] = made = Statement(text, key, [status], {status.code})
             if self.close:
-                for gram in _grams(key):
+                for gram in grams:
                     self.postings.setdefault(gram, []).append(len(self.made))
+                self.letters.append(None)
             self.made.append(made)
         elif status.code not in same.codes:
             same.units.append(status)
             same.codes.add(status.code)
 
-    def _spelled_close(self, key: str) -> Statement | None:
+    def _spelled_close(self, key: str, grams: set[str]) -> Statement | None:
         """The first statement made spelled a letter or two apart, looked for only among those
         sharing enough of ``key``'s rarer pairs of words (a statement all of whose pairs are
         common to hundreds of others finds none: the bound that keeps it linear)."""
-        having = {g: p for g in _grams(key) if (p := self.postings.get(g))}
+        postings = self.postings
+        having = [(len(p), g, p) for g in grams if (p := postings.get(g))]
+        having.sort()  # rarest first (each pair once: never two alike)
         shared: Counter[int] = Counter()
         read = pairs = 0
-        for gram in sorted(having, key=lambda g: (len(having[g]), g)):  # rarest first
-            read += len(having[gram])
+        for size, _, posting in having:
+            read += size
             if read > self.BUDGET:
                 break
             pairs += 1
-            shared.update(having[gram])
+            shared.update(posting)
         needed = max(pairs - self.LOST, (pairs + 1) // 2)
-        slack = max(2, len(key) // 10)
+        slack, length, made = max(2, len(key) // 10), len(key), self.made
         near = [
-            n
-            for n, count in shared.items()
-            if count >= needed and abs(len(self.made[n].key) - len(key)) <= slack
+            n for n, count in shared.items() if count >= needed and abs(len(made[n].key) - length) <= slack
         ]
         if not near:
             return None
         # those sharing the most, compared in the order made: the first close one is the answer
-        best = sorted(sorted(near, key=lambda n: (-shared[n], n))[: self.CANDIDATES])
-        similar = SequenceMatcher(None, "", key)  # what it learns of the key, learnt once
+        best = sorted(heapq.nsmallest(self.CANDIDATES, near, key=lambda n: (-shared[n], n)))
+        letters: Counter[str] | None = None
+        similar = None
         for n in best:
-            similar.set_seq1(self.made[n].key)
-            if (
-                similar.real_quick_ratio() >= 0.93
-                and similar.quick_ratio() >= 0.93
-                and similar.ratio() >= 0.93
-            ):
-                return self.made[n]
+            other = made[n].key
+            # SequenceMatcher's real_quick_ratio and quick_ratio, from the lengths and the letters
+            # counted once: the matcher is made, and learns the key, only for what passes them
+            if _ratio(min(len(other), length), len(other) + length) < 0.93:
+                continue
+            theirs = self.letters[n]
+            if theirs is None:
+                theirs = self.letters[n] = Counter(other)
+            if letters is None:
+                letters = Counter(key)
+            if _ratio((theirs & letters).total(), len(other) + length) < 0.93:
+                continue
+            if similar is None:
+                similar = SequenceMatcher(None, "", key)
+            similar.set_seq1(other)
+            if similar.ratio() >= 0.93:
+                return made[n]
         return None
+
+
+def _ratio(matches: int, length: int) -> float:
+    """difflib's ratio of ``matches`` in sequences ``length`` long together."""
+    return 2.0 * matches / length if length else 1.0
 
 
 def _grams(key: str) -> set[str]:
