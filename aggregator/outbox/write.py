@@ -6,6 +6,7 @@ import datetime as dt
 import gc
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 from collections.abc import Callable
@@ -43,14 +44,43 @@ class Written:
     staff_notes: list[str]
 
 
+@dataclass(frozen=True)
+class _Sent:
+    """One feedback target's workbook and draft, their SHA-256 (taken as written), and whether
+    the draft carries the workbook."""
+
+    workbook: Path
+    draft: Path
+    digests: dict[Path, str]
+    attached: bool
+
+
 @dataclass
 class _Beside:
-    """What the process beside the run wrote, the SHA-256 of each file (hashed as written, not
-    read again to seal), and the notes for staff."""
+    """What the process beside the run wrote: the master workbook's SHA-256 (hashed as written,
+    not read again to seal), and the feedback it took, by the target's index."""
 
-    files: list[Path]
-    digests: dict[Path, str]
-    notes: list[str]
+    master: str
+    sent: dict[int, _Sent]
+
+
+class _Shares:
+    """The feedback targets handed out one at a time, to whichever of the two processes is free
+    first (the one beside, after the master workbook; the run's, after the reports): the two
+    CPUs end together however long each part takes on this machine. The counter is shared
+    across the fork; where nothing forks, the work beside runs first and takes them all."""
+
+    def __init__(self, count: int):
+        self.count = count
+        self.next = multiprocessing.Value("i", 0)
+
+    def take(self) -> int | None:
+        with self.next.get_lock():
+            index = self.next.value
+            if index >= self.count:
+                return None
+            self.next.value = index + 1
+            return index
 
 
 def write(
@@ -76,11 +106,15 @@ def write(
     # from 556 to 643 MB). Its failure fails the run.
     source = _register_source(result, folder)
     targets = feedback.targets(result)  # found here: the process beside touches only theirs
+    if targets:
+        (folder / FEEDBACK).mkdir()
+    shares = _Shares(len(targets))
     beside = in_background(
         f"tệp tổng hợp {MASTER} và các tệp phản hồi",
         _beside,
         result,
         targets,
+        shares,
         folder,
         templates,
         report_date,
@@ -92,26 +126,33 @@ def write(
         summary = _json(folder / SUMMARY, result.summary)
         reports = _reports(folder, templates, model)
         lap("render")
+        mine = _feedback(result, targets, shares, folder, templates, report_date)  # what is left
     except BaseException:
         beside(False)
         raise
     done: _Beside = beside()
-    book, *sent = done.files
-    written = [summary, source, *reports, *sent, book]
-    notes = [*result.staff_notes, *done.notes]
-    written = seal(folder, written, manifest(result, report_date, notes), done.digests)
+    sent = [done.sent.get(i) or mine[i] for i in range(len(targets))]  # in the targets' order
+    files = [f for s in sent for f in (s.workbook, s.draft)]
+    written = [summary, source, *reports, *files, folder / MASTER]
+    notes = [*result.staff_notes, *_feedback_notes(targets, sent)]
+    digests = {folder / MASTER: done.master, **{f: d for s in sent for f, d in s.digests.items()}}
+    written = seal(folder, written, manifest(result, report_date, notes), digests)
     lap("write")
     return Written(written, notes)
 
 
 def _beside(
-    result: RunResult, targets: list[feedback.Feedback], folder: Path, templates: Path, report_date: dt.date
+    result: RunResult,
+    targets: list[feedback.Feedback],
+    shares: _Shares,
+    folder: Path,
+    templates: Path,
+    report_date: dt.date,
 ) -> _Beside:
-    """The master workbook, then the feedback: the files, their SHA-256, the notes for staff."""
+    """The master workbook, then feedback targets until none is left."""
     workbooks.write_master(result, folder / MASTER)
-    digests = {folder / MASTER: sha256(folder / MASTER)}
-    sent, notes = _feedback(result, targets, folder, templates, report_date, digests)
-    return _Beside([folder / MASTER, *sent], digests, notes)
+    master = sha256(folder / MASTER)
+    return _Beside(master, _feedback(result, targets, shares, folder, templates, report_date))
 
 
 def seal(
@@ -141,31 +182,37 @@ def _reports(folder: Path, templates: Path, model: dict[str, Any]) -> list[Path]
 def _feedback(
     result: RunResult,
     targets: list[feedback.Feedback],
+    shares: _Shares,
     folder: Path,
     templates: Path,
     report_date: dt.date,
-    digests: dict[Path, str],
-) -> tuple[list[Path], list[str]]:
-    """A workbook and a ready-to-send draft for every unit (or unknown sender) with problems;
-    and, for staff, each draft that has no address yet. Each file's SHA-256 into ``digests``."""
-    written: list[Path] = []
-    nowhere, from_sender, too_big = [], [], []
-    if targets:
-        (folder / FEEDBACK).mkdir()
-    for target in targets:
+) -> dict[int, _Sent]:
+    """A workbook and a ready-to-send draft for each unit (or unknown sender) with problems,
+    for the targets this process takes from ``shares``, by their index."""
+    sent: dict[int, _Sent] = {}
+    while (index := shares.take()) is not None:
+        target = targets[index]
         path = folder / FEEDBACK / target.name
         feedback.write(result, target, path, report_date)
         draft = path.with_suffix(".eml")
         data, attached = feedback.email(result, target, path, templates, report_date)
         draft.write_bytes(data)
-        digests[path], digests[draft] = sha256(path), hashlib.sha256(data).hexdigest()
-        written += [path, draft]
+        digests = {path: sha256(path), draft: hashlib.sha256(data).hexdigest()}
+        sent[index] = _Sent(path, draft, digests, attached)
         if not gc.isenabled():  # a process beside the run: a workbook's cycles freed as it is done
             gc.collect(1)  # (not collected, 155 workbooks held 50 MB more at 2,000 units)
-        if not attached:  # once per draft: its own file to send another way
-            too_big.append(f"{FEEDBACK}/{path.name}")
+    return sent
+
+
+def _feedback_notes(targets: list[feedback.Feedback], sent: list[_Sent]) -> list[str]:
+    """For staff: the drafts that could not carry their workbook, those sent to the address a
+    unit sent from, and those with no address yet (each list in the targets' order)."""
+    nowhere, from_sender, too_big = [], [], []
+    for target, done in zip(targets, sent, strict=True):
+        if not done.attached:  # once per draft: its own file to send another way
+            too_big.append(f"{FEEDBACK}/{done.workbook.name}")
         if not target.recipients:  # a unit by its name, a file of no known unit by its draft
-            where = f"{FEEDBACK}/{draft.name}"
+            where = f"{FEEDBACK}/{done.draft.name}"
             nowhere.append(where if target.unknown else f"{target.title} ({where})")
         elif target.sender:
             from_sender.append(f"{target.title} ({target.sender})")
@@ -186,7 +233,7 @@ def _feedback(
             f"{len(nowhere)} thư chưa có địa chỉ người nhận (chưa đăng ký địa chỉ, báo cáo không "
             f'gửi qua thư): {", ".join(nowhere)}. Điền ô "Đến" trước khi gửi.'
         )
-    return written, notes
+    return notes
 
 
 def _register_source(result: RunResult, folder: Path, chunk: int = 5000) -> Path:
