@@ -13,9 +13,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
+import kills
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -199,36 +199,15 @@ def test_a_run_that_fails_after_the_copy_began_leaves_no_copy(built, outbox, mon
     assert register_store.dump(outbox / register_tables.DB_NAME) == before
 
 
-KILLED = textwrap.dedent(
+KILLED = kills.script(
     """
-    import os, signal, sys
-    from pathlib import Path
-    from aggregator.merging import register_ahead, register_files, register_store
     import importlib
-    pipeline = importlib.import_module("aggregator.pipeline.run")
-
-    outbox, stop, steps = Path(sys.argv[1]), int(sys.argv[2]), [0]
-
-    def step():
-        steps[0] += 1
-        if steps[0] == stop:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    def stepping(call):
-        def wrapped(*args, **kwargs):
-            step()
-            return call(*args, **kwargs)
-        return wrapped
-
-    connect = register_ahead.connect
-    def traced(path):
-        connection = connect(path)
-        connection.set_trace_callback(lambda statement: step())
-        return connection
-    register_ahead.connect = traced
-    os.replace, os.fsync, os.unlink = stepping(os.replace), stepping(os.fsync), stepping(os.unlink)
-    os.rename = stepping(os.rename)
     import shutil
+    from aggregator.merging import register_ahead, register_files
+
+    pipeline = importlib.import_module("aggregator.pipeline.run")
+    traced(register_ahead)
+    os.rename = stepping(os.rename)
     shutil.copyfile = stepping(shutil.copyfile)
     ahead = register_ahead.Ahead(outbox, (2026, "annual"), "2026")
     tmp = outbox / ".dang-ghi-2026"

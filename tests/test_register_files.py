@@ -18,6 +18,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import kills
 import pytest
 from test_register import codes_of, inbox_2024, inbox_2025, inbox_2026, run
 
@@ -455,33 +456,12 @@ def test_a_writer_killed_mid_transaction_leaves_nothing_to_the_rebuilt_register(
     assert periods(outbox) == [2025, 2026]
 
 
-WRITER = textwrap.dedent(
+WRITER = kills.script(
     """
-    import os, signal, sys
-    from pathlib import Path
     from aggregator.merging import register_store
 
-    stop, steps = int(sys.argv[2]), [0]
-
-    def step():
-        steps[0] += 1
-        if steps[0] == stop:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    def stepping(call):
-        def wrapped(*args, **kwargs):
-            step()
-            return call(*args, **kwargs)
-        return wrapped
-
-    connect = register_store.connect
-    def traced(path):
-        connection = connect(path)
-        connection.set_trace_callback(lambda statement: step())
-        return connection
-    register_store.connect = traced
-    os.replace, os.fsync, os.unlink = stepping(os.replace), stepping(os.fsync), stepping(os.unlink)
-    register_store.sync(Path(sys.argv[1]))
+    traced(register_store)
+    register_store.sync(outbox)
     print("done", steps[0])
     """
 )
