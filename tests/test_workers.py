@@ -2,6 +2,7 @@
 only its own file, and the master workbook written beside the rest fails the run loudly."""
 
 import dataclasses
+import datetime as dt
 import os
 import time
 from pathlib import Path
@@ -356,3 +357,31 @@ def test_idle_workers_end_by_themselves_at_the_end_of_the_run(cfg, inbox, pools,
     items, _, _ = collect(inbox, work, cfg)
     list(workers.process_all(items, processor.process, cfg.limits, jobs=3))
     assert pools == [2] and ended == [0, 0]  # two workers, both ended by their pipe closing
+
+
+def test_the_register_is_made_ready_only_once_the_process_beside_has_started(
+    tmp_path, cfg, inbox, monkeypatch
+):
+    """The register's copy is made by a thread (``lap("period")``); a thread running when the
+    process beside forks can leave a lock held in the child, which then hangs the run: the
+    thread starts after the fork, and the period file it reads is already whole."""
+    from aggregator.outbox import write as outputs
+
+    events = []
+    real = outputs.in_background
+
+    def started(what, function, *args):
+        events.append("beside")
+        return real(what, function, *args)
+
+    def lap(stage):
+        if stage == "period":
+            events.append(("period", (folder / "mo-hinh.jsonl").read_bytes().endswith(b"}\n")))
+
+    monkeypatch.setattr(outputs, "in_background", started)
+    result = aggregate(cfg, inbox, 2026, "annual")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    outputs.write(result, folder, templates, dt.date(2026, 12, 15), lap=lap)
+    assert events == ["beside", ("period", True)]
