@@ -18,6 +18,8 @@ from hypothesis import settings  # noqa: E402
 
 from aggregator import config  # noqa: E402
 
+pytest_plugins = ["three_years"]  # the register's three years, shared by its tests
+
 # CI runs the same examples every time (a red CI must mean a real regression); locally
 # hypothesis keeps exploring new ones.
 settings.register_profile("ci", derandomize=True, database=None)

@@ -7,8 +7,8 @@ import zipfile
 from builders import model, workbook
 from docxtpl import DocxTemplate
 from lxml import etree
+from test_cli import run
 
-from aggregator.cli import main
 from aggregator.rendering import docx_render
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -67,17 +67,7 @@ def test_the_word_report_has_the_bytes_docxtpl_and_a_zip_rewritten_give(tmp_path
     workbook(inbox / "a.xlsx", [model("Mô hình\tcó dấu tab"), model("Mô hình thứ hai")])
 
     def report(outbox):
-        argv = [
-            "--inbox",
-            str(inbox),
-            "--outbox",
-            str(outbox),
-            "--year",
-            "2026",
-            "--report-date",
-            "15/12/2026",
-        ]
-        assert main(argv) == 0
+        assert run(inbox, outbox) == 0
         return (outbox / "2026" / "bao-cao-tong-hop.docx").read_bytes()
 
     ours = report(tmp_path / "ours")

@@ -19,7 +19,7 @@ import kills
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_register import codes_of, inbox_2024, inbox_2025, inbox_2026, run
+from test_register import run
 
 from aggregator.cli import main
 from aggregator.merging import register_ahead, register_files, register_store, register_tables
@@ -28,25 +28,6 @@ from aggregator.outbox import write as outputs
 pipeline = importlib.import_module("aggregator.pipeline.run")  # (the package exports its run)
 ROOT = Path(__file__).resolve().parents[1]
 TMP = ".dang-ghi-2026"  # the run's temporary folder, as swap.publish names its own
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Three years run into one outbox, once; each test works on a copy."""
-    root = tmp_path_factory.mktemp("three-years")
-    outbox = root / "outbox"
-    run(inbox_2024(root), outbox, 2024)
-    run(inbox_2025(root, codes_of(outbox, 2024)["Khuyến học"]), outbox, 2025)
-    third = run(inbox_2026(root, codes_of(outbox, 2024), codes_of(outbox, 2025)), outbox, 2026)
-    return root, third, register_store.dump(outbox / register_tables.DB_NAME)
-
-
-@pytest.fixture
-def outbox(built, tmp_path):
-    root, _, _ = built
-    shutil.copytree(root / "inbox-2026", tmp_path / "inbox-2026")
-    shutil.copytree(root / "outbox", tmp_path / "outbox")
-    return tmp_path / "outbox"
 
 
 def rebuilt(outbox: Path, tmp_path: Path) -> str:
