@@ -9,10 +9,13 @@ from pathlib import Path
 import docx
 import pytest
 from builders import SOFFICE, convert
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aggregator import config as config_module
 from aggregator import labels
 from aggregator.cli import main
+from aggregator.rendering import report
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "inbox"
@@ -523,3 +526,11 @@ def test_the_word_signature_block_is_never_split_across_pages(run):
         xml = docx.read("word/document.xml").decode("utf-8")
     signature_row = xml[xml.rindex("<w:tr", 0, xml.index("Nơi nhận:")) : xml.index("Nơi nhận:")]
     assert "<w:cantSplit/>" in signature_row
+
+
+@given(st.lists(st.text(max_size=5)), st.integers(1, 8))
+def test_the_html_report_is_written_in_batches_of_the_pieces_as_they_come(pieces, size):
+    """``write_html`` writes Jinja's pieces gathered a batch at a time: all of them, in order."""
+    batches = list(report._batched(iter(pieces), size))
+    assert "".join(batches) == "".join(pieces)
+    assert all(len(b) < size + 5 for b in batches)  # (never the whole gathered at once)

@@ -174,7 +174,7 @@ def seal(
 
 
 def _reports(folder: Path, templates: Path, model: dict[str, Any]) -> list[Path]:
-    (folder / REPORT_HTML).write_text(report.render_html(templates, model), encoding="utf-8")
+    report.write_html(templates, model, folder / REPORT_HTML)
     report.render_docx(templates, model, folder / REPORT_DOCX)
     return [folder / REPORT_HTML, folder / REPORT_DOCX]
 

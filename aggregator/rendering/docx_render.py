@@ -1,12 +1,14 @@
-"""Rendering: a docxtpl template made into the very document docxtpl makes, with less work.
+"""Rendering: a docxtpl template made into the document docxtpl makes, with less work.
 
 docxtpl renders the body's XML with Jinja; then rewrites every paragraph, run and text for the
 tabs and line or page breaks a value may hold; parses the XML; fixes each table whose cells do
 not fill its grid (columns a template repeats); and moves the parsed body into the document,
-node by node. ``Template`` does each of these in proportion to what there is to do: the
-rewriting only when a text holds such a character, the fix only for the tables that need it
-(by docxtpl's own code), the body parsed once in its place in the document. ``save`` zips the
-package once, every entry's time fixed (what ``save`` and then rewriting the zip gave).
+node by node. ``Template`` renders a plain template's body as a stream into a file instead
+(``docx_stream``: the same XML, never held whole), and any other's in proportion to what there
+is to do: the rewriting only when a text holds such a character, the fix only for the tables
+that need it, the body parsed once in its place in the document. ``fit_tables`` also fits each
+table's grid to its first row's cells (``docx_grid``). ``save`` zips the package once, every
+entry's time fixed (what ``save`` and then rewriting the zip gave).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import copy
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,8 @@ from docx.opc.pkgwriter import PackageWriter
 from docx.oxml.parser import element_class_lookup
 from docxtpl import DocxTemplate
 from lxml import etree  # type: ignore[import-untyped]  # (no stubs at hand)
+
+from aggregator.rendering import docx_grid, docx_stream
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # what docxtpl's resolve_listing turns into Word's own tab, break, paragraph and page break
@@ -33,8 +38,77 @@ MOVED = "docx_render_moved"  # marks an element that declares namespaces, while 
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 
+STREAMED = "<streamed/>"  # the body docxtpl's ``render`` passes on, rendered into a file
+
+
 class Template(DocxTemplate):
-    """A docxtpl template whose ``render`` gives docxtpl's XML, its costs in proportion."""
+    """A docxtpl template whose ``render`` gives docxtpl's XML, its costs in proportion; with
+    ``fit_tables``, each table's grid fitted to its cells (``docx_grid.fitted_columns``)."""
+
+    docx_ids_index: int  # (docxtpl's: the pictures' last id)
+
+    def __init__(self, template_file: Any, fit_tables: bool = False):
+        super().__init__(template_file)
+        self.fit_tables = fit_tables
+        self.body: docx_stream.Body | None = None  # the body rendered as a stream, to be saved
+
+    def render(self, context: Any, jinja_env: Any = None, autoescape: bool = False) -> None:
+        """docxtpl's rendering; a plain template's body streamed (``docx_stream``)."""
+        self.discard()
+        self._stream = True
+        try:
+            super().render(context, jinja_env, autoescape)
+        except docx_stream.NotStreamable:  # (``plain`` said it could: docxtpl's way after all)
+            self.discard()
+            self.is_rendered, self._stream = True, False  # the template read again: nothing kept
+            super().render(context, jinja_env, autoescape)
+        if self.body is None and self.fit_tables:
+            docx_grid.grid_from_cells(self.docx.element.body, docx_grid.room_of(self.docx.sections))
+
+    def discard(self) -> None:
+        """The body streamed into a file let go, if any."""
+        if self.body is not None:
+            self.body.close()
+            self.body = None
+
+    def build_xml(self, context: Any, jinja_env: Any = None) -> str:
+        """docxtpl's body, or a plain one rendered into ``self.body`` (``STREAMED``)."""
+        self._opening = None
+        if not (self._stream and self._streamable()):
+            return str(super().build_xml(context, jinja_env))
+        xml = self.patch_xml(self.get_xml())
+        self._opening = xml[: xml.index(">") + 1]
+        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)  # (docxtpl's marks, for Jinja's lines)
+        self.current_rendering_part = self.docx._part  # (where the pictures go)
+        template = jinja_env.from_string(source)
+        self.body = docx_stream.Body(self.docx_ids_index)
+        self.body.write(template.generate(context), self.resolve_listing)
+        self.docx_ids_index = self.body.picture_id
+        return STREAMED
+
+    def _streamable(self) -> bool:
+        """A plain body (``docx_stream.plain``), declaring only its document's namespaces, in a
+        package with nothing to replace."""
+        root = self.docx._element
+        if (
+            self.crc_to_new_media
+            or self.crc_to_new_embedded
+            or self.zipname_to_replace
+            or self.pics_to_replace
+        ):
+            return False
+        if (
+            len(set(root.nsmap.values())) < len(root.nsmap)
+            or root.nsmap.get("wp", docx_stream.DRAWING) != docx_stream.DRAWING
+        ):
+            return False
+        opening = self.get_xml()
+        opening = opening[: opening.index(">") + 1]
+        return (
+            _DECLARATION.sub("", opening) == "<w:body>"
+            and all(root.nsmap.get(p) == uri for p, uri in _DECLARATION.findall(opening))
+            and docx_stream.plain(root.body)
+        )
 
     def render_init(self) -> None:
         super().render_init()
@@ -50,7 +124,13 @@ class Template(DocxTemplate):
     def fix_tables(self, xml: str) -> Any:
         """The whole document parsed at once, the rendered body in its place (not the body
         parsed alone, then moved in: node by node); each table whose cells do not fill its
-        grid fixed as docxtpl's ``fix_tables`` does. Tables in tables: docxtpl's way."""
+        grid fixed as docxtpl's ``fix_tables`` does. Tables in tables: docxtpl's way. A body
+        streamed: its tables are fixed as it is saved (``docx_stream.Body.edits``)."""
+        if xml is STREAMED:
+            return xml
+        # what XML cannot hold, dropped first: a parser recovering from it drops every "&",
+        # "<" and ">" of the texts after it too
+        xml = docx_stream.NOT_XML.sub("", xml)
         whole = self._whole_document(xml)
         if whole is None:
             return super().fix_tables(xml)
@@ -62,13 +142,16 @@ class Template(DocxTemplate):
             return super().fix_tables(xml)
         _moved_in(root)
         for table in tables:
-            _fix_table(table)
+            docx_grid.fix_table(table)
         self._in_place = True
         return root
 
     def fix_docpr_ids(self, tree: Any) -> None:
         """docxtpl's renumbering of the pictures' ids, in document order (python-docx's
-        elements take no ``namespaces``: they know the prefixes)."""
+        elements take no ``namespaces``: they know the prefixes). A body streamed: renumbered
+        as it was written."""
+        if tree is STREAMED:
+            return
         if not self._in_place:
             super().fix_docpr_ids(tree)
             return
@@ -77,6 +160,8 @@ class Template(DocxTemplate):
             picture.attrib["id"] = str(self.docx_ids_index)
 
     def map_tree(self, tree: Any) -> None:
+        if tree is STREAMED:  # (the body stays the template's until saved)
+            return
         if not self._in_place:
             super().map_tree(tree)
             return
@@ -133,43 +218,6 @@ def _maybe_in_text(xml: str, at: int) -> bool:
     return opened >= 0 and xml.find("</w:t>", opened, at) < 0
 
 
-def _fix_table(table: Any) -> None:
-    """docxtpl's ``fix_tables`` for one table (0.20), in place: a grid column added for each
-    cell past the grid (all narrowed to keep the width), then those no row's cells reach
-    removed (their width shared among the others)."""
-    grid, width = table.find(f"{W}tblGrid"), f"{W}w"
-    columns = grid.findall(f"{W}gridCol")
-    rows = [row.findall(f"{W}tc") for row in table.iter(f"{W}tr")]
-    to_add = max([0, *(len(cells) - len(columns) for cells in rows)])
-    if to_add > 0:
-        total = sum(float(c.get(width)) for c in columns if c.get(width) is not None)
-        if total > 0:
-            old_average, new_average = total / len(columns), total / (len(columns) + to_add)
-            for c in columns:
-                c.set(width, str(int(float(c.get(width)) * new_average / old_average)))
-            for _ in range(to_add):
-                etree.SubElement(grid, f"{W}gridCol", {width: str(int(new_average))})
-        columns = grid.findall(f"{W}gridCol")
-    spanned = next(table.iter(f"{W}gridSpan"), None) is not None
-    reached = max([0, *(sum(_span(c) for c in cells) if spanned else len(cells) for cells in rows)])
-    to_remove = len(columns) - reached
-    if to_remove > 0:
-        removed = 0.0
-        for c in columns[-to_remove:]:
-            removed += float(c.get(width))
-            grid.remove(c)
-        left = grid.findall(f"{W}gridCol")
-        extra = int(removed / len(left)) if left else 0
-        for c in left:
-            c.set(width, str(int(float(c.get(width)) + extra)))
-
-
-def _span(cell: Any) -> int:
-    properties = cell.find(f"{W}tcPr")
-    span = None if properties is None else properties.find(f"{W}gridSpan")
-    return 1 if span is None else int(span.get(f"{W}val"))
-
-
 def save(document: Template, path: Path) -> None:
     """The rendered document's package zipped once, each entry's time ``ZIP_TIME``."""
     if document.crc_to_new_media or document.crc_to_new_embedded or document.zipname_to_replace:
@@ -184,8 +232,51 @@ def save(document: Template, path: Path) -> None:
     PackageWriter._write_content_types_stream(entries, package.parts)
     PackageWriter._write_pkg_rels(entries, package.rels)
     PackageWriter._write_parts(entries, package.parts)
-    write_zip(path, entries.items)
+    if document.body is not None:
+        entries.items = [
+            (name, _streamed(document, data) if name == document.docx.part.partname.membername else data)
+            for name, data in entries.items
+        ]
+    try:
+        write_zip(path, entries.items)
+    finally:
+        document.discard()
     release(document)
+
+
+def _streamed(document: Template, whole: bytes) -> Callable[[Callable[[bytes], Any]], None]:
+    """The document's part, its body the one streamed into a file: what comes before the
+    template's body, the file (its opening declaring no namespace: its document's declare
+    them), what comes after."""
+    body = document.body
+    assert body is not None and document._opening is not None
+    start = whole.index(b"<w:body>")
+    end = whole.rindex(b"</w:body>") + len(b"</w:body>")
+    opening = len(document._opening.encode("utf-8"))
+    room = _room(document.docx._element.nsmap) if document.fit_tables else None
+    edits = [(0, opening, lambda _: b"<w:body>"), *body.edits(room)]
+
+    def write(into: Callable[[bytes], Any]) -> None:
+        into(whole[:start])
+        body.copy(into, edits)
+        into(whole[end:])
+
+    return write
+
+
+def _room(namespaces: dict[str, str]) -> Callable[[list[bytes]], int]:
+    """The narrowest text width of the sections whose properties (``w:sectPr``, as written in
+    the body) are given."""
+    from docx.oxml.parser import parse_xml
+    from docx.section import Section
+
+    declared = " ".join(f'xmlns:{p}="{uri}"' for p, uri in namespaces.items() if p)
+
+    def room(sections: list[bytes]) -> int:
+        parsed = [parse_xml(f"<w:sections {declared}>".encode() + s + b"</w:sections>")[0] for s in sections]
+        return docx_grid.room_of([Section(s, None) for s in parsed])  # type: ignore[arg-type]
+
+    return room
 
 
 def release(document: Template) -> None:
@@ -212,10 +303,15 @@ def pin_zip_times(path: Path) -> None:
     write_zip(path, entries)
 
 
-def write_zip(path: Path, entries: list[tuple[str, bytes]]) -> None:
-    """A zip of ``entries`` (name, data), deflated, each entry's time ``ZIP_TIME``."""
+def write_zip(path: Path, entries: list[tuple[str, Any]]) -> None:
+    """A zip of ``entries`` (name, data), deflated, each entry's time ``ZIP_TIME``; data is
+    bytes, or what writes them a block at a time (given where to)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for name, data in entries:
-            target.writestr(
-                zipfile.ZipInfo(name, date_time=ZIP_TIME), data, compress_type=zipfile.ZIP_DEFLATED
-            )
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            if isinstance(data, bytes):
+                target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                continue
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with target.open(info, "w") as entry:
+                data(entry.write)

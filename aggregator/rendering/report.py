@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -61,11 +62,36 @@ def signed(change: int) -> str:
 @on_new_objects
 def render_html(templates: Path, model: dict[str, Any], template: str = "report.html.j2") -> str:
     """The printable A4 report (or another of ``template``): charts inline as SVG."""
+    return "".join(_html(templates, model, template))
+
+
+@on_new_objects
+def write_html(templates: Path, model: dict[str, Any], path: Path, template: str = "report.html.j2") -> None:
+    """``render_html`` into a file as it is rendered, never held whole (a report listing many
+    units is large)."""
+    with path.open("w", encoding="utf-8") as target:
+        target.writelines(_batched(_html(templates, model, template)))
+
+
+def _html(templates: Path, model: dict[str, Any], template: str) -> Iterator[str]:
     from markupsafe import Markup
 
     # our own SVG, drawn from numbers: charts.py escapes the labels it writes into it
     charts = {f"chart_{k}": Markup(c.svg) for k, c in model["charts"].items()}
-    return environment(templates).get_template(template).render(**model, **charts)
+    return environment(templates).get_template(template).generate(**model, **charts)
+
+
+def _batched(pieces: Iterator[str], size: int = 1 << 16) -> Iterator[str]:
+    """Jinja's many small pieces joined into some ``size`` characters at a time."""
+    gathered: list[str] = []
+    length = 0
+    for piece in pieces:
+        gathered.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(gathered)
+            gathered, length = [], 0
+    yield "".join(gathered)
 
 
 @on_new_objects
@@ -79,13 +105,12 @@ def render_docx(templates: Path, model: dict[str, Any], path: Path, template: st
 
     from aggregator.rendering import docx_render
 
-    document = docx_render.Template(str(templates / template))
+    document = docx_render.Template(str(templates / template), fit_tables=True)
     charts = {
         f"chart_{k}": InlineImage(document, io.BytesIO(c.png), width=Mm(150))
         for k, c in model["charts"].items()
     }
     document.render({**model, **charts}, environment(templates), autoescape=True)
-    _grid_from_cells(document.docx)
     stamp = dt.datetime.combine(model["report_date"], dt.time())
     properties = document.docx.core_properties
     properties.created = properties.modified = properties.last_printed = stamp
@@ -198,32 +223,6 @@ def _field_table(summary: dict[str, Any], config: Any, comparison: dict[str, Any
     if comparison:
         total.append(signed(totals["models"] - comparison["total"]))
     return {"headers": headers, "rows": rows, "total": total}
-
-
-def _grid_from_cells(document: Any) -> None:
-    """Column widths from the cells of each table's first row.
-
-    A table whose columns a template repeats ({%tc for %}: a column per field) gets its grid
-    averaged by docxtpl; LibreOffice lays tables out by that grid, so the name column would
-    shrink to the width of a number column.
-    """
-    from docx.oxml.ns import qn
-
-    room = min(s.page_width - s.left_margin - s.right_margin for s in document.sections) // 635  # twips
-    for table in document.element.body.iter(qn("w:tbl")):
-        first = table.find(qn("w:tr"))  # the XML itself: python-docx's rows build every cell
-        grid = table.find(qn("w:tblGrid"))
-        if first is None or grid is None:
-            continue
-        widths = [tc.find(f"{qn('w:tcPr')}/{qn('w:tcW')}") for tc in first.findall(qn("w:tc"))]
-        columns = grid.findall(qn("w:gridCol"))
-        if widths and None not in widths and len(widths) == len(columns):
-            for column, width in zip(columns, widths, strict=True):
-                column.set(qn("w:w"), width.get(qn("w:w")))
-        total = sum(int(c.get(qn("w:w"), 0)) for c in columns)
-        if total > room + 57:  # past the right margin by over 1 mm (not rounding): all shrunk alike
-            for node in [*columns, *table.iter(qn("w:tcW"))]:
-                node.set(qn("w:w"), str(int(node.get(qn("w:w"), 0)) * room // total))
 
 
 def _charts(summary: dict[str, Any], config: Any) -> tuple[dict[str, Any], dict[str, str]]:

@@ -118,7 +118,7 @@ def context(span: Span, config: Config, report_date: dt.date, sample: bool = Fal
 
 def render(templates: Path, model: dict[str, Any], folder: Path, html: str, docx: str) -> list[Path]:
     """The review in HTML and Word into ``folder``, under these names."""
-    (folder / html).write_text(report.render_html(templates, model, HTML), encoding="utf-8")
+    report.write_html(templates, model, folder / html, HTML)
     report.render_docx(templates, model, folder / docx, DOCX)
     return [folder / html, folder / docx]
 
