@@ -220,3 +220,14 @@ def test_tables_streamed_are_fixed_and_fitted_as_on_the_tree(tables, room, cut):
     xml = f'<w:body xmlns:w="{W_NS}">{paragraph}{paragraph.join(tables)}{paragraph}</w:body>'
     streamed = _streamed_body(xml, room, cut)
     assert etree.tostring(etree.fromstring(streamed), method="c14n") == _tree_body(xml, room)
+
+
+@given(st.lists(st.sampled_from(["<w:p>", "</w:p>", "chữ", "</w:tc>", "x" * 50])), st.integers(1, 64))
+def test_the_stream_is_cut_only_after_a_paragraphs_end_and_nothing_is_lost(pieces, size):
+    """Every piece but the last ends a paragraph (docxtpl's rewriting of the whole, made piece
+    by piece, is then the same), and together they are the output, in order."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(docx_stream, "PIECE", size)
+        cut = list(docx_stream._cut(iter(pieces)))
+    assert "".join(cut) == "".join(pieces)
+    assert all(piece.endswith(docx_stream.PARAGRAPH_END) for piece in cut[:-1])

@@ -204,19 +204,19 @@ def _cut(pieces: Iterable[str]) -> Iterator[str]:
     """The output in pieces of some ``PIECE`` characters, each ending at a paragraph's end (the
     last at the output's): docxtpl's rewriting of the whole, made piece by piece, is the same."""
     gathered: list[str] = []
-    size = 0
+    size, enough = 0, PIECE
     for piece in pieces:
         gathered.append(piece)
         size += len(piece)
-        if size >= PIECE:
+        if size >= enough:
             text = "".join(gathered)
             end = text.rfind(PARAGRAPH_END)
-            if end < 0:
-                gathered, size = [text], len(text)
+            if end < 0:  # (no paragraph's end yet: gathered on, twice as much, before looking again)
+                gathered, enough = [text], 2 * size
                 continue
             end += len(PARAGRAPH_END)
             yield text[:end]
-            gathered, size = [text[end:]], len(text) - end
+            gathered, size, enough = [text[end:]], len(text) - end, PIECE
     if gathered:
         yield "".join(gathered)
 
