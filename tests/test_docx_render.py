@@ -168,7 +168,9 @@ def test_a_template_with_a_table_in_a_table_is_rendered_docxtpls_way(tmp_path):
 def _streamed_body(xml, room, cut):
     """A rendered body through ``docx_stream.Body``, in pieces of ``cut`` characters."""
     body = docx_stream.Body(1000)
-    body.write((xml[i : i + cut] for i in range(0, len(xml), cut)), lambda piece: piece)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(docx_stream, "PIECE", cut)  # (cut after the first paragraph's end past it)
+        body.write((xml[i : i + cut] for i in range(0, len(xml), cut)), lambda piece: piece)
     out = []
     body.copy(out.append, body.edits(None if room is None else lambda sections: room))
     body.close()

@@ -254,7 +254,7 @@ def _streamed(document: Template, whole: bytes) -> Callable[[Callable[[bytes], A
     end = whole.rindex(b"</w:body>") + len(b"</w:body>")
     opening = len(document._opening.encode("utf-8"))
     room = _room(document.docx._element.nsmap) if document.fit_tables else None
-    edits = [(0, opening, lambda _: b"<w:body>"), *body.edits(room)]
+    edits = [(0, opening, docx_stream.replaced_by(b"<w:body>")), *body.edits(room)]
 
     def write(into: Callable[[bytes], Any]) -> None:
         into(whole[:start])

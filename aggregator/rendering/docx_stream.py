@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -36,17 +35,22 @@ _LISTING = re.compile("[\t\a\n\f]")
 _PICTURE = re.compile(r'(<wp:docPr\b[^>]*?\bid=")[^"]*(")')
 # what XML 1.0 cannot hold (a parser recovering drops it): control characters, lone surrogates
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# the tags a table's grid depends on, followed one by one (cells are counted between them)
 _TOKEN = re.compile(
-    rb"<w:tbl[ >]|</w:tbl>|<w:tblGrid>.*?</w:tblGrid>|<w:tblGrid/>|<w:tr[ >]|<w:tc[ >]"
-    rb"|<w:gridSpan [^>]*>|<w:tcW [^>]*>|<w:sectPr[ >].*?</w:sectPr>",
+    rb"<w:tbl[ >]|</w:tbl>|<w:tblGrid>.*?</w:tblGrid>|<w:tblGrid/>|<w:tr[ >]|<w:sectPr[ >].*?</w:sectPr>",
     re.DOTALL,
 )
+_CELL = re.compile(rb"<w:tc[ >]")
+_CELL_WIDTH = re.compile(rb"<w:tcW [^>]*>")
+_SPAN = re.compile(rb"<w:gridSpan [^>]*>")
 _COLUMN = re.compile(rb"<w:gridCol(?: [^>]*)?/>")
 _WIDTH = re.compile(rb'\bw:w="([^"]*)"')
 _VALUE = re.compile(rb'\bw:val="([^"]*)"')
 
 
-Edit = tuple[int, int, Callable[[bytes], bytes]]  # bytes of the file (start, end), and how they change
+# what an edit makes of the file's bytes it replaces, given them a block at a time
+Rewrite = Callable[[Iterator[bytes]], Iterator[bytes]]
+Edit = tuple[int, int, Rewrite]  # bytes of the file (start, end), and what they become
 
 
 class NotStreamable(Exception):
@@ -68,21 +72,43 @@ def plain(body: Any) -> bool:
 @dataclass
 class _Table:
     """One table as its rows passed: its grid's place and columns, its widest row (cells, and
-    grid columns spanned), its first row's cells' widths, and where each cell's width is."""
+    grid columns spanned), its first row (to read its cells' widths) and where it ends."""
 
-    grid: tuple[int, int]  # the grid element's place in the file (start, end)
-    columns: docx_grid.Columns
+    grid: tuple[int, int] = (0, 0)  # the grid element's place in the file (start, end)
+    columns: docx_grid.Columns = field(default_factory=list)
+    gridded: bool = False
     most_cells: int = 0
     reached: int = 0
     rows: int = 0
     cells: int = 0  # of the row now passing
     spans: int = 0
-    first_row: list[str | None] = field(default_factory=list)
-    widths: array[int] = field(default_factory=lambda: array("q"))  # (start, end) of each tcW
+    first: list[bytes] = field(default_factory=list)  # the first row's XML, while it passes
+    first_row: list[str | None] = field(default_factory=list)  # its cells' widths
+    end: int = 0
 
     def row_ends(self) -> None:
+        if self.rows == 1:
+            cells = _CELL.split(b"".join(self.first))[1:]
+            self.first_row = [
+                _attribute(_WIDTH, w.group()) if (w := _CELL_WIDTH.search(c)) else None for c in cells
+            ]
+            self.first = []
         self.most_cells, self.reached = max(self.most_cells, self.cells), max(self.reached, self.spans)
         self.cells = self.spans = 0
+
+    def passes(self, part: bytes) -> None:
+        """Part of a row passing (between two of the tags ``Body`` follows)."""
+        if not self.rows:
+            if _CELL.search(part):
+                raise NotStreamable("a cell out of a row")
+            return
+        cells = part.count(b"<w:tc>") + part.count(b"<w:tc ")
+        self.cells += cells
+        self.spans += cells
+        if b"<w:gridSpan" in part:
+            self.spans += sum(int(_attribute(_VALUE, s) or 1) - 1 for s in _SPAN.findall(part))
+        if self.rows == 1:
+            self.first.append(part)
 
 
 class Body:
@@ -90,12 +116,11 @@ class Body:
 
     def __init__(self, first_picture_id: int):
         self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by ``close``)
+        self.size = 0
         self.picture_id = first_picture_id
         self.tables: list[_Table] = []
         self.sections: list[bytes] = []  # each section's properties (``w:sectPr``), as written
         self._table: _Table | None = None
-        self._first_row = False
-        self._grid: tuple[int, int] | None = None  # a grid passed before its table's first row
 
     def write(self, pieces: Iterable[str], resolve_listing: Callable[[str], str]) -> None:
         """Jinja's output, in pieces cut after a paragraph's end, rewritten and written."""
@@ -105,8 +130,9 @@ class Body:
                 piece = resolve_listing(piece)
             piece = _PICTURE.sub(self._picture, NOT_XML.sub("", piece))
             data = piece.encode("utf-8")
-            self._note(data, self.file.tell())
+            self._note(data, self.size)
             self.file.write(data)
+            self.size += len(data)
         if self._table is not None:
             raise NotStreamable("a table never closed")
 
@@ -115,53 +141,49 @@ class Body:
         return f"{found.group(1)}{self.picture_id}{found.group(2)}"
 
     def _note(self, data: bytes, at: int) -> None:
-        """The tables' counts and places, from the tags of one piece written at ``at``."""
+        """The tables' counts and places, from one piece written at ``at``: its tables' and
+        rows' tags one by one, the cells between them counted."""
+        after = 0  # (where the part between tags starts)
         for token in _TOKEN.finditer(data):
             tag, table = token.group(), self._table
+            if table is not None:
+                table.passes(data[after : token.start()])
+            after = token.end()
             if tag.startswith(b"<w:sectPr"):
                 if table is None:  # (a section's properties; in a cell none is a section)
                     self.sections.append(tag)
-            elif tag.startswith(b"<w:tbl"):
-                if table is not None and tag[6:7] in b" >":
-                    raise NotStreamable("a table within a table")
-                if tag.startswith(b"<w:tblGrid"):
-                    if table is None or table.rows or self._grid is not None:
-                        raise NotStreamable("a grid out of place")
-                    columns = [_attribute(_WIDTH, c) for c in _COLUMN.findall(tag)]
-                    table.grid, table.columns = (at + token.start(), at + token.end()), columns
-                    self._grid = table.grid
                 else:
-                    self._table, self._grid = _Table((0, 0), []), None
+                    table.passes(tag)
+            elif tag.startswith(b"<w:tblGrid"):
+                if table is None or table.rows or table.gridded:
+                    raise NotStreamable("a grid out of place")
+                table.columns = [_attribute(_WIDTH, c) for c in _COLUMN.findall(tag)]
+                table.grid, table.gridded = (at + token.start(), at + token.end()), True
+            elif tag.startswith(b"<w:tbl"):
+                if table is not None:
+                    raise NotStreamable("a table within a table")
+                self._table = _Table()
             elif table is None:
-                raise NotStreamable("a row or cell out of a table")
+                raise NotStreamable("a row out of a table")
             elif tag == b"</w:tbl>":
-                if self._grid is None:
+                if not table.gridded:
                     raise NotStreamable("a table with no grid")
                 if table.rows:
                     table.row_ends()
+                table.end = at + token.start()
                 self.tables.append(table)
                 self._table = None
-            elif tag.startswith(b"<w:tr"):
+            else:  # a row
                 if table.rows:
                     table.row_ends()
                 table.rows += 1
-            elif tag.startswith(b"<w:tcW"):  # a cell's width
-                table.widths.extend((at + token.start(), at + token.end()))
-                if table.rows == 1 and table.cells and table.first_row[-1] is None:
-                    table.first_row[-1] = _attribute(_WIDTH, tag)
-            elif tag.startswith(b"<w:tc"):
-                if not table.rows:
-                    raise NotStreamable("a cell out of a row")
-                table.cells += 1
-                table.spans += 1
-                if table.rows == 1:
-                    table.first_row.append(None)
-            else:  # a cell's span
-                table.spans += int(_attribute(_VALUE, tag) or 1) - 1
+        if self._table is not None:
+            self._table.passes(data[after:])
 
     def edits(self, room: Callable[[list[bytes]], int] | None) -> list[Edit]:
         """What the copy rewrites, in the file's order: each table's grid fixed (docxtpl's) and,
-        given the ``room`` of the sections, fitted to its first row (``docx_grid``)."""
+        given the ``room`` of the sections, fitted to its first row (``docx_grid``); a table
+        too wide, every cell's width after its grid shrunk alike."""
         done: list[Edit] = []
         space = room(self.sections) if room and self.tables else 0
         for table in self.tables:
@@ -172,29 +194,29 @@ class Body:
             if columns != table.columns:
                 done.append((*table.grid, _grid(columns)))
             if total:
-                widths = table.widths
-
-                def narrower(tag: bytes, total: int = total) -> bytes:
-                    width = _attribute(_WIDTH, tag)
-                    return _WIDTH.sub(f'w:w="{docx_grid.shrunk(width, space, total)}"'.encode(), tag, 1)
-
-                done += [(widths[i], widths[i + 1], narrower) for i in range(0, len(widths), 2)]
+                done.append((table.grid[1], table.end, _narrower(space, total)))
         return done
 
     def copy(self, write: Callable[[bytes], Any], edits: list[Edit]) -> None:
         """The file into ``write``, a block at a time, each edit made on its way."""
         self.file.seek(0)
         at = 0
-        for start, end, how in [*edits, (-1, -1, lambda tag: tag)]:
-            while start < 0 or at < start:
-                block = self.file.read(COPY if start < 0 else min(COPY, start - at))
-                if not block:
-                    break
+        for start, end, how in [*edits, (self.size, self.size, None)]:
+            for block in self._blocks(start - at):
                 write(block)
-                at += len(block)
-            if start >= 0:
-                write(how(self.file.read(end - start)))
-                at = end
+            if how is not None:
+                for block in how(self._blocks(end - start)):
+                    write(block)
+            at = end
+
+    def _blocks(self, size: int) -> Iterator[bytes]:
+        """The next ``size`` bytes of the file, a block at a time."""
+        while size > 0:
+            block = self.file.read(min(COPY, size))
+            if not block:
+                return
+            size -= len(block)
+            yield block
 
     def close(self) -> None:
         self.file.close()
@@ -226,8 +248,37 @@ def _attribute(pattern: re.Pattern[bytes], tag: bytes) -> str | None:
     return None if found is None else found.group(1).decode()
 
 
-def _grid(columns: docx_grid.Columns) -> Callable[[bytes], bytes]:
+def _grid(columns: docx_grid.Columns) -> Rewrite:
     """What a grid becomes: these columns."""
     cells = "".join("<w:gridCol/>" if c is None else f'<w:gridCol w:w="{c}"/>' for c in columns)
-    grid = f"<w:tblGrid>{cells}</w:tblGrid>".encode()
-    return lambda _: grid
+    return replaced_by(f"<w:tblGrid>{cells}</w:tblGrid>".encode())
+
+
+def replaced_by(data: bytes) -> Rewrite:
+    """An edit's bytes replaced by ``data``."""
+
+    def rewrite(blocks: Iterator[bytes]) -> Iterator[bytes]:
+        for _ in blocks:  # (the bytes as they were, read past)
+            pass
+        yield data
+
+    return rewrite
+
+
+def _narrower(room: int, total: int) -> Rewrite:
+    """Every cell's width (``w:tcW``) in the blocks shrunk alike from ``total`` to ``room``."""
+
+    def shrunk(tag: re.Match[bytes]) -> bytes:
+        width = docx_grid.shrunk(_attribute(_WIDTH, tag.group()), room, total)
+        return _WIDTH.sub(f'w:w="{width}"'.encode(), tag.group(), count=1)
+
+    def rewrite(blocks: Iterator[bytes]) -> Iterator[bytes]:
+        held = b""
+        for block in blocks:  # (cut after a tag's end: no tag is split)
+            block = held + block
+            end = block.rfind(b">") + 1
+            held = block[end:]
+            yield _CELL_WIDTH.sub(shrunk, block[:end])
+        yield held
+
+    return rewrite
