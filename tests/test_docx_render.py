@@ -142,8 +142,12 @@ def test_a_character_xml_cannot_hold_is_dropped_and_no_other_text_with_it(tmp_pa
     etree.fromstring(xml.encode())  # (no recovering needed)
 
 
-def test_a_template_with_a_table_in_a_table_is_rendered_docxtpls_way(tmp_path):
-    """Not plain: rendered and fixed on the tree, as docxtpl does (nothing streamed)."""
+@pytest.mark.parametrize("said_plain", [False, True], ids=["known", "found-while-streaming"])
+def test_a_template_with_a_table_in_a_table_is_rendered_docxtpls_way(tmp_path, monkeypatch, said_plain):
+    """Not plain: rendered and fixed on the tree, as docxtpl does (nothing streamed), whether
+    known before (``plain``) or found as the stream passes the inner table."""
+    if said_plain:
+        monkeypatch.setattr(docx_stream, "plain", lambda body: True)
     from docx import Document
 
     document = Document()

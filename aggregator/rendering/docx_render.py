@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from docx.opc.pkgwriter import PackageWriter
 from docx.oxml.parser import element_class_lookup
 from docxtpl import DocxTemplate
@@ -62,6 +63,9 @@ class Template(DocxTemplate):
             self.discard()
             self.is_rendered, self._stream = True, False  # the template read again: nothing kept
             super().render(context, jinja_env, autoescape)
+        except BaseException:
+            self.discard()  # (its file closed now, not whenever it is collected)
+            raise
         if self.body is None and self.fit_tables:
             docx_grid.grid_from_cells(self.docx.element.body, docx_grid.room_of(self.docx.sections))
 
@@ -80,7 +84,7 @@ class Template(DocxTemplate):
         self._opening = xml[: xml.index(">") + 1]
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)  # (docxtpl's marks, for Jinja's lines)
         self.current_rendering_part = self.docx._part  # (where the pictures go)
-        template = jinja_env.from_string(source)
+        template = (jinja_env or jinja2.Environment()).from_string(source)
         self.body = docx_stream.Body(self.docx_ids_index)
         self.body.write(template.generate(context), self.resolve_listing)
         self.docx_ids_index = self.body.picture_id
