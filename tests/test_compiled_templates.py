@@ -152,3 +152,27 @@ def test_a_run_puts_nothing_of_the_cache_in_the_outbox(tmp_path, monkeypatch):
     assert kept and not kept & written
     assert not any(re.fullmatch(r"[0-9a-f]{64}(\..*)?", name) for name in written)
     assert json.loads((tmp_path / "out" / "2026" / "summary.json").read_text(encoding="utf-8"))
+
+
+def test_the_cache_keeps_the_entries_used_last_and_never_grows_past_its_bound(tmp_path, monkeypatch):
+    """Past ``KEEP`` entries, the least recently used go; one read back counts as used."""
+    import os
+
+    _fresh_process(monkeypatch, tmp_path / "cache")
+    monkeypatch.setattr(compiled, "KEEP", 3)
+    (tmp_path / "t").mkdir()
+    env = report.environment(tmp_path / "t")
+    folder = tmp_path / "cache" / "jinja"
+    for n in range(3):
+        env.from_string(f"mẫu {n} {{{{ name }}}}")
+    entries = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
+    assert len(entries) == 3
+    for age, entry in enumerate(entries):  # made long ago, the first made the oldest
+        os.utime(entry, (1_000_000 + age, 1_000_000 + age))
+    _fresh_process(monkeypatch, tmp_path / "cache")
+    report.environment(tmp_path / "t").from_string("mẫu 0 {{ name }}")  # read back: used now
+    assert compiled.cache().compiled == 0
+    report.environment(tmp_path / "t").from_string("mẫu mới {{ name }}")  # a fourth: one must go
+    left = set(folder.iterdir())
+    assert len(left) == 3 and entries[1] not in left  # (the least recently used)
+    assert entries[0] in left and entries[2] in left

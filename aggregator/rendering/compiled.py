@@ -8,7 +8,8 @@ constants when it compiles), and the Jinja and Python versions. An edited templa
 is a new key: nothing stale is ever used. The folder is the user's cache (``~/.cache``,
 ``%LOCALAPPDATA%``, ``~/Library/Caches``), never the outbox; ``AGGREGATOR_CACHE_DIR`` names
 another, or ``off`` for none. A cache that cannot be read or written costs only the time of
-compiling: a run never fails for it.
+compiling: a run never fails for it. It never grows past ``KEEP`` entries: an entry's time is
+when it was last used, and the least recently used go first.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ log = logging.getLogger("aggregator")
 APP = "dienhinh-aggregator"
 CACHE_VARIABLE = "AGGREGATOR_CACHE_DIR"  # a folder for the cache, or "off" for none
 OFF = ("", "0", "off", "no", "false")
+# entries kept in the cache folder: every template of a run is some ten; each edit of one adds
+# an entry, and those no run asks for again go, the least recently used first
+KEEP = 200
 
 
 def cache_folder() -> Path | None:
@@ -71,8 +75,9 @@ class SourceKeyedCache(jinja2.BytecodeCache):
         bucket.code = self.kept.get(bucket.key)
         if bucket.code is not None or self.folder is None:
             return
+        path = self.folder / bucket.key
         try:
-            with open(self.folder / bucket.key, "rb") as file:
+            with open(path, "rb") as file:
                 bucket.load_bytecode(file)
         except FileNotFoundError:
             return
@@ -81,6 +86,8 @@ class SourceKeyedCache(jinja2.BytecodeCache):
             bucket.reset()
         if bucket.code is not None:
             self.kept[bucket.key] = bucket.code
+            with contextlib.suppress(OSError):
+                os.utime(path)  # (used now: the last to go)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self.compiled += 1
@@ -98,8 +105,20 @@ class SourceKeyedCache(jinja2.BytecodeCache):
             except BaseException:
                 _remove(temporary)
                 raise
+            _prune(self.folder, KEEP)
         except Exception as exc:  # read-only, full, not ours: the next run compiles again
             log.debug("không ghi được bộ nhớ đệm mẫu %s: %s", self.folder, exc)
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """The least recently used entries past ``keep`` removed (a file half written by a run
+    that stopped among them)."""
+    entries = []
+    for entry in os.scandir(folder):
+        with contextlib.suppress(OSError):
+            entries.append((entry.stat().st_mtime, entry.path))
+    for _, path in sorted(entries, reverse=True)[keep:]:
+        _remove(path)
 
 
 def _remove(path: str) -> None:
