@@ -33,7 +33,7 @@ from aggregator.model import (
     UnitStatus,
 )
 from aggregator.outbox import swap
-from aggregator.pipeline import workers
+from aggregator.pipeline import heap, workers
 from aggregator.pipeline.files import FileProcessor
 
 log = logging.getLogger("aggregator")
@@ -340,6 +340,7 @@ def aggregate(
         earlier=other_periods.earlier_years(records["model_code"].tolist()),
     )
     lap("summarise")
+    heap.release()  # what merging built and let go (the frame's columns), before anything forks
     return RunResult(
         config=config,
         year=year,
