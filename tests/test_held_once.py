@@ -4,12 +4,18 @@ back to the system where the C library can (``pipeline.heap``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import pickle
+from pathlib import Path
 
+import pandas as pd
 from builders import record_rows
 
-from aggregator.model import RecordColumns
+from aggregator.merging import continuity, merge
+from aggregator.merging.register_reading import OtherPeriods
+from aggregator.model import Candidate, FileOutcome, FileStatus, RecordColumns, Submission, UnitStatus
 from aggregator.pipeline import heap
+from aggregator.pipeline.run import compacted_unit
 
 
 def test_a_row_already_under_its_code_is_itself(cfg):
@@ -58,3 +64,51 @@ def test_the_c_library_is_asked_only_where_it_has_the_call(monkeypatch):
         heap._trim.cache_clear()
     monkeypatch.undo()
     assert heap.release() is (heap._trim() is not None)  # here: glibc has it, musl not
+
+
+def _unit(cfg, code: str, names: list[str], prefilled: str | None = None) -> UnitStatus:
+    rows = [
+        {"sheet": "Danh sách", "row": 4 + i, "field": 1, "name": name, "name_key": name, "status": "new"}
+        | ({"model_code": prefilled} if prefilled and i == 0 else {})
+        for i, name in enumerate(names)
+    ]
+    candidate = Candidate(Path(f"{code}.xlsx"), f"{code}.xlsx", 1, code[0] * 64, dt.datetime(2026, 12, 1))
+    used = FileOutcome(
+        candidate, FileStatus.ACCEPTED, unit=code, **FileOutcome.counts(record_rows(cfg, rows))
+    )
+    return UnitStatus(code, code, "g", 1, Submission.ON_TIME, used=used, files=[used])
+
+
+def test_each_unit_is_merged_and_let_go_as_soon_as_it_is_continued(cfg):
+    """The run's way (``aggregate``): each unit's status goes to ``each`` once its file is
+    continued, before the next unit's; what ``each`` returns is what comes back."""
+    statuses = [
+        _unit(cfg, "cam-lam", ["Dân vận khéo", "Bếp ăn tình thương"]),
+        UnitStatus("dien-khanh", "Diên Khánh", "g", 1, Submission.MISSING),
+        _unit(cfg, "khanh-vinh", ["Khuyến học"]),
+    ]
+    outcomes = [s.used for s in statuses if s.used]
+    other_periods = OtherPeriods(2026, "annual", compared=[])
+    merged = merge.AcceptedRecords(cfg)
+    given, kept = [], []
+
+    def each(status: UnitStatus) -> UnitStatus:
+        assert all(r.model_code for r in status.used.rows)  # continued: every row has its code
+        given.append(status)
+        merged.add(status)
+        small = compacted_unit(status)
+        kept.append(small)
+        return small
+
+    files, done = continuity.assign(outcomes, statuses, other_periods, cfg, each=each)
+    assert [s.code for s in given] == ["cam-lam", "khanh-vinh"]  # only units that reported
+    assert [done[0], done[2]] == kept and done[0] is kept[0] and done[2] is kept[1]
+    assert all(s.used.rows is None and s.files == [s.used] for s in kept)  # nothing to fix: no rows
+    assert files == [s.used for s in kept] and all(f is s.used for f, s in zip(files, kept, strict=True))
+    frame = merged.frame()
+    assert frame["name"].tolist() == ["Dân vận khéo", "Bếp ăn tình thương", "Khuyến học"]
+    assert frame["model_code"].tolist() == [r.model_code for s in given for r in s.used.rows]
+    # the same frame as the records of every continued unit merged at once
+    whole = merge.accepted_records(given, cfg)
+    pd.testing.assert_frame_equal(frame, whole, check_exact=True)
+    assert merged.frame().empty  # (its columns were let go with the frame)

@@ -321,10 +321,16 @@ def aggregate(
         config.units
     )  # whose each record is
     tally = continuity.Tally(other_periods, config.codes, config.report.list_limit)
+    merged = merge.AcceptedRecords(config)
+
+    def merge_unit(status: UnitStatus) -> UnitStatus:  # its records merged, its rows let go
+        merged.add(status)
+        return compacted_unit(status)
+
     outcomes, statuses = continuity.assign(
-        outcomes, statuses, other_periods, config, tally
+        outcomes, statuses, other_periods, config, tally, merge_unit
     )  # a unit at a time
-    records = merge.accepted_records(statuses, config)
+    records = merged.frame()
     comparison = tally.result(statuses)
     outcomes, statuses = compacted(outcomes, statuses)
     lap("merge")
@@ -373,6 +379,14 @@ def compacted(
         replace(s, used=None if s.used is None else same[s.used], files=[same[f] for f in s.files])
         for s in statuses
     ]
+
+
+def compacted_unit(status: UnitStatus) -> UnitStatus:
+    """The unit with its file in use compacted (``FileOutcome.compacted``), in ``files`` too."""
+    used = status.used
+    if used is None or (small := used.compacted()) is used:
+        return status
+    return replace(status, used=small, files=[small if f is used else f for f in status.files])
 
 
 def collect(
