@@ -5,17 +5,21 @@ back to the system where the C library can (``pipeline.heap``)."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import pickle
+import weakref
 from pathlib import Path
 
 import pandas as pd
-from builders import record_rows
+from builders import model, record_rows, workbook
 
 from aggregator.merging import continuity, merge
 from aggregator.merging.register_reading import OtherPeriods
 from aggregator.model import Candidate, FileOutcome, FileStatus, RecordColumns, Submission, UnitStatus
 from aggregator.pipeline import heap
 from aggregator.pipeline.run import compacted_unit
+
+running = importlib.import_module("aggregator.pipeline.run")  # (the package's ``run`` is the function)
 
 
 def test_a_row_already_under_its_code_is_itself(cfg):
@@ -112,3 +116,34 @@ def test_each_unit_is_merged_and_let_go_as_soon_as_it_is_continued(cfg):
     whole = merge.accepted_records(given, cfg)
     pd.testing.assert_frame_equal(frame, whole, check_exact=True)
     assert merged.frame().empty  # (its columns were let go with the frame)
+
+
+def test_what_only_reading_needs_is_let_go_before_merging(cfg, tmp_path, monkeypatch):
+    """The units' names index (the files' stages) and the entries as sent are gone when
+    merging starts: merging's own objects take their place."""
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "cam-lam.xlsx", [model("Dân vận khéo")])
+    made: list[weakref.ref] = []
+    real_processor, real_collect, real_resolve = running.FileProcessor, running.collect, merge.resolve
+
+    def processor(*args, **kwargs):
+        made.append(weakref.ref(one := real_processor(*args, **kwargs)))
+        return one
+
+    def collect(*args, **kwargs):
+        items, emails, ignored = real_collect(*args, **kwargs)
+        made.extend(weakref.ref(item) for item in items)
+        return items, emails, ignored
+
+    alive: list[bool] = []
+
+    def resolve(*args, **kwargs):
+        alive.extend(ref() is not None for ref in made)
+        return real_resolve(*args, **kwargs)
+
+    monkeypatch.setattr(running, "FileProcessor", processor)
+    monkeypatch.setattr(running, "collect", collect)
+    monkeypatch.setattr(merge, "resolve", resolve)
+    result = running.aggregate(cfg, inbox, 2026, "annual")
+    assert len(made) == 2 and alive == [False, False]
+    assert result.summary["totals"]["models"] == 1

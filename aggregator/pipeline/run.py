@@ -314,6 +314,9 @@ def aggregate(
         lap("discover")
         read = workers.process_all(items, processor.process, config.limits, jobs)
         outcomes = list(progress(read, len(items)))
+        # what only reading needs let go before merging builds its own (the units' names index,
+        # the entries as sent: each outcome holds its own copy), so merging takes their place
+        del read, processor, items, seen
         lap("read")
     deadline = config.deadline(year, period)
     outcomes, statuses = merge.resolve(outcomes, config, deadline)
