@@ -175,8 +175,10 @@ class AcceptedRecords:
         cells, self.cells = self.cells, {key: [] for key in self.columns}
         if not cells["row"]:  # (no values to tell a column's type: every column as objects)
             return pd.DataFrame.from_records([], columns=self.columns).astype({"row": int})
-        frame = pd.DataFrame({key: cells.pop(key) for key in self.columns})
-        return frame.astype({"row": int})
+        made = {}
+        for key in self.columns:  # a column at a time, each list let go as its column is made
+            made[key] = pd.Series(cells.pop(key))  # (not the whole table of lists made at once)
+        return pd.DataFrame(made, copy=False).astype({"row": int})
 
 
 def shared(values: Iterable[Any], seen: dict[str, str] | None = None) -> list[Any]:
