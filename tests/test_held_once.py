@@ -12,14 +12,24 @@ from pathlib import Path
 
 import pandas as pd
 from builders import model, record_rows, workbook
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from aggregator.merging import continuity, merge
+from aggregator.merging import continuity, merge, summarise
 from aggregator.merging.register_reading import OtherPeriods
 from aggregator.model import Candidate, FileOutcome, FileStatus, RecordColumns, Submission, UnitStatus
 from aggregator.pipeline import heap
 from aggregator.pipeline.run import compacted_unit
 
-running = importlib.import_module("aggregator.pipeline.run")  # (the package's ``run`` is the function)
+running = importlib.import_module("aggregator.pipeline.run")
+OUTSTANDING_MEASURES = (
+    "honoured",
+    "reward_decision",
+    "rewarded",
+    "replications",
+    "rated_good",
+    "publicised",
+)  # (the package's ``run`` is the function)
 
 
 def test_a_row_already_under_its_code_is_itself(cfg):
@@ -147,3 +157,55 @@ def test_what_only_reading_needs_is_let_go_before_merging(cfg, tmp_path, monkeyp
     result = running.aggregate(cfg, inbox, 2026, "annual")
     assert len(made) == 2 and alive == [False, False]
     assert result.summary["totals"]["models"] == 1
+
+
+def _ranked_by_copying(records, limit, criteria, units, honoured):
+    """``summarise.outstanding`` as it was: every record copied with its ranks, then sorted."""
+
+    def filled(key):
+        return records[key].notna() & (records[key].astype(str).str.strip() != "")
+
+    measures = {
+        "honoured": lambda: records["stage"] == honoured,
+        "reward_decision": lambda: filled("reward_decision"),
+        "rewarded": lambda: filled("reward_form") | filled("reward_decision"),
+        "replications": lambda: pd.to_numeric(records["replications"]).fillna(0),
+        "rated_good": lambda: records["rating"] == "good",
+        "publicised": lambda: records["publicised"] == "yes",
+    }
+    ranks = {f"_by_{key}": measures[key]() for key in criteria}
+    order = {code: i for i, code in enumerate(units)}
+    ranks["_unit"] = records["unit"].map(lambda code: (order.get(code, len(order)), code))
+    ranked = records.assign(**ranks).sort_values(
+        [*ranks, "row"], ascending=[*(False for _ in criteria), True, True], kind="stable"
+    )
+    return ranked.head(limit).drop(columns=list(ranks))
+
+
+RECORD_DRAWN = {
+    "unit": st.sampled_from(["cam-lam", "mttq", "nha-trang", "khac"]),
+    "row": st.integers(4, 9),
+    "stage": st.sampled_from(["honoured", "replicated", None]),
+    "reward_form": st.sampled_from(["Bằng khen", " ", None]),
+    "reward_decision": st.sampled_from(["12/QĐ", "", None]),
+    "replications": st.sampled_from([None, 0, 2, 5]),
+    "rating": st.sampled_from(["good", "fair", None]),
+    "publicised": st.sampled_from(["yes", "no", None]),
+    "name": st.sampled_from(["Dân vận khéo", "Khuyến học"]),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.fixed_dictionaries(RECORD_DRAWN), max_size=25),
+    st.integers(-3, 30),
+    st.lists(st.sampled_from(list(OUTSTANDING_MEASURES)), unique=True, max_size=6),
+    st.permutations(["cam-lam", "mttq", "nha-trang"]),
+)
+def test_the_outstanding_models_are_picked_without_copying_every_record(drawn, limit, criteria, units):
+    records = pd.DataFrame(drawn, columns=list(RECORD_DRAWN)).astype({"row": int})
+    if limit == 0 or records.empty:
+        return
+    picked = summarise.outstanding(records, limit, tuple(criteria), units, honoured="honoured")
+    expected = _ranked_by_copying(records, limit, tuple(criteria), units, "honoured")
+    pd.testing.assert_frame_equal(picked, expected, check_exact=True)

@@ -205,10 +205,12 @@ def outstanding(
     ranks = {f"_by_{key}": measures[key]() for key in criteria}
     order = {code: i for i, code in enumerate(units)}
     ranks["_unit"] = records["unit"].map(lambda code: (order.get(code, len(order)), code))
-    ranked = records.assign(**ranks).sort_values(
-        [*ranks, "row"], ascending=[*(False for _ in criteria), True, True], kind="stable"
+    # the ranks sorted alone, and only the rows picked taken (not every record copied, sorted)
+    keys = pd.DataFrame({**ranks, "_row": records["row"]}).reset_index(drop=True)
+    ranked = keys.sort_values(
+        [*ranks, "_row"], ascending=[*(False for _ in criteria), True, True], kind="stable"
     )
-    return ranked.head(limit).drop(columns=list(ranks))
+    return records.iloc[ranked.index[:limit]]
 
 
 def pivot(summary: dict[str, Any]) -> dict[str, Any]:
