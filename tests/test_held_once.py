@@ -209,3 +209,30 @@ def test_the_outstanding_models_are_picked_without_copying_every_record(drawn, l
     picked = summarise.outstanding(records, limit, tuple(criteria), units, honoured="honoured")
     expected = _ranked_by_copying(records, limit, tuple(criteria), units, "honoured")
     pd.testing.assert_frame_equal(picked, expected, check_exact=True)
+
+
+said_before = st.tuples(
+    st.sampled_from(["Bằng khen", "Giấy khen", " ", None]),
+    st.sampled_from(["12/QĐ", "12/qđ.", "", None]),
+    st.sampled_from(["yes", "no", None]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c", "d"]), said_before),
+        max_size=12,
+    ),
+    st.dictionaries(st.sampled_from(["a", "b", "c", "d", "e"]), st.lists(said_before, max_size=3)),
+)
+def test_the_earlier_years_are_asked_only_of_what_the_figures_read(drawn, earlier):
+    records = pd.DataFrame(
+        [(code, form, decision, press) for code, (form, decision, press) in drawn],
+        columns=["model_code", "reward_form", "reward_decision", "publicised"],
+    )
+    asked = summarise.asked_of_earlier_years(records)
+    told = {code: earlier[code] for code in asked if code in earlier}
+    assert summarise.this_period(records, told) == summarise.this_period(records, earlier)
+    quiet = [c for c, (form, _, press) in drawn if press != "yes" and (form is None or not form.strip())]
+    assert len(asked) == len(drawn) - len(quiet)  # none asked of a record neither rewarded nor publicised

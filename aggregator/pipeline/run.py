@@ -346,7 +346,7 @@ def aggregate(
         records,
         ignored=len(ignored),
         continuity=comparison.summary,
-        earlier=other_periods.earlier_years(records["model_code"].tolist()),
+        earlier=other_periods.earlier_years(summarise.asked_of_earlier_years(records)),
     )
     lap("summarise")
     heap.release()  # what merging built and let go (the frame's columns), before anything forks
