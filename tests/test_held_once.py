@@ -80,6 +80,10 @@ def test_the_c_library_is_asked_only_where_it_has_the_call(monkeypatch):
     assert heap.release() is (heap._trim() is not None)  # here: glibc has it, musl not
 
 
+def _candidate(code: str = "cam-lam") -> Candidate:
+    return Candidate(Path(f"{code}.xlsx"), f"{code}.xlsx", 1, code[0] * 64, dt.datetime(2026, 12, 1))
+
+
 def _unit(cfg, code: str, names: list[str], prefilled: str | None = None) -> UnitStatus:
     rows = [
         {"sheet": "Danh sách", "row": 4 + i, "field": 1, "name": name, "name_key": name, "status": "new"}
