@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -245,14 +246,15 @@ def timeline_rows(
     """The master workbook's timeline ("Lịch sử mô hình"): every code of this period or the
     compared one × every period it appears in, in time order (``records``: the run's accepted
     records frame)."""
+    count = len(records)  # (the same year and period, and each count, given as they are read)
     now = zip(
         records["model_code"].tolist(),
         records["unit"].tolist(),
         records["name"].tolist(),
-        [year] * len(records),
-        [period] * len(records),
+        itertools.repeat(year, count),
+        itertools.repeat(period, count),
         records["stage"].tolist(),
-        [_whole(v) for v in records["replications"].tolist()],
+        map(_whole, records["replications"].tolist()),
         strict=True,
     )
     return other_periods.periods_of(now)
