@@ -1,5 +1,7 @@
 """What the run holds once: a row continuity leaves under its own code is not copied, the
-records' columns are one object however many files bring them, and freed memory is handed
+records' columns are one object however many files bring them, each unit's records merged and
+its rows let go as soon as it is continued, what only reading needs let go before merging, no
+whole-frame copies for the outstanding models or the earlier years, and freed memory handed
 back to the system where the C library can (``pipeline.heap``)."""
 
 from __future__ import annotations
@@ -21,15 +23,8 @@ from aggregator.model import Candidate, FileOutcome, FileStatus, RecordColumns, 
 from aggregator.pipeline import heap
 from aggregator.pipeline.run import compacted_unit
 
-running = importlib.import_module("aggregator.pipeline.run")
-OUTSTANDING_MEASURES = (
-    "honoured",
-    "reward_decision",
-    "rewarded",
-    "replications",
-    "rated_good",
-    "publicised",
-)  # (the package's ``run`` is the function)
+running = importlib.import_module("aggregator.pipeline.run")  # (the package's ``run`` is the function)
+OUTSTANDING_MEASURES = ("honoured", "reward_decision", "rewarded", "replications", "rated_good", "publicised")
 
 
 def test_a_row_already_under_its_code_is_itself(cfg):
