@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -49,6 +50,7 @@ def assign(
     other_periods: OtherPeriods,
     config: Config,
     tally: Tally | None = None,
+    each: Callable[[UnitStatus], UnitStatus] | None = None,
 ) -> tuple[list[FileOutcome], list[UnitStatus]]:
     """Every accepted row of every unit's file in use gets its model code; bad codes reject
     their row; cross-period warnings and the models not reported again are added; ``tally``
@@ -56,6 +58,10 @@ def assign(
 
     Returns the outcomes (``merge.resolve``'s), one for one and in their order, each file in
     use as continued; and the statuses holding those files. What is given is left as it was.
+    ``each`` is given each unit's status as soon as its file is continued, in their order, and
+    what it returns (the same unit, its file in use in its ``files`` too) is what comes back
+    (the run merges the unit's records there and lets go of the rows it no longer needs, so
+    that the rows of every file are never held twice).
     """
     if other_periods.identities is None:  # whose each record is, by this registry
         other_periods = other_periods.with_units(config.units)
@@ -70,10 +76,12 @@ def assign(
                 result.append(status)
                 continue
             mine = next(records)
-            continued = continued_as[used] = _continue(status, used, other_periods, mine, config, tally)
-            result.append(
-                replace(status, used=continued, files=[continued if f is used else f for f in status.files])
-            )
+            continued = _continue(status, used, other_periods, mine, config, tally)
+            now = replace(status, used=continued, files=[continued if f is used else f for f in status.files])
+            if each is not None:
+                now = each(now)
+            continued_as[used] = continued if now.used is None else now.used  # (``each`` keeps it)
+            result.append(now)
     finally:
         records.close()  # the register closed
     return [continued_as.get(o, o) for o in outcomes], result
@@ -238,14 +246,15 @@ def timeline_rows(
     """The master workbook's timeline ("Lịch sử mô hình"): every code of this period or the
     compared one × every period it appears in, in time order (``records``: the run's accepted
     records frame)."""
+    count = len(records)  # (the same year and period, and each count, given as they are read)
     now = zip(
         records["model_code"].tolist(),
         records["unit"].tolist(),
         records["name"].tolist(),
-        [year] * len(records),
-        [period] * len(records),
+        itertools.repeat(year, count),
+        itertools.repeat(period, count),
         records["stage"].tolist(),
-        [_whole(v) for v in records["replications"].tolist()],
+        map(_whole, records["replications"].tolist()),
         strict=True,
     )
     return other_periods.periods_of(now)

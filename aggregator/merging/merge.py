@@ -1,5 +1,5 @@
 """Merging: decide each file's fate and each unit's status (``resolve``); merge the accepted
-records of the files in use (``accepted_records``).
+records of the files in use (``AcceptedRecords``, a unit at a time; ``accepted_records``, all at once).
 
 When a unit sent several acceptable files for the period, the latest one received (the email's
 date, else the trusted report date, else the file's time) is used and the others are
@@ -22,7 +22,6 @@ from aggregator.model import (
     MATCH_KEY,
     FileOutcome,
     FileStatus,
-    Record,
     RecordColumns,
     Submission,
     UnitStatus,
@@ -130,40 +129,61 @@ def _supersede(outcomes: list[FileOutcome], usable: list[int]) -> dict[int, File
 
 def accepted_records(statuses: list[UnitStatus], config: Config) -> pd.DataFrame:
     """Every accepted record of every unit's file in use, with its lineage (the columns as
-    ``model.frame_columns`` declares them).
+    ``model.frame_columns`` declares them): ``AcceptedRecords`` given every status in turn."""
+    merged = AcceptedRecords(config)
+    for status in statuses:
+        merged.add(status)
+    return merged.frame()
+
+
+class AcceptedRecords:
+    """The records frame gathered a unit at a time (``add``), in the order the units come:
+    the run merges each unit's records as soon as continuity has given them their codes, and
+    lets its rows go then, so that no second copy of every record is ever held at once.
 
     Built a column at a time, straight from the records (no table of rows: it would stay
-    behind the frame as a block of its own), each column holding every repeated text once
-    (``shared``): each unit's file brings its own copy of the same texts, read apart."""
-    keys = RecordColumns.of_config(config).keys
-    columns = frame_columns(RecordColumns.of_config(config))
-    records: list[Record] = []
-    lineage: list[list[str]] = [[], [], []]  # unit, file, sha256: one per record
-    for status in statuses:
+    behind the frame as a block of its own), each column holding every repeated text once (the
+    first met): each unit's file brings its own copy of the same texts, read apart."""
+
+    def __init__(self, config: Config):
+        self.keys = RecordColumns.of_config(config).keys
+        self.columns = frame_columns(RecordColumns.of_config(config))
+        self.cells: dict[str, list[Any]] = {key: [] for key in self.columns}
+        self.seen: dict[str, dict[str, str]] = {key: {} for key in ("sheet", *self.keys)}
+
+    def add(self, status: UnitStatus) -> None:
+        """The accepted records of the unit's file in use, if any, after those given before."""
         used = status.used
         if used is None or not used.rows:
-            continue
+            return
         mine = [r for r in used.rows if r.accepted]
-        records += mine
-        for values, value in zip(
-            lineage, (status.code, used.candidate.relative, used.candidate.sha256), strict=True
+        if not mine:
+            return
+        cells, seen = self.cells, self.seen
+        for key, value in zip(
+            LINEAGE, (status.code, used.candidate.relative, used.candidate.sha256), strict=True
         ):
-            values += [value] * len(mine)
-    if not records:  # (no values to tell a column's type: every column as objects)
-        return pd.DataFrame.from_records([], columns=columns).astype({"row": int})
-    cells = {
-        **dict(zip(LINEAGE, lineage, strict=True)),
-        "sheet": shared(r.sheet for r in records),
-        "row": [r.row for r in records],
-        **{key: shared(r.values[i] for r in records) for i, key in enumerate(keys)},
-        MATCH_KEY: [r.name_key for r in records],
-    }
-    return pd.DataFrame({key: cells[key] for key in columns}).astype({"row": int})
+            cells[key] += [value] * len(mine)
+        cells["sheet"] += shared((r.sheet for r in mine), seen["sheet"])
+        cells["row"] += [r.row for r in mine]
+        for key, values in zip(self.keys, zip(*(r.values for r in mine), strict=True), strict=True):
+            cells[key] += shared(values, seen[key])
+        cells[MATCH_KEY] += [r.name_key for r in mine]
+
+    def frame(self) -> pd.DataFrame:
+        """The records given so far, as one frame (its columns are let go here)."""
+        cells, self.cells = self.cells, {key: [] for key in self.columns}
+        if not cells["row"]:  # (no values to tell a column's type: every column as objects)
+            return pd.DataFrame.from_records([], columns=self.columns).astype({"row": int})
+        made = {}
+        for key in self.columns:  # a column at a time, each list let go as its column is made
+            made[key] = pd.Series(cells.pop(key))  # (not the whole table of lists made at once)
+        return pd.DataFrame(made, copy=False).astype({"row": int})
 
 
-def shared(values: Iterable[Any]) -> list[Any]:
+def shared(values: Iterable[Any], seen: dict[str, str] | None = None) -> list[Any]:
     """The values, each text that repeats held once: equal texts become the same object (the
-    first met). Other values are kept as they are (1, 1.0 and True are equal keys, not the
-    same value)."""
-    seen: dict[str, str] = {}
+    first met, here or in ``seen``, which keeps the texts met for the next call). Other values
+    are kept as they are (1, 1.0 and True are equal keys, not the same value)."""
+    seen = {} if seen is None else seen
     return [seen.setdefault(value, value) if type(value) is str else value for value in values]

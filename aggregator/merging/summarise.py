@@ -49,6 +49,7 @@ def build(
     ``earlier``: each model's reward and press coverage in earlier years (``this_period``).
     """
     by_unit = unit_by_field(records, config)
+    keys = {f.code: str(f.code) for f in config.fields}  # each field's key, one text for every unit
     subjects = [s.code for s in config.subjects]
     stages = [c.code for c in config.column("stage").choices]
     status_codes = {c.code: int((records["status"] == c.code).sum()) for c in config.column("status").choices}
@@ -58,7 +59,7 @@ def build(
         "year": year,
         "period": period,
         "deadline": config.deadline(year, period).isoformat(),
-        "units": [_unit(u, by_unit[u.code]) for u in statuses],
+        "units": [_unit(u, by_unit[u.code], keys) for u in statuses],
         "fields": _fields(config, records, subjects),
         "totals": {
             "models": len(records),
@@ -119,6 +120,23 @@ def this_period(
     return rewarded, publicised
 
 
+def asked_of_earlier_years(records: pd.DataFrame) -> list[str]:
+    """The codes ``this_period`` asks the earlier years about: of the records rewarded, or
+    publicised, this period (no other record's earlier years change a figure)."""
+    if records.empty:
+        return []
+    return [
+        code
+        for code, form, press in zip(
+            records["model_code"].tolist(),
+            records["reward_form"].tolist(),
+            records["publicised"].tolist(),
+            strict=True,
+        )
+        if press == "yes" or not is_blank(form)
+    ]
+
+
 def same_reward(form: Any, decision: Any, other_form: Any, other_decision: Any) -> bool:
     """Whether two reports of a reward are the same reward: the same form, and the same
     decision or a decision on one side only (by matching key, punctuation aside)."""
@@ -134,7 +152,7 @@ def _key(value: Any) -> str:
     return "" if is_blank(value) else loose_key(str(value))
 
 
-def _unit(status: UnitStatus, by_field: dict[Any, int]) -> dict[str, Any]:
+def _unit(status: UnitStatus, by_field: dict[Any, int], keys: Mapping[Any, str]) -> dict[str, Any]:
     return {
         "code": status.code,
         "name": status.name,
@@ -145,7 +163,7 @@ def _unit(status: UnitStatus, by_field: dict[Any, int]) -> dict[str, Any]:
         "models": status.models,
         "quota": status.quota,
         "meets_quota": status.meets_quota,
-        "by_field": {str(code): int(n) for code, n in by_field.items()},
+        "by_field": {keys[code]: int(n) for code, n in by_field.items()},
         "rejected_rows": status.used.rows_invalid if status.used else 0,
     }
 
@@ -205,10 +223,12 @@ def outstanding(
     ranks = {f"_by_{key}": measures[key]() for key in criteria}
     order = {code: i for i, code in enumerate(units)}
     ranks["_unit"] = records["unit"].map(lambda code: (order.get(code, len(order)), code))
-    ranked = records.assign(**ranks).sort_values(
-        [*ranks, "row"], ascending=[*(False for _ in criteria), True, True], kind="stable"
+    # the ranks sorted alone, and only the rows picked taken (not every record copied, sorted)
+    keys = pd.DataFrame({**ranks, "_row": records["row"]}).reset_index(drop=True)
+    ranked = keys.sort_values(
+        [*ranks, "_row"], ascending=[*(False for _ in criteria), True, True], kind="stable"
     )
-    return ranked.head(limit).drop(columns=list(ranks))
+    return records.iloc[ranked.index[:limit]]
 
 
 def pivot(summary: dict[str, Any]) -> dict[str, Any]:

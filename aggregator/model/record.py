@@ -32,6 +32,9 @@ MATCH_KEY = "name_key"  # the name's matching key (case, tone marks, spacing): n
 TYPED = REQUIRED_COLUMNS
 
 
+_COLUMNS: dict[tuple[str, ...], RecordColumns] = {}  # by their keys: each made once (``of``)
+
+
 @dataclass(frozen=True, slots=True)
 class RecordColumns:
     """A record's columns: workbook.yaml's keys, in its order (one per configuration, shared by
@@ -42,11 +45,16 @@ class RecordColumns:
 
     @classmethod
     def of(cls, keys: Iterable[str]) -> RecordColumns:
+        """The columns of these keys: one object for equal keys, however often asked (each
+        file's records come back from a reading worker with their own copy, read back as it)."""
         keys = tuple(keys)
+        known = _COLUMNS.get(keys)
+        if known is not None:
+            return known
         missing = [k for k in TYPED if k not in keys]
         if missing:
             raise ValueError(f"a record needs the columns {missing}")
-        return cls(keys, MappingProxyType({k: i for i, k in enumerate(keys)}))
+        return _COLUMNS.setdefault(keys, cls(keys, MappingProxyType({k: i for i, k in enumerate(keys)})))
 
     @classmethod
     def of_config(cls, config: Config) -> RecordColumns:
@@ -128,9 +136,13 @@ class Record:
         }
 
     def coded(self, code: str | None) -> Record:
-        """The same record under a model code (continuity's)."""
+        """The same record under a model code (continuity's): itself when it holds that code
+        already (a pre-filled row's), else a new one."""
+        at = self.columns.at["model_code"]
+        if type(self.values[at]) is type(code) and self.values[at] == code:
+            return self  # (frozen: no second copy of the row to hold)
         values = list(self.values)
-        values[self.columns.at["model_code"]] = code
+        values[at] = code
         # (every field given, not ``replace``: its look at the fields costs more than the rest)
         return Record(
             self.columns, tuple(values), self.file, self.sheet, self.row, self.accepted, self.name_key

@@ -33,7 +33,7 @@ from aggregator.model import (
     UnitStatus,
 )
 from aggregator.outbox import swap
-from aggregator.pipeline import workers
+from aggregator.pipeline import heap, workers
 from aggregator.pipeline.files import FileProcessor
 
 log = logging.getLogger("aggregator")
@@ -314,6 +314,9 @@ def aggregate(
         lap("discover")
         read = workers.process_all(items, processor.process, config.limits, jobs)
         outcomes = list(progress(read, len(items)))
+        # what only reading needs let go before merging builds its own (the units' names index,
+        # the entries as sent: each outcome holds its own copy), so merging takes their place
+        del read, processor, items, seen
         lap("read")
     deadline = config.deadline(year, period)
     outcomes, statuses = merge.resolve(outcomes, config, deadline)
@@ -321,10 +324,16 @@ def aggregate(
         config.units
     )  # whose each record is
     tally = continuity.Tally(other_periods, config.codes, config.report.list_limit)
+    merged = merge.AcceptedRecords(config)
+
+    def merge_unit(status: UnitStatus) -> UnitStatus:  # its records merged, its rows let go
+        merged.add(status)
+        return compacted_unit(status)
+
     outcomes, statuses = continuity.assign(
-        outcomes, statuses, other_periods, config, tally
+        outcomes, statuses, other_periods, config, tally, merge_unit
     )  # a unit at a time
-    records = merge.accepted_records(statuses, config)
+    records = merged.frame()
     comparison = tally.result(statuses)
     outcomes, statuses = compacted(outcomes, statuses)
     lap("merge")
@@ -337,9 +346,10 @@ def aggregate(
         records,
         ignored=len(ignored),
         continuity=comparison.summary,
-        earlier=other_periods.earlier_years(records["model_code"].tolist()),
+        earlier=other_periods.earlier_years(summarise.asked_of_earlier_years(records)),
     )
     lap("summarise")
+    heap.release()  # what merging built and let go (the frame's columns), before anything forks
     return RunResult(
         config=config,
         year=year,
@@ -372,6 +382,14 @@ def compacted(
         replace(s, used=None if s.used is None else same[s.used], files=[same[f] for f in s.files])
         for s in statuses
     ]
+
+
+def compacted_unit(status: UnitStatus) -> UnitStatus:
+    """The unit with its file in use compacted (``FileOutcome.compacted``), in ``files`` too."""
+    used = status.used
+    if used is None or (small := used.compacted()) is used:
+        return status
+    return replace(status, used=small, files=[small if f is used else f for f in status.files])
 
 
 def collect(
