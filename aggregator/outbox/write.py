@@ -196,7 +196,16 @@ def _slim(
     is for, what only the report and the manifest read)."""
     kept = {o for t in targets for o in t.outcomes}  # (an outcome hashes as the object it is)
     outcomes = [
-        o if o in kept else replace(o, identification={}, assessment={}, contact={}, seconds={})
+        o
+        if o in kept
+        else replace(
+            o,
+            identification={},
+            assessment={},
+            contact={},
+            seconds={},
+            tables=o.tables if o.rows else [],  # its sheets: read only for rows shown again
+        )
         for o in result.outcomes
     ]
     records = result.records.iloc[:0] if source else result.records
