@@ -32,9 +32,9 @@ class Finish(Protocol):
 
 
 def in_background(what: str, function: Callable[..., Any], *args: Any) -> Finish:
-    """Start ``function(*args)`` (making ``what``) in a process forked now; returns ``finish``
-    (``Beside.start``)."""
-    return Beside().start(what, function, *args)
+    """Start ``function(*args)`` (making ``what``) in a process forked now, its arguments
+    reaching it by the fork; returns ``finish`` (``Beside.start``)."""
+    return Beside(*args).start(what, function)
 
 
 class Beside:
@@ -179,10 +179,10 @@ def end_with_parent(parent: int | None = None) -> None:
 
 
 def _waiting(jobs: Connection, results: Connection, parent: int, *inherited: Any) -> None:
-    """A short-lived child: no cycle collection, so the pages it shares stay shared. Ctrl+C is
-    the run's to handle (it stops this child); a killed run takes this child with it. It
-    waits for its function and arguments (none: the run is over), runs it, and sends back what
-    it returned; a failure sends nothing."""
+    """The process beside the run: no cycle collection, so the pages it shares stay shared.
+    Ctrl+C is the run's to handle (it stops this child); a killed run takes this child with
+    it. It waits for its function and arguments (none: the run is over), runs it, and sends
+    back what it returned; a failure sends nothing."""
     gc.disable()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     end_with_parent(parent)
