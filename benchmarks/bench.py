@@ -291,7 +291,7 @@ WAITED: list[float] = []  # how long the run waited for the master workbook's pr
 
 
 def _waited_for(start: Callable[..., Any]) -> Callable[..., Any]:
-    """``in_background`` whose ``finish`` times its wait (what the run waits for at the end)."""
+    """``Beside.start`` whose ``finish`` times its wait (what the run waits for at the end)."""
 
     def started(what: str, function: Callable[..., Any], *args: Any) -> Callable[..., Any]:
         finish = start(what, function, *args)
@@ -307,12 +307,13 @@ def _waited_for(start: Callable[..., Any]) -> Callable[..., Any]:
     return started
 
 
-outputs.in_background = _waited_for(outputs.in_background)
+outputs.Beside.start = _waited_for(outputs.Beside.start)  # type: ignore[method-assign]
 
 
 def run_real(cfg, inbox: Path, outbox: Path, jobs: int) -> tuple[dict[str, float], RunResult]:
     """``pipeline.run`` as the run command calls it, with the register, timed stage by stage."""
     lap = Laps()
+    beside = outputs.beside()  # forked before reading, as ``pipeline.run`` forks it
     other_periods, _ = run_module.other_periods_of(outbox, YEAR, "annual", sync=True)
     lap("register")
     with outbox_swap.scratch(outbox) as scratch:
@@ -336,7 +337,7 @@ def run_real(cfg, inbox: Path, outbox: Path, jobs: int) -> tuple[dict[str, float
         YEAR,
         "annual",
         lambda out, ready: outputs.write(
-            result, out, CODE / "templates", REPORT_DATE, previous, lap=lambda s: (ready(s), lap(s))
+            result, out, CODE / "templates", REPORT_DATE, previous, lambda s: (ready(s), lap(s)), beside
         ),
     )
     lap("write")  # (the register's swap after the publish included)

@@ -4,6 +4,7 @@ the same cells, values and types, by calamine, openpyxl and LibreOffice; no form
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import zipfile
 from pathlib import Path
@@ -230,3 +231,45 @@ def test_libreoffice_reads_the_records_as_it_reads_xlsxwriters(master):
     assert read["new"] == read["old"]
     notes = [value for value, _ in read["new"]["Mô hình, điển hình"][1:][0]]
     assert '=HYPERLINK("http://x","bấm")' in notes
+
+
+def test_the_master_workbook_read_back_from_the_period_file_is_the_one_from_the_records(tmp_path, cfg):
+    # the process beside the run is sent no records frame: it reads the records back from the
+    # period file the run has written, a row at a time; the workbook is the same, byte for byte
+    from aggregator.outbox import write as outputs
+
+    rows = [model(f"Mô hình dân vận khéo số {i}", 1 + i % 3) for i in range(2 * len(HOSTILE))]
+    workbook(tmp_path / "inbox" / "cam-lam.xlsx", rows)
+    result = aggregate(cfg, tmp_path / "inbox", 2026, "annual")
+    kept = [v for v in HOSTILE if not isinstance(v, dt.date)]  # what a period file can hold
+    result.records = result.records.iloc[: len(kept)].reset_index(drop=True)
+    result.records["note"] = kept
+    result.records["name"] = [v if isinstance(v, str) and v else f"Tên {i}" for i, v in enumerate(kept)]
+    result.other_periods = _Register()
+    write_master(result, tmp_path / "frame.xlsx")
+    source = outputs._period_records(result, outputs._register_source(result, tmp_path))
+    assert source is not None
+    sent, *_ = outputs._slim(result, [], source)
+    assert sent.records.empty and len(result.records) == len(kept)  # the run's own left whole
+    write_master(sent, tmp_path / "period.xlsx", source)
+    assert (tmp_path / "period.xlsx").read_bytes() == (tmp_path / "frame.xlsx").read_bytes()
+    assert len(_calamine(tmp_path / "period.xlsx")["Mô hình, điển hình"]) == len(kept) + 1
+
+
+def test_a_period_file_without_a_column_the_master_workbook_shows_is_not_read_back(tmp_path, cfg):
+    # a column workbook.yaml adds is not in the period file: the records are sent as they are
+    from aggregator.outbox import write as outputs
+
+    workbook(tmp_path / "inbox" / "cam-lam.xlsx", [model("Mô hình dân vận khéo", 1)])
+    result = aggregate(cfg, tmp_path / "inbox", 2026, "annual")
+    path = outputs._register_source(result, tmp_path)
+    source = outputs._period_records(result, path)
+    assert source is not None and source.covers(["unit", "note", "model_code", "sha256"])
+    assert not source.covers(["unit", "note", "ward"])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = json.loads(lines[0])
+    header["columns"] = [c if c != "note" else "ghi_chu" for c in header["columns"]]
+    path.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n", encoding="utf-8")
+    assert outputs._period_records(result, path) is None
+    sent, *_ = outputs._slim(result, [], None)
+    assert len(sent.records) == len(result.records) == 1

@@ -368,20 +368,89 @@ def test_the_register_is_made_ready_only_once_the_process_beside_has_started(
     from aggregator.outbox import write as outputs
 
     events = []
-    real = outputs.in_background
 
-    def started(what, function, *args):
-        events.append("beside")
-        return real(what, function, *args)
+    class Started(outputs.Beside):
+        def __init__(self, *inherited):
+            events.append("beside")
+            super().__init__(*inherited)
 
     def lap(stage):
         if stage == "period":
             events.append(("period", (folder / "mo-hinh.jsonl").read_bytes().endswith(b"}\n")))
 
-    monkeypatch.setattr(outputs, "in_background", started)
+    monkeypatch.setattr(outputs, "Beside", Started)
     result = aggregate(cfg, inbox, 2026, "annual")
     folder = tmp_path / "out"
     folder.mkdir()
     templates = Path(__file__).resolve().parents[1] / "templates"
     outputs.write(result, folder, templates, dt.date(2026, 12, 15), lap=lap)
     assert events == ["beside", ("period", True)]
+
+
+def count_up(shared, times):
+    with shared.get_lock():
+        shared.value += times
+    return os.getpid()
+
+
+@pytest.mark.skipif(not background.FORKS, reason="work beside the run needs a forked process")
+def test_the_process_beside_is_forked_when_made_and_given_its_work_later():
+    import multiprocessing
+
+    shared = multiprocessing.Value("i", 0)
+    beside = background.Beside(shared)
+    forked = beside.process.pid
+    assert beside.process.is_alive()  # forked now, idle
+    finish = beside.start("tệp e", count_up, 3)
+    assert finish() == forked  # run by the process forked before, not one forked now
+    assert shared.value == 3  # the counter it inherited is the run's own
+
+
+@pytest.mark.skipif(not background.FORKS, reason="work beside the run needs a forked process")
+def test_a_process_beside_never_given_work_ends_when_closed_or_dropped():
+    import gc
+
+    closed = background.Beside()
+    process = closed.process
+    closed.close()
+    assert not process.is_alive() and process.exitcode is not None
+    dropped = background.Beside()  # a run that failed before writing: never closed
+    process = dropped.process
+    del dropped
+    gc.collect()
+    assert not process.is_alive() and process.exitcode is not None
+
+
+def test_a_run_forks_its_process_beside_before_reading_and_sends_it_no_records(tmp_path, inbox, monkeypatch):
+    # forked while the run is small (a process forked late holds a copy of every page the run
+    # touches after the fork); what it needs is sent, without the records frame (read back
+    # from the period file) and the units' statuses
+    import importlib
+
+    from aggregator.outbox import write as outputs
+
+    run_module = importlib.import_module("aggregator.pipeline.run")
+    events: list[object] = []
+
+    class Watched(background.Beside):
+        def __init__(self, *inherited):
+            events.append("forked")
+            super().__init__(*inherited)
+
+        def start(self, what, function, *args):
+            result, source = args[0], args[-1]
+            events.append(("sent", len(result.records), result.statuses, source is not None))
+            return super().start(what, function, *args)
+
+    real = run_module.aggregate
+
+    def aggregate(*args, **kwargs):
+        events.append("read")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outputs, "Beside", Watched)
+    monkeypatch.setattr(run_module, "aggregate", aggregate)
+    out = tmp_path / "out"
+    assert main(["--inbox", str(inbox), "--outbox", str(out), "--year", "2026"]) == 0
+    assert events == ["forked", "read", ("sent", 0, [], True)]
+    assert (out / "2026" / "tong-hop.xlsx").is_file() and any((out / "2026" / "phan-hoi").iterdir())

@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import platform
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 
 from aggregator import __version__
-from aggregator.background import in_background
+from aggregator.background import Beside
 from aggregator.hashing import sha256
 from aggregator.labels import RECEIVED_SOURCE
 from aggregator.merging import register
@@ -70,9 +70,9 @@ class _Shares:
     CPUs end together however long each part takes on this machine. The counter is shared
     across the fork; where nothing forks, the work beside runs first and takes them all."""
 
-    def __init__(self, count: int):
+    def __init__(self, count: int, counter: Any):
         self.count = count
-        self.next = multiprocessing.Value("i", 0)
+        self.next = counter  # ``counter()``'s, made before the fork
 
     def take(self) -> int | None:
         with self.next.get_lock():
@@ -83,6 +83,16 @@ class _Shares:
             return index
 
 
+def counter() -> Any:
+    """What the two processes count the feedback targets handed out with (``_Shares``)."""
+    return multiprocessing.Value("i", 0)
+
+
+def beside() -> Beside:
+    """The process beside the run, forked now (early in the run: see ``write``)."""
+    return Beside(counter())
+
+
 def write(
     result: RunResult,
     folder: Path,
@@ -90,35 +100,43 @@ def write(
     report_date: dt.date,
     previous: dict[str, Any] | None = None,
     lap: Callable[[str], None] = lambda stage: None,
+    early: Beside | None = None,
 ) -> Written:
     """Every output of the run into ``folder``; returns the files written and the notes for staff.
 
     ``lap`` is told when the period file is written ("period": the register can take it in
     from then), when the reports are rendered ("render") and when all is written ("write").
+    ``early``: the process beside the run (``beside()``), forked at the run's start; without
+    it, one is forked here.
     """
     # the period file first, here: the register is made ready from it while the rest is
-    # written (``lap("period")``, once the process beside has started), and the records' pages
-    # it touches are touched before the fork, so they are not copied into the process beside.
-    # Then one process beside the run, on the other CPU, while this one checks the summary and
-    # builds and renders the report: the master workbook and the feedback, about as much work
-    # as the report's. One process, not one each: a page the run and a process beside it both
-    # touch is copied once per process (a third process for the feedback took the peak PSS
-    # from 556 to 643 MB). Its failure fails the run.
+    # written (``lap("period")``, once the process beside has its work), and the master
+    # workbook reads the records back from it. Then one process beside the run, on the other
+    # CPU, while this one checks the summary and builds and renders the report: the master
+    # workbook and the feedback, about as much work as the report's. One process, not one
+    # each (a third process for the feedback took the peak PSS from 556 to 643 MB). Forked at
+    # the run's start (``early``), not here: a process forked here holds a copy of every page
+    # the run touches after the fork (the run touched 134 of the 174 MB it shared with it at
+    # 2,000 units, 1.2 GB at 20,000); it is sent what it needs instead, without the records
+    # frame (it reads the period file a row at a time). Its failure fails the run.
     source = _register_source(result, folder)
     targets = feedback.targets(result)  # found here: the process beside touches only theirs
     if targets:
         (folder / FEEDBACK).mkdir()
-    shares = _Shares(len(targets))
-    beside = in_background(
-        f"tệp tổng hợp {MASTER} và các tệp phản hồi",
-        _beside,
-        result,
-        targets,
-        shares,
-        folder,
-        templates,
-        report_date,
-    )
+    what = f"tệp tổng hợp {MASTER} và các tệp phản hồi"
+    if early is None:  # forked now: all it needs by the fork
+        shared = counter()
+        inherited = (result, targets, len(targets), folder, templates, report_date, None)
+        beside = Beside(shared, *inherited).start(what, _beside)
+    else:
+        shared = early.inherited[0]
+        given: tuple[RunResult, list[feedback.Feedback], workbooks.PeriodRecords | None]
+        given = (result, targets, None)  # where nothing forks, it runs here and now
+        if early.forked:  # forked while the run was small: sent what it needs, no records frame
+            given = _slim(result, targets, _period_records(result, source))
+        job = (given[0], given[1], len(targets), folder, templates, report_date, given[2])
+        beside = early.start(what, _beside, *job)
+    shares = _Shares(len(targets), shared)
     try:
         lap("period")  # after the fork: a thread started before it could leave a lock held there
         jsonschema.validate(result.summary, result.config.summary_schema)
@@ -142,17 +160,56 @@ def write(
 
 
 def _beside(
+    shared: Any,
     result: RunResult,
     targets: list[feedback.Feedback],
-    shares: _Shares,
+    count: int,
     folder: Path,
     templates: Path,
     report_date: dt.date,
+    source: workbooks.PeriodRecords | None,
 ) -> _Beside:
-    """The master workbook, then feedback targets until none is left."""
-    workbooks.write_master(result, folder / MASTER)
+    """The master workbook, then feedback targets until none is left (counted on ``shared``)."""
+    shares = _Shares(count, shared)
+    workbooks.write_master(result, folder / MASTER, source)
     master = sha256(folder / MASTER)
     return _Beside(master, _feedback(result, targets, shares, folder, templates, report_date))
+
+
+def _period_records(result: RunResult, path: Path) -> workbooks.PeriodRecords | None:
+    """The records as the master workbook reads them back from the period file just written
+    (None: the file lacks a column the workbook shows, one workbook.yaml adds)."""
+    records = result.records
+    if "file" not in records or "sha256" not in records:
+        return None
+    hashes = dict(zip(records["file"].tolist(), records["sha256"].tolist(), strict=True))
+    keys = {w: r for r, w in register.WORKBOOK_KEY.items()}
+    source = workbooks.PeriodRecords(path, hashes, keys)
+    return source if source.covers(workbooks.master_columns(result.config)) else None
+
+
+def _slim(
+    result: RunResult, targets: list[feedback.Feedback], source: workbooks.PeriodRecords | None
+) -> tuple[RunResult, list[feedback.Feedback], workbooks.PeriodRecords | None]:
+    """What the process beside the run is sent: the result without what it does not read (the
+    records, when read back from the period file; the units' statuses; of a file no feedback
+    is for, what only the report and the manifest read)."""
+    kept = {o for t in targets for o in t.outcomes}  # (an outcome hashes as the object it is)
+    outcomes = [
+        o
+        if o in kept
+        else replace(
+            o,
+            identification={},
+            assessment={},
+            contact={},
+            seconds={},
+            tables=o.tables if o.rows else [],  # its sheets: read only for rows shown again
+        )
+        for o in result.outcomes
+    ]
+    records = result.records.iloc[:0] if source else result.records
+    return replace(result, records=records, statuses=[], outcomes=outcomes), targets, source
 
 
 def seal(

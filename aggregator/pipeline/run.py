@@ -74,6 +74,7 @@ def run(
     from aggregator.rendering import report
 
     started = dt.datetime.now().astimezone()
+    beside = outputs.beside()  # forked now, while the run is small; ended when dropped (a failed run)
     other_periods, warnings = other_periods_of(outbox, year, period, sync=True)
     with swap.scratch(outbox) as scratch:
         result = aggregate(
@@ -100,7 +101,7 @@ def run(
     notes: list[str] = []
 
     def write(tmp: Path, lap: Callable[[str], None]) -> None:
-        notes.extend(outputs.write(result, tmp, templates, report_date, previous, lap).staff_notes)
+        notes.extend(outputs.write(result, tmp, templates, report_date, previous, lap, beside).staff_notes)
         _log_run(outbox, started, tmp, swap.folder_name(year, period), result.summary)  # before its name
 
     folder, said = publish(outbox, year, period, write)

@@ -31,6 +31,9 @@ from xlsxwriter.worksheet import Worksheet
 STRING_MAX = 32767  # UTF-16 units in a cell, as XlsxWriter truncates (``xls_strmax``)
 EXACT_INT = 2**53  # beyond it ``.16G`` of the float differs from the int's digits
 CHUNK_ROWS = 2000  # rows encoded and written at a time: the sheet's XML is never whole in memory
+# short texts' cells kept to be written again (labels, units' names): emptied when this many,
+# so that a sheet of distinct names (60,000 records) does not hold them all (40 MB at 100,000)
+STRINGS_KEPT = 8192
 COMPRESSION = 1  # deflate level of the rewritten package: 3x faster than 6, the file ~20 % larger
 # anything XlsxWriter changes in a string: XML's specials, C0 controls bar tab and newline (as
 # _xHHHH_), the escape's own look-alike (_x005F_ before it) and the two non-characters
@@ -125,7 +128,9 @@ def write_rows(out: IO[bytes], rows: Iterable[Sequence[Any]], first: int) -> tup
                 body = strings.get(value)
                 if body is None:
                     body = string_cell(value)
-                    if len(value) <= 64 and len(strings) < 100_000:
+                    if len(value) <= 64:
+                        if len(strings) >= STRINGS_KEPT:
+                            strings.clear()  # the labels repeated now are made again at once
                         strings[value] = body
             elif kind is int:
                 body = (
