@@ -2,7 +2,7 @@
 records' columns are one object however many files bring them, each unit's records merged and
 its rows let go as soon as it is continued, what only reading needs let go before merging, no
 whole-frame copies for the outstanding models or the earlier years, and freed memory handed
-back to the system where the C library can (``pipeline.heap``)."""
+back to the system where the C library can (``heap``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from aggregator.merging import continuity, merge, summarise
 from aggregator.merging.register_reading import OtherPeriods
 from aggregator.model import Candidate, FileOutcome, FileStatus, RecordColumns, Submission, UnitStatus
-from aggregator.pipeline import heap
+from aggregator import heap
 from aggregator.pipeline.run import compacted_unit
 
 running = importlib.import_module("aggregator.pipeline.run")  # (the package's ``run`` is the function)

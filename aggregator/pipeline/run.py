@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from aggregator import hashing
+from aggregator import hashing, heap
 from aggregator.config import Config
 from aggregator.intake import discover, gather
 from aggregator.merging import continuity, register
@@ -33,7 +33,7 @@ from aggregator.model import (
     UnitStatus,
 )
 from aggregator.outbox import swap
-from aggregator.pipeline import heap, workers
+from aggregator.pipeline import workers
 from aggregator.pipeline.files import FileProcessor
 
 log = logging.getLogger("aggregator")
