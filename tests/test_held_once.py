@@ -17,10 +17,10 @@ from builders import model, record_rows, workbook
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aggregator import heap
 from aggregator.merging import continuity, merge, summarise
 from aggregator.merging.register_reading import OtherPeriods
 from aggregator.model import Candidate, FileOutcome, FileStatus, RecordColumns, Submission, UnitStatus
-from aggregator import heap
 from aggregator.pipeline.run import compacted_unit
 
 running = importlib.import_module("aggregator.pipeline.run")  # (the package's ``run`` is the function)
@@ -160,21 +160,7 @@ def test_what_only_reading_needs_is_let_go_before_merging(cfg, tmp_path, monkeyp
 
 def _ranked_by_copying(records, limit, criteria, units, honoured):
     """``summarise.outstanding`` as it was: every record copied with its ranks, then sorted."""
-
-    def filled(key):
-        return records[key].notna() & (records[key].astype(str).str.strip() != "")
-
-    measures = {
-        "honoured": lambda: records["stage"] == honoured,
-        "reward_decision": lambda: filled("reward_decision"),
-        "rewarded": lambda: filled("reward_form") | filled("reward_decision"),
-        "replications": lambda: pd.to_numeric(records["replications"]).fillna(0),
-        "rated_good": lambda: records["rating"] == "good",
-        "publicised": lambda: records["publicised"] == "yes",
-    }
-    ranks = {f"_by_{key}": measures[key]() for key in criteria}
-    order = {code: i for i, code in enumerate(units)}
-    ranks["_unit"] = records["unit"].map(lambda code: (order.get(code, len(order)), code))
+    ranks = summarise.outstanding_ranks(records, criteria, units, honoured=honoured)
     ranked = records.assign(**ranks).sort_values(
         [*ranks, "row"], ascending=[*(False for _ in criteria), True, True], kind="stable"
     )

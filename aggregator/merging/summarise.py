@@ -208,6 +208,20 @@ def outstanding(
     own: ``units``, codes) and row. ``honoured``: the last stage's code (``config.codes``)."""
     if records.empty or limit == 0:
         return records.head(0)
+    ranks = outstanding_ranks(records, criteria, units, honoured=honoured)
+    # the ranks sorted alone, and only the rows picked taken (not every record copied, sorted)
+    keys = pd.DataFrame({**ranks, "_row": records["row"]}).reset_index(drop=True)
+    ranked = keys.sort_values(
+        [*ranks, "_row"], ascending=[*(False for _ in criteria), True, True], kind="stable"
+    )
+    return records.iloc[ranked.index[:limit]]
+
+
+def outstanding_ranks(
+    records: pd.DataFrame, criteria: tuple[str, ...], units: Sequence[str], *, honoured: str
+) -> dict[str, pd.Series]:
+    """Each record's rank by each of ``criteria`` (``_by_…``, higher first), then by its unit's
+    place (``_unit``): what ``outstanding`` sorts by, before the row."""
 
     def filled(key: str) -> pd.Series:
         return records[key].notna() & (records[key].astype(str).str.strip() != "")
@@ -223,12 +237,7 @@ def outstanding(
     ranks = {f"_by_{key}": measures[key]() for key in criteria}
     order = {code: i for i, code in enumerate(units)}
     ranks["_unit"] = records["unit"].map(lambda code: (order.get(code, len(order)), code))
-    # the ranks sorted alone, and only the rows picked taken (not every record copied, sorted)
-    keys = pd.DataFrame({**ranks, "_row": records["row"]}).reset_index(drop=True)
-    ranked = keys.sort_values(
-        [*ranks, "_row"], ascending=[*(False for _ in criteria), True, True], kind="stable"
-    )
-    return records.iloc[ranked.index[:limit]]
+    return ranks
 
 
 def pivot(summary: dict[str, Any]) -> dict[str, Any]:
