@@ -78,9 +78,10 @@ class Template(DocxTemplate):
     def build_xml(self, context: Any, jinja_env: Any = None) -> str:
         """docxtpl's body, or a plain one rendered into ``self.body`` (``STREAMED``)."""
         self._opening = None
-        if not (self._stream and self._streamable()):
+        body = self.get_xml() if self._stream else ""
+        if not (body and self._streamable(body[: body.index(">") + 1])):
             return str(super().build_xml(context, jinja_env))
-        xml = self.patch_xml(self.get_xml())
+        xml = self.patch_xml(body)
         self._opening = xml[: xml.index(">") + 1]
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)  # (docxtpl's marks, for Jinja's lines)
         self.current_rendering_part = self.docx._part  # (where the pictures go)
@@ -90,9 +91,9 @@ class Template(DocxTemplate):
         self.docx_ids_index = self.body.picture_id
         return STREAMED
 
-    def _streamable(self) -> bool:
-        """A plain body (``docx_stream.plain``), declaring only its document's namespaces, in a
-        package with nothing to replace."""
+    def _streamable(self, opening: str) -> bool:
+        """A plain body (``docx_stream.plain``), declaring only its document's namespaces (in
+        its ``opening`` tag), in a package with nothing to replace."""
         root = self.docx._element
         if (
             self.crc_to_new_media
@@ -106,8 +107,6 @@ class Template(DocxTemplate):
             or root.nsmap.get("wp", docx_stream.DRAWING) != docx_stream.DRAWING
         ):
             return False
-        opening = self.get_xml()
-        opening = opening[: opening.index(">") + 1]
         return (
             _DECLARATION.sub("", opening) == "<w:body>"
             and all(root.nsmap.get(p) == uri for p, uri in _DECLARATION.findall(opening))
