@@ -12,7 +12,7 @@ import re
 from aggregator.model import Period
 
 HALF_YEAR_SUFFIX = "-6-thang"  # a half-year's folder: "2026-6-thang"; a year's is "2026"
-_FOLDER = re.compile(rf"^([0-9]{{4}})({re.escape(HALF_YEAR_SUFFIX)})?$")  # ASCII digits only
+_FOLDER = re.compile(rf"^([1-9][0-9]{{3}})({re.escape(HALF_YEAR_SUFFIX)})?$")  # ASCII digits, no leading zero
 
 # within a year, the half-year comes first
 ORDER: dict[str, int] = {Period.HALF_YEAR: 0, Period.ANNUAL: 1}

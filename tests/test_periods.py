@@ -49,3 +49,9 @@ def test_the_period_after_and_the_words():
     assert periods.in_words(2026, Period.HALF_YEAR) == "6 tháng 2026"
     assert periods.phrase(Period.HALF_YEAR) == "6 tháng đầu năm" and periods.phrase("annual") == "năm"
     assert periods.kind_words("half_year") == "6 tháng"
+
+
+def test_a_year_with_a_leading_zero_is_no_period():
+    """ "0999" would be written back as "999": not a period's folder (hypothesis found "0000")."""
+    assert periods.parse_folder("0000") is None and periods.parse_folder("0999-6-thang") is None
+    assert periods.parse_folder("1000") == (1000, Period.ANNUAL)
